@@ -1,0 +1,5 @@
+import sys
+
+from civicforum.cli import main
+
+sys.exit(main())
