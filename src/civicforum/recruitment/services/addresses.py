@@ -1,0 +1,161 @@
+"""Read the council's address list (CSV) for the civic lottery, all or nothing.
+
+Columns (header names are matched ignoring case, spaces and hyphens): ``uprn``, ``address_line_1``,
+``postcode`` and ``ward`` are required; ``address_line_2``, ``address_line_3``, ``town``, ``lsoa`` and
+``deprivation_decile`` (1 = most deprived tenth of England, 10 = least) are optional. A file with any
+problem imports nothing, and every problem is reported with its row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from civicforum.recruitment.services.problems import FileProblem, FileRejected, decode_utf8, normalise_header
+
+REQUIRED_COLUMNS = ("uprn", "address_line_1", "postcode", "ward")
+OPTIONAL_COLUMNS = ("address_line_2", "address_line_3", "town", "lsoa", "deprivation_decile")
+
+# Royal Mail's postcode shapes (outward code, space, inward code); GIR 0AA is Girobank's special case.
+_POSTCODE = re.compile(
+    r"^(GIR0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
+    r"[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+_UPRN = re.compile(r"^[0-9]{1,12}$")
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    uprn: str
+    address_line_1: str
+    address_line_2: str
+    address_line_3: str
+    town: str
+    postcode: str
+    ward: str
+    lsoa: str
+    deprivation_decile: int | None
+
+
+def normalise_postcode(raw: str) -> str | None:
+    """'sw1a1aa ' -> 'SW1A 1AA'; None when it is not a UK postcode."""
+    compact = "".join(raw.split()).upper()
+    if not _POSTCODE.match(compact):
+        return None
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def read_address_csv(data: bytes, filename: str = "address file") -> list[AddressRecord]:
+    """Parse and validate an address list; raises ``FileRejected`` listing every problem."""
+    text = decode_utf8(data, filename)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise FileRejected([FileProblem(filename, "the file is empty; it needs a header row.", row=1)])
+    columns = [normalise_header(h) for h in header]
+    _check_columns(columns, header, filename)
+
+    problems: list[FileProblem] = []
+    records: list[AddressRecord] = []
+    first_row_of_uprn: dict[str, int] = {}
+    for row_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(columns):
+            problems.append(
+                FileProblem(
+                    filename,
+                    f"has {len(cells)} cells but the header has {len(columns)}; check for stray commas.",
+                    row=row_number,
+                )
+            )
+            continue
+        values = {col: cell.strip() for col, cell in zip(columns, cells, strict=True)}
+        record = _read_row(values, row_number, filename, problems)
+        if record is None:
+            continue
+        first = first_row_of_uprn.setdefault(record.uprn, row_number)
+        if first != row_number:
+            problems.append(
+                FileProblem(
+                    filename,
+                    f"UPRN {record.uprn} appears twice (first on row {first}); each address once, please.",
+                    row=row_number,
+                    column="uprn",
+                )
+            )
+            continue
+        records.append(record)
+    if problems:
+        raise FileRejected(problems)
+    if not records:
+        raise FileRejected([FileProblem(filename, "the file has a header but no addresses.", row=2)])
+    return records
+
+
+def _check_columns(columns: list[str], header: list[str], filename: str) -> None:
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    problems = [
+        FileProblem(
+            filename, f"the required column '{name}' is missing from the header row.", row=1, column=name
+        )
+        for name in REQUIRED_COLUMNS
+        if name not in columns
+    ]
+    seen: set[str] = set()
+    for original, name in zip(header, columns, strict=True):
+        if name in seen:
+            problems.append(FileProblem(filename, "this column appears twice.", row=1, column=original))
+        elif name not in known:
+            problems.append(
+                FileProblem(
+                    filename,
+                    "unknown column; expected only " + ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS) + ".",
+                    row=1,
+                    column=original,
+                )
+            )
+        seen.add(name)
+    if problems:
+        raise FileRejected(problems)
+
+
+def _read_row(
+    values: dict[str, str], row: int, filename: str, problems: list[FileProblem]
+) -> AddressRecord | None:
+    before = len(problems)
+
+    def problem(column: str, message: str) -> None:
+        problems.append(FileProblem(filename, message, row=row, column=column))
+
+    uprn = values["uprn"]
+    if not _UPRN.match(uprn):
+        problem("uprn", f"'{uprn}' is not a UPRN (a number of up to 12 digits).")
+    for column in ("address_line_1", "ward"):
+        if not values[column]:
+            problem(column, "is empty; every address needs it.")
+    postcode = normalise_postcode(values["postcode"])
+    if postcode is None:
+        problem("postcode", f"'{values['postcode']}' is not a UK postcode (for example SW1A 1AA).")
+    decile: int | None = None
+    raw_decile = values.get("deprivation_decile", "")
+    if raw_decile:
+        if raw_decile.isdigit() and 1 <= int(raw_decile) <= 10:
+            decile = int(raw_decile)
+        else:
+            problem("deprivation_decile", f"'{raw_decile}' is not a whole number from 1 to 10 (or blank).")
+    if len(problems) > before:
+        return None
+    return AddressRecord(
+        uprn=str(int(uprn)),
+        address_line_1=values["address_line_1"],
+        address_line_2=values.get("address_line_2", ""),
+        address_line_3=values.get("address_line_3", ""),
+        town=values.get("town", ""),
+        postcode=postcode or "",
+        ward=values["ward"],
+        lsoa=values.get("lsoa", ""),
+        deprivation_decile=decile,
+    )

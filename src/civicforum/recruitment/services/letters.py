@@ -1,0 +1,318 @@
+"""Print-ready invitation letters, streamed to disk one page at a time.
+
+ReportLab's canvas keeps every page in memory until it saves, which for 30,000 letters means hundreds
+of megabytes. So we write the PDF objects ourselves, in order, straight to the file, and keep only each
+object's byte offset for the cross-reference table. ReportLab still does the typography: its Helvetica
+metrics wrap the text exactly as a PDF viewer will set it. Everything that is the same on every letter
+(heading, body text, logo, QR code to the registration page, footer) is one shared form drawn on each
+page, so a page adds only its address, reference and code: 30,000 letters take a few seconds (see
+the README note in this package for the measured figure).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from string import Template
+from typing import BinaryIO
+
+import segno
+from reportlab.lib.utils import simpleSplit
+
+PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
+MARGIN = 60.0
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+BODY_TOP = 585.0
+BOX_TOP = 235.0  # the registration box; body text must end above it
+BODY_SIZE, BODY_LEADING = 11.0, 15.0
+
+DEFAULT_HEADING = "You are invited to join $forum"
+DEFAULT_BODY = """\
+Dear resident,
+
+$council is bringing together a group of local people to answer the question in the title of this \
+letter. Your household is one of a few thousand picked at random from every address in the area.
+
+Anyone aged 16 or over who lives at this address can register. From everyone who registers, a panel \
+of people who reflect the whole area will be chosen by lottery. Members meet over several sessions, \
+hear from experts and each other, and make recommendations that the council will answer in public. \
+Members receive a thank-you payment, and we pay for travel, care costs and any support you need.
+
+You do not need to know anything about the topic. Please register by $reply_by, online or by phone.
+
+If you need this letter in another format or language, call us and we will help."""
+
+
+@dataclass(frozen=True)
+class LetterDesign:
+    """What an officer controls. ``heading`` and ``body`` may use $council, $forum, $url and $reply_by."""
+
+    council_name: str
+    forum_title: str
+    registration_url: str
+    heading: str = DEFAULT_HEADING
+    body: str = DEFAULT_BODY
+    reply_by: str = ""
+    phone: str = ""
+    logo: bytes | None = None
+    letter_date: date | None = None
+
+    def fill(self, text: str) -> str:
+        return Template(text).safe_substitute(
+            council=self.council_name,
+            forum=self.forum_title,
+            url=self.registration_url,
+            reply_by=self.reply_by,
+        )
+
+
+@dataclass(frozen=True)
+class Letter:
+    reference: str
+    address_lines: tuple[str, ...]
+    code: str
+
+
+class LetterTooLong(ValueError):
+    """The letter text does not fit on one page."""
+
+
+def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
+    """The body as (line, starts_new_paragraph) after wrapping."""
+    lines: list[tuple[str, bool]] = []
+    for paragraph in design.fill(design.body).replace("\r\n", "\n").split("\n\n"):
+        wrapped = simpleSplit(" ".join(paragraph.split()), "Helvetica", BODY_SIZE, TEXT_WIDTH)
+        for index, line in enumerate(wrapped):
+            lines.append((line, index == 0 and bool(lines)))
+    return lines
+
+
+def check_fits(design: LetterDesign) -> None:
+    """Raise ``LetterTooLong`` (saying how much to cut) when the text would run into the code box."""
+    lines = body_lines(design)
+    height = len(lines) * BODY_LEADING + sum(BODY_LEADING / 2 for _line, new in lines if new)
+    available = BODY_TOP - BOX_TOP - 20
+    if height > available:
+        extra = int((height - available) // BODY_LEADING) + 1
+        raise LetterTooLong(f"The letter text is too long for one page: shorten it by about {extra} lines.")
+
+
+def write_letters(
+    path: Path,
+    design: LetterDesign,
+    letters: Iterable[Letter],
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 500,
+) -> int:
+    """Write one page per letter to ``path`` (atomically: a partial file never appears); returns the count."""
+    check_fits(design)
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as handle:
+            count = _PdfWriter(handle).write(design, letters, progress, progress_every)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count
+
+
+def _pdf_text(text: str) -> bytes:
+    encoded = text.encode("cp1252", errors="replace")
+    return b"(" + encoded.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _text(x: float, y: float, font: str, size: float, text: str) -> bytes:
+    return b"BT /%s %.1f Tf %.2f %.2f Td %s Tj ET\n" % (font.encode(), size, x, y, _pdf_text(text))
+
+
+class _PdfWriter:
+    """A minimal PDF 1.4 writer: objects go straight to the file; only their offsets stay in memory."""
+
+    def __init__(self, handle: BinaryIO):
+        self.handle = handle
+        self.offsets: list[int] = [0]  # object 0 is the free-list head
+        self.handle.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def reserve(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets) - 1
+
+    def put(self, number: int, body: bytes) -> None:
+        self.offsets[number] = self.handle.tell()
+        self.handle.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+
+    def put_stream(self, number: int, entries: bytes, data: bytes) -> None:
+        packed = zlib.compress(data, 6)
+        self.put(
+            number,
+            b"<< %s /Filter /FlateDecode /Length %d >>\nstream\n" % (entries, len(packed))
+            + packed
+            + b"\nendstream",
+        )
+
+    def write(
+        self,
+        design: LetterDesign,
+        letters: Iterable[Letter],
+        progress: Callable[[int], None] | None,
+        progress_every: int,
+    ) -> int:
+        catalog, pages = self.reserve(), self.reserve()
+        regular, bold, shared = self.reserve(), self.reserve(), self.reserve()
+        for number, name in ((regular, b"Helvetica"), (bold, b"Helvetica-Bold")):
+            self.put(
+                number, b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % name
+            )
+        fonts = b"/Font << /F1 %d 0 R /F2 %d 0 R >>" % (regular, bold)
+        qr = self.reserve()
+        self.put_stream(
+            qr, b"/Type /XObject /Subtype /Form /BBox [0 0 %d %d]" % _qr_size(design), _qr_ops(design)
+        )
+        images = b"/QR %d 0 R" % qr
+        if design.logo:
+            logo = self.reserve()
+            width, height, pixels = _logo_pixels(design.logo)
+            self.put_stream(
+                logo,
+                b"/Type /XObject /Subtype /Image /Width %d /Height %d" % (width, height)
+                + b" /ColorSpace /DeviceRGB /BitsPerComponent 8",
+                pixels,
+            )
+            images += b" /Logo %d 0 R" % logo
+        self.put_stream(
+            shared,
+            b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << %s /XObject << %s >> >>"
+            % (PAGE_WIDTH, PAGE_HEIGHT, fonts, images),
+            _shared_ops(design),
+        )
+        resources = b"<< %s /XObject << /Letter %d 0 R >> >>" % (fonts, shared)
+        page_numbers: list[int] = []
+        for letter in letters:
+            content, page = self.reserve(), self.reserve()
+            self.put_stream(content, b"", _letter_ops(letter))
+            self.put(
+                page,
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources %s /Contents %d 0 R >>"
+                % (pages, PAGE_WIDTH, PAGE_HEIGHT, resources, content),
+            )
+            page_numbers.append(page)
+            if progress and len(page_numbers) % progress_every == 0:
+                progress(len(page_numbers))
+        kids = b" ".join(b"%d 0 R" % n for n in page_numbers)
+        self.put(pages, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(page_numbers), kids))
+        self.put(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
+        self._finish(catalog)
+        if progress:
+            progress(len(page_numbers))
+        return len(page_numbers)
+
+    def _finish(self, catalog: int) -> None:
+        xref = self.handle.tell()
+        rows = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % offset for offset in self.offsets[1:]]
+        self.handle.write(b"xref\n0 %d\n" % len(self.offsets) + b"".join(rows))
+        self.handle.write(
+            b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(self.offsets), catalog, xref)
+        )
+
+
+def _qr_matrix(design: LetterDesign) -> tuple[bytearray, ...]:
+    return segno.make(design.registration_url, error="m", micro=False).matrix
+
+
+def _qr_size(design: LetterDesign) -> tuple[int, int]:
+    size = len(_qr_matrix(design))
+    return size, size
+
+
+def _qr_ops(design: LetterDesign) -> bytes:
+    """The QR code as filled rectangles, one per run of dark modules, in module units."""
+    matrix = _qr_matrix(design)
+    size = len(matrix)
+    ops = [b"0 g\n"]
+    for row_index, row in enumerate(matrix):
+        y = size - 1 - row_index
+        column = 0
+        while column < size:
+            if row[column]:
+                start = column
+                while column < size and row[column]:
+                    column += 1
+                ops.append(b"%d %d %d 1 re\n" % (start, y, column - start))
+            else:
+                column += 1
+    ops.append(b"f\n")
+    return b"".join(ops)
+
+
+def _logo_pixels(logo: bytes) -> tuple[int, int, bytes]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(logo)) as image:
+        rgb = image.convert("RGB")
+        return rgb.width, rgb.height, rgb.tobytes()
+
+
+def _shared_ops(design: LetterDesign) -> bytes:
+    ops: list[bytes] = []
+    top = PAGE_HEIGHT - MARGIN
+    name_x = MARGIN
+    if design.logo:
+        width, height, _pixels = _logo_pixels(design.logo)
+        draw_height = 48.0
+        draw_width = draw_height * width / height
+        ops.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Logo Do Q\n" % (draw_width, draw_height, MARGIN, top - 40))
+        name_x = MARGIN + draw_width + 12
+    ops.append(_text(name_x, top - 20, "F2", 16, design.council_name))
+    letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
+    ops.append(_text(380, 700, "F1", 10, f"Date: {letter_date}"))
+    heading_lines = simpleSplit(design.fill(design.heading), "Helvetica-Bold", 15, TEXT_WIDTH)
+    y = BODY_TOP + 20 + 18 * (len(heading_lines) - 1)
+    for line in heading_lines:
+        ops.append(_text(MARGIN, y, "F2", 15, line))
+        y -= 18
+    y = BODY_TOP - 8
+    for line, new_paragraph in body_lines(design):
+        if new_paragraph:
+            y -= BODY_LEADING / 2
+        ops.append(_text(MARGIN, y, "F1", BODY_SIZE, line))
+        y -= BODY_LEADING
+    ops.append(b"0.2 w 0 G %.2f %.2f %.2f %.2f re S\n" % (MARGIN, 95, TEXT_WIDTH, BOX_TOP - 95))
+    ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, "How to register"))
+    box_lines = [f"Go to {design.registration_url}", "or scan the QR code with your phone camera,"]
+    box_lines.append("and enter your household code:")
+    for index, line in enumerate(box_lines):
+        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", BODY_SIZE, line))
+    if design.phone:
+        ops.append(
+            _text(
+                MARGIN + 14, 107, "F1", BODY_SIZE, f"Or call us on {design.phone} and we will register you."
+            )
+        )
+    qr_modules, _ = _qr_size(design)
+    scale = 100.0 / qr_modules
+    ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, PAGE_WIDTH - MARGIN - 115, 112))
+    footer = (
+        "Your address was chosen at random from the council's list of addresses. "
+        "We hold no other information about you unless you register. "
+        "The privacy notice is on the registration page."
+    )
+    for index, line in enumerate(simpleSplit(footer, "Helvetica", 8, TEXT_WIDTH)):
+        ops.append(_text(MARGIN, 70 - 10 * index, "F1", 8, line))
+    return b"".join(ops)
+
+
+def _letter_ops(letter: Letter) -> bytes:
+    ops = [b"q /Letter Do Q\n"]
+    y = 700.0
+    for line in ("The Householder", *letter.address_lines):
+        ops.append(_text(70, y, "F1", 11, line))
+        y -= 14
+    ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}"))
+    ops.append(_text(MARGIN + 14, BOX_TOP - 100, "F2", 20, letter.code))
+    return b"".join(ops)

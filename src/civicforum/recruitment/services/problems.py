@@ -1,0 +1,59 @@
+"""Located problems in an uploaded file, so an officer knows exactly which cell to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem; ``row`` is 1-based as a spreadsheet shows it (the header is row 1)."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class FileRejected(ValueError):
+    """The whole file is refused (nothing imported); ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[FileProblem]):
+        self.problems = problems
+        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems.")
+        super().__init__("\n".join(shown))
+
+
+def decode_utf8(data: bytes, filename: str) -> str:
+    """Decode an upload as UTF-8 (a byte-order mark is allowed), naming the row of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        raise FileRejected(
+            [
+                FileProblem(
+                    filename,
+                    "the file is not UTF-8 text. In Excel choose 'Save as' > 'CSV UTF-8 (comma delimited)' "
+                    "and upload it again.",
+                    row=row,
+                )
+            ]
+        ) from None
+
+
+def normalise_header(name: str) -> str:
+    """'Address line 1 ' -> 'address_line_1', so spreadsheets need not match our spelling exactly."""
+    return "_".join(name.strip().lower().replace("-", " ").split())

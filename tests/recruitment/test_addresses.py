@@ -1,0 +1,116 @@
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicforum.recruitment.services.addresses import normalise_postcode, read_address_csv
+from civicforum.recruitment.services.problems import FileRejected
+
+GOOD = (
+    "UPRN,Address line 1,Address line 2,Postcode,Ward,LSOA,Deprivation decile\n"
+    "100001,1 High Street,,nm1 2ab,Central,E01000001,2\n"
+    "100002,Flat 3,9 Mill Lane,NM2 4DB,Riverside,E01000002,\n"
+)
+
+
+def test_reads_a_good_file_normalising_postcodes_and_headers():
+    records = read_address_csv(("\ufeff" + GOOD).encode())
+    assert [r.uprn for r in records] == ["100001", "100002"]
+    assert records[0].postcode == "NM1 2AB"
+    assert records[0].deprivation_decile == 2
+    assert records[1].deprivation_decile is None
+    assert records[1].address_line_2 == "9 Mill Lane"
+
+
+def problems_of(text: str | bytes) -> list[str]:
+    data = text.encode() if isinstance(text, str) else text
+    with pytest.raises(FileRejected) as caught:
+        read_address_csv(data, "addresses.csv")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_missing_and_unknown_columns_are_named():
+    problems = problems_of("uprn,address_line_1,postcod,ward\n1,a,NM1 2AB,W\n")
+    assert "addresses.csv, row 1, column 'postcode': the required column 'postcode' is missing" in problems[0]
+    assert any("column 'postcod': unknown column" in p for p in problems)
+
+
+def test_every_bad_cell_is_reported_with_row_and_column_and_nothing_is_imported():
+    text = GOOD + "abc,2 Low Road,,NOT A CODE,Central,,11\n100001,3 Low Road,,NM1 2AB,Central,,\n"
+    problems = problems_of(text)
+    assert any(p.startswith("addresses.csv, row 4, column 'uprn'") for p in problems)
+    assert any(p.startswith("addresses.csv, row 4, column 'postcode'") for p in problems)
+    assert any(p.startswith("addresses.csv, row 4, column 'deprivation_decile'") for p in problems)
+    assert any("row 5, column 'uprn': UPRN 100001 appears twice (first on row 2)" in p for p in problems)
+
+
+def test_non_utf8_file_names_the_row_of_the_first_bad_byte():
+    data = GOOD.encode() + "100003,Caf\u00e9 Row,,NM1 2AB,Central,,\n".encode("latin-1")
+    [problem] = problems_of(data)
+    assert problem.startswith("addresses.csv, row 4: the file is not UTF-8")
+
+
+def test_blank_lines_are_skipped_but_ragged_rows_are_not():
+    assert len(read_address_csv((GOOD + "\n,,,,,,\n").encode())) == 2
+    [problem] = problems_of(GOOD + "100003,x\n")
+    assert "row 4" in problem and "stray commas" in problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("sw1a1aa", "SW1A 1AA"),
+        ("EC1A 1BB", "EC1A 1BB"),
+        ("m1 1ae", "M1 1AE"),
+        ("W1A 0AX", "W1A 0AX"),
+        ("DN55 1PT", "DN55 1PT"),
+        ("Q1 1AA", None),
+        ("SW1A 1A", None),
+        ("12345", None),
+        ("", None),
+    ],
+)
+def test_postcode_normalisation(raw, expected):
+    assert normalise_postcode(raw) == expected
+
+
+address_rows = st.lists(
+    st.tuples(
+        st.integers(1, 10**12 - 1),
+        st.text(
+            st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=30
+        ).filter(str.strip),
+        st.sampled_from(["NM1 2AB", "nm12ab", "SW1A 1AA", "bad", "B33 8TH"]),
+        st.sampled_from(["North", "South", ""]),
+        st.sampled_from(["", "1", "10", "0", "x"]),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(address_rows)
+def test_import_is_all_or_nothing_and_keeps_every_valid_row(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["uprn", "address_line_1", "postcode", "ward", "deprivation_decile"])
+    writer.writerows(rows)
+    uprns = [str(r[0]) for r in rows]
+    valid = (
+        len(set(uprns)) == len(uprns)
+        and all(normalise_postcode(r[2]) for r in rows)
+        and all(r[3] for r in rows)
+        and all(r[4] in ("", "1", "10") for r in rows)
+    )
+    try:
+        records = read_address_csv(buffer.getvalue().encode())
+    except FileRejected as rejected:
+        assert not valid
+        assert all(p.row is not None and p.row >= 2 for p in rejected.problems)
+    else:
+        assert valid
+        assert [r.uprn for r in records] == uprns
+        assert [r.address_line_1 for r in records] == [r[1].strip() for r in rows]

@@ -1,0 +1,77 @@
+import csv
+import re
+import zlib
+
+import pytest
+
+from civicforum.recruitment.services.letters import (
+    Letter,
+    LetterDesign,
+    LetterTooLong,
+    check_fits,
+    write_letters,
+)
+from civicforum.recruitment.services.mailing import write_mailing_csv
+
+DESIGN = LetterDesign("Northam Borough Council", "the Town Centre Future Forum", "https://northam.example/r")
+
+
+def letters(n):
+    for i in range(n):
+        yield Letter(
+            f"REF-{i}", (f"{i} High (Street)", "Northam", "NM1 2AB"), f"AAAAA-{i:05d}".replace("0", "B")
+        )
+
+
+def page_texts(pdf: bytes) -> list[bytes]:
+    streams = re.findall(rb"stream\n(.*?)\nendstream", pdf, re.S)
+    return [zlib.decompress(s) for s in streams]
+
+
+def test_one_page_per_letter_with_valid_cross_reference_table(tmp_path):
+    path = tmp_path / "letters.pdf"
+    seen = []
+    assert write_letters(path, DESIGN, letters(7), progress=seen.append, progress_every=3) == 7
+    pdf = path.read_bytes()
+    assert pdf.startswith(b"%PDF-1.4") and pdf.endswith(b"%%EOF\n")
+    assert pdf.count(b"/Type /Page ") == 7 and b"/Count 7" in pdf
+    startxref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    rows = pdf[startxref:].split(b"\n")[2:]
+    for number, row in enumerate(rows, start=0):
+        if not row.endswith(b" n "):
+            continue
+        offset = int(row[:10])
+        assert pdf[offset:].startswith(b"%d 0 obj" % number)
+    assert seen == [3, 6, 7]
+    contents = b"".join(page_texts(pdf))
+    assert rb"(6 High \(Street\)) Tj" in contents
+    assert b"(Northam Borough Council) Tj" in contents
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_too_long_text_is_refused_before_writing(tmp_path):
+    design = LetterDesign("C", "F", "https://x.example", body="Word " * 2000)
+    with pytest.raises(LetterTooLong, match="shorten it by about"):
+        check_fits(design)
+    with pytest.raises(LetterTooLong):
+        write_letters(tmp_path / "x.pdf", design, letters(1))
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failure_midway_leaves_no_file(tmp_path):
+    def broken():
+        yield from letters(2)
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        write_letters(tmp_path / "x.pdf", DESIGN, broken())
+    assert not list(tmp_path.iterdir())
+
+
+def test_mailing_csv_matches_letters_and_defuses_formulas(tmp_path):
+    path = tmp_path / "mailing.csv"
+    batch = [Letter("R1", ("=cmd|x", "a", "b", "c", "d", "e", "NM1 2AB"), "AAAAA-BBBBB")]
+    assert write_mailing_csv(path, batch) == 1
+    header, row = list(csv.reader(path.open(encoding="utf-8")))
+    assert header[:2] == ["reference", "code"]
+    assert row == ["R1", "AAAAA-BBBBB", "'=cmd|x", "a", "b", "c", "d, e, NM1 2AB"]
