@@ -1,0 +1,41 @@
+"""Table allocation: seat a panel at diverse tables, with new faces every session.
+
+Pure Python (numpy/scipy), no Django: the CLI (``civicforum tables``) and the web app both call
+``allocate`` and the scoring functions here.
+"""
+
+from .allocate import allocate
+from .model import (
+    Allocation,
+    AllocationSettings,
+    Cluster,
+    Constraints,
+    Facilitator,
+    FixedSeat,
+    InfeasibleConstraintsError,
+    Member,
+    Progress,
+    Seating,
+)
+from .rules import constraint_violations
+from .scores import diversity, diversity_lower_bound, meetings, repeat_pairs, seating_lower_bound
+
+__all__ = [
+    "Allocation",
+    "AllocationSettings",
+    "Cluster",
+    "Constraints",
+    "Facilitator",
+    "FixedSeat",
+    "InfeasibleConstraintsError",
+    "Member",
+    "Progress",
+    "Seating",
+    "allocate",
+    "constraint_violations",
+    "diversity",
+    "diversity_lower_bound",
+    "meetings",
+    "repeat_pairs",
+    "seating_lower_bound",
+]

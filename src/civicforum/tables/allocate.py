@@ -1,0 +1,261 @@
+"""Seat a panel at tables for every session: check the rules, build each session, then improve.
+
+Sessions are planned one after another (each avoiding pairs who met in earlier ones), then every
+planned session is re-optimised against all the others, since late sessions otherwise carry all the
+repeats. Diversity dominates the objective (the score officers look at first); among seatings of equal
+diversity the search prefers the one with fewest pairs meeting again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member, Progress
+from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
+from .search import PROHIBITIVE, SessionProblem, SessionSearch
+
+REPEAT_PENALTY = 0.3  # objective cost of seating a pair that met before, in units of one value count
+REFINE_ROUNDS = 2
+STEPS_PER_MEMBER = 30
+START_TEMPERATURE = 1.0
+END_TEMPERATURE = 0.03
+
+
+def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:
+    columns: list[np.ndarray] = []
+    for feature in features:
+        values = sorted({member.features[feature] for member in members})
+        position = {value: index for index, value in enumerate(values)}
+        block = np.zeros((len(members), len(values)))
+        block[np.arange(len(members)), [position[member.features[feature]] for member in members]] = 1
+        columns.append(block)
+    return np.hstack(columns) if columns else np.zeros((len(members), 0))
+
+
+def _co_seated(table_of: np.ndarray) -> np.ndarray:
+    """(members, members) 0/1 matrix of pairs sharing a table in one session."""
+    same = (table_of[:, None] == table_of[None, :]) & (table_of[:, None] >= 0)
+    np.fill_diagonal(same, False)
+    return same.astype(np.int32)
+
+
+def _session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray) -> np.ndarray:
+    """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity."""
+    sizes = minimum.astype(int).copy()
+    for _ in range(present - int(sizes.sum())):
+        open_tables = np.flatnonzero(sizes < np.asarray(capacities))
+        sizes[open_tables[np.argmin(sizes[open_tables])]] += 1
+    return sizes
+
+
+class _Planner:
+    """Everything fixed across sessions, in 0-based indices."""
+
+    def __init__(self, members: Sequence[Member], settings: AllocationSettings, constraints: Constraints):
+        self.members = members
+        self.settings = settings
+        self.constraints = constraints
+        self.ids = [member.id for member in members]
+        self.index = {member_id: i for i, member_id in enumerate(self.ids)}
+        self.one_hot = _one_hot(members, settings.diversify)
+        self.capacities = session_capacities(settings, len(members))
+        count = len(members)
+        self.keep_apart = np.zeros((count, count))
+        for pair in constraints.keep_apart:
+            a, b = (self.index[m] for m in pair)
+            self.keep_apart[a, b] = self.keep_apart[b, a] = PROHIBITIVE
+        self.meetings = np.zeros((count, count), dtype=np.int32)
+        for session in settings.past:
+            self.meetings += _co_seated(self._table_of(session))
+
+    def _table_of(self, session: Sequence[Sequence[str]]) -> np.ndarray:
+        table_of = np.full(len(self.ids), -1)
+        for table, members in enumerate(session):
+            table_of[[self.index[m] for m in members]] = table
+        return table_of
+
+    def session_problem(self, session: int) -> tuple[SessionProblem, list[str | None]]:
+        """Build session ``session`` (1-based): units, fixed tables, sizes, facilitators and penalties."""
+        c = self.constraints
+        absent = {self.index[m] for m in c.absent.get(session, frozenset())}
+        present = [i for i in range(len(self.ids)) if i not in absent]
+        grouped: set[int] = set()
+        units: list[list[int]] = []
+        for group in merged_groups(c.keep_together):
+            unit = sorted(self.index[m] for m in group if self.index[m] not in absent)
+            if unit:
+                units.append(unit)
+                grouped.update(unit)
+        units.extend([i] for i in present if i not in grouped)
+        unit_of = {member: u for u, unit in enumerate(units) for member in unit}
+        fixed_table = {
+            unit_of[self.index[seat.member]]: seat.table - 1 for seat in c.fixed if seat.session == session
+        }
+        minimum = np.zeros(self.settings.tables, dtype=int)
+        for unit, table in fixed_table.items():
+            minimum[table] += len(units[unit])
+        sizes = _session_sizes(self.capacities, len(present), minimum)
+        table_penalty = np.zeros((len(self.ids), self.settings.tables))
+        facilitators = self._facilitators(session, units, fixed_table, table_penalty)
+        self._clusters(session, units, fixed_table, sizes, table_penalty)
+        one_hot_present = self.one_hot[present]
+        shares = one_hot_present.sum(axis=0) / len(present)
+        problem = SessionProblem(
+            one_hot=self.one_hot,
+            shares=shares,
+            sizes=sizes.astype(float),
+            pair_penalty=REPEAT_PENALTY * (self.meetings >= 1) + self.keep_apart,
+            table_penalty=table_penalty,
+            units=units,
+            fixed_table=fixed_table,
+            diversity_weight=float(sizes.mean()),
+        )
+        return problem, facilitators
+
+    def _facilitators(
+        self, session: int, units: list[list[int]], fixed_table: dict[int, int], table_penalty: np.ndarray
+    ) -> list[str | None]:
+        """Give each table a facilitator none of whose fixed members they are kept apart from; members
+        kept apart from a table's facilitator may not use that table."""
+        facilitators = self.constraints.facilitators
+        tables = self.settings.tables
+        if not facilitators:
+            return [None] * tables
+        cost = np.zeros((len(facilitators), tables))
+        for f, facilitator in enumerate(facilitators):
+            for unit, table in fixed_table.items():
+                cost[f, table] += sum(self.ids[m] in facilitator.keep_apart for m in units[unit])
+        rows, cols = linear_sum_assignment(cost)
+        chosen: list[str | None] = [None] * tables
+        for f, table in zip(rows, cols, strict=True):
+            chosen[table] = facilitators[f].id
+            for member_id in facilitators[f].keep_apart:
+                table_penalty[self.index[member_id], table] += PROHIBITIVE
+        if cost[rows, cols].sum() > 0:
+            raise InfeasibleConstraintsError(
+                [
+                    f"no facilitator is free for table {table + 1} in session {session}: facilitator "
+                    f"{facilitators[f].id} is kept apart from {self.ids[m]}, who is fixed there"
+                    for f, table in zip(rows, cols, strict=True)
+                    for unit, fixed in fixed_table.items()
+                    if fixed == table
+                    for m in units[unit]
+                    if self.ids[m] in facilitators[f].keep_apart
+                ]
+            )
+        return chosen
+
+    def _clusters(
+        self,
+        session: int,
+        units: list[list[int]],
+        fixed_table: dict[int, int],
+        sizes: np.ndarray,
+        table_penalty: np.ndarray,
+    ) -> None:
+        """Confine each cluster to its number of tables: those where its members are fixed, then the
+        lowest-numbered ones."""
+        fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
+        for cluster in self.constraints.clusters:
+            present = [self.index[m] for m in cluster.members if any(self.index[m] in u for u in units)]
+            allowed = sorted({fixed_of[m] for m in present if m in fixed_of})
+            if len(allowed) > cluster.tables:
+                raise InfeasibleConstraintsError(
+                    [
+                        f"cluster {fmt_group(cluster.members)} must use {cluster.tables} tables but its members "
+                        f"are fixed at tables {', '.join(str(t + 1) for t in allowed)} in session {session}"
+                    ]
+                )
+            allowed += [t for t in range(len(sizes)) if t not in allowed][: cluster.tables - len(allowed)]
+            if len(present) > sizes[allowed].sum():
+                raise InfeasibleConstraintsError(
+                    [
+                        f"cluster {fmt_group(cluster.members)} has {len(present)} members in session {session} "
+                        f"but its {cluster.tables} tables seat only {int(sizes[allowed].sum())}"
+                    ]
+                )
+            banned = [t for t in range(len(sizes)) if t not in allowed]
+            table_penalty[np.ix_(present, banned)] += PROHIBITIVE
+
+
+def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
+    """Greedy first seating: fixed units, then the others (big groups and rare profiles first), each at
+    the table that most needs its values, avoiding penalised tables and pairs."""
+    members, tables = problem.one_hot.shape[0], len(problem.sizes)
+    table_of = np.full(members, -1)
+    free = problem.sizes.copy()
+    counts = np.zeros((tables, problem.one_hot.shape[1]))
+    pair_sums = np.zeros((members, tables))
+
+    def place(unit: list[int], table: int) -> None:
+        table_of[unit] = table
+        free[table] -= len(unit)
+        counts[table] += problem.one_hot[unit].sum(axis=0)
+        pair_sums[:, table] += problem.pair_penalty[:, unit].sum(axis=1)
+
+    for unit, table in problem.fixed_table.items():
+        place(problem.units[unit], table)
+    rarity_weights = np.divide(1.0, problem.shares, out=np.zeros_like(problem.shares), where=problem.shares > 0)
+    free_units = [u for u in rng.permutation(len(problem.units)) if u not in problem.fixed_table]
+    free_units.sort(key=lambda u: (-len(problem.units[u]), -problem.one_hot[problem.units[u]].sum(0) @ rarity_weights))
+    for u in free_units:
+        unit = problem.units[u]
+        need = (problem.shares * problem.sizes[:, None] - counts) @ problem.one_hot[unit].sum(axis=0)
+        score = need / problem.sizes - pair_sums[unit].sum(axis=0) - problem.table_penalty[unit].sum(axis=0)
+        score[free < len(unit)] = -np.inf
+        if not np.isfinite(score).any():
+            raise InfeasibleConstraintsError([f"no table has room left for keep-together group of {len(unit)}"])
+        place(unit, int(np.argmax(score)))
+    return table_of
+
+
+def allocate(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints | None = None
+) -> Allocation:
+    """Seat ``members`` for every session not in ``settings.past``; raise InfeasibleConstraintsError
+    (naming the conflicting rules) when the rules cannot all hold, ValueError on unknown ids."""
+    constraints = constraints or Constraints()
+    validate(members, settings, constraints)
+    started = time.monotonic()
+
+    def out_of_time() -> bool:
+        return settings.time_limit is not None and time.monotonic() - started > settings.time_limit
+
+    report: Callable[[Progress], None] = settings.progress or (lambda _: None)
+    planner = _Planner(members, settings, constraints)
+    rng = np.random.default_rng(settings.seed)
+    planned = list(range(len(settings.past) + 1, settings.sessions + 1))
+    seatings: dict[int, np.ndarray] = {}
+    facilitators: dict[int, list[str | None]] = {}
+    total_passes = len(planned) * (1 + REFINE_ROUNDS)
+    passes = 0
+    for round_number in range(1 + REFINE_ROUNDS):
+        for session in planned:
+            if session in seatings:
+                planner.meetings -= _co_seated(seatings[session])
+            problem, facilitators[session] = planner.session_problem(session)
+            start = seatings[session] if session in seatings else _construct(problem, rng)
+            search = SessionSearch(problem, start)
+            steps = int(settings.effort * STEPS_PER_MEMBER * len(search.singles) / (1 + round_number))
+            temperature = START_TEMPERATURE / (1 + round_number)
+            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+            seatings[session] = search.table_of
+            planner.meetings += _co_seated(search.table_of)
+            passes += 1
+            report(Progress(passes / total_passes, f"round {round_number + 1}: session {session} seated"))
+    seating = [list(map(list, session)) for session in settings.past]
+    for session in planned:
+        table_of = seatings[session]
+        seating.append([[planner.ids[m] for m in np.flatnonzero(table_of == t)] for t in range(settings.tables)])
+    allocation = Allocation(
+        seating=seating,
+        facilitators=[[None] * settings.tables for _ in settings.past] + [facilitators[s] for s in planned],
+    )
+    problems = constraint_violations(members, settings, constraints, allocation)
+    if problems:
+        raise InfeasibleConstraintsError(["no seating found that honours every rule", *problems])
+    return allocation

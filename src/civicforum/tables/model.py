@@ -1,0 +1,117 @@
+"""Typed data shared by the table allocator, its scores, the CLI and (later) the web app.
+
+Sessions and tables are numbered from 1 everywhere in this public API and in files, because officers
+talk about "table 3 in session 2"; the engine converts to 0-based indices internally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+# seating[s][t] lists the ids of the members at table t+1 in session s+1.
+Seating = Sequence[Sequence[Sequence[str]]]
+
+
+class InfeasibleConstraintsError(ValueError):
+    """The constraints cannot all hold at once; the message names the ones that conflict."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Member:
+    """A panel member: an id and their value of each feature (gender, age band, ward...)."""
+
+    id: str
+    features: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Facilitator:
+    """A table facilitator; ``keep_apart`` holds member ids they must not facilitate (e.g. a neighbour)."""
+
+    id: str
+    keep_apart: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class FixedSeat:
+    """``member`` must sit at ``table`` in ``session`` (e.g. the table with step-free access)."""
+
+    member: str
+    session: int
+    table: int
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Keep ``members`` (e.g. the Welsh speakers) on ``tables`` tables in every session, like
+    GroupSelect's cluster option, so each of them has others to talk to in their language."""
+
+    members: frozenset[str]
+    tables: int
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Hard rules a seating must honour.
+
+    ``keep_together``: groups that always share a table (a carer and the person they support).
+    ``keep_apart``: pairs that never share a table. ``absent[session]``: members missing that session.
+    """
+
+    keep_together: Sequence[frozenset[str]] = ()
+    keep_apart: Sequence[frozenset[str]] = ()
+    fixed: Sequence[FixedSeat] = ()
+    absent: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    facilitators: Sequence[Facilitator] = ()
+    clusters: Sequence[Cluster] = ()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported to the progress callback: ``done`` runs from 0 to 1."""
+
+    done: float
+    message: str
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    """How to seat the panel.
+
+    ``table_sizes`` (optional) gives each table's capacity; without it sizes differ by at most one.
+    In a session with absent members the seats are spread as evenly as the capacities allow.
+    ``past`` holds sessions already run (seating[s][t] as in ``Seating``): they are kept unchanged and
+    only the remaining sessions are planned, avoiding pairs who already met.
+    ``effort`` scales the search (deterministic for a seed); ``time_limit`` caps it in seconds, and when
+    the cap bites the result may depend on the machine's speed.
+    """
+
+    tables: int
+    sessions: int
+    diversify: Sequence[str]
+    table_sizes: Sequence[int] | None = None
+    seed: int = 0
+    time_limit: float | None = None
+    effort: float = 1.0
+    past: Seating = ()
+    progress: Callable[[Progress], None] | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The plan: ``seating[s][t]`` member ids, ``facilitators[s][t]`` facilitator id (or None)."""
+
+    seating: Seating
+    facilitators: Sequence[Sequence[str | None]]
+
+    def table_of(self, member: str, session: int) -> int | None:
+        """1-based table of ``member`` in 1-based ``session``; None when absent."""
+        for index, table in enumerate(self.seating[session - 1], start=1):
+            if member in table:
+                return index
+        return None

@@ -1,0 +1,213 @@
+"""Checking the rules: bad input, conflicts visible before any search, and a finished plan's breaches.
+
+Messages name the members, sessions and tables involved in plain English, because an officer has to
+fix the constraint files by hand.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member
+
+
+def fmt_group(members: Iterable[str]) -> str:
+    return "{" + ",".join(sorted(members)) + "}"
+
+
+def merged_groups(groups: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """Keep-together groups sharing a member must share a table, so they are one group."""
+    merged: list[set[str]] = []
+    for group in groups:
+        overlapping = [existing for existing in merged if existing & group]
+        combined = set(group).union(*overlapping)
+        merged = [existing for existing in merged if not existing & group] + [combined]
+    return [frozenset(group) for group in merged]
+
+
+def session_capacities(settings: AllocationSettings, members: int) -> list[int]:
+    """Each table's capacity: as given, or the panel spread so sizes differ by at most one."""
+    if settings.table_sizes is not None:
+        return list(settings.table_sizes)
+    base, extra = divmod(members, settings.tables)
+    return [base + (table < extra) for table in range(settings.tables)]
+
+
+def _check_input(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
+    """Raise ValueError for input that is malformed rather than merely impossible."""
+    problems: list[str] = []
+    ids = [member.id for member in members]
+    known = set(ids)
+    problems += [f"member {m} is listed {n} times" for m, n in Counter(ids).items() if n > 1]
+    for member in members:
+        missing = [f for f in settings.diversify if f not in member.features]
+        if missing:
+            problems.append(f"member {member.id} has no value for {', '.join(missing)}")
+    if settings.tables < 1 or settings.sessions < 1:
+        problems.append("there must be at least one table and one session")
+    if settings.table_sizes is not None and (
+        len(settings.table_sizes) != settings.tables or min(settings.table_sizes, default=1) < 1
+    ):
+        problems.append(f"table sizes must be {settings.tables} positive numbers, one per table")
+
+    def unknown(where: str, names: Iterable[str]) -> None:
+        problems.extend(f"{where} names unknown member {name}" for name in sorted(set(names) - known))
+
+    for number, group in enumerate(constraints.keep_together, start=1):
+        unknown(f"keep-together group {number}", group)
+    for number, pair in enumerate(constraints.keep_apart, start=1):
+        unknown(f"keep-apart pair {number}", pair)
+        if len(pair) != 2:
+            problems.append(f"keep-apart pair {number} must name two different members")
+    for seat in constraints.fixed:
+        unknown("a fixed seat", [seat.member])
+        if not (1 <= seat.session <= settings.sessions and 1 <= seat.table <= settings.tables):
+            problems.append(
+                f"fixed seat of {seat.member} at table {seat.table} in session {seat.session} is outside "
+                f"tables 1-{settings.tables} and sessions 1-{settings.sessions}"
+            )
+    for session, absent in constraints.absent.items():
+        unknown(f"absences for session {session}", absent)
+        if not 1 <= session <= settings.sessions:
+            problems.append(f"absences given for session {session}, outside sessions 1-{settings.sessions}")
+    for facilitator in constraints.facilitators:
+        unknown(f"facilitator {facilitator.id}'s keep-apart list", facilitator.keep_apart)
+    for cluster in constraints.clusters:
+        unknown(f"cluster {fmt_group(cluster.members)}", cluster.members)
+        if not 1 <= cluster.tables <= settings.tables:
+            problems.append(f"cluster {fmt_group(cluster.members)} must use between 1 and {settings.tables} tables")
+    if len(settings.past) > settings.sessions:
+        problems.append(f"{len(settings.past)} past sessions given but only {settings.sessions} planned")
+    for number, session in enumerate(settings.past, start=1):
+        if len(session) != settings.tables:
+            problems.append(f"past session {number} has {len(session)} tables, not {settings.tables}")
+        seated = [member for table in session for member in table]
+        unknown(f"past session {number}", seated)
+        problems += [f"past session {number} seats {m} twice" for m, n in Counter(seated).items() if n > 1]
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _fixed_conflicts(settings: AllocationSettings, constraints: Constraints, capacities: list[int]) -> list[str]:
+    problems: list[str] = []
+    groups = merged_groups(constraints.keep_together)
+    apart = {frozenset(pair) for pair in constraints.keep_apart}
+    for session in range(len(settings.past) + 1, settings.sessions + 1):
+        absent = constraints.absent.get(session, frozenset())
+        seats: dict[str, int] = {}
+        for seat in constraints.fixed:
+            if seat.session != session:
+                continue
+            if seat.member in absent:
+                problems.append(f"{seat.member} is fixed at table {seat.table} in session {session} but is absent")
+            elif seats.setdefault(seat.member, seat.table) != seat.table:
+                problems.append(f"{seat.member} is fixed at two tables in session {session}")
+        for group in groups:  # a fixed member brings their whole group
+            tables = {seats[m] for m in group if m in seats}
+            if len(tables) > 1:
+                problems.append(
+                    f"keep-together group {fmt_group(group)} is fixed at tables "
+                    f"{', '.join(map(str, sorted(tables)))} in session {session}"
+                )
+            elif tables:
+                seats.update({m: next(iter(tables)) for m in group if m not in absent})
+        for table, count in Counter(seats.values()).items():
+            if count > capacities[table - 1]:
+                problems.append(
+                    f"{count} members are fixed at table {table} in session {session} but it seats {capacities[table - 1]}"
+                )
+        for pair in apart:
+            a, b = sorted(pair)
+            if a in seats and seats.get(b) == seats[a]:
+                problems.append(
+                    f"{a} must sit at table {seats[a]} in session {session} and is kept apart from {b}, "
+                    f"who is fixed there too"
+                )
+    return problems
+
+
+def validate(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
+    """ValueError for malformed input; InfeasibleConstraintsError for rules that visibly conflict."""
+    _check_input(members, settings, constraints)
+    capacities = session_capacities(settings, len(members))
+    problems: list[str] = []
+    if sum(capacities) < len(members):
+        problems.append(f"the {settings.tables} tables seat {sum(capacities)} but the panel has {len(members)}")
+    for session in range(len(settings.past) + 1, settings.sessions + 1):
+        present = len(members) - len(constraints.absent.get(session, frozenset()))
+        if present < settings.tables:
+            problems.append(f"session {session} has {present} members present for {settings.tables} tables")
+    apart = {frozenset(pair) for pair in constraints.keep_apart}
+    for group in merged_groups(constraints.keep_together):
+        if len(group) > max(capacities):
+            problems.append(
+                f"keep-together group {fmt_group(group)} has {len(group)} members "
+                f"but tables seat at most {max(capacities)}"
+            )
+        problems += [
+            f"{fmt_group(pair)} are kept apart but both in keep-together group {fmt_group(group)}"
+            for pair in apart
+            if pair <= group
+        ]
+    if constraints.facilitators and len(constraints.facilitators) < settings.tables:
+        problems.append(
+            f"{settings.tables} tables need {settings.tables} facilitators but only "
+            f"{len(constraints.facilitators)} are listed"
+        )
+    problems += _fixed_conflicts(settings, constraints, capacities)
+    if problems:
+        raise InfeasibleConstraintsError(problems)
+
+
+def constraint_violations(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints, allocation: Allocation
+) -> list[str]:
+    """Every rule ``allocation`` breaks, in plain English (empty when it honours them all)."""
+    problems: list[str] = []
+    if len(allocation.seating) != settings.sessions:
+        return [f"the plan has {len(allocation.seating)} sessions, not {settings.sessions}"]
+    capacities = session_capacities(settings, len(members))
+    ids = {member.id for member in members}
+    for number, past in enumerate(settings.past, start=1):
+        if [sorted(t) for t in past] != [sorted(t) for t in allocation.seating[number - 1]]:
+            problems.append(f"past session {number} was changed")
+    for session in range(len(settings.past) + 1, settings.sessions + 1):
+        tables = allocation.seating[session - 1]
+        table_of = {member: t for t, table in enumerate(tables, start=1) for member in table}
+        expected = ids - constraints.absent.get(session, frozenset())
+        seated = [member for table in tables for member in table]
+        if Counter(seated) != Counter(expected):
+            problems.append(f"session {session} does not seat every present member exactly once")
+        problems += [
+            f"table {t} in session {session} seats {len(table)} but holds {capacities[t - 1]}"
+            for t, table in enumerate(tables, start=1)
+            if len(table) > capacities[t - 1]
+        ]
+        for group in merged_groups(constraints.keep_together):
+            if len({table_of[m] for m in group if m in table_of}) > 1:
+                problems.append(f"keep-together group {fmt_group(group)} is split in session {session}")
+        for pair in constraints.keep_apart:
+            a, b = sorted(pair)
+            if a in table_of and table_of[a] == table_of.get(b):
+                problems.append(f"{a} and {b} are kept apart but share table {table_of[a]} in session {session}")
+        for seat in constraints.fixed:
+            if seat.session == session and table_of.get(seat.member) != seat.table:
+                problems.append(f"{seat.member} is not at table {seat.table} in session {session}")
+        for t, facilitator_id in enumerate(allocation.facilitators[session - 1], start=1):
+            for facilitator in constraints.facilitators:
+                if facilitator.id == facilitator_id:
+                    problems += [
+                        f"facilitator {facilitator.id} is kept apart from {m} but both are at table {t} "
+                        f"in session {session}"
+                        for m in sorted(facilitator.keep_apart)
+                        if table_of.get(m) == t
+                    ]
+        for cluster in constraints.clusters:
+            used = {table_of[m] for m in cluster.members if m in table_of}
+            if len(used) > cluster.tables:
+                problems.append(
+                    f"cluster {fmt_group(cluster.members)} uses {len(used)} tables in session {session}, "
+                    f"more than {cluster.tables}"
+                )
+    return problems

@@ -1,0 +1,147 @@
+"""The scores GroupSelect uses (diversity D, meetings M, repeat pairs) and the coupled lower bound on D.
+
+Definitions follow ``shared/data/tables/README.md``. With absent members, the "panel share" p_f(v) of a
+session is the share among the members seated in it, so a table can still score 0 by mirroring the
+room; with everybody present this is exactly the panel's share.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .model import Member, Seating
+
+
+def _table_deviation(counts: Counter[str], size: int, shares: Mapping[str, float]) -> float:
+    """sum_v |c(v)/n - p(v)| for one table and one feature."""
+    return sum(abs(counts.get(value, 0) / size - share) for value, share in shares.items())
+
+
+def _session_shares(members: Mapping[str, Member], session: Sequence[Sequence[str]], feature: str):
+    seated = [member for table in session for member in table]
+    counts = Counter(members[member].features[feature] for member in seated)
+    return {value: count / len(seated) for value, count in counts.items()}
+
+
+def diversity(members: Mapping[str, Member], seating: Seating, features: Sequence[str]) -> float:
+    """D: mean over features, sessions and non-empty tables of sum_v |c_st(f,v)/n_st - p_f(v)|."""
+    total = 0.0
+    terms = 0
+    for session in seating:
+        for feature in features:
+            shares = _session_shares(members, session, feature)
+            for table in session:
+                if table:
+                    counts = Counter(members[member].features[feature] for member in table)
+                    total += _table_deviation(counts, len(table), shares)
+                    terms += 1
+    return total / terms if terms else 0.0
+
+
+def _pair_meetings(seating: Seating) -> Counter[tuple[str, str]]:
+    meetings: Counter[tuple[str, str]] = Counter()
+    for session in seating:
+        for table in session:
+            meetings.update(combinations(sorted(table), 2))
+    return meetings
+
+
+def meetings(seating: Seating) -> float:
+    """M = (U - max_s Pi_s) / (sum_s Pi_s - max_s Pi_s); 1 when no pair ever sits together twice.
+
+    With a single session (or none) every seating is as good as any other, so M is 1.
+    """
+    pairs_per_session = [sum(len(table) * (len(table) - 1) // 2 for table in session) for session in seating]
+    denominator = sum(pairs_per_session) - max(pairs_per_session, default=0)
+    if denominator == 0:
+        return 1.0
+    distinct = len(_pair_meetings(seating))
+    return (distinct - max(pairs_per_session)) / denominator
+
+
+def repeat_pairs(seating: Seating) -> int:
+    """Distinct pairs of members seated together in more than one session."""
+    return sum(1 for count in _pair_meetings(seating).values() if count > 1)
+
+
+def _feature_lower_bound(value_counts: Sequence[int], table_sizes: Sequence[int]) -> float:
+    """Exact minimum of sum_t sum_v |c_tv/n_t - p_v| over integer tables with the given margins.
+
+    A tiny transportation problem with an L1 objective, solved as a MILP (c_tv integer, e_tv its
+    absolute deviation); rows hold the table sizes, columns use up the panel's real counts.
+    """
+    n_values, n_tables = len(value_counts), len(table_sizes)
+    total = sum(value_counts)
+    shares = np.asarray(value_counts, dtype=float) / total
+    sizes = np.asarray(table_sizes, dtype=float)
+    n_cells = n_tables * n_values  # variables: c (n_cells, integer) then e (n_cells, continuous)
+    cost = np.concatenate([np.zeros(n_cells), np.ones(n_cells)])
+    rows: list[np.ndarray] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    for t in range(n_tables):
+        row = np.zeros(2 * n_cells)
+        row[t * n_values : (t + 1) * n_values] = 1
+        rows.append(row)
+        lower.append(sizes[t])
+        upper.append(sizes[t])
+    for v in range(n_values):
+        row = np.zeros(2 * n_cells)
+        row[v:n_cells:n_values] = 1
+        rows.append(row)
+        lower.append(value_counts[v])
+        upper.append(value_counts[v])
+    for t in range(n_tables):
+        for v in range(n_values):
+            cell = t * n_values + v
+            for sign in (1.0, -1.0):  # e >= +-(c/n - p)
+                row = np.zeros(2 * n_cells)
+                row[cell] = -sign / sizes[t]
+                row[n_cells + cell] = 1
+                rows.append(row)
+                lower.append(-sign * shares[v])
+                upper.append(np.inf)
+    result = milp(
+        cost,
+        constraints=LinearConstraint(np.array(rows), lower, upper),
+        integrality=np.concatenate([np.ones(n_cells), np.zeros(n_cells)]),
+        bounds=Bounds(np.zeros(2 * n_cells), np.full(2 * n_cells, np.inf)),
+    )
+    if not result.success:
+        raise ValueError(f"lower bound problem not solved: {result.message}")
+    return float(result.fun)
+
+
+def diversity_lower_bound(
+    members: Sequence[Member], features: Sequence[str], table_sizes: Sequence[int]
+) -> float:
+    """Coupled lower bound on D for one session seating ``members`` at tables of ``table_sizes``.
+
+    Per feature, the best integer tables when features are balanced independently; averaged over
+    features and tables as D is. No seating can score below it.
+    """
+    if not features or not table_sizes:
+        return 0.0
+    bound = 0.0
+    for feature in features:
+        counts = Counter(member.features[feature] for member in members)
+        bound += _feature_lower_bound(list(counts.values()), table_sizes)
+    return bound / (len(features) * len(table_sizes))
+
+
+def seating_lower_bound(members: Mapping[str, Member], seating: Seating, features: Sequence[str]) -> float:
+    """Lower bound on D for the sessions of ``seating``: each session's bound for the members it seats
+    and its table sizes, averaged as D averages (weighted by the number of non-empty tables)."""
+    weighted = 0.0
+    tables = 0
+    for session in seating:
+        sizes = [len(table) for table in session if table]
+        seated = [members[member] for table in session for member in table]
+        weighted += diversity_lower_bound(seated, features, sizes) * len(sizes)
+        tables += len(sizes)
+    return weighted / tables if tables else 0.0
