@@ -1,0 +1,436 @@
+"""Read selection problems in the Sortition Foundation's CSV convention (and XLSX), write people files.
+
+Councils and their contractors already keep pools and quotas in these files, so existing files must
+work unchanged. Every problem is collected (not just the first) and located by file, row and column,
+because the person fixing the file is a selection officer with a spreadsheet open, not a programmer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
+
+ID_COLUMN_NAMES = ("id", "nationbuilder_id")
+FEATURE_COLUMN_ALIASES = {
+    "feature": ("feature", "category"),
+    "value": ("value", "name"),
+    "min": ("min",),
+    "max": ("max",),
+    "min_flex": ("min_flex",),
+    "max_flex": ("max_flex",),
+}
+REQUIRED_FEATURE_COLUMNS = ("feature", "value", "min", "max")
+
+
+@dataclass
+class Table:
+    """A header and its data rows; ``row_numbers[i]`` is the spreadsheet row of ``rows[i]``."""
+
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+    row_numbers: list[int]
+
+
+def _fold(text: str) -> str:
+    """Key for matching names a person typed: case, accents' composition and spacing don't matter."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def normalise_household(parts: Iterable[str]) -> str | None:
+    """Household key from address parts: '12 High St.' and ' 12  high st' are the same home.
+
+    Case, spacing and punctuation are ignored; all-blank addresses give None (no household known).
+    """
+    words = []
+    for part in parts:
+        cleaned = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", part).casefold())
+        words.extend(cleaned.split())
+    return " ".join(words) or None
+
+
+def _decode(data: bytes, file: str, problems: list[InputProblem]) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = data[: error.start].count(b"\n") + 1
+        problems.append(
+            InputProblem(
+                file,
+                f"is not UTF-8 text (byte 0x{data[error.start]:02x} cannot be read). In Excel use "
+                "'Save As' > 'CSV UTF-8 (Comma delimited)', or save it as .xlsx.",
+                row=row,
+            )
+        )
+        return None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
+    """Read a CSV (UTF-8, BOM allowed) or XLSX file, skipping blank lines and trimming stray spaces."""
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        problems.append(InputProblem(file, "file not found; check the path."))
+        return None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            raw_rows = _xlsx_rows(path)
+        except Exception as error:  # openpyxl raises many types for damaged files
+            problems.append(
+                InputProblem(file, f"cannot be read as an Excel workbook ({error}); save it again.")
+            )
+            return None
+    else:
+        text = _decode(path.read_bytes(), file, problems)
+        if text is None:
+            return None
+        raw_rows = list(csv.reader(io.StringIO(text, newline="")))
+    numbered = [
+        (number, [cell.strip() for cell in row])
+        for number, row in enumerate(raw_rows, start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    if not numbered:
+        problems.append(InputProblem(file, "is empty; it needs a header row and at least one data row."))
+        return None
+    (_, header), body = numbered[0], numbered[1:]
+    while header and not header[-1]:
+        header.pop()
+    table = Table(file, header, [], [])
+    for number, row in body:
+        if len(row) > len(header) and any(row[len(header) :]):
+            problems.append(
+                InputProblem(file, f"has {len(row)} cells but the header has only {len(header)}.", row=number)
+            )
+        table.rows.append((row + [""] * len(header))[: len(header)])
+        table.row_numbers.append(number)
+    if not table.rows:
+        problems.append(InputProblem(file, "has a header row but no data rows."))
+    return table
+
+
+def _find_column(table: Table, names: Sequence[str]) -> int | None:
+    return _find_in_header(table.header, names)
+
+
+def _find_in_header(header: Sequence[str], names: Sequence[str]) -> int | None:
+    wanted = {_fold(name) for name in names}
+    for index, column in enumerate(header):
+        if _fold(column) in wanted:
+            return index
+    return None
+
+
+def id_column_name(header: Sequence[str], id_column: str | None = None) -> str | None:
+    """The people file's id column: ``id_column``, else ``id``/``nationbuilder_id``, else the first."""
+    index = _find_in_header(header, [id_column] if id_column else ID_COLUMN_NAMES)
+    if index is None and not id_column and header:
+        index = 0
+    return None if index is None else header[index]
+
+
+def _parse_count(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not (number == number and number.is_integer() and number >= 0):
+        shown = repr(text) if text else "blank"
+        problems.append(
+            InputProblem(file, f"{shown} is not a whole number of people (0 or more).", row, column)
+        )
+        return None
+    return int(number)
+
+
+def read_features(path: str | Path) -> tuple[Quota, ...]:
+    """Quotas from a ``feature,value,min,max[,min_flex,max_flex]`` file; InputError lists all problems."""
+    problems: list[InputProblem] = []
+    quotas = _parse_features(read_table(path, problems), problems)
+    if problems:
+        raise InputError(problems)
+    return quotas
+
+
+def _parse_features(table: Table | None, problems: list[InputProblem]) -> tuple[Quota, ...]:
+    if table is None:
+        return ()
+    columns = {name: _find_column(table, aliases) for name, aliases in FEATURE_COLUMN_ALIASES.items()}
+    missing = [name for name in REQUIRED_FEATURE_COLUMNS if columns[name] is None]
+    if missing:
+        problems.append(
+            InputProblem(
+                table.file,
+                f"missing column(s) {', '.join(missing)}; the header must be feature,value,min,max "
+                f"(optionally min_flex,max_flex). Found: {', '.join(table.header) or 'nothing'}.",
+                row=1,
+            )
+        )
+        return ()
+    quotas: list[Quota] = []
+    seen: dict[tuple[str, str], int] = {}
+    spelling: dict[str, str] = {}
+    for row, number in zip(table.rows, table.row_numbers, strict=True):
+        quota = _parse_quota_row(table, row, number, columns, problems)
+        if quota is None:
+            continue
+        feature = spelling.setdefault(_fold(quota.feature), quota.feature)
+        key = (_fold(quota.feature), _fold(quota.value))
+        if key in seen:
+            problems.append(
+                InputProblem(
+                    table.file,
+                    f"{feature} = {quota.value} is listed twice (first on row {seen[key]}); keep one row.",
+                    number,
+                    table.header[columns["value"] or 0],
+                )
+            )
+            continue
+        seen[key] = number
+        quotas.append(Quota(feature, quota.value, quota.min, quota.max, quota.min_flex, quota.max_flex))
+    return tuple(quotas)
+
+
+def _parse_quota_row(
+    table: Table, row: list[str], number: int, columns: dict[str, int | None], problems: list[InputProblem]
+) -> Quota | None:
+    def cell(name: str) -> str:
+        index = columns[name]
+        return "" if index is None else row[index]
+
+    def count(name: str, optional: bool = False) -> int | None:
+        index = columns[name]
+        if index is None or (optional and not row[index]):
+            return None
+        return _parse_count(row[index], table.file, number, table.header[index], problems)
+
+    before = len(problems)
+    for name in ("feature", "value"):
+        if not cell(name):
+            index = columns[name] or 0
+            problems.append(
+                InputProblem(table.file, f"the {name} is blank; fill it in.", number, table.header[index])
+            )
+    low, high = count("min"), count("max")
+    low_flex, high_flex = count("min_flex", optional=True), count("max_flex", optional=True)
+    if len(problems) > before or low is None or high is None:
+        return None
+    where = f"{cell('feature')} = {cell('value')}"
+    max_column = table.header[columns["max"] or 0]
+    if low > high:
+        problems.append(
+            InputProblem(
+                table.file,
+                f"{where}: min {low} is more than max {high}; swap or correct them.",
+                number,
+                max_column,
+            )
+        )
+        return None
+    if low_flex is not None and low_flex > low:
+        problems.append(
+            InputProblem(
+                table.file, f"{where}: min_flex {low_flex} must not exceed min {low}.", number, "min_flex"
+            )
+        )
+    if high_flex is not None and high_flex < high:
+        problems.append(
+            InputProblem(
+                table.file, f"{where}: max_flex {high_flex} must not be below max {high}.", number, "max_flex"
+            )
+        )
+    return Quota(cell("feature"), cell("value"), low, high, low_flex, high_flex)
+
+
+def read_people(
+    path: str | Path,
+    quotas: Sequence[Quota],
+    *,
+    id_column: str | None = None,
+    address_columns: Sequence[str] = (),
+) -> tuple[Person, ...]:
+    """The pool: one Person per row, values matched to the features file's spelling; raises InputError."""
+    problems: list[InputProblem] = []
+    people = _parse_people(read_table(path, problems), quotas, id_column, address_columns, problems)
+    if problems:
+        raise InputError(problems)
+    return people
+
+
+def _parse_people(
+    table: Table | None,
+    quotas: Sequence[Quota],
+    id_column: str | None,
+    address_columns: Sequence[str],
+    problems: list[InputProblem],
+) -> tuple[Person, ...]:
+    if table is None:
+        return ()
+    id_header = id_column_name(table.header, id_column)
+    if id_header is None:
+        problems.append(
+            InputProblem(table.file, f"no id column named '{id_column}'; check --id-column.", row=1)
+        )
+        return ()
+    id_index = table.header.index(id_header)
+    values: dict[str, dict[str, str]] = {}
+    for quota in quotas:
+        values.setdefault(quota.feature, {})[_fold(quota.value)] = quota.value
+    feature_index: dict[str, int] = {}
+    for feature in values:
+        index = _find_column(table, [feature])
+        if index is None:
+            problems.append(
+                InputProblem(
+                    table.file,
+                    f"no column for the feature '{feature}' used in the features file; add the column "
+                    "or rename the header to match.",
+                    row=1,
+                )
+            )
+        else:
+            feature_index[feature] = index
+    address_index = []
+    for name in address_columns:
+        index = _find_column(table, [name])
+        if index is None:
+            problems.append(
+                InputProblem(table.file, f"no address column '{name}'; check --address-columns.", row=1)
+            )
+        else:
+            address_index.append(index)
+    if len(feature_index) < len(values) or len(address_index) < len(address_columns):
+        return ()
+    people = []
+    first_row: dict[str, int] = {}
+    for row, number in zip(table.rows, table.row_numbers, strict=True):
+        person_id = row[id_index]
+        if not person_id:
+            problems.append(
+                InputProblem(table.file, "the id is blank; give every person an id.", number, id_header)
+            )
+            continue
+        if person_id in first_row:
+            problems.append(
+                InputProblem(
+                    table.file,
+                    f"id '{person_id}' is used twice (first on row {first_row[person_id]}); make ids unique.",
+                    number,
+                    id_header,
+                )
+            )
+            continue
+        first_row[person_id] = number
+        features = {}
+        for feature, index in feature_index.items():
+            canonical = values[feature].get(_fold(row[index]))
+            if canonical is None:
+                allowed = ", ".join(values[feature].values())
+                shown = f"'{row[index]}'" if row[index] else "blank"
+                problems.append(
+                    InputProblem(
+                        table.file,
+                        f"{shown} is not a value of '{feature}' in the features file (allowed: {allowed}); "
+                        "correct it or add a quota row for it.",
+                        number,
+                        table.header[index],
+                    )
+                )
+            else:
+                features[feature] = canonical
+        household = normalise_household(row[index] for index in address_index) if address_index else None
+        people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
+    return tuple(people)
+
+
+def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:
+    """Ids from a one-column file (or the id column of a people file), e.g. already-selected members."""
+    problems: list[InputProblem] = []
+    table = read_table(path, problems)
+    ids: list[str] = []
+    if table is not None:
+        index = _find_column(table, [id_column] if id_column else ID_COLUMN_NAMES)
+        if index is None:
+            # A bare list of ids with no header: the first row is an id too.
+            index = 0
+            ids.extend(table.header[:1])
+        ids.extend(row[index] for row in table.rows if row[index])
+    if problems:
+        raise InputError(problems)
+    return ids
+
+
+def load_instance(
+    people_path: str | Path,
+    features_path: str | Path,
+    panel_size: int,
+    *,
+    id_column: str | None = None,
+    address_columns: Sequence[str] = (),
+    already_selected_path: str | Path | None = None,
+) -> Instance:
+    """Read and check every input file, reporting all problems of all files together."""
+    problems: list[InputProblem] = []
+    quotas = _parse_features(read_table(features_path, problems), problems)
+    people = _parse_people(read_table(people_path, problems), quotas, id_column, address_columns, problems)
+    already: list[str] = []
+    if already_selected_path is not None:
+        try:
+            already = read_ids(already_selected_path, id_column=id_column)
+        except InputError as error:
+            problems.extend(error.problems)
+        known = {person.id for person in people}
+        for person_id in already:
+            if people and person_id not in known:
+                problems.append(
+                    InputProblem(
+                        str(already_selected_path),
+                        f"id '{person_id}' is not in the people file {people_path}; remove it or add them.",
+                    )
+                )
+    if panel_size < 1:
+        problems.append(InputProblem("--panel", f"the panel size must be at least 1, not {panel_size}."))
+    elif people and panel_size > len(people):
+        problems.append(
+            InputProblem(
+                "--panel", f"the panel size {panel_size} is larger than the pool ({len(people)} people)."
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    return Instance(people, quotas, panel_size, frozenset(already))
+
+
+def write_people(path: str | Path, header: Sequence[str], people: Iterable[Person]) -> None:
+    """Write people rows with their original columns (UTF-8 with BOM so Excel opens it correctly)."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for person in people:
+            writer.writerow([person.row.get(column, "") for column in header])

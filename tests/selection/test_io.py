@@ -1,0 +1,241 @@
+"""Reading pools and quotas as councils actually keep them, and saying precisely what is wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from civicforum.selection.io import (
+    id_column_name,
+    load_instance,
+    normalise_household,
+    read_features,
+    read_ids,
+    read_people,
+    write_people,
+)
+from civicforum.selection.types import InputError, Quota
+
+FEATURES = "feature,value,min,max\ngender,Female,1,2\ngender,Male,1,2\nage,Young,1,3\nage,Old,0,3\n"
+PEOPLE = "id,Gender,Age,address1,postcode\np1,Female,Young,1 High St,AB1 2CD\np2,Male,Old,2 High St,AB1 2CD\n"
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding=encoding, newline="")
+    return path
+
+
+def problems_of(error: pytest.ExceptionInfo[InputError]) -> list[tuple[int | None, str | None, str]]:
+    return [(p.row, p.column, p.message) for p in error.value.problems]
+
+
+def test_reads_bom_blank_lines_stray_spaces_and_case(tmp_path: Path) -> None:
+    features = write(tmp_path, "f.csv", "\ufeff" + FEATURES.replace("Male,1", "  Male , 1 ") + "\n\n")
+    people = write(tmp_path, "p.csv", "\ufeffid, gender ,AGE\n\np1 , female,YOUNG\n,,\np2,MALE, old \n")
+    quotas = read_features(features)
+    assert quotas[1] == Quota("gender", "Male", 1, 2)
+    persons = read_people(people, quotas)
+    assert [(p.id, dict(p.features)) for p in persons] == [
+        ("p1", {"gender": "Female", "age": "Young"}),
+        ("p2", {"gender": "Male", "age": "Old"}),
+    ]
+
+
+def test_min_flex_and_max_flex_are_read(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.csv", "feature,value,min,max,min_flex,max_flex\ng,a,2,3,1,5\ng,b,0,3,,\n")
+    assert read_features(path) == (Quota("g", "a", 2, 3, 1, 5), Quota("g", "b", 0, 3))
+
+
+def test_every_feature_problem_is_reported_with_row_and_column(tmp_path: Path) -> None:
+    text = "feature,value,min,max\ng,a,1,2\ng,b,3,2\ng,c,1.5,2\ng,d,x,2\ng,A,0,1\n,e,0,1\ng,f,-1,2\n"
+    with pytest.raises(InputError) as error:
+        read_features(write(tmp_path, "f.csv", text))
+    found = problems_of(error)
+    assert [(row, column) for row, column, _ in found] == [
+        (3, "max"),
+        (4, "min"),
+        (5, "min"),
+        (6, "value"),
+        (7, "feature"),
+        (8, "min"),
+    ]
+    assert "more than max" in found[0][2]
+    assert "whole number" in found[1][2]
+    assert "listed twice (first on row 2)" in found[3][2]
+    assert str(error.value).startswith(f"{tmp_path / 'f.csv'}, row 3, column 'max': ")
+
+
+def test_missing_feature_columns_and_empty_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="missing column\\(s\\) min, max"):
+        read_features(write(tmp_path, "f.csv", "feature,value\ng,a\n"))
+    with pytest.raises(InputError, match="is empty"):
+        read_features(write(tmp_path, "empty.csv", "\n \n"))
+    with pytest.raises(InputError, match="no data rows"):
+        read_features(write(tmp_path, "header.csv", "feature,value,min,max\n"))
+    with pytest.raises(InputError, match="file not found"):
+        read_features(tmp_path / "absent.csv")
+
+
+def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "id,gender,age\np1,Female,Young\np2,Féminin,Old\n", encoding="latin-1")
+    with pytest.raises(InputError) as error:
+        read_people(path, read_features(write(tmp_path, "f.csv", FEATURES)))
+    (row, _, message), *_ = problems_of(error)
+    assert row == 3
+    assert "CSV UTF-8" in message
+
+
+def test_people_problems_are_all_collected(tmp_path: Path) -> None:
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    text = "id,gender,age\np1,Female,Young\np1,Male,Old\np3,Other,Young\n,Male,Old\np5,Male,Young,extra\n"
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", text), quotas)
+    found = problems_of(error)
+    assert [(row, column) for row, column, _ in found] == [(6, None), (3, "id"), (4, "gender"), (5, "id")]
+    assert "used twice (first on row 2)" in found[1][2]
+    assert "'Other' is not a value of 'gender'" in found[2][2]
+    assert "allowed: Female, Male" in found[2][2]
+
+
+def test_missing_feature_column_in_people(tmp_path: Path) -> None:
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    with pytest.raises(InputError, match="no column for the feature 'age'"):
+        read_people(write(tmp_path, "p.csv", "id,gender\np1,Female\n"), quotas)
+
+
+def test_id_column_choice(tmp_path: Path) -> None:
+    assert id_column_name(["name", "nationbuilder_id", "g"]) == "nationbuilder_id"
+    assert id_column_name(["ref", "g"]) == "ref"
+    assert id_column_name(["ref", "Code"], "code") == "Code"
+    assert id_column_name(["ref"], "missing") is None
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    people = read_people(
+        write(tmp_path, "p.csv", "ref,code,gender,age\nx,c1,Female,Young\ny,c2,Male,Old\n"),
+        quotas,
+        id_column="code",
+    )
+    assert [p.id for p in people] == ["c1", "c2"]
+    with pytest.raises(InputError, match="check --id-column"):
+        read_people(tmp_path / "p.csv", quotas, id_column="nope")
+
+
+def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["feature", "value", "min", "max"], ["gender", "Female", 1, 2.0], [None, None, None, None]]:
+        sheet.append(row)
+    sheet.append(["gender", " Male ", 1, 2])
+    book.save(tmp_path / "f.xlsx")
+    assert read_features(tmp_path / "f.xlsx") == (
+        Quota("gender", "Female", 1, 2),
+        Quota("gender", "Male", 1, 2),
+    )
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
+        read_features(tmp_path / "bad.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        (["12 High St.", "AB1 2CD"], "12 high st ab1 2cd"),
+        ([" 12  HIGH st", "ab1-2cd "], "12 high st ab1 2cd"),
+        (["Flat 3, 4 O'Neill Road"], "flat 3 4 o neill road"),
+        (["", "  "], None),
+    ],
+)
+def test_household_normalisation(parts: list[str], expected: str | None) -> None:
+    assert normalise_household(parts) == expected
+
+
+def test_address_columns_make_households(tmp_path: Path) -> None:
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(tmp_path, "p.csv", PEOPLE.replace("2 High St,AB1 2CD", " 1 high st. , ab1 2cd"))
+    instance = load_instance(people, features, 1, address_columns=["address1", "Postcode"])
+    assert instance.households() == {"1 high st ab1 2cd": ["p1", "p2"]}
+    with pytest.raises(InputError, match="no address column 'flat'"):
+        load_instance(people, features, 1, address_columns=["flat"])
+
+
+def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) -> None:
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(tmp_path, "p.csv", PEOPLE)
+    ids = write(tmp_path, "ids.csv", "id\np2\np9\n")
+    with pytest.raises(InputError) as error:
+        load_instance(people, features, 3, already_selected_path=ids)
+    messages = [p.message for p in error.value.problems]
+    assert any("id 'p9' is not in the people file" in m for m in messages)
+    assert any("larger than the pool" in m for m in messages)
+    assert read_ids(write(tmp_path, "bare.csv", "p1\np2\n")) == ["p1", "p2"]
+    instance = load_instance(people, features, 2, already_selected_path=write(tmp_path, "ok.csv", "id\np2\n"))
+    assert instance.already_selected == frozenset({"p2"})
+
+
+def test_written_people_keep_original_columns(tmp_path: Path) -> None:
+    instance = load_instance(write(tmp_path, "p.csv", PEOPLE), write(tmp_path, "f.csv", FEATURES), 1)
+    header = list(instance.people[0].row)
+    write_people(tmp_path / "out.csv", header, instance.people[::-1])
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines() == [
+        "id,Gender,Age,address1,postcode",
+        "p2,Male,Old,2 High St,AB1 2CD",
+        PEOPLE.splitlines()[1],
+    ]
+
+
+cell_text = st.text(alphabet=string.ascii_letters + string.digits + " ,\"'-é", max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(cell_text, st.sampled_from(["Female", "male", " FEMALE", "Other", ""])), max_size=12
+    ),
+    bom=st.booleans(),
+    blank_every=st.integers(min_value=0, max_value=4),
+)
+def test_generated_people_files_either_load_or_explain_every_bad_row(
+    tmp_path: Path, rows: list[tuple[str, str]], bom: bool, blank_every: int
+) -> None:
+    """Whatever the cells, reading never crashes: good rows load, and each bad row is named in a problem."""
+    quotas = (Quota("gender", "Female", 0, 5), Quota("gender", "Male", 0, 5))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "gender"])
+    spreadsheet_rows = []
+    for index, row in enumerate(rows):
+        if blank_every and index % blank_every == 0:
+            buffer.write("\n")
+        writer.writerow(row)
+        spreadsheet_rows.append(buffer.getvalue().count("\n"))
+    path = tmp_path / "generated.csv"
+    path.write_text(("\ufeff" if bom else "") + buffer.getvalue(), encoding="utf-8", newline="")
+    seen: set[str] = set()
+    bad_rows: set[int | None] = set()
+    data_rows = 0
+    for (person_id, gender), number in zip(rows, spreadsheet_rows, strict=True):
+        person_id = person_id.strip()
+        if not person_id and not gender.strip():
+            continue  # a blank line
+        data_rows += 1
+        if not person_id or person_id in seen or gender.strip().casefold() not in {"female", "male"}:
+            bad_rows.add(number)
+        seen.add(person_id)
+    if not data_rows:
+        bad_rows = {None}  # "has a header row but no data rows"
+    try:
+        people = read_people(path, quotas)
+    except InputError as error:
+        assert {p.row for p in error.problems} == bad_rows
+    else:
+        assert not bad_rows and len(people) == data_rows
+        assert all(p.features["gender"] in {"Female", "Male"} for p in people)
