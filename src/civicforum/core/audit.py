@@ -1,0 +1,35 @@
+"""Record significant actions in the audit log.
+
+Call ``record(request.user, "forum.created", forum=forum, target=forum, title=forum.title)``
+from services after the change succeeds. ``details`` must be JSON-serialisable and must never
+contain personal data beyond what the action needs (no registration answers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from civicforum.core.models import AuditEvent
+
+
+def record(
+    actor: Any, action: str, forum: Any = None, target: models.Model | None = None, **details: Any
+) -> AuditEvent:
+    """Append one event; anonymous or missing actors are stored as the system."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=user.get_username() if user else "",
+        forum=forum,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:255] if target is not None else "",
+        details=details,
+    )
+
+
+def events_for_forum(forum: Any) -> models.QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(forum=forum).select_related("actor").order_by("-created_at", "-id")

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    """Site name, phase and the council shown in the header (when the site serves a single council)."""
+    return {
+        "site_name": settings.CIVICFORUM_SITE_NAME,
+        "site_phase": settings.CIVICFORUM_PHASE,
+        "header_name": SimpleLazyObject(_single_council_name),
+    }
+
+
+def _single_council_name() -> str:
+    from civicforum.processes.models import Council
+
+    names = list(Council.objects.values_list("name", flat=True)[:2])
+    return names[0] if len(names) == 1 else settings.CIVICFORUM_SITE_NAME

@@ -1,0 +1,63 @@
+"""GOV.UK Design System form building blocks (via crispy-forms-gds) shared by every app.
+
+Subclass ``GovUKForm`` / ``GovUKModelForm``; templates render the form with
+``{% include "core/includes/form.html" with form=form submit_label="Save" %}`` and the page
+puts ``{% include "core/includes/error_summary.html" %}`` above the heading.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Size
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+
+class GovUKHelperMixin:
+    """Attach a crispy-forms-gds helper that renders fields only; templates own <form> and buttons."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        helper = FormHelper(self)
+        helper.form_tag = False
+        helper.label_size = Size.SMALL
+        helper.legend_size = Size.SMALL
+        self.helper = helper
+
+
+class GovUKForm(GovUKHelperMixin, forms.Form):
+    pass
+
+
+class GovUKModelForm(GovUKHelperMixin, forms.ModelForm):
+    pass
+
+
+class GovUKDateField(DateInputField):
+    """Day, month and year boxes (the GOV.UK date input) with a plain-English error for impossible dates."""
+
+    def compress(self, data_list: list[Any]) -> date | None:
+        day, month, year = data_list
+        if not (day and month and year):
+            return None
+        try:
+            return date(day=int(day), month=int(month), year=int(year))
+        except ValueError as error:
+            raise ValidationError("Enter a real date, for example 27 3 2027", code="invalid_date") from error
+
+
+class LoginForm(GovUKHelperMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account is inactive. Ask your council administrator to reactivate it.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"

@@ -1,0 +1,155 @@
+"""Foundation demo step: Northam Borough Council, three forums, one staff user per role."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from civicforum.core import demo
+from civicforum.core.models import Role
+from civicforum.core.roles import grant_role, make_council_admin
+from civicforum.processes.models import Council, Forum, Stage, StageKind
+
+TOWN_CENTRE_STAGES = {
+    StageKind.DESIGN: (
+        date(2026, 9, 1),
+        date(2026, 10, 31),
+        "An advisory group of traders, residents' associations, the bus operator and disability groups "
+        "agreed the question, the evidence plan and how the council will respond.",
+    ),
+    StageKind.RECRUITMENT: (
+        date(2026, 11, 2),
+        date(2026, 12, 4),
+        "Invitations go to 6,000 randomly chosen addresses across the four town-centre wards, with more "
+        "letters to areas where fewer people usually reply. Anyone who receives a letter can register "
+        "online, by phone or on paper.",
+    ),
+    StageKind.SELECTION: (
+        date(2026, 12, 7),
+        date(2026, 12, 11),
+        "A panel of 45 residents is drawn from everyone who registered so that it reflects Northam by age, "
+        "gender, ethnicity, ward, disability and how often people visit the town centre.",
+    ),
+    StageKind.DELIBERATION: (
+        date(2027, 1, 16),
+        date(2027, 3, 13),
+        "Six Saturday sessions at Northam Library and online: hearing from traders, planners and young "
+        "people, asking questions, and working through options at facilitated tables.",
+    ),
+    StageKind.RECOMMENDATIONS: (
+        date(2027, 3, 13),
+        date(2027, 3, 27),
+        "Members draft and vote on their recommendations. Those with at least 80% support go to the council.",
+    ),
+    StageKind.COUNCIL_RESPONSE: (
+        date(2027, 4, 1),
+        date(2027, 6, 30),
+        "The cabinet publishes a response to every recommendation within three months, saying what it will "
+        "do, by when, and why if not.",
+    ),
+    StageKind.EVALUATION: (
+        date(2027, 7, 1),
+        date(2027, 9, 30),
+        "An independent evaluator reports on who took part, what members thought of the process and what "
+        "changed.",
+    ),
+}
+
+FORUMS = [
+    {
+        "slug": demo.MAIN_FORUM_SLUG,
+        "title": "Town centres forum",
+        "question": "How should we shape the future of our town centres?",
+        "area": "Northam, Eastbrook and Millford town-centre wards",
+        "summary": "Shops have closed, footfall has fallen and the council must decide how to use its "
+        "regeneration budget. Forty-five residents chosen by lottery will spend six days learning, "
+        "discussing and recommending what Northam's town centres should become over the next ten years.",
+        "starts_on": date(2026, 9, 1),
+        "ends_on": date(2027, 9, 30),
+        "panel_size": 45,
+        "current_stage": StageKind.RECRUITMENT,
+    },
+    {
+        "slug": "transport-and-congestion",
+        "title": "Transport and congestion forum",
+        "question": "How can we make it easier to get around Northam while cutting congestion and pollution?",
+        "area": "The whole borough",
+        "summary": "Traffic on the ring road and school-run congestion are the most common complaints the "
+        "council receives. A panel of 60 residents will weigh up bus improvements, road charging and "
+        "safer cycling routes.",
+        "starts_on": date(2026, 10, 1),
+        "ends_on": date(2027, 10, 31),
+        "panel_size": 60,
+        "current_stage": StageKind.DESIGN,
+    },
+    {
+        "slug": "waste-and-recycling",
+        "title": "Waste and recycling forum",
+        "question": "How should Northam reduce waste and recycle more?",
+        "area": "The whole borough",
+        "summary": "Forty residents met over four weekends in 2025 and made 14 recommendations, including "
+        "weekly food waste collections. The council accepted 11 and has reported on progress.",
+        "starts_on": date(2025, 2, 1),
+        "ends_on": date(2025, 12, 19),
+        "panel_size": 40,
+        "current_stage": StageKind.EVALUATION,
+    },
+]
+
+STAFF = {
+    "council-admin": ("Priya", "Shah", None),
+    "officer": ("Tom", "Okafor", Role.OFFICER),
+    "facilitator": ("Grace", "Lewis", Role.FACILITATOR),
+    "evaluator": ("Dr Sam", "Reid", Role.EVALUATOR),
+    "panel-member": ("Alan", "Hughes", Role.PANEL_MEMBER),
+    "participant": ("Beth", "Morgan", Role.PARTICIPANT),
+}
+
+
+def _user(username: str, first: str, last: str, **extra: Any) -> Any:
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=username,
+        defaults={"first_name": first, "last_name": last, "email": f"{username}@northam.example", **extra},
+    )
+    if created:
+        user.set_password(demo.DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+@demo.register(order=0)
+def populate(ctx: demo.DemoContext) -> None:
+    council, _ = Council.objects.get_or_create(
+        slug="northam", defaults={"name": "Northam Borough Council", "website": "https://northam.example"}
+    )
+    ctx.council = council
+    for spec in FORUMS:
+        forum, created = Forum.objects.get_or_create(slug=spec["slug"], defaults={**spec, "council": council})
+        if created:
+            for kind in StageKind:
+                starts_on, ends_on, summary = (
+                    TOWN_CENTRE_STAGES[kind]
+                    if forum.slug == demo.MAIN_FORUM_SLUG
+                    else (
+                        None,
+                        None,
+                        "",
+                    )
+                )
+                Stage.objects.create(
+                    forum=forum, kind=kind, starts_on=starts_on, ends_on=ends_on, summary=summary
+                )
+        ctx.forums[forum.slug] = forum
+    ctx.users["admin"] = _user("admin", "Demo", "Superuser", is_staff=True, is_superuser=True)
+    for username, (first, last, role) in STAFF.items():
+        user = _user(username, first, last)
+        ctx.users[username] = user
+        if role is None:
+            make_council_admin(user, council)
+            continue
+        for forum in ctx.forums.values():
+            grant_role(user, forum, role)
+    ctx.out(f"Council '{council.name}' with forums: {', '.join(ctx.forums)}")

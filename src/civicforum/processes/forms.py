@@ -1,0 +1,105 @@
+"""The officer's forum form (create and edit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from civicforum.core.forms import GovUKDateField, GovUKModelForm
+from civicforum.processes.models import Council, Forum, StageKind
+
+MAX_PANEL_SIZE = 1000
+
+
+class ForumForm(GovUKModelForm):
+    council = forms.ModelChoiceField(
+        queryset=Council.objects.none(),
+        empty_label=None,
+        error_messages={"required": "Select the council running this forum"},
+    )
+    title = forms.CharField(
+        max_length=200,
+        help_text="A short name residents will recognise, for example ‘Town centres forum’.",
+        error_messages={"required": "Enter a title"},
+    )
+    question = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The question the panel will answer, in plain English.",
+        error_messages={"required": "Enter the question the forum will answer"},
+    )
+    area = forms.CharField(
+        max_length=200,
+        help_text="The place the forum covers, for example ‘Northam town centre wards’.",
+        error_messages={"required": "Enter the area the forum covers"},
+    )
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Summary (optional)"
+    )
+    starts_on = GovUKDateField(label="Start date", help_text="For example, 14 3 2027")
+    ends_on = GovUKDateField(label="End date", help_text="For example, 30 9 2027")
+    panel_size = forms.IntegerField(
+        label="Panel size",
+        help_text="How many residents will sit on the panel, usually between 30 and 100.",
+        min_value=1,
+        max_value=MAX_PANEL_SIZE,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
+        error_messages={
+            "required": "Enter the panel size",
+            "invalid": "Panel size must be a whole number, like 40",
+            "min_value": "Panel size must be at least 1",
+            "max_value": f"Panel size must be {MAX_PANEL_SIZE} or fewer",
+        },
+    )
+    stages = forms.MultipleChoiceField(
+        choices=StageKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Stages this forum will include",
+        error_messages={"required": "Select at least one stage"},
+    )
+    current_stage = forms.ChoiceField(
+        choices=StageKind.choices,
+        label="Current stage",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the stage the forum is in now"},
+    )
+    published = forms.BooleanField(required=False, label="Show this forum on the public website")
+
+    class Meta:
+        model = Forum
+        fields = [
+            "council",
+            "title",
+            "question",
+            "area",
+            "summary",
+            "starts_on",
+            "ends_on",
+            "panel_size",
+            "current_stage",
+            "published",
+        ]
+
+    def __init__(self, *args: Any, councils: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["council"].queryset = councils
+        if self.instance.pk:
+            self.fields["stages"].initial = list(self.instance.stages.values_list("kind", flat=True))
+            del self.fields["council"]
+        else:
+            self.fields["stages"].initial = [kind.value for kind in StageKind]
+            self.fields["published"].initial = True
+        self.order_fields(
+            ["council", "title", "question", "area", "summary", "starts_on", "ends_on", "panel_size"]
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "End date must be the same as or after the start date")
+        stages, current = cleaned.get("stages"), cleaned.get("current_stage")
+        if stages and current and current not in stages:
+            self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
+        return cleaned

@@ -1,0 +1,120 @@
+"""Business rules for forums: what the public sees, who sees which forum, creating and editing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.text import slugify
+
+from civicforum.core import audit
+from civicforum.core.models import CouncilAdministrator, ForumRole, Role
+from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
+
+STAFF_FORUM_ROLES = [Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One stage as shown on the public timeline."""
+
+    kind: str
+    label: str
+    status: str  # "completed", "current" or "upcoming"
+    starts_on: date | None
+    ends_on: date | None
+    summary: str
+
+    @property
+    def status_label(self) -> str:
+        return {"completed": "Completed", "current": "In progress", "upcoming": "Not started"}[self.status]
+
+    @property
+    def tag_class(self) -> str:
+        return {"completed": "govuk-tag--green", "current": "govuk-tag--blue", "upcoming": "govuk-tag--grey"}[
+            self.status
+        ]
+
+
+def public_forums() -> QuerySet[Forum]:
+    return Forum.objects.filter(published=True).select_related("council").order_by("-starts_on", "title")
+
+
+def staff_forums(user: Any) -> QuerySet[Forum]:
+    """Forums on which the user holds a staff role, directly or as council administrator."""
+    forums = Forum.objects.select_related("council").order_by("-starts_on", "title")
+    if user.is_superuser:
+        return forums
+    direct = ForumRole.objects.filter(user=user, role__in=STAFF_FORUM_ROLES).values("forum_id")
+    administered = CouncilAdministrator.objects.filter(user=user).values("council_id")
+    return forums.filter(pk__in=direct) | forums.filter(council_id__in=administered)
+
+
+def councils_for_new_forum(user: Any) -> QuerySet[Council]:
+    """Councils in which the user may open a forum."""
+    if user.is_superuser:
+        return Council.objects.all()
+    return Council.objects.filter(
+        pk__in=[c.pk for c in Council.objects.all() if user.has_perm("processes.create_forum_in_council", c)]
+    )
+
+
+def timeline(forum: Forum) -> list[TimelineEntry]:
+    """The forum's stages in order, each marked completed, current or upcoming."""
+    current = STAGE_ORDER.index(forum.current_stage)
+    stages = sorted(forum.stages.all(), key=lambda stage: stage.position)
+    entries = []
+    for stage in stages:
+        position = stage.position
+        status = "completed" if position < current else "current" if position == current else "upcoming"
+        entries.append(
+            TimelineEntry(
+                kind=stage.kind,
+                label=stage.get_kind_display(),
+                status=status,
+                starts_on=stage.starts_on,
+                ends_on=stage.ends_on,
+                summary=stage.summary,
+            )
+        )
+    return entries
+
+
+def unique_slug(title: str, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:90] or "forum"
+    slug, suffix = base, 2
+    while Forum.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
+@transaction.atomic
+def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
+    """Create or update a forum and its set of stages, and audit the change."""
+    creating = forum.pk is None
+    if not forum.slug:
+        forum.slug = unique_slug(forum.title, exclude_pk=forum.pk)
+    forum.full_clean()
+    forum.save()
+    wanted = set(stage_kinds) | {forum.current_stage}
+    forum.stages.exclude(kind__in=wanted).delete()
+    existing = set(forum.stages.values_list("kind", flat=True))
+    Stage.objects.bulk_create(
+        [Stage(forum=forum, kind=kind) for kind in STAGE_ORDER if kind in wanted - existing]
+    )
+    audit.record(
+        actor,
+        "forum.created" if creating else "forum.updated",
+        forum=forum,
+        target=forum,
+        title=forum.title,
+        stages=[kind for kind in STAGE_ORDER if kind in wanted],
+    )
+    return forum
+
+
+def all_stage_kinds() -> list[str]:
+    return [kind.value for kind in StageKind]

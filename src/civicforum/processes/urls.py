@@ -1,0 +1,14 @@
+from django.urls import path
+
+from civicforum.processes import views
+
+app_name = "processes"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("forums/<slug:forum_slug>/", views.forum_detail, name="forum"),
+    path("staff/", views.dashboard, name="dashboard"),
+    path("staff/forums/new/", views.forum_create, name="forum_create"),
+    path("staff/forums/<slug:forum_slug>/", views.forum_staff, name="forum_staff"),
+    path("staff/forums/<slug:forum_slug>/edit/", views.forum_edit, name="forum_edit"),
+]

@@ -1,0 +1,76 @@
+"""Public forum pages and the officer's staff area. Views stay thin; rules live in services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from civicforum.core.audit import events_for_forum
+from civicforum.core.permissions import forum_permission_required
+from civicforum.processes import services
+from civicforum.processes.forms import ForumForm
+from civicforum.processes.models import Forum
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "processes/home.html", {"forums": services.public_forums()})
+
+
+@forum_permission_required("processes.view_forum")
+def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    return render(
+        request, "processes/forum_detail.html", {"forum": forum, "timeline": services.timeline(forum)}
+    )
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("processes.use_dashboard"):
+        raise PermissionDenied
+    context = {
+        "forums": services.staff_forums(request.user),
+        "can_create": services.councils_for_new_forum(request.user).exists(),
+    }
+    return render(request, "processes/dashboard.html", context)
+
+
+@forum_permission_required("processes.view_forum_staff_area")
+def forum_staff(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    context = {
+        "forum": forum,
+        "timeline": services.timeline(forum),
+        "roles": forum.roles.select_related("user").order_by("role", "user__username"),
+        "events": events_for_forum(forum)[:20],
+    }
+    return render(request, "processes/forum_staff.html", context)
+
+
+@login_required
+def forum_create(request: HttpRequest) -> HttpResponse:
+    councils = services.councils_for_new_forum(request.user)
+    if not councils.exists():
+        raise PermissionDenied
+    form = ForumForm(request.POST or None, councils=councils, instance=Forum())
+    if request.method == "POST" and form.is_valid():
+        forum = services.save_forum(request.user, form.save(commit=False), form.cleaned_data["stages"])
+        messages.success(request, f"Forum ‘{forum.title}’ created")
+        return redirect("processes:forum_staff", forum_slug=forum.slug)
+    return render(request, "processes/forum_form.html", {"form": form, "creating": True})
+
+
+@forum_permission_required("processes.change_forum")
+def forum_edit(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    form = ForumForm(
+        request.POST or None, councils=services.councils_for_new_forum(request.user), instance=forum
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_forum(request.user, form.save(commit=False), form.cleaned_data["stages"])
+        messages.success(request, "Forum details saved")
+        return redirect("processes:forum_staff", forum_slug=forum.slug)
+    return render(request, "processes/forum_form.html", {"form": form, "forum": forum, "creating": False})

@@ -1,0 +1,108 @@
+"""Playwright + axe-core fixtures, reusable by every app's browser tests.
+
+    def test_my_page(page, live_server, axe_check):
+        page.goto(live_server.url + "/my/page/")
+        axe_check(page)           # fails the test listing every WCAG 2.2 A/AA violation
+
+``page`` has JavaScript on; ``page_without_js`` has it off. Both talk to pytest-django's
+``live_server``. Chromium is Debian's (/usr/bin/chromium); Playwright never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's async-safety guard would
+# otherwise refuse the ORM calls tests make to set up data.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CIVICFORUM_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium) to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_cookies(settings: Any) -> None:
+    """The live server speaks plain HTTP, so secure-only cookies would never come back."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+def _new_page(browser: Any, **options: Any) -> Iterator[Any]:
+    # bypass_csp lets the axe-core script be injected; the CSP itself is tested in tests/web.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900}, **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    yield from _new_page(browser)
+
+
+@pytest.fixture
+def page_without_js(browser: Any, live_server: Any) -> Iterator[Any]:
+    yield from _new_page(browser, java_script_enabled=False)
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} -> {targets}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def axe_check() -> Callable[[Any], None]:
+    """Run axe-core on the page's current state and fail on any WCAG 2.2 A/AA violation."""
+    source = AXE_SOURCE.read_text(encoding="utf-8")
+
+    def check(page: Any) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=source)
+        result = page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        )
+        violations = result["violations"]
+        assert not violations, f"axe-core found accessibility problems on {page.url}:\n" + format_violations(
+            violations
+        )
+
+    return check

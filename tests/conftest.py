@@ -1,0 +1,30 @@
+"""Fixtures shared by every test directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests import factories
+
+
+@pytest.fixture
+def forum(db: Any) -> Any:
+    return factories.make_forum()
+
+
+@pytest.fixture
+def user_with_role(db: Any) -> Any:
+    """``user_with_role("officer", forum)``: a signed-up user holding that role."""
+    return factories.make_user_with_role
+
+
+@pytest.fixture
+def signed_in_client(client: Any) -> Any:
+    """``signed_in_client(user)``: the Django test client logged in as ``user``."""
+
+    def sign_in(user: Any) -> Any:
+        client.force_login(user)
+        return client
+
+    return sign_in
