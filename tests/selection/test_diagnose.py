@@ -1,0 +1,191 @@
+"""Infeasible quotas: the right clash is named, in words with counts, and the suggested fix is minimal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from itertools import combinations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from civicforum.selection.diagnose import (
+    QuotaBound,
+    apply_relaxation,
+    diagnose,
+    find_conflict,
+    is_feasible,
+    minimal_relaxation,
+)
+from civicforum.selection.types import Instance, Person, Quota
+
+QUOTAS = [
+    Quota("gender", "F", 0, 10),
+    Quota("gender", "M", 0, 10),
+    Quota("age", "Young", 0, 10),
+    Quota("age", "Old", 0, 10),
+]
+Factory = Callable[..., Instance]
+
+
+def with_quota(instance: Instance, feature: str, value: str, low: int, high: int) -> Instance:
+    quotas = tuple(
+        replace(q, min=low, max=high) if (q.feature, q.value) == (feature, value) else q
+        for q in instance.quotas
+    )
+    return replace(instance, quotas=quotas)
+
+
+def test_feasible_instance_has_no_diagnosis(instance_factory: Factory) -> None:
+    instance = instance_factory({("F", "Young"): 5, ("M", "Old"): 5}, QUOTAS, 4)
+    assert is_feasible(instance)
+    assert diagnose(instance) is None
+
+
+def test_minimum_above_the_number_of_volunteers(instance_factory: Factory) -> None:
+    base = instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 10)
+    diagnosis = diagnose(with_quota(base, "gender", "F", 6, 8))
+    assert diagnosis is not None
+    assert diagnosis.conflict == (QuotaBound("gender", "F", "min", 6),)
+    assert diagnosis.explanation == ("gender F needs at least 6 but only 4 volunteers have gender F.",)
+    assert diagnosis.relaxation is not None
+    assert [(c.feature, c.value, c.new_min, c.new_max) for c in diagnosis.relaxation] == [
+        ("gender", "F", 4, 8)
+    ]
+    assert "lower the minimum from 6 to 4" in diagnosis.text()
+
+
+def test_maxima_of_one_feature_leave_places_empty(instance_factory: Factory) -> None:
+    base = instance_factory({("F", "Young"): 8, ("M", "Old"): 8}, QUOTAS, 10)
+    instance = with_quota(with_quota(base, "gender", "F", 0, 4), "gender", "M", 0, 5)
+    diagnosis = diagnose(instance)
+    assert diagnosis is not None
+    assert set(diagnosis.conflict) == {
+        QuotaBound("gender", "F", "max", 4),
+        QuotaBound("gender", "M", "max", 5),
+    }
+    assert diagnosis.explanation == (
+        "The quotas for gender add up to at most 9 but the panel has 10 places.",
+    )
+    assert diagnosis.relaxation is not None and sum(c.size for c in diagnosis.relaxation) == 1
+
+
+def test_clash_across_features_lists_only_the_clashing_quotas(instance_factory: Factory) -> None:
+    """Every woman in the pool is young: at least 5 women and at most 2 young people cannot both hold."""
+    base = instance_factory({("F", "Young"): 6, ("M", "Old"): 10, ("M", "Young"): 3}, QUOTAS, 8)
+    instance = with_quota(with_quota(base, "gender", "F", 5, 8), "age", "Young", 0, 2)
+    diagnosis = diagnose(instance)
+    assert diagnosis is not None
+    assert set(diagnosis.conflict) == {
+        QuotaBound("gender", "F", "min", 5),
+        QuotaBound("age", "Young", "max", 2),
+    }
+    assert "gender F: at least 5 (6 volunteers have gender F)" in diagnosis.text()
+    assert "age Young: at most 2 (9 volunteers have age Young)" in diagnosis.text()
+
+
+def test_households_count_in_the_explanation(instance_factory: Factory) -> None:
+    base = instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 6, households=2)
+    diagnosis = diagnose(with_quota(base, "gender", "F", 3, 6))
+    assert diagnosis is not None
+    assert diagnosis.conflict == (QuotaBound("gender", "F", "min", 3),)
+    assert "live in only 2 households" in diagnosis.explanation[0]
+
+
+def test_flex_limits_bound_the_relaxation(instance_factory: Factory) -> None:
+    base = instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 10)
+    instance = with_quota(base, "gender", "F", 6, 8)
+    quotas = tuple(replace(q, min_flex=5) if q.value == "F" else q for q in instance.quotas)
+    diagnosis = diagnose(replace(instance, quotas=quotas))
+    assert diagnosis is not None and diagnosis.relaxation is None
+    assert "No change to the quotas within their min_flex/max_flex limits" in diagnosis.text()
+
+
+def test_impossible_even_without_quotas(instance_factory: Factory) -> None:
+    base = instance_factory({("F", "Young"): 4}, QUOTAS, 3, households=2)
+    diagnosis = diagnose(base)
+    assert diagnosis is not None and diagnosis.conflict == ()
+    assert diagnosis.explanation == (
+        "The panel has 3 places but the pool has only 2 households (one person per household).",
+    )
+
+
+def panels_of(instance: Instance) -> Iterator[tuple[Person, ...]]:
+    """Every panel of the right size obeying households and already-selected members (brute force)."""
+    for panel in combinations(instance.people, instance.panel_size):
+        homes = [p.household for p in panel if p.household is not None]
+        ids = {p.id for p in panel}
+        if len(homes) == len(set(homes)) and instance.already_selected <= ids:
+            yield panel
+
+
+def counts(panel: tuple[Person, ...], quota: Quota) -> int:
+    return sum(1 for p in panel if p.features.get(quota.feature) == quota.value)
+
+
+def meets(panel: tuple[Person, ...], bounds: set[QuotaBound]) -> bool:
+    for bound in bounds:
+        count = counts(panel, Quota(bound.feature, bound.value, 0, 0))
+        if (bound.side == "min" and count < bound.limit) or (bound.side == "max" and count > bound.limit):
+            return False
+    return True
+
+
+def cost_to_fit(panel: tuple[Person, ...], quotas: tuple[Quota, ...]) -> int | None:
+    """How much quotas must move for this panel to meet them (None: beyond the flex limits)."""
+    total = 0
+    for quota in quotas:
+        count = counts(panel, quota)
+        if quota.min_flex is not None and count < quota.min_flex:
+            return None
+        if quota.max_flex is not None and count > quota.max_flex:
+            return None
+        total += max(0, quota.min - count) + max(0, count - quota.max)
+    return total
+
+
+@st.composite
+def small_instances(draw: st.DrawFn) -> Instance:
+    n = draw(st.integers(3, 8))
+    people = []
+    for index in range(n):
+        features = {"gender": draw(st.sampled_from("FM")), "age": draw(st.sampled_from(["Young", "Old"]))}
+        household = draw(st.sampled_from([None, None, None, None, "h1", "h2"]))
+        people.append(Person(f"p{index}", features, household))
+    k = draw(st.integers(1, min(n, 4)))
+    quotas = []
+    for feature, value in [(q.feature, q.value) for q in QUOTAS]:
+        low = draw(st.integers(0, (k + 1) // 2))
+        high = draw(st.integers(low, k))
+        low_flex = draw(st.sampled_from([None, 0, low]))
+        high_flex = draw(st.sampled_from([None, high, k]))
+        quotas.append(Quota(feature, value, low, high, low_flex, high_flex))
+    forced = draw(st.sets(st.sampled_from([p.id for p in people]), max_size=1))
+    return Instance(tuple(people), tuple(quotas), k, frozenset(forced))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(instance=small_instances())
+def test_conflict_is_irreducible_and_relaxation_is_minimal(instance: Instance) -> None:
+    panels = list(panels_of(instance))
+    bounds = {QuotaBound(q.feature, q.value, "min", q.min) for q in instance.quotas} | {
+        QuotaBound(q.feature, q.value, "max", q.max) for q in instance.quotas
+    }
+    feasible = any(meets(panel, bounds) for panel in panels)
+    assert is_feasible(instance) == feasible
+    conflict = find_conflict(instance)
+    if feasible:
+        assert conflict is None
+        return
+    assert conflict is not None
+    assert not any(meets(panel, set(conflict)) for panel in panels)
+    for bound in conflict:
+        assert any(meets(panel, set(conflict) - {bound}) for panel in panels), f"{bound} is not needed"
+    costs = [c for c in (cost_to_fit(panel, instance.quotas) for panel in panels) if c is not None]
+    relaxation = minimal_relaxation(instance)
+    if not costs:
+        assert relaxation is None
+        return
+    assert relaxation is not None
+    assert sum(change.size for change in relaxation) == min(costs)
+    assert is_feasible(apply_relaxation(instance, relaxation))
