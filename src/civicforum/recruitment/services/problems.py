@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from civicforum.selection.types import InputProblem
 
 MAX_PROBLEMS_SHOWN = 50
 
 
-@dataclass(frozen=True)
-class FileProblem:
-    """One problem; ``row`` is 1-based as a spreadsheet shows it (the header is row 1)."""
-
-    file: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+FileProblem = InputProblem
+"""One problem; ``row`` is 1-based as a spreadsheet shows it (the header is row 1)."""
 
 
 class FileRejected(ValueError):

@@ -1,0 +1,306 @@
+"""Recruitment data: the address lottery, invitations, the pool of respondents, quotas and selection runs.
+
+Personal data lives only on ``Respondent``; contact details and every answer that could be
+special-category data are encrypted at rest. Addresses are the council's own list, not personal data
+about any registered person until someone registers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.text import slugify
+
+from civicforum.recruitment.encryption import EncryptedJSONField, EncryptedTextField
+
+
+class RecruitmentSettings(models.Model):
+    """A forum's recruitment choices: who may register, when data is deleted, the session dates."""
+
+    forum = models.OneToOneField("processes.Forum", on_delete=models.CASCADE, related_name="recruitment")
+    registration_open = models.BooleanField(default=False)
+    adults_per_household = models.PositiveSmallIntegerField(
+        default=2, help_text="How many adults one letter's code may register."
+    )
+    session_dates = models.TextField(
+        blank=True,
+        help_text="One session per line as registrants see it, e.g. 'Saturday 6 March 2027'.",
+    )
+    retention_until = models.DateField(
+        null=True, blank=True, help_text="Registration data is deleted on this date; aggregates are kept."
+    )
+    quota_slack = models.PositiveSmallIntegerField(
+        default=1, help_text="Members either side of the exact population share when proposing quotas."
+    )
+    phone = models.CharField(
+        max_length=40, blank=True, help_text="The number people call to register by phone."
+    )
+    retained_aggregates = models.JSONField(default=dict, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recruitment for {self.forum}"
+
+    def sessions(self) -> list[str]:
+        return [line.strip() for line in self.session_dates.splitlines() if line.strip()]
+
+
+class AddressList(models.Model):
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="address_lists")
+    filename = models.CharField(max_length=255)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    address_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.address_count} addresses)"
+
+
+class Address(models.Model):
+    address_list = models.ForeignKey(AddressList, on_delete=models.CASCADE, related_name="addresses")
+    uprn = models.CharField(max_length=12)
+    address_line_1 = models.CharField(max_length=200)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    address_line_3 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10)
+    ward = models.CharField(max_length=100)
+    lsoa = models.CharField(max_length=20, blank=True)
+    deprivation_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["address_list", "uprn"], name="unique_uprn_per_list")]
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines())
+
+    def lines(self) -> tuple[str, ...]:
+        parts = (self.address_line_1, self.address_line_2, self.address_line_3, self.town, self.postcode)
+        return tuple(p for p in parts if p)
+
+
+class LetterStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    RUNNING = "running", "Being generated"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Lottery(models.Model):
+    """One civic lottery draw: which addresses get a letter, reproducible from seed and weights."""
+
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="lotteries")
+    address_list = models.ForeignKey(AddressList, on_delete=models.PROTECT, related_name="lotteries")
+    letters_requested = models.PositiveIntegerField()
+    seed = models.CharField(max_length=64)
+    decile_weights = models.JSONField(
+        default=dict, blank=True, help_text="Deprivation decile -> relative weight."
+    )
+    letters_per_ward = models.JSONField(default=dict)
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    letter_heading = models.CharField(max_length=200, blank=True)
+    letter_body = models.TextField(blank=True)
+    reply_by = models.CharField(max_length=60, blank=True)
+    letters_status = models.CharField(
+        max_length=20, choices=LetterStatus.choices, default=LetterStatus.NOT_STARTED
+    )
+    letters_done = models.PositiveIntegerField(default=0)
+    letters_error = models.TextField(blank=True)
+    letters_pdf = models.CharField(max_length=500, blank=True)
+    mailing_csv = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-drawn_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Lottery of {self.letters_requested} letters (seed {self.seed})"
+
+    @property
+    def percent_done(self) -> int:
+        return int(100 * self.letters_done / self.letters_requested) if self.letters_requested else 0
+
+
+class Invitation(models.Model):
+    """A letter to one address; its code (stored only hashed) admits up to ``max_adults`` people."""
+
+    lottery = models.ForeignKey(Lottery, on_delete=models.CASCADE, related_name="invitations")
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="invitations")
+    reference = models.CharField(max_length=20, unique=True)
+    code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    max_adults = models.PositiveSmallIntegerField(default=2)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class RespondentStatus(models.TextChoices):
+    REGISTERED = "registered", "Registered"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Respondent(models.Model):
+    """A person who registered: the pool the panel is drawn from."""
+
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="respondents")
+    invitation = models.ForeignKey(
+        Invitation, null=True, on_delete=models.SET_NULL, related_name="respondents"
+    )
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(
+        max_length=20, choices=RespondentStatus.choices, default=RespondentStatus.REGISTERED
+    )
+    ward = models.CharField(max_length=100, blank=True)
+    registered_at = models.DateTimeField()
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The officer who registered this person by phone (empty: online).",
+    )
+    identity_hash = models.CharField(
+        max_length=64, db_index=True, help_text="Keyed hash for duplicate checks."
+    )
+    possible_duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    # Personal data, encrypted at rest.
+    full_name = EncryptedTextField()
+    email = EncryptedTextField(blank=True)
+    phone = EncryptedTextField(blank=True)
+    answers = EncryptedJSONField(help_text="Quota question key -> category key ('' for prefer not to say).")
+    availability = EncryptedJSONField(blank=True, null=True)
+    access_needs = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["registered_at", "id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def ward_key(self) -> str:
+        """The ward as a quota category key (categories of address questions are slugified ward names)."""
+        return slugify(self.ward)
+
+
+class QuotaQuestion(models.Model):
+    """A demographic question this forum's quotas need, asked at registration."""
+
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="quota_questions")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=200, help_text="The question as registrants see it.")
+    hint = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    allow_prefer_not_to_say = models.BooleanField(default=True)
+    from_address = models.BooleanField(
+        default=False, help_text="Answered from the invitation's address (ward) instead of asking."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["forum", "key"], name="unique_quota_question_key")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class QuotaCategory(models.Model):
+    question = models.ForeignKey(QuotaQuestion, on_delete=models.CASCADE, related_name="categories")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    population_share = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Share of the area's population, 0-1.",
+    )
+    min_members = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_members = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["question", "key"], name="unique_category_key")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Running"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class SelectionRun(models.Model):
+    """One run of the selection engine over the pool (or a replacement draw)."""
+
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="selection_runs")
+    algorithm = models.CharField(max_length=20, default="leximin")
+    panel_size = models.PositiveIntegerField()
+    is_replacement = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    quotas = models.JSONField(default=list, help_text="The quotas used: feature, value, min, max.")
+    result = models.JSONField(
+        default=dict, blank=True, help_text="Probabilities and panels by pool reference."
+    )
+    seed = models.CharField(max_length=64, blank=True)
+    commitment = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.algorithm} run #{self.pk}"
+
+    @property
+    def percent_done(self) -> int:
+        return int(round(100 * self.progress))
+
+
+class MemberStatus(models.TextChoices):
+    SELECTED = "selected", "Selected, not yet confirmed"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+
+
+class PanelMember(models.Model):
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="panel_members")
+    run = models.ForeignKey(SelectionRun, on_delete=models.CASCADE, related_name="members")
+    respondent = models.ForeignKey(
+        Respondent, null=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.SELECTED)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.respondent or 'erased respondent'}: {self.get_status_display()}"
+
+    @property
+    def is_replacement(self) -> bool:
+        return self.replaces_id is not None

@@ -1,0 +1,177 @@
+"""The officer's first steps: import the address list, draw the lottery, produce the letters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from civicforum.core import audit
+from civicforum.recruitment.models import Address, AddressList, Invitation, LetterStatus, Lottery
+from civicforum.recruitment.services import codes
+from civicforum.recruitment.services.addresses import read_address_csv
+from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
+from civicforum.recruitment.services.lottery import LotteryAddress, draw_addresses, new_seed
+from civicforum.recruitment.services.mailing import mailing_csv
+
+BULK_BATCH = 2000
+
+
+def import_addresses(forum: Any, user: Any, data: bytes, filename: str) -> AddressList:
+    """Validate the whole file first (raises ``FileRejected``), then store it in one transaction."""
+    records = read_address_csv(data, filename)
+    with transaction.atomic():
+        address_list = AddressList.objects.create(
+            forum=forum, filename=filename[:255], uploaded_by=user, address_count=len(records)
+        )
+        Address.objects.bulk_create(
+            (
+                Address(
+                    address_list=address_list,
+                    uprn=r.uprn,
+                    address_line_1=r.address_line_1,
+                    address_line_2=r.address_line_2,
+                    address_line_3=r.address_line_3,
+                    town=r.town,
+                    postcode=r.postcode,
+                    ward=r.ward,
+                    lsoa=r.lsoa,
+                    deprivation_decile=r.deprivation_decile,
+                )
+                for r in records
+            ),
+            batch_size=BULK_BATCH,
+        )
+        audit.record(
+            user, "recruitment.addresses_imported", forum=forum, target=address_list, count=len(records)
+        )
+    return address_list
+
+
+def draw_lottery(
+    forum: Any,
+    user: Any,
+    address_list: AddressList,
+    count: int,
+    seed: str = "",
+    decile_weights: dict[int, float] | None = None,
+    adults_per_household: int = 2,
+) -> Lottery:
+    """Draw ``count`` addresses (raises ``LotteryError``) and create one invitation per address."""
+    addresses = list(address_list.addresses.values_list("id", "uprn", "ward", "deprivation_decile"))
+    id_of = {uprn: pk for pk, uprn, _ward, _decile in addresses}
+    seed = seed or new_seed()
+    weights = decile_weights or {}
+    draw = draw_addresses([LotteryAddress(u, w, d) for _pk, u, w, d in addresses], count, seed, weights)
+    with transaction.atomic():
+        lottery = Lottery.objects.create(
+            forum=forum,
+            address_list=address_list,
+            letters_requested=count,
+            seed=seed,
+            decile_weights={str(k): v for k, v in weights.items()},
+            letters_per_ward=dict(draw.letters_per_ward),
+            drawn_by=user,
+        )
+        prefix = f"{forum.pk:03d}{lottery.pk:02d}"
+        Invitation.objects.bulk_create(
+            (
+                Invitation(
+                    lottery=lottery,
+                    address_id=id_of[uprn],
+                    reference=f"L{prefix}-{index:05d}",
+                    max_adults=adults_per_household,
+                )
+                for index, uprn in enumerate(draw.uprns, start=1)
+            ),
+            batch_size=BULK_BATCH,
+        )
+        audit.record(
+            user,
+            "recruitment.lottery_drawn",
+            forum=forum,
+            target=lottery,
+            letters=count,
+            seed=seed,
+            decile_weights=lottery.decile_weights,
+        )
+    return lottery
+
+
+def letters_directory(lottery: Lottery) -> Path:
+    return Path(settings.MEDIA_ROOT) / "recruitment" / f"forum-{lottery.forum_id}" / f"lottery-{lottery.pk}"
+
+
+def letter_design(lottery: Lottery, registration_url: str) -> LetterDesign:
+    forum = lottery.forum
+    phone = getattr(getattr(forum, "recruitment", None), "phone", "")
+    design = LetterDesign(
+        council_name=forum.council.name,
+        forum_title=forum.title,
+        registration_url=registration_url,
+        phone=phone,
+    )
+    overrides = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
+    return replace(design, **{field: text for field, text in overrides.items() if text})
+
+
+def generate_letters(lottery_id: int, registration_url: str) -> None:
+    """Issue a fresh code to every invitation and write the PDF and the mailing CSV (background task).
+
+    Codes exist in plain text only in the two files; the database keeps their keyed hash. Running
+    this again issues new codes, so the previous files stop working.
+    """
+    lottery = Lottery.objects.select_related("forum__council").get(pk=lottery_id)
+    Lottery.objects.filter(pk=lottery.pk).update(letters_status=LetterStatus.RUNNING, letters_done=0)
+    directory = letters_directory(lottery)
+    directory.mkdir(parents=True, exist_ok=True)
+    pdf, csv_path = directory / "letters.pdf", directory / "mailing.csv"
+
+    def progress(done: int) -> None:
+        Lottery.objects.filter(pk=lottery.pk).update(letters_done=done)
+
+    try:
+        with mailing_csv(csv_path) as add_row:
+            letters = (add_row(letter) for letter in _issue_codes(lottery))
+            count = write_letters(pdf, letter_design(lottery, registration_url), letters, progress)
+    except Exception as error:
+        Lottery.objects.filter(pk=lottery.pk).update(
+            letters_status=LetterStatus.FAILED, letters_error=str(error)
+        )
+        raise
+    Lottery.objects.filter(pk=lottery.pk).update(
+        letters_status=LetterStatus.READY,
+        letters_done=count,
+        letters_error="",
+        letters_pdf=str(pdf),
+        mailing_csv=str(csv_path),
+    )
+    audit.record(None, "recruitment.letters_generated", forum=lottery.forum, target=lottery, letters=count)
+
+
+def _issue_codes(lottery: Lottery) -> Iterator[Letter]:
+    """Yield letters with fresh codes, saving the code hashes in batches as we go."""
+    batch: list[Invitation] = []
+    invitations = lottery.invitations.select_related("address").order_by("reference")
+    for invitation in invitations.iterator(chunk_size=BULK_BATCH):
+        code = codes.new_code()
+        invitation.code_hash = codes.hash_code(code, settings.SECRET_KEY)
+        batch.append(invitation)
+        letter = Letter(invitation.reference, invitation.address.lines(), code)
+        yield letter
+        if len(batch) >= BULK_BATCH:
+            Invitation.objects.bulk_update(batch, ["code_hash"])
+            batch = []
+    Invitation.objects.bulk_update(batch, ["code_hash"])
+
+
+def issue_code(invitation: Invitation) -> str:
+    """Give one invitation a new code (a lost letter, or the demo); returns the code to tell the person."""
+    code = codes.new_code()
+    invitation.code_hash = codes.hash_code(code, settings.SECRET_KEY)
+    invitation.save(update_fields=["code_hash"])
+    return code

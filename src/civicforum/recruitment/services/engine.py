@@ -1,0 +1,51 @@
+"""The only place recruitment calls the selection engine, so a change in its API is a one-line fix here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from civicforum.selection import Algorithm, Instance, ProgressCallback, SelectionResult, find_distribution
+from civicforum.selection.diagnose import diagnose
+from civicforum.selection.lottery import round_to_lottery
+from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
+
+LOTTERY_PANELS = 1000
+ALGORITHMS = [
+    (a.value, a.name.title() if a is not Algorithm.LEXIMIN else "Leximin (recommended)") for a in Algorithm
+]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The published lottery (``panels`` equally likely), its commitment, and the panel the seed picks."""
+
+    panels: tuple[tuple[str, ...], ...]
+    commitment: str
+    seed: str
+    index: int
+    panel: tuple[str, ...]
+    max_probability_change: float
+
+
+def distribution(
+    instance: Instance, algorithm: str, progress: ProgressCallback | None = None
+) -> SelectionResult:
+    return find_distribution(instance, algorithm, progress=progress)
+
+
+def infeasibility(instance: Instance) -> str | None:
+    """None when some panel meets every quota; otherwise the engine's plain-English diagnosis."""
+    found = diagnose(instance)
+    return None if found is None else found.text()
+
+
+def transparent_draw(result: SelectionResult, seed: str, size: int = LOTTERY_PANELS) -> Draw:
+    lottery = round_to_lottery(result, size)
+    index, panel = lottery.draw(seed)
+    return Draw(lottery.panels, lottery.commitment, seed, index, panel, lottery.max_deviation)
+
+
+def replacement_instance(instance: Instance) -> tuple[Instance, list[str]]:
+    """The instance to draw replacements from (quotas relaxed only if they must be) and what gave way."""
+    plan = plan_replacements(instance)
+    return plan.instance, unmet_quota_messages(plan)

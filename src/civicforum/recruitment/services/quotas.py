@@ -1,0 +1,193 @@
+"""Quotas: population shares -> proposed min/max per category, CSV import, and the engine's instance."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from civicforum.core import audit
+from civicforum.recruitment.models import (
+    MemberStatus,
+    PanelMember,
+    QuotaCategory,
+    QuotaQuestion,
+    Respondent,
+    RespondentStatus,
+)
+from civicforum.recruitment.services.problems import FileProblem, FileRejected, decode_utf8, normalise_header
+from civicforum.selection import Instance, Person, Quota
+
+PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+@dataclass(frozen=True)
+class ProposedRange:
+    minimum: int
+    maximum: int
+
+
+def propose_range(share: float, panel_size: int, slack: int) -> ProposedRange:
+    """The exact share of the panel, rounded outwards, widened by ``slack`` members each side."""
+    target = share * panel_size
+    return ProposedRange(max(0, math.floor(target) - slack), min(panel_size, math.ceil(target) + slack))
+
+
+def propose_quotas(forum: Any, user: Any, slack: int) -> int:
+    """Fill min/max from population shares for every category that has a share; returns how many."""
+    categories = list(QuotaCategory.objects.filter(question__forum=forum, population_share__isnull=False))
+    for category in categories:
+        proposed = propose_range(float(category.population_share or 0), forum.panel_size, slack)
+        category.min_members, category.max_members = proposed.minimum, proposed.maximum
+    QuotaCategory.objects.bulk_update(categories, ["min_members", "max_members"])
+    audit.record(user, "recruitment.quotas_proposed", forum=forum, slack=slack, categories=len(categories))
+    return len(categories)
+
+
+def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
+    """Set population shares from a CSV with columns ``question,category,share`` (all or nothing).
+
+    ``share`` is a fraction (0.51) or a percentage (51%); questions and categories are matched by key
+    or label, ignoring case.
+    """
+    text = decode_utf8(data, filename)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        raise FileRejected([FileProblem(filename, "the file is empty; it needs a header row.", row=1)])
+    header = [normalise_header(h) for h in rows[0]]
+    missing = [c for c in ("question", "category", "share") if c not in header]
+    if missing:
+        raise FileRejected(
+            [
+                FileProblem(filename, f"the required column '{c}' is missing.", row=1, column=c)
+                for c in missing
+            ]
+        )
+    lookup = _category_lookup(forum)
+    problems: list[FileProblem] = []
+    updates: dict[int, Decimal] = {}
+    for row_number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        values = dict(zip(header, (c.strip() for c in cells), strict=False))
+        question, category = values.get("question", ""), values.get("category", "")
+        found = lookup.get((question.casefold(), category.casefold()))
+        if found is None:
+            problems.append(
+                FileProblem(
+                    filename,
+                    f"no category '{category}' in question '{question}'.",
+                    row=row_number,
+                    column="category",
+                )
+            )
+            continue
+        share = _parse_share(values.get("share", ""))
+        if share is None:
+            problems.append(
+                FileProblem(
+                    filename,
+                    f"'{values.get('share', '')}' is not a share (use 0.51 or 51%).",
+                    row=row_number,
+                    column="share",
+                )
+            )
+            continue
+        updates[found.pk] = share
+    if problems:
+        raise FileRejected(problems)
+    with transaction.atomic():
+        for pk, share in updates.items():
+            QuotaCategory.objects.filter(pk=pk).update(population_share=share)
+        audit.record(user, "recruitment.population_shares_imported", forum=forum, categories=len(updates))
+    return len(updates)
+
+
+def _category_lookup(forum: Any) -> dict[tuple[str, str], QuotaCategory]:
+    lookup: dict[tuple[str, str], QuotaCategory] = {}
+    for category in QuotaCategory.objects.filter(question__forum=forum).select_related("question"):
+        for q in (category.question.key, category.question.label):
+            for c in (category.key, category.label):
+                lookup[(q.casefold(), c.casefold())] = category
+    return lookup
+
+
+def _parse_share(raw: str) -> Decimal | None:
+    percent = raw.endswith("%")
+    try:
+        value = Decimal(raw.rstrip("%").strip())
+    except InvalidOperation:
+        return None
+    if percent:
+        value /= 100
+    return value if 0 <= value <= 1 else None
+
+
+def questions_with_categories(forum: Any) -> list[QuotaQuestion]:
+    return list(QuotaQuestion.objects.filter(forum=forum).prefetch_related("categories"))
+
+
+def pool(forum: Any) -> list[Respondent]:
+    return list(
+        Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).order_by(
+            "registered_at", "id"
+        )
+    )
+
+
+def feature_values(respondent: Respondent, questions: list[QuotaQuestion]) -> dict[str, str]:
+    """The respondent's category key per question; the ward comes from the address for address questions."""
+    answers = respondent.answers or {}
+    values = {}
+    for question in questions:
+        value = respondent.ward_key if question.from_address else answers.get(question.key, "")
+        values[question.key] = value or PREFER_NOT_TO_SAY
+    return values
+
+
+def build_quotas(
+    questions: list[QuotaQuestion], panel_size: int, declined: Counter[str]
+) -> tuple[Quota, ...]:
+    """Quotas from the categories' min/max (no limit: 0..panel size); 'prefer not to say' is unlimited."""
+    quotas = []
+    for question in questions:
+        for category in question.categories.all():
+            low = category.min_members if category.min_members is not None else 0
+            high = category.max_members if category.max_members is not None else panel_size
+            quotas.append(Quota(question.key, category.key, low, high))
+        if declined[question.key]:
+            quotas.append(Quota(question.key, PREFER_NOT_TO_SAY, 0, panel_size))
+    return tuple(quotas)
+
+
+def build_instance(forum: Any, include_members: bool = False) -> Instance:
+    """The engine's view of the pool: people by reference, one per household (their invitation).
+
+    With ``include_members`` the members still on the panel are already selected and the panel is the
+    forum's full size (drawing replacements).
+    """
+    questions = questions_with_categories(forum)
+    respondents = pool(forum)
+    people = []
+    declined: Counter[str] = Counter()
+    for respondent in respondents:
+        features = feature_values(respondent, questions)
+        declined.update(key for key, value in features.items() if value == PREFER_NOT_TO_SAY)
+        household = f"invitation-{respondent.invitation_id}" if respondent.invitation_id else None
+        people.append(Person(respondent.reference, features, household))
+    kept: frozenset[str] = frozenset()
+    if include_members:
+        kept = frozenset(
+            PanelMember.objects.filter(forum=forum, respondent__isnull=False)
+            .exclude(status=MemberStatus.DECLINED)
+            .values_list("respondent__reference", flat=True)
+        )
+    return Instance(
+        tuple(people), build_quotas(questions, forum.panel_size, declined), forum.panel_size, kept
+    )

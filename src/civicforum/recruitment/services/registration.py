@@ -1,0 +1,155 @@
+"""Registration: checking a household code, saving a registration, duplicates, withdrawal."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from civicforum.core import audit
+from civicforum.recruitment.models import Invitation, Respondent, RespondentStatus
+from civicforum.recruitment.services import codes
+
+# At most this many wrong codes per client address in the window, then a pause (guessing is pointless
+# anyway with 50-bit codes; this keeps the log clean and the database idle).
+MAX_FAILED_CODE_CHECKS = 10
+CODE_CHECK_WINDOW_SECONDS = 15 * 60
+
+
+class CodeProblem(Exception):
+    """Why a code cannot be used, in words for the person typing it."""
+
+
+@dataclass
+class Registration:
+    """Everything a person gives when registering (the session's draft, then the saved record)."""
+
+    full_name: str
+    email: str = ""
+    phone: str = ""
+    answers: dict[str, str] = field(default_factory=dict)
+    availability: list[str] = field(default_factory=list)
+    access_needs: str = ""
+
+
+def _attempts_key(client: str) -> str:
+    return "recruitment-code-attempts:" + hashlib.sha256(client.encode()).hexdigest()
+
+
+def is_rate_limited(client: str) -> bool:
+    return int(cache.get(_attempts_key(client), 0)) >= MAX_FAILED_CODE_CHECKS
+
+
+def _count_failure(client: str) -> None:
+    key = _attempts_key(client)
+    if cache.add(key, 1, CODE_CHECK_WINDOW_SECONDS):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, CODE_CHECK_WINDOW_SECONDS)
+
+
+def check_code(forum: Any, typed: str, client: str) -> Invitation:
+    """The invitation a typed code belongs to, if it still admits someone; raises ``CodeProblem``."""
+    if is_rate_limited(client):
+        raise CodeProblem(
+            "You have entered too many codes that did not work. Wait 15 minutes and try again, "
+            "or call us and we will register you by phone."
+        )
+    code = codes.normalise_code(typed)
+    if code is None:
+        _count_failure(client)
+        raise CodeProblem("Enter the 10-character code from your letter, like K7QX2-MBH9T")
+    invitation = (
+        Invitation.objects.filter(lottery__forum=forum, code_hash=codes.hash_code(code, settings.SECRET_KEY))
+        .select_related("address")
+        .first()
+    )
+    if invitation is None:
+        _count_failure(client)
+        raise CodeProblem("We do not recognise that code. Check it against your letter and enter it again")
+    if places_left(invitation) <= 0:
+        raise CodeProblem(
+            f"This code has already been used by {invitation.max_adults} people from your household, "
+            "which is the most it allows. Call us if you think this is wrong"
+        )
+    return invitation
+
+
+def places_left(invitation: Invitation) -> int:
+    used = invitation.respondents.filter(status=RespondentStatus.REGISTERED).count()
+    return invitation.max_adults - used
+
+
+def identity_hash(full_name: str, uprn: str) -> str:
+    """Keyed hash of the normalised name and address: finds the same person registering twice."""
+    name = " ".join(full_name.casefold().replace(".", " ").replace("-", " ").split())
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"identity:{name}|{uprn}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def register(
+    forum: Any, invitation: Invitation, details: Registration, registered_by: Any = None
+) -> Respondent:
+    """Save a registration (atomically re-checking the household limit); flags likely duplicates."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
+        if places_left(locked) <= 0:
+            raise CodeProblem("This code has already been used by everyone it allows")
+        identity = identity_hash(details.full_name, locked.address.uprn)
+        duplicate = (
+            Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
+            .filter(identity_hash=identity)
+            .first()
+        )
+        respondent = Respondent.objects.create(
+            forum=forum,
+            invitation=locked,
+            reference=_new_reference(),
+            ward=locked.address.ward,
+            registered_at=timezone.now(),
+            registered_by=registered_by if getattr(registered_by, "is_authenticated", False) else None,
+            identity_hash=identity,
+            possible_duplicate_of=duplicate,
+            full_name=details.full_name,
+            email=details.email,
+            phone=details.phone,
+            answers=details.answers,
+            availability=details.availability,
+            access_needs=details.access_needs,
+        )
+        audit.record(
+            registered_by,
+            "recruitment.registered_by_phone" if respondent.registered_by else "recruitment.registered",
+            forum=forum,
+            target=respondent,
+            possible_duplicate=duplicate is not None,
+        )
+    return respondent
+
+
+def _new_reference() -> str:
+    return "R-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(8))
+
+
+def withdraw(respondent: Respondent, user: Any) -> None:
+    """The person asked to leave: erase their personal data now, keep only the pseudonymous record."""
+    respondent.status = RespondentStatus.WITHDRAWN
+    respondent.full_name = ""
+    respondent.email = ""
+    respondent.phone = ""
+    respondent.answers = {}
+    respondent.availability = []
+    respondent.access_needs = ""
+    respondent.identity_hash = ""
+    respondent.save()
+    audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)

@@ -1,0 +1,199 @@
+"""Selection runs, the published selection record, confirmation and replacements."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicforum.core import audit
+from civicforum.recruitment.models import MemberStatus, PanelMember, Respondent, RunStatus, SelectionRun
+from civicforum.recruitment.services import engine
+from civicforum.recruitment.services.lottery import new_seed
+from civicforum.recruitment.services.quotas import build_instance, feature_values, questions_with_categories
+from civicforum.selection import Instance, SelectionError
+
+PROGRESS_INTERVAL_SECONDS = 0.5
+SMALLEST_PUBLISHED_COUNT = 5
+
+
+def start_run(
+    forum: Any, user: Any, algorithm: str, seed: str = "", replacement: bool = False
+) -> SelectionRun:
+    run = SelectionRun.objects.create(
+        forum=forum,
+        algorithm=algorithm,
+        panel_size=forum.panel_size,
+        is_replacement=replacement,
+        seed=seed or new_seed(),
+        created_by=user,
+    )
+    audit.record(
+        user,
+        "recruitment.selection_started",
+        forum=forum,
+        target=run,
+        algorithm=algorithm,
+        replacement=replacement,
+    )
+    return run
+
+
+def execute_run(run_id: int) -> None:
+    """Run the engine for a queued run (background task); the run records progress, result or error."""
+    run = SelectionRun.objects.select_related("forum").get(pk=run_id)
+    SelectionRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, message="Starting")
+    last_saved = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last_saved[0] >= PROGRESS_INTERVAL_SECONDS:
+            last_saved[0] = now
+            SelectionRun.objects.filter(pk=run.pk).update(progress=min(fraction, 0.95), message=message[:300])
+
+    try:
+        instance = build_instance(run.forum, include_members=run.is_replacement)
+        relaxed: list[str] = []
+        if run.is_replacement:
+            instance, relaxed = engine.replacement_instance(instance)
+        result = engine.distribution(instance, run.algorithm, progress)
+        SelectionRun.objects.filter(pk=run.pk).update(
+            progress=0.95, message="Rounding to a lottery and drawing"
+        )
+        draw = engine.transparent_draw(result, run.seed)
+    except SelectionError as error:
+        SelectionRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=str(error), finished_at=timezone.now()
+        )
+        audit.record(None, "recruitment.selection_failed", forum=run.forum, target=run)
+        return
+    _save_result(run, instance, result.selection_probabilities, draw, relaxed)
+
+
+def _save_result(
+    run: SelectionRun, instance: Instance, probabilities: Any, draw: engine.Draw, relaxed: list[str]
+) -> None:
+    new_members = [ref for ref in draw.panel if ref not in instance.already_selected]
+    with transaction.atomic():
+        run.status = RunStatus.DONE
+        run.progress = 1.0
+        run.message = "Finished"
+        run.finished_at = timezone.now()
+        run.commitment = draw.commitment
+        run.quotas = [
+            {"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in instance.quotas
+        ]
+        run.result = {
+            "probabilities": {ref: round(p, 6) for ref, p in probabilities.items()},
+            "lottery_panels": [list(panel) for panel in draw.panels],
+            "chosen_index": draw.index,
+            "max_probability_change": draw.max_probability_change,
+            "quotas_relaxed": relaxed,
+        }
+        run.save()
+        by_reference = {
+            r.reference: r for r in Respondent.objects.filter(forum=run.forum, reference__in=new_members)
+        }
+        declined = (
+            list(
+                PanelMember.objects.filter(
+                    forum=run.forum, status=MemberStatus.DECLINED, replaced_by__isnull=True
+                )
+            )
+            if run.is_replacement
+            else []
+        )
+        for index, reference in enumerate(new_members):
+            PanelMember.objects.create(
+                forum=run.forum,
+                run=run,
+                respondent=by_reference[reference],
+                replaces=declined[index] if index < len(declined) else None,
+            )
+        audit.record(
+            None,
+            "recruitment.selection_finished",
+            forum=run.forum,
+            target=run,
+            selected=len(new_members),
+            commitment=draw.commitment,
+            seed=run.seed,
+        )
+
+
+def set_member_status(member: PanelMember, status: str, user: Any) -> None:
+    member.status = status
+    member.save(update_fields=["status", "changed_at"])
+    audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)
+
+
+def places_to_fill(forum: Any) -> int:
+    return PanelMember.objects.filter(
+        forum=forum, status=MemberStatus.DECLINED, replaced_by__isnull=True
+    ).count()
+
+
+def latest_run(forum: Any, replacement: bool | None = None) -> SelectionRun | None:
+    runs = SelectionRun.objects.filter(forum=forum)
+    if replacement is not None:
+        runs = runs.filter(is_replacement=replacement)
+    return runs.first()
+
+
+def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
+    """Per quota category: target range and members now on the panel (selected or confirmed)."""
+    questions = questions_with_categories(forum)
+    members = [
+        m.respondent
+        for m in PanelMember.objects.filter(forum=forum, respondent__isnull=False)
+        .exclude(status=MemberStatus.DECLINED)
+        .select_related("respondent")
+    ]
+    counts: Counter[tuple[str, str]] = Counter()
+    for respondent in members:
+        if respondent is not None:
+            counts.update(feature_values(respondent, questions).items())
+    rows = []
+    for question in questions:
+        for category in question.categories.all():
+            rows.append(
+                {
+                    "question": question.label,
+                    "category": category.label,
+                    "min": category.min_members,
+                    "max": category.max_members,
+                    "count": counts[(question.key, category.key)],
+                }
+            )
+    return rows
+
+
+def publish(run: SelectionRun, user: Any) -> None:
+    run.published_at = timezone.now()
+    run.save(update_fields=["published_at"])
+    audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
+
+
+def public_record(forum: Any) -> dict[str, Any] | None:
+    """What the public page shows: method, quotas, commitment, seed and aggregate composition only.
+
+    Counts below ``SMALLEST_PUBLISHED_COUNT`` (other than zero) are shown as 'fewer than 5' so that
+    nobody can be singled out in a small group.
+    """
+    run = SelectionRun.objects.filter(forum=forum, published_at__isnull=False, is_replacement=False).first()
+    if run is None:
+        return None
+    rows = []
+    for row in panel_against_targets(forum):
+        count = row["count"]
+        shown = str(count) if count == 0 or count >= SMALLEST_PUBLISHED_COUNT else "fewer than 5"
+        rows.append({**row, "count": shown})
+    return {
+        "run": run,
+        "composition": rows,
+        "lottery_size": len(run.result.get("lottery_panels", [])),
+        "chosen_index": run.result.get("chosen_index"),
+    }
