@@ -1,0 +1,310 @@
+"""The opinion map: who thinks alike, what each group stands for, what almost everyone shares.
+
+Pipeline (each step documented where it lives):
+1. participants with at least `min_votes` votes are "in the conversation" (Pol.is uses 7); only
+   they shape the axes and the groups, but everyone is placed on the map and counted in statistics;
+2. PCA of the mean-imputed vote matrix, sparse (`pca.py`), projected Pol.is's sparsity-aware way;
+3. k-means on the first `max_groups` principal coordinates (a richer space than Pol.is's 2-D map:
+   k well-separated groups need k-1 dimensions), k in 2..max_groups chosen by silhouette on a
+   seeded sample. A k whose smallest group is below `min_group_share` of the clustered
+   participants is refused, so a handful of bots voting alike cannot become a group. When no k
+   qualifies everyone is one group;
+4. groups are labelled by size (largest 0), or, when a previous map is given, matched to the
+   previous groups (Hungarian assignment on shared members) so labels stay put between refreshes;
+5. statement statistics (`stats.py`).
+
+Incremental refresh (`previous=`): PCA starts from the previous axes, k-means from the previous
+centroids, and only k-1..k+1 groups are tried, so a refresh after a few new votes is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from civicforum.opinions import pca
+from civicforum.opinions.stats import (
+    Consensus,
+    Repness,
+    VoteCounts,
+    consensus,
+    group_informed_consensus,
+    repness,
+    representative_columns,
+)
+from civicforum.opinions.votes import VoteMatrix
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+UNCLUSTERED = -1
+MAX_ALLOWED_GROUPS = 9
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    min_votes: int = 7
+    max_groups: int = 5
+    seed: int = 0
+    min_group_share: float = 0.03  # smallest group allowed, as a share of clustered participants
+    kmeans_restarts: int = 4
+    silhouette_sample: int = 3000
+    statements_per_group: int = 5
+    consensus_statements: int = 5
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.max_groups <= MAX_ALLOWED_GROUPS:
+            raise ValueError(f"max_groups must be between 2 and {MAX_ALLOWED_GROUPS}")
+        if self.min_votes < 1:
+            raise ValueError("min_votes must be at least 1")
+
+
+@dataclass(frozen=True, eq=False)
+class MapState:
+    """What a refresh reuses: the axes, the group centroids and who was in which group."""
+
+    statement_ids: IntArray
+    basis: FloatArray  # (n_statements, block) principal axes plus oversampling
+    participant_ids: IntArray  # clustered participants
+    labels: IntArray  # their groups
+    centroids: FloatArray  # (n_groups, dims), row g is group `group_labels[g]`
+    group_labels: IntArray
+
+
+@dataclass(frozen=True)
+class RepresentativeStatement:
+    statement_id: int
+    agrees: bool  # the group agrees more than the rest (else disagrees more)
+    n_success: int
+    n_seen: int
+    p_success: float
+    repness: float
+    repness_test: float
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    label: int
+    size: int
+    representative: list[RepresentativeStatement]
+
+
+@dataclass(frozen=True, eq=False)
+class OpinionMap:
+    participant_ids: IntArray
+    coordinates: FloatArray  # (n_participants, dims); x, y are the first two
+    groups: IntArray  # per participant; UNCLUSTERED for those with too few votes
+    statement_ids: IntArray
+    group_labels: IntArray
+    group_counts: VoteCounts  # (n_groups, n_statements), rows follow group_labels
+    total_counts: VoteCounts  # everyone, clustered or not
+    repness: Repness
+    consensus: Consensus
+    group_informed_consensus: FloatArray
+    summaries: list[GroupSummary]
+    explained_variance_ratio: FloatArray
+    pca_iterations: int
+    state: MapState = field(repr=False)
+
+    @property
+    def x(self) -> FloatArray:
+        return self.coordinates[:, 0]
+
+    @property
+    def y(self) -> FloatArray:
+        return self.coordinates[:, 1]
+
+
+def compute_map(votes: VoteMatrix, *, settings: MapSettings, previous: MapState | None = None) -> OpinionMap:
+    """Compute the opinion map; with `previous`, refresh it cheaply and keep group labels stable."""
+    if votes.n_participants == 0 or votes.n_statements == 0:
+        raise ValueError("there are no votes to map")
+    rng = np.random.default_rng(settings.seed)
+    in_conversation = votes.votes_per_participant() >= min(settings.min_votes, votes.n_statements)
+    fit_rows = np.flatnonzero(in_conversation)
+    dims = max(2, settings.max_groups)
+    start = _previous_basis(previous, votes.statement_ids) if previous is not None else None
+    fitted = votes.votes[fit_rows] if fit_rows.size else votes.votes
+    components = pca.fit_components(fitted, dims, rng, start=start)
+    coordinates = pca.project(votes.votes, components)
+    if coordinates.shape[1] < 2:
+        coordinates = np.hstack([coordinates, np.zeros((coordinates.shape[0], 2 - coordinates.shape[1]))])
+    points = coordinates[fit_rows]
+    labels, centroids = _cluster(points, votes.participant_ids[fit_rows], settings, previous)
+    group_labels = np.unique(labels)
+    groups = np.full(votes.n_participants, UNCLUSTERED, dtype=np.int64)
+    groups[fit_rows] = labels
+    group_counts, total_counts = _count_by_group(votes.votes, groups, group_labels)
+    table = repness(group_counts)
+    summaries = [
+        GroupSummary(
+            int(label),
+            int((labels == label).sum()),
+            [
+                _representative(table, group_counts, row, col, votes.statement_ids)
+                for col in representative_columns(table, row, settings.statements_per_group)
+            ],
+        )
+        for row, label in enumerate(group_labels)
+    ]
+    total_variance = float(pca.centred(fitted, components.mean).power(2).sum()) or 1.0
+    state = MapState(
+        votes.statement_ids,
+        components.basis,
+        votes.participant_ids[fit_rows],
+        labels,
+        centroids,
+        group_labels,
+    )
+    return OpinionMap(
+        participant_ids=votes.participant_ids,
+        coordinates=coordinates,
+        groups=groups,
+        statement_ids=votes.statement_ids,
+        group_labels=group_labels,
+        group_counts=group_counts,
+        total_counts=total_counts,
+        repness=table,
+        consensus=consensus(total_counts, settings.consensus_statements),
+        group_informed_consensus=group_informed_consensus(group_counts),
+        summaries=summaries,
+        explained_variance_ratio=components.singular_values**2 / total_variance,
+        pca_iterations=components.iterations,
+        state=state,
+    )
+
+
+def _previous_basis(previous: MapState, statement_ids: IntArray) -> FloatArray:
+    """The previous axes re-indexed to today's statements (new statements start at 0)."""
+    basis = np.zeros((statement_ids.size, previous.basis.shape[1]))
+    position = np.searchsorted(previous.statement_ids, statement_ids)
+    position = np.minimum(position, max(previous.statement_ids.size - 1, 0))
+    known = previous.statement_ids[position] == statement_ids if previous.statement_ids.size else position < 0
+    basis[known] = previous.basis[position[known]]
+    return basis
+
+
+def _cluster(
+    points: FloatArray, ids: IntArray, settings: MapSettings, previous: MapState | None
+) -> tuple[IntArray, FloatArray]:
+    """Group labels for `points` and the centroids (rows ordered by sorted label)."""
+    n = points.shape[0]
+    distinct = np.unique(points.round(9), axis=0).shape[0] if n else 0
+    min_size = max(2, int(np.ceil(settings.min_group_share * n)))
+    if previous is None:
+        candidates = list(range(2, settings.max_groups + 1))
+    else:
+        k_prev = previous.group_labels.size
+        candidates = [k for k in (k_prev - 1, k_prev, k_prev + 1) if 2 <= k <= settings.max_groups]
+    sample = min(n, settings.silhouette_sample)
+    best: tuple[float, IntArray, FloatArray] | None = None
+    for k in candidates:
+        if k >= distinct or k * min_size > n:
+            continue
+        warm = (
+            previous is not None
+            and k == previous.group_labels.size
+            and previous.centroids.shape
+            == (
+                k,
+                points.shape[1],
+            )
+        )
+        model = KMeans(
+            n_clusters=k,
+            init=previous.centroids if warm and previous is not None else "k-means++",
+            n_init=1 if warm else settings.kmeans_restarts,
+            random_state=settings.seed,
+        ).fit(points)
+        labels = model.labels_.astype(np.int64)
+        if np.bincount(labels, minlength=k).min() < min_size:
+            continue
+        score = float(silhouette_score(points, labels, sample_size=sample, random_state=settings.seed))
+        if best is None or score > best[0] + 1e-12:
+            best = (score, labels, model.cluster_centers_)
+    if best is None:
+        labels = np.zeros(n, dtype=np.int64)
+        centres = points.mean(axis=0, keepdims=True) if n else np.zeros((1, points.shape[1]))
+    else:
+        labels, centres = best[1], np.asarray(best[2], dtype=np.float64)
+    mapping = _stable_labels(labels, centres, ids, previous)
+    new_labels = mapping[labels]
+    order = np.argsort(mapping)
+    return new_labels, centres[order]
+
+
+def _stable_labels(
+    labels: IntArray, centres: FloatArray, ids: IntArray, previous: MapState | None
+) -> IntArray:
+    """mapping[cluster] = published label.
+
+    Fresh maps: largest group 0, then by size (ties: smallest member id). Refreshes: Hungarian
+    assignment maximising members shared with each previous group (centroid distance breaks ties);
+    clusters left over take the smallest unused labels.
+    """
+    k = centres.shape[0]
+    sizes = np.bincount(labels, minlength=k)
+    first_member = np.array(
+        [ids[labels == c].min() if sizes[c] else np.iinfo(np.int64).max for c in range(k)]
+    )
+    by_size = np.lexsort((first_member, -sizes))
+    mapping = np.empty(k, dtype=np.int64)
+    if previous is None or previous.group_labels.size == 0:
+        mapping[by_size] = np.arange(k)
+        return mapping
+    old_labels = previous.group_labels
+    overlap = np.zeros((k, old_labels.size))
+    common, here, there = np.intersect1d(ids, previous.participant_ids, return_indices=True)
+    if common.size:
+        old_row = np.searchsorted(old_labels, previous.labels[there])
+        np.add.at(overlap, (labels[here], old_row), 1.0)
+    cost = -overlap
+    if previous.centroids.shape[1] == centres.shape[1]:
+        distance = np.linalg.norm(centres[:, None, :] - previous.centroids[None, :, :], axis=2)
+        cost = cost + 1e-3 * distance / (distance.max() or 1.0)
+    rows, cols = linear_sum_assignment(cost)
+    mapping[:] = -1
+    mapping[rows] = old_labels[cols]
+    unused = [label for label in range(MAX_ALLOWED_GROUPS) if label not in set(old_labels[cols].tolist())]
+    for cluster in by_size:
+        if mapping[cluster] < 0:
+            mapping[cluster] = unused.pop(0)
+    return mapping
+
+
+def _count_by_group(
+    votes: sparse.csr_array, groups: IntArray, group_labels: IntArray
+) -> tuple[VoteCounts, VoteCounts]:
+    """Agree / disagree / seen counts per group and over everyone, in one pass of bincounts."""
+    k, n_cols = group_labels.size, votes.shape[1]
+    bucket = np.where(groups >= 0, np.searchsorted(group_labels, groups), k).astype(np.int64)
+    key = np.repeat(bucket * n_cols, np.diff(votes.indptr)) + votes.indices
+    size = (k + 1) * n_cols
+
+    def tally(selected: npt.NDArray[np.int64]) -> FloatArray:
+        return np.bincount(selected, minlength=size).reshape(k + 1, n_cols).astype(np.float64)
+
+    agree, disagree, seen = tally(key[votes.data == 1]), tally(key[votes.data == -1]), tally(key)
+    by_group = VoteCounts(agree[:k], disagree[:k], seen[:k])
+    return by_group, VoteCounts(agree.sum(axis=0), disagree.sum(axis=0), seen.sum(axis=0))
+
+
+def _representative(
+    table: Repness, counts: VoteCounts, row: int, col: int, statement_ids: IntArray
+) -> RepresentativeStatement:
+    agrees = bool(table.agrees[row, col])
+    successes = counts.agree if agrees else counts.disagree
+    return RepresentativeStatement(
+        statement_id=int(statement_ids[col]),
+        agrees=agrees,
+        n_success=int(successes[row, col]),
+        n_seen=int(counts.seen[row, col]),
+        p_success=float(table.p_success[row, col]),
+        repness=float(table.ratio[row, col]),
+        repness_test=float(table.ratio_test[row, col]),
+    )

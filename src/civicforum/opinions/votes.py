@@ -1,0 +1,271 @@
+"""Reading Pol.is exports into a sparse vote matrix.
+
+Votes are stored as a CSR matrix whose *stored* cells are exactly the cells a participant saw
+(agree +1, disagree -1, pass 0 kept as an explicit zero); unseen cells are simply absent. Keeping
+passes explicit matters: Pol.is counts a pass as "seen" in every statistic.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+IntArray = npt.NDArray[np.int64]
+
+VOTE_VALUES = {"1": 1, "+1": 1, "-1": -1, "0": 0}
+MAX_REPORTED_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located precisely enough for a person to fix it."""
+
+    path: str
+    row: int  # 1-based line number in the file (the header is row 1)
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}, row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class InputFileError(ValueError):
+    """Raised with every problem found in an input file, so the user can fix them all at once."""
+
+    def __init__(self, problems: Sequence[Problem], total: int | None = None) -> None:
+        self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        lines = [str(p) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"... and {self.total - len(self.problems)} more problems")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Statement:
+    statement_id: int
+    text: str
+    moderated_out: bool  # Pol.is `moderated = -1`: rejected, left out of the analysis
+
+
+@dataclass(frozen=True, eq=False)
+class VoteMatrix:
+    """Participants x statements, sparse; rows follow `participant_ids`, columns `statement_ids` (sorted)."""
+
+    participant_ids: IntArray
+    statement_ids: IntArray
+    votes: sparse.csr_array  # int8; stored cells = seen; explicit zeros are passes
+
+    @property
+    def n_participants(self) -> int:
+        return int(self.participant_ids.size)
+
+    @property
+    def n_statements(self) -> int:
+        return int(self.statement_ids.size)
+
+    @property
+    def n_votes(self) -> int:
+        return int(self.votes.indices.size)
+
+    def votes_per_participant(self) -> IntArray:
+        return np.diff(self.votes.indptr).astype(np.int64)
+
+    @classmethod
+    def from_rows(
+        cls,
+        participants: npt.ArrayLike,
+        statements: npt.ArrayLike,
+        votes: npt.ArrayLike,
+        timestamps: npt.ArrayLike | None = None,
+    ) -> VoteMatrix:
+        """Build the matrix from vote rows; when a cell is voted twice the later vote wins.
+
+        "Later" means the larger timestamp when timestamps are given (ties: the later row), else the
+        later row. The result does not depend on row order otherwise, because rows and columns are
+        sorted by id.
+        """
+        pids = np.asarray(participants, dtype=np.int64).ravel()
+        sids = np.asarray(statements, dtype=np.int64).ravel()
+        values = np.asarray(votes, dtype=np.int8).ravel()
+        if not (pids.size == sids.size == values.size):
+            raise ValueError("participants, statements and votes must have the same length")
+        if values.size and (values.min() < -1 or values.max() > 1):
+            raise ValueError("votes must be -1, 0 or 1")
+        participant_ids, rows = _compact_ids(pids)
+        statement_ids, cols = _compact_ids(sids)
+        n_cols = max(int(statement_ids.size), 1)
+        cell = rows * n_cols + cols
+        # Sort by cell, then by time (or file position): the last entry of each cell is the winning vote.
+        order = (
+            np.argsort(cell, kind="stable")
+            if timestamps is None
+            else np.lexsort((np.asarray(timestamps, dtype=np.int64).ravel(), cell))
+        )
+        cell = cell[order]
+        is_last = np.ones(cell.size, dtype=bool)
+        is_last[:-1] = cell[1:] != cell[:-1]
+        keep = order[is_last]
+        cell = cell[is_last]
+        kept_rows = (cell // n_cols).astype(np.int64)
+        indptr = np.zeros(participant_ids.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(kept_rows, minlength=participant_ids.size), out=indptr[1:])
+        matrix = sparse.csr_array(
+            (values[keep], (cell % n_cols).astype(np.int32), indptr.astype(np.int32)),
+            shape=(participant_ids.size, statement_ids.size),
+        )
+        return cls(participant_ids, statement_ids, matrix)
+
+    def without_statements(self, statement_ids: Iterable[int]) -> VoteMatrix:
+        """Drop statements (e.g. moderated out): their votes leave every statistic and the map."""
+        keep = ~np.isin(self.statement_ids, np.fromiter(statement_ids, dtype=np.int64))
+        if keep.all():
+            return self
+        remap = np.cumsum(keep) - 1
+        m = self.votes
+        cell_kept = keep[m.indices]
+        row_of_cell = np.repeat(np.arange(self.n_participants), np.diff(m.indptr))
+        indptr = np.zeros(self.n_participants + 1, dtype=np.int32)
+        np.cumsum(np.bincount(row_of_cell[cell_kept], minlength=self.n_participants), out=indptr[1:])
+        matrix = sparse.csr_array(
+            (m.data[cell_kept], remap[m.indices[cell_kept]].astype(np.int32), indptr),
+            shape=(self.n_participants, int(keep.sum())),
+        )
+        return VoteMatrix(self.participant_ids, self.statement_ids[keep], matrix)
+
+
+def _compact_ids(ids: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted distinct ids and each entry's position among them (a bincount map when ids are small)."""
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if ids.min() >= 0 and ids.max() < 4 * ids.size + 1024:
+        present = np.bincount(ids) > 0
+        position = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(np.int64), position[ids].astype(np.int64)
+    unique, inverse = np.unique(ids, return_inverse=True)
+    return unique.astype(np.int64), inverse.astype(np.int64)
+
+
+class _ProblemLog:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.total += 1
+        if len(self.problems) < MAX_REPORTED_PROBLEMS:
+            self.problems.append(Problem(self.path, row, column, message))
+
+    def fail(self, row: int, column: str, message: str) -> NoReturn:
+        self.add(row, column, message)
+        raise InputFileError(self.problems, self.total)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise InputFileError(self.problems, self.total)
+
+
+def _open_rows(path: Path, required: Sequence[str], log: _ProblemLog) -> tuple[list[str], list[list[str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except FileNotFoundError:
+        log.fail(0, "", "file not found; check the path")
+    except UnicodeDecodeError:
+        log.fail(0, "", "file is not UTF-8 text; save it as CSV (UTF-8)")
+    if not rows:
+        log.fail(1, "", "file is empty; expected a header row " + ",".join(required) + " and data rows")
+    header = [name.strip() for name in rows[0]]
+    missing = [name for name in required if name not in header]
+    if missing:
+        log.fail(1, ", ".join(missing), f"missing column(s); the header must include {', '.join(required)}")
+    return header, rows[1:]
+
+
+def _parse_id(text: str, row: int, column: str, log: _ProblemLog) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        log.add(row, column, f"'{text}' is not a whole number; ids must be non-negative integers")
+        return -1
+    if value < 0:
+        log.add(row, column, f"'{text}' is negative; ids must be non-negative integers")
+    return value
+
+
+def read_votes(path: str | Path) -> VoteMatrix:
+    """Read a Pol.is `votes.csv` (columns found by name: voter-id, comment-id, vote[, timestamp]).
+
+    Every problem is collected and raised together in an `InputFileError`.
+    """
+    path = Path(path)
+    log = _ProblemLog(str(path))
+    header, rows = _open_rows(path, ("voter-id", "comment-id", "vote"), log)
+    col = {name: i for i, name in enumerate(header)}
+    has_time = "timestamp" in col
+    n = len(rows)
+    pids = np.empty(n, dtype=np.int64)
+    sids = np.empty(n, dtype=np.int64)
+    values = np.empty(n, dtype=np.int8)
+    times = np.empty(n, dtype=np.int64)
+    data_rows = 0
+    for line, fields in enumerate(rows, start=2):
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            log.add(line, "", f"has {len(fields)} fields but the header has {len(header)}")
+            continue
+        pids[data_rows] = _parse_id(fields[col["voter-id"]], line, "voter-id", log)
+        sids[data_rows] = _parse_id(fields[col["comment-id"]], line, "comment-id", log)
+        vote = VOTE_VALUES.get(fields[col["vote"]].strip())
+        if vote is None:
+            log.add(
+                line, "vote", f"'{fields[col['vote']]}' is not a vote; use 1 (agree), -1 (disagree), 0 (pass)"
+            )
+            vote = 0
+        values[data_rows] = vote
+        if has_time:
+            try:
+                times[data_rows] = int(float(fields[col["timestamp"]]))
+            except ValueError:
+                log.add(line, "timestamp", f"'{fields[col['timestamp']]}' is not a timestamp in milliseconds")
+        data_rows += 1
+    if data_rows == 0 and not log.total:
+        log.add(2, "", "no votes found; the file has a header but no data rows")
+    log.raise_if_any()
+    return VoteMatrix.from_rows(
+        pids[:data_rows], sids[:data_rows], values[:data_rows], times[:data_rows] if has_time else None
+    )
+
+
+def read_comments(path: str | Path) -> list[Statement]:
+    """Read a Pol.is `comments.csv` (comment-id, comment-body[, moderated]); problems raised together."""
+    path = Path(path)
+    log = _ProblemLog(str(path))
+    header, rows = _open_rows(path, ("comment-id", "comment-body"), log)
+    col = {name: i for i, name in enumerate(header)}
+    statements: dict[int, Statement] = {}
+    for line, fields in enumerate(rows, start=2):
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            log.add(line, "", f"has {len(fields)} fields but the header has {len(header)}")
+            continue
+        statement_id = _parse_id(fields[col["comment-id"]], line, "comment-id", log)
+        moderated = fields[col["moderated"]].strip() if "moderated" in col else "1"
+        if moderated not in ("1", "0", "-1"):
+            log.add(line, "moderated", f"'{moderated}' is not a moderation state; use 1, 0 or -1")
+        if statement_id in statements:
+            log.add(line, "comment-id", f"statement {statement_id} appears twice; ids must be unique")
+        statements[statement_id] = Statement(statement_id, fields[col["comment-body"]], moderated == "-1")
+    log.raise_if_any()
+    return sorted(statements.values(), key=lambda s: s.statement_id)
