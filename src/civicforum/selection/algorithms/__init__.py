@@ -1,0 +1,118 @@
+"""Selection algorithms: from a pool and quotas to a distribution over panels.
+
+``find_distribution`` is the one entry point; every algorithm returns the same ``SelectionResult``.
+The fair algorithms work on types of interchangeable volunteers (``compression``) and turn the
+result back into concrete panels at the end.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..types import Algorithm, Instance, Panel, ProgressCallback, SelectionError, SelectionResult
+from .compression import build_type_model, expand
+from .goldilocks import goldilocks
+from .legacy import legacy
+from .leximin import FairOutcome, deadline_from, leximin
+from .nash import nash
+from .panels import PanelSolver, check_panel, find_panel, initial_panels, require_feasible
+from .settings import SelectionSettings
+
+SOLVER = "HiGHS (highspy)"
+
+
+def _ignore_progress(fraction: float, message: str) -> None:
+    """Default progress callback."""
+
+
+def find_distribution(
+    instance: Instance,
+    algorithm: Algorithm | str = Algorithm.LEXIMIN,
+    *,
+    settings: SelectionSettings | None = None,
+    progress: ProgressCallback | None = None,
+) -> SelectionResult:
+    """A distribution over valid panels chosen by ``algorithm``.
+
+    Every panel meets the quotas and the household rule and contains the already-selected people.
+    Raises ``InfeasibleQuotasError`` when no such panel exists.
+    """
+    try:
+        chosen = Algorithm(algorithm)
+    except ValueError:
+        names = ", ".join(a.value for a in Algorithm)
+        raise SelectionError(f"Unknown algorithm '{algorithm}'; choose one of {names}.") from None
+    settings = settings or SelectionSettings()
+    report = progress or _ignore_progress
+    started = time.perf_counter()
+    model = build_type_model(instance)
+    solver = PanelSolver(model)
+    if chosen is Algorithm.LEGACY:
+        require_feasible(solver)
+        panels, weights = legacy(
+            instance, settings.legacy_runs, settings.legacy_attempts, settings.legacy_seed, report
+        )
+        return _result(instance, chosen, dict(zip(panels, weights, strict=True)), {}, started, started)
+
+    report(0.0, "Finding starting panels")
+    start, coverable = initial_panels(solver, settings.initial_random_panels, settings.seed)
+    initialised = time.perf_counter()
+    active = np.flatnonzero(coverable & ~model.forced)
+    deadline = deadline_from(settings)
+    if len(active) == 0:
+        outcome = FairOutcome([start[0]], np.ones(1), {"optimal": True})
+        weights = np.ones(1)
+    else:
+        if chosen in (Algorithm.LEXIMIN, Algorithm.MAXIMIN):
+            outcome = leximin(
+                model,
+                solver,
+                start,
+                active,
+                settings,
+                report,
+                first_level_only=chosen is Algorithm.MAXIMIN,
+                deadline=deadline,
+            )
+        elif chosen is Algorithm.NASH:
+            outcome = nash(model, solver, start, active, settings, report, deadline=deadline)
+        else:
+            outcome = goldilocks(model, solver, start, active, settings, report, deadline=deadline)
+        weights = outcome.weights
+    concrete = expand(model, outcome.panels, list(weights))
+    excluded = sorted(pid for t in np.flatnonzero(~coverable) for pid in model.members[t])
+    certificate = {**outcome.certificate, "excluded": excluded, "types": model.num_types}
+    report(1.0, "Done")
+    return _result(instance, chosen, concrete, certificate, started, initialised)
+
+
+def _result(
+    instance: Instance,
+    algorithm: Algorithm,
+    distribution: dict[Panel, float],
+    certificate: dict[str, object],
+    started: float,
+    initialised: float,
+) -> SelectionResult:
+    panels = sorted(distribution, key=lambda p: (-distribution[p], p))
+    weights = np.array([distribution[p] for p in panels])
+    weights /= weights.sum()
+    selection = {p.id: 0.0 for p in instance.people}
+    for panel, weight in zip(panels, weights, strict=True):
+        for pid in panel:
+            selection[pid] += float(weight)
+    finished = time.perf_counter()
+    return SelectionResult(
+        algorithm=algorithm,
+        solver=SOLVER,
+        panels=tuple(panels),
+        panel_probabilities=tuple(float(w) for w in weights),
+        selection_probabilities=selection,
+        timings={"initial_panels": initialised - started, "total": finished - started},
+        certificate=certificate,
+    )
+
+
+__all__ = ["SelectionSettings", "check_panel", "find_distribution", "find_panel"]

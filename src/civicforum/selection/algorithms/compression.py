@@ -1,0 +1,125 @@
+"""Interchangeable volunteers collapse into *types*, which keeps every LP and MILP small.
+
+Two volunteers with the same value for every feature, neither of them already selected nor sharing a
+household with another volunteer, can be swapped in any panel without breaking a quota, so every
+fair objective (LEXIMIN, MAXIMIN, NASH, GOLDILOCKS) gives them the same probability. The algorithms
+therefore choose *how many* of each type sit on a panel; ``expand`` turns those counts back into
+concrete panels that give every member of a type exactly the type's probability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import floor, gcd
+
+import numpy as np
+
+from ..types import Instance, Panel, SelectionError
+
+
+@dataclass(frozen=True)
+class TypeModel:
+    """The selection problem over types.
+
+    ``members[t]`` are the ids of type ``t`` (sorted); ``quota_types[q]`` the types counting towards
+    ``instance.quotas[q]``; ``households`` the type groups of which at most one may be chosen;
+    ``forced[t]`` marks already-selected people (always singleton types).
+    """
+
+    instance: Instance
+    members: tuple[tuple[str, ...], ...]
+    quota_types: tuple[np.ndarray, ...]
+    households: tuple[tuple[int, ...], ...]
+    forced: np.ndarray
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.array([len(m) for m in self.members], dtype=np.int64)
+
+    @property
+    def num_types(self) -> int:
+        return len(self.members)
+
+    def person_probabilities(self, type_probabilities: np.ndarray) -> dict[str, float]:
+        """Spread per-type probabilities back onto the volunteers."""
+        return {pid: float(type_probabilities[t]) for t, ids in enumerate(self.members) for pid in ids}
+
+
+def build_type_model(instance: Instance, *, merge_identical: bool = True) -> TypeModel:
+    """Group the pool into types (deterministically: the result does not depend on row order)."""
+    people = sorted(instance.people, key=lambda p: p.id)
+    known = {p.id for p in people}
+    unknown = sorted(instance.already_selected - known)
+    if unknown:
+        raise SelectionError(f"Already-selected ids not in the pool: {', '.join(unknown)}.")
+    shared = {pid for ids in instance.households().values() for pid in ids}
+    quota_index = {(q.feature, q.value): j for j, q in enumerate(instance.quotas)}
+    features = list(instance.features)
+
+    type_of_key: dict[object, int] = {}
+    members: list[list[str]] = []
+    quotas_of_type: list[list[int]] = []
+    forced: list[bool] = []
+    for person in people:
+        held = [
+            quota_index[(f, person.features[f])]
+            for f in features
+            if (f, person.features.get(f)) in quota_index
+        ]
+        is_forced = person.id in instance.already_selected
+        key: object = (
+            tuple(held) if merge_identical and not is_forced and person.id not in shared else person.id
+        )
+        if key not in type_of_key:
+            type_of_key[key] = len(members)
+            members.append([])
+            quotas_of_type.append(held)
+            forced.append(is_forced)
+        members[type_of_key[key]].append(person.id)
+
+    quota_types = [[] for _ in instance.quotas]  # type: list[list[int]]
+    for t, held in enumerate(quotas_of_type):
+        for j in held:
+            quota_types[j].append(t)
+    type_of_person = {pid: t for t, ids in enumerate(members) for pid in ids}
+    households = tuple(
+        tuple(type_of_person[pid] for pid in sorted(ids)) for _, ids in sorted(instance.households().items())
+    )
+    return TypeModel(
+        instance=instance,
+        members=tuple(tuple(m) for m in members),
+        quota_types=tuple(np.array(q, dtype=np.int64) for q in quota_types),
+        households=households,
+        forced=np.array(forced, dtype=bool),
+    )
+
+
+def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[float]) -> dict[Panel, float]:
+    """Concrete panels whose per-person marginals equal the per-type marginals of the type panels.
+
+    Within one type panel, each partially chosen type picks its ``c`` of ``n`` members by systematic
+    sampling with a shared uniform offset ``u``: members ``floor((u + j) * n / c)``, ``j < c``. Every
+    member is then chosen with probability exactly ``c / n``, and only the few intervals of ``u``
+    between breakpoints (multiples of ``gcd(n, c) / n``) give different panels.
+    """
+    sizes = model.sizes
+    out: dict[Panel, float] = {}
+    for counts, probability in zip(type_panels, probabilities, strict=True):
+        chosen = np.flatnonzero(counts)
+        partial = [int(t) for t in chosen if counts[t] < sizes[t]]
+        full_ids = [pid for t in chosen if counts[t] == sizes[t] for pid in model.members[t]]
+        breakpoints = {Fraction(0), Fraction(1)}
+        for t in partial:
+            steps = int(sizes[t]) // gcd(int(sizes[t]), int(counts[t]))
+            breakpoints.update(Fraction(i, steps) for i in range(1, steps))
+        ordered = sorted(breakpoints)
+        for start, end in zip(ordered, ordered[1:], strict=False):
+            offset = (start + end) / 2
+            ids = list(full_ids)
+            for t in partial:
+                n, c = int(sizes[t]), int(counts[t])
+                ids.extend(model.members[t][floor((offset + j) * n / c)] for j in range(c))
+            panel = tuple(sorted(ids))
+            out[panel] = out.get(panel, 0.0) + probability * float(end - start)
+    return out

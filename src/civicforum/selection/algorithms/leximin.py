@@ -1,0 +1,125 @@
+"""LEXIMIN and MAXIMIN by column generation (Flanigan, Gölz, Gupta, Hennig, Procaccia, Nature 2021).
+
+Level by level: maximise the smallest probability ``z`` among the volunteers not yet fixed, with a
+MILP pricing new panels from the LP duals; the dual then names the volunteers who cannot rise above
+``z`` in any optimal distribution (positive dual price, by complementary slackness), their
+probability is fixed at ``z`` and the next level maximises the rest. MAXIMIN stops after level one.
+The level-one dual prices are kept as a certificate: they are non-negative, sum to one, and no
+panel's total price exceeds the proven bound, so no distribution can give everyone more than it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..types import ProgressCallback
+from .compression import TypeModel
+from .master import PanelMaster, generate_columns
+from .panels import PanelSolver
+from .settings import SelectionSettings
+
+_POSITIVE_DUAL = 1e-9
+
+
+@dataclass
+class FairOutcome:
+    """Type-level result shared by the fair algorithms, before expansion to concrete panels."""
+
+    panels: list[np.ndarray]
+    weights: np.ndarray
+    certificate: dict[str, object]
+
+
+def leximin(
+    model: TypeModel,
+    solver: PanelSolver,
+    start: list[np.ndarray],
+    active: np.ndarray,
+    settings: SelectionSettings,
+    progress: ProgressCallback,
+    *,
+    first_level_only: bool,
+    deadline: float | None,
+) -> FairOutcome:
+    """Leximin-optimal (or, with ``first_level_only``, maximin-optimal) distribution over type panels.
+
+    ``active`` lists the types that compete for probability (not already selected, not excluded).
+    """
+    master = PanelMaster(model, maximize=True)
+    level_value = master.add_variable(1.0, 0.0, 1.0)
+    rows = master.add_type_rows(active, 1.0, level_value, -1.0, 0.0, 1.0)
+    for counts in start:
+        master.add_panel(counts)
+    unfixed = set(rows)
+    certificate: dict[str, object] = {}
+    optimal = True
+    levels = 0
+    while unfixed:
+        pricing = generate_columns(
+            master,
+            solver,
+            tolerance=settings.tolerance,
+            deadline=deadline,
+            max_iterations=settings.max_iterations,
+        )
+        optimal = optimal and pricing.optimal
+        value = master.value(level_value)
+        duals = master.row_duals()
+        prices = {t: max(0.0, -float(duals[rows[t]])) for t in unfixed}
+        if levels == 0:
+            certificate = _maximin_certificate(model, prices, value, value + pricing.gap)
+        levels += 1
+        tight = [t for t, price in prices.items() if price > _POSITIVE_DUAL] or [
+            max(prices, key=prices.__getitem__)
+        ]
+        if not pricing.optimal or first_level_only:
+            break
+        for t in tight:
+            master.set_row(rows[t], max(0.0, value - 0.01 * settings.tolerance), 1.0, level_value, 0.0)
+            unfixed.discard(t)
+        done = 1 - len(unfixed) / len(rows)
+        progress(
+            done, f"Level {levels}: fixed {len(rows) - len(unfixed)} of {len(rows)} groups at {value:.4%}"
+        )
+    master.solve()
+    panels, weights = master.distribution()
+    certificate.update(optimal=optimal, levels=levels, panels_generated=len(master.panels))
+    return FairOutcome(panels, weights, certificate)
+
+
+def type_probabilities(model: TypeModel, panels: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """Each type's per-person selection probability under the distribution."""
+    return (np.array(panels, dtype=float).T @ weights) / model.sizes
+
+
+def _maximin_certificate(
+    model: TypeModel, prices: dict[int, float], value: float, bound: float
+) -> dict[str, object]:
+    """Per-person dual prices y (>= 0, summing to 1) with the proven ``max_P y(P)``.
+
+    For any distribution, min_i pi_i <= sum_i y_i pi_i = E[y(P)] <= max_P y(P) = ``upper_bound``.
+    """
+    total = sum(prices.values()) or 1.0
+    per_person = {
+        pid: prices.get(t, 0.0) / total / len(ids)
+        for t, ids in enumerate(model.members)
+        if t in prices
+        for pid in ids
+    }
+    return {
+        "kind": "maximin dual prices",
+        "min_probability": value,
+        "upper_bound": bound / total if total else bound,
+        "prices": per_person,
+    }
+
+
+def deadline_from(settings: SelectionSettings) -> float | None:
+    return None if settings.time_limit is None else time.monotonic() + settings.time_limit
+
+
+def out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline

@@ -1,0 +1,158 @@
+"""The restricted master LP of column generation: a distribution over the panels found so far.
+
+One HiGHS model lives for the whole run. New panels arrive as columns (``addCol``) and fixing a
+probability level only edits a row, so every re-solve warm-starts from the previous basis.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from .compression import TypeModel
+from .panels import PanelSolver
+
+INF = highspy.kHighsInf
+
+
+class PanelMaster:
+    """LP whose columns are panels (type counts) plus a few algorithm-specific variables.
+
+    Rows tie each type's selection probability ``(A p)_t = sum_P p_P c_tP / n_t`` to those variables;
+    the convexity row makes the panel weights a probability distribution.
+    """
+
+    def __init__(self, model: TypeModel, *, maximize: bool):
+        highs = highspy.Highs()
+        highs.silent()
+        highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        highs.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
+        highs.addRow(1.0, 1.0, 0, np.empty(0, np.int32), np.empty(0))
+        self._highs = highs
+        self._sense = 1.0 if maximize else -1.0
+        self._sizes = model.sizes.astype(float)
+        self._rows_of_type: list[list[tuple[int, float]]] = [[] for _ in range(model.num_types)]
+        self._panel_columns: list[int] = []
+        self.panels: list[np.ndarray] = []
+        self._known: set[bytes] = set()
+
+    def add_variable(self, cost: float, lower: float, upper: float) -> int:
+        self._highs.addCol(cost, lower, upper, 0, np.empty(0, np.int32), np.empty(0))
+        return self._highs.getNumCol() - 1
+
+    def add_row(self, lower: float, upper: float, columns: list[int], values: list[float]) -> int:
+        self._highs.addRow(lower, upper, len(columns), np.array(columns, np.int32), np.array(values, float))
+        return self._highs.getNumRow() - 1
+
+    def add_type_rows(
+        self, types: np.ndarray, sign: float, variable: int, coefficient: float, lower: float, upper: float
+    ) -> dict[int, int]:
+        """For each type ``t``: ``lower <= sign * (A p)_t + coefficient * variable <= upper``; type -> row."""
+        rows = {}
+        for t in types:
+            row = self.add_row(lower, upper, [variable], [coefficient])
+            self._rows_of_type[int(t)].append((row, sign))
+            rows[int(t)] = row
+        return rows
+
+    def set_row(self, row: int, lower: float, upper: float, variable: int, coefficient: float) -> None:
+        self._highs.changeCoeff(row, variable, coefficient)
+        self._highs.changeRowBounds(row, lower, upper)
+
+    def add_panel(self, counts: np.ndarray) -> bool:
+        """Add a panel as a column; False if it is already there."""
+        key = counts.tobytes()
+        if key in self._known:
+            return False
+        self._known.add(key)
+        rows, values = [0], [1.0]
+        for t in np.flatnonzero(counts):
+            for row, sign in self._rows_of_type[t]:
+                rows.append(row)
+                values.append(sign * counts[t] / self._sizes[t])
+        self._highs.addCol(0.0, 0.0, INF, len(rows), np.array(rows, np.int32), np.array(values, float))
+        self._panel_columns.append(self._highs.getNumCol() - 1)
+        self.panels.append(counts)
+        return True
+
+    def solve(self) -> float:
+        self._highs.run()
+        status = self._highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                f"HiGHS could not solve the master LP: {self._highs.modelStatusToString(status)}"
+            )
+        return float(self._highs.getInfo().objective_function_value)
+
+    def value(self, column: int) -> float:
+        return float(self._highs.getSolution().col_value[column])
+
+    def row_duals(self) -> np.ndarray:
+        return np.asarray(self._highs.getSolution().row_dual)
+
+    def pricing_weights(self) -> tuple[np.ndarray, float]:
+        """Weights ``w`` and threshold ``theta``: a panel improves the LP iff ``w . counts > theta``.
+
+        HiGHS reports reduced costs as ``c - A^T y``; a new panel column has cost 0, so its improvement
+        (reduced cost, sign-adjusted for minimisation) is ``w . counts - theta``.
+        """
+        duals = self.row_duals()
+        weights = np.zeros(len(self._sizes))
+        for t, rows in enumerate(self._rows_of_type):
+            for row, sign in rows:
+                weights[t] -= self._sense * duals[row] * sign / self._sizes[t]
+        return weights, self._sense * float(duals[0])
+
+    def distribution(self) -> tuple[list[np.ndarray], np.ndarray]:
+        """Panels with positive weight and their probabilities (renormalised against round-off)."""
+        weights = np.array([self.value(c) for c in self._panel_columns])
+        keep = weights > 1e-12
+        kept = weights[keep]
+        return [p for p, k in zip(self.panels, keep, strict=True) if k], kept / kept.sum()
+
+
+@dataclass
+class Pricing:
+    """Outcome of column generation: the proven bound on how much any panel could still improve the LP."""
+
+    gap: float
+    optimal: bool
+    iterations: int
+
+
+def generate_columns(
+    master: PanelMaster,
+    solver: PanelSolver,
+    *,
+    tolerance: float,
+    deadline: float | None,
+    max_iterations: int,
+    on_iteration: Callable[[int], None] | None = None,
+) -> Pricing:
+    """Alternate LP and pricing MILP until no panel improves the LP by more than ``tolerance``.
+
+    Because the panel weights sum to one, the LP objective is within ``gap`` of the optimum over *all*
+    panels, where ``gap`` is the MILP's proven bound on the best improvement.
+    """
+    iterations = 0
+    while True:
+        master.solve()
+        weights, threshold = master.pricing_weights()
+        found = solver.best(weights)
+        if found is None:
+            raise RuntimeError("The panel MILP became infeasible during column generation.")
+        counts, value, bound = found
+        gap = max(0.0, bound - threshold)
+        iterations += 1
+        if on_iteration is not None:
+            on_iteration(iterations)
+        if gap <= tolerance:
+            return Pricing(gap, True, iterations)
+        stop = deadline is not None and time.monotonic() > deadline
+        if value <= threshold or not master.add_panel(counts) or stop or iterations >= max_iterations:
+            return Pricing(gap, False, iterations)

@@ -1,0 +1,139 @@
+"""The single-panel MILP and the checks every panel must pass.
+
+``PanelSolver`` keeps one HiGHS model alive and only swaps its objective, so the pricing step of
+column generation (thousands of calls) never rebuilds constraints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import highspy
+import numpy as np
+
+from ..types import InfeasibleQuotasError, Instance, Panel
+from .compression import TypeModel, build_type_model
+
+_INF = highspy.kHighsInf
+
+
+class PanelSolver:
+    """Maximise ``weights . counts`` over the feasible panels (counts per type)."""
+
+    def __init__(self, model: TypeModel, *, relative_gap: float = 1e-9, absolute_gap: float = 1e-10):
+        self.model = model
+        highs = highspy.Highs()
+        highs.silent()
+        highs.setOptionValue("mip_rel_gap", relative_gap)
+        highs.setOptionValue("mip_abs_gap", absolute_gap)
+        highs.setOptionValue("random_seed", 0)
+        sizes = model.sizes.astype(float)
+        num = model.num_types
+        everyone = np.arange(num, dtype=np.int32)
+        highs.addCols(num, np.zeros(num), model.forced.astype(float), sizes, 0, [], [], [])
+        highs.changeColsIntegrality(num, everyone, np.full(num, highspy.HighsVarType.kInteger))
+        k = float(model.instance.panel_size)
+        highs.addRow(k, k, num, everyone, np.ones(num))
+        for quota, types in zip(model.instance.quotas, model.quota_types, strict=True):
+            highs.addRow(
+                float(quota.min), float(quota.max), len(types), types.astype(np.int32), np.ones(len(types))
+            )
+        for group in model.households:
+            highs.addRow(-_INF, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self._highs = highs
+        self._everyone = everyone
+
+    def best(self, weights: np.ndarray) -> tuple[np.ndarray, float, float] | None:
+        """The best panel's type counts, its value and the solver's proven upper bound (None: no panel)."""
+        highs = self._highs
+        highs.changeColsCost(len(weights), self._everyone, np.asarray(weights, dtype=float))
+        highs.run()
+        status = highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS could not solve the panel MILP: {highs.modelStatusToString(status)}")
+        counts = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
+        value = float(np.dot(weights, counts))
+        bound = max(value, float(highs.getInfo().mip_dual_bound))
+        return counts, value, bound
+
+
+def require_feasible(solver: PanelSolver) -> np.ndarray:
+    """One feasible panel, or ``InfeasibleQuotasError`` (the other engineer's diagnosis explains why)."""
+    found = solver.best(np.zeros(solver.model.num_types))
+    if found is None:
+        raise InfeasibleQuotasError()
+    return found[0]
+
+
+def find_panel(instance: Instance, weights: Mapping[str, float] | None = None) -> Panel | None:
+    """The feasible panel with the largest total weight (all weights 0 when None), or None if none exists.
+
+    Quotas, the household rule and already-selected members are all respected.
+    """
+    model = build_type_model(instance, merge_identical=False)
+    by_id = weights or {}
+    vector = np.array([float(by_id.get(ids[0], 0.0)) for ids in model.members])
+    found = PanelSolver(model).best(vector)
+    if found is None:
+        return None
+    return tuple(sorted(model.members[t][0] for t in np.flatnonzero(found[0])))
+
+
+def check_panel(instance: Instance, panel: Panel) -> list[str]:
+    """Every way ``panel`` breaks the rules, in plain words (empty when it is a valid panel)."""
+    people = {p.id: p for p in instance.people}
+    problems = [f"{pid} is not in the pool." for pid in panel if pid not in people]
+    members = [people[pid] for pid in panel if pid in people]
+    if len(set(panel)) != len(panel):
+        problems.append("The panel lists someone twice.")
+    if len(panel) != instance.panel_size:
+        problems.append(f"The panel has {len(panel)} members but should have {instance.panel_size}.")
+    for quota in instance.quotas:
+        count = sum(1 for p in members if p.features.get(quota.feature) == quota.value)
+        if count < quota.min:
+            problems.append(f"{quota.feature} {quota.value}: {count} members, at least {quota.min} needed.")
+        if count > quota.max:
+            problems.append(f"{quota.feature} {quota.value}: {count} members, at most {quota.max} allowed.")
+    households: dict[str, list[str]] = {}
+    for p in members:
+        if p.household is not None:
+            households.setdefault(p.household, []).append(p.id)
+    for ids in households.values():
+        if len(ids) > 1:
+            problems.append(
+                f"{' and '.join(sorted(ids))} share a household; at most one may sit on the panel."
+            )
+    missing = sorted(instance.already_selected - set(panel))
+    if missing:
+        problems.append(f"Already-selected {', '.join(missing)} missing from the panel.")
+    return problems
+
+
+def initial_panels(solver: PanelSolver, count_random: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Diverse starting panels and which types any panel can include at all.
+
+    Seeded random weights give variety; then, while some type is on no panel yet, a MILP rewarding only
+    those types either covers at least one more or proves the rest can never be chosen (quotas or
+    households exclude them), as in Flanigan et al. (2021).
+    """
+    model = solver.model
+    rng = np.random.default_rng(seed)
+    panels = [require_feasible(solver)]
+    sizes = model.sizes
+    for _ in range(count_random):
+        found = solver.best(rng.random(model.num_types))
+        if found is not None:
+            panels.append(found[0])
+    covered = np.any(np.array(panels) > 0, axis=0)
+    while not covered.all():
+        reward = np.where(covered, 0.0, 1.0 / sizes) * (1.0 + 0.1 * rng.random(model.num_types))
+        found = solver.best(reward)
+        if found is None or not np.any(found[0][~covered] > 0):
+            break
+        panels.append(found[0])
+        covered |= found[0] > 0
+    unique = {tuple(p): p for p in panels}
+    return list(unique.values()), covered
