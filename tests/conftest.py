@@ -28,3 +28,8 @@ def signed_in_client(client: Any) -> Any:
         return client
 
     return sign_in
+
+
+def pytest_configure(config: Any) -> None:
+    # WhiteNoise warns that STATIC_ROOT is empty; tests serve static files through the finders.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

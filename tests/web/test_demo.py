@@ -1,0 +1,55 @@
+"""``civicforum demo``: the demo a newcomer sees, created once, safe to run again."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from civicforum.core import demo
+from civicforum.processes.models import Forum
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_is_complete_and_idempotent(client: Any, settings: Any) -> None:
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("demo", stdout=out)
+    call_command("demo", stdout=out)
+    assert Forum.objects.count() == 3
+    forum = Forum.objects.get(slug=demo.MAIN_FORUM_SLUG)
+    assert forum.council.name == "Northam Borough Council"
+    assert forum.question == "How should we shape the future of our town centres?"
+    assert forum.stages.count() == 7 and not forum.stages.filter(summary="").exists()
+    assert f"username 'officer', password '{demo.DEMO_PASSWORD}'" in out.getvalue()
+    assert client.login(username="officer", password=demo.DEMO_PASSWORD)
+    assert client.get("/staff/").status_code == 200
+    home = client.get("/").content.decode()
+    assert all(f.title in home for f in Forum.objects.all())
+
+
+def test_demo_refuses_to_run_on_a_production_site(settings: Any) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="published password"):
+        call_command("demo", stdout=StringIO())
+    assert not Forum.objects.exists()
+
+
+def test_registered_steps_run_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(demo, "_steps", {})
+
+    @demo.register(order=20)
+    def later(ctx: demo.DemoContext) -> None:
+        calls.append("later")
+
+    @demo.register(order=5)
+    def sooner(ctx: demo.DemoContext) -> None:
+        calls.append("sooner")
+
+    monkeypatch.setattr(demo, "autodiscover_modules", lambda name: None)
+    demo.run(out=lambda text: None)
+    assert calls == ["sooner", "later"]

@@ -1,0 +1,174 @@
+"""Public forum pages, the officer dashboard and the forum form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from tests.factories import make_forum, make_user_with_role
+
+from civicforum.core.models import AuditEvent, Role
+from civicforum.core.roles import COUNCIL_ADMIN
+from civicforum.processes.models import Forum, StageKind
+
+pytestmark = pytest.mark.django_db
+
+
+def valid_form_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "title": "Libraries forum",
+        "question": "What should our libraries be for?",
+        "area": "Northam",
+        "summary": "",
+        "starts_on_0": "1",
+        "starts_on_1": "3",
+        "starts_on_2": "2027",
+        "ends_on_0": "30",
+        "ends_on_1": "9",
+        "ends_on_2": "2027",
+        "panel_size": "40",
+        "stages": [kind.value for kind in StageKind],
+        "current_stage": StageKind.DESIGN.value,
+        "published": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_home_lists_published_forums_only(client: Any) -> None:
+    shown = make_forum(title="Parks forum")
+    hidden = make_forum(title="Secret draft forum", published=False)
+    page = client.get(reverse("processes:home")).content.decode()
+    assert shown.title in page
+    assert hidden.title not in page
+
+
+def test_forum_page_shows_question_and_timeline_with_current_stage(client: Any) -> None:
+    forum = make_forum(current_stage=StageKind.SELECTION, question="Where should the new bus lanes go?")
+    response = client.get(forum.get_absolute_url())
+    page = response.content.decode()
+    assert "Where should the new bus lanes go?" in page
+    timeline = response.context["timeline"]
+    assert [entry.kind for entry in timeline] == [kind.value for kind in StageKind]
+    statuses = {entry.kind: entry.status for entry in timeline}
+    assert statuses["recruitment"] == "completed"
+    assert statuses["selection"] == "current"
+    assert statuses["deliberation"] == "upcoming"
+    assert 'aria-current="step"' in page
+
+
+def test_unpublished_forum_is_hidden_from_the_public_but_not_from_its_evaluator(client: Any) -> None:
+    forum = make_forum(published=False)
+    assert client.get(forum.get_absolute_url()).status_code == 302
+    client.force_login(make_user_with_role(Role.PANEL_MEMBER, forum))
+    assert client.get(forum.get_absolute_url()).status_code == 403
+    client.force_login(make_user_with_role(Role.EVALUATOR, forum))
+    assert client.get(forum.get_absolute_url()).status_code == 200
+
+
+def test_roles_do_not_leak_to_other_forums(client: Any) -> None:
+    forum, other = make_forum(), make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    assert client.get(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})).status_code == 200
+    assert client.get(reverse("processes:forum_edit", kwargs={"forum_slug": other.slug})).status_code == 403
+
+
+def test_unknown_forum_gives_styled_404(client: Any) -> None:
+    response = client.get("/forums/no-such-forum/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert "govuk-template__header" in response.content.decode()
+
+
+def test_officer_creates_forum_and_it_is_audited(client: Any) -> None:
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    client.force_login(officer)
+    response = client.post(
+        reverse("processes:forum_create"), valid_form_data(council=str(forum.council.pk), stages=["design"])
+    )
+    created = Forum.objects.get(title="Libraries forum")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("processes:forum_staff", kwargs={"forum_slug": created.slug})
+    assert created.slug == "libraries-forum"
+    assert list(created.stages.values_list("kind", flat=True)) == ["design"]
+    event = AuditEvent.objects.get(action="forum.created")
+    assert (event.actor, event.forum, event.details["title"]) == (officer, created, "Libraries forum")
+    assert "Libraries forum" in client.get(reverse("processes:home")).content.decode()
+
+
+def test_officer_cannot_create_a_forum_for_another_council(client: Any) -> None:
+    forum, elsewhere = make_forum(), make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    response = client.post(
+        reverse("processes:forum_create"), valid_form_data(council=str(elsewhere.council.pk))
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Forum.objects.filter(title="Libraries forum").exists()
+
+
+def test_edit_keeps_slug_and_updates_stages(client: Any) -> None:
+    forum = make_forum(title="Old title")
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
+    response = client.post(url, valid_form_data(title="New title", stages=["design", "recruitment"]))
+    assert response.status_code == 302
+    forum.refresh_from_db()
+    assert forum.title == "New title"
+    assert sorted(forum.stages.values_list("kind", flat=True)) == ["design", "recruitment"]
+    assert AuditEvent.objects.filter(action="forum.updated", forum=forum).exists()
+
+
+BAD_INPUTS = [
+    ({"title": ""}, "title", "Enter a title"),
+    ({"question": ""}, "question", "Enter the question the forum will answer"),
+    ({"panel_size": "forty"}, "panel_size", "Panel size must be a whole number"),
+    ({"panel_size": "0"}, "panel_size", "Panel size must be at least 1"),
+    ({"panel_size": "100000"}, "panel_size", "Panel size must be 1000 or fewer"),
+    ({"starts_on_0": "31", "starts_on_1": "2"}, "starts_on", "Enter a real date"),
+    ({"starts_on_0": "", "starts_on_1": "", "starts_on_2": ""}, "starts_on", "Enter the day, month and year"),
+    ({"ends_on_2": "2026"}, "ends_on", "End date must be the same as or after the start date"),
+    ({"ends_on_1": "abc"}, "ends_on", "Enter a valid month"),
+    ({"stages": []}, "stages", "Select at least one stage"),
+    ({"stages": ["design"], "current_stage": "selection"}, "current_stage", "Current stage must be one of"),
+    ({"current_stage": "nonsense"}, "current_stage", "Select a valid choice"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), BAD_INPUTS)
+def test_bad_input_is_named_in_the_error_summary(
+    client: Any, changes: dict, field: str, message: str
+) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    response = client.post(
+        reverse("processes:forum_create"), valid_form_data(council=str(forum.council.pk), **changes)
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    summary = page[
+        page.index('class="govuk-error-summary"') : page.index("</ul>", page.index("govuk-error-summary"))
+    ]
+    assert message in summary
+    assert f'href="#id_{field}' in summary
+    assert "<title>Error: " in page
+    assert Forum.objects.count() == 1
+
+
+def test_garbage_post_does_not_crash(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    response = client.post(
+        reverse("processes:forum_create"), {"council": "x" * 5000, "stages": "\x00", "title": "☃"}
+    )
+    assert response.status_code == 200
+
+
+def test_login_errors_use_the_error_summary(client: Any) -> None:
+    response = client.post(reverse("login"), {"username": "nobody", "password": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter your password" in page
+    assert 'href="#id_password"' in page

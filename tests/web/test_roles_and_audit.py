@@ -1,0 +1,100 @@
+"""The roles API, the permission decorator and the audit log that other apps build on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.views.generic import TemplateView
+from tests.factories import make_forum, make_user, make_user_with_role
+
+from civicforum.core import audit
+from civicforum.core.models import Role
+from civicforum.core.permissions import ForumPermissionMixin, forum_permission_required
+from civicforum.core.roles import COUNCIL_ADMIN, grant_role, is_facilitator, is_forum_staff, roles_on
+
+pytestmark = pytest.mark.django_db
+
+
+@forum_permission_required("processes.change_forum")
+def _edit_view(request: Any, forum_slug: str) -> HttpResponse:
+    return HttpResponse(request.forum.title)
+
+
+class _StaffView(ForumPermissionMixin, TemplateView):
+    permission_required = "processes.view_forum_staff_area"
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        return HttpResponse(self.get_context_data()["forum"].slug)
+
+
+def _request(user: Any) -> Any:
+    request = RequestFactory().get("/somewhere/")
+    request.user = user
+    return request
+
+
+def test_council_admin_role_comes_from_the_council() -> None:
+    forum = make_forum()
+    admin = make_user_with_role(COUNCIL_ADMIN, forum)
+    sibling = make_forum(council=forum.council)
+    assert roles_on(admin, sibling) == {COUNCIL_ADMIN}
+    assert roles_on(admin, make_forum()) == frozenset()
+
+
+def test_granting_a_role_takes_effect_for_the_same_user_object() -> None:
+    forum, user = make_forum(), make_user()
+    assert not is_facilitator(user, forum)
+    grant_role(user, forum, Role.FACILITATOR)
+    assert is_facilitator(user, forum) and is_forum_staff(user, forum)
+
+
+def test_decorator_answers_login_403_404_or_the_view() -> None:
+    forum = make_forum(title="Parks")
+    assert _edit_view(_request(AnonymousUser()), forum_slug=forum.slug).status_code == 302
+    with pytest.raises(PermissionDenied):
+        _edit_view(_request(make_user_with_role(Role.EVALUATOR, forum)), forum_slug=forum.slug)
+    with pytest.raises(Http404):
+        _edit_view(_request(make_user()), forum_slug="missing")
+    assert (
+        _edit_view(_request(make_user_with_role(Role.OFFICER, forum)), forum_slug=forum.slug).content
+        == b"Parks"
+    )
+
+
+def test_mixin_sets_the_forum() -> None:
+    forum = make_forum()
+    view = _StaffView.as_view()
+    assert view(_request(make_user_with_role(Role.FACILITATOR, forum)), forum_slug=forum.slug).content == (
+        forum.slug.encode()
+    )
+    with pytest.raises(PermissionDenied):
+        view(_request(make_user_with_role(Role.PANEL_MEMBER, forum)), forum_slug=forum.slug)
+
+
+def test_template_tag_reports_what_the_user_may_do() -> None:
+    forum = make_forum()
+    template = Template('{% load civicforum %}{% forum_can "processes.change_forum" forum as ok %}{{ ok }}')
+    for role, expected in [(Role.OFFICER, "True"), (Role.EVALUATOR, "False")]:
+        request = _request(make_user_with_role(role, forum))
+        assert template.render(Context({"request": request, "forum": forum})) == expected
+
+
+def test_audit_record_keeps_actor_target_and_details() -> None:
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    event = audit.record(officer, "letters.sent", forum=forum, target=forum, count=6000)
+    assert (event.actor_label, event.target_type, event.target_id) == (
+        officer.username,
+        "processes.forum",
+        str(forum.pk),
+    )
+    assert event.details == {"count": 6000}
+    assert list(audit.events_for_forum(forum)) == [event]
+    anonymous = audit.record(AnonymousUser(), "registration.submitted", forum=forum)
+    assert anonymous.actor is None and anonymous.actor_label == ""

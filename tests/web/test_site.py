@@ -1,0 +1,112 @@
+"""Health check, security headers, error pages, settings from the environment, logging."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from django.db import DatabaseError
+from django.test import RequestFactory
+
+from civicforum.core import views
+from civicforum.core.logging import KeyValueFormatter
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_is_reachable(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+def test_healthz_answers_503_when_the_database_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_cursor() -> None:
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(views.connection, "cursor", broken_cursor)
+    response = views.healthz(RequestFactory().get("/healthz"))
+    assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_security_headers_on_pages(client: Any) -> None:
+    response = client.get("/", secure=True)
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert int(response["Strict-Transport-Security"].split("max-age=")[1].split(";")[0]) >= 31536000
+
+
+@pytest.mark.django_db
+def test_session_cookie_is_secure_and_http_only_by_default(client: Any) -> None:
+    from tests.factories import make_user
+
+    make_user(username="alice", password="a-long-password-123")
+    response = client.post("/accounts/login/", {"username": "alice", "password": "a-long-password-123"})
+    cookie = response.cookies["sessionid"]
+    assert cookie["secure"] and cookie["httponly"]
+
+
+def test_server_error_page_renders_without_a_request_context() -> None:
+    response = views.server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def _settings_in_subprocess(env: dict[str, str], expression: str) -> str:
+    code = f"import django, os; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"DJANGO_SETTINGS_MODULE": "civicforum.settings", "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_settings_come_from_the_environment(tmp_path: Any) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+        "TASKS_BACKEND": "database",
+        "ALLOWED_HOSTS": "forum.example.gov.uk",
+        "DEBUG": "0",
+    }
+    out = _settings_in_subprocess(
+        env,
+        "settings.TASKS['default']['BACKEND'], settings.ALLOWED_HOSTS, settings.DEBUG, "
+        "settings.DATABASES['default']['NAME']",
+    )
+    assert out == f"django_tasks_db.DatabaseBackend ['forum.example.gov.uk'] False {tmp_path}/x.sqlite3"
+    default = _settings_in_subprocess(
+        {"DATABASE_URL": env["DATABASE_URL"]}, "settings.TASKS['default']['BACKEND']"
+    )
+    assert default == "django_tasks.backends.immediate.ImmediateBackend"
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Any) -> None:
+    code = (
+        "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"DJANGO_SETTINGS_MODULE": "civicforum.settings", "CIVICFORUM_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "wal"
+
+
+def test_log_lines_are_key_value_pairs() -> None:
+    record = logging.LogRecord("civicforum.test", logging.INFO, __file__, 1, 'saved "%s"', ("forum",), None)
+    record.forum_id = 7
+    line = KeyValueFormatter().format(record)
+    assert "level=info logger=civicforum.test" in line
+    assert 'msg="saved \\"forum\\""' in line
+    assert line.endswith("forum_id=7")
