@@ -4,7 +4,7 @@ Pure Python (numpy/scipy), no Django: the CLI (``civicforum tables``) and the we
 ``allocate`` and the scoring functions here.
 """
 
-from .allocate import allocate
+from .engine import allocate
 from .model import (
     Allocation,
     AllocationSettings,

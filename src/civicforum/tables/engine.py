@@ -18,7 +18,8 @@ from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstr
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
 from .search import PROHIBITIVE, SessionProblem, SessionSearch
 
-REPEAT_PENALTY = 0.3  # objective cost of seating a pair that met before, in units of one value count
+REPEAT_PENALTY = 0.6  # objective cost of seating a pair that met once before, in units of one value count
+REPEAT_AGAIN = 0.0  # relative cost for a pair that met twice already: it adds no new repeat pair
 REFINE_ROUNDS = 2
 STEPS_PER_MEMBER = 30
 START_TEMPERATURE = 1.0
@@ -108,7 +109,7 @@ class _Planner:
             one_hot=self.one_hot,
             shares=shares,
             sizes=sizes.astype(float),
-            pair_penalty=REPEAT_PENALTY * (self.meetings >= 1) + self.keep_apart,
+            pair_penalty=REPEAT_PENALTY * ((self.meetings == 1) + REPEAT_AGAIN * (self.meetings >= 2)) + self.keep_apart,
             table_penalty=table_penalty,
             units=units,
             fixed_table=fixed_table,
