@@ -27,6 +27,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from civicforum.opinions import pca
 from civicforum.opinions.stats import (
@@ -53,7 +54,8 @@ class MapSettings:
     seed: int = 0
     min_group_share: float = 0.03  # smallest group allowed, as a share of clustered participants
     kmeans_restarts: int = 4
-    silhouette_sample: int = 3000
+    silhouette_sample: int = 2000
+    kmeans_sample: int = 5000  # points used to choose k; the chosen k-means is refined on all points
     statements_per_group: int = 5
     consensus_statements: int = 5
 
@@ -121,7 +123,16 @@ class OpinionMap:
 
 
 def compute_map(votes: VoteMatrix, *, settings: MapSettings, previous: MapState | None = None) -> OpinionMap:
-    """Compute the opinion map; with `previous`, refresh it cheaply and keep group labels stable."""
+    """Compute the opinion map; with `previous`, refresh it cheaply and keep group labels stable.
+
+    Runs single-threaded: OpenMP/BLAS worker threads spin-wait and become far slower than one
+    thread on the small, busy machines (and web workers) this runs on.
+    """
+    with threadpool_limits(limits=1):
+        return _compute_map(votes, settings, previous)
+
+
+def _compute_map(votes: VoteMatrix, settings: MapSettings, previous: MapState | None) -> OpinionMap:
     if votes.n_participants == 0 or votes.n_statements == 0:
         raise ValueError("there are no votes to map")
     rng = np.random.default_rng(settings.seed)
@@ -129,9 +140,15 @@ def compute_map(votes: VoteMatrix, *, settings: MapSettings, previous: MapState 
     fit_rows = np.flatnonzero(in_conversation)
     dims = max(2, settings.max_groups)
     start = _previous_basis(previous, votes.statement_ids) if previous is not None else None
-    fitted = votes.votes[fit_rows] if fit_rows.size else votes.votes
+    # With nobody over the threshold the axes still come from everyone, but nobody is grouped.
+    pca_rows = fit_rows if fit_rows.size else np.arange(votes.n_participants)
+    fitted = votes.votes if pca_rows.size == votes.n_participants else votes.votes[pca_rows]
     components = pca.fit_components(fitted, dims, rng, start=start)
-    coordinates = pca.project(votes.votes, components)
+    coordinates = np.zeros((votes.n_participants, components.vectors.shape[1]))
+    coordinates[pca_rows] = components.scores * pca.sparsity_scale(fitted)[:, None]
+    others = np.setdiff1d(np.arange(votes.n_participants), pca_rows)
+    if others.size:
+        coordinates[others] = pca.project(votes.votes[others], components)
     if coordinates.shape[1] < 2:
         coordinates = np.hstack([coordinates, np.zeros((coordinates.shape[0], 2 - coordinates.shape[1]))])
     points = coordinates[fit_rows]
@@ -152,7 +169,6 @@ def compute_map(votes: VoteMatrix, *, settings: MapSettings, previous: MapState 
         )
         for row, label in enumerate(group_labels)
     ]
-    total_variance = float(pca.centred(fitted, components.mean).power(2).sum()) or 1.0
     state = MapState(
         votes.statement_ids,
         components.basis,
@@ -173,7 +189,7 @@ def compute_map(votes: VoteMatrix, *, settings: MapSettings, previous: MapState 
         consensus=consensus(total_counts, settings.consensus_statements),
         group_informed_consensus=group_informed_consensus(group_counts),
         summaries=summaries,
-        explained_variance_ratio=components.singular_values**2 / total_variance,
+        explained_variance_ratio=components.singular_values**2 / (components.total_variance or 1.0),
         pca_iterations=components.iterations,
         state=state,
     )
@@ -201,37 +217,43 @@ def _cluster(
     else:
         k_prev = previous.group_labels.size
         candidates = [k for k in (k_prev - 1, k_prev, k_prev + 1) if 2 <= k <= settings.max_groups]
-    sample = min(n, settings.silhouette_sample)
+    # k is chosen on a seeded sample of points (all of them when few): k-means and silhouette cost
+    # grow with n, the choice does not need every point; the winner is then refined on all points.
+    sample = np.sort(np.random.default_rng(settings.seed).permutation(n)[: settings.kmeans_sample])
+    sample_points = points[sample]
+    sample_min_size = max(2, int(np.ceil(settings.min_group_share * sample.size)))
     best: tuple[float, IntArray, FloatArray] | None = None
     for k in candidates:
         if k >= distinct or k * min_size > n:
             continue
-        warm = (
-            previous is not None
-            and k == previous.group_labels.size
-            and previous.centroids.shape
-            == (
-                k,
-                points.shape[1],
-            )
-        )
+        warm = previous is not None and previous.centroids.shape == (k, points.shape[1])
         model = KMeans(
             n_clusters=k,
             init=previous.centroids if warm and previous is not None else "k-means++",
             n_init=1 if warm else settings.kmeans_restarts,
             random_state=settings.seed,
-        ).fit(points)
+        ).fit(sample_points)
         labels = model.labels_.astype(np.int64)
-        if np.bincount(labels, minlength=k).min() < min_size:
+        if np.bincount(labels, minlength=k).min() < sample_min_size:
             continue
-        score = float(silhouette_score(points, labels, sample_size=sample, random_state=settings.seed))
+        score = float(
+            silhouette_score(
+                sample_points,
+                labels,
+                sample_size=min(sample.size, settings.silhouette_sample),
+                random_state=settings.seed,
+            )
+        )
         if best is None or score > best[0] + 1e-12:
-            best = (score, labels, model.cluster_centers_)
+            best = (score, labels, np.asarray(model.cluster_centers_, dtype=np.float64))
     if best is None:
         labels = np.zeros(n, dtype=np.int64)
         centres = points.mean(axis=0, keepdims=True) if n else np.zeros((1, points.shape[1]))
+    elif sample.size == n:
+        labels, centres = best[1], best[2]
     else:
-        labels, centres = best[1], np.asarray(best[2], dtype=np.float64)
+        model = KMeans(n_clusters=best[2].shape[0], init=best[2], n_init=1).fit(points)
+        labels, centres = model.labels_.astype(np.int64), np.asarray(model.cluster_centers_, dtype=np.float64)
     mapping = _stable_labels(labels, centres, ids, previous)
     new_labels = mapping[labels]
     order = np.argsort(mapping)

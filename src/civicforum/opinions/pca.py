@@ -32,6 +32,8 @@ class Components:
     basis: FloatArray  # (n_statements, block): vectors plus oversampling, reused to warm-start
     singular_values: FloatArray
     iterations: int
+    scores: FloatArray  # (n_rows, n_components): the fitted rows' centred votes times `vectors`
+    total_variance: float  # sum of squares of the centred matrix, for explained-variance shares
 
 
 def centred(votes: sparse.csr_array, mean: FloatArray) -> sparse.csr_array:
@@ -95,13 +97,16 @@ def _iterate(
     previous_variance = 0.0
     iterations = 0
     singular = np.zeros(block)
+    scores = np.zeros((n_rows, block), dtype=np.float32)
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+        if iterations > 1:
+            basis, _ = np.linalg.qr(z.T @ scores)
         scores = z @ basis
         eigenvalues, rotation = np.linalg.eigh((scores.T @ scores).astype(np.float64))
         order = np.argsort(eigenvalues)[::-1]
         rotation = rotation[:, order].astype(np.float32)
         singular = np.sqrt(np.maximum(eigenvalues[order], 0.0))
-        basis = basis @ rotation
+        basis, scores = basis @ rotation, scores @ rotation
         axes = basis[:, : min(2, n_components)].astype(np.float64)
         variance = float(np.sum(singular[:n_components] ** 2))
         if previous_axes is not None:
@@ -109,8 +114,8 @@ def _iterate(
             if np.all(moved < tol) and abs(variance - previous_variance) <= tol * max(variance, 1e-12):
                 break
         previous_axes, previous_variance = axes, variance
-        basis, _ = np.linalg.qr(z.T @ (scores @ rotation))
     vectors = basis[:, :n_components].astype(np.float64)
+    fitted_scores = scores[:, :n_components].astype(np.float64)
     reference = (
         orient_like[:, :n_components]
         if orient_like is not None and orient_like.shape[1] >= n_components
@@ -124,12 +129,25 @@ def _iterate(
         if flip:
             vectors[:, axis] *= -1
             basis[:, axis] *= -1
-    return Components(mean, vectors, basis.astype(np.float64), singular[:n_components], iterations)
+            fitted_scores[:, axis] *= -1
+    total_variance = float(np.dot(z.data, z.data))
+    return Components(
+        mean,
+        vectors,
+        basis.astype(np.float64),
+        singular[:n_components],
+        iterations,
+        fitted_scores,
+        total_variance,
+    )
+
+
+def sparsity_scale(votes: sparse.csr_array) -> FloatArray:
+    """Pol.is's factor sqrt(n_statements / n_voted): a participant's partial votes count as a full row."""
+    return np.sqrt(votes.shape[1] / np.maximum(np.diff(votes.indptr), 1))
 
 
 def project(votes: sparse.csr_array, components: Components) -> FloatArray:
-    """Pol.is sparsity-aware projection of every participant (rows of `votes`)."""
-    n_voted = np.diff(votes.indptr)
+    """Pol.is sparsity-aware projection of participants (rows of `votes`) onto fitted axes."""
     raw = centred(votes, components.mean) @ components.vectors.astype(np.float32)
-    scale = np.sqrt(votes.shape[1] / np.maximum(n_voted, 1))
-    return np.asarray(raw, dtype=np.float64) * scale[:, None]
+    return np.asarray(raw, dtype=np.float64) * sparsity_scale(votes)[:, None]

@@ -73,13 +73,3 @@ def planted_conversation(
     )
     ids = np.arange(n_participants, dtype=np.int64)
     return SyntheticConversation(VoteMatrix(ids, np.arange(n_statements, dtype=np.int64), matrix), planted)
-
-
-def vote_rows(votes: VoteMatrix) -> tuple[IntArray, IntArray, npt.NDArray[np.int8]]:
-    """(participant, statement, vote) rows of a matrix, e.g. to feed another implementation."""
-    counts = np.diff(votes.votes.indptr)
-    return (
-        np.repeat(votes.participant_ids, counts),
-        votes.statement_ids[votes.votes.indices],
-        votes.votes.data.copy(),
-    )

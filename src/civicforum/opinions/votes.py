@@ -124,6 +124,25 @@ class VoteMatrix:
         )
         return cls(participant_ids, statement_ids, matrix)
 
+    def rows(self) -> tuple[IntArray, IntArray, npt.NDArray[np.int8]]:
+        """The matrix as (participant, statement, vote) rows, one per seen cell."""
+        return (
+            np.repeat(self.participant_ids, np.diff(self.votes.indptr)),
+            self.statement_ids[self.votes.indices],
+            self.votes.data.copy(),
+        )
+
+    def with_votes(
+        self, participants: npt.ArrayLike, statements: npt.ArrayLike, votes: npt.ArrayLike
+    ) -> VoteMatrix:
+        """A new matrix with more votes added; a new vote on an already voted cell replaces it."""
+        old_p, old_s, old_v = self.rows()
+        return VoteMatrix.from_rows(
+            np.concatenate([old_p, np.asarray(participants, dtype=np.int64).ravel()]),
+            np.concatenate([old_s, np.asarray(statements, dtype=np.int64).ravel()]),
+            np.concatenate([old_v, np.asarray(votes, dtype=np.int8).ravel()]),
+        )
+
     def without_statements(self, statement_ids: Iterable[int]) -> VoteMatrix:
         """Drop statements (e.g. moderated out): their votes leave every statistic and the map."""
         keep = ~np.isin(self.statement_ids, np.fromiter(statement_ids, dtype=np.int64))

@@ -1,0 +1,95 @@
+"""`civicforum opinions VOTES.csv [--comments C.csv] [--min-votes N] [--max-groups G] [--seed S] --out DIR`.
+
+Bad input exits with status 2 and a message naming the file and row; nothing is written then,
+because outputs go to a temporary directory that is moved into place only on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from civicforum.opinions.engine import MAX_ALLOWED_GROUPS, MapSettings, compute_map
+from civicforum.opinions.outputs import write_all
+from civicforum.opinions.votes import InputFileError, read_comments, read_votes
+
+OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civicforum opinions",
+        description="Map a Pol.is-style conversation: groups, representative and consensus statements",
+    )
+    parser.add_argument("votes", type=Path, help="votes.csv (voter-id, comment-id, vote[, timestamp])")
+    parser.add_argument("--comments", type=Path, help="comments.csv with the statement texts")
+    parser.add_argument("--min-votes", type=int, default=7, help="votes needed to be grouped (default 7)")
+    parser.add_argument(
+        "--max-groups",
+        type=int,
+        default=5,
+        help=f"most groups to look for, 2-{MAX_ALLOWED_GROUPS} (default 5)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same map)")
+    parser.add_argument("--out", type=Path, required=True, help="directory to write the results into")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv[1:])
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0)
+    if not 2 <= args.max_groups <= MAX_ALLOWED_GROUPS:
+        return _fail(f"--max-groups must be between 2 and {MAX_ALLOWED_GROUPS}, got {args.max_groups}")
+    if args.min_votes < 1:
+        return _fail(f"--min-votes must be at least 1, got {args.min_votes}")
+    try:
+        votes = read_votes(args.votes)
+        statements = read_comments(args.comments) if args.comments else None
+    except InputFileError as error:
+        return _fail(f"{error}\nNothing was written.")
+    if statements is not None:
+        known = {s.statement_id for s in statements}
+        unknown = sorted(set(votes.statement_ids.tolist()) - known)
+        if unknown:
+            listed = ", ".join(map(str, unknown[:10])) + (" ..." if len(unknown) > 10 else "")
+            return _fail(
+                f"{args.votes}: votes on statement id(s) {listed} that are not in {args.comments}; "
+                "check both files come from the same conversation. Nothing was written."
+            )
+        votes = votes.without_statements(s.statement_id for s in statements if s.moderated_out)
+        if votes.n_statements == 0:
+            return _fail(f"{args.comments}: every voted statement is moderated out; nothing to map.")
+    settings = MapSettings(min_votes=args.min_votes, max_groups=args.max_groups, seed=args.seed)
+    opinion_map = compute_map(votes, settings=settings)
+    _write_atomically(args.out, lambda directory: write_all(opinion_map, statements, settings, directory))
+    print(
+        f"{votes.n_participants} participants, {votes.n_statements} statements, "
+        f"{opinion_map.group_labels.size} groups; results in {args.out}"
+    )
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"civicforum opinions: {message}", file=sys.stderr)
+    return 2
+
+
+def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
+    """Write into a sibling temporary directory, then move the files into `out` only when all are done."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        write(staging)
+        out.mkdir(exist_ok=True)
+        for name in OUTPUT_FILES:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
