@@ -51,10 +51,10 @@ def find_distribution(
     solver = PanelSolver(model)
     if chosen is Algorithm.LEGACY:
         require_feasible(solver)
-        panels, weights = legacy(
+        drawn, frequencies = legacy(
             instance, settings.legacy_runs, settings.legacy_attempts, settings.legacy_seed, report
         )
-        return _result(instance, chosen, dict(zip(panels, weights, strict=True)), {}, started, started)
+        return _result(instance, chosen, dict(zip(drawn, frequencies, strict=True)), {}, started, started)
 
     report(0.0, "Finding starting panels")
     start, coverable = initial_panels(solver, settings.initial_random_panels, settings.seed)
@@ -63,7 +63,6 @@ def find_distribution(
     deadline = deadline_from(settings)
     if len(active) == 0:
         outcome = FairOutcome([start[0]], np.ones(1), {"optimal": True})
-        weights = np.ones(1)
     else:
         if chosen in (Algorithm.LEXIMIN, Algorithm.MAXIMIN):
             outcome = leximin(
@@ -80,8 +79,7 @@ def find_distribution(
             outcome = nash(model, solver, start, active, settings, report, deadline=deadline)
         else:
             outcome = goldilocks(model, solver, start, active, settings, report, deadline=deadline)
-        weights = outcome.weights
-    concrete = expand(model, outcome.panels, list(weights))
+    concrete = expand(model, outcome.panels, [float(w) for w in outcome.weights])
     excluded = sorted(pid for t in np.flatnonzero(~coverable) for pid in model.members[t])
     certificate = {**outcome.certificate, "excluded": excluded, "types": model.num_types}
     report(1.0, "Done")

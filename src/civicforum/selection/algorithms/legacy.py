@@ -52,17 +52,21 @@ def _draw_once(pool: _Pool, rng: random.Random) -> Panel | None:
             alive[person] = False
             available[:] -= pool.holds[person]
 
+    def close_full_quotas(quotas: np.ndarray) -> None:
+        for j in np.flatnonzero(quotas & (counts >= pool.maximum)):
+            for other in pool.holders[j]:
+                remove(int(other))
+
     def take(person: int) -> None:
         chosen.append(person)
         counts[:] += pool.holds[person]
         for mate in pool.housemates[person]:
             remove(mate)
-        for j in np.flatnonzero(pool.holds[person] & (counts >= pool.maximum)):
-            for other in pool.holders[j]:
-                remove(int(other))
+        close_full_quotas(pool.holds[person])
 
     for person in pool.forced:
         take(person)
+    close_full_quotas(np.ones(len(pool.quotas), dtype=bool))
     while len(chosen) < pool.panel_size:
         shortfall = pool.minimum - counts
         if np.any(shortfall > available):

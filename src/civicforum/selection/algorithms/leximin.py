@@ -17,7 +17,7 @@ import numpy as np
 
 from ..types import ProgressCallback
 from .compression import TypeModel
-from .master import PanelMaster, generate_columns
+from .master import INF, PanelMaster, generate_columns
 from .panels import PanelSolver
 from .settings import SelectionSettings
 
@@ -49,8 +49,8 @@ def leximin(
     ``active`` lists the types that compete for probability (not already selected, not excluded).
     """
     master = PanelMaster(model, maximize=True)
-    level_value = master.add_variable(1.0, 0.0, 1.0)
-    rows = master.add_type_rows(active, 1.0, level_value, -1.0, 0.0, 1.0)
+    level_value = master.add_variable(1.0, 0.0, INF)
+    rows = master.add_type_rows(active, 1.0, level_value, -1.0, 0.0, INF)
     for counts in start:
         master.add_panel(counts)
     unfixed = set(rows)
@@ -78,12 +78,14 @@ def leximin(
         if not pricing.optimal or first_level_only:
             break
         for t in tight:
-            master.set_row(rows[t], max(0.0, value - 0.01 * settings.tolerance), 1.0, level_value, 0.0)
+            master.set_row(rows[t], max(0.0, value - 0.01 * settings.tolerance), INF, level_value, 0.0)
             unfixed.discard(t)
         done = 1 - len(unfixed) / len(rows)
         progress(
             done, f"Level {levels}: fixed {len(rows) - len(unfixed)} of {len(rows)} groups at {value:.4%}"
         )
+    if not unfixed:
+        master.set_bounds(level_value, 0.0, 0.0)  # no row holds the level any more: keep the LP bounded
     master.solve()
     panels, weights = master.distribution()
     certificate.update(optimal=optimal, levels=levels, panels_generated=len(master.panels))

@@ -60,6 +60,9 @@ class PanelMaster:
             rows[int(t)] = row
         return rows
 
+    def set_bounds(self, column: int, lower: float, upper: float) -> None:
+        self._highs.changeColBounds(column, lower, upper)
+
     def set_row(self, row: int, lower: float, upper: float, variable: int, coefficient: float) -> None:
         self._highs.changeCoeff(row, variable, coefficient)
         self._highs.changeRowBounds(row, lower, upper)
@@ -143,7 +146,7 @@ def generate_columns(
     while True:
         master.solve()
         weights, threshold = master.pricing_weights()
-        found = solver.best(weights)
+        found = solver.best(weights, threshold + max(tolerance, 0.01 * abs(threshold)))
         if found is None:
             raise RuntimeError("The panel MILP became infeasible during column generation.")
         counts, value, bound = found

@@ -44,15 +44,19 @@ class PanelSolver:
         self._highs = highs
         self._everyone = everyone
 
-    def best(self, weights: np.ndarray) -> tuple[np.ndarray, float, float] | None:
-        """The best panel's type counts, its value and the solver's proven upper bound (None: no panel)."""
+    def best(self, weights: np.ndarray, enough: float = _INF) -> tuple[np.ndarray, float, float] | None:
+        """The best panel's type counts, its value and the solver's proven upper bound (None: no panel).
+
+        With ``enough``, the search may stop at the first panel worth at least that much.
+        """
         highs = self._highs
         highs.changeColsCost(len(weights), self._everyone, np.asarray(weights, dtype=float))
+        highs.setOptionValue("objective_target", enough)
         highs.run()
         status = highs.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             return None
-        if status != highspy.HighsModelStatus.kOptimal:
+        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kObjectiveTarget):
             raise RuntimeError(f"HiGHS could not solve the panel MILP: {highs.modelStatusToString(status)}")
         counts = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
         value = float(np.dot(weights, counts))

@@ -1,0 +1,105 @@
+"""What users of the selection engine rely on beyond brute-force equality."""
+
+from __future__ import annotations
+
+import pytest
+from instances import make_instance
+
+from civicforum.selection import (
+    Algorithm,
+    InfeasibleQuotasError,
+    SelectionError,
+    SelectionSettings,
+    check_panel,
+    find_distribution,
+    find_panel,
+)
+
+
+def alternate_instance(scale: int = 10):
+    """Flanigan et al.'s "Alternate" example: two big opposite groups and one volunteer in both minorities."""
+    rows = [("f", "l")] * (10 * scale - 1) + [("m", "c")] * (10 * scale) + [("f", "c")]
+    half = scale - 1
+    quotas = {
+        ("f0", "f"): (half, 2 * scale),
+        ("f0", "m"): (half, 2 * scale),
+        ("f1", "l"): (half, 2 * scale),
+        ("f1", "c"): (half, 2 * scale),
+    }
+    return make_instance(rows, quotas, 2 * scale)
+
+
+def test_legacy_leaves_some_volunteers_almost_no_chance_where_leximin_gives_everyone_ten_percent() -> None:
+    instance = alternate_instance()
+    fair = find_distribution(instance, Algorithm.LEXIMIN)
+    assert min(fair.selection_probabilities.values()) == pytest.approx(0.1, abs=1e-6)
+    legacy = find_distribution(instance, Algorithm.LEGACY, settings=SelectionSettings(legacy_runs=300))
+    assert all(not check_panel(instance, panel) for panel in legacy.panels)
+    assert legacy.selection_probabilities["p199"] < 0.03
+    assert fair.selection_probabilities["p199"] == pytest.approx(0.1, abs=1e-6)
+
+
+def test_find_panel_maximises_weight_within_quotas() -> None:
+    instance = alternate_instance(1)
+    assert find_panel(instance, {"p19": 5.0, "p3": 1.0}) == ("p19", "p3")
+    assert find_panel(instance, {"p19": -1.0, "p3": 1.0, "p12": 2.0}) == ("p12", "p3")
+
+
+def test_check_panel_names_each_broken_rule() -> None:
+    instance = make_instance(
+        [("a",), ("a",), ("b",)], {("f0", "a"): (0, 1), ("f0", "b"): (1, 1)}, 2, {0: "h", 1: "h"}
+    )
+    problems = check_panel(instance, ("p0", "p1"))
+    assert any("at most 1 allowed" in p for p in problems)
+    assert any("at least 1 needed" in p for p in problems)
+    assert any("share a household" in p for p in problems)
+    assert check_panel(instance, ("p0", "p2")) == []
+
+
+def test_infeasible_quotas_are_reported_before_any_work() -> None:
+    instance = make_instance([("a",), ("a",), ("b",)], {("f0", "a"): (0, 0), ("f0", "b"): (2, 2)}, 2)
+    for algorithm in Algorithm:
+        with pytest.raises(InfeasibleQuotasError):
+            find_distribution(instance, algorithm)
+
+
+def test_already_selected_member_sits_on_every_panel_and_their_household_on_none() -> None:
+    rows = [("a",), ("a",), ("b",), ("b",), ("a",)]
+    instance = make_instance(
+        rows, {("f0", "a"): (1, 2), ("f0", "b"): (1, 2)}, 3, {0: "h", 1: "h"}, frozenset({"p0"})
+    )
+    result = find_distribution(instance, Algorithm.NASH)
+    assert result.selection_probabilities["p0"] == pytest.approx(1.0)
+    assert result.selection_probabilities["p1"] == 0.0
+    assert result.certificate["excluded"] == ["p1"]
+
+
+def test_progress_reaches_the_end_and_unknown_algorithms_are_refused() -> None:
+    seen: list[float] = []
+    find_distribution(
+        alternate_instance(1), "goldilocks", progress=lambda fraction, message: seen.append(fraction)
+    )
+    assert seen[-1] == 1.0
+    with pytest.raises(SelectionError, match="Unknown algorithm"):
+        find_distribution(alternate_instance(1), "fastest")
+
+
+def test_goldilocks_trades_a_little_minimum_for_a_lower_maximum() -> None:
+    rows = [("a", "x")] * 3 + [("a", "y")] * 12 + [("b", "x")] * 10 + [("b", "y")] * 5
+    quotas = {("f0", "a"): (3, 3), ("f0", "b"): (3, 3), ("f1", "x"): (2, 4), ("f1", "y"): (2, 4)}
+    instance = make_instance(rows, quotas, 6)
+    leximin = find_distribution(instance, Algorithm.LEXIMIN).selection_probabilities.values()
+    goldilocks = find_distribution(instance, Algorithm.GOLDILOCKS)
+    share = 6 / 30
+    objective = max(goldilocks.selection_probabilities.values()) / share + share / min(
+        goldilocks.selection_probabilities.values()
+    )
+    assert objective <= max(leximin) / share + share / min(leximin) + 1e-6
+    assert goldilocks.certificate["optimal"]
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="tolerance"):
+        SelectionSettings(tolerance=0)
+    with pytest.raises(ValueError, match="legacy_runs"):
+        SelectionSettings(legacy_runs=0)

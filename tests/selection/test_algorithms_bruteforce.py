@@ -1,0 +1,167 @@
+"""Fair algorithms versus brute force: all valid panels of a tiny pool enumerated, LPs solved directly."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from instances import make_instance
+from scipy.optimize import linprog
+
+from civicforum.selection import (
+    Algorithm,
+    InfeasibleQuotasError,
+    Instance,
+    SelectionSettings,
+    check_panel,
+    find_distribution,
+    find_panel,
+)
+
+FAIR = [Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH, Algorithm.GOLDILOCKS]
+
+
+def all_valid_panels(instance: Instance) -> list[tuple[str, ...]]:
+    ids = sorted(p.id for p in instance.people)
+    return [
+        panel
+        for panel in itertools.combinations(ids, instance.panel_size)
+        if not check_panel(instance, panel)
+    ]
+
+
+def brute_force_leximin(instance: Instance, panels: list[tuple[str, ...]]) -> dict[str, float]:
+    """Leximin profile by LPs over all panels, fixing one person at a time when they cannot rise."""
+    ids = sorted({pid for panel in panels for pid in panel})
+    matrix = np.array([[pid in panel for panel in panels] for pid in ids], dtype=float)
+    fixed: dict[int, float] = {}
+    while len(fixed) < len(ids):
+        free = [i for i in range(len(ids)) if i not in fixed]
+        value = _best_floor(matrix, fixed, free)
+        for i in free:
+            if _can_rise(matrix, fixed, free, value, i):
+                continue
+            fixed[i] = value
+    return {pid: fixed[i] for i, pid in enumerate(ids)}
+
+
+def _constraints(matrix, fixed, free, floor):
+    rows, bounds = [], []
+    for i, value in fixed.items():
+        rows.append(-matrix[i]), bounds.append(-value + 1e-9)
+    for i in free:
+        rows.append(-matrix[i]), bounds.append(-floor + 1e-9)
+    return rows, bounds
+
+
+def _best_floor(matrix, fixed, free) -> float:
+    count = matrix.shape[1]
+    cost = np.zeros(count + 1)
+    cost[-1] = -1
+    rows = [np.append(-matrix[i], 1.0) for i in free] + [np.append(-matrix[i], 0.0) for i in fixed]
+    bounds = [0.0] * len(free) + [-v + 1e-9 for v in fixed.values()]
+    result = linprog(
+        cost, A_ub=rows, b_ub=bounds, A_eq=[np.append(np.ones(count), 0)], b_eq=[1], bounds=(0, None)
+    )
+    return float(result.x[-1])
+
+
+def _can_rise(matrix, fixed, free, floor, person) -> bool:
+    rows, bounds = _constraints(matrix, fixed, free, floor)
+    count = matrix.shape[1]
+    result = linprog(
+        -matrix[person], A_ub=rows, b_ub=bounds, A_eq=[np.ones(count)], b_eq=[1], bounds=(0, None)
+    )
+    return -result.fun > floor + 1e-7
+
+
+@st.composite
+def tiny_instances(draw) -> Instance:
+    size = draw(st.integers(3, 7))
+    rows = [
+        tuple(draw(st.sampled_from("ab")) + draw(st.sampled_from("xyz")) for _ in range(1))
+        for _ in range(size)
+    ]
+    rows = [(r[0][0], r[0][1]) for r in rows]
+    panel_size = draw(st.integers(1, size - 1))
+    quotas = {}
+    for feature, values in (("f0", "ab"), ("f1", "xyz")):
+        for value in values:
+            low = draw(st.integers(0, panel_size))
+            quotas[(feature, value)] = (low, draw(st.integers(low, panel_size)))
+    shared = draw(st.lists(st.integers(0, size - 1), max_size=3, unique=True))
+    households = {i: "home" for i in shared} if len(shared) > 1 else {}
+    forced = draw(st.sets(st.integers(0, size - 1), max_size=1))
+    return make_instance(rows, quotas, panel_size, households, frozenset(f"p{i}" for i in forced))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_instances())
+def test_every_algorithm_gives_valid_panels_or_reports_infeasible_quotas(instance: Instance) -> None:
+    valid = all_valid_panels(instance)
+    quick = SelectionSettings(legacy_runs=20, initial_random_panels=2)
+    for algorithm in [*FAIR, Algorithm.LEGACY]:
+        if not valid:
+            with pytest.raises(InfeasibleQuotasError):
+                find_distribution(instance, algorithm, settings=quick)
+            assert find_panel(instance) is None
+            continue
+        result = find_distribution(instance, algorithm, settings=quick)
+        assert all(panel in valid for panel in result.panels)
+        assert sum(result.panel_probabilities) == pytest.approx(1.0, abs=1e-9)
+        assert sum(result.selection_probabilities.values()) == pytest.approx(instance.panel_size, abs=1e-7)
+        assert all(instance.already_selected <= set(panel) for panel in result.panels)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tiny_instances())
+def test_leximin_matches_brute_force_and_its_certificate_holds(instance: Instance) -> None:
+    valid = all_valid_panels(instance)
+    if not valid:
+        return
+    result = find_distribution(instance, Algorithm.LEXIMIN)
+    expected = brute_force_leximin(instance, valid)
+    for pid, probability in expected.items():
+        if pid not in instance.already_selected:
+            assert result.selection_probabilities[pid] == pytest.approx(probability, abs=1e-6)
+    never = {p.id for p in instance.people} - set(expected)
+    assert all(result.selection_probabilities[pid] == 0 for pid in never)
+    assert set(result.certificate["excluded"]) == never
+
+    competing = {pid: p for pid, p in expected.items() if pid not in instance.already_selected}
+    if competing:
+        prices = result.certificate["prices"]
+        assert all(price >= 0 for price in prices.values())
+        assert sum(prices.values()) == pytest.approx(1.0, abs=1e-9)
+        best_panel_price = max(sum(prices.get(pid, 0.0) for pid in panel) for panel in valid)
+        assert best_panel_price == pytest.approx(min(competing.values()), abs=1e-6)
+        maximin = find_distribution(instance, Algorithm.MAXIMIN)
+        smallest = min(maximin.selection_probabilities[pid] for pid in competing)
+        assert smallest == pytest.approx(min(competing.values()), abs=1e-6)
+
+
+def test_leximin_is_independent_of_row_order() -> None:
+    rng = random.Random(7)
+    rows = [(rng.choice("ab"), rng.choice("xyz")) for _ in range(40)]
+    quotas = {
+        ("f0", "a"): (3, 6),
+        ("f0", "b"): (3, 6),
+        ("f1", "x"): (2, 4),
+        ("f1", "y"): (2, 4),
+        ("f1", "z"): (2, 4),
+    }
+    instance = make_instance(rows, quotas, 9, {0: "h", 1: "h", 5: "g", 6: "g"}, frozenset({"p3"}))
+    shuffled = Instance(
+        tuple(rng.sample(instance.people, len(instance.people))),
+        instance.quotas,
+        9,
+        instance.already_selected,
+    )
+    first, second = find_distribution(instance), find_distribution(shuffled)
+    assert first.panels == second.panels
+    assert first.panel_probabilities == second.panel_probabilities
+    assert first.selection_probabilities["p3"] == pytest.approx(1.0)
