@@ -18,8 +18,10 @@ from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstr
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
 from .search import PROHIBITIVE, SessionProblem, SessionSearch
 
-REPEAT_PENALTY = 0.6  # objective cost of seating a pair that met once before, in units of one value count
-REPEAT_AGAIN = 0.0  # relative cost for a pair that met twice already: it adds no new repeat pair
+# Objective cost of seating a pair that met exactly once before, in units of one value count. Pairs that
+# met twice already cost nothing more: with fewer tables than seats per table some pairs must meet
+# again, and letting the same pairs absorb those repeats keeps the repeat count low.
+REPEAT_PENALTY = 0.6
 REFINE_ROUNDS = 2
 STEPS_PER_MEMBER = 30
 START_TEMPERATURE = 1.0
@@ -97,8 +99,8 @@ class _Planner:
             unit_of[self.index[seat.member]]: seat.table - 1 for seat in c.fixed if seat.session == session
         }
         minimum = np.zeros(self.settings.tables, dtype=int)
-        for unit, table in fixed_table.items():
-            minimum[table] += len(units[unit])
+        for unit_index, table in fixed_table.items():
+            minimum[table] += len(units[unit_index])
         sizes = _session_sizes(self.capacities, len(present), minimum)
         table_penalty = np.zeros((len(self.ids), self.settings.tables))
         facilitators = self._facilitators(session, units, fixed_table, table_penalty)
@@ -109,7 +111,7 @@ class _Planner:
             one_hot=self.one_hot,
             shares=shares,
             sizes=sizes.astype(float),
-            pair_penalty=REPEAT_PENALTY * ((self.meetings == 1) + REPEAT_AGAIN * (self.meetings >= 2)) + self.keep_apart,
+            pair_penalty=REPEAT_PENALTY * (self.meetings == 1) + self.keep_apart,
             table_penalty=table_penalty,
             units=units,
             fixed_table=fixed_table,
@@ -167,16 +169,17 @@ class _Planner:
             if len(allowed) > cluster.tables:
                 raise InfeasibleConstraintsError(
                     [
-                        f"cluster {fmt_group(cluster.members)} must use {cluster.tables} tables but its members "
-                        f"are fixed at tables {', '.join(str(t + 1) for t in allowed)} in session {session}"
+                        f"cluster {fmt_group(cluster.members)} must use {cluster.tables} tables but its "
+                        f"members are fixed at tables {', '.join(str(t + 1) for t in allowed)} "
+                        f"in session {session}"
                     ]
                 )
             allowed += [t for t in range(len(sizes)) if t not in allowed][: cluster.tables - len(allowed)]
             if len(present) > sizes[allowed].sum():
                 raise InfeasibleConstraintsError(
                     [
-                        f"cluster {fmt_group(cluster.members)} has {len(present)} members in session {session} "
-                        f"but its {cluster.tables} tables seat only {int(sizes[allowed].sum())}"
+                        f"cluster {fmt_group(cluster.members)} has {len(present)} members in session "
+                        f"{session} but its {cluster.tables} tables seat only {int(sizes[allowed].sum())}"
                     ]
                 )
             banned = [t for t in range(len(sizes)) if t not in allowed]
@@ -198,18 +201,24 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
         counts[table] += problem.one_hot[unit].sum(axis=0)
         pair_sums[:, table] += problem.pair_penalty[:, unit].sum(axis=1)
 
-    for unit, table in problem.fixed_table.items():
-        place(problem.units[unit], table)
-    rarity_weights = np.divide(1.0, problem.shares, out=np.zeros_like(problem.shares), where=problem.shares > 0)
+    for unit_index, table in problem.fixed_table.items():
+        place(problem.units[unit_index], table)
+    rarity_weights = np.divide(
+        1.0, problem.shares, out=np.zeros_like(problem.shares), where=problem.shares > 0
+    )
     free_units = [u for u in rng.permutation(len(problem.units)) if u not in problem.fixed_table]
-    free_units.sort(key=lambda u: (-len(problem.units[u]), -problem.one_hot[problem.units[u]].sum(0) @ rarity_weights))
+    free_units.sort(
+        key=lambda u: (-len(problem.units[u]), -problem.one_hot[problem.units[u]].sum(0) @ rarity_weights)
+    )
     for u in free_units:
         unit = problem.units[u]
         need = (problem.shares * problem.sizes[:, None] - counts) @ problem.one_hot[unit].sum(axis=0)
         score = need / problem.sizes - pair_sums[unit].sum(axis=0) - problem.table_penalty[unit].sum(axis=0)
         score[free < len(unit)] = -np.inf
         if not np.isfinite(score).any():
-            raise InfeasibleConstraintsError([f"no table has room left for keep-together group of {len(unit)}"])
+            raise InfeasibleConstraintsError(
+                [f"no table has room left for keep-together group of {len(unit)}"]
+            )
         place(unit, int(np.argmax(score)))
     return table_of
 
@@ -251,7 +260,9 @@ def allocate(
     seating = [list(map(list, session)) for session in settings.past]
     for session in planned:
         table_of = seatings[session]
-        seating.append([[planner.ids[m] for m in np.flatnonzero(table_of == t)] for t in range(settings.tables)])
+        seating.append(
+            [[planner.ids[m] for m in np.flatnonzero(table_of == t)] for t in range(settings.tables)]
+        )
     allocation = Allocation(
         seating=seating,
         facilitators=[[None] * settings.tables for _ in settings.past] + [facilitators[s] for s in planned],

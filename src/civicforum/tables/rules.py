@@ -76,20 +76,24 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
     for cluster in constraints.clusters:
         unknown(f"cluster {fmt_group(cluster.members)}", cluster.members)
         if not 1 <= cluster.tables <= settings.tables:
-            problems.append(f"cluster {fmt_group(cluster.members)} must use between 1 and {settings.tables} tables")
+            problems.append(
+                f"cluster {fmt_group(cluster.members)} must use between 1 and {settings.tables} tables"
+            )
     if len(settings.past) > settings.sessions:
         problems.append(f"{len(settings.past)} past sessions given but only {settings.sessions} planned")
-    for number, session in enumerate(settings.past, start=1):
-        if len(session) != settings.tables:
-            problems.append(f"past session {number} has {len(session)} tables, not {settings.tables}")
-        seated = [member for table in session for member in table]
+    for number, past_session in enumerate(settings.past, start=1):
+        if len(past_session) != settings.tables:
+            problems.append(f"past session {number} has {len(past_session)} tables, not {settings.tables}")
+        seated = [member for table in past_session for member in table]
         unknown(f"past session {number}", seated)
         problems += [f"past session {number} seats {m} twice" for m, n in Counter(seated).items() if n > 1]
     if problems:
         raise ValueError("; ".join(problems))
 
 
-def _fixed_conflicts(settings: AllocationSettings, constraints: Constraints, capacities: list[int]) -> list[str]:
+def _fixed_conflicts(
+    settings: AllocationSettings, constraints: Constraints, capacities: list[int]
+) -> list[str]:
     problems: list[str] = []
     groups = merged_groups(constraints.keep_together)
     apart = {frozenset(pair) for pair in constraints.keep_apart}
@@ -100,7 +104,9 @@ def _fixed_conflicts(settings: AllocationSettings, constraints: Constraints, cap
             if seat.session != session:
                 continue
             if seat.member in absent:
-                problems.append(f"{seat.member} is fixed at table {seat.table} in session {session} but is absent")
+                problems.append(
+                    f"{seat.member} is fixed at table {seat.table} in session {session} but is absent"
+                )
             elif seats.setdefault(seat.member, seat.table) != seat.table:
                 problems.append(f"{seat.member} is fixed at two tables in session {session}")
         for group in groups:  # a fixed member brings their whole group
@@ -115,7 +121,8 @@ def _fixed_conflicts(settings: AllocationSettings, constraints: Constraints, cap
         for table, count in Counter(seats.values()).items():
             if count > capacities[table - 1]:
                 problems.append(
-                    f"{count} members are fixed at table {table} in session {session} but it seats {capacities[table - 1]}"
+                    f"{count} members are fixed at table {table} in session {session} "
+                    f"but it seats {capacities[table - 1]}"
                 )
         for pair in apart:
             a, b = sorted(pair)
@@ -133,7 +140,9 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
     capacities = session_capacities(settings, len(members))
     problems: list[str] = []
     if sum(capacities) < len(members):
-        problems.append(f"the {settings.tables} tables seat {sum(capacities)} but the panel has {len(members)}")
+        problems.append(
+            f"the {settings.tables} tables seat {sum(capacities)} but the panel has {len(members)}"
+        )
     for session in range(len(settings.past) + 1, settings.sessions + 1):
         present = len(members) - len(constraints.absent.get(session, frozenset()))
         if present < settings.tables:
@@ -190,7 +199,9 @@ def constraint_violations(
         for pair in constraints.keep_apart:
             a, b = sorted(pair)
             if a in table_of and table_of[a] == table_of.get(b):
-                problems.append(f"{a} and {b} are kept apart but share table {table_of[a]} in session {session}")
+                problems.append(
+                    f"{a} and {b} are kept apart but share table {table_of[a]} in session {session}"
+                )
         for seat in constraints.fixed:
             if seat.session == session and table_of.get(seat.member) != seat.table:
                 problems.append(f"{seat.member} is not at table {seat.table} in session {session}")

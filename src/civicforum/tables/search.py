@@ -59,7 +59,9 @@ class SessionSearch:
             dtype=int,
         )
         self.groups = [
-            unit for index, unit in enumerate(problem.units) if len(unit) > 1 and index not in problem.fixed_table
+            unit
+            for index, unit in enumerate(problem.units)
+            if len(unit) > 1 and index not in problem.fixed_table
         ]
 
     def _table_costs(self, counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -1,0 +1,171 @@
+"""Reading the CLI's CSV files. Every problem names the file, the row and the column.
+
+Formats (UTF-8 CSV with a header row; extra columns are ignored; sessions and tables count from 1):
+
+- panel: ``id`` plus one column per feature.
+- keep-together: ``group,id`` - one row per member; rows sharing a group label sit together.
+- keep-apart: ``id,other`` - one pair per row.
+- fixed: ``id,session,table`` - that member sits at that table in that session.
+- absent: ``id,session`` - that member misses that session.
+- facilitators: ``facilitator,keep_apart`` - one row per facilitator and member they must not sit
+  with; leave ``keep_apart`` blank for a facilitator with no such rule.
+- clusters: ``cluster,tables,id`` - one row per member; a cluster's members share that many tables.
+- past: ``id,session,table`` (an earlier ``allocation.csv``) - sessions already run, numbered 1..k.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from .model import Cluster, Facilitator, FixedSeat, Member
+
+
+class InputError(ValueError):
+    """Bad input file; the message says which file, row and column, and what to do."""
+
+
+Row = tuple[int, dict[str, str]]  # (line number in the file, cells)
+
+
+def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
+    """Rows of a CSV file that must have the ``required`` columns; row numbers count the header as 1."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip() for c in reader.fieldnames or []]
+            missing = [c for c in required if c not in columns]
+            if missing:
+                raise InputError(
+                    f"{path}: row 1 (header) has no column {', '.join(repr(c) for c in missing)}; "
+                    f"columns found: {', '.join(columns) or 'none'}"
+                )
+            return [
+                (line, {(k or "").strip(): (v or "").strip() for k, v in row.items()})
+                for line, row in enumerate(reader, start=2)
+            ]
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the file ({error.strerror})") from error
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise InputError(f"{path}: not a UTF-8 CSV file ({error})") from error
+
+
+def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
+    members: list[Member] = []
+    seen: set[str] = set()
+    for line, row in read_rows(path, ["id", *features]):
+        member_id = row["id"]
+        if not member_id or member_id in seen:
+            raise InputError(
+                f"{path}: row {line}, column 'id': {'repeated id ' + member_id if member_id else 'empty id'}"
+            )
+        empty = [f for f in features if not row[f]]
+        if empty:
+            raise InputError(f"{path}: row {line}, column '{empty[0]}' is empty; give {member_id} a value")
+        seen.add(member_id)
+        members.append(Member(member_id, {f: row[f] for f in features}))
+    return members
+
+
+class CellReader:
+    """Checks cells of one file against the panel's ids and the plan's ranges."""
+
+    def __init__(self, path: Path, known: set[str], tables: int, sessions: int) -> None:
+        self.path, self.known, self.tables, self.sessions = path, known, tables, sessions
+
+    def member(self, line: int, row: dict[str, str], column: str) -> str:
+        value = row[column]
+        if value not in self.known:
+            raise InputError(
+                f"{self.path}: row {line}, column '{column}': {value or 'blank'} is not an id "
+                "in the panel file; correct the id or add the member to the panel"
+            )
+        return value
+
+    def number(self, line: int, row: dict[str, str], column: str, highest: int) -> int:
+        value = row[column]
+        if not value.isdigit() or not 1 <= int(value) <= highest:
+            raise InputError(
+                f"{self.path}: row {line}, column '{column}': {value!r} is not a number from 1 to {highest}"
+            )
+        return int(value)
+
+
+def read_keep_together(path: Path, reader: CellReader) -> list[frozenset[str]]:
+    groups: dict[str, set[str]] = defaultdict(set)
+    for line, row in read_rows(path, ["group", "id"]):
+        groups[row["group"]].add(reader.member(line, row, "id"))
+    return [frozenset(group) for group in groups.values()]
+
+
+def read_keep_apart(path: Path, reader: CellReader) -> list[frozenset[str]]:
+    pairs: list[frozenset[str]] = []
+    for line, row in read_rows(path, ["id", "other"]):
+        pair = frozenset({reader.member(line, row, "id"), reader.member(line, row, "other")})
+        if len(pair) != 2:
+            raise InputError(f"{path}: row {line}: a member cannot be kept apart from themselves")
+        pairs.append(pair)
+    return pairs
+
+
+def read_fixed(path: Path, reader: CellReader) -> list[FixedSeat]:
+    return [
+        FixedSeat(
+            reader.member(line, row, "id"),
+            reader.number(line, row, "session", reader.sessions),
+            reader.number(line, row, "table", reader.tables),
+        )
+        for line, row in read_rows(path, ["id", "session", "table"])
+    ]
+
+
+def read_absent(path: Path, reader: CellReader) -> dict[int, frozenset[str]]:
+    absent: dict[int, set[str]] = defaultdict(set)
+    for line, row in read_rows(path, ["id", "session"]):
+        absent[reader.number(line, row, "session", reader.sessions)].add(reader.member(line, row, "id"))
+    return {session: frozenset(ids) for session, ids in absent.items()}
+
+
+def read_facilitators(path: Path, reader: CellReader) -> list[Facilitator]:
+    rules: dict[str, set[str]] = {}
+    for line, row in read_rows(path, ["facilitator", "keep_apart"]):
+        if not row["facilitator"]:
+            raise InputError(f"{path}: row {line}, column 'facilitator' is empty")
+        apart = rules.setdefault(row["facilitator"], set())
+        if row["keep_apart"]:
+            apart.add(reader.member(line, row, "keep_apart"))
+    return [Facilitator(name, frozenset(apart)) for name, apart in rules.items()]
+
+
+def read_clusters(path: Path, reader: CellReader) -> list[Cluster]:
+    members: dict[str, set[str]] = defaultdict(set)
+    tables: dict[str, int] = {}
+    for line, row in read_rows(path, ["cluster", "tables", "id"]):
+        count = reader.number(line, row, "tables", reader.tables)
+        if tables.setdefault(row["cluster"], count) != count:
+            raise InputError(
+                f"{path}: row {line}, column 'tables': cluster {row['cluster']} was given "
+                f"{tables[row['cluster']]} tables on an earlier row; use one number per cluster"
+            )
+        members[row["cluster"]].add(reader.member(line, row, "id"))
+    return [Cluster(frozenset(members[name]), tables[name]) for name in members]
+
+
+def read_past(path: Path, reader: CellReader) -> list[list[list[str]]]:
+    seats: dict[int, dict[str, int]] = defaultdict(dict)
+    for line, row in read_rows(path, ["id", "session", "table"]):
+        session = reader.number(line, row, "session", reader.sessions)
+        member = reader.member(line, row, "id")
+        if member in seats[session]:
+            raise InputError(f"{path}: row {line}: {member} is seated twice in session {session}")
+        seats[session][member] = reader.number(line, row, "table", reader.tables)
+    if sorted(seats) != list(range(1, len(seats) + 1)):
+        raise InputError(
+            f"{path}: past sessions must be 1 to {len(seats)} without gaps; found {sorted(seats)}"
+        )
+    return [
+        [sorted(m for m, t in seats[session].items() if t == table) for table in range(1, reader.tables + 1)]
+        for session in sorted(seats)
+    ]
