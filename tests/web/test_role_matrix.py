@@ -53,15 +53,34 @@ def _merged() -> tuple[dict[str, dict[str, object]], list[Any]]:
 EXPECTED, KWARG_MAKERS = _merged()
 
 
-def test_every_url_has_expectations() -> None:
-    names = {name for name, _ in _named_urls(get_resolver())}
-    missing = sorted(names - set(EXPECTED))
-    assert not missing, f"add these URL names to a role_matrix.py EXPECTED table: {missing}"
-
-
 @pytest.fixture
 def matrix_forum(db: Any) -> Any:
     return make_forum()
+
+
+def _urls_to_walk(forum: Any) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, path) for every URL with expectations and parameters; problems for the rest."""
+    kwargs: dict[str, object] = {}
+    for make_kwargs in KWARG_MAKERS:
+        kwargs.update(make_kwargs(forum))
+    walk, problems = [], []
+    for name, pattern in _named_urls(get_resolver()):
+        params = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
+        missing = [param for param in params if param not in kwargs]
+        if name not in EXPECTED:
+            problems.append(f"{name}: no expected answers (add it to EXPECTED in tests/<app>/role_matrix.py)")
+        elif missing:
+            problems.append(
+                f"{name}: no value for {missing} (add them to url_kwargs in tests/<app>/role_matrix.py)"
+            )
+        else:
+            walk.append((name, reverse(name, kwargs={param: kwargs[param] for param in params})))
+    return walk, problems
+
+
+def test_every_url_has_expectations(matrix_forum: Any) -> None:
+    _, problems = _urls_to_walk(matrix_forum)
+    assert not problems, "the role matrix cannot check these URLs:\n" + "\n".join(problems)
 
 
 def _user_for(role: str, forum: Any) -> Any:
@@ -77,19 +96,14 @@ def test_role_matrix(client: Any, matrix_forum: Any, role: str) -> None:
     user = _user_for(role, matrix_forum)
     if user is not None:
         client.force_login(user)
-    kwargs: dict[str, object] = {}
-    for make_kwargs in KWARG_MAKERS:
-        kwargs.update(make_kwargs(matrix_forum))
     login_path = reverse(settings.LOGIN_URL)
+    walk, _ = _urls_to_walk(matrix_forum)
     failures = []
-    for name, pattern in _named_urls(get_resolver()):
-        wanted = EXPECTED[name]
-        needed = {key: kwargs[key] for key in re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))}
-        url = reverse(name, kwargs=needed)
+    for name, url in walk:
         response = client.get(url)
         got: object = response.status_code
         if response.status_code == 302 and urlparse(response["Location"]).path == login_path:
             got = LOGIN
-        if got != wanted[role]:
-            failures.append(f"{name} {url}: expected {wanted[role]}, got {got}")
+        if got != EXPECTED[name][role]:
+            failures.append(f"{name} {url}: expected {EXPECTED[name][role]}, got {got}")
     assert not failures, f"as {role}:\n" + "\n".join(failures)

@@ -39,7 +39,12 @@ class GovUKModelForm(GovUKHelperMixin, forms.ModelForm):
 
 
 class GovUKDateField(DateInputField):
-    """Day, month and year boxes (the GOV.UK date input) with a plain-English error for impossible dates."""
+    """Day, month and year boxes (the GOV.UK date input) with errors that name the date."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.label:
+            self.error_messages["required"] = f"Enter the {str(self.label).lower()}"
 
     def compress(self, data_list: list[Any]) -> date | None:
         day, month, year = data_list
@@ -48,7 +53,8 @@ class GovUKDateField(DateInputField):
         try:
             return date(day=int(day), month=int(month), year=int(year))
         except ValueError as error:
-            raise ValidationError("Enter a real date, for example 27 3 2027", code="invalid_date") from error
+            name = str(self.label).capitalize() if self.label else "Date"
+            raise ValidationError(f"{name} must be a real date", code="invalid_date") from error
 
 
 class LoginForm(GovUKHelperMixin, AuthenticationForm):

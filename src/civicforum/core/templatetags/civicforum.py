@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -15,3 +18,12 @@ def forum_can(context: template.Context, perm: str, forum: Any) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     return bool(user is not None and user.has_perm(perm, forum))
+
+
+@register.filter
+def govuk_paragraphs(text: str) -> str:
+    """Plain text with blank-line breaks as GOV.UK body paragraphs (escaped)."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", str(text or "")) if part.strip()]
+    return mark_safe(  # noqa: S308 - every paragraph is escaped
+        "".join(f'<p class="govuk-body">{escape(part)}</p>' for part in paragraphs)
+    )

@@ -1,0 +1,57 @@
+"""An officer signs in, creates a forum (fixing a bad date on the way) and sees it on the public site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.factories import PASSWORD, make_forum, make_user_with_role
+
+from civicforum.core.models import Role
+
+
+def fill_date(page: Any, field: str, day: str, month: str, year: str) -> None:
+    page.fill(f"#id_{field}_0", day)
+    page.fill(f"#id_{field}_1", month)
+    page.fill(f"#id_{field}_2", year)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any, javascript: bool) -> None:
+    page = request.getfixturevalue("page" if javascript else "page_without_js")
+    forum = make_forum(title="Parks forum")
+    officer = make_user_with_role(Role.OFFICER, forum)
+
+    page.goto(live_server.url + "/staff/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator("h1").inner_text() == "Staff area"
+
+    page.get_by_role("button", name="Create a forum").click()
+    page.fill("#id_title", "Libraries forum")
+    page.fill("#id_question", "What should our libraries be for?")
+    page.fill("#id_area", "Northam")
+    fill_date(page, "starts_on", "1", "3", "2027")
+    fill_date(page, "ends_on", "31", "2", "2027")
+    page.fill("#id_panel_size", "40")
+    page.get_by_role("radio", name="Design").check()
+    page.get_by_role("button", name="Create forum").click()
+
+    summary = page.locator(".govuk-error-summary")
+    assert "End date must be a real date" in summary.inner_text()
+    assert page.title().startswith("Error: ")
+    if javascript:
+        axe_check(page)
+    summary.get_by_role("link", name="End date must be a real date").click()
+    fill_date(page, "ends_on", "30", "9", "2027")
+    page.get_by_role("button", name="Create forum").click()
+
+    assert "Forum ‘Libraries forum’ created" in page.locator(".govuk-notification-banner").inner_text()
+    if javascript:
+        axe_check(page)
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Libraries forum").click()
+    assert page.locator("h1").inner_text() == "Libraries forum"
+    assert "What should our libraries be for?" in page.locator("main").inner_text()
