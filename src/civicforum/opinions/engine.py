@@ -248,7 +248,7 @@ def _cluster(
             best = (score, labels, np.asarray(model.cluster_centers_, dtype=np.float64))
     if best is None:
         labels = np.zeros(n, dtype=np.int64)
-        centres = points.mean(axis=0, keepdims=True) if n else np.zeros((1, points.shape[1]))
+        centres = points.mean(axis=0, keepdims=True) if n else np.zeros((0, points.shape[1]))
     elif sample.size == n:
         labels, centres = best[1], best[2]
     else:

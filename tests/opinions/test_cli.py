@@ -1,0 +1,79 @@
+"""The `civicforum opinions` command end to end, on a real Pol.is conversation and on bad input."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from civicforum.opinions.cli import main
+
+BREXIT = Path("/work/shared/data/polis/brexit-consensus")
+
+
+def test_brexit_consensus_end_to_end(tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(
+        ["opinions", str(BREXIT / "votes.csv"), "--comments", str(BREXIT / "comments.csv"), "--out", str(out)]
+    )
+    assert status == 0
+    groups = list(csv.DictReader((out / "groups.csv").open()))
+    assert len(groups) == 204 and list(groups[0]) == ["participant", "group", "x", "y"]
+    labels = {row["group"] for row in groups}
+    assert labels - {""} == {"0", "1"}  # Pol.is also found 2 groups here
+    statements = list(csv.DictReader((out / "statements.csv").open()))
+    assert len(statements) == 50 * 3  # everyone + 2 groups per statement
+    everyone = next(r for r in statements if r["statement"] == "1" and r["group"] == "all")
+    assert everyone["text"] == "I voted to Remain." and everyone["consensus"] == "yes"
+    document = json.loads((out / "map.json").read_text())
+    assert [g["size"] for g in document["groups"]] == [sum(r["group"] == str(k) for r in groups) for k in (0, 1)]
+    assert all(g["representative"] for g in document["groups"])
+    report = (out / "report.html").read_text()
+    assert '<html lang="en">' in report and "Group A:" in report and "Group B:" in report
+    assert "I voted to Remain." in report
+    svg = (out / "map.svg").read_text()
+    assert "<svg" in svg and "Group A" in svg
+    assert "2 groups" in capsys.readouterr().out
+
+
+def test_same_seed_same_files(tmp_path):
+    for name in ("a", "b"):
+        assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", "3", "--out", str(tmp_path / name)]) == 0
+    for name in ("groups.csv", "statements.csv", "map.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("votes", "expected"),
+    [
+        ("voter-id,comment-id,vote\n1,1,1\n1,2,maybe\n", "row 3, column 'vote'"),
+        ("voter-id,comment-id,vote\n1,1,1\n1,2\n", "row 3: has 2 fields"),
+        ("", "row 1: file is empty"),
+        ("participant,statement,vote\n1,1,1\n", "row 1, column 'voter-id, comment-id'"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, votes, expected):
+    path = tmp_path / "votes.csv"
+    path.write_text(votes)
+    out = tmp_path / "out"
+    assert main(["opinions", str(path), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error and expected in error
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["votes.csv"]
+
+
+def test_votes_on_statements_missing_from_comments_are_refused(tmp_path, capsys):
+    votes = tmp_path / "votes.csv"
+    votes.write_text("voter-id,comment-id,vote\n1,1,1\n1,9,1\n")
+    comments = tmp_path / "comments.csv"
+    comments.write_text("comment-id,comment-body\n1,Hello\n")
+    assert main(["opinions", str(votes), "--comments", str(comments), "--out", str(tmp_path / "out")]) == 2
+    assert "statement id(s) 9" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_of_range_options_exit_2(tmp_path, capsys):
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
+    assert "--max-groups must be between 2 and 9" in capsys.readouterr().err
+    assert main(["opinions", str(BREXIT / "votes.csv")]) == 2  # --out is required

@@ -1,0 +1,116 @@
+"""Reading Pol.is exports: both votes.csv layouts, last vote wins, every bad-input case named precisely."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from civicforum.opinions import InputFileError, VoteMatrix, read_comments, read_votes
+
+POLIS = Path("/work/shared/data/polis")
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cell(matrix: VoteMatrix, participant: int, statement: int) -> int | None:
+    row = int(np.searchsorted(matrix.participant_ids, participant))
+    col = int(np.searchsorted(matrix.statement_ids, statement))
+    start, end = matrix.votes.indptr[row], matrix.votes.indptr[row + 1]
+    hits = np.flatnonzero(matrix.votes.indices[start:end] == col)
+    return int(matrix.votes.data[start + hits[0]]) if hits.size else None
+
+
+def test_later_timestamp_wins_whatever_the_row_order(tmp_path):
+    path = write(
+        tmp_path,
+        "votes.csv",
+        "timestamp,datetime,comment-id,voter-id,vote\n"
+        "200,b,5,1,-1\n"
+        "100,a,5,1,1\n"
+        "150,c,6,1,0\n",
+    )
+    matrix = read_votes(path)
+    assert cell(matrix, 1, 5) == -1
+    assert cell(matrix, 1, 6) == 0  # a pass is a seen cell, kept explicitly
+    assert matrix.n_votes == 2
+
+
+def test_without_timestamps_the_later_row_wins_and_columns_are_found_by_name(tmp_path):
+    path = write(tmp_path, "votes.csv", "comment-id,vote,voter-id\n3,1,7\n3,-1,7\n4,0,8\n")
+    matrix = read_votes(path)
+    assert cell(matrix, 7, 3) == -1
+    assert cell(matrix, 8, 3) is None
+    assert matrix.participant_ids.tolist() == [7, 8]
+
+
+def test_real_exports_match_published_vote_counts():
+    """The README's counts of final votes: 5,303 for brexit-consensus, 225,524 for bowling-green."""
+    assert read_votes(POLIS / "brexit-consensus" / "votes.csv").n_votes == 5303
+    assert read_votes(POLIS / "american-assembly.bowling-green" / "votes.csv").n_votes == 225524
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "fragment"),
+    [
+        ("voter-id,comment-id,vote\n1,2,1\n1,2\n", 3, "", "has 2 fields"),
+        ("voter-id,comment-id,vote\n1,2,yes\n", 2, "vote", "'yes' is not a vote"),
+        ("voter-id,comment-id,vote\n1,2,2\n", 2, "vote", "'2' is not a vote"),
+        ("voter-id,comment-id,vote\nx,2,1\n", 2, "voter-id", "not a whole number"),
+        ("voter-id,comment-id,vote\n1,-4,1\n", 2, "comment-id", "negative"),
+        ("voter-id,comment-id\n1,2\n", 1, "vote", "missing column"),
+        ("", 1, "", "file is empty"),
+        ("voter-id,comment-id,vote\n", 2, "", "no votes found"),
+        ("timestamp,voter-id,comment-id,vote\nsoon,1,2,1\n", 2, "timestamp", "not a timestamp"),
+    ],
+)
+def test_bad_votes_file_names_file_row_and_column(tmp_path, text, row, column, fragment):
+    path = write(tmp_path, "votes.csv", text)
+    with pytest.raises(InputFileError) as caught:
+        read_votes(path)
+    problem = caught.value.problems[0]
+    assert (problem.path, problem.row, problem.column) == (str(path), row, column)
+    assert fragment in problem.message
+    assert f"row {row}" in str(caught.value)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write(tmp_path, "votes.csv", "voter-id,comment-id,vote\n1,2,9\n1,3,1\nz,4,1\n")
+    with pytest.raises(InputFileError) as caught:
+        read_votes(path)
+    assert [p.row for p in caught.value.problems] == [2, 4]
+
+
+def test_comments_keep_text_and_moderation(tmp_path):
+    path = write(
+        tmp_path,
+        "comments.csv",
+        'comment-id,moderated,comment-body\n2,-1,"Rejected, with a comma"\n1,1,Kept\n',
+    )
+    statements = read_comments(path)
+    assert [(s.statement_id, s.text, s.moderated_out) for s in statements] == [
+        (1, "Kept", False),
+        (2, "Rejected, with a comma", True),
+    ]
+
+
+def test_duplicate_comment_ids_are_rejected(tmp_path):
+    path = write(tmp_path, "comments.csv", "comment-id,comment-body\n1,a\n1,b\n")
+    with pytest.raises(InputFileError, match="row 3"):
+        read_comments(path)
+
+
+def test_without_statements_drops_their_votes_only():
+    matrix = VoteMatrix.from_rows([1, 1, 2, 2], [10, 11, 10, 12], [1, -1, 0, 1])
+    reduced = matrix.without_statements([11])
+    assert reduced.statement_ids.tolist() == [10, 12]
+    assert cell(reduced, 1, 10) == 1 and cell(reduced, 2, 10) == 0 and cell(reduced, 2, 12) == 1
+    assert reduced.n_votes == 3
+
+
+def test_with_votes_replaces_earlier_votes():
+    matrix = VoteMatrix.from_rows([1, 2], [10, 10], [1, 1]).with_votes([1, 3], [10, 11], [-1, 0])
+    assert cell(matrix, 1, 10) == -1 and cell(matrix, 2, 10) == 1 and cell(matrix, 3, 11) == 0
