@@ -398,9 +398,12 @@ def load_instance(
     """Read and check every input file, reporting all problems of all files together."""
     problems: list[InputProblem] = []
     quotas = _parse_features(read_table(features_path, problems), problems)
-    people = _parse_people(read_table(people_path, problems), quotas, id_column, address_columns, problems)
+    people_table = read_table(people_path, problems)
+    people = _parse_people(people_table, quotas, id_column, address_columns, problems)
     already: list[str] = []
     if already_selected_path is not None:
+        if people_table is not None:
+            id_column = id_column_name(people_table.header, id_column) or id_column
         try:
             already = read_ids(already_selected_path, id_column=id_column)
         except InputError as error:

@@ -25,7 +25,7 @@ from civicforum.selection.types import Panel, SelectionResult
 DEFAULT_LOTTERY_SIZE = 1000
 # The rounding stops after a fixed number of branch-and-bound nodes (deterministic, so the same
 # distribution always gives the same lottery and commitment); the time limit is only a safety net.
-ROUNDING_NODE_LIMIT = 20
+ROUNDING_NODE_LIMIT = 1
 ROUNDING_TIME_LIMIT = 120.0
 
 

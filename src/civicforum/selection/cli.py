@@ -1,0 +1,333 @@
+"""``civicforum select`` and ``civicforum selection verify``: the selection engine for a selection officer.
+
+Either every output file is written or none is: outputs go to a temporary directory next to ``--out``
+and are moved into place only after the whole run succeeded, so a failed run never leaves a
+half-written panel that someone might act on. Bad input and impossible quotas exit with status 2 and
+say which file, row and column to fix; a failed verification exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from civicforum.selection.diagnose import QuotaChange, diagnose
+from civicforum.selection.io import id_column_name, load_instance, write_people
+from civicforum.selection.lottery import (
+    DEFAULT_LOTTERY_SIZE,
+    draw_index,
+    lottery_summary,
+    new_seed,
+    round_to_lottery,
+    verify_draw,
+)
+from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
+from civicforum.selection.report import ReportData, render_report
+from civicforum.selection.types import Algorithm, InputError, SelectionError
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
+FORMAT = "civicforum-selection/1"
+
+
+class StderrProgress:
+    """Progress lines on stderr, at most one per 10% step or change of message, so logs stay readable."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.last: tuple[int, str] | None = None
+
+    def __call__(self, fraction: float, message: str) -> None:
+        step = (int(max(0.0, min(fraction, 1.0)) * 10), message)
+        if step != self.last:
+            self.last = step
+            print(f"[{step[0] * 10:3d}%] {message}", file=self.stream, flush=True)
+
+
+def build_select_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civicforum select",
+        description="Select a panel from a pool of volunteers so that it meets every quota and gives every "
+        "volunteer as equal a chance as the quotas allow, then draw it by a verifiable public lottery.",
+        epilog="Exit status: 0 success; 2 bad input or impossible quotas (nothing is written to --out).",
+    )
+    parser.add_argument(
+        "people",
+        metavar="PEOPLE.csv",
+        help="the pool: an id column, one column per feature (and address columns); CSV (UTF-8) or XLSX",
+    )
+    parser.add_argument(
+        "features",
+        metavar="FEATURES.csv",
+        help="the quotas: feature,value,min,max[,min_flex,max_flex]; CSV or XLSX",
+    )
+    parser.add_argument(
+        "--panel",
+        metavar="K",
+        type=int,
+        required=True,
+        help="panel size (including members already selected)",
+    )
+    parser.add_argument(
+        "--algorithm",
+        choices=[a.value for a in Algorithm],
+        default=Algorithm.LEXIMIN.value,
+        help="how chances are shared out (default: leximin, the fairest)",
+    )
+    parser.add_argument(
+        "--address-columns",
+        metavar="COL[,COL...]",
+        default="",
+        help="columns that identify a household; at most one person per household is selected",
+    )
+    parser.add_argument(
+        "--id-column",
+        metavar="COL",
+        help="the id column of PEOPLE.csv (default: 'id' or 'nationbuilder_id', else the first column)",
+    )
+    parser.add_argument(
+        "--already-selected",
+        metavar="IDS.csv",
+        help="ids of confirmed members to keep; the "
+        "rest of the panel is drawn as replacements (remove drop-outs from PEOPLE.csv)",
+    )
+    parser.add_argument(
+        "--lottery-panels",
+        metavar="M",
+        type=int,
+        default=DEFAULT_LOTTERY_SIZE,
+        help=f"size of the transparent lottery (default {DEFAULT_LOTTERY_SIZE})",
+    )
+    parser.add_argument(
+        "--seed",
+        metavar="S",
+        help="public seed for the draw, e.g. lottery numbers announced "
+        "after the panels were published (default: secure random)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        metavar="SECONDS",
+        type=float,
+        help="stop improving the distribution after this long and use the best found",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="directory for selected.csv, remaining.csv, "
+        "probabilities.csv, distribution.json and report.html",
+    )
+    return parser
+
+
+def build_selection_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civicforum selection", description="Work with a finished selection."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    verify = commands.add_parser(
+        "verify",
+        help="check that a seed picks the published selected panel",
+        description="Recompute the commitment from the panels published in DIR/distribution.json, derive the "
+        "panel the seed picks and compare it with DIR/selected.csv.",
+        epilog="Exit status: 0 verified; 1 something differs; 2 DIR is missing files.",
+    )
+    verify.add_argument("directory", metavar="DIR", help="the --out directory of 'civicforum select'")
+    verify.add_argument("--seed", metavar="S", required=True, help="the public seed of the draw")
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    """Entry point; ``argv[0]`` is ``select`` or ``selection`` (as dispatched by ``civicforum``)."""
+    command, rest = argv[0], list(argv[1:])
+    if command == "selection":
+        args = build_selection_parser().parse_args(rest)
+        return verify(Path(args.directory), args.seed)
+    return select(build_select_parser().parse_args(rest))
+
+
+def _silence_solver_banner() -> None:
+    """HiGHS prints a banner on the process's stdout when first used; keep stdout for our own summary."""
+    import highspy
+
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _error(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def select(args: argparse.Namespace) -> int:
+    from civicforum.selection import SelectionSettings, find_distribution
+
+    _silence_solver_banner()
+    started = time.perf_counter()
+    address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
+    try:
+        instance = load_instance(
+            args.people,
+            args.features,
+            args.panel,
+            id_column=args.id_column,
+            address_columns=address_columns,
+            already_selected_path=args.already_selected,
+        )
+    except InputError as error:
+        return _error(f"Cannot select: please fix these problems in the input.\n{error}")
+    if args.lottery_panels < 1:
+        return _error("--lottery-panels: the lottery needs at least 1 panel.")
+    relaxation: tuple[QuotaChange, ...] = ()
+    progress = StderrProgress()
+    progress(0.0, "checking the quotas")
+    try:
+        if instance.already_selected:
+            plan = plan_replacements(instance)
+            instance, relaxation = plan.instance, plan.relaxation
+            for message in unmet_quota_messages(plan):
+                print(message, file=sys.stderr)
+        else:
+            diagnosis = diagnose(instance)
+            if diagnosis is not None:
+                return _error(f"{args.features}: {diagnosis.text()}")
+        loaded = time.perf_counter()
+        settings = (
+            SelectionSettings() if args.time_limit is None else SelectionSettings(time_limit=args.time_limit)
+        )
+        result = find_distribution(instance, Algorithm(args.algorithm), settings=settings, progress=progress)
+    except SelectionError as error:
+        return _error(f"{args.features}: {error}")
+    solved = time.perf_counter()
+    progress(1.0, f"rounding to a lottery of {args.lottery_panels} panels")
+    lottery = round_to_lottery(result, args.lottery_panels)
+    seed = args.seed if args.seed is not None else new_seed()
+    index, panel = lottery.draw(seed)
+    timings = {
+        "read_and_check_seconds": loaded - started,
+        "algorithm_seconds": solved - loaded,
+        "lottery_seconds": time.perf_counter() - solved,
+        **{f"algorithm_{name}": value for name, value in result.timings.items()},
+    }
+    header = list(instance.people[0].row)
+    chosen = set(panel)
+    document = {
+        "format": FORMAT,
+        "algorithm": result.algorithm.value,
+        "solver": result.solver,
+        "seed": seed,
+        "commitment": lottery.commitment,
+        "panel_size": instance.panel_size,
+        "pool_size": len(instance.people),
+        "id_column": id_column_name(header, args.id_column),
+        "inputs": {
+            name: _file_digest(path) for name, path in (("people", args.people), ("features", args.features))
+        },
+        "already_selected": sorted(instance.already_selected),
+        "relaxed_quotas": [vars(change) | {"description": str(change)} for change in relaxation],
+        "selected": list(panel),
+        "panels": [
+            {"members": list(members), "probability": probability}
+            for members, probability in zip(result.panels, result.panel_probabilities, strict=True)
+        ],
+        "timings": timings,
+        "certificate": _json_safe(result.certificate),
+        "lottery": lottery_summary(lottery, seed, index, result.selection_probabilities),
+    }
+    report = ReportData(instance, result, lottery, seed, index, panel, relaxation)
+    with tempfile.TemporaryDirectory(prefix=".selection-", dir=_parent_of(args.out)) as staging:
+        folder = Path(staging)
+        write_people(folder / "selected.csv", header, [p for p in instance.people if p.id in chosen])
+        write_people(folder / "remaining.csv", header, [p for p in instance.people if p.id not in chosen])
+        with open(folder / "probabilities.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["id", "probability"])
+            for person in instance.people:
+                writer.writerow([person.id, f"{result.selection_probabilities.get(person.id, 0.0):.10f}"])
+        (folder / "distribution.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+        (folder / "report.html").write_text(render_report(report), encoding="utf-8")
+        _move_into_place(folder, Path(args.out))
+    low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
+    print(
+        f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
+        f"minimum chance {100 * low:.2f}%). Lottery of {lottery.size} panels, commitment "
+        f"{lottery.commitment}, seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
+    )
+    return EXIT_OK
+
+
+def _parent_of(out: str) -> Path:
+    parent = Path(out).resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return parent
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for item in staging.iterdir():
+        shutil.move(str(item), out / item.name)
+
+
+def _file_digest(path: str) -> dict[str, str]:
+    return {"path": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+
+
+def _json_safe(value: object) -> object:
+    """The certificate with anything JSON cannot hold (arrays, objects) turned into lists or text."""
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if hasattr(value, "tolist"):
+        return _json_safe(value.tolist())
+    return str(value)
+
+
+def verify(directory: Path, seed: str) -> int:
+    """Exit 0 with 'verified' when the seed picks the panel in selected.csv from the committed panels."""
+    try:
+        document = json.loads((directory / "distribution.json").read_text(encoding="utf-8"))
+        lottery = document["lottery"]
+        with open(directory / "selected.csv", newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, ValueError, KeyError) as error:
+        return _error(
+            f"{directory}: cannot read the selection ({error}); it needs distribution.json and selected.csv."
+        )
+    id_column = document.get("id_column") or "id"
+    selected = [row.get(id_column, "") for row in rows]
+    problems = verify_draw(lottery["panels"], document["commitment"], seed, selected)
+    if lottery.get("commitment") != document["commitment"]:
+        problems.append("the commitment in the lottery section differs from the top-level commitment")
+    if problems:
+        print(f"NOT verified ({directory}):", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        if seed != document.get("seed"):
+            print(f"  (the seed recorded for this draw is {document.get('seed')!r})", file=sys.stderr)
+        return EXIT_MISMATCH
+    index = draw_index(document["commitment"], seed, len(lottery["panels"]))
+    print(
+        f"verified: commitment {document['commitment']} matches the {len(lottery['panels'])} published "
+        f"panels, and seed {seed!r} picks panel {index + 1}, which is exactly the {len(selected)} people "
+        "in selected.csv."
+    )
+    return EXIT_OK

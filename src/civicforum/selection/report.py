@@ -1,0 +1,184 @@
+"""The selection report: one accessible HTML page an officer can publish or attach to the minutes.
+
+Plain string templating (no Django: the engine must run without it). The page states in words what
+was done, shows every quota against the panel actually drawn, and shows how equal the chances were
+with a histogram drawn as inline SVG (with a text alternative and the numbers in a table).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from string import Template
+
+from civicforum.selection.diagnose import QuotaChange
+from civicforum.selection.lottery import Lottery
+from civicforum.selection.types import Instance, Panel, SelectionResult
+
+HISTOGRAM_BINS = 10
+
+PAGE = Template("""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Panel selection report</title>
+<style>
+body { font-family: Arial, sans-serif; font-size: 19px; line-height: 1.4; color: #0b0c0c; max-width: 60rem;
+  margin: 0 auto; padding: 1rem; }
+table { border-collapse: collapse; margin-bottom: 1.5rem; }
+caption { font-weight: bold; text-align: left; padding-bottom: 0.5rem; }
+th, td { border-bottom: 1px solid #b1b4b6; padding: 0.4rem 0.8rem; text-align: left; }
+td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
+.warning { border-left: 5px solid #d4351c; padding-left: 1rem; }
+code { word-break: break-all; }
+</style>
+</head>
+<body>
+<main>
+<h1>Panel selection report</h1>
+<h2>Summary</h2>
+$summary
+$warnings
+<h2>Quotas and the panel drawn</h2>
+<table>
+<caption>Members of the drawn panel for each quota</caption>
+<thead><tr><th scope="col">Feature</th><th scope="col">Value</th><th scope="col" class="number">Minimum</th>
+<th scope="col" class="number">Maximum</th><th scope="col" class="number">On the panel</th>
+<th scope="col" class="number">Volunteers in the pool</th></tr></thead>
+<tbody>
+$quota_rows
+</tbody>
+</table>
+<h2>How equal were the chances?</h2>
+$histogram
+<table>
+<caption>Volunteers by chance of selection</caption>
+<thead><tr><th scope="col">Chance of selection</th><th scope="col" class="number">Volunteers</th></tr></thead>
+<tbody>
+$histogram_rows
+</tbody>
+</table>
+<h2>Checking the draw</h2>
+$verification
+</main>
+</body>
+</html>
+""")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, gathered by the CLI after a successful run."""
+
+    instance: Instance
+    result: SelectionResult
+    lottery: Lottery
+    seed: str
+    chosen_index: int
+    panel: Panel
+    relaxation: Sequence[QuotaChange] = ()
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _histogram_counts(probabilities: Mapping[str, float]) -> list[tuple[float, float, int]]:
+    top = max(probabilities.values(), default=1.0) or 1.0
+    width = top / HISTOGRAM_BINS
+    counts = [0] * HISTOGRAM_BINS
+    for value in probabilities.values():
+        counts[min(int(value / width), HISTOGRAM_BINS - 1)] += 1
+    return [(i * width, (i + 1) * width, count) for i, count in enumerate(counts)]
+
+
+def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
+    width, height, margin = 600, 240, 40
+    tallest = max(count for _, _, count in bins) or 1
+    bar = (width - 2 * margin) / len(bins)
+    parts = []
+    for i, (low, high, count) in enumerate(bins):
+        bar_height = (height - 2 * margin) * count / tallest
+        x, y = margin + i * bar, height - margin - bar_height
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" fill="#1d70b8">'
+            f"<title>{_percent(low)} to {_percent(high)}: {count} volunteers</title></rect>"
+        )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{height - margin + 16}" font-size="11" text-anchor="middle">'
+            f"{_percent(high)}</text>"
+        )
+    description = "; ".join(f"{_percent(low)} to {_percent(high)}: {count}" for low, high, count in bins)
+    return (
+        f'<svg role="img" aria-labelledby="histogram-title histogram-desc" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="histogram-title">Histogram of volunteers\' chances of selection</title>'
+        f'<desc id="histogram-desc">Volunteers in each range of chance: {html.escape(description)}</desc>'
+        f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" '
+        'stroke="#0b0c0c"/>' + "".join(parts) + "</svg>"
+    )
+
+
+def render_report(data: ReportData) -> str:
+    """The report page as a complete HTML document."""
+    instance, result = data.instance, data.result
+    probabilities = result.selection_probabilities
+    values = list(probabilities.values())
+    lowest, highest = min(values, default=0.0), max(values, default=0.0)
+    chosen = set(data.panel)
+    summary = (
+        f"<p>{len(instance.people)} volunteers were in the pool and {instance.panel_size} were selected "
+        f"using the {html.escape(result.algorithm.value.upper())} method "
+        f"(solver: {html.escape(result.solver)}). "
+        f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
+        f"<p>The chances were turned into a lottery of {data.lottery.size} equally likely panels that all "
+        f"meet the quotas; this changed nobody's chance by more than {_percent(data.lottery.max_deviation)}. "
+        f"Panel {data.chosen_index + 1} was drawn.</p>"
+    )
+    if instance.already_selected:
+        summary += (
+            f"<p>{len(instance.already_selected)} members were already confirmed and kept their places; "
+            f"{instance.panel_size - len(instance.already_selected)} replacements were drawn.</p>"
+        )
+    warnings = ""
+    if data.relaxation:
+        items = "".join(f"<li>{html.escape(str(change))}</li>" for change in data.relaxation)
+        warnings = (
+            '<div class="warning"><h3>Quotas that could not be met</h3>'
+            "<p>With the members already confirmed, no panel meets every quota. "
+            f"The smallest change was made:</p><ul>{items}</ul></div>"
+        )
+    in_pool: dict[tuple[str, str], int] = {}
+    on_panel: dict[tuple[str, str], int] = {}
+    for person in instance.people:
+        for feature, value in person.features.items():
+            in_pool[feature, value] = in_pool.get((feature, value), 0) + 1
+            if person.id in chosen:
+                on_panel[feature, value] = on_panel.get((feature, value), 0) + 1
+    quota_rows = "\n".join(
+        f'<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td><td class="number">{q.min}</td>'
+        f'<td class="number">{q.max}</td><td class="number">{on_panel.get((q.feature, q.value), 0)}</td>'
+        f'<td class="number">{in_pool.get((q.feature, q.value), 0)}</td></tr>'
+        for q in instance.quotas
+    )
+    bins = _histogram_counts(probabilities)
+    histogram_rows = "\n".join(
+        f'<tr><td>{_percent(low)} to {_percent(high)}</td><td class="number">{count}</td></tr>'
+        for low, high, count in bins
+    )
+    verification = (
+        f"<p>The {data.lottery.size} panels were fixed before the draw. Their SHA-256 commitment is "
+        f"<code>{data.lottery.commitment}</code>. The seed was <code>{html.escape(data.seed)}</code>. "
+        "Anyone can check that the seed picks the panel published as selected by running "
+        f"<code>civicforum selection verify DIRECTORY --seed {html.escape(data.seed)}</code>.</p>"
+    )
+    return PAGE.substitute(
+        summary=summary,
+        warnings=warnings,
+        quota_rows=quota_rows,
+        histogram=_histogram_svg(bins),
+        histogram_rows=histogram_rows,
+        verification=verification,
+    )

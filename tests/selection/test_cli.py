@@ -1,0 +1,188 @@
+"""The selection CLI end to end: files written, exit codes, nothing written on error, verification."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from civicforum.cli import main as civicforum
+from civicforum.selection.types import SelectionResult
+
+Finder = Callable[..., SelectionResult]
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def select(people: Path, features: Path, out: Path, *extra: str) -> int:
+    return civicforum(["select", str(people), str(features), "--out", str(out), *extra])
+
+
+@pytest.fixture
+def small(shared_data: Path) -> tuple[Path, Path]:
+    folder = shared_data / "pgoelz_example_small_20"
+    return folder / "people.csv", folder / "features.csv"
+
+
+def test_select_writes_every_file_and_verifies(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert select(*small, out, "--panel", "20", "--seed", "7 14 21 28 35 42") == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "distribution.json",
+        "probabilities.csv",
+        "remaining.csv",
+        "report.html",
+        "selected.csv",
+    ]
+    selected, remaining = rows(out / "selected.csv"), rows(out / "remaining.csv")
+    assert len(selected) == 20 and len(remaining) == 180
+    assert list(selected[0]) == ["id", "gender", "leaning"]
+    probabilities = rows(out / "probabilities.csv")
+    assert len(probabilities) == 200
+    assert sum(float(r["probability"]) for r in probabilities) == pytest.approx(20, abs=1e-6)
+    document = json.loads((out / "distribution.json").read_text())
+    assert document["algorithm"] == "leximin" and document["seed"] == "7 14 21 28 35 42"
+    assert document["commitment"] == document["lottery"]["commitment"]
+    assert len(document["lottery"]["panels"]) == 1000
+    assert sum(panel["probability"] for panel in document["panels"]) == pytest.approx(1)
+    assert sorted(document["selected"]) == sorted(r["id"] for r in selected)
+    capsys.readouterr()
+    assert civicforum(["selection", "verify", str(out), "--seed", "7 14 21 28 35 42"]) == 0
+    assert capsys.readouterr().out.startswith("verified: commitment ")
+
+    assert civicforum(["selection", "verify", str(out), "--seed", "7 14 21 28 35 43"]) == 1
+    assert "NOT verified" in capsys.readouterr().err
+
+    assert select(*small, tmp_path / "again", "--panel", "20", "--seed", "7 14 21 28 35 42") == 0
+    again = json.loads((tmp_path / "again" / "distribution.json").read_text())
+    assert again["commitment"] == document["commitment"] and again["selected"] == document["selected"]
+
+
+def test_verify_fails_on_tampering(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert select(*small, out, "--panel", "20", "--seed", "1", "--lottery-panels", "999") == 0
+    selected_text = (out / "selected.csv").read_text(encoding="utf-8-sig")
+    remaining = rows(out / "remaining.csv")[0]
+    first = rows(out / "selected.csv")[0]
+    (out / "selected.csv").write_text(selected_text.replace(first["id"] + ",", remaining["id"] + ",", 1))
+    capsys.readouterr()
+    assert civicforum(["selection", "verify", str(out), "--seed", "1"]) == 1
+    assert f"missing {first['id']}" in capsys.readouterr().err.replace(", ", " ")
+
+    (out / "selected.csv").write_text(selected_text)
+    document = json.loads((out / "distribution.json").read_text())
+    document["lottery"]["panels"][0][0] = "someone else"
+    (out / "distribution.json").write_text(json.dumps(document))
+    assert civicforum(["selection", "verify", str(out), "--seed", "1"]) == 1
+    assert "not the published commitment" in capsys.readouterr().err
+    assert civicforum(["selection", "verify", str(tmp_path / "nothing"), "--seed", "1"]) == 2
+
+
+def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(small[0].read_text().replace("p3,female,liberal", "p3,femail,liberal"))
+    out = tmp_path / "out"
+    assert select(people, small[1], out, "--panel", "20") == 2
+    err = capsys.readouterr().err
+    assert f"{people}, row 5, column 'gender': 'femail' is not a value of 'gender'" in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".selection-")]
+
+
+def test_infeasible_quotas_exit_2_with_a_diagnosis(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    features = tmp_path / "features.csv"
+    features.write_text(small[1].read_text().replace("gender,female,9,20", "gender,female,15,20"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier run")
+    assert select(small[0], features, out, "--panel", "20") == 2
+    err = capsys.readouterr().err
+    assert f"{features}: No panel can meet all the quotas." in err
+    assert "The quotas for gender add up to at least 24 but the panel has only 20 places." in err
+    assert "gender female: lower the minimum from 15 to 11" in err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_households_and_already_selected(tmp_path: Path, distribution_finder: Finder) -> None:
+    features = tmp_path / "features.csv"
+    features.write_text("feature,value,min,max\nGender,F,2,2\nGender,M,2,2\n")
+    people = tmp_path / "people.csv"
+    lines = ["ref,gender,street,postcode"]
+    for index in range(12):
+        lines.append(f"r{index},{'FM'[index % 2]},{index // 2} High St.,AB1 {index // 2}CD")
+    people.write_text("\n".join(lines) + "\n")
+    confirmed = tmp_path / "confirmed.csv"
+    confirmed.write_text("ref\nr0\n")
+    out = tmp_path / "out"
+    args = ["--panel", "4", "--address-columns", "street, postcode", "--already-selected", str(confirmed)]
+    assert select(people, features, out, *args, "--seed", "x") == 0
+    selected = rows(out / "selected.csv")
+    assert "r0" in {r["ref"] for r in selected}
+    assert len({(r["street"], r["postcode"]) for r in selected}) == 4
+    document = json.loads((out / "distribution.json").read_text())
+    assert document["already_selected"] == ["r0"]
+    assert document["id_column"] == "ref"
+    assert civicforum(["selection", "verify", str(out), "--seed", "x"]) == 0
+
+
+def test_replacements_report_quotas_that_can_no_longer_be_met(
+    tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    features = tmp_path / "features.csv"
+    features.write_text("feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n")
+    people = tmp_path / "people.csv"
+    people.write_text("id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(10)))
+    confirmed = tmp_path / "confirmed.csv"
+    confirmed.write_text("p0\np2\np4\n")
+    out = tmp_path / "out"
+    assert select(people, features, out, "--panel", "4", "--already-selected", str(confirmed)) == 0
+    assert "Quota can no longer be met: gender F: raise the maximum from 2 to 3." in capsys.readouterr().err
+    document = json.loads((out / "distribution.json").read_text())
+    assert [(c["value"], c["new_min"], c["new_max"]) for c in document["relaxed_quotas"]] == [
+        ("F", 2, 3),
+        ("M", 1, 2),
+    ]
+    assert "Quotas that could not be met" in (out / "report.html").read_text()
+
+
+def test_report_is_accessible_html(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder
+) -> None:
+    out = tmp_path / "run"
+    assert select(*small, out, "--panel", "20", "--seed", "s", "--algorithm", "maximin") == 0
+    page = (out / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in page
+    assert '<svg role="img" aria-labelledby="histogram-title histogram-desc"' in page
+    assert page.count("<caption>") == 2 and '<th scope="col">' in page
+    assert "200 volunteers were in the pool and 20 were selected using the MAXIMIN method" in page
+    assert "<td>gender</td><td>female</td>" in page
+
+
+def test_help_describes_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_status:
+        civicforum(["select", "--help"])
+    assert exit_status.value.code == 0
+    text = capsys.readouterr().out
+    for option in [
+        "--panel",
+        "--algorithm",
+        "--address-columns",
+        "--already-selected",
+        "--lottery-panels",
+        "--seed",
+    ]:
+        assert option in text
