@@ -6,6 +6,14 @@ from typing import Any
 
 import pytest
 from tests import factories
+from tests.browser.fixtures import (  # noqa: F401 - fixtures shared with every directory
+    _plain_http_cookies,
+    axe_check,
+    browser,
+    mark_browser_tests,
+    page,
+    page_without_js,
+)
 
 
 @pytest.fixture
@@ -33,3 +41,7 @@ def signed_in_client(client: Any) -> Any:
 def pytest_configure(config: Any) -> None:
     # WhiteNoise warns that STATIC_ROOT is empty; tests serve static files through the finders.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_browser_tests(items)

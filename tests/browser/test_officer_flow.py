@@ -16,6 +16,7 @@ def fill_date(page: Any, field: str, day: str, month: str, year: str) -> None:
     page.fill(f"#id_{field}_2", year)
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any, javascript: bool) -> None:
     page = request.getfixturevalue("page" if javascript else "page_without_js")

@@ -1,4 +1,4 @@
-"""Playwright + axe-core fixtures, reusable by every app's browser tests.
+"""Playwright + axe-core fixtures, available to every test directory (tests/conftest.py imports them).
 
     def test_my_page(page, live_server, axe_check):
         page.goto(live_server.url + "/my/page/")
@@ -17,10 +17,6 @@ from typing import Any
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's async-safety guard would
-# otherwise refuse the ORM calls tests make to set up data.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("CIVICFORUM_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,10 +30,13 @@ AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" /
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
+BROWSER_FIXTURES = {"page", "page_without_js", "browser"}
+
+
+def mark_browser_tests(items: list[pytest.Item]) -> None:
+    """Tests that use a browser fixture get the ``browser`` marker (``-m "not browser"`` skips them)."""
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
 
 
@@ -47,6 +46,10 @@ def browser() -> Iterator[Any]:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium) to run browser tests")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; Django's async-safety guard would
+    # otherwise refuse the ORM calls tests make to set up data.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -55,7 +58,7 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _plain_http_cookies(settings: Any) -> None:
     """The live server speaks plain HTTP, so secure-only cookies would never come back."""
     settings.SESSION_COOKIE_SECURE = False
@@ -72,12 +75,12 @@ def _new_page(browser: Any, **options: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
+def page(browser: Any, live_server: Any, _plain_http_cookies: None) -> Iterator[Any]:
     yield from _new_page(browser)
 
 
 @pytest.fixture
-def page_without_js(browser: Any, live_server: Any) -> Iterator[Any]:
+def page_without_js(browser: Any, live_server: Any, _plain_http_cookies: None) -> Iterator[Any]:
     yield from _new_page(browser, java_script_enabled=False)
 
 
