@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -69,11 +70,13 @@ def repeat_pairs(seating: Seating) -> int:
     return sum(1 for count in _pair_meetings(seating).values() if count > 1)
 
 
-def _feature_lower_bound(value_counts: Sequence[int], table_sizes: Sequence[int]) -> float:
+@lru_cache(maxsize=256)
+def _feature_lower_bound(value_counts: tuple[int, ...], table_sizes: tuple[int, ...]) -> float:
     """Exact minimum of sum_t sum_v |c_tv/n_t - p_v| over integer tables with the given margins.
 
     A tiny transportation problem with an L1 objective, solved as a MILP (c_tv integer, e_tv its
-    absolute deviation); rows hold the table sizes, columns use up the panel's real counts.
+    absolute deviation); rows hold the table sizes, columns use up the panel's real counts. Cached,
+    since every session with the same attendance poses the same problem.
     """
     n_values, n_tables = len(value_counts), len(table_sizes)
     total = sum(value_counts)
@@ -130,7 +133,7 @@ def diversity_lower_bound(
     bound = 0.0
     for feature in features:
         counts = Counter(member.features[feature] for member in members)
-        bound += _feature_lower_bound(list(counts.values()), table_sizes)
+        bound += _feature_lower_bound(tuple(sorted(counts.values())), tuple(sorted(table_sizes)))
     return bound / (len(features) * len(table_sizes))
 
 

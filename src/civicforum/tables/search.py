@@ -8,7 +8,7 @@ the result and explains any rule left broken.
 
 Moves swap two members of different tables (or a keep-together group with as many single members of
 another table). For a chosen member, the change of the objective for swapping with *every* other
-member is computed at once with numpy, from the per-table value counts and from ``pair_sums[a, t]``
+member is computed at once with numpy, from the per-table value counts and from ``seat_cost[a, t]``
 (the summed penalty between member ``a`` and everyone at table ``t``), both updated after each swap.
 The move is drawn with the Gumbel-max trick, i.e. from a Boltzmann distribution over all swaps of
 that member (and staying put) whose temperature falls geometrically: simulated annealing that uses
@@ -49,11 +49,19 @@ class SessionSearch:
         tables = len(problem.sizes)
         self.counts = np.zeros((tables, problem.one_hot.shape[1]))
         np.add.at(self.counts, self.table_of[seated], problem.one_hot[seated])
-        self.table_cost = self._table_costs(self.counts, problem.sizes)
-        self.pair_sums = np.zeros((problem.one_hot.shape[0], tables))
+        # codes[a, f]: column of member a's value of feature f. leave/join_gain[t, k]: change of table
+        # t's diversity cost when a member with value column k leaves/joins it; a swap's diversity
+        # change is a sum of these over the features where the two members differ.
+        self.codes = np.nonzero(problem.one_hot)[1].reshape(problem.one_hot.shape[0], -1)
+        self.leave_gain = np.zeros_like(self.counts)
+        self.join_gain = np.zeros_like(self.counts)
+        self._update_gains(np.arange(tables))
+        # seat_cost[a, t]: penalty of member a sitting at table t given who sits there now (pairs that
+        # met before or are kept apart) plus the fixed penalty of the table itself.
+        self.seat_cost = problem.table_penalty.copy()
         for table in range(tables):
             at_table = seated[self.table_of[seated] == table]
-            self.pair_sums[:, table] = problem.pair_penalty[:, at_table].sum(axis=1)
+            self.seat_cost[:, table] += problem.pair_penalty[:, at_table].sum(axis=1)
         self.singles = np.array(
             [u[0] for i, u in enumerate(problem.units) if len(u) == 1 and i not in problem.fixed_table],
             dtype=int,
@@ -63,59 +71,65 @@ class SessionSearch:
             for index, unit in enumerate(problem.units)
             if len(unit) > 1 and index not in problem.fixed_table
         ]
+        # The same figures restricted to the movable single members, kept in step on every exchange.
+        self.single_index = np.full(len(self.table_of), -1)
+        self.single_index[self.singles] = np.arange(len(self.singles))
+        self.single_codes = self.codes[self.singles]
+        self.single_pair_penalty = problem.pair_penalty[:, self.singles]
+        self._refresh_singles()
 
-    def _table_costs(self, counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-        return np.abs(counts / sizes[:, None] - self.problem.shares).sum(axis=1)
+    def _refresh_singles(self) -> None:
+        self.single_tables = self.table_of[self.singles]
+        self.single_leave = self.leave_gain[self.single_tables[:, None], self.single_codes]
+        self.single_seat_cost = self.seat_cost[self.singles]
+        self.single_own_cost = self.single_seat_cost[np.arange(len(self.singles)), self.single_tables]
 
-    def single_swap_deltas(self, member: int) -> tuple[np.ndarray, np.ndarray]:
-        """Objective change of swapping ``member`` with each single at another table."""
-        p = self.problem
+    def _update_gains(self, tables: np.ndarray) -> None:
+        sizes = self.problem.sizes[tables][:, None]
+        now = np.abs(self.counts[tables] / sizes - self.problem.shares)
+        self.leave_gain[tables] = np.abs((self.counts[tables] - 1) / sizes - self.problem.shares) - now
+        self.join_gain[tables] = np.abs((self.counts[tables] + 1) / sizes - self.problem.shares) - now
+
+    def single_swap_deltas(self, member: int) -> np.ndarray:
+        """Objective change of swapping ``member`` with each movable single (inf: same table)."""
         here = self.table_of[member]
-        partners = self.singles[self.table_of[self.singles] != here]
-        there = self.table_of[partners]
-        change = p.one_hot[partners] - p.one_hot[member]
-        new_here = np.abs((self.counts[here] + change) / p.sizes[here] - p.shares).sum(axis=1)
-        new_there = np.abs((self.counts[there] - change) / p.sizes[there][:, None] - p.shares).sum(axis=1)
-        diversity = new_here - self.table_cost[here] + new_there - self.table_cost[there]
-        mixing = (
-            self.pair_sums[member, there]
-            - self.pair_sums[member, here]
-            + self.pair_sums[partners, here]
-            - self.pair_sums[partners, there]
-            - 2 * p.pair_penalty[member, partners]
+        mine = self.codes[member]
+        differ = self.single_codes != mine
+        diversity = (
+            (self.leave_gain[here, mine] + self.join_gain[here][self.single_codes])
+            + (self.single_leave + self.join_gain[:, mine][self.single_tables])
+        ) * differ
+        seat = self.seat_cost[member]
+        deltas = (
+            self.problem.diversity_weight * diversity.sum(axis=1)
+            + seat[self.single_tables]
+            - seat[here]
+            + self.single_seat_cost[:, here]
+            - self.single_own_cost
+            - 2 * self.single_pair_penalty[member]
         )
-        forbidden = (
-            p.table_penalty[member, there]
-            - p.table_penalty[member, here]
-            + p.table_penalty[partners, here]
-            - p.table_penalty[partners, there]
-        )
-        return partners, p.diversity_weight * diversity + mixing + forbidden
+        deltas[self.single_tables == here] = np.inf
+        return deltas
 
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
         """Objective change when ``leaving`` (all at one table) swaps with ``joining`` (all at another)."""
         p = self.problem
         here, there = self.table_of[leaving[0]], self.table_of[joining[0]]
         change = p.one_hot[joining].sum(axis=0) - p.one_hot[leaving].sum(axis=0)
-        new_costs = self._table_costs(
-            np.stack([self.counts[here] + change, self.counts[there] - change]), p.sizes[[here, there]]
-        )
-        diversity = new_costs.sum() - self.table_cost[here] - self.table_cost[there]
+        pair = np.array([here, there])
+        new_costs = np.abs(
+            (self.counts[pair] + np.stack([change, -change])) / p.sizes[pair][:, None] - p.shares
+        ).sum()
+        old_costs = np.abs(self.counts[pair] / p.sizes[pair][:, None] - p.shares).sum()
         leave, join = np.asarray(leaving), np.asarray(joining)
-        mixing = (
-            self.pair_sums[leave, there].sum()
-            - self.pair_sums[leave, here].sum()
-            + self.pair_sums[join, here].sum()
-            - self.pair_sums[join, there].sum()
+        seating = (
+            self.seat_cost[leave, there].sum()
+            - self.seat_cost[leave, here].sum()
+            + self.seat_cost[join, here].sum()
+            - self.seat_cost[join, there].sum()
             - 2 * p.pair_penalty[np.ix_(leave, join)].sum()
         )
-        forbidden = (
-            p.table_penalty[leave, there].sum()
-            - p.table_penalty[leave, here].sum()
-            + p.table_penalty[join, here].sum()
-            - p.table_penalty[join, there].sum()
-        )
-        return float(p.diversity_weight * diversity + mixing + forbidden)
+        return float(p.diversity_weight * (new_costs - old_costs) + seating)
 
     def exchange(self, leaving: Sequence[int], joining: Sequence[int]) -> None:
         p = self.problem
@@ -124,12 +138,13 @@ class SessionSearch:
         change = p.one_hot[join].sum(axis=0) - p.one_hot[leave].sum(axis=0)
         self.counts[here] += change
         self.counts[there] -= change
-        self.table_cost[[here, there]] = self._table_costs(self.counts[[here, there]], p.sizes[[here, there]])
+        self._update_gains(np.array([here, there]))
         penalty_change = p.pair_penalty[:, join].sum(axis=1) - p.pair_penalty[:, leave].sum(axis=1)
-        self.pair_sums[:, here] += penalty_change
-        self.pair_sums[:, there] -= penalty_change
+        self.seat_cost[:, here] += penalty_change
+        self.seat_cost[:, there] -= penalty_change
         self.table_of[leave] = there
         self.table_of[join] = here
+        self._refresh_singles()
 
     def _group_move(self, rng: np.random.Generator, temperature: float) -> None:
         group = self.groups[int(rng.integers(len(self.groups)))]
@@ -166,13 +181,10 @@ class SessionSearch:
                 self._group_move(rng, temperature)
                 continue
             member = int(self.singles[pick])
-            partners, deltas = self.single_swap_deltas(member)
-            if len(partners) == 0:
-                continue
-            noisy = deltas - temperature * rng.gumbel(size=len(deltas))
+            noisy = self.single_swap_deltas(member) - temperature * rng.gumbel(size=len(self.singles))
             best = int(np.argmin(noisy))
             if noisy[best] < -temperature * rng.gumbel():
-                self.exchange([member], [int(partners[best])])
+                self.exchange([member], [int(self.singles[best])])
         self.descend(out_of_time)
 
     def descend(self, out_of_time: Callable[[], bool]) -> None:
@@ -181,7 +193,8 @@ class SessionSearch:
         while improved and not out_of_time():
             improved = False
             for member in self.singles:
-                partners, deltas = self.single_swap_deltas(int(member))
-                if len(partners) and deltas.min() < -1e-9:
-                    self.exchange([int(member)], [int(partners[int(np.argmin(deltas))])])
+                deltas = self.single_swap_deltas(int(member))
+                best = int(np.argmin(deltas))
+                if deltas[best] < -1e-9:
+                    self.exchange([int(member)], [int(self.singles[best])])
                     improved = True
