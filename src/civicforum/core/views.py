@@ -7,6 +7,7 @@ import logging
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 
 logger = logging.getLogger("civicforum.health")
 
@@ -31,20 +32,49 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html")
 
 
+ERROR_PAGES: dict[int, tuple[str, list[str]]] = {
+    400: (
+        "Sorry, there is a problem with your request",
+        ["Go back and try again. If you were filling in a form, your answers may not have been saved."],
+    ),
+    403: (
+        "You do not have permission to see this page",
+        [
+            "Your account does not have a role on this forum that allows this.",
+            "If you think you should have access, contact the forum officer or your council administrator.",
+        ],
+    ),
+    404: (
+        "Page not found",
+        [
+            "If you typed the web address, check it is correct.",
+            "If you pasted the web address, check you copied the entire address.",
+        ],
+    ),
+    500: (
+        "Sorry, there is a problem with the service",
+        ["Try again later.", "If you were filling in a form, your answers have not been saved."],
+    ),
+}
+
+
+def error_context(status: int) -> dict[str, object]:
+    heading, paragraphs = ERROR_PAGES[status]
+    return {"heading": heading, "paragraphs": paragraphs, "show_home_link": status != 500}
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/errors/404.html", status=404)
+    return render(request, "core/errors/error.html", error_context(404), status=404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/errors/403.html", status=403)
+    return render(request, "core/errors/error.html", error_context(403), status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/errors/400.html", status=400)
+    return render(request, "core/errors/error.html", error_context(400), status=400)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No request context: the error may come from a context processor or the database.
-    from django.template import loader
-
-    return HttpResponse(loader.get_template("core/errors/500.html").render(), status=500)
+    # No request context: the error may come from a context processor or the database itself.
+    return HttpResponse(loader.get_template("core/errors/error.html").render(error_context(500)), status=500)
