@@ -29,6 +29,8 @@ def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any,
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     assert page.locator("h1").inner_text() == "Staff area"
+    if javascript:
+        axe_check(page)
 
     page.get_by_role("button", name="Create a forum").click()
     page.fill("#id_title", "Libraries forum")
