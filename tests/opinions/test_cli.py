@@ -26,7 +26,9 @@ def test_brexit_consensus_end_to_end(tmp_path, capsys):
     everyone = next(r for r in statements if r["statement"] == "1" and r["group"] == "all")
     assert everyone["text"] == "I voted to Remain." and everyone["consensus"] == "yes"
     document = json.loads((out / "map.json").read_text())
-    assert [g["size"] for g in document["groups"]] == [sum(r["group"] == str(k) for r in groups) for k in (0, 1)]
+    assert [g["size"] for g in document["groups"]] == [
+        sum(r["group"] == str(k) for r in groups) for k in (0, 1)
+    ]
     assert all(g["representative"] for g in document["groups"])
     report = (out / "report.html").read_text()
     assert '<html lang="en">' in report and "Group A:" in report and "Group B:" in report
@@ -38,7 +40,9 @@ def test_brexit_consensus_end_to_end(tmp_path, capsys):
 
 def test_same_seed_same_files(tmp_path):
     for name in ("a", "b"):
-        assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", "3", "--out", str(tmp_path / name)]) == 0
+        assert (
+            main(["opinions", str(BREXIT / "votes.csv"), "--seed", "3", "--out", str(tmp_path / name)]) == 0
+        )
     for name in ("groups.csv", "statements.csv", "map.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 

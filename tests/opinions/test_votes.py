@@ -28,10 +28,7 @@ def test_later_timestamp_wins_whatever_the_row_order(tmp_path):
     path = write(
         tmp_path,
         "votes.csv",
-        "timestamp,datetime,comment-id,voter-id,vote\n"
-        "200,b,5,1,-1\n"
-        "100,a,5,1,1\n"
-        "150,c,6,1,0\n",
+        "timestamp,datetime,comment-id,voter-id,vote\n200,b,5,1,-1\n100,a,5,1,1\n150,c,6,1,0\n",
     )
     matrix = read_votes(path)
     assert cell(matrix, 1, 5) == -1

@@ -44,7 +44,7 @@ def centred(votes: sparse.csr_array, mean: FloatArray) -> sparse.csr_array:
 
 def column_means(votes: sparse.csr_array) -> FloatArray:
     seen = np.bincount(votes.indices, minlength=votes.shape[1])
-    sums = np.bincount(votes.indices, weights=votes.data.astype(np.float64), minlength=votes.shape[1])
+    sums = np.asarray(votes.sum(axis=0, dtype=np.int64), dtype=np.float64).ravel()
     return sums / np.maximum(seen, 1)
 
 
