@@ -16,12 +16,15 @@ from scipy.optimize import linear_sum_assignment
 
 from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member, Progress
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
+from .scores import diversity_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch
 
 # Objective cost of seating a pair that met exactly once before, in units of one value count. Pairs that
 # met twice already cost nothing more: with fewer tables than seats per table some pairs must meet
 # again, and letting the same pairs absorb those repeats keeps the repeat count low.
-REPEAT_PENALTY = 0.6
+REPEAT_PENALTY = 0.8
+DIVERSITY_WEIGHT = 1.0  # times the mean table size, so one member's value off target costs about 1
+DIVERSITY_SLACK = 0.04  # diversity may sit this far above its lower bound before costs turn steep
 REFINE_ROUNDS = 2
 STEPS_PER_MEMBER = 30
 START_TEMPERATURE = 1.0
@@ -115,7 +118,13 @@ class _Planner:
             table_penalty=table_penalty,
             units=units,
             fixed_table=fixed_table,
-            diversity_weight=float(sizes.mean()),
+            diversity_weight=DIVERSITY_WEIGHT * float(sizes.mean()),
+            diversity_cap=(1 + DIVERSITY_SLACK)
+            * diversity_lower_bound(
+                [self.members[i] for i in present], self.settings.diversify, sizes.tolist()
+            )
+            * len(self.settings.diversify)
+            * len(sizes),
         )
         return problem, facilitators
 

@@ -1,6 +1,7 @@
 """Local search that seats one session: diversity first, then new faces.
 
-The objective of a session is ``diversity_weight * sum_t sum_v |c_tv/n_t - p_v|`` plus, for every pair
+The objective of a session is ``diversity_weight * sum_t sum_v |c_tv/n_t - p_v|`` (much steeper above a
+cap set just above the lower bound) plus, for every pair
 seated together, the pair's entry of a penalty matrix (pairs who already met in other sessions, and a
 prohibitive cost for kept-apart pairs), plus a per-member per-table penalty (tables a member may not
 use). Keeping hard rules as prohibitive costs lets one move type serve them all; the caller checks
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PROHIBITIVE = 1000.0
+OVER_CAP = 1.0
 
 
 @dataclass
@@ -37,6 +39,9 @@ class SessionProblem:
     units: list[list[int]]
     fixed_table: dict[int, int]  # unit index -> table
     diversity_weight: float
+    # Diversity cost (sum over tables of sum_v |c_tv/n_t - p_v|) above which every extra unit costs
+    # ``OVER_CAP`` times more: a budget just above the lower bound, so mixing never erodes diversity.
+    diversity_cap: float = np.inf
 
 
 class SessionSearch:
@@ -53,6 +58,7 @@ class SessionSearch:
         # t's diversity cost when a member with value column k leaves/joins it; a swap's diversity
         # change is a sum of these over the features where the two members differ.
         self.codes = np.nonzero(problem.one_hot)[1].reshape(problem.one_hot.shape[0], -1)
+        self.diversity_total = float(self._table_costs(np.arange(tables)).sum())
         self.leave_gain = np.zeros_like(self.counts)
         self.join_gain = np.zeros_like(self.counts)
         self._update_gains(np.arange(tables))
@@ -84,6 +90,17 @@ class SessionSearch:
         self.single_seat_cost = self.seat_cost[self.singles]
         self.single_own_cost = self.single_seat_cost[np.arange(len(self.singles)), self.single_tables]
 
+    def _table_costs(self, tables: np.ndarray) -> np.ndarray:
+        sizes = self.problem.sizes[tables][:, None]
+        return np.abs(self.counts[tables] / sizes - self.problem.shares).sum(axis=1)
+
+    def _capped(self, diversity_change: np.ndarray | float) -> np.ndarray | float:
+        """Objective change for a change of the diversity cost, steeper beyond the cap."""
+        p = self.problem
+        new_total = self.diversity_total + diversity_change
+        over = np.maximum(new_total - p.diversity_cap, 0) - max(self.diversity_total - p.diversity_cap, 0)
+        return p.diversity_weight * (diversity_change + OVER_CAP * over)
+
     def _update_gains(self, tables: np.ndarray) -> None:
         sizes = self.problem.sizes[tables][:, None]
         now = np.abs(self.counts[tables] / sizes - self.problem.shares)
@@ -101,7 +118,7 @@ class SessionSearch:
         ) * differ
         seat = self.seat_cost[member]
         deltas = (
-            self.problem.diversity_weight * diversity.sum(axis=1)
+            self._capped(diversity.sum(axis=1))
             + seat[self.single_tables]
             - seat[here]
             + self.single_seat_cost[:, here]
@@ -120,7 +137,7 @@ class SessionSearch:
         new_costs = np.abs(
             (self.counts[pair] + np.stack([change, -change])) / p.sizes[pair][:, None] - p.shares
         ).sum()
-        old_costs = np.abs(self.counts[pair] / p.sizes[pair][:, None] - p.shares).sum()
+        old_costs = self._table_costs(pair).sum()
         leave, join = np.asarray(leaving), np.asarray(joining)
         seating = (
             self.seat_cost[leave, there].sum()
@@ -129,15 +146,18 @@ class SessionSearch:
             - self.seat_cost[join, there].sum()
             - 2 * p.pair_penalty[np.ix_(leave, join)].sum()
         )
-        return float(p.diversity_weight * (new_costs - old_costs) + seating)
+        return float(self._capped(new_costs - old_costs) + seating)
 
     def exchange(self, leaving: Sequence[int], joining: Sequence[int]) -> None:
         p = self.problem
         here, there = self.table_of[leaving[0]], self.table_of[joining[0]]
         leave, join = np.asarray(leaving), np.asarray(joining)
         change = p.one_hot[join].sum(axis=0) - p.one_hot[leave].sum(axis=0)
+        pair = np.array([here, there])
+        self.diversity_total -= float(self._table_costs(pair).sum())
         self.counts[here] += change
         self.counts[there] -= change
+        self.diversity_total += float(self._table_costs(pair).sum())
         self._update_gains(np.array([here, there]))
         penalty_change = p.pair_penalty[:, join].sum(axis=1) - p.pair_penalty[:, leave].sum(axis=1)
         self.seat_cost[:, here] += penalty_change
