@@ -327,30 +327,28 @@ def _stable_labels(
 def _count_by_group(
     votes: sparse.csr_array, groups: IntArray, group_labels: IntArray
 ) -> tuple[VoteCounts, VoteCounts]:
-    """Agree / disagree / seen counts per group and over everyone, by bincounts over row blocks
-    (blocks bound the temporary arrays on very large conversations)."""
+    """Agree / disagree / seen counts per group and over everyone.
+
+    One bincount over codes ``(bucket * n_statements + statement) * 3 + (vote + 1)``, where bucket is
+    the group's row (k for the ungrouped), in row blocks that bound temporary memory.
+    """
     k, n_cols = group_labels.size, votes.shape[1]
     bucket = np.where(groups >= 0, np.searchsorted(group_labels, groups), k).astype(np.int64)
-    size = (k + 1) * n_cols
-    agree, disagree, seen = (np.zeros(size, dtype=np.int64) for _ in range(3))
+    size = (k + 1) * n_cols * 3
+    tallies = np.zeros(size, dtype=np.int64)
     block_starts = (
         np.searchsorted(votes.indptr, np.arange(0, votes.indptr[-1], COUNT_BLOCK_VOTES), side="right") - 1
     )
     for first, last in zip(block_starts, [*block_starts[1:], votes.shape[0]], strict=True):
         begin, end = votes.indptr[first], votes.indptr[last]
-        key = (
-            np.repeat(bucket[first:last] * n_cols, np.diff(votes.indptr[first : last + 1]))
-            + votes.indices[begin:end]
-        )
-        data = votes.data[begin:end]
-        agree += np.bincount(key[data == 1], minlength=size)
-        disagree += np.bincount(key[data == -1], minlength=size)
-        seen += np.bincount(key, minlength=size)
-    agree_m, disagree_m, seen_m = (
-        c.reshape(k + 1, n_cols).astype(np.float64) for c in (agree, disagree, seen)
-    )
-    by_group = VoteCounts(agree_m[:k], disagree_m[:k], seen_m[:k])
-    return by_group, VoteCounts(agree_m.sum(axis=0), disagree_m.sum(axis=0), seen_m.sum(axis=0))
+        row_code = np.repeat(bucket[first:last] * (n_cols * 3), np.diff(votes.indptr[first : last + 1]))
+        row_code += votes.indices[begin:end] * 3
+        row_code += votes.data[begin:end] + 1
+        tallies += np.bincount(row_code, minlength=size)
+    by_vote = tallies.reshape(k + 1, n_cols, 3).astype(np.float64)  # last axis: disagree, pass, agree
+    agree, disagree, seen = by_vote[:, :, 2], by_vote[:, :, 0], by_vote.sum(axis=2)
+    by_group = VoteCounts(agree[:k], disagree[:k], seen[:k])
+    return by_group, VoteCounts(agree.sum(axis=0), disagree.sum(axis=0), seen.sum(axis=0))
 
 
 def _representative(
