@@ -7,6 +7,8 @@ Values: 200 (page shown), LOGIN (302 to the sign-in page), 403, 404, 302 (other 
 
 from __future__ import annotations
 
+from typing import Any
+
 LOGIN = "login"
 ROLES = [
     "anonymous",
@@ -42,8 +44,16 @@ EXPECTED: dict[str, dict[str, object]] = {
     "processes:forum_staff": FORUM_STAFF,
     "processes:forum_create": FORUM_MANAGERS,
     "processes:forum_edit": FORUM_MANAGERS,
+    "processes:forum_people": FORUM_MANAGERS,
+    "processes:forum_role_remove": row(*[405] * len(ROLES)),
+    "processes:stage_edit": FORUM_MANAGERS,
 }
 
 
-def url_kwargs(forum: object) -> dict[str, object]:
-    return {"forum_slug": forum.slug}  # type: ignore[attr-defined]
+def url_kwargs(forum: Any) -> dict[str, object]:
+    from tests.factories import make_user
+
+    from civicforum.core.roles import grant_role
+
+    someones_role = grant_role(make_user(), forum, "participant")
+    return {"forum_slug": forum.slug, "kind": "design", "role_id": someones_role.pk}

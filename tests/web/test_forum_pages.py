@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.factories import make_forum, make_user_with_role
+from tests.factories import make_forum, make_user, make_user_with_role
 
-from civicforum.core.models import AuditEvent, Role
+from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN
 from civicforum.processes.models import Forum, StageKind
 
@@ -172,3 +172,76 @@ def test_login_errors_use_the_error_summary(client: Any) -> None:
     assert response.status_code == 200
     assert "Enter your password" in page
     assert 'href="#id_password"' in page
+
+
+def test_officer_gives_and_removes_a_role(client: Any) -> None:
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    newcomer = make_user(username="grace", email="grace@council.example")
+    client.force_login(officer)
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    response = client.post(url, {"user": "GRACE@council.example", "role": Role.FACILITATOR})
+    assert response.status_code == 302
+    forum_role = ForumRole.objects.get(forum=forum, user=newcomer)
+    assert forum_role.role == Role.FACILITATOR
+    remove = reverse(
+        "processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": forum_role.pk}
+    )
+    assert client.post(remove).status_code == 302
+    assert not ForumRole.objects.filter(forum=forum, user=newcomer).exists()
+    assert list(AuditEvent.objects.filter(forum=forum).values_list("action", flat=True)) == [
+        "role.removed",
+        "role.granted",
+    ]
+
+
+def test_role_form_names_the_unknown_account(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    page = client.post(url, {"user": "nobody", "role": "wizard"}).content.decode()
+    assert "There is no active account with that username or email address" in page
+    assert "Select a valid choice" in page
+    assert 'href="#id_user"' in page
+
+
+def test_roles_on_another_forum_cannot_be_removed_through_this_one(client: Any) -> None:
+    forum, other = make_forum(), make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    elsewhere = ForumRole.objects.create(forum=other, user=make_user(), role=Role.PANEL_MEMBER)
+    remove = reverse(
+        "processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": elsewhere.pk}
+    )
+    assert client.post(remove).status_code == 404
+    assert ForumRole.objects.filter(pk=elsewhere.pk).exists()
+
+
+def test_officer_edits_a_stage_and_the_public_timeline_shows_it(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
+    bad = client.post(
+        url,
+        {
+            "starts_on_0": "5",
+            "starts_on_1": "5",
+            "starts_on_2": "2027",
+            "ends_on_0": "1",
+            "ends_on_1": "5",
+            "ends_on_2": "2027",
+            "summary": "Six sessions",
+        },
+    )
+    assert "End date must be the same as or after the start date" in bad.content.decode()
+    good = client.post(
+        url, {"starts_on_0": "5", "starts_on_1": "5", "starts_on_2": "2027", "summary": "Six sessions"}
+    )
+    assert good.status_code == 302
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert "Six sessions" in page and "5 May 2027" in page
+    assert (
+        client.get(
+            reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "nope"})
+        ).status_code
+        == 404
+    )

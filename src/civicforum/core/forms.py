@@ -67,3 +67,13 @@ class LoginForm(GovUKHelperMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+def check_end_not_before_start(form: forms.Form, start: str = "starts_on", end: str = "ends_on") -> None:
+    """Add a GOV.UK-style error to ``end`` when both dates are present and out of order."""
+    starts_on, ends_on = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if starts_on and ends_on and ends_on < starts_on:
+        label = str(form.fields[end].label or end).capitalize()
+        form.add_error(
+            end, f"{label} must be the same as or after the {str(form.fields[start].label).lower()}"
+        )

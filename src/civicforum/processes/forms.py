@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from civicforum.core.forms import GovUKDateField, GovUKModelForm
-from civicforum.processes.models import Council, Forum, StageKind
+from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, check_end_not_before_start
+from civicforum.core.models import Role
+from civicforum.processes.models import Council, Forum, Stage, StageKind
+from civicforum.processes.services import find_user
 
 MAX_PANEL_SIZE = 1000
 
@@ -96,10 +99,52 @@ class ForumForm(GovUKModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", "End date must be the same as or after the start date")
+        check_end_not_before_start(self)
         stages, current = cleaned.get("stages"), cleaned.get("current_stage")
         if stages and current and current not in stages:
             self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
+        return cleaned
+
+
+class RoleForm(GovUKForm):
+    """Give an existing account a role on a forum."""
+
+    user = forms.CharField(
+        label="Username or email address",
+        max_length=254,
+        help_text="The person must already have an account. Council administrators create accounts.",
+        error_messages={"required": "Enter a username or email address"},
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        widget=forms.RadioSelect,
+        label="Role",
+        error_messages={"required": "Select a role"},
+    )
+
+    def clean_user(self) -> Any:
+        identifier = self.cleaned_data["user"].strip()
+        user = find_user(identifier)
+        if user is None:
+            raise ValidationError("There is no active account with that username or email address")
+        return user
+
+
+class StageForm(GovUKModelForm):
+    starts_on = GovUKDateField(label="Start date", required=False, help_text="For example, 14 3 2027")
+    ends_on = GovUKDateField(label="End date", required=False, help_text="For example, 30 9 2027")
+    summary = forms.CharField(
+        required=False,
+        label="What happens in this stage",
+        help_text="Plain English for residents. Leave a blank line between paragraphs.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    class Meta:
+        model = Stage
+        fields = ["starts_on", "ends_on", "summary"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_end_not_before_start(self)
         return cleaned

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from civicforum.core import audit
 from civicforum.core.models import CouncilAdministrator, ForumRole, Role
+from civicforum.core.roles import grant_role
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
 
 STAFF_FORUM_ROLES = [Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR]
@@ -118,3 +120,38 @@ def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
 
 def all_stage_kinds() -> list[str]:
     return [kind.value for kind in StageKind]
+
+
+def find_user(identifier: str) -> Any | None:
+    """An active account by username or email address (case-insensitive), or None."""
+    users = get_user_model().objects.filter(is_active=True)
+    return (
+        users.filter(username__iexact=identifier).first() or users.filter(email__iexact=identifier).first()
+        if identifier
+        else None
+    )
+
+
+def assign_role(actor: Any, forum: Forum, user: Any, role: str) -> ForumRole:
+    forum_role = grant_role(user, forum, role)
+    audit.record(actor, "role.granted", forum=forum, target=forum_role, user=user.get_username(), role=role)
+    return forum_role
+
+
+def remove_role(actor: Any, forum_role: ForumRole) -> None:
+    audit.record(
+        actor,
+        "role.removed",
+        forum=forum_role.forum,
+        target=forum_role,
+        user=forum_role.user.get_username(),
+        role=forum_role.role,
+    )
+    forum_role.delete()
+
+
+def update_stage(actor: Any, stage: Stage) -> Stage:
+    stage.full_clean()
+    stage.save()
+    audit.record(actor, "stage.updated", forum=stage.forum, target=stage, stage=stage.kind)
+    return stage

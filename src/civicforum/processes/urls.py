@@ -11,4 +11,11 @@ urlpatterns = [
     path("staff/forums/new/", views.forum_create, name="forum_create"),
     path("staff/forums/<slug:forum_slug>/", views.forum_staff, name="forum_staff"),
     path("staff/forums/<slug:forum_slug>/edit/", views.forum_edit, name="forum_edit"),
+    path("staff/forums/<slug:forum_slug>/people/", views.forum_people, name="forum_people"),
+    path(
+        "staff/forums/<slug:forum_slug>/people/<int:role_id>/remove/",
+        views.forum_role_remove,
+        name="forum_role_remove",
+    ),
+    path("staff/forums/<slug:forum_slug>/stages/<slug:kind>/", views.stage_edit, name="stage_edit"),
 ]

@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from civicforum.core.audit import events_for_forum
+from civicforum.core.models import ForumRole, Role
 from civicforum.core.permissions import forum_permission_required
 from civicforum.processes import services
-from civicforum.processes.forms import ForumForm
-from civicforum.processes.models import Forum
+from civicforum.processes.forms import ForumForm, RoleForm, StageForm
+from civicforum.processes.models import Forum, Stage
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -74,3 +76,39 @@ def forum_edit(request: HttpRequest, forum_slug: str) -> HttpResponse:
         messages.success(request, "Forum details saved")
         return redirect("processes:forum_staff", forum_slug=forum.slug)
     return render(request, "processes/forum_form.html", {"form": form, "forum": forum, "creating": False})
+
+
+@forum_permission_required("processes.manage_forum_roles")
+def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user, role = form.cleaned_data["user"], form.cleaned_data["role"]
+        services.assign_role(request.user, forum, user, role)
+        messages.success(
+            request, f"{user.get_full_name() or user.get_username()} is now {Role(role).label.lower()}"
+        )
+        return redirect("processes:forum_people", forum_slug=forum.slug)
+    roles = forum.roles.select_related("user").order_by("role", "user__username")
+    return render(request, "processes/forum_people.html", {"forum": forum, "form": form, "roles": roles})
+
+
+@require_POST
+@forum_permission_required("processes.manage_forum_roles")
+def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    services.remove_role(request.user, get_object_or_404(ForumRole, pk=role_id, forum=forum))
+    messages.success(request, "Role removed")
+    return redirect("processes:forum_people", forum_slug=forum.slug)
+
+
+@forum_permission_required("processes.change_forum")
+def stage_edit(request: HttpRequest, forum_slug: str, kind: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    stage = get_object_or_404(Stage, forum=forum, kind=kind)
+    form = StageForm(request.POST or None, instance=stage)
+    if request.method == "POST" and form.is_valid():
+        services.update_stage(request.user, form.save(commit=False))
+        messages.success(request, f"{stage.get_kind_display()} stage saved")
+        return redirect("processes:forum_staff", forum_slug=forum.slug)
+    return render(request, "processes/stage_form.html", {"forum": forum, "stage": stage, "form": form})
