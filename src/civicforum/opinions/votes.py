@@ -8,7 +8,7 @@ passes explicit matters: Pol.is counts a pass as "seen" in every statistic.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -210,6 +210,17 @@ def _open_rows(path: Path, required: Sequence[str], log: _ProblemLog) -> tuple[l
     return header, rows[1:]
 
 
+def _data_rows(header: list[str], rows: list[list[str]], log: _ProblemLog) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each non-blank row with as many fields as the header; others logged."""
+    for line, fields in enumerate(rows, start=2):
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            log.add(line, "", f"has {len(fields)} fields but the header has {len(header)}")
+            continue
+        yield line, fields
+
+
 def _parse_id(text: str, row: int, column: str, log: _ProblemLog) -> int:
     try:
         value = int(text.strip())
@@ -237,12 +248,7 @@ def read_votes(path: str | Path) -> VoteMatrix:
     values = np.empty(n, dtype=np.int8)
     times = np.empty(n, dtype=np.int64)
     data_rows = 0
-    for line, fields in enumerate(rows, start=2):
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            log.add(line, "", f"has {len(fields)} fields but the header has {len(header)}")
-            continue
+    for line, fields in _data_rows(header, rows, log):
         pids[data_rows] = _parse_id(fields[col["voter-id"]], line, "voter-id", log)
         sids[data_rows] = _parse_id(fields[col["comment-id"]], line, "comment-id", log)
         vote = VOTE_VALUES.get(fields[col["vote"]].strip())
@@ -273,12 +279,7 @@ def read_comments(path: str | Path) -> list[Statement]:
     header, rows = _open_rows(path, ("comment-id", "comment-body"), log)
     col = {name: i for i, name in enumerate(header)}
     statements: dict[int, Statement] = {}
-    for line, fields in enumerate(rows, start=2):
-        if not fields or all(not f.strip() for f in fields):
-            continue
-        if len(fields) != len(header):
-            log.add(line, "", f"has {len(fields)} fields but the header has {len(header)}")
-            continue
+    for line, fields in _data_rows(header, rows, log):
         statement_id = _parse_id(fields[col["comment-id"]], line, "comment-id", log)
         moderated = fields[col["moderated"]].strip() if "moderated" in col else "1"
         if moderated not in ("1", "0", "-1"):
