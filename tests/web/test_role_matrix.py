@@ -106,4 +106,8 @@ def test_role_matrix(client: Any, matrix_forum: Any, role: str) -> None:
             got = LOGIN
         if got != EXPECTED[name][role]:
             failures.append(f"{name} {url}: expected {EXPECTED[name][role]}, got {got}")
+        elif got == 200 and response["Content-Type"].startswith("text/html"):
+            leaked = [marker for marker in ("{#", "{%", "{{") if marker in response.content.decode()]
+            if leaked:
+                failures.append(f"{name} {url}: template syntax {leaked} shown on the page")
     assert not failures, f"as {role}:\n" + "\n".join(failures)
