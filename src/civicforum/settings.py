@@ -34,7 +34,7 @@ if not SECRET_KEY:
     if not DEBUG and os.environ.get("CIVICFORUM_REQUIRE_SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (CIVICFORUM_REQUIRE_SECRET_KEY is set).")
     # Development and test fallback; production deployments must set SECRET_KEY.
-    SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+    SECRET_KEY = "django-insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -57,6 +57,67 @@ TOWN_CENTRE_STAGES = {
     ),
 }
 
+TRANSPORT_STAGES = {
+    StageKind.DESIGN: (
+        date(2026, 10, 1),
+        date(2026, 12, 18),
+        "The council is agreeing the question with an advisory group of bus users, cyclists, hauliers, "
+        "schools and the chamber of commerce, and commissioning balanced evidence on each option.",
+    ),
+    StageKind.RECRUITMENT: (
+        date(2027, 1, 11),
+        date(2027, 2, 12),
+        "Invitations will go to 8,000 addresses across the borough.",
+    ),
+    StageKind.SELECTION: (date(2027, 2, 15), date(2027, 2, 19), "A panel of 60 residents will be drawn."),
+    StageKind.DELIBERATION: (
+        date(2027, 3, 6),
+        date(2027, 6, 12),
+        "Eight sessions, alternating between the town hall and online.",
+    ),
+    StageKind.RECOMMENDATIONS: (date(2027, 6, 12), date(2027, 6, 26), ""),
+    StageKind.COUNCIL_RESPONSE: (date(2027, 7, 1), date(2027, 9, 30), ""),
+    StageKind.EVALUATION: (date(2027, 10, 1), date(2027, 10, 31), ""),
+}
+
+WASTE_STAGES = {
+    StageKind.DESIGN: (
+        date(2025, 2, 1),
+        date(2025, 3, 31),
+        "The question was set with the waste contractor, residents' groups and a zero-waste charity.",
+    ),
+    StageKind.RECRUITMENT: (
+        date(2025, 4, 1),
+        date(2025, 4, 30),
+        "5,000 invitations were sent; 312 people registered (6.2%).",
+    ),
+    StageKind.SELECTION: (
+        date(2025, 5, 6),
+        date(2025, 5, 6),
+        "40 members were drawn to match the borough by age, gender, ethnicity, tenure and ward.",
+    ),
+    StageKind.DELIBERATION: (
+        date(2025, 6, 7),
+        date(2025, 7, 19),
+        "Four weekends. 37 of the 40 members took part to the end.",
+    ),
+    StageKind.RECOMMENDATIONS: (
+        date(2025, 7, 19),
+        date(2025, 7, 19),
+        "14 recommendations reached the 80% support threshold, including weekly food waste collections.",
+    ),
+    StageKind.COUNCIL_RESPONSE: (
+        date(2025, 8, 1),
+        date(2025, 10, 31),
+        "The council accepted 11 recommendations in full, 2 in part and explained why it rejected 1.",
+    ),
+    StageKind.EVALUATION: (
+        date(2025, 11, 1),
+        date(2025, 12, 19),
+        "The independent evaluation found members felt heard and the council changed its waste strategy.",
+    ),
+}
+
 FORUMS = [
     {
         "slug": demo.MAIN_FORUM_SLUG,
@@ -98,6 +159,12 @@ FORUMS = [
     },
 ]
 
+STAGES_BY_FORUM = {
+    demo.MAIN_FORUM_SLUG: TOWN_CENTRE_STAGES,
+    "transport-and-congestion": TRANSPORT_STAGES,
+    "waste-and-recycling": WASTE_STAGES,
+}
+
 STAFF = {
     "council-admin": ("Priya", "Shah", None),
     "officer": ("Tom", "Okafor", Role.OFFICER),
@@ -129,16 +196,7 @@ def populate(ctx: demo.DemoContext) -> None:
     for spec in FORUMS:
         forum, created = Forum.objects.get_or_create(slug=spec["slug"], defaults={**spec, "council": council})
         if created:
-            for kind in StageKind:
-                starts_on, ends_on, summary = (
-                    TOWN_CENTRE_STAGES[kind]
-                    if forum.slug == demo.MAIN_FORUM_SLUG
-                    else (
-                        None,
-                        None,
-                        "",
-                    )
-                )
+            for kind, (starts_on, ends_on, summary) in STAGES_BY_FORUM[forum.slug].items():
                 Stage.objects.create(
                     forum=forum, kind=kind, starts_on=starts_on, ends_on=ends_on, summary=summary
                 )
