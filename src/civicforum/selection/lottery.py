@@ -2,8 +2,8 @@
 
 A distribution over panels with odd probabilities cannot be drawn in front of an audience. Following
 Flanigan, Kehne and Procaccia ("Fair sortition made transparent", NeurIPS 2021) we round it to a
-uniform lottery over M panels (repeats allowed), choosing the rounding by an integer program that
-minimises the largest change in anyone's selection probability. The M panels are published with the
+uniform lottery over M panels (repeats allowed), choosing the rounding by a deterministic local search
+that lowers the largest change in anyone's selection probability. The M panels are published with the
 SHA-256 of a canonical serialisation before the draw; the chosen index then comes from hashing that
 commitment with a public seed announced afterwards (e.g. lottery numbers), so anyone can re-derive it.
 """
@@ -17,16 +17,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from civicforum.selection.types import Panel, SelectionResult
 
 DEFAULT_LOTTERY_SIZE = 1000
-# The rounding stops after a fixed number of branch-and-bound nodes (deterministic, so the same
-# distribution always gives the same lottery and commitment); the time limit is only a safety net.
-ROUNDING_NODE_LIMIT = 1
-ROUNDING_TIME_LIMIT = 120.0
+MAX_ROUNDING_SWAPS = 20_000
+SWAP_CANDIDATES = 48
 
 
 @dataclass(frozen=True)
@@ -75,14 +72,13 @@ def new_seed() -> str:
     return secrets.token_hex(16)
 
 
-def round_to_lottery(
-    result: SelectionResult, size: int = DEFAULT_LOTTERY_SIZE, *, time_limit: float = ROUNDING_TIME_LIMIT
-) -> Lottery:
+def round_to_lottery(result: SelectionResult, size: int = DEFAULT_LOTTERY_SIZE) -> Lottery:
     """Round ``result`` to a uniform lottery over ``size`` panels from its support.
 
-    Panel j gets floor(M q_j) or ceil(M q_j) copies; an integer program (HiGHS) picks which panels
-    round up so that the largest |count_i / M - p_i| over volunteers is as small as it can find within
-    ``ROUNDING_NODE_LIMIT`` nodes, starting from largest-remainder rounding, which it never does worse than.
+    Panel j gets floor(M q_j) or ceil(M q_j) copies. Largest-remainder rounding picks which panels
+    round up; a local search then swaps one rounded-up panel for one rounded-down panel while that
+    lowers the largest |count_i - M p_i| (then the sum of squares). It is deterministic, so the same
+    distribution always gives the same lottery and commitment.
     """
     if size < 1:
         raise ValueError("a lottery needs at least one panel")
@@ -92,11 +88,11 @@ def round_to_lottery(
     floors = np.floor(targets + 1e-9)
     remainders = np.clip(targets - floors, 0.0, None)
     extra = int(round(size - floors.sum()))
-    fractional = [j for j in np.argsort(-remainders, kind="stable") if remainders[j] > 1e-9]
+    fractional = [int(j) for j in np.argsort(-remainders, kind="stable") if remainders[j] > 1e-9]
     extra = min(extra, len(fractional))
     chosen = set(fractional[:extra])
     if 0 < extra < len(fractional):
-        chosen = _best_rounding(result.panels, weights, floors, fractional, extra, size, chosen, time_limit)
+        chosen = _improve_rounding(result.panels, targets - floors, fractional, extra)
     counts = floors.astype(int) + np.array([1 if j in chosen else 0 for j in range(len(floors))])
     panels = canonical_panels(panel for j, panel in enumerate(result.panels) for _ in range(counts[j]))
     lottery_probabilities = Counter(
@@ -118,88 +114,77 @@ def _selection_probabilities(panels: Sequence[Panel], weights: np.ndarray) -> di
     return probabilities
 
 
-def _best_rounding(
-    panels: Sequence[Panel],
-    weights: np.ndarray,
-    floors: np.ndarray,
-    fractional: list[int],
-    extra: int,
-    size: int,
-    start: set[int],
-    time_limit: float,
+def _improve_rounding(
+    panels: Sequence[Panel], remainders: np.ndarray, fractional: list[int], extra: int
 ) -> set[int]:
-    """Choose ``extra`` of the ``fractional`` panels to round up, minimising the largest count deviation z."""
-    base: dict[str, float] = {}
-    target: dict[str, float] = {}
-    for j, panel in enumerate(panels):
-        for person in panel:
-            base[person] = base.get(person, 0.0) + floors[j]
-            target[person] = target.get(person, 0.0) + weights[j] * size
-    touching: dict[str, list[int]] = {}
-    for column, j in enumerate(fractional):
-        for person in panels[j]:
-            touching.setdefault(person, []).append(column)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", time_limit)
-    highs.setOptionValue("mip_max_nodes", ROUNDING_NODE_LIMIT)
-    count = len(fractional)
-    empty_int, empty_float = np.array([], np.int32), np.array([], float)
-    costs = np.append(np.zeros(count), 1.0)
-    highs.addCols(
-        count + 1,
-        costs,
-        np.zeros(count + 1),
-        np.append(np.ones(count), highspy.kHighsInf),
-        0,
-        empty_int,
-        empty_int,
-        empty_float,
-    )
-    highs.changeColsIntegrality(count, np.arange(count, dtype=np.int32), np.ones(count, dtype=np.uint8))
-    z = count
-    lower, upper, starts, indices, values = (
-        [float(extra)],
-        [float(extra)],
-        [0],
-        list(range(count)),
-        [1.0] * count,
-    )
-    for person, columns in touching.items():
-        gap = target[person] - base[person]
-        for sign in (1.0, -1.0):  # sign * (sum y - gap) <= z
-            starts.append(len(indices))
-            indices.extend(columns + [z])
-            values.extend([sign] * len(columns) + [-1.0])
-            lower.append(-highspy.kHighsInf)
-            upper.append(sign * gap)
-    highs.addRows(
-        len(lower),
-        np.array(lower),
-        np.array(upper),
-        len(indices),
-        np.array(starts, np.int32),
-        np.array(indices, np.int32),
-        np.array(values),
-    )
-    initial = highspy.HighsSolution()
-    start_values = [1.0 if j in start else 0.0 for j in fractional]
-    worst = max(
-        (
-            abs(sum(start_values[c] for c in columns) - (target[p] - base[p]))
-            for p, columns in touching.items()
-        ),
-        default=0.0,
-    )
-    initial.col_value = start_values + [worst]
-    initial.value_valid = True
-    highs.setSolution(initial)
-    highs.run()
-    if highs.getInfo().primal_solution_status != 2:  # no feasible point found: keep the start
-        return start
-    solution = highs.getSolution().col_value
-    picked = {fractional[c] for c in range(count) if solution[c] > 0.5}
-    return picked if len(picked) == extra else start
+    """Local search over which ``extra`` of the ``fractional`` panels (sorted by remainder) round up."""
+    people = sorted({person for j in fractional for person in panels[j]})
+    index = {person: i for i, person in enumerate(people)}
+    members = np.array([[index[person] for person in panels[j]] for j in fractional], dtype=np.int64)
+    deviation = np.zeros(len(people))
+    for row, j in zip(members, fractional, strict=True):
+        deviation[row] -= remainders[j]
+    up = np.zeros(len(fractional), dtype=bool)
+    up[:extra] = True
+    for row in members[up]:
+        deviation[row] += 1.0
+    for _ in range(MAX_ROUNDING_SWAPS):
+        swap = _best_swap(deviation, members, up)
+        if swap is None:
+            break
+        down, rise = swap
+        up[down], up[rise] = False, True
+        deviation[members[down]] -= 1.0
+        deviation[members[rise]] += 1.0
+    return {fractional[column] for column in np.flatnonzero(up)}
+
+
+def _best_swap(deviation: np.ndarray, members: np.ndarray, up: np.ndarray) -> tuple[int, int] | None:
+    """The swap (round down, round up) that most lowers (max |deviation|, sum of squares), if any does.
+
+    Only swaps that move the worst-off person towards their target are tried: for someone with too
+    many copies, drop a panel with them and add one without them (and the reverse for too few).
+    """
+    size = np.abs(deviation)
+    worst = int(np.argmax(size))
+    current = (round(float(size[worst]), 9), float(deviation @ deviation))
+    has_worst = (members == worst).any(axis=1)
+    too_many = deviation[worst] > 0
+    drops = np.flatnonzero(up & (has_worst if too_many else ~has_worst))
+    adds = np.flatnonzero(~up & (~has_worst if too_many else has_worst))
+    if not len(drops) or not len(adds):
+        return None
+    # Try the few drops that relieve the most excess first.
+    relief = deviation[members[drops]].sum(axis=1)
+    best: tuple[tuple[float, float], int, int] | None = None
+    for down in drops[np.argsort(-relief, kind="stable")[:SWAP_CANDIDATES]]:
+        after = deviation.copy()
+        after[members[down]] -= 1.0
+        raised = after[members[adds]] + 1.0
+        inside = np.abs(raised).max(axis=1)
+        outside = _max_outside(np.abs(after), members[adds])
+        largest = np.round(np.maximum(inside, outside), 9)
+        squares = float(after @ after) + (raised**2 - (raised - 1.0) ** 2).sum(axis=1)
+        pick = int(np.lexsort((squares, largest))[0])
+        candidate = ((float(largest[pick]), float(squares[pick])), int(down), int(adds[pick]))
+        if best is None or candidate[0] < best[0]:
+            best = candidate
+    if best is None or not best[0] < (current[0], current[1] - 1e-9):
+        return None
+    return best[1], best[2]
+
+
+def _max_outside(size: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each row (a panel's members), the largest ``size`` among people not in it."""
+    result = np.full(len(rows), -1.0)
+    pending = np.ones(len(rows), dtype=bool)
+    for person in np.argsort(-size, kind="stable")[: rows.shape[1] + 1]:
+        free = pending & ~(rows == person).any(axis=1)
+        result[free] = size[person]
+        pending &= ~free
+        if not pending.any():
+            break
+    return result
 
 
 def verify_draw(
