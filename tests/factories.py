@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,15 +23,15 @@ def make_council(name: str | None = None, **extra: Any) -> Council:
 
 
 def make_forum(council: Council | None = None, stages: list[str] | None = None, **extra: Any) -> Forum:
-    """A published forum with every stage, in recruitment, unless told otherwise."""
+    """A published, running forum with every stage, in recruitment, unless told otherwise."""
     n = next(_counter)
     fields: dict[str, Any] = {
         "slug": f"forum-{n}",
         "title": f"Test forum {n}",
         "question": "How should we spend the parks budget?",
         "area": "Testshire",
-        "starts_on": date(2027, 1, 1),
-        "ends_on": date(2027, 12, 31),
+        "starts_on": date.today() - timedelta(days=30),
+        "ends_on": date.today() + timedelta(days=300),
         "panel_size": 40,
         "current_stage": StageKind.RECRUITMENT,
         **extra,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -245,3 +246,12 @@ def test_officer_edits_a_stage_and_the_public_timeline_shows_it(client: Any) -> 
         ).status_code
         == 404
     )
+
+
+def test_a_forum_past_its_end_date_shows_every_stage_completed(client: Any) -> None:
+    forum = make_forum(
+        starts_on=date(2020, 1, 1), ends_on=date(2020, 12, 31), current_stage=StageKind.EVALUATION
+    )
+    response = client.get(forum.get_absolute_url())
+    assert {entry.status for entry in response.context["timeline"]} == {"completed"}
+    assert "Finished" in response.content.decode()

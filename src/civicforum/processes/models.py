@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class StageKind(models.TextChoices):
@@ -66,6 +67,11 @@ class Forum(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("processes:forum", kwargs={"forum_slug": self.slug})
+
+    @property
+    def is_finished(self) -> bool:
+        """Past its end date: every stage, the last included, is complete."""
+        return self.ends_on < timezone.localdate()
 
 
 class Stage(models.Model):

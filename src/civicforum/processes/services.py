@@ -66,7 +66,7 @@ def councils_for_new_forum(user: Any) -> QuerySet[Council]:
 
 def timeline(forum: Forum) -> list[TimelineEntry]:
     """The forum's stages in order, each marked completed, current or upcoming."""
-    current = STAGE_ORDER.index(forum.current_stage)
+    current = len(STAGE_ORDER) if forum.is_finished else STAGE_ORDER.index(forum.current_stage)
     stages = sorted(forum.stages.all(), key=lambda stage: stage.position)
     entries = []
     for stage in stages:
