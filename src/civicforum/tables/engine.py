@@ -26,6 +26,7 @@ REPEAT_PENALTY = 0.8
 DIVERSITY_WEIGHT = 1.0  # times the mean table size, so one member's value off target costs about 1
 DIVERSITY_SLACK = 0.04  # diversity may sit this far above its lower bound before costs turn steep
 REFINE_ROUNDS = 2
+FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 STEPS_PER_MEMBER = 30
 START_TEMPERATURE = 1.0
 END_TEMPERATURE = 0.03
@@ -84,8 +85,14 @@ class _Planner:
             table_of[[self.index[m] for m in members]] = table
         return table_of
 
-    def session_problem(self, session: int) -> tuple[SessionProblem, list[str | None]]:
-        """Build session ``session`` (1-based): units, fixed tables, sizes, facilitators and penalties."""
+    def session_problem(
+        self, session: int, facilitator_draw: np.random.Generator | None = None
+    ) -> tuple[SessionProblem, list[str | None]]:
+        """Build session ``session`` (1-based): units, fixed tables, sizes and penalties.
+
+        Facilitators are normally matched to tables after the members are seated (see
+        ``match_facilitators``). Given ``facilitator_draw`` they are placed first instead (ties broken
+        at random) and bar the members they are kept apart from from their tables."""
         c = self.constraints
         absent = {self.index[m] for m in c.absent.get(session, frozenset())}
         present = [i for i in range(len(self.ids)) if i not in absent]
@@ -106,8 +113,19 @@ class _Planner:
             minimum[table] += len(units[unit_index])
         sizes = _session_sizes(self.capacities, len(present), minimum)
         table_penalty = np.zeros((len(self.ids), self.settings.tables))
-        facilitators = self._facilitators(session, units, fixed_table, table_penalty)
+        facilitators: list[str | None] = [None] * self.settings.tables
+        if facilitator_draw is not None:
+            facilitators = self._facilitators(session, units, fixed_table, table_penalty, facilitator_draw)
         self._clusters(session, units, fixed_table, sizes, table_penalty)
+        stranded = [self.ids[m] for m in present if table_penalty[m].min() >= PROHIBITIVE]
+        if stranded:
+            raise InfeasibleConstraintsError(
+                [
+                    f"{member} has no table in session {session}: every table's facilitator is kept apart "
+                    "from them or lies outside their cluster's tables"
+                    for member in stranded
+                ]
+            )
         one_hot_present = self.one_hot[present]
         shares = one_hot_present.sum(axis=0) / len(present)
         problem = SessionProblem(
@@ -128,8 +146,33 @@ class _Planner:
         )
         return problem, facilitators
 
+    def match_facilitators(self, table_of: np.ndarray) -> list[str | None] | None:
+        """Facilitators for seated tables so none sits with a member they are kept apart from; None
+        when no such matching exists."""
+        facilitators = self.constraints.facilitators
+        if not facilitators:
+            return [None] * self.settings.tables
+        cost = np.array(
+            [
+                [sum(table_of[self.index[m]] == t for m in f.keep_apart) for t in range(self.settings.tables)]
+                for f in facilitators
+            ]
+        )
+        rows, cols = linear_sum_assignment(cost)
+        if cost[rows, cols].sum() > 0:
+            return None
+        chosen: list[str | None] = [None] * self.settings.tables
+        for f, table in zip(rows, cols, strict=True):
+            chosen[table] = facilitators[f].id
+        return chosen
+
     def _facilitators(
-        self, session: int, units: list[list[int]], fixed_table: dict[int, int], table_penalty: np.ndarray
+        self,
+        session: int,
+        units: list[list[int]],
+        fixed_table: dict[int, int],
+        table_penalty: np.ndarray,
+        draw: np.random.Generator,
     ) -> list[str | None]:
         """Give each table a facilitator none of whose fixed members they are kept apart from; members
         kept apart from a table's facilitator may not use that table."""
@@ -137,8 +180,12 @@ class _Planner:
         tables = self.settings.tables
         if not facilitators:
             return [None] * tables
-        cost = np.zeros((len(facilitators), tables))
+        # A clash with a fixed member rules the pairing out; otherwise prefer, when there are spare
+        # facilitators, those kept apart from fewer members, leaving those members more tables.
+        cost = 1e-4 * draw.random((len(facilitators), tables))
+        present = {self.ids[m] for unit in units for m in unit}
         for f, facilitator in enumerate(facilitators):
+            cost[f] += 1e-3 * len(facilitator.keep_apart & present)
             for unit, table in fixed_table.items():
                 cost[f, table] += sum(self.ids[m] in facilitator.keep_apart for m in units[unit])
         rows, cols = linear_sum_assignment(cost)
@@ -147,7 +194,7 @@ class _Planner:
             chosen[table] = facilitators[f].id
             for member_id in facilitators[f].keep_apart:
                 table_penalty[self.index[member_id], table] += PROHIBITIVE
-        if cost[rows, cols].sum() > 0:
+        if cost[rows, cols].sum() >= 1:
             raise InfeasibleConstraintsError(
                 [
                     f"no facilitator is free for table {table + 1} in session {session}: facilitator "
@@ -195,6 +242,14 @@ class _Planner:
             table_penalty[np.ix_(present, banned)] += PROHIBITIVE
 
 
+def _breaks_rules(problem: SessionProblem, table_of: np.ndarray) -> bool:
+    """Whether a seating pays a prohibitive cost: a barred table or a kept-apart pair together."""
+    seated = np.flatnonzero(table_of >= 0)
+    barred = problem.table_penalty[seated, table_of[seated]] >= PROHIBITIVE
+    apart = (problem.pair_penalty >= PROHIBITIVE) & (_co_seated(table_of) > 0)
+    return bool(barred.any() or apart.any())
+
+
 def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
     """Greedy first seating: fixed units, then the others (big groups and rare profiles first), each at
     the table that most needs its values, avoiding penalised tables and pairs."""
@@ -216,8 +271,13 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
         1.0, problem.shares, out=np.zeros_like(problem.shares), where=problem.shares > 0
     )
     free_units = [u for u in rng.permutation(len(problem.units)) if u not in problem.fixed_table]
-    free_units.sort(
-        key=lambda u: (-len(problem.units[u]), -problem.one_hot[problem.units[u]].sum(0) @ rarity_weights)
+    allowed_tables = (problem.table_penalty < PROHIBITIVE).sum(axis=1)
+    free_units.sort(  # big groups, then members with few tables open to them, then rare profiles
+        key=lambda u: (
+            -len(problem.units[u]),
+            int(allowed_tables[problem.units[u]].min()),
+            -problem.one_hot[problem.units[u]].sum(0) @ rarity_weights,
+        )
     )
     for u in free_units:
         unit = problem.units[u]
@@ -256,12 +316,22 @@ def allocate(
         for session in planned:
             if session in seatings:
                 planner.meetings -= _co_seated(seatings[session])
-            problem, facilitators[session] = planner.session_problem(session)
+            problem, _ = planner.session_problem(session)
             start = seatings[session] if session in seatings else _construct(problem, rng)
             search = SessionSearch(problem, start)
             steps = int(settings.effort * STEPS_PER_MEMBER * len(search.singles) / (1 + round_number))
             temperature = START_TEMPERATURE / (1 + round_number)
             search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+            matched = planner.match_facilitators(search.table_of)
+            for _ in range(FACILITATOR_TRIES if matched is None else 0):
+                # No matching for this seating: place facilitators first and re-seat around them.
+                problem, chosen = planner.session_problem(session, facilitator_draw=rng)
+                search = SessionSearch(problem, search.table_of)
+                search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+                if not _breaks_rules(problem, search.table_of):
+                    matched = chosen
+                    break
+            facilitators[session] = matched or chosen
             seatings[session] = search.table_of
             planner.meetings += _co_seated(search.table_of)
             passes += 1

@@ -167,13 +167,21 @@ class SessionSearch:
         self._refresh_singles()
 
     def _group_move(self, rng: np.random.Generator, temperature: float) -> None:
+        """Swap a random group with movable members of another table (singles or whole groups) that
+        fill exactly its seats; Metropolis acceptance."""
         group = self.groups[int(rng.integers(len(self.groups)))]
         here = self.table_of[group[0]]
         there = int(rng.integers(len(self.problem.sizes)))
-        candidates = self.singles[self.table_of[self.singles] == there]
-        if there == here or len(candidates) < len(group):
+        if there == here:
             return
-        joining = list(rng.choice(candidates, size=len(group), replace=False))
+        units = [[int(m)] for m in self.singles[self.single_tables == there]]
+        units += [g for g in self.groups if self.table_of[g[0]] == there]
+        joining: list[int] = []
+        for index in rng.permutation(len(units)):
+            if len(joining) + len(units[index]) <= len(group):
+                joining += units[index]
+        if len(joining) != len(group):
+            return
         delta = self.exchange_delta(group, joining)
         if delta < 0 or (temperature > 0 and rng.random() < np.exp(-delta / temperature)):
             self.exchange(group, joining)

@@ -1,0 +1,258 @@
+"""The allocator honours every hard rule, is deterministic, re-plans without touching the past, and
+explains rules that cannot all hold."""
+
+from collections import Counter
+from itertools import combinations
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from civicforum.tables import (
+    AllocationSettings,
+    Cluster,
+    Constraints,
+    Facilitator,
+    FixedSeat,
+    InfeasibleConstraintsError,
+    Member,
+    Progress,
+    allocate,
+    diversity,
+    meetings,
+    seating_lower_bound,
+)
+from civicforum.tables.rules import validate
+
+
+def panel(size: int, features: int = 3) -> list[Member]:
+    """A deterministic panel with uneven shares and a rare value in the first feature."""
+    members = [
+        Member(
+            f"m{i:02d}", {f"f{f}": "ABCDEF"[(i * (2 * f + 3) + i // 3) % (f + 2)] for f in range(features)}
+        )
+        for i in range(size)
+    ]
+    members[0] = Member("m00", {**members[0].features, "f0": "rare"})
+    return members
+
+
+def assert_honoured(members, plan: AllocationSettings, rules: Constraints, allocation) -> None:
+    """Independent check of every hard rule (deliberately not using the engine's own checker)."""
+    ids = {m.id for m in members}
+    capacities = plan.table_sizes or [
+        len(members) // plan.tables + (t < len(members) % plan.tables) for t in range(plan.tables)
+    ]
+    assert len(allocation.seating) == plan.sessions
+    for number, tables in enumerate(allocation.seating, start=1):
+        assert len(tables) == plan.tables
+        if number <= len(plan.past):
+            assert [sorted(t) for t in tables] == [sorted(t) for t in plan.past[number - 1]]
+            continue
+        absent = rules.absent.get(number, frozenset())
+        seated = Counter(m for t in tables for m in t)
+        assert seated == Counter(ids - absent)
+        sizes = [len(t) for t in tables]
+        assert all(size <= cap for size, cap in zip(sizes, capacities, strict=True))
+        assert max(sizes) - min(sizes) <= 1 or rules.fixed or plan.table_sizes
+        where = {m: i + 1 for i, t in enumerate(tables) for m in t}
+        for group in rules.keep_together:
+            assert len({where[m] for m in group if m in where}) <= 1
+        for pair in rules.keep_apart:
+            a, b = sorted(pair)
+            assert a not in where or b not in where or where[a] != where[b]
+        for seat in rules.fixed:
+            if seat.session == number:
+                assert where[seat.member] == seat.table
+        by_id = {f.id: f for f in rules.facilitators}
+        for t, facilitator in enumerate(allocation.facilitators[number - 1], start=1):
+            if rules.facilitators:
+                assert facilitator is not None
+                assert not any(where.get(m) == t for m in by_id[facilitator].keep_apart)
+        if rules.facilitators:
+            assert len(set(allocation.facilitators[number - 1])) == plan.tables
+        for cluster in rules.clusters:
+            assert len({where[m] for m in cluster.members if m in where}) <= cluster.tables
+
+
+@st.composite
+def scenarios(draw):
+    tables = draw(st.integers(2, 4))
+    seats = draw(st.integers(3, 6))
+    size = draw(st.integers(tables * (seats - 1) + 1, tables * seats))
+    features = draw(st.integers(1, 3))
+    values = [draw(st.lists(st.integers(0, 2), min_size=size, max_size=size)) for _ in range(features)]
+    members = [Member(f"p{i}", {f"f{f}": f"v{values[f][i]}" for f in range(features)}) for i in range(size)]
+    ids = [m.id for m in members]
+    sessions = draw(st.integers(1, 3))
+    groups = [frozenset(ids[2 * g : 2 * g + 2]) for g in range(draw(st.integers(0, 2)))]
+    pairs = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=3))
+    apart = [frozenset(p) for p in pairs if len(set(p)) == 2 and not any(set(p) <= g for g in groups)]
+    fixed = [
+        FixedSeat(m, s, t)
+        for m, s, t in draw(
+            st.lists(
+                st.tuples(st.sampled_from(ids), st.integers(1, sessions), st.integers(1, tables)),
+                max_size=3,
+                unique_by=lambda x: (x[0], x[1]),
+            )
+        )
+    ]
+    absent = {s: frozenset(draw(st.lists(st.sampled_from(ids), max_size=2))) for s in range(1, sessions + 1)}
+    facilitators = []
+    if draw(st.booleans()):  # each member kept apart from at most one facilitator, so a table is free
+        shunned = draw(st.lists(st.sampled_from(ids), min_size=tables + 1, max_size=tables + 1, unique=True))
+        facilitators = [
+            Facilitator(f"f{i}", frozenset([shunned[i]] if draw(st.booleans()) else []))
+            for i in range(tables + 1)
+        ]
+    rules = Constraints(
+        keep_together=groups, keep_apart=apart, fixed=fixed, absent=absent, facilitators=facilitators
+    )
+    plan = AllocationSettings(
+        tables=tables,
+        sessions=sessions,
+        diversify=[f"f{f}" for f in range(features)],
+        seed=draw(st.integers(0, 3)),
+        effort=0.3,
+    )
+    return members, plan, rules
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_every_hard_rule_is_honoured(scenario):
+    members, plan, rules = scenario
+    try:
+        validate(members, plan, rules)
+    except InfeasibleConstraintsError:
+        assume(False)  # visibly conflicting rules are tested separately below
+    allocation = allocate(members, plan, rules)
+    assert_honoured(members, plan, rules, allocation)
+    by_id = {m.id: m for m in members}
+    features = plan.diversify
+    assert (
+        seating_lower_bound(by_id, allocation.seating, features)
+        <= diversity(by_id, allocation.seating, features) + 1e-9
+    )
+
+
+def test_same_seed_same_plan_and_other_seed_other_plan():
+    members = panel(30)
+    plan = AllocationSettings(tables=5, sessions=3, diversify=["f0", "f1", "f2"], seed=7)
+    first, again = allocate(members, plan), allocate(members, plan)
+    assert first.seating == again.seating
+    other = allocate(members, AllocationSettings(tables=5, sessions=3, diversify=["f0", "f1", "f2"], seed=8))
+    assert other.seating != first.seating
+
+
+def test_replanning_keeps_past_sessions_and_seats_only_those_present():
+    members = panel(24)
+    features = ["f0", "f1", "f2"]
+    original = allocate(members, AllocationSettings(tables=4, sessions=4, diversify=features, seed=1))
+    past = original.seating[:2]
+    rules = Constraints(absent={3: frozenset({"m05"}), 4: frozenset({"m05", "m06"})})
+    plan = AllocationSettings(tables=4, sessions=4, diversify=features, seed=2, past=past)
+    replanned = allocate(members, plan, rules)
+    assert replanned.seating[:2] == past
+    assert replanned.table_of("m05", 3) is None and replanned.table_of("m06", 4) is None
+    assert_honoured(members, plan, rules, replanned)
+
+
+def test_clusters_and_facilitators_are_respected():
+    members = panel(30)
+    welsh = frozenset({"m01", "m04", "m07", "m10", "m13"})
+    rules = Constraints(
+        clusters=[Cluster(welsh, 2)],
+        facilitators=[Facilitator(f"F{i}", frozenset({f"m{i:02d}"})) for i in range(5)],
+    )
+    plan = AllocationSettings(tables=5, sessions=3, diversify=["f0", "f1"], seed=3)
+    allocation = allocate(members, plan, rules)
+    assert_honoured(members, plan, rules, allocation)
+
+
+def test_beats_random_seating_on_diversity_and_mixing():
+    members = panel(48, features=4)
+    features = ["f0", "f1", "f2", "f3"]
+    allocation = allocate(members, AllocationSettings(tables=6, sessions=4, diversify=features, seed=0))
+    by_id = {m.id: m for m in members}
+    ids = [m.id for m in members]
+    shifted = [[[ids[(i * (s + 1) + t) % 48] for i in range(t, 48, 6)] for t in range(6)] for s in range(4)]
+    assert diversity(by_id, allocation.seating, features) < diversity(by_id, shifted, features)
+    assert diversity(by_id, allocation.seating, features) <= 1.05 * seating_lower_bound(
+        by_id, allocation.seating, features
+    )
+    assert meetings(allocation.seating) > 0.8
+
+
+def test_progress_reaches_completion():
+    reports: list[Progress] = []
+    plan = AllocationSettings(tables=3, sessions=2, diversify=["f0"], progress=reports.append)
+    allocate(panel(12), plan)
+    assert reports and reports[-1].done == pytest.approx(1.0)
+    assert all(a.done <= b.done for a, b in combinations(reports, 2))
+
+
+def explain(members, plan, rules) -> str:
+    with pytest.raises(InfeasibleConstraintsError) as raised:
+        allocate(members, plan, rules)
+    return str(raised.value)
+
+
+def test_oversized_keep_together_group_is_explained():
+    members = panel(24)
+    group = frozenset(f"m{i:02d}" for i in range(7))
+    message = explain(
+        members, AllocationSettings(tables=4, sessions=2, diversify=["f0"]), Constraints([group])
+    )
+    assert (
+        "keep-together group {m00,m01,m02,m03,m04,m05,m06} has 7 members but tables seat at most 6" in message
+    )
+
+
+def test_fixed_seats_conflicting_with_keep_apart_are_explained():
+    rules = Constraints(
+        keep_apart=[frozenset({"m01", "m02"})], fixed=[FixedSeat("m01", 2, 3), FixedSeat("m02", 2, 3)]
+    )
+    message = explain(panel(20), AllocationSettings(tables=4, sessions=2, diversify=["f0"]), rules)
+    assert (
+        "m01 must sit at table 3 in session 2 and is kept apart from m02, who is fixed there too" in message
+    )
+
+
+def test_facilitator_clash_with_fixed_member_is_explained():
+    rules = Constraints(
+        fixed=[FixedSeat("m03", 1, 1)],
+        facilitators=[Facilitator("Ann", frozenset({"m03"})), Facilitator("Bob", frozenset({"m03"}))],
+    )
+    message = explain(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0"]), rules)
+    assert "no facilitator is free for table 1 in session 1" in message
+    assert "is kept apart from m03, who is fixed there" in message
+
+
+def test_member_kept_apart_from_every_facilitator_is_explained():
+    rules = Constraints(facilitators=[Facilitator(name, frozenset({"m02"})) for name in ("Ann", "Bob", "Cy")])
+    message = explain(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0"]), rules)
+    assert "m02 has no table in session 1: every table's facilitator is kept apart from them" in message
+
+
+def test_other_visible_conflicts_are_explained():
+    members = panel(10)
+    plan = AllocationSettings(tables=2, sessions=2, diversify=["f0"])
+    absent = {2: frozenset(f"m0{i}" for i in range(9))}
+    assert "session 2 has 1 members present for 2 tables" in explain(
+        members, plan, Constraints(absent=absent)
+    )
+    rules = Constraints(fixed=[FixedSeat("m01", 1, 1)], absent={1: frozenset({"m01"})})
+    assert "m01 is fixed at table 1 in session 1 but is absent" in explain(members, plan, rules)
+    rules = Constraints(clusters=[Cluster(frozenset(f"m0{i}" for i in range(7)), 1)])
+    assert "has 7 members in session 1 but its 1 tables seat only 5" in explain(members, plan, rules)
+
+
+def test_unknown_ids_are_rejected():
+    with pytest.raises(ValueError, match="keep-apart pair 1 names unknown member ghost"):
+        allocate(
+            panel(10),
+            AllocationSettings(tables=2, sessions=1, diversify=["f0"]),
+            Constraints(keep_apart=[frozenset({"m01", "ghost"})]),
+        )

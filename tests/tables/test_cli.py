@@ -1,0 +1,123 @@
+"""``civicforum tables``: outputs on success; bad input named by file and row, exit 2, nothing written."""
+
+import csv
+import json
+
+import pytest
+
+from civicforum.cli import main as civicforum
+from civicforum.tables.cli import main
+
+FEATURES = "gender,age"
+
+
+@pytest.fixture
+def panel_csv(tmp_path):
+    path = tmp_path / "panel.csv"
+    rows = [(f"m{i:02d}", "FM"[i % 2], ["16-29", "30-59", "60+"][i % 3]) for i in range(18)]
+    path.write_text("id,gender,age\n" + "".join(",".join(r) + "\n" for r in rows))
+    return path
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def run(panel_csv, out, *extra):
+    base = [str(panel_csv), "--tables", "3", "--sessions", "3", "--diversify", FEATURES, "--quiet"]
+    return civicforum(["tables", *base, *extra, "--out", str(out)])
+
+
+def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
+    out = tmp_path / "out"
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\nm04,2,3\n")
+    together = write(tmp_path, "together.csv", "group,id\ncarer,m01\ncarer,m02\n")
+    apart = write(tmp_path, "apart.csv", "id,other\nm05,m06\n")
+    absent = write(tmp_path, "absent.csv", "id,session\nm07,3\n")
+    facilitators = write(tmp_path, "fac.csv", "facilitator,keep_apart\nAnn,m08\nBob,\nCy,m09\n")
+    code = run(
+        panel_csv,
+        out,
+        "--fixed", fixed, "--keep-together", together, "--keep-apart", apart,
+        "--absent", absent, "--facilitators", facilitators, "--seed", "4",
+    )  # fmt: skip
+    assert code == 0
+    with (out / "allocation.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert set(rows[0]) == {"id", "session", "table"}
+    seat = {(r["id"], r["session"]): r["table"] for r in rows}
+    assert seat["m04", "2"] == "3"
+    assert all(seat["m01", s] == seat["m02", s] for s in "123")
+    assert all(seat["m05", s] != seat["m06", s] for s in "123")
+    assert ("m07", "3") not in seat and len(rows) == 18 * 3 - 1
+    scores = json.loads((out / "scores.json").read_text())
+    assert {"diversity_l1", "diversity_lower_bound", "meeting_norm", "repeat_pairs", "sessions"} <= set(
+        scores
+    )
+    assert scores["diversity_lower_bound"] <= scores["diversity_l1"]
+    assert [s["session"] for s in scores["sessions"]] == [1, 2, 3]
+    html = (out / "plan.html").read_text()
+    assert "Session 3" in html and 'lang="en"' in html and "aria-label=" in html
+
+
+def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
+    first = tmp_path / "first"
+    assert run(panel_csv, first) == 0
+    lines = (first / "allocation.csv").read_text().splitlines()
+    past = write(
+        tmp_path, "past.csv", "\n".join(line for line in lines if line.split(",")[1] in ("session", "1"))
+    )
+    second = tmp_path / "second"
+    assert run(panel_csv, second, "--past", past, "--seed", "9") == 0
+    again = (second / "allocation.csv").read_text().splitlines()
+    assert [line for line in again if line.split(",")[1] == "1"] == [
+        line for line in lines if line.split(",")[1] == "1"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "text", "expected"),
+    [
+        (
+            "--keep-apart",
+            "apart.csv",
+            "id,other\nm01,m02\nm03,ghost\n",
+            "apart.csv: row 3, column 'other': ghost",
+        ),
+        ("--fixed", "fixed.csv", "id,session,table\nm01,2,9\n", "fixed.csv: row 2, column 'table'"),
+        ("--keep-together", "kt.csv", "group,member\n", "kt.csv: row 1 (header) has no column 'id'"),
+        ("--absent", "absent.csv", "id,session\nm01,x\n", "absent.csv: row 2, column 'session'"),
+        ("--past", "past.csv", "id,session,table\nm01,2,1\n", "past sessions must be 1 to 1"),
+    ],
+)
+def test_bad_constraint_file_names_file_and_row(panel_csv, tmp_path, capsys, option, name, text, expected):
+    out = tmp_path / "out"
+    assert run(panel_csv, out, option, write(tmp_path, name, text)) == 2
+    assert expected in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_missing_feature_column_and_too_many_tables(panel_csv, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = [str(panel_csv), "--tables", "3", "--sessions", "2", "--out", str(out)]
+    assert main(["tables", *args, "--diversify", "gender,income"]) == 2
+    assert "row 1 (header) has no column 'income'" in capsys.readouterr().err
+    args = [str(panel_csv), "--tables", "19", "--sessions", "2", "--diversify", "gender", "--out", str(out)]
+    assert main(["tables", *args]) == 2
+    assert "18 members cannot fill 19 tables" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_infeasible_rules_exit_2_with_explanation(panel_csv, tmp_path, capsys):
+    out = tmp_path / "out"
+    together = write(tmp_path, "kt.csv", "group,id\n" + "".join(f"g,m{i:02d}\n" for i in range(7)))
+    assert run(panel_csv, out, "--keep-together", together) == 2
+    assert "has 7 members but tables seat at most 6" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_usage_error_exits_2(capsys):
+    assert main(["tables", "--tables", "3"]) == 2
+    assert "usage" in capsys.readouterr().err

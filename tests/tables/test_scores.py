@@ -1,0 +1,64 @@
+"""Scores and the lower bound, checked against small cases worked by hand and the README's figures."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from civicforum.tables import Member, diversity, diversity_lower_bound, meetings, repeat_pairs
+
+MEMBERS = {m.id: m for m in [Member(i, {"g": i[0].upper()}) for i in ("a1", "a2", "b1", "b2")]}
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tables"
+
+
+def test_diversity_is_zero_when_every_table_mirrors_the_panel():
+    assert diversity(MEMBERS, [[["a1", "b1"], ["a2", "b2"]]], ["g"]) == 0
+
+
+def test_diversity_of_segregated_tables():
+    # each table: |1 - 1/2| + |0 - 1/2| = 1; mean over tables and sessions is 1
+    assert diversity(MEMBERS, [[["a1", "a2"], ["b1", "b2"]]] * 2, ["g"]) == pytest.approx(1.0)
+
+
+def test_meetings_and_repeats_same_tables_every_session():
+    same = [[["a1", "a2"], ["b1", "b2"]]] * 2
+    assert meetings(same) == 0  # U=2, Pi=2 per session: (2-2)/(4-2)
+    assert repeat_pairs(same) == 2
+
+
+def test_meetings_and_repeats_all_new_faces():
+    fresh = [[["a1", "a2"], ["b1", "b2"]], [["a1", "b1"], ["a2", "b2"]]]
+    assert meetings(fresh) == 1  # U=4: (4-2)/(4-2)
+    assert repeat_pairs(fresh) == 0
+
+
+def test_meetings_partial_mixing():
+    # 6 members, tables of 3; session 2 seats (a, b) and (e, f) together again: U = 6 + 6 - 2 = 10
+    seating = [[["a", "b", "c"], ["d", "e", "f"]], [["a", "b", "d"], ["c", "e", "f"]]]
+    assert meetings(seating) == pytest.approx((10 - 6) / (12 - 6))
+    assert repeat_pairs(seating) == 2  # (a, b) and (e, f)
+
+
+def test_lower_bound_hand_worked():
+    # A, A, B at tables of 2 and 1. Best: {A,B} + {A}: (1/6 + 1/6) + (1/3 + 1/3) = 1, over 2 tables
+    members = [Member("x", {"g": "A"}), Member("y", {"g": "A"}), Member("z", {"g": "B"})]
+    assert diversity_lower_bound(members, ["g"], [2, 1]) == pytest.approx(0.5)
+
+
+def test_lower_bound_is_zero_when_shares_divide_evenly():
+    members = [Member(str(i), {"g": "AB"[i % 2], "h": "XYZ"[i % 3]}) for i in range(12)]
+    assert diversity_lower_bound(members, ["g"], [6, 6]) == pytest.approx(0)
+    assert diversity_lower_bound(members, ["g", "h"], [6, 6]) == pytest.approx(0)
+
+
+@pytest.mark.parametrize(("panel", "bound"), [("sp_40", 0.164), ("sp_80", 0.182), ("sp_150", 0.155)])
+def test_lower_bound_matches_readme(panel, bound):
+    if not DATA.exists():
+        pytest.skip("shared data not available")
+    meta = json.loads((DATA / panel / "meta.json").read_text())
+    with (DATA / panel / "panel.csv").open() as handle:
+        members = [Member(row.pop("id"), row) for row in csv.DictReader(handle)]
+    assert diversity_lower_bound(members, meta["diversify"], meta["table_sizes"]) == pytest.approx(
+        bound, abs=5e-4
+    )
