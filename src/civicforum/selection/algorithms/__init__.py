@@ -14,6 +14,7 @@ import numpy as np
 from ..types import Algorithm, Instance, Panel, ProgressCallback, SelectionError, SelectionResult
 from .compression import build_type_model, expand
 from .goldilocks import goldilocks
+from .heuristic import SwapSearch
 from .legacy import legacy
 from .leximin import FairOutcome, deadline_from, leximin
 from .nash import nash
@@ -57,7 +58,8 @@ def find_distribution(
         return _result(instance, chosen, dict(zip(drawn, frequencies, strict=True)), {}, started, started)
 
     report(0.0, "Finding starting panels")
-    start, coverable = initial_panels(solver, settings.initial_random_panels, settings.seed)
+    search = SwapSearch(model)
+    start, coverable = initial_panels(solver, search, settings.initial_random_panels, settings.seed)
     initialised = time.perf_counter()
     active = np.flatnonzero(coverable & ~model.forced)
     deadline = deadline_from(settings)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..types import ProgressCallback
 from .compression import TypeModel
+from .heuristic import SwapSearch
 from .leximin import FairOutcome, out_of_time, type_probabilities
 from .master import INF, PanelMaster, generate_columns
 from .panels import PanelSolver
@@ -40,6 +41,7 @@ def goldilocks(
     """Goldilocks-optimal distribution over type panels (objective within ``settings.tolerance``)."""
     share = model.instance.panel_size / len(model.instance.people)
     gamma = settings.goldilocks_gamma
+    search = SwapSearch(model)
     master = PanelMaster(model, maximize=False)
     ceiling = master.add_variable(1.0 / share, 0.0, 1.0)
     floor = master.add_variable(0.0, _SMALLEST_FLOOR, 1.0)
@@ -54,6 +56,7 @@ def goldilocks(
         pricing = generate_columns(
             master,
             solver,
+            search,
             tolerance=settings.tolerance,
             deadline=deadline,
             max_iterations=settings.max_iterations,

@@ -17,11 +17,12 @@ import numpy as np
 
 from ..types import ProgressCallback
 from .compression import TypeModel
+from .heuristic import SwapSearch
 from .master import INF, PanelMaster, generate_columns
 from .panels import PanelSolver
 from .settings import SelectionSettings
 
-_POSITIVE_DUAL = 1e-9
+_POSITIVE_DUAL = 1e-6
 
 
 @dataclass
@@ -48,6 +49,7 @@ def leximin(
 
     ``active`` lists the types that compete for probability (not already selected, not excluded).
     """
+    search = SwapSearch(model)
     master = PanelMaster(model, maximize=True)
     level_value = master.add_variable(1.0, 0.0, INF)
     rows = master.add_type_rows(active, 1.0, level_value, -1.0, 0.0, INF)
@@ -61,23 +63,25 @@ def leximin(
         pricing = generate_columns(
             master,
             solver,
+            search,
             tolerance=settings.tolerance,
             deadline=deadline,
             max_iterations=settings.max_iterations,
         )
         optimal = optimal and pricing.optimal
         value = master.value(level_value)
-        duals = master.row_duals()
-        prices = {t: max(0.0, -float(duals[rows[t]])) for t in unfixed}
         if levels == 0:
-            certificate = _maximin_certificate(model, prices, value, value + pricing.gap)
+            certificate = _maximin_certificate(
+                model, _prices(master, rows, unfixed), value, value + pricing.gap
+            )
         levels += 1
-        tight = [t for t, price in prices.items() if price > _POSITIVE_DUAL] or [
-            max(prices, key=prices.__getitem__)
-        ]
         if not pricing.optimal or first_level_only:
             break
-        for t in tight:
+        prices = _prices(master, rows, unfixed)
+        largest = max(prices.values())
+        for t in [t for t, price in prices.items() if price > _POSITIVE_DUAL * max(1.0, largest)] or [
+            max(prices, key=prices.__getitem__)
+        ]:
             master.set_row(rows[t], max(0.0, value - 0.01 * settings.tolerance), INF, level_value, 0.0)
             unfixed.discard(t)
         done = 1 - len(unfixed) / len(rows)
@@ -86,10 +90,16 @@ def leximin(
         )
     if not unfixed:
         master.set_bounds(level_value, 0.0, 0.0)  # no row holds the level any more: keep the LP bounded
-    master.solve()
+        master.solve()
     panels, weights = master.distribution()
     certificate.update(optimal=optimal, levels=levels, panels_generated=len(master.panels))
     return FairOutcome(panels, weights, certificate)
+
+
+def _prices(master: PanelMaster, rows: dict[int, int], types: set[int]) -> dict[int, float]:
+    """Dual price of each type's probability row in the last LP solve (non-negative)."""
+    duals = master.row_duals()
+    return {t: max(0.0, -float(duals[rows[t]])) for t in types}
 
 
 def type_probabilities(model: TypeModel, panels: list[np.ndarray], weights: np.ndarray) -> np.ndarray:

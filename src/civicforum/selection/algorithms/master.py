@@ -7,14 +7,16 @@ probability level only edits a row, so every re-solve warm-starts from the previ
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from .compression import TypeModel
+from .heuristic import SwapSearch
 from .panels import PanelSolver
+
+_SEARCH_STARTS = 3
 
 INF = highspy.kHighsInf
 
@@ -31,6 +33,9 @@ class PanelMaster:
         highs.silent()
         highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
         highs.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        # New columns leave the basis primal feasible: primal simplex without presolve warm-starts best.
+        highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("simplex_strategy", 4)
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
         highs.addRow(1.0, 1.0, 0, np.empty(0, np.int32), np.empty(0))
         self._highs = highs
@@ -40,6 +45,8 @@ class PanelMaster:
         self._panel_columns: list[int] = []
         self.panels: list[np.ndarray] = []
         self._known: set[bytes] = set()
+        self._values = np.empty(0)
+        self._duals = np.empty(0)
 
     def add_variable(self, cost: float, lower: float, upper: float) -> int:
         self._highs.addCol(cost, lower, upper, 0, np.empty(0, np.int32), np.empty(0))
@@ -90,13 +97,16 @@ class PanelMaster:
             raise RuntimeError(
                 f"HiGHS could not solve the master LP: {self._highs.modelStatusToString(status)}"
             )
+        solution = self._highs.getSolution()
+        self._values = np.array(solution.col_value, dtype=float)
+        self._duals = np.array(solution.row_dual, dtype=float)
         return float(self._highs.getInfo().objective_function_value)
 
     def value(self, column: int) -> float:
-        return float(self._highs.getSolution().col_value[column])
+        return float(self._values[column])
 
     def row_duals(self) -> np.ndarray:
-        return np.asarray(self._highs.getSolution().row_dual)
+        return self._duals
 
     def pricing_weights(self) -> tuple[np.ndarray, float]:
         """Weights ``w`` and threshold ``theta``: a panel improves the LP iff ``w . counts > theta``.
@@ -113,7 +123,7 @@ class PanelMaster:
 
     def distribution(self) -> tuple[list[np.ndarray], np.ndarray]:
         """Panels with positive weight and their probabilities (renormalised against round-off)."""
-        weights = np.array([self.value(c) for c in self._panel_columns])
+        weights = self._values[self._panel_columns]
         keep = weights > 1e-12
         kept = weights[keep]
         return [p for p, k in zip(self.panels, keep, strict=True) if k], kept / kept.sum()
@@ -131,31 +141,44 @@ class Pricing:
 def generate_columns(
     master: PanelMaster,
     solver: PanelSolver,
+    search: SwapSearch,
     *,
     tolerance: float,
     deadline: float | None,
     max_iterations: int,
-    on_iteration: Callable[[int], None] | None = None,
 ) -> Pricing:
-    """Alternate LP and pricing MILP until no panel improves the LP by more than ``tolerance``.
+    """Alternate LP and pricing until no panel improves the LP by more than ``tolerance``.
 
-    Because the panel weights sum to one, the LP objective is within ``gap`` of the optimum over *all*
-    panels, where ``gap`` is the MILP's proven bound on the best improvement.
+    Local search prices first; the MILP runs only when it fails, stopping at the first clearly
+    improving panel or else proving the bound. Because the panel weights sum to one, the LP objective
+    is within ``gap`` of the optimum over *all* panels, ``gap`` being the MILP's proven bound on the
+    best improvement.
     """
     iterations = 0
     while True:
+        iterations += 1
         master.solve()
         weights, threshold = master.pricing_weights()
+        out_of_budget = iterations >= max_iterations or (deadline is not None and time.monotonic() > deadline)
+        if not out_of_budget and _add_swapped_panels(master, search, weights, threshold + tolerance):
+            continue
         found = solver.best(weights, threshold + max(tolerance, 0.01 * abs(threshold)))
         if found is None:
             raise RuntimeError("The panel MILP became infeasible during column generation.")
         counts, value, bound = found
         gap = max(0.0, bound - threshold)
-        iterations += 1
-        if on_iteration is not None:
-            on_iteration(iterations)
         if gap <= tolerance:
             return Pricing(gap, True, iterations)
-        stop = deadline is not None and time.monotonic() > deadline
-        if value <= threshold or not master.add_panel(counts) or stop or iterations >= max_iterations:
+        if value <= threshold or not master.add_panel(counts) or out_of_budget:
             return Pricing(gap, False, iterations)
+
+
+def _add_swapped_panels(master: PanelMaster, search: SwapSearch, weights: np.ndarray, enough: float) -> bool:
+    """Add panels beating ``enough`` found by local search from the LP's best panels; True if any."""
+    scores = np.array(master.panels) @ weights
+    added = False
+    for start in np.argsort(-scores, kind="stable")[:_SEARCH_STARTS]:
+        improved = search.improve(master.panels[int(start)], weights)
+        if float(weights @ improved) > enough and master.add_panel(improved):
+            added = True
+    return added

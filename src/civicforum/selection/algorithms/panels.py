@@ -13,6 +13,7 @@ import numpy as np
 
 from ..types import InfeasibleQuotasError, Instance, Panel
 from .compression import TypeModel, build_type_model
+from .heuristic import SwapSearch
 
 _INF = highspy.kHighsInf
 
@@ -116,28 +117,31 @@ def check_panel(instance: Instance, panel: Panel) -> list[str]:
     return problems
 
 
-def initial_panels(solver: PanelSolver, count_random: int, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+def initial_panels(
+    solver: PanelSolver, search: SwapSearch, count_random: int, seed: int
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Diverse starting panels and which types any panel can include at all.
 
-    Seeded random weights give variety; then, while some type is on no panel yet, a MILP rewarding only
-    those types either covers at least one more or proves the rest can never be chosen (quotas or
+    Local search under seeded random weights gives variety cheaply. Then, while some type is on no
+    panel yet, panels rewarding only those types are sought, first by local search, then by the MILP,
+    which either covers at least one more or proves the rest can never be chosen (quotas or
     households exclude them), as in Flanigan et al. (2021).
     """
     model = solver.model
     rng = np.random.default_rng(seed)
     panels = [require_feasible(solver)]
-    sizes = model.sizes
     for _ in range(count_random):
-        found = solver.best(rng.random(model.num_types))
-        if found is not None:
-            panels.append(found[0])
+        panels.append(search.improve(panels[-1], rng.random(model.num_types)))
     covered = np.any(np.array(panels) > 0, axis=0)
     while not covered.all():
-        reward = np.where(covered, 0.0, 1.0 / sizes) * (1.0 + 0.1 * rng.random(model.num_types))
-        found = solver.best(reward)
-        if found is None or not np.any(found[0][~covered] > 0):
-            break
-        panels.append(found[0])
-        covered |= found[0] > 0
-    unique = {tuple(p): p for p in panels}
+        reward = np.where(covered, 0.0, 1.0 / model.sizes) * (1.0 + 0.1 * rng.random(model.num_types))
+        candidate = search.improve(panels[int(rng.integers(len(panels)))], reward)
+        if not np.any(candidate[~covered] > 0):
+            found = solver.best(reward)
+            if found is None or not np.any(found[0][~covered] > 0):
+                break
+            candidate = found[0]
+        panels.append(candidate)
+        covered |= candidate > 0
+    unique = {p.tobytes(): p for p in panels}
     return list(unique.values()), covered

@@ -13,7 +13,7 @@ class SelectionSettings:
     level; GOLDILOCKS: on its objective); ``nash_tolerance`` is the relative gap NASH proves on the sum of
     log-probabilities. ``time_limit`` (seconds, None: none) stops column generation early with the best
     distribution found so far, flagged ``optimal: False`` in the certificate. ``initial_random_panels``
-    MILPs with seeded random weights give column generation a diverse start; ``seed`` fixes them so
+    local searches with seeded random weights give column generation a diverse start; ``seed`` fixes them so
     results are reproducible. LEGACY draws ``legacy_runs`` panels with ``legacy_seed`` and gives each run
     ``legacy_attempts`` restarts before declaring the greedy stuck.
     """
@@ -22,7 +22,7 @@ class SelectionSettings:
     nash_tolerance: float = 1e-4
     time_limit: float | None = None
     max_iterations: int = 20_000
-    initial_random_panels: int = 10
+    initial_random_panels: int = 30
     seed: int = 0
     goldilocks_gamma: float = 1.0
     legacy_runs: int = 1_000

@@ -1,0 +1,74 @@
+"""Cheap pricing: improve a known panel by swapping one member at a time.
+
+Most pricing rounds of column generation only need *some* panel that beats the LP's threshold, not
+the best one. Starting from the best panels already in the LP, a steepest-ascent search over
+one-for-one swaps of types (kept within every quota and household) usually finds one in
+milliseconds; the exact MILP is then needed only to prove that none exists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .compression import TypeModel
+
+
+class SwapSearch:
+    """Steepest-ascent one-swap local search over type counts."""
+
+    def __init__(self, model: TypeModel):
+        quotas = model.instance.quotas
+        self._incidence = np.zeros((len(quotas), model.num_types), dtype=np.int64)
+        for j, types in enumerate(model.quota_types):
+            self._incidence[j, types] = 1
+        self._low = np.array([q.min for q in quotas], dtype=np.int64)
+        self._high = np.array([q.max for q in quotas], dtype=np.int64)
+        self._sizes = model.sizes
+        self._forced = model.forced
+        self._household = np.full(model.num_types, -1, dtype=np.int64)
+        for g, group in enumerate(model.households):
+            self._household[list(group)] = g
+
+    def improve(self, counts: np.ndarray, weights: np.ndarray, max_steps: int = 50) -> np.ndarray:
+        """A local optimum reached from ``counts`` (a valid panel) by improving swaps."""
+        counts = counts.copy()
+        for _ in range(max_steps):
+            leaving = np.flatnonzero((counts > 0) & ~self._forced)
+            entering = np.flatnonzero(counts < self._sizes)
+            if len(leaving) == 0 or len(entering) == 0:
+                break
+            entering = entering[weights[entering] > weights[leaving].min() + 1e-12]
+            leaving = (
+                leaving[weights[leaving] < weights[entering].max() - 1e-12] if len(entering) else leaving[:0]
+            )
+            if len(leaving) == 0:
+                break
+            gain = weights[entering][None, :] - weights[leaving][:, None]
+            if gain.max() <= 1e-12:
+                break
+            filled = self._incidence @ counts
+            after = (
+                filled[:, None, None]
+                - self._incidence[:, leaving][:, :, None]
+                + self._incidence[:, entering][:, None, :]
+            )
+            valid = np.all((after >= self._low[:, None, None]) & (after <= self._high[:, None, None]), axis=0)
+            valid &= leaving[:, None] != entering[None, :]
+            valid &= self._household_allows(counts, leaving, entering)
+            gain = np.where(valid, gain, -np.inf)
+            best = np.unravel_index(int(np.argmax(gain)), gain.shape)
+            if gain[best] <= 1e-12:
+                break
+            counts[leaving[best[0]]] -= 1
+            counts[entering[best[1]]] += 1
+        return counts
+
+    def _household_allows(self, counts: np.ndarray, leaving: np.ndarray, entering: np.ndarray) -> np.ndarray:
+        """A type may enter unless its household already has a member who is not the one leaving."""
+        homes = self._household[entering]
+        if not np.any(homes >= 0):
+            return np.ones((len(leaving), len(entering)), dtype=bool)
+        on_panel = np.flatnonzero((counts > 0) & (self._household >= 0))
+        busy = {int(self._household[t]): int(t) for t in on_panel}
+        occupant = np.array([busy.get(int(h), -1) if h >= 0 else -1 for h in homes])
+        return (occupant[None, :] < 0) | (occupant[None, :] == leaving[:, None])
