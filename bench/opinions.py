@@ -224,8 +224,8 @@ def save_rows(votes: VoteMatrix, moderated_out: list[int], path: Path) -> None:
     participants, statements, values = votes.rows()
     np.savez(
         path,
-        participant=participants,
-        statement=statements,
+        participant=participants.astype(np.int32),
+        statement=statements.astype(np.int32),
         vote=values,
         moderated_out=np.array(moderated_out, dtype=np.int64),
         seed=SEED,

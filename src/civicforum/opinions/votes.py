@@ -11,7 +11,7 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -93,8 +93,7 @@ class VoteMatrix:
         later row. The result does not depend on row order otherwise, because rows and columns are
         sorted by id.
         """
-        pids = np.asarray(participants, dtype=np.int64).ravel()
-        sids = np.asarray(statements, dtype=np.int64).ravel()
+        pids, sids = _integers(participants), _integers(statements)
         values = np.asarray(votes, dtype=np.int8).ravel()
         if not (pids.size == sids.size == values.size):
             raise ValueError("participants, statements and votes must have the same length")
@@ -103,23 +102,34 @@ class VoteMatrix:
         participant_ids, rows = _compact_ids(pids)
         statement_ids, cols = _compact_ids(sids)
         n_cols = max(int(statement_ids.size), 1)
-        cell = rows * n_cols + cols
-        # Sort by cell, then by time (or file position): the last entry of each cell is the winning vote.
-        order = (
-            np.argsort(cell, kind="stable")
-            if timestamps is None
-            else np.lexsort((np.asarray(timestamps, dtype=np.int64).ravel(), cell))
-        )
-        cell = cell[order]
-        is_last = np.ones(cell.size, dtype=bool)
-        is_last[:-1] = cell[1:] != cell[:-1]
-        keep = order[is_last]
-        cell = cell[is_last]
-        kept_rows = (cell // n_cols).astype(np.int64)
+        cell_type = np.int32 if participant_ids.size * n_cols < 2**31 else np.int64
+        cell: npt.NDArray[Any] = rows.astype(cell_type)  # int32 unless the grid has over 2**31 cells
+        cell *= n_cols
+        cell += cols
+        del rows, cols
+        keep: npt.NDArray[np.intp] | None = None
+        if not np.all(cell[1:] > cell[:-1]):  # unless already in order without repeats (the usual export)
+            # Sort by cell, then by time (or file position): the last entry of each cell wins.
+            order = (
+                np.argsort(cell, kind="stable")
+                if timestamps is None
+                else np.lexsort((np.asarray(timestamps, dtype=np.int64).ravel(), cell))
+            )
+            cell = cell[order]
+            is_last = np.ones(cell.size, dtype=bool)
+            is_last[:-1] = cell[1:] != cell[:-1]
+            keep, cell = order[is_last], cell[is_last]
+        kept_rows = cell // n_cols
         indptr = np.zeros(participant_ids.size + 1, dtype=np.int64)
         np.cumsum(np.bincount(kept_rows, minlength=participant_ids.size), out=indptr[1:])
+        cell -= kept_rows * n_cols
+        del kept_rows
         matrix = sparse.csr_array(
-            (values[keep], (cell % n_cols).astype(np.int32), indptr.astype(np.int32)),
+            (
+                values if keep is None else values[keep],
+                cell.astype(np.int32, copy=False),
+                indptr.astype(np.int32),
+            ),
             shape=(participant_ids.size, statement_ids.size),
         )
         return cls(participant_ids, statement_ids, matrix)
@@ -161,16 +171,22 @@ class VoteMatrix:
         return VoteMatrix(self.participant_ids, self.statement_ids[keep], matrix)
 
 
-def _compact_ids(ids: IntArray) -> tuple[IntArray, IntArray]:
+def _integers(values: npt.ArrayLike) -> npt.NDArray[np.integer]:
+    """Ids as an integer array, keeping a compact integer type (no copy) when given one."""
+    array = np.asarray(values).ravel()
+    return array if np.issubdtype(array.dtype, np.integer) else array.astype(np.int64)
+
+
+def _compact_ids(ids: npt.NDArray[np.integer]) -> tuple[IntArray, npt.NDArray[np.int32]]:
     """Sorted distinct ids and each entry's position among them (a bincount map when ids are small)."""
     if ids.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
     if ids.min() >= 0 and ids.max() < 4 * ids.size + 1024:
         present = np.bincount(ids) > 0
-        position = np.cumsum(present) - 1
-        return np.flatnonzero(present).astype(np.int64), position[ids].astype(np.int64)
+        position = (np.cumsum(present) - 1).astype(np.int32)
+        return np.flatnonzero(present).astype(np.int64), position[ids]
     unique, inverse = np.unique(ids, return_inverse=True)
-    return unique.astype(np.int64), inverse.astype(np.int64)
+    return unique.astype(np.int64), inverse.astype(np.int32)
 
 
 class _ProblemLog:
