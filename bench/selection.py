@@ -316,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
                 line = row(case, pool, outcome, ours, limit)
                 lines.append(line)
                 print(line, flush=True)
-    if not args.no_write:
-        write_section(lines)
+            if not args.no_write:  # after every case, so a long run shows its progress in RESULTS.md
+                write_section(lines)
     return 0
 
 

@@ -20,6 +20,14 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def copy_with(source: Path, target: Path, old: str, new: str) -> Path:
+    """A copy of ``source`` with one edit, as an officer might make it."""
+    text = source.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new))
+    return target
+
+
 def select(people: Path, features: Path, out: Path, *extra: str) -> int:
     return civicforum(["select", str(people), str(features), "--out", str(out), *extra])
 
@@ -91,8 +99,7 @@ def test_verify_fails_on_tampering(
 def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
     small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    people = tmp_path / "people.csv"
-    people.write_text(small[0].read_text().replace("p3,female,liberal", "p3,femail,liberal"))
+    people = copy_with(small[0], tmp_path / "people.csv", "p3,female,liberal", "p3,femail,liberal")
     out = tmp_path / "out"
     assert select(people, small[1], out, "--panel", "20") == 2
     err = capsys.readouterr().err
@@ -104,8 +111,7 @@ def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
 def test_infeasible_quotas_exit_2_with_a_diagnosis(
     small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    features = tmp_path / "features.csv"
-    features.write_text(small[1].read_text().replace("gender,female,9,20", "gender,female,15,20"))
+    features = copy_with(small[1], tmp_path / "features.csv", "gender,female,9,20", "gender,female,15,20")
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("earlier run")
@@ -186,3 +192,23 @@ def test_help_describes_the_contract(capsys: pytest.CaptureFixture[str]) -> None
         "--seed",
     ]:
         assert option in text
+
+
+def test_commit_first_then_draw_with_the_announced_seed(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    published = tmp_path / "published"
+    assert select(*small, published, "--panel", "20", "--commit-only") == 0
+    assert [p.name for p in published.iterdir()] == ["lottery.json"]
+    lottery = json.loads((published / "lottery.json").read_text())
+    commitment = lottery["commitment"]
+    assert len(lottery["lottery"]["panels"]) == 1000 and lottery["lottery"]["seed"] is None
+    assert f"--expect-commitment {commitment}" in capsys.readouterr().out
+
+    drawn = tmp_path / "drawn"
+    assert select(*small, drawn, "--panel", "20", "--seed", "3 9 27", "--expect-commitment", commitment) == 0
+    assert json.loads((drawn / "distribution.json").read_text())["commitment"] == commitment
+    refused = tmp_path / "refused"
+    assert select(*small, refused, "--panel", "20", "--seed", "1", "--expect-commitment", "0" * 64) == 2
+    assert f"has commitment {commitment}, not the published {'0' * 64}" in capsys.readouterr().err
+    assert not refused.exists()

@@ -16,10 +16,10 @@ from civicforum.selection.io import (
     id_column_name,
     load_instance,
     normalise_household,
+    people_csv,
     read_features,
     read_ids,
     read_people,
-    write_people,
 )
 from civicforum.selection.types import InputError, Quota
 
@@ -183,8 +183,7 @@ def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) ->
 def test_written_people_keep_original_columns(tmp_path: Path) -> None:
     instance = load_instance(write(tmp_path, "p.csv", PEOPLE), write(tmp_path, "f.csv", FEATURES), 1)
     header = list(instance.people[0].row)
-    write_people(tmp_path / "out.csv", header, instance.people[::-1])
-    text = (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+    text = people_csv(header, instance.people[::-1])
     assert text.splitlines() == [
         "id,Gender,Age,address1,postcode",
         "p2,Male,Old,2 High St,AB1 2CD",

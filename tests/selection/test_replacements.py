@@ -21,7 +21,8 @@ QUOTAS = (
 
 def test_quotas_kept_when_the_confirmed_members_allow(instance_factory: Callable[..., Instance]) -> None:
     instance = replace(
-        instance_factory({("F", "Young"): 5, ("M", "Old"): 5}, list(QUOTAS), 4), already_selected=frozenset({"p0"})
+        instance_factory({("F", "Young"): 5, ("M", "Old"): 5}, list(QUOTAS), 4),
+        already_selected=frozenset({"p0"}),
     )
     plan = plan_replacements(instance)
     assert plan.instance == instance and plan.relaxation == () and unmet_quota_messages(plan) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from civicforum.selection.diagnose import QuotaChange, diagnose
-from civicforum.selection.io import id_column_name, load_instance, write_people
+from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
     DEFAULT_LOTTERY_SIZE,
     draw_index,
@@ -33,7 +34,14 @@ from civicforum.selection.lottery import (
 )
 from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
 from civicforum.selection.report import ReportData, render_report
-from civicforum.selection.types import Algorithm, InputError, SelectionError
+from civicforum.selection.types import (
+    Algorithm,
+    InfeasibleQuotasError,
+    InputError,
+    Instance,
+    SelectionError,
+    SelectionResult,
+)
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
@@ -120,11 +128,21 @@ def build_select_parser() -> argparse.ArgumentParser:
         help="stop improving the distribution after this long and use the best found",
     )
     parser.add_argument(
+        "--commit-only",
+        action="store_true",
+        help="compute the lottery and write only DIR/lottery.json (the panels and their SHA-256 commitment) "
+        "to publish before the seed is known; then run again with --seed and --expect-commitment",
+    )
+    parser.add_argument(
+        "--expect-commitment",
+        metavar="SHA256",
+        help="draw only if the lottery's commitment equals the one published earlier (else exit 2)",
+    )
+    parser.add_argument(
         "--out",
         metavar="DIR",
         required=True,
-        help="directory for selected.csv, remaining.csv, "
-        "probabilities.csv, distribution.json and report.html",
+        help="directory for selected.csv, remaining.csv, probabilities.csv, distribution.json, report.html",
     )
     return parser
 
@@ -176,8 +194,7 @@ def _error(message: str) -> int:
 
 
 def select(args: argparse.Namespace) -> int:
-    from civicforum.selection import SelectionSettings, find_distribution
-
+    """Read, check, solve, round to a lottery, draw and write; exit 2 (writing nothing) on any problem."""
     _silence_solver_banner()
     started = time.perf_counter()
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
@@ -194,51 +211,54 @@ def select(args: argparse.Namespace) -> int:
         return _error(f"Cannot select: please fix these problems in the input.\n{error}")
     if args.lottery_panels < 1:
         return _error("--lottery-panels: the lottery needs at least 1 panel.")
-    relaxation: tuple[QuotaChange, ...] = ()
     progress = StderrProgress()
-    progress(0.0, "checking the quotas")
     try:
-        if instance.already_selected:
-            plan = plan_replacements(instance)
-            instance, relaxation = plan.instance, plan.relaxation
-            for message in unmet_quota_messages(plan):
-                print(message, file=sys.stderr)
-        else:
-            diagnosis = diagnose(instance)
-            if diagnosis is not None:
-                return _error(f"{args.features}: {diagnosis.text()}")
+        instance, relaxation = _check_quotas(instance, progress)
         loaded = time.perf_counter()
-        settings = (
-            SelectionSettings() if args.time_limit is None else SelectionSettings(time_limit=args.time_limit)
-        )
-        result = find_distribution(instance, Algorithm(args.algorithm), settings=settings, progress=progress)
+        result = _find_distribution(instance, args, progress)
     except SelectionError as error:
         return _error(f"{args.features}: {error}")
     solved = time.perf_counter()
     progress(1.0, f"rounding to a lottery of {args.lottery_panels} panels")
     lottery = round_to_lottery(result, args.lottery_panels)
-    seed = args.seed if args.seed is not None else new_seed()
-    index, panel = lottery.draw(seed)
+    if args.expect_commitment and args.expect_commitment != lottery.commitment:
+        return _error(
+            f"The lottery computed now has commitment {lottery.commitment}, not the published "
+            f"{args.expect_commitment}: the input files, options or software differ from the published run. "
+            "Nothing was drawn."
+        )
     timings = {
         "read_and_check_seconds": loaded - started,
         "algorithm_seconds": solved - loaded,
         "lottery_seconds": time.perf_counter() - solved,
         **{f"algorithm_{name}": value for name, value in result.timings.items()},
     }
-    header = list(instance.people[0].row)
-    chosen = set(panel)
-    document = {
+    published = {
         "format": FORMAT,
         "algorithm": result.algorithm.value,
-        "solver": result.solver,
-        "seed": seed,
         "commitment": lottery.commitment,
-        "panel_size": instance.panel_size,
-        "pool_size": len(instance.people),
-        "id_column": id_column_name(header, args.id_column),
         "inputs": {
             name: _file_digest(path) for name, path in (("people", args.people), ("features", args.features))
         },
+        "lottery": lottery_summary(lottery, None, None, result.selection_probabilities),
+    }
+    if args.commit_only:
+        _write_atomically(Path(args.out), {"lottery.json": json.dumps(published, indent=1)})
+        print(
+            f"Lottery of {lottery.size} panels written to {Path(args.out) / 'lottery.json'}; commitment "
+            f"{lottery.commitment}. Publish it, then draw with the same command plus --seed S "
+            f"--expect-commitment {lottery.commitment}."
+        )
+        return EXIT_OK
+    seed = args.seed if args.seed is not None else new_seed()
+    index, panel = lottery.draw(seed)
+    header = list(instance.people[0].row)
+    document = published | {
+        "solver": result.solver,
+        "seed": seed,
+        "panel_size": instance.panel_size,
+        "pool_size": len(instance.people),
+        "id_column": id_column_name(header, args.id_column),
         "already_selected": sorted(instance.already_selected),
         "relaxed_quotas": [vars(change) | {"description": str(change)} for change in relaxation],
         "selected": list(panel),
@@ -250,19 +270,21 @@ def select(args: argparse.Namespace) -> int:
         "certificate": _json_safe(result.certificate),
         "lottery": lottery_summary(lottery, seed, index, result.selection_probabilities),
     }
+    chosen = set(panel)
+    probabilities = io.StringIO()
+    writer = csv.writer(probabilities, lineterminator="\n")
+    writer.writerow(["id", "probability"])
+    for person in instance.people:
+        writer.writerow([person.id, f"{result.selection_probabilities.get(person.id, 0.0):.10f}"])
     report = ReportData(instance, result, lottery, seed, index, panel, relaxation)
-    with tempfile.TemporaryDirectory(prefix=".selection-", dir=_parent_of(args.out)) as staging:
-        folder = Path(staging)
-        write_people(folder / "selected.csv", header, [p for p in instance.people if p.id in chosen])
-        write_people(folder / "remaining.csv", header, [p for p in instance.people if p.id not in chosen])
-        with open(folder / "probabilities.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id", "probability"])
-            for person in instance.people:
-                writer.writerow([person.id, f"{result.selection_probabilities.get(person.id, 0.0):.10f}"])
-        (folder / "distribution.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
-        (folder / "report.html").write_text(render_report(report), encoding="utf-8")
-        _move_into_place(folder, Path(args.out))
+    files = {
+        "selected.csv": people_csv(header, [p for p in instance.people if p.id in chosen]),
+        "remaining.csv": people_csv(header, [p for p in instance.people if p.id not in chosen]),
+        "probabilities.csv": probabilities.getvalue(),
+        "distribution.json": json.dumps(document, indent=1),
+        "report.html": render_report(report),
+    }
+    _write_atomically(Path(args.out), files)
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
         f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
@@ -272,16 +294,46 @@ def select(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _parent_of(out: str) -> Path:
-    parent = Path(out).resolve().parent
+def _check_quotas(instance: Instance, progress: StderrProgress) -> tuple[Instance, tuple[QuotaChange, ...]]:
+    """The instance to solve: as given, or with quotas minimally relaxed around confirmed members.
+
+    Raises InfeasibleQuotasError with the diagnosis when no panel can meet the quotas.
+    """
+    progress(0.0, "checking the quotas")
+    if instance.already_selected:
+        plan = plan_replacements(instance)
+        for message in unmet_quota_messages(plan):
+            print(message, file=sys.stderr)
+        return plan.instance, plan.relaxation
+    diagnosis = diagnose(instance)
+    if diagnosis is not None:
+        raise InfeasibleQuotasError(diagnosis.text(), explanation=diagnosis)
+    return instance, ()
+
+
+def _find_distribution(
+    instance: Instance, args: argparse.Namespace, progress: StderrProgress
+) -> SelectionResult:
+    from civicforum.selection import SelectionSettings, find_distribution
+
+    settings = (
+        SelectionSettings() if args.time_limit is None else SelectionSettings(time_limit=args.time_limit)
+    )
+    return find_distribution(instance, Algorithm(args.algorithm), settings=settings, progress=progress)
+
+
+def _write_atomically(out: Path, files: dict[str, str]) -> None:
+    """Write every file into a staging folder next to ``out``, then move them all in."""
+    parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    return parent
-
-
-def _move_into_place(staging: Path, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    for item in staging.iterdir():
-        shutil.move(str(item), out / item.name)
+    with tempfile.TemporaryDirectory(prefix=".selection-", dir=parent) as staging:
+        for name, text in files.items():
+            (Path(staging) / name).write_text(
+                text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            shutil.move(str(Path(staging) / name), out / name)
 
 
 def _file_digest(path: str) -> dict[str, str]:

@@ -430,10 +430,11 @@ def load_instance(
     return Instance(people, quotas, panel_size, frozenset(already))
 
 
-def write_people(path: str | Path, header: Sequence[str], people: Iterable[Person]) -> None:
-    """Write people rows with their original columns (UTF-8 with BOM so Excel opens it correctly)."""
-    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for person in people:
-            writer.writerow([person.row.get(column, "") for column in header])
+def people_csv(header: Sequence[str], people: Iterable[Person]) -> str:
+    """People rows with their original columns, as CSV text (written with a BOM so Excel reads UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for person in people:
+        writer.writerow([person.row.get(column, "") for column in header])
+    return buffer.getvalue()

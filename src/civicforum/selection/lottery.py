@@ -213,9 +213,9 @@ def verify_draw(
 
 
 def lottery_summary(
-    lottery: Lottery, seed: str, index: int, target: Mapping[str, float]
+    lottery: Lottery, seed: str | None, index: int | None, target: Mapping[str, float]
 ) -> dict[str, object]:
-    """The JSON-ready description of a lottery and its draw (for distribution.json)."""
+    """The JSON-ready description of a lottery and its draw (seed and index None: not drawn yet)."""
     return {
         "size": lottery.size,
         "distinct_panels": len(set(lottery.panels)),
