@@ -16,6 +16,12 @@ from tests.browser.fixtures import (  # noqa: F401 - fixtures shared with every 
 )
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def forum(db: Any) -> Any:
     return factories.make_forum()
