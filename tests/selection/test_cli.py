@@ -212,3 +212,44 @@ def test_commit_first_then_draw_with_the_announced_seed(
     assert select(*small, refused, "--panel", "20", "--seed", "1", "--expect-commitment", "0" * 64) == 2
     assert f"has commitment {commitment}, not the published {'0' * 64}" in capsys.readouterr().err
     assert not refused.exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sf_fixture_22",
+        "pgoelz_example_small_20",
+        pytest.param("ndf_example_20", marks=pytest.mark.slow),
+        pytest.param("synthetic_uk_1500_100", marks=pytest.mark.slow),
+        pytest.param("pgoelz_example_large_200", marks=pytest.mark.slow),
+    ],
+)
+def test_every_shared_instance_selects_and_verifies(
+    name: str, shared_data: Path, tmp_path: Path, distribution_finder: Finder, request: pytest.FixtureRequest
+) -> None:
+    """The larger instances run only when asked for (``-m slow``), to keep CI fast."""
+    asked = str(request.config.getoption("-m") or "").replace("not slow", "")
+    if request.node.get_closest_marker("slow") and "slow" not in asked:
+        pytest.skip("slow: run with -m slow")
+    folder = shared_data / name
+    meta = json.loads((folder / "meta.json").read_text())
+    header = (folder / "people.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    address = ["--address-columns", "address1,postcode"] if "postcode" in header else []
+    out = tmp_path / name
+    args = ["--panel", str(meta["k"]), "--algorithm", "maximin", "--seed", "2026", *address]
+    assert select(folder / "people.csv", folder / "features.csv", out, *args) == 0
+    assert len(rows(out / "selected.csv")) == meta["k"]
+    assert len(rows(out / "remaining.csv")) == meta["n"] - meta["k"]
+    assert civicforum(["selection", "verify", str(out), "--seed", "2026"]) == 0
+
+
+def test_report_hides_small_pool_counts(tmp_path: Path, distribution_finder: Finder) -> None:
+    features = tmp_path / "features.csv"
+    features.write_text("feature,value,min,max\ngender,F,1,3\ngender,M,1,3\ngender,X,0,1\n")
+    people = tmp_path / "people.csv"
+    people.write_text("id,gender\n" + "".join(f"p{i},{'FFFMMMMMMX'[i]}\n" for i in range(10)))
+    assert select(people, features, tmp_path / "out", "--panel", "4", "--seed", "1") == 0
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert '<td>gender</td><td>M</td><td class="number">1</td><td class="number">3</td>' in page
+    assert page.count('<td class="number">fewer than 5</td></tr>') == 2
+    assert '<td class="number">6</td></tr>' in page

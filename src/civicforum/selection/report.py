@@ -81,6 +81,14 @@ class ReportData:
     relaxation: Sequence[QuotaChange] = ()
 
 
+SMALL_COUNT = 5
+
+
+def _pool_count(count: int) -> str:
+    """Pool counts below 5 are shown as 'fewer than 5' so a published report cannot single anyone out."""
+    return f"fewer than {SMALL_COUNT}" if 0 < count < SMALL_COUNT else str(count)
+
+
 def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
@@ -160,7 +168,7 @@ def render_report(data: ReportData) -> str:
     quota_rows = "\n".join(
         f'<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td><td class="number">{q.min}</td>'
         f'<td class="number">{q.max}</td><td class="number">{on_panel.get((q.feature, q.value), 0)}</td>'
-        f'<td class="number">{in_pool.get((q.feature, q.value), 0)}</td></tr>'
+        f'<td class="number">{_pool_count(in_pool.get((q.feature, q.value), 0))}</td></tr>'
         for q in instance.quotas
     )
     bins = _histogram_counts(probabilities)
