@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("civicforum.core.urls")),
     path("", include("civicforum.processes.urls")),
+    path("", include("civicforum.recruitment.urls")),
 ]
 
 handler400 = "civicforum.core.views.bad_request"

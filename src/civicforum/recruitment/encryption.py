@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 DEVELOPMENT_KEY = "civicforum-development-only-field-key"
-_INSECURE_SECRET_PREFIX = "insecure-development-key"
+_INSECURE_SECRET_PREFIX = "django-insecure"  # Django's own mark for a development key
 
 
 def configured_keys() -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -55,7 +56,7 @@ def execute_run(run_id: int) -> None:
             SelectionRun.objects.filter(pk=run.pk).update(progress=min(fraction, 0.95), message=message[:300])
 
     try:
-        instance = build_instance(run.forum, include_members=run.is_replacement)
+        instance, reference_of = pseudonymise(build_instance(run.forum, include_members=run.is_replacement))
         relaxed: list[str] = []
         if run.is_replacement:
             instance, relaxed = engine.replacement_instance(instance)
@@ -70,13 +71,31 @@ def execute_run(run_id: int) -> None:
         )
         audit.record(None, "recruitment.selection_failed", forum=run.forum, target=run)
         return
-    _save_result(run, instance, result.selection_probabilities, draw, relaxed)
+    _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of)
+
+
+def pseudonymise(instance: Instance) -> tuple[Instance, dict[str, str]]:
+    """Give volunteers opaque ids (V0001...) in a random order, so the published lottery names nobody.
+
+    Registration references are random, so sorting by them shuffles the pool; the mapping back to
+    references stays in the private run result.
+    """
+    ordered = sorted(instance.people, key=lambda p: p.id)
+    token_of = {p.id: f"V{index:04d}" for index, p in enumerate(ordered, start=1)}
+    people = tuple(replace(p, id=token_of[p.id]) for p in instance.people)
+    kept = frozenset(token_of[ref] for ref in instance.already_selected)
+    return replace(instance, people=people, already_selected=kept), {t: r for r, t in token_of.items()}
 
 
 def _save_result(
-    run: SelectionRun, instance: Instance, probabilities: Any, draw: engine.Draw, relaxed: list[str]
+    run: SelectionRun,
+    instance: Instance,
+    probabilities: Any,
+    draw: engine.Draw,
+    relaxed: list[str],
+    reference_of: dict[str, str],
 ) -> None:
-    new_members = [ref for ref in draw.panel if ref not in instance.already_selected]
+    new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
     with transaction.atomic():
         run.status = RunStatus.DONE
         run.progress = 1.0
@@ -87,7 +106,8 @@ def _save_result(
             {"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in instance.quotas
         ]
         run.result = {
-            "probabilities": {ref: round(p, 6) for ref, p in probabilities.items()},
+            "probabilities": {reference_of[token]: round(p, 6) for token, p in probabilities.items()},
+            "tokens": reference_of,
             "lottery_panels": [list(panel) for panel in draw.panels],
             "chosen_index": draw.index,
             "max_probability_change": draw.max_probability_change,
@@ -196,4 +216,20 @@ def public_record(forum: Any) -> dict[str, Any] | None:
         "composition": rows,
         "lottery_size": len(run.result.get("lottery_panels", [])),
         "chosen_index": run.result.get("chosen_index"),
+    }
+
+
+def verification_file(run: SelectionRun) -> dict[str, Any]:
+    """Everything needed to re-derive the draw, with volunteers as opaque ids only."""
+    return {
+        "forum": run.forum.slug,
+        "algorithm": run.algorithm,
+        "panel_size": run.panel_size,
+        "quotas": run.quotas,
+        "commitment": run.commitment,
+        "commitment_method": "sha256 of compact JSON list of sorted id lists, sorted",
+        "seed": run.seed,
+        "draw_method": 'int(sha256(commitment + ":" + seed), 16) mod number of panels',
+        "chosen_index": run.result.get("chosen_index"),
+        "panels": run.result.get("lottery_panels", []),
     }

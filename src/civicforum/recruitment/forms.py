@@ -1,0 +1,198 @@
+"""Forms for the officer's journey and the public registration (one question per page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms_gds.layout import Field, Layout, Size
+from django import forms
+
+from civicforum.core.forms import GovUKForm
+from civicforum.recruitment.models import AddressList, QuotaQuestion
+from civicforum.recruitment.services.engine import ALGORITHMS
+from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+class UploadForm(GovUKForm):
+    file = forms.FileField(
+        label="CSV file",
+        error_messages={"required": "Choose a CSV file to upload"},
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file must be smaller than 50 MB")
+        return upload
+
+
+class LotteryForm(GovUKForm):
+    address_list = forms.ModelChoiceField(queryset=AddressList.objects.none(), empty_label=None)
+    letters = forms.IntegerField(
+        min_value=1,
+        label="Number of letters",
+        help_text="Often 10 to 30 times the panel size.",
+        error_messages={"required": "Enter how many letters to send"},
+    )
+    oversample_deprived = forms.BooleanField(
+        required=False,
+        label="Send more letters to the most deprived areas",
+        help_text="Addresses in deprivation decile 1 are twice as likely, decile 2 one and a half times as "
+        "likely, to get a letter (because fewer people reply there).",
+    )
+    adults_per_household = forms.IntegerField(min_value=1, max_value=10, initial=2)
+    seed = forms.CharField(
+        required=False, max_length=64, help_text="Leave empty for a random seed. It is recorded either way."
+    )
+
+    def __init__(self, *args: Any, forum: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["address_list"].queryset = AddressList.objects.filter(forum=forum)
+
+
+OVERSAMPLING_WEIGHTS = {1: 2.0, 2: 1.5}
+
+
+class LetterForm(GovUKForm):
+    heading = forms.CharField(max_length=200, initial=DEFAULT_HEADING)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14}),
+        initial=DEFAULT_BODY,
+        help_text="Plain English. You can use $council, $forum, $url and $reply_by.",
+    )
+    reply_by = forms.CharField(max_length=60, label="Reply by", help_text="For example, 4 December 2026")
+
+
+class SlackForm(GovUKForm):
+    slack = forms.IntegerField(
+        min_value=0, max_value=20, initial=1, label="Members either side of the exact share"
+    )
+
+
+class RunForm(GovUKForm):
+    algorithm = forms.ChoiceField(choices=ALGORITHMS, initial="leximin", widget=forms.RadioSelect)
+    seed = forms.CharField(
+        required=False,
+        max_length=64,
+        help_text="A public seed, such as lottery numbers drawn afterwards. Leave empty for a random one.",
+    )
+
+
+# Public registration: each form is one page.
+
+
+class CodeForm(GovUKForm):
+    code = forms.CharField(
+        max_length=20,
+        label="Enter the code from your letter",
+        help_text="It is 10 letters and numbers, for example K7QX2-MBH9T",
+        error_messages={"required": "Enter the code from your letter"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.helper.layout = Layout(Field.text("code", label_size=Size.LARGE, label_tag="h1", field_width=10))
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class YesNoForm(GovUKForm):
+    answer = forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, question: str, hint: str = "", error: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["answer"]
+        field.label, field.help_text = question, hint
+        field.error_messages["required"] = error
+        self.helper.layout = Layout(
+            Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1", inline=True)
+        )
+
+
+class NameForm(GovUKForm):
+    full_name = forms.CharField(
+        max_length=200, label="What is your name?", error_messages={"required": "Enter your full name"}
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.helper.layout = Layout(Field.text("full_name", label_size=Size.LARGE, label_tag="h1"))
+
+
+class ContactForm(GovUKForm):
+    email = forms.EmailField(
+        required=False,
+        label="Email address",
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
+    )
+    phone = forms.CharField(required=False, max_length=30, label="Phone number")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("email") and not data.get("phone") and not self.errors:
+            self.add_error("email", "Enter an email address or a phone number so we can contact you")
+        return data
+
+
+class QuotaAnswerForm(GovUKForm):
+    answer = forms.ChoiceField(widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(c.key, c.label) for c in question.categories.all()]
+        if question.allow_prefer_not_to_say:
+            choices.append(("", "Prefer not to say"))
+        field = self.fields["answer"]
+        field.choices = choices
+        field.required = not question.allow_prefer_not_to_say
+        field.label, field.help_text = question.label, question.hint
+        field.error_messages["required"] = f"Select an answer to ‘{question.label}’"
+        self.helper.layout = Layout(Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1"))
+
+
+class AvailabilityForm(GovUKForm):
+    sessions = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        label="Which sessions could you attend?",
+        help_text="Select all that apply. Members need to attend all or most sessions.",
+        error_messages={"required": "Select the sessions you could attend"},
+    )
+
+    def __init__(self, *args: Any, sessions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sessions"].choices = [(s, s) for s in sessions]
+        self.helper.layout = Layout(Field.checkboxes("sessions", legend_size=Size.LARGE, legend_tag="h1"))
+
+
+class AccessForm(GovUKForm):
+    access_needs = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Do you need any support to take part? (optional)",
+        help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
+        "interpreter. We pay for what you need.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            Field.textarea("access_needs", label_size=Size.LARGE, label_tag="h1", rows=4)
+        )
+
+
+class ConsentForm(GovUKForm):
+    consent = forms.BooleanField(
+        label="I agree that the council may use my answers to select the panel, as the privacy notice says",
+        error_messages={"required": "Tick the box to agree, or you cannot register"},
+    )

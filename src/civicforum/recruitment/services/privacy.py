@@ -1,0 +1,60 @@
+"""Data protection: audited access, anonymised aggregates, and deletion on the retention date."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicforum.core import audit
+from civicforum.recruitment.models import PanelMember, RecruitmentSettings, Respondent, RespondentStatus
+from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
+
+
+def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> None:
+    """Every page or file that shows registration data to staff leaves a trace (UK GDPR accountability)."""
+    audit.record(user, "recruitment.personal_data_viewed", forum=forum, what=what, people=count)
+
+
+def aggregates(forum: Any) -> dict[str, Any]:
+    """Counts only: by ward, by registration week, by quota answer, and panel outcomes."""
+    questions = questions_with_categories(forum)
+    respondents = list(Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED))
+    by_answer: dict[str, Counter[str]] = {q.key: Counter() for q in questions}
+    for respondent in respondents:
+        for key, value in feature_values(respondent, questions).items():
+            by_answer[key][value] += 1
+    weeks = Counter(r.registered_at.strftime("%G-W%V") for r in respondents)
+    members = Counter(PanelMember.objects.filter(forum=forum).values_list("status", flat=True))
+    return {
+        "registered": len(respondents),
+        "withdrawn": Respondent.objects.filter(forum=forum, status=RespondentStatus.WITHDRAWN).count(),
+        "by_ward": dict(Counter(r.ward for r in respondents)),
+        "by_week": dict(sorted(weeks.items())),
+        "by_answer": {key: dict(counter) for key, counter in by_answer.items()},
+        "panel": dict(members),
+    }
+
+
+def purge_forum(forum: Any, user: Any = None) -> int:
+    """Keep the aggregates, then delete every respondent of the forum; returns how many were deleted."""
+    settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
+    with transaction.atomic():
+        settings_row.retained_aggregates = aggregates(forum)
+        settings_row.purged_at = timezone.now()
+        settings_row.save(update_fields=["retained_aggregates", "purged_at"])
+        deleted, _ = Respondent.objects.filter(forum=forum).delete()
+        audit.record(user, "recruitment.personal_data_purged", forum=forum, respondents=deleted)
+    return deleted
+
+
+def purge_expired(today: date | None = None) -> int:
+    """Purge every forum whose retention date has passed (the daily task and management command)."""
+    today = today or timezone.localdate()
+    due = RecruitmentSettings.objects.filter(
+        retention_until__lte=today, purged_at__isnull=True
+    ).select_related("forum")
+    return sum(purge_forum(row.forum) for row in due)

@@ -1,0 +1,188 @@
+"""Synthetic but realistic recruitment data for the demo and tests (no real person is described).
+
+Response is skewed the way councils see it: older people, women, white residents and the less
+deprived reply more often, so the pool differs visibly from the population and quotas matter.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils.text import slugify
+
+from civicforum.recruitment.models import Invitation, QuotaCategory, QuotaQuestion, Respondent
+from civicforum.recruitment.services import codes
+from civicforum.recruitment.services.registration import identity_hash
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    key: str
+    label: str
+    population: float
+    response_weight: float
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    label: str
+    categories: tuple[CategorySpec, ...]
+    from_address: bool = False
+
+
+QUESTIONS = (
+    QuestionSpec(
+        "gender",
+        "What is your gender?",
+        (CategorySpec("woman", "Woman", 0.51, 1.2), CategorySpec("man", "Man", 0.49, 0.9)),
+    ),
+    QuestionSpec(
+        "age",
+        "How old are you?",
+        (
+            CategorySpec("16-29", "16 to 29", 0.22, 0.5),
+            CategorySpec("30-44", "30 to 44", 0.24, 0.9),
+            CategorySpec("45-64", "45 to 64", 0.32, 1.2),
+            CategorySpec("65-plus", "65 or over", 0.22, 1.4),
+        ),
+    ),
+    QuestionSpec(
+        "ethnicity",
+        "What is your ethnic group?",
+        (
+            CategorySpec("white", "White", 0.82, 1.1),
+            CategorySpec("minority", "Asian, Black, mixed or another ethnic group", 0.18, 0.6),
+        ),
+    ),
+    QuestionSpec(
+        "disability",
+        "Do you have a disability or long-term health condition?",
+        (CategorySpec("yes", "Yes", 0.20, 0.9), CategorySpec("no", "No", 0.80, 1.0)),
+    ),
+)
+
+FIRST_NAMES = [
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ellie",
+    "Farid",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jamal",
+    "Kai",
+    "Leah",
+    "Mo",
+    "Nia",
+    "Owen",
+    "Priya",
+    "Ravi",
+    "Sam",
+    "Tara",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Ahmed",
+    "Brown",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Patel",
+    "Roberts",
+    "Smith",
+    "Taylor",
+]
+
+
+def create_questions(forum: Any, wards: Sequence[tuple[str, float]], panel_size: int) -> list[QuotaQuestion]:
+    """The standard quota questions with population shares, plus the ward (answered from the address)."""
+    created = []
+    specs = list(QUESTIONS) + [
+        QuestionSpec(
+            "ward",
+            "Ward",
+            tuple(CategorySpec(slugify(name), name, share, 1.0) for name, share in wards),
+            from_address=True,
+        )
+    ]
+    for position, spec in enumerate(specs):
+        question = QuotaQuestion.objects.create(
+            forum=forum,
+            key=spec.key,
+            label=spec.label,
+            position=position,
+            from_address=spec.from_address,
+            allow_prefer_not_to_say=False,
+        )
+        QuotaCategory.objects.bulk_create(
+            QuotaCategory(
+                question=question,
+                key=c.key,
+                label=c.label,
+                position=index,
+                population_share=Decimal(str(round(c.population, 4))),
+            )
+            for index, c in enumerate(spec.categories)
+        )
+        created.append(question)
+    return created
+
+
+def populate_pool(
+    forum: Any, invitations: Sequence[Invitation], count: int, start: datetime, rng: random.Random
+) -> list[Respondent]:
+    """``count`` registered respondents from the given invitations (some households register two)."""
+    respondents = []
+    households = list(invitations)
+    rng.shuffle(households)
+    index = 0
+    while len(respondents) < count:
+        invitation = households[index % len(households)]
+        index += 1
+        adults = 2 if rng.random() < 0.15 and invitation.max_adults >= 2 else 1
+        for _ in range(adults):
+            if len(respondents) >= count:
+                break
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            answers = {
+                spec.key: rng.choices(
+                    [c.key for c in spec.categories],
+                    [c.population * c.response_weight for c in spec.categories],
+                )[0]
+                for spec in QUESTIONS
+            }
+            when = start + timedelta(minutes=rng.randint(0, 4 * 7 * 24 * 60))
+            respondents.append(
+                Respondent(
+                    forum=forum,
+                    invitation=invitation,
+                    reference="R-" + "".join(rng.choice(codes.ALPHABET) for _ in range(8)),
+                    ward=invitation.address.ward,
+                    registered_at=when,
+                    identity_hash=identity_hash(f"{name} {len(respondents)}", invitation.address.uprn),
+                    full_name=name,
+                    email=f"{name.lower().replace(' ', '.')}{len(respondents)}@example.org",
+                    phone=f"07700 9{rng.randint(0, 99999):05d}",
+                    answers=answers,
+                    availability=[],
+                    access_needs=rng.choice(
+                        ["", "", "", "", "Step-free access", "Hearing loop", "Large print"]
+                    ),
+                )
+            )
+    return Respondent.objects.bulk_create(respondents, batch_size=500)

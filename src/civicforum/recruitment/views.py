@@ -1,0 +1,628 @@
+"""Officer journey and public registration. Views are thin: every rule lives in ``services``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from civicforum.core import audit
+from civicforum.core.permissions import forum_permission_required
+from civicforum.recruitment import forms, tasks
+from civicforum.recruitment.models import (
+    Invitation,
+    LetterStatus,
+    Lottery,
+    MemberStatus,
+    PanelMember,
+    QuotaCategory,
+    RecruitmentSettings,
+    Respondent,
+    RespondentStatus,
+    SelectionRun,
+)
+from civicforum.recruitment.services import civic_lottery, engine, privacy, quotas, registration, selection
+from civicforum.recruitment.services.charts import Bar, bar_chart
+from civicforum.recruitment.services.letters import LetterTooLong, check_fits
+from civicforum.recruitment.services.lottery import LotteryError
+from civicforum.recruitment.services.problems import FileRejected
+
+MANAGE = "recruitment.manage"
+PERSONAL = "recruitment.view_personal_data"
+
+
+def _settings(forum: Any) -> RecruitmentSettings:
+    row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
+    return row
+
+
+def _forum(request: HttpRequest) -> Any:
+    return request.forum  # type: ignore[attr-defined]
+
+
+# Officer journey ---------------------------------------------------------------------------------
+
+
+@forum_permission_required("recruitment.view_pool_dashboard")
+def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The pool dashboard: every step's status, responses by ward and week, pool against targets."""
+    forum = _forum(request)
+    stats = privacy.aggregates(forum)
+    questions = quotas.questions_with_categories(forum)
+    composition = []
+    registered = stats["registered"] or 1
+    for question in questions:
+        counts = stats["by_answer"].get(question.key, {})
+        rows = []
+        for category in question.categories.all():
+            share = float(category.population_share) if category.population_share is not None else None
+            count = counts.get(category.key, 0)
+            rows.append(
+                {
+                    "label": category.label,
+                    "count": count,
+                    "pool_percent": round(100 * count / registered, 1),
+                    "target_percent": None if share is None else round(100 * share, 1),
+                }
+            )
+        chart = bar_chart(
+            [Bar(r["label"], r["pool_percent"], r["target_percent"], f"{r['pool_percent']}%") for r in rows]
+        )
+        composition.append({"question": question, "rows": rows, "chart": chart})
+    context = {
+        "forum": forum,
+        "stats": stats,
+        "settings": _settings(forum),
+        "address_lists": forum.address_lists.all()[:5],
+        "lotteries": forum.lotteries.all()[:5],
+        "run": selection.latest_run(forum),
+        "ward_chart": bar_chart([Bar(w, n) for w, n in sorted(stats["by_ward"].items())]),
+        "week_chart": bar_chart([Bar(w, n) for w, n in stats["by_week"].items()]),
+        "composition": composition,
+        "can_manage": request.user.has_perm(MANAGE, forum),
+    }
+    return render(request, "recruitment/overview.html", context)
+
+
+@forum_permission_required(MANAGE)
+def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _forum(request)
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            address_list = civic_lottery.import_addresses(forum, request.user, upload.read(), upload.name)
+        except FileRejected as rejected:
+            problems = str(rejected).splitlines()
+        else:
+            messages.success(request, f"{address_list.address_count} addresses imported")
+            return redirect("recruitment:draw_lottery", forum_slug=forum.slug)
+    return render(
+        request, "recruitment/upload_addresses.html", {"forum": forum, "form": form, "problems": problems}
+    )
+
+
+@forum_permission_required(MANAGE)
+def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _forum(request)
+    form = forms.LotteryForm(request.POST or None, forum=forum)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lottery = civic_lottery.draw_lottery(
+                forum,
+                request.user,
+                data["address_list"],
+                data["letters"],
+                seed=data["seed"],
+                decile_weights=forms.OVERSAMPLING_WEIGHTS if data["oversample_deprived"] else None,
+                adults_per_household=data["adults_per_household"],
+            )
+        except LotteryError as error:
+            form.add_error("letters", str(error))
+        else:
+            messages.success(request, f"{lottery.letters_requested} addresses drawn with seed {lottery.seed}")
+            return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
+    return render(request, "recruitment/draw_lottery.html", {"forum": forum, "form": form})
+
+
+def _lottery(forum: Any, lottery_id: int) -> Lottery:
+    return get_object_or_404(Lottery.objects.select_related("forum__council"), forum=forum, pk=lottery_id)
+
+
+@forum_permission_required(MANAGE)
+def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> HttpResponse:
+    forum = _forum(request)
+    lottery = _lottery(forum, lottery_id)
+    initial = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
+    form = forms.LetterForm(request.POST or None, initial={k: v for k, v in initial.items() if v})
+    if request.method == "POST" and form.is_valid():
+        lottery.letter_heading = form.cleaned_data["heading"]
+        lottery.letter_body = form.cleaned_data["body"]
+        lottery.reply_by = form.cleaned_data["reply_by"]
+        url = request.build_absolute_uri(
+            reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+        )
+        try:
+            check_fits(civic_lottery.letter_design(lottery, url))
+        except LetterTooLong as error:
+            form.add_error("body", str(error))
+        else:
+            lottery.letters_status = LetterStatus.RUNNING
+            lottery.save()
+            audit.record(request.user, "recruitment.letters_requested", forum=forum, target=lottery)
+            tasks.generate_letters.enqueue(lottery.pk, url)
+            return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
+    lottery.refresh_from_db()
+    context = {
+        "forum": forum,
+        "lottery": lottery,
+        "form": form,
+        "refresh": lottery.letters_status == LetterStatus.RUNNING,
+        "wards": sorted(lottery.letters_per_ward.items()),
+    }
+    return render(request, "recruitment/lottery.html", context)
+
+
+@forum_permission_required(MANAGE)
+def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: str) -> FileResponse:
+    """Download the letters or the mailing CSV (they hold live codes, so every download is logged)."""
+    forum = _forum(request)
+    lottery = _lottery(forum, lottery_id)
+    stored = {"letters.pdf": lottery.letters_pdf, "mailing.csv": lottery.mailing_csv}.get(kind)
+    if not stored or not Path(stored).exists():
+        raise Http404("No such file")
+    audit.record(request.user, "recruitment.letters_downloaded", forum=forum, target=lottery, file=kind)
+    return FileResponse(open(stored, "rb"), as_attachment=True, filename=f"{forum.slug}-{lottery.pk}-{kind}")
+
+
+@forum_permission_required(MANAGE)
+def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Population shares and min/max per category, the proposal from shares, and a live feasibility check."""
+    forum = _forum(request)
+    slack_form = forms.SlackForm(initial={"slack": _settings(forum).quota_slack})
+    upload_form = forms.UploadForm()
+    problems: list[str] = []
+    errors: list[str] = []
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "propose":
+        slack_form = forms.SlackForm(request.POST)
+        if slack_form.is_valid():
+            quotas.propose_quotas(forum, request.user, slack_form.cleaned_data["slack"])
+            messages.success(request, "Quotas proposed from the population shares")
+            return redirect("recruitment:quotas", forum_slug=forum.slug)
+    elif request.method == "POST" and action == "import":
+        upload_form = forms.UploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            try:
+                count = quotas.import_shares_csv(forum, request.user, upload.read(), upload.name)
+            except FileRejected as rejected:
+                problems = str(rejected).splitlines()
+            else:
+                messages.success(request, f"Population shares set for {count} categories")
+                return redirect("recruitment:quotas", forum_slug=forum.slug)
+    elif request.method == "POST" and action == "save":
+        errors = _save_quota_table(forum, request)
+        if not errors:
+            audit.record(request.user, "recruitment.quotas_changed", forum=forum)
+            messages.success(request, "Quotas saved")
+            return redirect("recruitment:quotas", forum_slug=forum.slug)
+    instance = quotas.build_instance(forum)
+    diagnosis = engine.infeasibility(instance) if instance.people else None
+    context = {
+        "forum": forum,
+        "questions": quotas.questions_with_categories(forum),
+        "slack_form": slack_form,
+        "upload_form": upload_form,
+        "problems": problems,
+        "errors": errors,
+        "pool_size": len(instance.people),
+        "diagnosis": diagnosis.splitlines() if diagnosis else None,
+    }
+    return render(request, "recruitment/quotas.html", context)
+
+
+def _save_quota_table(forum: Any, request: HttpRequest) -> list[str]:
+    errors = []
+    categories = list(QuotaCategory.objects.filter(question__forum=forum).select_related("question"))
+    for category in categories:
+        values = []
+        for bound in ("min", "max"):
+            raw = request.POST.get(f"{bound}-{category.pk}", "").strip()
+            if raw and not raw.isdigit():
+                errors.append(
+                    f"{category.question.label}, {category.label}: the {bound}imum must be a whole number"
+                )
+            values.append(int(raw) if raw.isdigit() else None)
+        low, high = values
+        if low is not None and high is not None and low > high:
+            errors.append(f"{category.question.label}, {category.label}: the minimum is above the maximum")
+        if high is not None and high > forum.panel_size:
+            errors.append(f"{category.question.label}, {category.label}: the maximum is above the panel size")
+        category.min_members, category.max_members = low, high
+    if not errors:
+        QuotaCategory.objects.bulk_update(categories, ["min_members", "max_members"])
+    return errors
+
+
+@forum_permission_required(MANAGE)
+def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _forum(request)
+    form = forms.RunForm(request.POST or None)
+    replacement = request.GET.get("replacements") == "1" or request.POST.get("replacements") == "1"
+    if request.method == "POST" and form.is_valid():
+        run = selection.start_run(
+            forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
+        )
+        tasks.run_selection.enqueue(run.pk)
+        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
+    context = {
+        "forum": forum,
+        "form": form,
+        "replacement": replacement,
+        "to_fill": selection.places_to_fill(forum),
+    }
+    return render(request, "recruitment/start_selection.html", context)
+
+
+@forum_permission_required(MANAGE)
+def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpResponse:
+    forum = _forum(request)
+    run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
+    if request.method == "POST" and run.status == "done":
+        selection.publish(run, request.user)
+        messages.success(request, "The selection record is now on the forum's public page")
+        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
+    probabilities = sorted(run.result.get("probabilities", {}).items(), key=lambda item: (item[1], item[0]))
+    values = [p for _ref, p in probabilities]
+    context = {
+        "forum": forum,
+        "run": run,
+        "refresh": run.status in ("queued", "running"),
+        "targets": selection.panel_against_targets(forum) if run.status == "done" else [],
+        "probabilities": probabilities,
+        "lowest": min(values, default=0),
+        "highest": max(values, default=0),
+    }
+    return render(request, "recruitment/run.html", context)
+
+
+@forum_permission_required(PERSONAL)
+def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Members with their contact details (personal data: the view is logged)."""
+    forum = _forum(request)
+    members = list(
+        PanelMember.objects.filter(forum=forum)
+        .select_related("respondent", "replaces__respondent")
+        .order_by("id")
+    )
+    privacy.log_personal_data_access(request.user, forum, "panel list", len(members))
+    context = {
+        "forum": forum,
+        "members": members,
+        "to_fill": selection.places_to_fill(forum),
+        "statuses": MemberStatus,
+        "targets": selection.panel_against_targets(forum),
+    }
+    return render(request, "recruitment/panel.html", context)
+
+
+@require_POST
+@forum_permission_required(MANAGE)
+def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
+    forum = _forum(request)
+    member = get_object_or_404(PanelMember, forum=forum, pk=member_id)
+    status = request.POST.get("status", "")
+    if status not in (MemberStatus.CONFIRMED, MemberStatus.DECLINED):
+        raise PermissionDenied
+    selection.set_member_status(member, status, request.user)
+    messages.success(
+        request, f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}"
+    )
+    return redirect("recruitment:panel", forum_slug=forum.slug)
+
+
+@forum_permission_required(PERSONAL)
+def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _forum(request)
+    pool = list(Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of"))
+    privacy.log_personal_data_access(request.user, forum, "respondent list", len(pool))
+    return render(request, "recruitment/respondents.html", {"forum": forum, "respondents": pool})
+
+
+@require_POST
+@forum_permission_required(PERSONAL)
+def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
+    forum = _forum(request)
+    respondent = get_object_or_404(
+        Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
+    )
+    registration.withdraw(respondent, request.user)
+    messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
+    return redirect("recruitment:respondents", forum_slug=forum.slug)
+
+
+@forum_permission_required(MANAGE)
+def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """An officer registers someone on the phone or from a paper form: the same steps, on their behalf."""
+    forum = _forum(request)
+    request.session[_session_key(forum)] = {"assisted": True}
+    return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+
+
+# Public registration ------------------------------------------------------------------------------
+
+
+def _session_key(forum: Any) -> str:
+    return f"recruitment-registration-{forum.pk}"
+
+
+def _steps(forum: Any) -> list[str]:
+    asked = [f"q-{q.key}" for q in quotas.questions_with_categories(forum) if not q.from_address]
+    sessions = ["availability"] if _settings(forum).sessions() else []
+    return ["code", "age", "area", "name", "contact", *asked, *sessions, "access", "consent"]
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _public_forum(forum_slug: str) -> Any:
+    from civicforum.processes.models import Forum
+
+    return get_object_or_404(Forum.objects.select_related("council"), slug=forum_slug, published=True)
+
+
+def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _public_forum(forum_slug)
+    context = {"forum": forum, "settings": _settings(forum)}
+    if request.GET.get("code"):
+        request.session[_session_key(forum)] = {"prefill_code": request.GET["code"][:20]}
+    return render(request, "recruitment/register_start.html", context)
+
+
+def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _public_forum(forum_slug)
+    return render(request, "recruitment/privacy.html", {"forum": forum, "settings": _settings(forum)})
+
+
+def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
+    forum = _public_forum(forum_slug)
+    settings_row = _settings(forum)
+    state: dict[str, Any] = request.session.get(_session_key(forum), {})
+    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+    if not settings_row.registration_open and not assisted:
+        return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
+    steps = _steps(forum)
+    if step not in steps:
+        raise Http404("No such step")
+    if step != "code" and "invitation" not in state:
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+    form = _step_form(forum, step, request.POST if request.method == "POST" else None, state, assisted)
+    if request.method == "POST" and form.is_valid():
+        stop = _save_step(request, forum, step, form, state, assisted)
+        request.session[_session_key(forum)] = state
+        if stop is not None:
+            return stop
+        following = steps[steps.index(step) + 1] if step != steps[-1] and not state.get("checking") else None
+        if following:
+            return redirect("recruitment:register_step", forum_slug=forum.slug, step=following)
+        return redirect("recruitment:register_check", forum_slug=forum.slug)
+    back = (
+        reverse(
+            "recruitment:register_step",
+            kwargs={"forum_slug": forum.slug, "step": steps[steps.index(step) - 1]},
+        )
+        if step != "code"
+        else reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+    )
+    context = {"forum": forum, "form": form, "step": step, "back": back, "assisted": assisted}
+    return render(request, "recruitment/register_step.html", context)
+
+
+def _step_form(forum: Any, step: str, data: Any, state: dict[str, Any], assisted: bool) -> Any:
+    answers = state.get("answers", {})
+    if step == "code":
+        initial = {"code": state.get("prefill_code", "")}
+        form = forms.CodeForm(data, initial=initial)
+        if assisted:
+            form.fields["code"].label = "Enter the code or the reference from their letter"
+        return form
+    if step == "age":
+        return forms.YesNoForm(
+            data,
+            initial={"answer": state.get("age")},
+            question="Are you aged 16 or over?",
+            error="Select yes if you are aged 16 or over",
+        )
+    if step == "area":
+        return forms.YesNoForm(
+            data,
+            initial={"answer": state.get("area")},
+            question="Do you live at the address the letter was sent to?",
+            hint=f"Only people who live in {forum.area} can take part.",
+            error="Select yes if you live at the address on the letter",
+        )
+    if step == "name":
+        return forms.NameForm(data, initial={"full_name": state.get("full_name", "")})
+    if step == "contact":
+        return forms.ContactForm(
+            data, initial={"email": state.get("email", ""), "phone": state.get("phone", "")}
+        )
+    if step.startswith("q-"):
+        question = get_object_or_404(quotas.QuotaQuestion, forum=forum, key=step[2:])
+        return forms.QuotaAnswerForm(data, initial={"answer": answers.get(question.key)}, question=question)
+    if step == "availability":
+        return forms.AvailabilityForm(
+            data, initial={"sessions": state.get("availability", [])}, sessions=_settings(forum).sessions()
+        )
+    if step == "access":
+        return forms.AccessForm(data, initial={"access_needs": state.get("access_needs", "")})
+    return forms.ConsentForm(data)
+
+
+def _save_step(
+    request: HttpRequest, forum: Any, step: str, form: Any, state: dict[str, Any], assisted: bool
+) -> HttpResponse | None:
+    data = form.cleaned_data
+    if step == "code":
+        invitation = _find_invitation(request, forum, data["code"], assisted, form)
+        if invitation is None:
+            return render(
+                request, "recruitment/register_step.html", {"forum": forum, "form": form, "step": step}
+            )
+        state["invitation"] = invitation.pk
+        return None
+    if step in ("age", "area"):
+        state[step] = data["answer"]
+        if data["answer"] == "no":
+            return render(request, "recruitment/register_ineligible.html", {"forum": forum, "reason": step})
+        return None
+    if step.startswith("q-"):
+        state.setdefault("answers", {})[step[2:]] = data["answer"]
+    elif step == "availability":
+        state["availability"] = data["sessions"]
+    elif step == "consent":
+        state["consent"] = True
+    else:
+        state.update({k: v for k, v in data.items()})
+    return None
+
+
+def _find_invitation(
+    request: HttpRequest, forum: Any, typed: str, assisted: bool, form: Any
+) -> Invitation | None:
+    if assisted:
+        by_reference = Invitation.objects.filter(
+            lottery__forum=forum, reference__iexact=typed.strip()
+        ).first()
+        if by_reference is not None:
+            if registration.places_left(by_reference) > 0:
+                return by_reference
+            form.add_error("code", "Everyone this letter allows has already registered")
+            return None
+    try:
+        return registration.check_code(forum, typed, _client(request))
+    except registration.CodeProblem as problem:
+        form.add_error("code", str(problem))
+        return None
+
+
+def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Check your answers, then save (GOV.UK 'check answers' pattern)."""
+    forum = _public_forum(forum_slug)
+    key = _session_key(forum)
+    state: dict[str, Any] = request.session.get(key, {})
+    steps = _steps(forum)
+    missing = [s for s in steps if not _answered(s, state)]
+    if missing:
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step=missing[0])
+    invitation = get_object_or_404(Invitation, pk=state["invitation"], lottery__forum=forum)
+    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+    if request.method == "POST":
+        details = registration.Registration(
+            full_name=state["full_name"],
+            email=state.get("email", ""),
+            phone=state.get("phone", ""),
+            answers=state.get("answers", {}),
+            availability=state.get("availability", []),
+            access_needs=state.get("access_needs", ""),
+        )
+        try:
+            respondent = registration.register(forum, invitation, details, request.user if assisted else None)
+        except registration.CodeProblem as problem:
+            messages.error(request, str(problem))
+            return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+        request.session[key] = {"done": respondent.reference, "assisted": assisted}
+        return redirect("recruitment:register_done", forum_slug=forum.slug)
+    state["checking"] = True
+    request.session[key] = state
+    rows = _check_rows(forum, state)
+    return render(
+        request, "recruitment/register_check.html", {"forum": forum, "rows": rows, "assisted": assisted}
+    )
+
+
+def _answered(step: str, state: dict[str, Any]) -> bool:
+    if step == "code":
+        return "invitation" in state
+    if step in ("age", "area"):
+        return state.get(step) == "yes"
+    if step == "name":
+        return bool(state.get("full_name"))
+    if step == "contact":
+        return "email" in state
+    if step.startswith("q-"):
+        return step[2:] in state.get("answers", {})
+    if step == "availability":
+        return "availability" in state
+    if step == "access":
+        return "access_needs" in state
+    return bool(state.get("consent"))
+
+
+def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
+    rows = [
+        {"label": "Name", "value": state["full_name"], "step": "name"},
+        {
+            "label": "Contact details",
+            "value": ", ".join(v for v in (state.get("email"), state.get("phone")) if v),
+            "step": "contact",
+        },
+    ]
+    for question in quotas.questions_with_categories(forum):
+        if question.from_address:
+            continue
+        chosen = state.get("answers", {}).get(question.key, "")
+        labels = {c.key: c.label for c in question.categories.all()}
+        rows.append(
+            {
+                "label": question.label,
+                "value": labels.get(chosen, "Prefer not to say"),
+                "step": f"q-{question.key}",
+            }
+        )
+    if "availability" in state:
+        rows.append(
+            {
+                "label": "Sessions you could attend",
+                "value": ", ".join(state["availability"]),
+                "step": "availability",
+            }
+        )
+    rows.append({"label": "Support you need", "value": state.get("access_needs") or "None", "step": "access"})
+    return rows
+
+
+def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _public_forum(forum_slug)
+    state = request.session.get(_session_key(forum), {})
+    if "done" not in state:
+        return redirect("recruitment:register_start", forum_slug=forum.slug)
+    return render(request, "recruitment/register_done.html", {"forum": forum, "reference": state["done"]})
+
+
+def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The public selection record: method, quotas, commitment, seed and aggregate panel only."""
+    forum = _public_forum(forum_slug)
+    record = selection.public_record(forum)
+    if record is None:
+        raise Http404("No selection has been published for this forum yet")
+    return render(request, "recruitment/selection_record.html", {"forum": forum, **record})
+
+
+def selection_lottery_file(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The published lottery as JSON so anyone can recompute the commitment and the draw."""
+    forum = _public_forum(forum_slug)
+    record = selection.public_record(forum)
+    if record is None:
+        raise Http404("No selection has been published for this forum yet")
+    return JsonResponse(selection.verification_file(record["run"]))

@@ -1,0 +1,53 @@
+"""Fixtures for recruitment tests: a forum with quota questions, addresses, a lottery and a pool."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from civicforum.recruitment.models import RecruitmentSettings
+from civicforum.recruitment.services import civic_lottery, synthetic
+
+WARDS = [("North Ward", 0.5), ("South Ward", 0.5)]
+
+
+def address_csv(count: int) -> bytes:
+    rows = ["uprn,address_line_1,postcode,ward,deprivation_decile"]
+    for i in range(1, count + 1):
+        rows.append(f"{1000 + i},{i} Test Road,NM1 {i % 9 + 1}AB,{WARDS[i % 2][0]},{i % 10 + 1}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def officer(forum: Any, user_with_role: Any) -> Any:
+    return user_with_role("officer", forum)
+
+
+@pytest.fixture
+def recruiting_forum(forum: Any, officer: Any) -> Any:
+    """A forum (panel of 12) with quota questions, 400 addresses, a lottery of 200 and registration open."""
+    forum.panel_size = 12
+    forum.save()
+    RecruitmentSettings.objects.create(
+        forum=forum, registration_open=True, session_dates="Saturday 6 March 2027"
+    )
+    synthetic.create_questions(forum, WARDS, forum.panel_size)
+    address_list = civic_lottery.import_addresses(forum, officer, address_csv(400), "addresses.csv")
+    civic_lottery.draw_lottery(forum, officer, address_list, 200, seed="fixture")
+    return forum
+
+
+@pytest.fixture
+def pool(recruiting_forum: Any) -> Any:
+    invitations = list(recruiting_forum.lotteries.get().invitations.select_related("address")[:120])
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    return synthetic.populate_pool(recruiting_forum, invitations, 150, start, random.Random(4))

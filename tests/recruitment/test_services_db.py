@@ -1,0 +1,149 @@
+from typing import Any
+
+import pytest
+from django.db import connection
+from tests.recruitment.conftest import address_csv
+
+from civicforum.core.models import AuditEvent
+from civicforum.recruitment.models import (
+    Address,
+    Invitation,
+    MemberStatus,
+    PanelMember,
+    Respondent,
+    SelectionRun,
+)
+from civicforum.recruitment.services import civic_lottery, privacy, quotas, registration, selection
+from civicforum.recruitment.services.problems import FileRejected
+from civicforum.recruitment.services.quotas import propose_range
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_bad_address_file_imports_nothing(forum: Any, officer: Any) -> None:
+    data = address_csv(5) + b"9999,Somewhere,NOT-A-POSTCODE,North Ward,1\n"
+    with pytest.raises(FileRejected, match=r"row 7, column 'postcode'"):
+        civic_lottery.import_addresses(forum, officer, data, "a.csv")
+    assert not Address.objects.exists()
+
+
+def test_lottery_is_recorded_and_reproducible(recruiting_forum: Any, officer: Any) -> None:
+    lottery = recruiting_forum.lotteries.get()
+    again = civic_lottery.draw_lottery(recruiting_forum, officer, lottery.address_list, 200, seed="fixture")
+    first = sorted(lottery.invitations.values_list("address__uprn", flat=True))
+    assert first == sorted(again.invitations.values_list("address__uprn", flat=True))
+    assert lottery.letters_per_ward == {"North Ward": 100, "South Ward": 100}
+    assert AuditEvent.objects.filter(action="recruitment.lottery_drawn", forum=recruiting_forum).count() == 2
+
+
+def test_letters_issue_codes_that_register_and_household_limit_holds(recruiting_forum: Any) -> None:
+    lottery = recruiting_forum.lotteries.get()
+    civic_lottery.generate_letters(lottery.pk, "https://example.org/register")
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "ready" and lottery.letters_done == 200
+    rows = open(lottery.mailing_csv, encoding="utf-8").read().splitlines()
+    reference, code = rows[1].split(",")[:2]
+    invitation = registration.check_code(recruiting_forum, code.lower().replace("-", " "), "1.2.3.4")
+    assert invitation.reference == reference
+    for name in ("Ada Lovelace", "Alan Turing"):
+        registration.register(recruiting_forum, invitation, registration.Registration(full_name=name))
+    with pytest.raises(registration.CodeProblem, match="already been used by 2 people"):
+        registration.check_code(recruiting_forum, code, "1.2.3.4")
+
+
+def test_wrong_codes_are_rate_limited(recruiting_forum: Any) -> None:
+    for _ in range(registration.MAX_FAILED_CODE_CHECKS):
+        with pytest.raises(registration.CodeProblem, match="do not recognise"):
+            registration.check_code(recruiting_forum, "AAAAA-AAAAA", "5.6.7.8")
+    with pytest.raises(registration.CodeProblem, match="too many codes"):
+        registration.check_code(recruiting_forum, "AAAAA-AAAAA", "5.6.7.8")
+
+
+def test_same_person_twice_is_flagged(recruiting_forum: Any) -> None:
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    first = registration.register(
+        recruiting_forum, invitation, registration.Registration(full_name="Ada Lovelace")
+    )
+    second = registration.register(
+        recruiting_forum, invitation, registration.Registration(full_name="ada  lovelace")
+    )
+    assert second.possible_duplicate_of == first
+
+
+def test_personal_data_is_encrypted_at_rest(recruiting_forum: Any) -> None:
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    details = registration.Registration(
+        full_name="Ada Lovelace", email="ada@example.org", answers={"ethnicity": "white"}
+    )
+    respondent = registration.register(recruiting_forum, invitation, details)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT full_name, email, answers FROM recruitment_respondent WHERE id = %s", [respondent.pk]
+        )
+        raw = " ".join(cursor.fetchone())
+    assert "Ada" not in raw and "example.org" not in raw and "white" not in raw
+    loaded = Respondent.objects.get(pk=respondent.pk)
+    assert (loaded.full_name, loaded.email, loaded.answers) == (
+        "Ada Lovelace",
+        "ada@example.org",
+        {"ethnicity": "white"},
+    )
+
+
+def test_withdrawal_erases_personal_data(pool: Any, officer: Any) -> None:
+    respondent = pool[0]
+    registration.withdraw(Respondent.objects.get(pk=respondent.pk), officer)
+    erased = Respondent.objects.get(pk=respondent.pk)
+    assert (erased.full_name, erased.email, erased.answers, erased.status) == ("", "", {}, "withdrawn")
+
+
+def test_purge_keeps_only_aggregates(pool: Any) -> None:
+    forum = pool[0].forum
+    settings_row = forum.recruitment
+    settings_row.retention_until = "2020-01-01"
+    settings_row.save()
+    assert privacy.purge_expired() == 150
+    settings_row.refresh_from_db()
+    assert not Respondent.objects.filter(forum=forum).exists()
+    assert settings_row.retained_aggregates["registered"] == 150
+    assert sum(settings_row.retained_aggregates["by_answer"]["gender"].values()) == 150
+
+
+def test_proposed_ranges_bracket_the_population_share() -> None:
+    assert propose_range(0.51, 60, 1) == quotas.ProposedRange(29, 32)
+    assert propose_range(0.0, 60, 2) == quotas.ProposedRange(0, 2)
+    assert propose_range(1.0, 10, 3) == quotas.ProposedRange(7, 10)
+
+
+def test_selection_confirmation_replacement_and_public_record(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "leximin", seed="public-seed")
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == "done", run.error
+    members = list(PanelMember.objects.filter(run=run))
+    assert len(members) == 12
+    assert len({m.respondent.invitation_id for m in members}) == 12  # one per household
+    assert abs(sum(run.result["probabilities"].values()) - 12) < 1e-3
+    for row in selection.panel_against_targets(forum):
+        assert row["min"] <= row["count"] <= row["max"]
+
+    selection.set_member_status(members[0], MemberStatus.DECLINED, officer)
+    for member in members[1:]:
+        selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
+    replacement_run = selection.start_run(forum, officer, "leximin", replacement=True)
+    selection.execute_run(replacement_run.pk)
+    replacement = PanelMember.objects.get(run=replacement_run)
+    assert replacement.replaces == members[0]
+    assert selection.places_to_fill(forum) == 0
+
+    selection.publish(run, officer)
+    record = selection.public_record(forum)
+    assert record is not None and record["lottery_size"] == 1000
+    shown = {row["count"] for row in record["composition"]}
+    assert not shown & {"1", "2", "3", "4"}
+    published = selection.verification_file(run)
+    references = {r.reference for r in pool}
+    assert not references & {token for panel in published["panels"] for token in panel}
+    assert SelectionRun.objects.filter(forum=forum).count() == 2
