@@ -48,6 +48,14 @@ def test_refresh_after_new_votes_keeps_labels():
     assert pearsonr(before.x, after.x).statistic > 0.99 and pearsonr(before.y, after.y).statistic > 0.99
 
 
+def test_state_survives_a_round_trip_through_bytes():
+    conversation = planted_conversation(300, 60, 3, seed=2)
+    state = compute_map(conversation.votes, settings=MapSettings(seed=1)).state
+    restored = MapState.from_bytes(state.to_bytes())
+    for name in ("statement_ids", "basis", "participant_ids", "labels", "centroids", "group_labels"):
+        np.testing.assert_array_equal(getattr(restored, name), getattr(state, name))
+
+
 def test_refresh_follows_previous_labels_even_when_a_fresh_map_would_number_groups_differently():
     conversation = planted_conversation(1000, 200, 3, seed=8)
     fresh = compute_map(conversation.votes, settings=MapSettings(seed=1))

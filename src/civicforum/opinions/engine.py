@@ -19,6 +19,7 @@ centroids, and only k-1..k+1 groups are tried, so a refresh after a few new vote
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,7 @@ IntArray = npt.NDArray[np.int64]
 UNCLUSTERED = -1
 MAX_ALLOWED_GROUPS = 9
 COUNT_BLOCK_VOTES = 1 << 24
+STATE_FIELDS = ("statement_ids", "basis", "participant_ids", "labels", "centroids", "group_labels")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,17 @@ class MapState:
     labels: IntArray  # their groups
     centroids: FloatArray  # (n_groups, dims), row g is group `group_labels[g]`
     group_labels: IntArray
+
+    def to_bytes(self) -> bytes:
+        """Compact binary form (NumPy .npz) so a web app can keep the state between refreshes."""
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **{name: getattr(self, name) for name in STATE_FIELDS})
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MapState:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return cls(**{name: arrays[name] for name in STATE_FIELDS})
 
 
 @dataclass(frozen=True)
