@@ -93,7 +93,7 @@ def make_instance(
 ) -> Instance:
     """People with two features (gender, age): ``groups[(g, a)]`` volunteers of each combination; the
     first ``households`` pairs of consecutive people share an address."""
-    people = []
+    people: list[Person] = []
     for (gender, age), count in groups.items():
         for _ in range(count):
             index = len(people)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from civicforum.selection.lottery import (
 from civicforum.selection.types import Algorithm, Instance, Panel, SelectionResult
 
 
-def result_of(panels: list[Panel], weights: list[float]) -> SelectionResult:
+def result_of(panels: Sequence[Panel], weights: Sequence[float]) -> SelectionResult:
     total = sum(weights)
     probabilities: dict[str, float] = {}
     for panel, weight in zip(panels, weights, strict=True):
