@@ -24,6 +24,7 @@ def test_demo_is_complete_and_idempotent(client: Any, settings: Any) -> None:
     assert forum.council.name == "Northam Borough Council"
     assert forum.question == "How should we shape the future of our town centres?"
     assert forum.stages.count() == 7 and not forum.stages.filter(summary="").exists()
+    assert forum.audit_events.filter(action="forum.created").count() == 1
     assert f"username 'officer', password '{demo.DEMO_PASSWORD}'" in out.getvalue()
     assert client.login(username="officer", password=demo.DEMO_PASSWORD)
     assert client.get("/staff/").status_code == 200

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from civicforum.core import demo
+from civicforum.core import audit, demo
 from civicforum.core.models import Role
 from civicforum.core.roles import grant_role, make_council_admin
 from civicforum.processes.models import Council, Forum, Stage, StageKind
@@ -193,6 +193,9 @@ def populate(ctx: demo.DemoContext) -> None:
         slug="northam", defaults={"name": "Northam Borough Council", "website": "https://northam.example"}
     )
     ctx.council = council
+    ctx.users["admin"] = _user("admin", "Demo", "Superuser", is_staff=True, is_superuser=True)
+    for username, (first, last, _role) in STAFF.items():
+        ctx.users[username] = _user(username, first, last)
     for spec in FORUMS:
         forum, created = Forum.objects.get_or_create(slug=spec["slug"], defaults={**spec, "council": council})
         if created:
@@ -200,14 +203,11 @@ def populate(ctx: demo.DemoContext) -> None:
                 Stage.objects.create(
                     forum=forum, kind=kind, starts_on=starts_on, ends_on=ends_on, summary=summary
                 )
+            audit.record(ctx.users["officer"], "forum.created", forum=forum, target=forum, title=forum.title)
         ctx.forums[forum.slug] = forum
-    ctx.users["admin"] = _user("admin", "Demo", "Superuser", is_staff=True, is_superuser=True)
-    for username, (first, last, role) in STAFF.items():
-        user = _user(username, first, last)
-        ctx.users[username] = user
-        if role is None:
-            make_council_admin(user, council)
-            continue
+    make_council_admin(ctx.users["council-admin"], council)
+    for username, (_first, _last, role) in STAFF.items():
         for forum in ctx.forums.values():
-            grant_role(user, forum, role)
+            if role is not None:
+                grant_role(ctx.users[username], forum, role)
     ctx.out(f"Council '{council.name}' with forums: {', '.join(ctx.forums)}")
