@@ -4,6 +4,10 @@ Either every output file is written or none is: outputs go to a temporary direct
 and are moved into place only after the whole run succeeded, so a failed run never leaves a
 half-written panel that someone might act on. Bad input and impossible quotas exit with status 2 and
 say which file, row and column to fix; a failed verification exits with status 1.
+
+For a public draw, ``--commit-only`` writes just the lottery (the M panels and their commitment) to
+publish first; once the seed is announced, the same command with ``--seed S --expect-commitment C``
+draws, refusing if anything changed in between (the computation is deterministic).
 """
 
 from __future__ import annotations
