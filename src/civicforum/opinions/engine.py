@@ -56,7 +56,7 @@ class MapSettings:
     seed: int = 0
     min_group_share: float = 0.03  # smallest group allowed, as a share of clustered participants
     kmeans_restarts: int = 4
-    k_choice_sample: int = 2000  # points used to choose k; the chosen k-means is refined on all points
+    k_choice_sample: int = 1000  # points used to choose k; the chosen k-means is refined on all points
     statements_per_group: int = 5
     consensus_statements: int = 5
 
