@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ def test_letters_issue_codes_that_register_and_household_limit_holds(recruiting_
     civic_lottery.generate_letters(lottery.pk, "https://example.org/register")
     lottery.refresh_from_db()
     assert lottery.letters_status == "ready" and lottery.letters_done == 200
-    rows = open(lottery.mailing_csv, encoding="utf-8").read().splitlines()
+    rows = Path(lottery.mailing_csv).read_text(encoding="utf-8").splitlines()
     reference, code = rows[1].split(",")[:2]
     invitation = registration.check_code(recruiting_forum, code.lower().replace("-", " "), "1.2.3.4")
     assert invitation.reference == reference

@@ -1,0 +1,87 @@
+"""Demo step: the town-centre forum's civic lottery, ~1,200 synthetic volunteers and a confirmed panel.
+
+Everything goes through the same services the officer uses, so the demo also exercises them. The
+selection uses the LEGACY algorithm here only to keep ``make run`` fast on any laptop; officers run
+LEXIMIN (the default) from the selection page.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime
+
+from civicforum.core import demo
+from civicforum.recruitment.forms import OVERSAMPLING_WEIGHTS
+from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings, Respondent
+from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
+
+WARDS = [("Northam Central", 0.30), ("Northam Riverside", 0.25), ("Eastbrook", 0.25), ("Millford", 0.20)]
+STREETS = (
+    ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue", "Victoria Road", "Queen Street", "Brook Close"]
+)
+ADDRESSES = 12_000
+LETTERS = 6_000
+VOLUNTEERS = 1_200
+DEMO_ALGORITHM = "legacy"
+SESSIONS = "\n".join(f"Saturday {d} 2027" for d in ("16 January", "30 January", "13 February", "27 February"))
+
+
+def address_csv(rng: random.Random) -> bytes:
+    rows = ["uprn,address_line_1,address_line_2,town,postcode,ward,deprivation_decile"]
+    for index in range(ADDRESSES):
+        ward = rng.choices([w for w, _ in WARDS], [s for _, s in WARDS])[0]
+        flat = f"Flat {rng.randint(1, 12)}" if rng.random() < 0.3 else ""
+        postcode = f"NM{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFG')}"
+        decile = min(10, max(1, int(rng.gauss(3 if ward == "Northam Central" else 6, 2.5))))
+        street = f"{rng.randint(1, 220)} {rng.choice(STREETS)}"
+        rows.append(f"{100_000_000 + index},{street},{flat},Northam,{postcode},{ward},{decile}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@demo.register(order=30)
+def populate(ctx: demo.DemoContext) -> None:
+    forum = ctx.forum
+    if forum.address_lists.exists():
+        return
+    rng = random.Random(2026)
+    officer = ctx.users["officer"]
+    RecruitmentSettings.objects.update_or_create(
+        forum=forum,
+        defaults={
+            "registration_open": True,
+            "phone": "01632 960 123",
+            "session_dates": SESSIONS,
+            "retention_until": date(2027, 12, 31),
+            "quota_slack": 2,
+        },
+    )
+    synthetic.create_questions(forum, WARDS, forum.panel_size)
+    address_list = civic_lottery.import_addresses(forum, officer, address_csv(rng), "northam-addresses.csv")
+    lottery = civic_lottery.draw_lottery(
+        forum, officer, address_list, LETTERS, seed="northam-2026-11", decile_weights=OVERSAMPLING_WEIGHTS
+    )
+    civic_lottery.generate_letters(lottery.pk, "http://127.0.0.1:8000/forums/town-centre-future/register/")
+    invitations = list(lottery.invitations.select_related("address"))
+    responding = [i for i in invitations if rng.random() < 0.05 + 0.02 * (i.address.deprivation_decile or 5)]
+    pool = synthetic.populate_pool(forum, responding, VOLUNTEERS, datetime(2026, 11, 2, 9, tzinfo=UTC), rng)
+    phone_registered = [r.pk for r in pool[::40]]
+    Respondent.objects.filter(pk__in=phone_registered).update(registered_by=officer)
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, DEMO_ALGORITHM, seed="northam-panel-2026")
+    selection.execute_run(run.pk)
+    selection.publish(run, officer)
+    members = list(PanelMember.objects.filter(run=run).order_by("id"))
+    for member in members[:2]:
+        selection.set_member_status(member, MemberStatus.DECLINED, officer)
+    for member in members[2:]:
+        selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
+    replacements = selection.start_run(
+        forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
+    )
+    selection.execute_run(replacements.pk)
+    for member in PanelMember.objects.filter(run=replacements):
+        selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
+    ctx.out(
+        f"Recruitment: {ADDRESSES} addresses, {LETTERS} letters, {len(pool)} volunteers, "
+        f"panel of {len(members)} confirmed with 2 replacements."
+    )

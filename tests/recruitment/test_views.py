@@ -1,0 +1,113 @@
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from tests.recruitment.conftest import address_csv
+
+from civicforum.core.models import AuditEvent
+from civicforum.recruitment.models import Invitation, Respondent
+from civicforum.recruitment.services import civic_lottery
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_url(name: str, forum: Any, **kwargs: Any) -> str:
+    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
+
+
+def test_officer_uploads_draws_and_generates_letters(signed_in_client: Any, forum: Any, officer: Any) -> None:
+    client = signed_in_client(officer)
+    bad = client.post(staff_url("upload_addresses", forum), {"file": _upload(b"uprn,postcode\n1,x\n")})
+    assert "column &#x27;address_line_1&#x27;" in bad.content.decode()
+    response = client.post(staff_url("upload_addresses", forum), {"file": _upload(address_csv(50))})
+    assert response.status_code == 302
+    address_list = forum.address_lists.get()
+    response = client.post(
+        staff_url("draw_lottery", forum),
+        {
+            "address_list": address_list.pk,
+            "letters": 20,
+            "adults_per_household": 2,
+            "oversample_deprived": "on",
+        },
+    )
+    lottery = forum.lotteries.get()
+    assert response.url == staff_url("lottery", forum, lottery_id=lottery.pk)
+    response = client.post(
+        response.url,
+        {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"},
+    )
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "ready" and lottery.letters_done == 20
+    download = client.get(staff_url("lottery_file", forum, lottery_id=lottery.pk, kind="letters.pdf"))
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="recruitment.letters_downloaded").count() == 1
+
+
+def _upload(data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("addresses.csv", data, content_type="text/csv")
+
+
+def test_staff_pages_need_the_officer_role(
+    client: Any, signed_in_client: Any, pool: Any, user_with_role: Any
+) -> None:
+    forum = pool[0].forum
+    pages = ["overview", "quotas", "start_selection", "panel", "respondents", "upload_addresses"]
+    for name in pages:
+        assert client.get(staff_url(name, forum)).status_code == 302
+    facilitator = signed_in_client(user_with_role("facilitator", forum))
+    for name in pages:
+        assert facilitator.get(staff_url(name, forum)).status_code == 403
+    officer = signed_in_client(user_with_role("officer", forum))
+    for name in pages:
+        assert officer.get(staff_url(name, forum)).status_code == 200, name
+    assert AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum).count() == 2
+
+
+def test_public_registration_one_question_per_page(client: Any, recruiting_forum: Any) -> None:
+    forum = recruiting_forum
+    invitation = Invitation.objects.filter(lottery__forum=forum).first()
+    code = civic_lottery.issue_code(invitation)
+
+    def step(name: str, data: dict[str, Any]) -> Any:
+        return client.post(reverse("recruitment:register_step", args=[forum.slug, name]), data)
+
+    assert client.get(reverse("recruitment:register_start", args=[forum.slug])).status_code == 200
+    wrong = step("code", {"code": "AAAAA-AAAAA"})
+    assert "We do not recognise that code" in wrong.content.decode()
+    answers = [
+        ("code", {"code": code}),
+        ("age", {"answer": "yes"}),
+        ("area", {"answer": "yes"}),
+        ("name", {"full_name": "Ada Lovelace"}),
+        ("contact", {"email": "ada@example.org"}),
+        ("q-gender", {"answer": "woman"}),
+        ("q-age", {"answer": "30-44"}),
+        ("q-ethnicity", {"answer": "white"}),
+        ("q-disability", {"answer": "no"}),
+        ("availability", {"sessions": ["Saturday 6 March 2027"]}),
+        ("access", {"access_needs": ""}),
+        ("consent", {"consent": "on"}),
+    ]
+    for name, data in answers:
+        response = step(name, data)
+        assert response.status_code == 302, (name, response.content.decode()[:2000])
+    check = client.get(response.url)
+    assert "Ada Lovelace" in check.content.decode()
+    done = client.post(response.url)
+    assert done.url == reverse("recruitment:register_done", args=[forum.slug])
+    respondent = Respondent.objects.get(forum=forum)
+    assert respondent.answers == {"gender": "woman", "age": "30-44", "ethnicity": "white", "disability": "no"}
+    assert respondent.reference in client.get(done.url).content.decode()
+
+
+def test_under_16_is_told_they_cannot_take_part(client: Any, recruiting_forum: Any) -> None:
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    code = civic_lottery.issue_code(invitation)
+    client.post(reverse("recruitment:register_step", args=[recruiting_forum.slug, "code"]), {"code": code})
+    response = client.post(
+        reverse("recruitment:register_step", args=[recruiting_forum.slug, "age"]), {"answer": "no"}
+    )
+    assert "aged 16 or over" in response.content.decode()
