@@ -31,6 +31,7 @@ def row(*answers: object) -> dict[str, object]:
 EVERYONE = row(*[200] * len(ROLES))
 FORUM_STAFF = row(LOGIN, 403, 403, 403, 200, 200, 200, 200, 200)
 FORUM_MANAGERS = row(LOGIN, 403, 403, 403, 403, 403, 200, 200, 200)
+COUNCIL_ADMINS = row(LOGIN, 403, 403, 403, 403, 403, 403, 200, 200)
 
 EXPECTED: dict[str, dict[str, object]] = {
     "healthz": EVERYONE,
@@ -38,6 +39,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "privacy": EVERYONE,
     "login": row(200, 302, 302, 302, 302, 302, 302, 302, 302),
     "logout": row(*[405] * len(ROLES)),
+    "password_reset_confirm": EVERYONE,  # an invalid link shows "This link has expired"
+    "password_reset_complete": EVERYONE,
     "processes:home": EVERYONE,
     "processes:forum": EVERYONE,
     "processes:dashboard": FORUM_STAFF,
@@ -45,6 +48,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "processes:forum_create": FORUM_MANAGERS,
     "processes:forum_edit": FORUM_MANAGERS,
     "processes:forum_people": FORUM_MANAGERS,
+    "processes:forum_account_create": COUNCIL_ADMINS,
     "processes:forum_role_remove": row(*[405] * len(ROLES)),
     "processes:stage_edit": FORUM_MANAGERS,
 }
@@ -56,4 +60,10 @@ def url_kwargs(forum: Any) -> dict[str, object]:
     from civicforum.core.roles import grant_role
 
     someones_role = grant_role(make_user(), forum, "participant")
-    return {"forum_slug": forum.slug, "kind": "design", "role_id": someones_role.pk}
+    return {
+        "forum_slug": forum.slug,
+        "kind": "design",
+        "role_id": someones_role.pk,
+        "uidb64": "MQ",
+        "token": "expired-token",
+    }

@@ -255,3 +255,48 @@ def test_a_forum_past_its_end_date_shows_every_stage_completed(client: Any) -> N
     response = client.get(forum.get_absolute_url())
     assert {entry.status for entry in response.context["timeline"]} == {"completed"}
     assert "Finished" in response.content.decode()
+
+
+def test_council_admin_creates_an_account_and_the_person_sets_a_password(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    data = {
+        "first_name": "Grace",
+        "last_name": "Lewis",
+        "email": "Grace@Council.example",
+        "role": Role.FACILITATOR,
+    }
+    response = client.post(url, data)
+    link = response.context["link"]
+    assert "Account created" in response.content.decode()
+    assert ForumRole.objects.filter(
+        forum=forum, user__username="grace@council.example", role="facilitator"
+    ).exists()
+    assert AuditEvent.objects.filter(action="account.created", forum=forum).exists()
+
+    client.logout()
+    form_page = client.get(link, follow=True)
+    assert "Choose a password" in form_page.content.decode()
+    set_url = form_page.redirect_chain[-1][0]
+    mismatch = client.post(set_url, {"new_password1": "lantern-orchard-42", "new_password2": "other"})
+    assert "The two passwords do not match" in mismatch.content.decode()
+    done = client.post(
+        set_url, {"new_password1": "lantern-orchard-42", "new_password2": "lantern-orchard-42"}
+    )
+    assert done.status_code == 302
+    assert client.login(username="grace@council.example", password="lantern-orchard-42")
+    assert "This link has expired" in client.get(link, follow=True).content.decode()
+
+
+def test_account_form_refuses_an_existing_email(client: Any) -> None:
+    forum = make_forum()
+    make_user(username="sam", email="sam@council.example")
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    page = client.post(
+        url, {"first_name": "Sam", "last_name": "Reid", "email": "SAM@council.example", "role": ""}
+    )
+    text = page.content.decode()
+    assert "There is already an account with this email address" in text
+    assert "Select a role" in text and 'href="#id_email"' in text

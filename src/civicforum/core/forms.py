@@ -14,7 +14,7 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
 
@@ -77,3 +77,13 @@ def check_end_not_before_start(form: forms.Form, start: str = "starts_on", end: 
         form.add_error(
             end, f"{label} must be the same as or after the {str(form.fields[start].label).lower()}"
         )
+
+
+class SetPasswordGovUKForm(GovUKHelperMixin, SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password1"].error_messages["required"] = "Choose a password"
+        self.fields["new_password2"].label = "Type the password again"
+        self.fields["new_password2"].error_messages["required"] = "Type the password again"
+        self.error_messages["password_mismatch"] = "The two passwords do not match"

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from civicforum.core import views
-from civicforum.core.forms import LoginForm
+from civicforum.core.forms import LoginForm, SetPasswordGovUKForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -16,4 +16,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="core/set_password.html",
+            form_class=SetPasswordGovUKForm,
+            success_url=reverse_lazy("password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="core/set_password_done.html"),
+        name="password_reset_complete",
+    ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, check_end_not_before_start
@@ -148,3 +149,29 @@ class StageForm(GovUKModelForm):
         cleaned = super().clean()
         check_end_not_before_start(self)
         return cleaned
+
+
+class NewAccountForm(GovUKForm):
+    """Create an account for someone new to the forum and give them a role."""
+
+    first_name = forms.CharField(max_length=150, error_messages={"required": "Enter their first name"})
+    last_name = forms.CharField(max_length=150, error_messages={"required": "Enter their last name"})
+    email = forms.EmailField(
+        label="Email address",
+        help_text="This becomes their username.",
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices, widget=forms.RadioSelect, error_messages={"required": "Select a role"}
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if find_user(email) is not None or get_user_model().objects.filter(username__iexact=email).exists():
+            raise ValidationError(
+                "There is already an account with this email address. Give it a role instead."
+            )
+        return email

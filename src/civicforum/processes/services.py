@@ -7,8 +7,12 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from civicforum.core import audit
@@ -155,3 +159,28 @@ def update_stage(actor: Any, stage: Stage) -> Stage:
     stage.save()
     audit.record(actor, "stage.updated", forum=stage.forum, target=stage, stage=stage.kind)
     return stage
+
+
+@transaction.atomic
+def create_account_with_role(
+    actor: Any, forum: Forum, first_name: str, last_name: str, email: str, role: str
+) -> tuple[Any, str]:
+    """A new account (no password yet) holding ``role``; returns it and the path of its set-password link.
+
+    The link works once and expires after PASSWORD_RESET_TIMEOUT; the administrator passes it on.
+    """
+    user = get_user_model().objects.create_user(
+        username=email.lower(), email=email.lower(), first_name=first_name, last_name=last_name
+    )
+    user.set_unusable_password()
+    user.save()
+    assign_role(actor, forum, user, role)
+    audit.record(actor, "account.created", forum=forum, target=user, role=role)
+    link = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return user, link

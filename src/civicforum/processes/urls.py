@@ -13,6 +13,9 @@ urlpatterns = [
     path("staff/forums/<slug:forum_slug>/edit/", views.forum_edit, name="forum_edit"),
     path("staff/forums/<slug:forum_slug>/people/", views.forum_people, name="forum_people"),
     path(
+        "staff/forums/<slug:forum_slug>/people/new/", views.forum_account_create, name="forum_account_create"
+    ),
+    path(
         "staff/forums/<slug:forum_slug>/people/<int:role_id>/remove/",
         views.forum_role_remove,
         name="forum_role_remove",

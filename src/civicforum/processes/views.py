@@ -13,7 +13,7 @@ from civicforum.core.audit import events_for_forum
 from civicforum.core.models import ForumRole, Role
 from civicforum.core.permissions import forum_permission_required
 from civicforum.processes import services
-from civicforum.processes.forms import ForumForm, RoleForm, StageForm
+from civicforum.processes.forms import ForumForm, NewAccountForm, RoleForm, StageForm
 from civicforum.processes.models import Forum, Stage
 
 
@@ -112,3 +112,17 @@ def stage_edit(request: HttpRequest, forum_slug: str, kind: str) -> HttpResponse
         messages.success(request, f"{stage.get_kind_display()} stage saved")
         return redirect("processes:forum_staff", forum_slug=forum.slug)
     return render(request, "processes/stage_form.html", {"forum": forum, "stage": stage, "form": form})
+
+
+@forum_permission_required("processes.create_accounts")
+def forum_account_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    form = NewAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user, link = services.create_account_with_role(
+            request.user, forum, data["first_name"], data["last_name"], data["email"], data["role"]
+        )
+        context = {"forum": forum, "new_user": user, "link": request.build_absolute_uri(link)}
+        return render(request, "processes/account_created.html", context)
+    return render(request, "processes/account_form.html", {"forum": forum, "form": form})
