@@ -16,10 +16,17 @@ from civicforum.recruitment.models import MemberStatus, PanelMember, Recruitment
 from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
 
 WARDS = [("Northam Central", 0.30), ("Northam Riverside", 0.25), ("Eastbrook", 0.25), ("Millford", 0.20)]
-STREETS = (
-    ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue", "Victoria Road", "Queen Street", "Brook Close"]
-)
-ADDRESSES = 12_000
+STREETS = [
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Mill Road",
+    "Park Avenue",
+    "Victoria Road",
+    "Queen Street",
+    "Brook Close",
+]
+ADDRESSES = 9_000
 LETTERS = 6_000
 VOLUNTEERS = 1_200
 DEMO_ALGORITHM = "legacy"
@@ -31,7 +38,8 @@ def address_csv(rng: random.Random) -> bytes:
     for index in range(ADDRESSES):
         ward = rng.choices([w for w, _ in WARDS], [s for _, s in WARDS])[0]
         flat = f"Flat {rng.randint(1, 12)}" if rng.random() < 0.3 else ""
-        postcode = f"NM{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFG')}"
+        inward = f"{rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFG')}"
+        postcode = f"NM{rng.randint(1, 9)} {inward}"
         decile = min(10, max(1, int(rng.gauss(3 if ward == "Northam Central" else 6, 2.5))))
         street = f"{rng.randint(1, 220)} {rng.choice(STREETS)}"
         rows.append(f"{100_000_000 + index},{street},{flat},Northam,{postcode},{ward},{decile}")

@@ -164,9 +164,16 @@ def _issue_codes(lottery: Lottery) -> Iterator[Letter]:
         letter = Letter(invitation.reference, invitation.address.lines(), code)
         yield letter
         if len(batch) >= BULK_BATCH:
-            Invitation.objects.bulk_update(batch, ["code_hash"])
+            _save_code_hashes(batch)
             batch = []
-    Invitation.objects.bulk_update(batch, ["code_hash"])
+    _save_code_hashes(batch)
+
+
+def _save_code_hashes(batch: list[Invitation]) -> None:
+    """One UPDATE per row in a single transaction: far faster than bulk_update's CASE on SQLite."""
+    with transaction.atomic():
+        for invitation in batch:
+            Invitation.objects.filter(pk=invitation.pk).update(code_hash=invitation.code_hash)
 
 
 def issue_code(invitation: Invitation) -> str:

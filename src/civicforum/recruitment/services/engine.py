@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from civicforum.selection import Algorithm, Instance, ProgressCallback, SelectionResult, find_distribution
+from civicforum.selection import (
+    Algorithm,
+    Instance,
+    ProgressCallback,
+    SelectionResult,
+    SelectionSettings,
+    find_distribution,
+)
 from civicforum.selection.diagnose import diagnose
 from civicforum.selection.lottery import round_to_lottery
 from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
 
 LOTTERY_PANELS = 1000
+LEGACY_RUNS = 300  # the greedy baseline only needs enough runs to show its uneven chances
 ALGORITHMS = [
     (a.value, a.name.title() if a is not Algorithm.LEXIMIN else "Leximin (recommended)") for a in Algorithm
 ]
@@ -30,7 +38,8 @@ class Draw:
 def distribution(
     instance: Instance, algorithm: str, progress: ProgressCallback | None = None
 ) -> SelectionResult:
-    return find_distribution(instance, algorithm, progress=progress)
+    settings = SelectionSettings(legacy_runs=LEGACY_RUNS)
+    return find_distribution(instance, algorithm, settings=settings, progress=progress)
 
 
 def infeasibility(instance: Instance) -> str | None:
