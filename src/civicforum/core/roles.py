@@ -21,7 +21,8 @@ import rules
 from civicforum.core.models import CouncilAdministrator, ForumRole, Role
 
 COUNCIL_ADMIN = "council_admin"
-STAFF_ROLES = frozenset({COUNCIL_ADMIN, Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR})
+STAFF_FORUM_ROLES = frozenset({Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR})
+STAFF_ROLES = STAFF_FORUM_ROLES | {COUNCIL_ADMIN}
 _CACHE_ATTR = "_civicforum_forum_roles"
 
 

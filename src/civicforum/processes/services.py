@@ -16,11 +16,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from civicforum.core import audit
-from civicforum.core.models import CouncilAdministrator, ForumRole, Role
-from civicforum.core.roles import grant_role
+from civicforum.core.models import CouncilAdministrator, ForumRole
+from civicforum.core.roles import STAFF_FORUM_ROLES, grant_role
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
-
-STAFF_FORUM_ROLES = [Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR]
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from civicforum.core.audit import events_for_forum
@@ -15,6 +18,29 @@ from civicforum.core.permissions import forum_permission_required
 from civicforum.processes import services
 from civicforum.processes.forms import ForumForm, NewAccountForm, RoleForm, StageForm
 from civicforum.processes.models import Forum, Stage
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    heading: str,
+    submit_label: str,
+    forum: Forum | None = None,
+    back_url: str = "",
+    intro: str = "",
+) -> HttpResponse:
+    """Render a one-form staff page; the back link defaults to the forum's staff page."""
+    if forum is not None and not back_url:
+        back_url = reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})
+    context = {
+        "form": form,
+        "heading": heading,
+        "submit_label": submit_label,
+        "caption": forum.title if forum is not None else "",
+        "back_url": back_url,
+        "intro": intro,
+    }
+    return render(request, "core/form_page.html", context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,7 +88,9 @@ def forum_create(request: HttpRequest) -> HttpResponse:
         forum = services.save_forum(request.user, form.save(commit=False), form.cleaned_data["stages"])
         messages.success(request, f"Forum ‘{forum.title}’ created")
         return redirect("processes:forum_staff", forum_slug=forum.slug)
-    return render(request, "processes/forum_form.html", {"form": form, "creating": True})
+    return _form_page(
+        request, form, "Create a forum", "Create forum", back_url=reverse("processes:dashboard")
+    )
 
 
 @forum_permission_required("processes.change_forum")
@@ -75,7 +103,7 @@ def forum_edit(request: HttpRequest, forum_slug: str) -> HttpResponse:
         services.save_forum(request.user, form.save(commit=False), form.cleaned_data["stages"])
         messages.success(request, "Forum details saved")
         return redirect("processes:forum_staff", forum_slug=forum.slug)
-    return render(request, "processes/forum_form.html", {"form": form, "forum": forum, "creating": False})
+    return _form_page(request, form, "Change forum details", "Save changes", forum=forum)
 
 
 @forum_permission_required("processes.manage_forum_roles")
@@ -111,7 +139,7 @@ def stage_edit(request: HttpRequest, forum_slug: str, kind: str) -> HttpResponse
         services.update_stage(request.user, form.save(commit=False))
         messages.success(request, f"{stage.get_kind_display()} stage saved")
         return redirect("processes:forum_staff", forum_slug=forum.slug)
-    return render(request, "processes/stage_form.html", {"forum": forum, "stage": stage, "form": form})
+    return _form_page(request, form, f"{stage.get_kind_display()} stage", "Save stage", forum=forum)
 
 
 @forum_permission_required("processes.create_accounts")
@@ -125,4 +153,12 @@ def forum_account_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
         )
         context = {"forum": forum, "new_user": user, "link": request.build_absolute_uri(link)}
         return render(request, "processes/account_created.html", context)
-    return render(request, "processes/account_form.html", {"forum": forum, "form": form})
+    return _form_page(
+        request,
+        form,
+        "Create an account",
+        "Create account",
+        forum=forum,
+        back_url=reverse("processes:forum_people", kwargs={"forum_slug": forum.slug}),
+        intro="You will get a link to send to the person so they can choose their own password.",
+    )
