@@ -111,3 +111,18 @@ def test_under_16_is_told_they_cannot_take_part(client: Any, recruiting_forum: A
         reverse("recruitment:register_step", args=[recruiting_forum.slug, "age"]), {"answer": "no"}
     )
     assert "aged 16 or over" in response.content.decode()
+
+
+def test_a_respondent_withdraws_themselves(client: Any, recruiting_forum: Any) -> None:
+    from civicforum.recruitment.services import registration
+
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    details = registration.Registration(full_name="Ada Lovelace", phone="07700 900123")
+    respondent = registration.register(recruiting_forum, invitation, details)
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    wrong = client.post(url, {"reference": respondent.reference, "contact": "07700 900999"})
+    assert "could not find a registration" in wrong.content.decode()
+    done = client.post(url, {"reference": respondent.reference.lower(), "contact": "07700900123"})
+    assert "Your information has been erased" in done.content.decode()
+    erased = Respondent.objects.get(pk=respondent.pk)
+    assert (erased.status, erased.full_name, erased.phone) == ("withdrawn", "", "")

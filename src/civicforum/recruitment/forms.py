@@ -196,3 +196,17 @@ class ConsentForm(GovUKForm):
         label="I agree that the council may use my answers to select the panel, as the privacy notice says",
         error_messages={"required": "Tick the box to agree, or you cannot register"},
     )
+
+
+class WithdrawForm(GovUKForm):
+    reference = forms.CharField(
+        max_length=20,
+        label="Your registration reference",
+        help_text="It starts with R-, for example R-K7QX2MBH. It was shown when you registered.",
+        error_messages={"required": "Enter your registration reference"},
+    )
+    contact = forms.CharField(
+        max_length=200,
+        label="The email address or phone number you gave",
+        error_messages={"required": "Enter the email address or phone number you gave when registering"},
+    )

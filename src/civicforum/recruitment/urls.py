@@ -25,6 +25,7 @@ urlpatterns = [
     path(PUBLIC + "register/privacy/", views.privacy_notice, name="privacy"),
     path(PUBLIC + "register/check/", views.register_check, name="register_check"),
     path(PUBLIC + "register/done/", views.register_done, name="register_done"),
+    path(PUBLIC + "register/withdraw/", views.withdraw_public, name="withdraw_public"),
     path(PUBLIC + "register/<str:step>/", views.register_step, name="register_step"),
     path(PUBLIC + "selection-record/", views.selection_record, name="selection_record"),
     path(PUBLIC + "selection-record/lottery.json", views.selection_lottery_file, name="selection_lottery"),

@@ -610,6 +610,22 @@ def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/register_done.html", {"forum": forum, "reference": state["done"]})
 
 
+def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """A respondent withdraws and has their data erased, without needing to call anyone."""
+    forum = _public_forum(forum_slug)
+    form = forms.WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.withdraw_by_reference(
+                forum, form.cleaned_data["reference"], form.cleaned_data["contact"], _client(request)
+            )
+        except registration.CodeProblem as problem:
+            form.add_error("reference", str(problem))
+        else:
+            return render(request, "recruitment/withdrawn.html", {"forum": forum})
+    return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
+
+
 def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """The public selection record: method, quotas, commitment, seed and aggregate panel only."""
     forum = _public_forum(forum_slug)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.recruitment.models import Invitation, Respondent, RespondentStatus
+from civicforum.recruitment.models import Invitation, MemberStatus, Respondent, RespondentStatus
 from civicforum.recruitment.services import codes
 
 # At most this many wrong codes per client address in the window, then a pause (guessing is pointless
@@ -141,6 +141,35 @@ def _new_reference() -> str:
     return "R-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(8))
 
 
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str) -> Respondent:
+    """A person withdraws themselves: the reference and the email or phone they gave must both match.
+
+    Failures count towards the same rate limit as code checks, so references cannot be probed.
+    """
+    if is_rate_limited(client):
+        raise CodeProblem("You have made too many attempts. Wait 15 minutes and try again, or call us")
+    respondent = Respondent.objects.filter(
+        forum=forum, reference=reference.strip().upper(), status=RespondentStatus.REGISTERED
+    ).first()
+    given = contact.strip().casefold()
+    matches = respondent is not None and (
+        (respondent.email and respondent.email.casefold() == given)
+        or (respondent.phone and _digits(given) and _digits(respondent.phone) == _digits(given))
+    )
+    if respondent is None or not matches:
+        _count_failure(client)
+        raise CodeProblem(
+            "We could not find a registration with that reference and contact detail. "
+            "Check both and try again"
+        )
+    withdraw(respondent, None)
+    return respondent
+
+
 def withdraw(respondent: Respondent, user: Any) -> None:
     """The person asked to leave: erase their personal data now, keep only the pseudonymous record."""
     respondent.status = RespondentStatus.WITHDRAWN
@@ -152,4 +181,5 @@ def withdraw(respondent: Respondent, user: Any) -> None:
     respondent.access_needs = ""
     respondent.identity_hash = ""
     respondent.save()
+    respondent.memberships.exclude(status=MemberStatus.DECLINED).update(status=MemberStatus.DECLINED)
     audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)
