@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import floor, gcd
+from math import gcd
 
 import numpy as np
 
@@ -104,22 +104,28 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
     between breakpoints (multiples of ``gcd(n, c) / n``) give different panels.
     """
     sizes = model.sizes
+    ids = np.array([pid for members in model.members for pid in members], dtype=object)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     out: dict[Panel, float] = {}
     for counts, probability in zip(type_panels, probabilities, strict=True):
         chosen = np.flatnonzero(counts)
         partial = [int(t) for t in chosen if counts[t] < sizes[t]]
-        full_ids = [pid for t in chosen if counts[t] == sizes[t] for pid in model.members[t]]
-        breakpoints = {Fraction(0), Fraction(1)}
+        full = np.concatenate(
+            [np.arange(first[t], first[t] + sizes[t]) for t in chosen if counts[t] == sizes[t]] or [[]]
+        )
+        steps = {int(sizes[t]) // gcd(int(sizes[t]), int(counts[t])) for t in partial}
+        breakpoints = sorted({Fraction(i, d) for d in steps for i in range(d)} | {Fraction(0), Fraction(1)})
+        starts = np.array([float(b) for b in breakpoints[:-1]])
+        lengths = np.diff([float(b) for b in breakpoints])
+        offsets = starts + lengths / 2
+        columns = [np.broadcast_to(full.astype(np.int64), (len(offsets), len(full)))]
         for t in partial:
-            steps = int(sizes[t]) // gcd(int(sizes[t]), int(counts[t]))
-            breakpoints.update(Fraction(i, steps) for i in range(1, steps))
-        ordered = sorted(breakpoints)
-        for start, end in zip(ordered, ordered[1:], strict=False):
-            offset = (start + end) / 2
-            ids = list(full_ids)
-            for t in partial:
-                n, c = int(sizes[t]), int(counts[t])
-                ids.extend(model.members[t][floor((offset + j) * n / c)] for j in range(c))
-            panel = tuple(sorted(ids))
-            out[panel] = out.get(panel, 0.0) + probability * float(end - start)
+            n, c = int(sizes[t]), int(counts[t])
+            columns.append(
+                first[t] + np.floor((offsets[:, None] + np.arange(c)[None, :]) * n / c).astype(np.int64)
+            )
+        members = np.sort(np.concatenate(columns, axis=1), axis=1)
+        for row, length in zip(members, lengths, strict=True):
+            panel = tuple(sorted(ids[row]))
+            out[panel] = out.get(panel, 0.0) + probability * float(length)
     return out

@@ -17,6 +17,9 @@ from .heuristic import SwapSearch
 from .panels import PanelSolver
 
 _SEARCH_STARTS = 3
+# Local-search panels must beat the threshold by this fraction: barely improving columns make column
+# generation crawl, and the MILP (stopping at 1% better, or proving none exists) does better then.
+_SEARCH_MARGIN = 0.01
 
 INF = highspy.kHighsInf
 
@@ -160,7 +163,9 @@ def generate_columns(
         master.solve()
         weights, threshold = master.pricing_weights()
         out_of_budget = iterations >= max_iterations or (deadline is not None and time.monotonic() > deadline)
-        if not out_of_budget and _add_swapped_panels(master, search, weights, threshold + tolerance):
+        if not out_of_budget and _add_swapped_panels(
+            master, search, weights, threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold))
+        ):
             continue
         found = solver.best(weights, threshold + max(tolerance, 0.01 * abs(threshold)))
         if found is None:
