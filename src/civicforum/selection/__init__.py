@@ -1,6 +1,10 @@
 """Fair, fast and verifiable panel selection (pure Python, no Django)."""
 
 from .algorithms import SelectionSettings, check_panel, find_distribution, find_panel
+from .diagnose import Diagnosis, diagnose, minimal_relaxation
+from .io import load_instance, read_features, read_people
+from .lottery import Lottery, round_to_lottery, verify_draw
+from .replacements import plan_replacements
 from .types import (
     Algorithm,
     InfeasibleQuotasError,
@@ -17,6 +21,8 @@ from .types import (
 
 __all__ = [
     "Algorithm",
+    "Diagnosis",
+    "Lottery",
     "InfeasibleQuotasError",
     "InputError",
     "InputProblem",
@@ -29,6 +35,14 @@ __all__ = [
     "SelectionResult",
     "SelectionSettings",
     "check_panel",
+    "diagnose",
     "find_distribution",
     "find_panel",
+    "load_instance",
+    "minimal_relaxation",
+    "plan_replacements",
+    "read_features",
+    "read_people",
+    "round_to_lottery",
+    "verify_draw",
 ]
