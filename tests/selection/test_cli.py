@@ -253,3 +253,27 @@ def test_report_hides_small_pool_counts(tmp_path: Path, distribution_finder: Fin
     assert '<td>gender</td><td>M</td><td class="number">1</td><td class="number">3</td>' in page
     assert page.count('<td class="number">fewer than 5</td></tr>') == 2
     assert '<td class="number">6</td></tr>' in page
+
+
+def test_xlsx_input_gives_the_same_draw_as_csv(
+    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder
+) -> None:
+    from openpyxl import Workbook
+
+    converted = []
+    for source in small:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for line in csv.reader(source.read_text(encoding="utf-8-sig").splitlines()):
+            sheet.append([int(cell) if cell.isdigit() else cell for cell in line])
+        target = tmp_path / f"{source.stem}.xlsx"
+        book.save(target)
+        converted.append(target)
+    assert select(*small, tmp_path / "csv", "--panel", "20", "--seed", "9") == 0
+    assert select(*converted, tmp_path / "xlsx", "--panel", "20", "--seed", "9") == 0
+    from_csv, from_xlsx = (
+        json.loads((tmp_path / d / "distribution.json").read_text()) for d in ("csv", "xlsx")
+    )
+    assert from_xlsx["commitment"] == from_csv["commitment"]
+    assert from_xlsx["selected"] == from_csv["selected"]
