@@ -292,8 +292,9 @@ def select(args: argparse.Namespace) -> int:
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
         f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
-        f"minimum chance {100 * low:.2f}%). Lottery of {lottery.size} panels, commitment "
-        f"{lottery.commitment}, seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
+        f"minimum chance {100 * low:.2f}%). Lottery of {lottery.size} panels (rounding moved no chance by "
+        f"more than {100 * lottery.max_deviation:.2f} points), commitment {lottery.commitment}, "
+        f"seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
     )
     return EXIT_OK
 
