@@ -110,9 +110,8 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
     for counts, probability in zip(type_panels, probabilities, strict=True):
         chosen = np.flatnonzero(counts)
         partial = [int(t) for t in chosen if counts[t] < sizes[t]]
-        full = np.concatenate(
-            [np.arange(first[t], first[t] + sizes[t]) for t in chosen if counts[t] == sizes[t]] or [[]]
-        )
+        everyone_of = [np.arange(first[t], first[t] + sizes[t]) for t in chosen if counts[t] == sizes[t]]
+        full = np.concatenate(everyone_of) if everyone_of else np.empty(0, dtype=np.int64)
         steps = {int(sizes[t]) // gcd(int(sizes[t]), int(counts[t])) for t in partial}
         breakpoints = sorted({Fraction(i, d) for d in steps for i in range(d)} | {Fraction(0), Fraction(1)})
         starts = np.array([float(b) for b in breakpoints[:-1]])
