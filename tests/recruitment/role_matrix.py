@@ -22,6 +22,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:run": FORUM_MANAGERS,
     "recruitment:panel": FORUM_MANAGERS,
     "recruitment:member_status": POST_ONLY,
+    "recruitment:invite_panel": FORUM_MANAGERS,
+    "recruitment:panel_letters": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # none sent yet
+    "recruitment:panel_reply": EVERYONE,
     "recruitment:respondents": FORUM_MANAGERS,
     "recruitment:withdraw": POST_ONLY,
     "recruitment:phone_registration": row(LOGIN, 403, 403, 403, 403, 403, 302, 302, 302),

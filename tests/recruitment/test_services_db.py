@@ -148,3 +148,27 @@ def test_selection_confirmation_replacement_and_public_record(pool: Any, officer
     references = {r.reference for r in pool}
     assert not references & {token for panel in published["panels"] for token in panel}
     assert SelectionRun.objects.filter(forum=forum).count() == 2
+
+
+def test_selected_members_are_invited_and_reply_online(
+    pool: Any, officer: Any, mailoutbox: Any, tmp_path: Any
+) -> None:
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "leximin", seed="s")
+    selection.execute_run(run.pk)
+    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    assert batch.members == 12 and batch.emailed == 12 and len(mailoutbox) == 12
+    assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
+    again = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    assert again.members == 0
+    member = PanelMember.objects.filter(run=run).select_related("respondent").first()
+    with pytest.raises(registration.CodeProblem):
+        panel_invitations.reply(forum, member.respondent.reference, "wrong@example.org", True, "9.9.9.9")
+    replied = panel_invitations.reply(
+        forum, member.respondent.reference, member.respondent.email, False, "9.9.9.9"
+    )
+    assert replied.status == MemberStatus.DECLINED
+    assert selection.places_to_fill(forum) == 1

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from civicforum.core import demo
 from civicforum.recruitment.forms import OVERSAMPLING_WEIGHTS
 from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings, Respondent
-from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
+from civicforum.recruitment.services import civic_lottery, panel_invitations, quotas, selection, synthetic
 
 WARDS = [("Northam Central", 0.30), ("Northam Riverside", 0.25), ("Eastbrook", 0.25), ("Millford", 0.20)]
 STREETS = [
@@ -30,6 +30,8 @@ ADDRESSES = 9_000
 LETTERS = 6_000
 VOLUNTEERS = 1_200
 DEMO_ALGORITHM = "legacy"
+SITE = "http://127.0.0.1:8000/forums/town-centre-future/"
+REPLY_URL = SITE + "panel/reply/"
 SESSIONS = "\n".join(f"Saturday {d} 2027" for d in ("16 January", "30 January", "13 February", "27 February"))
 
 
@@ -68,7 +70,7 @@ def populate(ctx: demo.DemoContext) -> None:
     lottery = civic_lottery.draw_lottery(
         forum, officer, address_list, LETTERS, seed="northam-2026-11", decile_weights=OVERSAMPLING_WEIGHTS
     )
-    civic_lottery.generate_letters(lottery.pk, "http://127.0.0.1:8000/forums/town-centre-future/register/")
+    civic_lottery.generate_letters(lottery.pk, SITE + "register/")
     invitations = list(lottery.invitations.select_related("address"))
     responding = [i for i in invitations if rng.random() < 0.05 + 0.02 * (i.address.deprivation_decile or 5)]
     pool = synthetic.populate_pool(forum, responding, VOLUNTEERS, datetime(2026, 11, 2, 9, tzinfo=UTC), rng)
@@ -78,6 +80,8 @@ def populate(ctx: demo.DemoContext) -> None:
     run = selection.start_run(forum, officer, DEMO_ALGORITHM, seed="northam-panel-2026")
     selection.execute_run(run.pk)
     selection.publish(run, officer)
+    directory = civic_lottery.forum_directory(forum)
+    panel_invitations.invite_selected(forum, officer, REPLY_URL, "18 December 2026", directory)
     members = list(PanelMember.objects.filter(run=run).order_by("id"))
     for member in members[:2]:
         selection.set_member_status(member, MemberStatus.DECLINED, officer)
@@ -87,6 +91,7 @@ def populate(ctx: demo.DemoContext) -> None:
         forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
     )
     selection.execute_run(replacements.pk)
+    panel_invitations.invite_selected(forum, officer, REPLY_URL, "22 December 2026", directory)
     for member in PanelMember.objects.filter(run=replacements):
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
     ctx.out(

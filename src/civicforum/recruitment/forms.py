@@ -63,6 +63,46 @@ class LetterForm(GovUKForm):
         help_text="Plain English. You can use $council, $forum, $url and $reply_by.",
     )
     reply_by = forms.CharField(max_length=60, label="Reply by", help_text="For example, 4 December 2026")
+    logo = forms.ImageField(
+        required=False,
+        label="Council logo (optional)",
+        help_text="A PNG or JPEG under 500 KB. Leave empty to keep the current logo.",
+    )
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo and logo.size > 500 * 1024:
+            raise forms.ValidationError("The logo must be smaller than 500 KB")
+        return logo
+
+
+class PanelInvitationForm(GovUKForm):
+    reply_by = forms.CharField(
+        max_length=60,
+        label="Reply by",
+        help_text="The date selected members should answer by, for example 18 December 2026",
+        error_messages={"required": "Enter the date members should reply by"},
+    )
+
+
+class PanelReplyForm(GovUKForm):
+    reference = forms.CharField(
+        max_length=20,
+        label="Your reference",
+        help_text="It is on the letter or email telling you that you were chosen, for example R-K7QX2MBH.",
+        error_messages={"required": "Enter your reference"},
+    )
+    contact = forms.CharField(
+        max_length=200,
+        label="The email address or phone number you gave when registering",
+        error_messages={"required": "Enter the email address or phone number you gave"},
+    )
+    answer = forms.ChoiceField(
+        choices=[("yes", "Yes, I can take part"), ("no", "No, I cannot take part")],
+        widget=forms.RadioSelect,
+        label="Can you take part?",
+        error_messages={"required": "Select whether you can take part"},
+    )
 
 
 class SlackForm(GovUKForm):

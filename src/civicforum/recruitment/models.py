@@ -35,6 +35,12 @@ class RecruitmentSettings(models.Model):
     phone = models.CharField(
         max_length=40, blank=True, help_text="The number people call to register by phone."
     )
+    logo = models.BinaryField(
+        null=True, blank=True, help_text="The council's logo for letters (PNG or JPEG)."
+    )
+    panel_letters = models.CharField(
+        max_length=500, blank=True, help_text="The latest letters to selected members."
+    )
     retained_aggregates = models.JSONField(default=dict, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -290,6 +296,9 @@ class PanelMember(models.Model):
         Respondent, null=True, on_delete=models.SET_NULL, related_name="memberships"
     )
     status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.SELECTED)
+    invited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we told them they were selected."
+    )
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
     )

@@ -18,6 +18,8 @@ urlpatterns = [
     path(STAFF + "selection/<int:run_id>/", views.run_detail, name="run"),
     path(STAFF + "panel/", views.panel, name="panel"),
     path(STAFF + "panel/<int:member_id>/status/", views.member_status, name="member_status"),
+    path(STAFF + "panel/invite/", views.invite_panel, name="invite_panel"),
+    path(STAFF + "panel/letters.pdf", views.panel_letters, name="panel_letters"),
     path(STAFF + "respondents/", views.respondents, name="respondents"),
     path(STAFF + "respondents/<int:respondent_id>/withdraw/", views.withdraw, name="withdraw"),
     path(STAFF + "phone/", views.phone_registration, name="phone_registration"),
@@ -27,6 +29,7 @@ urlpatterns = [
     path(PUBLIC + "register/done/", views.register_done, name="register_done"),
     path(PUBLIC + "register/withdraw/", views.withdraw_public, name="withdraw_public"),
     path(PUBLIC + "register/<str:step>/", views.register_step, name="register_step"),
+    path(PUBLIC + "panel/reply/", views.panel_reply, name="panel_reply"),
     path(PUBLIC + "selection-record/", views.selection_record, name="selection_record"),
     path(PUBLIC + "selection-record/lottery.json", views.selection_lottery_file, name="selection_lottery"),
 ]

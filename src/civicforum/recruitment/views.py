@@ -27,7 +27,15 @@ from civicforum.recruitment.models import (
     RespondentStatus,
     SelectionRun,
 )
-from civicforum.recruitment.services import civic_lottery, engine, privacy, quotas, registration, selection
+from civicforum.recruitment.services import (
+    civic_lottery,
+    engine,
+    panel_invitations,
+    privacy,
+    quotas,
+    registration,
+    selection,
+)
 from civicforum.recruitment.services.charts import Bar, bar_chart
 from civicforum.recruitment.services.letters import LetterTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
@@ -142,8 +150,14 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     forum = _forum(request)
     lottery = _lottery(forum, lottery_id)
     initial = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
-    form = forms.LetterForm(request.POST or None, initial={k: v for k, v in initial.items() if v})
+    form = forms.LetterForm(
+        request.POST or None, request.FILES or None, initial={k: v for k, v in initial.items() if v}
+    )
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("logo"):
+            settings_row = _settings(forum)
+            settings_row.logo = form.cleaned_data["logo"].read()
+            settings_row.save(update_fields=["logo"])
         lottery.letter_heading = form.cleaned_data["heading"]
         lottery.letter_body = form.cleaned_data["body"]
         lottery.reply_by = form.cleaned_data["reply_by"]
@@ -309,10 +323,44 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "forum": forum,
         "members": members,
         "to_fill": selection.places_to_fill(forum),
-        "statuses": MemberStatus,
         "targets": selection.panel_against_targets(forum),
+        "has_letters": bool(_settings(forum).panel_letters),
     }
     return render(request, "recruitment/panel.html", context)
+
+
+@forum_permission_required(PERSONAL)
+def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Email and write to newly selected members; the letters PDF is then offered for download."""
+    forum = _forum(request)
+    form = forms.PanelInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
+        batch = panel_invitations.invite_selected(
+            forum,
+            request.user,
+            reply_url,
+            form.cleaned_data["reply_by"],
+            civic_lottery.forum_directory(forum),
+        )
+        if batch.members:
+            messages.success(
+                request, f"{batch.members} members invited: {batch.emailed} by email, all by letter"
+            )
+        else:
+            messages.success(request, "Everyone selected has already been invited")
+        return redirect("recruitment:panel", forum_slug=forum.slug)
+    return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
+
+
+@forum_permission_required(PERSONAL)
+def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
+    forum = _forum(request)
+    stored = _settings(forum).panel_letters
+    if not stored or not Path(stored).exists():
+        raise Http404("No letters to selected members yet")
+    privacy.log_personal_data_access(request.user, forum, "panel letters download", 0)
+    return FileResponse(open(stored, "rb"), as_attachment=True, filename=f"{forum.slug}-{Path(stored).name}")
 
 
 @require_POST
@@ -624,6 +672,23 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
         else:
             return render(request, "recruitment/withdrawn.html", {"forum": forum})
     return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
+
+
+def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """A selected person accepts or declines their place online."""
+    forum = _public_forum(forum_slug)
+    form = forms.PanelReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = panel_invitations.reply(
+                forum, data["reference"], data["contact"], data["answer"] == "yes", _client(request)
+            )
+        except registration.CodeProblem as problem:
+            form.add_error("reference", str(problem))
+        else:
+            return render(request, "recruitment/panel_replied.html", {"forum": forum, "member": member})
+    return render(request, "recruitment/panel_reply.html", {"forum": forum, "form": form})
 
 
 def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:

@@ -11,7 +11,14 @@ from django.conf import settings
 from django.db import transaction
 
 from civicforum.core import audit
-from civicforum.recruitment.models import Address, AddressList, Invitation, LetterStatus, Lottery
+from civicforum.recruitment.models import (
+    Address,
+    AddressList,
+    Invitation,
+    LetterStatus,
+    Lottery,
+    RecruitmentSettings,
+)
 from civicforum.recruitment.services import codes
 from civicforum.recruitment.services.addresses import read_address_csv
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
@@ -102,18 +109,24 @@ def draw_lottery(
     return lottery
 
 
+def forum_directory(forum: Any) -> Path:
+    """Where a forum's generated files live (outside the web root: downloads go through audited views)."""
+    return Path(settings.MEDIA_ROOT) / "recruitment" / f"forum-{forum.pk}"
+
+
 def letters_directory(lottery: Lottery) -> Path:
-    return Path(settings.MEDIA_ROOT) / "recruitment" / f"forum-{lottery.forum_id}" / f"lottery-{lottery.pk}"
+    return forum_directory(lottery.forum) / f"lottery-{lottery.pk}"
 
 
 def letter_design(lottery: Lottery, registration_url: str) -> LetterDesign:
     forum = lottery.forum
-    phone = getattr(getattr(forum, "recruitment", None), "phone", "")
+    settings_row = RecruitmentSettings.objects.filter(forum=forum).first()
     design = LetterDesign(
         council_name=forum.council.name,
         forum_title=forum.title,
         registration_url=registration_url,
-        phone=phone,
+        phone=settings_row.phone if settings_row else "",
+        logo=bytes(settings_row.logo) if settings_row and settings_row.logo else None,
     )
     overrides = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
     return replace(design, **{field: text for field, text in overrides.items() if text})
@@ -161,7 +174,7 @@ def _issue_codes(lottery: Lottery) -> Iterator[Letter]:
         code = codes.new_code()
         invitation.code_hash = codes.hash_code(code, settings.SECRET_KEY)
         batch.append(invitation)
-        letter = Letter(invitation.reference, invitation.address.lines(), code)
+        letter = Letter(invitation.reference, ("The Householder", *invitation.address.lines()), code)
         yield letter
         if len(batch) >= BULK_BATCH:
             _save_code_hashes(batch)

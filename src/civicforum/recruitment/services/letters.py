@@ -61,6 +61,13 @@ class LetterDesign:
     phone: str = ""
     logo: bytes | None = None
     letter_date: date | None = None
+    footer: str = (
+        "Your address was chosen at random from the council's list of addresses. "
+        "We hold no other information about you unless you register. "
+        "The privacy notice is on the registration page."
+    )
+    box_heading: str = "How to register"
+    box_text: str = "Go to $url\nor scan the QR code with your phone camera,\nand enter your household code:"
 
     def fill(self, text: str) -> str:
         return Template(text).safe_substitute(
@@ -283,10 +290,8 @@ def _shared_ops(design: LetterDesign) -> bytes:
         ops.append(_text(MARGIN, y, "F1", BODY_SIZE, line))
         y -= BODY_LEADING
     ops.append(b"0.2 w 0 G %.2f %.2f %.2f %.2f re S\n" % (MARGIN, 95, TEXT_WIDTH, BOX_TOP - 95))
-    ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, "How to register"))
-    box_lines = [f"Go to {design.registration_url}", "or scan the QR code with your phone camera,"]
-    box_lines.append("and enter your household code:")
-    for index, line in enumerate(box_lines):
+    ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, design.box_heading))
+    for index, line in enumerate(design.fill(design.box_text).splitlines()[:3]):
         ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", BODY_SIZE, line))
     if design.phone:
         ops.append(
@@ -297,12 +302,7 @@ def _shared_ops(design: LetterDesign) -> bytes:
     qr_modules, _ = _qr_size(design)
     scale = 100.0 / qr_modules
     ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, PAGE_WIDTH - MARGIN - 115, 112))
-    footer = (
-        "Your address was chosen at random from the council's list of addresses. "
-        "We hold no other information about you unless you register. "
-        "The privacy notice is on the registration page."
-    )
-    for index, line in enumerate(simpleSplit(footer, "Helvetica", 8, TEXT_WIDTH)):
+    for index, line in enumerate(simpleSplit(design.fill(design.footer), "Helvetica", 8, TEXT_WIDTH)):
         ops.append(_text(MARGIN, 70 - 10 * index, "F1", 8, line))
     return b"".join(ops)
 
@@ -310,7 +310,7 @@ def _shared_ops(design: LetterDesign) -> bytes:
 def _letter_ops(letter: Letter) -> bytes:
     ops = [b"q /Letter Do Q\n"]
     y = 700.0
-    for line in ("The Householder", *letter.address_lines):
+    for line in letter.address_lines:
         ops.append(_text(70, y, "F1", 11, line))
         y -= 14
     ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}"))

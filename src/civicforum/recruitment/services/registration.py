@@ -145,8 +145,15 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str) -> Respondent:
-    """A person withdraws themselves: the reference and the email or phone they gave must both match.
+def _contact_matches(respondent: Respondent, contact: str) -> bool:
+    given = contact.strip().casefold()
+    if respondent.email and respondent.email.casefold() == given:
+        return True
+    return bool(respondent.phone and _digits(given) and _digits(respondent.phone) == _digits(given))
+
+
+def find_own_registration(forum: Any, reference: str, contact: str, client: str) -> Respondent:
+    """A person acting on their own registration: the reference and their email or phone must match.
 
     Failures count towards the same rate limit as code checks, so references cannot be probed.
     """
@@ -155,17 +162,18 @@ def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str)
     respondent = Respondent.objects.filter(
         forum=forum, reference=reference.strip().upper(), status=RespondentStatus.REGISTERED
     ).first()
-    given = contact.strip().casefold()
-    matches = respondent is not None and (
-        (respondent.email and respondent.email.casefold() == given)
-        or (respondent.phone and _digits(given) and _digits(respondent.phone) == _digits(given))
-    )
-    if respondent is None or not matches:
+    if respondent is None or not _contact_matches(respondent, contact):  # one message: nothing to learn
         _count_failure(client)
         raise CodeProblem(
             "We could not find a registration with that reference and contact detail. "
             "Check both and try again"
         )
+    return respondent
+
+
+def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str) -> Respondent:
+    """A person withdraws themselves (erasing their data) after proving it is their registration."""
+    respondent = find_own_registration(forum, reference, contact, client)
     withdraw(respondent, None)
     return respondent
 

@@ -1,0 +1,99 @@
+"""Telling selected people they have been chosen (email where we have one, a letter for everyone),
+and their reply online."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from civicforum.core import audit
+from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings
+from civicforum.recruitment.services import registration
+from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
+
+HEADING = "You have been chosen for $forum"
+BODY = """\
+Dear panel member,
+
+Thank you for registering. The lottery has chosen you as one of the residents who will take part in \
+$forum, run by $council.
+
+Please tell us by $reply_by whether you can take part. If you cannot, we will offer your place to \
+someone else, so please tell us either way.
+
+We will send you the dates, the venue and everything you need to know, and we will pay for travel, \
+care and any support you need, as well as a thank-you payment."""
+BOX_TEXT = "Tell us by $reply_by whether you can take part:\ngo to $url or call us,\nquoting your reference:"
+FOOTER = (
+    "You registered to take part. The privacy notice on the registration page says how we use your details."
+)
+
+
+@dataclass(frozen=True)
+class InvitationBatch:
+    members: int
+    emailed: int
+    letters: Path | None
+
+
+def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path) -> InvitationBatch:
+    """Email and write to every selected member not yet invited; the letters PDF goes to ``directory``."""
+    members = list(
+        PanelMember.objects.filter(
+            forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
+        ).select_related("respondent__invitation__address")
+    )
+    if not members:
+        return InvitationBatch(0, 0, None)
+    settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
+    design = LetterDesign(
+        council_name=forum.council.name,
+        forum_title=forum.title,
+        registration_url=reply_url,
+        heading=HEADING,
+        body=BODY,
+        reply_by=reply_by,
+        phone=settings_row.phone,
+        logo=bytes(settings_row.logo) if settings_row.logo else None,
+        box_heading="How to reply",
+        box_text=BOX_TEXT,
+        footer=FOOTER,
+    )
+    emailed = 0
+    for member in members:
+        respondent = member.respondent
+        if respondent is not None and respondent.email:
+            subject = design.fill(HEADING)
+            text = design.fill(BODY) + f"\n\nReply at {reply_url} with your reference {respondent.reference}."
+            emailed += send_mail(subject, text, None, [respondent.email], fail_silently=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"panel-letters-{timezone.now():%Y%m%d-%H%M%S}.pdf"
+    write_letters(path, design, (_letter(member) for member in members))
+    PanelMember.objects.filter(pk__in=[m.pk for m in members]).update(invited_at=timezone.now())
+    settings_row.panel_letters = str(path)
+    settings_row.save(update_fields=["panel_letters"])
+    audit.record(user, "recruitment.panel_invited", forum=forum, members=len(members), emailed=emailed)
+    return InvitationBatch(len(members), emailed, path)
+
+
+def _letter(member: PanelMember) -> Letter:
+    respondent = member.respondent
+    assert respondent is not None
+    address = respondent.invitation.address.lines() if respondent.invitation else ()
+    return Letter(respondent.reference, (respondent.full_name, *address), respondent.reference)
+
+
+def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) -> PanelMember:
+    """A selected person accepts or declines their place (raises ``CodeProblem`` if not found)."""
+    respondent = registration.find_own_registration(forum, reference, contact, client)
+    member = respondent.memberships.filter(status=MemberStatus.SELECTED).first()
+    if member is None:
+        raise registration.CodeProblem("There is no place waiting for a reply under that reference")
+    member.status = MemberStatus.CONFIRMED if accepts else MemberStatus.DECLINED
+    member.save(update_fields=["status", "changed_at"])
+    audit.record(None, f"recruitment.member_{member.status}", forum=forum, target=member, online=True)
+    return member
