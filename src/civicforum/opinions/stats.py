@@ -20,8 +20,9 @@ Notation for one statement: in a set of participants, `a` agreed, `d` disagreed,
 - Consensus (Pol.is `select-consensus-comments`), over every participant: agree-consensus score
   ``p_agree * z_agree``; a statement is an agree-consensus statement when ``p_agree > 1/2`` and
   ``z_agree > 1.2816``; likewise for disagreement.
-- Group-informed consensus (Pol.is "group-aware consensus", as in red-dwarf): the product over
-  groups of the smoothed agreement ``(a_g + 1) / (s_g + 2)``: high only if *every* group agrees.
+- Group-informed consensus (Pol.is "group-aware consensus", `math/conversation.clj`; red-dwarf
+  `utils/stats.py` computes the same): the product over groups of the smoothed agreement
+  ``(a_g + 1) / (s_g + 2)``, high only if *every* group agrees.
 """
 
 from __future__ import annotations
