@@ -17,6 +17,7 @@ from civicforum.selection.lottery import Lottery
 from civicforum.selection.types import Instance, Panel, SelectionResult
 
 HISTOGRAM_BINS = 10
+LABEL = 'text-anchor="middle" fill="#0b0c0c"'
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en-GB">
@@ -103,20 +104,21 @@ def _histogram_counts(probabilities: Mapping[str, float]) -> list[tuple[float, f
 
 
 def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
-    width, height, margin = 600, 240, 40
+    """Bars with their counts on top and the bin edges on the axis (axis title: chance of selection)."""
+    width, height, margin = 600, 260, 40
     tallest = max(count for _, _, count in bins) or 1
     bar = (width - 2 * margin) / len(bins)
-    parts = []
+    base = height - margin
+    parts = [f'<text x="{margin}" y="{base + 16}" {LABEL} font-size="11">0%</text>']
     for i, (low, high, count) in enumerate(bins):
-        bar_height = (height - 2 * margin) * count / tallest
-        x, y = margin + i * bar, height - margin - bar_height
+        bar_height = (height - 2.5 * margin) * count / tallest
+        x = margin + i * bar
+        top = base - bar_height
         parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" fill="#1d70b8">'
-            f"<title>{_percent(low)} to {_percent(high)}: {count} volunteers</title></rect>"
-        )
-        parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{height - margin + 16}" font-size="11" text-anchor="middle">'
-            f"{_percent(high)}</text>"
+            f'<rect x="{x + 1:.1f}" y="{top:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" '
+            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {count} volunteers</title></rect>'
+            f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">{count}</text>'
+            f'<text x="{x + bar:.1f}" y="{base + 16}" {LABEL} font-size="11">{_percent(high)}</text>'
         )
     description = "; ".join(f"{_percent(low)} to {_percent(high)}: {count}" for low, high, count in bins)
     return (
@@ -124,8 +126,10 @@ def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
         f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">'
         '<title id="histogram-title">Histogram of volunteers\' chances of selection</title>'
         f'<desc id="histogram-desc">Volunteers in each range of chance: {html.escape(description)}</desc>'
-        f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" '
-        'stroke="#0b0c0c"/>' + "".join(parts) + "</svg>"
+        f'<line x1="{margin}" y1="{base}" x2="{width - margin}" y2="{base}" stroke="#0b0c0c"/>'
+        + "".join(parts)
+        + f'<text x="{width / 2:.0f}" y="{height - 4}" {LABEL} font-size="12">Chance of selection</text>'
+        + "</svg>"
     )
 
 
