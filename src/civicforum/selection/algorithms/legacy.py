@@ -2,7 +2,8 @@
 
 Each step takes the quota whose unmet minimum is largest relative to the volunteers still available
 for it (the "most constrained" value), draws a random available volunteer holding it, removes their
-household and anyone a filled maximum now excludes, and repeats; once every minimum is met it draws
+household, anyone a filled maximum now excludes and, when a feature's unmet minimums need every
+remaining seat, anyone who would not help meet them; and repeats; once every minimum is met it draws
 uniformly from whoever is still available. A run that gets stuck restarts. Its selection
 probabilities are not designed, only observed: we estimate them from ``legacy_runs`` seeded runs and
 report that empirical distribution, which shows how close to zero some volunteers' chances fall.
@@ -38,6 +39,10 @@ class _Pool:
         ]
         self.forced = [i for i, p in enumerate(people) if p.id in instance.already_selected]
         self.minimum = np.array([q.min for q in instance.quotas])
+        features: dict[str, list[int]] = {}
+        for j, q in enumerate(instance.quotas):
+            features.setdefault(q.feature, []).append(j)
+        self.features = [np.array(columns) for columns in features.values()]
         self.maximum = np.array([q.max for q in instance.quotas])
 
 
@@ -57,12 +62,22 @@ def _draw_once(pool: _Pool, rng: random.Random) -> Panel | None:
             for other in pool.holders[j]:
                 remove(int(other))
 
+    def keep_only_the_needed_when_seats_run_short() -> None:
+        seats = pool.panel_size - len(chosen)
+        for columns in pool.features:
+            short = np.maximum(pool.minimum[columns] - counts[columns], 0)
+            if short.sum() >= seats:
+                useless = alive & ~(pool.holds[:, columns] @ (short > 0))
+                for other in np.flatnonzero(useless):
+                    remove(int(other))
+
     def take(person: int) -> None:
         chosen.append(person)
         counts[:] += pool.holds[person]
         for mate in pool.housemates[person]:
             remove(mate)
         close_full_quotas(pool.holds[person])
+        keep_only_the_needed_when_seats_run_short()
 
     for person in pool.forced:
         take(person)
