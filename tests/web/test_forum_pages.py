@@ -37,11 +37,15 @@ def valid_form_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_home_lists_published_forums_only(client: Any) -> None:
+def test_home_lists_published_forums_only_current_before_past(client: Any) -> None:
     shown = make_forum(title="Parks forum")
+    past = make_forum(title="Libraries forum", starts_on=date(2020, 1, 1), ends_on=date(2020, 6, 1))
     hidden = make_forum(title="Secret draft forum", published=False)
-    page = client.get(reverse("processes:home")).content.decode()
-    assert shown.title in page
+    response = client.get(reverse("processes:home"))
+    page = response.content.decode()
+    assert response.context["current_forums"] == [shown]
+    assert response.context["past_forums"] == [past]
+    assert page.index("Parks forum") < page.index("Past forums") < page.index("Libraries forum")
     assert hidden.title not in page
 
 

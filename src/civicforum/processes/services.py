@@ -47,6 +47,12 @@ def public_forums() -> QuerySet[Forum]:
     return Forum.objects.filter(published=True).select_related("council").order_by("-starts_on", "title")
 
 
+def current_and_past(forums: QuerySet[Forum]) -> tuple[list[Forum], list[Forum]]:
+    """Split forums into those still running (or not started) and those past their end date."""
+    listed = list(forums)
+    return [f for f in listed if not f.is_finished], [f for f in listed if f.is_finished]
+
+
 def staff_forums(user: Any) -> QuerySet[Forum]:
     """Forums on which the user holds a staff role, directly or as council administrator."""
     forums = Forum.objects.select_related("council").order_by("-starts_on", "title")

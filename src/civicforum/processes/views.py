@@ -44,7 +44,8 @@ def _form_page(
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "processes/home.html", {"forums": services.public_forums()})
+    current, past = services.current_and_past(services.public_forums())
+    return render(request, "processes/home.html", {"current_forums": current, "past_forums": past})
 
 
 @forum_permission_required("processes.view_forum")
