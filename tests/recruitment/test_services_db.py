@@ -172,3 +172,38 @@ def test_selected_members_are_invited_and_reply_online(
     )
     assert replied.status == MemberStatus.DECLINED
     assert selection.places_to_fill(forum) == 1
+
+
+def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, officer: Any) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    bad = b"question,category,share\ngender,woman,51%\nAge,16 to 29,1.7\nage,aliens,0.1\n"
+    with pytest.raises(FileRejected) as rejected:
+        quotas.import_shares_csv(recruiting_forum, officer, bad, "shares.csv")
+    assert [str(p) for p in rejected.value.problems] == [
+        "shares.csv, row 3, column 'share': '1.7' is not a share (use 0.51 or 51%).",
+        "shares.csv, row 4, column 'category': no category 'aliens' in question 'age'.",
+    ]
+    assert (
+        str(QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman").population_share)
+        == "0.5100"
+    )
+    good = "question,category,share\nWhat is your gender?,WOMAN,52%\n".encode("utf-8-sig")
+    assert quotas.import_shares_csv(recruiting_forum, officer, good, "shares.csv") == 1
+    assert (
+        str(QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman").population_share)
+        == "0.5200"
+    )
+
+
+def test_purge_command_deletes_only_expired_forums(pool: Any) -> None:
+    from django.core.management import call_command
+
+    forum = pool[0].forum
+    call_command("purge_recruitment_data")
+    assert Respondent.objects.filter(forum=forum).count() == 150
+    forum.recruitment.retention_until = "2000-01-01"
+    forum.recruitment.save()
+    call_command("purge_recruitment_data")
+    assert not Respondent.objects.filter(forum=forum).exists()
+    assert AuditEvent.objects.filter(action="recruitment.personal_data_purged", forum=forum).exists()

@@ -126,3 +126,37 @@ def test_a_respondent_withdraws_themselves(client: Any, recruiting_forum: Any) -
     assert "Your information has been erased" in done.content.decode()
     erased = Respondent.objects.get(pk=respondent.pk)
     assert (erased.status, erased.full_name, erased.phone) == ("withdrawn", "", "")
+
+
+def test_officer_registers_someone_by_phone_with_the_letter_reference(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    forum = recruiting_forum
+    forum.recruitment.registration_open = (
+        False  # the phone route works even when online registration is closed
+    )
+    forum.recruitment.save()
+    client = signed_in_client(officer)
+    invitation = Invitation.objects.filter(lottery__forum=forum).first()
+    assert client.get(staff_url("phone_registration", forum)).status_code == 302
+    answers = [
+        ("code", {"code": invitation.reference.lower()}),
+        ("age", {"answer": "yes"}),
+        ("area", {"answer": "yes"}),
+        ("name", {"full_name": "Edith Clarke"}),
+        ("contact", {"phone": "01632 960000"}),
+        ("q-gender", {"answer": "woman"}),
+        ("q-age", {"answer": "65-plus"}),
+        ("q-ethnicity", {"answer": "white"}),
+        ("q-disability", {"answer": "yes"}),
+        ("availability", {"sessions": ["Saturday 6 March 2027"]}),
+        ("access", {"access_needs": "Large print"}),
+        ("consent", {"consent": "on"}),
+    ]
+    for name, data in answers:
+        response = client.post(reverse("recruitment:register_step", args=[forum.slug, name]), data)
+        assert response.status_code == 302, (name, response.content.decode()[:1500])
+    client.post(response.url)
+    respondent = Respondent.objects.get(forum=forum)
+    assert respondent.registered_by == officer and respondent.access_needs == "Large print"
+    assert AuditEvent.objects.filter(action="recruitment.registered_by_phone", actor=officer).exists()

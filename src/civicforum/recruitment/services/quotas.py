@@ -143,7 +143,7 @@ def pool(forum: Any) -> list[Respondent]:
 
 def feature_values(respondent: Respondent, questions: list[QuotaQuestion]) -> dict[str, str]:
     """The respondent's category key per question; the ward comes from the address for address questions."""
-    answers = respondent.answers or {}
+    answers: dict[str, str] = respondent.answers or {}
     values = {}
     for question in questions:
         value = respondent.ward_key if question.from_address else answers.get(question.key, "")

@@ -147,7 +147,7 @@ def populate_pool(
     forum: Any, invitations: Sequence[Invitation], count: int, start: datetime, rng: random.Random
 ) -> list[Respondent]:
     """``count`` registered respondents from the given invitations (some households register two)."""
-    respondents = []
+    respondents: list[Respondent] = []
     households = list(invitations)
     rng.shuffle(households)
     index = 0
