@@ -23,6 +23,10 @@ class GovUKHelperMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.rebuild_helper()
+
+    def rebuild_helper(self) -> None:
+        """Call again after adding, removing or reordering fields in a subclass's ``__init__``."""
         helper = FormHelper(self)
         helper.form_tag = False
         helper.label_size = Size.SMALL

@@ -70,6 +70,11 @@ class ForumForm(GovUKModelForm):
     )
     published = forms.BooleanField(required=False, label="Show this forum on the public website")
 
+    field_order = [
+        *("council", "title", "question", "area", "summary"),
+        *("starts_on", "ends_on", "panel_size", "stages", "current_stage", "published"),
+    ]
+
     class Meta:
         model = Forum
         fields = [
@@ -94,9 +99,7 @@ class ForumForm(GovUKModelForm):
         else:
             self.fields["stages"].initial = [kind.value for kind in StageKind]
             self.fields["published"].initial = True
-        self.order_fields(
-            ["council", "title", "question", "area", "summary", "starts_on", "ends_on", "panel_size"]
-        )
+        self.rebuild_helper()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
