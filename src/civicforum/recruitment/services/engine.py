@@ -10,11 +10,11 @@ from civicforum.selection import (
     ProgressCallback,
     SelectionResult,
     SelectionSettings,
+    diagnose,
     find_distribution,
+    plan_replacements,
+    round_to_lottery,
 )
-from civicforum.selection.diagnose import diagnose
-from civicforum.selection.lottery import round_to_lottery
-from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
 
 LOTTERY_PANELS = 1000
 LEGACY_RUNS = 300  # the greedy baseline only needs enough runs to show its uneven chances
@@ -57,4 +57,4 @@ def transparent_draw(result: SelectionResult, seed: str, size: int = LOTTERY_PAN
 def replacement_instance(instance: Instance) -> tuple[Instance, list[str]]:
     """The instance to draw replacements from (quotas relaxed only if they must be) and what gave way."""
     plan = plan_replacements(instance)
-    return plan.instance, unmet_quota_messages(plan)
+    return plan.instance, [f"Quota can no longer be met: {change}." for change in plan.relaxation]

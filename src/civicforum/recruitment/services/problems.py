@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from civicforum.selection.types import InputProblem
+from civicforum.selection import InputProblem
 
 MAX_PROBLEMS_SHOWN = 50
 

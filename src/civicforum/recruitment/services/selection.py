@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from dataclasses import replace
@@ -16,6 +17,8 @@ from civicforum.recruitment.services import engine
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import build_instance, feature_values, questions_with_categories
 from civicforum.selection import Instance, SelectionError
+
+logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 SMALLEST_PUBLISHED_COUNT = 5
@@ -66,12 +69,24 @@ def execute_run(run_id: int) -> None:
         )
         draw = engine.transparent_draw(result, run.seed)
     except SelectionError as error:
-        SelectionRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=str(error), finished_at=timezone.now()
+        _fail(run, str(error))
+        return
+    except Exception as error:  # an engine bug must not leave the run "running" for ever
+        logger.exception("selection run %s crashed", run.pk)
+        _fail(
+            run,
+            f"The selection engine stopped unexpectedly ({type(error).__name__}). "
+            "Try again, or choose another algorithm.",
         )
-        audit.record(None, "recruitment.selection_failed", forum=run.forum, target=run)
         return
     _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of)
+
+
+def _fail(run: SelectionRun, message: str) -> None:
+    SelectionRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+    audit.record(None, "recruitment.selection_failed", forum=run.forum, target=run)
 
 
 def pseudonymise(instance: Instance) -> tuple[Instance, dict[str, str]]:
