@@ -304,3 +304,11 @@ def test_account_form_refuses_an_existing_email(client: Any) -> None:
     text = page.content.decode()
     assert "There is already an account with this email address" in text
     assert "Select a role" in text and 'href="#id_email"' in text
+
+
+def test_forum_summary_is_escaped_and_split_into_paragraphs(client: Any) -> None:
+    forum = make_forum(summary="<script>alert(1)</script> first\n\n  second paragraph  ")
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert '<p class="govuk-body">&lt;script&gt;alert(1)&lt;/script&gt; first</p>' in page
+    assert '<p class="govuk-body">second paragraph</p>' in page
+    assert "<script>alert(1)" not in page
