@@ -14,7 +14,7 @@ from civicforum.recruitment.models import (
     Respondent,
     SelectionRun,
 )
-from civicforum.recruitment.services import civic_lottery, privacy, quotas, registration, selection
+from civicforum.recruitment.services import civic_lottery, engine, privacy, quotas, registration, selection
 from civicforum.recruitment.services.problems import FileRejected
 from civicforum.recruitment.services.quotas import propose_range
 
@@ -207,3 +207,30 @@ def test_purge_command_deletes_only_expired_forums(pool: Any) -> None:
     call_command("purge_recruitment_data")
     assert not Respondent.objects.filter(forum=forum).exists()
     assert AuditEvent.objects.filter(action="recruitment.personal_data_purged", forum=forum).exists()
+
+
+def test_infeasible_quotas_are_explained_and_the_run_fails_cleanly(pool: Any, officer: Any) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    QuotaCategory.objects.filter(question__forum=forum, key="16-29").update(min_members=12, max_members=12)
+    diagnosis = engine.infeasibility(quotas.build_instance(forum))
+    assert diagnosis is not None and diagnosis.startswith("No panel can meet all the quotas.")
+    run = selection.start_run(forum, officer, "leximin")
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "No panel" in run.error
+    assert not PanelMember.objects.filter(forum=forum).exists()
+
+
+def test_an_engine_crash_marks_the_run_failed(pool: Any, officer: Any, monkeypatch: Any) -> None:
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise IndexError("engine bug")
+
+    monkeypatch.setattr(engine, "distribution", crash)
+    forum = pool[0].forum
+    run = selection.start_run(forum, officer, "leximin")
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and "stopped unexpectedly (IndexError)" in run.error

@@ -1,0 +1,14 @@
+from civicforum.recruitment.services.charts import Bar, bar_chart
+
+
+def test_chart_escapes_labels_and_marks_targets() -> None:
+    svg = bar_chart([Bar("<script>alert(1)</script>", 10, target=20), Bar("North", 5)])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert svg.count("<rect") == 2 and svg.count("<line") == 1
+    assert 'aria-hidden="true"' in svg
+
+
+def test_bars_scale_to_the_largest_value_or_target() -> None:
+    svg = bar_chart([Bar("A", 50, target=100), Bar("B", 100)])
+    assert 'width="165.0"' in svg and 'width="330.0"' in svg
+    assert bar_chart([]) == ""
