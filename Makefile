@@ -48,8 +48,10 @@ demo: migrate
 	DEBUG=1 $(BIN)/civicforum demo --if-missing
 
 # Browser tests use Debian's Chromium; never a Playwright browser download.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 chromium:
-	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 lint: install
 	$(BIN)/ruff check src/civicforum/core src/civicforum/processes tests/web tests/browser tests/conftest.py
