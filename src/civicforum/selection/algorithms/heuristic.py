@@ -14,10 +14,19 @@ from .compression import TypeModel
 
 
 class SwapSearch:
-    """Steepest-ascent one-swap local search over type counts."""
+    """Steepest-ascent one-swap local search over type counts.
+
+    A swap of one member of type ``s`` for one of type ``t`` only moves the quotas of the features on
+    which they differ, one down and one up, so its feasibility is a few boolean lookups per feature.
+    """
 
     def __init__(self, model: TypeModel):
         quotas = model.instance.quotas
+        features = list(model.instance.features)
+        unconstrained = len(quotas)  # stands for a value no quota mentions
+        self._value = np.full((model.num_types, len(features)), unconstrained, dtype=np.int64)
+        for j, (quota, types) in enumerate(zip(quotas, model.quota_types, strict=True)):
+            self._value[types, features.index(quota.feature)] = j
         self._incidence = np.zeros((len(quotas), model.num_types), dtype=np.int64)
         for j, types in enumerate(model.quota_types):
             self._incidence[j, types] = 1
@@ -44,15 +53,15 @@ class SwapSearch:
             if len(leaving) == 0:
                 break
             gain = weights[entering][None, :] - weights[leaving][:, None]
-            if gain.max() <= 1e-12:
-                break
             filled = self._incidence @ counts
-            after = (
-                filled[:, None, None]
-                - self._incidence[:, leaving][:, :, None]
-                + self._incidence[:, entering][:, None, :]
+            can_drop = np.append(filled > self._low, True)
+            can_add = np.append(filled < self._high, True)
+            out_values, in_values = self._value[leaving], self._value[entering]
+            valid = np.all(
+                (out_values[:, None, :] == in_values[None, :, :])
+                | (can_drop[out_values][:, None, :] & can_add[in_values][None, :, :]),
+                axis=2,
             )
-            valid = np.all((after >= self._low[:, None, None]) & (after <= self._high[:, None, None]), axis=0)
             valid &= leaving[:, None] != entering[None, :]
             valid &= self._household_allows(counts, leaving, entering)
             gain = np.where(valid, gain, -np.inf)

@@ -14,11 +14,14 @@ import numpy as np
 
 from ..types import ProgressCallback
 from .compression import TypeModel
+from .heuristic import SwapSearch
 from .leximin import FairOutcome, out_of_time
 from .panels import PanelSolver
 from .settings import SelectionSettings
 
 _EM_STEPS = 400
+_SEARCH_STARTS = 3
+_SEARCH_MARGIN = 0.001
 
 
 def nash(
@@ -38,24 +41,28 @@ def nash(
     known = {p.tobytes() for p in panels}
     weights = np.full(len(panels), 1.0 / len(panels))
     gap = np.inf
+    search = SwapSearch(model)
     for iteration in range(settings.max_iterations):
         counts = np.array(panels, dtype=float)[:, active]
         weights = _restricted_optimum(counts, sizes[active], weights, settings.nash_tolerance * people / 10)
         probabilities = (weights @ counts) / sizes[active]
         pricing = np.zeros(model.num_types)
         pricing[active] = 1.0 / probabilities
-        found = solver.best(pricing)
-        assert found is not None
-        gap = (found[2] - people) / people
-        progress(
-            min(0.99, settings.nash_tolerance / max(gap, 1e-12)),
-            f"Nash: gap {gap:.2e} after {iteration} panels",
-        )
-        if gap <= settings.nash_tolerance or found[0].tobytes() in known or out_of_time(deadline):
+        improving = _swapped_panels(search, panels, pricing, people * (1 + _SEARCH_MARGIN), known)
+        if not improving:
+            found = solver.best(pricing, people * (1 + _SEARCH_MARGIN))
+            assert found is not None
+            gap = (found[2] - people) / people
+            if gap <= settings.nash_tolerance or found[0].tobytes() in known:
+                break
+            improving = [found[0]]
+        progress(min(0.99, iteration / 200), f"Nash: {len(panels)} panels, proven gap {gap:.2e}")
+        if out_of_time(deadline):
             break
-        panels.append(found[0])
-        known.add(found[0].tobytes())
-        weights = np.append(weights * (1 - 1 / len(panels)), 1 / len(panels))
+        for panel in improving:
+            panels.append(panel)
+            known.add(panel.tobytes())
+            weights = np.append(weights * (1 - 1 / len(panels)), 1 / len(panels))
     keep = weights > 1e-12
     kept = [p for p, k in zip(panels, keep, strict=True) if k]
     weights = weights[keep] / weights[keep].sum()
@@ -68,6 +75,19 @@ def nash(
         "optimal": bool(gap <= settings.nash_tolerance),
     }
     return FairOutcome(kept, weights, certificate)
+
+
+def _swapped_panels(
+    search: SwapSearch, panels: list[np.ndarray], pricing: np.ndarray, enough: float, known: set[bytes]
+) -> list[np.ndarray]:
+    """New panels whose gradient beats ``enough``, by local search from the best known panels."""
+    gradients = np.array(panels) @ pricing
+    found: dict[bytes, np.ndarray] = {}
+    for start in np.argsort(-gradients, kind="stable")[:_SEARCH_STARTS]:
+        improved = search.improve(panels[int(start)], pricing)
+        if float(pricing @ improved) > enough and improved.tobytes() not in known:
+            found[improved.tobytes()] = improved
+    return list(found.values())
 
 
 def _restricted_optimum(
