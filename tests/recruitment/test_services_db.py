@@ -128,7 +128,7 @@ def test_selection_confirmation_replacement_and_public_record(pool: Any, officer
     assert len({m.respondent.invitation_id for m in members}) == 12  # one per household
     assert abs(sum(run.result["probabilities"].values()) - 12) < 1e-3
     for row in selection.panel_against_targets(forum):
-        assert row["min"] <= row["count"] <= row["max"]
+        assert (row["min"] or 0) <= row["count"] <= (12 if row["max"] is None else row["max"])
 
     selection.set_member_status(members[0], MemberStatus.DECLINED, officer)
     for member in members[1:]:
@@ -234,3 +234,31 @@ def test_an_engine_crash_marks_the_run_failed(pool: Any, officer: Any, monkeypat
     selection.execute_run(run.pk)
     run.refresh_from_db()
     assert run.status == "failed" and "stopped unexpectedly (IndexError)" in run.error
+
+
+def test_same_email_from_another_household_is_flagged(recruiting_forum: Any) -> None:
+    first_home, second_home = Invitation.objects.filter(lottery__forum=recruiting_forum)[:2]
+    first = registration.register(
+        recruiting_forum, first_home, registration.Registration(full_name="Ada King", email="Ada@Example.org")
+    )
+    second = registration.register(
+        recruiting_forum,
+        second_home,
+        registration.Registration(full_name="Ada Lovelace", email="ada@example.org "),
+    )
+    other = registration.register(
+        recruiting_forum, second_home, registration.Registration(full_name="Byron", email="byron@example.org")
+    )
+    assert second.possible_duplicate_of == first and other.possible_duplicate_of is None
+
+
+def test_prefer_not_to_say_gets_an_unlimited_quota(recruiting_forum: Any, officer: Any) -> None:
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    answers = {"gender": "woman", "age": "16-29", "ethnicity": quotas.PREFER_NOT_TO_SAY, "disability": "no"}
+    registration.register(
+        recruiting_forum, invitation, registration.Registration(full_name="A", answers=answers)
+    )
+    instance = quotas.build_instance(recruiting_forum)
+    assert instance.people[0].features["ethnicity"] == quotas.PREFER_NOT_TO_SAY
+    unlimited = [q for q in instance.quotas if q.value == quotas.PREFER_NOT_TO_SAY]
+    assert [(q.feature, q.min, q.max) for q in unlimited] == [("ethnicity", 0, 12)]

@@ -11,6 +11,7 @@ from civicforum.core.forms import GovUKForm
 from civicforum.recruitment.models import AddressList, QuotaQuestion
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING
+from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -191,10 +192,9 @@ class QuotaAnswerForm(GovUKForm):
         super().__init__(*args, **kwargs)
         choices = [(c.key, c.label) for c in question.categories.all()]
         if question.allow_prefer_not_to_say:
-            choices.append(("", "Prefer not to say"))
+            choices.append((PREFER_NOT_TO_SAY, "Prefer not to say"))
         field = self.fields["answer"]
         field.choices = choices
-        field.required = not question.allow_prefer_not_to_say
         field.label, field.help_text = question.label, question.hint
         field.error_messages["required"] = f"Select an answer to ‘{question.label}’"
         self.helper.layout = Layout(Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1"))

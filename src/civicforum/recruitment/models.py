@@ -176,6 +176,9 @@ class Respondent(models.Model):
     identity_hash = models.CharField(
         max_length=64, db_index=True, help_text="Keyed hash for duplicate checks."
     )
+    email_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Keyed hash of the email."
+    )
     possible_duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     # Personal data, encrypted at rest.
     full_name = EncryptedTextField()

@@ -68,12 +68,12 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     for question in questions:
         counts = stats["by_answer"].get(question.key, {})
         rows = []
-        for category in question.categories.all():
-            share = float(category.population_share) if category.population_share is not None else None
-            count = counts.get(category.key, 0)
+        for option in quotas.answer_options(question):
+            share = float(option.population_share) if option.population_share is not None else None
+            count = counts.get(option.key, 0)
             rows.append(
                 {
-                    "label": category.label,
+                    "label": option.label,
                     "count": count,
                     "pool_percent": round(100 * count / registered, 1),
                     "target_percent": None if share is None else round(100 * share, 1),

@@ -129,6 +129,27 @@ def _parse_share(raw: str) -> Decimal | None:
     return value if 0 <= value <= 1 else None
 
 
+@dataclass(frozen=True)
+class AnswerOption:
+    """A category, or 'prefer not to say' where the question allows it (no share, no limits)."""
+
+    key: str
+    label: str
+    population_share: Decimal | None = None
+    min_members: int | None = None
+    max_members: int | None = None
+
+
+def answer_options(question: QuotaQuestion) -> list[AnswerOption]:
+    options = [
+        AnswerOption(c.key, c.label, c.population_share, c.min_members, c.max_members)
+        for c in question.categories.all()
+    ]
+    if question.allow_prefer_not_to_say:
+        options.append(AnswerOption(PREFER_NOT_TO_SAY, "Prefer not to say"))
+    return options
+
+
 def questions_with_categories(forum: Any) -> list[QuotaQuestion]:
     return list(QuotaQuestion.objects.filter(forum=forum).prefetch_related("categories"))
 

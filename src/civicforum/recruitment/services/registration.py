@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -89,12 +90,20 @@ def places_left(invitation: Invitation) -> int:
     return invitation.max_adults - used
 
 
+def _keyed_hash(purpose: str, text: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{text}".encode(), hashlib.sha256).hexdigest()
+
+
 def identity_hash(full_name: str, uprn: str) -> str:
     """Keyed hash of the normalised name and address: finds the same person registering twice."""
     name = " ".join(full_name.casefold().replace(".", " ").replace("-", " ").split())
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"identity:{name}|{uprn}".encode(), hashlib.sha256
-    ).hexdigest()
+    return _keyed_hash("identity", f"{name}|{uprn}")
+
+
+def email_hash(email: str) -> str:
+    """Keyed hash of the email (empty if none): the same person using two letters shares an email."""
+    normalised = email.strip().casefold()
+    return _keyed_hash("email", normalised) if normalised else ""
 
 
 def register(
@@ -106,9 +115,13 @@ def register(
         if places_left(locked) <= 0:
             raise CodeProblem("This code has already been used by everyone it allows")
         identity = identity_hash(details.full_name, locked.address.uprn)
+        hashed_email = email_hash(details.email)
+        same_person = Q(identity_hash=identity)
+        if hashed_email:
+            same_person |= Q(email_hash=hashed_email)
         duplicate = (
             Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
-            .filter(identity_hash=identity)
+            .filter(same_person)
             .first()
         )
         respondent = Respondent.objects.create(
@@ -119,6 +132,7 @@ def register(
             registered_at=timezone.now(),
             registered_by=registered_by if getattr(registered_by, "is_authenticated", False) else None,
             identity_hash=identity,
+            email_hash=hashed_email,
             possible_duplicate_of=duplicate,
             full_name=details.full_name,
             email=details.email,
@@ -188,6 +202,7 @@ def withdraw(respondent: Respondent, user: Any) -> None:
     respondent.availability = []
     respondent.access_needs = ""
     respondent.identity_hash = ""
+    respondent.email_hash = ""
     respondent.save()
     respondent.memberships.exclude(status=MemberStatus.DECLINED).update(status=MemberStatus.DECLINED)
     audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)

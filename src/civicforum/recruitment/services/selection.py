@@ -15,7 +15,12 @@ from civicforum.core import audit
 from civicforum.recruitment.models import MemberStatus, PanelMember, Respondent, RunStatus, SelectionRun
 from civicforum.recruitment.services import engine
 from civicforum.recruitment.services.lottery import new_seed
-from civicforum.recruitment.services.quotas import build_instance, feature_values, questions_with_categories
+from civicforum.recruitment.services.quotas import (
+    answer_options,
+    build_instance,
+    feature_values,
+    questions_with_categories,
+)
 from civicforum.selection import Instance, SelectionError
 
 logger = logging.getLogger(__name__)
@@ -193,14 +198,14 @@ def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
             counts.update(feature_values(respondent, questions).items())
     rows = []
     for question in questions:
-        for category in question.categories.all():
+        for option in answer_options(question):
             rows.append(
                 {
                     "question": question.label,
-                    "category": category.label,
-                    "min": category.min_members,
-                    "max": category.max_members,
-                    "count": counts[(question.key, category.key)],
+                    "category": option.label,
+                    "min": option.min_members,
+                    "max": option.max_members,
+                    "count": counts[(question.key, option.key)],
                 }
             )
     return rows

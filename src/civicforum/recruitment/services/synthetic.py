@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from civicforum.recruitment.models import Invitation, QuotaCategory, QuotaQuestion, Respondent
 from civicforum.recruitment.services import codes
-from civicforum.recruitment.services.registration import identity_hash
+from civicforum.recruitment.services.registration import email_hash, identity_hash
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class QuestionSpec:
     label: str
     categories: tuple[CategorySpec, ...]
     from_address: bool = False
+    prefer_not_to_say: float = 0.0  # share of respondents who choose "Prefer not to say"
 
 
 QUESTIONS = (
@@ -59,11 +60,13 @@ QUESTIONS = (
             CategorySpec("white", "White", 0.82, 1.1),
             CategorySpec("minority", "Asian, Black, mixed or another ethnic group", 0.18, 0.6),
         ),
+        prefer_not_to_say=0.02,
     ),
     QuestionSpec(
         "disability",
         "Do you have a disability or long-term health condition?",
         (CategorySpec("yes", "Yes", 0.20, 0.9), CategorySpec("no", "No", 0.80, 1.0)),
+        prefer_not_to_say=0.03,
     ),
 )
 
@@ -127,7 +130,7 @@ def create_questions(forum: Any, wards: Sequence[tuple[str, float]], panel_size:
             label=spec.label,
             position=position,
             from_address=spec.from_address,
-            allow_prefer_not_to_say=False,
+            allow_prefer_not_to_say=spec.prefer_not_to_say > 0,
         )
         QuotaCategory.objects.bulk_create(
             QuotaCategory(
@@ -141,6 +144,13 @@ def create_questions(forum: Any, wards: Sequence[tuple[str, float]], panel_size:
         )
         created.append(question)
     return created
+
+
+def _answer(spec: QuestionSpec, rng: random.Random) -> str:
+    if rng.random() < spec.prefer_not_to_say:
+        return ""
+    keys = [c.key for c in spec.categories]
+    return rng.choices(keys, [c.population * c.response_weight for c in spec.categories])[0]
 
 
 def populate_pool(
@@ -159,13 +169,8 @@ def populate_pool(
             if len(respondents) >= count:
                 break
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            answers = {
-                spec.key: rng.choices(
-                    [c.key for c in spec.categories],
-                    [c.population * c.response_weight for c in spec.categories],
-                )[0]
-                for spec in QUESTIONS
-            }
+            answers = {spec.key: _answer(spec, rng) for spec in QUESTIONS}
+            email = f"{name.lower().replace(' ', '.')}{len(respondents)}@example.org"
             when = start + timedelta(minutes=rng.randint(0, 4 * 7 * 24 * 60))
             respondents.append(
                 Respondent(
@@ -176,7 +181,8 @@ def populate_pool(
                     registered_at=when,
                     identity_hash=identity_hash(f"{name} {len(respondents)}", invitation.address.uprn),
                     full_name=name,
-                    email=f"{name.lower().replace(' ', '.')}{len(respondents)}@example.org",
+                    email=email,
+                    email_hash=email_hash(email),
                     phone=f"07700 9{rng.randint(0, 99999):05d}",
                     answers=answers,
                     availability=[],
