@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.views.generic import TemplateView
 from tests.factories import make_forum, make_user, make_user_with_role
 
-from civicforum.core import audit
+from civicforum.core import audit, forum_links
 from civicforum.core.models import Role
 from civicforum.core.permissions import ForumPermissionMixin, forum_permission_required
 from civicforum.core.roles import COUNCIL_ADMIN, grant_role, is_facilitator, is_forum_staff, roles_on
@@ -98,3 +98,33 @@ def test_audit_record_keeps_actor_target_and_details() -> None:
     assert list(audit.events_for_forum(forum)) == [event]
     anonymous = audit.record(AnonymousUser(), "registration.submitted", forum=forum)
     assert anonymous.actor is None and anonymous.actor_label == ""
+
+
+def test_registered_forum_links_show_by_page_stage_and_permission(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forum_links, "_links", {})
+    forum_links.register(
+        forum_links.ForumLink(
+            place="public", label="Register now", url_name="processes:forum", stages=("recruitment",)
+        )
+    )
+    forum_links.register(
+        forum_links.ForumLink(
+            place="staff",
+            label="Edit everything",
+            url_name="processes:forum_edit",
+            perm="processes.change_forum",
+        )
+    )
+    recruiting, deliberating = make_forum(), make_forum(current_stage="deliberation")
+    assert "Register now" in client.get(recruiting.get_absolute_url()).content.decode()
+    assert "Register now" not in client.get(deliberating.get_absolute_url()).content.decode()
+    staff_page = f"/staff/forums/{recruiting.slug}/"
+    client.force_login(make_user_with_role(Role.EVALUATOR, recruiting))
+    assert "Edit everything" not in client.get(staff_page).content.decode()
+    client.force_login(make_user_with_role(Role.OFFICER, recruiting))
+    assert (
+        f'href="/staff/forums/{recruiting.slug}/edit/">Edit everything'
+        in client.get(staff_page).content.decode()
+    )
