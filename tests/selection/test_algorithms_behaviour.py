@@ -103,3 +103,20 @@ def test_settings_are_validated() -> None:
         SelectionSettings(tolerance=0)
     with pytest.raises(ValueError, match="legacy_runs"):
         SelectionSettings(legacy_runs=0)
+
+
+def test_time_limit_returns_a_valid_distribution_marked_not_proven() -> None:
+    rows = [(a, b) for a in "ab" for b in "xyz" for _ in range(4)] + [("a", "x"), ("b", "z")]
+    quotas = {
+        ("f0", "a"): (4, 5),
+        ("f0", "b"): (4, 5),
+        ("f1", "x"): (2, 4),
+        ("f1", "y"): (2, 4),
+        ("f1", "z"): (2, 4),
+    }
+    instance = make_instance(rows, quotas, 9)
+    rushed = find_distribution(instance, Algorithm.LEXIMIN, settings=SelectionSettings(time_limit=1e-9))
+    assert all(not check_panel(instance, panel) for panel in rushed.panels)
+    assert sum(rushed.selection_probabilities.values()) == pytest.approx(9)
+    assert rushed.certificate["optimal"] is False
+    assert find_distribution(instance, Algorithm.LEXIMIN).certificate["optimal"] is True

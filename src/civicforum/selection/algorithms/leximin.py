@@ -77,6 +77,9 @@ def leximin(
         levels += 1
         if not pricing.optimal or first_level_only:
             break
+        if out_of_time(deadline):
+            optimal = False
+            break
         prices = _prices(master, rows, unfixed)
         largest = max(prices.values())
         for t in [t for t, price in prices.items() if price > _POSITIVE_DUAL * max(1.0, largest)] or [

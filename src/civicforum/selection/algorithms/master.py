@@ -14,7 +14,7 @@ import numpy as np
 
 from .compression import TypeModel
 from .heuristic import SwapSearch
-from .panels import PanelSolver
+from .panels import PanelSolver, quiet_highs
 
 _SEARCH_STARTS = 3
 # Local-search panels must beat the threshold by this fraction: barely improving columns make column
@@ -32,8 +32,7 @@ class PanelMaster:
     """
 
     def __init__(self, model: TypeModel, *, maximize: bool):
-        highs = highspy.Highs()
-        highs.silent()
+        highs = quiet_highs()
         highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
         highs.setOptionValue("dual_feasibility_tolerance", 1e-9)
         # New columns leave the basis primal feasible: primal simplex without presolve warm-starts best.

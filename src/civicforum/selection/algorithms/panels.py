@@ -6,6 +6,8 @@ column generation (thousands of calls) never rebuilds constraints.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 
 import highspy
@@ -18,13 +20,35 @@ from .heuristic import SwapSearch
 _INF = highspy.kHighsInf
 
 
+_banner_shown = False
+
+
+def quiet_highs() -> highspy.Highs:
+    """A silent HiGHS instance: the banner HiGHS prints once per process must not reach the CLI's stdout."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as sink:
+                os.dup2(sink.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    highs.silent()
+    return highs
+
+
 class PanelSolver:
     """Maximise ``weights . counts`` over the feasible panels (counts per type)."""
 
     def __init__(self, model: TypeModel, *, relative_gap: float = 1e-9, absolute_gap: float = 1e-10):
         self.model = model
-        highs = highspy.Highs()
-        highs.silent()
+        highs = quiet_highs()
         highs.setOptionValue("mip_rel_gap", relative_gap)
         highs.setOptionValue("mip_abs_gap", absolute_gap)
         highs.setOptionValue("random_seed", 0)
