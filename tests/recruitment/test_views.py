@@ -160,3 +160,14 @@ def test_officer_registers_someone_by_phone_with_the_letter_reference(
     respondent = Respondent.objects.get(forum=forum)
     assert respondent.registered_by == officer and respondent.access_needs == "Large print"
     assert AuditEvent.objects.filter(action="recruitment.registered_by_phone", actor=officer).exists()
+
+
+def test_pool_export_is_logged_and_holds_the_answers(signed_in_client: Any, pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    response = signed_in_client(officer).get(staff_url("respondents_csv", forum))
+    lines = response.content.decode().splitlines()
+    assert len(lines) == 151
+    assert lines[0].startswith("reference,status,registered_at") and "What is your gender?" in lines[0]
+    assert pool[0].full_name in response.content.decode()
+    event = AuditEvent.objects.get(action="recruitment.personal_data_viewed", forum=forum)
+    assert event.details == {"what": "pool export (CSV)", "people": 150}

@@ -21,6 +21,7 @@ urlpatterns = [
     path(STAFF + "panel/invite/", views.invite_panel, name="invite_panel"),
     path(STAFF + "panel/letters.pdf", views.panel_letters, name="panel_letters"),
     path(STAFF + "respondents/", views.respondents, name="respondents"),
+    path(STAFF + "respondents.csv", views.respondents_csv, name="respondents_csv"),
     path(STAFF + "respondents/<int:respondent_id>/withdraw/", views.withdraw, name="withdraw"),
     path(STAFF + "phone/", views.phone_registration, name="phone_registration"),
     path(PUBLIC + "register/", views.register_start, name="register_start"),

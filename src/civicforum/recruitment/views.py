@@ -30,6 +30,7 @@ from civicforum.recruitment.models import (
 from civicforum.recruitment.services import (
     civic_lottery,
     engine,
+    export,
     panel_invitations,
     privacy,
     quotas,
@@ -384,6 +385,16 @@ def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
     pool = list(Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of"))
     privacy.log_personal_data_access(request.user, forum, "respondent list", len(pool))
     return render(request, "recruitment/respondents.html", {"forum": forum, "respondents": pool})
+
+
+@forum_permission_required(PERSONAL)
+def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = _forum(request)
+    text, count = export.pool_csv(forum)
+    privacy.log_personal_data_access(request.user, forum, "pool export (CSV)", count)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{forum.slug}-pool.csv"'
+    return response
 
 
 @require_POST
