@@ -25,6 +25,7 @@ def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any,
 
     page.goto(live_server.url + "/staff/")
     assert "/accounts/login/" in page.url
+    assert page.locator("body.js-enabled").count() == (1 if javascript else 0)
     page.fill("#id_username", officer.username)
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
