@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
 from django_tasks import task
+from django_tasks.backends.immediate import ImmediateBackend
+from django_tasks.base import Task
 
 from civicforum.recruitment.services import civic_lottery, privacy, selection
 
@@ -20,3 +27,25 @@ def run_selection(run_id: int) -> None:
 @task()
 def purge_expired_registrations() -> int:
     return privacy.purge_expired()
+
+
+def start(job: Task[Any, Any], *args: Any) -> threading.Thread | None:
+    """Enqueue ``job``; in development with the immediate backend, run it in a thread (returned) instead.
+
+    The immediate backend would run it inside the request, so the officer would see no progress bar
+    and wait for the whole run; a thread lets the page show progress without a worker process.
+    Production uses the database backend and ``civicforum db_worker``.
+    """
+    if settings.DEBUG and isinstance(job.get_backend(), ImmediateBackend):
+        thread = threading.Thread(target=_call_and_close, args=(job, *args), daemon=True)
+        thread.start()
+        return thread
+    job.enqueue(*args)
+    return None
+
+
+def _call_and_close(job: Task[Any, Any], *args: Any) -> None:
+    try:
+        job.call(*args)
+    finally:
+        connection.close()

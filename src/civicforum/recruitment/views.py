@@ -173,7 +173,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
             lottery.letters_status = LetterStatus.RUNNING
             lottery.save()
             audit.record(request.user, "recruitment.letters_requested", forum=forum, target=lottery)
-            tasks.generate_letters.enqueue(lottery.pk, url)
+            tasks.start(tasks.generate_letters, lottery.pk, url)
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     lottery.refresh_from_db()
     context = {
@@ -277,7 +277,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         run = selection.start_run(
             forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
         )
-        tasks.run_selection.enqueue(run.pk)
+        tasks.start(tasks.run_selection, run.pk)
         return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     context = {
         "forum": forum,
