@@ -91,12 +91,13 @@ def run(members: list[Member], meta: dict, seed: int) -> dict:
     settings = AllocationSettings(
         tables=meta["tables"], sessions=meta["sessions"], diversify=features, seed=seed
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     seating = allocate(members, settings).seating
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rand = random_seating(members, meta["tables"], meta["sessions"], seed)
     return {
         "time": elapsed,
+        "cpu": cpu,
         "D": diversity(by_id, seating, features),
         "LB": seating_lower_bound(by_id, seating, features),
         "M": meetings(seating),
@@ -125,12 +126,13 @@ def main(argv: list[str]) -> int:
         f"Command: `{command}` (medians over seeds {seeds.start}-{seeds.stop - 1}; "
         "times are wall-clock on the shared 2-core machine, so noisy).",
         "",
-        "Gap = D / lower bound - 1 (target <= 5%). Meeting target: M >= random M + 0.1. Repeat target: "
+        "Gap = D / lower bound - 1 (target <= 5%). Meeting target: M >= random M + 0.1 (capped at 1, "
+        "where random seating already scores above 0.9). Repeat target: "
         "at most half HERMES's repeats (for unseen panels HERMES was not run; its mixing matches random "
         "seating on the three reference panels, so half of random's repeats stands in).",
         "",
-        "| panel | P | T | S | time | D | bound | gap | M | repeats | random D | random M | random repeats "
-        "| HERMES D / M / repeats / time | targets met |",
+        "| panel | P | T | S | wall (CPU) time | D | bound | gap | M | repeats | random D | random M "
+        "| random repeats | HERMES D / M / repeats / time | targets met |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     failures = 0
@@ -143,7 +145,11 @@ def main(argv: list[str]) -> int:
         random_m = reference[5] if reference else r["rM"]
         repeat_cap = reference[3] / 2 if reference else r["rrep"] / 2
         gap = r["D"] / r["LB"] - 1 if r["LB"] else 0.0
-        checks = {"D": gap <= 0.05, "M": r["M"] >= random_m + 0.1, "repeats": r["rep"] <= repeat_cap}
+        checks = {
+            "D": gap <= 0.05,
+            "M": r["M"] >= min(random_m + 0.1, 1.0) - 1e-9,
+            "repeats": r["rep"] <= repeat_cap,
+        }
         if "200x20x8" in name:
             checks["time<5s"] = r["time"] < 5
         missed = [k for k, ok in checks.items() if not ok]
@@ -154,7 +160,8 @@ def main(argv: list[str]) -> int:
             else "-"
         )
         lines.append(
-            f"| {name} | {len(members)} | {meta['tables']} | {meta['sessions']} | {r['time']:.2f} s | {r['D']:.4f} "
+            f"| {name} | {len(members)} | {meta['tables']} | {meta['sessions']} | {r['time']:.2f} s "
+            f"({r['cpu']:.2f} s) | {r['D']:.4f} "
             f"| {r['LB']:.4f} | {gap:.1%} | {r['M']:.3f} | {r['rep']:.0f} | {r['rD']:.3f} | {r['rM']:.3f} "
             f"| {r['rrep']:.0f} | {hermes} | {'all' if not missed else 'missed: ' + ', '.join(missed)} |"
         )

@@ -25,7 +25,9 @@ from .search import PROHIBITIVE, SessionProblem, SessionSearch
 REPEAT_PENALTY = 0.8
 DIVERSITY_WEIGHT = 1.0  # times the mean table size, so one member's value off target costs about 1
 DIVERSITY_SLACK = 0.04  # diversity may sit this far above its lower bound before costs turn steep
+POLISH_REPEAT_SHARE = 0.1  # share of the repeat penalty kept when a session's diversity overshoots
 REFINE_ROUNDS = 2
+SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 STEPS_PER_MEMBER = 30
 START_TEMPERATURE = 1.0
@@ -50,11 +52,13 @@ def _co_seated(table_of: np.ndarray) -> np.ndarray:
     return same.astype(np.int32)
 
 
-def _session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray) -> np.ndarray:
-    """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity."""
+def _session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, shift: int) -> np.ndarray:
+    """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity.
+    Among equally full tables the next seat goes to the first in an order rotated by ``shift``."""
     sizes = minimum.astype(int).copy()
+    order = np.roll(np.arange(len(sizes)), -shift)
     for _ in range(present - int(sizes.sum())):
-        open_tables = np.flatnonzero(sizes < np.asarray(capacities))
+        open_tables = order[sizes[order] < np.asarray(capacities)[order]]
         sizes[open_tables[np.argmin(sizes[open_tables])]] += 1
     return sizes
 
@@ -76,6 +80,7 @@ class _Planner:
             a, b = (self.index[m] for m in pair)
             self.keep_apart[a, b] = self.keep_apart[b, a] = PROHIBITIVE
         self.meetings = np.zeros((count, count), dtype=np.int32)
+        self.size_shift: dict[int, int] = {}  # session -> rotation of which tables get the spare seats
         for session in settings.past:
             self.meetings += _co_seated(self._table_of(session))
 
@@ -86,7 +91,10 @@ class _Planner:
         return table_of
 
     def session_problem(
-        self, session: int, facilitator_draw: np.random.Generator | None = None
+        self,
+        session: int,
+        facilitator_draw: np.random.Generator | None = None,
+        repeat_share: float = 1.0,
     ) -> tuple[SessionProblem, list[str | None]]:
         """Build session ``session`` (1-based): units, fixed tables, sizes and penalties.
 
@@ -111,7 +119,7 @@ class _Planner:
         minimum = np.zeros(self.settings.tables, dtype=int)
         for unit_index, table in fixed_table.items():
             minimum[table] += len(units[unit_index])
-        sizes = _session_sizes(self.capacities, len(present), minimum)
+        sizes = _session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
         table_penalty = np.zeros((len(self.ids), self.settings.tables))
         facilitators: list[str | None] = [None] * self.settings.tables
         if facilitator_draw is not None:
@@ -132,7 +140,7 @@ class _Planner:
             one_hot=self.one_hot,
             shares=shares,
             sizes=sizes.astype(float),
-            pair_penalty=REPEAT_PENALTY * (self.meetings == 1) + self.keep_apart,
+            pair_penalty=repeat_share * REPEAT_PENALTY * (self.meetings == 1) + self.keep_apart,
             table_penalty=table_penalty,
             units=units,
             fixed_table=fixed_table,
@@ -292,6 +300,45 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
     return table_of
 
 
+def _seat_session(
+    planner: _Planner,
+    session: int,
+    previous: np.ndarray | None,
+    round_number: int,
+    rng: np.random.Generator,
+    out_of_time: Callable[[], bool],
+) -> tuple[np.ndarray, list[str | None]]:
+    """One pass over one session: anneal from its previous seating (or a greedy one), put diversity
+    back within budget in the last round, and match facilitators to tables. While rules stay broken,
+    place facilitators first, then try spreading the seats differently (which tables get one more)."""
+    for size_try in range(SIZE_TRIES):
+        if size_try:
+            planner.size_shift[session] = planner.size_shift.get(session, 0) + 1
+            previous = None
+        problem, _ = planner.session_problem(session)
+        search = SessionSearch(problem, previous if previous is not None else _construct(problem, rng))
+        steps = int(planner.settings.effort * STEPS_PER_MEMBER * len(search.singles) / (1 + round_number))
+        temperature = START_TEMPERATURE / (1 + round_number)
+        search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+        if round_number == REFINE_ROUNDS and search.diversity_total > problem.diversity_cap:
+            # Diversity comes first: when mixing pulled it above budget, trade some mixing back.
+            problem, _ = planner.session_problem(session, repeat_share=POLISH_REPEAT_SHARE)
+            search = SessionSearch(problem, search.table_of)
+            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+        matched = planner.match_facilitators(search.table_of)
+        for _ in range(FACILITATOR_TRIES if matched is None else 0):
+            # No matching for this seating: place facilitators first and re-seat around them.
+            problem, chosen = planner.session_problem(session, facilitator_draw=rng)
+            search = SessionSearch(problem, search.table_of)
+            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+            if not _breaks_rules(problem, search.table_of):
+                matched = chosen
+                break
+        if matched is not None and not _breaks_rules(problem, search.table_of):
+            break
+    return search.table_of, matched or chosen
+
+
 def allocate(
     members: Sequence[Member], settings: AllocationSettings, constraints: Constraints | None = None
 ) -> Allocation:
@@ -316,24 +363,10 @@ def allocate(
         for session in planned:
             if session in seatings:
                 planner.meetings -= _co_seated(seatings[session])
-            problem, _ = planner.session_problem(session)
-            start = seatings[session] if session in seatings else _construct(problem, rng)
-            search = SessionSearch(problem, start)
-            steps = int(settings.effort * STEPS_PER_MEMBER * len(search.singles) / (1 + round_number))
-            temperature = START_TEMPERATURE / (1 + round_number)
-            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
-            matched = planner.match_facilitators(search.table_of)
-            for _ in range(FACILITATOR_TRIES if matched is None else 0):
-                # No matching for this seating: place facilitators first and re-seat around them.
-                problem, chosen = planner.session_problem(session, facilitator_draw=rng)
-                search = SessionSearch(problem, search.table_of)
-                search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
-                if not _breaks_rules(problem, search.table_of):
-                    matched = chosen
-                    break
-            facilitators[session] = matched or chosen
-            seatings[session] = search.table_of
-            planner.meetings += _co_seated(search.table_of)
+            seatings[session], facilitators[session] = _seat_session(
+                planner, session, seatings.get(session), round_number, rng, out_of_time
+            )
+            planner.meetings += _co_seated(seatings[session])
             passes += 1
             report(Progress(passes / total_passes, f"round {round_number + 1}: session {session} seated"))
     seating = [list(map(list, session)) for session in settings.past]
@@ -348,5 +381,7 @@ def allocate(
     )
     problems = constraint_violations(members, settings, constraints, allocation)
     if problems:
-        raise InfeasibleConstraintsError(["no seating found that honours every rule", *problems])
+        raise InfeasibleConstraintsError(
+            ["no seating honours every rule (they may conflict); the best one found breaks these", *problems]
+        )
     return allocation
