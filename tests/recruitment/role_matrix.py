@@ -35,7 +35,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:register_done": EVERYONE_REDIRECTED,
     "recruitment:register_step": EVERYONE,
     "recruitment:selection_record": EVERYONE,
-    "recruitment:selection_lottery": EVERYONE,
+    "recruitment:selection_verification": EVERYONE,
     "recruitment:withdraw_public": EVERYONE,
 }
 

@@ -116,7 +116,20 @@ def test_proposed_ranges_bracket_the_population_share() -> None:
     assert propose_range(1.0, 10, 3) == quotas.ProposedRange(7, 10)
 
 
-def test_selection_confirmation_replacement_and_public_record(pool: Any, officer: Any) -> None:
+def assert_anyone_can_verify(run: SelectionRun, references: set[str], directory: Path) -> None:
+    """The published files pass the selection CLI's own verifier and name no registration reference."""
+    from civicforum.selection.cli import main as selection_cli
+
+    for name, text in selection.verification_files(run).items():
+        (directory / name).write_text(text, encoding="utf-8")
+        assert not any(reference in text for reference in references)
+    assert selection_cli(["selection", "verify", str(directory), "--seed", run.seed]) == 0
+    assert selection_cli(["selection", "verify", str(directory), "--seed", "another seed"]) != 0
+
+
+def test_selection_confirmation_replacement_and_public_record(
+    pool: Any, officer: Any, tmp_path: Path
+) -> None:
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
     run = selection.start_run(forum, officer, "leximin", seed="public-seed")
@@ -144,9 +157,7 @@ def test_selection_confirmation_replacement_and_public_record(pool: Any, officer
     assert record is not None and record["lottery_size"] == 1000
     shown = {row["count"] for row in record["composition"]}
     assert not shown & {"1", "2", "3", "4"}
-    published = selection.verification_file(run)
-    references = {r.reference for r in pool}
-    assert not references & {token for panel in published["panels"] for token in panel}
+    assert_anyone_can_verify(run, {r.reference for r in pool}, tmp_path)
     assert SelectionRun.objects.filter(forum=forum).count() == 2
 
 

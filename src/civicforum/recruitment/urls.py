@@ -32,5 +32,9 @@ urlpatterns = [
     path(PUBLIC + "register/<str:step>/", views.register_step, name="register_step"),
     path(PUBLIC + "panel/reply/", views.panel_reply, name="panel_reply"),
     path(PUBLIC + "selection-record/", views.selection_record, name="selection_record"),
-    path(PUBLIC + "selection-record/lottery.json", views.selection_lottery_file, name="selection_lottery"),
+    path(
+        PUBLIC + "selection-record/verification.zip",
+        views.selection_verification_zip,
+        name="selection_verification",
+    ),
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -711,10 +713,16 @@ def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/selection_record.html", {"forum": forum, **record})
 
 
-def selection_lottery_file(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The published lottery as JSON so anyone can recompute the commitment and the draw."""
+def selection_verification_zip(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The published panels, commitment, seed and drawn panel, for ``civicforum selection verify``."""
     forum = _public_forum(forum_slug)
     record = selection.public_record(forum)
     if record is None:
         raise Http404("No selection has been published for this forum yet")
-    return JsonResponse(selection.verification_file(record["run"]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in selection.verification_files(record["run"]).items():
+            archive.writestr(f"{forum.slug}-selection/{name}", text)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{forum.slug}-selection.zip"'
+    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -239,17 +240,34 @@ def public_record(forum: Any) -> dict[str, Any] | None:
     }
 
 
-def verification_file(run: SelectionRun) -> dict[str, Any]:
-    """Everything needed to re-derive the draw, with volunteers as opaque ids only."""
-    return {
+def verification_files(run: SelectionRun) -> dict[str, str]:
+    """``distribution.json`` and ``selected.csv`` as ``civicforum selection verify DIR --seed S`` reads them.
+
+    Volunteers appear only as the run's opaque ids (V0001...), never as registration references.
+    """
+    panels = run.result.get("lottery_panels", [])
+    index = run.result.get("chosen_index")
+    lottery = {
+        "size": len(panels),
+        "commitment": run.commitment,
+        "commitment_method": "sha256 of compact JSON list of sorted id lists, sorted",
+        "draw_method": 'int(sha256(commitment + ":" + seed), 16) mod size',
+        "seed": run.seed,
+        "chosen_index": index,
+        "panels": panels,
+    }
+    document = {
         "forum": run.forum.slug,
         "algorithm": run.algorithm,
         "panel_size": run.panel_size,
         "quotas": run.quotas,
         "commitment": run.commitment,
-        "commitment_method": "sha256 of compact JSON list of sorted id lists, sorted",
         "seed": run.seed,
-        "draw_method": 'int(sha256(commitment + ":" + seed), 16) mod number of panels',
-        "chosen_index": run.result.get("chosen_index"),
-        "panels": run.result.get("lottery_panels", []),
+        "id_column": "id",
+        "lottery": lottery,
+    }
+    chosen = panels[index] if panels and index is not None else []
+    return {
+        "distribution.json": json.dumps(document, indent=1),
+        "selected.csv": "id\n" + "".join(f"{token}\n" for token in chosen),
     }
