@@ -39,7 +39,7 @@ from civicforum.recruitment.services import (
     registration,
     selection,
 )
-from civicforum.recruitment.services.charts import Bar, bar_chart
+from civicforum.recruitment.services.charts import Bar, bar_chart, histogram
 from civicforum.recruitment.services.letters import LetterTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
 from civicforum.recruitment.services.problems import FileRejected
@@ -308,6 +308,8 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "probabilities": probabilities,
         "lowest": min(values, default=0),
         "highest": max(values, default=0),
+        "histogram": histogram(values),
+        "histogram_chart": bar_chart(histogram(values)),
     }
     return render(request, "recruitment/run.html", context)
 

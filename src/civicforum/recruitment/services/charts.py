@@ -57,3 +57,15 @@ def bar_chart(bars: list[Bar]) -> SafeString:
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text node above is escaped
+
+
+def histogram(values: list[float], bins: int = 10) -> list[Bar]:
+    """Counts of values in ``bins`` equal-width ranges from 0 to the largest value (labelled by range)."""
+    if not values:
+        return []
+    top = max(values) or 1.0
+    width = top / bins
+    counts = [0] * bins
+    for value in values:
+        counts[min(int(value / width), bins - 1)] += 1
+    return [Bar(f"{i * width:.3f}–{(i + 1) * width:.3f}", count) for i, count in enumerate(counts)]
