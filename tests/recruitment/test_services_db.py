@@ -273,3 +273,24 @@ def test_prefer_not_to_say_gets_an_unlimited_quota(recruiting_forum: Any, office
     assert instance.people[0].features["ethnicity"] == quotas.PREFER_NOT_TO_SAY
     unlimited = [q for q in instance.quotas if q.value == quotas.PREFER_NOT_TO_SAY]
     assert [(q.feature, q.min, q.max) for q in unlimited] == [("ethnicity", 0, 12)]
+
+
+def test_a_new_draw_replaces_an_untold_panel_but_not_an_invited_one(
+    pool: Any, officer: Any, tmp_path: Path
+) -> None:
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    for seed in ("first", "second"):
+        run = selection.start_run(forum, officer, "legacy", seed=seed)
+        selection.execute_run(run.pk)
+    assert PanelMember.objects.filter(forum=forum).count() == 12
+    assert set(PanelMember.objects.values_list("run__seed", flat=True)) == {"second"}
+    panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    assert selection.full_selection_blocker(forum) is not None
+    third = selection.start_run(forum, officer, "legacy", seed="third")
+    selection.execute_run(third.pk)
+    third.refresh_from_db()
+    assert third.status == "failed" and "Draw replacements" in third.error
+    assert PanelMember.objects.filter(forum=forum).count() == 12

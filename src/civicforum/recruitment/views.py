@@ -275,7 +275,8 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = _forum(request)
     form = forms.RunForm(request.POST or None)
     replacement = request.GET.get("replacements") == "1" or request.POST.get("replacements") == "1"
-    if request.method == "POST" and form.is_valid():
+    blocker = None if replacement else selection.full_selection_blocker(forum)
+    if request.method == "POST" and form.is_valid() and blocker is None:
         run = selection.start_run(
             forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
         )
@@ -286,6 +287,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "form": form,
         "replacement": replacement,
         "to_fill": selection.places_to_fill(forum),
+        "blocker": blocker,
     }
     return render(request, "recruitment/start_selection.html", context)
 

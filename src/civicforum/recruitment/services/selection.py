@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -28,6 +29,19 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 SMALLEST_PUBLISHED_COUNT = 5
+
+
+def full_selection_blocker(forum: Any) -> str | None:
+    """Why the whole panel cannot be drawn again (None: it can, replacing members nobody has told yet)."""
+    told = PanelMember.objects.filter(forum=forum).filter(
+        Q(invited_at__isnull=False) | ~Q(status=MemberStatus.SELECTED)
+    )
+    if told.exists():
+        return (
+            "Selected members have already been invited or have replied, so the whole panel cannot be "
+            "drawn again. Draw replacements for anyone who declines instead."
+        )
+    return None
 
 
 def start_run(
@@ -118,6 +132,12 @@ def _save_result(
 ) -> None:
     new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
     with transaction.atomic():
+        if not run.is_replacement:
+            blocker = full_selection_blocker(run.forum)
+            if blocker:
+                _fail(run, blocker)
+                return
+            PanelMember.objects.filter(forum=run.forum).delete()  # an earlier draw nobody was told about
         run.status = RunStatus.DONE
         run.progress = 1.0
         run.message = "Finished"
