@@ -86,8 +86,9 @@ def check_end_not_before_start(form: forms.Form, start: str = "starts_on", end: 
 class SetPasswordGovUKForm(GovUKHelperMixin, SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "Choose a password"
-        self.fields["new_password1"].error_messages["required"] = "Choose a password"
-        self.fields["new_password2"].label = "Type the password again"
-        self.fields["new_password2"].error_messages["required"] = "Type the password again"
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].label = "Confirm new password"
+        self.fields["new_password2"].help_text = "Type the same password again."
+        self.fields["new_password2"].error_messages["required"] = "Confirm your new password"
         self.error_messages["password_mismatch"] = "The two passwords do not match"
