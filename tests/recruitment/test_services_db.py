@@ -100,6 +100,9 @@ def test_withdrawal_erases_personal_data(pool: Any, officer: Any) -> None:
 
 def test_purge_keeps_only_aggregates(pool: Any) -> None:
     forum = pool[0].forum
+    letters = civic_lottery.forum_directory(forum) / "panel-letters-20261201-120000.pdf"
+    letters.parent.mkdir(parents=True)
+    letters.write_bytes(b"%PDF names and addresses")
     settings_row = forum.recruitment
     settings_row.retention_until = "2020-01-01"
     settings_row.save()
@@ -108,6 +111,7 @@ def test_purge_keeps_only_aggregates(pool: Any) -> None:
     assert not Respondent.objects.filter(forum=forum).exists()
     assert settings_row.retained_aggregates["registered"] == 150
     assert sum(settings_row.retained_aggregates["by_answer"]["gender"].values()) == 150
+    assert not letters.exists()
 
 
 def test_proposed_ranges_bracket_the_population_share() -> None:

@@ -171,3 +171,16 @@ def test_pool_export_is_logged_and_holds_the_answers(signed_in_client: Any, pool
     assert pool[0].full_name in response.content.decode()
     event = AuditEvent.objects.get(action="recruitment.personal_data_viewed", forum=forum)
     assert event.details == {"what": "pool export (CSV)", "people": 150}
+
+
+def test_behind_the_proxy_each_visitor_has_their_own_rate_limit(
+    client: Any, recruiting_forum: Any, settings: Any
+) -> None:
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    url = reverse("recruitment:register_step", args=[recruiting_forum.slug, "code"])
+    for _ in range(10):
+        client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="203.0.113.1, 10.0.0.1")
+    blocked = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="203.0.113.1, 10.0.0.1")
+    assert "too many codes" in blocked.content.decode()
+    other = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1")
+    assert "We do not recognise that code" in other.content.decode()

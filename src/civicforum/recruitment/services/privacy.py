@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from civicforum.core import audit
 from civicforum.recruitment.models import PanelMember, RecruitmentSettings, Respondent, RespondentStatus
+from civicforum.recruitment.services.civic_lottery import forum_directory
 from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
 
 
@@ -45,7 +46,10 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     with transaction.atomic():
         settings_row.retained_aggregates = aggregates(forum)
         settings_row.purged_at = timezone.now()
-        settings_row.save(update_fields=["retained_aggregates", "purged_at"])
+        settings_row.panel_letters = ""
+        settings_row.save(update_fields=["retained_aggregates", "purged_at", "panel_letters"])
+        for letters in forum_directory(forum).glob("panel-letters-*.pdf"):  # names and addresses
+            letters.unlink()
         deleted, _ = Respondent.objects.filter(forum=forum).delete()
         audit.record(user, "recruitment.personal_data_purged", forum=forum, respondents=deleted)
     return deleted
