@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -247,7 +247,7 @@ def select(args: argparse.Namespace) -> int:
         "lottery": lottery_summary(lottery, None, None, result.selection_probabilities),
     }
     if args.commit_only:
-        _write_atomically(Path(args.out), {"lottery.json": json.dumps(published, indent=1)})
+        _write_atomically(Path(args.out), {"lottery.json": _json_by_key(published)})
         print(
             f"Lottery of {lottery.size} panels written to {Path(args.out) / 'lottery.json'}; commitment "
             f"{lottery.commitment}. Publish it, then draw with the same command plus --seed S "
@@ -285,7 +285,7 @@ def select(args: argparse.Namespace) -> int:
         "selected.csv": people_csv(header, [p for p in instance.people if p.id in chosen]),
         "remaining.csv": people_csv(header, [p for p in instance.people if p.id not in chosen]),
         "probabilities.csv": probabilities.getvalue(),
-        "distribution.json": json.dumps(document, indent=1),
+        "distribution.json": _json_by_key(document),
         "report.html": render_report(report),
     }
     _write_atomically(Path(args.out), files)
@@ -339,6 +339,14 @@ def _write_atomically(out: Path, files: dict[str, str]) -> None:
         out.mkdir(parents=True, exist_ok=True)
         for name in files:
             shutil.move(str(Path(staging) / name), out / name)
+
+
+def _json_by_key(document: Mapping[str, object]) -> str:
+    """JSON with one top-level key per line and compact values: readable, yet small with 1000 panels."""
+    lines = [
+        f"{json.dumps(key)}: {json.dumps(value, separators=(',', ':'))}" for key, value in document.items()
+    ]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _file_digest(path: str) -> dict[str, str]:

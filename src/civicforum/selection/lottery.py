@@ -24,6 +24,7 @@ from civicforum.selection.types import Panel, SelectionResult
 DEFAULT_LOTTERY_SIZE = 1000
 MAX_ROUNDING_SWAPS = 20_000
 SWAP_CANDIDATES = 48
+ADD_CANDIDATES = 512
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,9 @@ def _best_swap(deviation: np.ndarray, members: np.ndarray, up: np.ndarray) -> tu
     adds = np.flatnonzero(~up & (~has_worst if too_many else has_worst))
     if not len(drops) or not len(adds):
         return None
-    # Try the few drops that relieve the most excess first.
+    # Only the drops that relieve the most excess and the adds that fill the most shortfall are tried.
     relief = deviation[members[drops]].sum(axis=1)
+    adds = adds[np.argsort(deviation[members[adds]].sum(axis=1), kind="stable")[:ADD_CANDIDATES]]
     best: tuple[tuple[float, float], int, int] | None = None
     for down in drops[np.argsort(-relief, kind="stable")[:SWAP_CANDIDATES]]:
         after = deviation.copy()
@@ -216,6 +218,7 @@ def lottery_summary(
     lottery: Lottery, seed: str | None, index: int | None, target: Mapping[str, float]
 ) -> dict[str, object]:
     """The JSON-ready description of a lottery and its draw (seed and index None: not drawn yet)."""
+    after = lottery.probabilities()
     return {
         "size": lottery.size,
         "distinct_panels": len(set(lottery.panels)),
@@ -226,6 +229,6 @@ def lottery_summary(
         "chosen_index": index,
         "max_probability_change": lottery.max_deviation,
         "min_probability_before": min(target.values(), default=0.0),
-        "min_probability_after": min((lottery.probabilities().get(p, 0.0) for p in target), default=0.0),
+        "min_probability_after": min((after.get(p, 0.0) for p in target), default=0.0),
         "panels": [list(panel) for panel in lottery.panels],
     }
