@@ -298,3 +298,19 @@ def test_a_new_draw_replaces_an_untold_panel_but_not_an_invited_one(
     third.refresh_from_db()
     assert third.status == "failed" and "Draw replacements" in third.error
     assert PanelMember.objects.filter(forum=forum).count() == 12
+
+
+def test_runs_that_stop_reporting_are_flagged(recruiting_forum: Any, officer: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run = selection.start_run(recruiting_forum, officer, "leximin")
+    now = timezone.now()
+    assert not run.looks_stuck(now)
+    assert run.looks_stuck(now + timedelta(minutes=6))  # queued, no worker picked it up
+    run.status = "running"
+    assert not run.looks_stuck(now + timedelta(minutes=6))
+    assert run.looks_stuck(now + timedelta(minutes=31))
+    run.status = "done"
+    assert not run.looks_stuck(now + timedelta(days=1))

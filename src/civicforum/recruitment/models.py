@@ -7,6 +7,8 @@ about any registered person until someone registers.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
@@ -244,6 +246,10 @@ class QuotaCategory(models.Model):
         return self.label
 
 
+QUEUED_TOO_LONG = timedelta(minutes=5)
+SILENT_TOO_LONG = timedelta(minutes=30)
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to start"
     RUNNING = "running", "Running"
@@ -272,6 +278,7 @@ class SelectionRun(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last save or progress report.")
     finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -284,6 +291,13 @@ class SelectionRun(models.Model):
     @property
     def percent_done(self) -> int:
         return int(round(100 * self.progress))
+
+    def looks_stuck(self, now: datetime) -> bool:
+        """Unfinished with no sign of life for a while: no worker, or a worker that died mid-run."""
+        quiet = now - self.updated_at
+        if self.status == RunStatus.QUEUED:
+            return quiet > QUEUED_TOO_LONG
+        return self.status == RunStatus.RUNNING and quiet > SILENT_TOO_LONG
 
 
 class MemberStatus(models.TextChoices):

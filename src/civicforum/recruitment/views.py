@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicforum.core import audit
@@ -307,6 +308,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "forum": forum,
         "run": run,
         "refresh": run.status in ("queued", "running"),
+        "stuck": run.looks_stuck(timezone.now()),
         "targets": selection.panel_against_targets(forum) if run.status == "done" else [],
         "probabilities": probabilities,
         "lowest": min(values, default=0),

@@ -69,14 +69,14 @@ def start_run(
 def execute_run(run_id: int) -> None:
     """Run the engine for a queued run (background task); the run records progress, result or error."""
     run = SelectionRun.objects.select_related("forum").get(pk=run_id)
-    SelectionRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, message="Starting")
+    _report(run, status=RunStatus.RUNNING, message="Starting")
     last_saved = [0.0]
 
     def progress(fraction: float, message: str) -> None:
         now = time.monotonic()
         if now - last_saved[0] >= PROGRESS_INTERVAL_SECONDS:
             last_saved[0] = now
-            SelectionRun.objects.filter(pk=run.pk).update(progress=min(fraction, 0.95), message=message[:300])
+            _report(run, progress=min(fraction, 0.95), message=message[:300])
 
     try:
         instance, reference_of = pseudonymise(build_instance(run.forum, include_members=run.is_replacement))
@@ -84,9 +84,7 @@ def execute_run(run_id: int) -> None:
         if run.is_replacement:
             instance, relaxed = engine.replacement_instance(instance)
         result = engine.distribution(instance, run.algorithm, progress)
-        SelectionRun.objects.filter(pk=run.pk).update(
-            progress=0.95, message="Rounding to a lottery and drawing"
-        )
+        _report(run, progress=0.95, message="Rounding to a lottery and drawing")
         draw = engine.transparent_draw(result, run.seed)
     except SelectionError as error:
         _fail(run, str(error))
@@ -102,10 +100,13 @@ def execute_run(run_id: int) -> None:
     _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of)
 
 
+def _report(run: SelectionRun, **fields: Any) -> None:
+    """Save progress without touching the rest of the row, and show the run is alive."""
+    SelectionRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **fields)
+
+
 def _fail(run: SelectionRun, message: str) -> None:
-    SelectionRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.FAILED, error=message, finished_at=timezone.now()
-    )
+    _report(run, status=RunStatus.FAILED, error=message, finished_at=timezone.now())
     audit.record(None, "recruitment.selection_failed", forum=run.forum, target=run)
 
 
