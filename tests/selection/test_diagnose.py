@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicforum.selection.diagnose import (
+    Diagnosis,
     QuotaBound,
     apply_relaxation,
     diagnose,
@@ -36,6 +37,13 @@ def with_quota(instance: Instance, feature: str, value: str, low: int, high: int
     return replace(instance, quotas=quotas)
 
 
+def diagnosed(instance: Instance) -> Diagnosis:
+    """The diagnosis of an instance that must be infeasible."""
+    diagnosis = diagnose(instance)
+    assert diagnosis is not None, "expected no panel to exist"
+    return diagnosis
+
+
 def test_feasible_instance_has_no_diagnosis(instance_factory: Factory) -> None:
     instance = instance_factory({("F", "Young"): 5, ("M", "Old"): 5}, QUOTAS, 4)
     assert is_feasible(instance)
@@ -44,8 +52,7 @@ def test_feasible_instance_has_no_diagnosis(instance_factory: Factory) -> None:
 
 def test_minimum_above_the_number_of_volunteers(instance_factory: Factory) -> None:
     base = instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 10)
-    diagnosis = diagnose(with_quota(base, "gender", "F", 6, 8))
-    assert diagnosis is not None
+    diagnosis = diagnosed(with_quota(base, "gender", "F", 6, 8))
     assert diagnosis.conflict == (QuotaBound("gender", "F", "min", 6),)
     assert diagnosis.explanation == ("gender F needs at least 6 but only 4 volunteers have gender F.",)
     assert diagnosis.relaxation is not None
@@ -58,8 +65,7 @@ def test_minimum_above_the_number_of_volunteers(instance_factory: Factory) -> No
 def test_maxima_of_one_feature_leave_places_empty(instance_factory: Factory) -> None:
     base = instance_factory({("F", "Young"): 8, ("M", "Old"): 8}, QUOTAS, 10)
     instance = with_quota(with_quota(base, "gender", "F", 0, 4), "gender", "M", 0, 5)
-    diagnosis = diagnose(instance)
-    assert diagnosis is not None
+    diagnosis = diagnosed(instance)
     assert set(diagnosis.conflict) == {
         QuotaBound("gender", "F", "max", 4),
         QuotaBound("gender", "M", "max", 5),
@@ -74,8 +80,7 @@ def test_clash_across_features_lists_only_the_clashing_quotas(instance_factory: 
     """Every woman in the pool is young: at least 5 women and at most 2 young people cannot both hold."""
     base = instance_factory({("F", "Young"): 6, ("M", "Old"): 10, ("M", "Young"): 3}, QUOTAS, 8)
     instance = with_quota(with_quota(base, "gender", "F", 5, 8), "age", "Young", 0, 2)
-    diagnosis = diagnose(instance)
-    assert diagnosis is not None
+    diagnosis = diagnosed(instance)
     assert set(diagnosis.conflict) == {
         QuotaBound("gender", "F", "min", 5),
         QuotaBound("age", "Young", "max", 2),
@@ -86,8 +91,7 @@ def test_clash_across_features_lists_only_the_clashing_quotas(instance_factory: 
 
 def test_households_count_in_the_explanation(instance_factory: Factory) -> None:
     base = instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 6, households=2)
-    diagnosis = diagnose(with_quota(base, "gender", "F", 3, 6))
-    assert diagnosis is not None
+    diagnosis = diagnosed(with_quota(base, "gender", "F", 3, 6))
     assert diagnosis.conflict == (QuotaBound("gender", "F", "min", 3),)
     assert "live in only 2 households" in diagnosis.explanation[0]
 
@@ -96,15 +100,15 @@ def test_flex_limits_bound_the_relaxation(instance_factory: Factory) -> None:
     base = instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 10)
     instance = with_quota(base, "gender", "F", 6, 8)
     quotas = tuple(replace(q, min_flex=5) if q.value == "F" else q for q in instance.quotas)
-    diagnosis = diagnose(replace(instance, quotas=quotas))
-    assert diagnosis is not None and diagnosis.relaxation is None
+    diagnosis = diagnosed(replace(instance, quotas=quotas))
+    assert diagnosis.relaxation is None
     assert "No change to the quotas within their min_flex/max_flex limits" in diagnosis.text()
 
 
 def test_impossible_even_without_quotas(instance_factory: Factory) -> None:
     base = instance_factory({("F", "Young"): 4}, QUOTAS, 3, households=2)
-    diagnosis = diagnose(base)
-    assert diagnosis is not None and diagnosis.conflict == ()
+    diagnosis = diagnosed(base)
+    assert diagnosis.conflict == ()
     assert diagnosis.explanation == (
         "The panel has 3 places but the pool has only 2 households (one person per household).",
     )
