@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from civicforum.cli import main as civicforum
-from civicforum.selection.types import SelectionResult
-
-Finder = Callable[..., SelectionResult]
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -39,7 +35,7 @@ def small(shared_data: Path) -> tuple[Path, Path]:
 
 
 def test_select_writes_every_file_and_verifies(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
     assert select(*small, out, "--panel", "20", "--seed", "7 14 21 28 35 42") == 0
@@ -75,7 +71,7 @@ def test_select_writes_every_file_and_verifies(
 
 
 def test_verify_fails_on_tampering(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
     assert select(*small, out, "--panel", "20", "--seed", "1", "--lottery-panels", "999") == 0
@@ -97,7 +93,7 @@ def test_verify_fails_on_tampering(
 
 
 def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     people = copy_with(small[0], tmp_path / "people.csv", "p3,female,liberal", "p3,femail,liberal")
     out = tmp_path / "out"
@@ -109,7 +105,7 @@ def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
 
 
 def test_infeasible_quotas_exit_2_with_a_diagnosis(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     features = copy_with(small[1], tmp_path / "features.csv", "gender,female,9,20", "gender,female,15,20")
     out = tmp_path / "out"
@@ -123,7 +119,7 @@ def test_infeasible_quotas_exit_2_with_a_diagnosis(
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 
-def test_households_and_already_selected(tmp_path: Path, distribution_finder: Finder) -> None:
+def test_households_and_already_selected(tmp_path: Path) -> None:
     features = tmp_path / "features.csv"
     features.write_text("feature,value,min,max\nGender,F,2,2\nGender,M,2,2\n")
     people = tmp_path / "people.csv"
@@ -146,7 +142,7 @@ def test_households_and_already_selected(tmp_path: Path, distribution_finder: Fi
 
 
 def test_replacements_report_quotas_that_can_no_longer_be_met(
-    tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     features = tmp_path / "features.csv"
     features.write_text("feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n")
@@ -165,9 +161,7 @@ def test_replacements_report_quotas_that_can_no_longer_be_met(
     assert "Quotas that could not be met" in (out / "report.html").read_text()
 
 
-def test_report_is_accessible_html(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder
-) -> None:
+def test_report_is_accessible_html(small: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert select(*small, out, "--panel", "20", "--seed", "s", "--algorithm", "maximin") == 0
     page = (out / "report.html").read_text()
@@ -195,7 +189,7 @@ def test_help_describes_the_contract(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_commit_first_then_draw_with_the_announced_seed(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder, capsys: pytest.CaptureFixture[str]
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     published = tmp_path / "published"
     assert select(*small, published, "--panel", "20", "--commit-only") == 0
@@ -225,7 +219,7 @@ def test_commit_first_then_draw_with_the_announced_seed(
     ],
 )
 def test_every_shared_instance_selects_and_verifies(
-    name: str, shared_data: Path, tmp_path: Path, distribution_finder: Finder, request: pytest.FixtureRequest
+    name: str, shared_data: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """The larger instances run only when asked for (``-m slow``), to keep CI fast."""
     asked = str(request.config.getoption("-m") or "").replace("not slow", "")
@@ -243,7 +237,7 @@ def test_every_shared_instance_selects_and_verifies(
     assert civicforum(["selection", "verify", str(out), "--seed", "2026"]) == 0
 
 
-def test_report_hides_small_pool_counts(tmp_path: Path, distribution_finder: Finder) -> None:
+def test_report_hides_small_pool_counts(tmp_path: Path) -> None:
     features = tmp_path / "features.csv"
     features.write_text("feature,value,min,max\ngender,F,1,3\ngender,M,1,3\ngender,X,0,1\n")
     people = tmp_path / "people.csv"
@@ -255,9 +249,7 @@ def test_report_hides_small_pool_counts(tmp_path: Path, distribution_finder: Fin
     assert '<td class="number">6</td></tr>' in page
 
 
-def test_xlsx_input_gives_the_same_draw_as_csv(
-    small: tuple[Path, Path], tmp_path: Path, distribution_finder: Finder
-) -> None:
+def test_xlsx_input_gives_the_same_draw_as_csv(small: tuple[Path, Path], tmp_path: Path) -> None:
     from openpyxl import Workbook
 
     converted = []
