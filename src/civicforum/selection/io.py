@@ -126,7 +126,12 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
     for number, row in body:
         if len(row) > len(header) and any(row[len(header) :]):
             problems.append(
-                InputProblem(file, f"has {len(row)} cells but the header has only {len(header)}.", row=number)
+                InputProblem(
+                    file,
+                    f"has {len(row)} cells but the header has only {len(header)}; remove the extra cells "
+                    "or give their column a header.",
+                    row=number,
+                )
             )
         table.rows.append((row + [""] * len(header))[: len(header)])
         table.row_numbers.append(number)
