@@ -121,9 +121,9 @@ def representative_columns(table: Repness, group: int, limit: int) -> list[int]:
     if significant.size == 0:
         tests = table.ratio_test[group]
         return [int(np.argmax(tests))] if tests.size else []
-    metric = table.metric[group, significant]
-    best = significant[np.lexsort((significant, -metric))][:limit]
-    return sorted(best.tolist(), key=lambda col: (not table.agrees[group, col], -table.metric[group, col]))
+    metric = table.metric[group]
+    best = significant[np.lexsort((significant, -metric[significant]))][:limit]
+    return sorted(best.tolist(), key=lambda col: (not table.agrees[group, col], -metric[col]))
 
 
 @dataclass(frozen=True)

@@ -99,39 +99,36 @@ class VoteMatrix:
             raise ValueError("participants, statements and votes must have the same length")
         if values.size and (values.min() < -1 or values.max() > 1):
             raise ValueError("votes must be -1, 0 or 1")
-        participant_ids, rows = _compact_ids(pids)
         statement_ids, cols = _compact_ids(sids)
-        n_cols = max(int(statement_ids.size), 1)
-        cell_type = np.int32 if participant_ids.size * n_cols < 2**31 else np.int64
+        in_order = _rows_in_order(pids, cols)
+        if in_order is not None:  # the usual export layout: one pass, no sort
+            participant_ids, indptr = in_order
+            matrix = sparse.csr_array(
+                (values, cols, indptr), shape=(participant_ids.size, statement_ids.size)
+            )
+            return cls(participant_ids, statement_ids, matrix)
+        participant_ids, rows = _compact_ids(pids)
+        n_rows, n_cols = participant_ids.size, max(int(statement_ids.size), 1)
+        cell_type = np.int32 if n_rows * n_cols < 2**31 else np.int64
         cell: npt.NDArray[Any] = rows.astype(cell_type)  # int32 unless the grid has over 2**31 cells
         cell *= n_cols
         cell += cols
         del rows, cols
-        keep: npt.NDArray[np.intp] | None = None
-        if not np.all(cell[1:] > cell[:-1]):  # unless already in order without repeats (the usual export)
-            # Sort by cell, then by time (or file position): the last entry of each cell wins.
-            order = (
-                np.argsort(cell, kind="stable")
-                if timestamps is None
-                else np.lexsort((np.asarray(timestamps, dtype=np.int64).ravel(), cell))
-            )
-            cell = cell[order]
-            is_last = np.ones(cell.size, dtype=bool)
-            is_last[:-1] = cell[1:] != cell[:-1]
-            keep, cell = order[is_last], cell[is_last]
-        kept_rows = cell // n_cols
-        indptr = np.zeros(participant_ids.size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(kept_rows, minlength=participant_ids.size), out=indptr[1:])
-        cell -= kept_rows * n_cols
-        del kept_rows
-        matrix = sparse.csr_array(
-            (
-                values if keep is None else values[keep],
-                cell.astype(np.int32, copy=False),
-                indptr.astype(np.int32),
-            ),
-            shape=(participant_ids.size, statement_ids.size),
+        # Sort by cell, then by time (or file position): the last entry of each cell wins.
+        order = (
+            np.argsort(cell, kind="stable")
+            if timestamps is None
+            else np.lexsort((np.asarray(timestamps, dtype=np.int64).ravel(), cell))
         )
+        cell = cell[order]
+        is_last = np.ones(cell.size, dtype=bool)
+        is_last[:-1] = cell[1:] != cell[:-1]
+        kept_values, cell = values[order[is_last]], cell[is_last]
+        kept_rows = (cell // n_cols).astype(np.int32)
+        kept_cols = (cell - kept_rows * n_cols).astype(np.int32)
+        indptr = np.zeros(n_rows + 1, dtype=np.int32)
+        np.cumsum(np.bincount(kept_rows, minlength=n_rows), out=indptr[1:])
+        matrix = sparse.csr_array((kept_values, kept_cols, indptr), shape=(n_rows, statement_ids.size))
         return cls(participant_ids, statement_ids, matrix)
 
     def rows(self) -> tuple[IntArray, IntArray, npt.NDArray[np.int8]]:
@@ -171,6 +168,21 @@ class VoteMatrix:
         return VoteMatrix(self.participant_ids, self.statement_ids[keep], matrix)
 
 
+def _rows_in_order(
+    pids: npt.NDArray[np.integer], cols: npt.NDArray[np.int32]
+) -> tuple[IntArray, npt.NDArray[np.int32]] | None:
+    """(participant ids, CSR row pointers) when rows are sorted by participant then statement with no
+    repeated cell, so they are already CSR order; else None."""
+    if pids.size < 2 or not np.all(pids[1:] >= pids[:-1]):
+        return None
+    new_row = pids[1:] != pids[:-1]
+    if not np.all(new_row | (cols[1:] > cols[:-1])):
+        return None
+    starts = np.flatnonzero(new_row) + 1
+    indptr = np.concatenate([[0], starts, [pids.size]]).astype(np.int32)
+    return pids[indptr[:-1]].astype(np.int64), indptr
+
+
 def _integers(values: npt.ArrayLike) -> npt.NDArray[np.integer]:
     """Ids as an integer array, keeping a compact integer type (no copy) when given one."""
     array = np.asarray(values).ravel()
@@ -183,6 +195,8 @@ def _compact_ids(ids: npt.NDArray[np.integer]) -> tuple[IntArray, npt.NDArray[np
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
     if ids.min() >= 0 and ids.max() < 4 * ids.size + 1024:
         present = np.bincount(ids) > 0
+        if present.all():  # ids are exactly 0..n-1 (as in Pol.is exports): positions are the ids
+            return np.arange(present.size, dtype=np.int64), ids.astype(np.int32, copy=False)
         position = (np.cumsum(present) - 1).astype(np.int32)
         return np.flatnonzero(present).astype(np.int64), position[ids]
     unique, inverse = np.unique(ids, return_inverse=True)
