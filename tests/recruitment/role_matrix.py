@@ -35,7 +35,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:register_done": EVERYONE_REDIRECTED,
     "recruitment:register_step": EVERYONE,
     "recruitment:selection_record": EVERYONE,
-    "recruitment:selection_verification": EVERYONE,
+    "recruitment:selection_distribution": EVERYONE,
+    "recruitment:selection_selected": EVERYONE,
     "recruitment:withdraw_public": EVERYONE,
 }
 

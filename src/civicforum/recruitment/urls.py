@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicforum.recruitment import views
+from civicforum.recruitment.views import public, registration, staff
 
 app_name = "recruitment"
 
@@ -8,33 +8,40 @@ STAFF = "staff/forums/<slug:forum_slug>/recruitment/"
 PUBLIC = "forums/<slug:forum_slug>/"
 
 urlpatterns = [
-    path(STAFF, views.overview, name="overview"),
-    path(STAFF + "addresses/", views.upload_addresses, name="upload_addresses"),
-    path(STAFF + "lottery/", views.draw_lottery, name="draw_lottery"),
-    path(STAFF + "lottery/<int:lottery_id>/", views.lottery_detail, name="lottery"),
-    path(STAFF + "lottery/<int:lottery_id>/<str:kind>", views.lottery_file, name="lottery_file"),
-    path(STAFF + "quotas/", views.quota_settings, name="quotas"),
-    path(STAFF + "selection/", views.start_selection, name="start_selection"),
-    path(STAFF + "selection/<int:run_id>/", views.run_detail, name="run"),
-    path(STAFF + "panel/", views.panel, name="panel"),
-    path(STAFF + "panel/<int:member_id>/status/", views.member_status, name="member_status"),
-    path(STAFF + "panel/invite/", views.invite_panel, name="invite_panel"),
-    path(STAFF + "panel/letters.pdf", views.panel_letters, name="panel_letters"),
-    path(STAFF + "respondents/", views.respondents, name="respondents"),
-    path(STAFF + "respondents.csv", views.respondents_csv, name="respondents_csv"),
-    path(STAFF + "respondents/<int:respondent_id>/withdraw/", views.withdraw, name="withdraw"),
-    path(STAFF + "phone/", views.phone_registration, name="phone_registration"),
-    path(PUBLIC + "register/", views.register_start, name="register_start"),
-    path(PUBLIC + "register/privacy/", views.privacy_notice, name="privacy"),
-    path(PUBLIC + "register/check/", views.register_check, name="register_check"),
-    path(PUBLIC + "register/done/", views.register_done, name="register_done"),
-    path(PUBLIC + "register/withdraw/", views.withdraw_public, name="withdraw_public"),
-    path(PUBLIC + "register/<str:step>/", views.register_step, name="register_step"),
-    path(PUBLIC + "panel/reply/", views.panel_reply, name="panel_reply"),
-    path(PUBLIC + "selection-record/", views.selection_record, name="selection_record"),
+    path(STAFF, staff.overview, name="overview"),
+    path(STAFF + "addresses/", staff.upload_addresses, name="upload_addresses"),
+    path(STAFF + "lottery/", staff.draw_lottery, name="draw_lottery"),
+    path(STAFF + "lottery/<int:lottery_id>/", staff.lottery_detail, name="lottery"),
+    path(STAFF + "lottery/<int:lottery_id>/<str:kind>", staff.lottery_file, name="lottery_file"),
+    path(STAFF + "quotas/", staff.quota_settings, name="quotas"),
+    path(STAFF + "selection/", staff.start_selection, name="start_selection"),
+    path(STAFF + "selection/<int:run_id>/", staff.run_detail, name="run"),
+    path(STAFF + "panel/", staff.panel, name="panel"),
+    path(STAFF + "panel/<int:member_id>/status/", staff.member_status, name="member_status"),
+    path(STAFF + "panel/invite/", staff.invite_panel, name="invite_panel"),
+    path(STAFF + "panel/letters.pdf", staff.panel_letters, name="panel_letters"),
+    path(STAFF + "respondents/", staff.respondents, name="respondents"),
+    path(STAFF + "respondents.csv", staff.respondents_csv, name="respondents_csv"),
+    path(STAFF + "respondents/<int:respondent_id>/withdraw/", staff.withdraw, name="withdraw"),
+    path(STAFF + "phone/", staff.phone_registration, name="phone_registration"),
+    path(PUBLIC + "register/", registration.register_start, name="register_start"),
+    path(PUBLIC + "register/privacy/", registration.privacy_notice, name="privacy"),
+    path(PUBLIC + "register/check/", registration.register_check, name="register_check"),
+    path(PUBLIC + "register/done/", registration.register_done, name="register_done"),
+    path(PUBLIC + "register/withdraw/", public.withdraw_public, name="withdraw_public"),
+    path(PUBLIC + "register/<str:step>/", registration.register_step, name="register_step"),
+    path(PUBLIC + "panel/reply/", public.panel_reply, name="panel_reply"),
+    path(PUBLIC + "selection-record/", public.selection_record, name="selection_record"),
     path(
-        PUBLIC + "selection-record/verification.zip",
-        views.selection_verification_zip,
-        name="selection_verification",
+        PUBLIC + "selection-record/distribution.json",
+        public.selection_verification_file,
+        {"filename": "distribution.json"},
+        name="selection_distribution",
+    ),
+    path(
+        PUBLIC + "selection-record/selected.csv",
+        public.selection_verification_file,
+        {"filename": "selected.csv"},
+        name="selection_selected",
     ),
 ]

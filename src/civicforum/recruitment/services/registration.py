@@ -30,7 +30,7 @@ class CodeProblem(Exception):
 
 @dataclass
 class Registration:
-    """Everything a person gives when registering (the session's draft, then the saved record)."""
+    """Everything a person gives when registering, online or through an officer."""
 
     full_name: str
     email: str = ""

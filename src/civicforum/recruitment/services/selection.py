@@ -198,11 +198,8 @@ def places_to_fill(forum: Any) -> int:
     ).count()
 
 
-def latest_run(forum: Any, replacement: bool | None = None) -> SelectionRun | None:
-    runs = SelectionRun.objects.filter(forum=forum)
-    if replacement is not None:
-        runs = runs.filter(is_replacement=replacement)
-    return runs.first()
+def latest_run(forum: Any) -> SelectionRun | None:
+    return SelectionRun.objects.filter(forum=forum).first()
 
 
 def panel_against_targets(forum: Any) -> list[dict[str, Any]]:

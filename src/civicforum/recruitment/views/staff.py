@@ -1,13 +1,10 @@
-"""Officer journey and public registration. Views are thin: every rule lives in ``services``."""
+"""The officer's journey: addresses, lottery, letters, quotas, selection, panel. Rules live in services."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,13 +17,11 @@ from civicforum.core import audit
 from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
-    Invitation,
     LetterStatus,
     Lottery,
     MemberStatus,
     PanelMember,
     QuotaCategory,
-    RecruitmentSettings,
     Respondent,
     RespondentStatus,
     SelectionRun,
@@ -45,27 +40,19 @@ from civicforum.recruitment.services.charts import Bar, bar_chart, histogram
 from civicforum.recruitment.services.letters import LetterTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
 from civicforum.recruitment.services.problems import FileRejected
-
-MANAGE = "recruitment.manage"
-PERSONAL = "recruitment.view_personal_data"
-
-
-def _settings(forum: Any) -> RecruitmentSettings:
-    row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
-    return row
-
-
-def _forum(request: HttpRequest) -> Any:
-    return request.forum  # type: ignore[attr-defined]
-
-
-# Officer journey ---------------------------------------------------------------------------------
+from civicforum.recruitment.views.common import (
+    MANAGE,
+    PERSONAL,
+    forum_of,
+    registration_session_key,
+    settings_for,
+)
 
 
 @forum_permission_required("recruitment.view_pool_dashboard")
 def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """The pool dashboard: every step's status, responses by ward and week, pool against targets."""
-    forum = _forum(request)
+    forum = forum_of(request)
     stats = privacy.aggregates(forum)
     questions = quotas.questions_with_categories(forum)
     composition = []
@@ -91,7 +78,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     context = {
         "forum": forum,
         "stats": stats,
-        "settings": _settings(forum),
+        "settings": settings_for(forum),
         "address_lists": forum.address_lists.all()[:5],
         "lotteries": forum.lotteries.all()[:5],
         "run": selection.latest_run(forum),
@@ -105,7 +92,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @forum_permission_required(MANAGE)
 def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -124,7 +111,7 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @forum_permission_required(MANAGE)
 def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     form = forms.LotteryForm(request.POST or None, forum=forum)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -152,7 +139,7 @@ def _lottery(forum: Any, lottery_id: int) -> Lottery:
 
 @forum_permission_required(MANAGE)
 def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     lottery = _lottery(forum, lottery_id)
     initial = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
     form = forms.LetterForm(
@@ -160,7 +147,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     )
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("logo"):
-            settings_row = _settings(forum)
+            settings_row = settings_for(forum)
             settings_row.logo = form.cleaned_data["logo"].read()
             settings_row.save(update_fields=["logo"])
         lottery.letter_heading = form.cleaned_data["heading"]
@@ -193,7 +180,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
 @forum_permission_required(MANAGE)
 def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: str) -> FileResponse:
     """Download the letters or the mailing CSV (they hold live codes, so every download is logged)."""
-    forum = _forum(request)
+    forum = forum_of(request)
     lottery = _lottery(forum, lottery_id)
     stored = {"letters.pdf": lottery.letters_pdf, "mailing.csv": lottery.mailing_csv}.get(kind)
     if not stored or not Path(stored).exists():
@@ -205,8 +192,8 @@ def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: s
 @forum_permission_required(MANAGE)
 def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Population shares and min/max per category, the proposal from shares, and a live feasibility check."""
-    forum = _forum(request)
-    slack_form = forms.SlackForm(initial={"slack": _settings(forum).quota_slack})
+    forum = forum_of(request)
+    slack_form = forms.SlackForm(initial={"slack": settings_for(forum).quota_slack})
     upload_form = forms.UploadForm()
     problems: list[str] = []
     errors: list[str] = []
@@ -274,7 +261,7 @@ def _save_quota_table(forum: Any, request: HttpRequest) -> list[str]:
 
 @forum_permission_required(MANAGE)
 def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     form = forms.RunForm(request.POST or None)
     replacement = request.GET.get("replacements") == "1" or request.POST.get("replacements") == "1"
     blocker = None if replacement else selection.full_selection_blocker(forum)
@@ -296,7 +283,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @forum_permission_required(MANAGE)
 def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
     if request.method == "POST" and run.status == "done":
         selection.publish(run, request.user)
@@ -322,7 +309,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
 @forum_permission_required(PERSONAL)
 def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Members with their contact details (personal data: the view is logged)."""
-    forum = _forum(request)
+    forum = forum_of(request)
     members = list(
         PanelMember.objects.filter(forum=forum)
         .select_related("respondent", "replaces__respondent")
@@ -334,7 +321,7 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "members": members,
         "to_fill": selection.places_to_fill(forum),
         "targets": selection.panel_against_targets(forum),
-        "has_letters": bool(_settings(forum).panel_letters),
+        "has_letters": bool(settings_for(forum).panel_letters),
     }
     return render(request, "recruitment/panel.html", context)
 
@@ -342,7 +329,7 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @forum_permission_required(PERSONAL)
 def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Email and write to newly selected members; the letters PDF is then offered for download."""
-    forum = _forum(request)
+    forum = forum_of(request)
     form = forms.PanelInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
@@ -365,8 +352,8 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @forum_permission_required(PERSONAL)
 def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
-    forum = _forum(request)
-    stored = _settings(forum).panel_letters
+    forum = forum_of(request)
+    stored = settings_for(forum).panel_letters
     if not stored or not Path(stored).exists():
         raise Http404("No letters to selected members yet")
     privacy.log_personal_data_access(request.user, forum, "panel letters download", 0)
@@ -376,7 +363,7 @@ def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
 @require_POST
 @forum_permission_required(MANAGE)
 def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     member = get_object_or_404(PanelMember, forum=forum, pk=member_id)
     status = request.POST.get("status", "")
     if status not in (MemberStatus.CONFIRMED, MemberStatus.DECLINED):
@@ -390,7 +377,7 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
 
 @forum_permission_required(PERSONAL)
 def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     pool = list(Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of"))
     privacy.log_personal_data_access(request.user, forum, "respondent list", len(pool))
     return render(request, "recruitment/respondents.html", {"forum": forum, "respondents": pool})
@@ -398,7 +385,7 @@ def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @forum_permission_required(PERSONAL)
 def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     text, count = export.pool_csv(forum)
     privacy.log_personal_data_access(request.user, forum, "pool export (CSV)", count)
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
@@ -409,7 +396,7 @@ def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @require_POST
 @forum_permission_required(PERSONAL)
 def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
-    forum = _forum(request)
+    forum = forum_of(request)
     respondent = get_object_or_404(
         Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
     )
@@ -421,319 +408,6 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
 @forum_permission_required(MANAGE)
 def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """An officer registers someone on the phone or from a paper form: the same steps, on their behalf."""
-    forum = _forum(request)
-    request.session[_session_key(forum)] = {"assisted": True}
+    forum = forum_of(request)
+    request.session[registration_session_key(forum)] = {"assisted": True}
     return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
-
-
-# Public registration ------------------------------------------------------------------------------
-
-
-def _session_key(forum: Any) -> str:
-    return f"recruitment-registration-{forum.pk}"
-
-
-def _steps(forum: Any) -> list[str]:
-    asked = [f"q-{q.key}" for q in quotas.questions_with_categories(forum) if not q.from_address]
-    sessions = ["availability"] if _settings(forum).sessions() else []
-    return ["code", "age", "area", "name", "contact", *asked, *sessions, "access", "consent"]
-
-
-def _client(request: HttpRequest) -> str:
-    """The visitor's address for rate limiting; behind the site's TLS proxy, the one it forwarded."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _public_forum(forum_slug: str) -> Any:
-    from civicforum.processes.models import Forum
-
-    return get_object_or_404(Forum.objects.select_related("council"), slug=forum_slug, published=True)
-
-
-def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _public_forum(forum_slug)
-    context = {"forum": forum, "settings": _settings(forum)}
-    if request.GET.get("code"):
-        request.session[_session_key(forum)] = {"prefill_code": request.GET["code"][:20]}
-    return render(request, "recruitment/register_start.html", context)
-
-
-def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _public_forum(forum_slug)
-    return render(request, "recruitment/privacy.html", {"forum": forum, "settings": _settings(forum)})
-
-
-def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
-    forum = _public_forum(forum_slug)
-    settings_row = _settings(forum)
-    state: dict[str, Any] = request.session.get(_session_key(forum), {})
-    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
-    if not settings_row.registration_open and not assisted:
-        return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
-    steps = _steps(forum)
-    if step not in steps:
-        raise Http404("No such step")
-    if step != "code" and "invitation" not in state:
-        return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
-    form = _step_form(forum, step, request.POST if request.method == "POST" else None, state, assisted)
-    if request.method == "POST" and form.is_valid():
-        stop = _save_step(request, forum, step, form, state, assisted)
-        request.session[_session_key(forum)] = state
-        if stop is not None:
-            return stop
-        following = steps[steps.index(step) + 1] if step != steps[-1] and not state.get("checking") else None
-        if following:
-            return redirect("recruitment:register_step", forum_slug=forum.slug, step=following)
-        return redirect("recruitment:register_check", forum_slug=forum.slug)
-    back = (
-        reverse(
-            "recruitment:register_step",
-            kwargs={"forum_slug": forum.slug, "step": steps[steps.index(step) - 1]},
-        )
-        if step != "code"
-        else reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
-    )
-    context = {"forum": forum, "form": form, "step": step, "back": back, "assisted": assisted}
-    return render(request, "recruitment/register_step.html", context)
-
-
-def _step_form(forum: Any, step: str, data: Any, state: dict[str, Any], assisted: bool) -> Any:
-    answers = state.get("answers", {})
-    if step == "code":
-        initial = {"code": state.get("prefill_code", "")}
-        form = forms.CodeForm(data, initial=initial)
-        if assisted:
-            form.fields["code"].label = "Enter the code or the reference from their letter"
-        return form
-    if step == "age":
-        return forms.YesNoForm(
-            data,
-            initial={"answer": state.get("age")},
-            question="Are you aged 16 or over?",
-            error="Select yes if you are aged 16 or over",
-        )
-    if step == "area":
-        return forms.YesNoForm(
-            data,
-            initial={"answer": state.get("area")},
-            question="Do you live at the address the letter was sent to?",
-            hint=f"Only people who live in {forum.area} can take part.",
-            error="Select yes if you live at the address on the letter",
-        )
-    if step == "name":
-        return forms.NameForm(data, initial={"full_name": state.get("full_name", "")})
-    if step == "contact":
-        return forms.ContactForm(
-            data, initial={"email": state.get("email", ""), "phone": state.get("phone", "")}
-        )
-    if step.startswith("q-"):
-        question = get_object_or_404(quotas.QuotaQuestion, forum=forum, key=step[2:])
-        return forms.QuotaAnswerForm(data, initial={"answer": answers.get(question.key)}, question=question)
-    if step == "availability":
-        return forms.AvailabilityForm(
-            data, initial={"sessions": state.get("availability", [])}, sessions=_settings(forum).sessions()
-        )
-    if step == "access":
-        return forms.AccessForm(data, initial={"access_needs": state.get("access_needs", "")})
-    return forms.ConsentForm(data)
-
-
-def _save_step(
-    request: HttpRequest, forum: Any, step: str, form: Any, state: dict[str, Any], assisted: bool
-) -> HttpResponse | None:
-    data = form.cleaned_data
-    if step == "code":
-        invitation = _find_invitation(request, forum, data["code"], assisted, form)
-        if invitation is None:
-            return render(
-                request, "recruitment/register_step.html", {"forum": forum, "form": form, "step": step}
-            )
-        state["invitation"] = invitation.pk
-        return None
-    if step in ("age", "area"):
-        state[step] = data["answer"]
-        if data["answer"] == "no":
-            return render(request, "recruitment/register_ineligible.html", {"forum": forum, "reason": step})
-        return None
-    if step.startswith("q-"):
-        state.setdefault("answers", {})[step[2:]] = data["answer"]
-    elif step == "availability":
-        state["availability"] = data["sessions"]
-    elif step == "consent":
-        state["consent"] = True
-    else:
-        state.update({k: v for k, v in data.items()})
-    return None
-
-
-def _find_invitation(
-    request: HttpRequest, forum: Any, typed: str, assisted: bool, form: Any
-) -> Invitation | None:
-    if assisted:
-        by_reference = Invitation.objects.filter(
-            lottery__forum=forum, reference__iexact=typed.strip()
-        ).first()
-        if by_reference is not None:
-            if registration.places_left(by_reference) > 0:
-                return by_reference
-            form.add_error("code", "Everyone this letter allows has already registered")
-            return None
-    try:
-        return registration.check_code(forum, typed, _client(request))
-    except registration.CodeProblem as problem:
-        form.add_error("code", str(problem))
-        return None
-
-
-def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """Check your answers, then save (GOV.UK 'check answers' pattern)."""
-    forum = _public_forum(forum_slug)
-    key = _session_key(forum)
-    state: dict[str, Any] = request.session.get(key, {})
-    steps = _steps(forum)
-    missing = [s for s in steps if not _answered(s, state)]
-    if missing:
-        return redirect("recruitment:register_step", forum_slug=forum.slug, step=missing[0])
-    invitation = get_object_or_404(Invitation, pk=state["invitation"], lottery__forum=forum)
-    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
-    if request.method == "POST":
-        details = registration.Registration(
-            full_name=state["full_name"],
-            email=state.get("email", ""),
-            phone=state.get("phone", ""),
-            answers=state.get("answers", {}),
-            availability=state.get("availability", []),
-            access_needs=state.get("access_needs", ""),
-        )
-        try:
-            respondent = registration.register(forum, invitation, details, request.user if assisted else None)
-        except registration.CodeProblem as problem:
-            messages.error(request, str(problem))
-            return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
-        request.session[key] = {"done": respondent.reference, "assisted": assisted}
-        return redirect("recruitment:register_done", forum_slug=forum.slug)
-    state["checking"] = True
-    request.session[key] = state
-    rows = _check_rows(forum, state)
-    return render(
-        request, "recruitment/register_check.html", {"forum": forum, "rows": rows, "assisted": assisted}
-    )
-
-
-def _answered(step: str, state: dict[str, Any]) -> bool:
-    if step == "code":
-        return "invitation" in state
-    if step in ("age", "area"):
-        return state.get(step) == "yes"
-    if step == "name":
-        return bool(state.get("full_name"))
-    if step == "contact":
-        return "email" in state
-    if step.startswith("q-"):
-        return step[2:] in state.get("answers", {})
-    if step == "availability":
-        return "availability" in state
-    if step == "access":
-        return "access_needs" in state
-    return bool(state.get("consent"))
-
-
-def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
-    rows = [
-        {"label": "Name", "value": state["full_name"], "step": "name"},
-        {
-            "label": "Contact details",
-            "value": ", ".join(v for v in (state.get("email"), state.get("phone")) if v),
-            "step": "contact",
-        },
-    ]
-    for question in quotas.questions_with_categories(forum):
-        if question.from_address:
-            continue
-        chosen = state.get("answers", {}).get(question.key, "")
-        labels = {c.key: c.label for c in question.categories.all()}
-        rows.append(
-            {
-                "label": question.label,
-                "value": labels.get(chosen, "Prefer not to say"),
-                "step": f"q-{question.key}",
-            }
-        )
-    if "availability" in state:
-        rows.append(
-            {
-                "label": "Sessions you could attend",
-                "value": ", ".join(state["availability"]),
-                "step": "availability",
-            }
-        )
-    rows.append({"label": "Support you need", "value": state.get("access_needs") or "None", "step": "access"})
-    return rows
-
-
-def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    forum = _public_forum(forum_slug)
-    state = request.session.get(_session_key(forum), {})
-    if "done" not in state:
-        return redirect("recruitment:register_start", forum_slug=forum.slug)
-    return render(request, "recruitment/register_done.html", {"forum": forum, "reference": state["done"]})
-
-
-def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """A respondent withdraws and has their data erased, without needing to call anyone."""
-    forum = _public_forum(forum_slug)
-    form = forms.WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            registration.withdraw_by_reference(
-                forum, form.cleaned_data["reference"], form.cleaned_data["contact"], _client(request)
-            )
-        except registration.CodeProblem as problem:
-            form.add_error("reference", str(problem))
-        else:
-            return render(request, "recruitment/withdrawn.html", {"forum": forum})
-    return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
-
-
-def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """A selected person accepts or declines their place online."""
-    forum = _public_forum(forum_slug)
-    form = forms.PanelReplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            member = panel_invitations.reply(
-                forum, data["reference"], data["contact"], data["answer"] == "yes", _client(request)
-            )
-        except registration.CodeProblem as problem:
-            form.add_error("reference", str(problem))
-        else:
-            return render(request, "recruitment/panel_replied.html", {"forum": forum, "member": member})
-    return render(request, "recruitment/panel_reply.html", {"forum": forum, "form": form})
-
-
-def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The public selection record: method, quotas, commitment, seed and aggregate panel only."""
-    forum = _public_forum(forum_slug)
-    record = selection.public_record(forum)
-    if record is None:
-        raise Http404("No selection has been published for this forum yet")
-    return render(request, "recruitment/selection_record.html", {"forum": forum, **record})
-
-
-def selection_verification_zip(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The published panels, commitment, seed and drawn panel, for ``civicforum selection verify``."""
-    forum = _public_forum(forum_slug)
-    record = selection.public_record(forum)
-    if record is None:
-        raise Http404("No selection has been published for this forum yet")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in selection.verification_files(record["run"]).items():
-            archive.writestr(f"{forum.slug}-selection/{name}", text)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{forum.slug}-selection.zip"'
-    return response

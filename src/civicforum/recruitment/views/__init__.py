@@ -1,0 +1,1 @@
+"""Recruitment views: ``staff`` (officers), ``registration`` (the public form) and ``public``."""

@@ -1,0 +1,68 @@
+"""Public pages after registration: withdrawal, replies to a panel invitation, the selection record."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from civicforum.recruitment import forms
+from civicforum.recruitment.services import panel_invitations, registration, selection
+from civicforum.recruitment.views.common import client_address, public_forum
+
+
+def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """A respondent withdraws and has their data erased, without needing to call anyone."""
+    forum = public_forum(forum_slug)
+    form = forms.WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.withdraw_by_reference(
+                forum, form.cleaned_data["reference"], form.cleaned_data["contact"], client_address(request)
+            )
+        except registration.CodeProblem as problem:
+            form.add_error("reference", str(problem))
+        else:
+            return render(request, "recruitment/withdrawn.html", {"forum": forum})
+    return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
+
+
+def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """A selected person accepts or declines their place online."""
+    forum = public_forum(forum_slug)
+    form = forms.PanelReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = panel_invitations.reply(
+                forum, data["reference"], data["contact"], data["answer"] == "yes", client_address(request)
+            )
+        except registration.CodeProblem as problem:
+            form.add_error("reference", str(problem))
+        else:
+            return render(request, "recruitment/panel_replied.html", {"forum": forum, "member": member})
+    return render(request, "recruitment/panel_reply.html", {"forum": forum, "form": form})
+
+
+def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The public selection record: method, quotas, commitment, seed and aggregate panel only."""
+    forum = public_forum(forum_slug)
+    record = selection.public_record(forum)
+    if record is None:
+        raise Http404("No selection has been published for this forum yet")
+    return render(request, "recruitment/selection_record.html", {"forum": forum, **record})
+
+
+def selection_verification_file(request: HttpRequest, forum_slug: str, filename: str) -> HttpResponse:
+    """``distribution.json`` or ``selected.csv`` of the published draw, for ``civicforum selection verify``.
+
+    Served inline (JSON and plain text) so a browser shows them; people save both into one folder.
+    """
+    forum = public_forum(forum_slug)
+    record = selection.public_record(forum)
+    if record is None:
+        raise Http404("No selection has been published for this forum yet")
+    text = selection.verification_files(record["run"])[filename]
+    content_type = "application/json" if filename.endswith(".json") else "text/plain; charset=utf-8"
+    response = HttpResponse(text, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

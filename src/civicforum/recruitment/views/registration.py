@@ -1,0 +1,256 @@
+"""Public registration, one question per page (GOV.UK pattern), also used by officers on the phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from civicforum.recruitment import forms
+from civicforum.recruitment.models import Invitation
+from civicforum.recruitment.services import quotas, registration
+from civicforum.recruitment.views.common import (
+    MANAGE,
+    client_address,
+    public_forum,
+    registration_session_key,
+    settings_for,
+)
+
+
+def _steps(forum: Any) -> list[str]:
+    asked = [f"q-{q.key}" for q in quotas.questions_with_categories(forum) if not q.from_address]
+    sessions = ["availability"] if settings_for(forum).sessions() else []
+    return ["code", "age", "area", "name", "contact", *asked, *sessions, "access", "consent"]
+
+
+def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = public_forum(forum_slug)
+    context = {"forum": forum, "settings": settings_for(forum)}
+    if request.GET.get("code"):
+        request.session[registration_session_key(forum)] = {"prefill_code": request.GET["code"][:20]}
+    return render(request, "recruitment/register_start.html", context)
+
+
+def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = public_forum(forum_slug)
+    return render(request, "recruitment/privacy.html", {"forum": forum, "settings": settings_for(forum)})
+
+
+def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
+    forum = public_forum(forum_slug)
+    settings_row = settings_for(forum)
+    state: dict[str, Any] = request.session.get(registration_session_key(forum), {})
+    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+    if not settings_row.registration_open and not assisted:
+        return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
+    steps = _steps(forum)
+    if step not in steps:
+        raise Http404("No such step")
+    if step != "code" and "invitation" not in state:
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+    form = _step_form(forum, step, request.POST if request.method == "POST" else None, state, assisted)
+    if request.method == "POST" and form.is_valid():
+        stop = _save_step(request, forum, step, form, state, assisted)
+        request.session[registration_session_key(forum)] = state
+        if stop is not None:
+            return stop
+        following = steps[steps.index(step) + 1] if step != steps[-1] and not state.get("checking") else None
+        if following:
+            return redirect("recruitment:register_step", forum_slug=forum.slug, step=following)
+        return redirect("recruitment:register_check", forum_slug=forum.slug)
+    back = (
+        reverse(
+            "recruitment:register_step",
+            kwargs={"forum_slug": forum.slug, "step": steps[steps.index(step) - 1]},
+        )
+        if step != "code"
+        else reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+    )
+    context = {"forum": forum, "form": form, "step": step, "back": back, "assisted": assisted}
+    return render(request, "recruitment/register_step.html", context)
+
+
+def _step_form(forum: Any, step: str, data: Any, state: dict[str, Any], assisted: bool) -> Any:
+    answers = state.get("answers", {})
+    if step == "code":
+        initial = {"code": state.get("prefill_code", "")}
+        form = forms.CodeForm(data, initial=initial)
+        if assisted:
+            form.fields["code"].label = "Enter the code or the reference from their letter"
+        return form
+    if step == "age":
+        return forms.YesNoForm(
+            data,
+            initial={"answer": state.get("age")},
+            question="Are you aged 16 or over?",
+            error="Select yes if you are aged 16 or over",
+        )
+    if step == "area":
+        return forms.YesNoForm(
+            data,
+            initial={"answer": state.get("area")},
+            question="Do you live at the address the letter was sent to?",
+            hint=f"Only people who live in {forum.area} can take part.",
+            error="Select yes if you live at the address on the letter",
+        )
+    if step == "name":
+        return forms.NameForm(data, initial={"full_name": state.get("full_name", "")})
+    if step == "contact":
+        return forms.ContactForm(
+            data, initial={"email": state.get("email", ""), "phone": state.get("phone", "")}
+        )
+    if step.startswith("q-"):
+        question = get_object_or_404(quotas.QuotaQuestion, forum=forum, key=step[2:])
+        return forms.QuotaAnswerForm(data, initial={"answer": answers.get(question.key)}, question=question)
+    if step == "availability":
+        return forms.AvailabilityForm(
+            data, initial={"sessions": state.get("availability", [])}, sessions=settings_for(forum).sessions()
+        )
+    if step == "access":
+        return forms.AccessForm(data, initial={"access_needs": state.get("access_needs", "")})
+    return forms.ConsentForm(data)
+
+
+def _save_step(
+    request: HttpRequest, forum: Any, step: str, form: Any, state: dict[str, Any], assisted: bool
+) -> HttpResponse | None:
+    data = form.cleaned_data
+    if step == "code":
+        invitation = _find_invitation(request, forum, data["code"], assisted, form)
+        if invitation is None:
+            return render(
+                request, "recruitment/register_step.html", {"forum": forum, "form": form, "step": step}
+            )
+        state["invitation"] = invitation.pk
+        return None
+    if step in ("age", "area"):
+        state[step] = data["answer"]
+        if data["answer"] == "no":
+            return render(request, "recruitment/register_ineligible.html", {"forum": forum, "reason": step})
+        return None
+    if step.startswith("q-"):
+        state.setdefault("answers", {})[step[2:]] = data["answer"]
+    elif step == "availability":
+        state["availability"] = data["sessions"]
+    elif step == "consent":
+        state["consent"] = True
+    else:
+        state.update({k: v for k, v in data.items()})
+    return None
+
+
+def _find_invitation(
+    request: HttpRequest, forum: Any, typed: str, assisted: bool, form: Any
+) -> Invitation | None:
+    if assisted:
+        by_reference = Invitation.objects.filter(
+            lottery__forum=forum, reference__iexact=typed.strip()
+        ).first()
+        if by_reference is not None:
+            if registration.places_left(by_reference) > 0:
+                return by_reference
+            form.add_error("code", "Everyone this letter allows has already registered")
+            return None
+    try:
+        return registration.check_code(forum, typed, client_address(request))
+    except registration.CodeProblem as problem:
+        form.add_error("code", str(problem))
+        return None
+
+
+def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Check your answers, then save (GOV.UK 'check answers' pattern)."""
+    forum = public_forum(forum_slug)
+    key = registration_session_key(forum)
+    state: dict[str, Any] = request.session.get(key, {})
+    steps = _steps(forum)
+    missing = [s for s in steps if not _answered(s, state)]
+    if missing:
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step=missing[0])
+    invitation = get_object_or_404(Invitation, pk=state["invitation"], lottery__forum=forum)
+    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+    if request.method == "POST":
+        details = registration.Registration(
+            full_name=state["full_name"],
+            email=state.get("email", ""),
+            phone=state.get("phone", ""),
+            answers=state.get("answers", {}),
+            availability=state.get("availability", []),
+            access_needs=state.get("access_needs", ""),
+        )
+        try:
+            respondent = registration.register(forum, invitation, details, request.user if assisted else None)
+        except registration.CodeProblem as problem:
+            messages.error(request, str(problem))
+            return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+        request.session[key] = {"done": respondent.reference, "assisted": assisted}
+        return redirect("recruitment:register_done", forum_slug=forum.slug)
+    state["checking"] = True
+    request.session[key] = state
+    rows = _check_rows(forum, state)
+    return render(
+        request, "recruitment/register_check.html", {"forum": forum, "rows": rows, "assisted": assisted}
+    )
+
+
+def _answered(step: str, state: dict[str, Any]) -> bool:
+    if step == "code":
+        return "invitation" in state
+    if step in ("age", "area"):
+        return state.get(step) == "yes"
+    if step == "name":
+        return bool(state.get("full_name"))
+    if step == "contact":
+        return "email" in state
+    if step.startswith("q-"):
+        return step[2:] in state.get("answers", {})
+    if step == "availability":
+        return "availability" in state
+    if step == "access":
+        return "access_needs" in state
+    return bool(state.get("consent"))
+
+
+def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
+    rows = [
+        {"label": "Name", "value": state["full_name"], "step": "name"},
+        {
+            "label": "Contact details",
+            "value": ", ".join(v for v in (state.get("email"), state.get("phone")) if v),
+            "step": "contact",
+        },
+    ]
+    for question in quotas.questions_with_categories(forum):
+        if question.from_address:
+            continue
+        chosen = state.get("answers", {}).get(question.key, "")
+        labels = {c.key: c.label for c in question.categories.all()}
+        rows.append(
+            {
+                "label": question.label,
+                "value": labels.get(chosen, "Prefer not to say"),
+                "step": f"q-{question.key}",
+            }
+        )
+    if "availability" in state:
+        rows.append(
+            {
+                "label": "Sessions you could attend",
+                "value": ", ".join(state["availability"]),
+                "step": "availability",
+            }
+        )
+    rows.append({"label": "Support you need", "value": state.get("access_needs") or "None", "step": "access"})
+    return rows
+
+
+def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = public_forum(forum_slug)
+    state = request.session.get(registration_session_key(forum), {})
+    if "done" not in state:
+        return redirect("recruitment:register_start", forum_slug=forum.slug)
+    return render(request, "recruitment/register_done.html", {"forum": forum, "reference": state["done"]})
