@@ -3,7 +3,7 @@
     .venv/bin/python bench/opinions.py [--quick] [--skip-largest]
 
 Every measurement runs in its own subprocess, so peak memory (the worker's VmHWM) belongs to that
-run alone; timings are the best of `repeats` runs (3 below 5 million votes, else 1). red-dwarf
+run alone; timings are the best of `repeats` runs (3 below 15 million votes, else 1). red-dwarf
 (MPL-2.0) lives in its own virtualenv under bench/.peers/reddwarf, created here if missing, and is
 driven by bench/peers/reddwarf_driver.py; it is never imported by CivicForum. Both run
 single-threaded (OMP/BLAS threads = 1): on a shared 2-core machine spinning worker threads only
@@ -234,7 +234,7 @@ def save_rows(votes: VoteMatrix, moderated_out: list[int], path: Path) -> None:
         moderated_out=np.array(moderated_out, dtype=np.int64),
         seed=SEED,
         max_groups=MAX_GROUPS,
-        repeats=3 if participants.size < 5_000_000 else 1,
+        repeats=3 if participants.size < 15_000_000 else 1,
     )
 
 
@@ -427,7 +427,7 @@ def write_results(
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with red-dwarf 0.4.0 in "
         "`bench/.peers/reddwarf`. "
-        "Both single-threaded, each set in its own process; times are the best of 3 runs below 5 million "
+        "Both single-threaded, each set in its own process; times are the best of 3 runs below 15 million "
         "votes (else 1) and exclude interpreter start-up and imports; memory is the process's peak RSS "
         "(VmHWM) including them.",
         "",
