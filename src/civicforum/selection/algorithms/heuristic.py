@@ -12,6 +12,8 @@ import numpy as np
 
 from .compression import TypeModel
 
+_SHORTLIST = 48
+
 
 class SwapSearch:
     """Steepest-ascent one-swap local search over type counts.
@@ -39,7 +41,11 @@ class SwapSearch:
             self._household[list(group)] = g
 
     def improve(self, counts: np.ndarray, weights: np.ndarray, max_steps: int = 50) -> np.ndarray:
-        """A local optimum reached from ``counts`` (a valid panel) by improving swaps."""
+        """A local optimum reached from ``counts`` (a valid panel) by improving swaps.
+
+        Each step first looks only at the most valuable entering types (cheap, and usually where the
+        best swap is) and widens to all of them only when none of those can enter.
+        """
         counts = counts.copy()
         for _ in range(max_steps):
             leaving = np.flatnonzero((counts > 0) & ~self._forced)
@@ -47,30 +53,42 @@ class SwapSearch:
             if len(leaving) == 0 or len(entering) == 0:
                 break
             entering = entering[weights[entering] > weights[leaving].min() + 1e-12]
-            leaving = (
-                leaving[weights[leaving] < weights[entering].max() - 1e-12] if len(entering) else leaving[:0]
-            )
-            if len(leaving) == 0:
+            if len(entering) == 0:
                 break
-            gain = weights[entering][None, :] - weights[leaving][:, None]
-            filled = self._incidence @ counts
-            can_drop = np.append(filled > self._low, True)
-            can_add = np.append(filled < self._high, True)
-            out_values, in_values = self._value[leaving], self._value[entering]
-            valid = np.all(
-                (out_values[:, None, :] == in_values[None, :, :])
-                | (can_drop[out_values][:, None, :] & can_add[in_values][None, :, :]),
-                axis=2,
-            )
-            valid &= leaving[:, None] != entering[None, :]
-            valid &= self._household_allows(counts, leaving, entering)
-            gain = np.where(valid, gain, -np.inf)
-            best = np.unravel_index(int(np.argmax(gain)), gain.shape)
-            if gain[best] <= 1e-12:
+            entering = entering[np.argsort(-weights[entering], kind="stable")]
+            move = self._best_swap(counts, weights, leaving, entering[:_SHORTLIST])
+            if move is None and len(entering) > _SHORTLIST:
+                move = self._best_swap(counts, weights, leaving, entering[_SHORTLIST:])
+            if move is None:
                 break
-            counts[leaving[best[0]]] -= 1
-            counts[entering[best[1]]] += 1
+            counts[move[0]] -= 1
+            counts[move[1]] += 1
         return counts
+
+    def _best_swap(
+        self, counts: np.ndarray, weights: np.ndarray, leaving: np.ndarray, entering: np.ndarray
+    ) -> tuple[int, int] | None:
+        """The valid swap (leaving type, entering type) with the largest gain, if any gains."""
+        leaving = leaving[weights[leaving] < weights[entering].max() - 1e-12]
+        if len(leaving) == 0:
+            return None
+        gain = weights[entering][None, :] - weights[leaving][:, None]
+        filled = self._incidence @ counts
+        can_drop = np.append(filled > self._low, True)
+        can_add = np.append(filled < self._high, True)
+        out_values, in_values = self._value[leaving], self._value[entering]
+        valid = np.all(
+            (out_values[:, None, :] == in_values[None, :, :])
+            | (can_drop[out_values][:, None, :] & can_add[in_values][None, :, :]),
+            axis=2,
+        )
+        valid &= leaving[:, None] != entering[None, :]
+        valid &= self._household_allows(counts, leaving, entering)
+        gain = np.where(valid, gain, -np.inf)
+        best = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if gain[best] <= 1e-12:
+            return None
+        return int(leaving[best[0]]), int(entering[best[1]])
 
     def _household_allows(self, counts: np.ndarray, leaving: np.ndarray, entering: np.ndarray) -> np.ndarray:
         """A type may enter unless its household already has a member who is not the one leaving."""
