@@ -81,3 +81,7 @@ def test_out_of_range_options_exit_2(tmp_path, capsys):
     assert main(["opinions", str(BREXIT / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
     assert "--max-groups must be between 2 and 9" in capsys.readouterr().err
     assert main(["opinions", str(BREXIT / "votes.csv")]) == 2  # --out is required
+    not_a_directory = tmp_path / "file.txt"
+    not_a_directory.write_text("keep me")
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(not_a_directory)]) == 2
+    assert not_a_directory.read_text() == "keep me"

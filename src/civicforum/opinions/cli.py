@@ -50,6 +50,8 @@ def main(argv: list[str]) -> int:
         return _fail(f"--max-groups must be between 2 and {MAX_ALLOWED_GROUPS}, got {args.max_groups}")
     if args.min_votes < 1:
         return _fail(f"--min-votes must be at least 1, got {args.min_votes}")
+    if args.out.exists() and not args.out.is_dir():
+        return _fail(f"--out {args.out} is a file; give a directory (it is created if missing)")
     try:
         votes = read_votes(args.votes)
         statements = read_comments(args.comments) if args.comments else None
