@@ -133,6 +133,7 @@ BAD_INPUTS = [
     ({"panel_size": "0"}, "panel_size", "Panel size must be at least 1"),
     ({"panel_size": "100000"}, "panel_size", "Panel size must be 1000 or fewer"),
     ({"starts_on_0": "31", "starts_on_1": "2"}, "starts_on", "Start date must be a real date"),
+    ({"ends_on_2": "2200000000"}, "ends_on", "End date must be a real date"),
     ({"starts_on_0": "", "starts_on_1": "", "starts_on_2": ""}, "starts_on", "Enter the start date"),
     ({"ends_on_2": "2026"}, "ends_on", "End date must be the same as or after the start date"),
     ({"ends_on_1": "abc"}, "ends_on", "Enter a valid month"),

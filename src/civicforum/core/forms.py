@@ -56,7 +56,7 @@ class GovUKDateField(DateInputField):
             return None
         try:
             return date(day=int(day), month=int(month), year=int(year))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             name = str(self.label).capitalize() if self.label else "Date"
             raise ValidationError(f"{name} must be a real date", code="invalid_date") from error
 
