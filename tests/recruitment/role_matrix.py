@@ -14,6 +14,8 @@ EVERYONE_REDIRECTED = row(*[302] * len(ROLES))
 EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:overview": POOL_VIEWERS,
     "recruitment:upload_addresses": FORUM_MANAGERS,
+    "recruitment:settings": FORUM_MANAGERS,
+    "recruitment:questions": FORUM_MANAGERS,
     "recruitment:draw_lottery": FORUM_MANAGERS,
     "recruitment:lottery": FORUM_MANAGERS,
     "recruitment:lottery_file": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # letters not generated

@@ -184,3 +184,55 @@ def test_behind_the_proxy_each_visitor_has_their_own_rate_limit(
     assert "too many codes" in blocked.content.decode()
     other = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1")
     assert "We do not recognise that code" in other.content.decode()
+
+
+def test_officer_opens_registration_and_sets_the_retention_date(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    client = signed_in_client(officer)
+    url = staff_url("settings", forum)
+    assert client.get(url).status_code == 200
+    data = {
+        "registration_open": "on",
+        "adults_per_household": "3",
+        "phone": "01632 960 123",
+        "session_dates": "Saturday 6 March 2027\nSaturday 20 March 2027",
+        "retention_until_0": "31",
+        "retention_until_1": "12",
+        "retention_until_2": "2027",
+    }
+    assert client.post(url, data).status_code == 302
+    forum.recruitment.refresh_from_db()
+    assert forum.recruitment.registration_open and str(forum.recruitment.retention_until) == "2027-12-31"
+    assert forum.recruitment.sessions() == ["Saturday 6 March 2027", "Saturday 20 March 2027"]
+    bad = client.post(url, {**data, "retention_until_1": "13"})
+    assert "must be a real date" in bad.content.decode()
+
+
+def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, officer: Any) -> None:
+    from civicforum.recruitment.models import QuotaQuestion
+
+    client = signed_in_client(officer)
+    url = staff_url("questions", forum)
+    bad = client.post(
+        url, {"action": "add", "label": "How old are you?", "categories": "16 to 29 | lots\n30+"}
+    )
+    assert "Line 1: ‘lots’ is not a share" in bad.content.decode()
+    client.post(
+        url,
+        {"action": "add", "label": "How old are you?", "categories": "16 to 29 | 22%\n30 or over | 0.78\n"},
+    )
+    question = QuotaQuestion.objects.get(forum=forum)
+    assert question.key == "how-old-are-you"
+    assert [(c.key, str(c.population_share)) for c in question.categories.all()] == [
+        ("16-to-29", "0.2200"),
+        ("30-or-over", "0.7800"),
+    ]
+    no_addresses = client.post(url, {"action": "ward"})
+    assert "Upload the address list first" in no_addresses.content.decode()
+    civic_lottery.import_addresses(forum, officer, address_csv(10), "a.csv")
+    client.post(url, {"action": "ward"})
+    ward = QuotaQuestion.objects.get(forum=forum, from_address=True)
+    assert sorted(c.key for c in ward.categories.all()) == ["north-ward", "south-ward"]
+    client.post(url, {"action": "remove", "question": question.pk})
+    assert list(QuotaQuestion.objects.filter(forum=forum)) == [ward]

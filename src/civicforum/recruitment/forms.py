@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
+from django.utils.text import slugify
 
-from civicforum.core.forms import GovUKForm
-from civicforum.recruitment.models import AddressList, QuotaQuestion
+from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm
+from civicforum.recruitment.models import AddressList, QuotaQuestion, RecruitmentSettings
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING
-from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY
+from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -250,3 +252,59 @@ class WithdrawForm(GovUKForm):
         label="The email address or phone number you gave",
         error_messages={"required": "Enter the email address or phone number you gave when registering"},
     )
+
+
+class RecruitmentSettingsForm(GovUKModelForm):
+    class Meta:
+        model = RecruitmentSettings
+        fields = ["registration_open", "adults_per_household", "phone", "session_dates", "retention_until"]
+        labels = {
+            "registration_open": "Registration is open to the public",
+            "adults_per_household": "Adults each letter's code may register",
+            "phone": "Phone number for registering by phone",
+            "session_dates": "Session dates",
+            "retention_until": "Delete registration data on",
+        }
+        widgets = {"session_dates": forms.Textarea(attrs={"rows": 6})}
+
+    retention_until = GovUKDateField(
+        required=False,
+        label="Delete registration data on",
+        help_text="For example 31 12 2027. Only anonymous totals are kept after this date.",
+    )
+
+
+class QuotaQuestionForm(GovUKForm):
+    label = forms.CharField(
+        max_length=200,
+        label="Question",
+        help_text="As registrants will see it, for example ‘How old are you?’",
+        error_messages={"required": "Enter the question"},
+    )
+    hint = forms.CharField(max_length=300, required=False, label="Hint (optional)")
+    categories = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Answers",
+        help_text="One answer per line. Add the population share after a bar if you know it, "
+        "for example ‘16 to 29 | 22%’.",
+        error_messages={"required": "Enter at least two answers, one per line"},
+    )
+    allow_prefer_not_to_say = forms.BooleanField(required=False, label="Offer ‘Prefer not to say’")
+
+    def clean_categories(self) -> list[tuple[str, Decimal | None]]:
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["categories"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, _bar, share_text = line.partition("|")
+            share = parse_share(share_text.strip()) if share_text.strip() else None
+            if share_text.strip() and share is None:
+                raise forms.ValidationError(
+                    f"Line {number}: ‘{share_text.strip()}’ is not a share (use 22% or 0.22)"
+                )
+            parsed.append((label.strip(), share))
+        if len(parsed) < 2:
+            raise forms.ValidationError("Enter at least two answers, one per line")
+        if len({slugify(label) for label, _share in parsed}) < len(parsed):
+            raise forms.ValidationError("Each answer must be different")
+        return parsed

@@ -9,6 +9,8 @@ PUBLIC = "forums/<slug:forum_slug>/"
 
 urlpatterns = [
     path(STAFF, staff.overview, name="overview"),
+    path(STAFF + "settings/", staff.recruitment_settings, name="settings"),
+    path(STAFF + "questions/", staff.questions, name="questions"),
     path(STAFF + "addresses/", staff.upload_addresses, name="upload_addresses"),
     path(STAFF + "lottery/", staff.draw_lottery, name="draw_lottery"),
     path(STAFF + "lottery/<int:lottery_id>/", staff.lottery_detail, name="lottery"),

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
@@ -88,7 +89,7 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
                 )
             )
             continue
-        share = _parse_share(values.get("share", ""))
+        share = parse_share(values.get("share", ""))
         if share is None:
             problems.append(
                 FileProblem(
@@ -118,7 +119,8 @@ def _category_lookup(forum: Any) -> dict[tuple[str, str], QuotaCategory]:
     return lookup
 
 
-def _parse_share(raw: str) -> Decimal | None:
+def parse_share(raw: str) -> Decimal | None:
+    """'51%' or '0.51' -> Decimal('0.51'); None when it is not a share between 0 and 1."""
     percent = raw.endswith("%")
     try:
         value = Decimal(raw.rstrip("%").strip())
@@ -148,6 +150,69 @@ def answer_options(question: QuotaQuestion) -> list[AnswerOption]:
     if question.allow_prefer_not_to_say:
         options.append(AnswerOption(PREFER_NOT_TO_SAY, "Prefer not to say"))
     return options
+
+
+def add_question(
+    forum: Any,
+    user: Any,
+    label: str,
+    hint: str,
+    categories: list[tuple[str, Decimal | None]],
+    allow_prefer_not_to_say: bool,
+) -> QuotaQuestion:
+    """A new quota question asked at registration, with its answers (and population shares if known)."""
+    with transaction.atomic():
+        position = QuotaQuestion.objects.filter(forum=forum).count()
+        key = _unique_key(forum, slugify(label)[:40] or "question")
+        question = QuotaQuestion.objects.create(
+            forum=forum,
+            key=key,
+            label=label,
+            hint=hint,
+            position=position,
+            allow_prefer_not_to_say=allow_prefer_not_to_say,
+        )
+        QuotaCategory.objects.bulk_create(
+            QuotaCategory(
+                question=question, key=slugify(name)[:50], label=name, position=index, population_share=share
+            )
+            for index, (name, share) in enumerate(categories)
+        )
+        audit.record(user, "recruitment.quota_question_added", forum=forum, target=question)
+    return question
+
+
+def _unique_key(forum: Any, base: str) -> str:
+    key, number = base, 2
+    while QuotaQuestion.objects.filter(forum=forum, key=key).exists():
+        key, number = f"{base}-{number}", number + 1
+    return key
+
+
+class QuestionInUse(ValueError):
+    """People have registered, so their answers depend on the questions as they were."""
+
+
+def delete_question(question: QuotaQuestion, user: Any) -> None:
+    """Remove a question while nobody has registered (answers already given would lose their meaning)."""
+    if Respondent.objects.filter(forum=question.forum).exists():
+        raise QuestionInUse("People have already registered, so questions can no longer be removed.")
+    audit.record(user, "recruitment.quota_question_removed", forum=question.forum, target=question)
+    question.delete()
+
+
+def add_ward_question(forum: Any, user: Any) -> QuotaQuestion:
+    """The ward as a quota, answered from each invitation's address; shares from the latest address list."""
+    address_list = forum.address_lists.first()
+    if address_list is None:
+        raise QuestionInUse("Upload the address list first: the wards come from it.")
+    counts = Counter(address_list.addresses.values_list("ward", flat=True))
+    total = sum(counts.values())
+    categories = [(ward, Decimal(count) / total) for ward, count in sorted(counts.items())]
+    question = add_question(forum, user, "Ward", "", [(w, round(s, 4)) for w, s in categories], False)
+    question.from_address = True
+    question.save(update_fields=["from_address"])
+    return question
 
 
 def questions_with_categories(forum: Any) -> list[QuotaQuestion]:

@@ -22,6 +22,7 @@ from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
     QuotaCategory,
+    QuotaQuestion,
     Respondent,
     RespondentStatus,
     SelectionRun,
@@ -411,3 +412,57 @@ def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     request.session[registration_session_key(forum)] = {"assisted": True}
     return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+
+
+@forum_permission_required(MANAGE)
+def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Open or close registration, household limit, phone line, session dates, retention date."""
+    forum = forum_of(request)
+    form = forms.RecruitmentSettingsForm(request.POST or None, instance=settings_for(forum))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record(
+            request.user, "recruitment.settings_changed", forum=forum, fields=sorted(form.changed_data)
+        )
+        messages.success(request, "Recruitment settings saved")
+        return redirect("recruitment:overview", forum_slug=forum.slug)
+    return render(request, "recruitment/settings.html", {"forum": forum, "form": form})
+
+
+@forum_permission_required(MANAGE)
+def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The demographic questions asked at registration, which the quotas are set on."""
+    forum = forum_of(request)
+    form = forms.QuotaQuestionForm(request.POST if request.POST.get("action") == "add" else None)
+    problem = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "add" and form.is_valid():
+                data = form.cleaned_data
+                quotas.add_question(
+                    forum,
+                    request.user,
+                    data["label"],
+                    data["hint"],
+                    data["categories"],
+                    data["allow_prefer_not_to_say"],
+                )
+            elif action == "ward":
+                quotas.add_ward_question(forum, request.user)
+            elif action == "remove":
+                question = get_object_or_404(QuotaQuestion, forum=forum, pk=request.POST.get("question"))
+                quotas.delete_question(question, request.user)
+            if action != "add" or form.is_valid():
+                messages.success(request, "Questions saved")
+                return redirect("recruitment:questions", forum_slug=forum.slug)
+        except quotas.QuestionInUse as error:
+            problem = str(error)
+    context = {
+        "forum": forum,
+        "form": form,
+        "problem": problem,
+        "questions": quotas.questions_with_categories(forum),
+        "has_ward": QuotaQuestion.objects.filter(forum=forum, from_address=True).exists(),
+    }
+    return render(request, "recruitment/questions.html", context)
