@@ -33,10 +33,12 @@ def test_officer_uploads_draws_and_generates_letters(signed_in_client: Any, foru
     )
     lottery = forum.lotteries.get()
     assert response.url == staff_url("lottery", forum, lottery_id=lottery.pk)
-    response = client.post(
-        response.url,
-        {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"},
-    )
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    preview = client.post(response.url, {**letter, "action": "preview"})
+    assert preview["Content-Type"] == "application/pdf" and preview.content.count(b"/Type /Page ") == 1
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "not_started"
+    response = client.post(response.url, letter)
     lottery.refresh_from_db()
     assert lottery.letters_status == "ready" and lottery.letters_done == 20
     download = client.get(staff_url("lottery_file", forum, lottery_id=lottery.pk, kind="letters.pdf"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -130,6 +131,15 @@ def letter_design(lottery: Lottery, registration_url: str) -> LetterDesign:
     )
     overrides = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
     return replace(design, **{field: text for field, text in overrides.items() if text})
+
+
+def preview_letter(design: LetterDesign) -> bytes:
+    """One letter with a made-up address and code, so the officer can check the text before printing."""
+    sample = Letter("PREVIEW", ("The Householder", "1 Example Street", "Northam", "NM1 1AA"), "ABCDE-FGHJK")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "preview.pdf"
+        write_letters(path, design, [sample])
+        return path.read_bytes()
 
 
 def generate_letters(lottery_id: int, registration_url: str) -> None:

@@ -157,11 +157,16 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         url = request.build_absolute_uri(
             reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
         )
+        design = civic_lottery.letter_design(lottery, url)
         try:
-            check_fits(civic_lottery.letter_design(lottery, url))
+            check_fits(design)
         except LetterTooLong as error:
             form.add_error("body", str(error))
         else:
+            if request.POST.get("action") == "preview":
+                response = HttpResponse(civic_lottery.preview_letter(design), content_type="application/pdf")
+                response["Content-Disposition"] = 'inline; filename="letter-preview.pdf"'
+                return response
             lottery.letters_status = LetterStatus.RUNNING
             lottery.save()
             audit.record(request.user, "recruitment.letters_requested", forum=forum, target=lottery)

@@ -1,0 +1,36 @@
+"""Django admin for superusers: configuration and records only. Respondents are deliberately absent:
+their personal data is shown only through the audited officer pages."""
+
+from django.contrib import admin
+
+from civicforum.recruitment.models import AddressList, Lottery, QuotaCategory, QuotaQuestion, SelectionRun
+
+
+class QuotaCategoryInline(admin.TabularInline):
+    model = QuotaCategory
+    extra = 0
+
+
+@admin.register(QuotaQuestion)
+class QuotaQuestionAdmin(admin.ModelAdmin):
+    list_display = ["label", "forum", "key", "position", "from_address"]
+    list_filter = ["forum"]
+    inlines = [QuotaCategoryInline]
+
+
+@admin.register(AddressList)
+class AddressListAdmin(admin.ModelAdmin):
+    list_display = ["filename", "forum", "address_count", "uploaded_at"]
+    readonly_fields = ["address_count", "uploaded_at", "uploaded_by"]
+
+
+@admin.register(Lottery)
+class LotteryAdmin(admin.ModelAdmin):
+    list_display = ["forum", "letters_requested", "seed", "letters_status", "drawn_at"]
+    readonly_fields = ["seed", "decile_weights", "letters_per_ward", "drawn_by", "letters_pdf", "mailing_csv"]
+
+
+@admin.register(SelectionRun)
+class SelectionRunAdmin(admin.ModelAdmin):
+    list_display = ["forum", "algorithm", "status", "is_replacement", "created_at", "published_at"]
+    readonly_fields = ["quotas", "result", "commitment", "seed", "created_by"]
