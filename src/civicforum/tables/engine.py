@@ -25,11 +25,13 @@ from .search import PROHIBITIVE, SessionProblem, SessionSearch
 REPEAT_PENALTY = 0.8
 DIVERSITY_WEIGHT = 1.0  # times the mean table size, so one member's value off target costs about 1
 DIVERSITY_SLACK = 0.04  # diversity may sit this far above its lower bound before costs turn steep
-POLISH_REPEAT_SHARE = 0.1  # share of the repeat penalty kept when a session's diversity overshoots
+# When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
+POLISH_OVER_CAP = 30.0
 REFINE_ROUNDS = 2
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 STEPS_PER_MEMBER = 30
+STEP_MEMBERS_CAP = 150  # big panels converge in fewer steps per member; keeps 200 members within 5 s
 START_TEMPERATURE = 1.0
 END_TEMPERATURE = 0.03
 
@@ -94,7 +96,7 @@ class _Planner:
         self,
         session: int,
         facilitator_draw: np.random.Generator | None = None,
-        repeat_share: float = 1.0,
+        over_cap: float = 1.0,
     ) -> tuple[SessionProblem, list[str | None]]:
         """Build session ``session`` (1-based): units, fixed tables, sizes and penalties.
 
@@ -140,7 +142,7 @@ class _Planner:
             one_hot=self.one_hot,
             shares=shares,
             sizes=sizes.astype(float),
-            pair_penalty=repeat_share * REPEAT_PENALTY * (self.meetings == 1) + self.keep_apart,
+            pair_penalty=REPEAT_PENALTY * (self.meetings == 1) + self.keep_apart,
             table_penalty=table_penalty,
             units=units,
             fixed_table=fixed_table,
@@ -151,6 +153,7 @@ class _Planner:
             )
             * len(self.settings.diversify)
             * len(sizes),
+            over_cap=over_cap,
         )
         return problem, facilitators
 
@@ -317,12 +320,13 @@ def _seat_session(
             previous = None
         problem, _ = planner.session_problem(session)
         search = SessionSearch(problem, previous if previous is not None else _construct(problem, rng))
-        steps = int(planner.settings.effort * STEPS_PER_MEMBER * len(search.singles) / (1 + round_number))
+        movers = min(len(search.singles), STEP_MEMBERS_CAP)
+        steps = int(planner.settings.effort * STEPS_PER_MEMBER * movers / (1 + round_number))
         temperature = START_TEMPERATURE / (1 + round_number)
         search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
         if round_number == REFINE_ROUNDS and search.diversity_total > problem.diversity_cap:
             # Diversity comes first: when mixing pulled it above budget, trade some mixing back.
-            problem, _ = planner.session_problem(session, repeat_share=POLISH_REPEAT_SHARE)
+            problem, _ = planner.session_problem(session, over_cap=POLISH_OVER_CAP)
             search = SessionSearch(problem, search.table_of)
             search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
         matched = planner.match_facilitators(search.table_of)

@@ -58,6 +58,9 @@ def scores(members: Mapping[str, Member], allocation: Allocation, features: Sequ
 
 
 def _initials(value: str) -> str:
+    """Short label for a bar segment: short values whole, else initials (the key spells them out)."""
+    if len(value) <= 5:
+        return value
     words = value.replace("/", " ").split()
     return "".join(w[0] for w in words).upper() if len(words) > 1 else value[:3]
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 PROHIBITIVE = 1000.0
-OVER_CAP = 1.0
 
 
 @dataclass
@@ -40,8 +39,9 @@ class SessionProblem:
     fixed_table: dict[int, int]  # unit index -> table
     diversity_weight: float
     # Diversity cost (sum over tables of sum_v |c_tv/n_t - p_v|) above which every extra unit costs
-    # ``OVER_CAP`` times more: a budget just above the lower bound, so mixing never erodes diversity.
+    # ``over_cap`` times more: a budget just above the lower bound, so mixing cannot erode diversity.
     diversity_cap: float = np.inf
+    over_cap: float = 1.0
 
 
 class SessionSearch:
@@ -97,9 +97,9 @@ class SessionSearch:
     def _capped(self, diversity_change: np.ndarray | float) -> np.ndarray | float:
         """Objective change for a change of the diversity cost, steeper beyond the cap."""
         p = self.problem
-        new_total = self.diversity_total + diversity_change
-        over = np.maximum(new_total - p.diversity_cap, 0) - max(self.diversity_total - p.diversity_cap, 0)
-        return p.diversity_weight * (diversity_change + OVER_CAP * over)
+        headroom = p.diversity_cap - self.diversity_total
+        over = np.maximum(diversity_change - headroom, 0) - max(-headroom, 0)
+        return p.diversity_weight * (diversity_change + p.over_cap * over)
 
     def _update_gains(self, tables: np.ndarray) -> None:
         sizes = self.problem.sizes[tables][:, None]
@@ -198,20 +198,26 @@ class SessionSearch:
         if len(self.singles) < 2 and not self.groups:
             return
         movers = len(self.singles) + len(self.groups)
-        cooling = (end_temperature / start_temperature) ** (1 / max(steps, 1))
-        temperature = start_temperature
+        temperatures = start_temperature * (end_temperature / start_temperature) ** (
+            np.arange(1, steps + 1) / max(steps, 1)
+        )
+        picks = rng.integers(movers, size=steps)
+        block = 256  # random draws in blocks: numpy's per-call overhead dominates at this size
         for step in range(steps):
-            if step % 256 == 0 and out_of_time():
-                break
-            temperature *= cooling
-            pick = int(rng.integers(movers))
+            if step % block == 0:
+                if out_of_time():
+                    break
+                noise = rng.gumbel(size=(block, len(self.singles) + 1))
+            temperature = temperatures[step]
+            pick = int(picks[step])
             if pick >= len(self.singles):
                 self._group_move(rng, temperature)
                 continue
             member = int(self.singles[pick])
-            noisy = self.single_swap_deltas(member) - temperature * rng.gumbel(size=len(self.singles))
+            row = noise[step % block]
+            noisy = self.single_swap_deltas(member) - temperature * row[1:]
             best = int(np.argmin(noisy))
-            if noisy[best] < -temperature * rng.gumbel():
+            if noisy[best] < -temperature * row[0]:  # row[0]: the Gumbel draw of staying put
                 self.exchange([member], [int(self.singles[best])])
         self.descend(out_of_time)
 
