@@ -192,12 +192,13 @@ def test_selected_members_are_invited_and_reply_online(
 def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaCategory
 
-    bad = b"question,category,share\ngender,woman,51%\nAge,16 to 29,1.7\nage,aliens,0.1\n"
+    bad = b"question,category,share\ngender,woman,51%\nAge,16 to 29,1.7\nage,aliens,0.1\ngender,Woman,50%\n"
     with pytest.raises(FileRejected) as rejected:
         quotas.import_shares_csv(recruiting_forum, officer, bad, "shares.csv")
     assert [str(p) for p in rejected.value.problems] == [
         "shares.csv, row 3, column 'share': '1.7' is not a share (use 0.51 or 51%).",
         "shares.csv, row 4, column 'category': no category 'aliens' in question 'age'.",
+        "shares.csv, row 5, column 'category': 'Woman' in 'gender' appears twice (first on row 2).",
     ]
     assert (
         str(QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman").population_share)

@@ -73,6 +73,7 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
     lookup = _category_lookup(forum)
     problems: list[FileProblem] = []
     updates: dict[int, Decimal] = {}
+    first_row: dict[int, int] = {}
     for row_number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -97,6 +98,16 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
                     f"'{values.get('share', '')}' is not a share (use 0.51 or 51%).",
                     row=row_number,
                     column="share",
+                )
+            )
+            continue
+        if first_row.setdefault(found.pk, row_number) != row_number:
+            problems.append(
+                FileProblem(
+                    filename,
+                    f"'{category}' in '{question}' appears twice (first on row {first_row[found.pk]}).",
+                    row=row_number,
+                    column="category",
                 )
             )
             continue
