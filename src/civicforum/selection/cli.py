@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -177,21 +176,6 @@ def main(argv: Sequence[str]) -> int:
     return select(build_select_parser().parse_args(rest))
 
 
-def _silence_solver_banner() -> None:
-    """HiGHS prints a banner on the process's stdout when first used; keep stdout for our own summary."""
-    import highspy
-
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
-        highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _error(message: str) -> int:
     print(message, file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -199,7 +183,6 @@ def _error(message: str) -> int:
 
 def select(args: argparse.Namespace) -> int:
     """Read, check, solve, round to a lottery, draw and write; exit 2 (writing nothing) on any problem."""
-    _silence_solver_banner()
     started = time.perf_counter()
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
     try:

@@ -16,6 +16,7 @@ from typing import Literal
 import highspy
 import numpy as np
 
+from civicforum.selection.algorithms.panels import quiet_highs
 from civicforum.selection.types import Instance, Quota
 
 SOLVE_TIME_LIMIT = 60.0
@@ -90,8 +91,7 @@ class _Model:
 
     def __init__(self, instance: Instance, relax: bool = False):
         self.instance = instance
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = quiet_highs()
         self.highs.setOptionValue("time_limit", SOLVE_TIME_LIMIT)
         people = instance.people
         n = len(people)
