@@ -94,7 +94,11 @@ def populate(ctx: demo.DemoContext) -> None:
     panel_invitations.invite_selected(forum, officer, REPLY_URL, "22 December 2026", directory)
     for member in PanelMember.objects.filter(run=replacements):
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
+    unused = lottery.invitations.filter(respondents__isnull=True).order_by("reference").first()
+    code = civic_lottery.issue_code(unused) if unused else "(none left)"
     ctx.out(
         f"Recruitment: {ADDRESSES} addresses, {LETTERS} letters, {len(pool)} volunteers, "
-        f"panel of {len(members)} confirmed with 2 replacements."
+        f"panel of {len(members)} confirmed with 2 replacements. Officer pages: "
+        f"/staff/forums/{forum.slug}/recruitment/ ; try registering at /forums/{forum.slug}/register/ "
+        f"with the code {code}"
     )
