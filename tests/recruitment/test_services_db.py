@@ -315,3 +315,17 @@ def test_runs_that_stop_reporting_are_flagged(recruiting_forum: Any, officer: An
     assert run.looks_stuck(now + timedelta(minutes=31))
     run.status = "done"
     assert not run.looks_stuck(now + timedelta(days=1))
+
+
+def test_rotating_the_key_keeps_data_readable(recruiting_forum: Any, settings: Any) -> None:
+    from django.core.management import call_command
+
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    settings.FIELD_ENCRYPTION_KEYS = ["old key"]
+    respondent = registration.register(
+        recruiting_forum, invitation, registration.Registration(full_name="Ada")
+    )
+    settings.FIELD_ENCRYPTION_KEYS = ["new key", "old key"]
+    call_command("rotate_field_encryption")
+    settings.FIELD_ENCRYPTION_KEYS = ["new key"]
+    assert Respondent.objects.get(pk=respondent.pk).full_name == "Ada"

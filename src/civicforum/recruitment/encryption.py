@@ -2,8 +2,8 @@
 
 Keys come from the ``FIELD_ENCRYPTION_KEYS`` setting (environment variable of the same name,
 comma-separated, newest first): any long random strings, each stretched to a Fernet key with SHA-256.
-The first key encrypts; all of them decrypt, so a key is rotated by putting a new one first and
-re-saving the rows (``civicforum purge_recruitment_data`` does not need the old key afterwards).
+The first key encrypts; all of them decrypt. To rotate, put a new key first, run
+``civicforum rotate_field_encryption`` (re-encrypts every row with the new key), then drop the old key.
 A fixed development key is used only when ``DEBUG`` is on or the site still runs on the foundation's
 insecure development ``SECRET_KEY`` (i.e. never in a configured production deployment, where the
 system check ``recruitment.E001`` stops the site from starting without keys).

@@ -3,7 +3,8 @@
 Ten characters from a 32-letter alphabet without look-alikes (no 0/O, 1/I) carry 50 bits: even a
 million guesses against 30,000 live codes find one with a chance of about 1 in 37,000, and the code
 check is rate-limited on top. Codes are stored only as a keyed hash, so a
-database leak does not reveal codes that could still be used.
+database leak does not reveal codes that could still be used. The hash is keyed with ``SECRET_KEY``:
+changing it invalidates the codes already posted.
 """
 
 from __future__ import annotations
