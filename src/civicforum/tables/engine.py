@@ -2,8 +2,10 @@
 
 Sessions are planned one after another (each avoiding pairs who met in earlier ones), then every
 planned session is re-optimised against all the others, since late sessions otherwise carry all the
-repeats. Diversity dominates the objective (the score officers look at first); among seatings of equal
-diversity the search prefers the one with fewest pairs meeting again.
+repeats. Diversity comes first (the score officers look at first): each session has a diversity
+budget a few percent above its lower bound, beyond which diversity costs more, and a last pass makes
+the budget close to hard when mixing pushed a session over it. Within the budget the search trades
+diversity against pairs meeting again.
 """
 
 from __future__ import annotations
