@@ -329,3 +329,15 @@ def test_rotating_the_key_keeps_data_readable(recruiting_forum: Any, settings: A
     call_command("rotate_field_encryption")
     settings.FIELD_ENCRYPTION_KEYS = ["new key"]
     assert Respondent.objects.get(pk=respondent.pk).full_name == "Ada"
+
+
+def test_response_rate_by_ward_counts_people_per_hundred_letters(pool: Any) -> None:
+    forum = pool[0].forum
+    stats = privacy.aggregates(forum)
+    rows = privacy.response_by_ward(forum, stats["by_ward"])
+    assert [(ward, letters) for ward, _people, letters, _rate in rows] == [
+        ("North Ward", 100),
+        ("South Ward", 100),
+    ]
+    assert sum(people for _ward, people, _letters, _rate in rows) == 150
+    assert all(rate == people for _ward, people, _letters, rate in rows)  # 100 letters each

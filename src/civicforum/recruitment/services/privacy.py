@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.recruitment.models import PanelMember, RecruitmentSettings, Respondent, RespondentStatus
+from civicforum.recruitment.models import (
+    Lottery,
+    PanelMember,
+    RecruitmentSettings,
+    Respondent,
+    RespondentStatus,
+)
 from civicforum.recruitment.services.civic_lottery import forum_directory
 from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
 
@@ -38,6 +44,19 @@ def aggregates(forum: Any) -> dict[str, Any]:
         "by_answer": {key: dict(counter) for key, counter in by_answer.items()},
         "panel": dict(members),
     }
+
+
+def response_by_ward(forum: Any, by_ward: dict[str, int]) -> list[tuple[str, int, int, float | None]]:
+    """(ward, people registered, letters sent, people per 100 letters) for every ward with either."""
+    letters: Counter[str] = Counter()
+    for per_ward in Lottery.objects.filter(forum=forum).values_list("letters_per_ward", flat=True):
+        letters.update(per_ward)
+    rows = []
+    for ward in sorted(set(letters) | set(by_ward)):
+        sent = letters[ward]
+        rate = round(100 * by_ward.get(ward, 0) / sent, 1) if sent else None
+        rows.append((ward, by_ward.get(ward, 0), sent, rate))
+    return rows
 
 
 def purge_forum(forum: Any, user: Any = None) -> int:

@@ -84,6 +84,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "lotteries": forum.lotteries.all()[:5],
         "run": selection.latest_run(forum),
         "ward_chart": bar_chart([Bar(w, n) for w, n in sorted(stats["by_ward"].items())]),
+        "ward_response": privacy.response_by_ward(forum, stats["by_ward"]),
         "week_chart": bar_chart([Bar(w, n) for w, n in stats["by_week"].items()]),
         "composition": composition,
         "can_manage": request.user.has_perm(MANAGE, forum),
