@@ -48,8 +48,10 @@ class FixedSeat:
 
 @dataclass(frozen=True)
 class Cluster:
-    """Keep ``members`` (e.g. the Welsh speakers) on ``tables`` tables in every session, like
-    GroupSelect's cluster option, so each of them has others to talk to in their language."""
+    """Keep ``members`` (e.g. the Welsh speakers) on at most ``tables`` tables in every session, like
+    GroupSelect's cluster option, so they can be given facilitators who speak their language. The
+    tables are those where cluster members have fixed seats, then the lowest-numbered ones; how the
+    members spread over them is left to diversity and mixing."""
 
     members: frozenset[str]
     tables: int
