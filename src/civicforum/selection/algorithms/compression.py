@@ -41,10 +41,6 @@ class TypeModel:
     def num_types(self) -> int:
         return len(self.members)
 
-    def person_probabilities(self, type_probabilities: np.ndarray) -> dict[str, float]:
-        """Spread per-type probabilities back onto the volunteers."""
-        return {pid: float(type_probabilities[t]) for t, ids in enumerate(self.members) for pid in ids}
-
 
 def build_type_model(instance: Instance, *, merge_identical: bool = True) -> TypeModel:
     """Group the pool into types (deterministically: the result does not depend on row order)."""

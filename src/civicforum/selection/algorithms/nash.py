@@ -70,7 +70,7 @@ def nash(
     geometric = float(np.exp(np.sum(sizes[active] * np.log(probabilities[active])) / people))
     certificate: dict[str, object] = {
         "kind": "nash gradient bound",
-        "relative_gap": float(gap),
+        "relative_gap": float(gap) if np.isfinite(gap) else None,
         "geometric_mean": geometric,
         "optimal": bool(gap <= settings.nash_tolerance),
     }
