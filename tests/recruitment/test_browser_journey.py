@@ -108,3 +108,26 @@ def test_whole_recruitment_journey(
     assert replacement.replaces.status == "declined"
     office.goto(f"{staff}/panel/")
     assert office.locator("strong.govuk-tag", has_text="Replacement").count() == 1
+
+
+def test_officer_pages_are_accessible(
+    page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    lottery = Lottery.objects.filter(forum=forum).first()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    staff = f"/staff/forums/{forum.slug}/recruitment/"
+    paths = ["", "settings/", "questions/", "addresses/", "lottery/", f"lottery/{lottery.pk}/", "quotas/"]
+    paths += ["selection/", f"selection/{run.pk}/", "panel/", "panel/invite/", "respondents/"]
+    for path in paths:
+        page.goto(live_server.url + staff + path)
+        assert page.locator("main h1").count() == 1, path
+        axe_check(page)
