@@ -82,11 +82,7 @@ def _can_rise(matrix, fixed, free, floor, person) -> bool:
 @st.composite
 def tiny_instances(draw) -> Instance:
     size = draw(st.integers(3, 7))
-    rows = [
-        tuple(draw(st.sampled_from("ab")) + draw(st.sampled_from("xyz")) for _ in range(1))
-        for _ in range(size)
-    ]
-    rows = [(r[0][0], r[0][1]) for r in rows]
+    rows = [(draw(st.sampled_from("ab")), draw(st.sampled_from("xyz"))) for _ in range(size)]
     panel_size = draw(st.integers(1, size - 1))
     quotas = {}
     for feature, values in (("f0", "ab"), ("f1", "xyz")):
