@@ -3,12 +3,12 @@
     .venv/bin/python bench/opinions.py [--quick] [--skip-largest]
 
 Every measurement runs in its own subprocess, so peak memory (the worker's VmHWM) belongs to that
-run alone; timings are the best of `repeats` runs (3 below 15 million votes, else 1). red-dwarf
-(MPL-2.0) lives in its own virtualenv under bench/.peers/reddwarf, created here if missing, and is
-driven by bench/peers/reddwarf_driver.py; it is never imported by CivicForum. Both run
-single-threaded (OMP/BLAS threads = 1): on a shared 2-core machine spinning worker threads only
-slow both down. Timed: for CivicForum, building the sparse matrix
-from vote rows plus `compute_map`; for red-dwarf, `run_pipeline` (which pivots the same rows).
+run alone; timings are the best of `repeats` runs (7 below 1 million votes, 3 below 15 million,
+else 1). red-dwarf (MPL-2.0) lives in its own virtualenv under bench/.peers/reddwarf, created here
+if missing, and is driven by bench/peers/reddwarf_driver.py; it is never imported by CivicForum.
+Both run single-threaded (OMP/BLAS threads = 1): on a shared 2-core machine spinning worker
+threads only slow both down. Timed: for CivicForum, building the sparse matrix from vote rows plus
+`compute_map`; for red-dwarf, `run_pipeline` (which pivots the same rows).
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def save_rows(votes: VoteMatrix, moderated_out: list[int], path: Path) -> None:
         moderated_out=np.array(moderated_out, dtype=np.int64),
         seed=SEED,
         max_groups=MAX_GROUPS,
-        repeats=3 if participants.size < 15_000_000 else 1,
+        repeats=7 if participants.size < 1_000_000 else 3 if participants.size < 15_000_000 else 1,
     )
 
 
@@ -341,7 +341,7 @@ NOTES = """### Reading these results
 - **Speed.** CivicForum never builds a dense matrix: Pol.is's mean imputation followed by centring
   by the same mean makes every unseen cell exactly 0, so PCA runs on the sparse votes by block
   subspace iteration (warm-started from a seeded 3,000-row sample on large sets, from the previous
-  axes on refresh); k is chosen on a 2,000-point sample with one shared distance matrix; counts are
+  axes on refresh); k is chosen on a 1,000-point sample with one shared distance matrix; counts are
   one bincount. red-dwarf pivots to a dense pandas frame, imputes and runs full PCA, which is why its
   time and memory grow with participants x statements rather than with votes. red-dwarf was skipped
   at 100,000 x 10,000: its dense float frame alone would need 8 GB, several copies are made, and at
@@ -427,9 +427,9 @@ def write_results(
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with red-dwarf 0.4.0 in "
         "`bench/.peers/reddwarf`. "
-        "Both single-threaded, each set in its own process; times are the best of 3 runs below 15 million "
-        "votes (else 1) and exclude interpreter start-up and imports; memory is the process's peak RSS "
-        "(VmHWM) including them.",
+        "Both single-threaded, each set in its own process; times are the best of 7 runs below 1 million "
+        "votes, of 3 below 15 million, else of 1 (the machine is shared, so single runs are noisy), and "
+        "exclude interpreter start-up and imports; memory is the process's peak RSS (VmHWM) including them.",
         "",
         "### Real Pol.is conversations (moderated-out statements excluded)",
         "",
