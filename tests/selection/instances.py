@@ -1,37 +1,8 @@
-"""Instance builders shared by the selection algorithm tests (and a tiny CSV loader for the data sets)."""
+"""Instance builders shared by the selection algorithm tests."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 from civicforum.selection import Instance, Person, Quota
-
-DATA = Path("/work/shared/data/sortition")
-
-
-def load_folder(folder: Path, panel_size: int, address_columns: tuple[str, ...] = ()) -> Instance:
-    """Read a Sortition Foundation style folder (features.csv + people.csv), id in the first column."""
-    with open(folder / "features.csv", newline="", encoding="utf-8-sig") as handle:
-        quotas = tuple(
-            Quota(row["feature"], row["value"], int(row["min"]), int(row["max"]))
-            for row in csv.DictReader(handle)
-        )
-    names = list(dict.fromkeys(q.feature for q in quotas))
-    with open(folder / "people.csv", newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        id_column = (reader.fieldnames or ["id"])[0]
-        people = []
-        for row in reader:
-            address = " ".join(row[c].strip().lower() for c in address_columns)
-            people.append(
-                Person(
-                    id=row[id_column],
-                    features={f: row[f] for f in names},
-                    household=address if address_columns else None,
-                )
-            )
-    return Instance(people=tuple(people), quotas=quotas, panel_size=panel_size)
 
 
 def make_instance(
