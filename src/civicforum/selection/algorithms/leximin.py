@@ -127,7 +127,7 @@ def _maximin_certificate(
     return {
         "kind": "maximin dual prices",
         "min_probability": value,
-        "upper_bound": bound / total if total else bound,
+        "upper_bound": bound / total,
         "prices": per_person,
     }
 
