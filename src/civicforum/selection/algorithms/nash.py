@@ -42,9 +42,12 @@ def nash(
     weights = np.full(len(panels), 1.0 / len(panels))
     gap = np.inf
     search = SwapSearch(model)
+    em_steps = _EM_STEPS
     for iteration in range(settings.max_iterations):
         counts = np.array(panels, dtype=float)[:, active]
-        weights = _restricted_optimum(counts, sizes[active], weights, settings.nash_tolerance * people / 10)
+        weights = _restricted_optimum(
+            counts, sizes[active], weights, settings.nash_tolerance * people / 10, em_steps
+        )
         probabilities = (weights @ counts) / sizes[active]
         pricing = np.zeros(model.num_types)
         pricing[active] = 1.0 / probabilities
@@ -53,9 +56,15 @@ def nash(
             found = solver.best(pricing, people * (1 + _SEARCH_MARGIN))
             assert found is not None
             gap = (found[2] - people) / people
-            if gap <= settings.nash_tolerance or found[0].tobytes() in known:
+            if gap <= settings.nash_tolerance:
                 break
+            if found[0].tobytes() in known:  # the restricted problem is not solved well enough yet
+                if em_steps > _EM_STEPS:
+                    break
+                em_steps = _EM_STEPS * 25
+                continue
             improving = [found[0]]
+        em_steps = _EM_STEPS
         progress(min(0.99, iteration / 200), f"Nash: {len(panels)} panels, proven gap {gap:.2e}")
         if out_of_time(deadline):
             break
@@ -91,11 +100,11 @@ def _swapped_panels(
 
 
 def _restricted_optimum(
-    counts: np.ndarray, sizes: np.ndarray, weights: np.ndarray, tolerance: float
+    counts: np.ndarray, sizes: np.ndarray, weights: np.ndarray, tolerance: float, steps: int
 ) -> np.ndarray:
     """EM iterations on ``max sum_t n_t log((counts^T w)_t / n_t)`` over the simplex."""
     people = sizes.sum()
-    for _ in range(_EM_STEPS):
+    for _ in range(steps):
         probabilities = (weights @ counts) / sizes
         gradient = counts @ (1.0 / probabilities)
         if gradient.max() - people <= tolerance:
