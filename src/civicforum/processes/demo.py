@@ -14,22 +14,22 @@ from civicforum.processes.models import Council, Forum, Stage, StageKind
 
 TOWN_CENTRE_STAGES = {
     StageKind.DESIGN: (
-        date(2026, 9, 1),
-        date(2026, 10, 31),
+        date(2026, 7, 1),
+        date(2026, 10, 2),
         "An advisory group of traders, residents' associations, the bus operator and disability groups "
         "agreed the question, the evidence plan and how the council will respond.",
     ),
     StageKind.RECRUITMENT: (
-        date(2026, 11, 2),
-        date(2026, 12, 4),
+        date(2026, 10, 5),
+        date(2026, 11, 6),
         "Invitations go to 6,000 randomly chosen addresses across the four town-centre wards, with more "
         "letters to areas where fewer people usually reply. Anyone who receives a letter can register "
         "online, by phone or on paper.",
     ),
     StageKind.SELECTION: (
-        date(2026, 12, 7),
-        date(2026, 12, 11),
-        "A panel of 45 residents is drawn from everyone who registered so that it reflects Northam by age, "
+        date(2026, 11, 9),
+        date(2026, 11, 27),
+        "A panel of 60 residents is drawn from everyone who registered so that it reflects Northam by age, "
         "gender, ethnicity, ward, disability and how often people visit the town centre.",
     ),
     StageKind.DELIBERATION: (
@@ -125,12 +125,12 @@ FORUMS = [
         "question": "How should we shape the future of our town centres?",
         "area": "Northam, Eastbrook and Millford town-centre wards",
         "summary": "Shops have closed, footfall has fallen and the council must decide how to use its "
-        "regeneration budget. Forty-five residents chosen by lottery will spend six days learning, "
+        "regeneration budget. Sixty residents chosen by lottery will spend six days learning, "
         "discussing and recommending what Northam's town centres should become over the next ten years.",
-        "starts_on": date(2026, 9, 1),
+        "starts_on": date(2026, 7, 1),
         "ends_on": date(2027, 9, 30),
-        "panel_size": 45,
-        "current_stage": StageKind.RECRUITMENT,
+        "panel_size": 60,
+        "current_stage": StageKind.SELECTION,
     },
     {
         "slug": "transport-and-congestion",

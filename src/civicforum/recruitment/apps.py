@@ -8,4 +8,35 @@ class RecruitmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
+
+        register(
+            ForumLink(
+                place="public",
+                label="Register for the forum",
+                url_name="recruitment:register_start",
+                description="If your household received an invitation letter, sign up here with its code.",
+                stages=("recruitment",),
+                order=10,
+            )
+        )
+        register(
+            ForumLink(
+                place="public",
+                label="How the panel was selected",
+                url_name="recruitment:selection_record",
+                description="The published selection record: method, quotas, and how to verify the draw.",
+                stages=("selection", "deliberation", "recommendations", "council_response", "evaluation"),
+                order=20,
+            )
+        )
+        register(
+            ForumLink(
+                place="staff",
+                label="Recruitment and selection",
+                url_name="recruitment:overview",
+                perm="recruitment.view_pool_dashboard",
+                order=10,
+            )
+        )
