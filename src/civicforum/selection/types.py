@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Algorithm(str, Enum):
+class Algorithm(StrEnum):
     LEXIMIN = "leximin"
     MAXIMIN = "maximin"
     NASH = "nash"
