@@ -2,13 +2,14 @@
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 
 from civicforum.opinions.cli import main
 
-BREXIT = Path("/work/shared/data/polis/brexit-consensus")
+from .conftest import POLIS
+
+BREXIT = POLIS / "brexit-consensus"
 
 
 def test_brexit_consensus_end_to_end(tmp_path, capsys):

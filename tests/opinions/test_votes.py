@@ -7,7 +7,7 @@ import pytest
 
 from civicforum.opinions import InputFileError, VoteMatrix, read_comments, read_votes
 
-POLIS = Path("/work/shared/data/polis")
+from .conftest import POLIS
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
