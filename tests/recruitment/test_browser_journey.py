@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from tests.factories import PASSWORD
 from tests.recruitment.conftest import address_csv
 
@@ -35,14 +36,14 @@ def register(page: Any, base: str, code: str, axe_check: Any) -> None:
         lambda: page.get_by_label("I agree").check(),
     ]
     for answer in steps:
-        assert page.locator("main h1").count() == 1
+        expect(page.locator("main h1")).to_have_count(1)  # waits for the step's page to load
         axe_check(page)
         answer()
         page.get_by_role("button", name="Continue").click()
-    assert "Check your answers" in page.content()
+    expect(page.locator("main h1")).to_contain_text("Check your answers")
     axe_check(page)
     page.get_by_role("button", name="Register").click()
-    assert "Registration complete" in page.content()
+    expect(page.locator("main")).to_contain_text("Registration complete")
     axe_check(page)
 
 
