@@ -59,7 +59,7 @@ def test_whole_recruitment_journey(
     office.fill("#id_username", officer.username)
     office.fill("#id_password", PASSWORD)
     office.get_by_role("button", name="Sign in").click()
-    assert "Recruitment and selection" in office.content()
+    expect(office.locator("body")).to_contain_text("Recruitment and selection")
 
     # 1-2. Address list, lottery, letters.
     upload = tmp_path / "addresses.csv"
@@ -67,13 +67,13 @@ def test_whole_recruitment_journey(
     office.get_by_role("link", name="Upload the address list").click()
     office.set_input_files("#id_file", str(upload))
     office.get_by_role("button", name="Upload addresses").click()
-    assert "60 addresses imported" in office.content()
+    expect(office.locator("body")).to_contain_text("60 addresses imported")
     office.fill("#id_letters", "30")
     office.get_by_role("button", name="Draw addresses").click()
-    assert "30 addresses drawn" in office.content()
+    expect(office.locator("body")).to_contain_text("30 addresses drawn")
     office.fill("#id_reply_by", "4 December 2026")
     office.get_by_role("button", name="Generate letters").click()
-    assert "Letters are ready" in office.content()
+    expect(office.locator("body")).to_contain_text("Letters are ready")
     lottery = Lottery.objects.filter(forum=forum).order_by("-pk").first()
     with Path(lottery.mailing_csv).open(encoding="utf-8") as handle:
         code = list(csv.DictReader(handle))[0]["code"]
@@ -85,13 +85,13 @@ def test_whole_recruitment_journey(
     # 5-6. Quotas, selection, publication.
     office.goto(f"{staff}/quotas/")
     office.get_by_role("button", name="Propose quotas").click()
-    assert "A panel meeting every quota can be drawn" in office.content()
+    expect(office.locator("body")).to_contain_text("A panel meeting every quota can be drawn")
     office.goto(f"{staff}/selection/")
     office.get_by_role("button", name="Start").click()
-    assert "Commitment (SHA-256)" in office.content()
+    expect(office.locator("body")).to_contain_text("Commitment (SHA-256)")
     office.get_by_role("button", name="Publish the selection record").click()
     page.goto(f"{base}/selection-record/")
-    assert "How the panel was selected" in page.content()
+    expect(page.locator("body")).to_contain_text("How the panel was selected")
     axe_check(page)
 
     # 7. Invitations, a decline, a replacement.
@@ -99,12 +99,12 @@ def test_whole_recruitment_journey(
     office.get_by_role("button", name="Invite newly selected members").click()
     office.fill("#id_reply_by", "18 December 2026")
     office.get_by_role("button", name="Send invitations").click()
-    assert "12 members invited" in office.content()
+    expect(office.locator("body")).to_contain_text("12 members invited")
     office.get_by_role("button", name="Declined").first.click()
     office.get_by_role("button", name="Confirmed").first.click()
     office.get_by_role("link", name="Draw replacement").click()
     office.get_by_role("button", name="Start").click()
-    assert "Replacement draw" in office.content()
+    expect(office.locator("body")).to_contain_text("Replacement draw")
     replacement = PanelMember.objects.get(forum=forum, replaces__isnull=False)
     assert replacement.replaces.status == "declined"
     office.goto(f"{staff}/panel/")
