@@ -120,3 +120,15 @@ def test_time_limit_returns_a_valid_distribution_marked_not_proven() -> None:
     assert sum(rushed.selection_probabilities.values()) == pytest.approx(9)
     assert rushed.certificate["optimal"] is False
     assert find_distribution(instance, Algorithm.LEXIMIN).certificate["optimal"] is True
+
+
+@pytest.mark.parametrize("algorithm", [Algorithm.LEXIMIN, Algorithm.MAXIMIN])
+def test_a_run_cut_short_just_after_finding_a_new_panel_still_returns_a_distribution(algorithm) -> None:
+    # One pricing round: the MILP adds a panel and the run stops before the LP sees it.
+    instance = alternate_instance()
+    rushed = find_distribution(
+        instance, algorithm, settings=SelectionSettings(max_iterations=1, initial_random_panels=0)
+    )
+    assert all(not check_panel(instance, panel) for panel in rushed.panels)
+    assert sum(rushed.selection_probabilities.values()) == pytest.approx(instance.panel_size)
+    assert rushed.certificate["optimal"] is False

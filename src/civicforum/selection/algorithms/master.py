@@ -125,6 +125,8 @@ class PanelMaster:
 
     def distribution(self) -> tuple[list[np.ndarray], np.ndarray]:
         """Panels with positive weight and their probabilities (renormalised against round-off)."""
+        if len(self._values) < self._highs.getNumCol():
+            self.solve()  # a run stopped early (time limit) may have added panels after its last solve
         weights = self._values[self._panel_columns]
         keep = weights > 1e-12
         kept = weights[keep]
