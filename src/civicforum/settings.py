@@ -175,6 +175,9 @@ CONTENT_SECURITY_POLICY = (
 # Field-level encryption of registration data (recruitment): comma-separated keys, newest first.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 
+# Longest a panel selection may compute (seconds) before it keeps the fairest distribution found so far.
+SELECTION_TIME_LIMIT = float(os.environ.get("SELECTION_TIME_LIMIT", "900"))
+
 # What the site calls itself; the council name in the header comes from the forum's council.
 CIVICFORUM_SITE_NAME = os.environ.get("CIVICFORUM_SITE_NAME", "CivicForum")
 CIVICFORUM_PHASE = os.environ.get("CIVICFORUM_PHASE", "Beta")

@@ -341,3 +341,18 @@ def test_response_rate_by_ward_counts_people_per_hundred_letters(pool: Any) -> N
     ]
     assert sum(people for _ward, people, _letters, _rate in rows) == 150
     assert all(rate == people for _ward, people, _letters, rate in rows)  # 100 letters each
+
+
+def test_a_run_that_reaches_the_time_limit_keeps_a_valid_panel_and_says_it_is_not_proven(
+    pool: Any, officer: Any, settings: Any
+) -> None:
+    settings.SELECTION_TIME_LIMIT = 1e-9
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "leximin", seed="s")
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == "done", run.error
+    assert run.members.count() == 12
+    assert run.result["proven_optimal"] is False
+    assert "not proven" in run.message

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
+
 from civicforum.selection import (
     Algorithm,
     Instance,
@@ -38,7 +40,12 @@ class Draw:
 def distribution(
     instance: Instance, algorithm: str, progress: ProgressCallback | None = None
 ) -> SelectionResult:
-    settings = SelectionSettings(legacy_runs=LEGACY_RUNS)
+    """The fair distribution, within ``SELECTION_TIME_LIMIT`` seconds so a run never hangs a worker.
+
+    A run cut short keeps the fairest valid distribution found so far, with ``certificate["optimal"]``
+    False, and the run page says so.
+    """
+    settings = SelectionSettings(legacy_runs=LEGACY_RUNS, time_limit=django_settings.SELECTION_TIME_LIMIT)
     return find_distribution(instance, algorithm, settings=settings, progress=progress)
 
 

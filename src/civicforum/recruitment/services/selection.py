@@ -97,7 +97,8 @@ def execute_run(run_id: int) -> None:
             "Try again, or choose another algorithm.",
         )
         return
-    _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of)
+    proven = bool(result.certificate.get("optimal", True))
+    _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of, proven)
 
 
 def _report(run: SelectionRun, **fields: Any) -> None:
@@ -130,6 +131,7 @@ def _save_result(
     draw: engine.Draw,
     relaxed: list[str],
     reference_of: dict[str, str],
+    proven: bool = True,
 ) -> None:
     new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
     with transaction.atomic():
@@ -141,7 +143,11 @@ def _save_result(
             PanelMember.objects.filter(forum=run.forum).delete()  # an earlier draw nobody was told about
         run.status = RunStatus.DONE
         run.progress = 1.0
-        run.message = "Finished"
+        run.message = (
+            "Finished"
+            if proven
+            else "Finished at the time limit: the fairest distribution found, not proven the fairest possible"
+        )
         run.finished_at = timezone.now()
         run.commitment = draw.commitment
         run.quotas = [
@@ -154,6 +160,7 @@ def _save_result(
             "chosen_index": draw.index,
             "max_probability_change": draw.max_probability_change,
             "quotas_relaxed": relaxed,
+            "proven_optimal": proven,
         }
         run.save()
         by_reference = {
