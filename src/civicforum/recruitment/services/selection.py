@@ -131,7 +131,7 @@ def _save_result(
     draw: engine.Draw,
     relaxed: list[str],
     reference_of: dict[str, str],
-    proven: bool = True,
+    proven: bool,
 ) -> None:
     new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
     with transaction.atomic():
