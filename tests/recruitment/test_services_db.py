@@ -2,6 +2,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from tests.recruitment.conftest import address_csv
 
@@ -156,7 +157,9 @@ def test_selection_confirmation_replacement_and_public_record(
     assert replacement.replaces == members[0]
     assert selection.places_to_fill(forum) == 0
 
+    assert not selection.has_public_record(forum)
     selection.publish(run, officer)
+    assert selection.has_public_record(forum)
     record = selection.public_record(forum)
     assert record is not None and record["lottery_size"] == 1000
     shown = {row["count"] for row in record["composition"]}
@@ -356,3 +359,27 @@ def test_a_run_that_reaches_the_time_limit_keeps_a_valid_panel_and_says_it_is_no
     assert run.members.count() == 12
     assert run.result["proven_optimal"] is False
     assert "not proven" in run.message
+
+
+class UnreachableMailServer(BaseEmailBackend):
+    """A mail backend whose server refuses every connection, as a misconfigured EMAIL_HOST does."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise ConnectionRefusedError("Connection refused")
+
+
+def test_invitations_survive_a_failing_mail_server(
+    pool: Any, officer: Any, settings: Any, tmp_path: Path
+) -> None:
+    from civicforum.recruitment.services import panel_invitations
+
+    settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "leximin", seed="s").pk)
+    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    assert (batch.members, batch.emailed, batch.email_failed) == (12, 0, 12)
+    assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
+    assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=True).exists()
+    event = AuditEvent.objects.get(action="recruitment.panel_invited", forum=forum)
+    assert event.details["email_failed"] == 12

@@ -117,9 +117,20 @@ def test_registered_forum_links_show_by_page_stage_and_permission(
             perm="processes.change_forum",
         )
     )
+    forum_links.register(
+        forum_links.ForumLink(
+            place="public",
+            label="Read the record",
+            url_name="recruitment:selection_record",
+            available=lambda forum: forum.title.startswith("Published"),
+        )
+    )
     recruiting, deliberating = make_forum(), make_forum(current_stage="deliberation")
     assert "Register now" in client.get(recruiting.get_absolute_url()).content.decode()
     assert "Register now" not in client.get(deliberating.get_absolute_url()).content.decode()
+    assert "Read the record" not in client.get(recruiting.get_absolute_url()).content.decode()
+    published = make_forum(title="Published forum")
+    assert "Read the record" in client.get(published.get_absolute_url()).content.decode()
     staff_page = f"/staff/forums/{recruiting.slug}/"
     client.force_login(make_user_with_role(Role.EVALUATOR, recruiting))
     assert "Edit everything" not in client.get(staff_page).content.decode()

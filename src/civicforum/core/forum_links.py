@@ -12,11 +12,14 @@ Register once at import time, for example in ``yourapp/apps.py`` ``ready()``::
                        perm="recruitment.view_pool"))
 
 The URL is reversed with ``forum_slug``. A link shows only to users with ``perm`` on the forum
-(``None``: everyone) and, if ``stages`` is given, only while the forum is in one of them.
+(``None``: everyone), if ``stages`` is given only while the forum is in one of them, and if
+``available`` is given only while it returns True for the forum (e.g. once a record is published,
+so that nobody follows a link to a page that does not exist yet).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +37,7 @@ class ForumLink:
     description: str = ""
     stages: tuple[str, ...] = ()
     order: int = 100
+    available: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def links_for(user: Any, forum: Any, place: Place) -> list[ShownLink]:
         if link.place != place or (link.stages and forum.current_stage not in link.stages):
             continue
         if link.perm is not None and not user.has_perm(link.perm, forum):
+            continue
+        if link.available is not None and not link.available(forum):
             continue
         url = reverse(link.url_name, kwargs={"forum_slug": forum.slug})
         shown.append(ShownLink(label=link.label, url=url, description=link.description))

@@ -10,6 +10,7 @@ class RecruitmentConfig(AppConfig):
     def ready(self) -> None:
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
+        from civicforum.recruitment.services.selection import has_public_record
 
         register(
             ForumLink(
@@ -29,6 +30,7 @@ class RecruitmentConfig(AppConfig):
                 description="The published selection record: method, quotas, and how to verify the draw.",
                 stages=("selection", "deliberation", "recommendations", "council_response", "evaluation"),
                 order=20,
+                available=has_public_record,
             )
         )
         register(

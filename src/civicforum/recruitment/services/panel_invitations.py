@@ -3,6 +3,8 @@ and their reply online."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ from civicforum.core import audit
 from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
+
+logger = logging.getLogger(__name__)
 
 HEADING = "You have been chosen for $forum"
 BODY = """\
@@ -37,6 +41,7 @@ FOOTER = (
 class InvitationBatch:
     members: int
     emailed: int
+    email_failed: int
     letters: Path | None
 
 
@@ -48,7 +53,7 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
         ).select_related("respondent__invitation__address")
     )
     if not members:
-        return InvitationBatch(0, 0, None)
+        return InvitationBatch(0, 0, 0, None)
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     design = LetterDesign(
         council_name=forum.council.name,
@@ -63,21 +68,34 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
         box_text=BOX_TEXT,
         footer=FOOTER,
     )
-    emailed = 0
+    emailed = failed = 0
     for member in members:
         respondent = member.respondent
         if respondent is not None and respondent.email:
             subject = design.fill(HEADING)
             text = design.fill(BODY) + f"\n\nReply at {reply_url} with your reference {respondent.reference}."
-            emailed += send_mail(subject, text, None, [respondent.email], fail_silently=True)
+            # Everyone also gets a letter, so a mail server failure must not stop the batch: count it
+            # and tell the officer, who can check the mail settings.
+            try:
+                emailed += send_mail(subject, text, None, [respondent.email])
+            except (smtplib.SMTPException, OSError):
+                logger.exception("Could not email panel member %s", respondent.reference)
+                failed += 1
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"panel-letters-{timezone.now():%Y%m%d-%H%M%S}.pdf"
     write_letters(path, design, (_letter(member) for member in members))
     PanelMember.objects.filter(pk__in=[m.pk for m in members]).update(invited_at=timezone.now())
     settings_row.panel_letters = str(path)
     settings_row.save(update_fields=["panel_letters"])
-    audit.record(user, "recruitment.panel_invited", forum=forum, members=len(members), emailed=emailed)
-    return InvitationBatch(len(members), emailed, path)
+    audit.record(
+        user,
+        "recruitment.panel_invited",
+        forum=forum,
+        members=len(members),
+        emailed=emailed,
+        email_failed=failed,
+    )
+    return InvitationBatch(len(members), emailed, failed, path)
 
 
 def _letter(member: PanelMember) -> Letter:

@@ -243,13 +243,21 @@ def publish(run: SelectionRun, user: Any) -> None:
     audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
 
 
+def _published_run(forum: Any) -> SelectionRun | None:
+    return SelectionRun.objects.filter(forum=forum, published_at__isnull=False, is_replacement=False).first()
+
+
+def has_public_record(forum: Any) -> bool:
+    return _published_run(forum) is not None
+
+
 def public_record(forum: Any) -> dict[str, Any] | None:
     """What the public page shows: method, quotas, commitment, seed and aggregate composition only.
 
     Counts below ``SMALLEST_PUBLISHED_COUNT`` (other than zero) are shown as 'fewer than 5' so that
     nobody can be singled out in a small group.
     """
-    run = SelectionRun.objects.filter(forum=forum, published_at__isnull=False, is_replacement=False).first()
+    run = _published_run(forum)
     if run is None:
         return None
     rows = []

@@ -351,7 +351,13 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
             messages.success(
                 request, f"{batch.members} members invited: {batch.emailed} by email, all by letter"
             )
-        else:
+        if batch.email_failed:
+            messages.warning(
+                request,
+                f"{batch.email_failed} emails could not be sent. Those members will still get their "
+                "letter; ask your IT team to check the email settings (EMAIL_HOST).",
+            )
+        if not batch.members:
             messages.success(request, "Everyone selected has already been invited")
         return redirect("recruitment:panel", forum_slug=forum.slug)
     return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
