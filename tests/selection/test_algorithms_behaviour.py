@@ -115,7 +115,9 @@ def test_time_limit_returns_a_valid_distribution_marked_not_proven() -> None:
         ("f1", "z"): (2, 4),
     }
     instance = make_instance(rows, quotas, 9)
-    rushed = find_distribution(instance, Algorithm.LEXIMIN, settings=SelectionSettings(time_limit=1e-9))
+    rushed = find_distribution(
+        instance, Algorithm.LEXIMIN, settings=SelectionSettings(time_limit=1e-9, initial_random_panels=0)
+    )
     assert all(not check_panel(instance, panel) for panel in rushed.panels)
     assert sum(rushed.selection_probabilities.values()) == pytest.approx(9)
     assert rushed.certificate["optimal"] is False

@@ -81,11 +81,13 @@ def _can_rise(matrix, fixed, free, floor, person) -> bool:
 
 @st.composite
 def tiny_instances(draw) -> Instance:
+    """Two or three features: with three, quota systems whose relaxation has fractional vertices occur."""
     size = draw(st.integers(3, 7))
-    rows = [(draw(st.sampled_from("ab")), draw(st.sampled_from("xyz"))) for _ in range(size)]
+    features = (("f0", "ab"), ("f1", "xyz"), ("f2", "pq"))[: draw(st.integers(2, 3))]
+    rows = [tuple(draw(st.sampled_from(values)) for _, values in features) for _ in range(size)]
     panel_size = draw(st.integers(1, size - 1))
     quotas = {}
-    for feature, values in (("f0", "ab"), ("f1", "xyz")):
+    for feature, values in features:
         for value in values:
             low = draw(st.integers(0, panel_size))
             quotas[(feature, value)] = (low, draw(st.integers(low, panel_size)))
@@ -138,6 +140,24 @@ def test_leximin_matches_brute_force_and_its_certificate_holds(instance: Instanc
         maximin = find_distribution(instance, Algorithm.MAXIMIN)
         smallest = min(maximin.selection_probabilities[pid] for pid in competing)
         assert smallest == pytest.approx(min(competing.values()), abs=1e-6)
+
+
+def test_leximin_is_exact_where_the_relaxation_is_not_tight() -> None:
+    # Any two of the first three share a feature capped at one seat, so the relaxed fair point (a half
+    # for everyone) is out of reach: the last volunteer sits on every panel, the others get a third.
+    rows = [("y", "y", "n"), ("n", "y", "y"), ("y", "n", "y"), ("n", "n", "n")]
+    quotas = {(f"f{j}", v): (0, 1 if v == "y" else 2) for j in range(3) for v in "yn"}
+    instance = make_instance(rows, quotas, 2)
+    expected = brute_force_leximin(instance, all_valid_panels(instance))
+    assert expected == pytest.approx({"p0": 1 / 3, "p1": 1 / 3, "p2": 1 / 3, "p3": 1.0})
+    for algorithm in (Algorithm.LEXIMIN, Algorithm.MAXIMIN):
+        result = find_distribution(instance, algorithm)
+        assert result.certificate["method"] == "column generation"
+        assert result.certificate["optimal"] is True
+        assert min(result.selection_probabilities.values()) == pytest.approx(1 / 3, abs=1e-6)
+    assert result.certificate["upper_bound"] == pytest.approx(1 / 3, abs=1e-6)
+    leximin = find_distribution(instance, Algorithm.LEXIMIN).selection_probabilities
+    assert leximin == pytest.approx(expected, abs=1e-6)
 
 
 def test_leximin_is_independent_of_row_order() -> None:

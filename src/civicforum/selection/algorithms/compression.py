@@ -41,6 +41,32 @@ class TypeModel:
     def num_types(self) -> int:
         return len(self.members)
 
+    def rules(self) -> PanelBounds:
+        """The bounds every valid panel meets: forced types in full, quotas, at most one per household."""
+        sizes = self.sizes
+        return PanelBounds(
+            count_low=np.where(self.forced, sizes, 0),
+            count_high=sizes,
+            quota_low=np.array([q.min for q in self.instance.quotas], dtype=np.int64),
+            quota_high=np.array([q.max for q in self.instance.quotas], dtype=np.int64),
+            household_low=np.zeros(len(self.households), dtype=np.int64),
+        )
+
+
+@dataclass(frozen=True)
+class PanelBounds:
+    """Bounds on a panel's type counts, its quota totals and its household totals (the upper one is 1).
+
+    ``TypeModel.rules`` gives the rules themselves; tighter bounds describe a face of the panel polytope,
+    the only panels a given marginal vector can be split into.
+    """
+
+    count_low: np.ndarray
+    count_high: np.ndarray
+    quota_low: np.ndarray
+    quota_high: np.ndarray
+    household_low: np.ndarray
+
 
 def build_type_model(instance: Instance, *, merge_identical: bool = True) -> TypeModel:
     """Group the pool into types (deterministically: the result does not depend on row order)."""

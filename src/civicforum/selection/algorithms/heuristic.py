@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compression import TypeModel
+from .compression import PanelBounds, TypeModel
 
 _SHORTLIST = 48
 
@@ -20,9 +20,12 @@ class SwapSearch:
 
     A swap of one member of type ``s`` for one of type ``t`` only moves the quotas of the features on
     which they differ, one down and one up, so its feasibility is a few boolean lookups per feature.
+    ``bounds`` (default: the rules) may confine the search to a face of the panel polytope; the lower
+    household bounds are not enforced, which at worst yields a valid panel outside that face.
     """
 
-    def __init__(self, model: TypeModel):
+    def __init__(self, model: TypeModel, bounds: PanelBounds | None = None):
+        rules = bounds or model.rules()
         quotas = model.instance.quotas
         features = list(model.instance.features)
         unconstrained = len(quotas)  # stands for a value no quota mentions
@@ -32,10 +35,10 @@ class SwapSearch:
         self._incidence = np.zeros((len(quotas), model.num_types), dtype=np.int64)
         for j, types in enumerate(model.quota_types):
             self._incidence[j, types] = 1
-        self._low = np.array([q.min for q in quotas], dtype=np.int64)
-        self._high = np.array([q.max for q in quotas], dtype=np.int64)
-        self._sizes = model.sizes
-        self._forced = model.forced
+        self._low = rules.quota_low
+        self._high = rules.quota_high
+        self._count_low = rules.count_low
+        self._count_high = rules.count_high
         self._household = np.full(model.num_types, -1, dtype=np.int64)
         for g, group in enumerate(model.households):
             self._household[list(group)] = g
@@ -48,8 +51,8 @@ class SwapSearch:
         """
         counts = counts.copy()
         for _ in range(max_steps):
-            leaving = np.flatnonzero((counts > 0) & ~self._forced)
-            entering = np.flatnonzero(counts < self._sizes)
+            leaving = np.flatnonzero(counts > self._count_low)
+            entering = np.flatnonzero(counts < self._count_high)
             if len(leaving) == 0 or len(entering) == 0:
                 break
             entering = entering[weights[entering] > weights[leaving].min() + 1e-12]

@@ -20,6 +20,7 @@ from .compression import TypeModel
 from .heuristic import SwapSearch
 from .master import INF, PanelMaster, generate_columns
 from .panels import PanelSolver
+from .relaxation import decompose, relaxed_leximin
 from .settings import SelectionSettings
 
 _POSITIVE_DUAL = 1e-6
@@ -48,7 +49,52 @@ def leximin(
     """Leximin-optimal (or, with ``first_level_only``, maximin-optimal) distribution over type panels.
 
     ``active`` lists the types that compete for probability (not already selected, not excluded).
+    The relaxation's leximin point is tried first (``relaxation``); a leximin distribution is also a
+    maximin one. Only when no panels reach that point does column generation run level by level,
+    starting from every panel found on the way.
     """
+    relaxed = relaxed_leximin(model, active, settings.tolerance)
+    progress(0.1, f"Fair point of the relaxation: {relaxed.levels} levels, minimum {relaxed.maximin:.4%}")
+    split = decompose(
+        model,
+        relaxed.counts,
+        start,
+        active,
+        tolerance=settings.tolerance,
+        deadline=deadline,
+        max_iterations=settings.max_iterations,
+    )
+    if split.reached:
+        certificate = _maximin_certificate(model, relaxed.prices, relaxed.maximin, relaxed.maximin)
+        certificate.update(
+            optimal=True, levels=relaxed.levels, panels_generated=len(split.generated), method="relaxation"
+        )
+        return FairOutcome(split.panels, split.weights, certificate)
+    progress(0.2, "The relaxation's fair point needs fractional panels: column generation")
+    return _column_generation(
+        model,
+        solver,
+        start + split.generated,
+        active,
+        settings,
+        progress,
+        first_level_only=first_level_only,
+        deadline=deadline,
+    )
+
+
+def _column_generation(
+    model: TypeModel,
+    solver: PanelSolver,
+    start: list[np.ndarray],
+    active: np.ndarray,
+    settings: SelectionSettings,
+    progress: ProgressCallback,
+    *,
+    first_level_only: bool,
+    deadline: float | None,
+) -> FairOutcome:
+    """Exact LEXIMIN/MAXIMIN by column generation at every level, for quota systems the relaxation misses."""
     search = SwapSearch(model)
     master = PanelMaster(model, maximize=True)
     level_value = master.add_variable(1.0, 0.0, INF)
@@ -95,7 +141,9 @@ def leximin(
         master.set_bounds(level_value, 0.0, 0.0)  # no row holds the level any more: keep the LP bounded
         master.solve()
     panels, weights = master.distribution()
-    certificate.update(optimal=optimal, levels=levels, panels_generated=len(master.panels))
+    certificate.update(
+        optimal=optimal, levels=levels, panels_generated=len(master.panels), method="column generation"
+    )
     return FairOutcome(panels, weights, certificate)
 
 

@@ -59,12 +59,29 @@ class PanelMaster:
         return self._highs.getNumRow() - 1
 
     def add_type_rows(
-        self, types: np.ndarray, sign: float, variable: int, coefficient: float, lower: float, upper: float
+        self,
+        types: np.ndarray,
+        sign: float,
+        variable: int | np.ndarray,
+        coefficient: float | np.ndarray,
+        lower: float | np.ndarray,
+        upper: float,
     ) -> dict[int, int]:
-        """For each type ``t``: ``lower <= sign * (A p)_t + coefficient * variable <= upper``; type -> row."""
+        """For each type ``t``: ``lower_t <= sign * (A p)_t + coefficient_t * variable_t <= upper``.
+
+        ``variable``, ``coefficient`` and ``lower`` are each one value for every type or one per entry of
+        ``types``. Returns type -> row.
+        """
         rows = {}
-        for t in types:
-            row = self.add_row(lower, upper, [variable], [coefficient])
+        count = len(types)
+        for t, column, value, low in zip(
+            types,
+            np.broadcast_to(variable, count),
+            np.broadcast_to(coefficient, count),
+            np.broadcast_to(lower, count),
+            strict=True,
+        ):
+            row = self.add_row(float(low), upper, [int(column)], [float(value)])
             self._rows_of_type[int(t)].append((row, sign))
             rows[int(t)] = row
         return rows
@@ -150,22 +167,31 @@ def generate_columns(
     tolerance: float,
     deadline: float | None,
     max_iterations: int,
+    ceiling: float = INF,
+    search_starts: int = _SEARCH_STARTS,
 ) -> Pricing:
     """Alternate LP and pricing until no panel improves the LP by more than ``tolerance``.
 
-    Local search prices first; the MILP runs only when it fails, stopping at the first clearly
-    improving panel or else proving the bound. Because the panel weights sum to one, the LP objective
-    is within ``gap`` of the optimum over *all* panels, ``gap`` being the MILP's proven bound on the
-    best improvement.
+    Local search prices first, from the ``search_starts`` best panels; the MILP runs only when it
+    fails, stopping at the first clearly improving panel or else proving the bound. Because the panel
+    weights sum to one, the LP objective is within ``gap`` of the optimum over *all* panels, ``gap``
+    being the MILP's proven bound on the best improvement. ``ceiling``, a known bound on that optimum,
+    ends the run as soon as the LP gets within ``tolerance`` of it.
     """
     iterations = 0
     while True:
         iterations += 1
-        master.solve()
+        objective = master.solve()
+        if ceiling - objective <= tolerance:
+            return Pricing(max(0.0, ceiling - objective), True, iterations)
         weights, threshold = master.pricing_weights()
         out_of_budget = iterations >= max_iterations or (deadline is not None and time.monotonic() > deadline)
         if not out_of_budget and _add_swapped_panels(
-            master, search, weights, threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold))
+            master,
+            search,
+            weights,
+            threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold)),
+            search_starts,
         ):
             continue
         found = solver.best(weights, threshold + max(tolerance, 0.01 * abs(threshold)))
@@ -179,11 +205,13 @@ def generate_columns(
             return Pricing(gap, False, iterations)
 
 
-def _add_swapped_panels(master: PanelMaster, search: SwapSearch, weights: np.ndarray, enough: float) -> bool:
+def _add_swapped_panels(
+    master: PanelMaster, search: SwapSearch, weights: np.ndarray, enough: float, starts: int
+) -> bool:
     """Add panels beating ``enough`` found by local search from the LP's best panels; True if any."""
     scores = np.array(master.panels) @ weights
     added = False
-    for start in np.argsort(-scores, kind="stable")[:_SEARCH_STARTS]:
+    for start in np.argsort(-scores, kind="stable")[:starts]:
         improved = search.improve(master.panels[int(start)], weights)
         if float(weights @ improved) > enough and master.add_panel(improved):
             added = True

@@ -14,7 +14,7 @@ import highspy
 import numpy as np
 
 from ..types import InfeasibleQuotasError, Instance, Panel
-from .compression import TypeModel, build_type_model
+from .compression import PanelBounds, TypeModel, build_type_model
 from .heuristic import SwapSearch
 
 _INF = highspy.kHighsInf
@@ -43,28 +43,41 @@ def quiet_highs() -> highspy.Highs:
     return highs
 
 
+def add_rule_rows(highs: highspy.Highs, model: TypeModel, rules: PanelBounds) -> None:
+    """Panel size, quota and household rows over the first ``num_types`` columns (the type counts)."""
+    num = model.num_types
+    k = float(model.instance.panel_size)
+    highs.addRow(k, k, num, np.arange(num, dtype=np.int32), np.ones(num))
+    for low, high, types in zip(rules.quota_low, rules.quota_high, model.quota_types, strict=True):
+        highs.addRow(float(low), float(high), len(types), types.astype(np.int32), np.ones(len(types)))
+    for low, group in zip(rules.household_low, model.households, strict=True):
+        highs.addRow(float(low), 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+
+
 class PanelSolver:
     """Maximise ``weights . counts`` over the feasible panels (counts per type)."""
 
-    def __init__(self, model: TypeModel, *, relative_gap: float = 1e-9, absolute_gap: float = 1e-10):
+    def __init__(
+        self,
+        model: TypeModel,
+        bounds: PanelBounds | None = None,
+        *,
+        relative_gap: float = 1e-9,
+        absolute_gap: float = 1e-10,
+    ):
         self.model = model
+        rules = bounds or model.rules()
         highs = quiet_highs()
         highs.setOptionValue("mip_rel_gap", relative_gap)
         highs.setOptionValue("mip_abs_gap", absolute_gap)
         highs.setOptionValue("random_seed", 0)
-        sizes = model.sizes.astype(float)
         num = model.num_types
         everyone = np.arange(num, dtype=np.int32)
-        highs.addCols(num, np.zeros(num), model.forced.astype(float), sizes, 0, [], [], [])
+        highs.addCols(
+            num, np.zeros(num), rules.count_low.astype(float), rules.count_high.astype(float), 0, [], [], []
+        )
         highs.changeColsIntegrality(num, everyone, np.full(num, highspy.HighsVarType.kInteger))
-        k = float(model.instance.panel_size)
-        highs.addRow(k, k, num, everyone, np.ones(num))
-        for quota, types in zip(model.instance.quotas, model.quota_types, strict=True):
-            highs.addRow(
-                float(quota.min), float(quota.max), len(types), types.astype(np.int32), np.ones(len(types))
-            )
-        for group in model.households:
-            highs.addRow(-_INF, 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
+        add_rule_rows(highs, model, rules)
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self._highs = highs
         self._everyone = everyone

@@ -1,0 +1,174 @@
+"""LEXIMIN in two cheap steps: the fair point of the relaxed panel polytope, then panels that reach it.
+
+Any distribution over panels has expected type counts ``x`` in the polytope ``Q`` of fractional panels
+(``k`` seats, quotas, at most one per household, forced types in full, types no panel can hold at 0).
+So the leximin point of ``Q`` is at least as fair as every distribution, and when some distribution
+reaches it, that distribution is the LEXIMIN one (the leximin point of a convex set is unique). The
+point takes a few LPs with one column per type, not a column generation per level. Only panels on the
+smallest face of ``Q`` containing the point can be mixed into it, so ``decompose`` prices over that face
+alone; when it proves the point out of reach (``Q`` has fractional vertices), the caller falls back to
+exact column generation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from .compression import PanelBounds, TypeModel
+from .heuristic import SwapSearch
+from .master import INF, PanelMaster, generate_columns
+from .panels import PanelSolver, add_rule_rows, quiet_highs
+
+_POSITIVE_DUAL = 1e-6
+# A row of Q within this many seats of its bound counts as tight when choosing the face to price over.
+_TIGHT = 1e-6
+# Local-search starts per pricing round: a split of the point needs up to one panel per type, so
+# many columns per round keep the number of LP solves small.
+_DECOMPOSITION_STARTS = 40
+
+
+@dataclass
+class RelaxedLeximin:
+    """The leximin point of ``Q`` as expected type counts, with the maximin dual prices of its first level.
+
+    ``prices[t]`` >= 0 (summing to 1 over the active types) bound every panel: ``sum_t prices[t] / n_t *
+    counts_t <= maximin`` for every integer panel, since that holds on all of ``Q``.
+    """
+
+    counts: np.ndarray
+    maximin: float
+    prices: dict[int, float]
+    levels: int
+
+
+def relaxed_leximin(model: TypeModel, active: np.ndarray, tolerance: float) -> RelaxedLeximin:
+    """Leximin over ``Q`` of the active types' probabilities ``x_t / n_t``, level by level.
+
+    Each level maximises the smallest unfixed probability ``z``; types with a positive dual price cannot
+    exceed ``z`` in any optimum (complementary slackness) and are fixed there. The prices times ``n_t``
+    sum to one, so every level fixes at least one type. Types neither active nor forced get no seat.
+    """
+    sizes = model.sizes.astype(float)
+    num = model.num_types
+    rules = model.rules()
+    allowed = model.forced.copy()
+    allowed[active] = True
+    highs = quiet_highs()
+    highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    high = np.where(allowed, rules.count_high, 0).astype(float)
+    highs.addCols(num, np.zeros(num), rules.count_low.astype(float), high, 0, [], [], [])
+    level = num
+    highs.addCol(1.0, 0.0, INF, 0, np.empty(0, np.int32), np.empty(0))
+    add_rule_rows(highs, model, rules)
+    row_of: dict[int, int] = {}
+    for t in active:
+        highs.addRow(0.0, INF, 2, np.array([t, level], np.int32), np.array([1.0, -sizes[t]]))
+        row_of[int(t)] = highs.getNumRow() - 1
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    unfixed = set(row_of)
+    prices: dict[int, float] = {}
+    maximin = 0.0
+    levels = 0
+    while unfixed:
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError("HiGHS could not solve the relaxed panel LP.")
+        solution = highs.getSolution()
+        value = float(solution.col_value[level])
+        duals = {t: max(0.0, -float(solution.row_dual[row_of[t]])) * float(sizes[t]) for t in unfixed}
+        if levels == 0:
+            maximin = value
+            total = sum(duals.values()) or 1.0
+            prices = {t: d / total for t, d in duals.items()}
+        levels += 1
+        largest = max(duals.values())
+        stuck = [t for t, d in duals.items() if d > _POSITIVE_DUAL * max(1.0, largest)]
+        for t in stuck or [max(duals, key=duals.__getitem__)]:
+            highs.changeCoeff(row_of[t], level, 0.0)
+            highs.changeRowBounds(row_of[t], sizes[t] * max(0.0, value - 0.01 * tolerance), INF)
+            unfixed.discard(t)
+    counts = np.array(highs.getSolution().col_value[:num], dtype=float)
+    return RelaxedLeximin(counts, maximin, prices, levels)
+
+
+def face_of(model: TypeModel, counts: np.ndarray) -> PanelBounds:
+    """The bounds of the smallest face of ``Q`` holding ``counts``: every row tight there stays tight."""
+    rules = model.rules()
+    totals = np.array([counts[types].sum() for types in model.quota_types])
+    homes = np.array([counts[list(group)].sum() for group in model.households])
+    return PanelBounds(
+        count_low=np.where(counts >= rules.count_high - _TIGHT, rules.count_high, rules.count_low),
+        count_high=np.where(counts <= _TIGHT, 0, rules.count_high),
+        quota_low=np.where(totals >= rules.quota_high - _TIGHT, rules.quota_high, rules.quota_low),
+        quota_high=np.where(totals <= rules.quota_low + _TIGHT, rules.quota_low, rules.quota_high),
+        household_low=(homes >= 1 - _TIGHT).astype(np.int64),
+    )
+
+
+@dataclass
+class Decomposition:
+    """Panels mixing into the target: ``reached`` when every active type gets its target probability."""
+
+    panels: list[np.ndarray]
+    weights: np.ndarray
+    reached: bool
+    generated: list[np.ndarray]
+
+
+def decompose(
+    model: TypeModel,
+    counts: np.ndarray,
+    start: list[np.ndarray],
+    active: np.ndarray,
+    *,
+    tolerance: float,
+    deadline: float | None,
+    max_iterations: int,
+) -> Decomposition:
+    """A distribution over panels on the face of ``counts`` whose expected counts reach ``counts``.
+
+    The master maximises the share ``s`` of the target every active type gets, ``(A p)_t >= s * target_t``;
+    ``s`` cannot exceed 1 because the seats add up to ``k`` either way, and column generation proves
+    the largest ``s`` when it stays below 1.
+    """
+    face = face_of(model, counts)
+    solver = PanelSolver(model, face)
+    on_face = [p for p in start if _within(p, model, face)]
+    if not on_face:
+        found = solver.best(np.zeros(model.num_types))
+        if found is None:
+            return Decomposition([], np.empty(0), False, [])
+        on_face = [found[0]]
+    master = PanelMaster(model, maximize=True)
+    sizes = model.sizes[active].astype(float)
+    shortfalls = np.array([master.add_variable(-n, 0.0, INF) for n in sizes])
+    master.add_type_rows(active, 1.0, shortfalls, 1.0, counts[active] / sizes, INF)
+    for panel in on_face:
+        master.add_panel(panel)
+    generate_columns(
+        master,
+        solver,
+        SwapSearch(model, face),
+        tolerance=tolerance,
+        deadline=deadline,
+        max_iterations=max_iterations,
+        ceiling=0.0,
+        search_starts=_DECOMPOSITION_STARTS,
+    )
+    reached = -master.solve() <= tolerance
+    panels, weights = master.distribution()
+    return Decomposition(panels, weights, reached, master.panels)
+
+
+def _within(counts: np.ndarray, model: TypeModel, bounds: PanelBounds) -> bool:
+    totals = np.array([counts[types].sum() for types in model.quota_types])
+    homes = np.array([counts[list(group)].sum() for group in model.households], dtype=np.int64)
+    return bool(
+        np.all((bounds.count_low <= counts) & (counts <= bounds.count_high))
+        and np.all((bounds.quota_low <= totals) & (totals <= bounds.quota_high))
+        and np.all(bounds.household_low <= homes)
+    )
