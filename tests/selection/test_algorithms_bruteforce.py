@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from instances import make_instance
+from instances import make_instance, odd_cycle_instance
 from scipy.optimize import linprog
 
 from civicforum.selection import (
@@ -145,9 +145,7 @@ def test_leximin_matches_brute_force_and_its_certificate_holds(instance: Instanc
 def test_leximin_is_exact_where_the_relaxation_is_not_tight() -> None:
     # Any two of the first three share a feature capped at one seat, so the relaxed fair point (a half
     # for everyone) is out of reach: the last volunteer sits on every panel, the others get a third.
-    rows = [("y", "y", "n"), ("n", "y", "y"), ("y", "n", "y"), ("n", "n", "n")]
-    quotas = {(f"f{j}", v): (0, 1 if v == "y" else 2) for j in range(3) for v in "yn"}
-    instance = make_instance(rows, quotas, 2)
+    instance = odd_cycle_instance(members=1, seats_per_value=1)
     expected = brute_force_leximin(instance, all_valid_panels(instance))
     assert expected == pytest.approx({"p0": 1 / 3, "p1": 1 / 3, "p2": 1 / 3, "p3": 1.0})
     for algorithm in (Algorithm.LEXIMIN, Algorithm.MAXIMIN):

@@ -25,7 +25,6 @@ class SwapSearch:
     """
 
     def __init__(self, model: TypeModel, bounds: PanelBounds | None = None):
-        rules = bounds or model.rules()
         quotas = model.instance.quotas
         features = list(model.instance.features)
         unconstrained = len(quotas)  # stands for a value no quota mentions
@@ -35,13 +34,21 @@ class SwapSearch:
         self._incidence = np.zeros((len(quotas), model.num_types), dtype=np.int64)
         for j, types in enumerate(model.quota_types):
             self._incidence[j, types] = 1
-        self._low = rules.quota_low
-        self._high = rules.quota_high
-        self._count_low = rules.count_low
-        self._count_high = rules.count_high
         self._household = np.full(model.num_types, -1, dtype=np.int64)
         for g, group in enumerate(model.households):
             self._household[list(group)] = g
+        self.restrict(bounds or model.rules())
+
+    def restrict(self, bounds: PanelBounds) -> None:
+        """From now on, keep panels within ``bounds`` (lower household bounds aside)."""
+        self._low = bounds.quota_low
+        self._high = bounds.quota_high
+        self._count_low = bounds.count_low
+        self._count_high = bounds.count_high
+
+    def totals(self, counts: np.ndarray) -> np.ndarray:
+        """How many members hold each quota's value."""
+        return self._incidence @ counts
 
     def improve(self, counts: np.ndarray, weights: np.ndarray, max_steps: int = 50) -> np.ndarray:
         """A local optimum reached from ``counts`` (a valid panel) by improving swaps.
@@ -76,7 +83,7 @@ class SwapSearch:
         if len(leaving) == 0:
             return None
         gain = weights[entering][None, :] - weights[leaving][:, None]
-        filled = self._incidence @ counts
+        filled = self.totals(counts)
         can_drop = np.append(filled > self._low, True)
         can_add = np.append(filled < self._high, True)
         out_values, in_values = self._value[leaving], self._value[entering]

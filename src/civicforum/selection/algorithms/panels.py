@@ -40,6 +40,7 @@ def quiet_highs() -> highspy.Highs:
             os.close(saved)
         _banner_shown = True
     highs.silent()
+    highs.setOptionValue("threads", 1)  # the MILPs are small; a second thread costs more than it gives
     return highs
 
 
@@ -64,10 +65,12 @@ class PanelSolver:
         *,
         relative_gap: float = 1e-9,
         absolute_gap: float = 1e-10,
+        presolve: bool = True,
     ):
         self.model = model
         rules = bounds or model.rules()
         highs = quiet_highs()
+        highs.setOptionValue("presolve", "on" if presolve else "off")
         highs.setOptionValue("mip_rel_gap", relative_gap)
         highs.setOptionValue("mip_abs_gap", absolute_gap)
         highs.setOptionValue("random_seed", 0)
@@ -81,6 +84,19 @@ class PanelSolver:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self._highs = highs
         self._everyone = everyone
+
+    def restrict(self, bounds: PanelBounds) -> None:
+        """From now on, only panels within ``bounds`` (a face of the panel polytope, say)."""
+        highs = self._highs
+        num = self.model.num_types
+        highs.changeColsBounds(
+            num, self._everyone, bounds.count_low.astype(float), bounds.count_high.astype(float)
+        )
+        homes = len(bounds.household_low)
+        rows = np.arange(1, 1 + len(bounds.quota_low) + homes, dtype=np.int32)
+        low = np.concatenate([bounds.quota_low, bounds.household_low]).astype(float)
+        high = np.concatenate([bounds.quota_high, np.ones(homes)]).astype(float)
+        highs.changeRowsBounds(len(rows), rows, low, high)
 
     def best(self, weights: np.ndarray, enough: float = _INF) -> tuple[np.ndarray, float, float] | None:
         """The best panel's type counts, its value and the solver's proven upper bound (None: no panel).

@@ -12,10 +12,12 @@ exact column generation.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from scipy import sparse
 
 from .compression import PanelBounds, TypeModel
 from .heuristic import SwapSearch
@@ -27,7 +29,7 @@ _POSITIVE_DUAL = 1e-6
 _TIGHT = 1e-6
 # Local-search starts per pricing round: a split of the point needs up to one panel per type, so
 # many columns per round keep the number of LP solves small.
-_DECOMPOSITION_STARTS = 40
+_DECOMPOSITION_STARTS = 10
 
 
 @dataclass
@@ -89,7 +91,7 @@ def relaxed_leximin(model: TypeModel, active: np.ndarray, tolerance: float) -> R
         stuck = [t for t, d in duals.items() if d > _POSITIVE_DUAL * max(1.0, largest)]
         for t in stuck or [max(duals, key=duals.__getitem__)]:
             highs.changeCoeff(row_of[t], level, 0.0)
-            highs.changeRowBounds(row_of[t], sizes[t] * max(0.0, value - 0.01 * tolerance), INF)
+            highs.changeRowBounds(row_of[t], sizes[t] * max(0.0, value - 0.001 * tolerance), INF)
             unfixed.discard(t)
     counts = np.array(highs.getSolution().col_value[:num], dtype=float)
     return RelaxedLeximin(counts, maximin, prices, levels)
@@ -136,17 +138,18 @@ def decompose(
     the largest ``s`` when it stays below 1.
     """
     face = face_of(model, counts)
-    solver = PanelSolver(model, face)
-    on_face = [p for p in start if _within(p, model, face)]
+    solver = PanelSolver(model, presolve=False)  # presolve would cost more than the small MILPs it shrinks
+    peeled = _peel(model, counts, solver, deadline)
+    solver.restrict(face)
+    on_face = [p for p in start + peeled if _within(p, model, face)]
     if not on_face:
         found = solver.best(np.zeros(model.num_types))
         if found is None:
             return Decomposition([], np.empty(0), False, [])
         on_face = [found[0]]
     master = PanelMaster(model, maximize=True)
-    sizes = model.sizes[active].astype(float)
-    shortfalls = np.array([master.add_variable(-n, 0.0, INF) for n in sizes])
-    master.add_type_rows(active, 1.0, shortfalls, 1.0, counts[active] / sizes, INF)
+    shortfalls = np.array([master.add_variable(-1.0, 0.0, INF) for _ in active])
+    master.add_type_rows(active, 1.0, shortfalls, 1.0, counts[active] / model.sizes[active], INF)
     for panel in on_face:
         master.add_panel(panel)
     generate_columns(
@@ -159,9 +162,97 @@ def decompose(
         ceiling=0.0,
         search_starts=_DECOMPOSITION_STARTS,
     )
-    reached = -master.solve() <= tolerance
+    master.solve()  # the run may have stopped with a panel the LP has not seen
+    reached = max(master.value(int(column)) for column in shortfalls) <= tolerance
     panels, weights = master.distribution()
     return Decomposition(panels, weights, reached, master.panels)
+
+
+def _peel(
+    model: TypeModel, counts: np.ndarray, solver: PanelSolver, deadline: float | None
+) -> list[np.ndarray]:
+    """Panels that mix into most of ``counts``, by Caratheodory's construction; the master LP weighs them.
+
+    Any panel ``P`` on the face of the current point ``x`` gives ``x`` as a mix of ``P`` and
+    ``x + t (x - P)``, ``t`` as large as ``Q`` allows; that point lies on a smaller face, so at most one
+    panel per dimension is needed. Where ``Q`` has fractional vertices the walk can reach a face without
+    panels; it stops there and column generation finishes the split.
+    """
+    rules = model.rules()
+    rows = _rule_matrix(model)
+    row_low = np.concatenate([rules.quota_low, np.zeros(len(model.households))]).astype(float)
+    row_high = np.concatenate([rules.quota_high, np.ones(len(model.households))]).astype(float)
+    low, high = rules.count_low.astype(float), rules.count_high.astype(float)
+    search = SwapSearch(model)
+    point = counts.copy()
+    panels: list[np.ndarray] = []
+    panel: np.ndarray | None = None
+    for _ in range(model.num_types + 1):
+        face = face_of(model, point)
+        panel = _repaired(model, search, panel, face) if panel is not None else None
+        if panel is None:
+            solver.restrict(face)
+            found = solver.best(np.zeros(model.num_types))
+            if found is None or (deadline is not None and time.monotonic() > deadline):
+                break
+            panel = found[0]
+        panels.append(panel)
+        direction = point - panel
+        if np.abs(direction).max() <= _TIGHT:
+            break
+        step = min(
+            _longest_step(point, direction, low, high),
+            _longest_step(rows @ point, rows @ direction, row_low, row_high),
+        )
+        point = point + step * direction
+    return panels
+
+
+def _repaired(
+    model: TypeModel, search: SwapSearch, panel: np.ndarray, face: PanelBounds
+) -> np.ndarray | None:
+    """``panel`` moved onto ``face`` by a few swaps, or None when local search cannot get it there.
+
+    Each peeling step tightens a row or two that the last panel misses, and a swap or two usually
+    fixes that: the search may use the face's bounds widened to admit ``panel``, and is rewarded for
+    every seat it moves towards a bound ``panel`` breaks.
+    """
+    totals = search.totals(panel)
+    search.restrict(
+        PanelBounds(
+            count_low=np.minimum(face.count_low, panel),
+            count_high=np.maximum(face.count_high, panel),
+            quota_low=np.minimum(face.quota_low, totals),
+            quota_high=np.maximum(face.quota_high, totals),
+            household_low=face.household_low,
+        )
+    )
+    reward = (panel < face.count_low).astype(float) - (panel > face.count_high)
+    for types, total, low, high in zip(
+        model.quota_types, totals, face.quota_low, face.quota_high, strict=True
+    ):
+        reward[types] += float(total < low) - float(total > high)
+    moved = search.improve(panel, reward, max_steps=int(np.abs(reward).sum()) + 2)
+    return moved if _within(moved, model, face) else None
+
+
+def _longest_step(value: np.ndarray, direction: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
+    """Largest ``t >= 0`` keeping ``low <= value + t * direction <= high`` (tiny directions ignored)."""
+    rising, falling = direction > _TIGHT, direction < -_TIGHT
+    limits = np.concatenate(
+        [(high - value)[rising] / direction[rising], (value - low)[falling] / -direction[falling]]
+    )
+    return max(0.0, float(limits.min())) if len(limits) else 0.0
+
+
+def _rule_matrix(model: TypeModel) -> sparse.csr_matrix:
+    """Quota rows, then household rows, over the type counts."""
+    entries = [(j, int(t)) for j, types in enumerate(model.quota_types) for t in types]
+    quotas = len(model.quota_types)
+    entries += [(quotas + h, t) for h, group in enumerate(model.households) for t in group]
+    row, column = np.array(entries, dtype=np.int64).reshape(-1, 2).T
+    shape = (quotas + len(model.households), model.num_types)
+    return sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=shape)
 
 
 def _within(counts: np.ndarray, model: TypeModel, bounds: PanelBounds) -> bool:
