@@ -92,11 +92,10 @@ class PanelSolver:
         highs.changeColsBounds(
             num, self._everyone, bounds.count_low.astype(float), bounds.count_high.astype(float)
         )
-        homes = len(bounds.household_low)
-        rows = np.arange(1, 1 + len(bounds.quota_low) + homes, dtype=np.int32)
-        low = np.concatenate([bounds.quota_low, bounds.household_low]).astype(float)
-        high = np.concatenate([bounds.quota_high, np.ones(homes)]).astype(float)
-        highs.changeRowsBounds(len(rows), rows, low, high)
+        low = np.concatenate([bounds.quota_low, bounds.household_low])
+        high = np.concatenate([bounds.quota_high, np.ones(len(bounds.household_low), dtype=np.int64)])
+        for row, (lower, upper) in enumerate(zip(low, high, strict=True), start=1):
+            highs.changeRowBounds(row, float(lower), float(upper))
 
     def best(self, weights: np.ndarray, enough: float = _INF) -> tuple[np.ndarray, float, float] | None:
         """The best panel's type counts, its value and the solver's proven upper bound (None: no panel).
