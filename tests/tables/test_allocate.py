@@ -86,11 +86,6 @@ def scenarios(draw):
     ids = [m.id for m in members]
     sessions = draw(st.integers(1, 3))
     groups = [frozenset(ids[2 * g : 2 * g + 2]) for g in range(draw(st.integers(0, 2)))]
-    # disjoint pairs outside the groups: never an odd ring of members kept apart, always a seating
-    order = draw(st.permutations(ids[4:]))
-    apart = [
-        frozenset(order[2 * i : 2 * i + 2]) for i in range(min(draw(st.integers(0, 3)), len(order) // 2))
-    ]
     fixed = [
         FixedSeat(m, s, t)
         for m, s, t in draw(
@@ -100,6 +95,16 @@ def scenarios(draw):
                 unique_by=lambda x: (x[0], x[1]),
             )
         )
+    ]
+    # Disjoint pairs outside the groups, no more than the seats every table has left after the groups
+    # and fixed members (at most 2 members are absent), so one of each pair fits at every table and a
+    # seating always exists.
+    order = draw(st.permutations(ids[4:]))
+    smallest_table = (size - 2) // tables
+    room = max(0, smallest_table - 2 * len(groups) - len(fixed))
+    apart = [
+        frozenset(order[2 * i : 2 * i + 2])
+        for i in range(min(draw(st.integers(0, 3)), room, len(order) // 2))
     ]
     absent = {s: frozenset(draw(st.lists(st.sampled_from(ids), max_size=2))) for s in range(1, sessions + 1)}
     facilitators = []

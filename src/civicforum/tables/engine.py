@@ -5,7 +5,8 @@ planned session is re-optimised against all the others, since late sessions othe
 repeats. Diversity comes first (the score officers look at first): each session has a diversity
 budget a few percent above its lower bound, beyond which diversity costs more, and a last pass makes
 the budget close to hard when mixing pushed a session over it. Within the budget the search trades
-diversity against pairs meeting again.
+diversity against mixing, scored exactly: seating a pair costs what it adds to the plan's repeat
+pairs and lost meetings given all the other sessions (``_Planner.pair_penalty``).
 """
 
 from __future__ import annotations
@@ -21,20 +22,26 @@ from .rules import constraint_violations, fmt_group, merged_groups, session_capa
 from .scores import diversity_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch
 
-# Objective cost of seating a pair that met exactly once before, in units of one value count. Pairs that
-# met twice already cost nothing more: with fewer tables than seats per table some pairs must meet
-# again, and letting the same pairs absorb those repeats keeps the repeat count low.
+# Costs of seating a pair together, in units of one value count, given how often they meet in the
+# other sessions (see ``_Planner.pair_penalty``): a pair that met once becomes a repeat pair; a pair that
+# met at all loses a distinct meeting (M). Pairs that met twice cost no new repeat, so unavoidable
+# repeats gather on few pairs, which is what lowers the repeat count.
 REPEAT_PENALTY = 0.8
+LOST_MEETING_PENALTY = 0.6
 DIVERSITY_WEIGHT = 1.0  # times the mean table size, so one member's value off target costs about 1
-DIVERSITY_SLACK = 0.04  # diversity may sit this far above its lower bound before costs turn steep
+DIVERSITY_SLACK = 0.03  # diversity may sit this far above its lower bound before costs turn steep
+OVER_CAP = 4.0  # how much dearer diversity is above that budget, so sessions stay near it
 # When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
 POLISH_OVER_CAP = 30.0
 REFINE_ROUNDS = 2
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
-STEPS_PER_MEMBER = 30
-STEP_MEMBERS_CAP = 150  # big panels converge in fewer steps per member; keeps 200 members within 5 s
-START_TEMPERATURE = 1.0
+# Annealing steps per member and session: up to MAX_STEPS_PER_MEMBER, fewer for big panels so that a
+# session costs about SESSION_WORK member-evaluations (each step scores a swap with every member),
+# which keeps 200 members, 20 tables and 8 sessions within 5 s.
+MAX_STEPS_PER_MEMBER = 200.0
+SESSION_WORK = 900_000.0
+START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
 
 
@@ -88,6 +95,13 @@ class _Planner:
         for session in settings.past:
             self.meetings += _co_seated(self._table_of(session))
 
+    def pair_penalty(self) -> np.ndarray:
+        """Exact change of the plan's mixing cost when a pair sits together in the session being
+        planned, given their meetings in all the other sessions: only pairs that met exactly once
+        create a repeat pair, and only pairs that met at all lose a distinct meeting."""
+        new_repeat = REPEAT_PENALTY * (self.meetings == 1)
+        return new_repeat + LOST_MEETING_PENALTY * (self.meetings >= 1) + self.keep_apart
+
     def _table_of(self, session: Sequence[Sequence[str]]) -> np.ndarray:
         table_of = np.full(len(self.ids), -1)
         for table, members in enumerate(session):
@@ -98,7 +112,7 @@ class _Planner:
         self,
         session: int,
         facilitator_draw: np.random.Generator | None = None,
-        over_cap: float = 1.0,
+        over_cap: float = OVER_CAP,
     ) -> tuple[SessionProblem, list[str | None]]:
         """Build session ``session`` (1-based): units, fixed tables, sizes and penalties.
 
@@ -144,7 +158,7 @@ class _Planner:
             one_hot=self.one_hot,
             shares=shares,
             sizes=sizes.astype(float),
-            pair_penalty=REPEAT_PENALTY * (self.meetings == 1) + self.keep_apart,
+            pair_penalty=self.pair_penalty(),
             table_penalty=table_penalty,
             units=units,
             fixed_table=fixed_table,
@@ -322,15 +336,17 @@ def _seat_session(
             previous = None
         problem, _ = planner.session_problem(session)
         search = SessionSearch(problem, previous if previous is not None else _construct(problem, rng))
-        movers = min(len(search.singles), STEP_MEMBERS_CAP)
-        steps = int(planner.settings.effort * STEPS_PER_MEMBER * movers / (1 + round_number))
+        movers = max(len(search.singles), 1)
+        steps_per_member = min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2)
+        steps = int(planner.settings.effort * steps_per_member * movers / (1 + round_number))
         temperature = START_TEMPERATURE / (1 + round_number)
-        search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
-        if round_number == REFINE_ROUNDS and search.diversity_total > problem.diversity_cap:
+        last_round = round_number == REFINE_ROUNDS
+        search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time, pair_exchanges=last_round)
+        if last_round and search.diversity_total > problem.diversity_cap:
             # Diversity comes first: when mixing pulled it above budget, trade some mixing back.
             problem, _ = planner.session_problem(session, over_cap=POLISH_OVER_CAP)
             search = SessionSearch(problem, search.table_of)
-            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time, pair_exchanges=True)
         matched = planner.match_facilitators(search.table_of)
         for _ in range(FACILITATOR_TRIES if matched is None else 0):
             # No matching for this seating: place facilitators first and re-seat around them.

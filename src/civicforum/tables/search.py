@@ -20,10 +20,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
 PROHIBITIVE = 1000.0
+# Two-for-two exchanges look at up to this many pairs per table (all pairs of tables up to 25 seats).
+EXCHANGE_PAIRS = 300
+
+
+def _some_pairs(members: int, rng: np.random.Generator) -> np.ndarray:
+    """(k, 2) positions of every pair of ``members``, or of a random sample of EXCHANGE_PAIRS."""
+    if members * (members - 1) // 2 <= EXCHANGE_PAIRS:
+        return np.array(list(combinations(range(members), 2)), dtype=int).reshape(-1, 2)
+    first = rng.integers(members, size=EXCHANGE_PAIRS)
+    second = (first + rng.integers(1, members, size=EXCHANGE_PAIRS)) % members
+    return np.stack([first, second], axis=1)
 
 
 @dataclass
@@ -193,8 +205,10 @@ class SessionSearch:
         start_temperature: float,
         end_temperature: float,
         out_of_time: Callable[[], bool],
+        pair_exchanges: bool = False,
     ) -> None:
-        """Simulated annealing over swaps, then a greedy descent to a local optimum."""
+        """Simulated annealing over swaps, then a greedy descent to a local optimum (of two-for-two
+        exchanges too, with ``pair_exchanges``)."""
         if len(self.singles) < 2 and not self.groups:
             return
         movers = len(self.singles) + len(self.groups)
@@ -219,10 +233,19 @@ class SessionSearch:
             best = int(np.argmin(noisy))
             if noisy[best] < -temperature * row[0]:  # row[0]: the Gumbel draw of staying put
                 self.exchange([member], [int(self.singles[best])])
-        self.descend(out_of_time)
+        self.descend(out_of_time, rng, pair_exchanges)
 
-    def descend(self, out_of_time: Callable[[], bool]) -> None:
-        """Best-improvement swaps of single members until none improves the objective."""
+    def descend(
+        self, out_of_time: Callable[[], bool], rng: np.random.Generator, pair_exchanges: bool = False
+    ) -> None:
+        """Best-improvement swaps until none improves the objective; with ``pair_exchanges``, then
+        two-for-two exchanges too (slower, and able to leave a local optimum of swaps), until neither
+        does."""
+        self._single_descent(out_of_time)
+        while pair_exchanges and self._pair_exchange_descent(rng, out_of_time):
+            self._single_descent(out_of_time)
+
+    def _single_descent(self, out_of_time: Callable[[], bool]) -> None:
         improved = True
         while improved and not out_of_time():
             improved = False
@@ -232,3 +255,57 @@ class SessionSearch:
                 if deltas[best] < -1e-9:
                     self.exchange([int(member)], [int(self.singles[best])])
                     improved = True
+
+    def pair_exchange_deltas(
+        self, here: int, there: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Objective change of exchanging two movable singles at ``here`` with two at ``there`` (rows:
+        pairs leaving ``here``, columns: pairs leaving ``there``; every pair, or a sample at big
+        tables), and the pairs.
+
+        Two-for-two exchanges change two tables' value counts in ways one swap cannot, which is how
+        diversity near its lower bound is kept while the tables' membership changes."""
+        p = self.problem
+        leaving = self.singles[self.single_tables == here]
+        joining = self.singles[self.single_tables == there]
+        pairs_a = _some_pairs(len(leaving), rng)
+        pairs_b = _some_pairs(len(joining), rng)
+        out_a = p.one_hot[leaving][pairs_a].sum(axis=1)  # (pairs, values) counts leaving ``here``
+        out_b = p.one_hot[joining][pairs_b].sum(axis=1)
+        change = out_b[None, :, :] - out_a[:, None, :]
+        new_here = np.abs((self.counts[here] + change) / p.sizes[here] - p.shares).sum(axis=2)
+        new_there = np.abs((self.counts[there] - change) / p.sizes[there] - p.shares).sum(axis=2)
+        diversity = new_here + new_there - self._table_costs(np.array([here, there])).sum()
+        move_a = self.seat_cost[leaving, there] - self.seat_cost[leaving, here]
+        move_b = self.seat_cost[joining, here] - self.seat_cost[joining, there]
+        within_a = p.pair_penalty[leaving[pairs_a[:, 0]], leaving[pairs_a[:, 1]]]
+        within_b = p.pair_penalty[joining[pairs_b[:, 0]], joining[pairs_b[:, 1]]]
+        cross = p.pair_penalty[np.ix_(leaving, joining)]
+        cross_pairs = (
+            cross[pairs_a[:, 0]][:, pairs_b[:, 0]]
+            + cross[pairs_a[:, 0]][:, pairs_b[:, 1]]
+            + cross[pairs_a[:, 1]][:, pairs_b[:, 0]]
+            + cross[pairs_a[:, 1]][:, pairs_b[:, 1]]
+        )
+        seating = (
+            (move_a[pairs_a].sum(axis=1) + 2 * within_a)[:, None]
+            + (move_b[pairs_b].sum(axis=1) + 2 * within_b)[None, :]
+            - 2 * cross_pairs
+        )
+        return self._capped(diversity) + seating, leaving[pairs_a], joining[pairs_b]
+
+    def _pair_exchange_descent(self, rng: np.random.Generator, out_of_time: Callable[[], bool]) -> bool:
+        """One pass of the best improving two-for-two exchange between each two tables; whether any
+        was made."""
+        changed = False
+        for here, there in combinations(range(len(self.problem.sizes)), 2):
+            if out_of_time():
+                break
+            deltas, pairs_a, pairs_b = self.pair_exchange_deltas(here, there, rng)
+            if deltas.size == 0:
+                continue
+            row, col = np.unravel_index(int(np.argmin(deltas)), deltas.shape)
+            if deltas[row, col] < -1e-9:
+                self.exchange(pairs_a[row].tolist(), pairs_b[col].tolist())
+                changed = True
+        return changed

@@ -1,0 +1,117 @@
+"""The search's costs are exact: pair penalties equal the change of the plan's mixing scores, and
+incremental move costs equal the change of the objective recomputed from scratch."""
+
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicforum.tables import AllocationSettings, Constraints, Member
+from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _co_seated, _Planner
+from civicforum.tables.search import SessionProblem, SessionSearch
+
+
+def mixing_cost(plan: list[np.ndarray]) -> float:
+    """REPEAT_PENALTY per repeat pair plus LOST_MEETING_PENALTY per meeting that is not a new pair."""
+    meetings = Counter(
+        pair
+        for tables in plan
+        for pair in combinations(range(len(tables)), 2)
+        if tables[pair[0]] == tables[pair[1]]
+    )
+    repeats = sum(count > 1 for count in meetings.values())
+    return REPEAT_PENALTY * repeats + LOST_MEETING_PENALTY * sum(count - 1 for count in meetings.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 5), st.integers(2, 4))
+def test_pair_penalty_is_the_exact_change_of_repeats_and_meetings(seed, sessions, tables):
+    rng = np.random.default_rng(seed)
+    members = [Member(f"m{i}", {"f": "a"}) for i in range(3 * tables)]
+    planner = _Planner(
+        members, AllocationSettings(tables=tables, sessions=sessions, diversify=["f"]), Constraints()
+    )
+    plan = [rng.permutation(np.arange(len(members)) % tables) for _ in range(sessions)]
+    replanned = rng.permutation(plan[-1])  # another seating of the last session, same table sizes
+    planner.meetings = sum(_co_seated(tables_of) for tables_of in plan[:-1])
+    penalty = planner.pair_penalty()
+    change = mixing_cost([*plan[:-1], replanned]) - mixing_cost(plan)
+    penalty_change = (penalty * (_co_seated(replanned) - _co_seated(plan[-1]))).sum() / 2
+    assert np.isclose(change, penalty_change)
+
+
+def objective(problem: SessionProblem, table_of: np.ndarray) -> float:
+    """The session objective straight from its definition: capped diversity plus pair and seat costs."""
+    tables = len(problem.sizes)
+    diversity = sum(
+        np.abs(problem.one_hot[table_of == t].sum(axis=0) / problem.sizes[t] - problem.shares).sum()
+        for t in range(tables)
+    )
+    over = max(diversity - problem.diversity_cap, 0)
+    together = table_of[:, None] == table_of[None, :]
+    np.fill_diagonal(together, False)
+    pairs = (problem.pair_penalty * together).sum() / 2
+    seats = problem.table_penalty[np.arange(len(table_of)), table_of].sum()
+    return problem.diversity_weight * (diversity + problem.over_cap * over) + pairs + seats
+
+
+@st.composite
+def searches(draw):
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    tables = draw(st.integers(2, 4))
+    sizes = np.array([draw(st.integers(2, 6)) for _ in range(tables)])
+    members = int(sizes.sum())
+    columns = []
+    for values in (2, 3, 4):
+        block = np.zeros((members, values))
+        block[np.arange(members), rng.integers(values, size=members)] = 1
+        columns.append(block)
+    one_hot = np.hstack(columns)
+    penalty = rng.random((members, members)) * (rng.random((members, members)) < 0.5)
+    penalty = penalty + penalty.T
+    np.fill_diagonal(penalty, 0)
+    problem = SessionProblem(
+        one_hot=one_hot,
+        shares=one_hot.mean(axis=0),
+        sizes=sizes.astype(float),
+        pair_penalty=penalty,
+        table_penalty=rng.random((members, tables)),
+        units=[[m] for m in range(members)],
+        fixed_table={},
+        diversity_weight=float(sizes.mean()),
+        diversity_cap=draw(st.floats(0, 6)),
+        over_cap=draw(st.sampled_from([1.0, 4.0, 30.0])),
+    )
+    return SessionSearch(problem, rng.permutation(np.repeat(np.arange(tables), sizes))), rng
+
+
+@settings(max_examples=40, deadline=None)
+@given(searches())
+def test_two_for_two_exchange_costs_are_exact(scenario):
+    search, rng = scenario
+    before = objective(search.problem, search.table_of)
+    for here in range(len(search.problem.sizes)):
+        for there in range(here + 1, len(search.problem.sizes)):
+            deltas, leaving, joining = search.pair_exchange_deltas(here, there, rng)
+            for row in range(deltas.shape[0]):
+                for col in range(deltas.shape[1]):
+                    moved = search.table_of.copy()
+                    moved[leaving[row]] = there
+                    moved[joining[col]] = here
+                    assert np.isclose(deltas[row, col], objective(search.problem, moved) - before)
+
+
+@settings(max_examples=20, deadline=None)
+@given(searches())
+def test_descent_with_exchanges_never_worsens_and_keeps_table_sizes(scenario):
+    search, rng = scenario
+    sizes = np.bincount(search.table_of, minlength=len(search.problem.sizes))
+    before = objective(search.problem, search.table_of)
+    search.descend(lambda: False, rng, pair_exchanges=True)
+    assert objective(search.problem, search.table_of) <= before + 1e-9
+    assert (np.bincount(search.table_of, minlength=len(sizes)) == sizes).all()
+    deltas, _, _ = search.pair_exchange_deltas(0, 1, rng)
+    assert deltas.size == 0 or deltas.min() >= -1e-9  # a local optimum of exchanges too
