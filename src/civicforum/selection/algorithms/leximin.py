@@ -1,11 +1,14 @@
-"""LEXIMIN and MAXIMIN by column generation (Flanigan, Gölz, Gupta, Hennig, Procaccia, Nature 2021).
+"""LEXIMIN and MAXIMIN: the relaxation's fair point when panels reach it, else column generation.
 
-Level by level: maximise the smallest probability ``z`` among the volunteers not yet fixed, with a
-MILP pricing new panels from the LP duals; the dual then names the volunteers who cannot rise above
-``z`` in any optimal distribution (positive dual price, by complementary slackness), their
-probability is fixed at ``z`` and the next level maximises the rest. MAXIMIN stops after level one.
-The level-one dual prices are kept as a certificate: they are non-negative, sum to one, and no
-panel's total price exceeds the proven bound, so no distribution can give everyone more than it.
+``relaxation`` finds the leximin point of the fractional panel polytope with small LPs and splits it
+into panels; that is exact whenever it succeeds. Otherwise column generation (Flanigan, Gölz, Gupta,
+Hennig, Procaccia, Nature 2021) runs level by level: maximise the smallest probability ``z`` among
+the volunteers not yet fixed, with a MILP pricing new panels from the LP duals; the dual then names
+the volunteers who cannot rise above ``z`` in any optimal distribution (positive dual price, by
+complementary slackness), their probability is fixed at ``z`` and the next level maximises the
+rest. MAXIMIN stops after level one. The level-one dual prices are kept as a certificate: they are
+non-negative, sum to one, and no panel's total price exceeds the proven bound, so no distribution
+can give everyone more than it.
 """
 
 from __future__ import annotations

@@ -65,12 +65,10 @@ class PanelSolver:
         *,
         relative_gap: float = 1e-9,
         absolute_gap: float = 1e-10,
-        presolve: bool = True,
     ):
         self.model = model
         rules = bounds or model.rules()
         highs = quiet_highs()
-        highs.setOptionValue("presolve", "on" if presolve else "off")
         highs.setOptionValue("mip_rel_gap", relative_gap)
         highs.setOptionValue("mip_abs_gap", absolute_gap)
         highs.setOptionValue("random_seed", 0)

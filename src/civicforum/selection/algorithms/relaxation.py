@@ -5,9 +5,10 @@ Any distribution over panels has expected type counts ``x`` in the polytope ``Q`
 So the leximin point of ``Q`` is at least as fair as every distribution, and when some distribution
 reaches it, that distribution is the LEXIMIN one (the leximin point of a convex set is unique). The
 point takes a few LPs with one column per type, not a column generation per level. Only panels on the
-smallest face of ``Q`` containing the point can be mixed into it, so ``decompose`` prices over that face
-alone; when it proves the point out of reach (``Q`` has fractional vertices), the caller falls back to
-exact column generation.
+smallest face of ``Q`` containing the point can be mixed into it, so ``decompose`` peels panels off the
+point along ever smaller faces and lets column generation over that face finish the split; when it
+proves the point out of reach (``Q`` has fractional vertices), the caller falls back to exact column
+generation.
 """
 
 from __future__ import annotations
@@ -133,20 +134,18 @@ def decompose(
 ) -> Decomposition:
     """A distribution over panels on the face of ``counts`` whose expected counts reach ``counts``.
 
-    The master maximises the share ``s`` of the target every active type gets, ``(A p)_t >= s * target_t``;
-    ``s`` cannot exceed 1 because the seats add up to ``k`` either way, and column generation proves
-    the largest ``s`` when it stays below 1.
+    Peeling supplies most panels; the master LP then minimises the total shortfall ``sum_t s_t`` with
+    ``(A p)_t + s_t >= counts_t / n_t`` for the active types (no type can get more than its target
+    once none gets less, since the seats add up to ``k`` either way), and column generation over
+    the face proves the smallest shortfall when it stays above zero.
     """
     face = face_of(model, counts)
-    solver = PanelSolver(model, presolve=False)  # presolve would cost more than the small MILPs it shrinks
+    solver = PanelSolver(model)
     peeled = _peel(model, counts, solver, deadline)
     solver.restrict(face)
     on_face = [p for p in start + peeled if _within(p, model, face)]
-    if not on_face:
-        found = solver.best(np.zeros(model.num_types))
-        if found is None:
-            return Decomposition([], np.empty(0), False, [])
-        on_face = [found[0]]
+    if not on_face:  # the face holds no panel (or time ran out before the first)
+        return Decomposition([], np.empty(0), False, [])
     master = PanelMaster(model, maximize=True)
     shortfalls = np.array([master.add_variable(-1.0, 0.0, INF) for _ in active])
     master.add_type_rows(active, 1.0, shortfalls, 1.0, counts[active] / model.sizes[active], INF)
