@@ -1,8 +1,8 @@
 """Benchmark: CivicForum's selection algorithms against sortition-algorithms, side by side in one run.
 
 Runs every instance in the shared sortition data folder and a seeded synthetic scale series (pool 500
-to 10,000, panel 40 to 200), and records wall time, minimum probability, geometric mean, Gini
-coefficient, panels in the support and the time ratio (peer / ours) in ``bench/RESULTS.md`` between
+to 10,000, panel 40 to 200), and records wall and CPU time, minimum probability, geometric mean, Gini
+coefficient, panels in the support and the time ratios (peer / ours) in ``bench/RESULTS.md`` between
 the ``selection`` markers. The peer (GPL-3.0) runs in its own virtualenv ``bench/.peers/sortition``
 (created here if missing) through ``bench/peers/sortition_driver.py``; it is never imported. Every run,
 ours included, is a subprocess with a time limit so one slow case cannot stall the benchmark.
@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import random
+import resource
 import shlex
 import subprocess
 import sys
@@ -90,6 +91,7 @@ class Outcome:
     seconds: float | None
     probabilities: dict[str, float]
     panels: int
+    cpu_seconds: float | None = None
     note: str = ""
 
 
@@ -149,16 +151,27 @@ def ensure_peer() -> Path:
     return python
 
 
-def run_job(command: list[str], output: Path, limit: float) -> tuple[dict[str, Any] | None, str]:
-    """Run a worker; its JSON result or why there is none ('> N s' on timeout)."""
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_job(command: list[str], output: Path, limit: float) -> tuple[dict[str, Any] | None, str, float]:
+    """Run a worker; its JSON result or why there is none ('> N s' on timeout), and its CPU seconds.
+
+    CPU time is the worker process's own user + system time (start-up and imports included), which
+    the other engineer's jobs on the shared cores do not inflate the way they inflate wall time.
+    """
+    before = children_cpu_seconds()
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired:
-        return None, f"> {limit:.0f} s"
+        return None, f"> {limit:.0f} s", children_cpu_seconds() - before
+    cpu = children_cpu_seconds() - before
     if completed.returncode != 0 or not output.exists():
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        return None, f"failed: {last[:120]}"
-    return json.loads(output.read_text()), ""
+        return None, f"failed: {last[:120]}", cpu
+    return json.loads(output.read_text()), "", cpu
 
 
 def run_case(
@@ -183,11 +196,13 @@ def run_case(
         job_file = scratch / f"{case.name}-{algorithm}-job.json"
         job_file.write_text(json.dumps(job))
         command = [str(peer), str(PEER_DRIVER), str(job_file)]
-    result, note = run_job(command, output, limit)
+    result, note, cpu = run_job(command, output, limit)
     if result is None:
-        return Outcome(system, algorithm, None, {}, 0, note)
+        return Outcome(system, algorithm, None, {}, 0, note=note)
     probabilities = {str(k): float(v) for k, v in result["probabilities"].items()}
-    return Outcome(system, algorithm, float(result["seconds"]), probabilities, int(result["panels"]))
+    return Outcome(
+        system, algorithm, float(result["seconds"]), probabilities, int(result["panels"]), cpu_seconds=cpu
+    )
 
 
 def worker(job_text: str) -> None:
@@ -227,22 +242,31 @@ def geometric_mean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def row(case: Case, pool: int, outcome: Outcome, ours_seconds: float | None, limit: float) -> str:
-    """One table row; a timed-out peer run still gets a lower bound on the ratio."""
+def row(case: Case, pool: int, outcome: Outcome, ours: Outcome, limit: float) -> str:
+    """One table row; a timed-out peer run still gets a lower bound on the ratios."""
     label = f"| {case.name} | {pool}/{case.panel} | {outcome.system} {outcome.algorithm} |"
     is_peer = outcome.system != "CivicForum"
     if outcome.seconds is None:
-        ratio = (
-            f"> {limit / ours_seconds:.0f}x"
-            if is_peer and ours_seconds and outcome.note.startswith(">")
+        timed_out = is_peer and outcome.note.startswith(">")
+        ratio = f"> {limit / ours.seconds:.0f}x" if timed_out and ours.seconds else ""
+        cpu_ratio = (
+            f"> {outcome.cpu_seconds / ours.cpu_seconds:.0f}x"
+            if timed_out and outcome.cpu_seconds and ours.cpu_seconds and ours.seconds
             else ""
         )
-        return f"{label} {outcome.note} | - | - | - | - | {ratio} |"
+        return f"{label} {outcome.note} | - | - | - | - | - | {ratio} | {cpu_ratio} |"
     values = list(outcome.probabilities.values())
-    ratio = f"{outcome.seconds / ours_seconds:.1f}x" if is_peer and ours_seconds else ""
+    ratio = f"{outcome.seconds / ours.seconds:.1f}x" if is_peer and ours.seconds else ""
+    cpu_ratio = (
+        f"{outcome.cpu_seconds / ours.cpu_seconds:.1f}x"
+        if is_peer and outcome.cpu_seconds and ours.cpu_seconds and ours.seconds
+        else ""
+    )
+    cpu = f"{outcome.cpu_seconds:.2f} s" if outcome.cpu_seconds is not None else "-"
     return (
-        f"{label} {outcome.seconds:.2f} s | {100 * min(values):.2f}% | {100 * geometric_mean(values):.2f}% | "
-        f"{gini(values):.3f} | {outcome.panels} | {ratio} |"
+        f"{label} {outcome.seconds:.2f} s | {cpu} | {100 * min(values):.2f}% | "
+        f"{100 * geometric_mean(values):.2f}% | {gini(values):.3f} | {outcome.panels} | {ratio} | "
+        f"{cpu_ratio} |"
     )
 
 
@@ -288,13 +312,19 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Peer: sortition-algorithms 0.12.15 (maximin with CBC via python-mip, nash with HiGHS; its leximin "
         f"needs Gurobi). Time limits: peer {args.peer_limit:.0f} s, CivicForum {args.ours_limit:.0f} s per "
-        "run. Times include reading the CSV files. Ratio = peer time / CivicForum LEXIMIN time. CivicForum "
-        "LEXIMIN against the peer's maximin everywhere; with --full also CivicForum MAXIMIN and NASH and the "
-        "peer's nash on the shared instances.",
+        "run. Wall time is measured inside each run around reading the CSV files and solving; CPU is the "
+        "run's whole process (user + system, interpreter start-up and imports included), less disturbed "
+        "by other jobs on the shared cores. CivicForum's HiGHS runs single-threaded. Ratios = peer / "
+        "CivicForum LEXIMIN, on wall and on CPU time ('> N' when the peer hit its limit). CivicForum "
+        "LEXIMIN finds the leximin point of the fractional panel polytope with small LPs and splits it into "
+        "panels (peeling plus column generation), falling back to level-by-level column generation when "
+        "no panels reach it; its minimum probability is the proven maximin. CivicForum LEXIMIN against the "
+        "peer's maximin everywhere; with --full also CivicForum MAXIMIN and NASH and the peer's nash on the "
+        "shared instances.",
         "",
-        "| instance | pool/panel | system, algorithm | wall time | min p | geometric mean | Gini | panels "
-        "| ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| instance | pool/panel | system, algorithm | wall time | CPU | min p | geometric mean | Gini "
+        "| panels | ratio (wall) | ratio (CPU) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory(prefix="selection-bench-") as scratch_name:
         scratch = Path(scratch_name)
@@ -316,10 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                     run_case(case, "sortition-algorithms", a, args.peer_limit, scratch, peer)
                     for a in peer_run
                 ]
-            ours = outcomes[0].seconds
             for outcome in outcomes:
                 limit = args.ours_limit if outcome.system == "CivicForum" else args.peer_limit
-                line = row(case, pool, outcome, ours, limit)
+                line = row(case, pool, outcome, outcomes[0], limit)
                 lines.append(line)
                 print(line, flush=True)
             if not args.no_write:  # after every case, so a long run shows its progress in RESULTS.md
