@@ -28,11 +28,11 @@ from .search import PROHIBITIVE, SessionProblem, SessionSearch
 # repeats gather on few pairs, which is what lowers the repeat count.
 REPEAT_PENALTY = 0.8
 LOST_MEETING_PENALTY = 0.6
-DIVERSITY_WEIGHT = 1.0  # times the mean table size, so one member's value off target costs about 1
+DIVERSITY_WEIGHT = 0.5  # times the mean table size: one member's value off target costs about 0.5
 DIVERSITY_SLACK = 0.03  # diversity may sit this far above its lower bound before costs turn steep
-OVER_CAP = 4.0  # how much dearer diversity is above that budget, so sessions stay near it
+OVER_CAP = 9.0  # how much dearer diversity is above that budget, so sessions stay near it
 # When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
-POLISH_OVER_CAP = 30.0
+POLISH_OVER_CAP = 150.0
 REFINE_ROUNDS = 2
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
@@ -40,7 +40,7 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # session costs about SESSION_WORK member-evaluations (each step scores a swap with every member),
 # which keeps 200 members, 20 tables and 8 sessions within 5 s.
 MAX_STEPS_PER_MEMBER = 200.0
-SESSION_WORK = 900_000.0
+SESSION_WORK = 750_000.0
 START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
 
