@@ -198,7 +198,7 @@ def run_case(
         command = [str(peer), str(PEER_DRIVER), str(job_file)]
     result, note, cpu = run_job(command, output, limit)
     if result is None:
-        return Outcome(system, algorithm, None, {}, 0, note=note)
+        return Outcome(system, algorithm, None, {}, 0, cpu_seconds=cpu, note=note)
     probabilities = {str(k): float(v) for k, v in result["probabilities"].items()}
     return Outcome(
         system, algorithm, float(result["seconds"]), probabilities, int(result["panels"]), cpu_seconds=cpu
@@ -246,6 +246,7 @@ def row(case: Case, pool: int, outcome: Outcome, ours: Outcome, limit: float) ->
     """One table row; a timed-out peer run still gets a lower bound on the ratios."""
     label = f"| {case.name} | {pool}/{case.panel} | {outcome.system} {outcome.algorithm} |"
     is_peer = outcome.system != "CivicForum"
+    cpu = f"{outcome.cpu_seconds:.2f} s" if outcome.cpu_seconds is not None else "-"
     if outcome.seconds is None:
         timed_out = is_peer and outcome.note.startswith(">")
         ratio = f"> {limit / ours.seconds:.0f}x" if timed_out and ours.seconds else ""
@@ -254,7 +255,7 @@ def row(case: Case, pool: int, outcome: Outcome, ours: Outcome, limit: float) ->
             if timed_out and outcome.cpu_seconds and ours.cpu_seconds and ours.seconds
             else ""
         )
-        return f"{label} {outcome.note} | - | - | - | - | - | {ratio} | {cpu_ratio} |"
+        return f"{label} {outcome.note} | {cpu} | - | - | - | - | {ratio} | {cpu_ratio} |"
     values = list(outcome.probabilities.values())
     ratio = f"{outcome.seconds / ours.seconds:.1f}x" if is_peer and ours.seconds else ""
     cpu_ratio = (
@@ -262,7 +263,6 @@ def row(case: Case, pool: int, outcome: Outcome, ours: Outcome, limit: float) ->
         if is_peer and outcome.cpu_seconds and ours.cpu_seconds and ours.seconds
         else ""
     )
-    cpu = f"{outcome.cpu_seconds:.2f} s" if outcome.cpu_seconds is not None else "-"
     return (
         f"{label} {outcome.seconds:.2f} s | {cpu} | {100 * min(values):.2f}% | "
         f"{100 * geometric_mean(values):.2f}% | {gini(values):.3f} | {outcome.panels} | {ratio} | "
