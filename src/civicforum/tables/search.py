@@ -13,7 +13,9 @@ member is computed at once with numpy, from the per-table value counts and from 
 (the summed penalty between member ``a`` and everyone at table ``t``), both updated after each swap.
 The move is drawn with the Gumbel-max trick, i.e. from a Boltzmann distribution over all swaps of
 that member (and staying put) whose temperature falls geometrically: simulated annealing that uses
-the whole vectorised neighbourhood instead of one random neighbour per step.
+the whole vectorised neighbourhood instead of one random neighbour per step. The final descent can
+also exchange two members of one table with two of another, all such exchanges of two tables scored
+at once: near the diversity bound few single swaps keep diversity, and pairs of swaps find more.
 """
 
 from __future__ import annotations
