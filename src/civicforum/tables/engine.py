@@ -38,9 +38,9 @@ SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay brok
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 # Annealing steps per member and session: up to MAX_STEPS_PER_MEMBER, fewer for big panels so that a
 # session costs about SESSION_WORK member-evaluations (each step scores a swap with every member),
-# which keeps 200 members, 20 tables and 8 sessions within 5 s. More steps buy small panels little
-# from more than 100 steps per member (sp_40 over 9 seeds: M 0.686 vs 0.695, 140 vs 137 repeats, at
-# half the CPU time).
+# which keeps 200 members, 20 tables and 8 sessions within 5 s. Small panels gain little from more:
+# 200 steps per member on sp_40 (9 seeds) gave M 0.695 / 137 repeats against 0.686 / 140 at 100, for
+# twice the CPU time.
 MAX_STEPS_PER_MEMBER = 100.0
 SESSION_WORK = 750_000.0
 START_TEMPERATURE = 2.5
