@@ -121,6 +121,14 @@ def test_proposed_ranges_bracket_the_population_share() -> None:
     assert propose_range(1.0, 10, 3) == quotas.ProposedRange(7, 10)
 
 
+def run_selection(forum: Any, officer: Any, algorithm: str, **options: Any) -> SelectionRun:
+    """Start a selection run and carry it out in this process, as the task worker would."""
+    run = selection.start_run(forum, officer, algorithm, **options)
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    return run
+
+
 def assert_anyone_can_verify(run: SelectionRun, references: set[str], directory: Path) -> None:
     """The published files pass the selection CLI's own verifier and name no registration reference."""
     from civicforum.selection.cli import main as selection_cli
@@ -137,9 +145,7 @@ def test_selection_confirmation_replacement_and_public_record(
 ) -> None:
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "leximin", seed="public-seed")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
+    run = run_selection(forum, officer, "leximin", seed="public-seed")
     assert run.status == "done", run.error
     members = list(PanelMember.objects.filter(run=run))
     assert len(members) == 12
@@ -151,8 +157,7 @@ def test_selection_confirmation_replacement_and_public_record(
     selection.set_member_status(members[0], MemberStatus.DECLINED, officer)
     for member in members[1:]:
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
-    replacement_run = selection.start_run(forum, officer, "leximin", replacement=True)
-    selection.execute_run(replacement_run.pk)
+    replacement_run = run_selection(forum, officer, "leximin", replacement=True)
     replacement = PanelMember.objects.get(run=replacement_run)
     assert replacement.replaces == members[0]
     assert selection.places_to_fill(forum) == 0
@@ -175,8 +180,7 @@ def test_selected_members_are_invited_and_reply_online(
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "leximin", seed="s")
-    selection.execute_run(run.pk)
+    run = run_selection(forum, officer, "leximin", seed="s")
     batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert batch.members == 12 and batch.emailed == 12 and len(mailoutbox) == 12
     assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
@@ -236,9 +240,7 @@ def test_infeasible_quotas_are_explained_and_the_run_fails_cleanly(pool: Any, of
     QuotaCategory.objects.filter(question__forum=forum, key="16-29").update(min_members=12, max_members=12)
     diagnosis = engine.infeasibility(quotas.build_instance(forum))
     assert diagnosis is not None and diagnosis.startswith("No panel can meet all the quotas.")
-    run = selection.start_run(forum, officer, "leximin")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
+    run = run_selection(forum, officer, "leximin")
     assert run.status == "failed" and "No panel" in run.error
     assert not PanelMember.objects.filter(forum=forum).exists()
 
@@ -249,9 +251,7 @@ def test_an_engine_crash_marks_the_run_failed(pool: Any, officer: Any, monkeypat
 
     monkeypatch.setattr(engine, "distribution", crash)
     forum = pool[0].forum
-    run = selection.start_run(forum, officer, "leximin")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
+    run = run_selection(forum, officer, "leximin")
     assert run.status == "failed" and "stopped unexpectedly (IndexError)" in run.error
 
 
@@ -291,15 +291,12 @@ def test_a_new_draw_replaces_an_untold_panel_but_not_an_invited_one(
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
     for seed in ("first", "second"):
-        run = selection.start_run(forum, officer, "legacy", seed=seed)
-        selection.execute_run(run.pk)
+        run_selection(forum, officer, "legacy", seed=seed)
     assert PanelMember.objects.filter(forum=forum).count() == 12
     assert set(PanelMember.objects.values_list("run__seed", flat=True)) == {"second"}
     panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert selection.full_selection_blocker(forum) is not None
-    third = selection.start_run(forum, officer, "legacy", seed="third")
-    selection.execute_run(third.pk)
-    third.refresh_from_db()
+    third = run_selection(forum, officer, "legacy", seed="third")
     assert third.status == "failed" and "Draw replacements" in third.error
     assert PanelMember.objects.filter(forum=forum).count() == 12
 
@@ -352,9 +349,7 @@ def test_a_run_that_reaches_the_time_limit_keeps_a_valid_panel_and_says_it_is_no
     settings.SELECTION_TIME_LIMIT = 1e-9
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "leximin", seed="s")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
+    run = run_selection(forum, officer, "leximin", seed="s")
     assert run.status == "done", run.error
     assert run.members.count() == 12
     assert run.result["proven_optimal"] is False
@@ -376,7 +371,7 @@ def test_invitations_survive_a_failing_mail_server(
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "leximin", seed="s").pk)
+    run_selection(forum, officer, "leximin", seed="s")
     batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert (batch.members, batch.emailed, batch.email_failed) == (12, 0, 12)
     assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
