@@ -181,17 +181,18 @@ SELECTION_TIME_LIMIT = float(os.environ.get("SELECTION_TIME_LIMIT", "900"))
 # Email: SMTP through EMAIL_HOST in production. On a developer's machine (DEBUG) with no EMAIL_HOST,
 # messages are written as files under var/sent-mail/ so that trying the demo sends nobody anything and
 # the messages can still be read.
+_smtp_configured = bool(os.environ.get("EMAIL_HOST"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if os.environ.get("EMAIL_HOST") else "25"))
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if _smtp_configured else "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", default=bool(os.environ.get("EMAIL_HOST")))
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", default=_smtp_configured)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CivicForum <no-reply@localhost>")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.filebased.EmailBackend"
-    if DEBUG and not os.environ.get("EMAIL_HOST")
+    if DEBUG and not _smtp_configured
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "sent-mail"

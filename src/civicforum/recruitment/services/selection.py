@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -243,12 +243,12 @@ def publish(run: SelectionRun, user: Any) -> None:
     audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
 
 
-def _published_run(forum: Any) -> SelectionRun | None:
-    return SelectionRun.objects.filter(forum=forum, published_at__isnull=False, is_replacement=False).first()
+def _published_runs(forum: Any) -> QuerySet[SelectionRun]:
+    return SelectionRun.objects.filter(forum=forum, published_at__isnull=False, is_replacement=False)
 
 
 def has_public_record(forum: Any) -> bool:
-    return _published_run(forum) is not None
+    return _published_runs(forum).exists()
 
 
 def public_record(forum: Any) -> dict[str, Any] | None:
@@ -257,7 +257,7 @@ def public_record(forum: Any) -> dict[str, Any] | None:
     Counts below ``SMALLEST_PUBLISHED_COUNT`` (other than zero) are shown as 'fewer than 5' so that
     nobody can be singled out in a small group.
     """
-    run = _published_run(forum)
+    run = _published_runs(forum).first()
     if run is None:
         return None
     rows = []
