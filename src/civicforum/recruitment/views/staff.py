@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -349,16 +350,19 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         )
         if batch.members:
             messages.success(
-                request, f"{batch.members} members invited: {batch.emailed} by email, all by letter"
+                request,
+                f"{batch.members} member{pluralize(batch.members)} invited: {batch.emailed} by email, "
+                "all by letter",
             )
+        else:
+            messages.success(request, "Everyone selected has already been invited")
         if batch.email_failed:
             messages.warning(
                 request,
-                f"{batch.email_failed} emails could not be sent. Those members will still get their "
-                "letter; ask your IT team to check the email settings (EMAIL_HOST).",
+                f"{batch.email_failed} email{pluralize(batch.email_failed)} could not be sent. Those "
+                "members will still get their letter; ask your IT team to check the email settings "
+                "(EMAIL_HOST).",
             )
-        if not batch.members:
-            messages.success(request, "Everyone selected has already been invited")
         return redirect("recruitment:panel", forum_slug=forum.slug)
     return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
 
