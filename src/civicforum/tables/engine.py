@@ -38,7 +38,8 @@ SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay brok
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 # Annealing steps per member and session: up to MAX_STEPS_PER_MEMBER, fewer for big panels so that a
 # session costs about SESSION_WORK member-evaluations (each step scores a swap with every member),
-# which keeps 200 members, 20 tables and 8 sessions within 5 s. Small panels gain little from more:
+# sized for the 5 s target on 200 members, 20 tables and 8 sessions (measured times, which vary with
+# the machine, are in bench/RESULTS.md). Small panels gain little from more:
 # 200 steps per member on sp_40 (9 seeds) gave M 0.695 / 137 repeats against 0.686 / 140 at 100, for
 # twice the CPU time.
 MAX_STEPS_PER_MEMBER = 100.0
