@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from instances import make_instance, odd_cycle_instance
 
@@ -14,6 +15,7 @@ from civicforum.selection import (
     find_distribution,
     find_panel,
 )
+from civicforum.selection.algorithms.relaxation import _longest_step
 
 
 def alternate_instance(scale: int = 10):
@@ -135,3 +137,11 @@ def test_a_run_cut_short_just_after_finding_a_new_panel_still_returns_a_distribu
     assert all(not check_panel(instance, panel) for panel in rushed.panels)
     assert sum(rushed.selection_probabilities.values()) == pytest.approx(instance.panel_size)
     assert rushed.certificate["optimal"] is False
+
+
+def test_a_peeling_step_is_limited_only_by_the_rows_the_direction_moves() -> None:
+    """Rows a step does not move must not stop it (it once stalled the peeling at step length 0)."""
+    value, low, high = np.array([3.0, 1.0]), np.zeros(2), np.array([4.0, 1.0])
+    assert _longest_step(value, np.zeros(2), low, high) == float("inf")
+    assert _longest_step(value, np.array([0.5, 0.0]), low, high) == pytest.approx(2.0)
+    assert _longest_step(value, np.array([-1.5, 0.0]), low, high) == pytest.approx(2.0)

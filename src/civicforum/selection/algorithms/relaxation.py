@@ -241,7 +241,7 @@ def _longest_step(value: np.ndarray, direction: np.ndarray, low: np.ndarray, hig
     limits = np.concatenate(
         [(high - value)[rising] / direction[rising], (value - low)[falling] / -direction[falling]]
     )
-    return max(0.0, float(limits.min())) if len(limits) else 0.0
+    return max(0.0, float(limits.min())) if len(limits) else INF
 
 
 def _rule_matrix(model: TypeModel) -> sparse.csr_matrix:
