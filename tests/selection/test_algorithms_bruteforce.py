@@ -21,6 +21,8 @@ from civicforum.selection import (
     find_distribution,
     find_panel,
 )
+from civicforum.selection.algorithms.compression import PanelBounds, build_type_model
+from civicforum.selection.algorithms.heuristic import SwapSearch
 
 FAIR = [Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH, Algorithm.GOLDILOCKS]
 
@@ -179,3 +181,51 @@ def test_leximin_is_independent_of_row_order() -> None:
     assert first.panels == second.panels
     assert first.panel_probabilities == second.panel_probabilities
     assert first.selection_probabilities["p3"] == pytest.approx(1.0)
+
+
+@st.composite
+def instances_with_a_panel(draw) -> Instance:
+    """Quotas a few seats around one drawn panel's counts, so valid panels exist."""
+    size = draw(st.integers(5, 9))
+    features = (("f0", "ab"), ("f1", "xyz"), ("f2", "pq"))[: draw(st.integers(2, 3))]
+    rows = [tuple(draw(st.sampled_from(values)) for _, values in features) for _ in range(size)]
+    panel_size = draw(st.integers(2, size - 2))
+    chosen = draw(st.lists(st.integers(0, size - 1), min_size=panel_size, max_size=panel_size, unique=True))
+    quotas = {}
+    for j, (feature, values) in enumerate(features):
+        for value in values:
+            seats = sum(rows[i][j] == value for i in chosen)
+            quotas[(feature, value)] = (
+                max(0, seats - draw(st.integers(0, 1))),
+                seats + draw(st.integers(0, 1)),
+            )
+    return make_instance(rows, quotas, panel_size)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances_with_a_panel(), st.randoms(use_true_random=False))
+def test_repairing_a_panel_onto_another_panels_quota_totals_gives_a_valid_panel_there(
+    instance: Instance, rng: random.Random
+) -> None:
+    """The peeling's repair: whatever it returns meets the tightened bounds and is still a valid panel."""
+    valid = all_valid_panels(instance)
+    if len(valid) < 2:
+        return
+    model = build_type_model(instance)
+    type_of = {pid: t for t, ids in enumerate(model.members) for pid in ids}
+
+    def counts(panel: tuple[str, ...]) -> np.ndarray:
+        return np.bincount([type_of[pid] for pid in panel], minlength=model.num_types)
+
+    start, target = rng.sample(valid, 2)
+    search = SwapSearch(model)
+    totals = search.totals(counts(target))
+    rules = model.rules()
+    face = PanelBounds(rules.count_low, rules.count_high, totals, totals, rules.household_low)
+    repaired = search.repair(counts(start), face)
+    if repaired is None:
+        return
+    assert repaired.sum() == instance.panel_size
+    assert np.array_equal(search.totals(repaired), totals)
+    panel = tuple(sorted(pid for t in np.flatnonzero(repaired) for pid in model.members[t][: repaired[t]]))
+    assert not check_panel(instance, panel)

@@ -188,7 +188,7 @@ def _peel(
     panel: np.ndarray | None = None
     for _ in range(model.num_types + 1):
         face = face_of(model, point)
-        panel = _repaired(model, search, panel, face) if panel is not None else None
+        panel = search.repair(panel, face) if panel is not None else None
         if panel is None:
             solver.restrict(face)
             found = solver.best(np.zeros(model.num_types))
@@ -205,34 +205,6 @@ def _peel(
         )
         point = point + step * direction
     return panels
-
-
-def _repaired(
-    model: TypeModel, search: SwapSearch, panel: np.ndarray, face: PanelBounds
-) -> np.ndarray | None:
-    """``panel`` moved onto ``face`` by a few swaps, or None when local search cannot get it there.
-
-    Each peeling step tightens a row or two that the last panel misses, and a swap or two usually
-    fixes that: the search may use the face's bounds widened to admit ``panel``, and is rewarded for
-    every seat it moves towards a bound ``panel`` breaks.
-    """
-    totals = search.totals(panel)
-    search.restrict(
-        PanelBounds(
-            count_low=np.minimum(face.count_low, panel),
-            count_high=np.maximum(face.count_high, panel),
-            quota_low=np.minimum(face.quota_low, totals),
-            quota_high=np.maximum(face.quota_high, totals),
-            household_low=face.household_low,
-        )
-    )
-    reward = (panel < face.count_low).astype(float) - (panel > face.count_high)
-    for types, total, low, high in zip(
-        model.quota_types, totals, face.quota_low, face.quota_high, strict=True
-    ):
-        reward[types] += float(total < low) - float(total > high)
-    moved = search.improve(panel, reward, max_steps=int(np.abs(reward).sum()) + 2)
-    return moved if _within(moved, model, face) else None
 
 
 def _longest_step(value: np.ndarray, direction: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
