@@ -64,6 +64,9 @@ class SessionSearch:
     def __init__(self, problem: SessionProblem, table_of: np.ndarray) -> None:
         self.problem = problem
         self.table_of = table_of.copy()
+        self.diversity_cap = float(problem.diversity_cap)
+        self.over_cap = float(problem.over_cap)
+        self.diversity_weight = float(problem.diversity_weight)
         seated = np.flatnonzero(self.table_of >= 0)
         tables = len(problem.sizes)
         self.counts = np.zeros((tables, problem.one_hot.shape[1]))
@@ -72,7 +75,8 @@ class SessionSearch:
         # t's diversity cost when a member with value column k leaves/joins it; a swap's diversity
         # change is a sum of these over the features where the two members differ.
         self.codes = np.nonzero(problem.one_hot)[1].reshape(problem.one_hot.shape[0], -1)
-        self.diversity_total = float(self._table_costs(np.arange(tables)).sum())
+        self.table_cost = self._table_costs(np.arange(tables))
+        self.diversity_total = float(self.table_cost.sum())
         self.leave_gain = np.zeros_like(self.counts)
         self.join_gain = np.zeros_like(self.counts)
         self._update_gains(np.arange(tables))
@@ -95,51 +99,84 @@ class SessionSearch:
         self.single_index = np.full(len(self.table_of), -1)
         self.single_index[self.singles] = np.arange(len(self.singles))
         self.single_codes = self.codes[self.singles]
-        self.single_pair_penalty = problem.pair_penalty[:, self.singles]
+        self.feature_ones = np.ones(self.codes.shape[1])
+        self.feature_of_column = np.zeros(self.counts.shape[1], dtype=int)
+        for feature in range(self.codes.shape[1]):
+            self.feature_of_column[self.codes[:, feature]] = feature
+        self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
         self._refresh_singles()
 
     def _refresh_singles(self) -> None:
         self.single_tables = self.table_of[self.singles]
-        self.single_leave = self.leave_gain[self.single_tables[:, None], self.single_codes]
-        self.single_seat_cost = self.seat_cost[self.singles]
-        self.single_own_cost = self.single_seat_cost[np.arange(len(self.singles)), self.single_tables]
+        # single_cells[b, f]: flat (table, value column) position of single b's value of feature f.
+        self.single_cells = self.single_tables[:, None] * self.counts.shape[1] + self.single_codes
+        # swap_seats[t, b]: change of single b's seat cost on moving to table t; inf at b's own table
+        # so that swaps within a table are never chosen.
+        positions = np.arange(len(self.singles))
+        self.single_own_cost = self.seat_cost[self.singles, self.single_tables]
+        self.swap_seats = self.seat_cost[self.singles].T - self.single_own_cost
+        self.swap_seats[self.single_tables, positions] = np.inf
+
+    def _refresh_tables(self, moved: Sequence[int], here: int, there: int) -> None:
+        """Update the singles' figures after an exchange between ``here`` and ``there``: only those
+        two tables' seat costs and the seat costs of the members now sitting there have changed."""
+        moved_singles = self.single_index[moved]
+        moved_singles = moved_singles[moved_singles >= 0]
+        self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
+        self.single_cells[moved_singles] = (
+            self.single_tables[moved_singles, None] * self.counts.shape[1] + self.single_codes[moved_singles]
+        )
+        at = np.flatnonzero((self.single_tables == here) | (self.single_tables == there))
+        members, tables = self.singles[at], self.single_tables[at]
+        own = self.seat_cost[members, tables]
+        self.single_own_cost[at] = own
+        for table in (here, there):
+            self.swap_seats[table] = self.seat_cost[self.singles, table] - self.single_own_cost
+        self.swap_seats[:, at] = self.seat_cost[members].T - own
+        self.swap_seats[tables, at] = np.inf
 
     def _table_costs(self, tables: np.ndarray) -> np.ndarray:
         sizes = self.problem.sizes[tables][:, None]
         return np.abs(self.counts[tables] / sizes - self.problem.shares).sum(axis=1)
 
-    def _capped(self, diversity_change: np.ndarray | float) -> np.ndarray | float:
-        """Objective change for a change of the diversity cost, steeper beyond the cap."""
-        p = self.problem
-        headroom = p.diversity_cap - self.diversity_total
-        over = np.maximum(diversity_change - headroom, 0) - max(-headroom, 0)
-        return p.diversity_weight * (diversity_change + p.over_cap * over)
+    def _capped(self, diversity_change: np.ndarray) -> np.ndarray:
+        """Objective change for a change of the diversity cost, steeper beyond the cap: the part of
+        the change that lands above the cap, max(change, headroom) - max(headroom, 0), costs more."""
+        headroom = self.diversity_cap - self.diversity_total
+        capped = np.maximum(diversity_change, headroom)
+        capped -= max(headroom, 0.0)
+        capped *= self.over_cap
+        capped += diversity_change
+        capped *= self.diversity_weight
+        return capped
 
-    def _update_gains(self, tables: np.ndarray) -> None:
+    def _update_gains(self, tables: np.ndarray) -> np.ndarray:
+        """Recompute the leave/join gains of ``tables``; return their diversity costs."""
         sizes = self.problem.sizes[tables][:, None]
         now = np.abs(self.counts[tables] / sizes - self.problem.shares)
         self.leave_gain[tables] = np.abs((self.counts[tables] - 1) / sizes - self.problem.shares) - now
         self.join_gain[tables] = np.abs((self.counts[tables] + 1) / sizes - self.problem.shares) - now
+        return now.sum(axis=1)
 
     def single_swap_deltas(self, member: int) -> np.ndarray:
-        """Objective change of swapping ``member`` with each movable single (inf: same table)."""
+        """Objective change of swapping ``member`` with each movable single (inf: same table).
+
+        Called once per annealing step, so built from a few whole-array operations: ``gains[t, k]`` is
+        the diversity change, on the feature of value column k, of swapping ``member`` with a member
+        at table t whose value there is k (nothing when both share the value)."""
         here = self.table_of[member]
         mine = self.codes[member]
-        differ = self.single_codes != mine
-        diversity = (
-            (self.leave_gain[here, mine] + self.join_gain[here][self.single_codes])
-            + (self.single_leave + self.join_gain[:, mine][self.single_tables])
-        ) * differ
+        gains = self.leave_gain + self.join_gain[here]
+        moving = self.join_gain[:, mine]
+        moving += self.leave_gain[here, mine]
+        gains += moving.take(self.feature_of_column, axis=1)
+        gains[:, mine] = 0
+        deltas = self._capped(gains.take(self.single_cells) @ self.feature_ones)
         seat = self.seat_cost[member]
-        deltas = (
-            self._capped(diversity.sum(axis=1))
-            + seat[self.single_tables]
-            - seat[here]
-            + self.single_seat_cost[:, here]
-            - self.single_own_cost
-            - 2 * self.single_pair_penalty[member]
-        )
-        deltas[self.single_tables == here] = np.inf
+        deltas += self.swap_seats[here]
+        deltas += seat.take(self.single_tables)
+        deltas -= seat[here]
+        deltas -= self.single_pair_penalty[member]
         return deltas
 
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
@@ -164,21 +201,24 @@ class SessionSearch:
 
     def exchange(self, leaving: Sequence[int], joining: Sequence[int]) -> None:
         p = self.problem
-        here, there = self.table_of[leaving[0]], self.table_of[joining[0]]
-        leave, join = np.asarray(leaving), np.asarray(joining)
-        change = p.one_hot[join].sum(axis=0) - p.one_hot[leave].sum(axis=0)
+        here, there = int(self.table_of[leaving[0]]), int(self.table_of[joining[0]])
+        if len(leaving) == 1:  # the common single swap, without gathering rows
+            change = p.one_hot[joining[0]] - p.one_hot[leaving[0]]
+            penalty_change = p.pair_penalty[:, joining[0]] - p.pair_penalty[:, leaving[0]]
+        else:
+            change = p.one_hot[joining].sum(axis=0) - p.one_hot[leaving].sum(axis=0)
+            penalty_change = p.pair_penalty[:, joining].sum(axis=1) - p.pair_penalty[:, leaving].sum(axis=1)
         pair = np.array([here, there])
-        self.diversity_total -= float(self._table_costs(pair).sum())
         self.counts[here] += change
         self.counts[there] -= change
-        self.diversity_total += float(self._table_costs(pair).sum())
-        self._update_gains(np.array([here, there]))
-        penalty_change = p.pair_penalty[:, join].sum(axis=1) - p.pair_penalty[:, leave].sum(axis=1)
+        self.diversity_total -= float(self.table_cost[pair].sum())
+        self.table_cost[pair] = self._update_gains(pair)
+        self.diversity_total += float(self.table_cost[pair].sum())
         self.seat_cost[:, here] += penalty_change
         self.seat_cost[:, there] -= penalty_change
-        self.table_of[leave] = there
-        self.table_of[join] = here
-        self._refresh_singles()
+        self.table_of[leaving] = there
+        self.table_of[joining] = here
+        self._refresh_tables([*leaving, *joining], here, there)
 
     def _group_move(self, rng: np.random.Generator, temperature: float) -> None:
         """Swap a random group with movable members of another table (singles or whole groups) that
@@ -217,24 +257,27 @@ class SessionSearch:
         temperatures = start_temperature * (end_temperature / start_temperature) ** (
             np.arange(1, steps + 1) / max(steps, 1)
         )
-        picks = rng.integers(movers, size=steps)
+        picks = rng.integers(movers, size=steps).tolist()
+        singles = self.singles.tolist()
         block = 256  # random draws in blocks: numpy's per-call overhead dominates at this size
         for step in range(steps):
             if step % block == 0:
                 if out_of_time():
                     break
-                noise = rng.gumbel(size=(block, len(self.singles) + 1))
-            temperature = temperatures[step]
-            pick = int(picks[step])
-            if pick >= len(self.singles):
-                self._group_move(rng, temperature)
+                noise = rng.gumbel(size=(block, len(singles) + 1))
+                # Gumbel draws scaled by each step's temperature; column 0: the draw of staying put.
+                scaled = noise[: min(block, steps - step)] * temperatures[step : step + block, None]
+            pick = picks[step]
+            if pick >= len(singles):
+                self._group_move(rng, temperatures[step])
                 continue
-            member = int(self.singles[pick])
-            row = noise[step % block]
-            noisy = self.single_swap_deltas(member) - temperature * row[1:]
-            best = int(np.argmin(noisy))
-            if noisy[best] < -temperature * row[0]:  # row[0]: the Gumbel draw of staying put
-                self.exchange([member], [int(self.singles[best])])
+            member = singles[pick]
+            row = scaled[step % block]
+            noisy = self.single_swap_deltas(member)
+            noisy -= row[1:]
+            best = int(noisy.argmin())
+            if noisy[best] < -row[0]:
+                self.exchange([member], [singles[best]])
         self.descend(out_of_time, rng, pair_exchanges)
 
     def descend(
@@ -251,11 +294,11 @@ class SessionSearch:
         improved = True
         while improved and not out_of_time():
             improved = False
-            for member in self.singles:
-                deltas = self.single_swap_deltas(int(member))
-                best = int(np.argmin(deltas))
+            for member in self.singles.tolist():
+                deltas = self.single_swap_deltas(member)
+                best = int(deltas.argmin())
                 if deltas[best] < -1e-9:
-                    self.exchange([int(member)], [int(self.singles[best])])
+                    self.exchange([member], [int(self.singles[best])])
                     improved = True
 
     def pair_exchange_deltas(
