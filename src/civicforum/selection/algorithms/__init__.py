@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..types import Algorithm, Instance, Panel, ProgressCallback, SelectionError, SelectionResult
 from .compression import build_type_model, expand
@@ -45,8 +46,16 @@ def find_distribution(
     except ValueError:
         names = ", ".join(a.value for a in Algorithm)
         raise SelectionError(f"Unknown algorithm '{algorithm}'; choose one of {names}.") from None
-    settings = settings or SelectionSettings()
-    report = progress or _ignore_progress
+    # The engine multiplies many small matrices: BLAS threads only spin against other work there.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _find_distribution(
+            instance, chosen, settings or SelectionSettings(), progress or _ignore_progress
+        )
+
+
+def _find_distribution(
+    instance: Instance, chosen: Algorithm, settings: SelectionSettings, report: ProgressCallback
+) -> SelectionResult:
     started = time.perf_counter()
     model = build_type_model(instance)
     solver = PanelSolver(model)

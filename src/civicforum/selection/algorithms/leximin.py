@@ -62,7 +62,6 @@ def leximin(
         model,
         relaxed.counts,
         start,
-        active,
         tolerance=settings.tolerance,
         deadline=deadline,
         max_iterations=settings.max_iterations,

@@ -122,33 +122,96 @@ class Decomposition:
     generated: list[np.ndarray]
 
 
+@dataclass
+class _Walk:
+    """Caratheodory's walk: ``panels[i]`` was peeled off ``points[i]``, and ``points[i + 1]`` is
+    ``points[i] + steps[i] * (points[i] - panels[i])``; the last point may have no panel (its face has none)
+    or be its panel (the walk ended exactly)."""
+
+    points: list[np.ndarray]
+    panels: list[np.ndarray]
+    steps: list[float]
+
+    def split(self, back: int) -> tuple[np.ndarray, float]:
+        """Weights of ``panels[:back]`` and the share left for ``points[back]`` in the starting point."""
+        shares = np.cumprod([1.0] + [1.0 / (1.0 + step) for step in self.steps[:back]])
+        weights = shares[:back] * np.array(self.steps[:back]) / (1.0 + np.array(self.steps[:back]))
+        return weights, float(shares[back])
+
+
 def decompose(
     model: TypeModel,
     counts: np.ndarray,
     start: list[np.ndarray],
-    active: np.ndarray,
     *,
     tolerance: float,
     deadline: float | None,
     max_iterations: int,
 ) -> Decomposition:
-    """A distribution over panels on the face of ``counts`` whose expected counts reach ``counts``.
+    """A distribution over panels with expected counts ``counts``, or the panels tried if none is found.
 
-    Peeling supplies most panels; the master LP then minimises the total shortfall ``sum_t s_t`` with
-    ``(A p)_t + s_t >= counts_t / n_t`` for the active types (no type can get more than its target
-    once none gets less, since the seats add up to ``k`` either way), and column generation over
-    the face proves the smallest shortfall when it stays above zero.
+    Peeling supplies almost every panel. Where ``Q`` has fractional vertices the walk can end on a face
+    without panels; it then steps back (1, 2, 4, ... points) to a point whose face is small but holds
+    panels, and column generation over that face splits that point exactly. Only when no point of the
+    walk can be split is ``reached`` False.
     """
-    face = face_of(model, counts)
     solver = PanelSolver(model)
-    peeled = _peel(model, counts, solver, deadline)
-    solver.restrict(face)
-    on_face = [p for p in start + peeled if _within(p, model, face)]
-    if not on_face:  # the face holds no panel (or time ran out before the first)
+    walk = _peel(model, counts, solver, deadline)
+    generated = list(walk.panels)
+    last = len(walk.points) - 1
+    for back in _backtracks(last):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        tail = _split_on_face(
+            model,
+            walk.points[back],
+            start + walk.panels[back:],
+            solver,
+            tolerance=tolerance,
+            deadline=deadline,
+            max_iterations=max_iterations,
+        )
+        generated += tail.generated
+        if tail.reached:
+            weights, share = walk.split(back)
+            panels = walk.panels[:back] + tail.panels
+            return Decomposition(panels, np.concatenate([weights, share * tail.weights]), True, generated)
+    return Decomposition([], np.empty(0), False, generated)
+
+
+def _backtracks(last: int) -> list[int]:
+    """Points to try splitting, from the walk's end back to its start: each try costs more than the
+    last (a bigger face), and a dead end usually needs 10-40 steps back, so the gap grows fourfold."""
+    gaps = [0] + [4**power for power in range(1, last.bit_length()) if 4**power < last] + [last]
+    return list(dict.fromkeys(last - gap for gap in gaps))
+
+
+def _split_on_face(
+    model: TypeModel,
+    point: np.ndarray,
+    candidates: list[np.ndarray],
+    solver: PanelSolver,
+    *,
+    tolerance: float,
+    deadline: float | None,
+    max_iterations: int,
+) -> Decomposition:
+    """Column generation over the smallest face holding ``point``, from the candidates on that face.
+
+    The master LP minimises the total shortfall ``sum_t s_t`` with ``(A p)_t + s_t >= point_t / n_t``
+    over the types the face leaves free (the others are the same in every panel on it), so no type
+    can get more than its target once none gets less, since the seats add up to ``k`` either way. The
+    MILP's bound proves the smallest shortfall when it stays above zero.
+    """
+    face = face_of(model, point)
+    on_face = [p for p in candidates if _within(p, model, face)]
+    if not on_face:
         return Decomposition([], np.empty(0), False, [])
+    free = np.flatnonzero(face.count_low < face.count_high)
+    solver.restrict(face)
     master = PanelMaster(model, maximize=True)
-    shortfalls = np.array([master.add_variable(-1.0, 0.0, INF) for _ in active])
-    master.add_type_rows(active, 1.0, shortfalls, 1.0, counts[active] / model.sizes[active], INF)
+    shortfalls = [master.add_variable(-1.0, 0.0, INF) for _ in free]
+    master.add_type_rows(free, 1.0, np.array(shortfalls), 1.0, point[free] / model.sizes[free], INF)
     for panel in on_face:
         master.add_panel(panel)
     generate_columns(
@@ -162,20 +225,19 @@ def decompose(
         search_starts=_DECOMPOSITION_STARTS,
     )
     master.solve()  # the run may have stopped with a panel the LP has not seen
-    reached = max(master.value(int(column)) for column in shortfalls) <= tolerance
+    reached = max((master.value(column) for column in shortfalls), default=0.0) <= tolerance
     panels, weights = master.distribution()
     return Decomposition(panels, weights, reached, master.panels)
 
 
-def _peel(
-    model: TypeModel, counts: np.ndarray, solver: PanelSolver, deadline: float | None
-) -> list[np.ndarray]:
-    """Panels that mix into most of ``counts``, by Caratheodory's construction; the master LP weighs them.
+def _peel(model: TypeModel, counts: np.ndarray, solver: PanelSolver, deadline: float | None) -> _Walk:
+    """Panels that mix into ``counts``, by Caratheodory's construction.
 
     Any panel ``P`` on the face of the current point ``x`` gives ``x`` as a mix of ``P`` and
     ``x + t (x - P)``, ``t`` as large as ``Q`` allows; that point lies on a smaller face, so at most one
-    panel per dimension is needed. Where ``Q`` has fractional vertices the walk can reach a face without
-    panels; it stops there and column generation finishes the split.
+    panel per dimension is needed. The last panel, repaired by a few swaps, usually lies on the next
+    face; the MILP finds one when it does not. Where ``Q`` has fractional vertices the walk can reach a
+    face without panels, and stops there.
     """
     rules = model.rules()
     rows = _rule_matrix(model)
@@ -183,10 +245,10 @@ def _peel(
     row_high = np.concatenate([rules.quota_high, np.ones(len(model.households))]).astype(float)
     low, high = rules.count_low.astype(float), rules.count_high.astype(float)
     search = SwapSearch(model)
-    point = counts.copy()
-    panels: list[np.ndarray] = []
+    walk = _Walk([counts.copy()], [], [])
     panel: np.ndarray | None = None
     for _ in range(model.num_types + 1):
+        point = walk.points[-1]
         face = face_of(model, point)
         panel = search.repair(panel, face) if panel is not None else None
         if panel is None:
@@ -195,7 +257,7 @@ def _peel(
             if found is None or (deadline is not None and time.monotonic() > deadline):
                 break
             panel = found[0]
-        panels.append(panel)
+        walk.panels.append(panel)
         direction = point - panel
         if np.abs(direction).max() <= _TIGHT:
             break
@@ -203,8 +265,9 @@ def _peel(
             _longest_step(point, direction, low, high),
             _longest_step(rows @ point, rows @ direction, row_low, row_high),
         )
-        point = point + step * direction
-    return panels
+        walk.steps.append(step)
+        walk.points.append(point + step * direction)
+    return walk
 
 
 def _longest_step(value: np.ndarray, direction: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
