@@ -108,10 +108,13 @@ def _result(
     panels = sorted(distribution, key=lambda p: (-distribution[p], p))
     weights = np.array([distribution[p] for p in panels])
     weights /= weights.sum()
-    selection = {p.id: 0.0 for p in instance.people}
-    for panel, weight in zip(panels, weights, strict=True):
-        for pid in panel:
-            selection[pid] += float(weight)
+    position = {p.id: i for i, p in enumerate(instance.people)}
+    lengths = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
+    members = np.fromiter(
+        (position[pid] for panel in panels for pid in panel), dtype=np.int64, count=int(lengths.sum())
+    )
+    totals = np.bincount(members, weights=np.repeat(weights, lengths), minlength=len(position))
+    selection = {pid: float(total) for pid, total in zip(position, totals, strict=True)}
     finished = time.perf_counter()
     return SelectionResult(
         algorithm=algorithm,

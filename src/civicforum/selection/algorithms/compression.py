@@ -127,6 +127,10 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
     """
     sizes = model.sizes
     ids = np.array([pid for members in model.members for pid in members], dtype=object)
+    # Panels list their ids in sorted order: sort the ids once and each panel's positions in that order.
+    order = np.argsort(ids, kind="stable")
+    sorted_ids, rank = ids[order], np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     out: dict[Panel, float] = {}
     for counts, probability in zip(type_panels, probabilities, strict=True):
@@ -145,8 +149,8 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
             columns.append(
                 first[t] + np.floor((offsets[:, None] + np.arange(c)[None, :]) * n / c).astype(np.int64)
             )
-        members = np.sort(np.concatenate(columns, axis=1), axis=1)
+        members = np.sort(rank[np.concatenate(columns, axis=1)], axis=1)
         for row, length in zip(members, lengths, strict=True):
-            panel = tuple(sorted(ids[row]))
+            panel = tuple(sorted_ids[row].tolist())
             out[panel] = out.get(panel, 0.0) + probability * float(length)
     return out
