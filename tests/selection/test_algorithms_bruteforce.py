@@ -23,6 +23,8 @@ from civicforum.selection import (
 )
 from civicforum.selection.algorithms.compression import PanelBounds, build_type_model
 from civicforum.selection.algorithms.heuristic import SwapSearch
+from civicforum.selection.algorithms.leximin import _column_generation
+from civicforum.selection.algorithms.panels import PanelSolver, initial_panels
 
 FAIR = [Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH, Algorithm.GOLDILOCKS]
 
@@ -229,3 +231,40 @@ def test_repairing_a_panel_onto_another_panels_quota_totals_gives_a_valid_panel_
     assert np.array_equal(search.totals(repaired), totals)
     panel = tuple(sorted(pid for t in np.flatnonzero(repaired) for pid in model.members[t][: repaired[t]]))
     assert not check_panel(instance, panel)
+
+
+def test_the_relaxation_route_matches_level_by_level_column_generation_on_a_mid_sized_pool() -> None:
+    """Peeling, stepping back from its dead ends and the face's column generation give the same
+    probabilities to every volunteer as the level-by-level route of Flanigan et al."""
+    rng = random.Random(3)
+    features = ("ab", "xyz", "pqrs", "uv")
+    rows = [tuple(rng.choice(values) for values in features) for _ in range(150)]
+    panel_size = 16
+    quotas = {}
+    for j, values in enumerate(features):
+        for value in values:
+            share = sum(row[j] == value for row in rows) / len(rows) * panel_size
+            quotas[(f"f{j}", value)] = (max(0, int(share) - 1), int(share) + 2)
+    homes = {i: f"home{i // 2}" for i in range(0, 30)}
+    instance = make_instance(rows, quotas, panel_size, homes)
+    result = find_distribution(instance, Algorithm.LEXIMIN)
+    assert result.certificate["method"] == "relaxation"
+
+    model = build_type_model(instance)
+    solver = PanelSolver(model)
+    start, coverable = initial_panels(solver, SwapSearch(model), 5, 0)
+    active = np.flatnonzero(coverable & ~model.forced)
+    exact = _column_generation(
+        model,
+        solver,
+        start,
+        active,
+        SelectionSettings(),
+        lambda *_: None,
+        first_level_only=False,
+        deadline=None,
+    )
+    for t, members in enumerate(model.members):
+        expected = sum(w * p[t] for p, w in zip(exact.panels, exact.weights, strict=True)) / len(members)
+        for pid in members:
+            assert result.selection_probabilities[pid] == pytest.approx(expected, abs=1e-6)

@@ -6,9 +6,9 @@ So the leximin point of ``Q`` is at least as fair as every distribution, and whe
 reaches it, that distribution is the LEXIMIN one (the leximin point of a convex set is unique). The
 point takes a few LPs with one column per type, not a column generation per level. Only panels on the
 smallest face of ``Q`` containing the point can be mixed into it, so ``decompose`` peels panels off the
-point along ever smaller faces and lets column generation over that face finish the split; when it
-proves the point out of reach (``Q`` has fractional vertices), the caller falls back to exact column
-generation.
+point along ever smaller faces. Where ``Q`` has fractional vertices that walk can end on a face without
+panels; column generation over the small face of a point a few steps back then finishes the split.
+When no point of the walk can be split, the caller falls back to exact column generation.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def decompose(
     """A distribution over panels with expected counts ``counts``, or the panels tried if none is found.
 
     Peeling supplies almost every panel. Where ``Q`` has fractional vertices the walk can end on a face
-    without panels; it then steps back (1, 2, 4, ... points) to a point whose face is small but holds
+    without panels; it then steps back (4, 16, 64... points) to a point whose face is small but holds
     panels, and column generation over that face splits that point exactly. Only when no point of the
     walk can be split is ``reached`` False.
     """
