@@ -115,3 +115,26 @@ def test_descent_with_exchanges_never_worsens_and_keeps_table_sizes(scenario):
     assert (np.bincount(search.table_of, minlength=len(sizes)) == sizes).all()
     deltas, _, _ = search.pair_exchange_deltas(0, 1, rng)
     assert deltas.size == 0 or deltas.min() >= -1e-9  # a local optimum of exchanges too
+
+
+@settings(max_examples=30, deadline=None)
+@given(searches())
+def test_bookkeeping_after_exchanges_matches_a_fresh_search(scenario):
+    """Swaps update the per-table and per-member figures incrementally; they must stay equal to the
+    figures of a search built from scratch on the resulting seating."""
+    search, rng = scenario
+    tables = len(search.problem.sizes)
+    for _ in range(12):
+        here, there = rng.choice(tables, 2, replace=False)
+        leaving = np.flatnonzero(search.table_of == here)
+        joining = np.flatnonzero(search.table_of == there)
+        count = int(rng.integers(1, min(len(leaving), len(joining), 2) + 1))
+        out = rng.choice(leaving, count, replace=False).tolist()
+        search.exchange(out, rng.choice(joining, count, replace=False).tolist())
+    fresh = SessionSearch(search.problem, search.table_of)
+    assert np.isclose(search.diversity_total, fresh.diversity_total)
+    for name in ("counts", "table_cost", "leave_gain", "join_gain", "seat_cost", "swap_seats"):
+        assert np.allclose(getattr(search, name), getattr(fresh, name)), name
+    assert (search.single_cells == fresh.single_cells).all()
+    for member in range(len(search.table_of)):
+        assert np.allclose(search.single_swap_deltas(member), fresh.single_swap_deltas(member))
