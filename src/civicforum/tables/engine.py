@@ -29,7 +29,10 @@ from .search import PROHIBITIVE, SessionProblem, SessionSearch
 REPEAT_PENALTY = 0.8
 LOST_MEETING_PENALTY = 0.6
 DIVERSITY_WEIGHT = 0.5  # times the mean table size: one member's value off target costs about 0.5
-DIVERSITY_SLACK = 0.03  # diversity may sit this far above its lower bound before costs turn steep
+# Diversity may sit this far above its lower bound before costs turn steep: the 5% target less a margin
+# for the last pass, which can leave a session a little over (at most 0.7% measured). 4% instead of 3%
+# lowers repeats on most panels that miss a mixing target (bench/RESULTS.md).
+DIVERSITY_SLACK = 0.04
 OVER_CAP = 9.0  # how much dearer diversity is above that budget, so sessions stay near it
 # When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
 POLISH_OVER_CAP = 150.0
