@@ -40,6 +40,20 @@ def _some_pairs(members: int, rng: np.random.Generator) -> np.ndarray:
     return np.stack([first, second], axis=1)
 
 
+def _least_cost(codes: np.ndarray, shares: np.ndarray, size: float) -> float:
+    """Least diversity cost sum_v |c_v/n - p_v| of any table of ``size`` seats, feature by feature:
+    each feature's value counts rounded down, then the remaining seats given one at a time where they
+    cost least (optimal, since each term is convex in c_v). ``codes`` as in ``SessionSearch``."""
+    total = 0.0
+    for feature in range(codes.shape[1]):
+        share = shares[np.unique(codes[:, feature])]
+        counts = np.floor(size * share)
+        for _ in range(int(size - counts.sum())):
+            counts[np.argmin(np.abs((counts + 1) / size - share) - np.abs(counts / size - share))] += 1
+        total += float(np.abs(counts / size - share).sum())
+    return total
+
+
 @dataclass
 class SessionProblem:
     """One session's data in 0-based indices; ``units`` are lists of members that sit together."""
@@ -76,6 +90,8 @@ class SessionSearch:
         # change is a sum of these over the features where the two members differ.
         self.codes = np.nonzero(problem.one_hot)[1].reshape(problem.one_hot.shape[0], -1)
         self.table_cost = self._table_costs(np.arange(tables))
+        least = {size: _least_cost(self.codes, problem.shares, size) for size in set(problem.sizes)}
+        self.least_cost = np.array([least[size] for size in problem.sizes])
         self.diversity_total = float(self.table_cost.sum())
         self.leave_gain = np.zeros_like(self.counts)
         self.join_gain = np.zeros_like(self.counts)
@@ -310,17 +326,18 @@ class SessionSearch:
 
         Two-for-two exchanges change two tables' value counts in ways one swap cannot, which is how
         diversity near its lower bound is kept while the tables' membership changes."""
+        seating, leaving, joining = self._pair_exchange_seating(here, there, rng)
+        return self._pair_exchange_diversity(here, there, leaving, joining) + seating, leaving, joining
+
+    def _pair_exchange_seating(
+        self, here: int, there: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The seat-cost part of ``pair_exchange_deltas`` and the pairs (member ids)."""
         p = self.problem
         leaving = self.singles[self.single_tables == here]
         joining = self.singles[self.single_tables == there]
         pairs_a = _some_pairs(len(leaving), rng)
         pairs_b = _some_pairs(len(joining), rng)
-        out_a = p.one_hot[leaving][pairs_a].sum(axis=1)  # (pairs, values) counts leaving ``here``
-        out_b = p.one_hot[joining][pairs_b].sum(axis=1)
-        change = out_b[None, :, :] - out_a[:, None, :]
-        new_here = np.abs((self.counts[here] + change) / p.sizes[here] - p.shares).sum(axis=2)
-        new_there = np.abs((self.counts[there] - change) / p.sizes[there] - p.shares).sum(axis=2)
-        diversity = new_here + new_there - self._table_costs(np.array([here, there])).sum()
         move_a = self.seat_cost[leaving, there] - self.seat_cost[leaving, here]
         move_b = self.seat_cost[joining, here] - self.seat_cost[joining, there]
         within_a = p.pair_penalty[leaving[pairs_a[:, 0]], leaving[pairs_a[:, 1]]]
@@ -337,7 +354,20 @@ class SessionSearch:
             + (move_b[pairs_b].sum(axis=1) + 2 * within_b)[None, :]
             - 2 * cross_pairs
         )
-        return self._capped(diversity) + seating, leaving[pairs_a], joining[pairs_b]
+        return seating, leaving[pairs_a], joining[pairs_b]
+
+    def _pair_exchange_diversity(
+        self, here: int, there: int, leaving: np.ndarray, joining: np.ndarray
+    ) -> np.ndarray:
+        """The diversity part of ``pair_exchange_deltas`` for pairs ``leaving`` and ``joining``."""
+        p = self.problem
+        out_a = p.one_hot[leaving].sum(axis=1)  # (pairs, values) counts leaving ``here``
+        out_b = p.one_hot[joining].sum(axis=1)
+        change = out_b[None, :, :] - out_a[:, None, :]
+        new_here = np.abs((self.counts[here] + change) / p.sizes[here] - p.shares).sum(axis=2)
+        new_there = np.abs((self.counts[there] - change) / p.sizes[there] - p.shares).sum(axis=2)
+        diversity = new_here + new_there - self._table_costs(np.array([here, there])).sum()
+        return self._capped(diversity)
 
     def _pair_exchange_descent(self, rng: np.random.Generator, out_of_time: Callable[[], bool]) -> bool:
         """One pass of the best improving two-for-two exchange between each two tables; whether any
@@ -346,9 +376,15 @@ class SessionSearch:
         for here, there in combinations(range(len(self.problem.sizes)), 2):
             if out_of_time():
                 break
-            deltas, pairs_a, pairs_b = self.pair_exchange_deltas(here, there, rng)
-            if deltas.size == 0:
+            seating, pairs_a, pairs_b = self._pair_exchange_seating(here, there, rng)
+            if seating.size == 0:
                 continue
+            # Diversity falls by at most what the two tables sit above their least possible costs, so
+            # when the seat costs cannot pay for that, no exchange improves: skip the costly part.
+            reducible = self.table_cost[[here, there]].sum() - self.least_cost[[here, there]].sum()
+            if seating.min() + self._capped(np.array(-reducible)) >= 0:
+                continue
+            deltas = self._pair_exchange_diversity(here, there, pairs_a, pairs_b) + seating
             row, col = np.unravel_index(int(np.argmin(deltas)), deltas.shape)
             if deltas[row, col] < -1e-9:
                 self.exchange(pairs_a[row].tolist(), pairs_b[col].tolist())
