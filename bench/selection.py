@@ -317,8 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         "by other jobs on the shared cores. CivicForum's HiGHS runs single-threaded. Ratios = peer / "
         "CivicForum LEXIMIN, on wall and on CPU time ('> N' when the peer hit its limit). CivicForum "
         "LEXIMIN finds the leximin point of the fractional panel polytope with small LPs and splits it into "
-        "panels (peeling plus column generation), falling back to level-by-level column generation when "
-        "no panels reach it; its minimum probability is the proven maximin. CivicForum LEXIMIN against the "
+        "panels: it peels panels off the point (each found by repairing the last one with a few swaps, "
+        "a MILP only when that fails), and where the walk ends on a face without panels it steps back "
+        "and splits that point by column generation over its small face; it falls back to level-by-level "
+        "column generation when no panels reach the point. Its minimum probability is the proven maximin. "
+        "CivicForum LEXIMIN against the "
         "peer's maximin everywhere; with --full also CivicForum MAXIMIN and NASH and the peer's nash on the "
         "shared instances.",
         "",
