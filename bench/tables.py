@@ -172,9 +172,11 @@ def main(argv: list[str]) -> int:
         "CPU seconds (one core is used), since the shared machine's wall clock mostly measures other jobs; "
         "CPU seconds vary too on this shared virtual machine (an older engine took 2.6 s on the 200x20x8 "
         "case in one run and 8.7 s at a busier hour). Swap scoring now gathers diversity changes from one "
-        "table-by-value matrix and updates only the two tables a swap touches; the plans are the same bit "
-        "for bit, and back to back on 200x20x8 (seeds 0-2, same minute) the previous code took 4.1-6.3 CPU s "
-        "and this one 3.2-4.0 s.",
+        "table-by-value matrix and updates only the two tables a swap touches, and the two-for-two descent "
+        "skips pairs of tables whose seat costs cannot pay for the most diversity they could still shed "
+        "(on 200x20x8, seed 0, it finds no improving exchange at all); the plans are the same bit for bit, "
+        "and back to back on 200x20x8 (seeds 0-2, same minutes, both with the earlier 3% budget) the "
+        "previous code took 4.9-6.3 CPU s and this one 2.9-3.8 s.",
         "",
         "Why targets are missed: diversity comes first, and near its lower bound it leaves mixing little "
         "room. At D = bound on sp_40 only 6 of the 640 single swaps keep D, and the same search with "
@@ -205,8 +207,9 @@ def main(argv: list[str]) -> int:
         "-> 18, 7 447 -> 420, 9 835 -> 818) and raises M a little on most, while unseen 11 loses (0.741 / "
         "156 -> 0.731 / 163) and gaps rise by about 1% to at most 4.0% (unseen 8 aside).",
         "",
-        "Tried and rejected in this round (seed 0 unless said): persistent pods, i.e. pairs kept together in "
-        "every session as hard keep-together units so that forced coincidences gather on them. Table sizes "
+        "Tried and rejected in this round (with the 3% budget, seed 0 unless said): persistent pods, i.e. "
+        "pairs kept together in every session as hard keep-together units so that forced coincidences "
+        "gather on them. Table sizes "
         "force coincidences only on sp_40 (15 shared pairs per two sessions) and unseen 9 (2). On sp_40 the "
         "pairs outside 8 pods still coincide 227 times (201 without pods; the arithmetic would need 150 "
         "minus 10 per pod), so each pod's 10 coincidences add to the others instead of replacing them: "
@@ -217,8 +220,11 @@ def main(argv: list[str]) -> int:
         "(seeds 0-1). Also within seed noise or worse on the failing panels: two-for-two exchanges "
         "as annealing moves or in every round, other mixing weights (lost meeting 1.0 / repeat 0.4, or "
         "0.4 / 1.2), cheaper further meetings of pairs that already met twice (sp_40 131-142 repeats but "
-        "M 0.67), start temperature 1 or 6 instead of 2.5, four times the effort, and five refinement "
-        "rounds instead of two.",
+        "M 0.67), start temperature 1 or 6 instead of 2.5, four times the effort, five refinement "
+        "rounds instead of two, and (4% budget, seeds 0-2) a diversity weight of 0.25 instead of 0.5 "
+        "inside the budget with the same steepness above it (unseen 7 386 repeats, but unseen 9 loses its "
+        "M target and unseen 0 and 10 get worse). Unseen 5 needs no repeat pair at all: it keeps 5 with "
+        "a 10% budget and 4 with 20% (gaps 9.5% and 12.8%).",
     ]
     print(lines[-1])
     if not args.no_write:
