@@ -119,10 +119,13 @@ class SessionSearch:
         self.feature_of_column = np.zeros(self.counts.shape[1], dtype=int)
         for feature in range(self.codes.shape[1]):
             self.feature_of_column[self.codes[:, feature]] = feature
+        # Twice the pair penalty: before a swap each of the two counts it in its seat cost at the
+        # other's table, where the other will no longer sit.
         self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
         self._refresh_singles()
 
     def _refresh_singles(self) -> None:
+        """The singles' figures from scratch; ``_refresh_tables`` keeps them in step after a swap."""
         self.single_tables = self.table_of[self.singles]
         # single_cells[b, f]: flat (table, value column) position of single b's value of feature f.
         self.single_cells = self.single_tables[:, None] * self.counts.shape[1] + self.single_codes
