@@ -117,6 +117,13 @@ def test_every_algorithm_gives_valid_panels_or_reports_infeasible_quotas(instanc
         assert sum(result.panel_probabilities) == pytest.approx(1.0, abs=1e-9)
         assert sum(result.selection_probabilities.values()) == pytest.approx(instance.panel_size, abs=1e-7)
         assert all(instance.already_selected <= set(panel) for panel in result.panels)
+        for person in instance.people:
+            chance = sum(
+                w
+                for panel, w in zip(result.panels, result.panel_probabilities, strict=True)
+                if person.id in panel
+            )
+            assert result.selection_probabilities[person.id] == pytest.approx(chance, abs=1e-9)
 
 
 @settings(max_examples=40, deadline=None)

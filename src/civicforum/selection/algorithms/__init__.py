@@ -91,10 +91,15 @@ def _find_distribution(
         else:
             outcome = goldilocks(model, solver, start, active, settings, report, deadline=deadline)
     concrete = expand(model, outcome.panels, [float(w) for w in outcome.weights])
+    # Every member of a type gets the type's share in the expanded panels (``expand``), so each
+    # person's probability comes from the few type panels, not from the many concrete ones.
+    shares = (outcome.weights @ np.array(outcome.panels)) / outcome.weights.sum() / model.sizes
+    share_of = {pid: float(shares[t]) for t, members in enumerate(model.members) for pid in members}
+    selection = {person.id: share_of[person.id] for person in instance.people}
     excluded = sorted(pid for t in np.flatnonzero(~coverable) for pid in model.members[t])
     certificate = {**outcome.certificate, "excluded": excluded, "types": model.num_types}
     report(1.0, "Done")
-    return _result(instance, chosen, concrete, certificate, started, initialised)
+    return _result(instance, chosen, concrete, certificate, started, initialised, selection)
 
 
 def _result(
@@ -104,17 +109,14 @@ def _result(
     certificate: dict[str, object],
     started: float,
     initialised: float,
+    selection: dict[str, float] | None = None,
 ) -> SelectionResult:
+    """The result record; each person's selection probability is summed from the panels unless given."""
     panels = sorted(distribution, key=lambda p: (-distribution[p], p))
     weights = np.array([distribution[p] for p in panels])
     weights /= weights.sum()
-    position = {p.id: i for i, p in enumerate(instance.people)}
-    lengths = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
-    members = np.fromiter(
-        (position[pid] for panel in panels for pid in panel), dtype=np.int64, count=int(lengths.sum())
-    )
-    totals = np.bincount(members, weights=np.repeat(weights, lengths), minlength=len(position))
-    selection = {pid: float(total) for pid, total in zip(position, totals, strict=True)}
+    if selection is None:
+        selection = _selection_probabilities(instance, panels, weights)
     finished = time.perf_counter()
     return SelectionResult(
         algorithm=algorithm,
@@ -125,6 +127,18 @@ def _result(
         timings={"initial_panels": initialised - started, "total": finished - started},
         certificate=certificate,
     )
+
+
+def _selection_probabilities(
+    instance: Instance, panels: list[Panel], weights: np.ndarray
+) -> dict[str, float]:
+    position = {p.id: i for i, p in enumerate(instance.people)}
+    lengths = np.fromiter(map(len, panels), dtype=np.int64, count=len(panels))
+    members = np.fromiter(
+        (position[pid] for panel in panels for pid in panel), dtype=np.int64, count=int(lengths.sum())
+    )
+    totals = np.bincount(members, weights=np.repeat(weights, lengths), minlength=len(position))
+    return {pid: float(total) for pid, total in zip(position, totals, strict=True)}
 
 
 __all__ = ["SelectionSettings", "check_panel", "find_distribution", "find_panel"]

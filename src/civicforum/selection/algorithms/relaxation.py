@@ -98,11 +98,14 @@ def relaxed_leximin(model: TypeModel, active: np.ndarray, tolerance: float) -> R
     return RelaxedLeximin(counts, maximin, prices, levels)
 
 
-def face_of(model: TypeModel, counts: np.ndarray) -> PanelBounds:
-    """The bounds of the smallest face of ``Q`` holding ``counts``: every row tight there stays tight."""
+def face_of(model: TypeModel, counts: np.ndarray, rows: sparse.csr_matrix | None = None) -> PanelBounds:
+    """The bounds of the smallest face of ``Q`` holding ``counts``: every row tight there stays tight.
+
+    ``rows`` is ``_rule_matrix(model)``, passed in by callers that ask many times.
+    """
     rules = model.rules()
-    totals = np.array([counts[types].sum() for types in model.quota_types])
-    homes = np.array([counts[list(group)].sum() for group in model.households])
+    filled = (_rule_matrix(model) if rows is None else rows) @ counts
+    totals, homes = filled[: len(model.quota_types)], filled[len(model.quota_types) :]
     return PanelBounds(
         count_low=np.where(counts >= rules.count_high - _TIGHT, rules.count_high, rules.count_low),
         count_high=np.where(counts <= _TIGHT, 0, rules.count_high),
@@ -249,7 +252,7 @@ def _peel(model: TypeModel, counts: np.ndarray, solver: PanelSolver, deadline: f
     panel: np.ndarray | None = None
     for _ in range(model.num_types + 1):
         point = walk.points[-1]
-        face = face_of(model, point)
+        face = face_of(model, point, rows)
         panel = search.repair(panel, face) if panel is not None else None
         if panel is None:
             solver.restrict(face)
