@@ -168,7 +168,7 @@ def decompose(
         tail = _split_on_face(
             model,
             walk.points[back],
-            start + walk.panels[back:],
+            start + generated,  # later points' panels and failed tries' columns lie on this face too
             solver,
             tolerance=tolerance,
             deadline=deadline,
@@ -207,7 +207,7 @@ def _split_on_face(
     MILP's bound proves the smallest shortfall when it stays above zero.
     """
     face = face_of(model, point)
-    on_face = [p for p in candidates if _within(p, model, face)]
+    on_face = _on_face(candidates, model, face)
     if not on_face:
         return Decomposition([], np.empty(0), False, [])
     free = np.flatnonzero(face.count_low < face.count_high)
@@ -292,11 +292,18 @@ def _rule_matrix(model: TypeModel) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=shape)
 
 
-def _within(counts: np.ndarray, model: TypeModel, bounds: PanelBounds) -> bool:
-    totals = np.array([counts[types].sum() for types in model.quota_types])
-    homes = np.array([counts[list(group)].sum() for group in model.households], dtype=np.int64)
-    return bool(
-        np.all((bounds.count_low <= counts) & (counts <= bounds.count_high))
-        and np.all((bounds.quota_low <= totals) & (totals <= bounds.quota_high))
-        and np.all(bounds.household_low <= homes)
+def _on_face(candidates: list[np.ndarray], model: TypeModel, face: PanelBounds) -> list[np.ndarray]:
+    """The distinct candidates within ``face``'s bounds (the household rows' upper bound 1 included)."""
+    unique = list({panel.tobytes(): panel for panel in candidates}.values())
+    if not unique:
+        return []
+    counts = np.array(unique)
+    filled = (_rule_matrix(model) @ counts.T).T
+    quotas = len(model.quota_types)
+    totals, homes = filled[:, :quotas], filled[:, quotas:]
+    inside = (
+        np.all((face.count_low <= counts) & (counts <= face.count_high), axis=1)
+        & np.all((face.quota_low <= totals) & (totals <= face.quota_high), axis=1)
+        & np.all((face.household_low <= homes) & (homes <= 1), axis=1)
     )
+    return [panel for panel, keep in zip(unique, inside, strict=True) if keep]
