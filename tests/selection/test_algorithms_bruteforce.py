@@ -83,12 +83,17 @@ def _can_rise(matrix, fixed, free, floor, person) -> bool:
     return -result.fun > floor + 1e-7
 
 
+def _feature_rows(draw, size: int) -> tuple[tuple[tuple[str, str], ...], list[tuple[str, ...]]]:
+    """Two or three small features and ``size`` people's values for them."""
+    features = (("f0", "ab"), ("f1", "xyz"), ("f2", "pq"))[: draw(st.integers(2, 3))]
+    return features, [tuple(draw(st.sampled_from(values)) for _, values in features) for _ in range(size)]
+
+
 @st.composite
 def tiny_instances(draw) -> Instance:
     """Two or three features: with three, quota systems whose relaxation has fractional vertices occur."""
     size = draw(st.integers(3, 7))
-    features = (("f0", "ab"), ("f1", "xyz"), ("f2", "pq"))[: draw(st.integers(2, 3))]
-    rows = [tuple(draw(st.sampled_from(values)) for _, values in features) for _ in range(size)]
+    features, rows = _feature_rows(draw, size)
     panel_size = draw(st.integers(1, size - 1))
     quotas = {}
     for feature, values in features:
@@ -196,8 +201,7 @@ def test_leximin_is_independent_of_row_order() -> None:
 def instances_with_a_panel(draw) -> Instance:
     """Quotas a few seats around one drawn panel's counts, so valid panels exist."""
     size = draw(st.integers(5, 9))
-    features = (("f0", "ab"), ("f1", "xyz"), ("f2", "pq"))[: draw(st.integers(2, 3))]
-    rows = [tuple(draw(st.sampled_from(values)) for _, values in features) for _ in range(size)]
+    features, rows = _feature_rows(draw, size)
     panel_size = draw(st.integers(2, size - 2))
     chosen = draw(st.lists(st.integers(0, size - 1), min_size=panel_size, max_size=panel_size, unique=True))
     quotas = {}
