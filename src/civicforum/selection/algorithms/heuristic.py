@@ -1,9 +1,11 @@
-"""Cheap pricing: improve a known panel by swapping one member at a time.
+"""Cheap panels: improve or repair a known panel by swapping one member at a time.
 
 Most pricing rounds of column generation only need *some* panel that beats the LP's threshold, not
 the best one. Starting from the best panels already in the LP, a steepest-ascent search over
 one-for-one swaps of types (kept within every quota and household) usually finds one in
-milliseconds; the exact MILP is then needed only to prove that none exists.
+milliseconds; the exact MILP is then needed only to prove that none exists. Likewise the peeling of
+the relaxation's fair point needs, at each step, *some* panel on a slightly smaller face: the last
+panel repaired by a swap or two (``SwapSearch.repair``) usually is one.
 """
 
 from __future__ import annotations
