@@ -13,11 +13,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..types import Algorithm, Instance, Panel, ProgressCallback, SelectionError, SelectionResult
-from .compression import build_type_model, expand
+from .compression import TypeModel, build_type_model, expand
 from .goldilocks import goldilocks
 from .heuristic import SwapSearch
 from .legacy import legacy
-from .leximin import FairOutcome, deadline_from, leximin
+from .leximin import FairOutcome, deadline_from, leximin, relaxation_route, type_probabilities
 from .nash import nash
 from .panels import PanelSolver, check_panel, find_panel, initial_panels, require_feasible
 from .settings import SelectionSettings
@@ -66,40 +66,84 @@ def _find_distribution(
         )
         return _result(instance, chosen, dict(zip(drawn, frequencies, strict=True)), {}, started, started)
 
-    report(0.0, "Finding starting panels")
-    search = SwapSearch(model)
-    start, coverable = initial_panels(solver, search, settings.initial_random_panels, settings.seed)
-    initialised = time.perf_counter()
-    active = np.flatnonzero(coverable & ~model.forced)
     deadline = deadline_from(settings)
-    if len(active) == 0:
-        outcome = FairOutcome([start[0]], np.ones(1), {"optimal": True})
+    outcome: FairOutcome | None = None
+    tried: list[np.ndarray] = []
+    if chosen in (Algorithm.LEXIMIN, Algorithm.MAXIMIN) and not model.forced.all():
+        # Usually every type can sit on some panel and panels reach the relaxation's fair point; the
+        # starting panels, and the MILPs proving which types can sit at all, are then not needed.
+        require_feasible(solver)
+        outcome, tried = relaxation_route(
+            model,
+            [],
+            np.flatnonzero(~model.forced),
+            settings,
+            report,
+            deadline=deadline,
+            everyone_can_sit=True,
+        )
+    initialised = time.perf_counter()
+    if outcome is not None:
+        coverable = np.ones(model.num_types, dtype=bool)
     else:
-        if chosen in (Algorithm.LEXIMIN, Algorithm.MAXIMIN):
-            outcome = leximin(
-                model,
-                solver,
-                start,
-                active,
-                settings,
-                report,
-                first_level_only=chosen is Algorithm.MAXIMIN,
-                deadline=deadline,
-            )
-        elif chosen is Algorithm.NASH:
-            outcome = nash(model, solver, start, active, settings, report, deadline=deadline)
-        else:
-            outcome = goldilocks(model, solver, start, active, settings, report, deadline=deadline)
+        report(0.0, "Finding starting panels")
+        search = SwapSearch(model)
+        start, coverable = initial_panels(solver, search, settings.initial_random_panels, settings.seed)
+        initialised = time.perf_counter()
+        outcome = _fair_outcome(
+            model,
+            solver,
+            start + tried,
+            coverable,
+            chosen,
+            settings,
+            report,
+            deadline=deadline,
+            relaxation_failed=bool(tried) and bool(coverable.all()),
+        )
     concrete = expand(model, outcome.panels, [float(w) for w in outcome.weights])
     # Every member of a type gets the type's share in the expanded panels (``expand``), so each
     # person's probability comes from the few type panels, not from the many concrete ones.
-    shares = (outcome.weights @ np.array(outcome.panels)) / outcome.weights.sum() / model.sizes
+    shares = type_probabilities(model, outcome.panels, outcome.weights / outcome.weights.sum())
     share_of = {pid: float(shares[t]) for t, members in enumerate(model.members) for pid in members}
     selection = {person.id: share_of[person.id] for person in instance.people}
     excluded = sorted(pid for t in np.flatnonzero(~coverable) for pid in model.members[t])
     certificate = {**outcome.certificate, "excluded": excluded, "types": model.num_types}
     report(1.0, "Done")
     return _result(instance, chosen, concrete, certificate, started, initialised, selection)
+
+
+def _fair_outcome(
+    model: TypeModel,
+    solver: PanelSolver,
+    start: list[np.ndarray],
+    coverable: np.ndarray,
+    chosen: Algorithm,
+    settings: SelectionSettings,
+    report: ProgressCallback,
+    *,
+    deadline: float | None,
+    relaxation_failed: bool,
+) -> FairOutcome:
+    """The fair algorithm's type-level distribution over the types some panel can hold."""
+    active = np.flatnonzero(coverable & ~model.forced)
+    if len(active) == 0:
+        return FairOutcome([start[0]], np.ones(1), {"optimal": True})
+    if chosen is Algorithm.NASH:
+        return nash(model, solver, start, active, settings, report, deadline=deadline)
+    if chosen is Algorithm.GOLDILOCKS:
+        return goldilocks(model, solver, start, active, settings, report, deadline=deadline)
+    return leximin(
+        model,
+        solver,
+        start,
+        active,
+        settings,
+        report,
+        first_level_only=chosen is Algorithm.MAXIMIN,
+        deadline=deadline,
+        try_relaxation=not relaxation_failed,
+    )
 
 
 def _result(

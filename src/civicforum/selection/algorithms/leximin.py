@@ -48,15 +48,50 @@ def leximin(
     *,
     first_level_only: bool,
     deadline: float | None,
+    try_relaxation: bool = True,
 ) -> FairOutcome:
     """Leximin-optimal (or, with ``first_level_only``, maximin-optimal) distribution over type panels.
 
     ``active`` lists the types that compete for probability (not already selected, not excluded).
     The relaxation's leximin point is tried first (``relaxation``); a leximin distribution is also a
     maximin one. Only when no panels reach that point does column generation run level by level,
-    starting from every panel found on the way.
+    starting from every panel found on the way (``try_relaxation`` False: the caller already knows
+    that panels cannot reach the point).
     """
+    tried: list[np.ndarray] = []
+    if try_relaxation:
+        outcome, tried = relaxation_route(model, start, active, settings, progress, deadline=deadline)
+        if outcome is not None:
+            return outcome
+    progress(0.2, "The relaxation's fair point needs fractional panels: column generation")
+    return _column_generation(
+        model,
+        solver,
+        start + tried,
+        active,
+        settings,
+        progress,
+        first_level_only=first_level_only,
+        deadline=deadline,
+    )
+
+
+def relaxation_route(
+    model: TypeModel,
+    start: list[np.ndarray],
+    active: np.ndarray,
+    settings: SelectionSettings,
+    progress: ProgressCallback,
+    *,
+    deadline: float | None,
+    everyone_can_sit: bool = False,
+) -> tuple[FairOutcome | None, list[np.ndarray]]:
+    """The relaxation's fair point split into panels, or None when panels cannot reach it (with the
+    panels tried). With ``everyone_can_sit`` it also gives up when some active type cannot sit on
+    any fractional panel, whose zero would make the maximin certificate meaningless."""
     relaxed = relaxed_leximin(model, active, settings.tolerance)
+    if everyone_can_sit and relaxed.maximin <= settings.tolerance:
+        return None, []
     progress(0.1, f"Fair point of the relaxation: {relaxed.levels} levels, minimum {relaxed.maximin:.4%}")
     split = decompose(
         model,
@@ -66,23 +101,13 @@ def leximin(
         deadline=deadline,
         max_iterations=settings.max_iterations,
     )
-    if split.reached:
-        certificate = _maximin_certificate(model, relaxed.prices, relaxed.maximin, relaxed.maximin)
-        certificate.update(
-            optimal=True, levels=relaxed.levels, panels_generated=len(split.generated), method="relaxation"
-        )
-        return FairOutcome(split.panels, split.weights, certificate)
-    progress(0.2, "The relaxation's fair point needs fractional panels: column generation")
-    return _column_generation(
-        model,
-        solver,
-        start + split.generated,
-        active,
-        settings,
-        progress,
-        first_level_only=first_level_only,
-        deadline=deadline,
+    if not split.reached:
+        return None, split.generated
+    certificate = _maximin_certificate(model, relaxed.prices, relaxed.maximin, relaxed.maximin)
+    certificate.update(
+        optimal=True, levels=relaxed.levels, panels_generated=len(split.generated), method="relaxation"
     )
+    return FairOutcome(split.panels, split.weights, certificate), split.generated
 
 
 def _column_generation(
