@@ -233,7 +233,7 @@ def gini(values: list[float]) -> float:
     if not n or total <= 0:
         return 0.0
     weighted = sum((2 * (i + 1) - n - 1) * value for i, value in enumerate(ordered))
-    return weighted / (n * total)
+    return max(0.0, weighted / (n * total))  # equal chances can sum to a rounding error below zero
 
 
 def geometric_mean(values: list[float]) -> float:
