@@ -47,6 +47,8 @@ DESCENT_WORK = 5e8
 # run as well (it was the whole method before the descent).
 PLAIN_SEARCH_PANELS = 4000
 OVERLAP_ROWS = 256
+# Largest overlap table kept in memory (float32 entries, 600 MB); beyond it rows are recomputed when read.
+OVERLAP_LIMIT = 150_000_000
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,9 @@ class _Rounding:
         Swapping a (up) for b (down) changes the sum by down[a] + rise[b] - 2 overlap[a, b], with
         down = sum over a's members of w(1 - 2d), rise = sum over b's members of w(1 + 2d), overlap the
         members' weight the two share. The up panels' weighted overlaps with every panel are kept as a
-        dense float32 table that picks the candidate b per up panel; the exact change decides. Up
-        panels are visited in turn (first improvement), until a whole pass finds nothing.
+        dense float32 table (recomputed row by row if it would not fit in OVERLAP_LIMIT) that picks
+        the candidate b per up panel; the exact change decides. Up panels are visited in turn (first
+        improvement), until a whole pass finds nothing.
         """
         members, by_person = self.members, self.by_person
         num_panels = len(members)
@@ -203,8 +206,9 @@ class _Rounding:
             shape=by_person.shape,
         )
         rows = np.flatnonzero(up)
-        overlap = np.empty((len(rows), num_panels), dtype=np.float32)
-        for first in range(0, len(rows), OVERLAP_ROWS):
+        stored = len(rows) * num_panels <= OVERLAP_LIMIT
+        overlap = np.empty((len(rows) if stored else 0, num_panels), dtype=np.float32)
+        for first in range(0, len(overlap), OVERLAP_ROWS):
             chunk = rows[first : first + OVERLAP_ROWS]
             overlap[first : first + len(chunk)] = 2.0 * (self.by_panel[chunk] @ weighted).toarray()
         down = self.by_panel @ (weights * (1.0 - 2.0 * deviation))
@@ -215,7 +219,11 @@ class _Rounding:
         unchanged = position = 0
         while unchanged < len(rows):
             leave = int(rows[position])
-            enter = int(np.argmin(candidates - overlap[position]))
+            if stored:
+                row = overlap[position]
+            else:
+                row = (2.0 * _weighted_count(weighted, members[leave], num_panels)).astype(np.float32)
+            enter = int(np.argmin(candidates - row))
             work += num_panels
             shared = np.intersect1d(members[leave], members[enter], assume_unique=True)
             if down[leave] + rise[enter] - 2.0 * weights[shared].sum() < -1e-9:
@@ -231,7 +239,8 @@ class _Rounding:
                 addable += change
                 addable[leave], addable[enter] = rise[leave], np.inf
                 candidates = addable.astype(np.float32)
-                overlap[position] = 2.0 * _weighted_count(weighted, members[enter], num_panels)
+                if stored:
+                    overlap[position] = 2.0 * _weighted_count(weighted, members[enter], num_panels)
                 rows[position] = enter
                 up[leave], up[enter] = False, True
                 unchanged = 0
