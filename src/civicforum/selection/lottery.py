@@ -47,8 +47,9 @@ DESCENT_WORK = 5e8
 # run as well (it was the whole method before the descent).
 PLAIN_SEARCH_PANELS = 4000
 OVERLAP_ROWS = 256
-# Largest overlap table kept in memory (float32 entries, 600 MB); beyond it rows are recomputed when read.
-OVERLAP_LIMIT = 150_000_000
+# Largest overlap table kept in memory (float32 entries, 200 MB, so a web worker stays small; the
+# 2000/100 benchmark pool needs 172 MB); beyond it rows are recomputed when read (same lottery, slower).
+OVERLAP_LIMIT = 50_000_000
 
 
 @dataclass(frozen=True)
