@@ -98,13 +98,13 @@ def relaxed_leximin(model: TypeModel, active: np.ndarray, tolerance: float) -> R
     return RelaxedLeximin(counts, maximin, prices, levels)
 
 
-def face_of(model: TypeModel, counts: np.ndarray, rows: sparse.csr_matrix | None = None) -> PanelBounds:
+def face_of(model: TypeModel, counts: np.ndarray, rows: sparse.csr_matrix) -> PanelBounds:
     """The bounds of the smallest face of ``Q`` holding ``counts``: every row tight there stays tight.
 
-    ``rows`` is ``_rule_matrix(model)``, passed in by callers that ask many times.
+    ``rows`` is ``_rule_matrix(model)``, built once per decomposition.
     """
     rules = model.rules()
-    filled = (_rule_matrix(model) if rows is None else rows) @ counts
+    filled = rows @ counts
     totals, homes = filled[: len(model.quota_types)], filled[len(model.quota_types) :]
     return PanelBounds(
         count_low=np.where(counts >= rules.count_high - _TIGHT, rules.count_high, rules.count_low),
@@ -159,7 +159,8 @@ def decompose(
     walk can be split is ``reached`` False.
     """
     solver = PanelSolver(model)
-    walk = _peel(model, counts, solver, deadline)
+    rows = _rule_matrix(model)
+    walk = _peel(model, counts, solver, rows, deadline)
     generated = list(walk.panels)
     last = len(walk.points) - 1
     for back in _backtracks(last):
@@ -170,6 +171,7 @@ def decompose(
             walk.points[back],
             start + generated,  # later points' panels and failed tries' columns lie on this face too
             solver,
+            rows,
             tolerance=tolerance,
             deadline=deadline,
             max_iterations=max_iterations,
@@ -194,6 +196,7 @@ def _split_on_face(
     point: np.ndarray,
     candidates: list[np.ndarray],
     solver: PanelSolver,
+    rows: sparse.csr_matrix,
     *,
     tolerance: float,
     deadline: float | None,
@@ -206,8 +209,8 @@ def _split_on_face(
     can get more than its target once none gets less, since the seats add up to ``k`` either way. The
     MILP's bound proves the smallest shortfall when it stays above zero.
     """
-    face = face_of(model, point)
-    on_face = _on_face(candidates, model, face)
+    face = face_of(model, point, rows)
+    on_face = _on_face(candidates, model, face, rows)
     if not on_face:
         return Decomposition([], np.empty(0), False, [])
     free = np.flatnonzero(face.count_low < face.count_high)
@@ -233,7 +236,13 @@ def _split_on_face(
     return Decomposition(panels, weights, reached, master.panels)
 
 
-def _peel(model: TypeModel, counts: np.ndarray, solver: PanelSolver, deadline: float | None) -> _Walk:
+def _peel(
+    model: TypeModel,
+    counts: np.ndarray,
+    solver: PanelSolver,
+    rows: sparse.csr_matrix,
+    deadline: float | None,
+) -> _Walk:
     """Panels that mix into ``counts``, by Caratheodory's construction.
 
     Any panel ``P`` on the face of the current point ``x`` gives ``x`` as a mix of ``P`` and
@@ -243,7 +252,6 @@ def _peel(model: TypeModel, counts: np.ndarray, solver: PanelSolver, deadline: f
     face without panels, and stops there.
     """
     rules = model.rules()
-    rows = _rule_matrix(model)
     row_low = np.concatenate([rules.quota_low, np.zeros(len(model.households))]).astype(float)
     row_high = np.concatenate([rules.quota_high, np.ones(len(model.households))]).astype(float)
     low, high = rules.count_low.astype(float), rules.count_high.astype(float)
@@ -292,13 +300,15 @@ def _rule_matrix(model: TypeModel) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=shape)
 
 
-def _on_face(candidates: list[np.ndarray], model: TypeModel, face: PanelBounds) -> list[np.ndarray]:
+def _on_face(
+    candidates: list[np.ndarray], model: TypeModel, face: PanelBounds, rows: sparse.csr_matrix
+) -> list[np.ndarray]:
     """The distinct candidates within ``face``'s bounds (the household rows' upper bound 1 included)."""
     unique = list({panel.tobytes(): panel for panel in candidates}.values())
     if not unique:
         return []
     counts = np.array(unique)
-    filled = (_rule_matrix(model) @ counts.T).T
+    filled = (rows @ counts.T).T
     quotas = len(model.quota_types)
     totals, homes = filled[:, :quotas], filled[:, quotas:]
     inside = (
