@@ -27,7 +27,7 @@ import json
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sparse
@@ -120,23 +120,14 @@ def round_to_lottery(result: SelectionResult, size: int = DEFAULT_LOTTERY_SIZE) 
         chosen = _best_rounding(result.panels, targets - floors, fractional, extra)
     counts = floors.astype(int) + np.array([1 if j in chosen else 0 for j in range(len(floors))])
     panels = canonical_panels(panel for j, panel in enumerate(result.panels) for _ in range(counts[j]))
-    lottery_probabilities = Counter(
-        person for j, panel in enumerate(result.panels) for person in panel for _ in range(counts[j])
-    )
-    target_probabilities = _selection_probabilities(result.panels, weights)
+    lottery = Lottery(panels, commitment_of(panels), max_deviation=0.0)
+    chances = lottery.probabilities()
+    # Measured against the chances the distribution itself reports for everyone in the pool.
     deviation = max(
-        (abs(lottery_probabilities.get(person, 0) / size - p) for person, p in target_probabilities.items()),
+        (abs(chances.get(person, 0.0) - p) for person, p in result.selection_probabilities.items()),
         default=0.0,
     )
-    return Lottery(panels, commitment_of(panels), deviation)
-
-
-def _selection_probabilities(panels: Sequence[Panel], weights: np.ndarray) -> dict[str, float]:
-    probabilities: dict[str, float] = {}
-    for panel, weight in zip(panels, weights, strict=True):
-        for person in panel:
-            probabilities[person] = probabilities.get(person, 0.0) + float(weight)
-    return probabilities
+    return replace(lottery, max_deviation=deviation)
 
 
 def _best_rounding(
