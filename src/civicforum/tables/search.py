@@ -207,7 +207,7 @@ class SessionSearch:
         new_costs = np.abs(
             (self.counts[pair] + np.stack([change, -change])) / p.sizes[pair][:, None] - p.shares
         ).sum()
-        old_costs = self._table_costs(pair).sum()
+        old_costs = self.table_cost[pair].sum()
         leave, join = np.asarray(leaving), np.asarray(joining)
         seating = (
             self.seat_cost[leave, there].sum()
@@ -369,7 +369,7 @@ class SessionSearch:
         change = out_b[None, :, :] - out_a[:, None, :]
         new_here = np.abs((self.counts[here] + change) / p.sizes[here] - p.shares).sum(axis=2)
         new_there = np.abs((self.counts[there] - change) / p.sizes[there] - p.shares).sum(axis=2)
-        diversity = new_here + new_there - self._table_costs(np.array([here, there])).sum()
+        diversity = new_here + new_there - self.table_cost[[here, there]].sum()
         return self._capped(diversity)
 
     def _pair_exchange_descent(self, rng: np.random.Generator, out_of_time: Callable[[], bool]) -> bool:
