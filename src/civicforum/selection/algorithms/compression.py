@@ -10,7 +10,6 @@ concrete panels that give every member of a type exactly the type's probability.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from math import gcd
 
 import numpy as np
@@ -139,10 +138,9 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
         everyone_of = [np.arange(first[t], first[t] + sizes[t]) for t in chosen if counts[t] == sizes[t]]
         full = np.concatenate(everyone_of) if everyone_of else np.empty(0, dtype=np.int64)
         steps = {int(sizes[t]) // gcd(int(sizes[t]), int(counts[t])) for t in partial}
-        breakpoints = sorted({Fraction(i, d) for d in steps for i in range(d)} | {Fraction(0), Fraction(1)})
-        starts = np.array([float(b) for b in breakpoints[:-1]])
-        lengths = np.diff([float(b) for b in breakpoints])
-        offsets = starts + lengths / 2
+        breakpoints = _breakpoints(steps)
+        lengths = np.diff(breakpoints)
+        offsets = breakpoints[:-1] + lengths / 2
         columns = [np.broadcast_to(full.astype(np.int64), (len(offsets), len(full)))]
         for t in partial:
             n, c = int(sizes[t]), int(counts[t])
@@ -154,3 +152,13 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
             panel = tuple(sorted_ids[row].tolist())
             out[panel] = out.get(panel, 0.0) + probability * float(length)
     return out
+
+
+def _breakpoints(steps: set[int]) -> np.ndarray:
+    """0, 1 and every ``i / d`` for ``d`` in ``steps``, sorted and without repeats.
+
+    Floats are exact enough here: IEEE division rounds correctly, so equal fractions give equal floats,
+    and two different fractions with denominators up to the pool size differ far above rounding error.
+    """
+    parts = [np.arange(d, dtype=np.float64) / d for d in steps]
+    return np.unique(np.concatenate([np.zeros(1), np.ones(1), *parts]))
