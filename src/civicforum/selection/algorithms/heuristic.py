@@ -11,6 +11,7 @@ panel repaired by a swap or two (``SwapSearch.repair``) usually is one.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from .compression import PanelBounds, TypeModel
 
@@ -40,6 +41,11 @@ class SwapSearch:
         for g, group in enumerate(model.households):
             self._household[list(group)] = g
         self._households = len(model.households)
+        members = self._household >= 0
+        self._homes = sparse.csr_matrix(
+            (np.ones(int(members.sum())), (self._household[members], np.flatnonzero(members))),
+            shape=(self._households, model.num_types),
+        )
         self._membership = self._incidence.T.astype(float)
         self.restrict(bounds or model.rules())
 
@@ -139,79 +145,109 @@ class SwapSearch:
     def _best_repair(
         self, counts: np.ndarray, bounds: PanelBounds, lookahead: int
     ) -> list[tuple[int, int]] | None:
-        """One improving swap, else the best improving pair whose first swap eases a broken row."""
-        leaving, entering, change = self._violation_changes(counts, bounds)
+        """One improving swap, else the best improving pair whose first swap eases a broken row.
+
+        The follow-ups of all ``lookahead`` first swaps are scored together, in one batch.
+        """
+        state = counts[None, :]
+        leaving, entering, change = self._violation_changes(state, bounds)
         if change is None:
             return None
-        best = np.unravel_index(int(np.argmin(change)), change.shape)
-        if change[best] < 0:
-            return [(int(leaving[best[0]]), int(entering[best[1]]))]
-        _, _, easing = self._violation_changes(counts, bounds, broken_rows_only=True)
+        first_change = change[0].ravel()
+        best = int(np.argmin(first_change))
+        if first_change[best] < 0:
+            i, j = np.unravel_index(best, change.shape[1:])
+            return [(int(leaving[i]), int(entering[j]))]
+        _, _, easing = self._violation_changes(state, bounds, broken_rows_only=True)
         assert easing is not None
-        candidates = np.flatnonzero((easing < 0).ravel() & np.isfinite(change).ravel())
-        candidates = candidates[np.argsort(change.ravel()[candidates], kind="stable")][:lookahead]
-        chosen: list[tuple[int, int]] | None = None
-        total = 0.0
-        for flat in candidates:
-            i, j = np.unravel_index(int(flat), change.shape)
-            first = (int(leaving[i]), int(entering[j]))
-            after = counts.copy()
-            after[first[0]] -= 1
-            after[first[1]] += 1
-            leaving2, entering2, change2 = self._violation_changes(after, bounds)
-            if change2 is None:
-                continue
-            second = np.unravel_index(int(np.argmin(change2)), change2.shape)
-            if change[i, j] + change2[second] < total:
-                total = float(change[i, j] + change2[second])
-                chosen = [first, (int(leaving2[second[0]]), int(entering2[second[1]]))]
-        return chosen
+        candidates = np.flatnonzero((easing[0].ravel() < 0) & np.isfinite(first_change))
+        candidates = candidates[np.argsort(first_change[candidates], kind="stable")][:lookahead]
+        if len(candidates) == 0:
+            return None
+        out_index, in_index = np.unravel_index(candidates, change.shape[1:])
+        firsts = list(zip(leaving[out_index].tolist(), entering[in_index].tolist(), strict=True))
+        after = np.repeat(state, len(firsts), axis=0)
+        rows = np.arange(len(firsts))
+        after[rows, leaving[out_index]] -= 1
+        after[rows, entering[in_index]] += 1
+        leaving2, entering2, change2 = self._violation_changes(after, bounds)
+        if change2 is None:
+            return None
+        follow_ups = change2.reshape(len(firsts), -1)
+        seconds = np.argmin(follow_ups, axis=1)
+        totals = first_change[candidates] + follow_ups[rows, seconds]
+        chosen = int(np.argmin(totals))
+        if totals[chosen] >= 0:
+            return None
+        i, j = np.unravel_index(int(seconds[chosen]), change2.shape[1:])
+        return [firsts[chosen], (int(leaving2[i]), int(entering2[j]))]
 
     def _violation(self, counts: np.ndarray, bounds: PanelBounds) -> float:
         """How far ``counts`` is from ``bounds``: the summed shortfalls and excesses of every row."""
-        homes = self._home_totals(counts)
         return float(
             _excess(self.totals(counts), bounds.quota_low, bounds.quota_high).sum()
             + _excess(counts, bounds.count_low, bounds.count_high).sum()
-            + _excess(homes, bounds.household_low, 1).sum()
+            + _excess(self._homes @ counts, bounds.household_low, 1).sum()
         )
 
-    def _home_totals(self, counts: np.ndarray) -> np.ndarray:
-        on_panel = np.flatnonzero((counts > 0) & (self._household >= 0))
-        return np.bincount(self._household[on_panel], counts[on_panel], minlength=self._households)
-
     def _violation_changes(
-        self, counts: np.ndarray, bounds: PanelBounds, *, broken_rows_only: bool = False
+        self, states: np.ndarray, bounds: PanelBounds, *, broken_rows_only: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The change in violation of every swap (leaving type, entering type) within the count bounds.
+        """The change in violation of every swap (leaving type, entering type) in each state (row).
 
         A swap moves a quota only where the two types differ, one seat down for the leaving type's
-        value and one up for the entering one's; households likewise.
+        value and one up for the entering one's; households likewise. ``change[k, i, j]`` is infinite
+        where state ``k``'s count bounds forbid the swap.
         """
-        leaving = np.flatnonzero(counts > bounds.count_low)
-        entering = np.flatnonzero(counts < bounds.count_high)
+        low, high = bounds.count_low, bounds.count_high
+        can_leave, can_enter = states > low, states < high
+        leaving = np.flatnonzero(can_leave.any(axis=0))
+        entering = np.flatnonzero(can_enter.any(axis=0))
         if len(leaving) == 0 or len(entering) == 0:
             return leaving, entering, None
-        down, up = _row_changes(self.totals(counts), bounds.quota_low, bounds.quota_high, broken_rows_only)
-        # Summed over the leaving type's values plus the entering type's, less the values both hold.
+        totals = states @ self._membership
+        down, up = _row_changes(totals, bounds.quota_low, bounds.quota_high, broken_rows_only)
+        # Summed over the leaving type's values plus the entering type's, less the values both hold:
+        # only that last part needs the whole (leaving, entering) grid, and only over the quotas at
+        # a bound (the others move freely either way).
         out_rows, in_rows = self._membership[leaving], self._membership[entering]
-        change = (out_rows @ down)[:, None] + (in_rows @ up)[None, :] - (out_rows * (down + up)) @ in_rows.T
+        out_change, in_change = down @ out_rows.T, up @ in_rows.T
+        both = down + up
+        moving = np.flatnonzero(both.any(axis=0))
+        shared = (out_rows[None, :, moving] * both[:, None, moving]) @ in_rows[:, moving].T
+        for types, step, side in ((leaving, -1, out_change), (entering, 1, in_change)):
+            now = _excess(states[:, types], low[types], high[types])
+            moved = _excess(states[:, types] + step, low[types], high[types]) - now
+            side += np.where(now > 0, moved, 0) if broken_rows_only else moved
         if self._households:
-            down, up = _row_changes(self._home_totals(counts), bounds.household_low, 1, broken_rows_only)
-            down, up = np.append(down, 0.0), np.append(up, 0.0)  # the last entry: in no household
+            homes = (self._homes @ states.T).T
+            down, up = _row_changes(homes, bounds.household_low, 1, broken_rows_only)
+            # Types in no household have index -1: a last column of zeros.
+            down, up = np.pad(down, ((0, 0), (0, 1))), np.pad(up, ((0, 0), (0, 1)))
             out_homes, in_homes = self._household[leaving], self._household[entering]
-            change += np.where(
-                out_homes[:, None] != in_homes[None, :], down[out_homes][:, None] + up[in_homes][None, :], 0.0
-            )
-        low, high = bounds.count_low, bounds.count_high
-        for types, step, axis in ((leaving, -1, 1), (entering, 1, 0)):
-            now = _excess(counts[types], low[types], high[types])
-            moved = _excess(counts[types] + step, low[types], high[types]) - now
-            if broken_rows_only:
-                moved = np.where(now > 0, moved, 0)
-            change += np.expand_dims(moved, axis)
-        change = np.where(leaving[:, None] == entering[None, :], np.inf, change.astype(float))
+            out_change += down[:, out_homes]
+            in_change += up[:, in_homes]
+            i, j = _same_household(out_homes, in_homes)
+            shared[:, i, j] += down[:, out_homes[i]] + up[:, in_homes[j]]
+        out_change[~can_leave[:, leaving]] = np.inf
+        in_change[~can_enter[:, entering]] = np.inf
+        change = np.negative(shared, out=shared)
+        change += out_change[:, :, None]
+        change += in_change[:, None, :]
+        _, i, j = np.intersect1d(leaving, entering, assume_unique=True, return_indices=True)
+        change[:, i, j] = np.inf
         return leaving, entering, change
+
+
+def _same_household(out_homes: np.ndarray, in_homes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs ``(i, j)`` with ``out_homes[i] == in_homes[j]``, a household (not -1)."""
+    order = np.argsort(in_homes, kind="stable")
+    ordered = in_homes[order]
+    rows = np.flatnonzero(out_homes >= 0)
+    first = np.searchsorted(ordered, out_homes[rows], side="left")
+    matches = np.searchsorted(ordered, out_homes[rows], side="right") - first
+    starts = np.repeat(first - np.cumsum(matches) + matches, matches)
+    return np.repeat(rows, matches), order[starts + np.arange(int(matches.sum()))]
 
 
 def _excess(values: np.ndarray, low: np.ndarray | int, high: np.ndarray | int) -> np.ndarray:

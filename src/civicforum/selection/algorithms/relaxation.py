@@ -166,19 +166,19 @@ def decompose(
     for back in _backtracks(last):
         if deadline is not None and time.monotonic() > deadline:
             break
+        weights, share = walk.split(back)
         tail = _split_on_face(
             model,
             walk.points[back],
             start + generated,  # later points' panels and failed tries' columns lie on this face too
             solver,
             rows,
-            tolerance=tolerance,
+            tolerance=tolerance / share,  # a shortfall there moves the final chances by ``share`` times it
             deadline=deadline,
             max_iterations=max_iterations,
         )
         generated += tail.generated
         if tail.reached:
-            weights, share = walk.split(back)
             panels = walk.panels[:back] + tail.panels
             return Decomposition(panels, np.concatenate([weights, share * tail.weights]), True, generated)
     return Decomposition([], np.empty(0), False, generated)
