@@ -4,7 +4,7 @@ Runs the three panels of ``shared/data/tables`` and a seeded generator of unseen
 members, 4-20 tables, 3-10 sessions, 3-6 correlated features with rare values), scores every seating
 with the package's own functions, and rewrites the ``tables`` section of ``bench/RESULTS.md``.
 
-    .venv/bin/python bench/tables.py [--quick] [--unseen N] [--no-write]
+    .venv/bin/python bench/tables.py [--quick] [--unseen N] [--no-write] [--only PANELS] [--seeds N]
 """
 
 from __future__ import annotations
@@ -118,8 +118,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="one seed, 4 unseen panels")
     parser.add_argument("--unseen", type=int, default=None, help="number of generated panels (default 12)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated panels to run, e.g. sp_40,unseen_5,large (implies --no-write)",
+    )
+    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (default 3, or 1 with --quick)")
     args = parser.parse_args(argv)
-    seeds = range(1) if args.quick else range(3)
+    seeds = range(args.seeds if args.seeds is not None else 1 if args.quick else 3)
+    only = set(args.only.split(",")) if args.only else None
     unseen = args.unseen if args.unseen is not None else (4 if args.quick else 12)
     command = "python bench/tables.py" + "".join(f" {a}" for a in argv if a != "--no-write")
     lines = [
@@ -139,6 +146,10 @@ def main(argv: list[str]) -> int:
     panels = [(name, *load_panel(name)) for name in REFERENCE]
     panels += [(f"unseen {seed}", *generate_panel(seed)) for seed in range(unseen)]
     panels.append(("large 200x20x8", *generate_panel(1000, (200, 20, 8))))
+    if only is not None:  # names as in the table with "_" for spaces; "large" for the timing case
+        panels = [p for p in panels if p[0].replace(" ", "_") in only or p[0].split()[0] in only]
+        if not panels:
+            parser.error(f"no panel matches --only {args.only}")
     for name, members, meta in panels:
         r = median_run(members, meta, seeds)
         reference = REFERENCE.get(meta.get("name", ""))
@@ -227,7 +238,7 @@ def main(argv: list[str]) -> int:
         "a 10% budget and 4 with 20% (gaps 9.5% and 12.8%).",
     ]
     print(lines[-1])
-    if not args.no_write:
+    if not args.no_write and only is None:
         text = RESULTS.read_text()
         begin, end = "<!-- tables:begin -->", "<!-- tables:end -->"
         head, rest = text.split(begin, 1)
