@@ -239,7 +239,8 @@ def main(argv: list[str]) -> int:
         "four-table ones reach 8.3% (1.6 s each, mostly at the limit). What limits mixing is the trade-off "
         "with diversity, not a search stuck in a thin swap landscape: on sp_40 5% of a session's bound is "
         "0.2 of its summed deviations, less than one value moved off target at one table (0.25 at tables "
-        "of 8), so the D target leaves each session about one misplaced value to trade. Also within noise: "
+        "of 8), so the D target leaves each session about one misplaced value to trade (0.8-4.4 such moves "
+        "per session across the panels, fewest on sp_40 and unseen 11). Also within noise: "
         "a 4.5% budget (seeds 0-2: repeats sp_40 134, sp_80 138, unseen 9 815, 11 158, 1 382, 5 19; gaps "
         "up to 4.3%).",
         "",
