@@ -22,9 +22,10 @@ from civicforum.selection import (
     find_panel,
 )
 from civicforum.selection.algorithms.compression import PanelBounds, build_type_model
-from civicforum.selection.algorithms.heuristic import SwapSearch
+from civicforum.selection.algorithms.heuristic import SwapSearch, _rounded
 from civicforum.selection.algorithms.leximin import _column_generation
 from civicforum.selection.algorithms.panels import PanelSolver, initial_panels
+from civicforum.selection.algorithms.relaxation import _rule_matrix, face_of
 
 FAIR = [Algorithm.LEXIMIN, Algorithm.MAXIMIN, Algorithm.NASH, Algorithm.GOLDILOCKS]
 
@@ -242,6 +243,50 @@ def test_repairing_a_panel_onto_another_panels_quota_totals_gives_a_valid_panel_
     assert np.array_equal(search.totals(repaired), totals)
     panel = tuple(sorted(pid for t in np.flatnonzero(repaired) for pid in model.members[t][: repaired[t]]))
     assert not check_panel(instance, panel)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances_with_a_panel(), st.randoms(use_true_random=False))
+def test_rounding_a_mix_of_panels_and_repairing_it_gives_a_valid_panel_on_the_mix_s_face(
+    instance: Instance, rng: random.Random
+) -> None:
+    """The walk's and the face pricing's cheap panel: a rounding of a fractional point, repaired, is a
+    valid panel on the smallest face holding the point whenever one is returned."""
+    valid = all_valid_panels(instance)
+    if len(valid) < 2:
+        return
+    model = build_type_model(instance)
+    type_of = {pid: t for t, ids in enumerate(model.members) for pid in ids}
+    mixed = rng.sample(valid, min(3, len(valid)))
+    weights = np.array([rng.random() + 0.1 for _ in mixed])
+    point = sum(
+        w * np.bincount([type_of[pid] for pid in panel], minlength=model.num_types)
+        for w, panel in zip(weights / weights.sum(), mixed, strict=True)
+    )
+    face = face_of(model, point, _rule_matrix(model))
+    search = SwapSearch(model, face)
+    found = search.near(point, np.random.default_rng(rng.randrange(1000)), attempts=4)
+    if found is None:
+        return
+    assert found.sum() == instance.panel_size
+    assert np.all((face.count_low <= found) & (found <= face.count_high))
+    totals = search.totals(found)
+    assert np.all((face.quota_low <= totals) & (totals <= face.quota_high))
+    panel = tuple(sorted(pid for t in np.flatnonzero(found) for pid in model.members[t][: found[t]]))
+    assert not check_panel(instance, panel)
+
+
+@given(st.lists(st.floats(0, 3, allow_nan=False), min_size=1, max_size=30), st.floats(0, 0.999), st.randoms())
+def test_rounding_keeps_the_seats_and_moves_each_count_by_less_than_one(
+    values: list[float], offset: float, rng: random.Random
+) -> None:
+    point = np.array(values)
+    point[-1] += np.ceil(point.sum()) - point.sum()  # a whole number of seats in all
+    order = np.array(rng.sample(range(len(point)), len(point)))
+    rounded = _rounded(point, order, offset)
+    assert rounded.sum() == round(point.sum())
+    assert np.all(np.abs(rounded - point) < 1 + 1e-6)
+    assert np.all((rounded == np.floor(point + 1e-6)) | (rounded == np.ceil(point - 1e-6)))
 
 
 def test_the_relaxation_route_matches_level_by_level_column_generation_on_a_mid_sized_pool() -> None:

@@ -55,6 +55,17 @@ def add_rule_rows(highs: highspy.Highs, model: TypeModel, rules: PanelBounds) ->
         highs.addRow(float(low), 1.0, len(group), np.array(group, dtype=np.int32), np.ones(len(group)))
 
 
+def _set_bounds(highs: highspy.Highs, columns: np.ndarray, bounds: PanelBounds) -> None:
+    """Type-count bounds on the first columns; quota and household bounds on the rows after the size row."""
+    highs.changeColsBounds(
+        len(columns), columns, bounds.count_low.astype(float), bounds.count_high.astype(float)
+    )
+    low = np.concatenate([bounds.quota_low, bounds.household_low]).astype(float)
+    high = np.concatenate([bounds.quota_high, np.ones(len(bounds.household_low))]).astype(float)
+    rows = np.arange(1, len(low) + 1, dtype=np.int32)
+    highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]  # missing from highspy's stubs
+
+
 class PanelSolver:
     """Maximise ``weights . counts`` over the feasible panels (counts per type)."""
 
@@ -82,18 +93,29 @@ class PanelSolver:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self._highs = highs
         self._everyone = everyone
+        self._bounds = rules
+        self._relaxation: highspy.Highs | None = None
 
     def restrict(self, bounds: PanelBounds) -> None:
         """From now on, only panels within ``bounds`` (a face of the panel polytope, say)."""
-        highs = self._highs
-        num = self.model.num_types
-        highs.changeColsBounds(
-            num, self._everyone, bounds.count_low.astype(float), bounds.count_high.astype(float)
-        )
-        low = np.concatenate([bounds.quota_low, bounds.household_low])
-        high = np.concatenate([bounds.quota_high, np.ones(len(bounds.household_low), dtype=np.int64)])
-        for row, (lower, upper) in enumerate(zip(low, high, strict=True), start=1):
-            highs.changeRowBounds(row, float(lower), float(upper))
+        self._bounds = bounds
+        for highs in (self._highs, self._relaxation):
+            if highs is not None:
+                _set_bounds(highs, self._everyone, bounds)
+
+    def relaxed_best(self, weights: np.ndarray) -> np.ndarray:
+        """The best fractional panel (the LP relaxation's optimum): a cheap hint for the MILP's answer."""
+        if self._relaxation is None:
+            num = self.model.num_types
+            self._relaxation = quiet_highs()
+            self._relaxation.addCols(num, np.zeros(num), np.zeros(num), np.zeros(num), 0, [], [], [])
+            add_rule_rows(self._relaxation, self.model, self._bounds)
+            self._relaxation.changeObjectiveSense(highspy.ObjSense.kMaximize)
+            _set_bounds(self._relaxation, self._everyone, self._bounds)
+        highs = self._relaxation
+        highs.changeColsCost(len(weights), self._everyone, np.asarray(weights, dtype=float))
+        highs.run()
+        return np.asarray(highs.getSolution().col_value, dtype=float)
 
     def best(self, weights: np.ndarray, enough: float = _INF) -> tuple[np.ndarray, float, float] | None:
         """The best panel's type counts, its value and the solver's proven upper bound (None: no panel).

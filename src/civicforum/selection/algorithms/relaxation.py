@@ -186,8 +186,9 @@ def decompose(
 
 def _backtracks(last: int) -> list[int]:
     """Points to try splitting, from the walk's end back to its start: each try costs more than the
-    last (a bigger face), and a dead end usually needs 10-40 steps back, so the gap grows fourfold."""
-    gaps = [0] + [4**power for power in range(1, last.bit_length()) if 4**power < last] + [last]
+    last (a bigger face), and a dead end usually needs 10-40 steps back (4 back almost never
+    suffices), so the gap grows fourfold from 16."""
+    gaps = [0] + [4**power for power in range(2, last.bit_length()) if 4**power < last] + [last]
     return list(dict.fromkeys(last - gap for gap in gaps))
 
 
@@ -248,8 +249,8 @@ def _peel(
     Any panel ``P`` on the face of the current point ``x`` gives ``x`` as a mix of ``P`` and
     ``x + t (x - P)``, ``t`` as large as ``Q`` allows; that point lies on a smaller face, so at most one
     panel per dimension is needed. The last panel, repaired by a few swaps, usually lies on the next
-    face; the MILP finds one when it does not. Where ``Q`` has fractional vertices the walk can reach a
-    face without panels, and stops there.
+    face; else a rounding of the point, repaired, usually does; the MILP finds one when neither does.
+    Where ``Q`` has fractional vertices the walk can reach a face without panels, and stops there.
     """
     rules = model.rules()
     row_low = np.concatenate([rules.quota_low, np.zeros(len(model.households))]).astype(float)
@@ -258,10 +259,14 @@ def _peel(
     search = SwapSearch(model)
     walk = _Walk([counts.copy()], [], [])
     panel: np.ndarray | None = None
+    rng = np.random.default_rng(0)
     for _ in range(model.num_types + 1):
         point = walk.points[-1]
         face = face_of(model, point, rows)
         panel = search.repair(panel, face) if panel is not None else None
+        if panel is None:
+            search.restrict(face)
+            panel = search.near(point, rng)
         if panel is None:
             solver.restrict(face)
             found = solver.best(np.zeros(model.num_types))
