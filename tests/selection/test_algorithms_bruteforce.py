@@ -21,7 +21,7 @@ from civicforum.selection import (
     find_distribution,
     find_panel,
 )
-from civicforum.selection.algorithms.compression import PanelBounds, build_type_model
+from civicforum.selection.algorithms.compression import PanelBounds, _share_type, build_type_model
 from civicforum.selection.algorithms.heuristic import SwapSearch, _rounded
 from civicforum.selection.algorithms.leximin import _column_generation
 from civicforum.selection.algorithms.panels import PanelSolver, initial_panels
@@ -324,3 +324,35 @@ def test_the_relaxation_route_matches_level_by_level_column_generation_on_a_mid_
         expected = sum(w * p[t] for p, w in zip(exact.panels, exact.weights, strict=True)) / len(members)
         for pid in members:
             assert result.selection_probabilities[pid] == pytest.approx(expected, abs=1e-6)
+    # The concrete panels give each volunteer that same chance (types are split into members evenly).
+    assert len(result.panels) < 2 * model.num_types
+    chances = dict.fromkeys(result.selection_probabilities, 0.0)
+    for panel, weight in zip(result.panels, result.panel_probabilities, strict=True):
+        for pid in panel:
+            chances[pid] += weight
+    for pid, chance in chances.items():
+        assert chance == pytest.approx(result.selection_probabilities[pid], abs=1e-9)
+
+
+@given(
+    st.integers(2, 9).flatmap(
+        lambda size: st.lists(
+            st.tuples(st.integers(1, size - 1), st.floats(1e-4, 1.0)), min_size=1, max_size=25
+        ).map(lambda rows: (size, rows))
+    )
+)
+def test_sharing_a_type_among_its_panels_gives_every_member_the_same_total(case) -> None:
+    """Each panel's pieces take its number of distinct members and add up to its weight, and every
+    member ends with the same total however uneven the panels' weights and counts."""
+    size, rows = case
+    counts = np.array([c for c, _ in rows])
+    weights = np.array([w for _, w in rows])
+    shares = _share_type(size, counts, weights, np.arange(len(rows)))
+    totals = np.zeros(size)
+    for j, pieces in shares.items():
+        assert sum(mass for mass, _ in pieces) == pytest.approx(weights[j], abs=1e-12)
+        for mass, members in pieces:
+            assert mass > 0
+            assert len(set(members.tolist())) == len(members) == counts[j]
+            totals[members] += mass
+    assert np.allclose(totals, (counts * weights).sum() / size, atol=1e-12)

@@ -9,8 +9,8 @@ concrete panels that give every member of a type exactly the type's probability.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
-from math import gcd
 
 import numpy as np
 
@@ -119,12 +119,19 @@ def build_type_model(instance: Instance, *, merge_identical: bool = True) -> Typ
 def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[float]) -> dict[Panel, float]:
     """Concrete panels whose per-person marginals equal the per-type marginals of the type panels.
 
-    Within one type panel, each partially chosen type picks its ``c`` of ``n`` members by systematic
-    sampling with a shared uniform offset ``u``: members ``floor((u + j) * n / c)``, ``j < c``. Every
-    member is then chosen with probability exactly ``c / n``, and only the few intervals of ``u``
-    between breakpoints (multiples of ``gcd(n, c) / n``) give different panels.
+    Members of a type need equal chances over the whole distribution, not within each type panel
+    (splitting every type panel evenly would turn it into hundreds of concrete panels). So each type
+    panel takes whole members of every type it only partly fills (``_share_type``), and only the few
+    pieces that even out the members' totals split a type panel in two or three.
     """
     sizes = model.sizes
+    weights = np.asarray(probabilities, dtype=float)
+    counts = np.array(type_panels, dtype=np.int64).reshape(len(type_panels), model.num_types)
+    partial = (counts > 0) & (counts < sizes)
+    shares = {
+        int(t): _share_type(int(sizes[t]), counts[:, t], weights, np.flatnonzero(partial[:, t]))
+        for t in np.flatnonzero(partial.any(axis=0))
+    }
     ids = np.array([pid for members in model.members for pid in members], dtype=object)
     # Panels list their ids in sorted order: sort the ids once and each panel's positions in that order.
     order = np.argsort(ids, kind="stable")
@@ -132,33 +139,63 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
     rank[order] = np.arange(len(ids))
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     out: dict[Panel, float] = {}
-    for counts, probability in zip(type_panels, probabilities, strict=True):
-        chosen = np.flatnonzero(counts)
-        partial = [int(t) for t in chosen if counts[t] < sizes[t]]
-        everyone_of = [np.arange(first[t], first[t] + sizes[t]) for t in chosen if counts[t] == sizes[t]]
-        full = np.concatenate(everyone_of) if everyone_of else np.empty(0, dtype=np.int64)
-        steps = {int(sizes[t]) // gcd(int(sizes[t]), int(counts[t])) for t in partial}
-        breakpoints = _breakpoints(steps)
-        lengths = np.diff(breakpoints)
-        offsets = breakpoints[:-1] + lengths / 2
-        columns = [np.broadcast_to(full.astype(np.int64), (len(offsets), len(full)))]
-        for t in partial:
-            n, c = int(sizes[t]), int(counts[t])
-            columns.append(
-                first[t] + np.floor((offsets[:, None] + np.arange(c)[None, :]) * n / c).astype(np.int64)
-            )
-        members = np.sort(rank[np.concatenate(columns, axis=1)], axis=1)
-        for row, length in zip(members, lengths, strict=True):
-            panel = tuple(sorted_ids[row].tolist())
-            out[panel] = out.get(panel, 0.0) + probability * float(length)
+    for j, (row, weight) in enumerate(zip(counts, weights, strict=True)):
+        everyone = [np.arange(first[t], first[t] + sizes[t]) for t in np.flatnonzero(row == sizes)]
+        pieces = [(first[t], shares[int(t)][j]) for t in np.flatnonzero(partial[j])]
+        ends = [np.cumsum([mass for mass, _ in parts]) for _, parts in pieces]
+        cuts = np.unique(np.concatenate([np.zeros(1), *[end[:-1] for end in ends], [weight]]))
+        for low, high in itertools.pairwise(cuts):
+            middle = (low + high) / 2
+            chosen = [
+                offset + parts[min(int(np.searchsorted(end, middle, side="right")), len(parts) - 1)][1]
+                for (offset, parts), end in zip(pieces, ends, strict=True)
+            ]
+            members = np.sort(rank[np.concatenate([*everyone, *chosen]).astype(np.int64)])
+            panel = tuple(sorted_ids[members].tolist())
+            out[panel] = out.get(panel, 0.0) + float(high - low)
     return out
 
 
-def _breakpoints(steps: set[int]) -> np.ndarray:
-    """0, 1 and every ``i / d`` for ``d`` in ``steps``, sorted and without repeats.
+def _share_type(
+    size: int, counts: np.ndarray, weights: np.ndarray, panels: np.ndarray
+) -> dict[int, list[tuple[float, np.ndarray]]]:
+    """Which members of one type each panel in ``panels`` takes: pieces (mass, member positions) whose
+    masses add up to the panel's weight, and after which every member's total is the same.
 
-    Floats are exact enough here: IEEE division rounds correctly, so equal fractions give equal floats,
-    and two different fractions with denominators up to the pool size differ far above rounding error.
+    Heaviest panels first, each takes the members least used so far; what is left uneven (at most one
+    panel's weight per member) is then moved, a piece at a time, from the most used member to the least
+    used one, in a piece that holds the first and not the second.
     """
-    parts = [np.arange(d, dtype=np.float64) / d for d in steps]
-    return np.unique(np.concatenate([np.zeros(1), np.ones(1), *parts]))
+    fills = np.zeros(size)
+    pieces: dict[int, list[list]] = {}
+    holders: list[set[int]] = [set() for _ in range(size)]
+    for j in sorted(panels.tolist(), key=lambda j: (-weights[j], j)):
+        chosen = np.argsort(fills, kind="stable")[: counts[j]]
+        fills[chosen] += weights[j]
+        pieces[j] = [[float(weights[j]), chosen]]
+        for member in chosen.tolist():
+            holders[member].add(j)
+    target = float(fills.sum()) / size
+    tolerance = 1e-13 * max(1.0, target)
+    while True:
+        over, under = int(np.argmax(fills)), int(np.argmin(fills))
+        need = min(fills[over] - target, target - fills[under])
+        if need <= tolerance:
+            break
+        j, piece = next(
+            (j, piece)
+            for j in sorted(holders[over], key=lambda j: (-weights[j], j))
+            for piece in pieces[j]
+            if over in piece[1] and under not in piece[1]
+        )
+        swapped = np.where(piece[1] == over, under, piece[1])
+        moved = need if piece[0] - need > tolerance else piece[0]
+        if moved < piece[0]:
+            piece[0] -= moved
+            pieces[j].append([moved, swapped])
+        else:
+            piece[1] = swapped
+        holders[under].add(j)
+        fills[over] -= moved
+        fills[under] += moved
+    return {j: [(float(mass), members) for mass, members in parts] for j, parts in pieces.items()}
