@@ -29,6 +29,8 @@ import numpy as np
 PROHIBITIVE = 1000.0
 # Two-for-two exchanges look at up to this many pairs per table (all pairs of tables up to 25 seats).
 EXCHANGE_PAIRS = 300
+# Most members scored in one batch of annealing steps.
+MAX_BATCH = 32
 
 
 def _some_pairs(members: int, rng: np.random.Generator) -> np.ndarray:
@@ -198,6 +200,26 @@ class SessionSearch:
         deltas -= self.single_pair_penalty[member]
         return deltas
 
+    def batch_swap_deltas(self, members: np.ndarray) -> np.ndarray:
+        """``single_swap_deltas`` of several members at once, one row each, all scored against the
+        current seating: a few numpy calls for the whole batch instead of a few per member."""
+        here = self.table_of[members]
+        mine = self.codes[members]
+        rows = np.arange(len(members))[:, None]
+        gains = self.leave_gain[None] + self.join_gain[here][:, None, :]
+        moving = self.join_gain[:, mine].transpose(1, 0, 2)
+        moving += self.leave_gain[here[:, None], mine][:, None, :]
+        gains += moving.take(self.feature_of_column, axis=2)
+        gains[rows, :, mine] = 0
+        diversity = gains.reshape(len(members), -1).take(self.single_cells, axis=1) @ self.feature_ones
+        deltas = self._capped(diversity)
+        seat = self.seat_cost[members]
+        deltas += self.swap_seats[here]
+        deltas += seat.take(self.single_tables, axis=1)
+        deltas -= seat[rows[:, 0], here][:, None]
+        deltas -= self.single_pair_penalty[members]
+        return deltas
+
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
         """Objective change when ``leaving`` (all at one table) swaps with ``joining`` (all at another)."""
         p = self.problem
@@ -276,27 +298,44 @@ class SessionSearch:
         temperatures = start_temperature * (end_temperature / start_temperature) ** (
             np.arange(1, steps + 1) / max(steps, 1)
         )
-        picks = rng.integers(movers, size=steps).tolist()
-        singles = self.singles.tolist()
+        picks = rng.integers(movers, size=steps)
+        singles = self.singles
         block = 256  # random draws in blocks: numpy's per-call overhead dominates at this size
-        for step in range(steps):
+        # Members are scored in batches (``batch_swap_deltas``) and their moves drawn in order; the
+        # first accepted move ends the batch, since it changes the seating the rest were scored on.
+        # The batch grows while moves are rejected (late, cold steps) and shrinks after accepted ones.
+        batch = 2
+        step = 0
+        while step < steps:
             if step % block == 0:
                 if out_of_time():
                     break
                 noise = rng.gumbel(size=(block, len(singles) + 1))
                 # Gumbel draws scaled by each step's temperature; column 0: the draw of staying put.
                 scaled = noise[: min(block, steps - step)] * temperatures[step : step + block, None]
-            pick = picks[step]
-            if pick >= len(singles):
+            if picks[step] >= len(singles):
                 self._group_move(rng, temperatures[step])
+                step += 1
                 continue
-            member = singles[pick]
-            row = scaled[step % block]
-            noisy = self.single_swap_deltas(member)
-            noisy -= row[1:]
-            best = int(noisy.argmin())
-            if noisy[best] < -row[0]:
-                self.exchange([member], [singles[best]])
+            end = min(step + batch, steps, step - step % block + block)
+            chosen = picks[step:end]
+            if self.groups:  # stop before the next group move
+                later = np.flatnonzero(chosen >= len(singles))
+                if len(later):
+                    chosen = chosen[: later[0]]
+            rows = scaled[step % block : step % block + len(chosen)]
+            noisy = self.batch_swap_deltas(singles[chosen])
+            noisy -= rows[:, 1:]
+            best = noisy.argmin(axis=1)
+            accepted = np.flatnonzero(noisy[np.arange(len(chosen)), best] < -rows[:, 0])
+            if len(accepted):
+                first = int(accepted[0])
+                self.exchange([int(singles[chosen[first]])], [int(singles[best[first]])])
+                step += first + 1
+                batch = max(2, min(MAX_BATCH, 2 * (first + 1)))
+            else:
+                step += len(chosen)
+                batch = min(MAX_BATCH, 2 * batch)
         self.descend(out_of_time, rng, pair_exchanges)
 
     def descend(
