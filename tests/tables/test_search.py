@@ -141,3 +141,22 @@ def test_bookkeeping_after_exchanges_matches_a_fresh_search(scenario):
     assert (search.single_cells == fresh.single_cells).all()
     for member in range(len(search.table_of)):
         assert np.allclose(search.single_swap_deltas(member), fresh.single_swap_deltas(member))
+
+
+@settings(max_examples=30, deadline=None)
+@given(searches())
+def test_batched_swap_costs_are_exact(scenario):
+    """Each row of a batch scores every swap of its member against the same seating."""
+    search, rng = scenario
+    before = objective(search.problem, search.table_of)
+    members = rng.choice(search.singles, size=min(5, len(search.singles)))
+    deltas = search.batch_swap_deltas(members)
+    for row, member in enumerate(members):
+        assert np.allclose(deltas[row], search.single_swap_deltas(member))
+        for col, other in enumerate(search.singles):
+            if search.table_of[other] == search.table_of[member]:
+                assert deltas[row, col] == np.inf
+                continue
+            moved = search.table_of.copy()
+            moved[member], moved[other] = moved[other], moved[member]
+            assert np.isclose(deltas[row, col], objective(search.problem, moved) - before)

@@ -349,15 +349,25 @@ class SessionSearch:
             self._single_descent(out_of_time)
 
     def _single_descent(self, out_of_time: Callable[[], bool]) -> None:
+        """Each member in turn takes its best improving swap, until a whole pass finds none; members
+        are scored in batches as in ``anneal``, a batch ending at its first improving swap."""
         improved = True
+        count = len(self.singles)
         while improved and not out_of_time():
             improved = False
-            for member in self.singles.tolist():
-                deltas = self.single_swap_deltas(member)
-                best = int(deltas.argmin())
-                if deltas[best] < -1e-9:
-                    self.exchange([member], [int(self.singles[best])])
-                    improved = True
+            start = 0
+            while start < count:
+                chosen = self.singles[start : start + MAX_BATCH]
+                deltas = self.batch_swap_deltas(chosen)
+                best = deltas.argmin(axis=1)
+                better = np.flatnonzero(deltas[np.arange(len(chosen)), best] < -1e-9)
+                if not len(better):
+                    start += len(chosen)
+                    continue
+                first = int(better[0])
+                self.exchange([int(chosen[first])], [int(self.singles[best[first]])])
+                improved = True
+                start += first + 1
 
     def pair_exchange_deltas(
         self, here: int, there: int, rng: np.random.Generator
