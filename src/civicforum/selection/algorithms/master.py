@@ -169,6 +169,7 @@ def generate_columns(
     max_iterations: int,
     ceiling: float = INF,
     search_starts: int = _SEARCH_STARTS,
+    heuristic_only: bool = False,
 ) -> Pricing:
     """Alternate LP and pricing until no panel improves the LP by more than ``tolerance``.
 
@@ -176,7 +177,8 @@ def generate_columns(
     fails, stopping at the first clearly improving panel or else proving the bound. Because the panel
     weights sum to one, the LP objective is within ``gap`` of the optimum over *all* panels, ``gap``
     being the MILP's proven bound on the best improvement. ``ceiling``, a known bound on that optimum,
-    ends the run as soon as the LP gets within ``tolerance`` of it.
+    ends the run as soon as the LP gets within ``tolerance`` of it. With ``heuristic_only`` the run
+    stops, unproven, where the MILP would be needed.
     """
     iterations = 0
     rng = np.random.default_rng(0)
@@ -199,6 +201,8 @@ def generate_columns(
             master, solver, search, weights, threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold)), rng
         ):
             continue
+        if heuristic_only:
+            return Pricing(INF, False, iterations)
         found = solver.best(weights, threshold + max(tolerance, 0.01 * abs(threshold)))
         if found is None:
             raise RuntimeError("The panel MILP became infeasible during column generation.")

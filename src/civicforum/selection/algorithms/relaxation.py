@@ -154,7 +154,7 @@ def decompose(
     """A distribution over panels with expected counts ``counts``, or the panels tried if none is found.
 
     Peeling supplies almost every panel. Where ``Q`` has fractional vertices the walk can end on a face
-    without panels; it then steps back (4, 16, 64... points) to a point whose face is small but holds
+    without panels; it then steps back (16, 64... points) to a point whose face is small but holds
     panels, and column generation over that face splits that point exactly. Only when no point of the
     walk can be split is ``reached`` False.
     """
@@ -163,7 +163,10 @@ def decompose(
     walk = _peel(model, counts, solver, rows, deadline)
     generated = list(walk.panels)
     last = len(walk.points) - 1
-    for back in _backtracks(last):
+    # Proving that a point cannot be split takes MILPs; a point further back often splits with the
+    # panels already found, so every point is first tried with cheap pricing only.
+    tries = [(back, cheap) for cheap in (True, False) for back in _backtracks(last)]
+    for back, heuristic_only in tries:
         if deadline is not None and time.monotonic() > deadline:
             break
         weights, share = walk.split(back)
@@ -176,6 +179,7 @@ def decompose(
             tolerance=tolerance / share,  # a shortfall there moves the final chances by ``share`` times it
             deadline=deadline,
             max_iterations=max_iterations,
+            heuristic_only=heuristic_only,
         )
         generated += tail.generated
         if tail.reached:
@@ -202,13 +206,15 @@ def _split_on_face(
     tolerance: float,
     deadline: float | None,
     max_iterations: int,
+    heuristic_only: bool = False,
 ) -> Decomposition:
     """Column generation over the smallest face holding ``point``, from the candidates on that face.
 
     The master LP minimises the total shortfall ``sum_t s_t`` with ``(A p)_t + s_t >= point_t / n_t``
     over the types the face leaves free (the others are the same in every panel on it), so no type
     can get more than its target once none gets less, since the seats add up to ``k`` either way. The
-    MILP's bound proves the smallest shortfall when it stays above zero.
+    MILP's bound proves the smallest shortfall when it stays above zero; ``heuristic_only`` gives up
+    where a MILP would be needed.
     """
     face = face_of(model, point, rows)
     on_face = _on_face(candidates, model, face, rows)
@@ -230,6 +236,7 @@ def _split_on_face(
         max_iterations=max_iterations,
         ceiling=0.0,
         search_starts=_DECOMPOSITION_STARTS,
+        heuristic_only=heuristic_only,
     )
     master.solve()  # the run may have stopped with a panel the LP has not seen
     reached = max((master.value(column) for column in shortfalls), default=0.0) <= tolerance
