@@ -140,17 +140,22 @@ def expand(model: TypeModel, type_panels: list[np.ndarray], probabilities: list[
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     out: dict[Panel, float] = {}
     for j, (row, weight) in enumerate(zip(counts, weights, strict=True)):
-        everyone = [np.arange(first[t], first[t] + sizes[t]) for t in np.flatnonzero(row == sizes)]
-        pieces = [(first[t], shares[int(t)][j]) for t in np.flatnonzero(partial[j])]
-        ends = [np.cumsum([mass for mass, _ in parts]) for _, parts in pieces]
-        cuts = np.unique(np.concatenate([np.zeros(1), *[end[:-1] for end in ends], [weight]]))
+        fixed = [np.arange(first[t], first[t] + sizes[t]) for t in np.flatnonzero(row == sizes)]
+        split = []
+        for t in np.flatnonzero(partial[j]):
+            parts = shares[int(t)][j]
+            if len(parts) == 1:
+                fixed.append(first[t] + parts[0][1])
+            else:
+                split.append((first[t], parts, np.cumsum([mass for mass, _ in parts])))
+        cuts = np.unique(np.concatenate([np.zeros(1), *[ends[:-1] for _, _, ends in split], [weight]]))
         for low, high in itertools.pairwise(cuts):
             middle = (low + high) / 2
             chosen = [
-                offset + parts[min(int(np.searchsorted(end, middle, side="right")), len(parts) - 1)][1]
-                for (offset, parts), end in zip(pieces, ends, strict=True)
+                offset + parts[min(int(np.searchsorted(ends, middle, side="right")), len(parts) - 1)][1]
+                for offset, parts, ends in split
             ]
-            members = np.sort(rank[np.concatenate([*everyone, *chosen]).astype(np.int64)])
+            members = np.sort(rank[np.concatenate([*fixed, *chosen]).astype(np.int64)])
             panel = tuple(sorted_ids[members].tolist())
             out[panel] = out.get(panel, 0.0) + float(high - low)
     return out
