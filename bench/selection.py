@@ -318,12 +318,14 @@ def main(argv: list[str] | None = None) -> int:
         "CivicForum LEXIMIN, on wall and on CPU time ('> N' when the peer hit its limit). CivicForum "
         "LEXIMIN finds the leximin point of the fractional panel polytope with small LPs and splits it into "
         "panels: it peels panels off the point (each found by repairing the last one with a few swaps, "
-        "a MILP only when that fails), and where the walk ends on a face without panels it steps back "
-        "and splits that point by column generation over its small face; it falls back to level-by-level "
-        "column generation when no panels reach the point. Its minimum probability is the proven maximin. "
-        "CivicForum LEXIMIN against the "
-        "peer's maximin everywhere; with --full also CivicForum MAXIMIN and NASH and the peer's nash on the "
-        "shared instances.",
+        "else by rounding the point and repairing that, a MILP only when both fail), and where the walk "
+        "ends on a face without panels it steps back and splits that point by column generation over "
+        "its small face (pricing by swaps and rounded LP relaxations first, MILPs only where those do "
+        "not split any point); it falls back to level-by-level column generation when no panels reach "
+        "the point. Type panels become concrete panels by giving each whole members of its types, "
+        "splitting only the few pieces that even out the members' chances. Its minimum probability is "
+        "the proven maximin. CivicForum LEXIMIN against the peer's maximin everywhere; with --full also "
+        "CivicForum MAXIMIN and NASH and the peer's nash on the shared instances.",
         "",
         "| instance | pool/panel | system, algorithm | wall time | CPU | min p | geometric mean | Gini "
         "| panels | ratio (wall) | ratio (CPU) |",
