@@ -5,7 +5,9 @@ the best one. Starting from the best panels already in the LP, a steepest-ascent
 one-for-one swaps of types (kept within every quota and household) usually finds one in
 milliseconds; the exact MILP is then needed only to prove that none exists. Likewise the peeling of
 the relaxation's fair point needs, at each step, *some* panel on a slightly smaller face: the last
-panel repaired by a swap or two (``SwapSearch.repair``) usually is one.
+panel repaired by a swap or two (``SwapSearch.repair``) usually is one, and a rounding of the point
+itself, repaired, usually is when it is not (``SwapSearch.near``, which also turns the LP relaxation's
+best fractional panel into a pricing candidate).
 """
 
 from __future__ import annotations
