@@ -39,14 +39,23 @@ POLISH_OVER_CAP = 150.0
 REFINE_ROUNDS = 2
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
-# Annealing steps per member and session: up to MAX_STEPS_PER_MEMBER, fewer for big panels so that a
-# session costs about SESSION_WORK member-evaluations (each step scores a swap with every member),
-# sized for the 5 s target on 200 members, 20 tables and 8 sessions (measured times, which vary with
-# the machine, are in bench/RESULTS.md). Small panels gain little from more:
-# 200 steps per member on sp_40 (9 seeds) gave M 0.695 / 137 repeats against 0.686 / 140 at 100, for
-# twice the CPU time.
+# Annealing steps per member and session: at least MAX_STEPS_PER_MEMBER, fewer for big panels so that a
+# session costs about SESSION_WORK member-evaluations (each step scores a swap with every member); the
+# rule of earlier rounds, now a floor under the plan budget below.
 MAX_STEPS_PER_MEMBER = 100.0
 SESSION_WORK = 750_000.0
+# The search effort of a plan: its annealing steps, over all sessions and rounds, cost about PLAN_WORK
+# units, a step of a session with ``movers`` movable members costing 1 + movers / STEP_WORK_MEMBERS
+# (numpy's fixed cost per batch of steps plus scoring every member; measured CPU per step is about 2 us
+# per unit). Steps are counted, never timed, so a seed gives the same plan on any machine. PLAN_WORK is
+# what 200 members at 20 tables for 8 sessions used to get times PLAN_WORK_SCALE, so smaller panels and
+# those with fewer sessions get several times the steps they had (bench/RESULTS.md).
+STEP_WORK_MEMBERS = 32.0
+# Most steps per member the budget gives: small panels gain nothing from more (sp_40 with 970 per member
+# scored like 100: 0.702 / 132 against 0.700 / 133), and tiny ones would otherwise get thousands.
+MAX_BUDGET_STEPS_PER_MEMBER = 400.0
+PLAN_WORK_SCALE = 2.0
+PLAN_WORK = PLAN_WORK_SCALE * 8 * (1 + 1 / 2 + 1 / 3) * 3750 * (1 + 200 / STEP_WORK_MEMBERS)
 START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
 
@@ -325,6 +334,18 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
     return table_of
 
 
+def annealing_steps(movers: int, sessions: int, round_number: int, effort: float = 1.0) -> int:
+    """Annealing steps for one session in round ``round_number`` of a plan of ``sessions`` sessions:
+    an equal share of PLAN_WORK (later rounds, which start cooler, get a half and a third of the
+    first round's share), never fewer than SESSION_WORK's rule gives, times ``effort``."""
+    movers = max(movers, 1)
+    floor = min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2) * movers
+    rounds = sum(1 / (1 + r) for r in range(1 + REFINE_ROUNDS))
+    share = PLAN_WORK / (max(sessions, 1) * rounds * (1 + movers / STEP_WORK_MEMBERS))
+    share = min(share, MAX_BUDGET_STEPS_PER_MEMBER * movers)
+    return int(effort * max(floor, share) / (1 + round_number))
+
+
 def _seat_session(
     planner: _Planner,
     session: int,
@@ -342,9 +363,8 @@ def _seat_session(
             previous = None
         problem, _ = planner.session_problem(session)
         search = SessionSearch(problem, previous if previous is not None else _construct(problem, rng))
-        movers = max(len(search.singles), 1)
-        steps_per_member = min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2)
-        steps = int(planner.settings.effort * steps_per_member * movers / (1 + round_number))
+        sessions = planner.settings.sessions - len(planner.settings.past)
+        steps = annealing_steps(len(search.singles), sessions, round_number, planner.settings.effort)
         temperature = START_TEMPERATURE / (1 + round_number)
         last_round = round_number == REFINE_ROUNDS
         search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time, pair_exchanges=last_round)
