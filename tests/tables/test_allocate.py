@@ -271,19 +271,21 @@ def test_unknown_ids_are_rejected():
 
 
 def test_search_effort_comes_from_a_plan_budget():
-    """Steps are counted from a work budget per plan: a smaller panel gets at least as many steps per
-    member, fewer sessions to plan at least as many per session; never fewer than the older rule's."""
-    from civicforum.tables.engine import MAX_STEPS_PER_MEMBER, SESSION_WORK, annealing_steps
+    """Every session of a plan gets an equal share of one work budget (fewer sessions to plan, more
+    each), between a floor and a ceiling of steps per member."""
+    from civicforum.tables.engine import (
+        MAX_BUDGET_STEPS_PER_MEMBER,
+        MAX_STEPS_PER_MEMBER,
+        SESSION_WORK,
+        annealing_budget,
+    )
 
-    for sessions in (3, 8, 10):
-        per_member = [annealing_steps(m, sessions, 0) / m for m in (10, 30, 40, 80, 150, 200, 400)]
-        assert per_member == sorted(per_member, reverse=True)
-    for movers in (30, 80, 200):
-        by_sessions = [annealing_steps(movers, sessions, 0) for sessions in (2, 5, 10, 20)]
+    for movers in (10, 40, 80, 200, 400):
+        by_sessions = [annealing_budget(movers, sessions, 0)[2] for sessions in (2, 5, 10, 20)]
         assert by_sessions == sorted(by_sessions, reverse=True)
-        assert annealing_steps(movers, 8, 1) <= annealing_steps(movers, 8, 0)
-        assert annealing_steps(movers, 8, 0, effort=2) >= 2 * annealing_steps(movers, 8, 0) - 1
-    for movers, sessions in [(40, 5), (200, 8), (300, 30)]:
-        floor = min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2) * movers
-        assert annealing_steps(movers, sessions, 0) >= int(floor)
-    assert annealing_steps(80, 6, 0) >= 5 * annealing_steps(200, 8, 0) // 2
+        fewest, most, work = annealing_budget(movers, 8, 0)
+        assert fewest == int(min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2) * movers)
+        assert most == int(max(fewest, MAX_BUDGET_STEPS_PER_MEMBER * movers))
+        assert work == annealing_budget(30, 8, 0)[2]  # the same share whatever the panel's size
+        assert annealing_budget(movers, 8, 1)[2] == work / 2
+        assert annealing_budget(movers, 8, 0, effort=2)[2] == 2 * work

@@ -160,3 +160,36 @@ def test_batched_swap_costs_are_exact(scenario):
             moved = search.table_of.copy()
             moved[member], moved[other] = moved[other], moved[member]
             assert np.isclose(deltas[row, col], objective(search.problem, moved) - before)
+
+
+def test_annealing_spends_a_work_budget_so_smaller_sessions_make_more_steps():
+    """The same work buys a small session more steps than a big one; the step bounds hold."""
+    made = []
+    for tables, seats in ((3, 5), (10, 12)):
+        rng = np.random.default_rng(0)
+        members = tables * seats
+        one_hot = np.zeros((members, 5))
+        one_hot[np.arange(members), rng.integers(5, size=members)] = 1
+        problem = SessionProblem(
+            one_hot=one_hot,
+            shares=one_hot.mean(axis=0),
+            sizes=np.full(tables, float(seats)),
+            pair_penalty=np.zeros((members, members)),
+            table_penalty=np.zeros((members, tables)),
+            units=[[m] for m in range(members)],
+            fixed_table={},
+            diversity_weight=1.0,
+            diversity_cap=10.0,
+        )
+        start = np.repeat(np.arange(tables), seats)
+
+        def anneal(steps, work, min_steps, problem=problem, start=start):
+            search = SessionSearch(problem, start)
+            return search.anneal(
+                np.random.default_rng(1), 2.0, 0.03, lambda: False, False, steps, work, min_steps
+            )
+
+        made.append(anneal(10**9, 20_000.0, 0))
+        assert anneal(10**9, 20_000.0, 5_000) >= 5_000
+        assert anneal(300, 20_000.0, 0) <= 300
+    assert made[0] > made[1] > 0

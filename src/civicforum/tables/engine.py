@@ -39,23 +39,21 @@ POLISH_OVER_CAP = 150.0
 REFINE_ROUNDS = 2
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
-# Annealing steps per member and session: at least MAX_STEPS_PER_MEMBER, fewer for big panels so that a
-# session costs about SESSION_WORK member-evaluations (each step scores a swap with every member); the
-# rule of earlier rounds, now a floor under the plan budget below.
+# The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
+# PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
+# a unit is about a microsecond of CPU here), so small and mid-sized panels, whose steps are cheaper,
+# get several times the steps they had under a fixed count, and 200 members at 20 tables for 8 sessions
+# what it had, about 2 CPU s in all. Work is counted, never timed, so a seed gives the same plan on any
+# machine; ``time_limit`` still caps it.
+PLAN_WORK = 2.0e6
+# Never fewer steps per member and session than the fixed count of earlier rounds: up to
+# MAX_STEPS_PER_MEMBER, fewer for big panels so that a session costs about SESSION_WORK
+# member-evaluations.
 MAX_STEPS_PER_MEMBER = 100.0
 SESSION_WORK = 750_000.0
-# The search effort of a plan: its annealing steps, over all sessions and rounds, cost about PLAN_WORK
-# units, a step of a session with ``movers`` movable members costing 1 + movers / STEP_WORK_MEMBERS
-# (numpy's fixed cost per batch of steps plus scoring every member; measured CPU per step is about 2 us
-# per unit). Steps are counted, never timed, so a seed gives the same plan on any machine. PLAN_WORK is
-# what 200 members at 20 tables for 8 sessions used to get times PLAN_WORK_SCALE, so smaller panels and
-# those with fewer sessions get several times the steps they had (bench/RESULTS.md).
-STEP_WORK_MEMBERS = 32.0
-# Most steps per member the budget gives: small panels gain nothing from more (sp_40 with 970 per member
-# scored like 100: 0.702 / 132 against 0.700 / 133), and tiny ones would otherwise get thousands.
+# Never more steps per member than this: small panels gain nothing from more (sp_40 with 970 per
+# member scored like 100: 0.702 / 132 against 0.700 / 133), and tiny ones would get thousands.
 MAX_BUDGET_STEPS_PER_MEMBER = 400.0
-PLAN_WORK_SCALE = 2.0
-PLAN_WORK = PLAN_WORK_SCALE * 8 * (1 + 1 / 2 + 1 / 3) * 3750 * (1 + 200 / STEP_WORK_MEMBERS)
 START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
 
@@ -334,16 +332,18 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
     return table_of
 
 
-def annealing_steps(movers: int, sessions: int, round_number: int, effort: float = 1.0) -> int:
-    """Annealing steps for one session in round ``round_number`` of a plan of ``sessions`` sessions:
-    an equal share of PLAN_WORK (later rounds, which start cooler, get a half and a third of the
-    first round's share), never fewer than SESSION_WORK's rule gives, times ``effort``."""
+def annealing_budget(
+    movers: int, sessions: int, round_number: int, effort: float = 1.0
+) -> tuple[int, int, float]:
+    """The fewest and most annealing steps and the work units for one session in round
+    ``round_number`` of a plan of ``sessions`` sessions: an equal share of PLAN_WORK (later rounds,
+    which start cooler, get a half and a third of the first round's share), all times ``effort``."""
     movers = max(movers, 1)
-    floor = min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2) * movers
+    scale = effort / (1 + round_number)
+    fewest = min(MAX_STEPS_PER_MEMBER, SESSION_WORK / movers**2) * movers
+    most = max(fewest, MAX_BUDGET_STEPS_PER_MEMBER * movers)
     rounds = sum(1 / (1 + r) for r in range(1 + REFINE_ROUNDS))
-    share = PLAN_WORK / (max(sessions, 1) * rounds * (1 + movers / STEP_WORK_MEMBERS))
-    share = min(share, MAX_BUDGET_STEPS_PER_MEMBER * movers)
-    return int(effort * max(floor, share) / (1 + round_number))
+    return int(scale * fewest), int(scale * most), scale * PLAN_WORK / (max(sessions, 1) * rounds)
 
 
 def _seat_session(
@@ -364,21 +364,24 @@ def _seat_session(
         problem, _ = planner.session_problem(session)
         search = SessionSearch(problem, previous if previous is not None else _construct(problem, rng))
         sessions = planner.settings.sessions - len(planner.settings.past)
-        steps = annealing_steps(len(search.singles), sessions, round_number, planner.settings.effort)
+        fewest, most, work = annealing_budget(
+            len(search.singles), sessions, round_number, planner.settings.effort
+        )
+        budget = (most, work, fewest)  # anneal's steps, work and min_steps
         temperature = START_TEMPERATURE / (1 + round_number)
         last_round = round_number == REFINE_ROUNDS
-        search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time, pair_exchanges=last_round)
+        search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, last_round, *budget)
         if last_round and search.diversity_total > problem.diversity_cap:
             # Diversity comes first: when mixing pulled it above budget, trade some mixing back.
             problem, _ = planner.session_problem(session, over_cap=POLISH_OVER_CAP)
             search = SessionSearch(problem, search.table_of)
-            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time, pair_exchanges=True)
+            search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, True, *budget)
         matched = planner.match_facilitators(search.table_of)
         for _ in range(FACILITATOR_TRIES if matched is None else 0):
             # No matching for this seating: place facilitators first and re-seat around them.
             problem, chosen = planner.session_problem(session, facilitator_draw=rng)
             search = SessionSearch(problem, search.table_of)
-            search.anneal(rng, steps, temperature, END_TEMPERATURE, out_of_time)
+            search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, False, *budget)
             if not _breaks_rules(problem, search.table_of):
                 matched = chosen
                 break

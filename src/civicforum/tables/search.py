@@ -31,6 +31,11 @@ PROHIBITIVE = 1000.0
 EXCHANGE_PAIRS = 300
 # Most members scored in one batch of annealing steps.
 MAX_BATCH = 32
+# Work units of the annealing, fitted to its CPU time on the benchmark panels (about a microsecond
+# each there): per batch of members scored, per value cell scored, and per exchange made.
+WORK_PER_BATCH = 21.0
+WORK_PER_CELL = 0.0032
+WORK_PER_EXCHANGE = 37.0
 
 
 def _some_pairs(members: int, rng: np.random.Generator) -> np.ndarray:
@@ -284,59 +289,79 @@ class SessionSearch:
     def anneal(
         self,
         rng: np.random.Generator,
-        steps: int,
         start_temperature: float,
         end_temperature: float,
         out_of_time: Callable[[], bool],
         pair_exchanges: bool = False,
-    ) -> None:
+        steps: int = 0,
+        work: float = np.inf,
+        min_steps: int = 0,
+    ) -> int:
         """Simulated annealing over swaps, then a greedy descent to a local optimum (of two-for-two
-        exchanges too, with ``pair_exchanges``)."""
+        exchanges too, with ``pair_exchanges``); returns the annealing steps made.
+
+        The annealing spends ``work`` units (``WORK_PER_*``), but makes at least ``min_steps`` steps
+        and at most ``steps``; its temperature falls geometrically with the share of that budget used.
+        Work is counted, not timed, so a seed gives the same seating on any machine."""
         if len(self.singles) < 2 and not self.groups:
-            return
+            return 0
         movers = len(self.singles) + len(self.groups)
-        temperatures = start_temperature * (end_temperature / start_temperature) ** (
-            np.arange(1, steps + 1) / max(steps, 1)
-        )
-        picks = rng.integers(movers, size=steps)
         singles = self.singles
+        cooling = np.log(end_temperature / start_temperature)
+        # Scoring one member touches its row of every single's value cells and of the table-by-value
+        # matrices.
+        row_work = WORK_PER_CELL * (self.single_codes.size + self.counts.size)
         block = 256  # random draws in blocks: numpy's per-call overhead dominates at this size
         # Members are scored in batches (``batch_swap_deltas``) and their moves drawn in order; the
         # first accepted move ends the batch, since it changes the seating the rest were scored on.
         # The batch grows while moves are rejected (late, cold steps) and shrinks after accepted ones.
         batch = 2
         step = 0
-        while step < steps:
-            if step % block == 0:
+        used = 0.0
+        position = block
+        while True:
+            spent = used / work if step >= min_steps else min(used / work, step / min_steps)
+            progress = max(step / max(steps, 1), spent)
+            if progress >= 1:
+                break
+            if position == block:
                 if out_of_time():
                     break
+                # Gumbel draws, scaled by the temperature; column 0: the draw of staying put.
                 noise = rng.gumbel(size=(block, len(singles) + 1))
-                # Gumbel draws scaled by each step's temperature; column 0: the draw of staying put.
-                scaled = noise[: min(block, steps - step)] * temperatures[step : step + block, None]
-            if picks[step] >= len(singles):
-                self._group_move(rng, temperatures[step])
+                picks = rng.integers(movers, size=block)
+                position = 0
+            temperature = start_temperature * float(np.exp(cooling * progress))
+            if picks[position] >= len(singles):
+                self._group_move(rng, temperature)
                 step += 1
+                position += 1
+                used += WORK_PER_EXCHANGE
                 continue
-            end = min(step + batch, steps, step - step % block + block)
-            chosen = picks[step:end]
+            chosen = picks[position : min(position + batch, block, position + steps - step)]
             if self.groups:  # stop before the next group move
                 later = np.flatnonzero(chosen >= len(singles))
                 if len(later):
                     chosen = chosen[: later[0]]
-            rows = scaled[step % block : step % block + len(chosen)]
+            rows = noise[position : position + len(chosen)] * temperature
             noisy = self.batch_swap_deltas(singles[chosen])
             noisy -= rows[:, 1:]
             best = noisy.argmin(axis=1)
             accepted = np.flatnonzero(noisy[np.arange(len(chosen)), best] < -rows[:, 0])
+            used += WORK_PER_BATCH + len(chosen) * row_work
             if len(accepted):
                 first = int(accepted[0])
                 self.exchange([int(singles[chosen[first]])], [int(singles[best[first]])])
-                step += first + 1
-                batch = max(2, min(MAX_BATCH, 2 * (first + 1)))
+                used += WORK_PER_EXCHANGE
+                made = first + 1
+                batch = max(2, min(MAX_BATCH, 2 * made))
             else:
-                step += len(chosen)
+                made = len(chosen)
                 batch = min(MAX_BATCH, 2 * batch)
+            step += made
+            position += made
         self.descend(out_of_time, rng, pair_exchanges)
+        return step
 
     def descend(
         self, out_of_time: Callable[[], bool], rng: np.random.Generator, pair_exchanges: bool = False
