@@ -178,10 +178,17 @@ class SessionSearch:
 
     def _update_gains(self, tables: np.ndarray) -> np.ndarray:
         """Recompute the leave/join gains of ``tables``; return their diversity costs."""
-        sizes = self.problem.sizes[tables][:, None]
-        now = np.abs(self.counts[tables] / sizes - self.problem.shares)
-        self.leave_gain[tables] = np.abs((self.counts[tables] - 1) / sizes - self.problem.shares) - now
-        self.join_gain[tables] = np.abs((self.counts[tables] + 1) / sizes - self.problem.shares) - now
+        seat = 1 / self.problem.sizes[tables][:, None]  # one member's share of each table
+        deviation = self.counts[tables] * seat
+        deviation -= self.problem.shares
+        now = np.abs(deviation)
+        leave = np.abs(deviation - seat)
+        leave -= now
+        self.leave_gain[tables] = leave
+        deviation += seat
+        np.abs(deviation, out=deviation)
+        deviation -= now
+        self.join_gain[tables] = deviation
         return now.sum(axis=1)
 
     def single_swap_deltas(self, member: int) -> np.ndarray:
