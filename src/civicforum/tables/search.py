@@ -123,9 +123,16 @@ class SessionSearch:
         self.single_index[self.singles] = np.arange(len(self.singles))
         self.single_codes = self.codes[self.singles]
         self.feature_ones = np.ones(self.codes.shape[1])
-        self.feature_of_column = np.zeros(self.counts.shape[1], dtype=int)
+        # Value columns come feature by feature; one that no member holds joins the feature before it.
+        self.feature_of_column = np.full(self.counts.shape[1], -1)
         for feature in range(self.codes.shape[1]):
             self.feature_of_column[self.codes[:, feature]] = feature
+        self.feature_of_column = np.maximum(np.maximum.accumulate(self.feature_of_column), 0)
+        # Each feature's value columns, and each member's value as a position among them.
+        self.feature_starts = np.searchsorted(self.feature_of_column, np.arange(self.codes.shape[1]))
+        self.feature_sizes = np.bincount(self.feature_of_column, minlength=self.codes.shape[1])
+        self.local_codes = self.codes - self.feature_starts
+        self.pair_swap_cache: dict[int, list[np.ndarray]] = {}
         # Twice the pair penalty: before a swap each of the two counts it in its seat cost at the
         # other's table, where the other will no longer sit.
         self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
@@ -262,6 +269,8 @@ class SessionSearch:
             change = p.one_hot[joining].sum(axis=0) - p.one_hot[leaving].sum(axis=0)
             penalty_change = p.pair_penalty[:, joining].sum(axis=1) - p.pair_penalty[:, leaving].sum(axis=1)
         pair = np.array([here, there])
+        self.pair_swap_cache.pop(here, None)
+        self.pair_swap_cache.pop(there, None)
         self.counts[here] += change
         self.counts[there] -= change
         self.diversity_total -= float(self.table_cost[pair].sum())
@@ -440,17 +449,39 @@ class SessionSearch:
         )
         return seating, leaving[pairs_a], joining[pairs_b]
 
+    def _pair_swap_costs(self, table: int) -> list[np.ndarray]:
+        """Per feature with k values, the (k*k, k*k) change of ``table``'s diversity cost on that
+        feature when two members whose values are (r1, r2) leave it and two with (j1, j2) join: entry
+        [r1 * k + r2, j1 * k + j2]. Kept until the table's membership changes."""
+        cached = self.pair_swap_cache.get(table)
+        if cached is not None:
+            return cached
+        seat = 1 / self.problem.sizes[table]
+        deviation = self.counts[table] * seat - self.problem.shares
+        costs = []
+        for start, size in zip(self.feature_starts.tolist(), self.feature_sizes.tolist(), strict=True):
+            here = deviation[start : start + size]
+            one = np.eye(size) * seat
+            pair = (one[:, None, :] + one[None, :, :]).reshape(size * size, size)
+            moved = np.abs(here + pair[None, :, :] - pair[:, None, :]).sum(axis=2)
+            costs.append(moved - np.abs(here).sum())
+        self.pair_swap_cache[table] = costs
+        return costs
+
     def _pair_exchange_diversity(
         self, here: int, there: int, leaving: np.ndarray, joining: np.ndarray
     ) -> np.ndarray:
-        """The diversity part of ``pair_exchange_deltas`` for pairs ``leaving`` and ``joining``."""
-        p = self.problem
-        out_a = p.one_hot[leaving].sum(axis=1)  # (pairs, values) counts leaving ``here``
-        out_b = p.one_hot[joining].sum(axis=1)
-        change = out_b[None, :, :] - out_a[:, None, :]
-        new_here = np.abs((self.counts[here] + change) / p.sizes[here] - p.shares).sum(axis=2)
-        new_there = np.abs((self.counts[there] - change) / p.sizes[there] - p.shares).sum(axis=2)
-        diversity = new_here + new_there - self.table_cost[[here, there]].sum()
+        """The diversity part of ``pair_exchange_deltas`` for pairs ``leaving`` and ``joining``, read
+        feature by feature from the two tables' ``_pair_swap_costs``."""
+        out = self.local_codes[leaving]  # (pairs, 2, features) value positions leaving ``here``
+        back = self.local_codes[joining]
+        here_costs, there_costs = self._pair_swap_costs(here), self._pair_swap_costs(there)
+        diversity = np.zeros((len(leaving), len(joining)))
+        for feature, size in enumerate(self.feature_sizes.tolist()):
+            rows = out[:, 0, feature] * size + out[:, 1, feature]
+            cols = back[:, 0, feature] * size + back[:, 1, feature]
+            diversity += here_costs[feature][np.ix_(rows, cols)]
+            diversity += there_costs[feature][np.ix_(cols, rows)].T
         return self._capped(diversity)
 
     def _pair_exchange_descent(self, rng: np.random.Generator, out_of_time: Callable[[], bool]) -> bool:
