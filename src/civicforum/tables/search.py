@@ -165,12 +165,21 @@ class SessionSearch:
     def _refresh_tables(self, moved: Sequence[int], here: int, there: int) -> None:
         """Update the singles' figures after an exchange between ``here`` and ``there``: only those
         two tables' seat costs and the seat costs of the members now sitting there have changed."""
-        moved_singles = self.single_index[moved]
-        moved_singles = moved_singles[moved_singles >= 0]
-        self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
-        self.single_cells[moved_singles] = (
-            self.single_tables[moved_singles, None] * self.counts.shape[1] + self.single_codes[moved_singles]
-        )
+        if len(moved) == 2 and self.single_index[moved[0]] >= 0 and self.single_index[moved[1]] >= 0:
+            # Two singles swapped tables: shift their value cells by the tables' distance.
+            shift = (there - here) * self.counts.shape[1]
+            first, second = self.single_index[moved[0]], self.single_index[moved[1]]
+            self.single_tables[first], self.single_tables[second] = there, here
+            self.single_cells[first] += shift
+            self.single_cells[second] -= shift
+        else:
+            moved_singles = self.single_index[moved]
+            moved_singles = moved_singles[moved_singles >= 0]
+            self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
+            self.single_cells[moved_singles] = (
+                self.single_tables[moved_singles, None] * self.counts.shape[1]
+                + self.single_codes[moved_singles]
+            )
         at = np.flatnonzero((self.single_tables == here) | (self.single_tables == there))
         members, tables = self.singles[at], self.single_tables[at]
         own = self.seat_cost[members, tables]
@@ -285,9 +294,9 @@ class SessionSearch:
         self.pair_swap_cache.pop(there, None)
         self.counts[here] += change
         self.counts[there] -= change
-        self.diversity_total -= float(self.table_cost[pair].sum())
-        self.table_cost[pair] = self._update_gains(pair)
-        self.diversity_total += float(self.table_cost[pair].sum())
+        costs = self._update_gains(pair)
+        self.diversity_total += float(costs[0] + costs[1] - self.table_cost[here] - self.table_cost[there])
+        self.table_cost[pair] = costs
         self.seat_cost[:, here] += penalty_change
         self.seat_cost[:, there] -= penalty_change
         self.table_of[leaving] = there
