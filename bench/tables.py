@@ -183,7 +183,7 @@ def main(argv: list[str]) -> int:
         "CPU seconds (one core is used), since the shared machine's wall clock mostly measures other jobs; "
         "CPU seconds vary too on this shared virtual machine (an older engine took 2.6 s on the 200x20x8 "
         "case in one run and 8.7 s at a busier hour). The search effort is a work budget per plan (below), "
-        "so every panel here takes 0.6-3.2 CPU s and 200x20x8 about 2.7 s.",
+        "so every panel here takes 0.6-3.2 CPU s and 200x20x8 2.5-2.7 s (1.9 s before).",
         "",
         "This round (kept): search effort from a work budget, and an annealing step 3-4 times cheaper. The "
         "annealing scores up to 32 members' swaps in one set of numpy calls and draws their moves in order, "
@@ -197,7 +197,9 @@ def main(argv: list[str]) -> int:
         "timed: 30 per batch scored, 0.0016 per value cell scored, 26 per exchange, fitted to CPU time "
         "(about a microsecond each here); at least the old fixed count of steps (100 per member, fewer "
         "above 86 members) and at most 400 per member; the temperature falls with the share spent. Plans "
-        "make 3.6-5.8 times the steps they did (sp_80 3.6, 200x20x8 5.8) for 1-1.4 times the CPU. sp_80 "
+        "make 3.6-5.8 times the steps they did (seed 0: sp_80 3.6, sp_40 3.9, unseen 11 4.0, unseen 7 5.6, "
+        "200x20x8 5.8) for 0.7-2.6 times the CPU (most where few sessions took least: unseen 5 0.7 -> 1.8 "
+        "s; unseen 4 4.5 -> 3.0 s). sp_80 "
         "now meets every target: 0.893 / 132 over seeds 0-2 (was 0.887 / 139), and over seeds 3-8 repeats "
         "median 125.5 with 5 of 6 at most 135 (previous code: 140). Medians of seeds 0-2 elsewhere, before "
         "-> after: repeats unseen 7 420 -> 378 (M 0.920 -> 0.927, target 0.935), unseen 1 381 -> 367, 5 18 "
