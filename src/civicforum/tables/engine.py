@@ -41,18 +41,18 @@ SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay brok
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 # The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
 # PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
-# a unit is about a microsecond of CPU here), so small and mid-sized panels, whose steps are cheaper,
-# get several times the steps they had under a fixed count, and 200 members at 20 tables for 8 sessions
-# what it had, about 2 CPU s in all. Work is counted, never timed, so a seed gives the same plan on any
-# machine; ``time_limit`` still caps it.
+# a unit is about a microsecond of CPU here), so every plan costs about the same: 0.6-3.2 CPU s on the
+# benchmark panels, 200 members at 20 tables for 8 sessions 2.5-2.7 s, for the 5 s target with a margin
+# (bench/RESULTS.md). Work is counted, never timed, so a seed gives the same plan on any machine;
+# ``time_limit`` still caps it. The sp_40 figures below are from the benchmark's seeds 0-2.
 PLAN_WORK = 2.0e6
 # Never fewer steps per member and session than the fixed count of earlier rounds: up to
 # MAX_STEPS_PER_MEMBER, fewer for big panels so that a session costs about SESSION_WORK
 # member-evaluations.
 MAX_STEPS_PER_MEMBER = 100.0
 SESSION_WORK = 750_000.0
-# Never more steps per member than this: small panels gain nothing from more (sp_40 with 970 per
-# member scored like 100: 0.702 / 132 against 0.700 / 133), and tiny ones would get thousands.
+# Never more steps per member than this: small panels gain little from more (sp_40 with 970 per
+# member: M 0.702 / 132 repeats, 400: 0.704 / 133, 100: 0.684 / 136), and tiny ones would get thousands.
 MAX_BUDGET_STEPS_PER_MEMBER = 400.0
 START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
