@@ -56,10 +56,6 @@ class SwapSearch:
     def restrict(self, bounds: PanelBounds) -> None:
         """From now on, keep panels within ``bounds`` (lower household bounds aside)."""
         self.bounds = bounds
-        self._low = bounds.quota_low
-        self._high = bounds.quota_high
-        self._count_low = bounds.count_low
-        self._count_high = bounds.count_high
 
     def totals(self, counts: np.ndarray) -> np.ndarray:
         """How many members hold each quota's value."""
@@ -73,8 +69,8 @@ class SwapSearch:
         """
         counts = counts.copy()
         for _ in range(max_steps):
-            leaving = np.flatnonzero(counts > self._count_low)
-            entering = np.flatnonzero(counts < self._count_high)
+            leaving = np.flatnonzero(counts > self.bounds.count_low)
+            entering = np.flatnonzero(counts < self.bounds.count_high)
             if len(leaving) == 0 or len(entering) == 0:
                 break
             entering = entering[weights[entering] > weights[leaving].min() + 1e-12]
@@ -102,8 +98,8 @@ class SwapSearch:
         # A swap is valid when every quota the leaving type cannot give up a seat from, and every one the
         # entering type cannot add a seat to, is a value both hold (so its total does not move).
         out_rows, in_rows = self._membership[leaving], self._membership[entering]
-        stuck_out = out_rows * (filled <= self._low)
-        stuck_in = in_rows * (filled >= self._high)
+        stuck_out = out_rows * (filled <= self.bounds.quota_low)
+        stuck_in = in_rows * (filled >= self.bounds.quota_high)
         blocked = stuck_out.sum(axis=1)[:, None] - stuck_out @ in_rows.T
         blocked += stuck_in.sum(axis=1)[None, :] - out_rows @ stuck_in.T
         valid = blocked < 0.5

@@ -189,16 +189,10 @@ def generate_columns(
             return Pricing(max(0.0, ceiling - objective), True, iterations)
         weights, threshold = master.pricing_weights()
         out_of_budget = iterations >= max_iterations or (deadline is not None and time.monotonic() > deadline)
-        if not out_of_budget and _add_swapped_panels(
-            master,
-            search,
-            weights,
-            threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold)),
-            search_starts,
-        ):
-            continue
-        if not out_of_budget and _add_rounded_relaxation(
-            master, solver, search, weights, threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold)), rng
+        enough = threshold + max(tolerance, _SEARCH_MARGIN * abs(threshold))
+        if not out_of_budget and (
+            _add_swapped_panels(master, search, weights, enough, search_starts)
+            or _add_rounded_relaxation(master, solver, search, weights, enough, rng)
         ):
             continue
         if heuristic_only:

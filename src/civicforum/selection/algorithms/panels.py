@@ -66,6 +66,18 @@ def _set_bounds(highs: highspy.Highs, columns: np.ndarray, bounds: PanelBounds) 
     highs.changeRowsBounds(len(rows), rows, low, high)  # type: ignore[attr-defined]  # missing from highspy's stubs
 
 
+def _panel_model(model: TypeModel, bounds: PanelBounds) -> highspy.Highs:
+    """A maximisation over the type counts within ``bounds``: the panel LP, integer once told so."""
+    num = model.num_types
+    highs = quiet_highs()
+    highs.addCols(
+        num, np.zeros(num), bounds.count_low.astype(float), bounds.count_high.astype(float), 0, [], [], []
+    )
+    add_rule_rows(highs, model, bounds)
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    return highs
+
+
 class PanelSolver:
     """Maximise ``weights . counts`` over the feasible panels (counts per type)."""
 
@@ -79,18 +91,13 @@ class PanelSolver:
     ):
         self.model = model
         rules = bounds or model.rules()
-        highs = quiet_highs()
+        highs = _panel_model(model, rules)
         highs.setOptionValue("mip_rel_gap", relative_gap)
         highs.setOptionValue("mip_abs_gap", absolute_gap)
         highs.setOptionValue("random_seed", 0)
         num = model.num_types
         everyone = np.arange(num, dtype=np.int32)
-        highs.addCols(
-            num, np.zeros(num), rules.count_low.astype(float), rules.count_high.astype(float), 0, [], [], []
-        )
         highs.changeColsIntegrality(num, everyone, np.full(num, highspy.HighsVarType.kInteger))
-        add_rule_rows(highs, model, rules)
-        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self._highs = highs
         self._everyone = everyone
         self._bounds = rules
@@ -106,12 +113,7 @@ class PanelSolver:
     def relaxed_best(self, weights: np.ndarray) -> np.ndarray:
         """The best fractional panel (the LP relaxation's optimum): a cheap hint for the MILP's answer."""
         if self._relaxation is None:
-            num = self.model.num_types
-            self._relaxation = quiet_highs()
-            self._relaxation.addCols(num, np.zeros(num), np.zeros(num), np.zeros(num), 0, [], [], [])
-            add_rule_rows(self._relaxation, self.model, self._bounds)
-            self._relaxation.changeObjectiveSense(highspy.ObjSense.kMaximize)
-            _set_bounds(self._relaxation, self._everyone, self._bounds)
+            self._relaxation = _panel_model(self.model, self._bounds)
         highs = self._relaxation
         highs.changeColsCost(len(weights), self._everyone, np.asarray(weights, dtype=float))
         highs.run()
