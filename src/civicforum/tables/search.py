@@ -219,30 +219,14 @@ class SessionSearch:
         self.join_gain[tables] = deviation
         return now.sum(axis=1)
 
-    def single_swap_deltas(self, member: int) -> np.ndarray:
-        """Objective change of swapping ``member`` with each movable single (inf: same table).
-
-        Called once per annealing step, so built from a few whole-array operations: ``gains[t, k]`` is
-        the diversity change, on the feature of value column k, of swapping ``member`` with a member
-        at table t whose value there is k (nothing when both share the value)."""
-        here = self.table_of[member]
-        mine = self.codes[member]
-        gains = self.leave_gain + self.join_gain[here]
-        moving = self.join_gain[:, mine]
-        moving += self.leave_gain[here, mine]
-        gains += moving.take(self.feature_of_column, axis=1)
-        gains[:, mine] = 0
-        deltas = self._capped(gains.take(self.single_cells) @ self.feature_ones)
-        seat = self.seat_cost[member]
-        deltas += self.swap_seats[here]
-        deltas += seat.take(self.single_tables)
-        deltas -= seat[here]
-        deltas -= self.single_pair_penalty[member]
-        return deltas
-
     def batch_swap_deltas(self, members: np.ndarray) -> np.ndarray:
-        """``single_swap_deltas`` of several members at once, one row each, all scored against the
-        current seating: a few numpy calls for the whole batch instead of a few per member."""
+        """Objective change of swapping each of ``members`` with each movable single (inf: same
+        table), one row per member, all scored against the current seating.
+
+        Called at every annealing step, so built from a few whole-array operations for the whole
+        batch: ``gains[m, t, k]`` is the diversity change, on the feature of value column k, of
+        swapping member m with a member at table t whose value there is k (nothing when both share
+        the value)."""
         here = self.table_of[members]
         mine = self.codes[members]
         rows = np.arange(len(members))[:, None]
