@@ -6,18 +6,20 @@ uniform lottery over M panels (repeats allowed): panel j gets floor(M q_j) or ce
 the rounding chooses which panels round up so as to keep everyone's chance close to their target.
 
 Choosing them is a discrepancy problem: person i's error is the sum, over the rounded panels that
-contain i, of (rounded up ? 1 : 0) - (M q_j - floor(M q_j)). Large supports (LEXIMIN gives tens of
-thousands of panels) defeat a search that only swaps panels around the worst-off person, so we first
-descend on a smooth objective, the weighted sum of squared errors, swapping one rounded-up panel for
-one rounded-down panel. A swap's effect is a difference of per-panel sums minus the weighted overlap of
-the two panels; panels that differ in a few members make the fine moves that flatten the errors. Then
-the weights grow on the people with the largest errors and the descent restarts from where it stopped
-(a few rounds, within a fixed amount of work); after each round the worst-person swap search lowers
-the largest error, and the best rounding seen is kept, largest-remainder rounding and (on small
-supports) the plain worst-person search from it among the candidates. Everything is deterministic, so
-the same distribution always gives the same lottery and commitment. The M panels are published with the
-SHA-256 of a canonical serialisation before the draw; the chosen index then comes from hashing that
-commitment with a public seed announced afterwards (e.g. lottery numbers), so anyone can re-derive it.
+contain i, of (rounded up ? 1 : 0) - (M q_j - floor(M q_j)). Large supports (thousands of panels;
+LEXIMIN gives about 7,500 on a 10,000-person pool) defeat a search that only swaps panels around the
+worst-off person, so we first descend on a smooth objective, the weighted sum of squared errors,
+swapping one rounded-up panel for one rounded-down panel. A swap's effect is a difference of per-panel
+sums minus the weighted overlap of the two panels; panels that differ in a few members make the fine
+moves that flatten the errors. Then the weights grow on the people with the largest errors and the
+descent restarts from where it stopped (a few rounds, within a fixed amount of work); after each round
+the worst-person swap search lowers the largest error, and the best rounding seen is kept,
+largest-remainder rounding and (on small supports) the plain worst-person search from it among the
+candidates.
+Everything is deterministic, so the same distribution always gives the same lottery and commitment. The
+M panels are published with the SHA-256 of a canonical serialisation before the draw; the chosen index
+then comes from hashing that commitment with a public seed announced afterwards (e.g. lottery numbers),
+so anyone can re-derive it.
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ DESCENT_WORK = 5e8
 # run as well (it was the whole method before the descent).
 PLAIN_SEARCH_PANELS = 4000
 OVERLAP_ROWS = 256
-# Largest overlap table kept in memory (float32 entries, 200 MB, so a web worker stays small; the
-# 2000/100 benchmark pool needs 172 MB); beyond it rows are recomputed when read (same lottery, slower).
+# Largest overlap table kept in memory (float32 entries, 200 MB, so a web worker stays small; a support
+# of 43k panels needs 172 MB); beyond it rows are recomputed when read (same lottery, slower).
 OVERLAP_LIMIT = 50_000_000
 
 
