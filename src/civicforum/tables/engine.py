@@ -42,6 +42,8 @@ OVER_CAP = 9.0  # how much dearer diversity is above that budget, so sessions st
 # When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
 POLISH_OVER_CAP = 150.0
 REFINE_ROUNDS = 2
+# After the last round every session is descended once more (swaps and two-for-two exchanges, no
+# annealing) against the others' final seatings, which also lets it use budget they left unused.
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 # The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
@@ -390,8 +392,11 @@ def _seat_session(
         )
         budget = (most, work, fewest)  # anneal's steps, work and min_steps
         temperature = START_TEMPERATURE / (1 + round_number)
-        last_round = round_number == REFINE_ROUNDS
-        search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, last_round, *budget)
+        last_round = round_number >= REFINE_ROUNDS
+        if round_number > REFINE_ROUNDS:
+            search.descend(out_of_time, rng, pair_exchanges=True)
+        else:
+            search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, last_round, *budget)
         if last_round and search.diversity_total > problem.diversity_cap:
             # Diversity comes first: when mixing pulled it above budget, trade some mixing back.
             problem, _ = planner.session_problem(session, over_cap=POLISH_OVER_CAP)
@@ -430,9 +435,9 @@ def allocate(
     planned = list(range(len(settings.past) + 1, settings.sessions + 1))
     seatings: dict[int, np.ndarray] = {}
     facilitators: dict[int, list[str | None]] = {}
-    total_passes = len(planned) * (1 + REFINE_ROUNDS)
+    total_passes = len(planned) * (2 + REFINE_ROUNDS)
     passes = 0
-    for round_number in range(1 + REFINE_ROUNDS):
+    for round_number in range(2 + REFINE_ROUNDS):
         for session in planned:
             if session in seatings:
                 planner.meetings -= _co_seated(seatings[session])
