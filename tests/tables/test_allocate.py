@@ -1,8 +1,12 @@
 """The allocator honours every hard rule, is deterministic, re-plans without touching the past, and
 explains rules that cannot all hold."""
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -156,6 +160,35 @@ def test_same_seed_same_plan_and_other_seed_other_plan():
     assert first.seating == again.seating
     other = allocate(members, AllocationSettings(tables=5, sessions=3, diversify=["f0", "f1", "f2"], seed=8))
     assert other.seating != first.seating
+
+
+PLAN_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from tables.test_allocate import panel
+from civicforum.tables import AllocationSettings, allocate
+features = ["f0", "f1", "f2", "f3", "f4"]
+plan = AllocationSettings(tables=6, sessions=4, diversify=features, seed=3)
+print(allocate(panel(48, features=5), plan).seating)
+"""
+
+
+def test_same_seed_same_plan_whatever_the_blas_kernel():
+    """A seed is a plan's public name, so it must not depend on the machine. numpy's OpenBLAS picks a
+    kernel by CPU, and kernels sum in different orders; the search must not call BLAS. An old x86
+    kernel stands in for another machine (the variable is ignored on other architectures)."""
+    script = PLAN_SCRIPT.format(tests=str(Path(__file__).resolve().parents[1]))
+    plans = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "OPENBLAS_CORETYPE": kernel},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for kernel in ("Prescott", "Haswell")
+    ]
+    assert plans[0] == plans[1]
 
 
 def test_replanning_keeps_past_sessions_and_seats_only_those_present():

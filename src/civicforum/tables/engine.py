@@ -341,12 +341,13 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
         key=lambda u: (
             -len(problem.units[u]),
             int(allowed_tables[problem.units[u]].min()),
-            -problem.one_hot[problem.units[u]].sum(0) @ rarity_weights,
+            -(problem.one_hot[problem.units[u]].sum(0) * rarity_weights).sum(),
         )
     )
     for u in free_units:
         unit = problem.units[u]
-        need = (problem.shares * problem.sizes[:, None] - counts) @ problem.one_hot[unit].sum(axis=0)
+        held = problem.one_hot[unit].sum(axis=0)
+        need = ((problem.shares * problem.sizes[:, None] - counts) * held).sum(axis=1)
         score = need / problem.sizes - pair_sums[unit].sum(axis=0) - problem.table_penalty[unit].sum(axis=0)
         score[free < len(unit)] = -np.inf
         if not np.isfinite(score).any():

@@ -134,7 +134,6 @@ class SessionSearch:
         self.single_index = np.full(len(self.table_of), -1)
         self.single_index[self.singles] = np.arange(len(self.singles))
         self.single_codes = self.codes[self.singles]
-        self.feature_ones = np.ones(self.codes.shape[1])
         # Value columns come feature by feature; one that no member holds joins the feature before it.
         self.feature_of_column = np.full(self.counts.shape[1], -1)
         for feature in range(self.codes.shape[1]):
@@ -235,7 +234,7 @@ class SessionSearch:
         moving += self.leave_gain[here[:, None], mine][:, None, :]
         gains += moving.take(self.feature_of_column, axis=2)
         gains[rows, :, mine] = 0
-        diversity = gains.reshape(len(members), -1).take(self.single_cells, axis=1) @ self.feature_ones
+        diversity = gains.reshape(len(members), -1).take(self.single_cells, axis=1).sum(axis=2)
         deltas = self._capped(diversity)
         seat = self.seat_cost[members]
         deltas += self.swap_seats[here]
