@@ -152,8 +152,10 @@ class SessionSearch:
     def _refresh_singles(self) -> None:
         """The singles' figures from scratch; ``_refresh_tables`` keeps them in step after a swap."""
         self.single_tables = self.table_of[self.singles]
-        # single_cells[b, f]: flat (table, value column) position of single b's value of feature f.
-        self.single_cells = self.single_tables[:, None] * self.counts.shape[1] + self.single_codes
+        # single_cells[f, b]: flat (table, value column) position of single b's value of feature f,
+        # feature-major so that summing a member's gains over features adds whole rows (as fast as a
+        # BLAS product, and in a fixed order on every machine).
+        self.single_cells = (self.single_tables[:, None] * self.counts.shape[1] + self.single_codes).T.copy()
         # swap_seats[t, b]: change of single b's seat cost on moving to table t; inf at b's own table
         # so that swaps within a table are never chosen.
         positions = np.arange(len(self.singles))
@@ -169,16 +171,16 @@ class SessionSearch:
             shift = (there - here) * self.counts.shape[1]
             first, second = self.single_index[moved[0]], self.single_index[moved[1]]
             self.single_tables[first], self.single_tables[second] = there, here
-            self.single_cells[first] += shift
-            self.single_cells[second] -= shift
+            self.single_cells[:, first] += shift
+            self.single_cells[:, second] -= shift
         else:
             moved_singles = self.single_index[moved]
             moved_singles = moved_singles[moved_singles >= 0]
             self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
-            self.single_cells[moved_singles] = (
+            self.single_cells[:, moved_singles] = (
                 self.single_tables[moved_singles, None] * self.counts.shape[1]
                 + self.single_codes[moved_singles]
-            )
+            ).T
         at = np.flatnonzero((self.single_tables == here) | (self.single_tables == there))
         members, tables = self.singles[at], self.single_tables[at]
         own = self.seat_cost[members, tables]
@@ -234,7 +236,7 @@ class SessionSearch:
         moving += self.leave_gain[here[:, None], mine][:, None, :]
         gains += moving.take(self.feature_of_column, axis=2)
         gains[rows, :, mine] = 0
-        diversity = gains.reshape(len(members), -1).take(self.single_cells, axis=1).sum(axis=2)
+        diversity = gains.reshape(len(members), -1).take(self.single_cells, axis=1).sum(axis=1)
         deltas = self._capped(diversity)
         seat = self.seat_cost[members]
         deltas += self.swap_seats[here]
