@@ -49,11 +49,11 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
 # PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
 # a unit is about a microsecond of CPU on the benchmark machines), so every plan costs about the same,
-# plus 5-25% for the last descent: 1.0-5.3 CPU s on the benchmark panels, 200 members at 20 tables for
-# 8 sessions 3.8 s, for the 5 s target (bench/RESULTS.md; a slower machine took 8.2 s). Work is counted,
-# never timed, so a seed gives the same plan on the same installation (floating-point ties may break
-# differently on another CPU); ``time_limit`` still caps it. The sp_40 figures below are from the
-# benchmark's seeds 0-2.
+# plus 5-25% for the last descent: 1.0-5.2 CPU s on the benchmark panels, 200 members at 20 tables for
+# 8 sessions 3.7 s, for the 5 s target (bench/RESULTS.md; a slower machine took 8.2 s). Work is counted,
+# never timed, and the search calls no BLAS (whose kernels sum in an order that depends on the CPU), so
+# a seed gives the same plan on any machine; ``time_limit`` still caps it. The sp_40 figures below are
+# from the benchmark's seeds 0-2.
 PLAN_WORK = 2.0e6
 # Never fewer steps per member and session than the fixed count of earlier rounds: up to
 # MAX_STEPS_PER_MEMBER, fewer for big panels so that a session costs about SESSION_WORK

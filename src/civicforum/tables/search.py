@@ -324,8 +324,7 @@ class SessionSearch:
 
         The annealing spends ``work`` units (``WORK_PER_*``), but makes at least ``min_steps`` steps
         and at most ``steps``; its temperature falls geometrically with the share of that budget used.
-        Work is counted, not timed, so a seed gives the same seating whatever the load (on one
-        installation: another CPU may break floating-point ties differently)."""
+        Work is counted, not timed, so a seed gives the same seating whatever the machine and its load."""
         if len(self.singles) < 2 and not self.groups:
             return 0
         movers = len(self.singles) + len(self.groups)
