@@ -42,8 +42,9 @@ OVER_CAP = 9.0  # how much dearer diversity is above that budget, so sessions st
 # When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
 POLISH_OVER_CAP = 150.0
 REFINE_ROUNDS = 2
-# After the last round every session is descended once more (swaps and two-for-two exchanges, no
-# annealing) against the others' final seatings, which also lets it use budget they left unused.
+# After the last annealing round every session is descended once more (swaps and two-for-two
+# exchanges, no annealing) against the others' final seatings, which also lets it use budget they left.
+DESCENT_ROUND = REFINE_ROUNDS + 1
 SIZE_TRIES = 3  # ways of spreading seats tried when a session's rules stay broken
 FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be matched to a seating
 # The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
@@ -380,8 +381,9 @@ def _seat_session(
     rng: np.random.Generator,
     out_of_time: Callable[[], bool],
 ) -> tuple[np.ndarray, list[str | None]]:
-    """One pass over one session: anneal from its previous seating (or a greedy one), put diversity
-    back within budget in the last round, and match facilitators to tables. While rules stay broken,
+    """One pass over one session: anneal from its previous seating (or a greedy one; in
+    DESCENT_ROUND only descend), put diversity back within budget from the last annealing round on,
+    and match facilitators to tables. While rules stay broken,
     place facilitators first, then try spreading the seats differently (which tables get one more)."""
     for size_try in range(SIZE_TRIES):
         if size_try:
@@ -395,12 +397,12 @@ def _seat_session(
         )
         budget = (most, work, fewest)  # anneal's steps, work and min_steps
         temperature = START_TEMPERATURE / (1 + round_number)
-        last_round = round_number >= REFINE_ROUNDS
-        if round_number > REFINE_ROUNDS:
+        finishing = round_number >= REFINE_ROUNDS  # the last annealing round and the descent
+        if round_number == DESCENT_ROUND:
             search.descend(out_of_time, rng, pair_exchanges=True)
         else:
-            search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, last_round, *budget)
-        if last_round and search.diversity_total > problem.diversity_cap:
+            search.anneal(rng, temperature, END_TEMPERATURE, out_of_time, finishing, *budget)
+        if finishing and search.diversity_total > problem.diversity_cap:
             # Diversity comes first: when mixing pulled it above budget, trade some mixing back.
             problem, _ = planner.session_problem(session, over_cap=POLISH_OVER_CAP)
             search = SessionSearch(problem, search.table_of)
@@ -438,9 +440,9 @@ def allocate(
     planned = list(range(len(settings.past) + 1, settings.sessions + 1))
     seatings: dict[int, np.ndarray] = {}
     facilitators: dict[int, list[str | None]] = {}
-    total_passes = len(planned) * (2 + REFINE_ROUNDS)
+    total_passes = len(planned) * (DESCENT_ROUND + 1)
     passes = 0
-    for round_number in range(2 + REFINE_ROUNDS):
+    for round_number in range(DESCENT_ROUND + 1):
         for session in planned:
             if session in seatings:
                 planner.meetings -= _co_seated(seatings[session])
