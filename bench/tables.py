@@ -191,7 +191,7 @@ def main(argv: list[str]) -> int:
         "alike), so the 5 s target holds on this kind of machine, not on every one. HERMES "
         "(groupselect) is not on PyPI, so it was not timed here; its figures are the README's.",
         "",
-        "This round changed nothing in the engine; it measured two more ideas (seeds 0-2 unless said):",
+        "This round changed nothing in the engine; it measured more ideas (seeds 0-2 unless said):",
         "",
         "- Unseen 8's diversity. Column generation over whole tables (a set-partitioning LP, each "
         "pricing step a HiGHS MILP choosing a table's members) converged after 222 iterations and 524 "
@@ -209,6 +209,13 @@ def main(argv: list[str]) -> int:
         "the CPU; unseen 8's gap 7.3-8.1%; 200x20x8 5.2-6.6 CPU s. Alone, diversity-only, they bring "
         "unseen 8's session to a median of 4.3% for twice the CPU, no better than more swaps for the "
         "same CPU. Not kept: gains at noise level, against the time target.",
+        "- Also not kept: a depth-2 descent (each member seated with someone they met tries its four best "
+        "swaps, each followed by the best second swap anywhere in the session, kept when the pair "
+        "improves) changed almost nothing (sp_40 128 / 129 / 119 repeats on seeds 0-2, unseen 5 5 / 8 / "
+        "3, unseen 11 154 / 147 / 144); a session cap of 8% above its own bound instead of 20%, which "
+        "spreads the pooled budget over the sessions (sp_40 seed 1: sessions 0, 0, 0, 2.4 and 14.6% above "
+        "their bounds become 3.7, 4.9, 3.7, 0 and 7.3%, 129 -> 123 repeats), gave more repeats on 21 of "
+        "the 43 rows of the 40-panel run and fewer on 13.",
         "",
         "Kept in earlier rounds (see git log for figures): a work budget of 2e6 counted units per plan "
         "spread over three annealing rounds (1 : 1/2 : 1/3), at least 100 and at most 400 steps per member "
