@@ -195,13 +195,13 @@ def _nonnegative_least_squares(
             factor = _refactor(factor, gram, keep)
         if entering >= 0 and entering not in passive:  # rounding pushed it straight out: don't cycle
             barred[entering] = True
-        gradient = right - rows @ (rows[passive].T @ solution[passive])
+        gradient = right - rows @ (solution @ rows)
         gradient[passive] = -np.inf
         gradient[barred] = -np.inf
         entering = int(np.argmax(gradient))
         if gradient[entering] <= threshold:
             break
-        cross = rows[passive] @ rows[entering]
+        cross = (rows @ rows[entering])[passive]
         norm = float(rows[entering] @ rows[entering])
         factor, grown = _grow(factor, cross, norm)
         if not grown:
