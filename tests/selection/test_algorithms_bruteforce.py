@@ -286,7 +286,9 @@ def test_rounding_keeps_the_seats_and_moves_each_count_by_less_than_one(
     rounded = _rounded(point, order, offset)
     assert rounded.sum() == round(point.sum())
     assert np.all(np.abs(rounded - point) < 1 + 1e-6)
-    assert np.all((rounded == np.floor(point + 1e-6)) | (rounded == np.ceil(point - 1e-6)))
+    # Each count goes to its floor or its ceiling, up to float noise. A count just above a whole number
+    # (1e-6, say) may still go up: systematic sampling gives it an extra seat with that small chance.
+    assert np.all((rounded == np.floor(point + 1e-9)) | (rounded == np.ceil(point - 1e-9)))
 
 
 def test_the_relaxation_route_matches_level_by_level_column_generation_on_a_mid_sized_pool() -> None:
