@@ -121,3 +121,26 @@ def test_infeasible_rules_exit_2_with_explanation(panel_csv, tmp_path, capsys):
 def test_usage_error_exits_2(capsys):
     assert main(["tables", "--tables", "3"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_no_note_when_diversity_meets_its_target(panel_csv, tmp_path, capsys):
+    assert run(panel_csv, tmp_path / "out", "--effort", "2") == 0
+    assert "note:" not in capsys.readouterr().err
+
+
+def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(panel_csv, tmp_path, capsys):
+    # Six of the nine women fixed at table 1 in every session: no search can balance gender.
+    women = [f"m{i:02d}" for i in range(0, 12, 2)]
+    seats = "".join(f"{m},{s},1\n" for m in women for s in (1, 2, 3))
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\n" + seats)
+    assert run(panel_csv, tmp_path / "out", "--fixed", fixed) == 0
+    err = capsys.readouterr().err
+    assert "note: diversity is" in err and "are possible" in err and "try --effort 8" in err
+
+
+@pytest.mark.parametrize("effort", ["0", "-1", "1000"])
+def test_effort_out_of_range_is_refused(panel_csv, tmp_path, capsys, effort):
+    out = tmp_path / "out"
+    assert run(panel_csv, out, "--effort", effort) == 2
+    assert "--effort must be above 0 and at most 100" in capsys.readouterr().err
+    assert not out.exists()

@@ -20,6 +20,10 @@ from .model import AllocationSettings, Constraints, InfeasibleConstraintsError, 
 from .report import allocation_csv, plan_html, scores, scores_json
 
 OUTPUTS = ("allocation.csv", "scores.json", "plan.html")
+MAX_EFFORT = 100.0
+# How far above its lower bound diversity may end before the CLI suggests a longer search: the
+# issue's target, which the engine's budget (a little below it) normally keeps.
+DIVERSITY_TARGET = 0.05
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--clusters", type=Path)
     parser.add_argument("--past", type=Path, help="sessions already run, kept as they were")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--effort",
+        type=float,
+        default=1.0,
+        help="search this many times longer for a better plan (default 1; the same seed and effort "
+        "give the same plan on any machine)",
+    )
     parser.add_argument(
         "--time-limit", type=float, help="seconds; may make the result depend on machine speed"
     )
@@ -88,6 +99,11 @@ def main(argv: list[str]) -> int:
     try:
         if args.tables < 1 or args.sessions < 1:
             raise InputError("--tables and --sessions must be at least 1")
+        if not 0 < args.effort <= MAX_EFFORT:
+            raise InputError(
+                f"--effort must be above 0 and at most {MAX_EFFORT:g}, not {args.effort:g}: 1 is the "
+                "usual search, 4 or 8 search four or eight times longer"
+            )
         members = files.read_panel(args.panel, features)
         if args.tables > len(members):
             raise InputError(
@@ -124,6 +140,7 @@ def main(argv: list[str]) -> int:
             diversify=features,
             table_sizes=_table_sizes(args.table_sizes, args.tables),
             seed=args.seed,
+            effort=args.effort,
             time_limit=args.time_limit,
             past=past,
             progress=progress,
@@ -152,4 +169,25 @@ def main(argv: list[str]) -> int:
         f"(bound {summary['diversity_lower_bound']:.3f}), meetings {summary['meeting_norm']:.3f}, "
         f"{summary['repeat_pairs']} repeat pairs"
     )
+    _hint_if_diversity_missed(summary, args.effort)
     return 0
+
+
+def _hint_if_diversity_missed(summary: dict, effort: float) -> None:
+    """Tell the officer when diversity ends further above its bound than the engine aims for, and what
+    may help: a panel whose features are hard to balance jointly needs a longer search, while rules
+    (fixed seats, clusters, groups kept together) can force it."""
+    bound, achieved = summary["diversity_lower_bound"], summary["diversity_l1"]
+    if achieved <= (1 + DIVERSITY_TARGET) * bound + 1e-6:  # scores are rounded to 1e-6
+        return
+    if bound > 0:
+        gap = achieved / bound - 1
+        where = f"{gap:.1%} above its lower bound, more than the {DIVERSITY_TARGET:.0%} aimed for"
+    else:
+        where = f"{achieved:.3f} where tables that mirror the panel exactly (0) are possible"
+    print(
+        f"note: diversity is {where}. Fixed seats, clusters and groups kept together can force that; "
+        "if they do not, a longer search may find better tables: "
+        f"try --effort {max(8, 2 * effort):g} (it takes about that many times longer).",
+        file=sys.stderr,
+    )
