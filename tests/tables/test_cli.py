@@ -90,6 +90,12 @@ def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
         ("--keep-together", "kt.csv", "group,member\n", "kt.csv: row 1 (header) has no column 'id'"),
         ("--absent", "absent.csv", "id,session\nm01,x\n", "absent.csv: row 2, column 'session'"),
         ("--past", "past.csv", "id,session,table\nm01,2,1\n", "past sessions must be 1 to 1"),
+        (
+            "--keep-apart",
+            "apart.csv",
+            "id,other\nm01,m02\n\nm03,m04,m05\n",
+            "apart.csv: row 4 has 3 cells but the header has 2",
+        ),
     ],
 )
 def test_bad_constraint_file_names_file_and_row(panel_csv, tmp_path, capsys, option, name, text, expected):

@@ -42,10 +42,18 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
                     f"{path}: row 1 (header) has no column {', '.join(repr(c) for c in missing)}; "
                     f"columns found: {', '.join(columns) or 'none'}"
                 )
-            return [
-                (line, {(k or "").strip(): (v or "").strip() for k, v in row.items()})
-                for line, row in enumerate(reader, start=2)
-            ]
+            rows: list[Row] = []
+            for row in reader:
+                line = reader.line_num  # the file's line, even after blank lines or quoted line breaks
+                extra = row.pop(None, None)  # cells beyond the header's columns
+                if extra is not None:
+                    raise InputError(
+                        f"{path}: row {line} has {len(columns) + len(extra)} cells but the header has "
+                        f"{len(columns)}; remove the extra cells, or put quotes round a value that "
+                        "contains a comma"
+                    )
+                rows.append((line, {k.strip(): (v or "").strip() for k, v in row.items()}))
+            return rows
     except OSError as error:
         raise InputError(f"{path}: cannot read the file ({error.strerror})") from error
     except (UnicodeDecodeError, csv.Error) as error:
