@@ -246,7 +246,13 @@ def _data_rows(header: list[str], rows: list[list[str]], log: _ProblemLog) -> It
         if not fields or all(not f.strip() for f in fields):
             continue
         if len(fields) != len(header):
-            log.add(line, "", f"has {len(fields)} fields but the header has {len(header)}")
+            count = f"{len(fields)} field" + ("s" if len(fields) != 1 else "")
+            log.add(
+                line,
+                "",
+                f"has {count} but the header has {len(header)}; give each row one value per column "
+                "(quote values that contain commas)",
+            )
             continue
         yield line, fields
 
