@@ -303,6 +303,11 @@ def test_unknown_ids_are_rejected():
         )
 
 
+def test_a_feature_named_twice_is_rejected():
+    with pytest.raises(ValueError, match="feature f0 is named 2 times"):
+        allocate(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0", "f0"]))
+
+
 def test_search_effort_comes_from_a_plan_budget():
     """Every session of a plan gets an equal share of one work budget (fewer sessions to plan, more
     each), between a floor and a ceiling of steps per member."""

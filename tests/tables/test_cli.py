@@ -134,6 +134,13 @@ def test_no_note_when_diversity_meets_its_target(panel_csv, tmp_path, capsys):
     assert "note:" not in capsys.readouterr().err
 
 
+def test_a_feature_named_twice_counts_once(panel_csv, tmp_path):
+    out = tmp_path / "out"
+    args = [str(panel_csv), "--tables", "3", "--sessions", "2", "--quiet", "--out", str(out)]
+    assert main(["tables", *args, "--diversify", "gender,age,gender"]) == 0
+    assert json.loads((out / "scores.json").read_text())["diversify"] == ["gender", "age"]
+
+
 def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(panel_csv, tmp_path, capsys):
     # Six of the nine women fixed at table 1 in every session: no search can balance gender.
     women = [f"m{i:02d}" for i in range(0, 12, 2)]

@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
         args = _parser().parse_args(argv[1:])
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    features = [f.strip() for f in args.diversify.split(",") if f.strip()]
+    features = list(dict.fromkeys(f.strip() for f in args.diversify.split(",") if f.strip()))  # once each
     try:
         if args.tables < 1 or args.sessions < 1:
             raise InputError("--tables and --sessions must be at least 1")

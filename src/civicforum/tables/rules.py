@@ -40,6 +40,11 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
     ids = [member.id for member in members]
     known = set(ids)
     problems += [f"member {m} is listed {n} times" for m, n in Counter(ids).items() if n > 1]
+    problems += [  # a feature named twice would count twice in D
+        f"feature {f} is named {n} times among the features to diversify"
+        for f, n in Counter(settings.diversify).items()
+        if n > 1
+    ]
     for member in members:
         missing = [f for f in settings.diversify if f not in member.features]
         if missing:
