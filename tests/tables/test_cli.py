@@ -151,9 +151,18 @@ def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(p
     assert "note: diversity is" in err and "are possible" in err and "try --effort 8" in err
 
 
-@pytest.mark.parametrize("effort", ["0", "-1", "1000"])
-def test_effort_out_of_range_is_refused(panel_csv, tmp_path, capsys, effort):
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--effort", "0", "--effort must be above 0 and at most 100"),
+        ("--effort", "-1", "--effort must be above 0 and at most 100"),
+        ("--effort", "1000", "--effort must be above 0 and at most 100"),
+        ("--time-limit", "-5", "--time-limit must be a number of seconds above 0, not -5"),
+        ("--time-limit", "nan", "--time-limit must be a number of seconds above 0, not nan"),
+    ],
+)
+def test_effort_and_time_limit_out_of_range_are_refused(panel_csv, tmp_path, capsys, option, value, expected):
     out = tmp_path / "out"
-    assert run(panel_csv, out, "--effort", effort) == 2
-    assert "--effort must be above 0 and at most 100" in capsys.readouterr().err
+    assert run(panel_csv, out, option, value) == 2
+    assert expected in capsys.readouterr().err
     assert not out.exists()

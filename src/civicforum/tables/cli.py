@@ -7,6 +7,7 @@ The CSV formats of the constraint files are described in ``civicforum.tables.fil
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -104,6 +105,8 @@ def main(argv: list[str]) -> int:
                 f"--effort must be above 0 and at most {MAX_EFFORT:g}, not {args.effort:g}: 1 is the "
                 "usual search, 4 or 8 search four or eight times longer"
             )
+        if args.time_limit is not None and not 0 < args.time_limit < math.inf:
+            raise InputError(f"--time-limit must be a number of seconds above 0, not {args.time_limit:g}")
         members = files.read_panel(args.panel, features)
         if args.tables > len(members):
             raise InputError(
