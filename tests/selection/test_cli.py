@@ -104,6 +104,16 @@ def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".selection-")]
 
 
+@pytest.mark.parametrize("limit", ["-3", "0", "nan"])
+def test_a_time_limit_that_is_not_positive_is_refused(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], limit: str
+) -> None:
+    out = tmp_path / "out"
+    assert select(*small, out, "--panel", "20", "--time-limit", limit) == 2
+    assert f"--time-limit: give a number of seconds above 0, not {float(limit):g}." in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_infeasible_quotas_exit_2_with_a_diagnosis(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

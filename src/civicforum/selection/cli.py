@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -184,6 +185,8 @@ def _error(message: str) -> int:
 def select(args: argparse.Namespace) -> int:
     """Read, check, solve, round to a lottery, draw and write; exit 2 (writing nothing) on any problem."""
     started = time.perf_counter()
+    if args.time_limit is not None and not 0 < args.time_limit < math.inf:
+        return _error(f"--time-limit: give a number of seconds above 0, not {args.time_limit:g}.")
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
     try:
         instance = load_instance(
