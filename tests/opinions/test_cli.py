@@ -86,3 +86,25 @@ def test_out_of_range_options_exit_2(tmp_path, capsys):
     not_a_directory.write_text("keep me")
     assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(not_a_directory)]) == 2
     assert not_a_directory.read_text() == "keep me"
+
+
+def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
+    votes = "voter-id,comment-id,vote\n" + "".join(
+        f"{voter},{statement},{(-1, 0, 1)[(voter * 7 + statement * 3) % 3]}\n"
+        for voter in range(40)
+        for statement in range(6)
+    )
+    texts = ['=HYPERLINK("http://evil.example","Click")', "-1 for the bus lane", "@SUM(A1)", "+44 calls"]
+    texts += ["Fine", ""]
+    comments = "comment-id,comment-body\n" + "".join(
+        f'{statement},"{text.replace(chr(34), chr(34) * 2)}"\n' for statement, text in enumerate(texts)
+    )
+    (tmp_path / "votes.csv").write_text(votes)
+    (tmp_path / "comments.csv").write_text(comments)
+    out = tmp_path / "out"
+    args = [str(tmp_path / "votes.csv"), "--comments", str(tmp_path / "comments.csv"), "--out", str(out)]
+    assert main(["opinions", *args]) == 0
+    written = {row["statement"]: row["text"] for row in csv.DictReader((out / "statements.csv").open())}
+    assert written["0"] == "'" + texts[0] and written["1"] == "'-1 for the bus lane"
+    assert written["2"] == "'@SUM(A1)" and written["3"] == "'+44 calls" and written["4"] == "Fine"
+    assert "=HYPERLINK(&quot;http://evil.example&quot;" in (out / "report.html").read_text()

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from civicforum.opinions.engine import UNCLUSTERED, MapSettings, OpinionMap
 from civicforum.opinions.votes import Statement
+from civicforum.spreadsheet import spreadsheet_safe
 
 # Okabe-Ito colour-blind-safe palette, paired with distinct marker shapes.
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
@@ -68,7 +69,7 @@ def write_statements_csv(opinion_map: OpinionMap, texts: dict[int, str], path: P
                 f"{m.consensus.disagree_score[col]:.6f}",
                 "yes" if sid in consensus_ids else "no",
                 f"{m.group_informed_consensus[col]:.6f}",
-                texts.get(sid, ""),
+                spreadsheet_safe(texts.get(sid, "")),  # residents' words: no formulas
             ]
             rows: list[tuple[str | int, float, float, float]] = [
                 ("all", m.total_counts.agree[col], m.total_counts.disagree[col], m.total_counts.seen[col])

@@ -7,8 +7,8 @@ import io
 from typing import Any
 
 from civicforum.recruitment.models import Respondent
-from civicforum.recruitment.services.mailing import spreadsheet_safe
 from civicforum.recruitment.services.quotas import answer_options, questions_with_categories
+from civicforum.spreadsheet import spreadsheet_safe
 
 
 def pool_csv(forum: Any) -> tuple[str, int]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from civicforum.recruitment.services.letters import Letter
+from civicforum.spreadsheet import spreadsheet_safe
 
 MAX_ADDRESS_LINES = 5
 HEADER = ["reference", "code"] + [f"address_line_{n}" for n in range(1, MAX_ADDRESS_LINES + 1)]
@@ -17,11 +18,6 @@ HEADER = ["reference", "code"] + [f"address_line_{n}" for n in range(1, MAX_ADDR
 
 class MailingWriter(Protocol):
     def __call__(self, letter: Letter) -> Letter: ...
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (an address starting with '=' or '+')."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 @contextmanager
