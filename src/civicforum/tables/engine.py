@@ -22,6 +22,7 @@ from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstr
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
 from .scores import diversity_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch
+from .tabu import TabuProblem, improve_plan
 
 # Costs of seating a pair together, in units of one value count, given how often they meet in the
 # other sessions (see ``_Planner.pair_penalty``): a pair that met once becomes a repeat pair; a pair that
@@ -66,6 +67,11 @@ SESSION_WORK = 750_000.0
 MAX_BUDGET_STEPS_PER_MEMBER = 400.0
 START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
+# After the descent, a tabu search over the whole plan (``tabu.py``) spends this many work units (times
+# ``effort``) removing repeat pairs the session-by-session search leaves. Its diversity limit is just
+# under the 5% target, computed exactly, and no session may go SESSION_SLACK_MAX above its own bound.
+TABU_WORK = 1.0e6
+TABU_DIVERSITY_LIMIT = 0.049
 
 
 def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:
@@ -422,6 +428,53 @@ def _seat_session(
     return search.table_of, matched or chosen
 
 
+def _improve_mixing(
+    planner: _Planner,
+    planned: list[int],
+    seatings: dict[int, np.ndarray],
+    facilitators: dict[int, list[str | None]],
+    rng: np.random.Generator,
+) -> None:
+    """Run the tabu search over the planned sessions and keep its plan when every session still gets
+    facilitators (the search moves only single members who are not fixed, never to a barred table or
+    beside someone they are kept apart from)."""
+    count, tables = len(planner.ids), planner.settings.tables
+    movable = np.zeros((len(planned), count), dtype=bool)
+    barred = np.zeros((len(planned), count, tables), dtype=bool)
+    totals = []
+    for index, session in enumerate(planned):
+        seats, _ = planner.session_problem(session)
+        singles = [u[0] for k, u in enumerate(seats.units) if len(u) == 1 and k not in seats.fixed_table]
+        movable[index, singles] = True
+        barred[index] = seats.table_penalty >= PROHIBITIVE
+        totals.append(planner.diversity_total[session])
+        if (seats.sizes == 0).any():
+            return  # an empty table: D leaves it out, which the search's bookkeeping does not
+    bounds = np.array([planner.diversity_bound[session] for session in planned])
+    past = planner.meetings - sum(_co_seated(seatings[session]) for session in planned)
+    problem = TabuProblem(
+        table_of=np.stack([seatings[session] for session in planned]),
+        past_meetings=past,
+        one_hot=planner.one_hot,
+        movable=movable,
+        barred=barred,
+        apart=planner.keep_apart >= PROHIBITIVE,
+        diversity_limit=max((1 + TABU_DIVERSITY_LIMIT) * float(bounds.sum()), sum(totals)),
+        session_limits=np.maximum((1 + SESSION_SLACK_MAX) * bounds, totals),
+    )
+    improved = improve_plan(problem, rng, TABU_WORK * planner.settings.effort)
+    matched: list[list[str | None]] = []
+    for table_of in improved:
+        chosen = planner.match_facilitators(table_of)
+        if chosen is None:
+            return
+        matched.append(chosen)
+    for index, session in enumerate(planned):
+        planner.meetings += _co_seated(improved[index]) - _co_seated(seatings[session])
+        seatings[session] = improved[index]
+        facilitators[session] = matched[index]
+
+
 def allocate(
     members: Sequence[Member], settings: AllocationSettings, constraints: Constraints | None = None
 ) -> Allocation:
@@ -452,6 +505,8 @@ def allocate(
             planner.meetings += _co_seated(seatings[session])
             passes += 1
             report(Progress(passes / total_passes, f"round {round_number + 1}: session {session} seated"))
+    _improve_mixing(planner, planned, seatings, facilitators, rng)
+    report(Progress(1.0, "repeat pairs reduced across sessions"))
     seating = [list(map(list, session)) for session in settings.past]
     for session in planned:
         table_of = seatings[session]

@@ -1,0 +1,244 @@
+"""Tabu search over the whole plan, run after the sessions are annealed.
+
+The annealing improves one session at a time against the others; near the diversity bound that
+leaves repeat pairs it cannot remove, since each swap that would separate a pair costs diversity or
+brings another pair together. This pass looks at every session at once, as tabu searches for the
+social golfer problem do (Dotu and Van Hentenryck 2005): each step makes the best swap, in any
+session, of a member who sits with someone they met elsewhere, even when that swap makes the plan
+worse, and a member may not return to the table they left for a few steps, so the search walks
+away from local optima instead of circling in them. The plan's diversity stays within a hard limit
+throughout, and the best plan seen is kept (bench/RESULTS.md: sp_40 119-129 -> about 105-115
+repeats).
+
+Scores are exact: the objective is the plan's repeat pairs less MEETING_WEIGHT per distinct pair
+that met, and diversity is the summed deviations the D score averages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+REPEAT_WEIGHT = 1.0
+# Per distinct pair that met: M's numerator. Both weights are exact binary fractions, so sums of them
+# do not depend on the order a CPU adds them in, and a seed gives the same plan on any machine.
+MEETING_WEIGHT = 0.75
+TENURE = (5, 15)  # steps a member may not return to the table they left, drawn at random
+STAGNATION = 300  # steps without a better plan before restarting from the best one with a kick
+KICK_SWAPS = 30  # random swaps (within the limits) tried by a kick
+FRUITLESS_KICKS = 3  # the search ends early after this many kicks in a row that find no better plan
+# Work units of scoring one session's swaps, fitted like the annealing's (about a microsecond each on
+# the benchmark machines: 0.27 ms at 40 members, 4.1 ms at 200): a fixed part and a part per pair of
+# members, since the meetings and value counts are (members x members) arrays.
+WORK_PER_SESSION = 100.0
+WORK_PER_PAIR = 0.1
+
+
+@dataclass
+class TabuProblem:
+    """The planned sessions in 0-based arrays; sessions already run enter only as ``past_meetings``."""
+
+    table_of: np.ndarray  # (sessions, members) table of each member, -1 when absent
+    past_meetings: np.ndarray  # (members, members) meetings in sessions that are not planned here
+    one_hot: np.ndarray  # (members, values)
+    movable: np.ndarray  # (sessions, members) single members who are not fixed to a table
+    barred: np.ndarray  # (sessions, members, tables) tables a member may not use
+    apart: np.ndarray  # (members, members) pairs that must never share a table
+    diversity_limit: float  # the plan's summed deviations may not exceed this
+    session_limits: np.ndarray  # (sessions,) nor may any session's exceed its own
+
+
+class PlanTabu:
+    """A plan with incremental bookkeeping of meetings and per-table value counts."""
+
+    def __init__(self, problem: TabuProblem, table_of: np.ndarray | None = None) -> None:
+        self.problem = problem
+        self.table_of = (problem.table_of if table_of is None else table_of).copy()
+        sessions, members = self.table_of.shape
+        self.tables = problem.barred.shape[2]
+        self.present = self.table_of >= 0
+        self.shares = np.stack(
+            [problem.one_hot[self.present[s]].mean(axis=0) for s in range(sessions)]
+        )  # each session's own shares, as the D score uses them
+        self.sizes = np.stack(
+            [np.bincount(self.table_of[s][self.present[s]], minlength=self.tables) for s in range(sessions)]
+        ).astype(float)
+        self.counts = np.zeros((sessions, self.tables, problem.one_hot.shape[1]))
+        for s in range(sessions):
+            np.add.at(self.counts[s], self.table_of[s][self.present[s]], problem.one_hot[self.present[s]])
+        self.table_cost = np.abs(self.counts / self.sizes[:, :, None] - self.shares[:, None, :]).sum(axis=2)
+        self.meetings = problem.past_meetings.astype(np.int32).copy()
+        for s in range(sessions):
+            self.meetings += self._co_seated(s)
+        self.movers = [np.flatnonzero(problem.movable[s]) for s in range(sessions)]
+        self._diversity_cache: dict[int, np.ndarray] = {}
+
+    def _co_seated(self, session: int) -> np.ndarray:
+        x = self.table_of[session]
+        same = (x[:, None] == x[None, :]) & self.present[session][:, None] & self.present[session][None, :]
+        np.fill_diagonal(same, False)
+        return same.astype(np.int32)
+
+    def in_repeat_pair(self, session: int) -> np.ndarray:
+        """Which movers of ``session`` sit there with someone they meet more than once."""
+        movers = self.movers[session]
+        repeated: np.ndarray = (self.meetings[movers] >= 2) & (self._co_seated(session)[movers] > 0)
+        return np.asarray(repeated.any(axis=1))
+
+    def cost(self) -> float:
+        """Repeat pairs less MEETING_WEIGHT per distinct pair that met (each pair counted once)."""
+        repeats = int((self.meetings >= 2).sum()) // 2
+        met = int((self.meetings >= 1).sum()) // 2
+        return REPEAT_WEIGHT * repeats - MEETING_WEIGHT * met
+
+    def diversity_total(self) -> float:
+        return float(self.table_cost.sum())
+
+    def _seated_matrix(self, session: int) -> np.ndarray:
+        """(members, tables) 0/1: who sits where in ``session``."""
+        seated = np.zeros((self.table_of.shape[1], self.tables))
+        present = self.present[session]
+        seated[np.flatnonzero(present), self.table_of[session][present]] = 1
+        return seated
+
+    def swap_costs(self, session: int) -> np.ndarray:
+        """Exact change of ``cost`` for swapping each two movers of ``session`` (rows and columns
+        follow ``self.movers[session]``); inf where the swap breaks a rule or stays at one table."""
+        movers = self.movers[session]
+        m = self.meetings
+        # Adding a meeting makes a repeat (met once) or a new distinct meeting (never met); removing
+        # one undoes that (met twice, met once).
+        add = np.where(m == 1, REPEAT_WEIGHT, 0.0) - MEETING_WEIGHT * (m == 0)
+        remove = MEETING_WEIGHT * (m == 1) - REPEAT_WEIGHT * (m == 2)
+        np.fill_diagonal(add, 0.0)
+        np.fill_diagonal(remove, 0.0)
+        seated = self._seated_matrix(session)
+        x = self.table_of[session][movers]
+        rows = np.arange(len(movers))
+        joining = (add[movers] @ seated)[:, x]  # [a, b]: a joins b's table (b still there)
+        leaving = (remove[movers] @ seated)[rows, x]
+        pair = add[np.ix_(movers, movers)]
+        costs = leaving[:, None] + joining + leaving[None, :] + joining.T - 2 * pair
+        # Rules: kept-apart partners at the new table (the one leaving does not count), barred tables.
+        apart = self.problem.apart[movers].astype(float)
+        clash = (apart @ seated)[:, x] - apart[:, movers]
+        barred = self.problem.barred[session][np.ix_(movers, x)]
+        broken = (clash > 0) | barred
+        costs[broken | broken.T | (x[:, None] == x[None, :])] = np.inf
+        return costs
+
+    def diversity_changes(self, session: int) -> np.ndarray:
+        """Change of the session's summed deviations for swapping each two movers (cached until the
+        session changes)."""
+        cached = self._diversity_cache.get(session)
+        if cached is not None:
+            return cached
+        movers = self.movers[session]
+        x = self.table_of[session][movers]
+        one_hot = self.problem.one_hot[movers]
+        counts, sizes, shares = self.counts[session][x], self.sizes[session][x], self.shares[session]
+        incoming = one_hot[None, :, :] - one_hot[:, None, :]  # [a, b]: b's values replace a's
+        here = np.abs((counts[:, None, :] + incoming) / sizes[:, None, None] - shares).sum(axis=2)
+        there = np.abs((counts[None, :, :] - incoming) / sizes[None, :, None] - shares).sum(axis=2)
+        own = self.table_cost[session][x]
+        changes = here - own[:, None] + there - own[None, :]
+        self._diversity_cache[session] = changes
+        return changes
+
+    def swap(self, session: int, a: int, b: int) -> None:
+        """Swap members ``a`` and ``b`` (member indices) in ``session``."""
+        self.meetings -= self._co_seated(session)
+        x = self.table_of[session]
+        here, there = x[a], x[b]
+        x[a], x[b] = there, here
+        self.meetings += self._co_seated(session)
+        change = self.problem.one_hot[b] - self.problem.one_hot[a]
+        self.counts[session, here] += change
+        self.counts[session, there] -= change
+        both = [here, there]
+        self.table_cost[session, both] = np.abs(
+            self.counts[session, both] / self.sizes[session, both][:, None] - self.shares[session]
+        ).sum(axis=1)
+        self._diversity_cache.pop(session, None)
+
+    def room(self, session: int) -> float:
+        """How much a swap in ``session`` may raise diversity and keep the plan and the session
+        within their limits."""
+        plan_room = self.problem.diversity_limit - self.diversity_total()
+        session_room = float(self.problem.session_limits[session] - self.table_cost[session].sum())
+        return min(plan_room, session_room) + 1e-12
+
+
+def improve_plan(problem: TabuProblem, rng: np.random.Generator, work: float) -> np.ndarray:
+    """Tabu search for ``work`` units; returns the best ``table_of`` found (never worse than the
+    start, and within the diversity limits whenever the start is)."""
+    plan = PlanTabu(problem)
+    sessions, members = plan.table_of.shape
+    if not any(len(movers) > 1 for movers in plan.movers):
+        return plan.table_of
+    tabu_until = np.zeros((sessions, members, plan.tables), dtype=np.int64)
+    best_cost, best_diversity = plan.cost(), plan.diversity_total()
+    best = plan.table_of.copy()
+    step = last_better = fruitless = 0
+    cleared = False
+    used = 0.0
+    while used < work and fruitless < FRUITLESS_KICKS:
+        step += 1
+        current = plan.cost()
+        choice: tuple[float, int, int, int] | None = None
+        for s in range(sessions):
+            movers = plan.movers[s]
+            if len(movers) < 2:
+                continue
+            costs = plan.swap_costs(s)
+            changes = plan.diversity_changes(s)
+            x = plan.table_of[s][movers]
+            in_repeat = plan.in_repeat_pair(s)
+            returning = tabu_until[s][movers][:, x] >= step  # a would go back to a table it left
+            tabu = returning | returning.T
+            allowed = (changes <= plan.room(s)) & (in_repeat[:, None] | in_repeat[None, :])
+            allowed &= ~tabu | (current + costs < best_cost - 1e-9)  # aspiration
+            candidates = np.where(allowed, costs, np.inf) + 1e-7 * rng.random(costs.shape)
+            k = int(np.argmin(candidates))
+            used += WORK_PER_SESSION + WORK_PER_PAIR * members**2
+            if np.isfinite(candidates.flat[k]) and (choice is None or candidates.flat[k] < choice[0]):
+                row, col = np.unravel_index(k, candidates.shape)
+                choice = (float(candidates.flat[k]), s, int(movers[row]), int(movers[col]))
+        if choice is None:  # every move is tabu or breaks a limit, or no pair meets twice
+            if cleared:
+                break
+            tabu_until[:] = 0
+            cleared = True
+            continue
+        cleared = False
+        _, s, a, b = choice
+        left_a, left_b = plan.table_of[s, a], plan.table_of[s, b]
+        plan.swap(s, a, b)
+        tabu_until[s, a, left_a] = step + rng.integers(TENURE[0], TENURE[1] + 1)
+        tabu_until[s, b, left_b] = step + rng.integers(TENURE[0], TENURE[1] + 1)
+        cost, diversity = plan.cost(), plan.diversity_total()
+        if (cost, diversity) < (best_cost, best_diversity):
+            if cost < best_cost - 1e-9:
+                last_better, fruitless = step, 0
+            best_cost, best_diversity, best = cost, diversity, plan.table_of.copy()
+        if step - last_better > STAGNATION:
+            plan = _kick(PlanTabu(problem, best), rng)
+            tabu_until[:] = 0
+            last_better = step
+            fruitless += 1
+    return best
+
+
+def _kick(plan: PlanTabu, rng: np.random.Generator) -> PlanTabu:
+    """``plan`` after a few random swaps that keep every rule and limit, to restart the search from."""
+    for _ in range(KICK_SWAPS):
+        s = int(rng.integers(plan.table_of.shape[0]))
+        movers = plan.movers[s]
+        if len(movers) < 2:
+            continue
+        i, j = rng.choice(len(movers), size=2, replace=False)
+        costs = plan.swap_costs(s)
+        if np.isfinite(costs[i, j]) and plan.diversity_changes(s)[i, j] <= plan.room(s):
+            plan.swap(s, int(movers[i]), int(movers[j]))
+    return plan
