@@ -51,11 +51,12 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
 # PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
 # a unit is about a microsecond of CPU on the benchmark machines), so every plan costs about the same,
-# plus 5-25% for the last descent: 1.0-5.2 CPU s on the benchmark panels, 200 members at 20 tables for
-# 8 sessions 3.7 s, for the 5 s target (bench/RESULTS.md; a slower machine took 8.2 s). Work is counted,
-# never timed, and the search calls no BLAS (whose kernels sum in an order that depends on the CPU), so
-# a seed gives the same plan on any machine; ``time_limit`` still caps it. The sp_40 figures below are
-# from the benchmark's seeds 0-2.
+# plus 5-25% for the last descent and TABU_WORK for the tabu search: 1.5-6.1 CPU s on the benchmark
+# panels, 200 members at 20 tables for 8 sessions 4.4 s, for the 5 s target (bench/RESULTS.md; a slower
+# machine took 8.2 s before the tabu search). Work is counted, never timed, and the annealing calls no
+# BLAS (whose kernels sum in an order that depends on the CPU; the tabu search's products add only
+# quarters, exact in any order), so a seed gives the same plan on any machine; ``time_limit`` still caps
+# it. The sp_40 figures below are from the benchmark's seeds 0-2.
 PLAN_WORK = 2.0e6
 # Never fewer steps per member and session than the fixed count of earlier rounds: up to
 # MAX_STEPS_PER_MEMBER, fewer for big panels so that a session costs about SESSION_WORK
@@ -68,10 +69,10 @@ MAX_BUDGET_STEPS_PER_MEMBER = 400.0
 START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
 # After the descent, a tabu search over the whole plan (``tabu.py``) spends this many work units (times
-# ``effort``) removing repeat pairs the session-by-session search leaves. Its diversity limit is just
-# under the 5% target, computed exactly, and no session may go SESSION_SLACK_MAX above its own bound.
+# ``effort``) removing repeat pairs the session-by-session search leaves, within the plan's diversity
+# budget (DIVERSITY_SLACK, computed exactly) and no session more than SESSION_SLACK_MAX above its own
+# bound. A limit of 4.9% instead removes a few more on some panels, for a visibly worse D (bench).
 TABU_WORK = 1.0e6
-TABU_DIVERSITY_LIMIT = 0.049
 
 
 def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:
@@ -434,6 +435,7 @@ def _improve_mixing(
     seatings: dict[int, np.ndarray],
     facilitators: dict[int, list[str | None]],
     rng: np.random.Generator,
+    out_of_time: Callable[[], bool],
 ) -> None:
     """Run the tabu search over the planned sessions and keep its plan when every session still gets
     facilitators (the search moves only single members who are not fixed, never to a barred table or
@@ -459,10 +461,10 @@ def _improve_mixing(
         movable=movable,
         barred=barred,
         apart=planner.keep_apart >= PROHIBITIVE,
-        diversity_limit=max((1 + TABU_DIVERSITY_LIMIT) * float(bounds.sum()), sum(totals)),
+        diversity_limit=max((1 + DIVERSITY_SLACK) * float(bounds.sum()), sum(totals)),
         session_limits=np.maximum((1 + SESSION_SLACK_MAX) * bounds, totals),
     )
-    improved = improve_plan(problem, rng, TABU_WORK * planner.settings.effort)
+    improved = improve_plan(problem, rng, TABU_WORK * planner.settings.effort, out_of_time)
     matched: list[list[str | None]] = []
     for table_of in improved:
         chosen = planner.match_facilitators(table_of)
@@ -505,7 +507,7 @@ def allocate(
             planner.meetings += _co_seated(seatings[session])
             passes += 1
             report(Progress(passes / total_passes, f"round {round_number + 1}: session {session} seated"))
-    _improve_mixing(planner, planned, seatings, facilitators, rng)
+    _improve_mixing(planner, planned, seatings, facilitators, rng, out_of_time)
     report(Progress(1.0, "repeat pairs reduced across sessions"))
     seating = [list(map(list, session)) for session in settings.past]
     for session in planned:
