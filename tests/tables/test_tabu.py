@@ -36,8 +36,10 @@ def random_problem(seed: int, limit_slack: float = np.inf) -> TabuProblem:
         movable=movable,
         barred=barred,
         apart=apart,
-        diversity_limit=float(totals.sum()) * (1 + limit_slack),
-        session_limits=totals * (1 + 2 * limit_slack),
+        diversity_limit=float(totals.sum()) * (1 + limit_slack) if np.isfinite(limit_slack) else np.inf,
+        session_limits=totals * (1 + 2 * limit_slack)
+        if np.isfinite(limit_slack)
+        else np.full(sessions, np.inf),
     )
 
 

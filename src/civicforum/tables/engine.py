@@ -72,7 +72,7 @@ END_TEMPERATURE = 0.03
 # ``effort``) removing repeat pairs the session-by-session search leaves, within the plan's diversity
 # budget (DIVERSITY_SLACK, computed exactly) and no session more than SESSION_SLACK_MAX above its own
 # bound. A limit of 4.9% instead removes a few more on some panels, for a visibly worse D (bench).
-TABU_WORK = 1.0e6
+TABU_WORK = 5.0e5
 
 
 def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:

@@ -30,10 +30,10 @@ STAGNATION = 300  # steps without a better plan before restarting from the best 
 KICK_SWAPS = 30  # random swaps (within the limits) tried by a kick
 FRUITLESS_KICKS = 3  # the search ends early after this many kicks in a row that find no better plan
 # Work units of scoring one session's swaps, fitted like the annealing's (about a microsecond each on
-# the benchmark machines: 0.27 ms at 40 members, 4.1 ms at 200): a fixed part and a part per pair of
-# members, since the meetings and value counts are (members x members) arrays.
-WORK_PER_SESSION = 100.0
-WORK_PER_PAIR = 0.1
+# the benchmark machines: 0.24 ms at 40 members, 1.05 ms at 200): a fixed part and a part per member and
+# member scored (every member against the members in repeat pairs, and the meetings arrays).
+WORK_PER_SESSION = 200.0
+WORK_PER_PAIR = 0.016
 
 
 @dataclass
@@ -73,7 +73,11 @@ class PlanTabu:
         for s in range(sessions):
             self.meetings += self._co_seated(s)
         self.movers = [np.flatnonzero(problem.movable[s]) for s in range(sessions)]
+        # codes[a, f]: the value column of member a's value of feature f (one per feature).
+        self.codes = np.nonzero(problem.one_hot)[1].reshape(members, -1)
         self._diversity_cache: dict[int, np.ndarray] = {}
+        self._meeting_cost_cache: tuple[np.ndarray, np.ndarray] | None = None
+        self.apart = problem.apart.astype(float)
 
     def _co_seated(self, session: int) -> np.ndarray:
         x = self.table_of[session]
@@ -103,47 +107,62 @@ class PlanTabu:
         seated[np.flatnonzero(present), self.table_of[session][present]] = 1
         return seated
 
-    def swap_costs(self, session: int) -> np.ndarray:
-        """Exact change of ``cost`` for swapping each two movers of ``session`` (rows and columns
-        follow ``self.movers[session]``); inf where the swap breaks a rule or stays at one table."""
+    def _meeting_costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(members, members) change of ``cost`` when a pair gains a meeting, and when it loses one:
+        gaining one makes a repeat (met once) or a new distinct meeting (never met); losing one undoes
+        that (met twice, met once). Kept until the next swap, as every session uses them."""
+        if self._meeting_cost_cache is None:
+            m = self.meetings
+            add = np.where(m == 1, REPEAT_WEIGHT, 0.0) - MEETING_WEIGHT * (m == 0)
+            remove = MEETING_WEIGHT * (m == 1) - REPEAT_WEIGHT * (m == 2)
+            np.fill_diagonal(add, 0.0)
+            np.fill_diagonal(remove, 0.0)
+            self._meeting_cost_cache = (add, remove)
+        return self._meeting_cost_cache
+
+    def swap_costs(self, session: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Exact change of ``cost`` for swapping movers ``rows`` (positions in
+        ``self.movers[session]``; all by default) with every mover of ``session``; inf where the
+        swap breaks a rule or stays at one table."""
         movers = self.movers[session]
-        m = self.meetings
-        # Adding a meeting makes a repeat (met once) or a new distinct meeting (never met); removing
-        # one undoes that (met twice, met once).
-        add = np.where(m == 1, REPEAT_WEIGHT, 0.0) - MEETING_WEIGHT * (m == 0)
-        remove = MEETING_WEIGHT * (m == 1) - REPEAT_WEIGHT * (m == 2)
-        np.fill_diagonal(add, 0.0)
-        np.fill_diagonal(remove, 0.0)
+        rows = np.arange(len(movers)) if rows is None else rows
+        picked = movers[rows]
+        add, remove = self._meeting_costs()
         seated = self._seated_matrix(session)
         x = self.table_of[session][movers]
-        rows = np.arange(len(movers))
-        joining = (add[movers] @ seated)[:, x]  # [a, b]: a joins b's table (b still there)
-        leaving = (remove[movers] @ seated)[rows, x]
-        pair = add[np.ix_(movers, movers)]
-        costs = leaving[:, None] + joining + leaving[None, :] + joining.T - 2 * pair
+        own = x[rows]
+        leaving = (remove[movers] @ seated)[np.arange(len(movers)), x]
+        joining = (add[picked] @ seated)[:, x]  # [a, b]: a joins b's table (b still there)
+        joined = (add[movers] @ seated)[:, own].T  # [a, b]: b joins a's table (a still there)
+        costs = leaving[rows][:, None] + joining + leaving[None, :] + joined - 2 * add[np.ix_(picked, movers)]
         # Rules: kept-apart partners at the new table (the one leaving does not count), barred tables.
-        apart = self.problem.apart[movers].astype(float)
-        clash = (apart @ seated)[:, x] - apart[:, movers]
-        barred = self.problem.barred[session][np.ix_(movers, x)]
-        broken = (clash > 0) | barred
-        costs[broken | broken.T | (x[:, None] == x[None, :])] = np.inf
+        apart = self.apart[movers]
+        clash = (apart[rows] @ seated)[:, x] - apart[rows][:, movers]  # a's, at b's table
+        clashed = ((apart @ seated)[:, own] - apart[:, picked]).T  # b's, at a's table
+        barred = self.problem.barred[session]
+        broken = (clash > 0) | (clashed > 0) | barred[np.ix_(picked, x)] | barred[np.ix_(movers, own)].T
+        costs[broken | (own[:, None] == x[None, :])] = np.inf
         return costs
 
     def diversity_changes(self, session: int) -> np.ndarray:
-        """Change of the session's summed deviations for swapping each two movers (cached until the
-        session changes)."""
+        """Change of the session's summed deviations for swapping each two movers at different tables
+        (cached until the session changes). Feature by feature, where the two hold different values,
+        each table loses one value and gains another, and those two terms are independent."""
         cached = self._diversity_cache.get(session)
         if cached is not None:
             return cached
         movers = self.movers[session]
         x = self.table_of[session][movers]
-        one_hot = self.problem.one_hot[movers]
-        counts, sizes, shares = self.counts[session][x], self.sizes[session][x], self.shares[session]
-        incoming = one_hot[None, :, :] - one_hot[:, None, :]  # [a, b]: b's values replace a's
-        here = np.abs((counts[:, None, :] + incoming) / sizes[:, None, None] - shares).sum(axis=2)
-        there = np.abs((counts[None, :, :] - incoming) / sizes[None, :, None] - shares).sum(axis=2)
-        own = self.table_cost[session][x]
-        changes = here - own[:, None] + there - own[None, :]
+        seat = 1 / self.sizes[session][:, None]
+        deviation = self.counts[session] * seat - self.shares[session]
+        now = np.abs(deviation)
+        leave = np.abs(deviation - seat) - now  # (tables, values): one member with that value leaves
+        join = np.abs(deviation + seat) - now
+        changes = np.zeros((len(movers), len(movers)))
+        for codes in self.codes[movers].T:  # each feature's value column of every mover
+            at_own_table = leave[x, codes][:, None] + join[x[:, None], codes[None, :]]  # [a, b]: at a's
+            at_own_table += at_own_table.T  # and at b's table
+            changes += np.where(codes[:, None] != codes[None, :], at_own_table, 0.0)
         self._diversity_cache[session] = changes
         return changes
 
@@ -162,6 +181,7 @@ class PlanTabu:
             self.counts[session, both] / self.sizes[session, both][:, None] - self.shares[session]
         ).sum(axis=1)
         self._diversity_cache.pop(session, None)
+        self._meeting_cost_cache = None
 
     def room(self, session: int) -> float:
         """How much a swap in ``session`` may raise diversity and keep the plan and the session
@@ -197,20 +217,24 @@ def improve_plan(
             movers = plan.movers[s]
             if len(movers) < 2:
                 continue
-            costs = plan.swap_costs(s)
-            changes = plan.diversity_changes(s)
+            # Swaps of a member sitting with someone they met elsewhere (the only ones that can
+            # remove a repeat), with any other mover.
+            rows = np.flatnonzero(plan.in_repeat_pair(s))
+            used += WORK_PER_SESSION + WORK_PER_PAIR * members * (members + len(rows))
+            if not len(rows):
+                continue
+            costs = plan.swap_costs(s, rows)
+            changes = plan.diversity_changes(s)[rows]
             x = plan.table_of[s][movers]
-            in_repeat = plan.in_repeat_pair(s)
-            returning = tabu_until[s][movers][:, x] >= step  # a would go back to a table it left
-            tabu = returning | returning.T
-            allowed = (changes <= plan.room(s)) & (in_repeat[:, None] | in_repeat[None, :])
-            allowed &= ~tabu | (current + costs < best_cost - 1e-9)  # aspiration
+            tabu_s = tabu_until[s][movers]
+            returning = tabu_s[rows][:, x] >= step  # a would go back to a table it left
+            returning |= (tabu_s[:, x[rows]] >= step).T  # or b would
+            allowed = (changes <= plan.room(s)) & (~returning | (current + costs < best_cost - 1e-9))
             candidates = np.where(allowed, costs, np.inf) + 1e-7 * rng.random(costs.shape)
             k = int(np.argmin(candidates))
-            used += WORK_PER_SESSION + WORK_PER_PAIR * members**2
             if np.isfinite(candidates.flat[k]) and (choice is None or candidates.flat[k] < choice[0]):
                 row, col = np.unravel_index(k, candidates.shape)
-                choice = (float(candidates.flat[k]), s, int(movers[row]), int(movers[col]))
+                choice = (float(candidates.flat[k]), s, int(movers[rows[row]]), int(movers[col]))
         if choice is None:  # every move is tabu or breaks a limit, or no pair meets twice
             if cleared:
                 break
