@@ -51,8 +51,8 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # The search effort of a plan is a work budget: its annealing, over all sessions and rounds, spends about
 # PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
 # a unit is about a microsecond of CPU on the benchmark machines), so every plan costs about the same,
-# plus 5-25% for the last descent and TABU_WORK for the tabu search: 1.5-6.1 CPU s on the benchmark
-# panels, 200 members at 20 tables for 8 sessions 4.4 s, for the 5 s target (bench/RESULTS.md; a slower
+# plus 5-25% for the last descent and TABU_WORK for the tabu search: 1.1-5.9 CPU s on the benchmark
+# panels, 200 members at 20 tables for 8 sessions 4.0 s, for the 5 s target (bench/RESULTS.md; a slower
 # machine took 8.2 s before the tabu search). Work is counted, never timed, and the annealing calls no
 # BLAS (whose kernels sum in an order that depends on the CPU; the tabu search's products add only
 # quarters, exact in any order), so a seed gives the same plan on any machine; ``time_limit`` still caps

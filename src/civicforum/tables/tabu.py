@@ -7,8 +7,8 @@ social golfer problem do (Dotu and Van Hentenryck 2005): each step makes the bes
 session, of a member who sits with someone they met elsewhere, even when that swap makes the plan
 worse, and a member may not return to the table they left for a few steps, so the search walks
 away from local optima instead of circling in them. The plan's diversity stays within a hard limit
-throughout, and the best plan seen is kept (bench/RESULTS.md: repeat pairs fall on 36 of 44 panels,
-sp_40 129 -> 120, for about 1 CPU s).
+throughout, and the best plan seen is kept (bench/RESULTS.md: repeat pairs fall on 38 of 44 panels,
+sp_40 129 -> 118, for about 0.5 CPU s).
 
 Scores are exact: the objective is the plan's repeat pairs less MEETING_WEIGHT per distinct pair
 that met, and diversity is the summed deviations the D score averages.
