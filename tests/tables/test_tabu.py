@@ -1,5 +1,7 @@
 """The plan-wide tabu search: its swap costs are exact, and it keeps every rule and limit it is given."""
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,21 +27,16 @@ def random_problem(seed: int, limit_slack: float = np.inf) -> TabuProblem:
     apart = apart | apart.T
     past = rng.integers(0, 2, (members, members)) * (rng.random((members, members)) < 0.2)
     past = np.triu(past, 1) + np.triu(past, 1).T
-    plan = PlanTabu(
-        TabuProblem(table_of, past, one_hot, movable, barred, apart, np.inf, np.full(sessions, np.inf))
+    unlimited = TabuProblem(
+        table_of, past, one_hot, movable, barred, apart, np.inf, np.full(sessions, np.inf)
     )
-    totals = plan.table_cost.sum(axis=1)
-    return TabuProblem(
-        table_of=table_of,
-        past_meetings=past,
-        one_hot=one_hot,
-        movable=movable,
-        barred=barred,
-        apart=apart,
-        diversity_limit=float(totals.sum()) * (1 + limit_slack) if np.isfinite(limit_slack) else np.inf,
-        session_limits=totals * (1 + 2 * limit_slack)
-        if np.isfinite(limit_slack)
-        else np.full(sessions, np.inf),
+    if not np.isfinite(limit_slack):
+        return unlimited
+    totals = PlanTabu(unlimited).table_cost.sum(axis=1)
+    return replace(
+        unlimited,
+        diversity_limit=float(totals.sum()) * (1 + limit_slack),
+        session_limits=totals * (1 + 2 * limit_slack),
     )
 
 
