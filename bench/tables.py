@@ -235,7 +235,7 @@ def main(argv: list[str]) -> int:
         "repeats against 66). Up to five more passes of the last round with doubling work, from the "
         "finished plan, end at 6.3-7.7% after 66-69 CPU s: once the plan is set, more work does not help. "
         "So `civicforum tables` now says when a plan's diversity ends more than 5% above its bound and "
-        "suggests `--effort 8` (unseen 8 through the CLI: 7.8% in 5 s, then 4.9% in 29 s).",
+        "suggests `--effort 8` (unseen 8 through the CLI: 7.8% in 6 s, then 4.9% in 32 s).",
         "- Close misses on M stay missed. On the 40-panel run (seed 0), twice the effort moves unseen 15 "
         "from 0.931 to 0.934 (target 0.935) and unseen 19 from 0.976 to 0.982 (0.988), and leaves unseen "
         "13 and 28 where they are; a budget of 4.9% instead of 4% gives 0.934, 0.981, 0.884 and 0.961. "
