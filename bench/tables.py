@@ -215,7 +215,7 @@ def main(argv: list[str]) -> int:
         "",
         "- Seating sessions one at a time exactly does worse. Each session a HiGHS MILP (150 s) minimising "
         "the engine's own pair costs with D held at the bound, or within 5% of it: sp_40 ends at 151 and "
-        "143 repeats (M 0.664, 0.680), against the annealing's 118-129 (0.70-0.71) in 1 CPU s.",
+        "143 repeats (M 0.664, 0.680), against the annealing's 119-129 (0.70-0.73) in 1 CPU s.",
         "- Diversity does not force two sessions to overlap. Given a session of sp_40 at the bound, HiGHS "
         "proves (240 s) that another session at the bound can share as few as 15 co-seated pairs with "
         "it, the least any two seatings share. The annealed plans share 19-23 per two sessions (213 "
