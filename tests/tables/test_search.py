@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicforum.tables import AllocationSettings, Constraints, Member
-from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _co_seated, _Planner
-from civicforum.tables.search import SessionProblem, SessionSearch
+from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _Planner
+from civicforum.tables.search import SessionProblem, SessionSearch, co_seated
 
 
 def mixing_cost(plan: list[np.ndarray]) -> float:
@@ -35,10 +35,10 @@ def test_pair_penalty_is_the_exact_change_of_repeats_and_meetings(seed, sessions
     )
     plan = [rng.permutation(np.arange(len(members)) % tables) for _ in range(sessions)]
     replanned = rng.permutation(plan[-1])  # another seating of the last session, same table sizes
-    planner.meetings = sum(_co_seated(tables_of) for tables_of in plan[:-1])
+    planner.meetings = sum(co_seated(tables_of) for tables_of in plan[:-1])
     penalty = planner.pair_penalty()
     change = mixing_cost([*plan[:-1], replanned]) - mixing_cost(plan)
-    penalty_change = (penalty * (_co_seated(replanned) - _co_seated(plan[-1]))).sum() / 2
+    penalty_change = (penalty * (co_seated(replanned) - co_seated(plan[-1]))).sum() / 2
     assert np.isclose(change, penalty_change)
 
 

@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member, Progress
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
 from .scores import diversity_lower_bound
-from .search import PROHIBITIVE, SessionProblem, SessionSearch
+from .search import PROHIBITIVE, SessionProblem, SessionSearch, co_seated
 from .tabu import TabuProblem, improve_plan
 
 # Costs of seating a pair together, in units of one value count, given how often they meet in the
@@ -86,13 +86,6 @@ def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:
     return np.hstack(columns) if columns else np.zeros((len(members), 0))
 
 
-def _co_seated(table_of: np.ndarray) -> np.ndarray:
-    """(members, members) 0/1 matrix of pairs sharing a table in one session."""
-    same = (table_of[:, None] == table_of[None, :]) & (table_of[:, None] >= 0)
-    np.fill_diagonal(same, False)
-    return same.astype(np.int32)
-
-
 def _session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, shift: int) -> np.ndarray:
     """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity.
     Among equally full tables the next seat goes to the first in an order rotated by ``shift``."""
@@ -127,7 +120,7 @@ class _Planner:
         self.diversity_bound: dict[int, float] = {}
         self.diversity_total: dict[int, float] = {}
         for session in settings.past:
-            self.meetings += _co_seated(self._table_of(session))
+            self.meetings += co_seated(self._table_of(session))
 
     def pair_penalty(self) -> np.ndarray:
         """Exact change of the plan's mixing cost when a pair sits together in the session being
@@ -319,7 +312,7 @@ def _breaks_rules(problem: SessionProblem, table_of: np.ndarray) -> bool:
     """Whether a seating pays a prohibitive cost: a barred table or a kept-apart pair together."""
     seated = np.flatnonzero(table_of >= 0)
     barred = problem.table_penalty[seated, table_of[seated]] >= PROHIBITIVE
-    apart = (problem.pair_penalty >= PROHIBITIVE) & (_co_seated(table_of) > 0)
+    apart = (problem.pair_penalty >= PROHIBITIVE) & (co_seated(table_of) > 0)
     return bool(barred.any() or apart.any())
 
 
@@ -453,7 +446,7 @@ def _improve_mixing(
         if (seats.sizes == 0).any():
             return  # an empty table: D leaves it out, which the search's bookkeeping does not
     bounds = np.array([planner.diversity_bound[session] for session in planned])
-    past = planner.meetings - sum(_co_seated(seatings[session]) for session in planned)
+    past = planner.meetings - sum(co_seated(seatings[session]) for session in planned)
     problem = TabuProblem(
         table_of=np.stack([seatings[session] for session in planned]),
         past_meetings=past,
@@ -472,7 +465,7 @@ def _improve_mixing(
             return
         matched.append(chosen)
     for index, session in enumerate(planned):
-        planner.meetings += _co_seated(improved[index]) - _co_seated(seatings[session])
+        planner.meetings += co_seated(improved[index]) - co_seated(seatings[session])
         seatings[session] = improved[index]
         facilitators[session] = matched[index]
 
@@ -500,11 +493,11 @@ def allocate(
     for round_number in range(DESCENT_ROUND + 1):
         for session in planned:
             if session in seatings:
-                planner.meetings -= _co_seated(seatings[session])
+                planner.meetings -= co_seated(seatings[session])
             seatings[session], facilitators[session] = _seat_session(
                 planner, session, seatings.get(session), round_number, rng, out_of_time
             )
-            planner.meetings += _co_seated(seatings[session])
+            planner.meetings += co_seated(seatings[session])
             passes += 1
             report(Progress(passes / total_passes, f"round {round_number + 1}: session {session} seated"))
     _improve_mixing(planner, planned, seatings, facilitators, rng, out_of_time)

@@ -47,6 +47,13 @@ def _some_pairs(members: int, rng: np.random.Generator) -> np.ndarray:
     return np.stack([first, second], axis=1)
 
 
+def co_seated(table_of: np.ndarray) -> np.ndarray:
+    """(members, members) 0/1 matrix of pairs sharing a table in one session (-1: absent)."""
+    same = (table_of[:, None] == table_of[None, :]) & (table_of[:, None] >= 0)
+    np.fill_diagonal(same, False)
+    return same.astype(np.int32)
+
+
 def _gumbel(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Standard Gumbel draws -log(-log(U)) in single precision, five times faster than
     ``rng.gumbel``; a draw of U = 0 gives -inf, an option left out of that one step."""

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .search import co_seated
+
 REPEAT_WEIGHT = 1.0
 # Per distinct pair that met: M's numerator. Both weights are exact binary fractions, so sums of them
 # do not depend on the order a CPU adds them in, and a seed gives the same plan on any machine.
@@ -71,7 +73,7 @@ class PlanTabu:
         self.table_cost = np.abs(self.counts / self.sizes[:, :, None] - self.shares[:, None, :]).sum(axis=2)
         self.meetings = problem.past_meetings.astype(np.int32).copy()
         for s in range(sessions):
-            self.meetings += self._co_seated(s)
+            self.meetings += co_seated(self.table_of[s])
         self.movers = [np.flatnonzero(problem.movable[s]) for s in range(sessions)]
         # codes[a, f]: the value column of member a's value of feature f (one per feature).
         self.codes = np.nonzero(problem.one_hot)[1].reshape(members, -1)
@@ -79,16 +81,10 @@ class PlanTabu:
         self._meeting_cost_cache: tuple[np.ndarray, np.ndarray] | None = None
         self.apart = problem.apart.astype(float)
 
-    def _co_seated(self, session: int) -> np.ndarray:
-        x = self.table_of[session]
-        same = (x[:, None] == x[None, :]) & self.present[session][:, None] & self.present[session][None, :]
-        np.fill_diagonal(same, False)
-        return same.astype(np.int32)
-
     def in_repeat_pair(self, session: int) -> np.ndarray:
         """Which movers of ``session`` sit there with someone they meet more than once."""
         movers = self.movers[session]
-        repeated: np.ndarray = (self.meetings[movers] >= 2) & (self._co_seated(session)[movers] > 0)
+        repeated: np.ndarray = (self.meetings[movers] >= 2) & (co_seated(self.table_of[session])[movers] > 0)
         return np.asarray(repeated.any(axis=1))
 
     def cost(self) -> float:
@@ -168,11 +164,11 @@ class PlanTabu:
 
     def swap(self, session: int, a: int, b: int) -> None:
         """Swap members ``a`` and ``b`` (member indices) in ``session``."""
-        self.meetings -= self._co_seated(session)
+        self.meetings -= co_seated(self.table_of[session])
         x = self.table_of[session]
         here, there = x[a], x[b]
         x[a], x[b] = there, here
-        self.meetings += self._co_seated(session)
+        self.meetings += co_seated(self.table_of[session])
         change = self.problem.one_hot[b] - self.problem.one_hot[a]
         self.counts[session, here] += change
         self.counts[session, there] -= change
