@@ -308,6 +308,22 @@ def test_a_feature_named_twice_is_rejected():
         allocate(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0", "f0"]))
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"effort": 0}, "effort must be a number above 0"),
+        ({"effort": float("nan")}, "effort must be a number above 0"),
+        ({"time_limit": -5}, "time limit must be a number of seconds above 0"),
+        ({"time_limit": float("inf")}, "time limit must be a number of seconds above 0"),
+    ],
+)
+def test_search_settings_out_of_range_are_rejected(change, expected):
+    """The web app calls the library directly, so it refuses what the CLI refuses: a negative time
+    limit would otherwise return an unsearched plan."""
+    with pytest.raises(ValueError, match=expected):
+        allocate(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0"], **change))
+
+
 def test_search_effort_comes_from_a_plan_budget():
     """Every session of a plan gets an equal share of one work budget (fewer sessions to plan, more
     each), between a floor and a ceiling of steps per member."""

@@ -37,20 +37,30 @@ def _parser() -> argparse.ArgumentParser:
         "clusters cluster,tables,id; past id,session,table (an earlier allocation.csv).",
     )
     parser.add_argument("panel", type=Path, help="panel CSV: id plus one column per feature")
-    parser.add_argument("--tables", type=int, required=True)
-    parser.add_argument("--sessions", type=int, required=True)
+    parser.add_argument("--tables", type=int, required=True, help="number of tables in every session")
+    parser.add_argument("--sessions", type=int, required=True, help="number of sessions, past ones included")
     parser.add_argument("--diversify", required=True, help="comma-separated feature columns to balance")
     parser.add_argument(
         "--table-sizes", help="comma-separated seats per table (default: as even as possible)"
     )
-    parser.add_argument("--keep-together", type=Path)
-    parser.add_argument("--keep-apart", type=Path)
-    parser.add_argument("--fixed", type=Path)
-    parser.add_argument("--absent", type=Path)
-    parser.add_argument("--facilitators", type=Path)
-    parser.add_argument("--clusters", type=Path)
+    parser.add_argument(
+        "--keep-together",
+        type=Path,
+        help="CSV of groups who always share a table (a carer and the person they support)",
+    )
+    parser.add_argument("--keep-apart", type=Path, help="CSV of pairs who never share a table")
+    parser.add_argument("--fixed", type=Path, help="CSV of seats fixed in advance (step-free access)")
+    parser.add_argument("--absent", type=Path, help="CSV of members missing a session")
+    parser.add_argument(
+        "--facilitators",
+        type=Path,
+        help="CSV of facilitators (each table gets one) and members each must not facilitate",
+    )
+    parser.add_argument(
+        "--clusters", type=Path, help="CSV of small groups (one language) kept on a given number of tables"
+    )
     parser.add_argument("--past", type=Path, help="sessions already run, kept as they were")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="another seed gives another plan (default 0)")
     parser.add_argument(
         "--effort",
         type=float,

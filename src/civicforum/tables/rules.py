@@ -6,6 +6,7 @@ fix the constraint files by hand.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -51,6 +52,10 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
             problems.append(f"member {member.id} has no value for {', '.join(missing)}")
     if settings.tables < 1 or settings.sessions < 1:
         problems.append("there must be at least one table and one session")
+    if not 0 < settings.effort < math.inf:  # also refuses nan
+        problems.append(f"effort must be a number above 0 (1 is the usual search), not {settings.effort}")
+    if settings.time_limit is not None and not 0 < settings.time_limit < math.inf:
+        problems.append(f"the time limit must be a number of seconds above 0, not {settings.time_limit}")
     if settings.table_sizes is not None and (
         len(settings.table_sizes) != settings.tables or min(settings.table_sizes, default=1) < 1
     ):
