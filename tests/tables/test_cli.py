@@ -59,7 +59,7 @@ def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
     assert scores["diversity_lower_bound"] <= scores["diversity_l1"]
     assert [s["session"] for s in scores["sessions"]] == [1, 2, 3]
     html = (out / "plan.html").read_text()
-    assert "Session 3" in html and 'lang="en"' in html and "aria-label=" in html
+    assert "Session 3" in html and 'lang="en"' in html and '<span class="count">F: ' in html
 
 
 def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):

@@ -1,9 +1,9 @@
 """Output files: ``allocation.csv``, ``scores.json`` and the printable ``plan.html``.
 
-The plan shows, per session, each table's facilitator and members and one compact bar per feature.
-Each bar segment carries its value's initials and count as text, and segments alternate between
-plain and hatched fills, so the bars read the same printed in black and white or by a screen reader
-(the bar is also given as a sentence).
+The plan shows, per session, each table's facilitator and members and, per feature, a compact bar of
+its values' shares with the counts written beneath. The bar's segments alternate between plain and
+hatched fills, so it reads the same printed in black and white; the counts carry the same facts as
+text, for screen readers and for values too rare to label inside a bar.
 """
 
 from __future__ import annotations
@@ -57,29 +57,42 @@ def scores(members: Mapping[str, Member], allocation: Allocation, features: Sequ
     }
 
 
-def _initials(value: str) -> str:
-    """Short label for a bar segment: short values whole, else initials (the key spells them out)."""
-    if len(value) <= 5:
-        return value
-    words = value.replace("/", " ").split()
-    return "".join(w[0] for w in words).upper() if len(words) > 1 else value[:3]
+# Values up to this long are printed whole; longer ones as initials, spelled out in the plan's key.
+SHORT_VALUE = 12
 
 
-def _bar(counts: Counter[str], values: Sequence[str], size: int, feature: str) -> str:
-    segments = []
-    sentence = ", ".join(f"{counts[v]} {v}" for v in values if counts[v])
-    for position, value in enumerate(v for v in values if counts[v]):
-        width = 100 * counts[value] / size
-        style = "hatch" if position % 2 else "plain"
-        segments.append(
-            f'<span class="seg {style}" style="width:{width:.1f}%" '
-            f'title="{html.escape(value)}: {counts[value]}">'
-            f"{html.escape(_initials(value))}&nbsp;{counts[value]}</span>"
-        )
+def _labels(values: Sequence[str]) -> dict[str, str]:
+    """Each value's label beside its count: whole when short, else its initials, unless another value
+    of the feature would share them (the key spells the initials out)."""
+    short = {}
+    for value in values:
+        words = value.replace("/", " ").split()
+        initials = "".join(w[0] for w in words).upper() if len(words) > 1 else value[:4]
+        short[value] = value if len(value) <= SHORT_VALUE else initials
+    taken = Counter(short.values())
+    return {v: label if taken[label] == 1 else v for v, label in short.items()}
+
+
+def _composition(counts: Counter[str], labels: Mapping[str, str], size: int, feature: str) -> str:
+    """One feature of one table: a bar of its values' shares (for a glance across tables, so hidden
+    from screen readers) and the counts as text, which always fits, printed or read aloud."""
+    present = [v for v in labels if counts[v]]
+    segments = "".join(
+        f'<span class="seg {"hatch" if position % 2 else "plain"}" '
+        f'style="width:{100 * counts[v] / size:.1f}%"></span>'
+        for position, v in enumerate(present)
+    )
+    names = {
+        v: f'<abbr title="{html.escape(v)}">{html.escape(labels[v])}</abbr>'
+        if labels[v] != v
+        else html.escape(v)
+        for v in present
+    }
+    text = ", ".join(f'<span class="count">{names[v]}: {counts[v]}</span>' for v in present)
     return (
         f'<div class="feature"><span class="name">{html.escape(feature)}</span>'
-        f'<span class="bar" role="img" aria-label="{html.escape(feature)}: {html.escape(sentence)}">'
-        f"{''.join(segments)}</span></div>"
+        f'<span class="bar" aria-hidden="true">{segments}</span>'
+        f'<span class="counts">{text}</span></div>'
     )
 
 
@@ -90,12 +103,15 @@ h1{font-size:1.8em}h2{font-size:1.4em;margin-top:1.5em;border-bottom:2px solid #
 .table{border:2px solid #0b0c0c;padding:.6em;break-inside:avoid}
 .table h3{margin:0 0 .3em;font-size:1.15em}
 .table ul{margin:.2em 0 .5em;padding-left:1.2em}
-.feature{display:flex;align-items:center;gap:.4em;font-size:.8em;margin:.15em 0}
-.feature .name{width:6em;overflow:hidden;text-overflow:ellipsis}
-.bar{display:flex;flex:1;border:1px solid #0b0c0c;height:1.5em}
-.seg{overflow:hidden;white-space:nowrap;font-size:.85em;padding-left:2px;border-right:1px solid #0b0c0c}
+.feature{display:grid;grid-template-columns:5.5em 1fr;column-gap:.4em;font-size:.85em;margin:.3em 0}
+.feature .name{grid-row:span 2;overflow-wrap:anywhere;font-weight:bold}
+.bar{display:flex;border:1px solid #0b0c0c;height:.7em}
+.seg{border-right:1px solid #0b0c0c}
+.seg:last-child{border-right:0}
 .plain{background:#fff}
-.hatch{background:repeating-linear-gradient(45deg,#fff,#fff 3px,#ccc 3px,#ccc 5px)}
+.hatch{background:repeating-linear-gradient(45deg,#fff,#fff 3px,#6f777b 3px,#6f777b 5px)}
+abbr{text-decoration:none}
+.count{white-space:nowrap}
 .key{font-size:.9em}
 @media print{body{margin:0}section.session{break-before:page}
 .seg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
@@ -105,10 +121,12 @@ h1{font-size:1.8em}h2{font-size:1.4em;margin-top:1.5em;border-bottom:2px solid #
 def plan_html(
     members: Mapping[str, Member], allocation: Allocation, features: Sequence[str], summary: Mapping[str, Any]
 ) -> str:
-    values = {f: sorted({m.features[f] for m in members.values()}) for f in features}
-    key = "; ".join(
-        f"{html.escape(f)}: " + ", ".join(f"{_initials(v)} = {html.escape(v)}" for v in values[f])
+    labels = {f: _labels(sorted({m.features[f] for m in members.values()})) for f in features}
+    abbreviations = ", ".join(
+        f"{html.escape(label)} = {html.escape(v)}"
         for f in features
+        for v, label in labels[f].items()
+        if label != v
     )
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
@@ -120,8 +138,11 @@ def plan_html(
         f"Meeting score {summary['meeting_norm']:.3f} "
         f"(1 means nobody sits with the same person twice). {summary['repeat_pairs']} pairs sit together "
         "in more than one session.</p>",
-        f'<p class="key">Key to the bars: {key}.</p>',
+        "<p>Under each table, every feature has a bar of its values' shares and the number of members "
+        "holding each value.</p>",
     ]
+    if abbreviations:
+        parts.append(f'<p class="key">Abbreviations: {abbreviations}.</p>')
     for number, session in enumerate(allocation.seating, start=1):
         parts.append(f'<section class="session"><h2>Session {number}</h2><div class="tables">')
         for table, seated in enumerate(session, start=1):
@@ -132,7 +153,7 @@ def plan_html(
             parts.append("<ul>" + "".join(f"<li>{html.escape(m)}</li>" for m in sorted(seated)) + "</ul>")
             for feature in features:
                 counts = Counter(members[m].features[feature] for m in seated)
-                parts.append(_bar(counts, values[feature], max(len(seated), 1), feature))
+                parts.append(_composition(counts, labels[feature], max(len(seated), 1), feature))
             parts.append("</article>")
         parts.append("</div></section>")
     parts.append("</main></body></html>\n")
