@@ -238,3 +238,20 @@ def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, o
     assert sorted(c.key for c in ward.categories.all()) == ["north-ward", "south-ward"]
     client.post(url, {"action": "remove", "question": question.pk})
     assert list(QuotaQuestion.objects.filter(forum=forum)) == [ward]
+
+
+def test_answers_sharing_their_first_50_letters_or_without_letters_each_get_a_key(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.models import QuotaQuestion
+
+    census = "Black, Black British, Black Welsh, Caribbean or African: "
+    answers = [census + "Caribbean", census + "African", census + "any other Black background", "😀", "ما"]
+    response = signed_in_client(officer).post(
+        staff_url("questions", forum),
+        {"action": "add", "label": "What is your ethnic group?", "categories": "\n".join(answers)},
+    )
+    assert response.status_code == 302
+    keys = [c.key for c in QuotaQuestion.objects.get(forum=forum).categories.all()]
+    assert len(set(keys)) == 5 and all(keys) and all(len(key) <= 50 for key in keys)
+    assert keys[0] == "black-black-british-black-welsh-caribbean-or-afric"

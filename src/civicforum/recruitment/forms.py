@@ -7,7 +7,6 @@ from typing import Any
 
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
-from django.utils.text import slugify
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm
 from civicforum.recruitment.models import AddressList, QuotaQuestion, RecruitmentSettings
@@ -305,6 +304,6 @@ class QuotaQuestionForm(GovUKForm):
             parsed.append((label.strip(), share))
         if len(parsed) < 2:
             raise forms.ValidationError("Enter at least two answers, one per line")
-        if len({slugify(label) for label, _share in parsed}) < len(parsed):
+        if len({label.casefold() for label, _share in parsed}) < len(parsed):
             raise forms.ValidationError("Each answer must be different")
         return parsed

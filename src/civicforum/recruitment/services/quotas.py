@@ -183,14 +183,30 @@ def add_question(
             position=position,
             allow_prefer_not_to_say=allow_prefer_not_to_say,
         )
+        keys = category_keys([name for name, _share in categories])
         QuotaCategory.objects.bulk_create(
-            QuotaCategory(
-                question=question, key=slugify(name)[:50], label=name, position=index, population_share=share
-            )
-            for index, (name, share) in enumerate(categories)
+            QuotaCategory(question=question, key=key, label=name, position=index, population_share=share)
+            for index, (key, (name, share)) in enumerate(zip(keys, categories, strict=True))
         )
         audit.record(user, "recruitment.quota_question_added", forum=forum, target=question)
     return question
+
+
+def category_keys(names: list[str]) -> list[str]:
+    """One key per answer: its slug (at most 50 characters), made unique, never empty.
+
+    Answers can share their first 50 characters (the 2021 census ethnic groups 'Black, Black British,
+    Black Welsh, Caribbean or African: ...') or have no letters a slug keeps ('😀', 'ما').
+    """
+    keys: list[str] = []
+    for position, name in enumerate(names, start=1):
+        base = slugify(name)[:50] or f"answer-{position}"
+        key, number = base, 2
+        while key in keys:
+            suffix = f"-{number}"
+            key, number = base[: 50 - len(suffix)] + suffix, number + 1
+        keys.append(key)
+    return keys
 
 
 def _unique_key(forum: Any, base: str) -> str:
