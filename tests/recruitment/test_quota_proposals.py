@@ -21,3 +21,7 @@ def test_shares_read_as_percent_or_fraction(basis_points):
 
 def test_impossible_shares_are_refused():
     assert parse_share("101%") is None and parse_share("-0.1") is None and parse_share("half") is None
+
+
+def test_not_a_number_is_refused_rather_than_crashing_the_comparison():
+    assert parse_share("NaN") is None and parse_share("sNaN") is None and parse_share("nan%") is None

@@ -255,3 +255,13 @@ def test_answers_sharing_their_first_50_letters_or_without_letters_each_get_a_ke
     keys = [c.key for c in QuotaQuestion.objects.get(forum=forum).categories.all()]
     assert len(set(keys)) == 5 and all(keys) and all(len(key) <= 50 for key in keys)
     assert keys[0] == "black-black-british-black-welsh-caribbean-or-afric"
+
+
+def test_a_share_of_nan_is_a_located_error_not_a_server_error(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    response = signed_in_client(officer).post(
+        staff_url("questions", forum), {"action": "add", "label": "Sex", "categories": "Female | NaN\nMale"}
+    )
+    assert response.status_code == 200
+    assert "Line 1: ‘NaN’ is not a share" in response.content.decode()

@@ -131,11 +131,13 @@ def _category_lookup(forum: Any) -> dict[tuple[str, str], QuotaCategory]:
 
 
 def parse_share(raw: str) -> Decimal | None:
-    """'51%' or '0.51' -> Decimal('0.51'); None when it is not a share between 0 and 1."""
+    """'51%' or '0.51' -> Decimal('0.51'); None when it is not a share between 0 and 1 (or is NaN)."""
     percent = raw.endswith("%")
     try:
         value = Decimal(raw.rstrip("%").strip())
     except InvalidOperation:
+        return None
+    if not value.is_finite():
         return None
     if percent:
         value /= 100
