@@ -114,3 +114,9 @@ def test_import_is_all_or_nothing_and_keeps_every_valid_row(rows):
         assert valid
         assert [r.uprn for r in records] == uprns
         assert [r.address_line_1 for r in records] == [r[1].strip() for r in rows]
+
+
+def test_a_cell_over_the_csv_modules_limit_is_a_located_problem():
+    huge = "uprn,address_line_1,postcode,ward\n1,1 High St,NM1 2AB,W\n2," + "x" * 200_000 + ",NM1 2AB,W\n"
+    [problem] = problems_of(huge)
+    assert problem.startswith("addresses.csv, row 3: this row cannot be read (field larger than field limit")

@@ -265,3 +265,14 @@ def test_a_share_of_nan_is_a_located_error_not_a_server_error(
     )
     assert response.status_code == 200
     assert "Line 1: ‘NaN’ is not a share" in response.content.decode()
+
+
+def test_a_shares_file_with_a_huge_cell_is_refused_on_the_page(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    data = b"question,category,share\ngender,woman," + b"9" * 200_000 + b"\n"
+    response = signed_in_client(officer).post(
+        staff_url("quotas", recruiting_forum), {"action": "import", "file": _upload(data)}
+    )
+    assert response.status_code == 200
+    assert "row 2: this row cannot be read" in response.content.decode()

@@ -8,12 +8,16 @@ problem imports nothing, and every problem is reported with its row and column.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
-from civicforum.recruitment.services.problems import FileProblem, FileRejected, decode_utf8, normalise_header
+from civicforum.recruitment.services.problems import (
+    FileProblem,
+    FileRejected,
+    csv_rows,
+    decode_utf8,
+    normalise_header,
+)
 
 REQUIRED_COLUMNS = ("uprn", "address_line_1", "postcode", "ward")
 OPTIONAL_COLUMNS = ("address_line_2", "address_line_3", "town", "lsoa", "deprivation_decile")
@@ -49,9 +53,8 @@ def normalise_postcode(raw: str) -> str | None:
 
 def read_address_csv(data: bytes, filename: str = "address file") -> list[AddressRecord]:
     """Parse and validate an address list; raises ``FileRejected`` listing every problem."""
-    text = decode_utf8(data, filename)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    rows = csv_rows(decode_utf8(data, filename), filename)
+    header = rows[0] if rows else None
     if header is None:
         raise FileRejected([FileProblem(filename, "the file is empty; it needs a header row.", row=1)])
     columns = [normalise_header(h) for h in header]
@@ -60,7 +63,7 @@ def read_address_csv(data: bytes, filename: str = "address file") -> list[Addres
     problems: list[FileProblem] = []
     records: list[AddressRecord] = []
     first_row_of_uprn: dict[str, int] = {}
-    for row_number, cells in enumerate(reader, start=2):
+    for row_number, cells in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(columns):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from civicforum.selection import InputProblem
 
 MAX_PROBLEMS_SHOWN = 50
@@ -43,3 +46,21 @@ def decode_utf8(data: bytes, filename: str) -> str:
 def normalise_header(name: str) -> str:
     """'Address line 1 ' -> 'address_line_1', so spreadsheets need not match our spelling exactly."""
     return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def csv_rows(text: str, filename: str) -> list[list[str]]:
+    """Every row of a CSV text; a row the csv module cannot read (a cell over its 128 KB limit) is refused."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise FileRejected(
+            [
+                FileProblem(
+                    filename,
+                    f"this row cannot be read ({error}); a cell may be far too long. Check the row and "
+                    "upload the file again.",
+                    row=reader.line_num,
+                )
+            ]
+        ) from None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -22,7 +20,13 @@ from civicforum.recruitment.models import (
     Respondent,
     RespondentStatus,
 )
-from civicforum.recruitment.services.problems import FileProblem, FileRejected, decode_utf8, normalise_header
+from civicforum.recruitment.services.problems import (
+    FileProblem,
+    FileRejected,
+    csv_rows,
+    decode_utf8,
+    normalise_header,
+)
 from civicforum.selection import Instance, Person, Quota
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
@@ -57,8 +61,7 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
     ``share`` is a fraction (0.51) or a percentage (51%); questions and categories are matched by key
     or label, ignoring case.
     """
-    text = decode_utf8(data, filename)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = csv_rows(decode_utf8(data, filename), filename)
     if not rows:
         raise FileRejected([FileProblem(filename, "the file is empty; it needs a header row.", row=1)])
     header = [normalise_header(h) for h in rows[0]]
