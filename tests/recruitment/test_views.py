@@ -276,3 +276,19 @@ def test_a_shares_file_with_a_huge_cell_is_refused_on_the_page(
     )
     assert response.status_code == 200
     assert "row 2: this row cannot be read" in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999999999999", "40000"])
+def test_a_quota_minimum_that_is_not_a_whole_number_within_the_panel_is_refused(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, typed: str
+) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    woman = QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman")
+    response = signed_in_client(officer).post(
+        staff_url("quotas", recruiting_forum), {"action": "save", f"min-{woman.pk}": typed}
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    woman.refresh_from_db()
+    assert woman.min_members is None or woman.min_members <= recruiting_forum.panel_size

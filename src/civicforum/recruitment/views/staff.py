@@ -251,16 +251,20 @@ def _save_quota_table(forum: Any, request: HttpRequest) -> list[str]:
         values = []
         for bound in ("min", "max"):
             raw = request.POST.get(f"{bound}-{category.pk}", "").strip()
-            if raw and not raw.isdigit():
+            whole = raw.isascii() and raw.isdigit()
+            if raw and not whole:
                 errors.append(
                     f"{category.question.label}, {category.label}: the {bound}imum must be a whole number"
                 )
-            values.append(int(raw) if raw.isdigit() else None)
+            values.append(int(raw) if whole else None)
         low, high = values
         if low is not None and high is not None and low > high:
             errors.append(f"{category.question.label}, {category.label}: the minimum is above the maximum")
-        if high is not None and high > forum.panel_size:
-            errors.append(f"{category.question.label}, {category.label}: the maximum is above the panel size")
+        for bound, value in (("min", low), ("max", high)):
+            if value is not None and value > forum.panel_size:
+                errors.append(
+                    f"{category.question.label}, {category.label}: the {bound}imum is above the panel size"
+                )
         category.min_members, category.max_members = low, high
     if not errors:
         QuotaCategory.objects.bulk_update(categories, ["min_members", "max_members"])
