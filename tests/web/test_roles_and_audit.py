@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.views.generic import TemplateView
-from tests.factories import make_forum, make_user, make_user_with_role
+from tests.factories import PASSWORD, make_forum, make_user, make_user_with_role
 
 from civicforum.core import audit, forum_links
 from civicforum.core.models import Role
@@ -139,3 +139,12 @@ def test_registered_forum_links_show_by_page_stage_and_permission(
         f'href="/staff/forums/{recruiting.slug}/edit/">Edit everything'
         in client.get(staff_page).content.decode()
     )
+
+
+@pytest.mark.parametrize(("role", "lands_on"), [(Role.PANEL_MEMBER, "/"), (Role.OFFICER, "/staff/")])
+def test_signing_in_lands_on_a_page_the_role_may_see(client: Any, role: str, lands_on: str) -> None:
+    user = make_user_with_role(role, make_forum())
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.url == lands_on
+    page = client.get(response.url).content.decode()
+    assert ("Staff area" in page) is (role == Role.OFFICER)

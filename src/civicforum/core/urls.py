@@ -10,7 +10,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
+        views.SignInView.as_view(
             template_name="core/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
         ),
         name="login",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.template import loader
 
 logger = logging.getLogger("civicforum.health")
@@ -22,6 +23,19 @@ def healthz(request: HttpRequest) -> HttpResponse:
         logger.error("event=healthz_failed error=%r", str(error))
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+class SignInView(auth_views.LoginView):
+    """After signing in without ``?next=``: staff go to the staff area, anyone else to the forums list.
+
+    Panel members and public participants have no staff area; sending them there would greet them
+    with 'You do not have permission to see this page'.
+    """
+
+    def get_default_redirect_url(self) -> str:
+        if self.request.user.has_perm("processes.use_dashboard"):
+            return super().get_default_redirect_url()
+        return resolve_url("processes:home")
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
