@@ -292,3 +292,17 @@ def test_a_quota_minimum_that_is_not_a_whole_number_within_the_panel_is_refused(
     assert "There is a problem" in response.content.decode()
     woman.refresh_from_db()
     assert woman.min_members is None or woman.min_members <= recruiting_forum.panel_size
+
+
+def test_number_boxes_are_govuk_inputs_with_errors_that_say_what_to_enter(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    client = signed_in_client(officer)
+    page = client.post(staff_url("draw_lottery", recruiting_forum), {"letters": "ten"}).content.decode()
+    assert 'value="ten" inputmode="numeric" class="govuk-input govuk-input--width-5' in page
+    assert "Number of letters must be a whole number, like 1200" in page
+    assert "Enter how many adults each letter&#x27;s code may register" in page
+    assert "This field is required" not in page
+    quotas_page = client.post(staff_url("quotas", recruiting_forum), {"action": "propose"}).content.decode()
+    assert 'name="slack" inputmode="numeric" class="govuk-input govuk-input--width-2' in quotas_page
+    assert "Enter how many members either side of the exact share" in quotas_page

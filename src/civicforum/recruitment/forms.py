@@ -30,13 +30,27 @@ class UploadForm(GovUKForm):
         return upload
 
 
+def whole_number_input(width: int = 4) -> forms.TextInput:
+    """A GOV.UK text input for a whole number (the Design System advises against type="number")."""
+    return forms.TextInput(attrs={"inputmode": "numeric", "class": f"govuk-input--width-{width}"})
+
+
 class LotteryForm(GovUKForm):
-    address_list = forms.ModelChoiceField(queryset=AddressList.objects.none(), empty_label=None)
+    address_list = forms.ModelChoiceField(
+        queryset=AddressList.objects.none(),
+        empty_label=None,
+        error_messages={"required": "Select the address list", "invalid_choice": "Select the address list"},
+    )
     letters = forms.IntegerField(
         min_value=1,
         label="Number of letters",
         help_text="Often 10 to 30 times the panel size.",
-        error_messages={"required": "Enter how many letters to send"},
+        widget=whole_number_input(5),
+        error_messages={
+            "required": "Enter how many letters to send",
+            "invalid": "Number of letters must be a whole number, like 1200",
+            "min_value": "Number of letters must be at least 1",
+        },
     )
     oversample_deprived = forms.BooleanField(
         required=False,
@@ -44,7 +58,18 @@ class LotteryForm(GovUKForm):
         help_text="Addresses in deprivation decile 1 are twice as likely, decile 2 one and a half times as "
         "likely, to get a letter (because fewer people reply there).",
     )
-    adults_per_household = forms.IntegerField(min_value=1, max_value=10, initial=2)
+    adults_per_household = forms.IntegerField(
+        min_value=1,
+        max_value=10,
+        initial=2,
+        widget=whole_number_input(2),
+        error_messages={
+            "required": "Enter how many adults each letter's code may register",
+            "invalid": "Adults per household must be a whole number from 1 to 10",
+            "min_value": "Adults per household must be a whole number from 1 to 10",
+            "max_value": "Adults per household must be a whole number from 1 to 10",
+        },
+    )
     seed = forms.CharField(
         required=False, max_length=64, help_text="Leave empty for a random seed. It is recorded either way."
     )
@@ -109,7 +134,17 @@ class PanelReplyForm(GovUKForm):
 
 class SlackForm(GovUKForm):
     slack = forms.IntegerField(
-        min_value=0, max_value=20, initial=1, label="Members either side of the exact share"
+        min_value=0,
+        max_value=20,
+        initial=1,
+        label="Members either side of the exact share",
+        widget=whole_number_input(2),
+        error_messages={
+            "required": "Enter how many members either side of the exact share",
+            "invalid": "Members either side must be a whole number from 0 to 20",
+            "min_value": "Members either side must be a whole number from 0 to 20",
+            "max_value": "Members either side must be a whole number from 0 to 20",
+        },
     )
 
 
@@ -264,7 +299,10 @@ class RecruitmentSettingsForm(GovUKModelForm):
             "session_dates": "Session dates",
             "retention_until": "Delete registration data on",
         }
-        widgets = {"session_dates": forms.Textarea(attrs={"rows": 6})}
+        widgets = {
+            "session_dates": forms.Textarea(attrs={"rows": 6}),
+            "adults_per_household": whole_number_input(2),
+        }
 
     retention_until = GovUKDateField(
         required=False,
