@@ -120,3 +120,19 @@ def test_a_cell_over_the_csv_modules_limit_is_a_located_problem():
     huge = "uprn,address_line_1,postcode,ward\n1,1 High St,NM1 2AB,W\n2," + "x" * 200_000 + ",NM1 2AB,W\n"
     [problem] = problems_of(huge)
     assert problem.startswith("addresses.csv, row 3: this row cannot be read (field larger than field limit")
+
+
+def test_a_cell_longer_than_its_database_column_is_a_located_problem():
+    [problem] = problems_of("uprn,address_line_1,postcode,ward\n1," + "y" * 201 + ",NM1 2AB,W\n")
+    assert (
+        problem
+        == "addresses.csv, row 2, column 'address_line_1': is 201 characters long; it can be at most 200."
+    )
+
+
+@pytest.mark.django_db
+def test_the_length_limits_are_the_database_columns():
+    from civicforum.recruitment.models import Address
+    from civicforum.recruitment.services.addresses import MAX_LENGTHS
+
+    assert {name: Address._meta.get_field(name).max_length for name in MAX_LENGTHS} == MAX_LENGTHS

@@ -28,6 +28,15 @@ _POSTCODE = re.compile(
     r"[0-9][ABD-HJLNP-UW-Z]{2})$"
 )
 _UPRN = re.compile(r"^[0-9]{1,12}$")
+# The database columns' sizes (recruitment.models.Address); PostgreSQL refuses a longer cell.
+MAX_LENGTHS = {
+    "address_line_1": 200,
+    "address_line_2": 200,
+    "address_line_3": 200,
+    "town": 100,
+    "ward": 100,
+    "lsoa": 20,
+}
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,9 @@ def _read_row(
     for column in ("address_line_1", "ward"):
         if not values[column]:
             problem(column, "is empty; every address needs it.")
+    for column, limit in MAX_LENGTHS.items():
+        if len(values.get(column, "")) > limit:
+            problem(column, f"is {len(values[column])} characters long; it can be at most {limit}.")
     postcode = normalise_postcode(values["postcode"])
     if postcode is None:
         problem("postcode", f"'{values['postcode']}' is not a UK postcode (for example SW1A 1AA).")
