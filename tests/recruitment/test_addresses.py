@@ -136,3 +136,8 @@ def test_the_length_limits_are_the_database_columns():
     from civicforum.recruitment.services.addresses import MAX_LENGTHS
 
     assert {name: Address._meta.get_field(name).max_length for name in MAX_LENGTHS} == MAX_LENGTHS
+
+
+def test_a_nul_byte_is_a_located_problem():
+    [problem] = problems_of(b"uprn,address_line_1,postcode,ward\n1,a\x00b,NM1 2AB,W\n")
+    assert problem.startswith("addresses.csv, row 2: the file holds a NUL character")

@@ -26,9 +26,12 @@ class FileRejected(ValueError):
 
 
 def decode_utf8(data: bytes, filename: str) -> str:
-    """Decode an upload as UTF-8 (a byte-order mark is allowed), naming the row of the first bad byte."""
+    """Decode an upload as UTF-8 (a byte-order mark is allowed), naming the row of the first bad byte.
+
+    A NUL byte is refused too: PostgreSQL cannot store it, and no CSV text file holds one.
+    """
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         row = data.count(b"\n", 0, error.start) + 1
         raise FileRejected(
@@ -41,6 +44,19 @@ def decode_utf8(data: bytes, filename: str) -> str:
                 )
             ]
         ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise FileRejected(
+            [
+                FileProblem(
+                    filename,
+                    "the file holds a NUL character, so it is not a CSV text file. Save it from your "
+                    "spreadsheet as 'CSV UTF-8 (comma delimited)' and upload it again.",
+                    row=text.count("\n", 0, nul) + 1,
+                )
+            ]
+        )
+    return text
 
 
 def normalise_header(name: str) -> str:
