@@ -35,6 +35,24 @@ def whole_number_input(width: int = 4) -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "numeric", "class": f"govuk-input--width-{width}"})
 
 
+def whole_number_field(name: str, low: int, high: int, required: str, **kwargs: Any) -> forms.IntegerField:
+    """A whole number from ``low`` to ``high`` whose errors say so: ``name`` starts the message,
+    ``required`` is the message for an empty box."""
+    out_of_range = f"{name} must be a whole number from {low} to {high}"
+    return forms.IntegerField(
+        min_value=low,
+        max_value=high,
+        widget=whole_number_input(2),
+        error_messages={
+            "required": required,
+            "invalid": out_of_range,
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+        },
+        **kwargs,
+    )
+
+
 class LotteryForm(GovUKForm):
     address_list = forms.ModelChoiceField(
         queryset=AddressList.objects.none(),
@@ -58,17 +76,8 @@ class LotteryForm(GovUKForm):
         help_text="Addresses in deprivation decile 1 are twice as likely, decile 2 one and a half times as "
         "likely, to get a letter (because fewer people reply there).",
     )
-    adults_per_household = forms.IntegerField(
-        min_value=1,
-        max_value=10,
-        initial=2,
-        widget=whole_number_input(2),
-        error_messages={
-            "required": "Enter how many adults each letter's code may register",
-            "invalid": "Adults per household must be a whole number from 1 to 10",
-            "min_value": "Adults per household must be a whole number from 1 to 10",
-            "max_value": "Adults per household must be a whole number from 1 to 10",
-        },
+    adults_per_household = whole_number_field(
+        "Adults per household", 1, 10, "Enter how many adults each letter's code may register", initial=2
     )
     seed = forms.CharField(
         required=False, max_length=64, help_text="Leave empty for a random seed. It is recorded either way."
@@ -133,18 +142,13 @@ class PanelReplyForm(GovUKForm):
 
 
 class SlackForm(GovUKForm):
-    slack = forms.IntegerField(
-        min_value=0,
-        max_value=20,
+    slack = whole_number_field(
+        "Members either side",
+        0,
+        20,
+        "Enter how many members either side of the exact share",
         initial=1,
         label="Members either side of the exact share",
-        widget=whole_number_input(2),
-        error_messages={
-            "required": "Enter how many members either side of the exact share",
-            "invalid": "Members either side must be a whole number from 0 to 20",
-            "min_value": "Members either side must be a whole number from 0 to 20",
-            "max_value": "Members either side must be a whole number from 0 to 20",
-        },
     )
 
 
