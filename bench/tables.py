@@ -117,6 +117,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed, 4 unseen panels")
     parser.add_argument("--unseen", type=int, default=None, help="number of generated panels (default 12)")
+    parser.add_argument(
+        "--unseen-from", type=int, default=0, help="seed of the first generated panel (default 0)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     parser.add_argument(
         "--only",
@@ -145,7 +148,8 @@ def main(argv: list[str]) -> int:
     failures = 0
     cpus: list[float] = []
     panels = [(name, *load_panel(name)) for name in REFERENCE]
-    panels += [(f"unseen {seed}", *generate_panel(seed)) for seed in range(unseen)]
+    first = args.unseen_from
+    panels += [(f"unseen {seed}", *generate_panel(seed)) for seed in range(first, first + unseen)]
     panels.append(("large 200x20x8", *generate_panel(1000, (200, 20, 8))))
     if only is not None:  # names as in the table with "_" for spaces; "large" for the timing case
         panels = [p for p in panels if p[0].replace(" ", "_") in only or p[0].split()[0] in only]
