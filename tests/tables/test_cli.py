@@ -58,6 +58,12 @@ def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
     )
     assert scores["diversity_lower_bound"] <= scores["diversity_l1"]
     assert [s["session"] for s in scores["sessions"]] == [1, 2, 3]
+    with (out / "facilitators.csv").open() as handle:
+        rota = list(csv.DictReader(handle))
+    assert len(rota) == 3 * 3 and {r["facilitator"] for r in rota} == {"Ann", "Bob", "Cy"}
+    for r in rota:  # nobody sits with the facilitator they are kept apart from
+        kept_apart = {"Ann": "m08", "Cy": "m09"}.get(r["facilitator"])
+        assert seat.get((kept_apart, r["session"])) != r["table"]
     html = (out / "plan.html").read_text()
     assert "Session 3" in html and 'lang="en"' in html and '<span class="count">F: ' in html
 
@@ -65,6 +71,7 @@ def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
 def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
     first = tmp_path / "first"
     assert run(panel_csv, first) == 0
+    assert not (first / "facilitators.csv").exists()  # no facilitators given, no rota
     lines = (first / "allocation.csv").read_text().splitlines()
     past = write(
         tmp_path, "past.csv", "\n".join(line for line in lines if line.split(",")[1] in ("session", "1"))

@@ -18,9 +18,8 @@ from . import files
 from .engine import allocate
 from .files import CellReader, InputError
 from .model import AllocationSettings, Constraints, InfeasibleConstraintsError, Progress
-from .report import allocation_csv, plan_html, scores, scores_json
+from .report import allocation_csv, facilitators_csv, plan_html, scores, scores_json
 
-OUTPUTS = ("allocation.csv", "scores.json", "plan.html")
 MAX_EFFORT = 100.0
 # How far above its lower bound diversity may end before the CLI suggests a longer search: the
 # issue's target, which the engine's budget (a little below it) normally keeps.
@@ -72,7 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, help="seconds; may make the result depend on machine speed"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
-    parser.add_argument("--out", type=Path, required=True, help="directory for the output files")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="directory for allocation.csv, scores.json and plan.html "
+        "(and facilitators.csv with --facilitators)",
+    )
     return parser
 
 
@@ -169,16 +174,16 @@ def main(argv: list[str]) -> int:
         return 2
     by_id = {m.id: m for m in members}
     summary = scores(by_id, allocation, features)
-    _write_outputs(
-        args.out,
-        {
-            "allocation.csv": allocation_csv(allocation),
-            "scores.json": scores_json(summary),
-            "plan.html": plan_html(by_id, allocation, features, summary),
-        },
-    )
+    outputs = {
+        "allocation.csv": allocation_csv(allocation),
+        "scores.json": scores_json(summary),
+        "plan.html": plan_html(by_id, allocation, features, summary),
+    }
+    if constraints.facilitators:
+        outputs["facilitators.csv"] = facilitators_csv(allocation)
+    _write_outputs(args.out, outputs)
     print(
-        f"wrote {', '.join(OUTPUTS)} to {args.out}: diversity {summary['diversity_l1']:.3f} "
+        f"wrote {', '.join(outputs)} to {args.out}: diversity {summary['diversity_l1']:.3f} "
         f"(bound {summary['diversity_lower_bound']:.3f}), meetings {summary['meeting_norm']:.3f}, "
         f"{summary['repeat_pairs']} repeat pairs"
     )

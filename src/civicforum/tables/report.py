@@ -1,4 +1,5 @@
-"""Output files: ``allocation.csv``, ``scores.json`` and the printable ``plan.html``.
+"""Output files: ``allocation.csv``, ``scores.json``, the printable ``plan.html`` and, when tables have
+facilitators, ``facilitators.csv``.
 
 The plan shows, per session, each table's facilitator and members and, per feature, a compact bar of
 its values' shares with the counts written beneath. The bar's segments alternate between plain and
@@ -27,6 +28,18 @@ def allocation_csv(allocation: Allocation) -> str:
     for session, tables in enumerate(allocation.seating, start=1):
         for table, members in enumerate(tables, start=1):
             writer.writerows([member, session, table] for member in sorted(members))
+    return out.getvalue()
+
+
+def facilitators_csv(allocation: Allocation) -> str:
+    """Who facilitates which table in each session (``facilitator,session,table``), for the rota."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["facilitator", "session", "table"])
+    for session, tables in enumerate(allocation.facilitators, start=1):
+        writer.writerows(
+            [facilitator, session, table] for table, facilitator in enumerate(tables, start=1) if facilitator
+        )
     return out.getvalue()
 
 
