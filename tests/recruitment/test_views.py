@@ -105,6 +105,32 @@ def test_public_registration_one_question_per_page(client: Any, recruiting_forum
     assert respondent.reference in client.get(done.url).content.decode()
 
 
+def test_the_forum_page_offers_registration_while_it_is_open_whatever_the_stage(
+    client: Any, recruiting_forum: Any
+) -> None:
+    from civicforum.recruitment.services import registration
+
+    forum = recruiting_forum
+    start = reverse("recruitment:register_start", args=[forum.slug])
+    withdraw = reverse("recruitment:withdraw_public", args=[forum.slug])
+    forum.current_stage = "selection"  # as in the demo: selection has begun, registration still open
+    forum.save()
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert f'href="{start}"' in page
+    assert f'href="{withdraw}"' not in page  # nobody has registered yet
+    assert ">Sign in</a>" in page and "Staff sign in" not in page
+    assert f'href="{withdraw}"' in client.get(start).content.decode()
+    invitation = Invitation.objects.filter(lottery__forum=forum).first()
+    registration.register(forum, invitation, registration.Registration(full_name="Ada Lovelace"))
+    forum.current_stage = "recruitment"
+    forum.save()
+    forum.recruitment.registration_open = False
+    forum.recruitment.save()
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert f'href="{start}"' not in page  # its steps would only say that registration is closed
+    assert f'href="{withdraw}"' in page
+
+
 def test_under_16_is_told_they_cannot_take_part(client: Any, recruiting_forum: Any) -> None:
     invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
     code = civic_lottery.issue_code(invitation)

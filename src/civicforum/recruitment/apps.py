@@ -10,6 +10,7 @@ class RecruitmentConfig(AppConfig):
     def ready(self) -> None:
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
+        from civicforum.recruitment.services.registration import has_registrations, is_open
         from civicforum.recruitment.services.selection import has_public_record
 
         register(
@@ -18,8 +19,17 @@ class RecruitmentConfig(AppConfig):
                 label="Register for the forum",
                 url_name="recruitment:register_start",
                 description="If your household received an invitation letter, sign up here with its code.",
-                stages=("recruitment",),
                 order=10,
+                available=is_open,
+            )
+        )
+        register(
+            ForumLink(
+                place="public",
+                label="Withdraw your registration",
+                url_name="recruitment:withdraw_public",
+                order=15,
+                available=has_registrations,
             )
         )
         register(

@@ -15,7 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.recruitment.models import Invitation, MemberStatus, Respondent, RespondentStatus
+from civicforum.recruitment.models import (
+    Invitation,
+    MemberStatus,
+    RecruitmentSettings,
+    Respondent,
+    RespondentStatus,
+)
 from civicforum.recruitment.services import codes
 
 # At most this many wrong codes per client address in the window, then a pause (guessing is pointless
@@ -38,6 +44,17 @@ class Registration:
     answers: dict[str, str] = field(default_factory=dict)
     availability: list[str] = field(default_factory=list)
     access_needs: str = ""
+
+
+def is_open(forum: Any) -> bool:
+    """Whether the public may register online now: the officer has opened registration, whatever the
+    forum's stage (registration often stays open into the selection stage)."""
+    return RecruitmentSettings.objects.filter(forum=forum, registration_open=True).exists()
+
+
+def has_registrations(forum: Any) -> bool:
+    """Whether anyone is registered, so that someone may want to withdraw."""
+    return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).exists()
 
 
 def _attempts_key(client: str) -> str:

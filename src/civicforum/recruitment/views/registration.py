@@ -29,7 +29,7 @@ def _steps(forum: Any) -> list[str]:
 
 def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
-    context = {"forum": forum, "settings": settings_for(forum)}
+    context = {"forum": forum, "settings": settings_for(forum), "open": registration.is_open(forum)}
     if request.GET.get("code"):
         request.session[registration_session_key(forum)] = {"prefill_code": request.GET["code"][:20]}
     return render(request, "recruitment/register_start.html", context)
@@ -42,10 +42,9 @@ def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
     forum = public_forum(forum_slug)
-    settings_row = settings_for(forum)
     state: dict[str, Any] = request.session.get(registration_session_key(forum), {})
     assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
-    if not settings_row.registration_open and not assisted:
+    if not registration.is_open(forum) and not assisted:
         return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
     steps = _steps(forum)
     if step not in steps:
