@@ -118,6 +118,26 @@ def test_purge_keeps_only_aggregates(pool: Any) -> None:
     assert not letters.exists()
 
 
+def test_registrants_from_wards_with_long_names_count_in_their_ward_category(
+    forum: Any, officer: Any
+) -> None:
+    # Both names give slugs longer than 50 characters that share their first 50.
+    stem = "Northam Castle Harbourside Old Market and Riverside Gardens"
+    wards = [f"{stem} North", f"{stem} South"]
+    rows = [f"{100 + i},{i} Long Road,NM1 1AB,{wards[i % 2]}" for i in range(10)]
+    data = "\n".join(["uprn,address_line_1,postcode,ward", *rows]).encode()
+    address_list = civic_lottery.import_addresses(forum, officer, data, "addresses.csv")
+    question = quotas.add_ward_question(forum, officer)
+    lottery = civic_lottery.draw_lottery(forum, officer, address_list, 10, seed="long wards")
+    for invitation in lottery.invitations.all():
+        registration.register(forum, invitation, registration.Registration(full_name=invitation.reference))
+    keys = {category.label: category.key for category in question.categories.all()}
+    assert len(set(keys.values())) == 2 and all(len(key) <= 50 for key in keys.values())
+    assert privacy.aggregates(forum)["by_answer"][question.key] == {keys[ward]: 5 for ward in wards}
+    features = {person.features[question.key] for person in quotas.build_instance(forum).people}
+    assert features == set(keys.values())
+
+
 def test_proposed_ranges_bracket_the_population_share() -> None:
     assert propose_range(0.51, 60, 1) == quotas.ProposedRange(29, 32)
     assert propose_range(0.0, 60, 2) == quotas.ProposedRange(0, 2)

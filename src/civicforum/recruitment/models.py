@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.utils.text import slugify
 
 from civicforum.recruitment.encryption import EncryptedJSONField, EncryptedTextField
 
@@ -195,11 +194,6 @@ class Respondent(models.Model):
 
     def __str__(self) -> str:
         return self.reference
-
-    @property
-    def ward_key(self) -> str:
-        """The ward as a quota category key (categories of address questions are slugified ward names)."""
-        return slugify(self.ward)
 
 
 class QuotaQuestion(models.Model):

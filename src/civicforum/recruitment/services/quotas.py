@@ -264,9 +264,16 @@ def feature_values(respondent: Respondent, questions: list[QuotaQuestion]) -> di
     answers: dict[str, str] = respondent.answers or {}
     values = {}
     for question in questions:
-        value = respondent.ward_key if question.from_address else answers.get(question.key, "")
+        value = ward_key(question, respondent.ward) if question.from_address else answers.get(question.key)
         values[question.key] = value or PREFER_NOT_TO_SAY
     return values
+
+
+def ward_key(question: QuotaQuestion, ward: str) -> str:
+    """The key of the address question's category for ``ward``: the category made from that ward name
+    (``category_keys`` cut it to 50 characters and made it unique), else the key the same rule gives."""
+    by_name = {category.label: category.key for category in question.categories.all()}
+    return by_name.get(ward) or (category_keys([ward])[0] if ward else "")
 
 
 def build_quotas(

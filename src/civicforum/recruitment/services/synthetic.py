@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.utils.text import slugify
-
 from civicforum.recruitment.models import Invitation, QuotaCategory, QuotaQuestion, Respondent
 from civicforum.recruitment.services import codes
+from civicforum.recruitment.services.quotas import category_keys
 from civicforum.recruitment.services.registration import email_hash, identity_hash
 
 
@@ -115,11 +114,12 @@ LAST_NAMES = [
 def create_questions(forum: Any, wards: Sequence[tuple[str, float]], panel_size: int) -> list[QuotaQuestion]:
     """The standard quota questions with population shares, plus the ward (answered from the address)."""
     created = []
+    keys = category_keys([name for name, _share in wards])  # as for a ward question added by an officer
     specs = list(QUESTIONS) + [
         QuestionSpec(
             "ward",
             "Ward",
-            tuple(CategorySpec(slugify(name), name, share, 1.0) for name, share in wards),
+            tuple(CategorySpec(k, name, share, 1.0) for k, (name, share) in zip(keys, wards, strict=True)),
             from_address=True,
         )
     ]
