@@ -304,6 +304,18 @@ def test_a_shares_file_with_a_huge_cell_is_refused_on_the_page(
     assert "row 2: this row cannot be read" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("data", "field"), [({"action": "propose", "slack": "abc"}, "slack"), ({"action": "import"}, "file")]
+)
+def test_the_slack_and_upload_boxes_errors_are_summarised_at_the_top_of_the_quotas_page(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, data: dict[str, str], field: str
+) -> None:
+    page = signed_in_client(officer).post(staff_url("quotas", recruiting_forum), data).content.decode()
+    summary = page.index("There is a problem")
+    assert page.index(f'href="#id_{field}"') > summary and summary < page.index("<h1")
+    assert "<title>Error: Quotas" in page
+
+
 @pytest.mark.parametrize("typed", ["²", "99999999999999999999", "40000"])
 def test_a_quota_minimum_that_is_not_a_whole_number_within_the_panel_is_refused(
     signed_in_client: Any, recruiting_forum: Any, officer: Any, typed: str
