@@ -320,6 +320,18 @@ def test_a_shares_file_with_a_huge_cell_is_refused_on_the_page(
     assert "row 2: this row cannot be read" in response.content.decode()
 
 
+@pytest.mark.parametrize("data", [b"question,category,share\n", b"question,category,share\n,,\n\n"])
+def test_a_shares_file_with_no_rows_is_refused(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, data: bytes
+) -> None:
+    response = signed_in_client(officer).post(
+        staff_url("quotas", recruiting_forum), {"action": "import", "file": _upload(data)}, follow=True
+    )
+    page = response.content.decode()
+    assert "The file was not imported" in page and "row 2: the file has no rows under its header" in page
+    assert "Population shares set" not in page
+
+
 @pytest.mark.parametrize(
     ("data", "field"), [({"action": "propose", "slack": "abc"}, "slack"), ({"action": "import"}, "file")]
 )

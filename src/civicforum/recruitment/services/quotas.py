@@ -117,6 +117,10 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
         updates[found.pk] = share
     if problems:
         raise FileRejected(problems)
+    if not updates:
+        raise FileRejected(
+            [FileProblem(filename, "the file has no rows under its header: add one row per category.", row=2)]
+        )
     with transaction.atomic():
         for pk, share in updates.items():
             QuotaCategory.objects.filter(pk=pk).update(population_share=share)
