@@ -46,6 +46,23 @@ def test_officer_uploads_draws_and_generates_letters(signed_in_client: Any, foru
     assert AuditEvent.objects.filter(action="recruitment.letters_downloaded").count() == 1
 
 
+def test_one_address_is_not_called_addresses(signed_in_client: Any, forum: Any, officer: Any) -> None:
+    client = signed_in_client(officer)
+    upload = {"file": _upload(address_csv(1))}
+    imported = client.post(staff_url("upload_addresses", forum), upload, follow=True)
+    page = imported.content.decode()
+    assert "1 address imported" in page and "addresses.csv (1 address)</option>" in page
+    assert "1 addresses" not in page
+    address_list = forum.address_lists.get()
+    drawn = client.post(
+        staff_url("draw_lottery", forum),
+        {"address_list": address_list.pk, "letters": 1, "adults_per_household": 2},
+        follow=True,
+    )
+    assert "1 address drawn with seed" in drawn.content.decode()
+    assert "lottery of 1 address</a>" in client.get(staff_url("overview", forum)).content.decode()
+
+
 def _upload(data: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 

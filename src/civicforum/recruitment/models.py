@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.template.defaultfilters import pluralize
 
 from civicforum.recruitment.encryption import EncryptedJSONField, EncryptedTextField
 
@@ -52,6 +53,11 @@ class RecruitmentSettings(models.Model):
         return [line.strip() for line in self.session_dates.splitlines() if line.strip()]
 
 
+def addresses(count: int) -> str:
+    """'1 address', '2 addresses'."""
+    return f"{count} address{pluralize(count, 'es')}"
+
+
 class AddressList(models.Model):
     forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="address_lists")
     filename = models.CharField(max_length=255)
@@ -65,7 +71,7 @@ class AddressList(models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.address_count} addresses)"
+        return f"{self.filename} ({addresses(self.address_count)})"
 
 
 class Address(models.Model):

@@ -27,6 +27,7 @@ from civicforum.recruitment.models import (
     Respondent,
     RespondentStatus,
     SelectionRun,
+    addresses,
 )
 from civicforum.recruitment.services import (
     civic_lottery,
@@ -105,7 +106,7 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except FileRejected as rejected:
             problems = str(rejected).splitlines()
         else:
-            messages.success(request, f"{address_list.address_count} addresses imported")
+            messages.success(request, f"{addresses(address_list.address_count)} imported")
             return redirect("recruitment:draw_lottery", forum_slug=forum.slug)
     return render(
         request, "recruitment/upload_addresses.html", {"forum": forum, "form": form, "problems": problems}
@@ -131,7 +132,8 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except LotteryError as error:
             form.add_error("letters", str(error))
         else:
-            messages.success(request, f"{lottery.letters_requested} addresses drawn with seed {lottery.seed}")
+            drawn = addresses(lottery.letters_requested)
+            messages.success(request, f"{drawn} drawn with seed {lottery.seed}")
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     return render(request, "recruitment/draw_lottery.html", {"forum": forum, "form": form})
 
