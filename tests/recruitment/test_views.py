@@ -5,6 +5,7 @@ from django.urls import reverse
 from tests.recruitment.conftest import address_csv
 
 from civicforum.core.models import AuditEvent
+from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation, Respondent
 from civicforum.recruitment.services import civic_lottery
 
@@ -146,6 +147,36 @@ def test_the_forum_page_offers_registration_while_it_is_open_whatever_the_stage(
     page = client.get(forum.get_absolute_url()).content.decode()
     assert f'href="{start}"' not in page  # its steps would only say that registration is closed
     assert f'href="{withdraw}"' in page
+
+
+def test_a_name_too_long_is_refused_in_govuk_style(client: Any, recruiting_forum: Any) -> None:
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    code = civic_lottery.issue_code(invitation)
+    for name, data in [("code", {"code": code}), ("age", {"answer": "yes"}), ("area", {"answer": "yes"})]:
+        client.post(reverse("recruitment:register_step", args=[recruiting_forum.slug, name]), data)
+    url = reverse("recruitment:register_step", args=[recruiting_forum.slug, "name"])
+    page = client.post(url, {"full_name": "A" * 300}).content.decode()
+    assert page.count("Name must be 200 characters or fewer") == 2  # the summary and the field
+    assert "Ensure this value" not in page
+
+
+@pytest.mark.parametrize(
+    ("form_class", "field", "message"),
+    [
+        (forms.CodeForm, "code", "Code must be 20 characters or fewer"),
+        (forms.ContactForm, "email", "Email address must be 320 characters or fewer"),
+        (forms.ContactForm, "phone", "Phone number must be 30 characters or fewer"),
+        (forms.AccessForm, "access_needs", "The support you need must be 1000 characters or fewer"),
+        (forms.WithdrawForm, "reference", "Reference must be 20 characters or fewer"),
+        (forms.WithdrawForm, "contact", "Email address or phone number must be 200 characters or fewer"),
+        (forms.PanelReplyForm, "reference", "Reference must be 20 characters or fewer"),
+        (forms.PanelReplyForm, "contact", "Email address or phone number must be 200 characters or fewer"),
+    ],
+)
+def test_every_public_text_box_says_how_long_it_may_be(form_class: Any, field: str, message: str) -> None:
+    form = form_class({field: "a" * 1000 + "@example.org"})
+    assert message in form.errors[field]
+    assert not any("Ensure this value" in error for error in form.errors[field])
 
 
 def test_under_16_is_told_they_cannot_take_part(client: Any, recruiting_forum: Any) -> None:

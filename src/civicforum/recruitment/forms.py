@@ -30,6 +30,16 @@ class UploadForm(GovUKForm):
         return upload
 
 
+def text_field(
+    name: str, max_length: int, field_class: type[forms.CharField] = forms.CharField, **kwargs: Any
+) -> forms.CharField:
+    """A text box of at most ``max_length`` characters whose error for longer text says so, GOV.UK style:
+    '``name`` must be 200 characters or fewer'."""
+    too_long = {"max_length": f"{name} must be {max_length} characters or fewer"}
+    error_messages = too_long | kwargs.pop("error_messages", {})
+    return field_class(max_length=max_length, error_messages=error_messages, **kwargs)
+
+
 def whole_number_input(width: int = 4) -> forms.TextInput:
     """A GOV.UK text input for a whole number (the Design System advises against type="number")."""
     return forms.TextInput(attrs={"inputmode": "numeric", "class": f"govuk-input--width-{width}"})
@@ -122,14 +132,16 @@ class PanelInvitationForm(GovUKForm):
 
 
 class PanelReplyForm(GovUKForm):
-    reference = forms.CharField(
-        max_length=20,
+    reference = text_field(
+        "Reference",
+        20,
         label="Your reference",
         help_text="It is on the letter or email telling you that you were chosen, for example R-K7QX2MBH.",
         error_messages={"required": "Enter your reference"},
     )
-    contact = forms.CharField(
-        max_length=200,
+    contact = text_field(
+        "Email address or phone number",
+        200,
         label="The email address or phone number you gave when registering",
         error_messages={"required": "Enter the email address or phone number you gave"},
     )
@@ -165,8 +177,9 @@ class RunForm(GovUKForm):
 
 
 class CodeForm(GovUKForm):
-    code = forms.CharField(
-        max_length=20,
+    code = text_field(
+        "Code",
+        20,
         label="Enter the code from your letter",
         help_text="It is 10 letters and numbers, for example K7QX2-MBH9T",
         error_messages={"required": "Enter the code from your letter"},
@@ -195,8 +208,8 @@ class YesNoForm(GovUKForm):
 
 
 class NameForm(GovUKForm):
-    full_name = forms.CharField(
-        max_length=200, label="What is your name?", error_messages={"required": "Enter your full name"}
+    full_name = text_field(
+        "Name", 200, label="What is your name?", error_messages={"required": "Enter your full name"}
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -206,12 +219,15 @@ class NameForm(GovUKForm):
 
 
 class ContactForm(GovUKForm):
-    email = forms.EmailField(
+    email = text_field(
+        "Email address",
+        320,  # the longest an email address can be (RFC 3696)
+        forms.EmailField,
         required=False,
         label="Email address",
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
-    phone = forms.CharField(required=False, max_length=30, label="Phone number")
+    phone = text_field("Phone number", 30, required=False, label="Phone number")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -255,9 +271,10 @@ class AvailabilityForm(GovUKForm):
 
 
 class AccessForm(GovUKForm):
-    access_needs = forms.CharField(
+    access_needs = text_field(
+        "The support you need",
+        1000,
         required=False,
-        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Do you need any support to take part? (optional)",
         help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
@@ -279,14 +296,16 @@ class ConsentForm(GovUKForm):
 
 
 class WithdrawForm(GovUKForm):
-    reference = forms.CharField(
-        max_length=20,
+    reference = text_field(
+        "Reference",
+        20,
         label="Your registration reference",
         help_text="It starts with R-, for example R-K7QX2MBH. It was shown when you registered.",
         error_messages={"required": "Enter your registration reference"},
     )
-    contact = forms.CharField(
-        max_length=200,
+    contact = text_field(
+        "Email address or phone number",
+        200,
         label="The email address or phone number you gave",
         error_messages={"required": "Enter the email address or phone number you gave when registering"},
     )
