@@ -1,3 +1,5 @@
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -247,6 +249,17 @@ def test_pool_export_is_logged_and_holds_the_answers(signed_in_client: Any, pool
     assert pool[0].full_name in response.content.decode()
     event = AuditEvent.objects.get(action="recruitment.personal_data_viewed", forum=forum)
     assert event.details == {"what": "pool export (CSV)", "people": 150}
+
+
+def test_pool_export_header_cannot_run_as_a_formula(signed_in_client: Any, pool: Any, officer: Any) -> None:
+    from civicforum.recruitment.models import QuotaQuestion
+
+    forum = pool[0].forum
+    QuotaQuestion.objects.filter(forum=forum, key="gender").update(label='=HYPERLINK("http://evil")')
+    response = signed_in_client(officer).get(staff_url("respondents_csv", forum))
+    header = next(csv.reader(io.StringIO(response.content.decode())))
+    assert '\'=HYPERLINK("http://evil")' in header
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
 
 
 def test_behind_the_proxy_each_visitor_has_their_own_rate_limit(

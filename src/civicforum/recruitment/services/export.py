@@ -17,7 +17,7 @@ def pool_csv(forum: Any) -> tuple[str, int]:
     labels = {q.key: {o.key: o.label for o in answer_options(q)} for q in questions}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
+    header = (
         [
             "reference",
             "status",
@@ -32,6 +32,7 @@ def pool_csv(forum: Any) -> tuple[str, int]:
         + [q.label for q in questions]
         + ["sessions", "access_needs"]
     )
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
     respondents = Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of")
     for respondent in respondents:
         answers = respondent.answers or {}
