@@ -66,6 +66,15 @@ def test_one_address_is_not_called_addresses(signed_in_client: Any, forum: Any, 
     assert "lottery of 1 address</a>" in client.get(staff_url("overview", forum)).content.decode()
 
 
+@pytest.mark.parametrize("name", ["draw_lottery", "upload_addresses", "quotas", "questions", "settings"])
+def test_each_form_has_one_csrf_field(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, name: str
+) -> None:
+    page = signed_in_client(officer).get(staff_url(name, recruiting_forum)).content.decode()
+    forms_on_page = [form.split("</form>")[0] for form in page.split("<form")[1:]]
+    assert forms_on_page and all(form.count('name="csrfmiddlewaretoken"') == 1 for form in forms_on_page)
+
+
 def _upload(data: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -29,6 +29,7 @@ class GovUKHelperMixin:
         """Call again after adding, removing or reordering fields in a subclass's ``__init__``."""
         helper = FormHelper(self)
         helper.form_tag = False
+        helper.disable_csrf = True  # the page's <form> has its own {% csrf_token %}
         helper.label_size = Size.SMALL
         helper.legend_size = Size.SMALL
         self.helper = helper
