@@ -190,6 +190,35 @@ def test_every_public_text_box_says_how_long_it_may_be(form_class: Any, field: s
     assert not any("Ensure this value" in error for error in form.errors[field])
 
 
+def test_the_officer_forms_say_what_to_enter_instead_of_djangos_defaults(forum: Any) -> None:
+    long = "x" * 400
+    bound = [
+        forms.LetterForm({}),
+        forms.LetterForm({"heading": long, "body": "Dear resident", "reply_by": long}),
+        forms.LotteryForm({"seed": long}, forum=forum),
+        forms.RunForm({"algorithm": "leximin", "seed": long}),
+        forms.PanelInvitationForm({"reply_by": long}),
+        forms.QuotaQuestionForm({"label": long, "hint": long, "categories": "A\nB"}),
+        forms.RecruitmentSettingsForm({"adults_per_household": "abc", "phone": long}),
+    ]
+    errors = [error for form in bound for field_errors in form.errors.values() for error in field_errors]
+    for expected in [
+        "Enter the letter's heading",
+        "Enter the text of the letter",
+        "Enter the date people should reply by",
+        "Heading must be 200 characters or fewer",
+        "Reply by must be 60 characters or fewer",
+        "Seed must be 64 characters or fewer",
+        "Question must be 200 characters or fewer",
+        "Hint must be 300 characters or fewer",
+        "Adults per household must be a whole number from 1 to 10",
+        "Phone number must be 40 characters or fewer",
+    ]:
+        assert expected in errors
+    defaults = ("This field is required.", "Ensure this value", "Enter a whole number.")
+    assert not [error for error in errors if error.startswith(defaults)]
+
+
 def test_under_16_is_told_they_cannot_take_part(client: Any, recruiting_forum: Any) -> None:
     invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
     code = civic_lottery.issue_code(invitation)

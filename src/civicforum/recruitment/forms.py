@@ -40,6 +40,11 @@ def text_field(
     return field_class(max_length=max_length, error_messages=error_messages, **kwargs)
 
 
+def reply_by_field(help_text: str, required: str) -> forms.CharField:
+    """The date a letter asks people to answer by, printed as the officer typed it."""
+    return text_field("Reply by", 60, help_text=help_text, error_messages={"required": required})
+
+
 def whole_number_input(width: int = 4) -> forms.TextInput:
     """A GOV.UK text input for a whole number (the Design System advises against type="number")."""
     return forms.TextInput(attrs={"inputmode": "numeric", "class": f"govuk-input--width-{width}"})
@@ -89,8 +94,8 @@ class LotteryForm(GovUKForm):
     adults_per_household = whole_number_field(
         "Adults per household", 1, 10, "Enter how many adults each letter's code may register", initial=2
     )
-    seed = forms.CharField(
-        required=False, max_length=64, help_text="Leave empty for a random seed. It is recorded either way."
+    seed = text_field(
+        "Seed", 64, required=False, help_text="Leave empty for a random seed. It is recorded either way."
     )
 
     def __init__(self, *args: Any, forum: Any, **kwargs: Any) -> None:
@@ -102,13 +107,16 @@ OVERSAMPLING_WEIGHTS = {1: 2.0, 2: 1.5}
 
 
 class LetterForm(GovUKForm):
-    heading = forms.CharField(max_length=200, initial=DEFAULT_HEADING)
+    heading = text_field(
+        "Heading", 200, initial=DEFAULT_HEADING, error_messages={"required": "Enter the letter's heading"}
+    )
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 14}),
         initial=DEFAULT_BODY,
         help_text="Plain English. You can use $council, $forum, $url and $reply_by.",
+        error_messages={"required": "Enter the text of the letter"},
     )
-    reply_by = forms.CharField(max_length=60, label="Reply by", help_text="For example, 4 December 2026")
+    reply_by = reply_by_field("For example, 4 December 2026", "Enter the date people should reply by")
     logo = forms.ImageField(
         required=False,
         label="Council logo (optional)",
@@ -123,11 +131,9 @@ class LetterForm(GovUKForm):
 
 
 class PanelInvitationForm(GovUKForm):
-    reply_by = forms.CharField(
-        max_length=60,
-        label="Reply by",
-        help_text="The date selected members should answer by, for example 18 December 2026",
-        error_messages={"required": "Enter the date members should reply by"},
+    reply_by = reply_by_field(
+        "The date selected members should answer by, for example 18 December 2026",
+        "Enter the date members should reply by",
     )
 
 
@@ -166,9 +172,10 @@ class SlackForm(GovUKForm):
 
 class RunForm(GovUKForm):
     algorithm = forms.ChoiceField(choices=ALGORITHMS, initial="leximin", widget=forms.RadioSelect)
-    seed = forms.CharField(
+    seed = text_field(
+        "Seed",
+        64,
         required=False,
-        max_length=64,
         help_text="A public seed, such as lottery numbers drawn afterwards. Leave empty for a random one.",
     )
 
@@ -322,10 +329,17 @@ class RecruitmentSettingsForm(GovUKModelForm):
             "session_dates": "Session dates",
             "retention_until": "Delete registration data on",
         }
-        widgets = {
-            "session_dates": forms.Textarea(attrs={"rows": 6}),
-            "adults_per_household": whole_number_input(2),
-        }
+        widgets = {"session_dates": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {"phone": {"max_length": "Phone number must be 40 characters or fewer"}}
+
+    adults_per_household = whole_number_field(
+        "Adults per household",
+        1,
+        10,
+        "Enter how many adults each letter's code may register",
+        label="Adults each letter's code may register",
+        help_text=RecruitmentSettings._meta.get_field("adults_per_household").help_text,
+    )
 
     retention_until = GovUKDateField(
         required=False,
@@ -335,13 +349,14 @@ class RecruitmentSettingsForm(GovUKModelForm):
 
 
 class QuotaQuestionForm(GovUKForm):
-    label = forms.CharField(
-        max_length=200,
+    label = text_field(
+        "Question",
+        200,
         label="Question",
         help_text="As registrants will see it, for example ‘How old are you?’",
         error_messages={"required": "Enter the question"},
     )
-    hint = forms.CharField(max_length=300, required=False, label="Hint (optional)")
+    hint = text_field("Hint", 300, required=False, label="Hint (optional)")
     categories = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         label="Answers",
