@@ -336,6 +336,23 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     assert "must be a real date" in bad.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [(("31", "12", ""), "must include a year"), (("", "12", ""), "must include a day and year")],
+)
+def test_a_retention_date_half_typed_is_refused_not_dropped(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, typed: tuple[str, str, str], message: str
+) -> None:
+    settings_row = recruiting_forum.recruitment
+    settings_row.retention_until = "2027-12-31"
+    settings_row.save()
+    data = {"adults_per_household": "2", **{f"retention_until_{i}": part for i, part in enumerate(typed)}}
+    response = signed_in_client(officer).post(staff_url("settings", recruiting_forum), data)
+    assert f"Delete registration data on {message}" in response.content.decode()
+    settings_row.refresh_from_db()
+    assert str(settings_row.retention_until) == "2027-12-31"
+
+
 def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaQuestion
 

@@ -53,12 +53,16 @@ class GovUKDateField(DateInputField):
 
     def compress(self, data_list: list[Any]) -> date | None:
         day, month, year = data_list
+        name = str(self.label).capitalize() if self.label else "Date"
         if not (day and month and year):
+            parts = zip(("day", "month", "year"), data_list, strict=True)
+            missing = [part for part, typed in parts if not typed]
+            if len(missing) < 3:  # a date half typed is a mistake, not an empty optional date
+                raise ValidationError(f"{name} must include a {' and '.join(missing)}", code="incomplete")
             return None
         try:
             return date(day=int(day), month=int(month), year=int(year))
         except (ValueError, OverflowError) as error:
-            name = str(self.label).capitalize() if self.label else "Date"
             raise ValidationError(f"{name} must be a real date", code="invalid_date") from error
 
 
