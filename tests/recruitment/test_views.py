@@ -415,6 +415,17 @@ def test_answers_sharing_their_first_50_letters_or_without_letters_each_get_a_ke
     assert keys[0] == "black-black-british-black-welsh-caribbean-or-afric"
 
 
+def test_an_answer_longer_than_its_column_is_a_located_error_not_a_server_error(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    response = signed_in_client(officer).post(
+        staff_url("questions", forum),
+        {"action": "add", "label": "Sex", "categories": "Female\n" + "M" * 201 + " | 50%"},
+    )
+    assert response.status_code == 200
+    assert "Line 2: an answer must be 200 characters or fewer" in response.content.decode()
+
+
 def test_a_share_of_nan_is_a_located_error_not_a_server_error(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:

@@ -9,7 +9,7 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm
-from civicforum.recruitment.models import AddressList, QuotaQuestion, RecruitmentSettings
+from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
@@ -348,6 +348,9 @@ class RecruitmentSettingsForm(GovUKModelForm):
     )
 
 
+MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length
+
+
 class QuotaQuestionForm(GovUKForm):
     label = text_field(
         "Question",
@@ -372,6 +375,10 @@ class QuotaQuestionForm(GovUKForm):
             if not line.strip():
                 continue
             label, _bar, share_text = line.partition("|")
+            if len(label.strip()) > MAX_ANSWER_LENGTH:
+                raise forms.ValidationError(
+                    f"Line {number}: an answer must be {MAX_ANSWER_LENGTH} characters or fewer"
+                )
             share = parse_share(share_text.strip()) if share_text.strip() else None
             if share_text.strip() and share is None:
                 raise forms.ValidationError(
