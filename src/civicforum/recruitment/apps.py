@@ -28,6 +28,7 @@ class RecruitmentConfig(AppConfig):
                 place="public",
                 label="Withdraw your registration",
                 url_name="recruitment:withdraw_public",
+                description="If you no longer want to take part: your details are erased straight away.",
                 order=15,
                 available=has_registrations,
             )
