@@ -141,6 +141,20 @@ def test_no_note_when_diversity_meets_its_target(panel_csv, tmp_path, capsys):
     assert "note:" not in capsys.readouterr().err
 
 
+def test_note_says_when_people_meet_fewer_others_than_at_random(panel_csv, tmp_path, capsys):
+    # Six groups of three kept together at six tables of three: everyone meets the same two people.
+    groups = "".join(f"g{i // 3},m{i:02d}\n" for i in range(18))
+    together = write(tmp_path, "together.csv", "group,id\n" + groups)
+    out = tmp_path / "out"
+    args = [str(panel_csv), "--tables", "6", "--sessions", "3", "--diversify", FEATURES, "--quiet"]
+    assert civicforum(["tables", *args, "--keep-together", together, "--out", str(out)]) == 0
+    scores = json.loads((out / "scores.json").read_text())
+    assert scores["meeting_norm"] == 0 and scores["meeting_norm_random"] > 0.5
+    err = capsys.readouterr().err
+    assert f"note: the meeting score 0.000 is below the {scores['meeting_norm_random']:.3f}" in err
+    assert "Groups kept together" in err
+
+
 def test_a_feature_named_twice_counts_once(panel_csv, tmp_path):
     out = tmp_path / "out"
     args = [str(panel_csv), "--tables", "3", "--sessions", "2", "--quiet", "--out", str(out)]

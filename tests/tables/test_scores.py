@@ -2,11 +2,19 @@
 
 import csv
 import json
+from itertools import permutations, product
 from pathlib import Path
 
 import pytest
 
-from civicforum.tables import Member, diversity, diversity_lower_bound, meetings, repeat_pairs
+from civicforum.tables import (
+    Member,
+    diversity,
+    diversity_lower_bound,
+    meetings,
+    random_meetings,
+    repeat_pairs,
+)
 
 MEMBERS = {m.id: m for m in [Member(i, {"g": i[0].upper()}) for i in ("a1", "a2", "b1", "b2")]}
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "tables"
@@ -38,6 +46,34 @@ def test_meetings_partial_mixing():
     seating = [[["a", "b", "c"], ["d", "e", "f"]], [["a", "b", "d"], ["c", "e", "f"]]]
     assert meetings(seating) == pytest.approx((10 - 6) / (12 - 6))
     assert repeat_pairs(seating) == 2  # (a, b) and (e, f)
+
+
+def test_random_meetings_hand_worked():
+    # Two sessions of two tables of two: a pair meets in a session with probability 1/3, so
+    # E[U] = 6 (1 - (2/3)^2) = 10/3 and E[M] = (10/3 - 2) / (4 - 2) = 2/3.
+    assert random_meetings([[["a1", "b1"], ["a2", "b2"]]] * 2) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        [[["a", "b"], ["c", "d", "e"]], [["a", "b", "c"], ["d", "e"]]],
+        [[["a", "b"], ["c", "d"]], [["a", "b", "c"], ["d", "e"]], [["b", "e"], ["c"]]],  # absences
+    ],
+)
+def test_random_meetings_is_the_mean_over_every_random_seating(plan):
+    """Enumerates every way of seating each session's members in its seats (as random seating
+    draws them, uniformly) and averages M."""
+
+    def seatings(session):
+        people = [m for table in session for m in table]
+        sizes = [len(table) for table in session]
+        for order in permutations(people):
+            cuts = [sum(sizes[:t]) for t in range(len(sizes) + 1)]
+            yield [list(order[cuts[t] : cuts[t + 1]]) for t in range(len(sizes))]
+
+    scores = [meetings(list(choice)) for choice in product(*(list(seatings(s)) for s in plan))]
+    assert random_meetings(plan) == pytest.approx(sum(scores) / len(scores))
 
 
 def test_lower_bound_hand_worked():

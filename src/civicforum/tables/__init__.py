@@ -18,7 +18,14 @@ from .model import (
     Seating,
 )
 from .rules import constraint_violations
-from .scores import diversity, diversity_lower_bound, meetings, repeat_pairs, seating_lower_bound
+from .scores import (
+    diversity,
+    diversity_lower_bound,
+    meetings,
+    random_meetings,
+    repeat_pairs,
+    seating_lower_bound,
+)
 
 __all__ = [
     "Allocation",
@@ -36,6 +43,7 @@ __all__ = [
     "diversity",
     "diversity_lower_bound",
     "meetings",
+    "random_meetings",
     "repeat_pairs",
     "seating_lower_bound",
 ]

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .model import Allocation, Member
-from .scores import diversity, meetings, repeat_pairs, seating_lower_bound
+from .scores import diversity, meetings, random_meetings, repeat_pairs, seating_lower_bound
 
 
 def allocation_csv(allocation: Allocation) -> str:
@@ -44,7 +44,8 @@ def facilitators_csv(allocation: Allocation) -> str:
 
 
 def scores(members: Mapping[str, Member], allocation: Allocation, features: Sequence[str]) -> dict[str, Any]:
-    """Whole-plan scores plus per-session figures: diversity, its bound, new and repeated pairs."""
+    """Whole-plan scores plus per-session figures: diversity, its bound, new and repeated pairs; and
+    the meeting score a random seating would get on average, to read M against."""
     seating = allocation.seating
     sessions: list[dict[str, Any]] = []
     met: set[tuple[str, str]] = set()
@@ -64,6 +65,7 @@ def scores(members: Mapping[str, Member], allocation: Allocation, features: Sequ
         "diversity_l1": round(diversity(members, seating, features), 6),
         "diversity_lower_bound": round(seating_lower_bound(members, seating, features), 6),
         "meeting_norm": round(meetings(seating), 6),
+        "meeting_norm_random": round(random_meetings(seating), 6),
         "repeat_pairs": repeat_pairs(seating),
         "diversify": list(features),
         "sessions": sessions,
@@ -149,7 +151,8 @@ def plan_html(
         f"<p>Diversity score {summary['diversity_l1']:.3f} (best possible at least "
         f"{summary['diversity_lower_bound']:.3f}; lower is better). "
         f"Meeting score {summary['meeting_norm']:.3f} "
-        f"(1 means nobody sits with the same person twice). {summary['repeat_pairs']} pairs sit together "
+        f"(1 means nobody sits with the same person twice; seating people at random would give about "
+        f"{summary['meeting_norm_random']:.3f}). {summary['repeat_pairs']} pairs sit together "
         "in more than one session.</p>",
         "<p>Under each table, every feature has a bar of its values' shares and the number of members "
         "holding each value.</p>",

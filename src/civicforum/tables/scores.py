@@ -65,6 +65,34 @@ def meetings(seating: Seating) -> float:
     return (distinct - max(pairs_per_session)) / denominator
 
 
+def random_meetings(seating: Seating) -> float:
+    """Expected M of a random seating with the same sessions, attendance and table sizes: the reference
+    the issue's mixing target is set against, exactly rather than by sampling.
+
+    M is linear in U, the number of distinct pairs that met; a pair present together in session s meets
+    there with probability q_s = sum_t n_t (n_t - 1) / (N_s (N_s - 1)), independently across sessions.
+    """
+    pairs_per_session = [sum(len(table) * (len(table) - 1) // 2 for table in session) for session in seating]
+    denominator = sum(pairs_per_session) - max(pairs_per_session, default=0)
+    if denominator == 0:
+        return 1.0
+    ids = sorted({member for session in seating for table in session for member in table})
+    index = {member: i for i, member in enumerate(ids)}
+    present = np.zeros((len(seating), len(ids)))
+    never_meet = np.zeros(len(seating))  # log(1 - q_s), -inf when everyone in s shares one table
+    for s, session in enumerate(seating):
+        seated = [index[member] for table in session for member in table]
+        present[s, seated] = 1
+        together = sum(len(table) * (len(table) - 1) for table in session)
+        with np.errstate(divide="ignore"):
+            never_meet[s] = np.log1p(-together / (len(seated) * (len(seated) - 1))) if len(seated) > 1 else 0
+    # Pairs present in no session together have exponent 0 (never meet); -inf * 0 is taken as 0.
+    exponent = np.einsum("si,s,sj->ij", present, np.nan_to_num(never_meet, neginf=-1e9), present)
+    met = 1 - np.exp(exponent)
+    expected = float(np.triu(met, k=1).sum())
+    return (expected - max(pairs_per_session)) / denominator
+
+
 def repeat_pairs(seating: Seating) -> int:
     """Distinct pairs of members seated together in more than one session."""
     return sum(1 for count in _pair_meetings(seating).values() if count > 1)
