@@ -268,6 +268,19 @@ def test_infeasible_quotas_are_explained_and_the_run_fails_cleanly(pool: Any, of
     assert not PanelMember.objects.filter(forum=forum).exists()
 
 
+def test_a_failed_run_names_the_quotas_that_clash_and_the_change_to_make(pool: Any, officer: Any) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    QuotaCategory.objects.filter(question__forum=forum, key="woman").update(min_members=8, max_members=12)
+    QuotaCategory.objects.filter(question__forum=forum, key="man").update(min_members=8, max_members=12)
+    run = run_selection(forum, officer, "leximin")
+    assert run.status == "failed"
+    assert "gender" in run.error and "add up to at least 16" in run.error
+    assert "lower the minimum" in run.error
+
+
 def test_an_engine_crash_marks_the_run_failed(pool: Any, officer: Any, monkeypatch: Any) -> None:
     def crash(*args: Any, **kwargs: Any) -> None:
         raise IndexError("engine bug")

@@ -23,7 +23,7 @@ from civicforum.recruitment.services.quotas import (
     feature_values,
     questions_with_categories,
 )
-from civicforum.selection import Instance, SelectionError
+from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def execute_run(run_id: int) -> None:
             last_saved[0] = now
             _report(run, progress=min(fraction, 0.95), message=message[:300])
 
+    instance: Instance | None = None
     try:
         instance, reference_of = pseudonymise(build_instance(run.forum, include_members=run.is_replacement))
         relaxed: list[str] = []
@@ -86,6 +87,12 @@ def execute_run(run_id: int) -> None:
         result = engine.distribution(instance, run.algorithm, progress)
         _report(run, progress=0.95, message="Rounding to a lottery and drawing")
         draw = engine.transparent_draw(result, run.seed)
+    except InfeasibleQuotasError as error:
+        # The engine's bare 'No panel can meet all the quotas.' names no quota: the run page says which
+        # quotas clash and the smallest change, as the quotas page does.
+        diagnosis = engine.infeasibility(instance) if instance and error.explanation is None else None
+        _fail(run, diagnosis or str(error))
+        return
     except SelectionError as error:
         _fail(run, str(error))
         return
