@@ -414,3 +414,19 @@ def test_invitations_survive_a_failing_mail_server(
     assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=True).exists()
     event = AuditEvent.objects.get(action="recruitment.panel_invited", forum=forum)
     assert event.details["email_failed"] == 12
+
+
+def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
+    pool: Any, officer: Any, tmp_path: Path, mailoutbox: Any
+) -> None:
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    forum.title = "Town forum\r\nBcc: someone@example.org"
+    forum.save()
+    quotas.propose_quotas(forum, officer, slack=2)
+    run_selection(forum, officer, "leximin", seed="s")
+    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    assert batch.emailed == 12 and batch.email_failed == 0
+    assert {m.subject for m in mailoutbox} == {"You have been chosen for Town forum Bcc: someone@example.org"}
+    assert not any(m.bcc or "Bcc" in m.message() for m in mailoutbox)

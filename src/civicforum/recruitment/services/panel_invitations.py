@@ -72,7 +72,9 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
     for member in members:
         respondent = member.respondent
         if respondent is not None and respondent.email:
-            subject = design.fill(HEADING)
+            # One line whatever the forum's title holds: a line break in a subject is refused by Django
+            # (BadHeaderError), which stopped the whole batch with a server error.
+            subject = " ".join(design.fill(HEADING).split())
             text = design.fill(BODY) + f"\n\nReply at {reply_url} with your reference {respondent.reference}."
             # Everyone also gets a letter, so a mail server failure must not stop the batch: count it
             # and tell the officer, who can check the mail settings.
