@@ -75,3 +75,43 @@ def test_mailing_csv_matches_letters_and_defuses_formulas(tmp_path):
     header, row = list(csv.reader(path.open(encoding="utf-8")))
     assert header[:2] == ["reference", "code"]
     assert row == ["R1", "AAAAA-BBBBB", "'=cmd|x", "a", "b", "c", "d, e, NM1 2AB"]
+
+
+def drawn_text(pdf: bytes) -> list[tuple[float, float, float, str]]:
+    """Every piece of text in the PDF as (x, y, right edge, text), measured as a viewer sets it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    fonts = {b"F1": "Helvetica", b"F2": "Helvetica-Bold"}
+    found = []
+    pattern = rb"BT /(F\d) ([\d.]+) Tf ([\d.]+) ([\d.]+) Td \(((?:\\.|[^\\)])*)\) Tj ET"
+    for content in page_texts(pdf):
+        for font, size, x, y, raw in re.findall(pattern, content, re.S):
+            text = re.sub(rb"\\(.)", rb"\1", raw).decode("cp1252")
+            right = float(x) + stringWidth(text, fonts[font], float(size))
+            found.append((float(x), float(y), right, text))
+    return found
+
+
+def test_long_words_and_addresses_stay_on_the_page_and_clear_of_the_qr_code(tmp_path):
+    from civicforum.recruitment.services.letters import MARGIN, PAGE_WIDTH
+
+    qr_left = PAGE_WIDTH - MARGIN - 115
+    word = "A" * 300
+    design = LetterDesign(
+        "Northam Borough Council",
+        "Forum " + "W" * 120,
+        "https://forum.northam.gov.uk/forums/transport-and-congestion/panel/reply/",
+        heading="Welcome to " + "Z" * 150,
+        body=f"Dear resident,\n\n{word}\n\nReply at $url.",
+        box_text="Go to $url or call us,\nquoting your reference:",
+    )
+    long_name = Letter("R-1", ("Siân " + "B" * 190, "1 High Street", "Northam"), "R-1")
+    path = tmp_path / "letters.pdf"
+    write_letters(path, design, [long_name])
+    drawn = drawn_text(path.read_bytes())
+    assert "".join(text for x, _y, _r, text in drawn if x == MARGIN and "A" in text).count("A") == 300
+    assert all(right <= PAGE_WIDTH - MARGIN + 0.5 for _x, _y, right, _t in drawn)
+    box_lines = [(right, text) for x, y, right, text in drawn if x == MARGIN + 14 and 112 < y < 235]
+    assert box_lines and all(right <= qr_left for right, _text in box_lines)
+    address = [(right, text) for x, _y, right, text in drawn if x == 70]
+    assert address[0][1].startswith("Siân BBB") and all(right <= 380 for right, _text in address)

@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 import segno
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
 MARGIN = 60.0
@@ -30,6 +31,10 @@ TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 BODY_TOP = 585.0
 BOX_TOP = 235.0  # the registration box; body text must end above it
 BODY_SIZE, BODY_LEADING = 11.0, 15.0
+QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its text stops short of it
+BOX_TEXT_WIDTH = QR_LEFT - (MARGIN + 14) - 8
+ADDRESS_WIDTH = 380 - 70 - 10  # the address block ends before the date and reference
+SMALLEST_SIZE = 7.0
 
 DEFAULT_HEADING = "You are invited to join $forum"
 DEFAULT_BODY = """\
@@ -89,11 +94,37 @@ class LetterTooLong(ValueError):
     """The letter text does not fit on one page."""
 
 
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` in lines no wider than ``width``: a word too long for a line (a long web address, or
+    hundreds of letters typed without a space) is broken across lines instead of running off the page."""
+    lines: list[str] = []
+    for line in simpleSplit(text, font, size, width):
+        piece = ""
+        for char in line:
+            if piece and stringWidth(piece + char, font, size) > width:
+                lines.append(piece)
+                piece = char
+            else:
+                piece += char
+        lines.append(piece)
+    return lines
+
+
+def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
+    """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis."""
+    size = max(SMALLEST_SIZE, min(size, size * width / max(stringWidth(text, font, size), 1)))
+    if stringWidth(text, font, size) <= width:
+        return text, size
+    while text and stringWidth(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text + "\u2026", size
+
+
 def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
     """The body as (line, starts_new_paragraph) after wrapping."""
     lines: list[tuple[str, bool]] = []
     for paragraph in design.fill(design.body).replace("\r\n", "\n").split("\n\n"):
-        wrapped = simpleSplit(" ".join(paragraph.split()), "Helvetica", BODY_SIZE, TEXT_WIDTH)
+        wrapped = wrap(" ".join(paragraph.split()), "Helvetica", BODY_SIZE, TEXT_WIDTH)
         for index, line in enumerate(wrapped):
             lines.append((line, index == 0 and bool(lines)))
     return lines
@@ -278,7 +309,7 @@ def _shared_ops(design: LetterDesign) -> bytes:
     ops.append(_text(name_x, top - 20, "F2", 16, design.council_name))
     letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
     ops.append(_text(380, 700, "F1", 10, f"Date: {letter_date}"))
-    heading_lines = simpleSplit(design.fill(design.heading), "Helvetica-Bold", 15, TEXT_WIDTH)
+    heading_lines = wrap(design.fill(design.heading), "Helvetica-Bold", 15, TEXT_WIDTH)
     y = BODY_TOP + 20 + 18 * (len(heading_lines) - 1)
     for line in heading_lines:
         ops.append(_text(MARGIN, y, "F2", 15, line))
@@ -292,7 +323,8 @@ def _shared_ops(design: LetterDesign) -> bytes:
     ops.append(b"0.2 w 0 G %.2f %.2f %.2f %.2f re S\n" % (MARGIN, 95, TEXT_WIDTH, BOX_TOP - 95))
     ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, design.box_heading))
     for index, line in enumerate(design.fill(design.box_text).splitlines()[:3]):
-        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", BODY_SIZE, line))
+        fitted, size = fit_line(line, "Helvetica", BODY_SIZE, BOX_TEXT_WIDTH)
+        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", size, fitted))
     if design.phone:
         ops.append(
             _text(
@@ -301,8 +333,8 @@ def _shared_ops(design: LetterDesign) -> bytes:
         )
     qr_modules, _ = _qr_size(design)
     scale = 100.0 / qr_modules
-    ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, PAGE_WIDTH - MARGIN - 115, 112))
-    for index, line in enumerate(simpleSplit(design.fill(design.footer), "Helvetica", 8, TEXT_WIDTH)):
+    ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, QR_LEFT, 112))
+    for index, line in enumerate(wrap(design.fill(design.footer), "Helvetica", 8, TEXT_WIDTH)):
         ops.append(_text(MARGIN, 70 - 10 * index, "F1", 8, line))
     return b"".join(ops)
 
@@ -311,7 +343,8 @@ def _letter_ops(letter: Letter) -> bytes:
     ops = [b"q /Letter Do Q\n"]
     y = 700.0
     for line in letter.address_lines:
-        ops.append(_text(70, y, "F1", 11, line))
+        fitted, size = fit_line(line, "Helvetica", 11, ADDRESS_WIDTH)
+        ops.append(_text(70, y, "F1", size, fitted))
         y -= 14
     ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}"))
     ops.append(_text(MARGIN + 14, BOX_TOP - 100, "F2", 20, letter.code))
