@@ -181,7 +181,10 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         "forum": forum,
         "lottery": lottery,
         "form": form,
-        "refresh": lottery.letters_status == LetterStatus.RUNNING,
+        "in_progress": lottery.letters_status == LetterStatus.RUNNING,
+        "letters_done": (
+            f"{lottery.letters_done} of {lottery.letters_requested} letters ({lottery.percent_done}% done)."
+        ),
         "wards": sorted(lottery.letters_per_ward.items()),
     }
     return render(request, "recruitment/lottery.html", context)
@@ -308,7 +311,8 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     context = {
         "forum": forum,
         "run": run,
-        "refresh": run.status in ("queued", "running"),
+        "in_progress": run.status in ("queued", "running"),
+        "run_done": f"{run.percent_done}% done.",
         "stuck": run.looks_stuck(timezone.now()),
         "targets": selection.panel_against_targets(forum) if run.status == "done" else [],
         "probabilities": probabilities,
