@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from civicforum.core import audit
 from civicforum.recruitment.models import MemberStatus, PanelMember, Respondent, RunStatus, SelectionRun
-from civicforum.recruitment.services import engine
+from civicforum.recruitment.services import engine, feasibility
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
     answer_options,
@@ -90,8 +90,8 @@ def execute_run(run_id: int) -> None:
     except InfeasibleQuotasError as error:
         # The engine's bare 'No panel can meet all the quotas.' names no quota: the run page says which
         # quotas clash and the smallest change, as the quotas page does.
-        diagnosis = engine.infeasibility(instance) if instance and error.explanation is None else None
-        _fail(run, diagnosis or str(error))
+        found = feasibility.explain(run.forum, instance) if instance and error.explanation is None else None
+        _fail(run, found.text() if found else str(error), pool_too_small=bool(found and found.pool_too_small))
         return
     except SelectionError as error:
         _fail(run, str(error))
@@ -113,8 +113,10 @@ def _report(run: SelectionRun, **fields: Any) -> None:
     SelectionRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **fields)
 
 
-def _fail(run: SelectionRun, message: str) -> None:
-    _report(run, status=RunStatus.FAILED, error=message, finished_at=timezone.now())
+def _fail(run: SelectionRun, message: str, pool_too_small: bool = False) -> None:
+    """The run failed; ``pool_too_small`` lets the run page link to where the panel size is set."""
+    result = {"pool_too_small": True} if pool_too_small else {}
+    _report(run, status=RunStatus.FAILED, error=message, result=result, finished_at=timezone.now())
     audit.record(None, "recruitment.selection_failed", forum=run.forum, target=run)
 
 

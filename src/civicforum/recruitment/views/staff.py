@@ -31,8 +31,8 @@ from civicforum.recruitment.models import (
 )
 from civicforum.recruitment.services import (
     civic_lottery,
-    engine,
     export,
+    feasibility,
     panel_invitations,
     privacy,
     quotas,
@@ -235,7 +235,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
             messages.success(request, "Quotas saved")
             return redirect("recruitment:quotas", forum_slug=forum.slug)
     instance = quotas.build_instance(forum)
-    diagnosis = engine.infeasibility(instance) if instance.people else None
+    diagnosis = feasibility.explain(forum, instance) if instance.people else None
     context = {
         "forum": forum,
         "questions": quotas.questions_with_categories(forum),
@@ -244,7 +244,8 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "problems": problems,
         "errors": errors,
         "pool_size": len(instance.people),
-        "diagnosis": diagnosis.splitlines() if diagnosis else None,
+        "diagnosis": diagnosis.lines if diagnosis else None,
+        "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
     }
     return render(request, "recruitment/quotas.html", context)
 

@@ -1,0 +1,86 @@
+"""Why no panel can be drawn, in the officer's words.
+
+The engine's diagnosis names quotas by their internal keys ("what-is-your-gender woman") and speaks of its
+own options (min_flex/max_flex). Here the keys become the questions and answers as the officer typed them,
+and a pool too small for the panel is said plainly, with what to do about it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from civicforum.recruitment.services import engine
+from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, questions_with_categories
+from civicforum.selection import Instance
+
+NO_FIX_WITHIN_FLEX = "No change to the quotas within their min_flex/max_flex limits makes a panel possible."
+NO_FIX = (
+    "No change to the quotas alone makes a panel possible: recruit more volunteers or reduce the panel size."
+)
+
+
+@dataclass(frozen=True)
+class Infeasibility:
+    """The explanation, line by line; ``pool_too_small``: the pool has fewer households than places."""
+
+    lines: tuple[str, ...]
+    pool_too_small: bool = False
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def explain(forum: Any, instance: Instance) -> Infeasibility | None:
+    """None when some panel meets every quota; otherwise why not, with the officer's labels."""
+    short = pool_shortfall(instance)
+    if short:
+        return Infeasibility(("No panel can be drawn from this pool.", short), pool_too_small=True)
+    text = engine.infeasibility(instance)
+    if text is None:
+        return None
+    text = in_officers_words(forum, text.replace(NO_FIX_WITHIN_FLEX, NO_FIX))
+    return Infeasibility(tuple(text.splitlines()))
+
+
+def pool_shortfall(instance: Instance) -> str | None:
+    """The plain reason when the pool (one person per household) cannot fill the panel, else None."""
+    volunteers, places = len(instance.people), instance.panel_size
+    households = len({person.household or f"person:{person.id}" for person in instance.people})
+    advice = "Recruit more volunteers or reduce the panel size."
+    if volunteers < places:
+        return (
+            f"The pool has {volunteers} volunteer{'s' if volunteers != 1 else ''} but the panel has "
+            f"{places} places. {advice}"
+        )
+    if households < places:
+        return (
+            f"The pool has {volunteers} volunteers but they live in only {households} households, and only "
+            f"one person per household can be on a panel of {places}. {advice}"
+        )
+    return None
+
+
+def in_officers_words(forum: Any, text: str) -> str:
+    """``text`` with each "question-key answer-key" as “Answer” (Question), and question keys as labels."""
+    answers: dict[str, str] = {}
+    questions: dict[str, str] = {}
+    for question in questions_with_categories(forum):
+        questions[question.key] = f"“{question.label}”"
+        for key, label in [(c.key, c.label) for c in question.categories.all()] + [
+            (PREFER_NOT_TO_SAY, "Prefer not to say")
+        ]:
+            answers[f"{question.key} {key}"] = f"“{label}” ({question.label})"
+    if not answers:
+        return text
+    text = _replace_whole(text, answers)
+    return re.sub(
+        r"(?<=The quotas for )(\S+)(?= add up)", lambda match: questions.get(match[1], match[1]), text
+    )
+
+
+def _replace_whole(text: str, words: dict[str, str]) -> str:
+    """Replace each key of ``words`` where it stands on its own (not inside a longer key), longest first."""
+    pattern = "|".join(re.escape(key) for key in sorted(words, key=len, reverse=True))
+    return re.sub(rf"(?<![\w-])(?:{pattern})(?![\w-])", lambda match: words[match[0]], text)

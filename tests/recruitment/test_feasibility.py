@@ -1,0 +1,59 @@
+"""A selection that cannot be made is explained in the officer's words: the questions and answers as they
+typed them (not internal keys or engine options), and a pool too small for the panel said plainly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.recruitment.test_services_db import run_selection
+
+from civicforum.recruitment.models import QuotaCategory
+from civicforum.recruitment.services import feasibility, quotas
+
+
+def test_a_failed_run_and_the_quotas_page_name_the_questions_and_answers_the_officer_typed(
+    pool: Any, officer: Any, signed_in_client: Any
+) -> None:
+    forum = pool[0].forum
+    QuotaCategory.objects.filter(question__forum=forum, key="north-ward").update(min_members=12)
+    QuotaCategory.objects.filter(question__forum=forum, key="south-ward").update(min_members=1)
+    run = run_selection(forum, officer, "leximin")
+    assert run.status == "failed"
+    clash = "The quotas for “Ward” add up to at least 13 but the panel has only 12 places."
+    assert clash in run.error
+    assert "(Ward): lower the minimum from" in run.error
+    for internal in ("north-ward", "south-ward", "ward ", "flex"):
+        assert internal not in run.error
+    html = signed_in_client(officer).get(f"/staff/forums/{forum.slug}/recruitment/quotas/").content.decode()
+    assert clash in html and "north-ward" not in html.split("<form")[0]
+    assert "Change the panel size" not in html
+
+
+def test_a_pool_smaller_than_the_panel_is_said_plainly_with_a_link_to_the_panel_size(
+    pool: Any, officer: Any, signed_in_client: Any
+) -> None:
+    forum = pool[0].forum
+    forum.panel_size = 500
+    forum.save()
+    run = run_selection(forum, officer, "leximin")
+    plainly = (
+        "The pool has 150 volunteers but the panel has 500 places. "
+        "Recruit more volunteers or reduce the panel size."
+    )
+    assert run.status == "failed" and plainly in run.error and "flex" not in run.error
+    client = signed_in_client(officer)
+    edit = f"/staff/forums/{forum.slug}/edit/"
+    link = f'<a class="govuk-link" href="{edit}#id_panel_size">Change the panel size</a>'
+    staff = f"/staff/forums/{forum.slug}/recruitment"
+    for path in (f"{staff}/selection/{run.pk}/", f"{staff}/quotas/"):
+        html = client.get(path).content.decode()
+        assert plainly in html and link in html
+    assert 'id="id_panel_size"' in client.get(edit).content.decode()
+
+    forum.panel_size = 130
+    forum.save()
+    households = len({respondent.invitation_id for respondent in pool})
+    assert feasibility.pool_shortfall(quotas.build_instance(forum)) == (
+        f"The pool has 150 volunteers but they live in only {households} households, and only one person per "
+        "household can be on a panel of 130. Recruit more volunteers or reduce the panel size."
+    )
