@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from tests import factories
 from tests.browser.fixtures import (  # noqa: F401 - fixtures shared with every directory
     _plain_http_cookies,
@@ -20,6 +21,22 @@ from tests.browser.fixtures import (  # noqa: F401 - fixtures shared with every 
 def _fast_password_hashing(settings: Any) -> None:
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request: Any, django_db_blocker: Any) -> None:
+    """Rate-limit counters live in the cache, a database table that no test's flush empties: each test
+    that reaches the database starts with none (tests without a database never count)."""
+    if request.node.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(
+        request.fixturenames
+    ):
+        return
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture

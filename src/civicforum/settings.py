@@ -110,6 +110,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# The cache holds the counts of wrong registration codes (the rate limit), so every worker process must
+# share it and a restart must not reset it: a table in the database, which core's migration 0002 creates
+# (``civicforum migrate``). Expired rows are culled; MAX_ENTRIES keeps many visitors from evicting counts.
+CACHE_TABLE = "civicforum_cache"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -22,14 +22,6 @@ def address_csv(count: int) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """Rate-limit counters live in the cache; each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
