@@ -43,9 +43,9 @@ def test_one_page_per_letter_with_valid_cross_reference_table(tmp_path):
         offset = int(row[:10])
         assert pdf[offset:].startswith(b"%d 0 obj" % number)
     assert seen == [3, 6, 7]
-    contents = b"".join(page_texts(pdf))
-    assert rb"(6 High \(Street\)) Tj" in contents
-    assert b"(Northam Borough Council) Tj" in contents
+    drawn = [text for _x, _y, _r, text in drawn_text(pdf)]
+    assert "6 High (Street)" in drawn and "Northam Borough Council" in drawn
+    assert b"/FontFile2" in pdf
     assert not list(tmp_path.glob("*.part"))
 
 
@@ -81,12 +81,15 @@ def drawn_text(pdf: bytes) -> list[tuple[float, float, float, str]]:
     """Every piece of text in the PDF as (x, y, right edge, text), measured as a viewer sets it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    fonts = {b"F1": "Helvetica", b"F2": "Helvetica-Bold"}
+    from civicforum.recruitment.services.letters import BOLD, REGULAR, _font_data
+
+    fonts = {b"F1": REGULAR, b"F2": BOLD}
     found = []
-    pattern = rb"BT /(F\d) ([\d.]+) Tf ([\d.]+) ([\d.]+) Td \(((?:\\.|[^\\)])*)\) Tj ET"
+    pattern = rb"BT /(F\d) ([\d.]+) Tf ([\d.]+) ([\d.]+) Td <([0-9A-F]*)> Tj ET"
     for content in page_texts(pdf):
         for font, size, x, y, raw in re.findall(pattern, content, re.S):
-            text = re.sub(rb"\\(.)", rb"\1", raw).decode("cp1252")
+            chars = {glyph: chr(code) for code, glyph in _font_data(fonts[font]).glyphs.items()}
+            text = "".join(chars[int(raw[i : i + 4], 16)] for i in range(0, len(raw), 4))
             right = float(x) + stringWidth(text, fonts[font], float(size))
             found.append((float(x), float(y), right, text))
     return found
@@ -115,3 +118,33 @@ def test_long_words_and_addresses_stay_on_the_page_and_clear_of_the_qr_code(tmp_
     assert box_lines and all(right <= qr_left for right, _text in box_lines)
     address = [(right, text) for x, _y, right, text in drawn if x == 70]
     assert address[0][1].startswith("Siân BBB") and all(right <= 380 for right, _text in address)
+
+
+def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path):
+    """Helvetica with Windows-1252 printed ŵ ŷ Ŵ Ŷ as "?": the embedded Unicode font prints them."""
+    from pypdf import PdfReader
+
+    from civicforum.recruitment.services import panel_invitations
+
+    welsh = "Cyngor Sir Ynys Môn – ŵ ŷ Ŵ Ŷ"
+    designs = {
+        "lottery": LetterDesign(welsh, "Fforwm Caergybi", "https://ynysmon.example/r"),
+        "panel": LetterDesign(
+            welsh,
+            "Fforwm Caergybi",
+            "https://ynysmon.example/reply",
+            heading=panel_invitations.HEADING,
+            body=panel_invitations.BODY,
+            box_text=panel_invitations.BOX_TEXT,
+            reply_by="dydd Llun 1 Rhagfyr",
+        ),
+    }
+    for kind, design in designs.items():
+        path = tmp_path / f"{kind}.pdf"
+        write_letters(path, design, [Letter("R-1", ("Siôn Ŵyn", "Tŷ Gwyn", "LL65 1AA"), "AAAAA-BBBBB")])
+        reader = PdfReader(path)
+        text = reader.pages[0].extract_text()
+        assert welsh in text, kind
+        assert "Siôn Ŵyn" in text and "Tŷ Gwyn" in text, kind
+        assert "?" not in text, kind
+        assert b"/FontFile2" in path.read_bytes(), kind

@@ -2,8 +2,14 @@
 
 ReportLab's canvas keeps every page in memory until it saves, which for 30,000 letters means hundreds
 of megabytes. So we write the PDF objects ourselves, in order, straight to the file, and keep only each
-object's byte offset for the cross-reference table. ReportLab still does the typography: its Helvetica
-metrics wrap the text exactly as a PDF viewer will set it. Everything that is the same on every letter
+object's byte offset for the cross-reference table. ReportLab still does the typography: it wraps the
+text with the metrics of the font the PDF embeds, so lines break exactly as a PDF viewer will set them.
+
+The font is DejaVu Sans (regular and bold), which covers Welsh (ŵ ŷ Ŵ Ŷ) and most European alphabets:
+the standard PDF fonts only have Windows-1252, where those letters printed as "?". We take the files
+matplotlib ships (``mpl-data/fonts/ttf``, licence ``LICENSE_DEJAVU`` beside them: the Bitstream Vera
+licence, which allows redistribution) and embed only the glyphs the letters use, subset with fontTools
+once every page is written. Everything that is the same on every letter
 (heading, body text, logo, QR code to the registration page, footer) is one shared form drawn on each
 page, so a page adds only its address, reference and code: 30,000 letters take a few seconds (see
 the README note in this package for the measured figure).
@@ -11,7 +17,11 @@ the README note in this package for the measured figure).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
 import io
+import logging
 import os
 import zlib
 from collections.abc import Callable, Iterable
@@ -23,6 +33,7 @@ from typing import BinaryIO
 
 import segno
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
@@ -35,6 +46,8 @@ QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its 
 BOX_TEXT_WIDTH = QR_LEFT - (MARGIN + 14) - 8
 ADDRESS_WIDTH = 380 - 70 - 10  # the address block ends before the date and reference
 SMALLEST_SIZE = 7.0
+REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+FONT_KEYS = {REGULAR: "F1", BOLD: "F2"}
 
 DEFAULT_HEADING = "You are invited to join $forum"
 DEFAULT_BODY = """\
@@ -97,6 +110,7 @@ class LetterTooLong(ValueError):
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """``text`` in lines no wider than ``width``: a word too long for a line (a long web address, or
     hundreds of letters typed without a space) is broken across lines instead of running off the page."""
+    _register_fonts()
     lines: list[str] = []
     for line in simpleSplit(text, font, size, width):
         piece = ""
@@ -112,6 +126,7 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
     """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis."""
+    _register_fonts()
     size = max(SMALLEST_SIZE, min(size, size * width / max(stringWidth(text, font, size), 1)))
     if stringWidth(text, font, size) <= width:
         return text, size
@@ -124,7 +139,7 @@ def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
     """The body as (line, starts_new_paragraph) after wrapping."""
     lines: list[tuple[str, bool]] = []
     for paragraph in design.fill(design.body).replace("\r\n", "\n").split("\n\n"):
-        wrapped = wrap(" ".join(paragraph.split()), "Helvetica", BODY_SIZE, TEXT_WIDTH)
+        wrapped = wrap(" ".join(paragraph.split()), REGULAR, BODY_SIZE, TEXT_WIDTH)
         for index, line in enumerate(wrapped):
             lines.append((line, index == 0 and bool(lines)))
     return lines
@@ -159,13 +174,110 @@ def write_letters(
     return count
 
 
-def _pdf_text(text: str) -> bytes:
-    encoded = text.encode("cp1252", errors="replace")
-    return b"(" + encoded.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+def _font_path(name: str) -> str:
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("The letters need matplotlib's DejaVu fonts: install matplotlib.")
+    return os.path.join(spec.submodule_search_locations[0], "mpl-data", "fonts", "ttf", f"{name}.ttf")
 
 
-def _text(x: float, y: float, font: str, size: float, text: str) -> bytes:
-    return b"BT /%s %.1f Tf %.2f %.2f Td %s Tj ET\n" % (font.encode(), size, x, y, _pdf_text(text))
+@functools.cache
+def _register_fonts() -> None:
+    """Give ReportLab the embedded fonts' metrics, so text wraps as it will print."""
+    from reportlab.pdfbase.ttfonts import TTFont as ReportLabFont
+
+    for name in FONT_KEYS:
+        pdfmetrics.registerFont(ReportLabFont(name, _font_path(name)))
+
+
+@dataclass(frozen=True)
+class _FontData:
+    """What the writer needs from one TrueType font: glyph numbers, widths and descriptor figures."""
+
+    name: str
+    glyphs: dict[int, int]  # code point -> glyph number
+    widths: dict[int, int]  # glyph number -> advance width in 1/1000 em
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+
+
+@functools.cache
+def _font_data(name: str) -> _FontData:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(_font_path(name), lazy=True)
+    scale = 1000 / font["head"].unitsPerEm
+    order = {glyph: number for number, glyph in enumerate(font.getGlyphOrder())}
+    metrics = font["hmtx"].metrics
+    head, hhea = font["head"], font["hhea"]
+    return _FontData(
+        name=name,
+        glyphs={code: order[glyph] for code, glyph in font.getBestCmap().items()},
+        widths={order[glyph]: round(advance * scale) for glyph, (advance, _lsb) in metrics.items()},
+        bbox=tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)),  # type: ignore[arg-type]
+        ascent=round(hhea.ascent * scale),
+        descent=round(hhea.descent * scale),
+    )
+
+
+_Used = dict[str, dict[int, str]]  # font key -> glyph number -> the text it stands for
+
+
+def _text(x: float, y: float, font: str, size: float, text: str, used: _Used) -> bytes:
+    """Show ``text`` in ``font`` ("F1" regular, "F2" bold) as two-byte glyph numbers (Identity-H)."""
+    data = _font_data(REGULAR if font == "F1" else BOLD)
+    seen = used[font]
+    codes = []
+    for char in text:
+        glyph = data.glyphs.get(ord(char), 0)  # 0 is the font's "missing" box, never a silent "?"
+        if glyph:
+            seen.setdefault(glyph, char)
+        codes.append(glyph)
+    hexed = b"".join(b"%04X" % glyph for glyph in codes)
+    return b"BT /%s %.1f Tf %.2f %.2f Td <%s> Tj ET\n" % (font.encode(), size, x, y, hexed)
+
+
+def _subset_font(name: str, glyphs: Iterable[int]) -> bytes:
+    """The TrueType file with only ``glyphs`` drawn; glyph numbers are kept, so the text stays valid."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.retain_gids = True
+    options.hinting = False
+    options.notdef_outline = True
+    options.layout_features = []
+    options.name_IDs = []
+    options.drop_tables = [*options.drop_tables, "FFTM"]
+    font = TTFont(_font_path(name))
+    logging.getLogger("fontTools.subset").setLevel(logging.WARNING)  # it logs each table at INFO
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted({0, *glyphs}))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _to_unicode(used: dict[int, str]) -> bytes:
+    """The CMap that lets a PDF viewer copy, search and read aloud the text (glyph -> characters)."""
+    rows = [
+        b"<%04X> <%s>" % (glyph, text.encode("utf-16-be").hex().upper().encode())
+        for glyph, text in sorted(used.items())
+    ]
+    blocks = []
+    for start in range(0, len(rows), 100):
+        chunk = rows[start : start + 100]
+        blocks.append(b"%d beginbfchar\n%s\nendbfchar\n" % (len(chunk), b"\n".join(chunk)))
+    return (
+        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        b"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + b"".join(blocks)
+        + b"endcmap\nCMapName currentdict /CIDInit /ProcSet findresource /defineresource pop\nend\nend"
+    )
 
 
 class _PdfWriter:
@@ -202,10 +314,7 @@ class _PdfWriter:
     ) -> int:
         catalog, pages = self.reserve(), self.reserve()
         regular, bold, shared = self.reserve(), self.reserve(), self.reserve()
-        for number, name in ((regular, b"Helvetica"), (bold, b"Helvetica-Bold")):
-            self.put(
-                number, b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % name
-            )
+        used: _Used = {"F1": {}, "F2": {}}
         fonts = b"/Font << /F1 %d 0 R /F2 %d 0 R >>" % (regular, bold)
         qr = self.reserve()
         self.put_stream(
@@ -226,13 +335,13 @@ class _PdfWriter:
             shared,
             b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << %s /XObject << %s >> >>"
             % (PAGE_WIDTH, PAGE_HEIGHT, fonts, images),
-            _shared_ops(design),
+            _shared_ops(design, used),
         )
         resources = b"<< %s /XObject << /Letter %d 0 R >> >>" % (fonts, shared)
         page_numbers: list[int] = []
         for letter in letters:
             content, page = self.reserve(), self.reserve()
-            self.put_stream(content, b"", _letter_ops(letter))
+            self.put_stream(content, b"", _letter_ops(letter, used))
             self.put(
                 page,
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources %s /Contents %d 0 R >>"
@@ -244,10 +353,41 @@ class _PdfWriter:
         kids = b" ".join(b"%d 0 R" % n for n in page_numbers)
         self.put(pages, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(page_numbers), kids))
         self.put(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
+        self._put_font(regular, REGULAR, used["F1"])
+        self._put_font(bold, BOLD, used["F2"])
         self._finish(catalog)
         if progress:
             progress(len(page_numbers))
         return len(page_numbers)
+
+    def _put_font(self, number: int, name: str, used: dict[int, str]) -> None:
+        """Embed the subset font (written last: only now do we know every glyph the pages use)."""
+        data = _font_data(name)
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(sorted(used)).encode()).digest()[:6])
+        base = f"{tag}+{name}".encode()
+        descendant, descriptor, file, cmap = self.reserve(), self.reserve(), self.reserve(), self.reserve()
+        self.put(
+            number,
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H"
+            b" /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>" % (base, descendant, cmap),
+        )
+        widths = b" ".join(b"%d [%d]" % (glyph, data.widths.get(glyph, 0)) for glyph in sorted({0, *used}))
+        self.put(
+            descendant,
+            b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s"
+            b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+            b" /FontDescriptor %d 0 R /DW 1000 /W [%s] /CIDToGIDMap /Identity >>"
+            % (base, descriptor, widths),
+        )
+        self.put(
+            descriptor,
+            b"<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [%d %d %d %d] /ItalicAngle 0"
+            b" /Ascent %d /Descent %d /CapHeight %d /StemV 80 /FontFile2 %d 0 R >>"
+            % (base, *data.bbox, data.ascent, data.descent, data.ascent, file),
+        )
+        font_file = _subset_font(name, used)
+        self.put_stream(file, b"/Length1 %d" % len(font_file), font_file)
+        self.put_stream(cmap, b"", _to_unicode(used))
 
     def _finish(self, catalog: int) -> None:
         xref = self.handle.tell()
@@ -296,7 +436,7 @@ def _logo_pixels(logo: bytes) -> tuple[int, int, bytes]:
         return rgb.width, rgb.height, rgb.tobytes()
 
 
-def _shared_ops(design: LetterDesign) -> bytes:
+def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
     ops: list[bytes] = []
     top = PAGE_HEIGHT - MARGIN
     name_x = MARGIN
@@ -306,46 +446,51 @@ def _shared_ops(design: LetterDesign) -> bytes:
         draw_width = draw_height * width / height
         ops.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Logo Do Q\n" % (draw_width, draw_height, MARGIN, top - 40))
         name_x = MARGIN + draw_width + 12
-    ops.append(_text(name_x, top - 20, "F2", 16, design.council_name))
+    ops.append(_text(name_x, top - 20, "F2", 16, design.council_name, used))
     letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
-    ops.append(_text(380, 700, "F1", 10, f"Date: {letter_date}"))
-    heading_lines = wrap(design.fill(design.heading), "Helvetica-Bold", 15, TEXT_WIDTH)
+    ops.append(_text(380, 700, "F1", 10, f"Date: {letter_date}", used))
+    heading_lines = wrap(design.fill(design.heading), BOLD, 15, TEXT_WIDTH)
     y = BODY_TOP + 20 + 18 * (len(heading_lines) - 1)
     for line in heading_lines:
-        ops.append(_text(MARGIN, y, "F2", 15, line))
+        ops.append(_text(MARGIN, y, "F2", 15, line, used))
         y -= 18
     y = BODY_TOP - 8
     for line, new_paragraph in body_lines(design):
         if new_paragraph:
             y -= BODY_LEADING / 2
-        ops.append(_text(MARGIN, y, "F1", BODY_SIZE, line))
+        ops.append(_text(MARGIN, y, "F1", BODY_SIZE, line, used))
         y -= BODY_LEADING
     ops.append(b"0.2 w 0 G %.2f %.2f %.2f %.2f re S\n" % (MARGIN, 95, TEXT_WIDTH, BOX_TOP - 95))
-    ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, design.box_heading))
+    ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, design.box_heading, used))
     for index, line in enumerate(design.fill(design.box_text).splitlines()[:3]):
-        fitted, size = fit_line(line, "Helvetica", BODY_SIZE, BOX_TEXT_WIDTH)
-        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", size, fitted))
+        fitted, size = fit_line(line, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH)
+        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", size, fitted, used))
     if design.phone:
         ops.append(
             _text(
-                MARGIN + 14, 107, "F1", BODY_SIZE, f"Or call us on {design.phone} and we will register you."
+                MARGIN + 14,
+                107,
+                "F1",
+                BODY_SIZE,
+                f"Or call us on {design.phone} and we will register you.",
+                used,
             )
         )
     qr_modules, _ = _qr_size(design)
     scale = 100.0 / qr_modules
     ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, QR_LEFT, 112))
-    for index, line in enumerate(wrap(design.fill(design.footer), "Helvetica", 8, TEXT_WIDTH)):
-        ops.append(_text(MARGIN, 70 - 10 * index, "F1", 8, line))
+    for index, line in enumerate(wrap(design.fill(design.footer), REGULAR, 8, TEXT_WIDTH)):
+        ops.append(_text(MARGIN, 70 - 10 * index, "F1", 8, line, used))
     return b"".join(ops)
 
 
-def _letter_ops(letter: Letter) -> bytes:
+def _letter_ops(letter: Letter, used: _Used) -> bytes:
     ops = [b"q /Letter Do Q\n"]
     y = 700.0
     for line in letter.address_lines:
-        fitted, size = fit_line(line, "Helvetica", 11, ADDRESS_WIDTH)
-        ops.append(_text(70, y, "F1", size, fitted))
+        fitted, size = fit_line(line, REGULAR, 11, ADDRESS_WIDTH)
+        ops.append(_text(70, y, "F1", size, fitted, used))
         y -= 14
-    ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}"))
-    ops.append(_text(MARGIN + 14, BOX_TOP - 100, "F2", 20, letter.code))
+    ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}", used))
+    ops.append(_text(MARGIN + 14, BOX_TOP - 100, "F2", 20, letter.code, used))
     return b"".join(ops)
