@@ -77,8 +77,8 @@ def test_mailing_csv_matches_letters_and_defuses_formulas(tmp_path):
     assert row == ["R1", "AAAAA-BBBBB", "'=cmd|x", "a", "b", "c", "d, e, NM1 2AB"]
 
 
-def drawn_text(pdf: bytes) -> list[tuple[float, float, float, str]]:
-    """Every piece of text in the PDF as (x, y, right edge, text), measured as a viewer sets it."""
+def drawn_lines(pdf: bytes) -> list[tuple[str, float, float, float, float, float]]:
+    """Every piece of text as (text, size, left, bottom, right, top): its box as a viewer sets it."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from civicforum.recruitment.services.letters import BOLD, REGULAR, _font_data
@@ -88,11 +88,25 @@ def drawn_text(pdf: bytes) -> list[tuple[float, float, float, str]]:
     pattern = rb"BT /(F\d) ([\d.]+) Tf ([\d.]+) ([\d.]+) Td <([0-9A-F]*)> Tj ET"
     for content in page_texts(pdf):
         for font, size, x, y, raw in re.findall(pattern, content, re.S):
-            chars = {glyph: chr(code) for code, glyph in _font_data(fonts[font]).glyphs.items()}
+            data = _font_data(fonts[font])
+            chars = {glyph: chr(code) for code, glyph in data.glyphs.items()}
             text = "".join(chars[int(raw[i : i + 4], 16)] for i in range(0, len(raw), 4))
-            right = float(x) + stringWidth(text, fonts[font], float(size))
-            found.append((float(x), float(y), right, text))
+            size, x, y = float(size), float(x), float(y)
+            right = x + stringWidth(text, fonts[font], size)
+            found.append(
+                (text, size, x, y + data.descent * size / 1000, right, y + data.ascent * size / 1000)
+            )
     return found
+
+
+def drawn_text(pdf: bytes) -> list[tuple[float, float, float, str]]:
+    """Every piece of text in the PDF as (x, y, right edge, text), measured as a viewer sets it."""
+    from civicforum.recruitment.services.letters import _font_data
+
+    descent = _font_data("DejaVuSans").descent / 1000
+    return [
+        (x, bottom - descent * size, right, text) for text, size, x, bottom, right, _top in drawn_lines(pdf)
+    ]
 
 
 def test_long_words_and_addresses_stay_on_the_page_and_clear_of_the_qr_code(tmp_path):
@@ -148,3 +162,48 @@ def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path
         assert "Siôn Ŵyn" in text and "Tŷ Gwyn" in text, kind
         assert "?" not in text, kind
         assert b"/FontFile2" in path.read_bytes(), kind
+
+
+def test_a_three_or_four_line_heading_stays_clear_of_the_address_block(tmp_path):
+    """The heading used to grow upwards: at three lines it printed over the envelope window."""
+    from civicforum.recruitment.services import panel_invitations
+    from civicforum.recruitment.services.letters import BOLD, TEXT_WIDTH, wrap
+
+    title = "the Northam Town Centre, Harbourside and Riverside Neighbourhoods Future Citizens' Forum " * 2
+    design = LetterDesign(
+        "Northam Borough Council",
+        title.strip(),
+        "https://northam.example/reply",
+        heading=panel_invitations.HEADING,
+        body=panel_invitations.BODY,
+        box_text=panel_invitations.BOX_TEXT,
+    )
+    heading = " ".join(design.fill(design.heading).split())
+    assert 3 <= len(wrap(heading, BOLD, 15, TEXT_WIDTH)) <= 4  # the size that used to print over the address
+    address = (
+        "Ms Angharad Llewellyn-Pritchard",
+        "Flat 12",
+        "Harbour View",
+        "Quay Street",
+        "Northam",
+        "NM1 2AB",
+    )
+    path = tmp_path / "letters.pdf"
+    write_letters(path, design, [Letter("R-1", address, "R-1")])
+    drawn = drawn_lines(path.read_bytes())
+
+    def box(lines):
+        return (
+            min(line[2] for line in lines),
+            min(line[3] for line in lines),
+            max(line[4] for line in lines),
+            max(line[5] for line in lines),
+        )
+
+    address_box = box([line for line in drawn if line[0] in address])
+    heading_drawn = [line for line in drawn if line[0] and line[0] in heading and line[1] >= 12]
+    assert " ".join(line[0] for line in heading_drawn) == heading
+    heading_box = box(heading_drawn)
+    assert heading_box[3] < address_box[1]  # the heading's top is below the address's lowest line
+    body_top = max(line[5] for line in drawn if line[0] == "Dear panel member,")
+    assert body_top < heading_box[1]  # and the body starts below the heading

@@ -39,7 +39,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
 MARGIN = 60.0
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
-BODY_TOP = 585.0
+BODY_TOP = 585.0  # where the body starts under a one-line heading; a longer heading pushes it down
+HEADING_BASELINE = BODY_TOP + 20  # the heading's first line: its top stays below the address block
+HEADING_SIZES = (15.0, 14.0, 13.0, 12.0)  # a long heading shrinks to fit two lines, then wraps downwards
+ADDRESS_TOP, ADDRESS_LEADING = 700.0, 14.0  # first address line's baseline, and the step down
 BOX_TOP = 235.0  # the registration box; body text must end above it
 BODY_SIZE, BODY_LEADING = 11.0, 15.0
 QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its text stops short of it
@@ -145,11 +148,29 @@ def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
     return lines
 
 
+def heading_lines(design: LetterDesign) -> tuple[float, list[str]]:
+    """The heading's size and lines. It never grows upwards into the address block (a long heading, or
+    a long forum title in "You have been chosen for $forum", printed over the envelope window): it
+    shrinks until it fits two lines, and below 12 points it wraps downwards, pushing the body down."""
+    text = " ".join(design.fill(design.heading).split())
+    for size in HEADING_SIZES:
+        lines = wrap(text, BOLD, size, TEXT_WIDTH)
+        if len(lines) <= 2:
+            return size, lines
+    return HEADING_SIZES[-1], lines
+
+
+def heading_drop(design: LetterDesign) -> float:
+    """How far below ``BODY_TOP`` the body starts: the heading's lines after the first."""
+    size, lines = heading_lines(design)
+    return (len(lines) - 1) * size * 1.2
+
+
 def check_fits(design: LetterDesign) -> None:
     """Raise ``LetterTooLong`` (saying how much to cut) when the text would run into the code box."""
     lines = body_lines(design)
     height = len(lines) * BODY_LEADING + sum(BODY_LEADING / 2 for _line, new in lines if new)
-    available = BODY_TOP - BOX_TOP - 20
+    available = BODY_TOP - heading_drop(design) - BOX_TOP - 20
     if height > available:
         extra = int((height - available) // BODY_LEADING) + 1
         raise LetterTooLong(f"The letter text is too long for one page: shorten it by about {extra} lines.")
@@ -449,12 +470,12 @@ def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
     ops.append(_text(name_x, top - 20, "F2", 16, design.council_name, used))
     letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
     ops.append(_text(380, 700, "F1", 10, f"Date: {letter_date}", used))
-    heading_lines = wrap(design.fill(design.heading), BOLD, 15, TEXT_WIDTH)
-    y = BODY_TOP + 20 + 18 * (len(heading_lines) - 1)
-    for line in heading_lines:
-        ops.append(_text(MARGIN, y, "F2", 15, line, used))
-        y -= 18
-    y = BODY_TOP - 8
+    heading_size, lines = heading_lines(design)
+    y = HEADING_BASELINE
+    for line in lines:
+        ops.append(_text(MARGIN, y, "F2", heading_size, line, used))
+        y -= heading_size * 1.2
+    y = BODY_TOP - 8 - heading_drop(design)
     for line, new_paragraph in body_lines(design):
         if new_paragraph:
             y -= BODY_LEADING / 2
@@ -486,11 +507,11 @@ def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
 
 def _letter_ops(letter: Letter, used: _Used) -> bytes:
     ops = [b"q /Letter Do Q\n"]
-    y = 700.0
+    y = ADDRESS_TOP
     for line in letter.address_lines:
         fitted, size = fit_line(line, REGULAR, 11, ADDRESS_WIDTH)
         ops.append(_text(70, y, "F1", size, fitted, used))
-        y -= 14
+        y -= ADDRESS_LEADING
     ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}", used))
     ops.append(_text(MARGIN + 14, BOX_TOP - 100, "F2", 20, letter.code, used))
     return b"".join(ops)
