@@ -307,6 +307,20 @@ def test_account_form_refuses_an_existing_email(client: Any) -> None:
     assert "Select a role" in text and 'href="#id_email"' in text
 
 
+def test_account_form_says_in_govuk_words_when_a_name_or_email_is_too_long(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    email = "g" * 140 + "@council.example"  # the email becomes the username, which holds 150
+    data = {"first_name": "G" * 200, "last_name": "L" * 151, "email": email, "role": Role.FACILITATOR}
+    text = client.post(url, data).content.decode()
+    assert "First name must be 150 characters or fewer" in text
+    assert "Last name must be 150 characters or fewer" in text
+    assert "Email address must be 150 characters or fewer" in text
+    assert "Ensure this value" not in text and 'href="#id_first_name"' in text
+    assert not ForumRole.objects.filter(forum=forum, role=Role.FACILITATOR).exists()
+
+
 def test_forum_summary_is_escaped_and_split_into_paragraphs(client: Any) -> None:
     forum = make_forum(summary="<script>alert(1)</script> first\n\n  second paragraph  ")
     page = client.get(forum.get_absolute_url()).content.decode()

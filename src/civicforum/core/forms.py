@@ -43,6 +43,16 @@ class GovUKModelForm(GovUKHelperMixin, forms.ModelForm):
     pass
 
 
+def text_field(
+    name: str, max_length: int, field_class: type[forms.CharField] = forms.CharField, **kwargs: Any
+) -> forms.CharField:
+    """A text box of at most ``max_length`` characters whose error for longer text says so, GOV.UK style:
+    '``name`` must be 200 characters or fewer'."""
+    too_long = {"max_length": f"{name} must be {max_length} characters or fewer"}
+    error_messages = too_long | kwargs.pop("error_messages", {})
+    return field_class(max_length=max_length, error_messages=error_messages, **kwargs)
+
+
 class GovUKDateField(DateInputField):
     """Day, month and year boxes (the GOV.UK date input) with errors that name the date."""
 

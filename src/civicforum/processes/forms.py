@@ -8,7 +8,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, check_end_not_before_start
+from civicforum.core.forms import (
+    GovUKDateField,
+    GovUKForm,
+    GovUKModelForm,
+    check_end_not_before_start,
+    text_field,
+)
 from civicforum.core.models import Role
 from civicforum.processes.models import Council, Forum, Stage, StageKind
 from civicforum.processes.services import find_user
@@ -157,9 +163,12 @@ class StageForm(GovUKModelForm):
 class NewAccountForm(GovUKForm):
     """Create an account for someone new to the forum and give them a role."""
 
-    first_name = forms.CharField(max_length=150, error_messages={"required": "Enter their first name"})
-    last_name = forms.CharField(max_length=150, error_messages={"required": "Enter their last name"})
-    email = forms.EmailField(
+    first_name = text_field("First name", 150, error_messages={"required": "Enter their first name"})
+    last_name = text_field("Last name", 150, error_messages={"required": "Enter their last name"})
+    email = text_field(  # it becomes the username, which holds 150 characters
+        "Email address",
+        150,
+        forms.EmailField,
         label="Email address",
         help_text="This becomes their username.",
         error_messages={

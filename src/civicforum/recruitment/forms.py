@@ -8,7 +8,7 @@ from typing import Any
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 
-from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm
+from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
 from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING
@@ -28,16 +28,6 @@ class UploadForm(GovUKForm):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file must be smaller than 50 MB")
         return upload
-
-
-def text_field(
-    name: str, max_length: int, field_class: type[forms.CharField] = forms.CharField, **kwargs: Any
-) -> forms.CharField:
-    """A text box of at most ``max_length`` characters whose error for longer text says so, GOV.UK style:
-    '``name`` must be 200 characters or fewer'."""
-    too_long = {"max_length": f"{name} must be {max_length} characters or fewer"}
-    error_messages = too_long | kwargs.pop("error_messages", {})
-    return field_class(max_length=max_length, error_messages=error_messages, **kwargs)
 
 
 def reply_by_field(help_text: str, required: str) -> forms.CharField:
