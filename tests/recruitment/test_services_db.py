@@ -204,8 +204,13 @@ def test_selected_members_are_invited_and_reply_online(
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
     run = run_selection(forum, officer, "leximin", seed="s")
-    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    # A line break that reached the service (not through the form, which refuses it) is one space.
+    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1\nMay", tmp_path)
     assert batch.members == 12 and batch.emailed == 12 and len(mailoutbox) == 12
+    assert "Please tell us by 1 May whether" in mailoutbox[0].body
+    from pypdf import PdfReader
+
+    assert "Tell us by 1 May whether you can take part:" in PdfReader(batch.letters).pages[0].extract_text()
     assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
     again = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert again.members == 0

@@ -499,3 +499,18 @@ def test_number_boxes_are_govuk_inputs_with_errors_that_say_what_to_enter(
     quotas_page = client.post(staff_url("quotas", recruiting_forum), {"action": "propose"}).content.decode()
     assert 'name="slack" inputmode="numeric" class="govuk-input govuk-input--width-2' in quotas_page
     assert "Enter how many members either side of the exact share" in quotas_page
+
+
+def test_a_line_break_in_the_reply_by_date_is_refused_in_govuk_words(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """A raw POST could put a line break in reply_by: it split the panel letter's box text and landed
+    mid-sentence in the email."""
+    client = signed_in_client(officer)
+    for value in ("18 December\n2026", "18 December\r\n2026", "18 December\u20282026"):
+        page = client.post(staff_url("invite_panel", forum), {"reply_by": value})
+        assert page.status_code == 200
+        assert "Reply by must be on one line, for example 18 December 2026" in page.content.decode()
+    assert not AuditEvent.objects.filter(action="recruitment.panel_invited").exists()
+    lottery_form = forms.LetterForm({"heading": "Join $forum", "body": "Dear resident", "reply_by": "1\nMay"})
+    assert lottery_form.errors["reply_by"] == ["Reply by must be on one line, for example 18 December 2026"]

@@ -11,7 +11,7 @@ from django import forms
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
 from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
 from civicforum.recruitment.services.engine import ALGORITHMS
-from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING
+from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING, has_line_break
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -31,8 +31,21 @@ class UploadForm(GovUKForm):
 
 
 def reply_by_field(help_text: str, required: str) -> forms.CharField:
-    """The date a letter asks people to answer by, printed as the officer typed it."""
-    return text_field("Reply by", 60, help_text=help_text, error_messages={"required": required})
+    """The date a letter asks people to answer by, printed as the officer typed it, on one line."""
+    return text_field(
+        "Reply by",
+        60,
+        help_text=help_text,
+        error_messages={"required": required},
+        validators=[_on_one_line],
+    )
+
+
+def _on_one_line(value: str) -> None:
+    if has_line_break(value):
+        raise forms.ValidationError(
+            "Reply by must be on one line, for example 18 December 2026", code="line_break"
+        )
 
 
 def whole_number_input(width: int = 4) -> forms.TextInput:

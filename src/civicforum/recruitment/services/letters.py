@@ -95,8 +95,19 @@ class LetterDesign:
             council=self.council_name,
             forum=self.forum_title,
             url=self.registration_url,
-            reply_by=self.reply_by,
+            reply_by=one_line(self.reply_by),
         )
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of spaces and line breaks made one space: it goes mid-sentence."""
+    return " ".join(text.split())
+
+
+def has_line_break(text: str) -> bool:
+    """Whether ``text`` holds a line break of any kind (a reply-by date must not: it is printed
+    mid-sentence in the letter's text and its box, and in the email)."""
+    return len(text.strip().splitlines()) > 1
 
 
 @dataclass(frozen=True)
