@@ -435,3 +435,24 @@ def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
     assert batch.emailed == 12 and batch.email_failed == 0
     assert {m.subject for m in mailoutbox} == {"You have been chosen for Town forum Bcc: someone@example.org"}
     assert not any(m.bcc or "Bcc" in m.message() for m in mailoutbox)
+
+
+def test_the_published_panel_composition_survives_the_purge(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = run_selection(forum, officer, "leximin", seed="public-seed")
+    selection.publish(run, officer)
+    before = selection.public_record(forum)
+    assert before is not None and sum(
+        int(row["count"]) for row in before["composition"] if row["count"] != "fewer than 5"
+    )
+    forum.recruitment.retention_until = "2000-01-01"
+    forum.recruitment.save()
+    assert privacy.purge_expired() == 150
+    assert privacy.purge_expired() == 0  # twice is safe
+    after = selection.public_record(forum)
+    assert after is not None and after["composition"] == before["composition"]
+    forum.recruitment.refresh_from_db()
+    assert (
+        selection.panel_against_targets(forum) == forum.recruitment.retained_aggregates["panel_composition"]
+    )

@@ -19,6 +19,7 @@ from civicforum.recruitment.models import (
 )
 from civicforum.recruitment.services.civic_lottery import forum_directory
 from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
+from civicforum.recruitment.services.selection import panel_against_targets
 
 
 def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> None:
@@ -63,7 +64,11 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     """Keep the aggregates, then delete every respondent of the forum; returns how many were deleted."""
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     with transaction.atomic():
-        settings_row.retained_aggregates = aggregates(forum)
+        # The published selection record shows the panel's make-up, which needs the answers.
+        settings_row.retained_aggregates = {
+            **aggregates(forum),
+            "panel_composition": panel_against_targets(forum),
+        }
         settings_row.purged_at = timezone.now()
         settings_row.panel_letters = ""
         settings_row.save(update_fields=["retained_aggregates", "purged_at", "panel_letters"])

@@ -14,7 +14,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.recruitment.models import MemberStatus, PanelMember, Respondent, RunStatus, SelectionRun
+from civicforum.recruitment.models import (
+    MemberStatus,
+    PanelMember,
+    RecruitmentSettings,
+    Respondent,
+    RunStatus,
+    SelectionRun,
+)
 from civicforum.recruitment.services import engine, feasibility
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
@@ -219,7 +226,13 @@ def latest_run(forum: Any) -> SelectionRun | None:
 
 
 def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
-    """Per quota category: target range and members now on the panel (selected or confirmed)."""
+    """Per quota category: target range and members now on the panel (selected or confirmed).
+
+    Once the registration data is purged, the composition kept at that moment.
+    """
+    retained = RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).first()
+    if retained is not None and "panel_composition" in retained.retained_aggregates:
+        return retained.retained_aggregates["panel_composition"]
     questions = questions_with_categories(forum)
     members = [
         m.respondent
