@@ -140,6 +140,9 @@ BAD_INPUTS = [
     ({"stages": []}, "stages", "Select at least one stage"),
     ({"stages": ["design"], "current_stage": "selection"}, "current_stage", "Current stage must be one of"),
     ({"current_stage": "nonsense"}, "current_stage", "Select a valid choice"),
+    ({"title": "t" * 201}, "title", "Title must be 200 characters or fewer"),
+    ({"question": "q" * 301}, "question", "Question must be 300 characters or fewer"),
+    ({"area": "a" * 201}, "area", "Area must be 200 characters or fewer"),
 ]
 
 

@@ -28,19 +28,22 @@ class ForumForm(GovUKModelForm):
         empty_label=None,
         error_messages={"required": "Select the council running this forum"},
     )
-    title = forms.CharField(
-        max_length=200,
+    title = text_field(
+        "Title",
+        200,
         help_text="A short name residents will recognise, for example ‘Town centres forum’.",
         error_messages={"required": "Enter a title"},
     )
-    question = forms.CharField(
-        max_length=300,
+    question = text_field(
+        "Question",
+        300,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The question the panel will answer, in plain English.",
         error_messages={"required": "Enter the question the forum will answer"},
     )
-    area = forms.CharField(
-        max_length=200,
+    area = text_field(
+        "Area",
+        200,
         help_text="The place the forum covers, for example ‘Northam town centre wards’.",
         error_messages={"required": "Enter the area the forum covers"},
     )
