@@ -126,6 +126,20 @@ def test_edit_keeps_slug_and_updates_stages(client: Any) -> None:
     assert AuditEvent.objects.filter(action="forum.updated", forum=forum).exists()
 
 
+def test_moving_a_forum_to_another_stage_is_audited_with_what_changed(client: Any) -> None:
+    forum = make_forum(title="Libraries forum", question="What should our libraries be for?", area="Northam")
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
+    data = valid_form_data(current_stage="selection", panel_size="50")
+    for name in ("starts_on", "ends_on"):
+        day = getattr(forum, name)
+        data.update({f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)})
+    assert client.post(url, data).status_code == 302
+    details = AuditEvent.objects.get(action="forum.updated", forum=forum).details
+    assert details["changed"] == ["panel_size", "current_stage"]
+    assert details["current_stage"] == {"from": "recruitment", "to": "selection"}
+
+
 BAD_INPUTS = [
     ({"title": ""}, "title", "Enter a title"),
     ({"question": ""}, "question", "Enter the question the forum will answer"),

@@ -101,10 +101,18 @@ def unique_slug(title: str, exclude_pk: int | None = None) -> str:
     return slug
 
 
+# What an officer edits on the forum form; an update's audit entry names the ones that changed.
+AUDITED_FORUM_FIELDS = (
+    *("title", "question", "area", "summary", "starts_on", "ends_on"),
+    *("panel_size", "current_stage", "published"),
+)
+
+
 @transaction.atomic
 def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
     """Create or update a forum and its set of stages, and audit the change."""
     creating = forum.pk is None
+    before = Forum.objects.filter(pk=forum.pk).values(*AUDITED_FORUM_FIELDS).first() or {}
     if not forum.slug:
         forum.slug = unique_slug(forum.title, exclude_pk=forum.pk)
     forum.full_clean()
@@ -115,6 +123,12 @@ def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
     Stage.objects.bulk_create(
         [Stage(forum=forum, kind=kind) for kind in STAGE_ORDER if kind in wanted - existing]
     )
+    changes: dict[str, Any] = {}
+    if not creating:
+        changed = [name for name in AUDITED_FORUM_FIELDS if getattr(forum, name) != before.get(name)]
+        changes["changed"] = changed
+        if "current_stage" in changed:
+            changes["current_stage"] = {"from": before["current_stage"], "to": forum.current_stage}
     audit.record(
         actor,
         "forum.created" if creating else "forum.updated",
@@ -122,6 +136,7 @@ def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
         target=forum,
         title=forum.title,
         stages=[kind for kind in STAGE_ORDER if kind in wanted],
+        **changes,
     )
     return forum
 
