@@ -239,6 +239,23 @@ def test_roles_on_another_forum_cannot_be_removed_through_this_one(client: Any) 
     assert ForumRole.objects.filter(pk=elsewhere.pk).exists()
 
 
+def test_a_stage_cannot_fall_outside_the_forum_dates(client: Any) -> None:
+    forum = make_forum(starts_on=date(2027, 3, 1), ends_on=date(2027, 9, 30))
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
+    early = {"starts_on_0": "5", "starts_on_1": "5", "starts_on_2": "1999"}
+    page = client.post(url, early).content.decode()
+    assert "Start date must be on or after the forum’s start date, 1 March 2027" in page
+    assert 'href="#id_starts_on' in page
+    late = {"ends_on_0": "1", "ends_on_1": "10", "ends_on_2": "2027"}
+    assert "End date must be on or before the forum’s end date, 30 September 2027" in (
+        client.post(url, late).content.decode()
+    )
+    stage = forum.stages.get(kind="deliberation")
+    assert (stage.starts_on, stage.ends_on) == (None, None)
+    assert not AuditEvent.objects.filter(action="stage.updated").exists()
+
+
 def test_officer_edits_a_stage_and_the_public_timeline_shows_it(client: Any) -> None:
     forum = make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))

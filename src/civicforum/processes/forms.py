@@ -17,7 +17,7 @@ from civicforum.core.forms import (
 )
 from civicforum.core.models import Role
 from civicforum.processes.models import Council, Forum, Stage, StageKind
-from civicforum.processes.services import find_user
+from civicforum.processes.services import find_user, stage_date_problems
 
 MAX_PANEL_SIZE = 1000
 
@@ -160,6 +160,10 @@ class StageForm(GovUKModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         check_end_not_before_start(self)
+        dates = (cleaned.get("starts_on"), cleaned.get("ends_on"))
+        for name, message in stage_date_problems(self.instance.forum, *dates).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return cleaned
 
 

@@ -173,6 +173,19 @@ def remove_role(actor: Any, forum_role: ForumRole) -> None:
     forum_role.delete()
 
 
+def stage_date_problems(forum: Forum, starts_on: date | None, ends_on: date | None) -> dict[str, str]:
+    """Errors by field for stage dates outside the forum's own dates, which its timeline would contradict."""
+    problems = {}
+    for name, label, day in (("starts_on", "Start date", starts_on), ("ends_on", "End date", ends_on)):
+        if day is not None and day < forum.starts_on:
+            problems[name] = (
+                f"{label} must be on or after the forum’s start date, {forum.starts_on:%-d %B %Y}"
+            )
+        elif day is not None and day > forum.ends_on:
+            problems[name] = f"{label} must be on or before the forum’s end date, {forum.ends_on:%-d %B %Y}"
+    return problems
+
+
 def update_stage(actor: Any, stage: Stage) -> Stage:
     stage.full_clean()
     stage.save()
