@@ -228,6 +228,15 @@ def test_role_form_names_the_unknown_account(client: Any) -> None:
     assert 'href="#id_user"' in page
 
 
+def test_role_form_says_in_govuk_words_when_the_username_is_too_long(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    page = client.post(url, {"user": "x" * 255, "role": Role.FACILITATOR}).content.decode()
+    assert "Username or email address must be 254 characters or fewer" in page
+    assert "Ensure this value" not in page
+
+
 def test_roles_on_another_forum_cannot_be_removed_through_this_one(client: Any) -> None:
     forum, other = make_forum(), make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))

@@ -122,9 +122,10 @@ class ForumForm(GovUKModelForm):
 class RoleForm(GovUKForm):
     """Give an existing account a role on a forum."""
 
-    user = forms.CharField(
+    user = text_field(
+        "Username or email address",
+        254,
         label="Username or email address",
-        max_length=254,
         help_text="The person must already have an account. Council administrators create accounts.",
         error_messages={"required": "Enter a username or email address"},
     )
