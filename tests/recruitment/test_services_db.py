@@ -10,6 +10,7 @@ from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import (
     Address,
     Invitation,
+    Lottery,
     MemberStatus,
     PanelMember,
     Respondent,
@@ -107,6 +108,12 @@ def test_purge_keeps_only_aggregates(pool: Any) -> None:
     letters = civic_lottery.forum_directory(forum) / "panel-letters-20261201-120000.pdf"
     letters.parent.mkdir(parents=True)
     letters.write_bytes(b"%PDF names and addresses")
+    mailing = letters.parent / "lottery-1" / "mailing.csv"
+    mailing.parent.mkdir()
+    mailing.write_text("reference,code,address\n")  # plain-text codes
+    lottery = Lottery.objects.filter(forum=forum).first()
+    lottery.mailing_csv = str(mailing)
+    lottery.save(update_fields=["mailing_csv"])
     settings_row = forum.recruitment
     settings_row.retention_until = "2020-01-01"
     settings_row.save()
@@ -116,6 +123,8 @@ def test_purge_keeps_only_aggregates(pool: Any) -> None:
     assert settings_row.retained_aggregates["registered"] == 150
     assert sum(settings_row.retained_aggregates["by_answer"]["gender"].values()) == 150
     assert not letters.exists()
+    assert not mailing.exists()
+    assert not Lottery.objects.filter(forum=forum).exclude(mailing_csv="").exists()
 
 
 def test_registrants_from_wards_with_long_names_count_in_their_ward_category(

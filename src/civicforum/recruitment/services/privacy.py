@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -74,6 +75,13 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         settings_row.save(update_fields=["retained_aggregates", "purged_at", "panel_letters"])
         for letters in forum_directory(forum).glob("panel-letters-*.pdf"):  # names and addresses
             letters.unlink()
+        # The lottery's letters and mailing CSV hold addresses and the only plain-text copies of the
+        # registration codes; invitations keep the codes' hashes.
+        for lottery in Lottery.objects.filter(forum=forum):
+            for stored in (lottery.letters_pdf, lottery.mailing_csv):
+                if stored:
+                    Path(stored).unlink(missing_ok=True)
+        Lottery.objects.filter(forum=forum).update(letters_pdf="", mailing_csv="")
         deleted, _ = Respondent.objects.filter(forum=forum).delete()
         audit.record(user, "recruitment.personal_data_purged", forum=forum, respondents=deleted)
     return deleted
