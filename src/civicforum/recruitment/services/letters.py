@@ -127,6 +127,9 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     _register_fonts()
     lines: list[str] = []
     for line in simpleSplit(text, font, size, width):
+        if stringWidth(line, font, size) <= width:
+            lines.append(line)
+            continue
         piece = ""
         for char in line:
             if piece and stringWidth(piece + char, font, size) > width:
@@ -253,12 +256,12 @@ def _font_data(name: str) -> _FontData:
     )
 
 
-_Used = dict[str, dict[int, str]]  # font key -> glyph number -> the text it stands for
+_Used = dict[str, dict[int, str]]  # font name -> glyph number -> the text it stands for
 
 
 def _text(x: float, y: float, font: str, size: float, text: str, used: _Used) -> bytes:
-    """Show ``text`` in ``font`` ("F1" regular, "F2" bold) as two-byte glyph numbers (Identity-H)."""
-    data = _font_data(REGULAR if font == "F1" else BOLD)
+    """Show ``text`` in ``font`` (REGULAR or BOLD) as two-byte glyph numbers (Identity-H)."""
+    data = _font_data(font)
     seen = used[font]
     codes = []
     for char in text:
@@ -267,7 +270,7 @@ def _text(x: float, y: float, font: str, size: float, text: str, used: _Used) ->
             seen.setdefault(glyph, char)
         codes.append(glyph)
     hexed = b"".join(b"%04X" % glyph for glyph in codes)
-    return b"BT /%s %.1f Tf %.2f %.2f Td <%s> Tj ET\n" % (font.encode(), size, x, y, hexed)
+    return b"BT /%s %.1f Tf %.2f %.2f Td <%s> Tj ET\n" % (FONT_KEYS[font].encode(), size, x, y, hexed)
 
 
 def _subset_font(name: str, glyphs: Iterable[int]) -> bytes:
@@ -282,7 +285,7 @@ def _subset_font(name: str, glyphs: Iterable[int]) -> bytes:
     options.layout_features = []
     options.name_IDs = []
     options.drop_tables = [*options.drop_tables, "FFTM"]
-    font = TTFont(_font_path(name))
+    font = TTFont(_font_path(name), recalcTimestamp=False)  # the same letters give the same bytes
     logging.getLogger("fontTools.subset").setLevel(logging.WARNING)  # it logs each table at INFO
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=sorted({0, *glyphs}))
@@ -346,7 +349,7 @@ class _PdfWriter:
     ) -> int:
         catalog, pages = self.reserve(), self.reserve()
         regular, bold, shared = self.reserve(), self.reserve(), self.reserve()
-        used: _Used = {"F1": {}, "F2": {}}
+        used: _Used = {name: {} for name in FONT_KEYS}
         fonts = b"/Font << /F1 %d 0 R /F2 %d 0 R >>" % (regular, bold)
         qr = self.reserve()
         self.put_stream(
@@ -385,8 +388,8 @@ class _PdfWriter:
         kids = b" ".join(b"%d 0 R" % n for n in page_numbers)
         self.put(pages, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(page_numbers), kids))
         self.put(catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % pages)
-        self._put_font(regular, REGULAR, used["F1"])
-        self._put_font(bold, BOLD, used["F2"])
+        self._put_font(regular, REGULAR, used[REGULAR])
+        self._put_font(bold, BOLD, used[BOLD])
         self._finish(catalog)
         if progress:
             progress(len(page_numbers))
@@ -478,31 +481,31 @@ def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
         draw_width = draw_height * width / height
         ops.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Logo Do Q\n" % (draw_width, draw_height, MARGIN, top - 40))
         name_x = MARGIN + draw_width + 12
-    ops.append(_text(name_x, top - 20, "F2", 16, design.council_name, used))
+    ops.append(_text(name_x, top - 20, BOLD, 16, design.council_name, used))
     letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
-    ops.append(_text(380, 700, "F1", 10, f"Date: {letter_date}", used))
+    ops.append(_text(380, 700, REGULAR, 10, f"Date: {letter_date}", used))
     heading_size, lines = heading_lines(design)
     y = HEADING_BASELINE
     for line in lines:
-        ops.append(_text(MARGIN, y, "F2", heading_size, line, used))
+        ops.append(_text(MARGIN, y, BOLD, heading_size, line, used))
         y -= heading_size * 1.2
     y = BODY_TOP - 8 - heading_drop(design)
     for line, new_paragraph in body_lines(design):
         if new_paragraph:
             y -= BODY_LEADING / 2
-        ops.append(_text(MARGIN, y, "F1", BODY_SIZE, line, used))
+        ops.append(_text(MARGIN, y, REGULAR, BODY_SIZE, line, used))
         y -= BODY_LEADING
     ops.append(b"0.2 w 0 G %.2f %.2f %.2f %.2f re S\n" % (MARGIN, 95, TEXT_WIDTH, BOX_TOP - 95))
-    ops.append(_text(MARGIN + 14, BOX_TOP - 26, "F2", 13, design.box_heading, used))
+    ops.append(_text(MARGIN + 14, BOX_TOP - 26, BOLD, 13, design.box_heading, used))
     for index, line in enumerate(design.fill(design.box_text).splitlines()[:3]):
         fitted, size = fit_line(line, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH)
-        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, "F1", size, fitted, used))
+        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, REGULAR, size, fitted, used))
     if design.phone:
         ops.append(
             _text(
                 MARGIN + 14,
                 107,
-                "F1",
+                REGULAR,
                 BODY_SIZE,
                 f"Or call us on {design.phone} and we will register you.",
                 used,
@@ -512,7 +515,7 @@ def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
     scale = 100.0 / qr_modules
     ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, QR_LEFT, 112))
     for index, line in enumerate(wrap(design.fill(design.footer), REGULAR, 8, TEXT_WIDTH)):
-        ops.append(_text(MARGIN, 70 - 10 * index, "F1", 8, line, used))
+        ops.append(_text(MARGIN, 70 - 10 * index, REGULAR, 8, line, used))
     return b"".join(ops)
 
 
@@ -521,8 +524,8 @@ def _letter_ops(letter: Letter, used: _Used) -> bytes:
     y = ADDRESS_TOP
     for line in letter.address_lines:
         fitted, size = fit_line(line, REGULAR, 11, ADDRESS_WIDTH)
-        ops.append(_text(70, y, "F1", size, fitted, used))
+        ops.append(_text(70, y, REGULAR, size, fitted, used))
         y -= ADDRESS_LEADING
-    ops.append(_text(380, 686, "F1", 10, f"Reference: {letter.reference}", used))
-    ops.append(_text(MARGIN + 14, BOX_TOP - 100, "F2", 20, letter.code, used))
+    ops.append(_text(380, 686, REGULAR, 10, f"Reference: {letter.reference}", used))
+    ops.append(_text(MARGIN + 14, BOX_TOP - 100, BOLD, 20, letter.code, used))
     return b"".join(ops)
