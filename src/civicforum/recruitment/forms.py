@@ -333,7 +333,8 @@ class RecruitmentSettingsForm(GovUKModelForm):
             "retention_until": "Delete registration data on",
         }
         widgets = {"session_dates": forms.Textarea(attrs={"rows": 6})}
-        error_messages = {"phone": {"max_length": "Phone number must be 40 characters or fewer"}}
+        phone_length = RecruitmentSettings._meta.get_field("phone").max_length
+        error_messages = {"phone": {"max_length": f"Phone number must be {phone_length} characters or fewer"}}
 
     adults_per_household = whole_number_field(
         "Adults per household",
