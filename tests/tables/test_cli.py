@@ -187,3 +187,28 @@ def test_effort_and_time_limit_out_of_range_are_refused(panel_csv, tmp_path, cap
     assert run(panel_csv, out, option, value) == 2
     assert expected in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"id,gender,gender,age\nm01,F,M,60+\n", "row 1 (header) names column 'gender' more than once"),
+        (b"id,gender,age\nm01,F,60+\nm02,M\x00,60+\n", "row 3 holds a NUL character"),
+        ("id,gender,age\nm01,F,60+\n".encode("utf-16"), "not a UTF-8 CSV file"),
+        (b"id,gender,age\nm01,F,60+\n=1+1,M,60+\n", "row 3, column 'id': '=1+1' starts with '='"),
+        (b'id,gender,age\nm01,F,"' + b"x" * 200_000 + b'"\n', "row 2 cannot be read as CSV"),
+    ],
+)
+def test_unreadable_panel_file_is_named_with_its_row(tmp_path, capsys, content, expected):
+    panel = tmp_path / "panel.csv"
+    panel.write_bytes(content)
+    out = tmp_path / "out"
+    assert run(panel, out) == 2
+    assert expected in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_facilitator_named_like_a_formula_is_refused(panel_csv, tmp_path, capsys):
+    rota = write(tmp_path, "f.csv", "facilitator,keep_apart\nAnn,\nBob,\n@Cy,m01\n")
+    assert run(panel_csv, tmp_path / "out", "--facilitators", rota) == 2
+    assert "f.csv: row 4, column 'facilitator': '@Cy' starts with '@'" in capsys.readouterr().err

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..spreadsheet import spreadsheet_safe
 from .model import Cluster, Facilitator, FixedSeat, Member
 
 
@@ -36,6 +37,12 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = [c.strip() for c in reader.fieldnames or []]
+            repeated = sorted({c for c in columns if c and columns.count(c) > 1})
+            if repeated:
+                raise InputError(
+                    f"{path}: row 1 (header) names column {', '.join(repr(c) for c in repeated)} more "
+                    "than once; rename or delete the copies so that each column is read once"
+                )
             missing = [c for c in required if c not in columns]
             if missing:
                 raise InputError(
@@ -52,12 +59,32 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
                         f"{len(columns)}; remove the extra cells, or put quotes round a value that "
                         "contains a comma"
                     )
-                rows.append((line, {k.strip(): (v or "").strip() for k, v in row.items()}))
+                cells = {k.strip(): (v or "").strip() for k, v in row.items()}
+                if any("\0" in cell for cell in cells.values()):
+                    raise InputError(
+                        f"{path}: row {line} holds a NUL character, which a text CSV never does; open "
+                        "the file in a spreadsheet and save it again as 'CSV UTF-8'"
+                    )
+                rows.append((line, cells))
             return rows
     except OSError as error:
         raise InputError(f"{path}: cannot read the file ({error.strerror})") from error
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise InputError(f"{path}: not a UTF-8 CSV file ({error})") from error
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not a UTF-8 CSV file ({error}); save it from the spreadsheet as 'CSV UTF-8'"
+        ) from error
+    except csv.Error as error:  # e.g. a cell over the csv module's size limit
+        raise InputError(f"{path}: row {reader.line_num + 1} cannot be read as CSV ({error})") from error
+
+
+def _check_name(path: Path, line: int, column: str, name: str) -> None:
+    """Refuse a name that a spreadsheet would run as a formula when an officer opens the plan's CSV
+    files (spreadsheet_safe cannot quote it there: allocation.csv must read back as --past)."""
+    if name != spreadsheet_safe(name):
+        raise InputError(
+            f"{path}: row {line}, column '{column}': {name!r} starts with {name[0]!r}, which a spreadsheet "
+            "would run as a formula; rename it to start with a letter or digit"
+        )
 
 
 def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
@@ -69,6 +96,7 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
             raise InputError(
                 f"{path}: row {line}, column 'id': {'repeated id ' + member_id if member_id else 'empty id'}"
             )
+        _check_name(path, line, "id", member_id)
         empty = [f for f in features if not row[f]]
         if empty:
             raise InputError(f"{path}: row {line}, column '{empty[0]}' is empty; give {member_id} a value")
@@ -141,6 +169,7 @@ def read_facilitators(path: Path, reader: CellReader) -> list[Facilitator]:
     for line, row in read_rows(path, ["facilitator", "keep_apart"]):
         if not row["facilitator"]:
             raise InputError(f"{path}: row {line}, column 'facilitator' is empty")
+        _check_name(path, line, "facilitator", row["facilitator"])
         apart = rules.setdefault(row["facilitator"], set())
         if row["keep_apart"]:
             apart.add(reader.member(line, row, "keep_apart"))
