@@ -22,7 +22,7 @@ from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstr
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
 from .scores import diversity_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch, co_seated
-from .tabu import TabuProblem, improve_plan
+from .tabu import REPEAT_WEIGHT, TabuProblem, improve_plan
 
 # Costs of seating a pair together, in units of one value count, given how often they meet in the
 # other sessions (see ``_Planner.pair_penalty``): a pair that met once becomes a repeat pair; a pair that
@@ -30,6 +30,8 @@ from .tabu import TabuProblem, improve_plan
 # repeats gather on few pairs, which is what lowers the repeat count.
 REPEAT_PENALTY = 0.8
 LOST_MEETING_PENALTY = 0.6
+# Both repeat costs (this and the tabu search's) are scaled by 1/rho where rho > 1: see repeat_scale.
+REPEAT_SCALE_STEP = 1 / 16  # the scale is a multiple of this, so the tabu search's sums stay exact
 DIVERSITY_WEIGHT = 0.5  # times the mean table size: one member's value off target costs about 0.5
 # Diversity may sit this far above its lower bound before costs turn steep: the 5% target less a margin
 # for the last pass, which can leave a session a little over (at most 0.7% measured). 4% instead of 3%
@@ -86,6 +88,21 @@ def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:
     return np.hstack(columns) if columns else np.zeros((len(members), 0))
 
 
+def repeat_scale(sizes: Sequence[int], sessions: int) -> float:
+    """How much of the repeat costs to keep: 1 while the plan seats fewer pairs together than there
+    are pairs (rho = sessions x co-seated pairs per session / all pairs <= 1), else about 1/rho.
+
+    Past rho = 1 most pairs must meet twice whatever the plan, and gathering those repeats on few
+    pairs takes distinct meetings from others: at rho above 2 (4 tables for 10 sessions) the full
+    costs mixed people less than random seating does (bench/RESULTS.md)."""
+    members = sum(sizes)
+    pairs = members * (members - 1) / 2
+    rho = sessions * sum(n * (n - 1) / 2 for n in sizes) / pairs if pairs else 0.0
+    if rho <= 1:
+        return 1.0
+    return max(REPEAT_SCALE_STEP, round(1 / rho / REPEAT_SCALE_STEP) * REPEAT_SCALE_STEP)
+
+
 def _session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, shift: int) -> np.ndarray:
     """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity.
     Among equally full tables the next seat goes to the first in an order rotated by ``shift``."""
@@ -108,6 +125,8 @@ class _Planner:
         self.index = {member_id: i for i, member_id in enumerate(self.ids)}
         self.one_hot = _one_hot(members, settings.diversify)
         self.capacities = session_capacities(settings, len(members))
+        full_sizes = _session_sizes(self.capacities, len(members), np.zeros(settings.tables, dtype=int), 0)
+        self.repeat_scale = repeat_scale(full_sizes.tolist(), settings.sessions)
         count = len(members)
         self.keep_apart = np.zeros((count, count))
         for pair in constraints.keep_apart:
@@ -126,7 +145,7 @@ class _Planner:
         """Exact change of the plan's mixing cost when a pair sits together in the session being
         planned, given their meetings in all the other sessions: only pairs that met exactly once
         create a repeat pair, and only pairs that met at all lose a distinct meeting."""
-        new_repeat = REPEAT_PENALTY * (self.meetings == 1)
+        new_repeat = REPEAT_PENALTY * self.repeat_scale * (self.meetings == 1)
         return new_repeat + LOST_MEETING_PENALTY * (self.meetings >= 1) + self.keep_apart
 
     def _table_of(self, session: Sequence[Sequence[str]]) -> np.ndarray:
@@ -456,6 +475,7 @@ def _improve_mixing(
         apart=planner.keep_apart >= PROHIBITIVE,
         diversity_limit=max((1 + DIVERSITY_SLACK) * float(bounds.sum()), sum(totals)),
         session_limits=np.maximum((1 + SESSION_SLACK_MAX) * bounds, totals),
+        repeat_weight=REPEAT_WEIGHT * planner.repeat_scale,
     )
     improved = improve_plan(problem, rng, TABU_WORK * planner.settings.effort, out_of_time)
     matched: list[list[str | None]] = []

@@ -10,8 +10,8 @@ away from local optima instead of circling in them. The plan's diversity stays w
 throughout, and the best plan seen is kept (bench/RESULTS.md: repeat pairs fall on 38 of 44 panels,
 sp_40 129 -> 118, for about 0.5 CPU s).
 
-Scores are exact: the objective is the plan's repeat pairs less MEETING_WEIGHT per distinct pair
-that met, and diversity is the summed deviations the D score averages.
+Scores are exact: the objective is the plan's repeat pairs (times ``repeat_weight``) less
+MEETING_WEIGHT per distinct pair that met, and diversity is the summed deviations the D score averages.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class TabuProblem:
     apart: np.ndarray  # (members, members) pairs that must never share a table
     diversity_limit: float  # the plan's summed deviations may not exceed this
     session_limits: np.ndarray  # (sessions,) nor may any session's exceed its own
+    repeat_weight: float = REPEAT_WEIGHT  # an exact binary fraction, as MEETING_WEIGHT is
 
 
 class PlanTabu:
@@ -91,7 +92,7 @@ class PlanTabu:
         """Repeat pairs less MEETING_WEIGHT per distinct pair that met (each pair counted once)."""
         repeats = int((self.meetings >= 2).sum()) // 2
         met = int((self.meetings >= 1).sum()) // 2
-        return REPEAT_WEIGHT * repeats - MEETING_WEIGHT * met
+        return self.problem.repeat_weight * repeats - MEETING_WEIGHT * met
 
     def diversity_total(self) -> float:
         return float(self.table_cost.sum())
@@ -108,9 +109,9 @@ class PlanTabu:
         gaining one makes a repeat (met once) or a new distinct meeting (never met); losing one undoes
         that (met twice, met once). Kept until the next swap, as every session uses them."""
         if self._meeting_cost_cache is None:
-            m = self.meetings
-            add = np.where(m == 1, REPEAT_WEIGHT, 0.0) - MEETING_WEIGHT * (m == 0)
-            remove = MEETING_WEIGHT * (m == 1) - REPEAT_WEIGHT * (m == 2)
+            m, repeat = self.meetings, self.problem.repeat_weight
+            add = np.where(m == 1, repeat, 0.0) - MEETING_WEIGHT * (m == 0)
+            remove = MEETING_WEIGHT * (m == 1) - repeat * (m == 2)
             np.fill_diagonal(add, 0.0)
             np.fill_diagonal(remove, 0.0)
             self._meeting_cost_cache = (add, remove)
