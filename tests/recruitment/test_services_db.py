@@ -453,7 +453,7 @@ def test_the_published_panel_composition_survives_the_purge(pool: Any, officer: 
     selection.publish(run, officer)
     before = selection.public_record(forum)
     assert before is not None and sum(
-        int(row["count"]) for row in before["composition"] if row["count"] != "fewer than 5"
+        int(row["count"]) for row in before["composition"] if row["count"].isdigit()
     )
     forum.recruitment.retention_until = "2000-01-01"
     forum.recruitment.save()

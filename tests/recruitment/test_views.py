@@ -514,3 +514,28 @@ def test_a_line_break_in_the_reply_by_date_is_refused_in_govuk_words(
     assert not AuditEvent.objects.filter(action="recruitment.panel_invited").exists()
     lottery_form = forms.LetterForm({"heading": "Join $forum", "body": "Dear resident", "reply_by": "1\nMay"})
     assert lottery_form.errors["reply_by"] == ["Reply by must be on one line, for example 18 December 2026"]
+
+
+def test_a_lone_small_count_on_the_selection_record_cannot_be_worked_out_by_subtraction(
+    client: Any, recruiting_forum: Any, monkeypatch: Any
+) -> None:
+    from django.utils import timezone
+
+    from civicforum.recruitment.models import SelectionRun
+    from civicforum.recruitment.services import selection
+
+    forum = recruiting_forum
+    SelectionRun.objects.create(
+        forum=forum, panel_size=12, status="done", seed="s", result={}, published_at=timezone.now()
+    )
+    counts = [("Gender", "Woman", 9), ("Gender", "Man", 3), ("Gender", "Prefer not to say", 0)]
+    counts += [("Age", "16 to 44", 6), ("Age", "45 and over", 6)]
+    rows = [{"question": q, "category": c, "min": None, "max": None, "count": n} for q, c, n in counts]
+    monkeypatch.setattr(selection, "panel_against_targets", lambda forum: rows)
+    record = selection.public_record(forum)
+    assert record is not None
+    # 12 members, 9 women: the 3 men shown as 'fewer than 5' could be worked out, so 9 is withheld too.
+    assert [row["count"] for row in record["composition"]] == ["not shown", "fewer than 5", "0", "6", "6"]
+    page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">9</td>' not in page
+    assert "not shown" in page

@@ -259,6 +259,21 @@ def test_report_hides_small_pool_counts(tmp_path: Path) -> None:
     assert '<td class="number">6</td></tr>' in page
 
 
+def test_report_hides_a_count_that_would_give_away_a_lone_small_one(tmp_path: Path) -> None:
+    features = tmp_path / "features.csv"
+    features.write_text("feature,value,min,max\ngender,F,1,3\ngender,M,1,3\n")
+    people = tmp_path / "people.csv"
+    people.write_text("id,gender\n" + "".join(f"p{i},{'FFFMMMMMMM'[i]}\n" for i in range(10)))
+    assert select(people, features, tmp_path / "out", "--panel", "4", "--seed", "1") == 0
+    page = (tmp_path / "out" / "report.html").read_text()
+    # 10 volunteers, 7 men: the 3 women would be 10 - 7, so 7 is not shown either; on a panel of 4
+    # both counts are below 5.
+    assert "<td>M</td>" in page and '<td class="number">7</td>' not in page
+    assert page.count('<td class="number">not shown</td></tr>') == 1
+    assert page.count('<td class="number">fewer than 5</td>') == 3
+    assert page.count('<td class="number">fewer than 5</td><td class="number">') == 2
+
+
 def test_xlsx_input_gives_the_same_draw_as_csv(small: tuple[Path, Path], tmp_path: Path) -> None:
     from openpyxl import Workbook
 

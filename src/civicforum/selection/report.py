@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from string import Template
 
 from civicforum.selection.diagnose import QuotaChange
+from civicforum.selection.disclosure import EXPLANATION, withhold_small_counts
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.types import Instance, Panel, SelectionResult
 
@@ -52,6 +53,7 @@ $warnings
 $quota_rows
 </tbody>
 </table>
+<p>$withheld</p>
 <h2>How equal were the chances?</h2>
 $histogram
 <table>
@@ -80,14 +82,6 @@ class ReportData:
     chosen_index: int
     panel: Panel
     relaxation: Sequence[QuotaChange] = ()
-
-
-SMALL_COUNT = 5
-
-
-def _pool_count(count: int) -> str:
-    """Pool counts below 5 are shown as 'fewer than 5' so a published report cannot single anyone out."""
-    return f"fewer than {SMALL_COUNT}" if 0 < count < SMALL_COUNT else str(count)
 
 
 def _percent(value: float) -> str:
@@ -169,11 +163,17 @@ def render_report(data: ReportData) -> str:
             in_pool[feature, value] = in_pool.get((feature, value), 0) + 1
             if person.id in chosen:
                 on_panel[feature, value] = on_panel.get((feature, value), 0) + 1
+    # Published counts: small ones, and any that would give one away, are withheld (see disclosure).
+    panel_shown = withhold_small_counts(
+        [(q.feature, on_panel.get((q.feature, q.value), 0)) for q in instance.quotas]
+    )
+    pool_shown = withhold_small_counts(
+        [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
+    )
     quota_rows = "\n".join(
         f'<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td><td class="number">{q.min}</td>'
-        f'<td class="number">{q.max}</td><td class="number">{on_panel.get((q.feature, q.value), 0)}</td>'
-        f'<td class="number">{_pool_count(in_pool.get((q.feature, q.value), 0))}</td></tr>'
-        for q in instance.quotas
+        f'<td class="number">{q.max}</td><td class="number">{panel}</td><td class="number">{pool}</td></tr>'
+        for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
     )
     bins = _histogram_counts(probabilities)
     histogram_rows = "\n".join(
@@ -190,6 +190,7 @@ def render_report(data: ReportData) -> str:
         summary=summary,
         warnings=warnings,
         quota_rows=quota_rows,
+        withheld=html.escape(EXPLANATION),
         histogram=_histogram_svg(bins),
         histogram_rows=histogram_rows,
         verification=verification,

@@ -31,11 +31,11 @@ from civicforum.recruitment.services.quotas import (
     questions_with_categories,
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
+from civicforum.selection.disclosure import EXPLANATION, withhold_small_counts
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
-SMALLEST_PUBLISHED_COUNT = 5
 
 
 def full_selection_blocker(forum: Any) -> str | None:
@@ -276,20 +276,19 @@ def has_public_record(forum: Any) -> bool:
 def public_record(forum: Any) -> dict[str, Any] | None:
     """What the public page shows: method, quotas, commitment, seed and aggregate composition only.
 
-    Counts below ``SMALLEST_PUBLISHED_COUNT`` (other than zero) are shown as 'fewer than 5' so that
-    nobody can be singled out in a small group.
+    Small counts, and any count that would give one away, are withheld so that nobody can be singled
+    out in a small group.
     """
     run = _published_runs(forum).first()
     if run is None:
         return None
-    rows = []
-    for row in panel_against_targets(forum):
-        count = row["count"]
-        shown = str(count) if count == 0 or count >= SMALLEST_PUBLISHED_COUNT else "fewer than 5"
-        rows.append({**row, "count": shown})
+    targets = panel_against_targets(forum)
+    shown = withhold_small_counts([(row["question"], row["count"]) for row in targets])
+    rows = [{**row, "count": count} for row, count in zip(targets, shown, strict=True)]
     return {
         "run": run,
         "composition": rows,
+        "withheld": EXPLANATION,
         "lottery_size": len(run.result.get("lottery_panels", [])),
         "chosen_index": run.result.get("chosen_index"),
     }

@@ -1,0 +1,57 @@
+"""Published counts: small counts hidden, and never recoverable from the total and the counts shown."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicforum.selection.disclosure import FEWER, NOT_SHOWN, SMALLEST_SHOWN, withhold_small_counts
+
+
+def possible_values(shown: list[str], total: int) -> list[set[int]]:
+    """Every value each cell could have, for a reader who knows the total and what each label means."""
+    ranges = [
+        range(1, SMALLEST_SHOWN)
+        if text == FEWER
+        else range(SMALLEST_SHOWN, total + 1)
+        if text == NOT_SHOWN
+        else range(int(text), int(text) + 1)
+        for text in shown
+    ]
+    seen: list[set[int]] = [set() for _ in shown]
+    for values in itertools.product(*ranges):
+        if sum(values) == total:
+            for cell, value in zip(seen, values, strict=True):
+                cell.add(value)
+    return seen
+
+
+def test_counts_of_five_or_more_are_shown_when_no_small_count_needs_hiding() -> None:
+    cells = [("gender", 9), ("gender", 0), ("age", 6), ("age", 3), ("age", 2)]
+    assert withhold_small_counts(cells) == ["9", "0", "6", FEWER, FEWER]
+
+
+def test_a_lone_small_count_hides_the_next_smallest_count_of_its_feature_only() -> None:
+    cells = [("gender", 40), ("gender", 7), ("gender", 3), ("age", 30), ("age", 20)]
+    assert withhold_small_counts(cells) == ["40", NOT_SHOWN, FEWER, "30", "20"]
+
+
+def test_small_counts_pinned_by_their_sum_hide_more() -> None:
+    # 1 and 1 could only be 1 each (both at least 1, adding up to 2); 1 beside 5 could only be 1.
+    assert withhold_small_counts([("x", 1), ("x", 1), ("x", 10)]) == [FEWER, FEWER, NOT_SHOWN]
+    assert withhold_small_counts([("x", 1), ("x", 5), ("x", 44)]) == [FEWER, NOT_SHOWN, NOT_SHOWN]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4))
+def test_no_small_count_can_be_worked_out_whenever_anything_could_hide_it(counts: list[int]) -> None:
+    shown = withhold_small_counts([("feature", count) for count in counts])
+    possible = possible_values(shown, sum(counts))
+    for count, text, values in zip(counts, shown, possible, strict=True):
+        assert count in values
+        if text != FEWER:
+            continue
+        hideable = [c for c, t in zip(counts, shown, strict=True) if c and t not in (FEWER, NOT_SHOWN)]
+        assert len(values) > 1 or not hideable
