@@ -465,3 +465,29 @@ def test_the_published_panel_composition_survives_the_purge(pool: Any, officer: 
     assert (
         selection.panel_against_targets(forum) == forum.recruitment.retained_aggregates["panel_composition"]
     )
+
+
+def test_the_purge_leaves_nothing_that_links_the_published_draw_or_the_letters_to_anyone(
+    pool: Any, officer: Any, tmp_path: Path
+) -> None:
+    import json
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = run_selection(forum, officer, "leximin", seed="public-seed")
+    selection.publish(run, officer)
+    references = {r.reference for r in pool}
+    probabilities = sorted(run.result["probabilities"].values())
+    privacy.purge_forum(forum, officer)
+    run.refresh_from_db()
+    assert "tokens" not in run.result and not references & set(json.dumps(run.result).split('"'))
+    assert sorted(run.result["probabilities"].values()) == probabilities  # by opaque id now
+    assert_anyone_can_verify(run, references, tmp_path)
+    # Addresses and the households invited, with their codes' hashes, are gone; the letters sent per
+    # ward (for response rates) and the registrations per ward stay.
+    assert not Invitation.objects.filter(lottery__forum=forum).exists()
+    assert not Address.objects.filter(address_list__forum=forum).exists()
+    assert forum.lotteries.get().letters_per_ward == {"North Ward": 100, "South Ward": 100}
+    forum.recruitment.refresh_from_db()
+    assert sum(forum.recruitment.retained_aggregates["by_ward"].values()) == 150
+    assert not forum.recruitment.registration_open

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
+    Address,
+    Invitation,
     Lottery,
     PanelMember,
     RecruitmentSettings,
@@ -20,7 +22,7 @@ from civicforum.recruitment.models import (
 )
 from civicforum.recruitment.services.civic_lottery import forum_directory
 from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
-from civicforum.recruitment.services.selection import panel_against_targets
+from civicforum.recruitment.services.selection import forget_references, panel_against_targets
 
 
 def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> None:
@@ -62,7 +64,14 @@ def response_by_ward(forum: Any, by_ward: dict[str, int]) -> list[tuple[str, int
 
 
 def purge_forum(forum: Any, user: Any = None) -> int:
-    """Keep the aggregates, then delete every respondent of the forum; returns how many were deleted."""
+    """Keep the aggregates, then delete every respondent of the forum; returns how many were deleted.
+
+    Recruitment is over, so what only served it goes too (UK GDPR storage limitation): the addresses
+    and the invitation rows (which households were written to, with their codes' hashes), and each
+    selection run's map from opaque ids to registration references. Kept: the counts (registrations
+    by ward and answer, letters per ward on each lottery for response rates), the lottery and address
+    list records without addresses, and the published draw under opaque ids.
+    """
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     with transaction.atomic():
         # The published selection record shows the panel's make-up, which needs the answers.
@@ -72,7 +81,10 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         }
         settings_row.purged_at = timezone.now()
         settings_row.panel_letters = ""
-        settings_row.save(update_fields=["retained_aggregates", "purged_at", "panel_letters"])
+        settings_row.registration_open = False  # the codes stop working with the invitations
+        settings_row.save(
+            update_fields=["retained_aggregates", "purged_at", "panel_letters", "registration_open"]
+        )
         for letters in forum_directory(forum).glob("panel-letters-*.pdf"):  # names and addresses
             letters.unlink()
         # The lottery's letters and mailing CSV hold addresses and the only plain-text copies of the
@@ -83,7 +95,17 @@ def purge_forum(forum: Any, user: Any = None) -> int:
                     Path(stored).unlink(missing_ok=True)
         Lottery.objects.filter(forum=forum).update(letters_pdf="", mailing_csv="")
         deleted, _ = Respondent.objects.filter(forum=forum).delete()
-        audit.record(user, "recruitment.personal_data_purged", forum=forum, respondents=deleted)
+        invitations, _ = Invitation.objects.filter(lottery__forum=forum).delete()
+        addresses, _ = Address.objects.filter(address_list__forum=forum).delete()
+        forget_references(forum)
+        audit.record(
+            user,
+            "recruitment.personal_data_purged",
+            forum=forum,
+            respondents=deleted,
+            invitations=invitations,
+            addresses=addresses,
+        )
     return deleted
 
 

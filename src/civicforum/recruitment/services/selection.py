@@ -259,6 +259,22 @@ def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def forget_references(forum: Any) -> None:
+    """At the retention purge, drop each run's map from opaque ids (V0001...) to registration references.
+
+    The map is all that ties the published lottery to people; the verification files need only the
+    opaque ids. Probabilities are kept by opaque id for the run page (the published panels show them).
+    """
+    for run in SelectionRun.objects.filter(forum=forum):
+        reference_of = run.result.pop("tokens", None)
+        if reference_of is None:
+            continue
+        token_of = {reference: token for token, reference in reference_of.items()}
+        by_reference = run.result.get("probabilities", {})
+        run.result["probabilities"] = {token_of[ref]: p for ref, p in by_reference.items()}
+        run.save(update_fields=["result"])
+
+
 def publish(run: SelectionRun, user: Any) -> None:
     run.published_at = timezone.now()
     run.save(update_fields=["published_at"])
