@@ -539,3 +539,42 @@ def test_a_lone_small_count_on_the_selection_record_cannot_be_worked_out_by_subt
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">9</td>' not in page
     assert "not shown" in page
+
+
+def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_figures(
+    signed_in_client: Any, pool: Any, officer: Any, user_with_role: Any
+) -> None:
+    from django.utils import timezone
+
+    from civicforum.recruitment.models import SelectionRun
+    from civicforum.recruitment.services import privacy, quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    north = privacy.aggregates(forum)["by_ward"]["North Ward"]
+    privacy.purge_forum(forum)
+    deleted = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
+    client = signed_in_client(officer)
+    pages = {name: client.get(staff_url(name, forum)).content.decode() for name in PURGED_PAGES}
+    for name, page in pages.items():
+        assert deleted in page, name
+        for action in ("start_selection", "invite_panel", "phone_registration", "respondents_csv"):
+            url = staff_url(action, forum)
+            assert f'href="{url}"' not in page and f'href="{url}?' not in page, (name, action)
+        assert "Confirmed<span" not in page and "Send invitations" not in page, name
+    assert "150</span>registered" in pages["overview"]
+    assert (
+        f'North Ward</th>\n          <td class="govuk-table__cell govuk-table__cell--numeric">{north}<'
+        in (pages["overview"])
+    )
+    assert "150 people registered" in pages["respondents"]
+    assert "your viewing it is recorded" not in pages["respondents"] + pages["panel"]
+    evaluator = signed_in_client(user_with_role("evaluator", forum))
+    assert "150</span>registered" in evaluator.get(staff_url("overview", forum)).content.decode()
+    runs = SelectionRun.objects.count()
+    client.post(staff_url("start_selection", forum), {"algorithm": "legacy", "seed": "again"})
+    assert SelectionRun.objects.count() == runs
+
+
+PURGED_PAGES = ["overview", "respondents", "panel", "start_selection", "invite_panel"]

@@ -50,6 +50,12 @@ def aggregates(forum: Any) -> dict[str, Any]:
     }
 
 
+def pool_figures(forum: Any) -> dict[str, Any]:
+    """The counts the dashboards show: live, or once the personal data is deleted, those kept then."""
+    kept = RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).first()
+    return kept.retained_aggregates if kept is not None else aggregates(forum)
+
+
 def response_by_ward(forum: Any, by_ward: dict[str, int]) -> list[tuple[str, int, int, float | None]]:
     """(ward, people registered, letters sent, people per 100 letters) for every ward with either."""
     letters: Counter[str] = Counter()

@@ -51,6 +51,13 @@ def full_selection_blocker(forum: Any) -> str | None:
     return None
 
 
+def draw_blocker(forum: Any, replacement: bool) -> str | None:
+    """Why this draw cannot start (None: it can): the pool was deleted, or the panel was already told."""
+    if RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).exists():
+        return "The registrations have been deleted, so there is nobody left to draw from."
+    return None if replacement else full_selection_blocker(forum)
+
+
 def start_run(
     forum: Any, user: Any, algorithm: str, seed: str = "", replacement: bool = False
 ) -> SelectionRun:

@@ -56,7 +56,7 @@ from civicforum.recruitment.views.common import (
 def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """The pool dashboard: every step's status, responses by ward and week, pool against targets."""
     forum = forum_of(request)
-    stats = privacy.aggregates(forum)
+    stats = privacy.pool_figures(forum)
     questions = quotas.questions_with_categories(forum)
     composition = []
     registered = stats["registered"] or 1
@@ -78,10 +78,12 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
             [Bar(r["label"], r["pool_percent"], r["target_percent"], f"{r['pool_percent']}%") for r in rows]
         )
         composition.append({"question": question, "rows": rows, "chart": chart})
+    settings_row = settings_for(forum)
     context = {
         "forum": forum,
         "stats": stats,
-        "settings": settings_for(forum),
+        "settings": settings_row,
+        "purged_at": settings_row.purged_at,
         "address_lists": forum.address_lists.all()[:5],
         "lotteries": forum.lotteries.all()[:5],
         "run": selection.latest_run(forum),
@@ -282,7 +284,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.RunForm(request.POST or None)
     replacement = request.GET.get("replacements") == "1" or request.POST.get("replacements") == "1"
-    blocker = None if replacement else selection.full_selection_blocker(forum)
+    blocker = selection.draw_blocker(forum, replacement)
     if request.method == "POST" and form.is_valid() and blocker is None:
         run = selection.start_run(
             forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
@@ -295,6 +297,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "replacement": replacement,
         "to_fill": selection.places_to_fill(forum),
         "blocker": blocker,
+        "purged_at": settings_for(forum).purged_at,
     }
     return render(request, "recruitment/start_selection.html", context)
 
@@ -335,12 +338,14 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         .order_by("id")
     )
     privacy.log_personal_data_access(request.user, forum, "panel list", len(members))
+    settings_row = settings_for(forum)
     context = {
         "forum": forum,
         "members": members,
         "to_fill": selection.places_to_fill(forum),
         "targets": selection.panel_against_targets(forum),
-        "has_letters": bool(settings_for(forum).panel_letters),
+        "has_letters": bool(settings_row.panel_letters),
+        "purged_at": settings_row.purged_at,
     }
     return render(request, "recruitment/panel.html", context)
 
@@ -350,7 +355,8 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Email and write to newly selected members; the letters PDF is then offered for download."""
     forum = forum_of(request)
     form = forms.PanelInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    purged_at = settings_for(forum).purged_at
+    if request.method == "POST" and purged_at is None and form.is_valid():
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
         batch = panel_invitations.invite_selected(
             forum,
@@ -375,7 +381,8 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 "(EMAIL_HOST).",
             )
         return redirect("recruitment:panel", forum_slug=forum.slug)
-    return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
+    context = {"forum": forum, "form": form, "purged_at": purged_at}
+    return render(request, "recruitment/invite_panel.html", context)
 
 
 @forum_permission_required(PERSONAL)
@@ -408,7 +415,14 @@ def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     pool = list(Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of"))
     privacy.log_personal_data_access(request.user, forum, "respondent list", len(pool))
-    return render(request, "recruitment/respondents.html", {"forum": forum, "respondents": pool})
+    settings_row = settings_for(forum)
+    context = {
+        "forum": forum,
+        "respondents": pool,
+        "purged_at": settings_row.purged_at,
+        "stats": settings_row.retained_aggregates,
+    }
+    return render(request, "recruitment/respondents.html", context)
 
 
 @forum_permission_required(PERSONAL)
