@@ -430,6 +430,43 @@ def test_invitations_survive_a_failing_mail_server(
     assert event.details["email_failed"] == 12
 
 
+class MailServerRefusingRecipients(BaseEmailBackend):
+    """A mail server that refuses the addresses: smtplib's exception carries each address refused."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        import smtplib
+
+        refused = {address: (550, b"5.1.1 No such user") for m in email_messages for address in m.to}
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def test_a_refused_email_address_is_not_written_to_the_log(
+    pool: Any, officer: Any, settings: Any, tmp_path: Path, caplog: Any
+) -> None:
+    import logging
+
+    from civicforum.core.logging import KeyValueFormatter
+    from civicforum.recruitment.services import panel_invitations
+
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerRefusingRecipients"
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run_selection(forum, officer, "leximin", seed="s")
+    logger = logging.getLogger(panel_invitations.__name__)
+    logger.addHandler(caplog.handler)  # the 'civicforum' logger does not propagate to caplog's
+    try:
+        batch = panel_invitations.invite_selected(
+            forum, officer, "https://example.org/reply", "1 May", tmp_path
+        )
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert batch.email_failed == 12
+    logged = "\n".join(KeyValueFormatter().format(record) for record in caplog.records)
+    assert "Could not email panel member R-" in logged
+    assert "SMTPRecipientsRefused" in logged
+    assert not [r.email for r in Respondent.objects.filter(forum=forum) if r.email and r.email in logged]
+
+
 def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
     pool: Any, officer: Any, tmp_path: Path, mailoutbox: Any
 ) -> None:

@@ -80,8 +80,11 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
             # and tell the officer, who can check the mail settings.
             try:
                 emailed += send_mail(subject, text, None, [respondent.email])
-            except (smtplib.SMTPException, OSError):
-                logger.exception("Could not email panel member %s", respondent.reference)
+            except (smtplib.SMTPException, OSError) as error:
+                # Only the kind of failure: smtplib's exceptions carry the refused email addresses.
+                logger.error(
+                    "Could not email panel member %s: %s", respondent.reference, type(error).__name__
+                )
                 failed += 1
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"panel-letters-{timezone.now():%Y%m%d-%H%M%S}.pdf"
