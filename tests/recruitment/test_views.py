@@ -578,3 +578,29 @@ def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_
 
 
 PURGED_PAGES = ["overview", "respondents", "panel", "start_selection", "invite_panel"]
+
+
+def test_an_evaluator_sees_the_pool_dashboard_without_counts_that_single_someone_out(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, user_with_role: Any
+) -> None:
+    from civicforum.recruitment.services import registration
+
+    forum = recruiting_forum
+    invitations = Invitation.objects.filter(lottery__forum=forum)[:6]
+    for index, invitation in enumerate(invitations):
+        answers = {"gender": "man" if index == 0 else "woman"}
+        registration.register(
+            forum, invitation, registration.Registration(f"Person {index}", answers=answers)
+        )
+
+    def gender_rows(user: Any) -> list[tuple[str, str, object]]:
+        response = signed_in_client(user).get(staff_url("overview", forum))
+        gender = next(b for b in response.context["composition"] if b["question"].key == "gender")
+        return [(r["label"], str(r["count"]), r["pool_percent"]) for r in gender["rows"][:3]]
+
+    # 6 registered, 5 women: 1 man. The evaluator (no access to personal data) must not learn it.
+    assert gender_rows(officer)[:2] == [("Woman", "5", 83.3), ("Man", "1", 16.7)]
+    evaluator = user_with_role("evaluator", forum)
+    assert gender_rows(evaluator)[:2] == [("Woman", "not shown", None), ("Man", "fewer than 5", None)]
+    page = signed_in_client(evaluator).get(staff_url("overview", forum)).content.decode()
+    assert "16.7%" not in page and "83.3%" not in page and "so that nobody can be identified" in page

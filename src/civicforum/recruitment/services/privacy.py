@@ -23,6 +23,7 @@ from civicforum.recruitment.models import (
 from civicforum.recruitment.services.civic_lottery import forum_directory
 from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
 from civicforum.recruitment.services.selection import forget_references, panel_against_targets
+from civicforum.selection.disclosure import withhold_small_counts
 
 
 def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> None:
@@ -54,6 +55,17 @@ def pool_figures(forum: Any) -> dict[str, Any]:
     """The counts the dashboards show: live, or once the personal data is deleted, those kept then."""
     kept = RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).first()
     return kept.retained_aggregates if kept is not None else aggregates(forum)
+
+
+def visible_counts(counts: list[int], exact: bool) -> list[str]:
+    """One table's counts (adding up to a known total) as a viewer may see them.
+
+    ``exact``: someone allowed personal data (a forum officer). Others, such as evaluators, get small
+    counts withheld, and any count that would give one away, as on public pages.
+    """
+    if exact:
+        return [str(count) for count in counts]
+    return withhold_small_counts([("", count) for count in counts])
 
 
 def response_by_ward(forum: Any, by_ward: dict[str, int]) -> list[tuple[str, int, int, float | None]]:

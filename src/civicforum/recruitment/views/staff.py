@@ -50,34 +50,55 @@ from civicforum.recruitment.views.common import (
     registration_session_key,
     settings_for,
 )
+from civicforum.selection.disclosure import EXPLANATION
 
 
 @forum_permission_required("recruitment.view_pool_dashboard")
 def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The pool dashboard: every step's status, responses by ward and week, pool against targets."""
+    """The pool dashboard: every step's status, responses by ward and week, pool against targets.
+
+    Evaluators may not see personal data, so small counts (and any that would give one away) are
+    withheld from them as on public pages; officers see every count.
+    """
     forum = forum_of(request)
     stats = privacy.pool_figures(forum)
-    questions = quotas.questions_with_categories(forum)
+    exact = request.user.has_perm(PERSONAL, forum)
     composition = []
     registered = stats["registered"] or 1
-    for question in questions:
-        counts = stats["by_answer"].get(question.key, {})
+    for question in quotas.questions_with_categories(forum):
+        options = quotas.answer_options(question)
+        counts = [stats["by_answer"].get(question.key, {}).get(option.key, 0) for option in options]
         rows = []
-        for option in quotas.answer_options(question):
+        for option, count, shown in zip(options, counts, privacy.visible_counts(counts, exact), strict=True):
             share = float(option.population_share) if option.population_share is not None else None
-            count = counts.get(option.key, 0)
             rows.append(
                 {
                     "label": option.label,
-                    "count": count,
-                    "pool_percent": round(100 * count / registered, 1),
+                    "count": shown,
+                    "pool_percent": round(100 * count / registered, 1) if shown.isdigit() else None,
                     "target_percent": None if share is None else round(100 * share, 1),
                 }
             )
         chart = bar_chart(
-            [Bar(r["label"], r["pool_percent"], r["target_percent"], f"{r['pool_percent']}%") for r in rows]
+            [
+                Bar(
+                    r["label"],
+                    r["pool_percent"] or 0,
+                    r["target_percent"],
+                    _percent_or(r["pool_percent"], r["count"]),
+                )
+                for r in rows
+            ]
         )
         composition.append({"question": question, "rows": rows, "chart": chart})
+    wards = privacy.response_by_ward(forum, stats["by_ward"])
+    ward_people = privacy.visible_counts([people for _ward, people, _letters, _rate in wards], exact)
+    ward_response = [
+        (ward, shown, letters, rate if shown.isdigit() else None)
+        for (ward, _people, letters, rate), shown in zip(wards, ward_people, strict=True)
+    ]
+    weeks = list(stats["by_week"])
+    week_rows = list(zip(weeks, privacy.visible_counts(list(stats["by_week"].values()), exact), strict=True))
     settings_row = settings_for(forum)
     context = {
         "forum": forum,
@@ -87,13 +108,24 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "address_lists": forum.address_lists.all()[:5],
         "lotteries": forum.lotteries.all()[:5],
         "run": selection.latest_run(forum),
-        "ward_chart": bar_chart([Bar(w, n) for w, n in sorted(stats["by_ward"].items())]),
-        "ward_response": privacy.response_by_ward(forum, stats["by_ward"]),
-        "week_chart": bar_chart([Bar(w, n) for w, n in stats["by_week"].items()]),
+        "ward_chart": bar_chart([_count_bar(ward, shown) for ward, shown, _letters, _rate in ward_response]),
+        "ward_response": ward_response,
+        "week_chart": bar_chart([_count_bar(week, shown) for week, shown in week_rows]),
+        "week_rows": week_rows,
+        "withheld": None if exact else EXPLANATION,
         "composition": composition,
         "can_manage": request.user.has_perm(MANAGE, forum),
     }
     return render(request, "recruitment/overview.html", context)
+
+
+def _percent_or(percent: float | None, withheld: str) -> str:
+    return withheld if percent is None else f"{percent}%"
+
+
+def _count_bar(label: str, shown: str) -> Bar:
+    """A bar for a count as the viewer may see it (a withheld count draws no bar, only its words)."""
+    return Bar(label, int(shown) if shown.isdigit() else 0, shown=shown)
 
 
 @forum_permission_required(MANAGE)
