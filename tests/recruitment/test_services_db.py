@@ -101,6 +101,7 @@ def test_withdrawal_erases_personal_data(pool: Any, officer: Any) -> None:
     registration.withdraw(Respondent.objects.get(pk=respondent.pk), officer)
     erased = Respondent.objects.get(pk=respondent.pk)
     assert (erased.full_name, erased.email, erased.answers, erased.status) == ("", "", {}, "withdrawn")
+    assert erased.invitation is None  # the letter's address would still say whose record it was
 
 
 def test_purge_keeps_only_aggregates(pool: Any) -> None:

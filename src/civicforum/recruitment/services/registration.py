@@ -210,8 +210,12 @@ def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str)
 
 
 def withdraw(respondent: Respondent, user: Any) -> None:
-    """The person asked to leave: erase their personal data now, keep only the pseudonymous record."""
+    """The person asked to leave: erase their personal data now, keep only the pseudonymous record.
+
+    The link to their letter goes too: through it the record leads to their home address.
+    """
     respondent.status = RespondentStatus.WITHDRAWN
+    respondent.invitation = None
     respondent.full_name = ""
     respondent.email = ""
     respondent.phone = ""
