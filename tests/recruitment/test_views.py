@@ -604,3 +604,21 @@ def test_an_evaluator_sees_the_pool_dashboard_without_counts_that_single_someone
     assert gender_rows(evaluator)[:2] == [("Woman", "not shown", None), ("Man", "fewer than 5", None)]
     page = signed_in_client(evaluator).get(staff_url("overview", forum)).content.decode()
     assert "16.7%" not in page and "83.3%" not in page and "so that nobody can be identified" in page
+
+
+def test_downloading_the_panel_letters_records_how_many_people_they_name(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    client = signed_in_client(officer)
+    client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"})
+    download = client.get(staff_url("panel_letters", forum))
+    assert b"".join(download.streaming_content).count(b"/Type /Page ") == 12
+    event = AuditEvent.objects.get(
+        action="recruitment.personal_data_viewed", details__what="panel letters download"
+    )
+    assert event.details["people"] == 12

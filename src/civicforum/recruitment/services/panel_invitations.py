@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.mail import send_mail
+from django.db.models import Max
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -101,6 +102,12 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
         email_failed=failed,
     )
     return InvitationBatch(len(members), emailed, failed, path)
+
+
+def latest_letters_count(forum: Any) -> int:
+    """How many members the latest letters PDF names: one batch, all marked invited at one instant."""
+    latest = PanelMember.objects.filter(forum=forum).aggregate(latest=Max("invited_at"))["latest"]
+    return PanelMember.objects.filter(forum=forum, invited_at=latest).count() if latest else 0
 
 
 def _letter(member: PanelMember) -> Letter:

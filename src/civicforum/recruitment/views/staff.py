@@ -423,7 +423,8 @@ def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
     stored = settings_for(forum).panel_letters
     if not stored or not Path(stored).exists():
         raise Http404("No letters to selected members yet")
-    privacy.log_personal_data_access(request.user, forum, "panel letters download", 0)
+    people = panel_invitations.latest_letters_count(forum)
+    privacy.log_personal_data_access(request.user, forum, "panel letters download", people)
     return FileResponse(open(stored, "rb"), as_attachment=True, filename=f"{forum.slug}-{Path(stored).name}")
 
 
