@@ -622,3 +622,25 @@ def test_downloading_the_panel_letters_records_how_many_people_they_name(
         action="recruitment.personal_data_viewed", details__what="panel letters download"
     )
     assert event.details["people"] == 12
+
+
+def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_no_deleted_files(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.services import privacy
+
+    forum = recruiting_forum
+    lottery = forum.lotteries.get()
+    civic_lottery.generate_letters(lottery.pk, "https://example.org/register")
+    privacy.purge_forum(forum)
+    client = signed_in_client(officer)
+    url = staff_url("lottery", forum, lottery_id=lottery.pk)
+    page = client.get(url).content.decode()
+    assert "Personal data was deleted on" in page and "North Ward: 100" in page
+    assert staff_url("lottery_file", forum, lottery_id=lottery.pk, kind="letters.pdf") not in page
+    assert "Generate letters" not in page
+    client.post(
+        url, {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    )
+    lottery.refresh_from_db()
+    assert lottery.letters_pdf == ""

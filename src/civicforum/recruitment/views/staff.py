@@ -184,7 +184,8 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     form = forms.LetterForm(
         request.POST or None, request.FILES or None, initial={k: v for k, v in initial.items() if v}
     )
-    if request.method == "POST" and form.is_valid():
+    purged_at = settings_for(forum).purged_at  # the addresses are gone: no letters to write
+    if request.method == "POST" and purged_at is None and form.is_valid():
         if form.cleaned_data.get("logo"):
             settings_row = settings_for(forum)
             settings_row.logo = form.cleaned_data["logo"].read()
@@ -220,6 +221,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
             f"{lottery.letters_done} of {lottery.letters_requested} letters ({lottery.percent_done}% done)."
         ),
         "wards": sorted(lottery.letters_per_ward.items()),
+        "purged_at": purged_at,
     }
     return render(request, "recruitment/lottery.html", context)
 
