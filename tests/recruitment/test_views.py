@@ -644,3 +644,19 @@ def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_
     )
     lottery.refresh_from_db()
     assert lottery.letters_pdf == ""
+
+
+def test_after_the_purge_the_run_page_lists_chances_by_volunteer_number(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.services import privacy, quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    privacy.purge_forum(forum)
+    page = signed_in_client(officer).get(staff_url("run", forum, run_id=run.pk)).content.decode()
+    assert "Personal data was deleted on" in page
+    assert '<th scope="col" class="govuk-table__header">Volunteer number</th>' in page
+    assert "V0001" in page and "R-" not in page

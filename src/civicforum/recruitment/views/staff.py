@@ -358,6 +358,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "highest": max(values, default=0),
         "histogram": histogram(values),
         "histogram_chart": bar_chart(histogram(values)),
+        "purged_at": settings_for(forum).purged_at,
     }
     return render(request, "recruitment/run.html", context)
 
