@@ -114,7 +114,7 @@ def test_whole_recruitment_journey(
 def test_officer_pages_are_accessible(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import quotas, selection
+    from civicforum.recruitment.services import privacy, quotas, selection
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
@@ -131,4 +131,18 @@ def test_officer_pages_are_accessible(
     for path in paths:
         page.goto(live_server.url + staff + path)
         assert page.locator("main h1").count() == 1, path
+        axe_check(page)
+    # After the retention purge, the pages that said who registered say the data was deleted.
+    privacy.purge_forum(forum)
+    for path in [
+        "",
+        f"lottery/{lottery.pk}/",
+        "selection/",
+        f"selection/{run.pk}/",
+        "panel/",
+        "panel/invite/",
+        "respondents/",
+    ]:
+        page.goto(live_server.url + staff + path)
+        expect(page.locator(".govuk-notification-banner")).to_contain_text("Personal data was deleted on")
         axe_check(page)
