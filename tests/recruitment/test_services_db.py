@@ -484,11 +484,17 @@ def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
     assert not any(m.bcc or "Bcc" in m.message() for m in mailoutbox)
 
 
-def test_the_published_panel_composition_survives_the_purge(pool: Any, officer: Any) -> None:
-    forum = pool[0].forum
+def published_run(forum: Any, officer: Any) -> SelectionRun:
+    """Quotas proposed from the shares, a run drawn and its record published."""
     quotas.propose_quotas(forum, officer, slack=2)
     run = run_selection(forum, officer, "leximin", seed="public-seed")
     selection.publish(run, officer)
+    return run
+
+
+def test_the_published_panel_composition_survives_the_purge(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    published_run(forum, officer)
     before = selection.public_record(forum)
     assert before is not None and sum(
         int(row["count"]) for row in before["composition"] if row["count"].isdigit()
@@ -511,9 +517,7 @@ def test_the_purge_leaves_nothing_that_links_the_published_draw_or_the_letters_t
     import json
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = run_selection(forum, officer, "leximin", seed="public-seed")
-    selection.publish(run, officer)
+    run = published_run(forum, officer)
     references = {r.reference for r in pool}
     probabilities = sorted(run.result["probabilities"].values())
     privacy.purge_forum(forum, officer)

@@ -247,25 +247,26 @@ def test_every_shared_instance_selects_and_verifies(
     assert civicforum(["selection", "verify", str(out), "--seed", "2026"]) == 0
 
 
-def test_report_hides_small_pool_counts(tmp_path: Path) -> None:
+def report_for_genders(tmp_path: Path, genders: str, values: str) -> str:
+    """report.html for a panel of 4 from one person per letter of ``genders`` (quotas 1-3, X 0-1)."""
     features = tmp_path / "features.csv"
-    features.write_text("feature,value,min,max\ngender,F,1,3\ngender,M,1,3\ngender,X,0,1\n")
+    quotas = {"F": "1,3", "M": "1,3", "X": "0,1"}
+    features.write_text("feature,value,min,max\n" + "".join(f"gender,{v},{quotas[v]}\n" for v in values))
     people = tmp_path / "people.csv"
-    people.write_text("id,gender\n" + "".join(f"p{i},{'FFFMMMMMMX'[i]}\n" for i in range(10)))
+    people.write_text("id,gender\n" + "".join(f"p{i},{gender}\n" for i, gender in enumerate(genders)))
     assert select(people, features, tmp_path / "out", "--panel", "4", "--seed", "1") == 0
-    page = (tmp_path / "out" / "report.html").read_text()
+    return (tmp_path / "out" / "report.html").read_text()
+
+
+def test_report_hides_small_pool_counts(tmp_path: Path) -> None:
+    page = report_for_genders(tmp_path, "FFFMMMMMMX", "FMX")
     assert '<td>gender</td><td>M</td><td class="number">1</td><td class="number">3</td>' in page
     assert page.count('<td class="number">fewer than 5</td></tr>') == 2
     assert '<td class="number">6</td></tr>' in page
 
 
 def test_report_hides_a_count_that_would_give_away_a_lone_small_one(tmp_path: Path) -> None:
-    features = tmp_path / "features.csv"
-    features.write_text("feature,value,min,max\ngender,F,1,3\ngender,M,1,3\n")
-    people = tmp_path / "people.csv"
-    people.write_text("id,gender\n" + "".join(f"p{i},{'FFFMMMMMMM'[i]}\n" for i in range(10)))
-    assert select(people, features, tmp_path / "out", "--panel", "4", "--seed", "1") == 0
-    page = (tmp_path / "out" / "report.html").read_text()
+    page = report_for_genders(tmp_path, "FFFMMMMMMM", "FM")
     # 10 volunteers, 7 men: the 3 women would be 10 - 7, so 7 is not shown either; on a panel of 4
     # both counts are below 5.
     assert "<td>M</td>" in page and '<td class="number">7</td>' not in page
