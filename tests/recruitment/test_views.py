@@ -134,6 +134,35 @@ def test_public_registration_one_question_per_page(client: Any, recruiting_forum
     assert respondent.reference in client.get(done.url).content.decode()
 
 
+def test_a_registration_in_progress_is_kept_encrypted_in_the_session_table(
+    client: Any, recruiting_forum: Any
+) -> None:
+    import json
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    forum = recruiting_forum
+    code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=forum).first())
+    answers = [
+        ("code", {"code": code}),
+        ("age", {"answer": "yes"}),
+        ("area", {"answer": "yes"}),
+        ("name", {"full_name": "Ada Lovelace"}),
+        ("contact", {"email": "ada@example.org"}),
+        ("q-gender", {"answer": "woman"}),
+        ("q-age", {"answer": "30-44"}),
+        ("q-ethnicity", {"answer": "minority"}),
+    ]
+    for name, data in answers:
+        response = client.post(reverse("recruitment:register_step", args=[forum.slug, name]), data)
+        assert response.status_code == 302, name
+    # Django signs session data but does not encrypt it: this is what anyone reading the table gets.
+    stored = json.dumps(SessionStore(client.session.session_key).load())
+    assert "Ada Lovelace" not in stored and "ada@example.org" not in stored and "minority" not in stored
+    page = client.get(reverse("recruitment:register_step", args=[forum.slug, "name"])).content.decode()
+    assert 'value="Ada Lovelace"' in page  # the person's answers are still there for them
+
+
 def test_the_forum_page_offers_registration_while_it_is_open_whatever_the_stage(
     client: Any, recruiting_forum: Any
 ) -> None:

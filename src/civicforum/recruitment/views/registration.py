@@ -16,7 +16,8 @@ from civicforum.recruitment.views.common import (
     MANAGE,
     client_address,
     public_forum,
-    registration_session_key,
+    registration_state,
+    save_registration_state,
     settings_for,
 )
 
@@ -31,7 +32,7 @@ def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     context = {"forum": forum, "settings": settings_for(forum), "open": registration.is_open(forum)}
     if request.GET.get("code"):
-        request.session[registration_session_key(forum)] = {"prefill_code": request.GET["code"][:20]}
+        save_registration_state(request, forum, {"prefill_code": request.GET["code"][:20]})
     return render(request, "recruitment/register_start.html", context)
 
 
@@ -42,7 +43,7 @@ def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
     forum = public_forum(forum_slug)
-    state: dict[str, Any] = request.session.get(registration_session_key(forum), {})
+    state = registration_state(request, forum)
     assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
     if not registration.is_open(forum) and not assisted:
         return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
@@ -54,7 +55,7 @@ def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpRespo
     form = _step_form(forum, step, request.POST if request.method == "POST" else None, state, assisted)
     if request.method == "POST" and form.is_valid():
         stop = _save_step(request, forum, step, form, state, assisted)
-        request.session[registration_session_key(forum)] = state
+        save_registration_state(request, forum, state)
         if stop is not None:
             return stop
         following = steps[steps.index(step) + 1] if step != steps[-1] and not state.get("checking") else None
@@ -164,8 +165,7 @@ def _find_invitation(
 def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Check your answers, then save (GOV.UK 'check answers' pattern)."""
     forum = public_forum(forum_slug)
-    key = registration_session_key(forum)
-    state: dict[str, Any] = request.session.get(key, {})
+    state = registration_state(request, forum)
     steps = _steps(forum)
     missing = [s for s in steps if not _answered(s, state)]
     if missing:
@@ -186,10 +186,10 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except registration.CodeProblem as problem:
             messages.error(request, str(problem))
             return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
-        request.session[key] = {"done": respondent.reference, "assisted": assisted}
+        save_registration_state(request, forum, {"done": respondent.reference, "assisted": assisted})
         return redirect("recruitment:register_done", forum_slug=forum.slug)
     state["checking"] = True
-    request.session[key] = state
+    save_registration_state(request, forum, state)
     rows = _check_rows(forum, state)
     return render(
         request, "recruitment/register_check.html", {"forum": forum, "rows": rows, "assisted": assisted}
@@ -249,7 +249,7 @@ def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
 
 def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
-    state = request.session.get(registration_session_key(forum), {})
+    state = registration_state(request, forum)
     if "done" not in state:
         return redirect("recruitment:register_start", forum_slug=forum.slug)
     return render(request, "recruitment/register_done.html", {"forum": forum, "reference": state["done"]})

@@ -47,7 +47,7 @@ from civicforum.recruitment.views.common import (
     MANAGE,
     PERSONAL,
     forum_of,
-    registration_session_key,
+    save_registration_state,
     settings_for,
 )
 from civicforum.selection.disclosure import EXPLANATION
@@ -487,7 +487,7 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
 def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """An officer registers someone on the phone or from a paper form: the same steps, on their behalf."""
     forum = forum_of(request)
-    request.session[registration_session_key(forum)] = {"assisted": True}
+    save_registration_state(request, forum, {"assisted": True})
     return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
 
 
