@@ -58,10 +58,8 @@ def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpRespo
         save_registration_state(request, forum, state)
         if stop is not None:
             return stop
-        following = steps[steps.index(step) + 1] if step != steps[-1] and not state.get("checking") else None
-        if following:
-            return redirect("recruitment:register_step", forum_slug=forum.slug, step=following)
-        return redirect("recruitment:register_check", forum_slug=forum.slug)
+        if not form.errors:  # a code that does not work leaves its error on the form
+            return _next_page(forum, steps, step, state)
     back = (
         reverse(
             "recruitment:register_step",
@@ -72,6 +70,13 @@ def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpRespo
     )
     context = {"forum": forum, "form": form, "step": step, "back": back, "assisted": assisted}
     return render(request, "recruitment/register_step.html", context)
+
+
+def _next_page(forum: Any, steps: list[str], step: str, state: dict[str, Any]) -> HttpResponse:
+    following = steps[steps.index(step) + 1] if step != steps[-1] and not state.get("checking") else None
+    if following:
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step=following)
+    return redirect("recruitment:register_check", forum_slug=forum.slug)
 
 
 def _step_form(forum: Any, step: str, data: Any, state: dict[str, Any], assisted: bool) -> Any:
@@ -121,11 +126,8 @@ def _save_step(
     data = form.cleaned_data
     if step == "code":
         invitation = _find_invitation(request, forum, data["code"], assisted, form)
-        if invitation is None:
-            return render(
-                request, "recruitment/register_step.html", {"forum": forum, "form": form, "step": step}
-            )
-        state["invitation"] = invitation.pk
+        if invitation is not None:
+            state["invitation"] = invitation.pk
         return None
     if step in ("age", "area"):
         state[step] = data["answer"]

@@ -1,0 +1,34 @@
+"""The registration journey as a resident who is not confident online meets it: odd but valid input is
+accepted, mistakes get a message saying what to fix, and every page has a way back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from civicforum.recruitment.models import Invitation
+from civicforum.recruitment.services import civic_lottery
+
+pytestmark = pytest.mark.django_db
+
+
+def step_url(forum: Any, step: str) -> str:
+    return reverse("recruitment:register_step", args=[forum.slug, step])
+
+
+def back_link(forum: Any, step: str) -> str:
+    return f'href="{step_url(forum, step)}" class="govuk-back-link"'
+
+
+@pytest.fixture
+def code(recruiting_forum: Any) -> str:
+    return civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=recruiting_forum).first())
+
+
+def test_a_code_that_does_not_work_keeps_the_back_link(client: Any, recruiting_forum: Any) -> None:
+    page = client.post(step_url(recruiting_forum, "code"), {"code": "AAAAA-AAAAA"}).content.decode()
+    assert "We do not recognise that code" in page
+    start = reverse("recruitment:register_start", args=[recruiting_forum.slug])
+    assert f'href="{start}" class="govuk-back-link"' in page
