@@ -3,6 +3,7 @@ accepted, mistakes get a message saying what to fix, and every page has a way ba
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -32,3 +33,14 @@ def test_a_code_that_does_not_work_keeps_the_back_link(client: Any, recruiting_f
     assert "We do not recognise that code" in page
     start = reverse("recruitment:register_start", args=[recruiting_forum.slug])
     assert f'href="{start}" class="govuk-back-link"' in page
+
+
+def test_someone_who_answered_no_by_mistake_can_go_back_and_change_it(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    page = client.post(step_url(recruiting_forum, "age"), {"answer": "no"}).content.decode()
+    assert "You cannot take part" in page
+    assert back_link(recruiting_forum, "age") in page
+    again = client.get(step_url(recruiting_forum, "age")).content.decode()
+    assert re.search(r'value="no"\s+checked', again)  # the answer is kept

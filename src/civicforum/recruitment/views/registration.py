@@ -132,7 +132,9 @@ def _save_step(
     if step in ("age", "area"):
         state[step] = data["answer"]
         if data["answer"] == "no":
-            return render(request, "recruitment/register_ineligible.html", {"forum": forum, "reason": step})
+            back = reverse("recruitment:register_step", kwargs={"forum_slug": forum.slug, "step": step})
+            context = {"forum": forum, "reason": step, "back": back}  # the back link lets them change it
+            return render(request, "recruitment/register_ineligible.html", context)
         return None
     if step.startswith("q-"):
         state.setdefault("answers", {})[step[2:]] = data["answer"]
