@@ -44,3 +44,28 @@ def test_someone_who_answered_no_by_mistake_can_go_back_and_change_it(
     assert back_link(recruiting_forum, "age") in page
     again = client.get(step_url(recruiting_forum, "age")).content.decode()
     assert re.search(r'value="no"\s+checked', again)  # the answer is kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("K7QX2-MBH9O", "Codes never contain the letters O or I, or the numbers 0 or 1"),
+        ("k7qx2 mbhi1", "Codes never contain the letters O or I, or the numbers 0 or 1"),
+        ("K7QX2-MBH9", "The code must be 10 letters and numbers, like K7QX2-MBH9T. You entered 9"),
+        ("K7QX2-MBH9TT", "You entered 11"),
+        ("K7QX2-MBH9É", "Enter only the letters and numbers of the code on your letter"),
+    ],
+)
+def test_a_mistyped_code_is_told_exactly_what_to_fix(
+    client: Any, recruiting_forum: Any, typed: str, message: str
+) -> None:
+    page = client.post(step_url(recruiting_forum, "code"), {"code": typed}).content.decode()
+    assert page.count(message) == 2  # the error summary and the field
+
+
+def test_a_real_code_is_accepted_however_loosely_it_is_typed(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    typed = " " + code.lower().replace("-", " - ") + " "
+    response = client.post(step_url(recruiting_forum, "code"), {"code": typed})
+    assert response.status_code == 302 and response.url == step_url(recruiting_forum, "age")

@@ -28,15 +28,35 @@ def format_code(raw: str) -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
+def _compact(typed: str) -> str:
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
+
+
 def normalise_code(typed: str) -> str | None:
     """What a person typed -> the canonical code, or None if it cannot be a code.
 
     Case, spaces and dashes are ignored: people type codes on phones, in lower case, without the dash.
     """
-    compact = "".join(ch for ch in typed.upper() if ch.isalnum())
-    if len(compact) != CODE_LENGTH or any(ch not in ALPHABET for ch in compact):
-        return None
-    return format_code(compact)
+    return None if problem_with(typed) else format_code(_compact(typed))
+
+
+def problem_with(typed: str) -> str | None:
+    """What to fix in a typed code, in words for the person typing it, or None if it could be a code.
+
+    People copy codes from paper: they read a look-alike, miss a character or type one twice.
+    """
+    compact = _compact(typed)
+    if set(compact) & set("01IO"):
+        return (
+            "Codes never contain the letters O or I, or the numbers 0 or 1. "
+            "Check the code on your letter and enter it again"
+        )
+    if any(ch not in ALPHABET for ch in compact):
+        return "Enter only the letters and numbers of the code on your letter, like K7QX2-MBH9T"
+    if len(compact) != CODE_LENGTH:
+        entered = len(compact)
+        return f"The code must be {CODE_LENGTH} letters and numbers, like K7QX2-MBH9T. You entered {entered}"
+    return None
 
 
 def hash_code(code: str, key: str) -> str:

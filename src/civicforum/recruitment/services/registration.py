@@ -82,10 +82,11 @@ def check_code(forum: Any, typed: str, client: str) -> Invitation:
             "You have entered too many codes that did not work. Wait 15 minutes and try again, "
             "or call us and we will register you by phone."
         )
-    code = codes.normalise_code(typed)
-    if code is None:
+    problem = codes.problem_with(typed)
+    if problem is not None:
         _count_failure(client)
-        raise CodeProblem("Enter the 10-character code from your letter, like K7QX2-MBH9T")
+        raise CodeProblem(problem)
+    code = codes.normalise_code(typed)
     invitation = (
         Invitation.objects.filter(lottery__forum=forum, code_hash=codes.hash_code(code, settings.SECRET_KEY))
         .select_related("address")
