@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation
 from civicforum.recruitment.services import civic_lottery
 
@@ -69,3 +70,18 @@ def test_a_real_code_is_accepted_however_loosely_it_is_typed(
     typed = " " + code.lower().replace("-", " - ") + " "
     response = client.post(step_url(recruiting_forum, "code"), {"code": typed})
     assert response.status_code == 302 and response.url == step_url(recruiting_forum, "age")
+
+
+@pytest.mark.parametrize(
+    "phone", ["01632 960 001", "(01632) 960001", "+44 7700 900982", "+44 (0)7700 900982", "07700-900-982"]
+)
+def test_phone_numbers_as_people_write_them_are_accepted(phone: str) -> None:
+    assert forms.ContactForm({"phone": f" {phone} "}).is_valid()
+
+
+@pytest.mark.parametrize("phone", ["none", "960001", "07700 900982 ext 2", "+44 7700 900982 +1"])
+def test_something_that_is_not_a_phone_number_is_told_what_to_enter(phone: str) -> None:
+    form = forms.ContactForm({"phone": phone})
+    assert form.errors["phone"] == [
+        "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+    ]

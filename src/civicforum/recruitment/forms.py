@@ -10,6 +10,7 @@ from django import forms
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
 from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
+from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING, has_line_break
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
@@ -243,6 +244,14 @@ class ContactForm(GovUKForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        if phone and not registration.is_phone_number(phone):
+            raise forms.ValidationError(
+                "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+            )
+        return phone
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

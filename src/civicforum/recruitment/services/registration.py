@@ -177,6 +177,18 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
+PHONE_PUNCTUATION = set(" ()-.")
+
+
+def is_phone_number(text: str) -> bool:
+    """Whether ``text`` could be a phone number as people write them: 01632 960 001, (01632) 960001,
+    +44 7700 900982 or +44 (0)7700 900982 (10 to 15 digits; international numbers are welcome)."""
+    number = text.strip().removeprefix("+")
+    if not number or any(not ch.isdigit() and ch not in PHONE_PUNCTUATION for ch in number):
+        return False
+    return 10 <= len(_digits(number)) <= 15
+
+
 def _contact_matches(respondent: Respondent, contact: str) -> bool:
     given = contact.strip().casefold()
     if respondent.email and respondent.email.casefold() == given:
