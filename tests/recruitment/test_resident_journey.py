@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation
-from civicforum.recruitment.services import civic_lottery
+from civicforum.recruitment.services import civic_lottery, registration
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,21 @@ def test_something_that_is_not_a_phone_number_is_told_what_to_enter(phone: str) 
     assert form.errors["phone"] == [
         "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
     ]
+
+
+@pytest.fixture
+def registered(recruiting_forum: Any) -> Any:
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    details = registration.Registration(
+        full_name="Siân O'Brien", email="sian@example.org", phone="07700 900982"
+    )
+    return registration.register(recruiting_forum, invitation, details)
+
+
+@pytest.mark.parametrize("mangle", [str.lower, lambda r: r.replace("-", " "), lambda r: r[2:6] + "-" + r[6:]])
+def test_a_reference_copied_loosely_still_withdraws(
+    client: Any, recruiting_forum: Any, registered: Any, mangle: Any
+) -> None:
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    page = client.post(url, {"reference": mangle(registered.reference), "contact": "sian@example.org "})
+    assert "Your information has been erased" in page.content.decode()

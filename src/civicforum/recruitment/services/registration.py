@@ -169,8 +169,11 @@ def register(
     return respondent
 
 
+REFERENCE_LENGTH = 8
+
+
 def _new_reference() -> str:
-    return "R-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(8))
+    return "R-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 def _digits(text: str) -> str:
@@ -196,6 +199,14 @@ def _contact_matches(respondent: Respondent, contact: str) -> bool:
     return bool(respondent.phone and _digits(given) and _digits(respondent.phone) == _digits(given))
 
 
+def normalise_reference(typed: str) -> str:
+    """'r k7qx2mbh', 'RK7QX2MBH' and 'K7QX2-MBH' all mean R-K7QX2MBH: people copy references loosely."""
+    compact = "".join(ch for ch in typed.upper() if ch.isalnum())
+    if len(compact) == REFERENCE_LENGTH + 1 and compact.startswith("R"):
+        compact = compact[1:]
+    return "R-" + compact
+
+
 def find_own_registration(forum: Any, reference: str, contact: str, client: str) -> Respondent:
     """A person acting on their own registration: the reference and their email or phone must match.
 
@@ -204,7 +215,7 @@ def find_own_registration(forum: Any, reference: str, contact: str, client: str)
     if is_rate_limited(client):
         raise CodeProblem("You have made too many attempts. Wait 15 minutes and try again, or call us")
     respondent = Respondent.objects.filter(
-        forum=forum, reference=reference.strip().upper(), status=RespondentStatus.REGISTERED
+        forum=forum, reference=normalise_reference(reference), status=RespondentStatus.REGISTERED
     ).first()
     if respondent is None or not _contact_matches(respondent, contact):  # one message: nothing to learn
         _count_failure(client)
