@@ -103,3 +103,23 @@ def test_a_reference_copied_loosely_still_withdraws(
     url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
     page = client.post(url, {"reference": mangle(registered.reference), "contact": "sian@example.org "})
     assert "Your information has been erased" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "phone", ["+44 7700 900982", "+44 (0)7700 900982", "0044 7700 900982", "(07700) 900-982"]
+)
+def test_the_phone_number_given_in_another_form_still_withdraws(
+    client: Any, recruiting_forum: Any, registered: Any, phone: str
+) -> None:
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    page = client.post(url, {"reference": registered.reference, "contact": phone})
+    assert "Your information has been erased" in page.content.decode()
+
+
+def test_a_different_phone_number_does_not_withdraw(
+    client: Any, recruiting_forum: Any, registered: Any
+) -> None:
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    for phone in ["+44 7700 900983", "+1 7700 900982", "7700900982"]:
+        page = client.post(url, {"reference": registered.reference, "contact": phone})
+        assert "could not find a registration" in page.content.decode()

@@ -192,11 +192,21 @@ def is_phone_number(text: str) -> bool:
     return 10 <= len(_digits(number)) <= 15
 
 
+def _uk_digits(phone: str) -> str:
+    """The digits of a phone number as dialled within the UK: +44 7700 900982, 0044 7700 900982 and
+    +44 (0)7700 900982 are the same number as 07700 900982."""
+    digits = _digits(phone)
+    international = phone.strip().startswith("+") or digits.startswith("00")
+    if international and digits.lstrip("0").startswith("44"):
+        return "0" + digits.lstrip("0").removeprefix("44").lstrip("0")
+    return digits
+
+
 def _contact_matches(respondent: Respondent, contact: str) -> bool:
     given = contact.strip().casefold()
     if respondent.email and respondent.email.casefold() == given:
         return True
-    return bool(respondent.phone and _digits(given) and _digits(respondent.phone) == _digits(given))
+    return bool(respondent.phone and _digits(given) and _uk_digits(respondent.phone) == _uk_digits(given))
 
 
 def normalise_reference(typed: str) -> str:
