@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation
-from civicforum.recruitment.services import civic_lottery, registration
+from civicforum.recruitment.services import civic_lottery, quotas, registration
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +123,29 @@ def test_a_different_phone_number_does_not_withdraw(
     for phone in ["+44 7700 900983", "+1 7700 900982", "7700900982"]:
         page = client.post(url, {"reference": registered.reference, "contact": phone})
         assert "could not find a registration" in page.content.decode()
+
+
+def answer_every_step(client: Any, forum: Any, code: str) -> None:
+    steps = {"code": {"code": code}, "age": {"answer": "yes"}, "area": {"answer": "yes"}}
+    steps |= {"name": {"full_name": "Siân O'Brien"}, "contact": {"email": "sian@example.org"}}
+    asked = [q for q in quotas.questions_with_categories(forum) if not q.from_address]
+    steps |= {f"q-{q.key}": {"answer": q.categories.first().key} for q in asked}
+    steps |= {
+        "availability": {"sessions": ["Saturday 6 March 2027"]},
+        "access": {},
+        "consent": {"consent": "on"},
+    }
+    for step, data in steps.items():
+        assert client.post(step_url(forum, step), data).status_code == 302, step
+
+
+def test_check_your_answers_has_a_back_link_and_going_back_keeps_the_consent(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    answer_every_step(client, recruiting_forum, code)
+    check = reverse("recruitment:register_check", args=[recruiting_forum.slug])
+    assert back_link(recruiting_forum, "consent") in client.get(check).content.decode()
+    consent = client.get(step_url(recruiting_forum, "consent")).content.decode()
+    assert re.search(r'name="consent"[^>]*checked', consent)
+    changing = client.get(step_url(recruiting_forum, "name")).content.decode()
+    assert f'href="{check}" class="govuk-back-link"' in changing  # back from a change returns to the check

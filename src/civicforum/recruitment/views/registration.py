@@ -60,14 +60,13 @@ def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpRespo
             return stop
         if not form.errors:  # a code that does not work leaves its error on the form
             return _next_page(forum, steps, step, state)
-    back = (
-        reverse(
-            "recruitment:register_step",
-            kwargs={"forum_slug": forum.slug, "step": steps[steps.index(step) - 1]},
-        )
-        if step != "code"
-        else reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
-    )
+    if state.get("checking"):  # changing an answer: back returns to the answers being checked
+        back = reverse("recruitment:register_check", kwargs={"forum_slug": forum.slug})
+    elif step == "code":
+        back = reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+    else:
+        previous = steps[steps.index(step) - 1]
+        back = reverse("recruitment:register_step", kwargs={"forum_slug": forum.slug, "step": previous})
     context = {"forum": forum, "form": form, "step": step, "back": back, "assisted": assisted}
     return render(request, "recruitment/register_step.html", context)
 
@@ -117,7 +116,7 @@ def _step_form(forum: Any, step: str, data: Any, state: dict[str, Any], assisted
         )
     if step == "access":
         return forms.AccessForm(data, initial={"access_needs": state.get("access_needs", "")})
-    return forms.ConsentForm(data)
+    return forms.ConsentForm(data, initial={"consent": state.get("consent", False)})
 
 
 def _save_step(
@@ -194,10 +193,13 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
         return redirect("recruitment:register_done", forum_slug=forum.slug)
     state["checking"] = True
     save_registration_state(request, forum, state)
-    rows = _check_rows(forum, state)
-    return render(
-        request, "recruitment/register_check.html", {"forum": forum, "rows": rows, "assisted": assisted}
-    )
+    context = {
+        "forum": forum,
+        "rows": _check_rows(forum, state),
+        "assisted": assisted,
+        "back": reverse("recruitment:register_step", kwargs={"forum_slug": forum.slug, "step": steps[-1]}),
+    }
+    return render(request, "recruitment/register_check.html", context)
 
 
 def _answered(step: str, state: dict[str, Any]) -> bool:
