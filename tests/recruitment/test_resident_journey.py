@@ -149,3 +149,14 @@ def test_check_your_answers_has_a_back_link_and_going_back_keeps_the_consent(
     assert re.search(r'name="consent"[^>]*checked', consent)
     changing = client.get(step_url(recruiting_forum, "name")).content.decode()
     assert f'href="{check}" class="govuk-back-link"' in changing  # back from a change returns to the check
+
+
+@pytest.mark.parametrize(("step", "data"), [("age", {}), ("availability", {}), ("consent", {}), ("name", {})])
+def test_each_error_summary_link_goes_to_the_box_or_first_option_to_fix(
+    client: Any, recruiting_forum: Any, code: str, step: str, data: dict[str, str]
+) -> None:
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    page = client.post(step_url(recruiting_forum, step), data).content.decode()
+    summary = page.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert targets and all(f'id="{target}"' in page for target in targets), targets
