@@ -47,3 +47,66 @@ def test_the_forum_page_reflows_with_wider_text_spacing_on_a_small_phone(page: A
     page.goto(live_server.url + forum.get_absolute_url())
     page.add_style_tag(content=TEXT_SPACING)
     assert not page_scrolls_sideways(page)
+
+
+def tab_to(page: Any, selector: str) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would, and check they can see it."""
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            style = page.evaluate("() => getComputedStyle(document.activeElement)")
+            radio_or_box = page.evaluate("() => ['radio', 'checkbox'].includes(document.activeElement.type)")
+            assert radio_or_box or style["outlineStyle"] != "none" or style["boxShadow"] != "none"
+            return
+    raise AssertionError(f"Tab never reached {selector} on {page.url}")
+
+
+def press_enter(page: Any) -> None:
+    """Enter on the focused link or button, then wait for the next page."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_a_resident_registers_with_the_keyboard_alone_without_javascript_on_a_small_phone(
+    page_without_js: Any, live_server: Any, recruiting_forum: Any
+) -> None:
+    from civicforum.recruitment.models import Invitation, Respondent
+    from civicforum.recruitment.services import civic_lottery
+
+    page = page_without_js
+    code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=recruiting_forum).first())
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/forums/{recruiting_forum.slug}/register/")
+    typed = {
+        "#id_code": code.lower().replace("-", " "),
+        "#id_full_name": "Siân O'Brien-Llŷr",
+        "#id_email": "Sian@Example.org ",
+        "#id_phone": "+44 (0)7700 900982",
+        "#id_access_needs": "Step-free access",
+    }
+    tab_to(page, "a.govuk-button--start")
+    press_enter(page)
+    while "/check/" not in page.url:
+        assert not page_scrolls_sideways(page), page.url
+        boxes = [selector for selector in typed if page.locator(selector).count()]
+        for selector in boxes:
+            tab_to(page, selector)
+            page.keyboard.type(typed[selector])
+        if not boxes:
+            tab_to(page, "input[type=radio], input[type=checkbox]")
+            page.keyboard.press("Space")
+        tab_to(page, "button[type=submit]")
+        press_enter(page)
+        assert page.locator(".govuk-error-summary").count() == 0, page.locator("main").inner_text()
+    assert not page_scrolls_sideways(page)
+    tab_to(page, "a[href$='/register/name/']")  # Change name
+    press_enter(page)
+    assert page.input_value("#id_full_name") == "Siân O'Brien-Llŷr"  # the answer is kept
+    tab_to(page, "button[type=submit]")
+    press_enter(page)
+    assert "/check/" in page.url
+    tab_to(page, "button[type=submit]")
+    press_enter(page)
+    assert "Registration complete" in page.locator("main").inner_text()
+    respondent = Respondent.objects.get(forum=recruiting_forum)
+    assert (respondent.full_name, respondent.email) == ("Siân O'Brien-Llŷr", "Sian@Example.org")
