@@ -160,3 +160,22 @@ def test_each_error_summary_link_goes_to_the_box_or_first_option_to_fix(
     summary = page.split('class="govuk-error-summary"')[1].split("</ul>")[0]
     targets = re.findall(r'href="#([^"]+)"', summary)
     assert targets and all(f'id="{target}"' in page for target in targets), targets
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "attributes"),
+    [
+        (forms.NameForm(), "full_name", {"autocomplete": "name", "spellcheck": "false"}),
+        (forms.ContactForm(), "email", {"autocomplete": "email", "spellcheck": "false", "type": "email"}),
+        (forms.ContactForm(), "phone", {"autocomplete": "tel", "type": "tel"}),
+        (forms.WithdrawForm(), "reference", {"autocomplete": "off", "spellcheck": "false"}),
+        (forms.WithdrawForm(), "contact", {"spellcheck": "false"}),
+        (forms.PanelReplyForm(), "reference", {"autocomplete": "off", "spellcheck": "false"}),
+        (forms.PanelReplyForm(), "contact", {"spellcheck": "false"}),
+    ],
+)
+def test_boxes_for_names_emails_and_references_say_what_they_hold_and_are_not_spellchecked(
+    form: Any, field: str, attributes: dict[str, str]
+) -> None:
+    html = str(form[field])
+    assert all(f'{name}="{value}"' in html for name, value in attributes.items()), html

@@ -141,6 +141,13 @@ class PanelInvitationForm(GovUKForm):
     )
 
 
+# Names, emails and references are not dictionary words: a spellchecker would underline or "correct" them
+# (GOV.UK Design System). A code or reference is copied from paper, so the browser should not offer
+# what was typed before either.
+NOT_WORDS = {"spellcheck": "false"}
+AS_PRINTED = {"autocomplete": "off", **NOT_WORDS}
+
+
 class PanelReplyForm(GovUKForm):
     reference = text_field(
         "Reference",
@@ -148,12 +155,14 @@ class PanelReplyForm(GovUKForm):
         label="Your reference",
         help_text="It is on the letter or email telling you that you were chosen, for example R-K7QX2MBH.",
         error_messages={"required": "Enter your reference"},
+        widget=forms.TextInput(attrs=AS_PRINTED),
     )
     contact = text_field(
         "Email address or phone number",
         200,
         label="The email address or phone number you gave when registering",
         error_messages={"required": "Enter the email address or phone number you gave"},
+        widget=forms.TextInput(attrs=NOT_WORDS),
     )
     answer = forms.ChoiceField(
         choices=[("yes", "Yes, I can take part"), ("no", "No, I cannot take part")],
@@ -198,7 +207,7 @@ class CodeForm(GovUKForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        self.fields["code"].widget.attrs.update(AS_PRINTED)
         self.helper.layout = Layout(Field.text("code", label_size=Size.LARGE, label_tag="h1", field_width=10))
 
 
@@ -225,7 +234,7 @@ class NameForm(GovUKForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["full_name"].widget.attrs["autocomplete"] = "name"
+        self.fields["full_name"].widget.attrs.update({"autocomplete": "name", **NOT_WORDS})
         self.helper.layout = Layout(Field.text("full_name", label_size=Size.LARGE, label_tag="h1"))
 
 
@@ -242,7 +251,7 @@ class ContactForm(GovUKForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", **NOT_WORDS})
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
 
     def clean_phone(self) -> str:
@@ -321,12 +330,14 @@ class WithdrawForm(GovUKForm):
         label="Your registration reference",
         help_text="It starts with R-, for example R-K7QX2MBH. It was shown when you registered.",
         error_messages={"required": "Enter your registration reference"},
+        widget=forms.TextInput(attrs=AS_PRINTED),
     )
     contact = text_field(
         "Email address or phone number",
         200,
         label="The email address or phone number you gave",
         error_messages={"required": "Enter the email address or phone number you gave when registering"},
+        widget=forms.TextInput(attrs=NOT_WORDS),
     )
 
 
