@@ -179,3 +179,13 @@ def test_boxes_for_names_emails_and_references_say_what_they_hold_and_are_not_sp
 ) -> None:
     html = str(form[field])
     assert all(f'{name}="{value}"' in html for name, value in attributes.items()), html
+
+
+def test_withdraw_links_make_sense_read_out_of_context(client: Any, recruiting_forum: Any, code: str) -> None:
+    answer_every_step(client, recruiting_forum, code)
+    client.post(reverse("recruitment:register_check", args=[recruiting_forum.slug]))
+    done = client.get(reverse("recruitment:register_done", args=[recruiting_forum.slug])).content.decode()
+    privacy = client.get(reverse("recruitment:privacy", args=[recruiting_forum.slug])).content.decode()
+    for page in (done, privacy):
+        links = re.findall(r'href="[^"]*/register/withdraw/">([^<]*)</a>', page)
+        assert links and all("withdraw your registration" in text for text in links), links
