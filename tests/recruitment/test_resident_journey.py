@@ -189,3 +189,9 @@ def test_withdraw_links_make_sense_read_out_of_context(client: Any, recruiting_f
     for page in (done, privacy):
         links = re.findall(r'href="[^"]*/register/withdraw/">([^<]*)</a>', page)
         assert links and all("withdraw your registration" in text for text in links), links
+
+
+def test_going_back_to_the_code_page_keeps_the_code(client: Any, recruiting_forum: Any, code: str) -> None:
+    client.post(step_url(recruiting_forum, "code"), {"code": f" {code.lower()} "})
+    page = client.get(step_url(recruiting_forum, "code")).content.decode()
+    assert f'value="{code.lower()}"' in page

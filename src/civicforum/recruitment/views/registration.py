@@ -125,8 +125,8 @@ def _save_step(
     data = form.cleaned_data
     if step == "code":
         invitation = _find_invitation(request, forum, data["code"], assisted, form)
-        if invitation is not None:
-            state["invitation"] = invitation.pk
+        if invitation is not None:  # the code stays in the box if they come back to this page
+            state.update(invitation=invitation.pk, prefill_code=data["code"].strip())
         return None
     if step in ("age", "area"):
         state[step] = data["answer"]
