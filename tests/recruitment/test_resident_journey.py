@@ -195,3 +195,12 @@ def test_going_back_to_the_code_page_keeps_the_code(client: Any, recruiting_foru
     client.post(step_url(recruiting_forum, "code"), {"code": f" {code.lower()} "})
     page = client.get(step_url(recruiting_forum, "code")).content.decode()
     assert f'value="{code.lower()}"' in page
+
+
+def test_typos_in_the_code_do_not_lock_the_resident_out(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    for _ in range(registration.MAX_FAILED_CODE_CHECKS + 1):
+        client.post(step_url(recruiting_forum, "code"), {"code": code.replace("-", "")[:-1]})
+    response = client.post(step_url(recruiting_forum, "code"), {"code": code})
+    assert response.status_code == 302 and response.url == step_url(recruiting_forum, "age")

@@ -83,8 +83,7 @@ def check_code(forum: Any, typed: str, client: str) -> Invitation:
             "or call us and we will register you by phone."
         )
     problem = codes.problem_with(typed)
-    if problem is not None:
-        _count_failure(client)
+    if problem is not None:  # a typo, not a guess: it matches no code, so it does not count to the limit
         raise CodeProblem(problem)
     code = codes.normalise_code(typed)
     invitation = (
