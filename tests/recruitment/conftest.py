@@ -51,3 +51,14 @@ def pool(recruiting_forum: Any) -> Any:
     invitations = list(recruiting_forum.lotteries.get().invitations.select_related("address")[:120])
     start = datetime(2026, 11, 2, tzinfo=UTC)
     return synthetic.populate_pool(recruiting_forum, invitations, 150, start, random.Random(4))
+
+
+def publish_selection(forum: Any, officer: Any, seed: str) -> None:
+    """Propose quotas, draw a panel (quickly, with the legacy method) and publish its selection record."""
+    from civicforum.recruitment.services import quotas, selection
+
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed=seed)
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    selection.publish(run, officer)

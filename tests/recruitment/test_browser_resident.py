@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 from tests.factories import make_forum
-
-from civicforum.recruitment.services import quotas, selection
+from tests.recruitment.conftest import publish_selection
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +26,7 @@ def test_the_selection_record_reflows_on_a_small_phone(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="8" * 64)  # the longest seed an officer may type
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
-    selection.publish(run, officer)
+    publish_selection(forum, officer, seed="8" * 64)  # the longest seed an officer may type
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/forums/{forum.slug}/selection-record/")
     assert not page_scrolls_sideways(page)

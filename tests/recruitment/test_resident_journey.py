@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from tests.recruitment.conftest import publish_selection
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation
@@ -204,3 +205,15 @@ def test_typos_in_the_code_do_not_lock_the_resident_out(
         client.post(step_url(recruiting_forum, "code"), {"code": code.replace("-", "")[:-1]})
     response = client.post(step_url(recruiting_forum, "code"), {"code": code})
     assert response.status_code == 302 and response.url == step_url(recruiting_forum, "age")
+
+
+def test_the_selection_record_has_two_steps_to_check_it_with_the_hand_checks_under_the_second(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="public-seed")
+    page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    steps = page.split('<ol class="govuk-list govuk-list--number">')[1].split("</ol>")[0]
+    hand_checks = steps.split('<ul class="govuk-list govuk-list--bullet">')[1].split("</ul>")[0]
+    assert hand_checks.count("<li>") == 2 and "equals the commitment" in hand_checks
+    assert steps.replace(hand_checks, "").count("<li>") == 2
