@@ -217,3 +217,15 @@ def test_the_selection_record_has_two_steps_to_check_it_with_the_hand_checks_und
     hand_checks = steps.split('<ul class="govuk-list govuk-list--bullet">')[1].split("</ul>")[0]
     assert hand_checks.count("<li>") == 2 and "equals the commitment" in hand_checks
     assert steps.replace(hand_checks, "").count("<li>") == 2
+
+
+def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_forum: Any) -> None:
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        step_url(recruiting_forum, "code"), {"code": "K7QX2-MBH9T"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Sorry, your answers were not saved" in page and "govuk-template" in page
+    assert "CSRF" not in page

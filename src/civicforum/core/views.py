@@ -46,7 +46,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "core/privacy.html")
 
 
-ERROR_PAGES: dict[int, tuple[str, list[str]]] = {
+ERROR_PAGES: dict[int | str, tuple[str, list[str]]] = {
     400: (
         "Sorry, there is a problem with your request",
         ["Go back and try again. If you were filling in a form, your answers may not have been saved."],
@@ -69,10 +69,18 @@ ERROR_PAGES: dict[int, tuple[str, list[str]]] = {
         "Sorry, there is a problem with the service",
         ["Try again later.", "If you were filling in a form, your answers have not been saved."],
     ),
+    "csrf": (
+        "Sorry, your answers were not saved",
+        [
+            "This can happen if cookies are turned off in your browser, or were cleared while the page was "
+            "open. This service needs cookies to remember your answers from one page to the next.",
+            "Turn cookies on if they are off, then go back, reload the page and try again.",
+        ],
+    ),
 }
 
 
-def error_context(status: int) -> dict[str, object]:
+def error_context(status: int | str) -> dict[str, object]:
     heading, paragraphs = ERROR_PAGES[status]
     return {"heading": heading, "paragraphs": paragraphs, "show_home_link": status != 500}
 
@@ -87,6 +95,11 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "core/errors/error.html", error_context(400), status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form came back without its cookie: say why in plain words, not Django's technical page."""
+    return render(request, "core/errors/error.html", error_context("csrf"), status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
