@@ -62,13 +62,14 @@ def press_enter(page: Any) -> None:
         page.keyboard.press("Enter")
 
 
-def test_a_resident_registers_with_the_keyboard_alone_without_javascript_on_a_small_phone(
-    page_without_js: Any, live_server: Any, recruiting_forum: Any
+@pytest.mark.parametrize("browser_page", ["page", "page_without_js"])
+def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
+    request: Any, browser_page: str, live_server: Any, recruiting_forum: Any
 ) -> None:
     from civicforum.recruitment.models import Invitation, Respondent
     from civicforum.recruitment.services import civic_lottery
 
-    page = page_without_js
+    page = request.getfixturevalue(browser_page)
     code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=recruiting_forum).first())
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/forums/{recruiting_forum.slug}/register/")
