@@ -36,14 +36,6 @@ def test_the_selection_record_reflows_on_a_small_phone(
     axe_check(page)
 
 
-def test_the_forum_page_reflows_with_wider_text_spacing_on_a_small_phone(page: Any, live_server: Any) -> None:
-    forum = make_forum(title="Town centres forum")
-    page.set_viewport_size(PHONE)
-    page.goto(live_server.url + forum.get_absolute_url())
-    page.add_style_tag(content=TEXT_SPACING)
-    assert not page_scrolls_sideways(page)
-
-
 def tab_to(page: Any, selector: str) -> None:
     """Press Tab until ``selector`` has the focus, as a keyboard user would, and check they can see it."""
     for _ in range(40):
@@ -106,3 +98,23 @@ def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
     assert "Registration complete" in page.locator("main").inner_text()
     respondent = Respondent.objects.get(forum=recruiting_forum)
     assert (respondent.full_name, respondent.email) == ("Siân O'Brien-Llŷr", "Sian@Example.org")
+
+
+def test_every_public_page_reflows_on_a_small_phone_with_wider_text_spacing(
+    page: Any, live_server: Any
+) -> None:
+    from tests.web.url_walk import EXPECTED, urls_to_walk
+
+    walk, _ = urls_to_walk(
+        make_forum(title="Parks forum", summary="Residents decide how to spend the budget.")
+    )
+    page.set_viewport_size(PHONE)
+    sideways = []
+    for name, url in walk:
+        if EXPECTED[name]["anonymous"] != 200:
+            continue
+        response = page.goto(live_server.url + url)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            page.add_style_tag(content=TEXT_SPACING)
+            sideways += [url] if page_scrolls_sideways(page) else []
+    assert not sideways, f"these pages scroll sideways at 320 px: {sideways}"
