@@ -229,3 +229,20 @@ def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_for
     assert response.status_code == 403
     assert "Sorry, your answers were not saved" in page and "govuk-template" in page
     assert "CSRF" not in page
+
+
+def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any, officer: Any) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="public-seed")
+    categories = list(QuotaCategory.objects.filter(question__forum=forum).order_by("pk")[:5])
+    ranges = [(None, None), (3, None), (None, 4), (2, 2), (2, 5)]
+    for category, (low, high) in zip(categories, ranges, strict=True):
+        category.min_members, category.max_members = low, high
+        category.save()
+    page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>', page)
+    for words in ["any number", "at least 3", "up to 4", "2 to 5"]:
+        assert words in cells
+    assert not [cell for cell in cells if "–" in cell or "any" in cell and cell != "any number"]
