@@ -246,3 +246,14 @@ def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any,
     for words in ["any number", "at least 3", "up to 4", "2 to 5"]:
         assert words in cells
     assert not [cell for cell in cells if "–" in cell or "any" in cell and cell != "any number"]
+
+
+def test_pages_that_say_call_us_give_the_number(client: Any, recruiting_forum: Any, code: str) -> None:
+    recruiting_forum.recruitment.phone = "01632 960 000"
+    recruiting_forum.recruitment.save()
+    wrong = client.post(step_url(recruiting_forum, "code"), {"code": "AAAAA-AAAAA"}).content.decode()
+    assert "If your code does not work" in wrong and "Call 01632 960 000" in wrong
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    client.post(step_url(recruiting_forum, "age"), {"answer": "yes"})
+    moved = client.post(step_url(recruiting_forum, "area"), {"answer": "no"}).content.decode()
+    assert "If you moved recently, call 01632 960 000" in moved

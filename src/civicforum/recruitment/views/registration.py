@@ -68,6 +68,7 @@ def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpRespo
         previous = steps[steps.index(step) - 1]
         back = reverse("recruitment:register_step", kwargs={"forum_slug": forum.slug, "step": previous})
     context = {"forum": forum, "form": form, "step": step, "back": back, "assisted": assisted}
+    context["settings"] = settings_for(forum)  # its phone number, for help with the code
     return render(request, "recruitment/register_step.html", context)
 
 
@@ -132,7 +133,7 @@ def _save_step(
         state[step] = data["answer"]
         if data["answer"] == "no":
             back = reverse("recruitment:register_step", kwargs={"forum_slug": forum.slug, "step": step})
-            context = {"forum": forum, "reason": step, "back": back}  # the back link lets them change it
+            context = {"forum": forum, "reason": step, "back": back, "settings": settings_for(forum)}
             return render(request, "recruitment/register_ineligible.html", context)
         return None
     if step.startswith("q-"):
