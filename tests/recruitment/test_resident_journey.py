@@ -257,3 +257,12 @@ def test_pages_that_say_call_us_give_the_number(client: Any, recruiting_forum: A
     client.post(step_url(recruiting_forum, "age"), {"answer": "yes"})
     moved = client.post(step_url(recruiting_forum, "area"), {"answer": "no"}).content.decode()
     assert "If you moved recently, call 01632 960 000" in moved
+
+
+def test_withdrawing_which_erases_everything_is_a_red_warning_button(
+    client: Any, recruiting_forum: Any
+) -> None:
+    page = client.get(reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])).content.decode()
+    assert re.search(
+        r'class="govuk-button govuk-button--warning"[^>]*>Withdraw and erase my information', page
+    )
