@@ -1,9 +1,13 @@
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
+from django.utils import timezone
 from tests.recruitment.conftest import address_csv
 
 from civicforum.core.models import AuditEvent
@@ -533,3 +537,17 @@ def test_the_purge_leaves_nothing_that_links_the_published_draw_or_the_letters_t
     forum.recruitment.refresh_from_db()
     assert sum(forum.recruitment.retained_aggregates["by_ward"].values()) == 150
     assert not forum.recruitment.registration_open
+
+
+@pytest.mark.django_db
+def test_the_daily_purge_deletes_expired_sessions_with_half_finished_registrations() -> None:
+    """Abandoned registrations keep their answers in the session table until the session is deleted."""
+    store = SessionStore()
+    answers = store.encode({"registration": {"full_name": "Ann Abandoned"}})
+    now = timezone.now()
+    Session.objects.create(session_key="a" * 32, session_data=answers, expire_date=now - timedelta(hours=1))
+    kept = Session.objects.create(
+        session_key="b" * 32, session_data=answers, expire_date=now + timedelta(hours=1)
+    )
+    privacy.purge_expired()
+    assert list(Session.objects.all()) == [kept]

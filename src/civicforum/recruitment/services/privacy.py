@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -128,7 +130,11 @@ def purge_forum(forum: Any, user: Any = None) -> int:
 
 
 def purge_expired(today: date | None = None) -> int:
-    """Purge every forum whose retention date has passed (the daily task and management command)."""
+    """Purge every forum whose retention date has passed (the daily task and management command).
+
+    Expired sessions go too: a registration left half-way keeps its answers (encrypted) in the
+    session table, which Django only empties when asked."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     today = today or timezone.localdate()
     due = RecruitmentSettings.objects.filter(
         retention_until__lte=today, purged_at__isnull=True
