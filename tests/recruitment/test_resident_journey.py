@@ -4,6 +4,7 @@ accepted, mistakes get a message saying what to fix, and every page has a way ba
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -266,3 +267,16 @@ def test_withdrawing_which_erases_everything_is_a_red_warning_button(
     assert re.search(
         r'class="govuk-button govuk-button--warning"[^>]*>Withdraw and erase my information', page
     )
+
+
+def test_the_confirmation_says_how_the_chosen_are_told_and_when_details_are_deleted(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    recruiting_forum.recruitment.retention_until = date(2027, 9, 30)
+    recruiting_forum.recruitment.save()
+    answer_every_step(client, recruiting_forum, code)
+    client.post(reverse("recruitment:register_check", args=[recruiting_forum.slug]))
+    done = client.get(reverse("recruitment:register_done", args=[recruiting_forum.slug])).content.decode()
+    assert "If you are chosen, we will write to you at home and email you" in done
+    assert "If you are not chosen, we will not contact you again." in done
+    assert "We will delete your details on 30 September 2027." in done

@@ -190,7 +190,8 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except registration.CodeProblem as problem:
             messages.error(request, str(problem))
             return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
-        save_registration_state(request, forum, {"done": respondent.reference, "assisted": assisted})
+        done = {"done": respondent.reference, "assisted": assisted, "emailed": bool(respondent.email)}
+        save_registration_state(request, forum, done)
         return redirect("recruitment:register_done", forum_slug=forum.slug)
     state["checking"] = True
     save_registration_state(request, forum, state)
@@ -259,4 +260,10 @@ def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
     state = registration_state(request, forum)
     if "done" not in state:
         return redirect("recruitment:register_start", forum_slug=forum.slug)
-    return render(request, "recruitment/register_done.html", {"forum": forum, "reference": state["done"]})
+    context = {
+        "forum": forum,
+        "reference": state["done"],
+        "emailed": state.get("emailed", False),
+        "delete_by": settings_for(forum).retention_until,
+    }
+    return render(request, "recruitment/register_done.html", context)
