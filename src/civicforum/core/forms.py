@@ -7,6 +7,7 @@ puts ``{% include "core/includes/error_summary.html" %}`` above the heading.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 
 class GovUKHelperMixin:
@@ -50,7 +52,23 @@ def text_field(
     '``name`` must be 200 characters or fewer'."""
     too_long = {"max_length": f"{name} must be {max_length} characters or fewer"}
     error_messages = too_long | kwargs.pop("error_messages", {})
-    return field_class(max_length=max_length, error_messages=error_messages, **kwargs)
+    field = field_class(max_length=max_length, error_messages=error_messages, **kwargs)
+    field.validators = [
+        check if isinstance(check, MaxLengthValidator) else _unless_longer_than(max_length, check)
+        for check in field.validators
+    ]
+    return field
+
+
+def _unless_longer_than(max_length: int, check: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``check``, skipped for text over ``max_length``: the length message alone says what to fix (an
+    email address over 320 characters also fails the format check, and got two messages for one box)."""
+
+    def checked(value: Any) -> None:
+        if len(value) <= max_length:
+            check(value)
+
+    return checked
 
 
 class GovUKDateField(DateInputField):
