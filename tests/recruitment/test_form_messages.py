@@ -45,3 +45,48 @@ def test_phone_registration_shows_the_long_email_once_in_the_summary_and_once_at
     text = page.content.decode()
     assert text.count("Email address must be 320 characters or fewer") == 2  # the summary and the box
     assert "correct format" not in text
+
+
+def test_each_quota_error_links_to_its_box_which_shows_it_and_keeps_what_was_typed(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    woman = QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman")
+    man = QuotaCategory.objects.get(question__forum=recruiting_forum, key="man")
+    posted = {"action": "save", f"min-{woman.pk}": "three", f"min-{man.pk}": "7", f"max-{man.pk}": "5"}
+    response = signed_in_client(officer).post(
+        reverse("recruitment:quotas", args=[recruiting_forum.slug]), posted
+    )
+    page = response.content.decode()
+    not_whole = "Minimum for Woman (What is your gender?) must be a whole number from 0 to 12"
+    above_max = "Minimum for Man (What is your gender?) must not be more than the maximum, 5"
+    summary = page[page.index("There is a problem") : page.index("<h1")]
+    assert f'<a href="#min-{woman.pk}">{not_whole}</a>' in summary
+    assert f'<a href="#min-{man.pk}">{above_max}</a>' in summary
+    for box, typed, message in ((f"min-{woman.pk}", "three", not_whole), (f"min-{man.pk}", "7", above_max)):
+        assert (
+            f'<p class="govuk-error-message" id="{box}-error">'
+            f'<span class="govuk-visually-hidden">Error:</span> {message}</p>' in page
+        )
+        assert (
+            f'<input class="govuk-input govuk-input--width-3 govuk-input--error" id="{box}" name="{box}" '
+            f'inputmode="numeric" value="{typed}" aria-describedby="{box}-error">' in page
+        )
+    assert page.count("govuk-input--error") == 2
+    assert QuotaCategory.objects.get(pk=man.pk).min_members is None  # nothing saved
+
+
+def test_a_quota_of_thousands_of_digits_is_an_error_on_the_page_not_a_server_error(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.models import QuotaCategory
+
+    woman = QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman")
+    url = reverse("recruitment:quotas", args=[recruiting_forum.slug])
+    response = signed_in_client(officer).post(url, {"action": "save", f"max-{woman.pk}": "9" * 5000})
+    assert response.status_code == 200
+    assert (
+        "Maximum for Woman (What is your gender?) must be a whole number from 0 to 12"
+        in response.content.decode()
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -149,6 +150,83 @@ def parse_share(raw: str) -> Decimal | None:
     if percent:
         value /= 100
     return value if 0 <= value <= 1 else None
+
+
+@dataclass(frozen=True)
+class QuotaBox:
+    """One minimum or maximum box of the quotas table: its id (the error summary links to it), the
+    label a screen reader gives it (its error starts with it), what it holds and what is wrong."""
+
+    id: str
+    label: str
+    typed: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class QuotaRow:
+    category: QuotaCategory
+    minimum: QuotaBox
+    maximum: QuotaBox
+
+
+@dataclass(frozen=True)
+class QuotaTable:
+    question: QuotaQuestion
+    rows: list[QuotaRow]
+
+
+def quota_tables(forum: Any, posted: Mapping[str, str] | None = None) -> list[QuotaTable]:
+    """The quotas table, one per question: the saved limits, or what the officer typed in ``posted``
+    with each box's error, so a refused table shows every box as typed next to its own message."""
+    tables = []
+    for question in questions_with_categories(forum):
+        rows = []
+        for category in question.categories.all():
+            boxes = []
+            for bound, saved in (("Minimum", category.min_members), ("Maximum", category.max_members)):
+                name = f"{bound[:3].lower()}-{category.pk}"
+                box = QuotaBox(name, f"{bound} for {category.label} ({question.label})", _shown(saved))
+                boxes.append(box if posted is None else _typed(box, posted.get(name, ""), forum.panel_size))
+            low, high = boxes
+            if (
+                not (low.error or high.error)
+                and low.typed
+                and high.typed
+                and int(low.typed) > int(high.typed)
+            ):
+                low = replace(low, error=f"{low.label} must not be more than the maximum, {high.typed}")
+            rows.append(QuotaRow(category, low, high))
+        tables.append(QuotaTable(question, rows))
+    return tables
+
+
+def _shown(limit: int | None) -> str:
+    return "" if limit is None else str(limit)
+
+
+def _typed(box: QuotaBox, typed: str, panel_size: int) -> QuotaBox:
+    """``box`` holding ``typed``, which must be empty (no limit) or a whole number up to the panel size."""
+    typed = typed.strip()
+    whole = typed.isascii() and typed.isdigit() and len(typed) < 10 and int(typed) <= panel_size
+    error = "" if whole or not typed else f"{box.label} must be a whole number from 0 to {panel_size}"
+    return replace(box, typed=typed, error=error)
+
+
+def quota_errors(tables: list[QuotaTable]) -> list[QuotaBox]:
+    """The boxes with an error, in page order, for the error summary."""
+    return [box for table in tables for row in table.rows for box in (row.minimum, row.maximum) if box.error]
+
+
+def save_quota_tables(forum: Any, user: Any, tables: list[QuotaTable]) -> None:
+    """Save every category's limits as typed (an empty box: no limit); the tables must have no errors."""
+    categories = []
+    for row in (row for table in tables for row in table.rows):
+        row.category.min_members = int(row.minimum.typed) if row.minimum.typed else None
+        row.category.max_members = int(row.maximum.typed) if row.maximum.typed else None
+        categories.append(row.category)
+    QuotaCategory.objects.bulk_update(categories, ["min_members", "max_members"])
+    audit.record(user, "recruitment.quotas_changed", forum=forum)
 
 
 @dataclass(frozen=True)

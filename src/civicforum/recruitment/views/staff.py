@@ -22,7 +22,6 @@ from civicforum.recruitment.models import (
     Lottery,
     MemberStatus,
     PanelMember,
-    QuotaCategory,
     QuotaQuestion,
     Respondent,
     RespondentStatus,
@@ -245,8 +244,8 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     slack_form = forms.SlackForm(initial={"slack": settings_for(forum).quota_slack})
     upload_form = forms.UploadForm()
     problems: list[str] = []
-    errors: list[str] = []
     action = request.POST.get("action")
+    tables = quotas.quota_tables(forum, request.POST if action == "save" else None)
     if request.method == "POST" and action == "propose":
         slack_form = forms.SlackForm(request.POST)
         if slack_form.is_valid():
@@ -264,53 +263,24 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
             else:
                 messages.success(request, f"Population shares set for {count} categories")
                 return redirect("recruitment:quotas", forum_slug=forum.slug)
-    elif request.method == "POST" and action == "save":
-        errors = _save_quota_table(forum, request)
-        if not errors:
-            audit.record(request.user, "recruitment.quotas_changed", forum=forum)
-            messages.success(request, "Quotas saved")
-            return redirect("recruitment:quotas", forum_slug=forum.slug)
+    elif request.method == "POST" and action == "save" and not quotas.quota_errors(tables):
+        quotas.save_quota_tables(forum, request.user, tables)
+        messages.success(request, "Quotas saved")
+        return redirect("recruitment:quotas", forum_slug=forum.slug)
     instance = quotas.build_instance(forum)
     diagnosis = feasibility.explain(forum, instance) if instance.people else None
     context = {
         "forum": forum,
-        "questions": quotas.questions_with_categories(forum),
+        "tables": tables,
         "slack_form": slack_form,
         "upload_form": upload_form,
         "problems": problems,
-        "errors": errors,
+        "errors": quotas.quota_errors(tables),
         "pool_size": len(instance.people),
         "diagnosis": diagnosis.lines if diagnosis else None,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
     }
     return render(request, "recruitment/quotas.html", context)
-
-
-def _save_quota_table(forum: Any, request: HttpRequest) -> list[str]:
-    errors = []
-    categories = list(QuotaCategory.objects.filter(question__forum=forum).select_related("question"))
-    for category in categories:
-        values = []
-        for bound in ("min", "max"):
-            raw = request.POST.get(f"{bound}-{category.pk}", "").strip()
-            whole = raw.isascii() and raw.isdigit()
-            if raw and not whole:
-                errors.append(
-                    f"{category.question.label}, {category.label}: the {bound}imum must be a whole number"
-                )
-            values.append(int(raw) if whole else None)
-        low, high = values
-        if low is not None and high is not None and low > high:
-            errors.append(f"{category.question.label}, {category.label}: the minimum is above the maximum")
-        for bound, value in (("min", low), ("max", high)):
-            if value is not None and value > forum.panel_size:
-                errors.append(
-                    f"{category.question.label}, {category.label}: the {bound}imum is above the panel size"
-                )
-        category.min_members, category.max_members = low, high
-    if not errors:
-        QuotaCategory.objects.bulk_update(categories, ["min_members", "max_members"])
-    return errors
 
 
 @forum_permission_required(MANAGE)
