@@ -162,7 +162,7 @@ class StageForm(GovUKModelForm):
         cleaned = super().clean()
         check_end_not_before_start(self)
         dates = (cleaned.get("starts_on"), cleaned.get("ends_on"))
-        for name, message in stage_date_problems(self.instance.forum, *dates).items():
+        for name, message in stage_date_problems(self.instance, *dates).items():
             if name not in self.errors:
                 self.add_error(name, message)
         return cleaned

@@ -173,16 +173,40 @@ def remove_role(actor: Any, forum_role: ForumRole) -> None:
     forum_role.delete()
 
 
-def stage_date_problems(forum: Forum, starts_on: date | None, ends_on: date | None) -> dict[str, str]:
-    """Errors by field for stage dates outside the forum's own dates, which its timeline would contradict."""
+def stage_date_problems(stage: Stage, starts_on: date | None, ends_on: date | None) -> dict[str, str]:
+    """Errors by field for stage dates the forum's timeline would contradict: outside the forum's own
+    dates, or out of order with the nearest dated stage before or after it. Stages follow one another
+    (the timeline shows one current stage), so a stage starts on or after the day the one before ends."""
+    forum = stage.forum
+    dated = [
+        other
+        for other in sorted(forum.stages.exclude(pk=stage.pk), key=lambda other: other.position)
+        if other.starts_on or other.ends_on
+    ]
+    before = next((other for other in reversed(dated) if other.position < stage.position), None)
+    after = next((other for other in dated if other.position > stage.position), None)
     problems = {}
     for name, label, day in (("starts_on", "Start date", starts_on), ("ends_on", "End date", ends_on)):
-        if day is not None and day < forum.starts_on:
+        if day is None:
+            continue
+        if day < forum.starts_on:
             problems[name] = (
                 f"{label} must be on or after the forum’s start date, {forum.starts_on:%-d %B %Y}"
             )
-        elif day is not None and day > forum.ends_on:
+        elif day > forum.ends_on:
             problems[name] = f"{label} must be on or before the forum’s end date, {forum.ends_on:%-d %B %Y}"
+        elif before is not None and day < (limit := before.ends_on or before.starts_on):
+            problems[name] = (
+                f"{label} must be on or after the {'end' if before.ends_on else 'start'} of the "
+                f"{before.get_kind_display()} stage, {limit:%-d %B %Y}: "
+                f"{stage.get_kind_display()} comes after {before.get_kind_display()}"
+            )
+        elif after is not None and day > (limit := after.starts_on or after.ends_on):
+            problems[name] = (
+                f"{label} must be on or before the {'start' if after.starts_on else 'end'} of the "
+                f"{after.get_kind_display()} stage, {limit:%-d %B %Y}: "
+                f"{stage.get_kind_display()} comes before {after.get_kind_display()}"
+            )
     return problems
 
 

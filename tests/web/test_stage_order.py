@@ -1,0 +1,79 @@
+"""A forum's stages run in order: each starts on or after the day the one before it ends."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from tests.factories import make_forum, make_user_with_role
+
+from civicforum.core.models import Role
+from civicforum.processes.models import Stage
+
+pytestmark = pytest.mark.django_db
+
+
+def typed(name: str, day: date) -> dict[str, str]:
+    return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
+
+
+@pytest.fixture
+def forum_with_recruitment_and_deliberation() -> Any:
+    """Recruitment in January, deliberation from March to May; selection is not yet dated."""
+    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
+    Stage.objects.filter(forum=forum, kind="recruitment").update(
+        starts_on=date(2027, 1, 4), ends_on=date(2027, 1, 29)
+    )
+    Stage.objects.filter(forum=forum, kind="deliberation").update(
+        starts_on=date(2027, 3, 6), ends_on=date(2027, 5, 15)
+    )
+    return forum
+
+
+@pytest.mark.parametrize(
+    ("dates", "field", "message"),
+    [
+        (
+            typed("starts_on", date(2027, 1, 20)) | typed("ends_on", date(2027, 2, 10)),
+            "starts_on",
+            "Start date must be on or after the end of the Recruitment stage, 29 January 2027: "
+            "Selection comes after Recruitment",
+        ),
+        (
+            typed("starts_on", date(2027, 2, 10)) | typed("ends_on", date(2027, 3, 20)),
+            "ends_on",
+            "End date must be on or before the start of the Deliberation stage, 6 March 2027: "
+            "Selection comes before Deliberation",
+        ),
+        (
+            typed("ends_on", date(2027, 1, 2)),
+            "ends_on",
+            "End date must be on or after the end of the Recruitment stage, 29 January 2027: "
+            "Selection comes after Recruitment",
+        ),
+    ],
+)
+def test_a_stage_that_overlaps_or_comes_before_its_neighbour_is_refused_naming_both_stages(
+    client: Any, forum_with_recruitment_and_deliberation: Any, dates: dict[str, str], field: str, message: str
+) -> None:
+    forum = forum_with_recruitment_and_deliberation
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "selection"})
+    page = client.post(url, dates).content.decode()
+    assert page.count(message) == 2  # the summary and the field
+    assert f'href="#id_{field}">{message}' in page
+    assert forum.stages.get(kind="selection").starts_on is None
+
+
+def test_a_stage_may_start_the_day_the_one_before_it_ends_skipping_stages_without_dates(
+    client: Any, forum_with_recruitment_and_deliberation: Any
+) -> None:
+    forum = forum_with_recruitment_and_deliberation
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "recommendations"})
+    # Selection has no dates, so deliberation is recommendations' neighbour; a handover day is shared.
+    response = client.post(url, typed("starts_on", date(2027, 5, 15)) | typed("ends_on", date(2027, 6, 1)))
+    assert response.status_code == 302
+    assert forum.stages.get(kind="recommendations").starts_on == date(2027, 5, 15)
