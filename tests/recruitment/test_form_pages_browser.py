@@ -37,3 +37,32 @@ def test_a_quota_error_in_the_summary_takes_the_officer_to_its_box(
         "Error: Minimum for Woman (What is your gender?) must be a whole number from 0 to 12"
     )
     axe_check(page)
+
+
+def test_a_quota_range_stays_on_one_line_on_a_phone(
+    browser: Any, live_server: Any, _plain_http_cookies: None, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    # Wider than the column's heading, as the ranges of a large panel are: "Quota" no longer sets its width.
+    QuotaCategory.objects.filter(question__forum=forum).update(min_members=280, max_members=330)
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    sign_in(page, live_server.url, officer)
+    page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/selection/{run.pk}/")
+    cells = page.locator("table", has_text="Panel against quotas").locator("tbody tr td:nth-child(3)")
+    assert cells.count() > 4
+    line_counts = cells.evaluate_all(
+        """cells => cells.map(cell => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+        })"""
+    )
+    assert line_counts == [1] * cells.count(), cells.all_inner_texts()
+    axe_check(page)
+    context.close()
