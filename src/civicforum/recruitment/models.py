@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.template.defaultfilters import pluralize
+from django.utils.functional import cached_property
 
 from civicforum.recruitment.encryption import EncryptedJSONField, EncryptedTextField
 
@@ -221,6 +222,12 @@ class QuotaQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @cached_property
+    def category_keys_by_label(self) -> dict[str, str]:
+        """Each category's key by its label, built once per loaded question: the address question looks
+        up every respondent's ward in it."""
+        return {category.label: category.key for category in self.categories.all()}
 
 
 class QuotaCategory(models.Model):

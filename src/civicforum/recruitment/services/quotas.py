@@ -354,8 +354,7 @@ def feature_values(respondent: Respondent, questions: list[QuotaQuestion]) -> di
 def ward_key(question: QuotaQuestion, ward: str) -> str:
     """The key of the address question's category for ``ward``: the category made from that ward name
     (``category_keys`` cut it to 50 characters and made it unique), else the key the same rule gives."""
-    by_name = {category.label: category.key for category in question.categories.all()}
-    return by_name.get(ward) or (category_keys([ward])[0] if ward else "")
+    return question.category_keys_by_label.get(ward) or (category_keys([ward])[0] if ward else "")
 
 
 def build_quotas(

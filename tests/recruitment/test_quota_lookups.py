@@ -1,0 +1,22 @@
+"""Reading the pool's answers looks each ward's category up in a table built once, not once per person."""
+
+from typing import Any
+
+import pytest
+
+from civicforum.recruitment.models import QuotaQuestion
+from civicforum.recruitment.services import quotas
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_ward_categories_are_read_once_per_question_not_once_per_respondent(
+    pool: Any, django_assert_num_queries: Any
+) -> None:
+    forum = pool[0].forum
+    questions = list(QuotaQuestion.objects.filter(forum=forum))  # not prefetched: every read is a query
+    respondents = quotas.pool(forum)
+    assert len(respondents) > 100 and sum(q.from_address for q in questions) == 1
+    with django_assert_num_queries(1):
+        values = [quotas.feature_values(respondent, questions) for respondent in respondents]
+    assert {v["ward"] for v in values} == {"north-ward", "south-ward"}
