@@ -174,17 +174,33 @@ def heading_lines(design: LetterDesign) -> tuple[float, list[str]]:
     return HEADING_SIZES[-1], lines
 
 
-def heading_drop(design: LetterDesign) -> float:
-    """How far below ``BODY_TOP`` the body starts: the heading's lines after the first."""
-    size, lines = heading_lines(design)
-    return (len(lines) - 1) * size * 1.2
+@dataclass(frozen=True)
+class _Layout:
+    """A design's heading and body as wrapped lines: wrapping is the costly part of the shared page, so a
+    PDF wraps its text once, checks that it fits and draws every page from it."""
+
+    heading_size: float
+    heading: list[str]
+    body: list[tuple[str, bool]]
+
+    @property
+    def heading_drop(self) -> float:
+        """How far below ``BODY_TOP`` the body starts: the heading's lines after the first."""
+        return (len(self.heading) - 1) * self.heading_size * 1.2
+
+
+def _layout(design: LetterDesign) -> _Layout:
+    return _Layout(*heading_lines(design), body_lines(design))
 
 
 def check_fits(design: LetterDesign) -> None:
     """Raise ``LetterTooLong`` (saying how much to cut) when the text would run into the code box."""
-    lines = body_lines(design)
-    height = len(lines) * BODY_LEADING + sum(BODY_LEADING / 2 for _line, new in lines if new)
-    available = BODY_TOP - heading_drop(design) - BOX_TOP - 20
+    _check_fits(_layout(design))
+
+
+def _check_fits(layout: _Layout) -> None:
+    height = len(layout.body) * BODY_LEADING + sum(BODY_LEADING / 2 for _line, new in layout.body if new)
+    available = BODY_TOP - layout.heading_drop - BOX_TOP - 20
     if height > available:
         extra = int((height - available) // BODY_LEADING) + 1
         raise LetterTooLong(f"The letter text is too long for one page: shorten it by about {extra} lines.")
@@ -198,11 +214,12 @@ def write_letters(
     progress_every: int = 500,
 ) -> int:
     """Write one page per letter to ``path`` (atomically: a partial file never appears); returns the count."""
-    check_fits(design)
+    layout = _layout(design)
+    _check_fits(layout)
     partial = path.with_name(path.name + ".part")
     try:
         with partial.open("wb") as handle:
-            count = _PdfWriter(handle).write(design, letters, progress, progress_every)
+            count = _PdfWriter(handle).write(design, layout, letters, progress, progress_every)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -343,6 +360,7 @@ class _PdfWriter:
     def write(
         self,
         design: LetterDesign,
+        layout: _Layout,
         letters: Iterable[Letter],
         progress: Callable[[int], None] | None,
         progress_every: int,
@@ -370,7 +388,7 @@ class _PdfWriter:
             shared,
             b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << %s /XObject << %s >> >>"
             % (PAGE_WIDTH, PAGE_HEIGHT, fonts, images),
-            _shared_ops(design, used),
+            _shared_ops(design, layout, used),
         )
         resources = b"<< %s /XObject << /Letter %d 0 R >> >>" % (fonts, shared)
         page_numbers: list[int] = []
@@ -471,7 +489,7 @@ def _logo_pixels(logo: bytes) -> tuple[int, int, bytes]:
         return rgb.width, rgb.height, rgb.tobytes()
 
 
-def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
+def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
     ops: list[bytes] = []
     top = PAGE_HEIGHT - MARGIN
     name_x = MARGIN
@@ -484,13 +502,12 @@ def _shared_ops(design: LetterDesign, used: _Used) -> bytes:
     ops.append(_text(name_x, top - 20, BOLD, 16, design.council_name, used))
     letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
     ops.append(_text(380, 700, REGULAR, 10, f"Date: {letter_date}", used))
-    heading_size, lines = heading_lines(design)
     y = HEADING_BASELINE
-    for line in lines:
-        ops.append(_text(MARGIN, y, BOLD, heading_size, line, used))
-        y -= heading_size * 1.2
-    y = BODY_TOP - 8 - heading_drop(design)
-    for line, new_paragraph in body_lines(design):
+    for line in layout.heading:
+        ops.append(_text(MARGIN, y, BOLD, layout.heading_size, line, used))
+        y -= layout.heading_size * 1.2
+    y = BODY_TOP - 8 - layout.heading_drop
+    for line, new_paragraph in layout.body:
         if new_paragraph:
             y -= BODY_LEADING / 2
         ops.append(_text(MARGIN, y, REGULAR, BODY_SIZE, line, used))
