@@ -17,7 +17,7 @@ from crispy_forms_gds.layout import Size
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 
 
 class GovUKHelperMixin:
@@ -78,16 +78,32 @@ class GovUKDateField(DateInputField):
         super().__init__(**kwargs)
         if self.label:
             self.error_messages["required"] = f"Enter the {str(self.label).lower()}"
+        not_real = RegexValidator(r"^[0-9]+$", f"{self.name} must be a real date")
+        for part in self.fields:
+            part.validators = [not_real]
+
+    def clean(self, value: Any) -> date | None:
+        try:
+            return super().clean(value)
+        except ValidationError as error:  # each box's error carries what it holds, so none look alike
+            raise ValidationError(list(dict.fromkeys(error.messages))) from None
+
+    @property
+    def name(self) -> str:
+        """How messages start: the label, or 'Date'."""
+        return str(self.label).capitalize() if self.label else "Date"
 
     def compress(self, data_list: list[Any]) -> date | None:
         day, month, year = data_list
-        name = str(self.label).capitalize() if self.label else "Date"
+        name = self.name
         if not (day and month and year):
             parts = zip(("day", "month", "year"), data_list, strict=True)
             missing = [part for part, typed in parts if not typed]
             if len(missing) < 3:  # a date half typed is a mistake, not an empty optional date
                 raise ValidationError(f"{name} must include a {' and '.join(missing)}", code="incomplete")
             return None
+        if len(year) != 4:  # '27' would be the year 27, not 2027
+            raise ValidationError(f"{name} must include a year with 4 numbers, like 2027", code="short_year")
         try:
             return date(day=int(day), month=int(month), year=int(year))
         except (ValueError, OverflowError) as error:
