@@ -90,3 +90,30 @@ def test_a_quota_of_thousands_of_digits_is_an_error_on_the_page_not_a_server_err
         "Maximum for Woman (What is your gender?) must be a whole number from 0 to 12"
         in response.content.decode()
     )
+
+
+def test_a_deletion_date_in_the_past_is_refused_before_the_purge_erases_the_pool(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    url = reverse("recruitment:settings", args=[recruiting_forum.slug])
+    data = {"adults_per_household": "2", "session_dates": "Saturday 6 March 2027"}
+    typed = {"retention_until_0": yesterday.day, "retention_until_1": yesterday.month}
+    page = signed_in_client(officer).post(url, data | typed | {"retention_until_2": yesterday.year})
+    assert page.status_code == 200
+    message = "The date to delete registration data must be today or in the future"
+    assert page.content.decode().count(message) == 2
+    recruiting_forum.recruitment.refresh_from_db()
+    assert recruiting_forum.recruitment.retention_until is None
+    # A date already passed (the data was deleted then) does not stop the officer changing other settings.
+    type(recruiting_forum.recruitment).objects.filter(pk=recruiting_forum.recruitment.pk).update(
+        retention_until=yesterday
+    )
+    again = signed_in_client(officer).post(
+        url, data | typed | {"retention_until_2": yesterday.year, "phone": "0"}
+    )
+    assert again.status_code == 302

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
+from django.utils import timezone
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
 from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
@@ -370,6 +372,14 @@ class RecruitmentSettingsForm(GovUKModelForm):
         label="Delete registration data on",
         help_text="For example 31 12 2027. Only anonymous totals are kept after this date.",
     )
+
+    def clean_retention_until(self) -> date | None:
+        """A date already past would erase the pool at the next scheduled purge: refuse it unless it was
+        saved before (once passed, the data is gone and the officer still edits the other settings)."""
+        day = self.cleaned_data["retention_until"]
+        if day is not None and day < timezone.localdate() and "retention_until" in self.changed_data:
+            raise forms.ValidationError("The date to delete registration data must be today or in the future")
+        return day
 
 
 MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length
