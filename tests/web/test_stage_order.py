@@ -77,3 +77,26 @@ def test_a_stage_may_start_the_day_the_one_before_it_ends_skipping_stages_withou
     response = client.post(url, typed("starts_on", date(2027, 5, 15)) | typed("ends_on", date(2027, 6, 1)))
     assert response.status_code == 302
     assert forum.stages.get(kind="recommendations").starts_on == date(2027, 5, 15)
+
+
+def test_the_forum_dates_cannot_be_moved_off_its_dated_stages(
+    client: Any, forum_with_recruitment_and_deliberation: Any
+) -> None:
+    from tests.web.test_forum_pages import valid_form_data
+
+    forum = forum_with_recruitment_and_deliberation
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
+    dates = typed("starts_on", date(2027, 2, 1)) | typed("ends_on", date(2027, 4, 30))
+    page = client.post(url, valid_form_data(**dates)).content.decode()
+    for message in (
+        "Start date must be on or before 4 January 2027, when the Recruitment stage starts: "
+        "change that stage’s dates first",
+        "End date must be on or after 15 May 2027, when the Deliberation stage ends: "
+        "change that stage’s dates first",
+    ):
+        assert page.count(message) == 2
+    forum.refresh_from_db()
+    assert forum.starts_on == date(2027, 1, 1)
+    # A stage the forum no longer includes takes its dates with it.
+    assert client.post(url, valid_form_data(stages=["design"], **dates)).status_code == 302

@@ -17,9 +17,16 @@ from civicforum.core.forms import (
 )
 from civicforum.core.models import Role
 from civicforum.processes.models import Council, Forum, Stage, StageKind
-from civicforum.processes.services import find_user, stage_date_problems
+from civicforum.processes.services import find_user, forum_date_problems, stage_date_problems
 
 MAX_PANEL_SIZE = 1000
+
+
+def add_problems(form: forms.Form, problems: dict[str, str]) -> None:
+    """Add a service's errors by field, each to a field without an error yet (one message per field)."""
+    for name, message in problems.items():
+        if name not in form.errors:
+            form.add_error(name, message)
 
 
 class ForumForm(GovUKModelForm):
@@ -114,6 +121,10 @@ class ForumForm(GovUKModelForm):
         cleaned = super().clean()
         check_end_not_before_start(self)
         stages, current = cleaned.get("stages"), cleaned.get("current_stage")
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if self.instance.pk and starts_on and ends_on and stages:
+            kept = [*stages, current]  # saving keeps the current stage even if it is unticked
+            add_problems(self, forum_date_problems(self.instance, starts_on, ends_on, kept))
         if stages and current and current not in stages:
             self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
         return cleaned
@@ -162,9 +173,7 @@ class StageForm(GovUKModelForm):
         cleaned = super().clean()
         check_end_not_before_start(self)
         dates = (cleaned.get("starts_on"), cleaned.get("ends_on"))
-        for name, message in stage_date_problems(self.instance, *dates).items():
-            if name not in self.errors:
-                self.add_error(name, message)
+        add_problems(self, stage_date_problems(self.instance, *dates))
         return cleaned
 
 

@@ -173,6 +173,28 @@ def remove_role(actor: Any, forum_role: ForumRole) -> None:
     forum_role.delete()
 
 
+def forum_date_problems(
+    forum: Forum, starts_on: date, ends_on: date, stage_kinds: list[str]
+) -> dict[str, str]:
+    """Errors by field for new forum dates that would leave a stage it keeps (``stage_kinds``) outside
+    them: the timeline would contradict itself and the stage could not be saved again as it is."""
+    kept = [stage for stage in forum.stages.filter(kind__in=stage_kinds) if stage.starts_on or stage.ends_on]
+    problems = {}
+    first = min(kept, key=lambda stage: stage.starts_on or stage.ends_on, default=None)
+    if first is not None and starts_on > (day := first.starts_on or first.ends_on):
+        problems["starts_on"] = (
+            f"Start date must be on or before {day:%-d %B %Y}, when the {first.get_kind_display()} stage "
+            f"{'starts' if first.starts_on else 'ends'}: change that stage’s dates first"
+        )
+    last = max(kept, key=lambda stage: stage.ends_on or stage.starts_on, default=None)
+    if last is not None and ends_on < (day := last.ends_on or last.starts_on):
+        problems["ends_on"] = (
+            f"End date must be on or after {day:%-d %B %Y}, when the {last.get_kind_display()} stage "
+            f"{'ends' if last.ends_on else 'starts'}: change that stage’s dates first"
+        )
+    return problems
+
+
 def stage_date_problems(stage: Stage, starts_on: date | None, ends_on: date | None) -> dict[str, str]:
     """Errors by field for stage dates the forum's timeline would contradict: outside the forum's own
     dates, or out of order with the nearest dated stage before or after it. Stages follow one another
