@@ -117,3 +117,12 @@ def test_a_deletion_date_in_the_past_is_refused_before_the_purge_erases_the_pool
         url, data | typed | {"retention_until_2": yesterday.year, "phone": "0"}
     )
     assert again.status_code == 302
+
+
+def test_population_shares_adding_up_to_more_than_the_whole_population_are_refused() -> None:
+    form = forms.QuotaQuestionForm({"label": "Tenure", "categories": "Owner | 60%\nRenter | 45%"})
+    assert form.errors["categories"] == [
+        "The population shares add up to 105%: check them, together they must be 100% or less"
+    ]
+    rounded = forms.QuotaQuestionForm({"label": "Tenure", "categories": "A | 33.4%\nB | 33.4%\nC | 33.4%"})
+    assert rounded.is_valid()  # rounding each share up can pass 100% a little

@@ -383,6 +383,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
 
 
 MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length
+MAX_SHARE_TOTAL = Decimal("1.01")  # shares rounded up one by one may pass 100% a little
 
 
 class QuotaQuestionForm(GovUKForm):
@@ -423,4 +424,9 @@ class QuotaQuestionForm(GovUKForm):
             raise forms.ValidationError("Enter at least two answers, one per line")
         if len({label.casefold() for label, _share in parsed}) < len(parsed):
             raise forms.ValidationError("Each answer must be different")
+        total = sum(share for _label, share in parsed if share is not None)
+        if total > MAX_SHARE_TOTAL:  # proposed quotas would then add up to more than the panel
+            raise forms.ValidationError(
+                f"The population shares add up to {total:.0%}: check them, together they must be 100% or less"
+            )
         return parsed
