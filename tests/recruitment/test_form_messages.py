@@ -126,3 +126,13 @@ def test_population_shares_adding_up_to_more_than_the_whole_population_are_refus
     ]
     rounded = forms.QuotaQuestionForm({"label": "Tenure", "categories": "A | 33.4%\nB | 33.4%\nC | 33.4%"})
     assert rounded.is_valid()  # rounding each share up can pass 100% a little
+
+
+def test_more_letters_than_addresses_says_how_many_can_be_drawn(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    address_list = recruiting_forum.address_lists.get()
+    url = reverse("recruitment:draw_lottery", args=[recruiting_forum.slug])
+    typed = {"address_list": address_list.pk, "letters": "99999", "adults_per_household": "2"}
+    page = signed_in_client(officer).post(url, typed).content.decode()
+    assert page.count("Number of letters must be 400 or fewer: the address list has only 400 addresses") == 2

@@ -73,7 +73,10 @@ def draw_addresses(
     if count < 1:
         raise LotteryError("Draw at least one address.")
     if count > len(addresses):
-        raise LotteryError(f"You asked for {count} letters but the address list has only {len(addresses)}.")
+        available = len(addresses)
+        raise LotteryError(
+            f"Number of letters must be {available} or fewer: the address list has only {available} addresses"
+        )
     by_ward: dict[str, list[LotteryAddress]] = defaultdict(list)
     for address in sorted(addresses, key=lambda a: (len(a.uprn), a.uprn)):
         by_ward[address.ward].append(address)
