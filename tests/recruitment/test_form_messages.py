@@ -136,3 +136,15 @@ def test_more_letters_than_addresses_says_how_many_can_be_drawn(
     typed = {"address_list": address_list.pk, "letters": "99999", "adults_per_household": "2"}
     page = signed_in_client(officer).post(url, typed).content.decode()
     assert page.count("Number of letters must be 400 or fewer: the address list has only 400 addresses") == 2
+
+
+def test_a_logo_that_is_not_an_image_and_an_empty_file_are_named_in_govuk_words() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    letter = {"heading": "Join $forum", "body": "Dear resident", "reply_by": "4 December 2026"}
+    logo = SimpleUploadedFile("logo.png", b"not an image", content_type="image/png")
+    assert forms.LetterForm(letter, {"logo": logo}).errors["logo"] == [
+        "The council logo must be a PNG or JPEG"
+    ]
+    empty = SimpleUploadedFile("addresses.csv", b"", content_type="text/csv")
+    assert forms.UploadForm({}, {"file": empty}).errors["file"] == ["The selected file is empty"]

@@ -23,7 +23,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 class UploadForm(GovUKForm):
     file = forms.FileField(
         label="CSV file",
-        error_messages={"required": "Choose a CSV file to upload"},
+        error_messages={"required": "Choose a CSV file to upload", "empty": "The selected file is empty"},
     )
 
     def clean_file(self) -> Any:
@@ -127,6 +127,10 @@ class LetterForm(GovUKForm):
         required=False,
         label="Council logo (optional)",
         help_text="A PNG or JPEG under 500 KB. Leave empty to keep the current logo.",
+        error_messages={
+            "invalid_image": "The council logo must be a PNG or JPEG",
+            "empty": "The selected file is empty",
+        },
     )
 
     def clean_logo(self) -> Any:
