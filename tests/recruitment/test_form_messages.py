@@ -148,3 +148,18 @@ def test_a_logo_that_is_not_an_image_and_an_empty_file_are_named_in_govuk_words(
     ]
     empty = SimpleUploadedFile("addresses.csv", b"", content_type="text/csv")
     assert forms.UploadForm({}, {"file": empty}).errors["file"] == ["The selected file is empty"]
+
+
+def test_the_selection_methods_each_say_what_they_do(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    url = reverse("recruitment:start_selection", args=[recruiting_forum.slug])
+    page = signed_in_client(officer).get(url).content.decode()
+    assert "Selection method" in page
+    for hint in (
+        "as equal a chance of being selected as the quotas allow",
+        "For comparison only: some volunteers get almost no chance",
+    ):
+        assert hint in page
+    form = forms.RunForm({"seed": ""})
+    assert form.errors["algorithm"] == ["Select a selection method"]

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.utils import timezone
@@ -189,8 +190,24 @@ class SlackForm(GovUKForm):
     )
 
 
+# What each method does, in an officer's words (DESIGN.md's glossary), shown under its radio button.
+ALGORITHM_HINTS = {
+    "leximin": "Gives every volunteer as equal a chance of being selected as the quotas allow.",
+    "maximin": "Raises the lowest chance as far as the quotas allow, but may leave the others uneven.",
+    "nash": "Makes the chances as equal as it can by another measure (their product).",
+    "goldilocks": "Keeps every chance away from both too low and too high.",
+    "legacy": "For comparison only: some volunteers get almost no chance. It is the draw used before.",
+}
+
+
 class RunForm(GovUKForm):
-    algorithm = forms.ChoiceField(choices=ALGORITHMS, initial="leximin", widget=forms.RadioSelect)
+    algorithm = forms.ChoiceField(
+        choices=[Choice(value, label, hint=ALGORITHM_HINTS[value]) for value, label in ALGORITHMS],
+        initial="leximin",
+        widget=forms.RadioSelect,
+        label="Selection method",
+        error_messages={"required": "Select a selection method"},
+    )
     seed = text_field(
         "Seed",
         64,
