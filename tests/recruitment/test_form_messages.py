@@ -163,3 +163,17 @@ def test_the_selection_methods_each_say_what_they_do(
         assert hint in page
     form = forms.RunForm({"seed": ""})
     assert form.errors["algorithm"] == ["Select a selection method"]
+
+
+def test_replacements_are_not_drawn_when_nobody_has_declined(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.models import SelectionRun
+
+    url = reverse("recruitment:start_selection", args=[recruiting_forum.slug])
+    client = signed_in_client(officer)
+    message = "Nobody on the panel has declined, so there are no places to fill"
+    assert message in client.get(url + "?replacements=1").content.decode()
+    response = client.post(url, {"replacements": "1", "algorithm": "leximin", "seed": ""})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not SelectionRun.objects.exists()

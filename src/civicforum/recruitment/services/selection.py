@@ -52,10 +52,16 @@ def full_selection_blocker(forum: Any) -> str | None:
 
 
 def draw_blocker(forum: Any, replacement: bool) -> str | None:
-    """Why this draw cannot start (None: it can): the pool was deleted, or the panel was already told."""
+    """Why this draw cannot start (None: it can): the pool was deleted, the panel was already told,
+    or, for replacements, nobody declined (an empty draw would only add a run, with its own commitment
+    and seed, to the forum's record)."""
     if RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).exists():
         return "The registrations have been deleted, so there is nobody left to draw from."
-    return None if replacement else full_selection_blocker(forum)
+    if not replacement:
+        return full_selection_blocker(forum)
+    if places_to_fill(forum) == 0:
+        return "Nobody on the panel has declined, so there are no places to fill."
+    return None
 
 
 def start_run(
