@@ -63,7 +63,7 @@ def test_a_stage_that_overlaps_or_comes_before_its_neighbour_is_refused_naming_b
     url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "selection"})
     page = client.post(url, dates).content.decode()
     assert page.count(message) == 2  # the summary and the field
-    assert f'href="#id_{field}">{message}' in page
+    assert f'href="#id_{field}_0">{message}' in page
     assert forum.stages.get(kind="selection").starts_on is None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crispy_forms_gds.templatetags.crispy_forms_gds import field_errors
 from django import forms, template
 from django.utils.html import format_html_join
 
@@ -39,21 +38,26 @@ def forum_links(context: template.Context, forum: Any, place: str) -> list[Any]:
     return links_for(user, forum, place) if user is not None else []
 
 
-def _first_input_id(field: Any) -> str:
-    # crispy-forms-gds numbers radios and checkboxes from 1; the field's own id names no element.
-    several = isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
-    return f"{field.auto_id}_1" if several else field.auto_id
-
-
 @register.filter
-def error_summary_links(form: Any) -> list[tuple[str, str]]:
-    """(id, message) for each link in a form's GOV.UK error summary: each goes to the box or the first
-    option to fix, so keyboard and screen reader users land on it, with or without JavaScript."""
-    fields = form.visible_fields()
-    first = _first_input_id(fields[0]) if fields else ""
-    links = [(first, str(error)) for error in form.non_field_errors()]
-    for field in fields:
-        target = _first_input_id(field)
-        for field_id, errors in field_errors(field):
-            links += [(target if field_id == field.auto_id else field_id, str(error)) for error in errors]
+def error_links(form: forms.BaseForm) -> list[tuple[str, str]]:
+    """The error summary's (box id, message) pairs: one per message of each field, linked to the box
+    to correct, as GOV.UK asks. A date links to the box that holds the mistake, else its day box
+    (its outer id is a <div>, which cannot take focus); radios and checkboxes to their first option,
+    numbered from 1; errors not tied to a field to the form's first box."""
+    visible = form.visible_fields()
+    links = [(_first_box(visible[0]) if visible else "", str(error)) for error in form.non_field_errors()]
+    for field in visible:
+        parts = getattr(field.field, "fields", ())
+        wrong_parts = [getattr(part.widget, "errors", []) for part in parts]
+        for message in dict.fromkeys(str(error) for error in field.errors):
+            part = next((n for n, errors in enumerate(wrong_parts) if message in map(str, errors)), None)
+            links.append((f"{field.auto_id}_{part}" if part is not None else _first_box(field), message))
     return links
+
+
+def _first_box(field: forms.BoundField) -> str:
+    if getattr(field.field, "fields", ()):
+        return f"{field.auto_id}_0"
+    if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_1"
+    return str(field.auto_id)

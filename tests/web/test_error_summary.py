@@ -1,0 +1,52 @@
+"""Every error summary link lands on a box the officer can type in or choose: GOV.UK's pattern."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from tests.factories import make_forum, make_user_with_role
+
+from civicforum.core.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def summary_links(page: str) -> list[tuple[str, str]]:
+    summary = page[
+        page.index("govuk-error-summary__list") : page.index("</ul>", page.index("govuk-error-summary__list"))
+    ]
+    return re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+
+
+def field_ids(page: str) -> set[str]:
+    return set(re.findall(r'<(?:input|textarea|select)[^>]* id="([^"]+)"', page))
+
+
+def test_dates_radios_and_checkboxes_are_linked_to_their_first_box_once_per_message(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    stage = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "selection"})
+    letters = {"starts_on_0": "x", "starts_on_1": "y", "starts_on_2": "z"}
+    short_year = {"ends_on_0": "1", "ends_on_1": "3", "ends_on_2": "27"}
+    page = client.post(stage, letters | short_year).content.decode()
+    assert summary_links(page) == [
+        ("id_starts_on_0", "Start date must be a real date"),
+        ("id_ends_on_0", "End date must include a year with 4 numbers, like 2027"),
+    ]
+    people = client.post(
+        reverse("processes:forum_people", kwargs={"forum_slug": forum.slug}), {"user": ""}
+    ).content.decode()
+    assert summary_links(people) == [
+        ("id_user", "Enter a username or email address"),
+        ("id_role_1", "Select a role"),
+    ]
+    edit = client.post(
+        reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug}), {"title": ""}
+    ).content.decode()
+    links = summary_links(edit)
+    assert ("id_stages_1", "Select at least one stage") in links
+    assert ("id_starts_on_0", "Enter the start date") in links
+    assert {target for target, _message in links} <= field_ids(edit)
