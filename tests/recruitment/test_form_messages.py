@@ -114,7 +114,7 @@ def test_a_deletion_date_in_the_past_is_refused_before_the_purge_erases_the_pool
         retention_until=yesterday
     )
     again = signed_in_client(officer).post(
-        url, data | typed | {"retention_until_2": yesterday.year, "phone": "0"}
+        url, data | typed | {"retention_until_2": yesterday.year, "phone": "01632 960 123"}
     )
     assert again.status_code == 302
 
@@ -177,3 +177,18 @@ def test_replacements_are_not_drawn_when_nobody_has_declined(
     response = client.post(url, {"replacements": "1", "algorithm": "leximin", "seed": ""})
     assert response.status_code == 200 and message in response.content.decode()
     assert not SelectionRun.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["call me maybe", "0", "07700 900", "01632 960 123 ext 4"])
+def test_a_phone_number_that_is_not_one_is_refused_before_it_is_printed_or_kept(typed: str) -> None:
+    message = "Enter a phone number, like 01632 960 001 or +44 808 157 0192"
+    assert forms.RecruitmentSettingsForm({"adults_per_household": "2", "phone": typed}).errors["phone"] == [
+        message
+    ]
+    assert forms.ContactForm({"phone": typed}).errors["phone"] == [message]
+
+
+@pytest.mark.parametrize("typed", ["01632 960 001", "+44 (0)808 157-0192", "07700900982"])
+def test_phone_numbers_as_people_write_them_are_accepted(typed: str) -> None:
+    assert "phone" not in forms.RecruitmentSettingsForm({"adults_per_household": "2", "phone": typed}).errors
+    assert forms.ContactForm({"phone": typed}).is_valid()

@@ -52,6 +52,19 @@ def _on_one_line(value: str) -> None:
         )
 
 
+PHONE_CHARACTERS = set("0123456789+()- ")
+
+
+def phone_number(value: str) -> None:
+    """A phone number as people write one (digits, spaces, + ( ) -) with 10 to 15 digits: it is printed
+    on letters for residents to call, or kept to call a registrant back."""
+    digits = sum(char.isdigit() for char in value)
+    if not (set(value) <= PHONE_CHARACTERS and 10 <= digits <= 15):
+        raise forms.ValidationError(
+            "Enter a phone number, like 01632 960 001 or +44 808 157 0192", code="phone"
+        )
+
+
 def whole_number_input(width: int = 4) -> forms.TextInput:
     """A GOV.UK text input for a whole number (the Design System advises against type="number")."""
     return forms.TextInput(attrs={"inputmode": "numeric", "class": f"govuk-input--width-{width}"})
@@ -270,7 +283,7 @@ class ContactForm(GovUKForm):
         label="Email address",
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
-    phone = text_field("Phone number", 30, required=False, label="Phone number")
+    phone = text_field("Phone number", 30, required=False, label="Phone number", validators=[phone_number])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -371,13 +384,10 @@ class RecruitmentSettingsForm(GovUKModelForm):
         labels = {
             "registration_open": "Registration is open to the public",
             "adults_per_household": "Adults each letter's code may register",
-            "phone": "Phone number for registering by phone",
             "session_dates": "Session dates",
             "retention_until": "Delete registration data on",
         }
         widgets = {"session_dates": forms.Textarea(attrs={"rows": 6})}
-        phone_length = RecruitmentSettings._meta.get_field("phone").max_length
-        error_messages = {"phone": {"max_length": f"Phone number must be {phone_length} characters or fewer"}}
 
     adults_per_household = whole_number_field(
         "Adults per household",
@@ -386,6 +396,15 @@ class RecruitmentSettingsForm(GovUKModelForm):
         "Enter how many adults each letter's code may register",
         label="Adults each letter's code may register",
         help_text=RecruitmentSettings._meta.get_field("adults_per_household").help_text,
+    )
+
+    phone = text_field(
+        "Phone number",
+        RecruitmentSettings._meta.get_field("phone").max_length,
+        required=False,
+        label="Phone number for registering by phone",
+        help_text=RecruitmentSettings._meta.get_field("phone").help_text,
+        validators=[phone_number],
     )
 
     retention_until = GovUKDateField(
