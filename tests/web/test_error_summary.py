@@ -50,3 +50,17 @@ def test_dates_radios_and_checkboxes_are_linked_to_their_first_box_once_per_mess
     assert ("id_stages_1", "Select at least one stage") in links
     assert ("id_starts_on_0", "Enter the start date") in links
     assert {target for target, _message in links} <= field_ids(edit)
+
+
+def test_giving_a_role_to_someone_without_an_account_says_what_to_do(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    page = client.post(url, {"user": "nobody@example.org", "role": "facilitator"}).content.decode()
+    assert summary_links(page) == [
+        (
+            "id_user",
+            "There is no active account with that username or email address: check it, "
+            "or ask a council administrator to create the account",
+        )
+    ]

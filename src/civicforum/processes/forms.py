@@ -151,7 +151,10 @@ class RoleForm(GovUKForm):
         identifier = self.cleaned_data["user"].strip()
         user = find_user(identifier)
         if user is None:
-            raise ValidationError("There is no active account with that username or email address")
+            raise ValidationError(
+                "There is no active account with that username or email address: check it, "
+                "or ask a council administrator to create the account"
+            )
         return user
 
 
