@@ -192,3 +192,12 @@ def test_a_phone_number_that_is_not_one_is_refused_before_it_is_printed_or_kept(
 def test_phone_numbers_as_people_write_them_are_accepted(typed: str) -> None:
     assert "phone" not in forms.RecruitmentSettingsForm({"adults_per_household": "2", "phone": typed}).errors
     assert forms.ContactForm({"phone": typed}).is_valid()
+
+
+def test_the_quotas_page_remembers_the_members_either_side_it_proposed_with(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    client = signed_in_client(officer)
+    url = reverse("recruitment:quotas", args=[recruiting_forum.slug])
+    assert client.post(url, {"action": "propose", "slack": "3"}).status_code == 302
+    assert 'name="slack" value="3"' in client.get(url).content.decode()

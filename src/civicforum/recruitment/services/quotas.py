@@ -18,6 +18,7 @@ from civicforum.recruitment.models import (
     PanelMember,
     QuotaCategory,
     QuotaQuestion,
+    RecruitmentSettings,
     Respondent,
     RespondentStatus,
 )
@@ -52,6 +53,8 @@ def propose_quotas(forum: Any, user: Any, slack: int) -> int:
         proposed = propose_range(float(category.population_share or 0), forum.panel_size, slack)
         category.min_members, category.max_members = proposed.minimum, proposed.maximum
     QuotaCategory.objects.bulk_update(categories, ["min_members", "max_members"])
+    # Remembered, so the page shows the quotas with the number they were proposed with.
+    RecruitmentSettings.objects.update_or_create(forum=forum, defaults={"quota_slack": slack})
     audit.record(user, "recruitment.quotas_proposed", forum=forum, slack=slack, categories=len(categories))
     return len(categories)
 
