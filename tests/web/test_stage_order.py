@@ -100,3 +100,10 @@ def test_the_forum_dates_cannot_be_moved_off_its_dated_stages(
     assert forum.starts_on == date(2027, 1, 1)
     # A stage the forum no longer includes takes its dates with it.
     assert client.post(url, valid_form_data(stages=["design"], **dates)).status_code == 302
+
+
+def test_the_forum_form_warns_that_unticking_a_stage_deletes_its_dates(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    page = client.get(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert "Unticking a stage deletes its dates and description." in page

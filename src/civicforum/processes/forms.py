@@ -76,6 +76,7 @@ class ForumForm(GovUKModelForm):
         choices=StageKind.choices,
         widget=forms.CheckboxSelectMultiple,
         label="Stages this forum will include",
+        help_text="Unticking a stage deletes its dates and description.",
         error_messages={"required": "Select at least one stage"},
     )
     current_stage = forms.ChoiceField(
