@@ -201,3 +201,18 @@ def test_the_quotas_page_remembers_the_members_either_side_it_proposed_with(
     url = reverse("recruitment:quotas", args=[recruiting_forum.slug])
     assert client.post(url, {"action": "propose", "slack": "3"}).status_code == 302
     assert 'name="slack" value="3"' in client.get(url).content.decode()
+
+
+def test_a_misspelt_placeholder_in_the_letter_is_refused_before_it_is_printed_on_every_letter() -> None:
+    form = forms.LetterForm(
+        {"heading": "Join $froum", "body": "Dear $counsil resident, £25 or $5", "reply_by": "4 May"}
+    )
+    assert form.errors["heading"] == [
+        "Heading uses $froum, which is not a placeholder: use $council, $forum, $url or $reply_by"
+    ]
+    assert form.errors["body"] == [
+        "The letter's text uses $counsil, which is not a placeholder: use $council, $forum, $url or $reply_by"
+    ]
+    assert forms.LetterForm(
+        {"heading": "Join ${forum}", "body": "$council: $$5, $url", "reply_by": "4 May"}
+    ).is_valid()

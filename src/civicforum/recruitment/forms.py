@@ -15,7 +15,13 @@ from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, tex
 from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.engine import ALGORITHMS
-from civicforum.recruitment.services.letters import DEFAULT_BODY, DEFAULT_HEADING, has_line_break
+from civicforum.recruitment.services.letters import (
+    DEFAULT_BODY,
+    DEFAULT_HEADING,
+    PLACEHOLDERS,
+    has_line_break,
+    unknown_placeholders,
+)
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -147,11 +153,25 @@ class LetterForm(GovUKForm):
         },
     )
 
+    def clean_heading(self) -> str:
+        return _known_placeholders_only(self.cleaned_data["heading"], "Heading")
+
+    def clean_body(self) -> str:
+        return _known_placeholders_only(self.cleaned_data["body"], "The letter's text")
+
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")
         if logo and logo.size > 500 * 1024:
             raise forms.ValidationError("The logo must be smaller than 500 KB")
         return logo
+
+
+def _known_placeholders_only(text: str, name: str) -> str:
+    unknown = unknown_placeholders(text)
+    if unknown:
+        known = ", ".join(f"${p}" for p in PLACEHOLDERS[:-1]) + f" or ${PLACEHOLDERS[-1]}"
+        raise forms.ValidationError(f"{name} uses ${unknown[0]}, which is not a placeholder: use {known}")
+    return text
 
 
 class PanelInvitationForm(GovUKForm):

@@ -99,6 +99,15 @@ class LetterDesign:
         )
 
 
+PLACEHOLDERS = ("council", "forum", "url", "reply_by")  # what ``LetterDesign.fill`` replaces
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Placeholders in ``text`` that ``fill`` does not know: a typo such as $counsil would be printed as
+    it is on every letter."""
+    return [name for name in Template(text).get_identifiers() if name not in PLACEHOLDERS]
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of spaces and line breaks made one space: it goes mid-sentence."""
     return " ".join(text.split())
