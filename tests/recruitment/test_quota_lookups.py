@@ -20,3 +20,17 @@ def test_the_ward_categories_are_read_once_per_question_not_once_per_respondent(
     with django_assert_num_queries(1):
         values = [quotas.feature_values(respondent, questions) for respondent in respondents]
     assert {v["ward"] for v in values} == {"north-ward", "south-ward"}
+
+
+def test_imported_shares_adding_up_to_more_than_the_population_are_refused(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.services.problems import FileRejected
+
+    data = b"question,category,share\ngender,woman,60%\n"  # the man share stays 49%
+    with pytest.raises(FileRejected) as rejected:
+        quotas.import_shares_csv(recruiting_forum, officer, data, "shares.csv")
+    assert [str(p) for p in rejected.value.problems] == [
+        "shares.csv: the shares for 'What is your gender?' add up to 109%: "
+        "together they must be 100% or less."
+    ]

@@ -22,7 +22,7 @@ from civicforum.recruitment.services.letters import (
     has_line_break,
     unknown_placeholders,
 )
-from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
+from civicforum.recruitment.services.quotas import MAX_SHARE_TOTAL, PREFER_NOT_TO_SAY, parse_share
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -443,7 +443,6 @@ class RecruitmentSettingsForm(GovUKModelForm):
 
 
 MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length
-MAX_SHARE_TOTAL = Decimal("1.01")  # shares rounded up one by one may pass 100% a little
 
 
 class QuotaQuestionForm(GovUKForm):

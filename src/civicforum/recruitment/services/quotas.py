@@ -32,6 +32,7 @@ from civicforum.recruitment.services.problems import (
 from civicforum.selection import Instance, Person, Quota
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
+MAX_SHARE_TOTAL = Decimal("1.01")  # a question's shares, each rounded up, may pass 100% a little
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,20 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
         raise FileRejected(
             [FileProblem(filename, "the file has no rows under its header: add one row per category.", row=2)]
         )
+    totals: dict[QuotaQuestion, Decimal] = {}
+    for found in {category.pk: category for category in lookup.values()}.values():
+        share = updates.get(found.pk, found.population_share)
+        totals[found.question] = totals.get(found.question, Decimal(0)) + (share or 0)
+    too_high = [
+        FileProblem(
+            filename,
+            f"the shares for '{question.label}' add up to {total:.0%}: together they must be 100% or less.",
+        )
+        for question, total in totals.items()
+        if total > MAX_SHARE_TOTAL
+    ]
+    if too_high:
+        raise FileRejected(too_high)
     with transaction.atomic():
         for pk, share in updates.items():
             QuotaCategory.objects.filter(pk=pk).update(population_share=share)
