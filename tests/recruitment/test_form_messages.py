@@ -181,7 +181,7 @@ def test_replacements_are_not_drawn_when_nobody_has_declined(
 
 @pytest.mark.parametrize("typed", ["call me maybe", "0", "07700 900", "01632 960 123 ext 4"])
 def test_a_phone_number_that_is_not_one_is_refused_before_it_is_printed_or_kept(typed: str) -> None:
-    message = "Enter a phone number, like 01632 960 001 or +44 808 157 0192"
+    message = "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
     assert forms.RecruitmentSettingsForm({"adults_per_household": "2", "phone": typed}).errors["phone"] == [
         message
     ]

@@ -58,16 +58,12 @@ def _on_one_line(value: str) -> None:
         )
 
 
-PHONE_CHARACTERS = set("0123456789+()- ")
-
-
 def phone_number(value: str) -> None:
-    """A phone number as people write one (digits, spaces, + ( ) -) with 10 to 15 digits: it is printed
-    on letters for residents to call, or kept to call a registrant back."""
-    digits = sum(char.isdigit() for char in value)
-    if not (set(value) <= PHONE_CHARACTERS and 10 <= digits <= 15):
+    """A phone number as people write one (see ``registration.is_phone_number``): it is printed on
+    letters for residents to call, or kept to call a registrant back."""
+    if not registration.is_phone_number(value):
         raise forms.ValidationError(
-            "Enter a phone number, like 01632 960 001 or +44 808 157 0192", code="phone"
+            "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192", code="phone"
         )
 
 
@@ -309,14 +305,6 @@ class ContactForm(GovUKForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update({"autocomplete": "email", **NOT_WORDS})
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"]
-        if phone and not registration.is_phone_number(phone):
-            raise forms.ValidationError(
-                "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
-            )
-        return phone
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
