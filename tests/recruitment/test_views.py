@@ -3,6 +3,7 @@ import io
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from tests.recruitment.conftest import address_csv
 
@@ -682,3 +683,37 @@ def test_after_the_purge_the_run_page_lists_chances_by_volunteer_number(
     assert "Personal data was deleted on" in page
     assert '<th scope="col" class="govuk-table__header">Volunteer number</th>' in page
     assert "V0001" in page and "R-" not in page
+
+
+def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_with_the_reason(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    from django.utils import timezone
+
+    from civicforum.recruitment.models import AddressList, PanelMember, QuotaCategory
+    from civicforum.recruitment.services import privacy, quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    member = PanelMember.objects.filter(forum=forum).first()
+    privacy.purge_forum(forum)
+    client = signed_in_client(officer)
+    overview = staff_url("overview", forum)
+    reason = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
+    for name in ("upload_addresses", "draw_lottery", "phone_registration"):
+        response = client.get(staff_url(name, forum), follow=True)
+        assert response.redirect_chain == [(overview, 302)], name
+        assert reason in response.content.decode(), name
+    lists = AddressList.objects.count()
+    client.post(staff_url("upload_addresses", forum), {"file": ContentFile(b"uprn\n", name="a.csv")})
+    assert AddressList.objects.count() == lists
+    status = member.status
+    client.post(staff_url("member_status", forum, member_id=member.pk), {"status": "declined"})
+    member.refresh_from_db()
+    assert member.status == status
+    assert client.get(staff_url("quotas", forum)).status_code == 200  # the quotas used stay readable
+    minimums = list(QuotaCategory.objects.filter(question__forum=forum).values_list("min_members", flat=True))
+    client.post(staff_url("quotas", forum), {"action": "propose", "slack": "9"})
+    now = QuotaCategory.objects.filter(question__forum=forum).values_list("min_members", flat=True)
+    assert list(now) == minimums

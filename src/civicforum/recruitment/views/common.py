@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from civicforum.recruitment.encryption import decrypt_text, encrypt_text
 from civicforum.recruitment.models import RecruitmentSettings
@@ -24,6 +29,34 @@ def settings_for(forum: Any) -> RecruitmentSettings:
 
 def forum_of(request: HttpRequest) -> Any:
     return request.forum  # type: ignore[attr-defined]
+
+
+def closed_after_purge(
+    reading_allowed: bool = False,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Stop a staff page that adds to or changes the pool, the lottery or the panel once the retention
+    purge has deleted the personal data: its input would fail (no addresses or codes are left) or start
+    recruiting again on data that should be gone. ``reading_allowed`` still shows the page itself.
+    Goes under ``forum_permission_required``, which finds the forum."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            forum = forum_of(request)
+            purged_at = settings_for(forum).purged_at
+            if purged_at is None or (reading_allowed and request.method in ("GET", "HEAD")):
+                return view(request, *args, **kwargs)
+            deleted_on = date_format(timezone.localdate(purged_at), "j F Y")
+            messages.error(
+                request,
+                f"Personal data was deleted on {deleted_on} under the retention schedule, so recruitment "
+                "for this forum is closed and that can no longer be done.",
+            )
+            return redirect("recruitment:overview", forum_slug=forum.slug)
+
+        return wrapped
+
+    return decorator
 
 
 def client_address(request: HttpRequest) -> str:

@@ -45,6 +45,7 @@ from civicforum.recruitment.services.problems import FileRejected
 from civicforum.recruitment.views.common import (
     MANAGE,
     PERSONAL,
+    closed_after_purge,
     forum_of,
     save_registration_state,
     settings_for,
@@ -128,6 +129,7 @@ def _count_bar(label: str, shown: str) -> Bar:
 
 
 @forum_permission_required(MANAGE)
+@closed_after_purge()
 def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
@@ -147,6 +149,7 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 @forum_permission_required(MANAGE)
+@closed_after_purge()
 def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.LotteryForm(request.POST or None, forum=forum)
@@ -238,6 +241,7 @@ def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: s
 
 
 @forum_permission_required(MANAGE)
+@closed_after_purge(reading_allowed=True)
 def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Population shares and min/max per category, the proposal from shares, and a live feasibility check."""
     forum = forum_of(request)
@@ -403,6 +407,7 @@ def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
 
 @require_POST
 @forum_permission_required(MANAGE)
+@closed_after_purge()
 def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
     forum = forum_of(request)
     member = get_object_or_404(PanelMember, forum=forum, pk=member_id)
@@ -454,6 +459,7 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
 
 
 @forum_permission_required(MANAGE)
+@closed_after_purge()
 def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """An officer registers someone on the phone or from a paper form: the same steps, on their behalf."""
     forum = forum_of(request)
