@@ -1,4 +1,4 @@
-"""Cells for CSV files that officers open in a spreadsheet.
+"""Cells for CSV files that officers open in a spreadsheet, and CSV files they give the engines.
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula, so text that
 residents typed (an address, a public comment) could otherwise run on an officer's machine (OWASP:
@@ -7,7 +7,63 @@ CSV injection). Plain Python, so that engines and Django apps can both use it.
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
 
 def spreadsheet_safe(cell: str) -> str:
     """``cell`` with a leading apostrophe when a spreadsheet would read it as a formula."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+class CsvRowError(ValueError):
+    """A CSV file that cannot be read, with the 1-based row (as a spreadsheet numbers it) at fault."""
+
+    def __init__(self, row: int, message: str) -> None:
+        self.row = row
+        super().__init__(message)
+
+
+def read_csv_records(path: Path) -> list[list[str]]:
+    """The records of a UTF-8 CSV file (BOM allowed), one per spreadsheet row, blank rows included.
+
+    Refuses, naming the row, what ``csv.reader`` would either crash on (a cell over its size limit,
+    usually a quote left open) or pass on silently (a NUL character hidden inside a value), so every
+    engine gives the officer the same located message. Raises OSError when the file cannot be opened.
+    """
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CsvRowError(
+            data[: error.start].count(b"\n") + 1,
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x} cannot be read); in Excel use 'Save As' > "
+            "'CSV UTF-8 (Comma delimited)'",
+        ) from error
+    records: list[list[str]] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline="")):
+            if any("\0" in cell for cell in record):
+                raise CsvRowError(
+                    len(records) + 1,
+                    "holds a NUL character, which a text CSV never does; open the file in a spreadsheet and "
+                    "save it again as 'CSV UTF-8'",
+                )
+            records.append(record)
+    except csv.Error as error:
+        raise CsvRowError(
+            len(records) + 1,
+            f'has a cell longer than {csv.field_size_limit():,} characters; look for a quote (") that '
+            "opens a cell but never closes it",
+        ) from error
+    return records
+
+
+def repeated_columns(header: Sequence[str], key: Callable[[str], str]) -> list[str]:
+    """Header names given more than once (compared by ``key``), which would be read from one copy only."""
+    keys = [key(name) for name in header]
+    return sorted(
+        {name for name, folded in zip(header, keys, strict=True) if folded and keys.count(folded) > 1}
+    )

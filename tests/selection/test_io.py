@@ -93,6 +93,26 @@ def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:
     assert "CSV UTF-8" in message
 
 
+@pytest.mark.parametrize(
+    ("text", "row", "fragment"),
+    [
+        ("id,Gender,age,GENDER \np1,Female,Young,Male\n", 1, "names 'GENDER', 'Gender' more than once"),
+        ("id,gender,age\np1,Female,Young\np2,Male\0,Old\n", 3, "NUL character"),
+        ("id,gender,age\np1,Female,Young\np2,Male,\"" + "x" * 200_000 + "\"\n", 3, "quote"),
+        ('id,gender,age\np1,"Female\nstill row 2",Young\np2,Male,"Old\n' + "y" * 200_000, 3, "longer than"),
+    ],
+    ids=["repeated-column", "nul", "oversized-cell", "open-quote-after-quoted-newline"],
+)
+def test_unreadable_people_files_name_the_row(tmp_path: Path, text: str, row: int, fragment: str) -> None:
+    """A repeated column (read from one copy only), a NUL byte or a runaway cell is refused at its row."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", text), quotas)
+    [(found_row, _, message)] = problems_of(error)
+    assert found_row == row
+    assert fragment in message
+
+
 def test_people_problems_are_all_collected(tmp_path: Path) -> None:
     quotas = read_features(write(tmp_path, "f.csv", FEATURES))
     text = "id,gender,age\np1,Female,Young\np1,Male,Old\np3,Other,Young\n,Male,Old\np5,Male,Young,extra\n"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
+from civicforum.spreadsheet import CsvRowError, read_csv_records, repeated_columns
 
 ID_COLUMN_NAMES = ("id", "nationbuilder_id")
 FEATURE_COLUMN_ALIASES = {
@@ -56,22 +57,6 @@ def normalise_household(parts: Iterable[str]) -> str | None:
     return " ".join(words) or None
 
 
-def _decode(data: bytes, file: str, problems: list[InputProblem]) -> str | None:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        row = data[: error.start].count(b"\n") + 1
-        problems.append(
-            InputProblem(
-                file,
-                f"is not UTF-8 text (byte 0x{data[error.start]:02x} cannot be read). In Excel use "
-                "'Save As' > 'CSV UTF-8 (Comma delimited)', or save it as .xlsx.",
-                row=row,
-            )
-        )
-        return None
-
-
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -107,10 +92,11 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
             )
             return None
     else:
-        text = _decode(path.read_bytes(), file, problems)
-        if text is None:
+        try:
+            raw_rows = read_csv_records(path)
+        except CsvRowError as error:
+            problems.append(InputProblem(file, f"{error}.", row=error.row))
             return None
-        raw_rows = list(csv.reader(io.StringIO(text, newline="")))
     numbered = [
         (number, [cell.strip() for cell in row])
         for number, row in enumerate(raw_rows, start=1)
@@ -119,9 +105,20 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
     if not numbered:
         problems.append(InputProblem(file, "is empty; it needs a header row and at least one data row."))
         return None
-    (_, header), body = numbered[0], numbered[1:]
+    (header_number, header), body = numbered[0], numbered[1:]
     while header and not header[-1]:
         header.pop()
+    repeated = repeated_columns(header, _fold)
+    if repeated:
+        problems.append(
+            InputProblem(
+                file,
+                f"the header names {', '.join(repr(name) for name in repeated)} more than once; rename or "
+                "delete the copies so that each column is read once.",
+                row=header_number,
+            )
+        )
+        return None
     table = Table(file, header, [], [])
     for number, row in body:
         if len(row) > len(header) and any(row[len(header) :]):
