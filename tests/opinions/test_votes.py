@@ -74,6 +74,42 @@ def test_bad_votes_file_names_file_row_and_column(tmp_path, text, row, column, f
     assert f"row {row}" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("data", "row", "column", "fragment"),
+    [
+        (b"voter-id,comment-id,vote,Vote\n1,2,1,-1\n", 1, "Vote, vote", "named more than once"),
+        (b"voter-id,comment-id,vote\n1,2,1\n1,3,1\x00\n", 3, "", "NUL character"),
+        (b'voter-id,comment-id,vote\n1,2,1\n1,3,"' + b"9" * 200_000 + b"\n", 3, "", "never closes"),
+        (b"voter-id,comment-id,vote\n1,2,1\n\xe9,3,1\n", 3, "", "CSV UTF-8"),
+        ("voter-id,comment-id,vote\n".encode("utf-16"), 1, "", "not UTF-8"),
+    ],
+    ids=["repeated-column", "nul", "oversized-cell", "latin-1", "utf-16"],
+)
+def test_unreadable_votes_file_names_the_row(tmp_path, data, row, column, fragment):
+    """Never a csv.Error traceback, a NUL kept in a value, or one copy of a column read silently."""
+    path = tmp_path / "votes.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputFileError) as caught:
+        read_votes(path)
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column) == (row, column)
+    assert fragment in problem.message
+
+
+def test_header_names_match_whatever_their_case_or_padding(tmp_path):
+    path = write(tmp_path, "votes.csv", " Voter-ID ,COMMENT-ID,Vote\n1,2,1\n")
+    assert cell(read_votes(path), 1, 2) == 1
+
+
+def test_a_missing_file_is_named_without_a_row(tmp_path):
+    with pytest.raises(InputFileError) as caught:
+        read_comments(tmp_path / "absent.csv")
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'absent.csv'}: cannot be read (No such file or directory); check the path"
+    )
+
+
 def test_every_problem_is_reported_at_once(tmp_path):
     path = write(tmp_path, "votes.csv", "voter-id,comment-id,vote\n1,2,9\n1,3,1\nz,4,1\n")
     with pytest.raises(InputFileError) as caught:

@@ -7,7 +7,6 @@ passes explicit matters: Pol.is counts a pass as "seen" in every statistic.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+
+from civicforum.spreadsheet import CsvRowError, read_csv_records, repeated_columns
 
 IntArray = npt.NDArray[np.int64]
 
@@ -28,12 +29,13 @@ class Problem:
     """One thing wrong with an input file, located precisely enough for a person to fix it."""
 
     path: str
-    row: int  # 1-based line number in the file (the header is row 1)
+    row: int | None  # 1-based row as a spreadsheet shows it (the header is row 1); None: the whole file
     column: str
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}, row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        where = self.path + (f", row {self.row}" if self.row is not None else "")
+        where += f", column '{self.column}'" if self.column else ""
         return f"{where}: {self.message}"
 
 
@@ -209,12 +211,12 @@ class _ProblemLog:
         self.problems: list[Problem] = []
         self.total = 0
 
-    def add(self, row: int, column: str, message: str) -> None:
+    def add(self, row: int | None, column: str, message: str) -> None:
         self.total += 1
         if len(self.problems) < MAX_REPORTED_PROBLEMS:
             self.problems.append(Problem(self.path, row, column, message))
 
-    def fail(self, row: int, column: str, message: str) -> NoReturn:
+    def fail(self, row: int | None, column: str, message: str) -> NoReturn:
         self.add(row, column, message)
         raise InputFileError(self.problems, self.total)
 
@@ -224,20 +226,35 @@ class _ProblemLog:
 
 
 def _open_rows(path: Path, required: Sequence[str], log: _ProblemLog) -> tuple[list[str], list[list[str]]]:
+    """The header (names trimmed and lower-cased, as Pol.is writes them) and the records after it."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        log.fail(0, "", "file not found; check the path")
-    except UnicodeDecodeError:
-        log.fail(0, "", "file is not UTF-8 text; save it as CSV (UTF-8)")
-    if not rows:
+        records = read_csv_records(path)
+    except CsvRowError as error:
+        log.fail(error.row, "", str(error))
+    except OSError as error:
+        log.fail(None, "", f"cannot be read ({error.strerror}); check the path")
+    if not records:
         log.fail(1, "", "file is empty; expected a header row " + ",".join(required) + " and data rows")
-    header = [name.strip() for name in rows[0]]
+    repeated = repeated_columns(records[0], _column_key)
+    if repeated:
+        log.fail(
+            1,
+            ", ".join(repeated),
+            "named more than once; rename or delete the copies so that each is read once",
+        )
+    header = [_column_key(name) for name in records[0]]
     missing = [name for name in required if name not in header]
     if missing:
-        log.fail(1, ", ".join(missing), f"missing column(s); the header must include {', '.join(required)}")
-    return header, rows[1:]
+        log.fail(
+            1,
+            ", ".join(missing),
+            f"missing column(s); the header must include {', '.join(required)} (found: {', '.join(header)})",
+        )
+    return header, records[1:]
+
+
+def _column_key(name: str) -> str:
+    return name.strip().casefold()
 
 
 def _data_rows(header: list[str], rows: list[list[str]], log: _ProblemLog) -> Iterator[tuple[int, list[str]]]:
