@@ -62,6 +62,12 @@ def test_real_exports_match_published_vote_counts():
         ("", 1, "", "file is empty"),
         ("voter-id,comment-id,vote\n", 2, "", "no votes found"),
         ("timestamp,voter-id,comment-id,vote\nsoon,1,2,1\n", 2, "timestamp", "not a timestamp"),
+        ("timestamp,voter-id,comment-id,vote\ninf,1,2,1\n", 2, "timestamp", "not a timestamp"),
+        ("timestamp,voter-id,comment-id,vote\n1e30,1,2,1\n", 2, "timestamp", "not a timestamp"),
+        ("voter-id,comment-id,vote\n99999999999999999999,2,1\n", 2, "voter-id", "too large"),
+        ("voter-id,comment-id,vote\n1_000,2,1\n", 2, "voter-id", "not a whole number"),
+        ("voter-id,comment-id,vote\n+7,2,1\n", 2, "voter-id", "not a whole number"),
+        ("voter-id,comment-id,vote\n1,\u0661\u0662,1\n", 2, "comment-id", "not a whole number"),
     ],
 )
 def test_bad_votes_file_names_file_row_and_column(tmp_path, text, row, column, fragment):

@@ -7,6 +7,7 @@ passes explicit matters: Pol.is counts a pass as "seen" in every statistic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ IntArray = npt.NDArray[np.int64]
 
 VOTE_VALUES = {"1": 1, "+1": 1, "-1": -1, "0": 0}
 MAX_REPORTED_PROBLEMS = 20
+MAX_INT64 = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -275,14 +277,33 @@ def _data_rows(header: list[str], rows: list[list[str]], log: _ProblemLog) -> It
 
 
 def _parse_id(text: str, row: int, column: str, log: _ProblemLog) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        log.add(row, column, f"'{text}' is not a whole number; ids must be non-negative integers")
-        return -1
-    if value < 0:
+    """An id in digits 0-9 that fits the matrix's int64 (int() would also take '1_000', '+7' or '١٢')."""
+    digits = text.strip()
+    if digits.startswith("-") and _is_digits(digits[1:]):
         log.add(row, column, f"'{text}' is negative; ids must be non-negative integers")
-    return value
+    elif not _is_digits(digits):
+        log.add(row, column, f"'{text}' is not a whole number; ids must be non-negative integers")
+    elif int(digits) > MAX_INT64:
+        log.add(row, column, f"'{text}' is too large; ids must be at most {MAX_INT64}")
+    else:
+        return int(digits)
+    return -1
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _parse_timestamp(text: str, row: int, log: _ProblemLog) -> int:
+    """Milliseconds (a float is truncated); 'inf' or a number past int64 is refused, not an OverflowError."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not abs(value) < 2**62:  # also false for nan
+        log.add(row, "timestamp", f"'{text}' is not a timestamp in milliseconds")
+        return 0
+    return int(value)
 
 
 def read_votes(path: str | Path) -> VoteMatrix:
@@ -312,10 +333,7 @@ def read_votes(path: str | Path) -> VoteMatrix:
             vote = 0
         values[data_rows] = vote
         if has_time:
-            try:
-                times[data_rows] = int(float(fields[col["timestamp"]]))
-            except ValueError:
-                log.add(line, "timestamp", f"'{fields[col['timestamp']]}' is not a timestamp in milliseconds")
+            times[data_rows] = _parse_timestamp(fields[col["timestamp"]], line, log)
         data_rows += 1
     if data_rows == 0 and not log.total:
         log.add(2, "", "no votes found; the file has a header but no data rows")
