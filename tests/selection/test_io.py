@@ -73,6 +73,33 @@ def test_every_feature_problem_is_reported_with_row_and_column(tmp_path: Path) -
     assert str(error.value).startswith(f"{tmp_path / 'f.csv'}, row 3, column 'max': ")
 
 
+@pytest.mark.parametrize(
+    ("cell", "fragment"),
+    [
+        ('"1,000"', "digits only"),
+        ("1e3", "digits only"),
+        ("1_0", "digits only"),
+        ("inf", "digits only"),
+        ("-0", "digits only"),
+        ("\u0663", "digits only"),
+        ("1e300", "digits only"),
+        ("99999999999999999999999", "more people than any panel"),
+    ],
+)
+def test_counts_are_plain_digits_of_a_sensible_size(tmp_path: Path, cell: str, fragment: str) -> None:
+    """float() read '1e3' as 1000 and '1_0' as 10, and a huge max crashed the solver with OverflowError."""
+    with pytest.raises(InputError) as error:
+        read_features(write(tmp_path, "f.csv", f"feature,value,min,max\ng,a,0,{cell}\n"))
+    [(row, column, message)] = problems_of(error)
+    assert (row, column) == (2, "max")
+    assert fragment in message
+
+
+def test_counts_may_be_padded_or_written_as_whole_floats(tmp_path: Path) -> None:
+    path = write(tmp_path, "f.csv", "feature,value,min,max\ng,a, 5 ,7.0\n")
+    assert read_features(path) == (Quota("g", "a", 5, 7),)
+
+
 def test_missing_feature_columns_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="missing column\\(s\\) min, max"):
         read_features(write(tmp_path, "f.csv", "feature,value\ng,a\n"))
@@ -98,7 +125,7 @@ def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:
     [
         ("id,Gender,age,GENDER \np1,Female,Young,Male\n", 1, "names 'GENDER', 'Gender' more than once"),
         ("id,gender,age\np1,Female,Young\np2,Male\0,Old\n", 3, "NUL character"),
-        ("id,gender,age\np1,Female,Young\np2,Male,\"" + "x" * 200_000 + "\"\n", 3, "quote"),
+        ('id,gender,age\np1,Female,Young\np2,Male,"' + "x" * 200_000 + '"\n', 3, "quote"),
         ('id,gender,age\np1,"Female\nstill row 2",Young\np2,Male,"Old\n' + "y" * 200_000, 3, "longer than"),
     ],
     ids=["repeated-column", "nul", "oversized-cell", "open-quote-after-quoted-newline"],

@@ -28,6 +28,8 @@ FEATURE_COLUMN_ALIASES = {
     "max_flex": ("max_flex",),
 }
 REQUIRED_FEATURE_COLUMNS = ("feature", "value", "min", "max")
+WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
+MAX_COUNT = 1_000_000
 
 
 @dataclass
@@ -158,17 +160,30 @@ def id_column_name(header: Sequence[str], id_column: str | None = None) -> str |
 
 
 def _parse_count(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> int | None:
-    try:
-        number = float(text)
-    except ValueError:
-        number = float("nan")
-    if not (number == number and number.is_integer() and number >= 0):
+    """A count in digits 0-9 ('12', or '12.0' as some tools write it), at most MAX_COUNT.
+
+    float() would also take '1e300' (which crashed the solver), '1_0', 'inf' or another script's digits.
+    """
+    if not WHOLE_NUMBER.fullmatch(text):
         shown = repr(text) if text else "blank"
         problems.append(
-            InputProblem(file, f"{shown} is not a whole number of people (0 or more).", row, column)
+            InputProblem(
+                file,
+                f"{shown} is not a whole number of people (0 or more); write it in digits only, such as 12.",
+                row,
+                column,
+            )
         )
         return None
-    return int(number)
+    number = int(text.split(".")[0])
+    if number > MAX_COUNT:
+        problems.append(
+            InputProblem(
+                file, f"{number} is more people than any panel; give at most {MAX_COUNT}.", row, column
+            )
+        )
+        return None
+    return number
 
 
 def read_features(path: str | Path) -> tuple[Quota, ...]:
