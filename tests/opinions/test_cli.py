@@ -88,6 +88,20 @@ def test_out_of_range_options_exit_2(tmp_path, capsys):
     assert not_a_directory.read_text() == "keep me"
 
 
+@pytest.mark.parametrize("layout", ["parent-is-a-file", "folder-where-a-file-goes"])
+def test_an_unusable_out_directory_exits_2_and_writes_nothing(tmp_path, capsys, layout):
+    """Before, both ended the run in a FileExistsError or IsADirectoryError traceback."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    out = blocker / "out" if layout == "parent-is-a-file" else tmp_path / "out"
+    if layout == "folder-where-a-file-goes":
+        (out / "map.svg").mkdir(parents=True)
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(out)]) == 2
+    assert f"--out {out}" in capsys.readouterr().err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
     votes = "voter-id,comment-id,vote\n" + "".join(
         f"{voter},{statement},{(-1, 0, 1)[(voter * 7 + statement * 3) % 3]}\n"

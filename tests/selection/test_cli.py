@@ -295,3 +295,26 @@ def test_xlsx_input_gives_the_same_draw_as_csv(small: tuple[Path, Path], tmp_pat
     )
     assert from_xlsx["commitment"] == from_csv["commitment"]
     assert from_xlsx["selected"] == from_csv["selected"]
+
+
+@pytest.mark.parametrize("layout", ["out-is-a-file", "parent-is-a-file", "folder-where-a-file-goes"])
+def test_an_unusable_out_directory_exits_2_before_solving_and_writes_nothing(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], layout: str
+) -> None:
+    """Before, each of these ended a finished run in a FileExistsError or IsADirectoryError traceback."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("keep me")
+    out = {
+        "out-is-a-file": blocker,
+        "parent-is-a-file": blocker / "out",
+        "folder-where-a-file-goes": tmp_path / "out",
+    }[layout]
+    if layout == "folder-where-a-file-goes":
+        (out / "report.html").mkdir(parents=True)
+    before = sorted(tmp_path.rglob("*"))
+    assert select(*small, out, "--panel", "20", "--seed", "1") == 2
+    error = capsys.readouterr().err
+    assert f"--out {out}" in error and "Nothing was written." in error
+    assert "checking the quotas" not in error  # refused before any computation
+    assert sorted(tmp_path.rglob("*")) == before
+    assert blocker.read_text() == "keep me"

@@ -7,16 +7,13 @@ because outputs go to a temporary directory that is moved into place only on suc
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from civicforum.opinions.engine import MAX_ALLOWED_GROUPS, MapSettings, compute_map
 from civicforum.opinions.outputs import write_all
 from civicforum.opinions.votes import InputFileError, read_comments, read_votes
+from civicforum.output_files import OutputError, check_output_directory, write_atomically
 
 OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
 
@@ -50,8 +47,10 @@ def main(argv: list[str]) -> int:
         return _fail(f"--max-groups must be between 2 and {MAX_ALLOWED_GROUPS}, got {args.max_groups}")
     if args.min_votes < 1:
         return _fail(f"--min-votes must be at least 1, got {args.min_votes}")
-    if args.out.exists() and not args.out.is_dir():
-        return _fail(f"--out {args.out} is a file; give a directory (it is created if missing)")
+    try:
+        check_output_directory(args.out, OUTPUT_FILES)
+    except OutputError as error:
+        return _fail(str(error))
     try:
         votes = read_votes(args.votes)
         statements = read_comments(args.comments) if args.comments else None
@@ -71,7 +70,12 @@ def main(argv: list[str]) -> int:
             return _fail(f"{args.comments}: every voted statement is moderated out; nothing to map.")
     settings = MapSettings(min_votes=args.min_votes, max_groups=args.max_groups, seed=args.seed)
     opinion_map = compute_map(votes, settings=settings)
-    _write_atomically(args.out, lambda directory: write_all(opinion_map, statements, settings, directory))
+    try:
+        write_atomically(
+            args.out, OUTPUT_FILES, lambda directory: write_all(opinion_map, statements, settings, directory)
+        )
+    except OutputError as error:
+        return _fail(f"{error} Nothing was written.")
     print(
         f"{votes.n_participants} participants, {votes.n_statements} statements, "
         f"{opinion_map.group_labels.size} groups; results in {args.out}"
@@ -82,16 +86,3 @@ def main(argv: list[str]) -> int:
 def _fail(message: str) -> int:
     print(f"civicforum opinions: {message}", file=sys.stderr)
     return 2
-
-
-def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
-    """Write into a sibling temporary directory, then move the files into `out` only when all are done."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        write(staging)
-        out.mkdir(exist_ok=True)
-        for name in OUTPUT_FILES:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

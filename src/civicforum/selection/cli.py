@@ -18,14 +18,13 @@ import hashlib
 import io
 import json
 import math
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from civicforum.output_files import OutputError, check_output_directory, write_atomically
 from civicforum.selection.diagnose import QuotaChange, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -49,6 +48,8 @@ from civicforum.selection.types import (
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
+DRAW_FILES = ("selected.csv", "remaining.csv", "probabilities.csv", "distribution.json", "report.html")
+COMMIT_FILES = ("lottery.json",)
 
 
 class StderrProgress:
@@ -174,7 +175,10 @@ def main(argv: Sequence[str]) -> int:
     if command == "selection":
         args = build_selection_parser().parse_args(rest)
         return verify(Path(args.directory), args.seed)
-    return select(build_select_parser().parse_args(rest))
+    try:
+        return select(build_select_parser().parse_args(rest))
+    except OutputError as error:
+        return _error(f"{error} Nothing was written.")
 
 
 def _error(message: str) -> int:
@@ -187,6 +191,7 @@ def select(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.time_limit is not None and not 0 < args.time_limit < math.inf:
         return _error(f"--time-limit: give a number of seconds above 0, not {args.time_limit:g}.")
+    check_output_directory(Path(args.out), COMMIT_FILES if args.commit_only else DRAW_FILES)
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
     try:
         instance = load_instance(
@@ -233,7 +238,7 @@ def select(args: argparse.Namespace) -> int:
         "lottery": lottery_summary(lottery, None, None, result.selection_probabilities),
     }
     if args.commit_only:
-        _write_atomically(Path(args.out), {"lottery.json": _json_by_key(published)})
+        _write_texts(Path(args.out), {"lottery.json": _json_by_key(published)})
         print(
             f"Lottery of {lottery.size} panels written to {Path(args.out) / 'lottery.json'}; commitment "
             f"{lottery.commitment}. Publish it, then draw with the same command plus --seed S "
@@ -274,7 +279,7 @@ def select(args: argparse.Namespace) -> int:
         "distribution.json": _json_by_key(document),
         "report.html": render_report(report),
     }
-    _write_atomically(Path(args.out), files)
+    _write_texts(Path(args.out), files)
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
         f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
@@ -313,18 +318,14 @@ def _find_distribution(
     return find_distribution(instance, Algorithm(args.algorithm), settings=settings, progress=progress)
 
 
-def _write_atomically(out: Path, files: dict[str, str]) -> None:
-    """Write every file into a staging folder next to ``out``, then move them all in."""
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".selection-", dir=parent) as staging:
+def _write_texts(out: Path, files: dict[str, str]) -> None:
+    """Write every file or none (CSV with a BOM, so Excel reads them as UTF-8)."""
+
+    def write(staging: Path) -> None:
         for name, text in files.items():
-            (Path(staging) / name).write_text(
-                text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8"
-            )
-        out.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            shutil.move(str(Path(staging) / name), out / name)
+            (staging / name).write_text(text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8")
+
+    write_atomically(out, files, write)
 
 
 def _json_by_key(document: Mapping[str, object]) -> str:
