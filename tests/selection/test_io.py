@@ -238,6 +238,31 @@ def test_written_people_keep_original_columns(tmp_path: Path) -> None:
     ]
 
 
+def test_written_people_cannot_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
+    """An address or column name typed as =HYPERLINK(...) was copied into selected.csv as a live formula."""
+    people = 'id,Gender,Age,@address\np1,Female,Young,"=HYPERLINK(""http://x"")"\np2,Male,Old,-1+2\n'
+    instance = load_instance(write(tmp_path, "p.csv", people), write(tmp_path, "f.csv", FEATURES), 1)
+    text = people_csv(list(instance.people[0].row), instance.people)
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["id", "Gender", "Age", "'@address"],
+        ["p1", "Female", "Young", '\'=HYPERLINK("http://x")'],
+        ["p2", "Male", "Old", "'-1+2"],
+    ]
+
+
+def test_ids_that_would_run_as_formulas_are_refused(tmp_path: Path) -> None:
+    """Ids go to the output files unchanged (selection verify reads them back), so they must be plain."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    with pytest.raises(InputError) as error:
+        read_people(
+            write(tmp_path, "p.csv", "id,gender,age\n=1+1,Female,Young\np2,Male,Old\n@p3,Male,Old\n"), quotas
+        )
+    assert [(row, column) for row, column, _ in problems_of(error)] == [(2, "id"), (4, "id")]
+    assert "run as a formula" in problems_of(error)[0][2]
+    with pytest.raises(InputError, match="row 1, column '=id'"):
+        read_people(write(tmp_path, "p.csv", "=id,gender,age\np1,Female,Young\n"), quotas, id_column="=id")
+
+
 cell_text = st.text(alphabet=string.ascii_letters + string.digits + " ,\"'-é", max_size=8)
 
 
@@ -273,7 +298,13 @@ def test_generated_people_files_either_load_or_explain_every_bad_row(
         if not person_id and not gender.strip():
             continue  # a blank line
         data_rows += 1
-        if not person_id or person_id in seen or gender.strip().casefold() not in {"female", "male"}:
+        runs_as_formula = person_id.startswith(("=", "+", "-", "@"))
+        if (
+            not person_id
+            or runs_as_formula
+            or person_id in seen
+            or gender.strip().casefold() not in {"female", "male"}
+        ):
             bad_rows.add(number)
         seen.add(person_id)
     if not data_rows:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
-from civicforum.spreadsheet import CsvRowError, read_csv_records, repeated_columns
+from civicforum.spreadsheet import CsvRowError, read_csv_records, repeated_columns, spreadsheet_safe
 
 ID_COLUMN_NAMES = ("id", "nationbuilder_id")
 FEATURE_COLUMN_ALIASES = {
@@ -315,6 +315,8 @@ def _parse_people(
             InputProblem(table.file, f"no id column named '{id_column}'; check --id-column.", row=1)
         )
         return ()
+    if _runs_as_formula(id_header, table.file, 1, id_header, problems):
+        return ()
     id_index = table.header.index(id_header)
     values: dict[str, dict[str, str]] = {}
     for quota in quotas:
@@ -353,6 +355,8 @@ def _parse_people(
                 InputProblem(table.file, "the id is blank; give every person an id.", number, id_header)
             )
             continue
+        if _runs_as_formula(person_id, table.file, number, id_header, problems):
+            continue
         if person_id in first_row:
             problems.append(
                 InputProblem(
@@ -384,6 +388,23 @@ def _parse_people(
         household = normalise_household(row[index] for index in address_index) if address_index else None
         people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
     return tuple(people)
+
+
+def _runs_as_formula(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> bool:
+    """Refuse an id (or id column name) a spreadsheet would run as a formula: ids are written to the
+    output files unchanged, because ``selection verify`` reads them back from selected.csv."""
+    if text == spreadsheet_safe(text):
+        return False
+    problems.append(
+        InputProblem(
+            file,
+            f"{text!r} starts with {text[0]!r}, which a spreadsheet would run as a formula when the panel "
+            "files are opened; make it start with a letter or digit.",
+            row,
+            column,
+        )
+    )
+    return True
 
 
 def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:
@@ -448,10 +469,14 @@ def load_instance(
 
 
 def people_csv(header: Sequence[str], people: Iterable[Person]) -> str:
-    """People rows with their original columns, as CSV text (written with a BOM so Excel reads UTF-8)."""
+    """People rows with their original columns, as CSV text (written with a BOM so Excel reads UTF-8).
+
+    Residents' text (an address, a name) that a spreadsheet would run as a formula gets a leading
+    apostrophe; ids never need one (``_runs_as_formula`` refused them on reading).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(column) for column in header])
     for person in people:
-        writer.writerow([person.row.get(column, "") for column in header])
+        writer.writerow([spreadsheet_safe(person.row.get(column, "")) for column in header])
     return buffer.getvalue()
