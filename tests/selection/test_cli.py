@@ -318,3 +318,25 @@ def test_an_unusable_out_directory_exits_2_before_solving_and_writes_nothing(
     assert "checking the quotas" not in error  # refused before any computation
     assert sorted(tmp_path.rglob("*")) == before
     assert blocker.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("distribution", "selected", "fragment"),
+    [
+        ("[]", "id\np1\n", "no commitment"),
+        ('{"lottery": {"panels": [["p1"]]}}', "id\np1\n", "no commitment"),
+        ('{"commitment": "ab", "lottery": []}', "id\np1\n", "no commitment"),
+        ('{"commitment": "ab", "lottery": {"panels": "p1"}}', "id\np1\n", "lists of ids"),
+        ('{"commitment": "ab", "lottery": {"panels": [["p1"]]}}', "id\n" + "p" * 200_000 + "\n", "row 2"),
+        ('{"commitment": "ab", "lottery": {"panels": [["p1"]]}}', "ref\np1\n", "no column 'id'"),
+    ],
+    ids=["list", "no-commitment", "lottery-list", "panels-text", "oversized-cell", "no-id-column"],
+)
+def test_verify_exits_2_on_edited_files_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], distribution: str, selected: str, fragment: str
+) -> None:
+    """Before, each of these stopped verify with a TypeError, KeyError or csv.Error traceback."""
+    (tmp_path / "distribution.json").write_text(distribution)
+    (tmp_path / "selected.csv").write_text(selected)
+    assert civicforum(["selection", "verify", str(tmp_path), "--seed", "1"]) == 2
+    assert fragment in capsys.readouterr().err

@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from civicforum.output_files import OutputError, check_output_directory, write_atomically
 from civicforum.selection.diagnose import QuotaChange, diagnose
@@ -45,6 +45,7 @@ from civicforum.selection.types import (
     SelectionError,
     SelectionResult,
 )
+from civicforum.spreadsheet import CsvRowError, read_csv_records
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
@@ -356,18 +357,17 @@ def _json_safe(value: object) -> object:
 def verify(directory: Path, seed: str) -> int:
     """Exit 0 with 'verified' when the seed picks the panel in selected.csv from the committed panels."""
     try:
-        document = json.loads((directory / "distribution.json").read_text(encoding="utf-8"))
-        lottery = document["lottery"]
-        with open(directory / "selected.csv", newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, ValueError, KeyError) as error:
+        document, panels, selected = _read_published(directory)
+    except CsvRowError as error:
+        return _error(f"{directory / 'selected.csv'}, row {error.row}: {error}.")
+    except (OSError, ValueError) as error:
         return _error(
-            f"{directory}: cannot read the selection ({error}); it needs distribution.json and selected.csv."
+            f"{directory}: cannot read the selection ({error}); it needs distribution.json and selected.csv "
+            "as 'civicforum select' wrote them."
         )
-    id_column = document.get("id_column") or "id"
-    selected = [row.get(id_column, "") for row in rows]
-    problems = verify_draw(lottery["panels"], document["commitment"], seed, selected)
-    if lottery.get("commitment") != document["commitment"]:
+    commitment = document["commitment"]
+    problems = verify_draw(panels, commitment, seed, selected)
+    if document["lottery"].get("commitment") != commitment:
         problems.append("the commitment in the lottery section differs from the top-level commitment")
     if problems:
         print(f"NOT verified ({directory}):", file=sys.stderr)
@@ -376,10 +376,33 @@ def verify(directory: Path, seed: str) -> int:
         if seed != document.get("seed"):
             print(f"  (the seed recorded for this draw is {document.get('seed')!r})", file=sys.stderr)
         return EXIT_MISMATCH
-    index = draw_index(document["commitment"], seed, len(lottery["panels"]))
+    index = draw_index(commitment, seed, len(panels))
     print(
-        f"verified: commitment {document['commitment']} matches the {len(lottery['panels'])} published "
+        f"verified: commitment {commitment} matches the {len(panels)} published "
         f"panels, and seed {seed!r} picks panel {index + 1}, which is exactly the {len(selected)} people "
         "in selected.csv."
     )
     return EXIT_OK
+
+
+def _read_published(directory: Path) -> tuple[dict[str, Any], list[list[str]], list[str]]:
+    """distribution.json, its lottery's panels and the ids in selected.csv; ValueError says what is missing.
+
+    Both files may have been edited by anyone, so their shape is checked rather than trusted.
+    """
+    document = json.loads((directory / "distribution.json").read_text(encoding="utf-8"))
+    lottery = document.get("lottery") if isinstance(document, dict) else None
+    panels = lottery.get("panels") if isinstance(lottery, dict) else None
+    if not (
+        isinstance(panels, list)  # None unless document and its lottery are objects
+        and isinstance(document.get("commitment"), str)
+        and all(isinstance(panel, list) and all(isinstance(m, str) for m in panel) for panel in panels)
+    ):
+        raise ValueError("distribution.json has no commitment, or no lottery panels given as lists of ids")
+    id_column = document.get("id_column") or "id"
+    header, *rows = read_csv_records(directory / "selected.csv") or [[]]
+    if id_column not in header:
+        raise ValueError(f"selected.csv has no column '{id_column}'")
+    index = header.index(id_column)
+    selected = [row[index] if index < len(row) else "" for row in rows if any(row)]
+    return document, panels, selected
