@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from civicforum.selection.io import (
+    MAX_POOL,
     id_column_name,
     load_instance,
     normalise_household,
@@ -150,6 +151,17 @@ def test_people_problems_are_all_collected(tmp_path: Path) -> None:
     assert "used twice (first on row 2)" in found[1][2]
     assert "'Other' is not a value of 'gender'" in found[2][2]
     assert "allowed: Female, Male" in found[2][2]
+
+
+def test_a_pool_too_large_for_any_assembly_is_refused_while_reading(tmp_path: Path) -> None:
+    """A million-row file (an address list, say) read fine, then left the solver silent for minutes."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    rows = "".join(f"p{index},Female,Young\n" for index in range(MAX_POOL + 1))
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", "id,gender,age\n" + rows), quotas)
+    [(row, _, message)] = problems_of(error)
+    assert row is None
+    assert f"{MAX_POOL + 1:,} rows" in message and "not the list of addresses invited" in message
 
 
 def test_missing_feature_column_in_people(tmp_path: Path) -> None:
