@@ -30,8 +30,9 @@ def read_csv_records(path: Path) -> list[list[str]]:
     """The records of a UTF-8 CSV file (BOM allowed), one per spreadsheet row, blank rows included.
 
     Refuses, naming the row, what ``csv.reader`` would either crash on (a cell over its size limit,
-    usually a quote left open) or pass on silently (a NUL character hidden inside a value), so every
-    engine gives the officer the same located message. Raises OSError when the file cannot be opened.
+    usually a quote left open) or pass on silently (a quote left open at the end swallowing the rows
+    after it, a NUL character hidden inside a value), so every engine gives the officer the same
+    located message. Raises OSError when the file cannot be opened.
     """
     data = path.read_bytes()
     try:
@@ -44,7 +45,7 @@ def read_csv_records(path: Path) -> list[list[str]]:
         ) from error
     records: list[list[str]] = []
     try:
-        for record in csv.reader(io.StringIO(text, newline="")):
+        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
             if any("\0" in cell for cell in record):
                 raise CsvRowError(
                     len(records) + 1,
@@ -55,8 +56,8 @@ def read_csv_records(path: Path) -> list[list[str]]:
     except csv.Error as error:
         raise CsvRowError(
             len(records) + 1,
-            f'has a cell longer than {csv.field_size_limit():,} characters; look for a quote (") that '
-            "opens a cell but never closes it",
+            f'cannot be read as CSV ({error}); look for a quote (") that opens a cell but never closes '
+            "it, or text straight after a closing quote",
         ) from error
     return records
 

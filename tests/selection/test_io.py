@@ -127,9 +127,10 @@ def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:
         ("id,Gender,age,GENDER \np1,Female,Young,Male\n", 1, "names 'GENDER', 'Gender' more than once"),
         ("id,gender,age\np1,Female,Young\np2,Male\0,Old\n", 3, "NUL character"),
         ('id,gender,age\np1,Female,Young\np2,Male,"' + "x" * 200_000 + '"\n', 3, "quote"),
-        ('id,gender,age\np1,"Female\nstill row 2",Young\np2,Male,"Old\n' + "y" * 200_000, 3, "longer than"),
+        ('id,gender,age\np1,"Female\nstill row 2",Young\np2,Male,"Old\n' + "y" * 200_000, 3, "field limit"),
+        ('id,gender,age\np1,Female,Young\n"p2,Male,Old\np3,Male,Old\n', 3, "never closes"),
     ],
-    ids=["repeated-column", "nul", "oversized-cell", "open-quote-after-quoted-newline"],
+    ids=["repeated-column", "nul", "oversized-cell", "open-quote-after-quoted-newline", "open-quote-at-end"],
 )
 def test_unreadable_people_files_name_the_row(tmp_path: Path, text: str, row: int, fragment: str) -> None:
     """A repeated column (read from one copy only), a NUL byte or a runaway cell is refused at its row."""
