@@ -1,9 +1,13 @@
 """Reading Pol.is exports: both votes.csv layouts, last vote wins, every bad-input case named precisely."""
 
+import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from civicforum.opinions import InputFileError, VoteMatrix, read_comments, read_votes
 
@@ -154,3 +158,83 @@ def test_without_statements_drops_their_votes_only():
 def test_with_votes_replaces_earlier_votes():
     matrix = VoteMatrix.from_rows([1, 2], [10, 10], [1, 1]).with_votes([1, 3], [10, 11], [-1, 0])
     assert cell(matrix, 1, 10) == -1 and cell(matrix, 2, 10) == 1 and cell(matrix, 3, 11) == 0
+
+
+vote_rows = st.lists(
+    st.tuples(
+        st.integers(0, 10**12), st.integers(0, 10**12), st.sampled_from([-1, 0, 1]), st.integers(0, 2**52)
+    ),
+    min_size=1,
+    max_size=15,
+    unique_by=lambda row: (row[0], row[1]),
+)
+CORRUPTIONS = ["junk-id", "junk-vote", "nul", "short", "long", "latin-1", "open-quote"]
+
+
+def votes_file(rows: list[tuple[int, int, int, int]], header: list[str]) -> list[list[str]]:
+    """Records of a votes file with the columns in ``header``'s order (names in any case or padding)."""
+    order = [name.strip().casefold() for name in header]
+    records = [header]
+    for participant, statement, vote, time in rows:
+        cells = {"voter-id": participant, "comment-id": statement, "vote": vote, "timestamp": time}
+        records.append([str(cells[name]) for name in order])
+    return records
+
+
+def csv_bytes(records: list[list[str]], line_end: str, bom: bool) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=line_end).writerows(records)
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode()
+
+
+headers = st.permutations(["voter-id", "comment-id", "vote", "timestamp"]).map(
+    lambda names: [name.upper() if index % 2 else f" {name} " for index, name in enumerate(names)]
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=vote_rows, header=headers, line_end=st.sampled_from(["\n", "\r\n", "\r"]), bom=st.booleans())
+def test_generated_votes_files_read_back_to_the_same_votes(tmp_path, rows, header, line_end, bom):
+    path = tmp_path / "votes.csv"
+    path.write_bytes(csv_bytes(votes_file(rows, header), line_end, bom))
+    matrix = read_votes(path)
+    assert set(zip(*(part.tolist() for part in matrix.rows()), strict=True)) == {r[:3] for r in rows}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=vote_rows,
+    header=headers,
+    corruption=st.sampled_from(CORRUPTIONS),
+    where=st.integers(min_value=0),
+    junk=st.text(min_size=1, max_size=6),
+)
+def test_corrupted_votes_files_name_the_row_and_raise_nothing_else(
+    tmp_path, rows, header, corruption, where, junk
+):
+    """Whatever the damage, InputFileError naming the damaged row (never a csv.Error, OverflowError...)."""
+    records = votes_file(rows, header)
+    row = 1 + where % len(rows)  # a data record
+    column = {name.strip().casefold(): index for index, name in enumerate(header)}
+    if corruption == "junk-id":
+        assume(not (junk.strip().isascii() and junk.strip().isdigit()))
+        records[row][column["voter-id"]] = junk
+    elif corruption == "junk-vote":
+        assume(junk.strip() not in ("1", "+1", "-1", "0"))
+        records[row][column["vote"]] = junk
+    elif corruption == "nul":
+        records[row][where % 4] += "\0"
+    elif corruption == "short":
+        records[row].pop()
+    elif corruption == "long":
+        records[row].append(junk)
+    data = csv_bytes(records, "\n", bom=False)
+    if corruption in ("latin-1", "open-quote"):
+        lines = data.split(b"\n")
+        lines[row] = (b"\xe9" if corruption == "latin-1" else b'"') + lines[row]
+        data = b"\n".join(lines)
+    path = tmp_path / "votes.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputFileError) as caught:
+        read_votes(path)
+    assert caught.value.problems[0].row == row + 1
