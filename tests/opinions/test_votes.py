@@ -181,9 +181,9 @@ def votes_file(rows: list[tuple[int, int, int, int]], header: list[str]) -> list
     return records
 
 
-def csv_bytes(records: list[list[str]], line_end: str, bom: bool) -> bytes:
+def csv_bytes(records: list[list[str]], line_end: str, bom: bool, quoting: int = csv.QUOTE_MINIMAL) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator=line_end).writerows(records)
+    csv.writer(buffer, lineterminator=line_end, quoting=quoting).writerows(records)
     return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode()
 
 
@@ -238,3 +238,17 @@ def test_corrupted_votes_files_name_the_row_and_raise_nothing_else(
     with pytest.raises(InputFileError) as caught:
         read_votes(path)
     assert caught.value.problems[0].row == row + 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(st.text(st.characters(exclude_characters="\0", exclude_categories=["Cs"])), max_size=8),
+    line_end=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_generated_comments_read_back_to_the_same_texts(tmp_path, texts, line_end):
+    """Residents' words come back exactly: commas, quotes, line breaks, spaces and any script."""
+    records = [["comment-id", "comment-body"], *([str(index), text] for index, text in enumerate(texts))]
+    path = tmp_path / "comments.csv"
+    # Quote every cell: with lone CR line ends, csv.writer leaves a cell holding "\n" unquoted.
+    path.write_bytes(csv_bytes(records, line_end, bom=True, quoting=csv.QUOTE_ALL))
+    assert [(s.statement_id, s.text) for s in read_comments(path)] == list(enumerate(texts))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -329,3 +330,70 @@ def test_generated_people_files_either_load_or_explain_every_bad_row(
     else:
         assert not bad_rows and len(people) == data_rows
         assert all(p.features["gender"] in {"Female", "Male"} for p in people)
+
+
+quota_names = st.text(alphabet=string.ascii_letters + string.digits + " ,\"'-=é", min_size=1, max_size=8).map(
+    str.strip
+)
+quota_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["gender", "age", "area"]),
+        quota_names.filter(bool),
+        st.integers(0, 50),
+        st.integers(0, 50),
+    ).map(lambda row: (row[0], row[1], min(row[2:]), max(row[2:]))),
+    min_size=1,
+    max_size=10,
+    unique_by=lambda row: (row[0], " ".join(row[1].split()).casefold()),
+)
+
+
+def features_bytes(rows: list[list[str]], line_end: str = "\n", bom: bool = False) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=line_end).writerows([["feature", "value", "min", "max"], *rows])
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=quota_rows, line_end=st.sampled_from(["\n", "\r\n", "\r"]), bom=st.booleans())
+def test_generated_features_files_read_back_to_the_same_quotas(
+    tmp_path: Path, rows: list[tuple[str, str, int, int]], line_end: str, bom: bool
+) -> None:
+    path = tmp_path / "features.csv"
+    path.write_bytes(features_bytes([[f, v, str(low), str(high)] for f, v, low, high in rows], line_end, bom))
+    assert read_features(path) == tuple(Quota(*row) for row in rows)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=quota_rows,
+    corruption=st.sampled_from(["junk-count", "min-above-max", "nul", "long", "latin-1", "open-quote"]),
+    where=st.integers(min_value=0),
+    junk=st.text(min_size=1, max_size=6).filter(lambda text: text.strip() != ""),
+)
+def test_corrupted_features_files_name_the_row_and_raise_nothing_else(
+    tmp_path: Path, rows: list[tuple[str, str, int, int]], corruption: str, where: int, junk: str
+) -> None:
+    """Whatever the damage, InputError with a problem on the damaged row (never csv.Error or another)."""
+    records = [[f, v, str(low), str(high)] for f, v, low, high in rows]
+    index = where % len(records)
+    if corruption == "junk-count":
+        assume(not re.fullmatch(r"[0-9]+(\.0*)?", junk.strip()))
+        records[index][2] = junk
+    elif corruption == "min-above-max":
+        records[index][2] = str(int(records[index][3]) + 1)
+    elif corruption == "nul":
+        records[index][where % 4] += "\0"
+    elif corruption == "long":
+        records[index].append(junk)
+    data = features_bytes(records)
+    if corruption in ("latin-1", "open-quote"):
+        lines = data.split(b"\n")
+        assume(corruption == "latin-1" or b'"' not in data)  # else the new quote may pair with another
+        lines[index + 1] = (b"\xe9" if corruption == "latin-1" else b'"') + lines[index + 1]
+        data = b"\n".join(lines)
+    path = tmp_path / "features.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as error:
+        read_features(path)
+    assert index + 2 in {problem.row for problem in error.value.problems}
