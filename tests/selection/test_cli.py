@@ -340,3 +340,15 @@ def test_verify_exits_2_on_edited_files_it_cannot_read(
     (tmp_path / "selected.csv").write_text(selected)
     assert civicforum(["selection", "verify", str(tmp_path), "--seed", "1"]) == 2
     assert fragment in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("panels", ["0", "100000000"])
+def test_a_lottery_size_out_of_range_is_refused_at_once(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], panels: str
+) -> None:
+    """10^8 panels ran for minutes with no output; now it is refused before reading the files."""
+    assert select(*small, tmp_path / "out", "--panel", "20", "--lottery-panels", panels) == 2
+    error = capsys.readouterr().err
+    assert "--lottery-panels: give a number of panels from 1 to 100,000" in error
+    assert "checking the quotas" not in error
+    assert not (tmp_path / "out").exists()

@@ -51,6 +51,7 @@ EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
 DRAW_FILES = ("selected.csv", "remaining.csv", "probabilities.csv", "distribution.json", "report.html")
 COMMIT_FILES = ("lottery.json",)
+MAX_LOTTERY_PANELS = 100_000  # 100x the default; 10^8 panels ran for minutes before any output
 
 
 class StderrProgress:
@@ -192,6 +193,11 @@ def select(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.time_limit is not None and not 0 < args.time_limit < math.inf:
         return _error(f"--time-limit: give a number of seconds above 0, not {args.time_limit:g}.")
+    if not 1 <= args.lottery_panels <= MAX_LOTTERY_PANELS:
+        return _error(
+            f"--lottery-panels: give a number of panels from 1 to {MAX_LOTTERY_PANELS:,} (default "
+            f"{DEFAULT_LOTTERY_SIZE:,}), not {args.lottery_panels:,}."
+        )
     check_output_directory(Path(args.out), COMMIT_FILES if args.commit_only else DRAW_FILES)
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
     try:
@@ -205,8 +211,6 @@ def select(args: argparse.Namespace) -> int:
         )
     except InputError as error:
         return _error(f"Cannot select: please fix these problems in the input.\n{error}")
-    if args.lottery_panels < 1:
-        return _error("--lottery-panels: the lottery needs at least 1 panel.")
     progress = StderrProgress()
     try:
         instance, relaxation = _check_quotas(instance, progress)
