@@ -102,6 +102,14 @@ def test_an_unusable_out_directory_exits_2_and_writes_nothing(tmp_path, capsys, 
     assert sorted(tmp_path.rglob("*")) == before
 
 
+@pytest.mark.parametrize("seed", ["-1", str(2**32)])
+def test_a_seed_out_of_range_exits_2(tmp_path, capsys, seed):
+    """Before, numpy or scikit-learn stopped the run with a ValueError traceback."""
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", seed, "--out", str(tmp_path / "out")]) == 2
+    assert f"--seed must be between 0 and 4294967295, got {seed}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
     votes = "voter-id,comment-id,vote\n" + "".join(
         f"{voter},{statement},{(-1, 0, 1)[(voter * 7 + statement * 3) % 3]}\n"

@@ -16,6 +16,7 @@ from civicforum.opinions.votes import InputFileError, read_comments, read_votes
 from civicforum.output_files import OutputError, check_output_directory, write_atomically
 
 OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
+MAX_SEED = 2**32 - 1  # the largest random_state scikit-learn's KMeans takes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         default=5,
         help=f"most groups to look for, 2-{MAX_ALLOWED_GROUPS} (default 5)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same map)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help=f"random seed, 0-{MAX_SEED} (same seed, same map)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="directory to write the results into")
     return parser
 
@@ -47,6 +50,8 @@ def main(argv: list[str]) -> int:
         return _fail(f"--max-groups must be between 2 and {MAX_ALLOWED_GROUPS}, got {args.max_groups}")
     if args.min_votes < 1:
         return _fail(f"--min-votes must be at least 1, got {args.min_votes}")
+    if not 0 <= args.seed <= MAX_SEED:
+        return _fail(f"--seed must be between 0 and {MAX_SEED}, got {args.seed}")
     try:
         check_output_directory(args.out, OUTPUT_FILES)
     except OutputError as error:
