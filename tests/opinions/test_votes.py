@@ -141,6 +141,12 @@ def test_comments_keep_text_and_moderation(tmp_path):
     ]
 
 
+def test_comments_with_a_header_only_say_so(tmp_path):
+    """Before, the CLI blamed votes.csv: 'votes on statement id(s) ... that are not in comments.csv'."""
+    with pytest.raises(InputFileError, match="row 2: no statements found"):
+        read_comments(write(tmp_path, "comments.csv", "comment-id,comment-body\n\n"))
+
+
 def test_duplicate_comment_ids_are_rejected(tmp_path):
     path = write(tmp_path, "comments.csv", "comment-id,comment-body\n1,a\n1,b\n")
     with pytest.raises(InputFileError, match="row 3"):
@@ -242,7 +248,9 @@ def test_corrupted_votes_files_name_the_row_and_raise_nothing_else(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    texts=st.lists(st.text(st.characters(exclude_characters="\0", exclude_categories=["Cs"])), max_size=8),
+    texts=st.lists(
+        st.text(st.characters(exclude_characters="\0", exclude_categories=["Cs"])), min_size=1, max_size=8
+    ),
     line_end=st.sampled_from(["\n", "\r\n", "\r"]),
 )
 def test_generated_comments_read_back_to_the_same_texts(tmp_path, texts, line_end):

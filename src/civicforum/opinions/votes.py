@@ -358,5 +358,7 @@ def read_comments(path: str | Path) -> list[Statement]:
         if statement_id in statements:
             log.add(line, "comment-id", f"statement {statement_id} appears twice; ids must be unique")
         statements[statement_id] = Statement(statement_id, fields[col["comment-body"]], moderated == "-1")
+    if not statements and not log.total:
+        log.add(2, "", "no statements found; the file has a header but no data rows")
     log.raise_if_any()
     return sorted(statements.values(), key=lambda s: s.statement_id)
