@@ -143,6 +143,20 @@ def test_unreadable_people_files_name_the_row(tmp_path: Path, text: str, row: in
     assert fragment in message
 
 
+def test_values_under_a_blank_column_name_are_refused(tmp_path: Path) -> None:
+    """Two unnamed columns shared one key of the person's row, so selected.csv copied one over the other."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    text = "id,,gender,,age,\np1,x,Female,y,Young,\np2,,Male,,Old,\n"
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", text), quotas)
+    assert problems_of(error) == [
+        (1, None, "column B, D holds values but has no name in the header; name it or delete the column.")
+    ]
+    assert [
+        p.id for p in read_people(write(tmp_path, "ok.csv", "id,,gender,age\np1,,Female,Young\n"), quotas)
+    ] == ["p1"]
+
+
 def test_people_problems_are_all_collected(tmp_path: Path) -> None:
     quotas = read_features(write(tmp_path, "f.csv", FEATURES))
     text = "id,gender,age\np1,Female,Young\np1,Male,Old\np3,Other,Young\n,Male,Old\np5,Male,Young,extra\n"

@@ -137,7 +137,29 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
         table.row_numbers.append(number)
     if not table.rows:
         problems.append(InputProblem(file, "has a header row but no data rows."))
+    unnamed = [
+        index for index, name in enumerate(header) if not name and any(row[index] for row in table.rows)
+    ]
+    if unnamed:
+        letters = ", ".join(_column_letter(index) for index in unnamed)
+        problems.append(
+            InputProblem(
+                file,
+                f"column {letters} holds values but has no name in the header; name it or delete the column.",
+                row=header_number,
+            )
+        )
     return table
+
+
+def _column_letter(index: int) -> str:
+    """The spreadsheet's name for a 0-based column: 0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def _find_column(table: Table, names: Sequence[str]) -> int | None:
