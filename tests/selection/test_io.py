@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from civicforum.selection import io as selection_io
 from civicforum.selection.io import (
-    MAX_POOL,
     id_column_name,
     load_instance,
     normalise_household,
@@ -169,15 +169,28 @@ def test_people_problems_are_all_collected(tmp_path: Path) -> None:
     assert "allowed: Female, Male" in found[2][2]
 
 
-def test_a_pool_too_large_for_any_assembly_is_refused_while_reading(tmp_path: Path) -> None:
-    """A million-row file (an address list, say) read fine, then left the solver silent for minutes."""
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_pool_too_large_for_any_assembly_is_refused_while_reading(
+    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million-row file (an address list, say) was read whole, then left the solver silent for minutes."""
+    monkeypatch.setattr(selection_io, "MAX_ROWS", 100)
     quotas = read_features(write(tmp_path, "f.csv", FEATURES))
-    rows = "".join(f"p{index},Female,Young\n" for index in range(MAX_POOL + 1))
+    rows = [["id", "gender", "age"], *([f"p{index}", "Female", "Young"] for index in range(101))]
+    path = tmp_path / f"p{suffix}"
+    if suffix == ".csv":
+        path.write_text("".join(",".join(row) + "\n" for row in rows))
+    else:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        for row in [*rows, *rows[1:]]:  # twice as long: reading stops at the limit
+            sheet.append(row)
+        book.save(path)
     with pytest.raises(InputError) as error:
-        read_people(write(tmp_path, "p.csv", "id,gender,age\n" + rows), quotas)
+        read_people(path, quotas)
     [(row, _, message)] = problems_of(error)
     assert row is None
-    assert f"{MAX_POOL + 1:,} rows" in message and "not the list of addresses invited" in message
+    assert "more than 100 rows" in message and "not the list of addresses invited" in message
 
 
 def test_missing_feature_column_in_people(tmp_path: Path) -> None:
