@@ -62,6 +62,12 @@ def read_csv_records(path: Path) -> list[list[str]]:
     return records
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (ESC as \\x1b, a line break in a cell as \\n), so
+    a message quoting a hostile cell cannot move the cursor or recolour the officer's terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def repeated_columns(header: Sequence[str], key: Callable[[str], str]) -> list[str]:
     """Header names given more than once (compared by ``key``), which would be read from one copy only."""
     keys = [key(name) for name in header]

@@ -121,6 +121,14 @@ def test_a_missing_file_is_named_without_a_row(tmp_path):
     )
 
 
+def test_messages_show_control_characters_as_escapes(tmp_path):
+    """A vote cell holding a terminal escape sequence was echoed raw to the officer's terminal."""
+    with pytest.raises(InputFileError) as caught:
+        read_votes(write(tmp_path, "votes.csv", "voter-id,comment-id,vote\n1,2,\x1b]0;owned\x07\n"))
+    assert "'\\x1b]0;owned\\x07' is not a vote" in str(caught.value)
+    assert "\x1b" not in str(caught.value)
+
+
 def test_every_problem_is_reported_at_once(tmp_path):
     path = write(tmp_path, "votes.csv", "voter-id,comment-id,vote\n1,2,9\n1,3,1\nz,4,1\n")
     with pytest.raises(InputFileError) as caught:

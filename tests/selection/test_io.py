@@ -157,6 +157,15 @@ def test_values_under_a_blank_column_name_are_refused(tmp_path: Path) -> None:
     ] == ["p1"]
 
 
+def test_messages_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    """A cell holding a terminal escape sequence was echoed raw, so it could clear or recolour the screen."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", 'id,gender,age\np1,"\x1b[2JMa\nle",Young\n'), quotas)
+    assert "'\\x1b[2JMa\\nle' is not a value of 'gender'" in str(error.value)
+    assert "\x1b" not in str(error.value)
+
+
 def test_people_problems_are_all_collected(tmp_path: Path) -> None:
     quotas = read_features(write(tmp_path, "f.csv", FEATURES))
     text = "id,gender,age\np1,Female,Young\np1,Male,Old\np3,Other,Young\n,Male,Old\np5,Male,Young,extra\n"

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from civicforum.spreadsheet import CsvRowError, read_csv_records, repeated_columns
+from civicforum.spreadsheet import CsvRowError, printable, read_csv_records, repeated_columns
 
 IntArray = npt.NDArray[np.int64]
 
@@ -38,7 +38,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.path + (f", row {self.row}" if self.row is not None else "")
         where += f", column '{self.column}'" if self.column else ""
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
 
 
 class InputFileError(ValueError):

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from civicforum.spreadsheet import printable
+
 
 class Algorithm(StrEnum):
     LEXIMIN = "leximin"
@@ -127,7 +129,7 @@ class InputProblem:
             where += f", row {self.row}"
         if self.column is not None:
             where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
 
 
 class InputError(SelectionError):
