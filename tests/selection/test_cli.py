@@ -352,3 +352,17 @@ def test_a_lottery_size_out_of_range_is_refused_at_once(
     assert "--lottery-panels: give a number of panels from 1 to 100,000" in error
     assert "checking the quotas" not in error
     assert not (tmp_path / "out").exists()
+
+
+def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Infeasible quotas are explained with the file's own names, which were printed raw to the terminal."""
+    people = tmp_path / "people.csv"
+    people.write_text("id,gender\np1,F\np2,F\n")
+    features = tmp_path / "features.csv"
+    features.write_text("feature,value,min,max\ngender,F,0,2\ngender,\x1b[2JX,1,2\n")
+    assert select(people, features, tmp_path / "out", "--panel", "1") == 2
+    error = capsys.readouterr().err
+    assert "gender \\x1b[2JX needs at least 1" in error
+    assert "\x1b" not in error

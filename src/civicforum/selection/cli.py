@@ -45,7 +45,7 @@ from civicforum.selection.types import (
     SelectionError,
     SelectionResult,
 )
-from civicforum.spreadsheet import CsvRowError, read_csv_records
+from civicforum.spreadsheet import CsvRowError, printable, read_csv_records
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
@@ -184,8 +184,14 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _error(message: str) -> int:
-    print(message, file=sys.stderr)
+    _warn(message)
     return EXIT_BAD_INPUT
+
+
+def _warn(message: str) -> None:
+    """Print to stderr with control characters escaped line by line: feature names and values in a
+    diagnosis come straight from the input files, which may hold terminal escape sequences."""
+    print("\n".join(printable(line) for line in message.split("\n")), file=sys.stderr)
 
 
 def select(args: argparse.Namespace) -> int:
@@ -304,7 +310,7 @@ def _check_quotas(instance: Instance, progress: StderrProgress) -> tuple[Instanc
     if instance.already_selected:
         plan = plan_replacements(instance)
         for message in unmet_quota_messages(plan):
-            print(message, file=sys.stderr)
+            _warn(message)
         return plan.instance, plan.relaxation
     diagnosis = diagnose(instance)
     if diagnosis is not None:
