@@ -366,3 +366,26 @@ def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
     error = capsys.readouterr().err
     assert "gender \\x1b[2JX needs at least 1" in error
     assert "\x1b" not in error
+
+
+def test_one_out_directory_never_mixes_two_runs(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, a commit-only run wrote a new lottery.json beside an earlier draw's selected.csv, and a draw
+    without --expect-commitment wrote its panel beside a lottery.json it had never been checked against."""
+    drawn = tmp_path / "drawn"
+    assert select(*small, drawn, "--panel", "20", "--seed", "1") == 0
+    before = {path.name: path.read_bytes() for path in drawn.iterdir()}
+    assert select(*small, drawn, "--panel", "20", "--commit-only") == 2
+    assert "already holds a drawn selection (selected.csv, remaining.csv" in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in drawn.iterdir()} == before
+
+    published = tmp_path / "published"
+    assert select(*small, published, "--panel", "20", "--commit-only") == 0
+    commitment = json.loads((published / "lottery.json").read_text())["commitment"]
+    capsys.readouterr()
+    assert select(*small, published, "--panel", "20", "--seed", "2") == 2
+    assert f"only with --expect-commitment {commitment}" in capsys.readouterr().err
+    assert [path.name for path in published.iterdir()] == ["lottery.json"]
+    assert select(*small, published, "--panel", "20", "--seed", "2", "--expect-commitment", commitment) == 0
+    assert json.loads((published / "distribution.json").read_text())["commitment"] == commitment

@@ -149,7 +149,8 @@ def build_select_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         required=True,
-        help="directory for selected.csv, remaining.csv, probabilities.csv, distribution.json, report.html",
+        help="directory for selected.csv, remaining.csv, probabilities.csv, distribution.json, report.html "
+        "(a directory holding a --commit-only lottery.json takes the draw only with --expect-commitment)",
     )
     return parser
 
@@ -205,6 +206,9 @@ def select(args: argparse.Namespace) -> int:
             f"{DEFAULT_LOTTERY_SIZE:,}), not {args.lottery_panels:,}."
         )
     check_output_directory(Path(args.out), COMMIT_FILES if args.commit_only else DRAW_FILES)
+    mixed = _mixed_runs_problem(Path(args.out), args.commit_only, args.expect_commitment)
+    if mixed:
+        return _error(f"{mixed} Nothing was written.")
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
     try:
         instance = load_instance(
@@ -299,6 +303,33 @@ def select(args: argparse.Namespace) -> int:
         f"seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
     )
     return EXIT_OK
+
+
+def _mixed_runs_problem(out: Path, commit_only: bool, expect_commitment: str | None) -> str | None:
+    """Why writing to ``out`` would put this run's files beside another run's, which someone could then
+    publish together: a new lottery.json beside an earlier draw, or a draw beside a lottery.json it was
+    not checked against."""
+    if commit_only:
+        drawn = [name for name in DRAW_FILES if (out / name).exists()]
+        if drawn:
+            return (
+                f"--out {out} already holds a drawn selection ({', '.join(drawn)}), which a new lottery.json "
+                "would not match; give a new directory."
+            )
+        return None
+    if not (out / "lottery.json").exists():
+        return None
+    try:
+        committed = json.loads((out / "lottery.json").read_text(encoding="utf-8")).get("commitment")
+    except (OSError, ValueError, AttributeError):
+        committed = None
+    if committed is not None and expect_commitment == committed:
+        return None
+    return (
+        f"--out {out} holds the lottery.json of a commit-only run; draw into it only with "
+        f"--expect-commitment {committed or '(its commitment)'}, which checks this draw uses that lottery, "
+        "or give a new directory."
+    )
 
 
 def _check_quotas(instance: Instance, progress: StderrProgress) -> tuple[Instance, tuple[QuotaChange, ...]]:
