@@ -54,9 +54,29 @@ def write_atomically(out: Path, names: Iterable[str], write: Callable[[Path], No
     try:
         write(staging)
         out.mkdir(exist_ok=True)
-        for name in names:
-            os.replace(staging / name, out / name)
+        _move_in(staging, out, names)
     except OSError as error:
         raise OutputError(f"--out {out}: the results could not be written ({error}).") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_in(staging: Path, out: Path, names: list[str]) -> None:
+    """Move the files from ``staging`` into ``out``; if one move fails, put back what ``out`` held
+    before, so the folder never holds some new files beside some old ones."""
+    previous = staging / ".previous"
+    previous.mkdir()
+    started: list[str] = []
+    try:
+        for name in names:
+            if (out / name).exists():
+                os.replace(out / name, previous / name)
+            started.append(name)
+            os.replace(staging / name, out / name)
+    except OSError:
+        for name in started:
+            if (previous / name).exists():
+                os.replace(previous / name, out / name)
+            else:
+                (out / name).unlink(missing_ok=True)
+        raise

@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +110,28 @@ def test_a_seed_out_of_range_exits_2(tmp_path, capsys, seed):
     assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", seed, "--out", str(tmp_path / "out")]) == 2
     assert f"--seed must be between 0 and 4294967295, got {seed}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_move_that_fails_midway_puts_the_earlier_results_back(tmp_path, capsys, monkeypatch):
+    """Before, a failure on the third file left two new files beside three from the earlier run."""
+    out = tmp_path / "out"
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(out)]) == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    real_replace, moves_in = os.replace, []
+
+    def replace_failing_on_the_third_new_file(source, target):
+        if Path(target).parent == out:
+            moves_in.append(target)
+            if len(moves_in) == 3:
+                raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_failing_on_the_third_new_file)
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", "5", "--out", str(out)]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]  # no staging folder left
 
 
 def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
