@@ -113,6 +113,22 @@ def test_missing_feature_columns_and_empty_files(tmp_path: Path) -> None:
         read_features(tmp_path / "absent.csv")
 
 
+def test_a_folder_or_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder was reported as 'file not found'; a file that could not be read raised PermissionError."""
+    with pytest.raises(InputError, match=f"^{tmp_path}: is a folder; give the path of the CSV or XLSX"):
+        read_features(tmp_path)
+    path = write(tmp_path, "f.csv", FEATURES)
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(
+        InputError, match="f.csv: cannot be read \\(Permission denied\\); check you may read it"
+    ):
+        read_features(path)
+
+
 def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:
     path = write(tmp_path, "p.csv", "id,gender,age\np1,Female,Young\np2,Féminin,Old\n", encoding="latin-1")
     with pytest.raises(InputError) as error:

@@ -85,6 +85,9 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
     """Read a CSV (UTF-8, BOM allowed) or XLSX file, skipping blank lines and trimming stray spaces."""
     path = Path(path)
     file = str(path)
+    if path.is_dir():
+        problems.append(InputProblem(file, "is a folder; give the path of the CSV or XLSX file in it."))
+        return None
     if not path.is_file():
         problems.append(InputProblem(file, "file not found; check the path."))
         return None
@@ -101,6 +104,9 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
             raw_rows = read_csv_records(path)
         except CsvRowError as error:
             problems.append(InputProblem(file, f"{error}.", row=error.row))
+            return None
+        except OSError as error:
+            problems.append(InputProblem(file, f"cannot be read ({error.strerror}); check you may read it."))
             return None
     if len(raw_rows) > MAX_ROWS + 1:
         problems.append(
