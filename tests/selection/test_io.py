@@ -293,6 +293,16 @@ def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) ->
     assert instance.already_selected == frozenset({"p2"})
 
 
+def test_confirmed_member_files_one_bare_id_and_repeats(tmp_path: Path) -> None:
+    """One bare id was refused as 'has a header row but no data rows'; a repeated id passed unnoticed."""
+    assert read_ids(write(tmp_path, "one.csv", "p1\n")) == ["p1"]
+    with pytest.raises(InputError) as error:
+        read_ids(write(tmp_path, "ids.csv", "id\np1\np2\n\np1\n"))
+    assert problems_of(error) == [(5, "id", "id 'p1' is listed twice (first on row 2); keep one row.")]
+    with pytest.raises(InputError, match="row 3: id 'p1' is listed twice \\(first on row 1\\)"):
+        read_ids(write(tmp_path, "bare.csv", "p1\np2\np1\n"))
+
+
 def test_written_people_keep_original_columns(tmp_path: Path) -> None:
     instance = load_instance(write(tmp_path, "p.csv", PEOPLE), write(tmp_path, "f.csv", FEATURES), 1)
     header = list(instance.people[0].row)

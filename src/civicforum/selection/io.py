@@ -31,6 +31,7 @@ FEATURE_COLUMN_ALIASES = {
 REQUIRED_FEATURE_COLUMNS = ("feature", "value", "min", "max")
 WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
 MAX_COUNT = 1_000_000
+NO_DATA_ROWS = "has a header row but no data rows."
 MAX_ROWS = 50_000  # 5x the largest benchmarked pool (10,000 in 13 s); 10^6 ran for minutes
 
 
@@ -42,6 +43,7 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     row_numbers: list[int]
+    header_row: int = 1
 
 
 def _fold(text: str) -> str:
@@ -140,7 +142,7 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
             )
         )
         return None
-    table = Table(file, header, [], [])
+    table = Table(file, header, [], [], header_number)
     for number, row in body:
         if len(row) > len(header) and any(row[len(header) :]):
             problems.append(
@@ -154,7 +156,7 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
         table.rows.append((row + [""] * len(header))[: len(header)])
         table.row_numbers.append(number)
     if not table.rows:
-        problems.append(InputProblem(file, "has a header row but no data rows."))
+        problems.append(InputProblem(file, NO_DATA_ROWS))
     unnamed = [
         index for index, name in enumerate(header) if not name and any(row[index] for row in table.rows)
     ]
@@ -452,17 +454,32 @@ def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:
     """Ids from a one-column file (or the id column of a people file), e.g. already-selected members."""
     problems: list[InputProblem] = []
     table = read_table(path, problems)
-    ids: list[str] = []
+    first_row: dict[str, int] = {}
     if table is not None:
         index = _find_column(table, [id_column] if id_column else ID_COLUMN_NAMES)
-        if index is None:
-            # A bare list of ids with no header: the first row is an id too.
+        rows = list(zip(table.rows, table.row_numbers, strict=True))
+        column = None if index is None else table.header[index]
+        if index is None:  # a bare list of ids with no header: the first row is an id too
             index = 0
-            ids.extend(table.header[:1])
-        ids.extend(row[index] for row in table.rows if row[index])
+            rows.insert(0, (table.header[:1], table.header_row))
+            problems = [problem for problem in problems if problem.message != NO_DATA_ROWS]
+        for row, number in rows:
+            person_id = row[index] if index < len(row) else ""
+            if person_id in first_row:
+                first = first_row[person_id]
+                problems.append(
+                    InputProblem(
+                        table.file,
+                        f"id '{person_id}' is listed twice (first on row {first}); keep one row.",
+                        number,
+                        column,
+                    )
+                )
+            elif person_id:
+                first_row[person_id] = number
     if problems:
         raise InputError(problems)
-    return ids
+    return list(first_row)
 
 
 def load_instance(
