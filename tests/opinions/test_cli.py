@@ -138,10 +138,10 @@ def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
     votes = "voter-id,comment-id,vote\n" + "".join(
         f"{voter},{statement},{(-1, 0, 1)[(voter * 7 + statement * 3) % 3]}\n"
         for voter in range(40)
-        for statement in range(6)
+        for statement in range(8)
     )
     texts = ['=HYPERLINK("http://evil.example","Click")', "-1 for the bus lane", "@SUM(A1)", "+44 calls"]
-    texts += ["Fine", ""]
+    texts += ["Fine", "", "\t=1+1", "\r=2+2"]  # OWASP: a leading tab or carriage return also starts a formula
     comments = "comment-id,comment-body\n" + "".join(
         f'{statement},"{text.replace(chr(34), chr(34) * 2)}"\n' for statement, text in enumerate(texts)
     )
@@ -150,7 +150,10 @@ def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
     out = tmp_path / "out"
     args = [str(tmp_path / "votes.csv"), "--comments", str(tmp_path / "comments.csv"), "--out", str(out)]
     assert main(["opinions", *args]) == 0
-    written = {row["statement"]: row["text"] for row in csv.DictReader((out / "statements.csv").open())}
+    written = {
+        row["statement"]: row["text"] for row in csv.DictReader((out / "statements.csv").open(newline=""))
+    }
     assert written["0"] == "'" + texts[0] and written["1"] == "'-1 for the bus lane"
     assert written["2"] == "'@SUM(A1)" and written["3"] == "'+44 calls" and written["4"] == "Fine"
+    assert written["6"] == "'\t=1+1" and written["7"] == "'\r=2+2"
     assert "=HYPERLINK(&quot;http://evil.example&quot;" in (out / "report.html").read_text()
