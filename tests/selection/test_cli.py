@@ -28,6 +28,14 @@ def select(people: Path, features: Path, out: Path, *extra: str) -> int:
     return civicforum(["select", str(people), str(features), "--out", str(out), *extra])
 
 
+def write_inputs(folder: Path, people: str, features: str) -> tuple[Path, Path]:
+    """people.csv and features.csv in ``folder`` with these texts."""
+    paths = folder / "people.csv", folder / "features.csv"
+    for path, text in zip(paths, (people, features), strict=True):
+        path.write_text(text)
+    return paths
+
+
 @pytest.fixture
 def small(shared_data: Path) -> tuple[Path, Path]:
     folder = shared_data / "pgoelz_example_small_20"
@@ -154,10 +162,11 @@ def test_households_and_already_selected(tmp_path: Path) -> None:
 def test_replacements_report_quotas_that_can_no_longer_be_met(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    features = tmp_path / "features.csv"
-    features.write_text("feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n")
-    people = tmp_path / "people.csv"
-    people.write_text("id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(10)))
+    people, features = write_inputs(
+        tmp_path,
+        "id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(10)),
+        "feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n",
+    )
     confirmed = tmp_path / "confirmed.csv"
     confirmed.write_text("p0\np2\np4\n")
     out = tmp_path / "out"
@@ -358,10 +367,9 @@ def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Infeasible quotas are explained with the file's own names, which were printed raw to the terminal."""
-    people = tmp_path / "people.csv"
-    people.write_text("id,gender\np1,F\np2,F\n")
-    features = tmp_path / "features.csv"
-    features.write_text("feature,value,min,max\ngender,F,0,2\ngender,\x1b[2JX,1,2\n")
+    people, features = write_inputs(
+        tmp_path, "id,gender\np1,F\np2,F\n", "feature,value,min,max\ngender,F,0,2\ngender,\x1b[2JX,1,2\n"
+    )
     assert select(people, features, tmp_path / "out", "--panel", "1") == 2
     error = capsys.readouterr().err
     assert "gender \\x1b[2JX needs at least 1" in error
