@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 
@@ -59,6 +59,17 @@ def write_atomically(out: Path, names: Iterable[str], write: Callable[[Path], No
         raise OutputError(f"--out {out}: the results could not be written ({error}).") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_texts(out: Path, texts: Mapping[str, str]) -> None:
+    """Write every file of ``texts`` (name to content) into ``out``, or none; CSV files get a byte order
+    mark, so that Excel, where officers open them, reads them as UTF-8 rather than mangling names."""
+
+    def write(staging: Path) -> None:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8")
+
+    write_atomically(out, texts, write)
 
 
 def _move_in(staging: Path, out: Path, names: list[str]) -> None:

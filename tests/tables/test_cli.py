@@ -44,7 +44,8 @@ def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
         "--absent", absent, "--facilitators", facilitators, "--seed", "4",
     )  # fmt: skip
     assert code == 0
-    with (out / "allocation.csv").open() as handle:
+    assert (out / "allocation.csv").read_bytes().startswith(b"\xef\xbb\xbfid,")  # Excel reads it as UTF-8
+    with (out / "allocation.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert set(rows[0]) == {"id", "session", "table"}
     seat = {(r["id"], r["session"]): r["table"] for r in rows}
@@ -58,7 +59,7 @@ def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
     )
     assert scores["diversity_lower_bound"] <= scores["diversity_l1"]
     assert [s["session"] for s in scores["sessions"]] == [1, 2, 3]
-    with (out / "facilitators.csv").open() as handle:
+    with (out / "facilitators.csv").open(encoding="utf-8-sig") as handle:
         rota = list(csv.DictReader(handle))
     assert len(rota) == 3 * 3 and {r["facilitator"] for r in rota} == {"Ann", "Bob", "Cy"}
     for r in rota:  # nobody sits with the facilitator they are kept apart from
@@ -194,7 +195,7 @@ def test_effort_and_time_limit_out_of_range_are_refused(panel_csv, tmp_path, cap
     [
         (b"id,gender,gender,age\nm01,F,M,60+\n", "row 1 (header) names column 'gender' more than once"),
         (b"id,gender,age\nm01,F,60+\nm02,M\x00,60+\n", "row 3 holds a NUL character"),
-        ("id,gender,age\nm01,F,60+\n".encode("utf-16"), "not a UTF-8 CSV file"),
+        ("id,gender,age\nm01,F,60+\n".encode("utf-16"), "row 1 is not UTF-8 text"),
         (b"id,gender,age\nm01,F,60+\n=1+1,M,60+\n", "row 3, column 'id': '=1+1' starts with '='"),
         (b'id,gender,age\nm01,F,"' + b"x" * 200_000 + b'"\n', "row 2 cannot be read as CSV"),
     ],

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from civicforum.output_files import OutputError, check_output_directory, write_atomically
+from civicforum.output_files import OutputError, check_output_directory, write_texts
 from civicforum.selection.diagnose import QuotaChange, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -253,7 +253,7 @@ def select(args: argparse.Namespace) -> int:
         "lottery": lottery_summary(lottery, None, None, result.selection_probabilities),
     }
     if args.commit_only:
-        _write_texts(Path(args.out), {"lottery.json": _json_by_key(published)})
+        write_texts(Path(args.out), {"lottery.json": _json_by_key(published)})
         print(
             f"Lottery of {lottery.size} panels written to {Path(args.out) / 'lottery.json'}; commitment "
             f"{lottery.commitment}. Publish it, then draw with the same command plus --seed S "
@@ -294,7 +294,7 @@ def select(args: argparse.Namespace) -> int:
         "distribution.json": _json_by_key(document),
         "report.html": render_report(report),
     }
-    _write_texts(Path(args.out), files)
+    write_texts(Path(args.out), files)
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
         f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
@@ -358,16 +358,6 @@ def _find_distribution(
         SelectionSettings() if args.time_limit is None else SelectionSettings(time_limit=args.time_limit)
     )
     return find_distribution(instance, Algorithm(args.algorithm), settings=settings, progress=progress)
-
-
-def _write_texts(out: Path, files: dict[str, str]) -> None:
-    """Write every file or none (CSV with a BOM, so Excel reads them as UTF-8)."""
-
-    def write(staging: Path) -> None:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8")
-
-    write_atomically(out, files, write)
 
 
 def _json_by_key(document: Mapping[str, object]) -> str:

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
+from ..output_files import OutputError, check_output_directory, write_texts
 from . import files
 from .engine import allocate
 from .files import CellReader, InputError
@@ -95,18 +93,9 @@ def _table_sizes(text: str | None, tables: int) -> list[int] | None:
     return [int(p) for p in parts]
 
 
-def _write_outputs(out: Path, contents: dict[str, str]) -> None:
-    """Write to a temporary directory next to ``out`` and move the files into place only when all exist."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        for name, text in contents.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        out.mkdir(exist_ok=True)
-        for name in contents:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _output_names(args: argparse.Namespace) -> list[str]:
+    names = ["allocation.csv", "scores.json", "plan.html"]
+    return [*names, "facilitators.csv"] if args.facilitators else names
 
 
 def main(argv: list[str]) -> int:
@@ -125,6 +114,7 @@ def main(argv: list[str]) -> int:
             )
         if args.time_limit is not None and not 0 < args.time_limit < math.inf:
             raise InputError(f"--time-limit must be a number of seconds above 0, not {args.time_limit:g}")
+        check_output_directory(args.out, _output_names(args))  # before minutes of search
         members = files.read_panel(args.panel, features)
         if args.tables > len(members):
             raise InputError(
@@ -172,7 +162,7 @@ def main(argv: list[str]) -> int:
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
-    except ValueError as error:  # InputError, and malformed input found by the engine
+    except (ValueError, OutputError) as error:  # InputError, and malformed input found by the engine
         print(f"error: {error}", file=sys.stderr)
         return 2
     by_id = {m.id: m for m in members}
@@ -184,7 +174,11 @@ def main(argv: list[str]) -> int:
     }
     if constraints.facilitators:
         outputs["facilitators.csv"] = facilitators_csv(allocation)
-    _write_outputs(args.out, outputs)
+    try:
+        write_texts(args.out, outputs)
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(
         f"wrote {', '.join(outputs)} to {args.out}: diversity {summary['diversity_l1']:.3f} "
         f"(bound {summary['diversity_lower_bound']:.3f}), meetings {summary['meeting_norm']:.3f} "

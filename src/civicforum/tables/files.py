@@ -15,12 +15,11 @@ Formats (UTF-8 CSV with a header row; extra columns are ignored; sessions and ta
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..spreadsheet import spreadsheet_safe
+from ..spreadsheet import CsvRowError, printable, read_csv_records, repeated_columns, spreadsheet_safe
 from .model import Cluster, Facilitator, FixedSeat, Member
 
 
@@ -28,53 +27,43 @@ class InputError(ValueError):
     """Bad input file; the message says which file, row and column, and what to do."""
 
 
-Row = tuple[int, dict[str, str]]  # (line number in the file, cells)
+Row = tuple[int, dict[str, str]]  # (row as a spreadsheet numbers it, header = 1; cells by column)
 
 
 def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
-    """Rows of a CSV file that must have the ``required`` columns; row numbers count the header as 1."""
+    """Rows of a CSV file that must have the ``required`` columns; blank rows are skipped."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = [c.strip() for c in reader.fieldnames or []]
-            repeated = sorted({c for c in columns if c and columns.count(c) > 1})
-            if repeated:
-                raise InputError(
-                    f"{path}: row 1 (header) names column {', '.join(repr(c) for c in repeated)} more "
-                    "than once; rename or delete the copies so that each column is read once"
-                )
-            missing = [c for c in required if c not in columns]
-            if missing:
-                raise InputError(
-                    f"{path}: row 1 (header) has no column {', '.join(repr(c) for c in missing)}; "
-                    f"columns found: {', '.join(columns) or 'none'}"
-                )
-            rows: list[Row] = []
-            for row in reader:
-                line = reader.line_num  # the file's line, even after blank lines or quoted line breaks
-                extra = row.pop(None, None)  # cells beyond the header's columns
-                if extra is not None:
-                    raise InputError(
-                        f"{path}: row {line} has {len(columns) + len(extra)} cells but the header has "
-                        f"{len(columns)}; remove the extra cells, or put quotes round a value that "
-                        "contains a comma"
-                    )
-                cells = {k.strip(): (v or "").strip() for k, v in row.items()}
-                if any("\0" in cell for cell in cells.values()):
-                    raise InputError(
-                        f"{path}: row {line} holds a NUL character, which a text CSV never does; open "
-                        "the file in a spreadsheet and save it again as 'CSV UTF-8'"
-                    )
-                rows.append((line, cells))
-            return rows
+        records = read_csv_records(path)
     except OSError as error:
         raise InputError(f"{path}: cannot read the file ({error.strerror})") from error
-    except UnicodeDecodeError as error:
+    except CsvRowError as error:
+        raise InputError(f"{path}: row {error.row} {error}") from error
+    columns = [c.strip() for c in records[0]] if records else []
+    repeated = repeated_columns(columns, str)
+    if repeated:
         raise InputError(
-            f"{path}: not a UTF-8 CSV file ({error}); save it from the spreadsheet as 'CSV UTF-8'"
-        ) from error
-    except csv.Error as error:  # e.g. a cell over the csv module's size limit
-        raise InputError(f"{path}: row {reader.line_num + 1} cannot be read as CSV ({error})") from error
+            f"{path}: row 1 (header) names column {', '.join(repr(printable(c)) for c in repeated)} more "
+            "than once; rename or delete the copies so that each column is read once"
+        )
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise InputError(
+            f"{path}: row 1 (header) has no column {', '.join(repr(c) for c in missing)}; "
+            f"columns found: {printable(', '.join(columns)) or 'none'}"
+        )
+    rows: list[Row] = []
+    for line, record in enumerate(records[1:], start=2):
+        if not record:
+            continue
+        if len(record) > len(columns):
+            raise InputError(
+                f"{path}: row {line} has {len(record)} cells but the header has {len(columns)}; remove "
+                "the extra cells, or put quotes round a value that contains a comma"
+            )
+        cells = dict.fromkeys(columns, "")  # a short row leaves its last columns blank
+        cells.update(zip(columns, (cell.strip() for cell in record), strict=False))
+        rows.append((line, cells))
+    return rows
 
 
 def _check_name(path: Path, line: int, column: str, name: str) -> None:
@@ -82,8 +71,9 @@ def _check_name(path: Path, line: int, column: str, name: str) -> None:
     files (spreadsheet_safe cannot quote it there: allocation.csv must read back as --past)."""
     if name != spreadsheet_safe(name):
         raise InputError(
-            f"{path}: row {line}, column '{column}': {name!r} starts with {name[0]!r}, which a spreadsheet "
-            "would run as a formula; rename it to start with a letter or digit"
+            f"{path}: row {line}, column '{column}': {printable(repr(name))} starts with "
+            f"{printable(repr(name[0]))}, which a spreadsheet would run as a formula; rename it to start "
+            "with a letter or digit"
         )
 
 
@@ -94,12 +84,15 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
         member_id = row["id"]
         if not member_id or member_id in seen:
             raise InputError(
-                f"{path}: row {line}, column 'id': {'repeated id ' + member_id if member_id else 'empty id'}"
+                f"{path}: row {line}, column 'id': "
+                f"{'repeated id ' + printable(member_id) if member_id else 'empty id'}"
             )
         _check_name(path, line, "id", member_id)
         empty = [f for f in features if not row[f]]
         if empty:
-            raise InputError(f"{path}: row {line}, column '{empty[0]}' is empty; give {member_id} a value")
+            raise InputError(
+                f"{path}: row {line}, column '{empty[0]}' is empty; give {printable(member_id)} a value"
+            )
         seen.add(member_id)
         members.append(Member(member_id, {f: row[f] for f in features}))
     return members
@@ -115,7 +108,7 @@ class CellReader:
         value = row[column]
         if value not in self.known:
             raise InputError(
-                f"{self.path}: row {line}, column '{column}': {value or 'blank'} is not an id "
+                f"{self.path}: row {line}, column '{column}': {printable(value) or 'blank'} is not an id "
                 "in the panel file; correct the id or add the member to the panel"
             )
         return value
@@ -124,7 +117,8 @@ class CellReader:
         value = row[column]
         if not value.isdigit() or not 1 <= int(value) <= highest:
             raise InputError(
-                f"{self.path}: row {line}, column '{column}': {value!r} is not a number from 1 to {highest}"
+                f"{self.path}: row {line}, column '{column}': {printable(repr(value))} is not a number "
+                f"from 1 to {highest}"
             )
         return int(value)
 
@@ -183,7 +177,7 @@ def read_clusters(path: Path, reader: CellReader) -> list[Cluster]:
         count = reader.number(line, row, "tables", reader.tables)
         if tables.setdefault(row["cluster"], count) != count:
             raise InputError(
-                f"{path}: row {line}, column 'tables': cluster {row['cluster']} was given "
+                f"{path}: row {line}, column 'tables': cluster {printable(row['cluster'])} was given "
                 f"{tables[row['cluster']]} tables on an earlier row; use one number per cluster"
             )
         members[row["cluster"]].add(reader.member(line, row, "id"))
