@@ -213,3 +213,11 @@ def test_facilitator_named_like_a_formula_is_refused(panel_csv, tmp_path, capsys
     rota = write(tmp_path, "f.csv", "facilitator,keep_apart\nAnn,\nBob,\n@Cy,m01\n")
     assert run(panel_csv, tmp_path / "out", "--facilitators", rota) == 2
     assert "f.csv: row 4, column 'facilitator': '@Cy' starts with '@'" in capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_is_refused_and_left_alone(panel_csv, tmp_path, capsys):
+    out = tmp_path / "taken"
+    out.write_text("keep me")
+    assert run(panel_csv, out) == 2
+    assert "is a file; give a directory" in capsys.readouterr().err
+    assert out.read_text() == "keep me"
