@@ -370,3 +370,11 @@ def test_forum_summary_is_escaped_and_split_into_paragraphs(client: Any) -> None
     assert '<p class="govuk-body">&lt;script&gt;alert(1)&lt;/script&gt; first</p>' in page
     assert '<p class="govuk-body">second paragraph</p>' in page
     assert "<script>alert(1)" not in page
+
+
+def test_a_stage_summary_keeps_the_paragraphs_the_officer_typed(client: Any) -> None:
+    forum = make_forum()
+    forum.stages.filter(kind="deliberation").update(summary="Six sessions.\n\n<b>Bring</b> a friend.")
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert '<p class="govuk-body">Six sessions.</p>' in page
+    assert '<p class="govuk-body">&lt;b&gt;Bring&lt;/b&gt; a friend.</p>' in page
