@@ -378,3 +378,16 @@ def test_a_stage_summary_keeps_the_paragraphs_the_officer_typed(client: Any) -> 
     page = client.get(forum.get_absolute_url()).content.decode()
     assert '<p class="govuk-body">Six sessions.</p>' in page
     assert '<p class="govuk-body">&lt;b&gt;Bring&lt;/b&gt; a friend.</p>' in page
+
+
+def test_giving_a_role_someone_already_holds_says_so_and_is_not_audited_again(client: Any) -> None:
+    forum = make_forum()
+    make_user(username="grace", first_name="Grace", last_name="Hopper")
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    assert client.post(url, {"user": "grace", "role": Role.EVALUATOR}).status_code == 302
+    again = client.post(url, {"user": "grace", "role": Role.EVALUATOR})
+    page = again.content.decode()
+    assert again.status_code == 200 and "<title>Error:" in page
+    assert "Grace Hopper is already evaluator on this forum" in page and 'href="#id_user"' in page
+    assert AuditEvent.objects.filter(forum=forum, action="role.granted").count() == 1

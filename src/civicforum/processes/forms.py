@@ -16,6 +16,7 @@ from civicforum.core.forms import (
     text_field,
 )
 from civicforum.core.models import Role
+from civicforum.core.roles import roles_on
 from civicforum.processes.models import Council, Forum, Stage, StageKind
 from civicforum.processes.services import find_user, forum_date_problems, stage_date_problems
 
@@ -148,6 +149,10 @@ class RoleForm(GovUKForm):
         error_messages={"required": "Select a role"},
     )
 
+    def __init__(self, *args: Any, forum: Forum, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.forum = forum
+
     def clean_user(self) -> Any:
         identifier = self.cleaned_data["user"].strip()
         user = find_user(identifier)
@@ -157,6 +162,15 @@ class RoleForm(GovUKForm):
                 "or ask a council administrator to create the account"
             )
         return user
+
+    def clean(self) -> dict[str, Any]:
+        """Giving a role the person already holds would change nothing, yet say it had."""
+        cleaned = super().clean()
+        user, role = cleaned.get("user"), cleaned.get("role")
+        if user is not None and role and role in roles_on(user, self.forum):
+            name = user.get_full_name() or user.get_username()
+            self.add_error("user", f"{name} is already {Role(role).label.lower()} on this forum")
+        return cleaned
 
 
 class StageForm(GovUKModelForm):

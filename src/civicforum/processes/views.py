@@ -110,7 +110,7 @@ def forum_edit(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @forum_permission_required("processes.manage_forum_roles")
 def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = request.forum  # type: ignore[attr-defined]
-    form = RoleForm(request.POST or None)
+    form = RoleForm(request.POST or None, forum=forum)
     if request.method == "POST" and form.is_valid():
         user, role = form.cleaned_data["user"], form.cleaned_data["role"]
         services.assign_role(request.user, forum, user, role)
