@@ -391,3 +391,18 @@ def test_giving_a_role_someone_already_holds_says_so_and_is_not_audited_again(cl
     assert again.status_code == 200 and "<title>Error:" in page
     assert "Grace Hopper is already evaluator on this forum" in page and 'href="#id_user"' in page
     assert AuditEvent.objects.filter(forum=forum, action="role.granted").count() == 1
+
+
+def test_unticking_a_stage_is_audited_with_the_stages_removed(client: Any) -> None:
+    forum = make_forum(title="Libraries forum", question="What should our libraries be for?", area="Northam")
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    data = valid_form_data(current_stage="recruitment", stages=["recruitment", "selection", "evaluation"])
+    for name in ("starts_on", "ends_on"):
+        day = getattr(forum, name)
+        data.update({f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)})
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
+    assert client.post(url, data).status_code == 302
+    details = AuditEvent.objects.get(action="forum.updated", forum=forum).details
+    assert details["changed"] == ["stages"]
+    assert details["stages_removed"] == ["design", "deliberation", "recommendations", "council_response"]
+    assert details["stages_added"] == []

@@ -118,8 +118,8 @@ def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
     forum.full_clean()
     forum.save()
     wanted = set(stage_kinds) | {forum.current_stage}
-    forum.stages.exclude(kind__in=wanted).delete()
     existing = set(forum.stages.values_list("kind", flat=True))
+    forum.stages.exclude(kind__in=wanted).delete()
     Stage.objects.bulk_create(
         [Stage(forum=forum, kind=kind) for kind in STAGE_ORDER if kind in wanted - existing]
     )
@@ -129,6 +129,10 @@ def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
         changes["changed"] = changed
         if "current_stage" in changed:
             changes["current_stage"] = {"from": before["current_stage"], "to": forum.current_stage}
+        if existing != wanted:  # removing a stage deletes its dates and description
+            changed.append("stages")
+            changes["stages_removed"] = [kind for kind in STAGE_ORDER if kind in existing - wanted]
+            changes["stages_added"] = [kind for kind in STAGE_ORDER if kind in wanted - existing]
     audit.record(
         actor,
         "forum.created" if creating else "forum.updated",
