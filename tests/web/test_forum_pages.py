@@ -406,3 +406,18 @@ def test_unticking_a_stage_is_audited_with_the_stages_removed(client: Any) -> No
     assert details["changed"] == ["stages"]
     assert details["stages_removed"] == ["design", "deliberation", "recommendations", "council_response"]
     assert details["stages_added"] == []
+
+
+def test_a_stage_edit_is_audited_with_the_dates_before_and_after(client: Any) -> None:
+    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
+    forum.stages.filter(kind="deliberation").update(starts_on=date(2027, 5, 1), summary="Six sessions")
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
+    data = {"starts_on_0": "8", "starts_on_1": "5", "starts_on_2": "2027", "summary": "Six sessions"}
+    assert client.post(url, data).status_code == 302
+    details = AuditEvent.objects.get(action="stage.updated", forum=forum).details
+    assert details == {
+        "stage": "deliberation",
+        "changed": ["starts_on"],
+        "starts_on": {"from": "2027-05-01", "to": "2027-05-08"},
+    }

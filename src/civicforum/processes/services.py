@@ -236,11 +236,29 @@ def stage_date_problems(stage: Stage, starts_on: date | None, ends_on: date | No
     return problems
 
 
+AUDITED_STAGE_FIELDS = ("starts_on", "ends_on", "summary")
+
+
 def update_stage(actor: Any, stage: Stage) -> Stage:
+    """Save a stage's dates and description; the audit entry says which changed, and dates from what
+    to what, so an evaluator can follow how the timeline moved."""
+    before = Stage.objects.filter(pk=stage.pk).values(*AUDITED_STAGE_FIELDS).first() or {}
     stage.full_clean()
     stage.save()
-    audit.record(actor, "stage.updated", forum=stage.forum, target=stage, stage=stage.kind)
+    changed = [name for name in AUDITED_STAGE_FIELDS if getattr(stage, name) != before.get(name)]
+    dates = {
+        name: {"from": _iso(before.get(name)), "to": _iso(getattr(stage, name))}
+        for name in ("starts_on", "ends_on")
+        if name in changed
+    }
+    audit.record(
+        actor, "stage.updated", forum=stage.forum, target=stage, stage=stage.kind, changed=changed, **dates
+    )
     return stage
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @transaction.atomic
