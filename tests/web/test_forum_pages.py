@@ -421,3 +421,16 @@ def test_a_stage_edit_is_audited_with_the_dates_before_and_after(client: Any) ->
         "changed": ["starts_on"],
         "starts_on": {"from": "2027-05-01", "to": "2027-05-08"},
     }
+
+
+def test_an_officer_cannot_remove_their_own_officer_role_and_lock_themselves_out(client: Any) -> None:
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    client.force_login(officer)
+    own = ForumRole.objects.get(forum=forum, user=officer)
+    remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": own.pk})
+    page = client.post(remove, follow=True)
+    assert page.status_code == 200
+    assert "You cannot remove your own forum officer role" in page.content.decode()
+    assert ForumRole.objects.filter(pk=own.pk).exists()
+    assert not AuditEvent.objects.filter(action="role.removed").exists()

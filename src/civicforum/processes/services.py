@@ -16,8 +16,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from civicforum.core import audit
-from civicforum.core.models import CouncilAdministrator, ForumRole
-from civicforum.core.roles import STAFF_FORUM_ROLES, grant_role
+from civicforum.core.models import CouncilAdministrator, ForumRole, Role
+from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, grant_role, roles_on
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
 
 
@@ -163,6 +163,18 @@ def assign_role(actor: Any, forum: Forum, user: Any, role: str) -> ForumRole:
     forum_role = grant_role(user, forum, role)
     audit.record(actor, "role.granted", forum=forum, target=forum_role, user=user.get_username(), role=role)
     return forum_role
+
+
+def role_removal_problem(actor: Any, forum_role: ForumRole) -> str:
+    """Why ``actor`` may not remove ``forum_role``, or ''. Removing your own officer role would lock you
+    out of the page you are on, with no way back, and could leave the forum with no one to run it."""
+    own_officer_role = forum_role.user_id == actor.pk and forum_role.role == Role.OFFICER
+    if own_officer_role and not actor.is_superuser and COUNCIL_ADMIN not in roles_on(actor, forum_role.forum):
+        return (
+            "You cannot remove your own forum officer role. "
+            "Ask another officer or a council administrator to remove it."
+        )
+    return ""
 
 
 def remove_role(actor: Any, forum_role: ForumRole) -> None:

@@ -126,8 +126,12 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @forum_permission_required("processes.manage_forum_roles")
 def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> HttpResponse:
     forum = request.forum  # type: ignore[attr-defined]
-    services.remove_role(request.user, get_object_or_404(ForumRole, pk=role_id, forum=forum))
-    messages.success(request, "Role removed")
+    forum_role = get_object_or_404(ForumRole, pk=role_id, forum=forum)
+    if problem := services.role_removal_problem(request.user, forum_role):
+        messages.error(request, problem)
+    else:
+        services.remove_role(request.user, forum_role)
+        messages.success(request, "Role removed")
     return redirect("processes:forum_people", forum_slug=forum.slug)
 
 
