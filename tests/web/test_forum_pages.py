@@ -434,3 +434,11 @@ def test_an_officer_cannot_remove_their_own_officer_role_and_lock_themselves_out
     assert "You cannot remove your own forum officer role" in page.content.decode()
     assert ForumRole.objects.filter(pk=own.pk).exists()
     assert not AuditEvent.objects.filter(action="role.removed").exists()
+
+
+def test_the_forum_summary_box_says_how_to_make_paragraphs(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    page = client.get(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert 'id="id_summary_hint"' in page
+    assert "Leave a blank line between paragraphs" in page.split('id="id_summary_hint"')[1][:200]

@@ -56,7 +56,11 @@ class ForumForm(GovUKModelForm):
         error_messages={"required": "Enter the area the forum covers"},
     )
     summary = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 5}), label="Summary (optional)"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Summary (optional)",
+        help_text="What residents should know about the forum, in plain English. "
+        "Leave a blank line between paragraphs.",
     )
     starts_on = GovUKDateField(label="Start date", help_text="For example, 14 3 2027")
     ends_on = GovUKDateField(label="End date", help_text="For example, 30 9 2027")
