@@ -442,3 +442,10 @@ def test_the_forum_summary_box_says_how_to_make_paragraphs(client: Any) -> None:
     page = client.get(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})).content.decode()
     assert 'id="id_summary_hint"' in page
     assert "Leave a blank line between paragraphs" in page.split('id="id_summary_hint"')[1][:200]
+
+
+def test_a_stage_with_only_an_end_date_shows_it_on_the_timeline(client: Any) -> None:
+    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
+    forum.stages.filter(kind="council_response").update(ends_on=date(2027, 6, 30))
+    page = client.get(forum.get_absolute_url()).content.decode()
+    assert '<div class="govuk-task-list__hint">Ends 30 June 2027</div>' in page
