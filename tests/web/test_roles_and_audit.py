@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.urls import reverse
 from django.views.generic import TemplateView
 from tests.factories import PASSWORD, make_forum, make_user, make_user_with_role
 
@@ -98,6 +100,31 @@ def test_audit_record_keeps_actor_target_and_details() -> None:
     assert list(audit.events_for_forum(forum)) == [event]
     anonymous = audit.record(AnonymousUser(), "registration.submitted", forum=forum)
     assert anonymous.actor is None and anonymous.actor_label == ""
+
+
+def recorded_actions() -> set[str]:
+    """Every action the code passes to ``audit.record``, read from the source (f-strings expanded)."""
+    from pathlib import Path
+
+    from civicforum.recruitment.models import MemberStatus
+
+    source = "\n".join(p.read_text() for p in Path(audit.__file__).parents[1].rglob("*.py"))
+    actions = set(re.findall(r'audit\.record\(\s*[^,]+,\s*"([a-z_]+\.[a-z_]+)"', source))
+    assert 'f"recruitment.member_{' in source  # the one action built from a value
+    replies = (MemberStatus.CONFIRMED, MemberStatus.DECLINED)  # the statuses a reply sets
+    return actions | {f"recruitment.member_{status}" for status in replies}
+
+
+def test_every_action_in_the_audit_log_is_described_in_words(client: Any) -> None:
+    actions = recorded_actions()
+    assert len(actions) > 20 and "role.granted" in actions
+    assert sorted(a for a in actions if audit.describe(a) == a) == []
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    audit.record(officer, "role.granted", forum=forum, target=forum)
+    client.login(username=officer.username, password=PASSWORD)
+    page = client.get(reverse("processes:forum_staff", args=[forum.slug])).content.decode()
+    assert "Role given" in page and "role.granted" not in page
 
 
 def test_registered_forum_links_show_by_page_stage_and_permission(

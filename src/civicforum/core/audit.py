@@ -13,6 +13,15 @@ from django.db import models
 
 from civicforum.core.models import AuditEvent
 
+# What each action means, in words, for the staff pages' activity list; each app adds its own actions
+# in its AppConfig.ready, so core knows none of them.
+DESCRIPTIONS: dict[str, str] = {}
+
+
+def describe(action: str) -> str:
+    """``action`` in plain English; an action nobody described is shown as its code, never hidden."""
+    return DESCRIPTIONS.get(action, action)
+
 
 def record(
     actor: Any, action: str, forum: Any = None, target: models.Model | None = None, **details: Any

@@ -6,3 +6,17 @@ class ProcessesConfig(AppConfig):
     label = "processes"
     verbose_name = "Forums"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from civicforum.core.audit import DESCRIPTIONS
+
+        DESCRIPTIONS.update(
+            {
+                "account.created": "Account created",
+                "forum.created": "Forum created",
+                "forum.updated": "Forum details changed",
+                "role.granted": "Role given",
+                "role.removed": "Role removed",
+                "stage.updated": "Stage dates or description changed",
+            }
+        )

@@ -8,6 +8,7 @@ class RecruitmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from civicforum.core.audit import DESCRIPTIONS
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
         from civicforum.recruitment.services.registration import has_registrations, is_open
@@ -52,4 +53,31 @@ class RecruitmentConfig(AppConfig):
                 perm="recruitment.view_pool_dashboard",
                 order=10,
             )
+        )
+        DESCRIPTIONS.update(
+            {
+                "recruitment.settings_changed": "Recruitment settings changed",
+                "recruitment.addresses_imported": "Address list uploaded",
+                "recruitment.lottery_drawn": "Addresses drawn for invitation letters",
+                "recruitment.letters_requested": "Invitation letters requested",
+                "recruitment.letters_generated": "Invitation letters made",
+                "recruitment.letters_downloaded": "Letters downloaded",
+                "recruitment.registered": "Someone registered online",
+                "recruitment.registered_by_phone": "Someone registered by phone, through an officer",
+                "recruitment.respondent_withdrawn": "A registration was withdrawn and erased",
+                "recruitment.personal_data_viewed": "Registration details viewed or exported",
+                "recruitment.personal_data_purged": "Registration data deleted (retention date)",
+                "recruitment.quota_question_added": "Demographic question added",
+                "recruitment.quota_question_removed": "Demographic question removed",
+                "recruitment.population_shares_imported": "Population shares imported",
+                "recruitment.quotas_proposed": "Quotas proposed from population shares",
+                "recruitment.quotas_changed": "Quotas changed",
+                "recruitment.selection_started": "Selection started",
+                "recruitment.selection_finished": "Selection finished",
+                "recruitment.selection_failed": "Selection could not finish",
+                "recruitment.selection_published": "Selection record published",
+                "recruitment.panel_invited": "Panel members invited",
+                "recruitment.member_confirmed": "A panel member confirmed",
+                "recruitment.member_declined": "A panel member declined",
+            }
         )

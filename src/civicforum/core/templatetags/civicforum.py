@@ -8,6 +8,8 @@ from typing import Any
 from django import forms, template
 from django.utils.html import format_html_join
 
+from civicforum.core import audit
+
 register = template.Library()
 
 
@@ -61,3 +63,9 @@ def _first_box(field: forms.BoundField) -> str:
     if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
         return f"{field.auto_id}_1"
     return str(field.auto_id)
+
+
+@register.filter
+def audit_description(action: str) -> str:
+    """An audit log action in words (see ``core.audit.DESCRIPTIONS``)."""
+    return audit.describe(action)
