@@ -80,6 +80,20 @@ def test_votes_on_statements_missing_from_comments_are_refused(tmp_path, capsys)
     assert not (tmp_path / "out").exists()
 
 
+def test_problems_in_both_files_are_reported_in_one_run(tmp_path, capsys):
+    votes = tmp_path / "votes.csv"
+    votes.write_text("voter-id,comment-id,vote\n1,1,maybe\n")
+    comments = tmp_path / "comments.csv"
+    comments.write_text("comment-id,comment-body,moderated\n1,Hello,yes\n")
+    out = tmp_path / "out"
+    assert main(["opinions", str(votes), "--comments", str(comments), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert f"{votes}, row 2, column 'vote'" in error
+    assert f"{comments}, row 2, column 'moderated'" in error
+    assert error.rstrip().endswith("Nothing was written.")
+    assert not out.exists()
+
+
 def test_out_of_range_options_exit_2(tmp_path, capsys):
     assert main(["opinions", str(BREXIT / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
     assert "--max-groups must be between 2 and 9" in capsys.readouterr().err

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from civicforum.opinions.engine import MAX_ALLOWED_GROUPS, MapSettings, compute_map
 from civicforum.opinions.outputs import write_all
@@ -16,6 +18,7 @@ from civicforum.opinions.votes import InputFileError, read_comments, read_votes
 from civicforum.output_files import OutputError, check_output_directory, write_atomically
 
 OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
+T = TypeVar("T")
 MAX_SEED = 2**32 - 1  # the largest random_state scikit-learn's KMeans takes
 
 
@@ -56,11 +59,11 @@ def main(argv: list[str]) -> int:
         check_output_directory(args.out, OUTPUT_FILES)
     except OutputError as error:
         return _fail(str(error))
-    try:
-        votes = read_votes(args.votes)
-        statements = read_comments(args.comments) if args.comments else None
-    except InputFileError as error:
-        return _fail(f"{error}\nNothing was written.")
+    problems: list[str] = []
+    votes = _read(read_votes, args.votes, problems)
+    statements = _read(read_comments, args.comments, problems) if args.comments else None
+    if votes is None or problems:
+        return _fail("\n".join([*problems, "Nothing was written."]))
     if statements is not None:
         known = {s.statement_id for s in statements}
         unknown = sorted(set(votes.statement_ids.tolist()) - known)
@@ -86,6 +89,16 @@ def main(argv: list[str]) -> int:
         f"{opinion_map.group_labels.size} groups; results in {args.out}"
     )
     return 0
+
+
+def _read(reader: Callable[[Path], T], path: Path, problems: list[str]) -> T | None:
+    """``reader(path)``, or None with its problems added to ``problems``: both input files are read
+    before giving up, so one run reports everything to fix in either file."""
+    try:
+        return reader(path)
+    except InputFileError as error:
+        problems.append(str(error))
+        return None
 
 
 def _fail(message: str) -> int:
