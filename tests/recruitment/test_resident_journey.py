@@ -280,3 +280,21 @@ def test_the_confirmation_says_how_the_chosen_are_told_and_when_details_are_dele
     assert "If you are chosen, we will write to you at home and email you" in done
     assert "If you are not chosen, we will not contact you again." in done
     assert "We will delete your details on 30 September 2027." in done
+
+
+def test_opening_the_letter_link_again_keeps_the_answers_given_and_another_code_starts_afresh(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    start = reverse("recruitment:register_start", args=[recruiting_forum.slug])
+    client.get(start, {"code": code})
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    client.post(step_url(recruiting_forum, "age"), {"answer": "yes"})
+    client.post(step_url(recruiting_forum, "area"), {"answer": "yes"})
+    client.post(step_url(recruiting_forum, "name"), {"full_name": "Siân O'Brien"})
+    client.get(start, {"code": code.lower().replace("-", "")})  # the same code, typed loosely in the link
+    assert "Siân O&#x27;Brien" in client.get(step_url(recruiting_forum, "name")).content.decode()
+    assert client.get(step_url(recruiting_forum, "age")).status_code == 200  # still past the code step
+    other = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=recruiting_forum).last())
+    client.get(start, {"code": other})
+    assert client.get(step_url(recruiting_forum, "name")).url == step_url(recruiting_forum, "code")
+    assert other in client.get(step_url(recruiting_forum, "code")).content.decode()

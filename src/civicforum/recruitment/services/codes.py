@@ -32,6 +32,11 @@ def _compact(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
+def same_code(typed: str, other: str) -> bool:
+    """Whether two typings are the same code, ignoring case, spaces and dashes (as checking it does)."""
+    return _compact(typed) == _compact(other)
+
+
 def normalise_code(typed: str) -> str | None:
     """What a person typed -> the canonical code, or None if it cannot be a code.
 

@@ -102,6 +102,16 @@ def check_code(forum: Any, typed: str, client: str) -> Invitation:
     return invitation
 
 
+def state_for_letter_link(state: dict[str, Any], code: str) -> dict[str, Any]:
+    """The registration to carry on when someone opens their letter's link (``?code=``). The same code
+    keeps the answers already given: people open the link again mid-way, from the QR code or an email.
+    A different code is another letter, so it starts afresh and nobody's answers carry over to it."""
+    code = code[:20]
+    if codes.same_code(state.get("prefill_code", ""), code):
+        return state
+    return {"prefill_code": code}
+
+
 def places_left(invitation: Invitation) -> int:
     used = invitation.respondents.filter(status=RespondentStatus.REGISTERED).count()
     return invitation.max_adults - used

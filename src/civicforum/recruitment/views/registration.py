@@ -32,7 +32,8 @@ def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     context = {"forum": forum, "settings": settings_for(forum), "open": registration.is_open(forum)}
     if request.GET.get("code"):
-        save_registration_state(request, forum, {"prefill_code": request.GET["code"][:20]})
+        state = registration.state_for_letter_link(registration_state(request, forum), request.GET["code"])
+        save_registration_state(request, forum, state)
     return render(request, "recruitment/register_start.html", context)
 
 
