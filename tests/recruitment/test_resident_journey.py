@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.recruitment.conftest import publish_selection
 
 from civicforum.recruitment import forms
-from civicforum.recruitment.models import Invitation
+from civicforum.recruitment.models import Invitation, RecruitmentSettings, Respondent
 from civicforum.recruitment.services import civic_lottery, quotas, registration
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +298,30 @@ def test_opening_the_letter_link_again_keeps_the_answers_given_and_another_code_
     client.get(start, {"code": other})
     assert client.get(step_url(recruiting_forum, "name")).url == step_url(recruiting_forum, "code")
     assert other in client.get(step_url(recruiting_forum, "code")).content.decode()
+
+
+def test_someone_who_can_attend_none_of_the_dates_is_told_why_and_nothing_is_kept(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(phone="01632 960 001")
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    client.post(step_url(recruiting_forum, "name"), {"full_name": "Siân O'Brien"})
+    form = client.get(step_url(recruiting_forum, "availability")).content.decode()
+    assert "I cannot attend any of these dates" in form and "govuk-checkboxes__divider" in form
+    page = client.post(step_url(recruiting_forum, "availability"), {"sessions": ["cannot-attend"]})
+    text = page.content.decode()
+    assert "Members must attend the sessions" in text and "call 01632 960 001" in text
+    assert "We have not kept any of your answers" in text
+    assert client.get(step_url(recruiting_forum, "name")).url == step_url(recruiting_forum, "code")
+    assert not Respondent.objects.filter(forum=recruiting_forum).exists()
+
+
+def test_a_date_and_cannot_attend_together_are_refused_with_what_to_do(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    both = {"sessions": ["Saturday 6 March 2027", "cannot-attend"]}
+    page = client.post(step_url(recruiting_forum, "availability"), both).content.decode()
+    assert page.count("or ‘I cannot attend any of these dates’, not both") == 2  # summary and field
+    empty = client.post(step_url(recruiting_forum, "availability"), {}).content.decode()
+    assert "or select ‘I cannot attend any of these dates’" in empty

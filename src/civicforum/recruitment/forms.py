@@ -328,18 +328,41 @@ class QuotaAnswerForm(GovUKForm):
         self.helper.layout = Layout(Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1"))
 
 
+CANNOT_ATTEND = "cannot-attend"
+CANNOT_ATTEND_LABEL = "I cannot attend any of these dates"
+
+
 class AvailabilityForm(GovUKForm):
+    """The session dates, and a way out for someone who can attend none of them (GOV.UK's "none of
+    these" option after an "or" divider) instead of a question they cannot answer."""
+
     sessions = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
         label="Which sessions could you attend?",
         help_text="Select all that apply. Members need to attend all or most sessions.",
-        error_messages={"required": "Select the sessions you could attend"},
+        error_messages={
+            "required": f"Select the sessions you could attend, or select ‘{CANNOT_ATTEND_LABEL}’"
+        },
     )
 
     def __init__(self, *args: Any, sessions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sessions"].choices = [(s, s) for s in sessions]
+        dates = [Choice(s, s) for s in sessions]
+        dates[-1].divider = "or"
+        self.fields["sessions"].choices = [*dates, Choice(CANNOT_ATTEND, CANNOT_ATTEND_LABEL)]
         self.helper.layout = Layout(Field.checkboxes("sessions", legend_size=Size.LARGE, legend_tag="h1"))
+
+    def clean_sessions(self) -> list[str]:
+        chosen: list[str] = self.cleaned_data["sessions"]
+        if CANNOT_ATTEND in chosen and len(chosen) > 1:
+            raise forms.ValidationError(
+                f"Select the sessions you could attend, or ‘{CANNOT_ATTEND_LABEL}’, not both"
+            )
+        return chosen
+
+    @property
+    def cannot_attend(self) -> bool:
+        return self.cleaned_data["sessions"] == [CANNOT_ATTEND]
 
 
 class AccessForm(GovUKForm):

@@ -140,6 +140,10 @@ def _save_step(
     if step.startswith("q-"):
         state.setdefault("answers", {})[step[2:]] = data["answer"]
     elif step == "availability":
+        if form.cannot_attend:  # members must attend the sessions: end here and keep none of the answers
+            state.clear()
+            context = {"forum": forum, "reason": step, "settings": settings_for(forum)}
+            return render(request, "recruitment/register_ineligible.html", context)
         state["availability"] = data["sessions"]
     elif step == "consent":
         state["consent"] = True
