@@ -216,3 +216,33 @@ def test_a_misspelt_placeholder_in_the_letter_is_refused_before_it_is_printed_on
     assert forms.LetterForm(
         {"heading": "Join ${forum}", "body": "$council: $$5, $url", "reply_by": "4 May"}
     ).is_valid()
+
+
+def test_the_logo_hint_is_true_and_a_logo_lost_to_another_error_must_be_chosen_again(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    def logo() -> SimpleUploadedFile:
+        png = io.BytesIO()
+        Image.new("RGB", (40, 20), "navy").save(png, "PNG")
+        return SimpleUploadedFile("logo.png", png.getvalue(), content_type="image/png")
+
+    client = signed_in_client(officer)
+    url = reverse("recruitment:lottery", args=[recruiting_forum.slug, recruiting_forum.lotteries.get().pk])
+    keep = "Leave empty to keep the current logo"
+    assert keep not in client.get(url).content.decode()  # there is no logo to keep yet
+    refused = client.post(url, {"heading": "", "body": "Dear resident", "reply_by": "4 May", "logo": logo()})
+    again = "Choose the council logo again: it was not saved because of the other errors on this page"
+    assert refused.content.decode().count(again) == 2  # the error summary and the field
+    assert not RecruitmentSettings.objects.get(forum=recruiting_forum).logo
+    too_long = {"heading": "Join $forum", "body": "Dear resident\n" * 200, "reply_by": "4 May"}
+    page = client.post(url, {**too_long, "logo": logo()}).content.decode()
+    assert "govuk-error-summary" in page and again not in page  # the letter's length was checked with it
+    assert RecruitmentSettings.objects.get(forum=recruiting_forum).logo
+    assert keep in page and keep in client.get(url).content.decode()

@@ -142,12 +142,32 @@ class LetterForm(GovUKForm):
     logo = forms.ImageField(
         required=False,
         label="Council logo (optional)",
-        help_text="A PNG or JPEG under 500 KB. Leave empty to keep the current logo.",
         error_messages={
             "invalid_image": "The council logo must be a PNG or JPEG",
             "empty": "The selected file is empty",
         },
     )
+
+    def __init__(self, *args: Any, logo_saved: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_logo_saved(logo_saved)
+
+    def set_logo_saved(self, saved: bool) -> None:
+        """The hint promises to keep the current logo only when there is one to keep. (The bound field
+        copied the hint once validated, so it changes too.)"""
+        keep = " Leave empty to keep the current logo." if saved else ""
+        self.fields["logo"].help_text = self["logo"].help_text = f"A PNG or JPEG under 500 KB.{keep}"
+
+    def clean(self) -> dict[str, Any]:
+        """A browser cannot fill a file box in again, so a logo chosen on a page refused for another
+        field's error is lost: say so where the officer looks, rather than print letters without it."""
+        cleaned = super().clean()
+        if self.errors and cleaned.get("logo"):
+            self.add_error(
+                "logo",
+                "Choose the council logo again: it was not saved because of the other errors on this page",
+            )
+        return cleaned
 
     def clean_heading(self) -> str:
         return _known_placeholders_only(self.cleaned_data["heading"], "Heading")

@@ -183,15 +183,19 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     forum = forum_of(request)
     lottery = _lottery(forum, lottery_id)
     initial = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
+    settings_row = settings_for(forum)
     form = forms.LetterForm(
-        request.POST or None, request.FILES or None, initial={k: v for k, v in initial.items() if v}
+        request.POST or None,
+        request.FILES or None,
+        initial={k: v for k, v in initial.items() if v},
+        logo_saved=bool(settings_row.logo),
     )
-    purged_at = settings_for(forum).purged_at  # the addresses are gone: no letters to write
+    purged_at = settings_row.purged_at  # the addresses are gone: no letters to write
     if request.method == "POST" and purged_at is None and form.is_valid():
         if form.cleaned_data.get("logo"):
-            settings_row = settings_for(forum)
             settings_row.logo = form.cleaned_data["logo"].read()
             settings_row.save(update_fields=["logo"])
+            form.set_logo_saved(True)  # kept if the letter does not fit and the page is shown again
         lottery.letter_heading = form.cleaned_data["heading"]
         lottery.letter_body = form.cleaned_data["body"]
         lottery.reply_by = form.cleaned_data["reply_by"]
