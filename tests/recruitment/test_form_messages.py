@@ -246,3 +246,33 @@ def test_the_logo_hint_is_true_and_a_logo_lost_to_another_error_must_be_chosen_a
     assert "govuk-error-summary" in page and again not in page  # the letter's length was checked with it
     assert RecruitmentSettings.objects.get(forum=recruiting_forum).logo
     assert keep in page and keep in client.get(url).content.decode()
+
+
+def test_a_panel_smaller_than_the_members_chosen_or_a_question_s_minimums_is_refused_saying_why(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, pool: Any
+) -> None:
+    from tests.recruitment.conftest import publish_selection
+    from tests.web.test_forum_pages import valid_form_data
+
+    from civicforum.recruitment.models import MemberStatus
+    from civicforum.recruitment.services import selection
+
+    publish_selection(recruiting_forum, officer, "panel-size")  # 12 members, as many as the panel
+    client = signed_in_client(officer)
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": recruiting_forum.slug})
+    page = client.post(url, valid_form_data(panel_size="11")).content.decode()
+    assert page.count("Panel size must be at least 12: 12 residents are already on the panel") == 2
+    assert "<title>Error: " in page
+    selection.set_member_status(recruiting_forum.panel_members.first(), MemberStatus.DECLINED, officer)
+    assert client.post(url, valid_form_data(panel_size="11")).status_code == 302
+    recruiting_forum.quota_questions.get(key="ward").categories.update(min_members=7)
+    page = client.post(url, valid_form_data(panel_size="13")).content.decode()
+    assert (
+        page.count(
+            "Panel size must be at least 14: the minimums for ‘Ward’ add up to 14. "
+            "Lower those minimums on the quotas page first"
+        )
+        == 2
+    )
+    assert client.post(url, valid_form_data(title="Renamed", panel_size="11")).status_code == 302  # unchanged
+    assert client.post(url, valid_form_data(panel_size="14")).status_code == 302

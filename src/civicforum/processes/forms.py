@@ -18,7 +18,12 @@ from civicforum.core.forms import (
 from civicforum.core.models import Role
 from civicforum.core.roles import roles_on
 from civicforum.processes.models import Council, Forum, Stage, StageKind
-from civicforum.processes.services import find_user, forum_date_problems, stage_date_problems
+from civicforum.processes.services import (
+    find_user,
+    forum_date_problems,
+    panel_size_problems,
+    stage_date_problems,
+)
 
 MAX_PANEL_SIZE = 1000
 
@@ -131,6 +136,9 @@ class ForumForm(GovUKModelForm):
         if self.instance.pk and starts_on and ends_on and stages:
             kept = [*stages, current]  # saving keeps the current stage even if it is unticked
             add_problems(self, forum_date_problems(self.instance, starts_on, ends_on, kept))
+        panel_size = cleaned.get("panel_size")
+        if self.instance.pk and panel_size and "panel_size" in self.changed_data:
+            add_problems(self, panel_size_problems(self.instance, panel_size))
         if stages and current and current not in stages:
             self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
         return cleaned

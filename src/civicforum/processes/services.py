@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -19,6 +19,7 @@ from civicforum.core import audit
 from civicforum.core.models import CouncilAdministrator, ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, grant_role, roles_on
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
+from civicforum.recruitment.models import MemberStatus, PanelMember, QuotaQuestion
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,37 @@ def forum_date_problems(
             f"{'ends' if last.ends_on else 'starts'}: change that stage’s dates first"
         )
     return problems
+
+
+def panel_size_problems(forum: Forum, panel_size: int) -> dict[str, str]:
+    """An error for a panel size smaller than recruitment already needs, naming what to change first.
+    Members already selected or confirmed stay on the panel, and each member gives one answer to every
+    quota question, so a question's minimums must fit in the panel: otherwise no panel can be drawn,
+    which the officer would only learn later from the quotas page or a failed selection run."""
+    members = PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count()
+    question = (
+        QuotaQuestion.objects.filter(forum=forum)
+        .annotate(minimums=Sum("categories__min_members"))
+        .filter(minimums__gt=panel_size)
+        .order_by("-minimums", "position")
+        .first()
+    )
+    if members > panel_size and (question is None or members >= question.minimums):
+        return {
+            "panel_size": (
+                f"Panel size must be at least {members}: {members} residents are already on the panel "
+                "(selected or confirmed). If some have dropped out, mark them as declined on the panel "
+                "page first"
+            )
+        }
+    if question is not None:
+        return {
+            "panel_size": (
+                f"Panel size must be at least {question.minimums}: the minimums for ‘{question.label}’ "
+                f"add up to {question.minimums}. Lower those minimums on the quotas page first"
+            )
+        }
+    return {}
 
 
 def stage_date_problems(stage: Stage, starts_on: date | None, ends_on: date | None) -> dict[str, str]:
