@@ -118,3 +118,24 @@ def test_every_public_page_reflows_on_a_small_phone_with_wider_text_spacing(
             page.add_style_tag(content=TEXT_SPACING)
             sideways += [url] if page_scrolls_sideways(page) else []
     assert not sideways, f"these pages scroll sideways at 320 px: {sideways}"
+
+
+def test_someone_who_can_attend_none_of_the_dates_finds_the_way_out_on_a_small_phone(
+    page: Any, live_server: Any, axe_check: Any, recruiting_forum: Any
+) -> None:
+    from civicforum.recruitment.models import Invitation
+    from civicforum.recruitment.services import civic_lottery
+
+    code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=recruiting_forum).first())
+    page.set_viewport_size(PHONE)
+    register = f"{live_server.url}/forums/{recruiting_forum.slug}/register/"
+    page.goto(register + "code/")
+    page.fill("#id_code", code)
+    page.get_by_role("button", name="Continue").click()
+    page.goto(register + "availability/")
+    axe_check(page)
+    page.get_by_label("I cannot attend any of these dates").check()
+    page.get_by_role("button", name="Continue").click()
+    assert "Members must attend the sessions" in page.locator("main").inner_text()
+    assert not page_scrolls_sideways(page)
+    axe_check(page)
