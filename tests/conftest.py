@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 from tests import factories
 from tests.browser.fixtures import (  # noqa: F401 - fixtures shared with every directory
     _plain_http_cookies,
@@ -15,6 +17,11 @@ from tests.browser.fixtures import (  # noqa: F401 - fixtures shared with every 
     page,
     page_without_js,
 )
+
+# CI explores the same examples on every run (HYPOTHESIS_PROFILE=ci in .ci/run), so a red build is about
+# the change and not a new random draw; locally each run still draws new examples.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

@@ -221,7 +221,8 @@ def test_generated_votes_files_read_back_to_the_same_votes(tmp_path, rows, heade
     header=headers,
     corruption=st.sampled_from(CORRUPTIONS),
     where=st.integers(min_value=0),
-    junk=st.text(min_size=1, max_size=6),
+    # No line breaks: a cell holding one unquoted is a row break, which moves the damage to the next row.
+    junk=st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), min_size=1, max_size=6),
 )
 def test_corrupted_votes_files_name_the_row_and_raise_nothing_else(
     tmp_path, rows, header, corruption, where, junk

@@ -431,7 +431,10 @@ def test_generated_features_files_read_back_to_the_same_quotas(
     rows=quota_rows,
     corruption=st.sampled_from(["junk-count", "min-above-max", "nul", "long", "latin-1", "open-quote"]),
     where=st.integers(min_value=0),
-    junk=st.text(min_size=1, max_size=6).filter(lambda text: text.strip() != ""),
+    # No line breaks: a cell holding one unquoted is a row break, which moves the damage to the next row.
+    junk=st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), min_size=1, max_size=6).filter(
+        lambda text: text.strip() != ""
+    ),
 )
 def test_corrupted_features_files_name_the_row_and_raise_nothing_else(
     tmp_path: Path, rows: list[tuple[str, str, int, int]], corruption: str, where: int, junk: str
