@@ -50,6 +50,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "processes:forum_people": FORUM_MANAGERS,
     "processes:forum_account_create": COUNCIL_ADMINS,
     "processes:forum_role_remove": row(*[405] * len(ROLES)),
+    "processes:forum_set_password_link": row(*[405] * len(ROLES)),
     "processes:stage_edit": FORUM_MANAGERS,
 }
 
@@ -64,6 +65,7 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         "forum_slug": forum.slug,
         "kind": "design",
         "role_id": someones_role.pk,
+        "user_id": someones_role.user_id,
         "uidb64": "MQ",
         "token": "expired-token",
     }

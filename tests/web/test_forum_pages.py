@@ -449,3 +449,48 @@ def test_a_stage_with_only_an_end_date_shows_it_on_the_timeline(client: Any) -> 
     forum.stages.filter(kind="council_response").update(ends_on=date(2027, 6, 30))
     page = client.get(forum.get_absolute_url()).content.decode()
     assert '<div class="govuk-task-list__hint">Ends 30 June 2027</div>' in page
+
+
+def _new_link_url(forum: Any, user: Any) -> str:
+    return reverse("processes:forum_set_password_link", kwargs={"forum_slug": forum.slug, "user_id": user.pk})
+
+
+def test_an_officer_sends_a_new_set_password_link_when_the_first_one_expired(client: Any) -> None:
+    forum = make_forum()
+    newcomer = make_user(username="grace@council.example", first_name="Grace", last_name="Lewis")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    ForumRole.objects.create(forum=forum, user=newcomer, role=Role.PANEL_MEMBER)
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    people = client.get(reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert f'action="{_new_link_url(forum, newcomer)}"' in people
+    assert client.get(_new_link_url(forum, newcomer)).status_code == 405
+    response = client.post(_new_link_url(forum, newcomer))
+    assert "New set-password link for Grace Lewis" in response.content.decode()
+    assert AuditEvent.objects.filter(action="account.link_issued", forum=forum).count() == 1
+    client.logout()
+    assert "Choose a password" in client.get(response.context["link"], follow=True).content.decode()
+
+
+def test_a_new_set_password_link_is_refused_once_a_password_is_chosen_or_too_many_were_made(
+    client: Any,
+) -> None:
+    forum = make_forum()
+    chosen = make_user(first_name="Sam", last_name="Reid")  # has a password: a link would let its holder in
+    waiting = make_user(first_name="Ada", last_name="Byron")
+    waiting.set_unusable_password()
+    waiting.save()
+    for person in (chosen, waiting):
+        ForumRole.objects.create(forum=forum, user=person, role=Role.PARTICIPANT)
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    page = client.post(_new_link_url(forum, chosen), follow=True).content.decode()
+    assert "Sam Reid has already chosen a password" in page
+    for _ in range(5):
+        assert client.post(_new_link_url(forum, waiting)).status_code == 200
+    page = client.post(_new_link_url(forum, waiting), follow=True).content.decode()
+    assert "5 set-password links have been made for Ada Byron in the last 24 hours" in page
+    assert AuditEvent.objects.filter(action="account.link_issued").count() == 5
+    stranger = make_user()
+    stranger.set_unusable_password()
+    stranger.save()
+    assert client.post(_new_link_url(forum, stranger)).status_code == 404

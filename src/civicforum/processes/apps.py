@@ -13,6 +13,7 @@ class ProcessesConfig(AppConfig):
         DESCRIPTIONS.update(
             {
                 "account.created": "Account created",
+                "account.link_issued": "New set-password link made",
                 "forum.created": "Forum created",
                 "forum.updated": "Forum details changed",
                 "role.granted": "Role given",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,12 +11,13 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
 from civicforum.core import audit
-from civicforum.core.models import CouncilAdministrator, ForumRole, Role
+from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, grant_role, roles_on
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
 from civicforum.recruitment.models import MemberStatus, PanelMember, QuotaQuestion
@@ -320,11 +321,51 @@ def create_account_with_role(
     user.save()
     assign_role(actor, forum, user, role)
     audit.record(actor, "account.created", forum=forum, target=user, role=role)
-    link = reverse(
+    return user, set_password_link(user)
+
+
+def set_password_link(user: Any) -> str:
+    """The path of a link with which ``user`` chooses a password. It works until they choose one (any
+    link then stops working) and for PASSWORD_RESET_TIMEOUT at most."""
+    return reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         },
     )
-    return user, link
+
+
+MAX_LINKS_PER_DAY = 5
+
+
+def new_link_problem(user: Any) -> str:
+    """Why no new set-password link may be made for ``user``, or ''. Whoever holds a link can sign in as
+    the person, so links are only for accounts that never chose a password, never for accounts with
+    powers beyond a forum, and only a few a day: a lost link is replaced, links are not handed out."""
+    name = user.get_full_name() or user.get_username()
+    if not user.is_active:
+        return f"{name}’s account is deactivated. Ask a site administrator to reactivate it first"
+    if user.has_usable_password():
+        return (
+            f"{name} has already chosen a password. If they have forgotten it, "
+            "ask a site administrator to reset it"
+        )
+    if user.is_superuser or user.is_staff or CouncilAdministrator.objects.filter(user=user).exists():
+        return f"{name} administers the site or a council. Ask a site administrator for their link"
+    since = timezone.now() - timedelta(days=1)
+    made = AuditEvent.objects.filter(
+        action="account.link_issued", target_id=str(user.pk), created_at__gte=since
+    ).count()
+    if made >= MAX_LINKS_PER_DAY:
+        return (
+            f"{made} set-password links have been made for {name} in the last 24 hours. "
+            "Send them one of those, or try again tomorrow"
+        )
+    return ""
+
+
+def issue_set_password_link(actor: Any, forum: Forum, user: Any) -> str:
+    """A new set-password link for someone whose first one expired or was lost, audited like the first."""
+    audit.record(actor, "account.link_issued", forum=forum, target=user)
+    return set_password_link(user)

@@ -20,5 +20,10 @@ urlpatterns = [
         views.forum_role_remove,
         name="forum_role_remove",
     ),
+    path(
+        "staff/forums/<slug:forum_slug>/people/accounts/<int:user_id>/new-link/",
+        views.forum_set_password_link,
+        name="forum_set_password_link",
+    ),
     path("staff/forums/<slug:forum_slug>/stages/<slug:kind>/", views.stage_edit, name="stage_edit"),
 ]

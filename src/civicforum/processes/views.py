@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -167,3 +168,16 @@ def forum_account_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
         back_url=reverse("processes:forum_people", kwargs={"forum_slug": forum.slug}),
         intro="You will get a link to send to the person so they can choose their own password.",
     )
+
+
+@require_POST
+@forum_permission_required("processes.manage_forum_roles")
+def forum_set_password_link(request: HttpRequest, forum_slug: str, user_id: int) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    user = get_object_or_404(get_user_model().objects.filter(forum_roles__forum=forum).distinct(), pk=user_id)
+    if problem := services.new_link_problem(user):
+        messages.error(request, problem)
+        return redirect("processes:forum_people", forum_slug=forum.slug)
+    link = services.issue_set_password_link(request.user, forum, user)
+    context = {"forum": forum, "person": user, "link": request.build_absolute_uri(link)}
+    return render(request, "processes/set_password_link.html", context)
