@@ -494,3 +494,35 @@ def test_a_new_set_password_link_is_refused_once_a_password_is_chosen_or_too_man
     stranger.set_unusable_password()
     stranger.save()
     assert client.post(_new_link_url(forum, stranger)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees_panel", "sees_public"),
+    [
+        (Role.EVALUATOR, False, False),
+        (Role.FACILITATOR, True, False),
+        (Role.OFFICER, True, True),
+        (COUNCIL_ADMIN, True, True),
+    ],
+)
+def test_the_staff_page_names_panel_members_and_participants_only_to_those_who_need_it(
+    client: Any, viewer: str, sees_panel: bool, sees_public: bool
+) -> None:
+    forum = make_forum()
+    ForumRole.objects.create(
+        forum=forum, user=make_user(first_name="Ada", last_name="Byron"), role="facilitator"
+    )
+    ForumRole.objects.create(
+        forum=forum, user=make_user(first_name="Pat", last_name="Panel"), role="panel_member"
+    )
+    for name in ("Quinn", "Robin"):
+        ForumRole.objects.create(
+            forum=forum, user=make_user(first_name=name, last_name="Public"), role="participant"
+        )
+    client.force_login(make_user_with_role(viewer, forum))
+    page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert "Ada Byron" in page  # staff see who else runs the forum
+    assert ("Pat Panel" in page) is sees_panel
+    assert ("1 panel member<" in page) is not sees_panel
+    assert ("Quinn Public" in page) is sees_public and ("Robin Public" in page) is sees_public
+    assert ("2 public participants<" in page) is not sees_public

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -165,6 +166,27 @@ def assign_role(actor: Any, forum: Forum, user: Any, role: str) -> ForumRole:
     forum_role = grant_role(user, forum, role)
     audit.record(actor, "role.granted", forum=forum, target=forum_role, user=user.get_username(), role=role)
     return forum_role
+
+
+# The permission needed to see the names of people holding a resident role; staff names are always shown.
+RESIDENT_NAMES_PERMISSION = {
+    Role.PANEL_MEMBER: "processes.see_panel_member_names",
+    Role.PARTICIPANT: "processes.see_participant_names",
+}
+
+
+def people_for(viewer: Any, forum: Forum) -> tuple[list[ForumRole], list[str]]:
+    """The roles on ``forum`` whose holders ``viewer`` may see by name, and a count for each other role
+    (like '12 panel members'). UK GDPR data minimisation: officers and council administrators manage
+    people, facilitators work with the panel, evaluators need numbers only."""
+    hidden = [role for role, perm in RESIDENT_NAMES_PERMISSION.items() if not viewer.has_perm(perm, forum)]
+    roles = forum.roles.select_related("user").order_by("role", "user__username")
+    counts = Counter(forum.roles.filter(role__in=hidden).values_list("role", flat=True))
+    return list(roles.exclude(role__in=hidden)), [
+        f"{counts[role]} {Role(role).label.lower()}{'' if counts[role] == 1 else 's'}"
+        for role in hidden
+        if counts[role]
+    ]
 
 
 def role_removal_problem(actor: Any, forum_role: ForumRole) -> str:

@@ -71,10 +71,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @forum_permission_required("processes.view_forum_staff_area")
 def forum_staff(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = request.forum  # type: ignore[attr-defined]
+    roles, role_counts = services.people_for(request.user, forum)
     context = {
         "forum": forum,
         "timeline": services.timeline(forum),
-        "roles": forum.roles.select_related("user").order_by("role", "user__username"),
+        "roles": roles,
+        "role_counts": role_counts,
         "events": events_for_forum(forum)[:20],
     }
     return render(request, "processes/forum_staff.html", context)
