@@ -33,3 +33,8 @@ def test_staff_pages_are_accessible(page: Any, live_server: Any, axe_check: Any)
     page.get_by_role("button", name="Give role").click()
     assert "Enter a username or email address" in page.locator(".govuk-error-summary").inner_text()
     axe_check(page)
+    page.get_by_role("link", name="Remove").first.click()  # the facilitator's role
+    assert page.locator("main h1").inner_text().startswith("Are you sure you want to remove")
+    axe_check(page)
+    page.get_by_role("button", name="Remove role").click()
+    assert "Role removed" in page.locator("main").inner_text()

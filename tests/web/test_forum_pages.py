@@ -526,3 +526,23 @@ def test_the_staff_page_names_panel_members_and_participants_only_to_those_who_n
     assert ("1 panel member<" in page) is not sees_panel
     assert ("Quinn Public" in page) is sees_public and ("Robin Public" in page) is sees_public
     assert ("2 public participants<" in page) is not sees_public
+
+
+def test_removing_a_role_asks_for_confirmation_on_a_page_of_its_own(client: Any) -> None:
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    helper = ForumRole.objects.create(
+        forum=forum, user=make_user(first_name="Grace", last_name="Hopper"), role=Role.FACILITATOR
+    )
+    client.force_login(officer)
+    remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": helper.pk})
+    people = client.get(reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert f'href="{remove}"' in people and f'action="{remove}"' not in people
+    page = client.get(remove).content.decode()
+    assert "Are you sure you want to remove Grace Hopper as facilitator?" in page
+    assert f'action="{remove}"' in page and ForumRole.objects.filter(pk=helper.pk).exists()
+    assert client.post(remove).status_code == 302 and not ForumRole.objects.filter(pk=helper.pk).exists()
+    own = ForumRole.objects.get(forum=forum, user=officer)
+    own_remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": own.pk})
+    refused = client.get(own_remove, follow=True).content.decode()
+    assert "You cannot remove your own forum officer role" in refused and "Are you sure" not in refused

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core.audit import events_for_forum
 from civicforum.core.models import ForumRole, Role
@@ -125,16 +125,19 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "processes/forum_people.html", {"forum": forum, "form": form, "roles": roles})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @forum_permission_required("processes.manage_forum_roles")
 def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> HttpResponse:
+    """GET asks for confirmation (removing a role cannot be undone from here); POST removes it."""
     forum = request.forum  # type: ignore[attr-defined]
-    forum_role = get_object_or_404(ForumRole, pk=role_id, forum=forum)
+    forum_role = get_object_or_404(ForumRole.objects.select_related("user"), pk=role_id, forum=forum)
     if problem := services.role_removal_problem(request.user, forum_role):
         messages.error(request, problem)
-    else:
+    elif request.method == "POST":
         services.remove_role(request.user, forum_role)
         messages.success(request, "Role removed")
+    else:
+        return render(request, "processes/forum_role_remove.html", {"forum": forum, "role": forum_role})
     return redirect("processes:forum_people", forum_slug=forum.slug)
 
 
