@@ -224,7 +224,8 @@ def test_role_form_names_the_unknown_account(client: Any) -> None:
     url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
     page = client.post(url, {"user": "nobody", "role": "wizard"}).content.decode()
     assert "There is no active account with that username or email address" in page
-    assert "Select a valid choice" in page
+    assert "Select a role" in page and 'href="#id_role' in page
+    assert "Select a valid choice" not in page
     assert 'href="#id_user"' in page
 
 
@@ -546,3 +547,13 @@ def test_removing_a_role_asks_for_confirmation_on_a_page_of_its_own(client: Any)
     own_remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": own.pk})
     refused = client.get(own_remove, follow=True).content.decode()
     assert "You cannot remove your own forum officer role" in refused and "Are you sure" not in refused
+
+
+def test_a_role_not_offered_on_the_account_form_says_select_a_role(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    data = {"first_name": "Sam", "last_name": "Reid", "email": "sam@council.example", "role": "wizard"}
+    page = client.post(url, data).content.decode()
+    assert "Select a role" in page and "Select a valid choice" not in page
+    assert not ForumRole.objects.filter(forum=forum).exists()

@@ -26,6 +26,8 @@ from civicforum.processes.services import (
 )
 
 MAX_PANEL_SIZE = 1000
+# A hand-made answer outside the list gets the same plain words as none: Django's default names the value.
+ROLE_ERRORS = {"required": "Select a role", "invalid_choice": "Select a role"}
 
 
 def add_problems(form: forms.Form, problems: dict[str, str]) -> None:
@@ -155,10 +157,7 @@ class RoleForm(GovUKForm):
         error_messages={"required": "Enter a username or email address"},
     )
     role = forms.ChoiceField(
-        choices=Role.choices,
-        widget=forms.RadioSelect,
-        label="Role",
-        error_messages={"required": "Select a role"},
+        choices=Role.choices, widget=forms.RadioSelect, label="Role", error_messages=ROLE_ERRORS
     )
 
     def __init__(self, *args: Any, forum: Forum, **kwargs: Any) -> None:
@@ -223,9 +222,7 @@ class NewAccountForm(GovUKForm):
             "invalid": "Enter an email address in the correct format, like name@example.com",
         },
     )
-    role = forms.ChoiceField(
-        choices=Role.choices, widget=forms.RadioSelect, error_messages={"required": "Select a role"}
-    )
+    role = forms.ChoiceField(choices=Role.choices, widget=forms.RadioSelect, error_messages=ROLE_ERRORS)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
