@@ -557,3 +557,21 @@ def test_a_role_not_offered_on_the_account_form_says_select_a_role(client: Any) 
     page = client.post(url, data).content.decode()
     assert "Select a role" in page and "Select a valid choice" not in page
     assert not ForumRole.objects.filter(forum=forum).exists()
+
+
+@pytest.mark.parametrize("username", ["old-account", "sam@council.example"])
+def test_account_form_refuses_the_email_of_a_deactivated_account(client: Any, username: str) -> None:
+    forum = make_forum()
+    make_user(username=username, email="sam@council.example", is_active=False)
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    data = {
+        "first_name": "Sam",
+        "last_name": "Reid",
+        "email": "Sam@Council.example",
+        "role": Role.PARTICIPANT,
+    }
+    page = client.post(url, data).content.decode()
+    assert "This email address belongs to a deactivated account" in page
+    assert "Ask a site administrator to reactivate it" in page and 'href="#id_email"' in page
+    assert not ForumRole.objects.filter(forum=forum, role=Role.PARTICIPANT).exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from civicforum.core.forms import (
@@ -21,6 +20,7 @@ from civicforum.processes.models import Council, Forum, Stage, StageKind
 from civicforum.processes.services import (
     find_user,
     forum_date_problems,
+    new_account_email_problem,
     panel_size_problems,
     stage_date_problems,
 )
@@ -226,8 +226,6 @@ class NewAccountForm(GovUKForm):
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
-        if find_user(email) is not None or get_user_model().objects.filter(username__iexact=email).exists():
-            raise ValidationError(
-                "There is already an account with this email address. Give it a role instead."
-            )
+        if problem := new_account_email_problem(email):
+            raise ValidationError(problem)
         return email

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -160,6 +160,21 @@ def find_user(identifier: str) -> Any | None:
         if identifier
         else None
     )
+
+
+def new_account_email_problem(email: str) -> str:
+    """Why no new account may use ``email``, or ''. One person, one account: a second account would split
+    their roles and audit trail, and a deactivated account was switched off on purpose, so only a site
+    administrator may bring it back."""
+    same = get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+    if same.filter(is_active=True).exists():
+        return "There is already an account with this email address. Give it a role instead."
+    if same.exists():
+        return (
+            "This email address belongs to a deactivated account. Ask a site administrator to reactivate it, "
+            "then give it a role"
+        )
+    return ""
 
 
 def assign_role(actor: Any, forum: Forum, user: Any, role: str) -> ForumRole:
