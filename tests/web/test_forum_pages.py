@@ -306,10 +306,15 @@ def test_a_forum_past_its_end_date_shows_every_stage_completed(client: Any) -> N
     assert "Finished" in response.content.decode()
 
 
+def _account_form_as_council_admin(client: Any, forum: Any) -> str:
+    """Sign in as the forum's council administrator; the address of the create-an-account form."""
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    return reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+
+
 def test_council_admin_creates_an_account_and_the_person_sets_a_password(client: Any) -> None:
     forum = make_forum()
-    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
-    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    url = _account_form_as_council_admin(client, forum)
     data = {
         "first_name": "Grace",
         "last_name": "Lewis",
@@ -341,8 +346,7 @@ def test_council_admin_creates_an_account_and_the_person_sets_a_password(client:
 def test_account_form_refuses_an_existing_email(client: Any) -> None:
     forum = make_forum()
     make_user(username="sam", email="sam@council.example")
-    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
-    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    url = _account_form_as_council_admin(client, forum)
     page = client.post(
         url, {"first_name": "Sam", "last_name": "Reid", "email": "SAM@council.example", "role": ""}
     )
@@ -353,8 +357,7 @@ def test_account_form_refuses_an_existing_email(client: Any) -> None:
 
 def test_account_form_says_in_govuk_words_when_a_name_or_email_is_too_long(client: Any) -> None:
     forum = make_forum()
-    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
-    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    url = _account_form_as_council_admin(client, forum)
     email = "g" * 140 + "@council.example"  # the email becomes the username, which holds 150
     data = {"first_name": "G" * 200, "last_name": "L" * 151, "email": email, "role": Role.FACILITATOR}
     text = client.post(url, data).content.decode()
@@ -551,8 +554,7 @@ def test_removing_a_role_asks_for_confirmation_on_a_page_of_its_own(client: Any)
 
 def test_a_role_not_offered_on_the_account_form_says_select_a_role(client: Any) -> None:
     forum = make_forum()
-    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
-    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    url = _account_form_as_council_admin(client, forum)
     data = {"first_name": "Sam", "last_name": "Reid", "email": "sam@council.example", "role": "wizard"}
     page = client.post(url, data).content.decode()
     assert "Select a role" in page and "Select a valid choice" not in page
@@ -563,14 +565,8 @@ def test_a_role_not_offered_on_the_account_form_says_select_a_role(client: Any) 
 def test_account_form_refuses_the_email_of_a_deactivated_account(client: Any, username: str) -> None:
     forum = make_forum()
     make_user(username=username, email="sam@council.example", is_active=False)
-    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
-    url = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
-    data = {
-        "first_name": "Sam",
-        "last_name": "Reid",
-        "email": "Sam@Council.example",
-        "role": Role.PARTICIPANT,
-    }
+    url = _account_form_as_council_admin(client, forum)
+    data = {"first_name": "Sam", "last_name": "Reid", "email": "Sam@Council.example", "role": "participant"}
     page = client.post(url, data).content.decode()
     assert "This email address belongs to a deactivated account" in page
     assert "Ask a site administrator to reactivate it" in page and 'href="#id_email"' in page
