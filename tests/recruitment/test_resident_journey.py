@@ -325,3 +325,20 @@ def test_a_date_and_cannot_attend_together_are_refused_with_what_to_do(
     assert page.count("or ‘I cannot attend any of these dates’, not both") == 2  # summary and field
     empty = client.post(step_url(recruiting_forum, "availability"), {}).content.decode()
     assert "or select ‘I cannot attend any of these dates’" in empty
+
+
+@pytest.mark.parametrize(
+    ("adults", "sentence"),
+    [
+        (1, "If someone else in your household is aged 16 or over, they may register with the same code"),
+        (2, "Up to 2 people in your household who are aged 16 or over may register with the same code."),
+    ],
+)
+def test_someone_under_16_is_told_who_else_in_the_household_may_use_the_code(
+    client: Any, recruiting_forum: Any, code: str, adults: int, sentence: str
+) -> None:
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(adults_per_household=adults)
+    client.post(step_url(recruiting_forum, "code"), {"code": code})
+    page = client.post(step_url(recruiting_forum, "age"), {"answer": "no"}).content.decode()
+    assert sentence in page
+    assert "Someone else in your household may register" not in page
