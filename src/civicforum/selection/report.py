@@ -88,6 +88,16 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def _count(value: int) -> str:
+    """A whole number as people write it: 1,500 rather than 1500."""
+    return f"{value:,}"
+
+
+def _published_counts(cells: Sequence[tuple[str, int]]) -> list[str]:
+    """Counts as they may be published (see disclosure), with thousands separators on those shown."""
+    return [f"{int(shown):,}" if shown.isdigit() else shown for shown in withhold_small_counts(cells)]
+
+
 def _histogram_counts(probabilities: Mapping[str, float]) -> list[tuple[float, float, int]]:
     top = max(probabilities.values(), default=1.0) or 1.0
     width = top / HISTOGRAM_BINS
@@ -110,11 +120,13 @@ def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
         top = base - bar_height
         parts.append(
             f'<rect x="{x + 1:.1f}" y="{top:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" '
-            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {count} volunteers</title></rect>'
-            f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">{count}</text>'
+            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {_count(count)} volunteers</title></rect>'
+            f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">{_count(count)}</text>'
             f'<text x="{x + bar:.1f}" y="{base + 16}" {LABEL} font-size="11">{_percent(high)}</text>'
         )
-    description = "; ".join(f"{_percent(low)} to {_percent(high)}: {count}" for low, high, count in bins)
+    description = "; ".join(
+        f"{_percent(low)} to {_percent(high)}: {_count(count)}" for low, high, count in bins
+    )
     return (
         f'<svg role="img" aria-labelledby="histogram-title histogram-desc" viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">'
@@ -135,18 +147,18 @@ def render_report(data: ReportData) -> str:
     lowest, highest = min(values, default=0.0), max(values, default=0.0)
     chosen = set(data.panel)
     summary = (
-        f"<p>{len(instance.people)} volunteers were in the pool and {instance.panel_size} were selected "
+        f"<p>{_count(len(instance.people))} volunteers were in the pool and {_count(instance.panel_size)} were selected "
         f"using the {html.escape(result.algorithm.value.upper())} method "
         f"(solver: {html.escape(result.solver)}). "
         f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
-        f"<p>The chances were turned into a lottery of {data.lottery.size} equally likely panels that all "
+        f"<p>The chances were turned into a lottery of {_count(data.lottery.size)} equally likely panels that all "
         f"meet the quotas; this changed nobody's chance by more than {_percent(data.lottery.max_deviation)}. "
-        f"Panel {data.chosen_index + 1} was drawn.</p>"
+        f"Panel {_count(data.chosen_index + 1)} was drawn.</p>"
     )
     if instance.already_selected:
         summary += (
-            f"<p>{len(instance.already_selected)} members were already confirmed and kept their places; "
-            f"{instance.panel_size - len(instance.already_selected)} replacements were drawn.</p>"
+            f"<p>{_count(len(instance.already_selected))} members were already confirmed and kept their places; "
+            f"{_count(instance.panel_size - len(instance.already_selected))} replacements were drawn.</p>"
         )
     warnings = ""
     if data.relaxation:
@@ -164,24 +176,24 @@ def render_report(data: ReportData) -> str:
             if person.id in chosen:
                 on_panel[feature, value] = on_panel.get((feature, value), 0) + 1
     # Published counts: small ones, and any that would give one away, are withheld (see disclosure).
-    panel_shown = withhold_small_counts(
+    panel_shown = _published_counts(
         [(q.feature, on_panel.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
-    pool_shown = withhold_small_counts(
+    pool_shown = _published_counts(
         [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
     quota_rows = "\n".join(
-        f'<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td><td class="number">{q.min}</td>'
-        f'<td class="number">{q.max}</td><td class="number">{panel}</td><td class="number">{pool}</td></tr>'
+        f'<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td><td class="number">{_count(q.min)}</td>'
+        f'<td class="number">{_count(q.max)}</td><td class="number">{panel}</td><td class="number">{pool}</td></tr>'
         for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
     )
     bins = _histogram_counts(probabilities)
     histogram_rows = "\n".join(
-        f'<tr><td>{_percent(low)} to {_percent(high)}</td><td class="number">{count}</td></tr>'
+        f'<tr><td>{_percent(low)} to {_percent(high)}</td><td class="number">{_count(count)}</td></tr>'
         for low, high, count in bins
     )
     verification = (
-        f"<p>The {data.lottery.size} panels were fixed before the draw. Their SHA-256 commitment is "
+        f"<p>The {_count(data.lottery.size)} panels were fixed before the draw. Their SHA-256 commitment is "
         f"<code>{data.lottery.commitment}</code>. The seed was <code>{html.escape(data.seed)}</code>. "
         "Anyone can check that the seed picks the panel published as selected by running "
         f"<code>civicforum selection verify DIRECTORY --seed {html.escape(data.seed)}</code>.</p>"

@@ -1,0 +1,43 @@
+"""report.html as an officer or a resident reads it: numbers, words and layout, checked in a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from civicforum.selection.lottery import Lottery
+from civicforum.selection.report import ReportData, render_report
+from civicforum.selection.types import Algorithm, Instance, Person, Quota, SelectionResult
+
+POOL_SIZE = 1500
+WOMEN = 1200
+
+
+def report(seed: str = "7 14 21", algorithm: Algorithm = Algorithm.MAXIMIN) -> str:
+    """A pool of 1,500 (1,200 women), a panel of 10 and a lottery of 1,000 copies of one panel."""
+    people = tuple(
+        Person(f"p{i}", {"gender": "Female" if i < WOMEN else "Male", "age_bracket": "16-29"})
+        for i in range(POOL_SIZE)
+    )
+    quotas = (
+        Quota("gender", "Female", 5, 5),
+        Quota("gender", "Male", 5, 5),
+        Quota("age_bracket", "16-29", 10, 10),
+    )
+    panel = tuple(sorted([f"p{i}" for i in range(5)] + [f"p{WOMEN + i}" for i in range(5)]))
+    chances = {
+        p.id: 5 / WOMEN if p.features["gender"] == "Female" else 5 / (POOL_SIZE - WOMEN) for p in people
+    }
+    result = SelectionResult(algorithm, "HiGHS", (panel,), (1.0,), chances)
+    lottery = Lottery((panel,) * 1000, "ab" * 32, 0.001)
+    return render_report(ReportData(Instance(people, quotas, 10), result, lottery, seed, 0, panel))
+
+
+def test_counts_have_thousands_separators() -> None:
+    page = report()
+    assert "1,500 volunteers were in the pool" in page
+    assert "a lottery of 1,000 equally likely panels" in page and "The 1,000 panels" in page
+    assert '<td class="number">1,200</td>' in page  # women in the pool, and in the histogram table
+    assert ">1200<" not in page and ">1500<" not in page
