@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.report import ReportData, render_report
 from civicforum.selection.types import Algorithm, Instance, Person, Quota, SelectionResult
@@ -41,3 +36,9 @@ def test_counts_have_thousands_separators() -> None:
     assert "a lottery of 1,000 equally likely panels" in page and "The 1,000 panels" in page
     assert '<td class="number">1,200</td>' in page  # women in the pool, and in the histogram table
     assert ">1200<" not in page and ">1500<" not in page
+
+
+def test_the_verify_command_can_be_pasted_into_a_terminal_as_shown() -> None:
+    page = report(seed="7 14 21; it's public")
+    quoted = "&#x27;7 14 21; it&#x27;&quot;&#x27;&quot;&#x27;s public&#x27;"  # '7 14 21; it'"'"'s public'
+    assert f"<code>civicforum selection verify DIRECTORY --seed {quoted}</code>" in page

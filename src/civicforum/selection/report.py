@@ -8,6 +8,7 @@ with a histogram drawn as inline SVG (with a text alternative and the numbers in
 from __future__ import annotations
 
 import html
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from string import Template
@@ -120,7 +121,8 @@ def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
         top = base - bar_height
         parts.append(
             f'<rect x="{x + 1:.1f}" y="{top:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" '
-            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {_count(count)} volunteers</title></rect>'
+            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {_count(count)} volunteers</title>'
+            "</rect>"
             f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">{_count(count)}</text>'
             f'<text x="{x + bar:.1f}" y="{base + 16}" {LABEL} font-size="11">{_percent(high)}</text>'
         )
@@ -147,17 +149,20 @@ def render_report(data: ReportData) -> str:
     lowest, highest = min(values, default=0.0), max(values, default=0.0)
     chosen = set(data.panel)
     summary = (
-        f"<p>{_count(len(instance.people))} volunteers were in the pool and {_count(instance.panel_size)} were selected "
+        f"<p>{_count(len(instance.people))} volunteers were in the pool and {_count(instance.panel_size)} "
+        "were selected "
         f"using the {html.escape(result.algorithm.value.upper())} method "
         f"(solver: {html.escape(result.solver)}). "
         f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
-        f"<p>The chances were turned into a lottery of {_count(data.lottery.size)} equally likely panels that all "
-        f"meet the quotas; this changed nobody's chance by more than {_percent(data.lottery.max_deviation)}. "
+        f"<p>The chances were turned into a lottery of {_count(data.lottery.size)} equally likely panels "
+        "that all meet the quotas; this changed nobody's chance by more than "
+        f"{_percent(data.lottery.max_deviation)}. "
         f"Panel {_count(data.chosen_index + 1)} was drawn.</p>"
     )
     if instance.already_selected:
         summary += (
-            f"<p>{_count(len(instance.already_selected))} members were already confirmed and kept their places; "
+            f"<p>{_count(len(instance.already_selected))} members were already confirmed and kept their "
+            "places; "
             f"{_count(instance.panel_size - len(instance.already_selected))} replacements were drawn.</p>"
         )
     warnings = ""
@@ -183,8 +188,9 @@ def render_report(data: ReportData) -> str:
         [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
     quota_rows = "\n".join(
-        f'<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td><td class="number">{_count(q.min)}</td>'
-        f'<td class="number">{_count(q.max)}</td><td class="number">{panel}</td><td class="number">{pool}</td></tr>'
+        f"<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td>"
+        f'<td class="number">{_count(q.min)}</td><td class="number">{_count(q.max)}</td>'
+        f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
         for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
     )
     bins = _histogram_counts(probabilities)
@@ -195,8 +201,8 @@ def render_report(data: ReportData) -> str:
     verification = (
         f"<p>The {_count(data.lottery.size)} panels were fixed before the draw. Their SHA-256 commitment is "
         f"<code>{data.lottery.commitment}</code>. The seed was <code>{html.escape(data.seed)}</code>. "
-        "Anyone can check that the seed picks the panel published as selected by running "
-        f"<code>civicforum selection verify DIRECTORY --seed {html.escape(data.seed)}</code>.</p>"
+        "Anyone can check that the seed picks the panel published as selected by running <code>civicforum "
+        f"selection verify DIRECTORY --seed {html.escape(shlex.quote(data.seed))}</code>.</p>"
     )
     return PAGE.substitute(
         summary=summary,
