@@ -187,8 +187,8 @@ def test_report_is_accessible_html(small: tuple[Path, Path], tmp_path: Path) -> 
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in page
     assert '<svg role="img" aria-labelledby="histogram-title histogram-desc"' in page
     assert page.count("<caption>") == 2 and '<th scope="col">' in page
-    assert "200 volunteers were in the pool and 20 were selected using the MAXIMIN method" in page
-    assert "<td>gender</td><td>female</td>" in page
+    assert "200 volunteers were in the pool and 20 were selected using the maximin method" in page
+    assert "<td>Gender</td><td>female</td>" in page
 
 
 def test_help_describes_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,7 +269,7 @@ def report_for_genders(tmp_path: Path, genders: str, values: str) -> str:
 
 def test_report_hides_small_pool_counts(tmp_path: Path) -> None:
     page = report_for_genders(tmp_path, "FFFMMMMMMX", "FMX")
-    assert '<td>gender</td><td>M</td><td class="number">1</td><td class="number">3</td>' in page
+    assert '<td>Gender</td><td>M</td><td class="number">1</td><td class="number">3</td>' in page
     assert page.count('<td class="number">fewer than 5</td></tr>') == 2
     assert '<td class="number">6</td></tr>' in page
 

@@ -42,3 +42,15 @@ def test_the_verify_command_can_be_pasted_into_a_terminal_as_shown() -> None:
     page = report(seed="7 14 21; it's public")
     quoted = "&#x27;7 14 21; it&#x27;&quot;&#x27;&quot;&#x27;s public&#x27;"  # '7 14 21; it'"'"'s public'
     assert f"<code>civicforum selection verify DIRECTORY --seed {quoted}</code>" in page
+
+
+def test_the_method_and_the_chances_are_explained_in_words() -> None:
+    page = report(algorithm=Algorithm.MAXIMIN)
+    assert "MAXIMIN" not in page
+    assert (
+        "using the maximin method, which made the smallest chance anyone had as large as the quotas allow"
+        in page
+    )
+    # the equal share the chances are measured against: 10 of 1,500
+    assert "Without quotas every volunteer would have had the same chance, 0.7%." in page
+    assert "<td>Age bracket</td><td>16-29</td>" in page and "age_bracket" not in page

@@ -16,9 +16,22 @@ from string import Template
 from civicforum.selection.diagnose import QuotaChange
 from civicforum.selection.disclosure import EXPLANATION, withhold_small_counts
 from civicforum.selection.lottery import Lottery
-from civicforum.selection.types import Instance, Panel, SelectionResult
+from civicforum.selection.types import Algorithm, Instance, Panel, SelectionResult
 
 HISTOGRAM_BINS = 10
+# What each method does, for a reader who has never heard of it.
+METHODS = {
+    Algorithm.LEXIMIN: "the leximin method, which made the smallest chance anyone had as large as the "
+    "quotas allow, then the next smallest, and so on",
+    Algorithm.MAXIMIN: "the maximin method, which made the smallest chance anyone had as large as the "
+    "quotas allow",
+    Algorithm.NASH: "the Nash welfare method, which shared the chances out as evenly as the quotas allow, "
+    "weighing everyone's chance and not only the smallest",
+    Algorithm.GOLDILOCKS: "the Goldilocks method, which kept every chance as close to an equal share as "
+    "the quotas allow, none too low and none too high",
+    Algorithm.LEGACY: "the one-at-a-time method, which picked volunteers one by one to fill the quotas "
+    "without trying to even out their chances",
+}
 LABEL = 'text-anchor="middle" fill="#0b0c0c"'
 
 PAGE = Template("""<!DOCTYPE html>
@@ -56,6 +69,9 @@ $quota_rows
 </table>
 <p>$withheld</p>
 <h2>How equal were the chances?</h2>
+<p>$equal_share The quotas make the panel match the population, so volunteers from groups that came forward
+less often than their share of the population had a higher chance, and those from groups that came forward
+more often had a lower one. The chart and the table count the volunteers in each range of chance.</p>
 $histogram
 <table>
 <caption>Volunteers by chance of selection</caption>
@@ -97,6 +113,12 @@ def _count(value: int) -> str:
 def _published_counts(cells: Sequence[tuple[str, int]]) -> list[str]:
     """Counts as they may be published (see disclosure), with thousands separators on those shown."""
     return [f"{int(shown):,}" if shown.isdigit() else shown for shown in withhold_small_counts(cells)]
+
+
+def _feature_label(feature: str) -> str:
+    """A column name as a heading: 'age_bracket' reads 'Age bracket'."""
+    words = feature.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def _histogram_counts(probabilities: Mapping[str, float]) -> list[tuple[float, float, int]]:
@@ -150,9 +172,7 @@ def render_report(data: ReportData) -> str:
     chosen = set(data.panel)
     summary = (
         f"<p>{_count(len(instance.people))} volunteers were in the pool and {_count(instance.panel_size)} "
-        "were selected "
-        f"using the {html.escape(result.algorithm.value.upper())} method "
-        f"(solver: {html.escape(result.solver)}). "
+        f"were selected using {METHODS[result.algorithm]} (solver: {html.escape(result.solver)}). "
         f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
         f"<p>The chances were turned into a lottery of {_count(data.lottery.size)} equally likely panels "
         "that all meet the quotas; this changed nobody's chance by more than "
@@ -188,7 +208,7 @@ def render_report(data: ReportData) -> str:
         [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
     quota_rows = "\n".join(
-        f"<tr><td>{html.escape(q.feature)}</td><td>{html.escape(q.value)}</td>"
+        f"<tr><td>{html.escape(_feature_label(q.feature))}</td><td>{html.escape(q.value)}</td>"
         f'<td class="number">{_count(q.min)}</td><td class="number">{_count(q.max)}</td>'
         f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
         for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
@@ -209,6 +229,8 @@ def render_report(data: ReportData) -> str:
         warnings=warnings,
         quota_rows=quota_rows,
         withheld=html.escape(EXPLANATION),
+        equal_share="Without quotas every volunteer would have had the same chance, "
+        f"{_percent(instance.panel_size / max(len(instance.people), 1))}.",
         histogram=_histogram_svg(bins),
         histogram_rows=histogram_rows,
         verification=verification,
