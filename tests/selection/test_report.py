@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.report import ReportData, render_report
 from civicforum.selection.types import Algorithm, Instance, Person, Quota, SelectionResult
@@ -54,3 +57,19 @@ def test_the_method_and_the_chances_are_explained_in_words() -> None:
     # the equal share the chances are measured against: 10 of 1,500
     assert "Without quotas every volunteer would have had the same chance, 0.7%." in page
     assert "<td>Age bracket</td><td>16-29</td>" in page and "age_bracket" not in page
+
+
+def test_at_320_pixels_only_the_wide_table_scrolls_and_the_page_passes_axe(
+    browser: Any, axe_check: Any, tmp_path: Path
+) -> None:
+    """WCAG reflow: a phone reader scrolls the quota table sideways, never the whole page."""
+    path = tmp_path / "report.html"
+    path.write_text(report(), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        axe_check(page)  # includes: a region that scrolls can be reached and scrolled from the keyboard
+    finally:
+        context.close()

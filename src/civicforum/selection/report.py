@@ -44,6 +44,8 @@ PAGE = Template("""<!DOCTYPE html>
 body { font-family: Arial, sans-serif; font-size: 19px; line-height: 1.4; color: #0b0c0c; max-width: 60rem;
   margin: 0 auto; padding: 1rem; }
 table { border-collapse: collapse; margin-bottom: 1.5rem; }
+.table-scroll { overflow-x: auto; }
+.table-scroll:focus { outline: 3px solid #ffdd00; }
 caption { font-weight: bold; text-align: left; padding-bottom: 0.5rem; }
 th, td { border-bottom: 1px solid #b1b4b6; padding: 0.4rem 0.8rem; text-align: left; }
 td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
@@ -58,8 +60,9 @@ code { word-break: break-all; }
 $summary
 $warnings
 <h2>Quotas and the panel drawn</h2>
+<div class="table-scroll" role="region" aria-labelledby="quota-caption" tabindex="0">
 <table>
-<caption>Members of the drawn panel for each quota</caption>
+<caption id="quota-caption">Members of the drawn panel for each quota</caption>
 <thead><tr><th scope="col">Feature</th><th scope="col">Value</th><th scope="col" class="number">Minimum</th>
 <th scope="col" class="number">Maximum</th><th scope="col" class="number">On the panel</th>
 <th scope="col" class="number">Volunteers in the pool</th></tr></thead>
@@ -67,6 +70,7 @@ $warnings
 $quota_rows
 </tbody>
 </table>
+</div>
 <p>$withheld</p>
 <h2>How equal were the chances?</h2>
 <p>$equal_share The quotas make the panel match the population, so volunteers from groups that came forward
