@@ -30,6 +30,11 @@ def group_name(label: int) -> str:
     return f"Group {chr(ord('A') + label)}"
 
 
+def _count(value: int) -> str:
+    """A whole number as people write it: 1,300 rather than 1300."""
+    return f"{value:,}"
+
+
 def _share(part: float, whole: float) -> str:
     return f"{part / whole:.4f}" if whole else ""
 
@@ -202,8 +207,8 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         "margin:1em auto;padding:0 1em;color:#0b0c0c}img{max-width:100%}li{margin-bottom:.6em}</style>",
         "</head><body><main>",
         "<h1>Opinion map report</h1>",
-        f"<p>{m.participant_ids.size} people voted on {m.statement_ids.size} statements. "
-        f"{clustered} of them voted on enough statements to be placed in one of "
+        f"<p>{_count(m.participant_ids.size)} people voted on {_count(m.statement_ids.size)} statements. "
+        f"{_count(clustered)} of them voted on enough statements to be placed in one of "
         f"{m.group_labels.size} opinion groups: people in the same group tended to vote the same way.</p>",
         '<p><img src="map.svg" alt="Scatter plot of participants; each opinion group is drawn with its own '
         "marker shape and labelled with its name. The groups, their sizes and what they stand for are "
@@ -215,7 +220,7 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
     rest_seen = m.group_counts.seen.sum(axis=0) - m.group_counts.seen
     column = {int(sid): col for col, sid in enumerate(m.statement_ids.tolist())}
     for row, summary in enumerate(m.summaries):
-        parts.append(f"<h3>{group_name(summary.label)}: {summary.size} people</h3>")
+        parts.append(f"<h3>{group_name(summary.label)}: {_count(summary.size)} people</h3>")
         parts.append("<p>Statements that set this group apart from the others:</p><ol>")
         for rep in summary.representative:
             col = column[rep.statement_id]
@@ -227,7 +232,7 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
             )
             parts.append(
                 f"<li>&ldquo;{_text(texts, rep.statement_id)}&rdquo; "
-                f"<br>{rep.n_success} of {rep.n_seen} people in this group {verb} "
+                f"<br>{_count(rep.n_success)} of {_count(rep.n_seen)} people in this group {verb} "
                 f"({rep.n_success / max(rep.n_seen, 1):.0%}), compared with {others_text}.</li>"
             )
         parts.append("</ol>")
@@ -257,7 +262,7 @@ def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], ag
     verb = "agreed" if agree else "disagreed"
     items = [
         f"<li>&ldquo;{_text(texts, int(m.statement_ids[c]))}&rdquo; "
-        f"<br>{int(counts[c])} of {int(m.total_counts.seen[c])} people {verb}.</li>"
+        f"<br>{_count(int(counts[c]))} of {_count(int(m.total_counts.seen[c]))} people {verb}.</li>"
         for c in columns
     ]
     return ["<ol>", *items, "</ol>"]

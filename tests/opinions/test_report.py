@@ -1,0 +1,42 @@
+"""report.html of an opinion map as a resident reads it: numbers written as people write them, and
+what the figures mean said in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from civicforum.opinions.engine import MapSettings, compute_map
+from civicforum.opinions.outputs import write_report_html
+from civicforum.opinions.votes import VoteMatrix
+
+CAMP = 600  # two camps of 600 who vote on all 10 statements, and 100 who vote on 2 only
+SPLIT, SHARED = range(5), range(5, 10)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Camp 0 agrees with statements 0-4 and camp 1 disagrees; nearly everyone agrees with 5-9."""
+    rng = np.random.default_rng(1)
+    rows: list[tuple[int, int, int]] = []
+    for person in range(2 * CAMP):
+        camp = person // CAMP
+        for statement in SPLIT:
+            rows.append((person, statement, (1 if camp == 0 else -1) * (1 if rng.random() < 0.9 else -1)))
+        for statement in SHARED:
+            rows.append((person, statement, 1 if rng.random() < 0.85 else 0))
+    rows += [(2 * CAMP + late, statement, 1) for late in range(100) for statement in (5, 6)]
+    participants, statements, votes = zip(*rows, strict=True)
+    opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
+    texts = {s: f"Statement number {s}" for s in range(10)}
+    path: Path = tmp_path_factory.mktemp("map") / "report.html"
+    write_report_html(opinion_map, texts, path)
+    return path.read_text(encoding="utf-8")
+
+
+def test_counts_have_thousands_separators(report: str) -> None:
+    assert "1,300 people voted on 10 statements. 1,200 of them voted on enough" in report
+    assert "of 1,300 people agreed" in report
+    assert not any(f"{n} " in report for n in ("1300", "1200"))
