@@ -3,6 +3,7 @@ what the figures mean said in words."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +41,11 @@ def test_counts_have_thousands_separators(report: str) -> None:
     assert "1,300 people voted on 10 statements. 1,200 of them voted on enough" in report
     assert "of 1,300 people agreed" in report
     assert not any(f"{n} " in report for n in ("1300", "1200"))
+
+
+def test_the_figures_are_explained_in_words_not_scores(report: str) -> None:
+    assert "The other 100 voted on too few statements to be placed in a group and are drawn in grey" in report
+    assert "How to read the map:" in report
+    assert re.search(r"[\d,]+ of 1,300 people agreed \(\d+%\)\.", report)
+    assert "score" not in report and "group-informed consensus" not in report
+    assert re.search(r"Agreed by \d+% of Group A and \d+% of Group B\.", report)

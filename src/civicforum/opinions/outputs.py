@@ -198,6 +198,13 @@ def write_map_svg(opinion_map: OpinionMap, path: Path) -> None:
 def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path) -> None:
     m = opinion_map
     clustered = int((m.groups != UNCLUSTERED).sum())
+    unplaced = m.participant_ids.size - clustered
+    not_placed = (
+        f"The other {_count(unplaced)} voted on too few statements to be placed in a group and are drawn "
+        "in grey."
+        if unplaced
+        else ""
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -209,10 +216,13 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         "<h1>Opinion map report</h1>",
         f"<p>{_count(m.participant_ids.size)} people voted on {_count(m.statement_ids.size)} statements. "
         f"{_count(clustered)} of them voted on enough statements to be placed in one of "
-        f"{m.group_labels.size} opinion groups: people in the same group tended to vote the same way.</p>",
+        f"{m.group_labels.size} opinion groups: people in the same group tended to vote the same way. "
+        f"{not_placed}</p>",
         '<p><img src="map.svg" alt="Scatter plot of participants; each opinion group is drawn with its own '
         "marker shape and labelled with its name. The groups, their sizes and what they stand for are "
         'described in words below."></p>',
+        "<p>How to read the map: each mark is one person. People who voted alike are drawn close together "
+        "and people who voted differently far apart; the axes have no meaning of their own.</p>",
         "<h2>The groups</h2>",
     ]
     rest_agree = m.group_counts.agree.sum(axis=0) - m.group_counts.agree
@@ -241,14 +251,24 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
     parts.append("<h2>What most people disagree with</h2>")
     parts.extend(_consensus_list(m, texts, m.consensus.disagree_columns, agree=False))
     parts.append("<h2>Agreed across every group</h2>")
-    parts.append("<p>Statements every group tends to agree with (group-informed consensus):</p><ol>")
+    parts.append("<p>Statements that every group tends to agree with, the most widely agreed first:</p><ol>")
     for col in np.argsort(-m.group_informed_consensus, kind="stable")[:5].tolist():
         sid = int(m.statement_ids[col])
-        parts.append(
-            f"<li>&ldquo;{_text(texts, sid)}&rdquo; (score {m.group_informed_consensus[col]:.2f})</li>"
-        )
+        parts.append(f"<li>&ldquo;{_text(texts, sid)}&rdquo; <br>{_agreement_by_group(m, col)}.</li>")
     parts.append("</ol></main></body></html>")
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _agreement_by_group(m: OpinionMap, col: int) -> str:
+    """'Agreed by 88% of Group A and 85% of Group B': the figures behind the group-informed ranking."""
+    shares = [
+        f"{m.group_counts.agree[g, col] / seen:.0%} of {group_name(label)}"
+        if (seen := m.group_counts.seen[g, col])
+        else f"none of {group_name(label)} (none of them voted on it)"
+        for g, label in enumerate(m.group_labels.tolist())
+    ]
+    listed = ", ".join(shares[:-1]) + " and " + shares[-1] if len(shares) > 1 else "".join(shares)
+    return f"Agreed by {listed}"
 
 
 def _text(texts: dict[int, str], statement_id: int) -> str:
@@ -260,9 +280,10 @@ def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], ag
         return ["<p>No statement passed the test for this.</p>"]
     counts = m.total_counts.agree if agree else m.total_counts.disagree
     verb = "agreed" if agree else "disagreed"
+    seen = m.total_counts.seen
     items = [
-        f"<li>&ldquo;{_text(texts, int(m.statement_ids[c]))}&rdquo; "
-        f"<br>{_count(int(counts[c]))} of {_count(int(m.total_counts.seen[c]))} people {verb}.</li>"
+        f"<li>&ldquo;{_text(texts, int(m.statement_ids[c]))}&rdquo; <br>{_count(int(counts[c]))} of "
+        f"{_count(int(seen[c]))} people {verb} ({counts[c] / max(seen[c], 1):.0%}).</li>"
         for c in columns
     ]
     return ["<ol>", *items, "</ol>"]
