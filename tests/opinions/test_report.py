@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from civicforum.opinions.engine import MapSettings, compute_map
-from civicforum.opinions.outputs import write_report_html
+from civicforum.opinions.outputs import write_map_svg, write_report_html
 from civicforum.opinions.votes import VoteMatrix
 
 CAMP = 600  # two camps of 600 who vote on all 10 statements, and 100 who vote on 2 only
@@ -18,7 +18,7 @@ SPLIT, SHARED = range(5), range(5, 10)
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Camp 0 agrees with statements 0-4 and camp 1 disagrees; nearly everyone agrees with 5-9."""
     rng = np.random.default_rng(1)
     rows: list[tuple[int, int, int]] = []
@@ -32,9 +32,15 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> str:
     participants, statements, votes = zip(*rows, strict=True)
     opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
     texts = {s: f"Statement number {s}" for s in range(10)}
-    path: Path = tmp_path_factory.mktemp("map") / "report.html"
-    write_report_html(opinion_map, texts, path)
-    return path.read_text(encoding="utf-8")
+    directory = tmp_path_factory.mktemp("map")
+    write_report_html(opinion_map, texts, directory / "report.html")
+    write_map_svg(opinion_map, directory / "map.svg")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def report(written: Path) -> str:
+    return (written / "report.html").read_text(encoding="utf-8")
 
 
 def test_counts_have_thousands_separators(report: str) -> None:
@@ -49,3 +55,19 @@ def test_the_figures_are_explained_in_words_not_scores(report: str) -> None:
     assert re.search(r"[\d,]+ of 1,300 people agreed \(\d+%\)\.", report)
     assert "score" not in report and "group-informed consensus" not in report
     assert re.search(r"Agreed by \d+% of Group A and \d+% of Group B\.", report)
+
+
+def _contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of a #rrggbb colour against white."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_every_mark_on_the_map_stands_out_from_the_white_background(written: Path) -> None:
+    """WCAG 1.4.11: marks with no black outline need 3:1 contrast; those not in a group were #bbbbbb."""
+    svg = (written / "map.svg").read_text(encoding="utf-8")
+    marks = set(re.findall(r'style="fill: (#[0-9a-f]{6}); stroke: (#[0-9a-f]{6})"', svg))
+    assert marks, "the map draws the people not placed in a group"
+    assert all(_contrast_with_white(fill) >= 3 for fill, stroke in marks if stroke != "#000000")

@@ -23,6 +23,8 @@ from civicforum.spreadsheet import spreadsheet_safe
 # Okabe-Ito colour-blind-safe palette, paired with distinct marker shapes.
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "h"]
+# People not placed in a group: a grey with 4.5:1 contrast on white, so the marks stay visible.
+NOT_GROUPED_COLOUR = "#767676"
 
 
 def group_name(label: int) -> str:
@@ -171,7 +173,12 @@ def write_map_svg(opinion_map: OpinionMap, path: Path) -> None:
     unclustered = m.groups == UNCLUSTERED
     if unclustered.any():
         axes.scatter(
-            m.x[unclustered], m.y[unclustered], s=6, c="#bbbbbb", marker=".", label="Not grouped (few votes)"
+            m.x[unclustered],
+            m.y[unclustered],
+            s=6,
+            c=NOT_GROUPED_COLOUR,
+            marker=".",
+            label="Not grouped (few votes)",
         )
     for label in m.group_labels.tolist():
         members = m.groups == label
