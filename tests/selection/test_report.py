@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from civicforum.selection.diagnose import QuotaChange
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.report import ReportData, render_report
 from civicforum.selection.types import Algorithm, Instance, Person, Quota, SelectionResult
@@ -13,7 +14,9 @@ POOL_SIZE = 1500
 WOMEN = 1200
 
 
-def report(seed: str = "7 14 21", algorithm: Algorithm = Algorithm.MAXIMIN) -> str:
+def report(
+    seed: str = "7 14 21", algorithm: Algorithm = Algorithm.MAXIMIN, relaxation: tuple[QuotaChange, ...] = ()
+) -> str:
     """A pool of 1,500 (1,200 women), a panel of 10 and a lottery of 1,000 copies of one panel."""
     people = tuple(
         Person(f"p{i}", {"gender": "Female" if i < WOMEN else "Male", "age_bracket": "16-29"})
@@ -30,7 +33,8 @@ def report(seed: str = "7 14 21", algorithm: Algorithm = Algorithm.MAXIMIN) -> s
     }
     result = SelectionResult(algorithm, "HiGHS", (panel,), (1.0,), chances)
     lottery = Lottery((panel,) * 1000, "ab" * 32, 0.001)
-    return render_report(ReportData(Instance(people, quotas, 10), result, lottery, seed, 0, panel))
+    data = ReportData(Instance(people, quotas, 10), result, lottery, seed, 0, panel, relaxation)
+    return render_report(data)
 
 
 def test_counts_have_thousands_separators() -> None:
@@ -73,3 +77,8 @@ def test_at_320_pixels_only_the_wide_table_scrolls_and_the_page_passes_axe(
         axe_check(page)  # includes: a region that scrolls can be reached and scrolled from the keyboard
     finally:
         context.close()
+
+
+def test_quotas_changed_to_draw_replacements_are_reported_as_done_not_as_advice() -> None:
+    page = report(relaxation=(QuotaChange("age_bracket", "16-29", 10, 10, 9, 11),))
+    assert "<li>Age bracket 16-29: minimum lowered from 10 to 9 and maximum raised from 10 to 11</li>" in page

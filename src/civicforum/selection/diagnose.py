@@ -53,12 +53,18 @@ class QuotaChange:
         return (self.old_min - self.new_min) + (self.new_max - self.old_max)
 
     def __str__(self) -> str:
+        return f"{self.feature} {self.value}: {self.describe()}"
+
+    def describe(self, done: bool = False) -> str:
+        """The change in words: as advice ('raise the maximum'), or ``done`` ('maximum raised')."""
         parts = []
         if self.new_min != self.old_min:
-            parts.append(f"lower the minimum from {self.old_min} to {self.new_min}")
+            lowered = "minimum lowered" if done else "lower the minimum"
+            parts.append(f"{lowered} from {self.old_min} to {self.new_min}")
         if self.new_max != self.old_max:
-            parts.append(f"raise the maximum from {self.old_max} to {self.new_max}")
-        return f"{self.feature} {self.value}: {' and '.join(parts)}"
+            raised = "maximum raised" if done else "raise the maximum"
+            parts.append(f"{raised} from {self.old_max} to {self.new_max}")
+        return " and ".join(parts)
 
 
 @dataclass(frozen=True)

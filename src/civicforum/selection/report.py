@@ -191,7 +191,11 @@ def render_report(data: ReportData) -> str:
         )
     warnings = ""
     if data.relaxation:
-        items = "".join(f"<li>{html.escape(str(change))}</li>" for change in data.relaxation)
+        made = [
+            f"{_feature_label(change.feature)} {change.value}: {change.describe(done=True)}"
+            for change in data.relaxation
+        ]
+        items = "".join(f"<li>{html.escape(change)}</li>" for change in made)
         warnings = (
             '<div class="warning"><h3>Quotas that could not be met</h3>'
             "<p>With the members already confirmed, no panel meets every quota. "
