@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,9 @@ POOL_SIZE = 1500
 WOMEN = 1200
 
 
-def report(
+def report_data(
     seed: str = "7 14 21", algorithm: Algorithm = Algorithm.MAXIMIN, relaxation: tuple[QuotaChange, ...] = ()
-) -> str:
+) -> ReportData:
     """A pool of 1,500 (1,200 women), a panel of 10 and a lottery of 1,000 copies of one panel."""
     people = tuple(
         Person(f"p{i}", {"gender": "Female" if i < WOMEN else "Male", "age_bracket": "16-29"})
@@ -33,8 +34,11 @@ def report(
     }
     result = SelectionResult(algorithm, "HiGHS", (panel,), (1.0,), chances)
     lottery = Lottery((panel,) * 1000, "ab" * 32, 0.001)
-    data = ReportData(Instance(people, quotas, 10), result, lottery, seed, 0, panel, relaxation)
-    return render_report(data)
+    return ReportData(Instance(people, quotas, 10), result, lottery, seed, 0, panel, relaxation)
+
+
+def report(**options: Any) -> str:
+    return render_report(report_data(**options))
 
 
 def test_counts_have_thousands_separators() -> None:
@@ -82,3 +86,11 @@ def test_at_320_pixels_only_the_wide_table_scrolls_and_the_page_passes_axe(
 def test_quotas_changed_to_draw_replacements_are_reported_as_done_not_as_advice() -> None:
     page = report(relaxation=(QuotaChange("age_bracket", "16-29", 10, 10, 9, 11),))
     assert "<li>Age bracket 16-29: minimum lowered from 10 to 9 and maximum raised from 10 to 11</li>" in page
+
+
+def test_a_lone_volunteer_in_a_range_of_chance_is_one_volunteer() -> None:
+    data = report_data()
+    chances = {**data.result.selection_probabilities, "p0": 0.5}
+    page = render_report(replace(data, result=replace(data.result, selection_probabilities=chances)))
+    assert "45.0% to 50.0%: 1 volunteer</title>" in page
+    assert "1 volunteers" not in page

@@ -147,8 +147,8 @@ def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
         top = base - bar_height
         parts.append(
             f'<rect x="{x + 1:.1f}" y="{top:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" '
-            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {_count(count)} volunteers</title>'
-            "</rect>"
+            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {_count(count)} '
+            f"volunteer{'' if count == 1 else 's'}</title></rect>"
             f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">{_count(count)}</text>'
             f'<text x="{x + bar:.1f}" y="{base + 16}" {LABEL} font-size="11">{_percent(high)}</text>'
         )
