@@ -188,7 +188,7 @@ def test_report_is_accessible_html(small: tuple[Path, Path], tmp_path: Path) -> 
     assert '<svg role="img" aria-labelledby="histogram-title histogram-desc"' in page
     assert page.count("<caption") == 2 and '<th scope="col">' in page
     assert "200 volunteers were in the pool and 20 were selected using the maximin method" in page
-    assert "<td>Gender</td><td>female</td>" in page
+    assert '<td>Gender</td><th scope="row">female</th>' in page
 
 
 def test_help_describes_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,7 +269,7 @@ def report_for_genders(tmp_path: Path, genders: str, values: str) -> str:
 
 def test_report_hides_small_pool_counts(tmp_path: Path) -> None:
     page = report_for_genders(tmp_path, "FFFMMMMMMX", "FMX")
-    assert '<td>Gender</td><td>M</td><td class="number">1</td><td class="number">3</td>' in page
+    assert '<td>Gender</td><th scope="row">M</th><td class="number">1</td><td class="number">3</td>' in page
     assert page.count('<td class="number">fewer than 5</td></tr>') == 2
     assert '<td class="number">6</td></tr>' in page
 
@@ -278,7 +278,7 @@ def test_report_hides_a_count_that_would_give_away_a_lone_small_one(tmp_path: Pa
     page = report_for_genders(tmp_path, "FFFMMMMMMM", "FM")
     # 10 volunteers, 7 men: the 3 women would be 10 - 7, so 7 is not shown either; on a panel of 4
     # both counts are below 5.
-    assert "<td>M</td>" in page and '<td class="number">7</td>' not in page
+    assert '<th scope="row">M</th>' in page and '<td class="number">7</td>' not in page
     assert page.count('<td class="number">not shown</td></tr>') == 1
     assert page.count('<td class="number">fewer than 5</td>') == 3
     assert page.count('<td class="number">fewer than 5</td><td class="number">') == 2

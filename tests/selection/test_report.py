@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ def test_the_method_and_the_chances_are_explained_in_words() -> None:
     )
     # the equal share the chances are measured against: 10 of 1,500
     assert "Without quotas every volunteer would have had the same chance, 0.7%." in page
-    assert "<td>Age bracket</td><td>16-29</td>" in page and "age_bracket" not in page
+    assert '<td>Age bracket</td><th scope="row">16-29</th>' in page and "age_bracket" not in page
 
 
 def test_at_320_pixels_only_the_wide_table_scrolls_and_the_page_passes_axe(
@@ -94,3 +95,10 @@ def test_a_lone_volunteer_in_a_range_of_chance_is_one_volunteer() -> None:
     page = render_report(replace(data, result=replace(data.result, selection_probabilities=chances)))
     assert "45.0% to 50.0%: 1 volunteer</title>" in page
     assert "1 volunteers" not in page
+
+
+def test_each_table_row_is_named_by_a_row_header_for_screen_readers() -> None:
+    """A screen reader announces the value ('Female') or the range of chance with each figure it reads."""
+    page = report()
+    assert '<th scope="row">Female</th>' in page and '<th scope="row">16-29</th>' in page
+    assert re.search(r'<tr><th scope="row">[\d.]+% to [\d.]+%</th><td class="number">', page)

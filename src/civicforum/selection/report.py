@@ -216,14 +216,15 @@ def render_report(data: ReportData) -> str:
         [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
     quota_rows = "\n".join(
-        f"<tr><td>{html.escape(_feature_label(q.feature))}</td><td>{html.escape(q.value)}</td>"
+        f"<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope=\"row\">{html.escape(q.value)}</th>"
         f'<td class="number">{_count(q.min)}</td><td class="number">{_count(q.max)}</td>'
         f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
         for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
     )
     bins = _histogram_counts(probabilities)
     histogram_rows = "\n".join(
-        f'<tr><td>{_percent(low)} to {_percent(high)}</td><td class="number">{_count(count)}</td></tr>'
+        f'<tr><th scope="row">{_percent(low)} to {_percent(high)}</th>'
+        f'<td class="number">{_count(count)}</td></tr>'
         for low, high, count in bins
     )
     verification = (
