@@ -216,7 +216,7 @@ def render_report(data: ReportData) -> str:
         [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
     quota_rows = "\n".join(
-        f"<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope=\"row\">{html.escape(q.value)}</th>"
+        f'<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope="row">{html.escape(q.value)}</th>'
         f'<td class="number">{_count(q.min)}</td><td class="number">{_count(q.max)}</td>'
         f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
         for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
