@@ -19,6 +19,18 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
+def formula_problem(name: str) -> str | None:
+    """Why a name (an id, a column name) must be refused, or None: it would run as a formula when an
+    officer opens the results, and quoting it there would break reading it back (``--past``,
+    ``selection verify``), so it has to change at its source."""
+    if name == spreadsheet_safe(name):
+        return None
+    return (
+        f"{printable(repr(name))} starts with {printable(repr(name[0]))}, which a spreadsheet would run as "
+        "a formula when the results are opened; make it start with a letter or digit"
+    )
+
+
 class CsvRowError(ValueError):
     """A CSV file that cannot be read, with the 1-based row (as a spreadsheet numbers it) at fault."""
 

@@ -17,7 +17,13 @@ from itertools import islice
 from pathlib import Path
 
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
-from civicforum.spreadsheet import CsvRowError, read_csv_records, repeated_columns, spreadsheet_safe
+from civicforum.spreadsheet import (
+    CsvRowError,
+    formula_problem,
+    read_csv_records,
+    repeated_columns,
+    spreadsheet_safe,
+)
 
 ID_COLUMN_NAMES = ("id", "nationbuilder_id")
 FEATURE_COLUMN_ALIASES = {
@@ -436,18 +442,10 @@ def _parse_people(
 def _runs_as_formula(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> bool:
     """Refuse an id (or id column name) a spreadsheet would run as a formula: ids are written to the
     output files unchanged, because ``selection verify`` reads them back from selected.csv."""
-    if text == spreadsheet_safe(text):
-        return False
-    problems.append(
-        InputProblem(
-            file,
-            f"{text!r} starts with {text[0]!r}, which a spreadsheet would run as a formula when the panel "
-            "files are opened; make it start with a letter or digit.",
-            row,
-            column,
-        )
-    )
-    return True
+    problem = formula_problem(text)
+    if problem is not None:
+        problems.append(InputProblem(file, problem + ".", row, column))
+    return problem is not None
 
 
 def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..spreadsheet import CsvRowError, printable, read_csv_records, repeated_columns, spreadsheet_safe
+from ..spreadsheet import CsvRowError, formula_problem, printable, read_csv_records, repeated_columns
 from .model import Cluster, Facilitator, FixedSeat, Member
 
 
@@ -67,14 +67,10 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
 
 
 def _check_name(path: Path, line: int, column: str, name: str) -> None:
-    """Refuse a name that a spreadsheet would run as a formula when an officer opens the plan's CSV
-    files (spreadsheet_safe cannot quote it there: allocation.csv must read back as --past)."""
-    if name != spreadsheet_safe(name):
-        raise InputError(
-            f"{path}: row {line}, column '{column}': {printable(repr(name))} starts with "
-            f"{printable(repr(name[0]))}, which a spreadsheet would run as a formula; rename it to start "
-            "with a letter or digit"
-        )
+    """Refuse a name a spreadsheet would run as a formula (allocation.csv must read back as --past)."""
+    problem = formula_problem(name)
+    if problem is not None:
+        raise InputError(f"{path}: row {line}, column '{column}': {problem}")
 
 
 def read_panel(path: Path, features: Sequence[str]) -> list[Member]:

@@ -28,13 +28,14 @@ def format_code(raw: str) -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def _compact(typed: str) -> str:
+def compact(typed: str) -> str:
+    """The letters and digits of what someone typed, in capitals: how codes and references compare."""
     return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
 def same_code(typed: str, other: str) -> bool:
     """Whether two typings are the same code, ignoring case, spaces and dashes (as checking it does)."""
-    return _compact(typed) == _compact(other)
+    return compact(typed) == compact(other)
 
 
 def normalise_code(typed: str) -> str | None:
@@ -42,7 +43,7 @@ def normalise_code(typed: str) -> str | None:
 
     Case, spaces and dashes are ignored: people type codes on phones, in lower case, without the dash.
     """
-    return None if problem_with(typed) else format_code(_compact(typed))
+    return None if problem_with(typed) else format_code(compact(typed))
 
 
 def problem_with(typed: str) -> str | None:
@@ -50,16 +51,16 @@ def problem_with(typed: str) -> str | None:
 
     People copy codes from paper: they read a look-alike, miss a character or type one twice.
     """
-    compact = _compact(typed)
-    if set(compact) & set("01IO"):
+    letters = compact(typed)
+    if set(letters) & set("01IO"):
         return (
             "Codes never contain the letters O or I, or the numbers 0 or 1. "
             "Check the code on your letter and enter it again"
         )
-    if any(ch not in ALPHABET for ch in compact):
+    if any(ch not in ALPHABET for ch in letters):
         return "Enter only the letters and numbers of the code on your letter, like K7QX2-MBH9T"
-    if len(compact) != CODE_LENGTH:
-        entered = len(compact)
+    if len(letters) != CODE_LENGTH:
+        entered = len(letters)
         return f"The code must be {CODE_LENGTH} letters and numbers, like K7QX2-MBH9T. You entered {entered}"
     return None
 

@@ -220,10 +220,10 @@ def _contact_matches(respondent: Respondent, contact: str) -> bool:
 
 def normalise_reference(typed: str) -> str:
     """'r k7qx2mbh', 'RK7QX2MBH' and 'K7QX2-MBH' all mean R-K7QX2MBH: people copy references loosely."""
-    compact = "".join(ch for ch in typed.upper() if ch.isalnum())
-    if len(compact) == REFERENCE_LENGTH + 1 and compact.startswith("R"):
-        compact = compact[1:]
-    return "R-" + compact
+    letters = codes.compact(typed)
+    if len(letters) == REFERENCE_LENGTH + 1 and letters.startswith("R"):
+        letters = letters[1:]
+    return "R-" + letters
 
 
 def find_own_registration(forum: Any, reference: str, contact: str, client: str) -> Respondent:
