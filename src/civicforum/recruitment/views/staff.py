@@ -254,6 +254,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     problems: list[str] = []
     action = request.POST.get("action")
     tables = quotas.quota_tables(forum, request.POST if action == "save" else None)
+    errors = quotas.quota_errors(tables)
     if request.method == "POST" and action == "propose":
         slack_form = forms.SlackForm(request.POST)
         if slack_form.is_valid():
@@ -271,7 +272,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
             else:
                 messages.success(request, f"Population shares set for {count} categories")
                 return redirect("recruitment:quotas", forum_slug=forum.slug)
-    elif request.method == "POST" and action == "save" and not quotas.quota_errors(tables):
+    elif request.method == "POST" and action == "save" and not errors:
         quotas.save_quota_tables(forum, request.user, tables)
         messages.success(request, "Quotas saved")
         return redirect("recruitment:quotas", forum_slug=forum.slug)
@@ -283,7 +284,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "slack_form": slack_form,
         "upload_form": upload_form,
         "problems": problems,
-        "errors": quotas.quota_errors(tables),
+        "errors": errors,
         "pool_size": len(instance.people),
         "diagnosis": diagnosis.lines if diagnosis else None,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
