@@ -300,6 +300,17 @@ def test_opening_the_letter_link_again_keeps_the_answers_given_and_another_code_
     assert other in client.get(step_url(recruiting_forum, "code")).content.decode()
 
 
+def test_the_letter_link_keeps_its_code_for_the_code_step_and_leaves_it_out_of_the_address_bar(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    start = reverse("recruitment:register_start", args=[recruiting_forum.slug])
+    response = client.get(start, {"code": code})
+    assert response.status_code == 302 and response.url == start  # history and Referer keep no code
+    page = client.get(response.url).content.decode()
+    assert "Start now" in page and code not in page
+    assert f'value="{code}"' in client.get(step_url(recruiting_forum, "code")).content.decode()
+
+
 def test_someone_who_can_attend_none_of_the_dates_is_told_why_and_nothing_is_kept(
     client: Any, recruiting_forum: Any, code: str
 ) -> None:

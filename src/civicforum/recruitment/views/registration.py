@@ -29,11 +29,15 @@ def _steps(forum: Any) -> list[str]:
 
 
 def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The letter's link (``?code=``) keeps its code in the session and sends the browser on to this page
+    without it, so the code stays out of the browser's history, the next page's Referer and access logs."""
     forum = public_forum(forum_slug)
+    if "code" in request.GET:
+        if code := request.GET["code"]:
+            state = registration.state_for_letter_link(registration_state(request, forum), code)
+            save_registration_state(request, forum, state)
+        return redirect("recruitment:register_start", forum_slug=forum.slug)
     context = {"forum": forum, "settings": settings_for(forum), "open": registration.is_open(forum)}
-    if request.GET.get("code"):
-        state = registration.state_for_letter_link(registration_state(request, forum), request.GET["code"])
-        save_registration_state(request, forum, state)
     return render(request, "recruitment/register_start.html", context)
 
 
