@@ -110,3 +110,21 @@ def test_log_lines_are_key_value_pairs() -> None:
     assert "level=info logger=civicforum.test" in line
     assert 'msg="saved \\"forum\\""' in line
     assert line.endswith("forum_id=7")
+
+
+def test_the_request_log_line_does_not_keep_a_letters_registration_code(caplog: Any) -> None:
+    from django.core.servers.basehttp import WSGIRequestHandler
+
+    handler = WSGIRequestHandler.__new__(WSGIRequestHandler)  # only its logging, without a connection
+    handler.request = None
+    logger = logging.getLogger("django.server")
+    logger.addHandler(caplog.handler)  # 'django.server' does not propagate to caplog's
+    try:
+        handler.log_message(
+            '"%s" %s %s', "GET /forums/f/register/?lang=cy&code=ABC12-DEF34 HTTP/1.1", "302", "0"
+        )
+    finally:
+        logger.removeHandler(caplog.handler)
+    line = KeyValueFormatter().format(caplog.records[-1])
+    assert "ABC12" not in line
+    assert "/forums/f/register/?lang=cy&code=[redacted] HTTP/1.1" in line and "status_code=302" in line

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 _SCALARS = (str, int, float, bool)
 _STANDARD_ATTRS = (
     {"server_time"} | set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 )
+
+# A letter's registration code in a URL's query string (``/register/?code=...``): a household's key to
+# register, which logs must not keep.
+_CODE_IN_QUERY = re.compile(r"([?&;]code=)[^&;#\s\"\\]*")
 
 
 def _quote(value: object) -> str:
@@ -19,7 +24,8 @@ def _quote(value: object) -> str:
 
 
 class KeyValueFormatter(logging.Formatter):
-    """One line per record; extra attributes passed with ``extra={...}`` become more key=value pairs."""
+    """One line per record; extra attributes passed with ``extra={...}`` become more key=value pairs.
+    A registration code in a logged URL is written as ``code=[redacted]``."""
 
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, object] = {
@@ -37,4 +43,5 @@ class KeyValueFormatter(logging.Formatter):
         )
         if record.exc_info:
             fields["exc"] = self.formatException(record.exc_info)
-        return " ".join(f"{key}={_quote(value)}" for key, value in fields.items())
+        line = " ".join(f"{key}={_quote(value)}" for key, value in fields.items())
+        return _CODE_IN_QUERY.sub(r"\1[redacted]", line)
