@@ -539,6 +539,60 @@ def test_the_purge_leaves_nothing_that_links_the_published_draw_or_the_letters_t
     assert not forum.recruitment.registration_open
 
 
+def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_no_resident(
+    pool: Any, officer: Any
+) -> None:
+    import json
+
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    unused = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True)
+    first, second = unused.order_by("pk")[:2]
+    online = registration.register(
+        forum, first, registration.Registration("Ada Lovelace", "ada@example.org", "07700 900123")
+    )
+    by_phone = registration.register(
+        forum, second, registration.Registration("Alan Turing", phone="01632 960001"), officer
+    )
+    identifying = {
+        text
+        for r in Respondent.objects.filter(forum=forum)
+        for text in (r.reference, r.full_name, r.email, r.phone)
+        if text
+    } | {
+        text
+        for i in Invitation.objects.filter(lottery__forum=forum).select_related("address")
+        for text in (i.reference, *i.address.lines())
+    }
+    registration.withdraw(online, officer)
+    published_run(forum, officer)
+    confirmed, replied = PanelMember.objects.filter(forum=forum).select_related("respondent")[:2]
+    selection.set_member_status(confirmed, MemberStatus.CONFIRMED, officer)
+    panel_invitations.reply(forum, replied.respondent.reference, replied.respondent.email, False, "1.2.3.4")
+    privacy.log_personal_data_access(officer, forum, "respondent list", 151)
+    facts = ("pk", "actor", "action", "created_at")
+    before = list(AuditEvent.objects.filter(forum=forum).values_list(*facts))
+    labels = set(AuditEvent.objects.filter(forum=forum).values_list("target_label", flat=True))
+    assert {by_phone.reference, f"{confirmed.respondent.reference}: Confirmed"} <= labels
+
+    privacy.purge_forum(forum, officer)
+    events = AuditEvent.objects.filter(forum=forum)
+    kept = list(events.exclude(action="recruitment.personal_data_purged").values_list(*facts))
+    assert kept == before  # every event stays: who on staff did what, and when
+    logged = json.dumps(list(events.values("actor_label", "target_label", "details")))
+    assert not [text for text in identifying if text in logged]
+    about_people = events.filter(target_type__in=["recruitment.respondent", "recruitment.panelmember"])
+    assert set(about_people.values_list("target_id", "target_label")) == {
+        ("", "A registration, deleted under the retention schedule"),
+        ("", "A panel member, whose details were deleted under the retention schedule"),
+    }
+    phone_event = events.get(action="recruitment.registered_by_phone")
+    assert phone_event.actor == officer
+    assert phone_event.target_label == "A registration, deleted under the retention schedule"
+    assert events.filter(action="recruitment.member_declined", actor=None).count() == 1
+
+
 @pytest.mark.django_db
 def test_the_daily_purge_deletes_expired_sessions_with_half_finished_registrations() -> None:
     """Abandoned registrations keep their answers in the session table until the session is deleted."""

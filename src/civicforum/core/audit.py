@@ -40,5 +40,14 @@ def record(
     )
 
 
+def forget_targets(forum: Any, model: type[models.Model], label: str) -> int:
+    """Once a forum's records of ``model`` are deleted under its retention schedule, its events about
+    them keep who did what and when, but no longer say whom it was about: ``label`` (neutral words such
+    as "A registration, deleted under the retention schedule") replaces each target's label, which
+    named the person (a registration reference), and its id. The only change ever made to an event."""
+    events = AuditEvent.objects.filter(forum=forum, target_type=model._meta.label_lower)
+    return events.update(target_id="", target_label=label)
+
+
 def events_for_forum(forum: Any) -> models.QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(forum=forum).select_related("actor").order_by("-created_at", "-id")

@@ -87,10 +87,11 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     """Keep the aggregates, then delete every respondent of the forum; returns how many were deleted.
 
     Recruitment is over, so what only served it goes too (UK GDPR storage limitation): the addresses
-    and the invitation rows (which households were written to, with their codes' hashes), and each
-    selection run's map from opaque ids to registration references. Kept: the counts (registrations
-    by ward and answer, letters per ward on each lottery for response rates), the lottery and address
-    list records without addresses, and the published draw under opaque ids.
+    and the invitation rows (which households were written to, with their codes' hashes), each
+    selection run's map from opaque ids to registration references, and the audit log's references to
+    registrations and panel members (its events stay: who on staff did what, and when). Kept: the
+    counts (registrations by ward and answer, letters per ward on each lottery for response rates),
+    the lottery and address list records without addresses, and the published draw under opaque ids.
     """
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     with transaction.atomic():
@@ -118,6 +119,10 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         invitations, _ = Invitation.objects.filter(lottery__forum=forum).delete()
         addresses, _ = Address.objects.filter(address_list__forum=forum).delete()
         forget_references(forum)
+        audit.forget_targets(forum, Respondent, "A registration, deleted under the retention schedule")
+        audit.forget_targets(
+            forum, PanelMember, "A panel member, whose details were deleted under the retention schedule"
+        )
         audit.record(
             user,
             "recruitment.personal_data_purged",
