@@ -593,6 +593,18 @@ def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_n
     assert events.filter(action="recruitment.member_declined", actor=None).count() == 1
 
 
+def test_after_the_purge_an_address_list_says_its_addresses_were_deleted(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    address_list = recruiting_forum.address_lists.get()
+    assert str(address_list) == "addresses.csv (400 addresses)"
+    privacy.purge_forum(recruiting_forum, officer)
+    deleted_on = f"{timezone.localdate():%-d %B %Y}"
+    assert str(address_list) == (
+        f"addresses.csv (400 addresses deleted on {deleted_on} under the retention schedule)"
+    )
+
+
 @pytest.mark.django_db
 def test_the_daily_purge_deletes_expired_sessions_with_half_finished_registrations() -> None:
     """Abandoned registrations keep their answers in the session table until the session is deleted."""

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 
 from civicforum.recruitment.encryption import EncryptedJSONField, EncryptedTextField
@@ -72,7 +74,19 @@ class AddressList(models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({addresses(self.address_count)})"
+        """After the retention purge the list is kept without its addresses, and says so."""
+        purged_at = (
+            RecruitmentSettings.objects.filter(forum_id=self.forum_id)
+            .values_list("purged_at", flat=True)
+            .first()
+        )
+        if purged_at is None:
+            return f"{self.filename} ({addresses(self.address_count)})"
+        deleted_on = date_format(timezone.localdate(purged_at), "j F Y")
+        return (
+            f"{self.filename} ({addresses(self.address_count)} deleted on {deleted_on} "
+            "under the retention schedule)"
+        )
 
 
 class Address(models.Model):
