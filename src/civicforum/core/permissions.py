@@ -11,7 +11,8 @@ Class views::
         permission_required = "processes.change_forum"   # self.forum is the Forum
 
 Anonymous users are sent to the login page; signed-in users without the permission get 403;
-an unknown slug gives 404.
+an unknown slug gives 404. With ``conceal=True`` (a public page whose forum may be an unpublished
+draft) every refusal is that same 404, so the public cannot learn that a draft exists.
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 FORUM_SLUG_KWARG = "forum_slug"
 
 
-def load_forum_or_deny(request: HttpRequest, perm: str, slug: str) -> Any:
-    """Return the forum if ``request.user`` has ``perm`` on it; raise 404/403 or signal login."""
+def load_forum_or_deny(request: HttpRequest, perm: str, slug: str, conceal: bool = False) -> Any:
+    """Return the forum if ``request.user`` has ``perm`` on it; raise 404/403 or signal login
+    (``conceal``: 404 for every refusal, as for a forum that does not exist)."""
     from civicforum.processes.models import Forum
 
     forum = get_object_or_404(Forum.objects.select_related("council"), slug=slug)
     if not request.user.has_perm(perm, forum):
+        if conceal:
+            raise Http404("No forum matches the given query.")
         if not request.user.is_authenticated:
             raise _LoginRequired
         raise PermissionDenied
@@ -45,13 +49,13 @@ class _LoginRequired(Exception):
 
 
 def forum_permission_required(
-    perm: str, slug_kwarg: str = FORUM_SLUG_KWARG
+    perm: str, slug_kwarg: str = FORUM_SLUG_KWARG, conceal: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
-                request.forum = load_forum_or_deny(request, perm, kwargs[slug_kwarg])  # type: ignore[attr-defined]
+                request.forum = load_forum_or_deny(request, perm, kwargs[slug_kwarg], conceal)  # type: ignore[attr-defined]
             except _LoginRequired:
                 return redirect_to_login(request.get_full_path())
             return view(request, *args, **kwargs)

@@ -49,8 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "processes/home.html", {"current_forums": current, "past_forums": past})
 
 
-@forum_permission_required("processes.view_forum")
+@forum_permission_required("processes.view_forum", conceal=True)
 def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The public page; a draft is shown only to its staff, and is a 404 for everyone else."""
     forum = request.forum  # type: ignore[attr-defined]
     return render(
         request, "processes/forum_detail.html", {"forum": forum, "timeline": services.timeline(forum)}
