@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from tests.factories import PASSWORD, make_forum, make_user_with_role
 
+from civicforum.core import audit
 from civicforum.core.models import Role
 
 STAFF_PATHS = [
@@ -38,3 +40,37 @@ def test_staff_pages_are_accessible(page: Any, live_server: Any, axe_check: Any)
     axe_check(page)
     page.get_by_role("button", name="Remove role").click()
     assert "Role removed" in page.locator("main").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_an_evaluator_filters_and_pages_the_audit_log(
+    request: Any, live_server: Any, axe_check: Any, javascript: bool
+) -> None:
+    """The log's filters are a plain GET form: they work without JavaScript and stay on every page."""
+    page = request.getfixturevalue("page" if javascript else "page_without_js")
+    forum = make_forum(title="Parks forum")
+    officer = make_user_with_role(Role.OFFICER, forum)
+    for _ in range(60):
+        audit.record(officer, "stage.updated", forum=forum)
+    audit.record(officer, "forum.created", forum=forum)
+    evaluator = make_user_with_role(Role.EVALUATOR, forum)
+    page.goto(live_server.url + f"/staff/forums/{forum.slug}/")
+    page.fill("#id_username", evaluator.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="View the full audit log").click()
+    assert page.locator("main h1").inner_text() == "Audit log"
+    assert page.locator("main tbody tr").count() == 50
+    if javascript:
+        axe_check(page)
+
+    page.select_option("#id_action", label="Stage dates or description changed")
+    page.get_by_role("button", name="Apply filters").click()
+    assert "Showing entries 1 to 50 of 60." in page.locator("main").inner_text()
+    page.get_by_role("link", name="Next page").click()
+    assert page.locator("main tbody tr").count() == 10
+    assert page.locator("#id_action").input_value() == "stage.updated"
+    assert page.title().startswith("Audit log (page 2 of 2)")
+    if javascript:
+        axe_check(page)

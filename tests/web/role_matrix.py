@@ -47,6 +47,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "processes:forum_staff": FORUM_STAFF,
     "processes:forum_create": FORUM_MANAGERS,
     "processes:forum_edit": FORUM_MANAGERS,
+    "processes:audit_log": FORUM_STAFF,
+    "processes:audit_log_csv": FORUM_STAFF,
     "processes:forum_people": FORUM_MANAGERS,
     "processes:forum_account_create": COUNCIL_ADMINS,
     "processes:forum_role_remove": FORUM_MANAGERS,  # GET asks for confirmation

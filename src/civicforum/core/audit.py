@@ -7,11 +7,16 @@ contain personal data beyond what the action needs (no registration answers).
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from civicforum.core.models import AuditEvent
+from civicforum.spreadsheet import spreadsheet_safe
 
 # What each action means, in words, for the staff pages' activity list; each app adds its own actions
 # in its AppConfig.ready, so core knows none of them.
@@ -49,5 +54,47 @@ def forget_targets(forum: Any, model: type[models.Model], label: str) -> int:
     return events.update(target_id="", target_label=label)
 
 
-def events_for_forum(forum: Any) -> models.QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(forum=forum).select_related("actor").order_by("-created_at", "-id")
+def events_for_forum(forum: Any, action: str = "", actor: str = "") -> models.QuerySet[AuditEvent]:
+    """The forum's trail, newest first; ``action`` and ``actor`` (a username as recorded, which outlives
+    a deleted account) narrow it when given."""
+    events = AuditEvent.objects.filter(forum=forum).select_related("actor").order_by("-created_at", "-id")
+    if action:
+        events = events.filter(action=action)
+    if actor:
+        events = events.filter(actor_label=actor)
+    return events
+
+
+def filter_choices(forum: Any) -> tuple[list[str], list[str]]:
+    """The actions (in order of their description) and the usernames that occur in the forum's trail:
+    what its filters offer, so each choice on its own finds entries."""
+    events = AuditEvent.objects.filter(forum=forum).order_by()
+    actions = sorted(events.values_list("action", flat=True).distinct(), key=describe)
+    actors = events.exclude(actor_label="").values_list("actor_label", flat=True).distinct()
+    return actions, sorted(actors, key=str.lower)
+
+
+CSV_HEADER = ["when", "who", "action", "description", "target_type", "target_id"]
+
+
+def events_csv(events: Iterable[AuditEvent]) -> str:
+    """The entries as CSV text for a spreadsheet, with a byte order mark so Excel reads UTF-8.
+
+    Times are UK local time with their UTC offset, unambiguous across the clock change. Every cell is
+    made safe from running as a formula (a username may start with '+' or '-'). Target labels and
+    details are left out: they can name residents, whom some staff who read the trail may not see.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for event in events:
+        row = [
+            timezone.localtime(event.created_at).isoformat(timespec="seconds"),
+            event.actor_label or "System",
+            event.action,
+            describe(event.action),
+            event.target_type,
+            event.target_id,
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()

@@ -1,4 +1,4 @@
-"""The officer's forum form (create and edit)."""
+"""The officer's forum form (create and edit), the people forms and the audit log's filters."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from civicforum.core import audit
 from civicforum.core.forms import (
     GovUKDateField,
     GovUKForm,
@@ -229,3 +230,24 @@ class NewAccountForm(GovUKForm):
         if problem := new_account_email_problem(email):
             raise ValidationError(problem)
         return email
+
+
+class AuditLogFilterForm(GovUKForm):
+    """The audit log's filters, sent by GET so a filtered page can be bookmarked and paged; empty is all."""
+
+    action = forms.ChoiceField(
+        required=False,
+        label="Action",
+        error_messages={"invalid_choice": "Select an action from the list"},
+    )
+    actor = forms.ChoiceField(
+        required=False,
+        label="Who",
+        error_messages={"invalid_choice": "Select a user from the list"},
+    )
+
+    def __init__(self, *args: Any, forum: Forum, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        actions, actors = audit.filter_choices(forum)
+        self.fields["action"].choices = [("", "All actions")] + [(a, audit.describe(a)) for a in actions]
+        self.fields["actor"].choices = [("", "Everyone")] + [(name, name) for name in actors]

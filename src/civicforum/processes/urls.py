@@ -11,6 +11,8 @@ urlpatterns = [
     path("staff/forums/new/", views.forum_create, name="forum_create"),
     path("staff/forums/<slug:forum_slug>/", views.forum_staff, name="forum_staff"),
     path("staff/forums/<slug:forum_slug>/edit/", views.forum_edit, name="forum_edit"),
+    path("staff/forums/<slug:forum_slug>/audit-log/", views.audit_log, name="audit_log"),
+    path("staff/forums/<slug:forum_slug>/audit-log.csv", views.audit_log_csv, name="audit_log_csv"),
     path("staff/forums/<slug:forum_slug>/people/", views.forum_people, name="forum_people"),
     path(
         "staff/forums/<slug:forum_slug>/people/new/", views.forum_account_create, name="forum_account_create"

@@ -8,16 +8,18 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicforum.core.audit import events_for_forum
-from civicforum.core.models import ForumRole, Role
+from civicforum.core import audit
+from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.permissions import forum_permission_required
 from civicforum.processes import services
-from civicforum.processes.forms import ForumForm, NewAccountForm, RoleForm, StageForm
+from civicforum.processes.forms import AuditLogFilterForm, ForumForm, NewAccountForm, RoleForm, StageForm
 from civicforum.processes.models import Forum, Stage
 
 
@@ -78,9 +80,44 @@ def forum_staff(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "timeline": services.timeline(forum),
         "roles": roles,
         "role_counts": role_counts,
-        "events": events_for_forum(forum)[:20],
+        "events": audit.events_for_forum(forum)[:20],
     }
     return render(request, "processes/forum_staff.html", context)
+
+
+AUDIT_LOG_PAGE_SIZE = 50
+
+
+def _audit_log_entries(request: HttpRequest, forum: Forum) -> tuple[AuditLogFilterForm, QuerySet[AuditEvent]]:
+    """The filters from the query string and the entries they select: none while a filter names a value
+    the log does not hold (a page or a download must never show more than was asked for)."""
+    form = AuditLogFilterForm(request.GET, forum=forum)
+    if not form.is_valid():
+        return form, AuditEvent.objects.none()
+    return form, audit.events_for_forum(forum, **form.cleaned_data)
+
+
+@forum_permission_required("processes.view_forum_staff_area")
+def audit_log(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The forum's whole audit trail, for the same staff who see its recent entries (evaluators included)."""
+    forum = request.forum  # type: ignore[attr-defined]
+    form, entries = _audit_log_entries(request, forum)
+    context = {
+        "forum": forum,
+        "form": form,
+        "page": Paginator(entries, AUDIT_LOG_PAGE_SIZE).get_page(request.GET.get("page")),
+        "filtered": any(request.GET.get(name) for name in form.fields),
+    }
+    return render(request, "processes/audit_log.html", context)
+
+
+@forum_permission_required("processes.view_forum_staff_area")
+def audit_log_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    forum = request.forum  # type: ignore[attr-defined]
+    _, entries = _audit_log_entries(request, forum)
+    response = HttpResponse(audit.events_csv(entries.iterator()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{forum.slug}-audit-log.csv"'
+    return response
 
 
 @login_required

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms, template
+from django.core.paginator import Page
 from django.utils.html import format_html_join
 
 from civicforum.core import audit
@@ -69,3 +71,10 @@ def _first_box(field: forms.BoundField) -> str:
 def audit_description(action: str) -> str:
     """An audit log action in words (see ``core.audit.DESCRIPTIONS``)."""
     return audit.describe(action)
+
+
+@register.filter
+def page_numbers(page: Page[Any]) -> Iterator[int | str]:
+    """The numbers GOV.UK pagination lists: the first, the last, the current page and its neighbours,
+    with ``Paginator.ELLIPSIS`` for each gap, so a long log does not list hundreds of links."""
+    return page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
