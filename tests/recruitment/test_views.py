@@ -304,7 +304,9 @@ def test_officer_registers_someone_by_phone_with_the_letter_reference(
 def test_pool_export_is_logged_and_holds_the_answers(signed_in_client: Any, pool: Any, officer: Any) -> None:
     forum = pool[0].forum
     response = signed_in_client(officer).get(staff_url("respondents_csv", forum))
-    lines = response.content.decode().splitlines()
+    text = response.content.decode()
+    assert text.startswith("\ufeff"), "without the byte order mark Excel garbles accented names"
+    lines = text.removeprefix("\ufeff").splitlines()
     assert len(lines) == 151
     assert lines[0].startswith("reference,status,registered_at") and "What is your gender?" in lines[0]
     assert pool[0].full_name in response.content.decode()

@@ -78,7 +78,7 @@ CSV_HEADER = ["when", "who", "action", "description", "target_type", "target_id"
 
 
 def events_csv(events: Iterable[AuditEvent]) -> str:
-    """The entries as CSV text for a spreadsheet, with a byte order mark so Excel reads UTF-8.
+    """The entries as CSV text for a spreadsheet (the download adds the byte order mark Excel needs).
 
     Times are UK local time with their UTC offset, unambiguous across the clock change. Every cell is
     made safe from running as a formula (a username may start with '+' or '-'). Target labels and
@@ -97,4 +97,4 @@ def events_csv(events: Iterable[AuditEvent]) -> str:
             event.target_id,
         ]
         writer.writerow([spreadsheet_safe(cell) for cell in row])
-    return "\ufeff" + buffer.getvalue()
+    return buffer.getvalue()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core import audit
+from civicforum.core.downloads import csv_attachment
 from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.permissions import forum_permission_required
 from civicforum.processes import services
@@ -115,9 +116,7 @@ def audit_log(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def audit_log_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = request.forum  # type: ignore[attr-defined]
     _, entries = _audit_log_entries(request, forum)
-    response = HttpResponse(audit.events_csv(entries.iterator()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{forum.slug}-audit-log.csv"'
-    return response
+    return csv_attachment(audit.events_csv(entries.iterator()), f"{forum.slug}-audit-log.csv")
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from civicforum.core import audit
+from civicforum.core.downloads import csv_attachment
 from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
@@ -446,9 +447,7 @@ def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     text, count = export.pool_csv(forum)
     privacy.log_personal_data_access(request.user, forum, "pool export (CSV)", count)
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{forum.slug}-pool.csv"'
-    return response
+    return csv_attachment(text, f"{forum.slug}-pool.csv")
 
 
 @require_POST
