@@ -254,7 +254,7 @@ def test_a_panel_smaller_than_the_members_chosen_or_a_question_s_minimums_is_ref
     from tests.recruitment.conftest import publish_selection
     from tests.web.test_forum_pages import valid_form_data
 
-    from civicforum.recruitment.models import MemberStatus
+    from civicforum.recruitment.models import MemberStatus, QuotaCategory
     from civicforum.recruitment.services import selection
 
     publish_selection(recruiting_forum, officer, "panel-size")  # 12 members, as many as the panel
@@ -264,15 +264,47 @@ def test_a_panel_smaller_than_the_members_chosen_or_a_question_s_minimums_is_ref
     assert page.count("Panel size must be at least 12: 12 residents are already on the panel") == 2
     assert "<title>Error: " in page
     selection.set_member_status(recruiting_forum.panel_members.first(), MemberStatus.DECLINED, officer)
+    limits = QuotaCategory.objects.filter(question__forum=recruiting_forum)
+    limits.filter(max_members__gt=11).update(max_members=11)  # the quotas proposed for 12 allowed 12
     assert client.post(url, valid_form_data(panel_size="11")).status_code == 302
     recruiting_forum.quota_questions.get(key="ward").categories.update(min_members=7)
     page = client.post(url, valid_form_data(panel_size="13")).content.decode()
     assert (
         page.count(
-            "Panel size must be at least 14: the minimums for ‘Ward’ add up to 14. "
-            "Lower those minimums on the quotas page first"
+            "Panel size must be at least 14: the minimums for ‘Ward’ add up to 14 "
+            "(North Ward 7, South Ward 7). Lower the quotas on the quotas page first, "
+            "or keep the panel size of 11"
         )
         == 2
     )
     assert client.post(url, valid_form_data(title="Renamed", panel_size="11")).status_code == 302  # unchanged
     assert client.post(url, valid_form_data(panel_size="14")).status_code == 302
+
+
+def test_a_panel_size_below_a_saved_quota_is_refused_naming_each_quota_and_nothing_is_saved(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from tests.web.test_forum_pages import valid_form_data
+
+    from civicforum.recruitment.models import QuotaCategory
+
+    categories = QuotaCategory.objects.filter(question__forum=recruiting_forum)
+    categories.filter(key="woman").update(min_members=5, max_members=10)
+    categories.filter(key="man").update(max_members=9)
+    client = signed_in_client(officer)
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": recruiting_forum.slug})
+    title = recruiting_forum.title
+    page = client.post(url, valid_form_data(panel_size="8", title="Renamed")).content.decode()
+    refusal = (
+        "Panel size must be at least 10: maximum for Woman (What is your gender?) is 10; "
+        "maximum for Man (What is your gender?) is 9. "
+        "Lower the quotas on the quotas page first, or keep the panel size of 12"
+    )
+    assert page.count(refusal) == 2  # the error summary and the field
+    recruiting_forum.refresh_from_db()
+    assert (recruiting_forum.panel_size, recruiting_forum.title) == (12, title)
+    page = client.post(url, valid_form_data(panel_size="4")).content.decode()
+    assert (
+        "maximum for Man (What is your gender?) is 9; minimum for Woman (What is your gender?) is 5." in page
+    )
+    assert client.post(url, valid_form_data(panel_size="10")).status_code == 302

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -21,7 +21,8 @@ from civicforum.core import audit
 from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, grant_role, roles_on
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
-from civicforum.recruitment.models import MemberStatus, PanelMember, QuotaQuestion
+from civicforum.recruitment.models import MemberStatus, PanelMember
+from civicforum.recruitment.services import quotas
 
 
 @dataclass(frozen=True)
@@ -252,18 +253,12 @@ def forum_date_problems(
 
 def panel_size_problems(forum: Forum, panel_size: int) -> dict[str, str]:
     """An error for a panel size smaller than recruitment already needs, naming what to change first.
-    Members already selected or confirmed stay on the panel, and each member gives one answer to every
-    quota question, so a question's minimums must fit in the panel: otherwise no panel can be drawn,
-    which the officer would only learn later from the quotas page or a failed selection run."""
+    Members already selected or confirmed stay on the panel, and the saved quotas must still fit it
+    (``quotas.quota_clashes``): otherwise no panel can be drawn, or the quotas page refuses its own
+    limits, which the officer would only learn later from the quotas page or a failed selection run."""
     members = PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count()
-    question = (
-        QuotaQuestion.objects.filter(forum=forum)
-        .annotate(minimums=Sum("categories__min_members"))
-        .filter(minimums__gt=panel_size)
-        .order_by("-minimums", "position")
-        .first()
-    )
-    if members > panel_size and (question is None or members >= question.minimums):
+    clashes = quotas.quota_clashes(forum, panel_size)
+    if members > panel_size and (not clashes or members >= clashes[0].needed):
         return {
             "panel_size": (
                 f"Panel size must be at least {members}: {members} residents are already on the panel "
@@ -271,11 +266,12 @@ def panel_size_problems(forum: Forum, panel_size: int) -> dict[str, str]:
                 "page first"
             )
         }
-    if question is not None:
+    if clashes:
         return {
             "panel_size": (
-                f"Panel size must be at least {question.minimums}: the minimums for ‘{question.label}’ "
-                f"add up to {question.minimums}. Lower those minimums on the quotas page first"
+                f"Panel size must be at least {clashes[0].needed}: "
+                f"{'; '.join(clash.reason for clash in clashes)}. Lower the quotas on the quotas page first, "
+                f"or keep the panel size of {forum.panel_size}"
             )
         }
     return {}

@@ -194,9 +194,13 @@ class QuotaTable:
     rows: list[QuotaRow]
 
 
-def quota_tables(forum: Any, posted: Mapping[str, str] | None = None) -> list[QuotaTable]:
+def quota_tables(
+    forum: Any, posted: Mapping[str, str] | None = None, panel_size: int | None = None
+) -> list[QuotaTable]:
     """The quotas table, one per question: the saved limits, or what the officer typed in ``posted``
-    with each box's error, so a refused table shows every box as typed next to its own message."""
+    with each box's error, so a refused table shows every box as typed next to its own message.
+    ``panel_size`` checks the boxes against a size other than the forum's (one the officer is choosing)."""
+    panel_size = forum.panel_size if panel_size is None else panel_size
     tables = []
     for question in questions_with_categories(forum):
         rows = []
@@ -205,7 +209,7 @@ def quota_tables(forum: Any, posted: Mapping[str, str] | None = None) -> list[Qu
             for bound, saved in (("Minimum", category.min_members), ("Maximum", category.max_members)):
                 name = f"{bound[:3].lower()}-{category.pk}"
                 box = QuotaBox(name, f"{bound} for {category.label} ({question.label})", _shown(saved))
-                boxes.append(box if posted is None else _typed(box, posted.get(name, ""), forum.panel_size))
+                boxes.append(box if posted is None else _typed(box, posted.get(name, ""), panel_size))
             low, high = boxes
             if (
                 not (low.error or high.error)
@@ -233,7 +237,41 @@ def _typed(box: QuotaBox, typed: str, panel_size: int) -> QuotaBox:
 
 def quota_errors(tables: list[QuotaTable]) -> list[QuotaBox]:
     """The boxes with an error, in page order, for the error summary."""
-    return [box for table in tables for row in table.rows for box in (row.minimum, row.maximum) if box.error]
+    return [box for table in tables for box in _boxes(table) if box.error]
+
+
+@dataclass(frozen=True)
+class QuotaClash:
+    """Saved quotas a smaller panel could not keep: the panel size they need, and which they are."""
+
+    needed: int
+    reason: str
+
+
+def quota_clashes(forum: Any, panel_size: int) -> list[QuotaClash]:
+    """The saved quotas that would no longer fit a panel of ``panel_size``, largest need first: a limit
+    the quotas page would refuse (the same check as saving it there), or a question whose minimums add
+    up to more than the panel (each member gives one answer to every question, so no panel is possible)."""
+    saved = {box.id: box.typed for table in quota_tables(forum) for box in _boxes(table)}
+    refused_now = {box.id for box in quota_errors(quota_tables(forum, saved))}
+    clashes = [
+        QuotaClash(int(box.typed), f"{box.label[0].lower()}{box.label[1:]} is {box.typed}")
+        for box in quota_errors(quota_tables(forum, saved, panel_size))
+        if box.id not in refused_now  # only what the new size breaks
+    ]
+    for question in questions_with_categories(forum):
+        minimums = [(c.label, c.min_members) for c in question.categories.all() if c.min_members]
+        total = sum(minimum for _label, minimum in minimums)
+        if total > panel_size and len(minimums) > 1:  # one minimum alone is a refused box above
+            listed = ", ".join(f"{label} {minimum}" for label, minimum in minimums)
+            clashes.append(
+                QuotaClash(total, f"the minimums for ‘{question.label}’ add up to {total} ({listed})")
+            )
+    return sorted(clashes, key=lambda clash: -clash.needed)
+
+
+def _boxes(table: QuotaTable) -> list[QuotaBox]:
+    return [box for row in table.rows for box in (row.minimum, row.maximum)]
 
 
 def save_quota_tables(forum: Any, user: Any, tables: list[QuotaTable]) -> None:
