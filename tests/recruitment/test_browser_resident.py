@@ -139,3 +139,52 @@ def test_someone_who_can_attend_none_of_the_dates_finds_the_way_out_on_a_small_p
     assert "Members must attend the sessions" in page.locator("main").inner_text()
     assert not page_scrolls_sideways(page)
     axe_check(page)
+
+
+def start_registration(page: Any, live_server: Any, forum: Any) -> str:
+    """Enter a letter's code; returns the address of the registration's steps."""
+    from civicforum.recruitment.models import Invitation, RecruitmentSettings
+    from civicforum.recruitment.services import civic_lottery
+
+    RecruitmentSettings.objects.filter(forum=forum).update(
+        session_dates="Saturday 6 March 2027\nSaturday 20 March 2027"
+    )
+    code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=forum).first())
+    register = f"{live_server.url}/forums/{forum.slug}/register/"
+    page.goto(register + "code/")
+    page.fill("#id_code", code)
+    page.get_by_role("button", name="Continue").click()
+    return register
+
+
+def test_ticking_cannot_attend_unticks_the_dates_and_a_date_unticks_it(
+    page: Any, live_server: Any, recruiting_forum: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(start_registration(page, live_server, recruiting_forum) + "availability/")
+    first, second = page.get_by_label("Saturday 6 March 2027"), page.get_by_label("Saturday 20 March 2027")
+    none = page.get_by_label("I cannot attend any of these dates")
+    first.check()
+    second.check()
+    none.check()
+    expect(first).not_to_be_checked()
+    expect(second).not_to_be_checked()
+    first.check()
+    expect(none).not_to_be_checked()
+
+
+def test_without_javascript_a_date_and_cannot_attend_together_are_refused_at_the_field(
+    page_without_js: Any, live_server: Any, recruiting_forum: Any
+) -> None:
+    page = page_without_js
+    page.goto(start_registration(page, live_server, recruiting_forum) + "availability/")
+    page.get_by_label("Saturday 20 March 2027").check()
+    page.get_by_label("I cannot attend any of these dates").check()
+    page.get_by_role("button", name="Continue").click()
+    refusal = "Select the sessions you could attend, or ‘I cannot attend any of these dates’, not both"
+    assert page.title().startswith("Error: ")
+    assert page.locator(".govuk-error-summary").get_by_role("link", name=refusal).get_attribute("href") == (
+        "#id_sessions_1"
+    )
+    assert refusal in page.get_by_role("group", name="Which sessions could you attend?").inner_text()

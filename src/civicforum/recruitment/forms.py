@@ -353,8 +353,10 @@ CANNOT_ATTEND_LABEL = "I cannot attend any of these dates"
 
 
 class AvailabilityForm(GovUKForm):
-    """The session dates, and a way out for someone who can attend none of them (GOV.UK's "none of
-    these" option after an "or" divider) instead of a question they cannot answer."""
+    """The session dates, and a way out for someone who can attend none of them (GOV.UK's exclusive
+    "none of these" option after an "or" divider: ticking it unticks the dates where JavaScript runs,
+    and ``clean_sessions`` refuses both together where it does not) instead of a question they cannot
+    answer."""
 
     sessions = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple,
@@ -369,8 +371,16 @@ class AvailabilityForm(GovUKForm):
         super().__init__(*args, **kwargs)
         dates = [Choice(s, s) for s in sessions]
         dates[-1].divider = "or"
-        self.fields["sessions"].choices = [*dates, Choice(CANNOT_ATTEND, CANNOT_ATTEND_LABEL)]
-        self.helper.layout = Layout(Field.checkboxes("sessions", legend_size=Size.LARGE, legend_tag="h1"))
+        none = Choice(CANNOT_ATTEND, CANNOT_ATTEND_LABEL, behaviour="exclusive")
+        self.fields["sessions"].choices = [*dates, none]
+        self.helper.layout = Layout(
+            Field.checkboxes(
+                "sessions",
+                legend_size=Size.LARGE,
+                legend_tag="h1",
+                template="core/includes/checkboxes_field.html",
+            )
+        )
 
     def clean_sessions(self) -> list[str]:
         chosen: list[str] = self.cleaned_data["sessions"]
