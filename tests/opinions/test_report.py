@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -71,3 +72,18 @@ def test_every_mark_on_the_map_stands_out_from_the_white_background(written: Pat
     marks = set(re.findall(r'style="fill: (#[0-9a-f]{6}); stroke: (#[0-9a-f]{6})"', svg))
     assert marks, "the map draws the people not placed in a group"
     assert all(_contrast_with_white(fill) >= 3 for fill, stroke in marks if stroke != "#000000")
+
+
+def test_the_report_reflows_at_320_pixels_and_passes_axe_in_a_browser(
+    browser: Any, axe_check: Any, written: Path
+) -> None:
+    """As the selection report's and the seating plan's: a council publishes it for residents to read."""
+    # bypass_csp, as the browser fixtures' pages have, lets axe-core be injected
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto((written / "report.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        axe_check(page)
+    finally:
+        context.close()
