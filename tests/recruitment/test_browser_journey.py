@@ -140,9 +140,14 @@ def test_officer_pages_are_accessible(
         "selection/",
         f"selection/{run.pk}/",
         "panel/",
-        "panel/invite/",
         "respondents/",
     ]:
         page.goto(live_server.url + staff + path)
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Personal data was deleted on")
         axe_check(page)
+    page.goto(live_server.url + staff + "panel/invite/")  # nobody can be invited: back to the overview
+    assert page.url == live_server.url + staff
+    expect(page.get_by_role("region", name="Important").first).to_contain_text(
+        "recruitment for this forum is closed"
+    )
+    axe_check(page)

@@ -602,7 +602,7 @@ def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_
     assert SelectionRun.objects.count() == runs
 
 
-PURGED_PAGES = ["overview", "respondents", "panel", "start_selection", "invite_panel"]
+PURGED_PAGES = ["overview", "respondents", "panel", "start_selection"]
 
 
 def test_an_evaluator_sees_the_pool_dashboard_without_counts_that_single_someone_out(
@@ -664,11 +664,14 @@ def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_
     assert "Personal data was deleted on" in page and "North Ward: 100" in page
     assert staff_url("lottery_file", forum, lottery_id=lottery.pk, kind="letters.pdf") not in page
     assert "Generate letters" not in page
-    client.post(
-        url, {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
-    )
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
     lottery.refresh_from_db()
-    assert lottery.letters_pdf == ""
+    kept = (lottery.letter_heading, lottery.letters_status)
+    response = client.post(url, letter, follow=True)
+    assert response.redirect_chain == [(staff_url("overview", forum), 302)]  # as every closed page does
+    assert "recruitment for this forum is closed and that can no longer be done" in response.content.decode()
+    lottery.refresh_from_db()
+    assert (lottery.letter_heading, lottery.letters_status) == kept and lottery.letters_pdf == ""
 
 
 def test_after_the_purge_the_run_page_lists_chances_by_volunteer_number(
@@ -703,10 +706,13 @@ def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_wi
     client = signed_in_client(officer)
     overview = staff_url("overview", forum)
     reason = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
-    for name in ("upload_addresses", "draw_lottery", "phone_registration"):
+    for name in ("upload_addresses", "draw_lottery", "phone_registration", "invite_panel"):
         response = client.get(staff_url(name, forum), follow=True)
         assert response.redirect_chain == [(overview, 302)], name
         assert reason in response.content.decode(), name
+    invited = client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"}, follow=True)
+    assert invited.redirect_chain == [(overview, 302)] and reason in invited.content.decode()
+    assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=False).exists()
     lists = AddressList.objects.count()
     client.post(staff_url("upload_addresses", forum), {"file": ContentFile(b"uprn\n", name="a.csv")})
     assert AddressList.objects.count() == lists

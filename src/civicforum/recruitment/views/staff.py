@@ -180,6 +180,7 @@ def _lottery(forum: Any, lottery_id: int) -> Lottery:
 
 
 @forum_permission_required(MANAGE)
+@closed_after_purge(reading_allowed=True)  # the addresses are gone: no letters to write
 def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> HttpResponse:
     forum = forum_of(request)
     lottery = _lottery(forum, lottery_id)
@@ -191,8 +192,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         initial={k: v for k, v in initial.items() if v},
         logo_saved=bool(settings_row.logo),
     )
-    purged_at = settings_row.purged_at  # the addresses are gone: no letters to write
-    if request.method == "POST" and purged_at is None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("logo"):
             settings_row.logo = form.cleaned_data["logo"].read()
             settings_row.save(update_fields=["logo"])
@@ -228,7 +228,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
             f"{lottery.letters_done} of {lottery.letters_requested} letters ({lottery.percent_done}% done)."
         ),
         "wards": sorted(lottery.letters_per_ward.items()),
-        "purged_at": purged_at,
+        "purged_at": settings_row.purged_at,
     }
     return render(request, "recruitment/lottery.html", context)
 
@@ -366,12 +366,12 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 @forum_permission_required(PERSONAL)
+@closed_after_purge()  # members' names and addresses are gone: nobody can be invited
 def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Email and write to newly selected members; the letters PDF is then offered for download."""
     forum = forum_of(request)
     form = forms.PanelInvitationForm(request.POST or None)
-    purged_at = settings_for(forum).purged_at
-    if request.method == "POST" and purged_at is None and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
         batch = panel_invitations.invite_selected(
             forum,
@@ -396,8 +396,7 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 "(EMAIL_HOST).",
             )
         return redirect("recruitment:panel", forum_slug=forum.slug)
-    context = {"forum": forum, "form": form, "purged_at": purged_at}
-    return render(request, "recruitment/invite_panel.html", context)
+    return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
 
 
 @forum_permission_required(PERSONAL)
