@@ -79,7 +79,7 @@ def test_filters_by_action_and_by_user_and_keep_them_across_pages(client: Any) -
     assert "Clear filters" not in page
 
     by_action = client.get(log_url(forum), {"action": "role.granted"})
-    assert rows(by_action) == [[rows(by_action)[0][0], "olive", "Role given"]]
+    assert rows(by_action) == [[rows(by_action)[0][0], "olive", "Role given", ""]]
     assert "Clear filters" in by_action.content.decode()
 
     both = client.get(log_url(forum), {"action": "stage.updated", "actor": "olive"})
@@ -140,11 +140,11 @@ def test_the_csv_holds_the_filtered_entries_safe_to_open_in_a_spreadsheet(client
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="parks-audit-log.csv"'
     header, *entries = csv_rows(response)
-    assert header == ["when", "who", "action", "description", "target_type", "target_id"]
+    assert header == ["when", "who", "action", "description", "details", "target_type", "target_id"]
     assert [row[1:] for row in entries] == [
-        ["System", "recruitment.letters_generated", "Invitation letters made", "", ""],
-        ["'+cmd", "role.granted", "Role given", "", ""],
-        [officer.username, "forum.created", "Forum created", "processes.forum", str(forum.pk)],
+        ["System", "recruitment.letters_generated", "Invitation letters made", "", "", ""],
+        ["'+cmd", "role.granted", "Role given", "", "", ""],
+        [officer.username, "forum.created", "Forum created", "", "processes.forum", str(forum.pk)],
     ]
 
     filtered = client.get(log_url(forum, "processes:audit_log_csv"), {"actor": "+cmd"})
@@ -160,3 +160,23 @@ def test_the_staff_page_links_to_the_full_log_and_the_log_to_its_csv(client: Any
     assert f'href="{log_url(forum)}">View the full audit log</a>' in staff_page.content.decode()
     log_page = client.get(log_url(forum), {"action": "forum.updated", "page": "1"}).content.decode()
     assert f'href="{log_url(forum, "processes:audit_log_csv")}?action=forum.updated"' in log_page
+
+
+def test_each_entry_says_what_it_recorded_in_words_but_never_whom_it_was_about(client: Any) -> None:
+    """A data-protection officer reads what was exported and for how many people, not just that
+    something was; a username recorded with a role change stays out of the log's pages and CSV."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    audit.record(
+        officer, "recruitment.personal_data_viewed", forum=forum, what="pool export (CSV)", people=1500
+    )
+    audit.record(officer, "role.granted", forum=forum, user="jo.bloggs", role="facilitator")
+    audit.record(officer, "recruitment.settings_changed", forum=forum, fields=["closes_at", "panel_size"])
+    audit.record(officer, "recruitment.lottery_drawn", forum=forum)  # recorded before it had details
+    client.force_login(officer)
+
+    shown = [row[3] for row in rows(client.get(log_url(forum)))]
+    assert shown == ["", "closes_at, panel_size", "facilitator", "pool export (CSV), 1,500 people"]
+    exported = [row[4] for row in csv_rows(client.get(log_url(forum, "processes:audit_log_csv")))[1:]]
+    assert exported == shown
+    assert "jo.bloggs" not in client.get(log_url(forum)).content.decode()

@@ -23,9 +23,31 @@ from civicforum.spreadsheet import spreadsheet_safe
 DESCRIPTIONS: dict[str, str] = {}
 
 
+# The details worth reading beside an action, as a format string over what it recorded (for example
+# "{what}, {people} people"); each app adds its own beside its DESCRIPTIONS. Only details that name
+# nobody belong here: evaluators and facilitators read the log too.
+DETAILS: dict[str, str] = {}
+
+
 def describe(action: str) -> str:
     """``action`` in plain English; an action nobody described is shown as its code, never hidden."""
     return DESCRIPTIONS.get(action, action)
+
+
+def summarise(action: str, details: dict[str, Any]) -> str:
+    """An event's details in words, as its app chose to show them (lists joined with commas); empty
+    when it chose none, or when an event recorded before a detail was added lacks it."""
+    template = DETAILS.get(action)
+    if not template:
+        return ""
+    values = {
+        key: ", ".join(map(str, value)) if isinstance(value, list) else value
+        for key, value in details.items()
+    }
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError):
+        return ""
 
 
 def record(
@@ -74,7 +96,7 @@ def filter_choices(forum: Any) -> tuple[list[str], list[str]]:
     return actions, sorted(actors, key=str.lower)
 
 
-CSV_HEADER = ["when", "who", "action", "description", "target_type", "target_id"]
+CSV_HEADER = ["when", "who", "action", "description", "details", "target_type", "target_id"]
 
 
 def events_csv(events: Iterable[AuditEvent]) -> str:
@@ -93,6 +115,7 @@ def events_csv(events: Iterable[AuditEvent]) -> str:
             event.actor_label or "System",
             event.action,
             describe(event.action),
+            summarise(event.action, event.details),
             event.target_type,
             event.target_id,
         ]

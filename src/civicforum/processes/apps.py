@@ -8,7 +8,7 @@ class ProcessesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from civicforum.core.audit import DESCRIPTIONS
+        from civicforum.core.audit import DESCRIPTIONS, DETAILS
 
         DESCRIPTIONS.update(
             {
@@ -19,5 +19,14 @@ class ProcessesConfig(AppConfig):
                 "role.granted": "Role given",
                 "role.removed": "Role removed",
                 "stage.updated": "Stage dates or description changed",
+            }
+        )
+        DETAILS.update(
+            {
+                "account.created": "{role}",
+                "forum.updated": "{changed}",
+                "role.granted": "{role}",
+                "role.removed": "{role}",
+                "stage.updated": "{stage}: {changed}",
             }
         )

@@ -8,7 +8,7 @@ class RecruitmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from civicforum.core.audit import DESCRIPTIONS
+        from civicforum.core.audit import DESCRIPTIONS, DETAILS
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
         from civicforum.recruitment.services.registration import has_registrations, is_open
@@ -79,5 +79,25 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invited": "Panel members invited",
                 "recruitment.member_confirmed": "A panel member confirmed",
                 "recruitment.member_declined": "A panel member declined",
+            }
+        )
+        DETAILS.update(
+            {
+                "recruitment.settings_changed": "{fields}",
+                "recruitment.addresses_imported": "{count:,} addresses",
+                "recruitment.lottery_drawn": "{letters:,} addresses, seed {seed}",
+                "recruitment.letters_generated": "{letters:,} letters",
+                "recruitment.letters_downloaded": "{file}",
+                "recruitment.personal_data_viewed": "{what}, {people:,} people",
+                "recruitment.personal_data_purged": (
+                    "{respondents:,} registrations, {invitations:,} invitations and {addresses:,} addresses"
+                ),
+                "recruitment.population_shares_imported": "{categories} categories",
+                "recruitment.quotas_proposed": "{categories} categories",
+                "recruitment.selection_started": "{algorithm} algorithm",
+                "recruitment.selection_finished": "{selected:,} selected, seed {seed}",
+                "recruitment.panel_invited": (
+                    "{members:,} invited, {emailed:,} emailed, {email_failed:,} emails failed"
+                ),
             }
         )

@@ -74,6 +74,12 @@ def audit_description(action: str) -> str:
 
 
 @register.filter
+def audit_details(event: Any) -> str:
+    """An audit log entry's details in words (see ``core.audit.DETAILS``)."""
+    return audit.summarise(event.action, event.details)
+
+
+@register.filter
 def page_numbers(page: Page[Any]) -> Iterator[int | str]:
     """The numbers GOV.UK pagination lists: the first, the last, the current page and its neighbours,
     with ``Paginator.ELLIPSIS`` for each gap, so a long log does not list hundreds of links."""
