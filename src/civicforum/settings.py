@@ -213,6 +213,8 @@ EMAIL_FILE_PATH = VAR_DIR / "sent-mail"
 # What the site calls itself; the council name in the header comes from the forum's council.
 CIVICFORUM_SITE_NAME = os.environ.get("CIVICFORUM_SITE_NAME", "CivicForum")
 CIVICFORUM_PHASE = os.environ.get("CIVICFORUM_PHASE", "Beta")
+# Where the phase banner sends people to say what they think of the service (a web form or mailto: address).
+CIVICFORUM_FEEDBACK_URL = os.environ.get("CIVICFORUM_FEEDBACK_URL", "")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

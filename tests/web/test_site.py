@@ -128,3 +128,15 @@ def test_the_request_log_line_does_not_keep_a_letters_registration_code(caplog: 
     line = KeyValueFormatter().format(caplog.records[-1])
     assert "ABC12" not in line
     assert "/forums/f/register/?lang=cy&code=[redacted] HTTP/1.1" in line and "status_code=302" in line
+
+
+@pytest.mark.django_db
+def test_the_phase_banner_links_to_the_councils_feedback_address_only_when_there_is_one(
+    client: Any, settings: Any
+) -> None:
+    settings.CIVICFORUM_FEEDBACK_URL = ""
+    page = client.get("/").content.decode()
+    assert "This is a new service." in page and "give your feedback" not in page
+    settings.CIVICFORUM_FEEDBACK_URL = "mailto:forums@northam.gov.uk"
+    page = client.get("/").content.decode()
+    assert '<a class="govuk-link" href="mailto:forums@northam.gov.uk">give your feedback</a>' in page

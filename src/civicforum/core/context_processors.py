@@ -8,10 +8,12 @@ from django.utils.functional import SimpleLazyObject
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """Site name, phase and the council shown in the header (when the site serves a single council)."""
+    """Site name, phase, where to give feedback, and the council shown in the header (when the site
+    serves a single council)."""
     return {
         "site_name": settings.CIVICFORUM_SITE_NAME,
         "site_phase": settings.CIVICFORUM_PHASE,
+        "feedback_url": settings.CIVICFORUM_FEEDBACK_URL,
         "header_name": SimpleLazyObject(_single_council_name),
     }
 
