@@ -10,6 +10,7 @@ from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.utils import timezone
+from django.utils.html import escape
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
 from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
@@ -292,7 +293,8 @@ class YesNoForm(GovUKForm):
     def __init__(self, *args: Any, question: str, hint: str = "", error: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["answer"]
-        field.label, field.help_text = question, hint
+        # crispy-forms-gds prints a label and hint as HTML (|safe); these hold officers' words (the area).
+        field.label, field.help_text = escape(question), escape(hint)
         field.error_messages["required"] = error
         self.helper.layout = Layout(
             Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1", inline=True)
@@ -343,7 +345,7 @@ class QuotaAnswerForm(GovUKForm):
             choices.append((PREFER_NOT_TO_SAY, "Prefer not to say"))
         field = self.fields["answer"]
         field.choices = choices
-        field.label, field.help_text = question.label, question.hint
+        field.label, field.help_text = escape(question.label), escape(question.hint)  # as in YesNoForm
         field.error_messages["required"] = f"Select an answer to ‘{question.label}’"
         self.helper.layout = Layout(Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1"))
 
