@@ -579,3 +579,26 @@ def test_account_form_refuses_the_email_of_a_deactivated_account(client: Any, us
     assert "This email address belongs to a deactivated account" in page
     assert "Ask a site administrator to reactivate it" in page and 'href="#id_email"' in page
     assert not ForumRole.objects.filter(forum=forum, role=Role.PARTICIPANT).exists()
+
+
+def test_an_officer_cannot_take_over_someone_who_has_a_role_on_a_forum_they_do_not_manage(
+    client: Any,
+) -> None:
+    """Any officer may give any account a role on their own forum: without this check, an officer of one
+    forum could add a newly created officer of another forum to theirs, make a set-password link for
+    them and sign in as them."""
+    theirs, other = make_forum(), make_forum()
+    newcomer = make_user(first_name="Ada", last_name="Byron")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    ForumRole.objects.create(forum=other, user=newcomer, role=Role.OFFICER)
+    officer = make_user_with_role(Role.OFFICER, theirs)
+    ForumRole.objects.create(forum=theirs, user=newcomer, role=Role.PARTICIPANT)
+    client.force_login(officer)
+    page = client.post(_new_link_url(theirs, newcomer), follow=True).content.decode()
+    assert "Ada Byron also has a role on a forum you do not manage" in page
+    assert not AuditEvent.objects.filter(action="account.link_issued").exists()
+    ForumRole.objects.create(forum=other, user=officer, role=Role.OFFICER)  # managing both forums: allowed
+    assert (
+        "New set-password link for Ada Byron" in client.post(_new_link_url(theirs, newcomer)).content.decode()
+    )

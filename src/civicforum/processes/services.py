@@ -372,10 +372,11 @@ def set_password_link(user: Any) -> str:
 MAX_LINKS_PER_DAY = 5
 
 
-def new_link_problem(user: Any) -> str:
-    """Why no new set-password link may be made for ``user``, or ''. Whoever holds a link can sign in as
-    the person, so links are only for accounts that never chose a password, never for accounts with
-    powers beyond a forum, and only a few a day: a lost link is replaced, links are not handed out."""
+def new_link_problem(actor: Any, user: Any) -> str:
+    """Why ``actor`` may not make a new set-password link for ``user``, or ''. Whoever holds a link can
+    sign in as the person, so links are only for accounts that never chose a password, never for accounts
+    with powers beyond a forum or on a forum ``actor`` does not manage (any officer may give any account a
+    role on their own forum), and only a few a day: a lost link is replaced, links are not handed out."""
     name = user.get_full_name() or user.get_username()
     if not user.is_active:
         return f"{name}’s account is deactivated. Ask a site administrator to reactivate it first"
@@ -386,6 +387,14 @@ def new_link_problem(user: Any) -> str:
         )
     if user.is_superuser or user.is_staff or CouncilAdministrator.objects.filter(user=user).exists():
         return f"{name} administers the site or a council. Ask a site administrator for their link"
+    if any(
+        not actor.has_perm("processes.manage_forum_roles", forum)
+        for forum in Forum.objects.filter(roles__user=user).distinct()
+    ):
+        return (
+            f"{name} also has a role on a forum you do not manage. Ask that forum's officer or your council "
+            "administrator for their link"
+        )
     since = timezone.now() - timedelta(days=1)
     made = AuditEvent.objects.filter(
         action="account.link_issued", target_id=str(user.pk), created_at__gte=since

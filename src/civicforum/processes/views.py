@@ -217,7 +217,7 @@ def forum_account_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def forum_set_password_link(request: HttpRequest, forum_slug: str, user_id: int) -> HttpResponse:
     forum = request.forum  # type: ignore[attr-defined]
     user = get_object_or_404(get_user_model().objects.filter(forum_roles__forum=forum).distinct(), pk=user_id)
-    if problem := services.new_link_problem(user):
+    if problem := services.new_link_problem(request.user, user):
         messages.error(request, problem)
         return redirect("processes:forum_people", forum_slug=forum.slug)
     link = services.issue_set_password_link(request.user, forum, user)
