@@ -110,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-# The cache holds the counts of wrong registration codes (the rate limit), so every worker process must
+# The cache holds the counts of wrong registration codes and passwords (the rate limits), so every worker must
 # share it and a restart must not reset it: a table in the database, which core's migration 0002 creates
 # (``civicforum migrate``). Expired rows are culled; MAX_ENTRIES keeps many visitors from evicting counts.
 CACHE_TABLE = "civicforum_cache"

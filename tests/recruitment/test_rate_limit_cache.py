@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.core.cache.backends import locmem
 from django.db import connection
 
+from civicforum.core import rate_limits
 from civicforum.recruitment.services import registration
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,8 @@ def test_another_worker_process_sees_the_same_count_of_wrong_codes(
     as_another_process(monkeypatch)
     assert caches["default"] is not first
     assert (
-        caches["default"].get(registration._attempts_key(client)) == registration.MAX_FAILED_CODE_CHECKS - 1
+        caches["default"].get(rate_limits.key(registration.CODE_CHECKS, client))
+        == registration.MAX_FAILED_CODE_CHECKS - 1
     )
     with pytest.raises(registration.CodeProblem):
         registration.check_code(recruiting_forum, "AAAAA-AAAAA", client)

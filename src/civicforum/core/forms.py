@@ -19,6 +19,8 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 
+from civicforum.core import rate_limits
+
 
 class GovUKHelperMixin:
     """Attach a crispy-forms-gds helper that renders fields only; templates own <form> and buttons."""
@@ -110,16 +112,37 @@ class GovUKDateField(DateInputField):
             raise ValidationError(f"{name} must be a real date", code="invalid_date") from error
 
 
+# Wrong passwords an account may have in rate_limits.WINDOW_SECONDS before its sign-in pauses. Counted by
+# account, not address: staff accounts reach residents' personal data, and guesses from many addresses
+# must not add up to many more tries.
+MAX_FAILED_SIGN_INS = 10
+SIGN_INS = "sign-in-failures"
+
+
 class LoginForm(GovUKHelperMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account is inactive. Ask your council administrator to reactivate it.",
+        "too_many": "There have been too many wrong passwords for this account. Wait 15 minutes and try "
+        "again, or ask your council administrator for help.",
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse even the right password while the account is paused (or the pause stops no guessing)."""
+        account = str(self.cleaned_data.get("username") or "").casefold()
+        if account and rate_limits.is_limited(SIGN_INS, account, MAX_FAILED_SIGN_INS):
+            raise ValidationError(self.error_messages["too_many"], code="too_many")
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if account and error.code == "invalid_login":
+                rate_limits.count_failure(SIGN_INS, account)
+            raise
 
 
 def check_end_not_before_start(form: forms.Form, start: str = "starts_on", end: str = "ends_on") -> None:

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from civicforum.core import audit
+from civicforum.core import audit, rate_limits
 from civicforum.recruitment.models import (
     Invitation,
     MemberStatus,
@@ -27,7 +26,7 @@ from civicforum.recruitment.services import codes
 # At most this many wrong codes per client address in the window, then a pause (guessing is pointless
 # anyway with 50-bit codes; this keeps the log clean and the database idle).
 MAX_FAILED_CODE_CHECKS = 10
-CODE_CHECK_WINDOW_SECONDS = 15 * 60
+CODE_CHECKS = "recruitment-code-attempts"
 
 
 class CodeProblem(Exception):
@@ -57,22 +56,8 @@ def has_registrations(forum: Any) -> bool:
     return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).exists()
 
 
-def _attempts_key(client: str) -> str:
-    return "recruitment-code-attempts:" + hashlib.sha256(client.encode()).hexdigest()
-
-
 def is_rate_limited(client: str) -> bool:
-    return int(cache.get(_attempts_key(client), 0)) >= MAX_FAILED_CODE_CHECKS
-
-
-def _count_failure(client: str) -> None:
-    key = _attempts_key(client)
-    if cache.add(key, 1, CODE_CHECK_WINDOW_SECONDS):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, CODE_CHECK_WINDOW_SECONDS)
+    return rate_limits.is_limited(CODE_CHECKS, client, MAX_FAILED_CODE_CHECKS)
 
 
 def check_code(forum: Any, typed: str, client: str) -> Invitation:
@@ -92,7 +77,7 @@ def check_code(forum: Any, typed: str, client: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        _count_failure(client)
+        rate_limits.count_failure(CODE_CHECKS, client)
         raise CodeProblem("We do not recognise that code. Check it against your letter and enter it again")
     if places_left(invitation) <= 0:
         raise CodeProblem(
@@ -237,7 +222,7 @@ def find_own_registration(forum: Any, reference: str, contact: str, client: str)
         forum=forum, reference=normalise_reference(reference), status=RespondentStatus.REGISTERED
     ).first()
     if respondent is None or not _contact_matches(respondent, contact):  # one message: nothing to learn
-        _count_failure(client)
+        rate_limits.count_failure(CODE_CHECKS, client)
         raise CodeProblem(
             "We could not find a registration with that reference and contact detail. "
             "Check both and try again"
