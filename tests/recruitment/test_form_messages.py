@@ -150,6 +150,26 @@ def test_a_logo_that_is_not_an_image_and_an_empty_file_are_named_in_govuk_words(
     assert forms.UploadForm({}, {"file": empty}).errors["file"] == ["The selected file is empty"]
 
 
+def test_a_logo_too_many_pixels_across_is_refused_saying_its_size() -> None:
+    """A plain image of 3,001 x 10 pixels is a few hundred bytes as a PNG, under the 500 KB limit."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    def png(width: int, height: int) -> SimpleUploadedFile:
+        data = BytesIO()
+        Image.new("RGB", (width, height), "white").save(data, "PNG")
+        return SimpleUploadedFile("logo.png", data.getvalue(), content_type="image/png")
+
+    letter = {"heading": "Join $forum", "body": "Dear resident", "reply_by": "4 December 2026"}
+    assert forms.LetterForm(letter, {"logo": png(3001, 10)}).errors["logo"] == [
+        "The logo must be at most 3,000 pixels wide and high (it is 3,001 by 10); make it smaller in an "
+        "image editor"
+    ]
+    assert "logo" not in forms.LetterForm(letter, {"logo": png(3000, 10)}).errors
+
+
 def test_the_selection_methods_each_say_what_they_do(
     signed_in_client: Any, recruiting_forum: Any, officer: Any
 ) -> None:

@@ -328,14 +328,18 @@ def test_pool_export_header_cannot_run_as_a_formula(signed_in_client: Any, pool:
 def test_behind_the_proxy_each_visitor_has_their_own_rate_limit(
     client: Any, recruiting_forum: Any, settings: Any
 ) -> None:
+    """The proxy appends the address it was reached from; what comes before it the visitor wrote."""
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     url = reverse("recruitment:register_step", args=[recruiting_forum.slug, "code"])
-    for _ in range(10):
-        client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="203.0.113.1, 10.0.0.1")
-    blocked = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="203.0.113.1, 10.0.0.1")
+    for guess in range(10):  # a new made-up address in front of every guess changes nothing
+        client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR=f"10.9.9.{guess}, 203.0.113.1")
+    blocked = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="203.0.113.1")
     assert "too many codes" in blocked.content.decode()
-    other = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1")
+    other = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert "We do not recognise that code" in other.content.decode()
+    settings.TRUSTED_PROXIES = 2  # a load balancer in front of the proxy: the visitor is one further left
+    behind_two = client.post(url, {"code": "AAAAA-AAAAA"}, HTTP_X_FORWARDED_FOR="203.0.113.1, 10.0.0.5")
+    assert "too many codes" in behind_two.content.decode()
 
 
 def test_officer_opens_registration_and_sets_the_retention_date(

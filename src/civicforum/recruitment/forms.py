@@ -129,6 +129,10 @@ class LotteryForm(GovUKForm):
 OVERSAMPLING_WEIGHTS = {1: 2.0, 2: 1.5}
 
 
+# A letter prints the logo a few centimetres wide: 3,000 pixels is sharp at any print resolution.
+LOGO_MAX_PIXELS = 3000
+
+
 class LetterForm(GovUKForm):
     heading = text_field(
         "Heading", 200, initial=DEFAULT_HEADING, error_messages={"required": "Enter the letter's heading"}
@@ -177,9 +181,18 @@ class LetterForm(GovUKForm):
         return _known_placeholders_only(self.cleaned_data["body"], "The letter's text")
 
     def clean_logo(self) -> Any:
+        """Under 500 KB, and no more than LOGO_MAX_PIXELS a side: a small file can still hold a huge
+        image (PNG compresses a plain one well), which every letter's PDF would unpack in memory."""
         logo = self.cleaned_data.get("logo")
         if logo and logo.size > 500 * 1024:
             raise forms.ValidationError("The logo must be smaller than 500 KB")
+        image = getattr(logo, "image", None)  # Django's ImageField leaves the opened image here
+        if image is not None and max(image.size) > LOGO_MAX_PIXELS:
+            width, height = image.size
+            raise forms.ValidationError(
+                f"The logo must be at most {LOGO_MAX_PIXELS:,} pixels wide and high (it is {width:,} by "
+                f"{height:,}); make it smaller in an image editor"
+            )
         return logo
 
 

@@ -60,10 +60,15 @@ def closed_after_purge(
 
 
 def client_address(request: HttpRequest) -> str:
-    """The visitor's address for rate limiting; behind the site's TLS proxy, the one it forwarded."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[0].strip()
+    """The visitor's address for rate limiting; behind the site's proxies, the one they forwarded.
+
+    Each proxy appends the address it was reached from to X-Forwarded-For, so only the last
+    ``TRUSTED_PROXIES`` entries are the proxies' word; anything before them the visitor wrote, and a
+    visitor who could choose their address could give every guess a fresh limit."""
+    forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    proxies = settings.TRUSTED_PROXIES if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) else 0
+    if proxies and len(forwarded) >= proxies and forwarded[-proxies]:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
