@@ -305,6 +305,14 @@ def test_unknown_ids_are_rejected():
         )
 
 
+def test_a_past_that_holds_every_session_is_rejected():
+    """Nothing would be left to plan; the search used to fail inside numpy ('need at least one array')."""
+    members = panel(12)
+    past = allocate(members, AllocationSettings(tables=3, sessions=2, diversify=["f0"])).seating
+    with pytest.raises(ValueError, match="2 past sessions given for a plan of 2, which leaves none to plan"):
+        allocate(members, AllocationSettings(tables=3, sessions=2, diversify=["f0"], past=past))
+
+
 def test_a_feature_named_twice_is_rejected():
     with pytest.raises(ValueError, match="feature f0 is named 2 times"):
         allocate(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0", "f0"]))

@@ -99,6 +99,12 @@ def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
         ("--absent", "absent.csv", "id,session\nm01,x\n", "absent.csv: row 2, column 'session'"),
         ("--past", "past.csv", "id,session,table\nm01,2,1\n", "past sessions must be 1 to 1"),
         (
+            "--past",
+            "past.csv",
+            "id,session,table\nm01,1,1\nm01,2,1\nm01,3,1\n",
+            "past.csv: holds all 3 sessions, which leaves none to plan",
+        ),
+        (
             "--keep-apart",
             "apart.csv",
             "id,other\nm01,m02\n\nm03,m04,m05\n",

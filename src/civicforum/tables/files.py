@@ -192,6 +192,11 @@ def read_past(path: Path, reader: CellReader) -> list[list[list[str]]]:
         raise InputError(
             f"{path}: past sessions must be 1 to {len(seats)} without gaps; found {sorted(seats)}"
         )
+    if len(seats) == reader.sessions:
+        raise InputError(
+            f"{path}: holds all {reader.sessions} sessions, which leaves none to plan; --sessions counts "
+            "the past ones too, so give a larger number"
+        )
     return [
         [sorted(m for m, t in seats[session].items() if t == table) for table in range(1, reader.tables + 1)]
         for session in sorted(seats)

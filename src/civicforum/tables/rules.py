@@ -89,8 +89,11 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
             problems.append(
                 f"cluster {fmt_group(cluster.members)} must use between 1 and {settings.tables} tables"
             )
-    if len(settings.past) > settings.sessions:
-        problems.append(f"{len(settings.past)} past sessions given but only {settings.sessions} planned")
+    if len(settings.past) >= settings.sessions:
+        problems.append(
+            f"{len(settings.past)} past sessions given for a plan of {settings.sessions}, which leaves "
+            "none to plan; the sessions include the past ones, so raise their number"
+        )
     for number, past_session in enumerate(settings.past, start=1):
         if len(past_session) != settings.tables:
             problems.append(f"past session {number} has {len(past_session)} tables, not {settings.tables}")
