@@ -95,6 +95,13 @@ def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
             "apart.csv: row 3, column 'other': ghost",
         ),
         ("--fixed", "fixed.csv", "id,session,table\nm01,2,9\n", "fixed.csv: row 2, column 'table'"),
+        ("--fixed", "fixed.csv", "id,session,table\nm01,²,1\n", "fixed.csv: row 2, column 'session'"),
+        (
+            "--absent",
+            "absent.csv",
+            "id,session\nm01," + "1" * 5000 + "\n",
+            "absent.csv: row 2, column 'session'",
+        ),
         ("--keep-together", "kt.csv", "group,member\n", "kt.csv: row 1 (header) has no column 'id'"),
         ("--absent", "absent.csv", "id,session\nm01,x\n", "absent.csv: row 2, column 'session'"),
         ("--past", "past.csv", "id,session,table\nm01,2,1\n", "past sessions must be 1 to 1"),
@@ -187,9 +194,10 @@ def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(p
         ("--effort", "1000", "--effort must be above 0 and at most 100"),
         ("--time-limit", "-5", "--time-limit must be a number of seconds above 0, not -5"),
         ("--time-limit", "nan", "--time-limit must be a number of seconds above 0, not nan"),
+        ("--table-sizes", "6,6,²", "--table-sizes: give 3 positive whole numbers"),
     ],
 )
-def test_effort_and_time_limit_out_of_range_are_refused(panel_csv, tmp_path, capsys, option, value, expected):
+def test_number_options_out_of_range_are_refused(panel_csv, tmp_path, capsys, option, value, expected):
     out = tmp_path / "out"
     assert run(panel_csv, out, option, value) == 2
     assert expected in capsys.readouterr().err

@@ -85,12 +85,12 @@ def _parser() -> argparse.ArgumentParser:
 def _table_sizes(text: str | None, tables: int) -> list[int] | None:
     if text is None:
         return None
-    parts = text.split(",")
-    if len(parts) != tables or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+    sizes = [files.whole_number(part.strip()) or 0 for part in text.split(",")]
+    if len(sizes) != tables or not all(sizes):
         raise InputError(
             f"--table-sizes: give {tables} positive whole numbers separated by commas, not {text!r}"
         )
-    return [int(p) for p in parts]
+    return sizes
 
 
 def _output_names(args: argparse.Namespace) -> list[str]:

@@ -30,6 +30,12 @@ class InputError(ValueError):
 Row = tuple[int, dict[str, str]]  # (row as a spreadsheet numbers it, header = 1; cells by column)
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number written in ASCII digits, or None: ``str.isdigit`` also accepts
+    superscripts such as '²', on which ``int`` fails, and ``int`` refuses over 4300 digits."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
     """Rows of a CSV file that must have the ``required`` columns; blank rows are skipped."""
     try:
@@ -111,12 +117,13 @@ class CellReader:
 
     def number(self, line: int, row: dict[str, str], column: str, highest: int) -> int:
         value = row[column]
-        if not value.isdigit() or not 1 <= int(value) <= highest:
+        number = whole_number(value)
+        if number is None or not 1 <= number <= highest:
             raise InputError(
                 f"{self.path}: row {line}, column '{column}': {printable(repr(value))} is not a number "
                 f"from 1 to {highest}"
             )
-        return int(value)
+        return number
 
 
 def read_keep_together(path: Path, reader: CellReader) -> list[frozenset[str]]:
