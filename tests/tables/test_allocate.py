@@ -325,6 +325,8 @@ def test_a_feature_named_twice_is_rejected():
         ({"effort": float("nan")}, "effort must be a number above 0"),
         ({"time_limit": -5}, "time limit must be a number of seconds above 0"),
         ({"time_limit": float("inf")}, "time limit must be a number of seconds above 0"),
+        ({"seed": -1}, "the seed must be a whole number, 0 or more, not -1"),
+        ({"seed": 1.5}, "the seed must be a whole number, 0 or more, not 1.5"),
     ],
 )
 def test_search_settings_out_of_range_are_rejected(change, expected):

@@ -195,6 +195,7 @@ def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(p
         ("--time-limit", "-5", "--time-limit must be a number of seconds above 0, not -5"),
         ("--time-limit", "nan", "--time-limit must be a number of seconds above 0, not nan"),
         ("--table-sizes", "6,6,²", "--table-sizes: give 3 positive whole numbers"),
+        ("--seed", "-5", "--seed must be 0 or more, not -5"),
     ],
 )
 def test_number_options_out_of_range_are_refused(panel_csv, tmp_path, capsys, option, value, expected):

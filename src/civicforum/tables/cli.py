@@ -112,6 +112,10 @@ def main(argv: list[str]) -> int:
                 f"--effort must be above 0 and at most {MAX_EFFORT:g}, not {args.effort:g}: 1 is the "
                 "usual search, 4 or 8 search four or eight times longer"
             )
+        if args.seed < 0:
+            raise InputError(
+                f"--seed must be 0 or more, not {args.seed}: any other number gives another plan"
+            )
         if args.time_limit is not None and not 0 < args.time_limit < math.inf:
             raise InputError(f"--time-limit must be a number of seconds above 0, not {args.time_limit:g}")
         check_output_directory(args.out, _output_names(args))  # before minutes of search

@@ -54,6 +54,8 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         problems.append("there must be at least one table and one session")
     if not 0 < settings.effort < math.inf:  # also refuses nan
         problems.append(f"effort must be a number above 0 (1 is the usual search), not {settings.effort}")
+    if not isinstance(settings.seed, int) or settings.seed < 0:  # numpy's own messages name no setting
+        problems.append(f"the seed must be a whole number, 0 or more, not {settings.seed}")
     if settings.time_limit is not None and not 0 < settings.time_limit < math.inf:
         problems.append(f"the time limit must be a number of seconds above 0, not {settings.time_limit}")
     if settings.table_sizes is not None and (
