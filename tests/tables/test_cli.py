@@ -103,6 +103,24 @@ def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
             "absent.csv: row 2, column 'session'",
         ),
         ("--keep-together", "kt.csv", "group,member\n", "kt.csv: row 1 (header) has no column 'id'"),
+        (
+            "--keep-together",
+            "kt.csv",
+            "group,id\ng,m01\n,m02\n,m03\n",
+            "kt.csv: row 3, column 'group' is empty",
+        ),
+        (
+            "--clusters",
+            "cl.csv",
+            "cluster,tables,id\n,1,m01\n,1,m02\n",
+            "cl.csv: row 2, column 'cluster' is empty",
+        ),
+        (
+            "--facilitators",
+            "f.csv",
+            "facilitator,keep_apart\nAnn,\n,m01\n",
+            "f.csv: row 3, column 'facilitator' is empty",
+        ),
         ("--absent", "absent.csv", "id,session\nm01,x\n", "absent.csv: row 2, column 'session'"),
         ("--past", "past.csv", "id,session,table\nm01,2,1\n", "past sessions must be 1 to 1"),
         (

@@ -79,6 +79,13 @@ def _check_name(path: Path, line: int, column: str, name: str) -> None:
         raise InputError(f"{path}: row {line}, column '{column}': {problem}")
 
 
+def _label(path: Path, line: int, row: dict[str, str], column: str, what: str) -> str:
+    """A label that ties rows together; a blank one would silently tie every blank row together."""
+    if not row[column]:
+        raise InputError(f"{path}: row {line}, column '{column}' is empty; {what}")
+    return row[column]
+
+
 def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
     members: list[Member] = []
     seen: set[str] = set()
@@ -129,7 +136,8 @@ class CellReader:
 def read_keep_together(path: Path, reader: CellReader) -> list[frozenset[str]]:
     groups: dict[str, set[str]] = defaultdict(set)
     for line, row in read_rows(path, ["group", "id"]):
-        groups[row["group"]].add(reader.member(line, row, "id"))
+        label = _label(path, line, row, "group", "give the group a name shared by its members' rows")
+        groups[label].add(reader.member(line, row, "id"))
     return [frozenset(group) for group in groups.values()]
 
 
@@ -164,10 +172,9 @@ def read_absent(path: Path, reader: CellReader) -> dict[int, frozenset[str]]:
 def read_facilitators(path: Path, reader: CellReader) -> list[Facilitator]:
     rules: dict[str, set[str]] = {}
     for line, row in read_rows(path, ["facilitator", "keep_apart"]):
-        if not row["facilitator"]:
-            raise InputError(f"{path}: row {line}, column 'facilitator' is empty")
-        _check_name(path, line, "facilitator", row["facilitator"])
-        apart = rules.setdefault(row["facilitator"], set())
+        name = _label(path, line, row, "facilitator", "give the facilitator's name")
+        _check_name(path, line, "facilitator", name)
+        apart = rules.setdefault(name, set())
         if row["keep_apart"]:
             apart.add(reader.member(line, row, "keep_apart"))
     return [Facilitator(name, frozenset(apart)) for name, apart in rules.items()]
@@ -177,13 +184,14 @@ def read_clusters(path: Path, reader: CellReader) -> list[Cluster]:
     members: dict[str, set[str]] = defaultdict(set)
     tables: dict[str, int] = {}
     for line, row in read_rows(path, ["cluster", "tables", "id"]):
+        name = _label(path, line, row, "cluster", "give the cluster a name shared by its members' rows")
         count = reader.number(line, row, "tables", reader.tables)
-        if tables.setdefault(row["cluster"], count) != count:
+        if tables.setdefault(name, count) != count:
             raise InputError(
-                f"{path}: row {line}, column 'tables': cluster {printable(row['cluster'])} was given "
-                f"{tables[row['cluster']]} tables on an earlier row; use one number per cluster"
+                f"{path}: row {line}, column 'tables': cluster {printable(name)} was given "
+                f"{tables[name]} tables on an earlier row; use one number per cluster"
             )
-        members[row["cluster"]].add(reader.member(line, row, "id"))
+        members[name].add(reader.member(line, row, "id"))
     return [Cluster(frozenset(members[name]), tables[name]) for name in members]
 
 
