@@ -144,6 +144,26 @@ def test_bad_constraint_file_names_file_and_row(panel_csv, tmp_path, capsys, opt
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("panel_id", "typed"),
+    [("007", "7"), ("m01", "M01"), ("Zo\u00eb", "Zoe\u0308"), ("000", "0")],
+)
+def test_an_id_that_only_looks_different_is_pointed_at(tmp_path, capsys, panel_id, typed):
+    """Leading zeros a spreadsheet dropped, capitals, or an accent typed as a combining mark: the plain
+    'not an id in the panel file' would leave the officer staring at an id they can see in the panel."""
+    panel = tmp_path / "panel.csv"
+    panel.write_text(f"id,gender,age\n{panel_id},F,60+\nb,M,60+\nc,F,16-29\nd,M,16-29\n")
+    apart = write(tmp_path, "apart.csv", f"id,other\nb,c\n{typed},d\n")
+    out = tmp_path / "out"
+    args = [str(panel), "--tables", "2", "--sessions", "2", "--diversify", FEATURES, "--quiet"]
+    assert main(["tables", *args, "--keep-apart", apart, "--out", str(out)]) == 2
+    assert (
+        f"apart.csv: row 3, column 'id': {typed!r} is not an id in the panel file, though {panel_id!r} is"
+        in (capsys.readouterr().err)
+    )
+    assert not out.exists()
+
+
 def test_missing_feature_column_and_too_many_tables(panel_csv, tmp_path, capsys):
     out = tmp_path / "out"
     args = [str(panel_csv), "--tables", "3", "--sessions", "2", "--out", str(out)]

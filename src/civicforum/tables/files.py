@@ -15,6 +15,7 @@ Formats (UTF-8 CSV with a header row; extra columns are ignored; sessions and ta
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,20 +108,36 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
     return members
 
 
+def _loose_id(text: str) -> str:
+    """What an id looks like to a reader: capitals, leading zeros (which a spreadsheet drops from a
+    number) and how an accent is encoded (one character or a letter plus a combining mark) ignored."""
+    loose = unicodedata.normalize("NFKC", text).casefold()
+    return (loose.lstrip("0") or "0") if loose.isdigit() else loose
+
+
 class CellReader:
     """Checks cells of one file against the panel's ids and the plan's ranges."""
 
     def __init__(self, path: Path, known: set[str], tables: int, sessions: int) -> None:
         self.path, self.known, self.tables, self.sessions = path, known, tables, sessions
+        self.loose = {_loose_id(member): member for member in sorted(known)}
 
     def member(self, line: int, row: dict[str, str], column: str) -> str:
         value = row[column]
-        if value not in self.known:
+        if value in self.known:
+            return value
+        where = f"{self.path}: row {line}, column '{column}'"
+        near = self.loose.get(_loose_id(value))
+        if near is not None:
             raise InputError(
-                f"{self.path}: row {line}, column '{column}': {printable(value) or 'blank'} is not an id "
-                "in the panel file; correct the id or add the member to the panel"
+                f"{where}: {printable(repr(value))} is not an id in the panel file, though "
+                f"{printable(repr(near))} is; they differ in capitals, leading zeros (which a spreadsheet "
+                "drops from numbers) or how an accent is typed, so copy the id from the panel file"
             )
-        return value
+        raise InputError(
+            f"{where}: {printable(value) or 'blank'} is not an id in the panel file; correct the id or add "
+            "the member to the panel"
+        )
 
     def number(self, line: int, row: dict[str, str], column: str, highest: int) -> int:
         value = row[column]
