@@ -206,6 +206,22 @@ def test_replanning_keeps_past_sessions_and_seats_only_those_present():
     assert_honoured(members, plan, rules, replanned)
 
 
+def test_rules_for_sessions_already_run_must_agree_with_the_past():
+    """The past is kept as it ran, so a fixed seat or absence it contradicts would be silently broken."""
+    members = panel(12)
+    past = [[["m00", "m01", "m02", "m03"], ["m04", "m05", "m06", "m07"], ["m08", "m09", "m10"]]]
+    plan = AllocationSettings(tables=3, sessions=2, diversify=["f0"], past=past)
+    rules = Constraints(
+        fixed=[FixedSeat("m00", 1, 2), FixedSeat("m11", 1, 1), FixedSeat("m04", 1, 2)],
+        absent={1: frozenset({"m01", "m11"})},
+    )
+    message = explain(members, plan, rules)
+    assert "m00 is fixed at table 2 in session 1, which has already run with them at table 1" in message
+    assert "m11 is fixed at table 1 in session 1, which has already run with them absent" in message
+    assert "m01 is absent from session 1, which has already run with them at table 1" in message
+    assert "m04" not in message and "m11 is absent" not in message  # these agree with the past
+
+
 def test_clusters_and_facilitators_are_respected():
     members = panel(30)
     welsh = frozenset({"m01", "m04", "m07", "m10", "m13"})

@@ -149,6 +149,27 @@ def _fixed_conflicts(
     return problems
 
 
+def _past_conflicts(settings: AllocationSettings, constraints: Constraints) -> list[str]:
+    """Fixed seats and absences for sessions already run must agree with how they ran: the past is kept
+    as it was, so a disagreeing rule would be silently broken."""
+    problems: list[str] = []
+    for number, tables in enumerate(settings.past, start=1):
+        table_of = {member: t for t, table in enumerate(tables, start=1) for member in table}
+        fix = "remove the rule for that session or correct the past seating"
+        problems += [
+            f"{seat.member} is fixed at table {seat.table} in session {number}, which has already run with "
+            f"them {f'at table {table_of[seat.member]}' if seat.member in table_of else 'absent'}; {fix}"
+            for seat in constraints.fixed
+            if seat.session == number and table_of.get(seat.member) != seat.table
+        ]
+        problems += [
+            f"{member} is absent from session {number}, which has already run with them at table "
+            f"{table_of[member]}; {fix}"
+            for member in sorted(constraints.absent.get(number, frozenset()) & table_of.keys())
+        ]
+    return problems
+
+
 def validate(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
     """ValueError for malformed input; InfeasibleConstraintsError for rules that visibly conflict."""
     _check_input(members, settings, constraints)
@@ -180,6 +201,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             f"{len(constraints.facilitators)} are listed"
         )
     problems += _fixed_conflicts(settings, constraints, capacities)
+    problems += _past_conflicts(settings, constraints)
     if problems:
         raise InfeasibleConstraintsError(problems)
 
