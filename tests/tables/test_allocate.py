@@ -285,8 +285,8 @@ def test_fixed_seats_conflicting_with_keep_apart_are_explained():
 
 def test_facilitator_clash_with_fixed_member_is_explained():
     rules = Constraints(
-        fixed=[FixedSeat("m03", 1, 1)],
-        facilitators=[Facilitator("Ann", frozenset({"m03"})), Facilitator("Bob", frozenset({"m03"}))],
+        fixed=[FixedSeat("m03", 1, 1), FixedSeat("m04", 1, 1)],
+        facilitators=[Facilitator("Ann", frozenset({"m03"})), Facilitator("Bob", frozenset({"m04"}))],
     )
     message = explain(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0"]), rules)
     assert "no facilitator is free for table 1 in session 1" in message
@@ -296,7 +296,26 @@ def test_facilitator_clash_with_fixed_member_is_explained():
 def test_member_kept_apart_from_every_facilitator_is_explained():
     rules = Constraints(facilitators=[Facilitator(name, frozenset({"m02"})) for name in ("Ann", "Bob", "Cy")])
     message = explain(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0"]), rules)
-    assert "m02 has no table in session 1: every table's facilitator is kept apart from them" in message
+    assert (
+        "m02 is kept apart from every facilitator (Ann, Bob, Cy), so no table can take them in session 1"
+        in (message)
+    )
+
+
+def test_group_kept_apart_from_every_facilitator_is_explained():
+    """Each facilitator shuns a different member of one group: the search used to fail with only the
+    breaches of its best seating, which named no cause."""
+    rules = Constraints(
+        keep_together=[frozenset({"m01", "m02"})],
+        facilitators=[Facilitator("Ann", frozenset({"m01"})), Facilitator("Bob", frozenset({"m02"}))],
+        absent={2: frozenset({"m02"})},
+    )
+    message = explain(panel(10), AllocationSettings(tables=2, sessions=3, diversify=["f0"]), rules)
+    assert (
+        "keep-together group {m01,m02} has no facilitator who may sit with it in sessions 1, 3: "
+        "Ann is kept apart from m01, Bob is kept apart from m02"
+    ) in message
+    assert "no seating honours" not in message
 
 
 def test_other_visible_conflicts_are_explained():

@@ -170,6 +170,35 @@ def _past_conflicts(settings: AllocationSettings, constraints: Constraints) -> l
     return problems
 
 
+def _unfacilitated(ids: Sequence[str], settings: AllocationSettings, constraints: Constraints) -> list[str]:
+    """Members, or groups kept together, whom every facilitator is kept apart from: no table can take
+    them, since every table has a facilitator."""
+    facilitators = constraints.facilitators
+    shunned = set().union(*(f.keep_apart for f in facilitators))
+    groups = merged_groups(constraints.keep_together)
+    units = groups + [frozenset({m}) for m in ids if m in shunned and not any(m in g for g in groups)]
+    sessions: dict[frozenset[str], list[str]] = {}
+    for session in range(len(settings.past) + 1, settings.sessions + 1):
+        for unit in units:
+            present = unit - constraints.absent.get(session, frozenset())
+            if facilitators and present and all(f.keep_apart & present for f in facilitators):
+                sessions.setdefault(present, []).append(str(session))
+    problems: list[str] = []
+    for unit, numbers in sessions.items():
+        when = f"in session{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+        if len(unit) == 1:
+            problems.append(
+                f"{next(iter(unit))} is kept apart from every facilitator "
+                f"({', '.join(f.id for f in facilitators)}), so no table can take them {when}"
+            )
+        else:
+            problems.append(
+                f"keep-together group {fmt_group(unit)} has no facilitator who may sit with it {when}: "
+                + ", ".join(f"{f.id} is kept apart from {min(f.keep_apart & unit)}" for f in facilitators)
+            )
+    return problems
+
+
 def validate(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
     """ValueError for malformed input; InfeasibleConstraintsError for rules that visibly conflict."""
     _check_input(members, settings, constraints)
@@ -200,6 +229,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             f"{settings.tables} tables need {settings.tables} facilitators but only "
             f"{len(constraints.facilitators)} are listed"
         )
+    problems += _unfacilitated([m.id for m in members], settings, constraints)
     problems += _fixed_conflicts(settings, constraints, capacities)
     problems += _past_conflicts(settings, constraints)
     if problems:
