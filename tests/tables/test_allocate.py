@@ -329,6 +329,15 @@ def test_other_visible_conflicts_are_explained():
     assert "m01 is fixed at table 1 in session 1 but is absent" in explain(members, plan, rules)
     rules = Constraints(clusters=[Cluster(frozenset(f"m0{i}" for i in range(7)), 1)])
     assert "has 7 members in session 1 but its 1 tables seat only 5" in explain(members, plan, rules)
+    # Five cluster members and three kept together with one of them cannot share one table of five; the
+    # search used to end with only the breaches of its best seating.
+    rules = Constraints(
+        clusters=[Cluster(frozenset(f"m0{i}" for i in range(5)), 1)],
+        keep_together=[frozenset({"m04", "m05", "m06", "m07"})],
+    )
+    assert "has 5 members and 3 kept together with them in session 1 but its 1 tables seat only 5" in (
+        explain(members, plan, rules)
+    )
 
 
 def test_unknown_ids_are_rejected():

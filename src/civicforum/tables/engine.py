@@ -316,10 +316,13 @@ class _Planner:
                     ]
                 )
             allowed += [t for t in range(len(sizes)) if t not in allowed][: cluster.tables - len(allowed)]
-            if len(present) > sizes[allowed].sum():
+            # Whoever is kept together with a cluster member sits at the cluster's tables too.
+            escorts = {m for unit in units if set(unit) & set(present) for m in unit} - set(present)
+            if len(present) + len(escorts) > sizes[allowed].sum():
+                also = f" and {len(escorts)} kept together with them" if escorts else ""
                 raise InfeasibleConstraintsError(
                     [
-                        f"cluster {fmt_group(cluster.members)} has {len(present)} members in session "
+                        f"cluster {fmt_group(cluster.members)} has {len(present)} members{also} in session "
                         f"{session} but its {cluster.tables} tables seat only {int(sizes[allowed].sum())}"
                     ]
                 )
