@@ -338,6 +338,12 @@ def test_other_visible_conflicts_are_explained():
     assert "has 5 members and 3 kept together with them in session 1 but its 1 tables seat only 5" in (
         explain(members, plan, rules)
     )
+    rules = Constraints(
+        clusters=[Cluster(frozenset({"m01", "m02"}), 1)], keep_apart=[frozenset({"m01", "m02"})]
+    )
+    assert "{m01,m02} are kept apart but both in cluster {m01,m02}, which uses 1 table" in explain(
+        members, plan, rules
+    )
 
 
 def test_unknown_ids_are_rejected():

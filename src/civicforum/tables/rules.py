@@ -224,6 +224,14 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             for pair in apart
             if pair <= group
         ]
+    problems += [
+        f"{fmt_group(pair)} are kept apart but both in cluster {fmt_group(cluster.members)}, "
+        "which uses 1 table"
+        for cluster in constraints.clusters
+        if cluster.tables == 1
+        for pair in apart
+        if pair <= cluster.members
+    ]
     if constraints.facilitators and len(constraints.facilitators) < settings.tables:
         problems.append(
             f"{settings.tables} tables need {settings.tables} facilitators but only "
