@@ -338,6 +338,16 @@ def test_other_visible_conflicts_are_explained():
     assert "has 5 members and 3 kept together with them in session 1 but its 1 tables seat only 5" in (
         explain(members, plan, rules)
     )
+    rules = Constraints(  # m02's two clusters are held at the tables where m01 and m03 are fixed
+        clusters=[Cluster(frozenset({"m01", "m02"}), 1), Cluster(frozenset({"m02", "m03"}), 1)],
+        fixed=[FixedSeat("m01", 1, 1), FixedSeat("m03", 1, 2)],
+    )
+    message = explain(members, plan, rules)
+    assert (
+        "m02 has no table in session 1: the tables of their clusters {m01,m02} and {m02,m03} differ"
+        in message
+    )
+    assert "facilitator" not in message
     rules = Constraints(
         clusters=[Cluster(frozenset({"m01", "m02"}), 1)], keep_apart=[frozenset({"m01", "m02"})]
     )

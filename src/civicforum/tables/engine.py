@@ -192,11 +192,7 @@ class _Planner:
         stranded = [self.ids[m] for m in present if table_penalty[m].min() >= PROHIBITIVE]
         if stranded:
             raise InfeasibleConstraintsError(
-                [
-                    f"{member} has no table in session {session}: every table's facilitator is kept apart "
-                    "from them or lies outside their cluster's tables"
-                    for member in stranded
-                ]
+                [self._no_table(member, session, facilitator_draw is not None) for member in stranded]
             )
         one_hot_present = self.one_hot[present]
         shares = one_hot_present.sum(axis=0) / len(present)
@@ -218,6 +214,20 @@ class _Planner:
             over_cap=over_cap,
         )
         return problem, facilitators
+
+    def _no_table(self, member: str, session: int, facilitators_placed: bool) -> str:
+        """Why every table is barred to ``member``: only clusters bar tables until facilitators are placed."""
+        clusters = " and ".join(
+            fmt_group(c.members) for c in self.constraints.clusters if member in c.members
+        )
+        if not facilitators_placed:
+            return (
+                f"{member} has no table in session {session}: the tables of their clusters {clusters} differ"
+            )
+        return (
+            f"{member} has no table in session {session}: every table's facilitator is kept apart from them"
+            + (f" or lies outside the tables of their clusters {clusters}" if clusters else "")
+        )
 
     def _diversity_cap(self, session: int) -> float:
         """Summed deviations session ``session`` may reach before diversity turns steep: DIVERSITY_SLACK
