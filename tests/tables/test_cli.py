@@ -234,9 +234,10 @@ def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(p
         ("--time-limit", "nan", "--time-limit must be a number of seconds above 0, not nan"),
         ("--table-sizes", "6,6,²", "--table-sizes: give 3 positive whole numbers"),
         ("--seed", "-5", "--seed must be 0 or more, not -5"),
+        ("--diversify", " , ", "--diversify names no column (' , '); give the panel columns to balance"),
     ],
 )
-def test_number_options_out_of_range_are_refused(panel_csv, tmp_path, capsys, option, value, expected):
+def test_bad_option_values_are_refused(panel_csv, tmp_path, capsys, option, value, expected):
     out = tmp_path / "out"
     assert run(panel_csv, out, option, value) == 2
     assert expected in capsys.readouterr().err

@@ -107,6 +107,10 @@ def main(argv: list[str]) -> int:
     try:
         if args.tables < 1 or args.sessions < 1:
             raise InputError("--tables and --sessions must be at least 1")
+        if not features:
+            raise InputError(
+                f"--diversify names no column ({args.diversify!r}); give the panel columns to balance"
+            )
         if not 0 < args.effort <= MAX_EFFORT:
             raise InputError(
                 f"--effort must be above 0 and at most {MAX_EFFORT:g}, not {args.effort:g}: 1 is the "
