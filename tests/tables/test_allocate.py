@@ -2,6 +2,7 @@
 explains rules that cannot all hold."""
 
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -371,6 +372,31 @@ def test_a_past_that_holds_every_session_is_rejected():
     past = allocate(members, AllocationSettings(tables=3, sessions=2, diversify=["f0"])).seating
     with pytest.raises(ValueError, match="2 past sessions given for a plan of 2, which leaves none to plan"):
         allocate(members, AllocationSettings(tables=3, sessions=2, diversify=["f0"], past=past))
+
+
+@pytest.mark.parametrize(
+    ("rules", "features", "expected"),
+    [
+        (
+            Constraints(fixed=[FixedSeat("m01", "1", 1)]),
+            {},
+            "fixed seat of m01 at table 1 in session '1' is outside",
+        ),
+        (
+            Constraints(absent={"2": frozenset({"m01"})}),
+            {},
+            "absences given for session '2', outside sessions 1-2",
+        ),
+        (Constraints(clusters=[Cluster(frozenset({"m01"}), 1.5)]), {}, "must use between 1 and 2 tables"),
+        (Constraints(), {"m01": 3}, "member m01's value for f0 is 3, not text"),
+        (Constraints(), {"m01": None}, "member m01's value for f0 is None, not text"),
+    ],
+)
+def test_wrongly_typed_rules_and_values_are_rejected(rules, features, expected):
+    """The web app builds these from forms: a number left as text raised TypeError from a comparison."""
+    members = [Member(m.id, {"f0": features.get(m.id, m.features["f0"])}) for m in panel(10)]
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        allocate(members, AllocationSettings(tables=2, sessions=2, diversify=["f0"]), rules)
 
 
 def test_a_feature_named_twice_is_rejected():

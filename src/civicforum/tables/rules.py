@@ -35,6 +35,12 @@ def session_capacities(settings: AllocationSettings, members: int) -> list[int]:
     return [base + (table < extra) for table in range(settings.tables)]
 
 
+def _numbered(value: object, highest: int) -> bool:
+    """Whether ``value`` is a session or table number from 1 to ``highest`` (a string from a form or
+    file compared with a number would raise TypeError instead of a message)."""
+    return isinstance(value, int) and 1 <= value <= highest
+
+
 def _check_input(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
     """Raise ValueError for input that is malformed rather than merely impossible."""
     problems: list[str] = []
@@ -50,6 +56,11 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         missing = [f for f in settings.diversify if f not in member.features]
         if missing:
             problems.append(f"member {member.id} has no value for {', '.join(missing)}")
+        problems += [  # values are sorted, and text cannot be sorted with numbers or None
+            f"member {member.id}'s value for {f} is {member.features[f]!r}, not text"
+            for f in settings.diversify
+            if f in member.features and not isinstance(member.features[f], str)
+        ]
     if settings.tables < 1 or settings.sessions < 1:
         problems.append("there must be at least one table and one session")
     if not 0 < settings.effort < math.inf:  # also refuses nan
@@ -74,20 +85,20 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
             problems.append(f"keep-apart pair {number} must name two different members")
     for seat in constraints.fixed:
         unknown("a fixed seat", [seat.member])
-        if not (1 <= seat.session <= settings.sessions and 1 <= seat.table <= settings.tables):
+        if not (_numbered(seat.session, settings.sessions) and _numbered(seat.table, settings.tables)):
             problems.append(
-                f"fixed seat of {seat.member} at table {seat.table} in session {seat.session} is outside "
+                f"fixed seat of {seat.member} at table {seat.table!r} in session {seat.session!r} is outside "
                 f"tables 1-{settings.tables} and sessions 1-{settings.sessions}"
             )
     for session, absent in constraints.absent.items():
         unknown(f"absences for session {session}", absent)
-        if not 1 <= session <= settings.sessions:
-            problems.append(f"absences given for session {session}, outside sessions 1-{settings.sessions}")
+        if not _numbered(session, settings.sessions):
+            problems.append(f"absences given for session {session!r}, outside sessions 1-{settings.sessions}")
     for facilitator in constraints.facilitators:
         unknown(f"facilitator {facilitator.id}'s keep-apart list", facilitator.keep_apart)
     for cluster in constraints.clusters:
         unknown(f"cluster {fmt_group(cluster.members)}", cluster.members)
-        if not 1 <= cluster.tables <= settings.tables:
+        if not _numbered(cluster.tables, settings.tables):
             problems.append(
                 f"cluster {fmt_group(cluster.members)} must use between 1 and {settings.tables} tables"
             )
