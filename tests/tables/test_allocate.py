@@ -412,6 +412,7 @@ def test_a_feature_named_twice_is_rejected():
         ({"time_limit": -5}, "time limit must be a number of seconds above 0"),
         ({"time_limit": float("inf")}, "time limit must be a number of seconds above 0"),
         ({"seed": -1}, "the seed must be a whole number, 0 or more, not -1"),
+        ({"table_sizes": [4.5, 5.5]}, "table sizes must be 2 positive whole numbers, one per table"),
         ({"seed": 1.5}, "the seed must be a whole number, 0 or more, not 1.5"),
     ],
 )

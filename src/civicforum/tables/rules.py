@@ -70,9 +70,10 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
     if settings.time_limit is not None and not 0 < settings.time_limit < math.inf:
         problems.append(f"the time limit must be a number of seconds above 0, not {settings.time_limit}")
     if settings.table_sizes is not None and (
-        len(settings.table_sizes) != settings.tables or min(settings.table_sizes, default=1) < 1
+        len(settings.table_sizes) != settings.tables
+        or not all(isinstance(size, int) and size >= 1 for size in settings.table_sizes)
     ):
-        problems.append(f"table sizes must be {settings.tables} positive numbers, one per table")
+        problems.append(f"table sizes must be {settings.tables} positive whole numbers, one per table")
 
     def unknown(where: str, names: Iterable[str]) -> None:
         problems.extend(f"{where} names unknown member {name}" for name in sorted(set(names) - known))
