@@ -355,6 +355,14 @@ def test_other_visible_conflicts_are_explained():
     assert "{m01,m02} are kept apart but both in cluster {m01,m02}, which uses 1 table" in explain(
         members, plan, rules
     )
+    # Two clusters without fixed seats both take table 1; the search used to end with only its breaches.
+    rules = Constraints(
+        clusters=[Cluster(frozenset({"m01", "m02", "m03"}), 1), Cluster(frozenset({"m04", "m05", "m06"}), 1)]
+    )
+    assert (
+        "clusters {m01,m02,m03} and {m04,m05,m06} are all held at table 1 in session 1 (where their members "
+        "are fixed, then the lowest-numbered), which seat 5, but they have 6 members"
+    ) in explain(members, plan, rules)
 
 
 def test_unknown_ids_are_rejected():

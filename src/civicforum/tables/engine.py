@@ -18,7 +18,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member, Progress
+from .model import (
+    Allocation,
+    AllocationSettings,
+    Cluster,
+    Constraints,
+    InfeasibleConstraintsError,
+    Member,
+    Progress,
+)
 from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
 from .scores import diversity_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch, co_seated
@@ -314,6 +322,7 @@ class _Planner:
         """Confine each cluster to its number of tables: those where its members are fixed, then the
         lowest-numbered ones."""
         fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
+        held: list[tuple[Cluster, frozenset[int], set[int]]] = []  # cluster, its tables, who sits there
         for cluster in self.constraints.clusters:
             present = [self.index[m] for m in cluster.members if any(self.index[m] in u for u in units)]
             allowed = sorted({fixed_of[m] for m in present if m in fixed_of})
@@ -336,8 +345,24 @@ class _Planner:
                         f"{session} but its {cluster.tables} tables seat only {int(sizes[allowed].sum())}"
                     ]
                 )
+            held.append((cluster, frozenset(allowed), set(present) | escorts))
             banned = [t for t in range(len(sizes)) if t not in allowed]
             table_penalty[np.ix_(present, banned)] += PROHIBITIVE
+        for _, tables, _ in held:  # clusters held within the same tables share their seats
+            inside = [(cluster, seated) for cluster, other, seated in held if other <= tables]
+            seated = set().union(*(seated for _, seated in inside))
+            seats = int(sizes[sorted(tables)].sum())
+            if len(inside) > 1 and len(seated) > seats:
+                raise InfeasibleConstraintsError(
+                    [
+                        f"clusters {' and '.join(fmt_group(c.members) for c, _ in inside)} are all held at "
+                        f"table{'s' if len(tables) > 1 else ''} "
+                        f"{', '.join(str(t + 1) for t in sorted(tables))} "
+                        f"in session {session} (where their members are fixed, then the lowest-numbered), "
+                        f"which seat {seats}, but they have {len(seated)} members (with any kept together "
+                        "with them); fix a member of one cluster at another table to hold it there"
+                    ]
+                )
 
 
 def _breaks_rules(problem: SessionProblem, table_of: np.ndarray) -> bool:
