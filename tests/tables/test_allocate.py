@@ -355,6 +355,16 @@ def test_other_visible_conflicts_are_explained():
     assert "{m01,m02} are kept apart but both in cluster {m01,m02}, which uses 1 table" in explain(
         members, plan, rules
     )
+    one_table = AllocationSettings(tables=1, sessions=2, diversify=["f0"])
+    rules = Constraints(
+        keep_apart=[frozenset({"m01", "m02"}), frozenset({"m03", "m04"})], absent={1: frozenset({"m04"})}
+    )
+    assert "{m01,m02} are kept apart but there is only 1 table" in explain(members, one_table, rules)
+    assert "{m03,m04} are kept apart but there is only 1 table" in explain(members, one_table, rules)
+    rules = Constraints(
+        keep_apart=[frozenset({"m03", "m04"})], absent={1: frozenset({"m04"}), 2: frozenset({"m03"})}
+    )
+    allocate(members, one_table, rules)  # never both present: no conflict
     # Two clusters without fixed seats both take table 1; the search used to end with only its breaches.
     rules = Constraints(
         clusters=[Cluster(frozenset({"m01", "m02", "m03"}), 1), Cluster(frozenset({"m04", "m05", "m06"}), 1)]

@@ -236,6 +236,13 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             for pair in apart
             if pair <= group
         ]
+    if settings.tables == 1:
+        planned = range(len(settings.past) + 1, settings.sessions + 1)
+        problems += [
+            f"{fmt_group(pair)} are kept apart but there is only 1 table"
+            for pair in sorted(apart, key=sorted)
+            if any(not pair & constraints.absent.get(session, frozenset()) for session in planned)
+        ]
     problems += [
         f"{fmt_group(pair)} are kept apart but both in cluster {fmt_group(cluster.members)}, "
         "which uses 1 table"
