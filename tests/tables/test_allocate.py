@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from civicforum.tables import (
+    Allocation,
     AllocationSettings,
     Cluster,
     Constraints,
@@ -23,6 +24,7 @@ from civicforum.tables import (
     Member,
     Progress,
     allocate,
+    constraint_violations,
     diversity,
     meetings,
     random_meetings,
@@ -373,6 +375,16 @@ def test_other_visible_conflicts_are_explained():
         "clusters {m01,m02,m03} and {m04,m05,m06} are all held at table 1 in session 1 (where their members "
         "are fixed, then the lowest-numbered), which seat 5, but they have 6 members"
     ) in explain(members, plan, rules)
+
+
+def test_a_rule_given_twice_is_reported_broken_once():
+    members = panel(4)
+    plan = AllocationSettings(tables=2, sessions=1, diversify=["f0"])
+    rules = Constraints(keep_apart=[frozenset({"m00", "m01"}), frozenset({"m01", "m00"})])
+    plan_breaking_it = Allocation(seating=[[["m00", "m01"], ["m02", "m03"]]], facilitators=[[None, None]])
+    assert constraint_violations(members, plan, rules, plan_breaking_it) == [
+        "m00 and m01 are kept apart but share table 1 in session 1"
+    ]
 
 
 def test_unknown_ids_are_rejected():

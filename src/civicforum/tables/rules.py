@@ -290,7 +290,7 @@ def constraint_violations(
         for group in merged_groups(constraints.keep_together):
             if len({table_of[m] for m in group if m in table_of}) > 1:
                 problems.append(f"keep-together group {fmt_group(group)} is split in session {session}")
-        for pair in constraints.keep_apart:
+        for pair in sorted({frozenset(pair) for pair in constraints.keep_apart}, key=sorted):  # once each
             a, b = sorted(pair)
             if a in table_of and table_of[a] == table_of.get(b):
                 problems.append(
