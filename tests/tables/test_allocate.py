@@ -9,6 +9,7 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -427,6 +428,16 @@ def test_wrongly_typed_rules_and_values_are_rejected(rules, features, expected):
     members = [Member(m.id, {"f0": features.get(m.id, m.features["f0"])}) for m in panel(10)]
     with pytest.raises(ValueError, match=re.escape(expected)):
         allocate(members, AllocationSettings(tables=2, sessions=2, diversify=["f0"]), rules)
+
+
+def test_numpy_integers_pass_as_whole_numbers():
+    """What numpy gives (a table number read with pandas, a seed drawn by numpy) is a whole number."""
+    members = panel(6)
+    plan = AllocationSettings(
+        tables=2, sessions=1, diversify=["f0"], seed=np.int64(3), table_sizes=[np.int64(3)] * 2
+    )
+    allocation = allocate(members, plan, Constraints(fixed=[FixedSeat("m01", np.int64(1), np.int64(2))]))
+    assert allocation.table_of("m01", 1) == 2
 
 
 def test_a_feature_named_twice_is_rejected():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from numbers import Integral
 
 from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member
 
@@ -38,7 +39,7 @@ def session_capacities(settings: AllocationSettings, members: int) -> list[int]:
 def _numbered(value: object, highest: int) -> bool:
     """Whether ``value`` is a session or table number from 1 to ``highest`` (a string from a form or
     file compared with a number would raise TypeError instead of a message)."""
-    return isinstance(value, int) and 1 <= value <= highest
+    return isinstance(value, Integral) and 1 <= int(value) <= highest
 
 
 def _check_input(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
@@ -65,13 +66,13 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         problems.append("there must be at least one table and one session")
     if not 0 < settings.effort < math.inf:  # also refuses nan
         problems.append(f"effort must be a number above 0 (1 is the usual search), not {settings.effort}")
-    if not isinstance(settings.seed, int) or settings.seed < 0:  # numpy's own messages name no setting
+    if not isinstance(settings.seed, Integral) or settings.seed < 0:  # numpy's own messages name no setting
         problems.append(f"the seed must be a whole number, 0 or more, not {settings.seed}")
     if settings.time_limit is not None and not 0 < settings.time_limit < math.inf:
         problems.append(f"the time limit must be a number of seconds above 0, not {settings.time_limit}")
     if settings.table_sizes is not None and (
         len(settings.table_sizes) != settings.tables
-        or not all(isinstance(size, int) and size >= 1 for size in settings.table_sizes)
+        or not all(isinstance(size, Integral) and size >= 1 for size in settings.table_sizes)
     ):
         problems.append(f"table sizes must be {settings.tables} positive whole numbers, one per table")
 
@@ -186,6 +187,8 @@ def _unfacilitated(ids: Sequence[str], settings: AllocationSettings, constraints
     """Members, or groups kept together, whom every facilitator is kept apart from: no table can take
     them, since every table has a facilitator."""
     facilitators = constraints.facilitators
+    if not facilitators:
+        return []
     shunned = set().union(*(f.keep_apart for f in facilitators))
     groups = merged_groups(constraints.keep_together)
     units = groups + [frozenset({m}) for m in ids if m in shunned and not any(m in g for g in groups)]
@@ -193,7 +196,7 @@ def _unfacilitated(ids: Sequence[str], settings: AllocationSettings, constraints
     for session in range(len(settings.past) + 1, settings.sessions + 1):
         for unit in units:
             present = unit - constraints.absent.get(session, frozenset())
-            if facilitators and present and all(f.keep_apart & present for f in facilitators):
+            if present and all(f.keep_apart & present for f in facilitators):
                 sessions.setdefault(present, []).append(str(session))
     problems: list[str] = []
     for unit, numbers in sessions.items():
