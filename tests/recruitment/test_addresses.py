@@ -46,6 +46,16 @@ def test_every_bad_cell_is_reported_with_row_and_column_and_nothing_is_imported(
     assert any("row 5, column 'uprn': UPRN 100001 appears twice (first on row 2)" in p for p in problems)
 
 
+def test_a_decile_in_digits_that_are_not_0_to_9_is_a_located_problem():
+    """'²' and '٣' pass str.isdigit but int() refuses the first and reads the second as 3."""
+    for decile in ("\u00b2", "\u0663"):
+        problems = problems_of(GOOD + f"100003,4 Low Road,,NM1 2AB,Central,,{decile}\n")
+        assert problems == [
+            f"addresses.csv, row 4, column 'deprivation_decile': '{decile}' is not a whole number from 1 "
+            "to 10 (or blank)."
+        ]
+
+
 def test_non_utf8_file_names_the_row_of_the_first_bad_byte():
     data = GOOD.encode() + "100003,Caf\u00e9 Row,,NM1 2AB,Central,,\n".encode("latin-1")
     [problem] = problems_of(data)

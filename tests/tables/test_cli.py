@@ -85,6 +85,35 @@ def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
     ]
 
 
+def test_someone_who_left_after_a_session_is_replanned_as_absent_not_dropped(panel_csv, tmp_path, capsys):
+    """Dropping a leaver from the panel file would rewrite the sessions they sat in, so the refusal
+    says what to do instead, and doing it plans the rest without them and keeps the past."""
+    first = tmp_path / "first"
+    assert run(panel_csv, first) == 0
+    lines = (first / "allocation.csv").read_text(encoding="utf-8-sig").splitlines()
+    past = write(
+        tmp_path, "past.csv", "\n".join(line for line in lines if line.split(",")[1] in ("session", "1"))
+    )
+    without = tmp_path / "without.csv"
+    without.write_text(
+        "".join(line + "\n" for line in panel_csv.read_text().splitlines() if not line.startswith("m05"))
+    )
+    capsys.readouterr()
+    assert run(without, tmp_path / "refused", "--past", past) == 2
+    assert "if they have left the forum, keep them in the panel file and list them in the --absent file" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "refused").exists()
+
+    absent = write(tmp_path, "absent.csv", "id,session\nm05,2\nm05,3\n")
+    assert run(panel_csv, tmp_path / "second", "--past", past, "--absent", absent) == 0
+    again = (tmp_path / "second" / "allocation.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line for line in again if line.split(",")[1] == "1"] == [
+        line for line in lines if line.split(",")[1] == "1"
+    ]
+    assert [line.split(",")[1] for line in again if line.startswith("m05,")] == ["1"]
+
+
 @pytest.mark.parametrize(
     ("option", "name", "text", "expected"),
     [

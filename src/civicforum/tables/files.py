@@ -122,7 +122,14 @@ class CellReader:
         self.path, self.known, self.tables, self.sessions = path, known, tables, sessions
         self.loose = {_loose_id(member): member for member in sorted(known)}
 
-    def member(self, line: int, row: dict[str, str], column: str) -> str:
+    def member(
+        self,
+        line: int,
+        row: dict[str, str],
+        column: str,
+        advice: str = "correct the id or add the member to the panel",
+    ) -> str:
+        """The panel id in ``row[column]``; ``advice`` says what to do when it is not one."""
         value = row[column]
         if value in self.known:
             return value
@@ -134,10 +141,7 @@ class CellReader:
                 f"{printable(repr(near))} is; they differ in capitals, leading zeros (which a spreadsheet "
                 "drops from numbers) or how an accent is typed, so copy the id from the panel file"
             )
-        raise InputError(
-            f"{where}: {printable(value) or 'blank'} is not an id in the panel file; correct the id or add "
-            "the member to the panel"
-        )
+        raise InputError(f"{where}: {printable(value) or 'blank'} is not an id in the panel file; {advice}")
 
     def number(self, line: int, row: dict[str, str], column: str, highest: int) -> int:
         value = row[column]
@@ -212,11 +216,18 @@ def read_clusters(path: Path, reader: CellReader) -> list[Cluster]:
     return [Cluster(frozenset(members[name]), tables[name]) for name in members]
 
 
+# Someone who has left still sat in the past sessions: dropping them from the panel would rewrite those.
+LEFT_THE_PANEL = (
+    "correct the id; or, if they have left the forum, keep them in the panel file and list them in the "
+    "--absent file for every session still to plan"
+)
+
+
 def read_past(path: Path, reader: CellReader) -> list[list[list[str]]]:
     seats: dict[int, dict[str, int]] = defaultdict(dict)
     for line, row in read_rows(path, ["id", "session", "table"]):
         session = reader.number(line, row, "session", reader.sessions)
-        member = reader.member(line, row, "id")
+        member = reader.member(line, row, "id", LEFT_THE_PANEL)
         if member in seats[session]:
             raise InputError(f"{path}: row {line}: {member} is seated twice in session {session}")
         seats[session][member] = reader.number(line, row, "table", reader.tables)

@@ -157,8 +157,8 @@ def _read_row(
     decile: int | None = None
     raw_decile = values.get("deprivation_decile", "")
     if raw_decile:
-        if raw_decile.isdigit() and 1 <= int(raw_decile) <= 10:
-            decile = int(raw_decile)
+        if raw_decile.isascii() and raw_decile.isdigit() and 1 <= int(raw_decile) <= 10:
+            decile = int(raw_decile)  # isdigit alone takes '²', which int() refuses
         else:
             problem("deprivation_decile", f"'{raw_decile}' is not a whole number from 1 to 10 (or blank).")
     if len(problems) > before:
