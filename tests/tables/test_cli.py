@@ -69,6 +69,19 @@ def test_writes_allocation_scores_and_plan(panel_csv, tmp_path):
     assert "Session 3" in html and 'lang="en"' in html and '<span class="count">F: ' in html
 
 
+def test_names_from_a_panel_column_are_printed_in_the_plan_only(panel_csv, tmp_path, capsys):
+    named = tmp_path / "named.csv"
+    lines = panel_csv.read_text().splitlines()
+    named.write_text(
+        "\n".join([lines[0] + ",first_name"] + [f"{line},Name {n}" for n, line in enumerate(lines[1:])])
+    )
+    assert run(named, tmp_path / "out", "--names", "first_name") == 0
+    assert "Name 5 (m05)" in (tmp_path / "out" / "plan.html").read_text()
+    assert "Name" not in (tmp_path / "out" / "allocation.csv").read_text()
+    assert run(panel_csv, tmp_path / "refused", "--names", "first_name") == 2
+    assert "first_name" in capsys.readouterr().err and not (tmp_path / "refused").exists()
+
+
 def test_replanning_from_past_file_keeps_it(panel_csv, tmp_path):
     first = tmp_path / "first"
     assert run(panel_csv, first) == 0

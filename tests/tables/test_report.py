@@ -46,12 +46,40 @@ def test_values_are_escaped():
     assert "<b>Other</b>" not in html and "&lt;b&gt;Other&lt;/b&gt;: 1" in html
 
 
+def two_sessions(names=None) -> str:
+    """Two sessions of four members; m3 misses the second."""
+    members = {f"m{i}": Member(f"m{i}", {"gender": "FM"[i % 2]}) for i in range(4)}
+    allocation = Allocation(
+        seating=[[["m0", "m1"], ["m2", "m3"]], [["m0", "m2"], ["m1"]]], facilitators=[[None, None]] * 2
+    )
+    return plan_html(members, allocation, ["gender"], scores(members, allocation, ["gender"]), names)
+
+
+def test_the_seat_finder_gives_everyones_table_in_every_session():
+    html = two_sessions()
+    assert "<h2>Where each member sits</h2>" in html
+    assert '<tr><th scope="row">m2</th><td>2</td><td>1</td></tr>' in html
+    assert '<tr><th scope="row">m3</th><td>2</td><td>absent</td></tr>' in html
+
+
+def test_names_are_printed_beside_ids_and_order_the_lists_and_are_escaped():
+    names = {"m0": "Zoë", "m1": "adam", "m2": "Bo <b>x</b>"}  # m3 has no name: the id alone
+    html = two_sessions(names)
+    finder = html[html.index("Where each member sits") :]
+    rows = [finder.index(text) for text in ("adam (m1)", "Bo &lt;b&gt;x&lt;/b&gt; (m2)", "Zoë (m0)")]
+    assert rows == sorted(rows) and finder.index("m3</th>") < rows[0]  # unnamed first, then by name
+    assert "<b>x</b>" not in html
+    assert "<ul><li>adam (m1)</li><li>Zoë (m0)</li></ul>" in html
+    assert "in order of name" in html
+
+
 def test_plan_passes_axe_in_a_browser(browser, axe_check, tmp_path):
-    path = tmp_path / "plan.html"
-    path.write_text(plan(), encoding="utf-8")
     page = browser.new_page()
     try:
-        page.goto(path.as_uri())
-        axe_check(page)
+        for number, text in enumerate([plan(), two_sessions({"m0": "Zoë", "m1": "Adam"})]):
+            path = tmp_path / f"plan{number}.html"
+            path.write_text(text, encoding="utf-8")
+            page.goto(path.as_uri())
+            axe_check(page)
     finally:
         page.close()

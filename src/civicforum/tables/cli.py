@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--time-limit", type=float, help="seconds; may make the result depend on machine speed"
     )
+    parser.add_argument(
+        "--names",
+        metavar="COLUMN",
+        help="panel column (a name, say) printed beside each id in plan.html; allocation.csv keeps ids only",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
     parser.add_argument(
         "--out",
@@ -124,6 +129,7 @@ def main(argv: list[str]) -> int:
             raise InputError(f"--time-limit must be a number of seconds above 0, not {args.time_limit:g}")
         check_output_directory(args.out, _output_names(args))  # before minutes of search
         members = files.read_panel(args.panel, features)
+        names = files.read_names(args.panel, args.names) if args.names else {}
         if args.tables > len(members):
             raise InputError(
                 f"{args.panel}: {len(members)} members cannot fill {args.tables} tables; use fewer tables"
@@ -178,7 +184,7 @@ def main(argv: list[str]) -> int:
     outputs = {
         "allocation.csv": allocation_csv(allocation),
         "scores.json": scores_json(summary),
-        "plan.html": plan_html(by_id, allocation, features, summary),
+        "plan.html": plan_html(by_id, allocation, features, summary, names),
     }
     if constraints.facilitators:
         outputs["facilitators.csv"] = facilitators_csv(allocation)

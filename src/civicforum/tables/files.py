@@ -108,6 +108,14 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
     return members
 
 
+def read_names(path: Path, column: str) -> dict[str, str]:
+    """Each member's ``column`` (a name, say) to print beside their id in the plan; blank cells are left
+    out, so those members show their id alone."""
+    return {
+        row["id"]: row[column].strip() for _, row in read_rows(path, ["id", column]) if row[column].strip()
+    }
+
+
 def _loose_id(text: str) -> str:
     """What an id looks like to a reader: capitals, leading zeros (which a spreadsheet drops from a
     number) and how an accent is encoded (one character or a letter plus a combining mark) ignored."""

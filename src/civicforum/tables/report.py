@@ -2,9 +2,10 @@
 facilitators, ``facilitators.csv``.
 
 The plan shows, per session, each table's facilitator and members and, per feature, a compact bar of
-its values' shares with the counts written beneath. The bar's segments alternate between plain and
-hatched fills, so it reads the same printed in black and white; the counts carry the same facts as
-text, for screen readers and for values too rare to label inside a bar.
+its values' shares with the counts written beneath; then a seat finder, everyone's table in every
+session. The bar's segments alternate between plain and hatched fills, so it reads the same printed in
+black and white; the counts carry the same facts as text, for screen readers and for values too rare
+to label inside a bar.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import html
 import io
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .model import Allocation, Member
@@ -128,14 +129,34 @@ h1{font-size:1.8em}h2{font-size:1.4em;margin-top:1.5em;border-bottom:2px solid #
 abbr{text-decoration:none}
 .count{white-space:nowrap}
 .key{font-size:.9em}
-@media print{body{margin:0}section.session{break-before:page}
+.scroll{overflow-x:auto}
+.finder table{border-collapse:collapse}
+.finder th,.finder td{border:1px solid #0b0c0c;padding:.2em .6em;text-align:left}
+.finder td{text-align:center}
+@media print{body{margin:0}section.session,section.finder{break-before:page}
 .seg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
 
 def plan_html(
-    members: Mapping[str, Member], allocation: Allocation, features: Sequence[str], summary: Mapping[str, Any]
+    members: Mapping[str, Member],
+    allocation: Allocation,
+    features: Sequence[str],
+    summary: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
 ) -> str:
+    """The printable plan: per session each table's people and make-up, then a seat finder listing
+    everyone's table in every session for the welcome desk. ``names`` (id to a name) are printed beside
+    the ids, for facilitators greeting people, and order the lists."""
+    names = names or {}
+
+    def person(member: str) -> str:
+        name = names.get(member, "")
+        return f"{html.escape(name)} ({html.escape(member)})" if name else html.escape(member)
+
+    def in_order(ids: Iterable[str]) -> list[str]:
+        return sorted(ids, key=lambda member: (names.get(member, "").casefold(), member))
+
     labels = {f: _labels(sorted({m.features[f] for m in members.values()})) for f in features}
     abbreviations = ", ".join(
         f"{html.escape(label)} = {html.escape(v)}"
@@ -166,14 +187,39 @@ def plan_html(
             parts.append(f'<article class="table"><h3>Table {table}</h3>')
             if facilitator:
                 parts.append(f"<p>Facilitator: {html.escape(facilitator)}</p>")
-            parts.append("<ul>" + "".join(f"<li>{html.escape(m)}</li>" for m in sorted(seated)) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{person(m)}</li>" for m in in_order(seated)) + "</ul>")
             for feature in features:
                 counts = Counter(members[m].features[feature] for m in seated)
                 parts.append(_composition(counts, labels[feature], max(len(seated), 1), feature))
             parts.append("</article>")
         parts.append("</div></section>")
+    parts.extend(_seat_finder(allocation, in_order(members), person, "name" if names else "id"))
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
+
+
+def _seat_finder(
+    allocation: Allocation, people: Sequence[str], person: Callable[[str], str], order: str
+) -> list[str]:
+    """Everyone's table in every session, one row each: what the welcome desk looks people up in."""
+    table_of = [
+        {member: table for table, seated in enumerate(session, start=1) for member in seated}
+        for session in allocation.seating
+    ]
+    head = "".join(f'<th scope="col">Session {n}</th>' for n in range(1, len(table_of) + 1))
+    rows = [
+        f'<tr><th scope="row">{person(member)}</th>'
+        + "".join(f"<td>{seats.get(member, 'absent')}</td>" for seats in table_of)
+        + "</tr>"
+        for member in people
+    ]
+    return [
+        '<section class="finder"><h2>Where each member sits</h2>',
+        f"<p>Each member's table in every session, in order of {order}.</p>",
+        '<div class="scroll"><table><thead><tr><th scope="col">Member</th>' + head + "</tr></thead><tbody>",
+        *rows,
+        "</tbody></table></div></section>",
+    ]
 
 
 def scores_json(summary: Mapping[str, Any]) -> str:
