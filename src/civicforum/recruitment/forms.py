@@ -161,7 +161,8 @@ class LetterForm(GovUKForm):
         """The hint promises to keep the current logo only when there is one to keep. (The bound field
         copied the hint once validated, so it changes too.)"""
         keep = " Leave empty to keep the current logo." if saved else ""
-        self.fields["logo"].help_text = self["logo"].help_text = f"A PNG or JPEG under 500 KB.{keep}"
+        hint = f"A PNG or JPEG under 500 KB, at most {LOGO_MAX_PIXELS:,} pixels wide and high.{keep}"
+        self.fields["logo"].help_text = self["logo"].help_text = hint
 
     def clean(self) -> dict[str, Any]:
         """A browser cannot fill a file box in again, so a logo chosen on a page refused for another
