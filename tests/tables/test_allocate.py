@@ -368,14 +368,31 @@ def test_other_visible_conflicts_are_explained():
         keep_apart=[frozenset({"m03", "m04"})], absent={1: frozenset({"m04"}), 2: frozenset({"m03"})}
     )
     allocate(members, one_table, rules)  # never both present: no conflict
-    # Two clusters without fixed seats both take table 1; the search used to end with only its breaches.
+    # Two clusters whose members are fixed at the same table share it; the search used to end with only
+    # its breaches.
     rules = Constraints(
-        clusters=[Cluster(frozenset({"m01", "m02", "m03"}), 1), Cluster(frozenset({"m04", "m05", "m06"}), 1)]
+        clusters=[Cluster(frozenset({"m01", "m02", "m03"}), 1), Cluster(frozenset({"m04", "m05", "m06"}), 1)],
+        fixed=[FixedSeat("m01", 1, 1), FixedSeat("m04", 1, 1)],
     )
     assert (
         "clusters {m01,m02,m03} and {m04,m05,m06} are all held at table 1 in session 1 (where their members "
-        "are fixed, then the lowest-numbered), which seat 5, but they have 6 members"
+        "are fixed, else the first free tables), which seat 5, but they have 6 members"
     ) in explain(members, plan, rules)
+
+
+def test_clusters_without_fixed_seats_take_tables_of_their_own():
+    """Two language groups, each with its interpreter, are not sent to the same table while another is
+    free of both (they used to share table 1, which here cannot seat them)."""
+    members = panel(10)
+    plan = AllocationSettings(tables=2, sessions=2, diversify=["f0"])
+    polish, urdu = frozenset({"m01", "m02", "m03"}), frozenset({"m04", "m05", "m06"})
+    rules = Constraints(clusters=[Cluster(polish, 1), Cluster(urdu, 1)])
+    allocation = allocate(members, plan, rules)
+    assert_honoured(members, plan, rules, allocation)
+    for session in (1, 2):
+        polish_tables = {allocation.table_of(m, session) for m in polish}
+        urdu_tables = {allocation.table_of(m, session) for m in urdu}
+        assert len(polish_tables) == len(urdu_tables) == 1 and polish_tables != urdu_tables
 
 
 def test_a_rule_given_twice_is_reported_broken_once():

@@ -320,9 +320,11 @@ class _Planner:
         table_penalty: np.ndarray,
     ) -> None:
         """Confine each cluster to its number of tables: those where its members are fixed, then the
-        lowest-numbered ones."""
+        lowest-numbered ones no earlier cluster holds (two language groups should not be sent to the same
+        table, each with its interpreter, while other tables are free of both)."""
         fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
         held: list[tuple[Cluster, frozenset[int], set[int]]] = []  # cluster, its tables, who sits there
+        clusters_at = np.zeros(len(sizes), dtype=int)
         for cluster in self.constraints.clusters:
             present = [self.index[m] for m in cluster.members if any(self.index[m] in u for u in units)]
             allowed = sorted({fixed_of[m] for m in present if m in fixed_of})
@@ -334,7 +336,11 @@ class _Planner:
                         f"in session {session}"
                     ]
                 )
-            allowed += [t for t in range(len(sizes)) if t not in allowed][: cluster.tables - len(allowed)]
+            free = sorted(
+                (t for t in range(len(sizes)) if t not in allowed), key=lambda t: (clusters_at[t], t)
+            )
+            allowed += free[: cluster.tables - len(allowed)]
+            clusters_at[allowed] += 1
             # Whoever is kept together with a cluster member sits at the cluster's tables too.
             escorts = {m for unit in units if set(unit) & set(present) for m in unit} - set(present)
             if len(present) + len(escorts) > sizes[allowed].sum():
@@ -358,7 +364,7 @@ class _Planner:
                         f"clusters {' and '.join(fmt_group(c.members) for c, _ in inside)} are all held at "
                         f"table{'s' if len(tables) > 1 else ''} "
                         f"{', '.join(str(t + 1) for t in sorted(tables))} "
-                        f"in session {session} (where their members are fixed, then the lowest-numbered), "
+                        f"in session {session} (where their members are fixed, else the first free tables), "
                         f"which seat {seats}, but they have {len(seated)} members (with any kept together "
                         "with them); fix a member of one cluster at another table to hold it there"
                     ]

@@ -50,8 +50,9 @@ class FixedSeat:
 class Cluster:
     """Keep ``members`` (e.g. the Welsh speakers) on at most ``tables`` tables in every session, like
     GroupSelect's cluster option, so they can be given facilitators who speak their language. The
-    tables are those where cluster members have fixed seats, then the lowest-numbered ones; how the
-    members spread over them is left to diversity and mixing."""
+    tables are those where cluster members have fixed seats, then the lowest-numbered ones that no
+    earlier cluster holds (while there are such tables); how the members spread over them is left to
+    diversity and mixing."""
 
     members: frozenset[str]
     tables: int
