@@ -30,7 +30,7 @@ def test_the_selection_record_reflows_on_a_small_phone(
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/forums/{forum.slug}/selection-record/")
     assert not page_scrolls_sideways(page)
-    table_box = page.get_by_role("region", name="Panel composition")
+    table_box = page.get_by_role("region", name="Who is on the panel")
     table_box.focus()  # keyboard users can scroll the table inside its box
     assert table_box.evaluate("box => box.scrollWidth > box.clientWidth")
     axe_check(page)

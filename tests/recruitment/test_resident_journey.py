@@ -216,7 +216,7 @@ def test_the_selection_record_has_two_steps_to_check_it_with_the_hand_checks_und
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     steps = page.split('<ol class="govuk-list govuk-list--number">')[1].split("</ol>")[0]
     hand_checks = steps.split('<ul class="govuk-list govuk-list--bullet">')[1].split("</ul>")[0]
-    assert hand_checks.count("<li>") == 2 and "equals the commitment" in hand_checks
+    assert hand_checks.count("<li>") == 2 and "matches the fingerprint" in hand_checks
     assert steps.replace(hand_checks, "").count("<li>") == 2
 
 

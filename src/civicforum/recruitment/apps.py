@@ -39,7 +39,9 @@ class RecruitmentConfig(AppConfig):
                 place="public",
                 label="How the panel was selected",
                 url_name="recruitment:selection_record",
-                description="The published selection record: method, quotas, and how to verify the draw.",
+                description=(
+                    "How the lottery chose the panel, the mix of people on it, and how to check the draw."
+                ),
                 stages=("selection", "deliberation", "recommendations", "council_response", "evaluation"),
                 order=20,
                 available=has_public_record,

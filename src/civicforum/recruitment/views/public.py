@@ -44,7 +44,7 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The public selection record: method, quotas, commitment, seed and aggregate panel only."""
+    """The public selection record: method, targets, fingerprint, draw code and aggregate panel only."""
     forum = public_forum(forum_slug)
     record = selection.public_record(forum)
     if record is None:
