@@ -1,0 +1,55 @@
+"""Content rules every page a resident sees must keep: the browser tab says where they are (the <title>
+starts with the page's heading)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from tests.factories import make_forum
+from tests.web.url_walk import EXPECTED, urls_to_walk
+
+from civicforum.recruitment.models import Invitation
+from civicforum.recruitment.services import civic_lottery
+from civicforum.recruitment.views.registration import _steps
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def resident_pages(client: Any, forum: Any) -> dict[str, str]:
+    """Every page an anonymous visitor can open (on a forum the role matrix fills), each of ``forum``'s
+    registration steps (as asked and with its errors) and the 'cannot take part' page, by name."""
+    walk, _ = urls_to_walk(make_forum())
+    urls = [url for name, url in walk if EXPECTED[name]["anonymous"] == 200] + ["/no-such-page/"]
+    pages = {url: client.get(url) for url in urls}
+    code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=forum).first())
+    client.post(reverse("recruitment:register_step", args=[forum.slug, "code"]), {"code": code})
+    for step in _steps(forum):
+        url = reverse("recruitment:register_step", args=[forum.slug, step])
+        pages[url] = client.get(url)
+        pages[f"{url} (errors)"] = client.post(url, {})
+    pages["cannot take part"] = client.post(
+        reverse("recruitment:register_step", args=[forum.slug, "age"]), {"answer": "no"}
+    )
+    return {
+        name: response.content.decode()
+        for name, response in pages.items()
+        if response.get("Content-Type", "").startswith("text/html") and response.status_code != 302
+    }
+
+
+def test_every_resident_page_title_starts_with_its_heading(client: Any, recruiting_forum: Any) -> None:
+    wrong = []
+    for name, page in resident_pages(client, recruiting_forum).items():
+        title = text_of(re.search(r"<title>(.*?)</title>", page, re.S).group(1)).removeprefix("Error: ")
+        heading = text_of(re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1))
+        if not title.startswith(heading):
+            wrong.append(f"{name}: title {title!r}, heading {heading!r}")
+    assert not wrong, "\n".join(wrong)
