@@ -1,5 +1,5 @@
 """Content rules every page a resident sees must keep: the browser tab says where they are (the <title>
-starts with the page's heading)."""
+starts with the page's heading), and no unexplained jargon."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from civicforum.recruitment.services import civic_lottery
 from civicforum.recruitment.views.registration import _steps
 
 pytestmark = pytest.mark.django_db
+
+# Words GOV.UK's style would have us avoid on public pages. Allowed only where the page explains them
+# by name, in quotes (‘leximin’), or as text to type (<code>).
+JARGON = ["quota", "stratified", "sortition", "respondent", "algorithm", "leximin", "commitment", "seed"]
 
 
 def text_of(fragment: str) -> str:
@@ -53,3 +57,13 @@ def test_every_resident_page_title_starts_with_its_heading(client: Any, recruiti
         if not title.startswith(heading):
             wrong.append(f"{name}: title {title!r}, heading {heading!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_resident_page_uses_unexplained_jargon(client: Any, recruiting_forum: Any) -> None:
+    found = []
+    for name, page in resident_pages(client, recruiting_forum).items():
+        visible = re.sub(r"<code[^>]*>.*?</code>|‘[^’]*’", " ", page.split("<body", 1)[1], flags=re.S)
+        for word in JARGON:
+            for match in re.finditer(rf"\b{word}\w*", text_of(visible), re.IGNORECASE):
+                found.append(f"{name}: {match.group(0)}")
+    assert not found, "\n".join(found)
