@@ -1,5 +1,5 @@
 """Content rules every page a resident sees must keep: the browser tab says where they are (the <title>
-starts with the page's heading), and no unexplained jargon."""
+starts with the page's heading), no unexplained jargon, and the forum's pages say how to get help."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.factories import make_forum
 from tests.web.url_walk import EXPECTED, urls_to_walk
 
-from civicforum.recruitment.models import Invitation
+from civicforum.recruitment.models import Invitation, RecruitmentSettings
 from civicforum.recruitment.services import civic_lottery
 from civicforum.recruitment.views.registration import _steps
 
@@ -27,10 +27,12 @@ def text_of(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
-def resident_pages(client: Any, forum: Any) -> dict[str, str]:
+def resident_pages(client: Any, forum: Any, phone: str = "") -> dict[str, str]:
     """Every page an anonymous visitor can open (on a forum the role matrix fills), each of ``forum``'s
-    registration steps (as asked and with its errors) and the 'cannot take part' page, by name."""
+    registration steps (as asked and with its errors) and the 'cannot take part' page, by name. Both
+    forums get ``phone`` as their number for help."""
     walk, _ = urls_to_walk(make_forum())
+    RecruitmentSettings.objects.update(phone=phone)
     urls = [url for name, url in walk if EXPECTED[name]["anonymous"] == 200] + ["/no-such-page/"]
     pages = {url: client.get(url) for url in urls}
     code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=forum).first())
@@ -67,3 +69,16 @@ def test_no_resident_page_uses_unexplained_jargon(client: Any, recruiting_forum:
             for match in re.finditer(rf"\b{word}\w*", text_of(visible), re.IGNORECASE):
                 found.append(f"{name}: {match.group(0)}")
     assert not found, "\n".join(found)
+
+
+def test_every_forum_page_a_resident_reaches_gives_the_number_to_call(
+    client: Any, recruiting_forum: Any
+) -> None:
+    pages = resident_pages(client, recruiting_forum, phone="01632 960 000")
+    forum_pages = {
+        name: page
+        for name, page in pages.items()
+        if re.search(r"/register|/panel/|selection-record|cannot take part", name)
+    }
+    missing = [name for name, page in forum_pages.items() if "need help, call 01632 960 000" not in page]
+    assert len(forum_pages) >= 10 and not missing, missing
