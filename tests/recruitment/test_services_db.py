@@ -17,6 +17,7 @@ from civicforum.recruitment.models import (
     Lottery,
     MemberStatus,
     PanelMember,
+    RecruitmentSettings,
     Respondent,
     SelectionRun,
 )
@@ -617,3 +618,19 @@ def test_the_daily_purge_deletes_expired_sessions_with_half_finished_registratio
     )
     privacy.purge_expired()
     assert list(Session.objects.all()) == [kept]
+
+
+def test_the_invitation_email_says_what_the_reply_page_asks_for_and_the_number_to_call(
+    pool: Any, officer: Any, tmp_path: Path, mailoutbox: Any
+) -> None:
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    RecruitmentSettings.objects.filter(forum=forum).update(phone="01632 960 000")
+    quotas.propose_quotas(forum, officer, slack=2)
+    run_selection(forum, officer, "leximin", seed="s")
+    panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    body = mailoutbox[0].body
+    assert "To reply, go to https://example.org/reply. You will need your reference, R-" in body
+    assert "and the email address or phone number you gave when you registered." in body
+    assert body.endswith("If you have a question, or would rather reply by phone, call 01632 960 000.")

@@ -76,7 +76,7 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
             # One line whatever the forum's title holds: a line break in a subject is refused by Django
             # (BadHeaderError), which stopped the whole batch with a server error.
             subject = " ".join(design.fill(HEADING).split())
-            text = design.fill(BODY) + f"\n\nReply at {reply_url} with your reference {respondent.reference}."
+            text = design.fill(BODY) + email_reply_steps(reply_url, respondent.reference, settings_row.phone)
             # Everyone also gets a letter, so a mail server failure must not stop the batch: count it
             # and tell the officer, who can check the mail settings.
             try:
@@ -102,6 +102,18 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
         email_failed=failed,
     )
     return InvitationBatch(len(members), emailed, failed, path)
+
+
+def email_reply_steps(reply_url: str, reference: str, phone: str) -> str:
+    """How to reply, for the end of the email: the reply page asks for the contact detail as well as the
+    reference, and the letter's phone route belongs in the email too."""
+    steps = (
+        f"\n\nTo reply, go to {reply_url}. You will need your reference, {reference}, and the email address "
+        "or phone number you gave when you registered."
+    )
+    return steps + (
+        f"\n\nIf you have a question, or would rather reply by phone, call {phone}." if phone else ""
+    )
 
 
 def latest_letters_count(forum: Any) -> int:
