@@ -57,6 +57,12 @@ def test_letters_issue_codes_that_register_and_household_limit_holds(recruiting_
         registration.register(recruiting_forum, invitation, registration.Registration(full_name=name))
     with pytest.raises(registration.CodeProblem, match="already been used by 2 people"):
         registration.check_code(recruiting_forum, code, "1.2.3.4")
+    # Someone who got past the code page before the last place went is told the same, not 'everyone it
+    # allows', which does not say who or how many.
+    with pytest.raises(registration.CodeProblem, match="already been used by 2 people from your household"):
+        registration.register(
+            recruiting_forum, invitation, registration.Registration(full_name="Grace Hopper")
+        )
 
 
 def test_wrong_codes_are_rate_limited(recruiting_forum: Any) -> None:

@@ -80,11 +80,16 @@ def check_code(forum: Any, typed: str, client: str) -> Invitation:
         rate_limits.count_failure(CODE_CHECKS, client)
         raise CodeProblem("We do not recognise that code. Check it against your letter and enter it again")
     if places_left(invitation) <= 0:
-        raise CodeProblem(
-            f"This code has already been used by {invitation.max_adults} people from your household, "
-            "which is the most it allows. Call us if you think this is wrong"
-        )
+        raise code_used_up(invitation)
     return invitation
+
+
+def code_used_up(invitation: Invitation) -> CodeProblem:
+    """Said when the code is checked, and again if the last place went while the form was being filled."""
+    return CodeProblem(
+        f"This code has already been used by {invitation.max_adults} people from your household, "
+        "which is the most it allows. Call us if you think this is wrong"
+    )
 
 
 def state_for_letter_link(state: dict[str, Any], code: str) -> dict[str, Any]:
@@ -125,7 +130,7 @@ def register(
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
         if places_left(locked) <= 0:
-            raise CodeProblem("This code has already been used by everyone it allows")
+            raise code_used_up(locked)
         identity = identity_hash(details.full_name, locked.address.uprn)
         hashed_email = email_hash(details.email)
         same_person = Q(identity_hash=identity)
