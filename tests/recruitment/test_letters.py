@@ -207,3 +207,9 @@ def test_a_three_or_four_line_heading_stays_clear_of_the_address_block(tmp_path)
     assert heading_box[3] < address_box[1]  # the heading's top is below the address's lowest line
     body_top = max(line[5] for line in drawn if line[0] == "Dear panel member,")
     assert body_top < heading_box[1]  # and the body starts below the heading
+
+
+def test_the_default_letter_does_not_point_to_a_question_its_heading_does_not_ask():
+    # The default heading names the forum ('You are invited to join ...'); it asks no question.
+    assert "?" not in DESIGN.fill(DESIGN.heading)
+    assert "question in the title" not in DESIGN.fill(DESIGN.body)

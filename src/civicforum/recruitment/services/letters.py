@@ -56,8 +56,8 @@ DEFAULT_HEADING = "You are invited to join $forum"
 DEFAULT_BODY = """\
 Dear resident,
 
-$council is bringing together a group of local people to answer the question in the title of this \
-letter. Your household is one of a few thousand picked at random from every address in the area.
+$council is bringing together a group of local people to help decide an important question for \
+the area. Your household is one of a few thousand picked at random from every address in the area.
 
 Anyone aged 16 or over who lives at this address can register. From everyone who registers, a panel \
 of people who reflect the whole area will be chosen by lottery. Members meet over several sessions, \
