@@ -218,6 +218,9 @@ def test_the_selection_record_has_two_steps_to_check_it_with_the_hand_checks_und
     hand_checks = steps.split('<ul class="govuk-list govuk-list--bullet">')[1].split("</ul>")[0]
     assert hand_checks.count("<li>") == 2 and "matches the fingerprint" in hand_checks
     assert steps.replace(hand_checks, "").count("<li>") == 2
+    # Prose counts read with a thousands separator; the number to divide by stays as a program wants it.
+    assert "1,000 possible panels" in page and "of 1,000</dd>" in page
+    assert "divided by 1000," in hand_checks
 
 
 def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_forum: Any) -> None:
