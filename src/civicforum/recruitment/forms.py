@@ -9,6 +9,7 @@ from typing import Any
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -123,7 +124,11 @@ class LotteryForm(GovUKForm):
 
     def __init__(self, *args: Any, forum: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["address_list"].queryset = AddressList.objects.filter(forum=forum)
+        field = self.fields["address_list"]
+        field.queryset = AddressList.objects.filter(forum=forum).annotate(
+            purged_at=F("forum__recruitment__purged_at")
+        )
+        field.label_from_instance = lambda address_list: address_list.label(address_list.purged_at)
 
 
 OVERSAMPLING_WEIGHTS = {1: 2.0, 2: 1.5}

@@ -80,6 +80,11 @@ class AddressList(models.Model):
             .values_list("purged_at", flat=True)
             .first()
         )
+        return self.label(purged_at)
+
+    def label(self, purged_at: datetime | None) -> str:
+        """The list's name given when the forum's registration data was deleted (None: not yet), for
+        lists of lists that read that date once rather than once a list."""
         if purged_at is None:
             return f"{self.filename} ({addresses(self.address_count)})"
         deleted_on = date_format(timezone.localdate(purged_at), "j F Y")

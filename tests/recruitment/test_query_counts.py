@@ -1,0 +1,176 @@
+"""Pages cost the same number of queries with a small forum and one ten times larger (no N+1)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from tests.factories import make_council, make_forum, make_user, make_user_with_role
+
+from civicforum.core.models import AuditEvent, ForumRole, Role
+from civicforum.recruitment.models import (
+    Address,
+    AddressList,
+    Invitation,
+    Lottery,
+    MemberStatus,
+    PanelMember,
+    RecruitmentSettings,
+    RunStatus,
+    SelectionRun,
+)
+from civicforum.recruitment.services import synthetic
+
+STAFF_ROLES = [Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR]
+
+
+def build_forum(forum: Any, scale: int) -> dict[str, int]:
+    """A recruiting forum whose every list grows with ``scale``: wards (so quota categories), addresses,
+    letters, registrations, panel members, selection runs, audit entries and staff."""
+    rng = random.Random(scale)
+    RecruitmentSettings.objects.create(forum=forum, registration_open=True)
+    wards = [(f"Ward {n}", 1 / (2 * scale)) for n in range(2 * scale)]
+    synthetic.create_questions(forum, wards, forum.panel_size)
+    address_list = AddressList.objects.create(
+        forum=forum, filename="addresses.csv", address_count=100 * scale
+    )
+    Address.objects.bulk_create(
+        Address(
+            address_list=address_list,
+            uprn=str(n),
+            address_line_1=f"{n} Test Road",
+            postcode="NM1 1AB",
+            ward=wards[n % len(wards)][0],
+            deprivation_decile=n % 10 + 1,
+        )
+        for n in range(100 * scale)
+    )
+    older_lists = AddressList.objects.bulk_create(
+        AddressList(forum=forum, filename=f"older-{n}.csv") for n in range(scale - 1)
+    )
+    Lottery.objects.bulk_create(
+        Lottery(forum=forum, address_list=older, letters_requested=0, seed=str(n))
+        for n, older in enumerate(older_lists)
+    )
+    letters_per_ward = {ward: 25 for ward, _share in wards}
+    lottery = Lottery.objects.create(
+        forum=forum,
+        address_list=address_list,
+        letters_requested=50 * scale,
+        seed="s",
+        letters_per_ward=letters_per_ward,
+    )
+    Invitation.objects.bulk_create(
+        Invitation(lottery=lottery, address=address, reference=f"L{scale}-{address.pk}")
+        for address in address_list.addresses.all()[: 50 * scale]
+    )
+    invitations = list(lottery.invitations.select_related("address"))
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    pool = synthetic.populate_pool(forum, invitations, 20 * scale, start, rng)
+    runs = []
+    for n in range(scale):
+        runs.append(
+            SelectionRun.objects.create(
+                forum=forum,
+                panel_size=forum.panel_size,
+                status=RunStatus.DONE,
+                result={
+                    "probabilities": {r.reference: 0.1 for r in pool},
+                    "tokens": {f"V{i:04d}": r.reference for i, r in enumerate(pool)},
+                    "lottery_panels": [[f"V{i:04d}" for i in range(3)]],
+                    "chosen_index": 0,
+                },
+                published_at=start if n == 0 else None,
+                finished_at=start,
+            )
+        )
+    members = PanelMember.objects.bulk_create(
+        PanelMember(
+            forum=forum,
+            run=runs[0],
+            respondent=respondent,
+            status=[MemberStatus.SELECTED, MemberStatus.CONFIRMED, MemberStatus.DECLINED][n % 3],
+        )
+        for n, respondent in enumerate(pool[: 6 * scale])
+    )
+    PanelMember.objects.bulk_create(
+        PanelMember(forum=forum, run=runs[-1], respondent=pool[-1 - n], replaces=declined)
+        for n, declined in enumerate(m for m in members if m.status == MemberStatus.DECLINED)
+    )
+    staff = [make_user(f"staff{scale}-{n}") for n in range(2 * scale)]
+    ForumRole.objects.bulk_create(
+        ForumRole(forum=forum, user=user, role=STAFF_ROLES[n % len(STAFF_ROLES)])
+        for n, user in enumerate(staff)
+    )
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            forum=forum,
+            actor=staff[n % len(staff)],
+            actor_label=staff[n % len(staff)].username,
+            action="recruitment.personal_data_viewed",
+            target_type="recruitment.panelmember",
+            target_id=str(members[0].pk),
+            details={"what": "panel list", "people": n},
+        )
+        for n in range(50 * scale)
+    )
+    return {"lottery": lottery.pk, "run": runs[0].pk}
+
+
+def page_urls(forum: Any, ids: dict[str, int]) -> dict[str, str]:
+    slug = {"forum_slug": forum.slug}
+    names = [
+        "recruitment:overview",
+        "recruitment:respondents",
+        "recruitment:respondents_csv",
+        "recruitment:quotas",
+        "recruitment:questions",
+        "recruitment:draw_lottery",
+        "recruitment:start_selection",
+        "recruitment:panel",
+        "recruitment:selection_record",
+        "processes:forum",
+        "processes:forum_staff",
+        "processes:forum_people",
+        "processes:audit_log",
+        "processes:audit_log_csv",
+    ]
+    urls = {name: reverse(name, kwargs=slug) for name in names}
+    urls["recruitment:lottery"] = reverse(
+        "recruitment:lottery", kwargs={**slug, "lottery_id": ids["lottery"]}
+    )
+    urls["recruitment:run"] = reverse("recruitment:run", kwargs={**slug, "run_id": ids["run"]})
+    urls["processes:dashboard"] = reverse("processes:dashboard")
+    urls["processes:home"] = reverse("processes:home")
+    return urls
+
+
+def count_queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def page_query_counts(client: Any, council: Any, scale: int) -> dict[str, int]:
+    """Each page's query count for the officer of a forum built at ``scale``."""
+    forum = make_forum(council, panel_size=12)
+    officer = make_user_with_role(Role.OFFICER, forum)
+    ids = build_forum(forum, scale)
+    client.force_login(officer)
+    return {name: count_queries(client, url) for name, url in page_urls(forum, ids).items()}
+
+
+@pytest.mark.django_db
+def test_no_page_asks_more_of_the_database_for_a_larger_forum(client: Any) -> None:
+    """Ten times the addresses, letters, registrations, members, runs, categories, audit entries and
+    staff cost every page the same queries: nothing is fetched once per row."""
+    council = make_council()
+    small = page_query_counts(client, council, 1)
+    large = page_query_counts(client, council, 10)
+    assert {name: (small[name], large[name]) for name in small if large[name] != small[name]} == {}
