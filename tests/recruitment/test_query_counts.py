@@ -21,6 +21,7 @@ from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
     RecruitmentSettings,
+    Respondent,
     RunStatus,
     SelectionRun,
 )
@@ -174,3 +175,21 @@ def test_no_page_asks_more_of_the_database_for_a_larger_forum(client: Any) -> No
     small = page_query_counts(client, council, 1)
     large = page_query_counts(client, council, 10)
     assert {name: (small[name], large[name]) for name in small if large[name] != small[name]} == {}
+
+
+def test_the_pool_is_listed_a_page_at_a_time(signed_in_client: Any, pool: Any, officer: Any) -> None:
+    """Only one page of registrations is fetched and decrypted; GOV.UK pagination reaches the rest, and
+    the audit log records how many people each page showed."""
+    forum = pool[0].forum
+    client = signed_in_client(officer)
+    url = reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug})
+    first = client.get(url).content.decode()
+    last = client.get(url, {"page": 3}).content.decode()
+    assert first.count('<tr class="govuk-table__row">\n      <td') == 50
+    assert last.count('<tr class="govuk-table__row">\n      <td') == 50
+    assert "150 people</caption>" in first and "Showing people 101 to 150 of 150" in last
+    assert 'class="govuk-pagination"' in first and 'href="?page=2" rel="next"' in first
+    earliest = Respondent.objects.filter(forum=forum).first()
+    assert earliest is not None and earliest.reference in first and earliest.reference not in last
+    logged = AuditEvent.objects.filter(forum=forum, action="recruitment.personal_data_viewed")
+    assert [event.details["people"] for event in logged.order_by("id")] == [50, 50]

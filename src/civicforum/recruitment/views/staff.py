@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -426,15 +427,20 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
     return redirect("recruitment:panel", forum_slug=forum.slug)
 
 
+RESPONDENTS_PAGE_SIZE = 50
+
+
 @forum_permission_required(PERSONAL)
 def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The pool a page at a time: a forum has up to thousands of registrations, each decrypted to show."""
     forum = forum_of(request)
-    pool = list(Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of"))
-    privacy.log_personal_data_access(request.user, forum, "respondent list", len(pool))
+    pool = Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of")
+    page = Paginator(pool, RESPONDENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    privacy.log_personal_data_access(request.user, forum, "respondent list", len(page.object_list))
     settings_row = settings_for(forum)
     context = {
         "forum": forum,
-        "respondents": pool,
+        "page": page,
         "purged_at": settings_row.purged_at,
         "stats": settings_row.retained_aggregates,
     }
