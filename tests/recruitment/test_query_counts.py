@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from tests.factories import make_council, make_forum, make_user, make_user_with_role
+from tests.recruitment.conftest import publish_selection
 
 from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.recruitment.models import (
@@ -193,3 +194,26 @@ def test_the_pool_is_listed_a_page_at_a_time(signed_in_client: Any, pool: Any, o
     assert earliest is not None and earliest.reference in first and earliest.reference not in last
     logged = AuditEvent.objects.filter(forum=forum, action="recruitment.personal_data_viewed")
     assert [event.details["people"] for event in logged.order_by("id")] == [50, 50]
+
+
+def test_pages_that_count_the_pool_never_read_names_or_contact_details(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The dashboard, quotas, run and public record go through every registration (or every member) to
+    count answers; they fetch, and so decrypt, only what the counts need, not names, emails or phones."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="counts")
+    run = SelectionRun.objects.get(forum=forum)
+    client = signed_in_client(officer)
+    slug = {"forum_slug": forum.slug}
+    urls = [
+        reverse("recruitment:overview", kwargs=slug),
+        reverse("recruitment:quotas", kwargs=slug),
+        reverse("recruitment:run", kwargs={**slug, "run_id": run.pk}),
+        reverse("recruitment:selection_record", kwargs=slug),
+    ]
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        personal = [q["sql"] for q in captured if '"recruitment_respondent"."full_name"' in q["sql"]]
+        assert personal == [], url

@@ -23,7 +23,7 @@ from civicforum.recruitment.models import (
     RespondentStatus,
 )
 from civicforum.recruitment.services.civic_lottery import forum_directory
-from civicforum.recruitment.services.quotas import feature_values, questions_with_categories
+from civicforum.recruitment.services.quotas import QUOTA_FIELDS, feature_values, questions_with_categories
 from civicforum.recruitment.services.selection import forget_references, panel_against_targets
 from civicforum.selection.disclosure import withhold_small_counts
 
@@ -36,7 +36,8 @@ def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> No
 def aggregates(forum: Any) -> dict[str, Any]:
     """Counts only: by ward, by registration week, by quota answer, and panel outcomes."""
     questions = questions_with_categories(forum)
-    respondents = list(Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED))
+    registered = Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
+    respondents = list(registered.only(*QUOTA_FIELDS, "registered_at"))
     by_answer: dict[str, Counter[str]] = {q.key: Counter() for q in questions}
     for respondent in respondents:
         for key, value in feature_values(respondent, questions).items():

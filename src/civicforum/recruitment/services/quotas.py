@@ -389,11 +389,16 @@ def questions_with_categories(forum: Any) -> list[QuotaQuestion]:
     return list(QuotaQuestion.objects.filter(forum=forum).prefetch_related("categories"))
 
 
+# What quotas read of a registration: names, contact details and access needs are neither fetched nor
+# decrypted when a page or a selection run goes through the whole pool.
+QUOTA_FIELDS = ("reference", "invitation", "ward", "answers")
+
+
 def pool(forum: Any) -> list[Respondent]:
     return list(
-        Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).order_by(
-            "registered_at", "id"
-        )
+        Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
+        .only(*QUOTA_FIELDS)
+        .order_by("registered_at", "id")
     )
 
 

@@ -25,6 +25,7 @@ from civicforum.recruitment.models import (
 from civicforum.recruitment.services import engine, feasibility
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
+    QUOTA_FIELDS,
     answer_options,
     build_instance,
     feature_values,
@@ -252,6 +253,7 @@ def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
         for m in PanelMember.objects.filter(forum=forum, respondent__isnull=False)
         .exclude(status=MemberStatus.DECLINED)
         .select_related("respondent")
+        .only("respondent", *(f"respondent__{field}" for field in QUOTA_FIELDS))
     ]
     counts: Counter[tuple[str, str]] = Counter()
     for respondent in members:
