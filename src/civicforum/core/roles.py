@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.db.models import Q
 
 from civicforum.core.models import CouncilAdministrator, ForumRole, Role
 
@@ -68,15 +69,20 @@ def is_published(user: Any, forum: Any) -> bool:
     return bool(forum is not None and forum.published)
 
 
+def councils_open_to(user: Any) -> Q:
+    """The councils in which ``user`` may open a forum, as a condition on councils (one query however
+    many councils are listed): those they administer and those with a forum they are an officer of."""
+    return Q(pk__in=CouncilAdministrator.objects.filter(user=user).values("council_id")) | Q(
+        pk__in=ForumRole.objects.filter(user=user, role=Role.OFFICER).values("forum__council_id")
+    )
+
+
 @rules.predicate
 def can_create_forum_in(user: Any, council: Any) -> bool:
     """Council administrators and officers of any of the council's forums may open a new forum."""
     if council is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return (
-        CouncilAdministrator.objects.filter(user=user, council=council).exists()
-        or ForumRole.objects.filter(user=user, forum__council=council, role=Role.OFFICER).exists()
-    )
+    return type(council).objects.filter(councils_open_to(user), pk=council.pk).exists()
 
 
 @rules.predicate

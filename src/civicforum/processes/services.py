@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from civicforum.core import audit
 from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, Role
-from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, grant_role, roles_on
+from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, councils_open_to, grant_role, roles_on
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
 from civicforum.recruitment.models import MemberStatus, PanelMember
 from civicforum.recruitment.services import quotas
@@ -71,9 +71,9 @@ def councils_for_new_forum(user: Any) -> QuerySet[Council]:
     """Councils in which the user may open a forum."""
     if user.is_superuser:
         return Council.objects.all()
-    return Council.objects.filter(
-        pk__in=[c.pk for c in Council.objects.all() if user.has_perm("processes.create_forum_in_council", c)]
-    )
+    if not user.is_active:
+        return Council.objects.none()
+    return Council.objects.filter(councils_open_to(user))
 
 
 def timeline(forum: Forum) -> list[TimelineEntry]:
