@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -26,18 +27,22 @@ from civicforum.recruitment.models import (
     RunStatus,
     SelectionRun,
 )
-from civicforum.recruitment.services import synthetic
+from civicforum.recruitment.services import quotas, synthetic
 
 STAFF_ROLES = [Role.OFFICER, Role.FACILITATOR, Role.EVALUATOR]
 
 
 def build_forum(forum: Any, scale: int) -> dict[str, int]:
-    """A recruiting forum whose every list grows with ``scale``: wards (so quota categories), addresses,
-    letters, registrations, panel members, selection runs, audit entries and staff."""
+    """A recruiting forum whose every list grows with ``scale``: quota questions and wards (so
+    categories), address lists, addresses, letters, registrations, panel members, selection runs, audit
+    entries and staff."""
     rng = random.Random(scale)
     RecruitmentSettings.objects.create(forum=forum, registration_open=True)
     wards = [(f"Ward {n}", 1 / (2 * scale)) for n in range(2 * scale)]
     synthetic.create_questions(forum, wards, forum.panel_size)
+    for n in range(scale - 1):
+        categories = [(f"Answer {n}.{c}", Decimal("0.25")) for c in range(4)]
+        quotas.add_question(forum, None, f"Extra question {n}", "", categories, True)
     address_list = AddressList.objects.create(
         forum=forum, filename="addresses.csv", address_count=100 * scale
     )
