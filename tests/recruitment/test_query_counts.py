@@ -222,3 +222,18 @@ def test_pages_that_count_the_pool_never_read_names_or_contact_details(
             assert client.get(url).status_code == 200
         personal = [q["sql"] for q in captured if '"recruitment_respondent"."full_name"' in q["sql"]]
         assert personal == [], url
+
+
+def test_the_dashboard_shows_the_latest_run_without_loading_its_result(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A run's result holds every volunteer's probability and the lottery's thousand panels; the
+    dashboard links to the run by its status only."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="latest")
+    client = signed_in_client(officer)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("recruitment:overview", kwargs={"forum_slug": forum.slug}))
+    assert "Finished</a>" in page.content.decode()
+    runs = [q["sql"] for q in captured if 'FROM "recruitment_selectionrun"' in q["sql"]]
+    assert runs and not [sql for sql in runs if '"recruitment_selectionrun"."result"' in sql]

@@ -236,7 +236,9 @@ def places_to_fill(forum: Any) -> int:
 
 
 def latest_run(forum: Any) -> SelectionRun | None:
-    return SelectionRun.objects.filter(forum=forum).first()
+    """The newest run without its result, which holds every volunteer's probability and the lottery's
+    thousand panels: the dashboard shows only the run's status."""
+    return SelectionRun.objects.filter(forum=forum).defer("result").first()
 
 
 def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
