@@ -140,3 +140,18 @@ def test_the_phase_banner_links_to_the_councils_feedback_address_only_when_there
     settings.CIVICFORUM_FEEDBACK_URL = "mailto:forums@northam.gov.uk"
     page = client.get("/").content.decode()
     assert '<a class="govuk-link" href="mailto:forums@northam.gov.uk">give your feedback</a>' in page
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_says_how_to_ask_for_another_format_and_where_to_complain(
+    client: Any, settings: Any
+) -> None:
+    """The accessibility regulations ask for both; without them a resident has nowhere to turn."""
+    settings.CIVICFORUM_FEEDBACK_URL = ""
+    page = client.get("/accessibility/").content.decode()
+    assert "large print, easy read, an audio recording or braille" in page
+    assert "call the phone number on your letter" in page
+    assert "Equality Advisory and Support Service" in page
+    settings.CIVICFORUM_FEEDBACK_URL = "https://northam.gov.uk/contact"
+    page = client.get("/accessibility/").content.decode()
+    assert '<a class="govuk-link" href="https://northam.gov.uk/contact">tell the council</a>' in page
