@@ -8,12 +8,14 @@ class RecruitmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from civicforum.core import forum_contacts
         from civicforum.core.audit import DESCRIPTIONS, DETAILS
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
-        from civicforum.recruitment.services.registration import has_registrations, is_open
+        from civicforum.recruitment.services.registration import has_registrations, is_open, phone_for
         from civicforum.recruitment.services.selection import has_public_record
 
+        forum_contacts.register(phone_for)
         register(
             ForumLink(
                 place="public",

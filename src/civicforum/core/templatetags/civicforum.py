@@ -42,6 +42,14 @@ def forum_links(context: template.Context, forum: Any, place: str) -> list[Any]:
     return links_for(user, forum, place) if user is not None else []
 
 
+@register.simple_tag
+def forum_phone(forum: Any) -> str:
+    """``{% forum_phone forum as phone %}``: the number residents can call about the forum, or ""."""
+    from civicforum.core.forum_contacts import phone_for
+
+    return phone_for(forum)
+
+
 @register.filter
 def error_links(form: forms.BaseForm) -> list[tuple[str, str]]:
     """The error summary's (box id, message) pairs: one per message of each field, linked to the box

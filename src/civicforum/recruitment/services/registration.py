@@ -260,3 +260,9 @@ def withdraw(respondent: Respondent, user: Any) -> None:
     respondent.save()
     respondent.memberships.exclude(status=MemberStatus.DECLINED).update(status=MemberStatus.DECLINED)
     audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)
+
+
+def phone_for(forum: Any) -> str:
+    """The number residents call about the forum (its recruitment settings'), or "" when it has none."""
+    phone = RecruitmentSettings.objects.filter(forum=forum).values_list("phone", flat=True).first()
+    return phone or ""
