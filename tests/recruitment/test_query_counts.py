@@ -237,3 +237,16 @@ def test_the_dashboard_shows_the_latest_run_without_loading_its_result(
     assert "Finished</a>" in page.content.decode()
     runs = [q["sql"] for q in captured if 'FROM "recruitment_selectionrun"' in q["sql"]]
     assert runs and not [sql for sql in runs if '"recruitment_selectionrun"."result"' in sql]
+
+
+def test_the_public_selection_record_never_loads_the_runs_result(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """Anyone can open the record: it prints the lottery's size and pick, not every volunteer's chance
+    and a thousand panels, so it reads them from their own columns."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="public-seed")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    assert "Number" in page and "of 1,000</dd>" in page
+    assert not [q["sql"] for q in queries if '"recruitment_selectionrun"."result"' in q["sql"]]

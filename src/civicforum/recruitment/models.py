@@ -300,6 +300,10 @@ class SelectionRun(models.Model):
     )
     seed = models.CharField(max_length=64, blank=True)
     commitment = models.CharField(max_length=64, blank=True)
+    # The lottery's size and pick, also in ``result``: kept apart so the public record, read by anyone,
+    # need not load the whole result (every volunteer's probability and a thousand panels).
+    lottery_size = models.PositiveIntegerField(default=0)
+    chosen_index = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -180,6 +180,7 @@ def _save_result(
         )
         run.finished_at = timezone.now()
         run.commitment = draw.commitment
+        run.lottery_size, run.chosen_index = len(draw.panels), draw.index
         run.quotas = [
             {"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in instance.quotas
         ]
@@ -312,7 +313,7 @@ def public_record(forum: Any) -> dict[str, Any] | None:
     Small counts, and any count that would give one away, are withheld so that nobody can be singled
     out in a small group.
     """
-    run = _published_runs(forum).first()
+    run = _published_runs(forum).defer("result").first()
     if run is None:
         return None
     targets = panel_against_targets(forum)
@@ -322,8 +323,8 @@ def public_record(forum: Any) -> dict[str, Any] | None:
         "run": run,
         "composition": rows,
         "withheld": EXPLANATION,
-        "lottery_size": len(run.result.get("lottery_panels", [])),
-        "chosen_index": run.result.get("chosen_index"),
+        "lottery_size": run.lottery_size,
+        "chosen_index": run.chosen_index,
     }
 
 
