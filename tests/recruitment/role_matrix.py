@@ -29,7 +29,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:panel_reply": EVERYONE,
     "recruitment:respondents": FORUM_MANAGERS,
     "recruitment:respondents_csv": FORUM_MANAGERS,
-    "recruitment:withdraw": POST_ONLY,
+    "recruitment:withdraw": FORUM_MANAGERS,
     "recruitment:phone_registration": row(LOGIN, 403, 403, 403, 403, 403, 302, 302, 302),
     "recruitment:register_start": EVERYONE,
     "recruitment:privacy": EVERYONE,

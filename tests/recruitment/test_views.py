@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -729,3 +730,30 @@ def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_wi
     client.post(staff_url("quotas", forum), {"action": "propose", "slack": "9"})
     now = QuotaCategory.objects.filter(question__forum=forum).values_list("min_members", flat=True)
     assert list(now) == minimums
+
+
+def test_an_officer_confirms_before_erasing_someone_and_returns_to_the_same_page_of_the_list(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """Erasing cannot be undone, so the list's link asks first; the officer then lands where they were."""
+    forum = pool[0].forum
+    client = signed_in_client(officer)
+    listing = client.get(staff_url("respondents", forum), {"page": 2}).content.decode()
+    first_link = re.search(r'href="(/[^"]*/respondents/(\d+)/withdraw/)\?page=2"', listing)
+    assert first_link is not None
+    confirm_url, person = first_link.group(1), Respondent.objects.get(pk=first_link.group(2))
+    assert confirm_url == staff_url("withdraw", forum, respondent_id=person.pk)
+
+    question = client.get(confirm_url, {"page": 2}).content.decode()
+    assert f"Withdraw {person.reference} and erase their personal data?" in question
+    assert "This cannot be undone" in question and 'value="2"' in question
+    person.refresh_from_db()
+    assert person.status == "registered" and person.full_name  # asking erased nothing
+
+    response = client.post(confirm_url, {"page": "2"})
+    assert response.status_code == 302 and response.url == staff_url("respondents", forum) + "?page=2"
+    person.refresh_from_db()
+    assert (person.status, person.full_name, person.email) == ("withdrawn", "", "")
+    other = Respondent.objects.filter(forum=forum, status="registered").first()
+    hostile = client.post(staff_url("withdraw", forum, respondent_id=other.pk), {"page": "//evil.example"})
+    assert hostile.url == staff_url("respondents", forum)

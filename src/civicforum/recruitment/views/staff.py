@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core import audit
 from civicforum.core.downloads import csv_attachment
@@ -455,16 +455,25 @@ def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return csv_attachment(text, f"{forum.slug}-pool.csv")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @forum_permission_required(PERSONAL)
 def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
+    """Erasing someone cannot be undone, so the list's button leads here to confirm first (GOV.UK's
+    pattern for destructive actions); the officer then returns to the page of the list they were on."""
     forum = forum_of(request)
     respondent = get_object_or_404(
         Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
     )
-    registration.withdraw(respondent, request.user)
-    messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
-    return redirect("recruitment:respondents", forum_slug=forum.slug)
+    page = request.POST.get("page") or request.GET.get("page") or ""
+    back = reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug})
+    if page.isascii() and page.isdigit():
+        back += f"?page={page}"
+    if request.method == "POST":
+        registration.withdraw(respondent, request.user)
+        messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
+        return redirect(back)
+    context = {"forum": forum, "respondent": respondent, "back": back, "page": page}
+    return render(request, "recruitment/withdraw_confirm.html", context)
 
 
 @forum_permission_required(MANAGE)
