@@ -82,3 +82,17 @@ def test_every_forum_page_a_resident_reaches_gives_the_number_to_call(
     }
     missing = [name for name, page in forum_pages.items() if "need help, call 01632 960 000" not in page]
     assert len(forum_pages) >= 10 and not missing, missing
+
+
+def test_the_consent_step_gives_the_date_answers_are_deleted_and_what_encrypted_means(
+    client: Any, recruiting_forum: Any
+) -> None:
+    """The privacy notice names the retention date; the page where people agree must not say otherwise."""
+    from datetime import date
+
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(retention_until=date(2027, 3, 31))
+    consent = resident_pages(client, recruiting_forum)[
+        reverse("recruitment:register_step", args=[recruiting_forum.slug, "consent"])
+    ]
+    assert "We delete everything on 31 March 2027." in consent
+    assert "stored in a scrambled form (encrypted)" in consent
