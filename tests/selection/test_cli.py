@@ -100,6 +100,28 @@ def test_verify_fails_on_tampering(
     assert civicforum(["selection", "verify", str(tmp_path / "nothing"), "--seed", "1"]) == 2
 
 
+def test_verify_fails_on_a_repeated_member_or_a_different_published_panel(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, both verified: the ids were compared as sets, and the JSON's 'selected' was not read."""
+    out = tmp_path / "run"
+    assert select(*small, out, "--panel", "20", "--seed", "1") == 0
+    selected_text = (out / "selected.csv").read_text(encoding="utf-8-sig")
+    (out / "selected.csv").write_text(selected_text + selected_text.splitlines()[1] + "\n")
+    capsys.readouterr()
+    assert civicforum(["selection", "verify", str(out), "--seed", "1"]) == 1
+    assert (
+        f"selected.csv lists {rows(out / 'selected.csv')[0]['id']} more than once" in capsys.readouterr().err
+    )
+
+    (out / "selected.csv").write_text(selected_text)
+    document = json.loads((out / "distribution.json").read_text())
+    document["selected"] = document["selected"][1:]
+    (out / "distribution.json").write_text(json.dumps(document))
+    assert civicforum(["selection", "verify", str(out), "--seed", "1"]) == 1
+    assert "'selected' in distribution.json differs from selected.csv" in capsys.readouterr().err
+
+
 def test_bad_input_exits_2_names_file_row_column_and_writes_nothing(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

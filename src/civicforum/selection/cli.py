@@ -400,6 +400,8 @@ def verify(directory: Path, seed: str) -> int:
     problems = verify_draw(panels, commitment, seed, selected)
     if document["lottery"].get("commitment") != commitment:
         problems.append("the commitment in the lottery section differs from the top-level commitment")
+    if document.get("selected", sorted(selected)) != sorted(selected):
+        problems.append("the panel listed under 'selected' in distribution.json differs from selected.csv")
     if problems:
         print(f"NOT verified ({directory}):", file=sys.stderr)
         for problem in problems:

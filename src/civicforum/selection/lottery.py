@@ -332,7 +332,11 @@ def verify_draw(
         return [*problems, "no panels were published"]
     index = draw_index(commitment, seed, len(panels))
     expected = set(canonical_panels(panels)[index])
-    chosen = set(selected)
+    listed = Counter(selected)
+    chosen = set(listed)
+    repeated = sorted(person for person, count in listed.items() if count > 1)
+    if repeated:  # a set comparison alone would pass a selected.csv with a member's row pasted twice
+        problems.append(f"selected.csv lists {', '.join(repeated)} more than once")
     if expected != chosen:
         missing = ", ".join(sorted(expected - chosen)) or "nobody"
         extra = ", ".join(sorted(chosen - expected)) or "nobody"
