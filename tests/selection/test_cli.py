@@ -144,6 +144,22 @@ def test_a_time_limit_that_is_not_positive_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("seed", "message"), [("", "is empty, so anyone could have known it"), ("\udcff", "not UTF-8 text")]
+)
+def test_an_empty_or_undecodable_seed_is_refused(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: str, message: str
+) -> None:
+    """Before, '' was drawn with (a seed known to all), and a non-UTF-8 byte (read by Python as a lone
+    surrogate) crashed the draw and verify with a UnicodeEncodeError traceback."""
+    out = tmp_path / "out"
+    assert select(*small, out, "--panel", "20", "--seed", seed) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+    assert civicforum(["selection", "verify", str(out), "--seed", "\udcff"]) == 2
+    assert "not UTF-8 text" in capsys.readouterr().err
+
+
 def test_infeasible_quotas_exit_2_with_a_diagnosis(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

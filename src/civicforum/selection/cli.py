@@ -177,7 +177,8 @@ def main(argv: Sequence[str]) -> int:
     command, rest = argv[0], list(argv[1:])
     if command == "selection":
         args = build_selection_parser().parse_args(rest)
-        return verify(Path(args.directory), args.seed)
+        problem = _seed_problem(args.seed, empty_allowed=True)
+        return _error(problem) if problem else verify(Path(args.directory), args.seed)
     try:
         return select(build_select_parser().parse_args(rest))
     except OutputError as error:
@@ -205,6 +206,9 @@ def select(args: argparse.Namespace) -> int:
             f"--lottery-panels: give a number of panels from 1 to {MAX_LOTTERY_PANELS:,} (default "
             f"{DEFAULT_LOTTERY_SIZE:,}), not {args.lottery_panels:,}."
         )
+    seed_problem = None if args.seed is None else _seed_problem(args.seed, empty_allowed=False)
+    if seed_problem:
+        return _error(seed_problem)
     check_output_directory(Path(args.out), COMMIT_FILES if args.commit_only else DRAW_FILES)
     mixed = _mixed_runs_problem(Path(args.out), args.commit_only, args.expect_commitment)
     if mixed:
@@ -303,6 +307,21 @@ def select(args: argparse.Namespace) -> int:
         f"seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
     )
     return EXIT_OK
+
+
+def _seed_problem(seed: str, *, empty_allowed: bool) -> str | None:
+    """Why ``seed`` cannot be used: bytes that are not UTF-8 (the draw hashes its UTF-8 text), or, for a
+    new draw, nothing but spaces, which anyone could have guessed (often an unset shell variable)."""
+    try:
+        seed.encode("utf-8")
+    except UnicodeEncodeError:
+        return "--seed: it holds bytes that are not UTF-8 text; type the seed again in a UTF-8 terminal."
+    if not empty_allowed and not seed.strip():
+        return (
+            f"--seed: {seed!r} is empty, so anyone could have known it before the draw (is a shell variable "
+            "unset?); give the seed announced in public, or leave --seed out for a secure random one."
+        )
+    return None
 
 
 def _mixed_runs_problem(out: Path, commit_only: bool, expect_commitment: str | None) -> str | None:
