@@ -293,6 +293,19 @@ def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) ->
     assert instance.already_selected == frozenset({"p2"})
 
 
+def test_a_refused_quota_row_does_not_flag_the_people_holding_its_value(tmp_path: Path) -> None:
+    """Before, a quota row refused for min > max also made every volunteer with that value a problem of
+    their own ('Male' is not a value of 'gender'): hundreds of false lines burying the one real one."""
+    features = write(tmp_path, "f.csv", FEATURES.replace("gender,Male,1,2", "gender,Male,3,2"))
+    people = write(tmp_path, "p.csv", PEOPLE + ",Female,Old,,\n")
+    with pytest.raises(InputError) as error:
+        load_instance(people, features, 2)
+    assert problems_of(error) == [
+        (3, "max", "gender = Male: min 3 is more than max 2; swap or correct them."),
+        (4, "id", "the id is blank; give every person an id."),
+    ]
+
+
 def test_confirmed_member_files_one_bare_id_and_repeats(tmp_path: Path) -> None:
     """One bare id was refused as 'has a header row but no data rows'; a repeated id passed unnoticed."""
     assert read_ids(write(tmp_path, "one.csv", "p1\n")) == ["p1"]

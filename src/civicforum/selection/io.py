@@ -355,7 +355,11 @@ def _parse_people(
     id_column: str | None,
     address_columns: Sequence[str],
     problems: list[InputProblem],
+    *,
+    check_values: bool = True,
 ) -> tuple[Person, ...]:
+    """The people in ``table``; ``check_values`` False when the features file had problems: a refused
+    quota row would otherwise make every person holding its value a false problem of their own."""
     if table is None:
         return ()
     id_header = id_column_name(table.header, id_column)
@@ -420,7 +424,7 @@ def _parse_people(
         features = {}
         for feature, index in feature_index.items():
             canonical = values[feature].get(_fold(row[index]))
-            if canonical is None:
+            if canonical is None and check_values:
                 allowed = ", ".join(values[feature].values())
                 shown = f"'{row[index]}'" if row[index] else "blank"
                 problems.append(
@@ -432,7 +436,7 @@ def _parse_people(
                         table.header[index],
                     )
                 )
-            else:
+            elif canonical is not None:
                 features[feature] = canonical
         household = normalise_household(row[index] for index in address_index) if address_index else None
         people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
@@ -492,8 +496,11 @@ def load_instance(
     """Read and check every input file, reporting all problems of all files together."""
     problems: list[InputProblem] = []
     quotas = _parse_features(read_table(features_path, problems), problems)
+    features_read = not problems
     people_table = read_table(people_path, problems)
-    people = _parse_people(people_table, quotas, id_column, address_columns, problems)
+    people = _parse_people(
+        people_table, quotas, id_column, address_columns, problems, check_values=features_read
+    )
     already: list[str] = []
     if already_selected_path is not None:
         if people_table is not None:
