@@ -62,6 +62,20 @@ def test_minimum_above_the_number_of_volunteers(instance_factory: Factory) -> No
     assert "lower the minimum from 6 to 4" in diagnosis.text()
 
 
+def test_a_minimum_above_the_places_left_says_so(instance_factory: Factory) -> None:
+    """Before, both were blamed on households ('live in only 5 households, and only one person per
+    household can be on the panel') in a pool where everyone lives apart."""
+    base = instance_factory({("F", "Young"): 5, ("M", "Old"): 5}, QUOTAS, 2)
+    assert diagnosed(with_quota(base, "gender", "F", 3, 5)).explanation == (
+        "gender F needs at least 3 but the panel has only 2 places.",
+    )
+    confirmed = replace(base, panel_size=4, already_selected=frozenset({"p5", "p6"}))
+    assert diagnosed(with_quota(confirmed, "gender", "F", 3, 5)).explanation == (
+        "gender F needs at least 3 but the panel has only 4 places, 2 of them taken by already-selected "
+        "members who do not have gender F.",
+    )
+
+
 def test_maxima_of_one_feature_leave_places_empty(instance_factory: Factory) -> None:
     base = instance_factory({("F", "Young"): 8, ("M", "Old"): 8}, QUOTAS, 10)
     instance = with_quota(with_quota(base, "gender", "F", 0, 4), "gender", "M", 0, 5)

@@ -329,6 +329,12 @@ def _explain_single(
     households = len({household_of[i] for i in holders})
     if len(holders) < bound.limit:
         return f"{label} needs at least {bound.limit} but only {len(holders)} volunteers have {label}."
+    taken = len(instance.already_selected.difference(holders))
+    if bound.limit > instance.panel_size - taken:
+        places = f"{instance.panel_size} place{'s' if instance.panel_size != 1 else ''}"
+        if taken:
+            places += f", {taken} of them taken by already-selected members who do not have {label}"
+        return f"{label} needs at least {bound.limit} but the panel has only {places}."
     return (
         f"{label} needs at least {bound.limit}; {len(holders)} volunteers have {label} but they live in only "
         f"{households} households, and only one person per household can be on the panel."
