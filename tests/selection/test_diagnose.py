@@ -126,6 +126,8 @@ def test_impossible_even_without_quotas(instance_factory: Factory) -> None:
     assert diagnosis.explanation == (
         "The panel has 3 places but the pool has only 2 households (one person per household).",
     )
+    # Before: 'No change to the quotas within their min_flex/max_flex limits', as if flex limits were why.
+    assert diagnosis.text().endswith("\nNo change to the quotas can make a panel possible.")
 
 
 def panels_of(instance: Instance) -> Iterator[tuple[Person, ...]]:

@@ -77,7 +77,9 @@ class Diagnosis:
 
     def text(self) -> str:
         lines = ["No panel can meet all the quotas.", *self.explanation]
-        if self.relaxation is None:
+        if not self.conflict:  # impossible even without quotas: their flex limits are beside the point
+            lines.append("No change to the quotas can make a panel possible.")
+        elif self.relaxation is None:
             lines.append(
                 "No change to the quotas within their min_flex/max_flex limits makes a panel possible."
             )
