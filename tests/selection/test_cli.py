@@ -160,6 +160,22 @@ def test_an_empty_or_undecodable_seed_is_refused(
     assert "not UTF-8 text" in capsys.readouterr().err
 
 
+def test_a_search_stopped_by_the_time_limit_says_it_is_not_proven_fairest(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, only distribution.json's certificate said 'optimal: false'; the officer was told nothing."""
+    folder = shared_data / "sf_fixture_22"
+    out = tmp_path / "out"
+    options = ("--panel", "22", "--address-columns", "primary_address1,primary_zip", "--seed", "1")
+    assert select(folder / "people.csv", folder / "features.csv", out, *options, "--time-limit", "1e-6") == 0
+    assert json.loads((out / "distribution.json").read_text())["certificate"]["optimal"] is False
+    assert (
+        "stopped before proving its result the fairest within --time-limit 1e-06 s" in capsys.readouterr().err
+    )
+    assert select(folder / "people.csv", folder / "features.csv", tmp_path / "full", *options) == 0
+    assert "stopped before proving" not in capsys.readouterr().err
+
+
 def test_infeasible_quotas_exit_2_with_a_diagnosis(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

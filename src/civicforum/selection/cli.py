@@ -233,6 +233,13 @@ def select(args: argparse.Namespace) -> int:
     except SelectionError as error:
         return _error(f"{args.features}: {error}")
     solved = time.perf_counter()
+    if result.certificate.get("optimal") is False:
+        limit = "" if args.time_limit is None else f" within --time-limit {args.time_limit:g} s"
+        _warn(
+            f"Note: the {result.algorithm.value} search stopped before proving its result the fairest"
+            f"{limit}. The panel meets every quota, but some volunteers' chances may be lower than they "
+            "could be; for the fairest chances run again with a longer time limit (or none)."
+        )
     progress(1.0, f"rounding to a lottery of {args.lottery_panels} panels")
     lottery = round_to_lottery(result, args.lottery_panels)
     if args.expect_commitment and args.expect_commitment != lottery.commitment:
