@@ -285,8 +285,8 @@ def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) ->
     ids = write(tmp_path, "ids.csv", "id\np2\np9\n")
     with pytest.raises(InputError) as error:
         load_instance(people, features, 3, already_selected_path=ids)
-    messages = [p.message for p in error.value.problems]
-    assert any("id 'p9' is not in the people file" in m for m in messages)
+    messages = [str(p) for p in error.value.problems]
+    assert f"{ids}, row 3: id 'p9' is not in the people file {people}; remove it or add them." in messages
     assert any("larger than the pool" in m for m in messages)
     assert read_ids(write(tmp_path, "bare.csv", "p1\np2\n")) == ["p1", "p2"]
     instance = load_instance(people, features, 2, already_selected_path=write(tmp_path, "ok.csv", "id\np2\n"))

@@ -454,6 +454,11 @@ def _runs_as_formula(text: str, file: str, row: int, column: str, problems: list
 
 def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:
     """Ids from a one-column file (or the id column of a people file), e.g. already-selected members."""
+    return list(_read_id_rows(path, id_column))
+
+
+def _read_id_rows(path: str | Path, id_column: str | None) -> dict[str, int]:
+    """Each id read by ``read_ids`` with its spreadsheet row; raises InputError."""
     problems: list[InputProblem] = []
     table = read_table(path, problems)
     first_row: dict[str, int] = {}
@@ -481,7 +486,7 @@ def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:
                 first_row[person_id] = number
     if problems:
         raise InputError(problems)
-    return list(first_row)
+    return first_row
 
 
 def load_instance(
@@ -501,21 +506,22 @@ def load_instance(
     people = _parse_people(
         people_table, quotas, id_column, address_columns, problems, check_values=features_read
     )
-    already: list[str] = []
+    already: dict[str, int] = {}
     if already_selected_path is not None:
         if people_table is not None:
             id_column = id_column_name(people_table.header, id_column) or id_column
         try:
-            already = read_ids(already_selected_path, id_column=id_column)
+            already = _read_id_rows(already_selected_path, id_column)
         except InputError as error:
             problems.extend(error.problems)
         known = {person.id for person in people}
-        for person_id in already:
+        for person_id, row in already.items():
             if people and person_id not in known:
                 problems.append(
                     InputProblem(
                         str(already_selected_path),
                         f"id '{person_id}' is not in the people file {people_path}; remove it or add them.",
+                        row,
                     )
                 )
     if panel_size < 1:
