@@ -252,6 +252,13 @@ def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
         Quota("gender", "Female", 1, 2),
         Quota("gender", "Male", 1, 2),
     )
+    book.create_sheet("Notes", 0).append(["Quotas agreed on 3 March"])
+    book.save(tmp_path / "sheets.xlsx")
+    with pytest.raises(InputError) as error:  # before: the file was named as if it held no table at all
+        read_features(tmp_path / "sheets.xlsx")
+    assert error.value.problems[0].file == (
+        f"{tmp_path / 'sheets.xlsx'} (its first sheet, 'Notes'; only the first sheet is read)"
+    )
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
     with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
         read_features(tmp_path / "bad.xlsx")

@@ -77,14 +77,17 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path, limit: int) -> list[list[str]]:
-    """The first ``limit`` rows of the first sheet."""
+def _xlsx_rows(path: Path, limit: int) -> tuple[list[list[str]], str | None]:
+    """The first ``limit`` rows of the first sheet, and that sheet's title if the workbook has others."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = islice(workbook.worksheets[0].iter_rows(values_only=True), limit)
-        return [[_cell_text(value) for value in row] for row in rows]
+        sheet = workbook.worksheets[0]
+        rows = islice(sheet.iter_rows(values_only=True), limit)
+        return [[_cell_text(value) for value in row] for row in rows], (
+            sheet.title if len(workbook.worksheets) > 1 else None
+        )
     finally:
         workbook.close()
 
@@ -101,12 +104,14 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
         return None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            raw_rows = _xlsx_rows(path, MAX_ROWS + 2)  # reading 10^6 rows takes minutes
+            raw_rows, sheet = _xlsx_rows(path, MAX_ROWS + 2)  # reading 10^6 rows takes minutes
         except Exception as error:  # openpyxl raises many types for damaged files
             problems.append(
                 InputProblem(file, f"cannot be read as an Excel workbook ({error}); save it again.")
             )
             return None
+        if sheet is not None:  # say which sheet was read, else a table on another sheet is a mystery
+            file += f" (its first sheet, '{sheet}'; only the first sheet is read)"
     else:
         try:
             raw_rows = read_csv_records(path)
