@@ -113,6 +113,23 @@ def test_missing_feature_columns_and_empty_files(tmp_path: Path) -> None:
         read_features(tmp_path / "absent.csv")
 
 
+@pytest.mark.parametrize(("mark", "name"), [(";", "semicolons (;)"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_says_so(tmp_path: Path, mark: str, name: str) -> None:
+    """Before: 'no column for the feature 'Gender'' for each feature, though the officer could see them."""
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(tmp_path, "p.csv", PEOPLE.replace(",", mark))
+    with pytest.raises(InputError) as error:
+        load_instance(people, features, 2)
+    assert problems_of(error) == [
+        (
+            1,
+            None,
+            f"the header is one cell, {PEOPLE.splitlines()[0].replace(',', mark)!r}: its columns are "
+            f"separated by {name}, not commas; in Excel use 'Save As' > 'CSV UTF-8 (Comma delimited)'.",
+        )
+    ]
+
+
 def test_a_folder_or_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder was reported as 'file not found'; a file that could not be read raised PermissionError."""
     with pytest.raises(InputError, match=f"^{tmp_path}: is a folder; give the path of the CSV or XLSX"):

@@ -38,6 +38,7 @@ REQUIRED_FEATURE_COLUMNS = ("feature", "value", "min", "max")
 WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
 MAX_COUNT = 1_000_000
 NO_DATA_ROWS = "has a header row but no data rows."
+SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
 MAX_ROWS = 50_000  # 5x the largest benchmarked pool (10,000 in 13 s); 10^6 ran for minutes
 
 
@@ -142,6 +143,19 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
     (header_number, header), body = numbered[0], numbered[1:]
     while header and not header[-1]:
         header.pop()
+    separator = next(
+        (name for mark, name in SEPARATORS.items() if len(header) == 1 and mark in header[0]), None
+    )
+    if separator:  # else every column but the first is reported missing, though the officer can see it
+        problems.append(
+            InputProblem(
+                file,
+                f"the header is one cell, {header[0]!r}: its columns are separated by {separator}, not "
+                "commas; in Excel use 'Save As' > 'CSV UTF-8 (Comma delimited)'.",
+                row=header_number,
+            )
+        )
+        return None
     repeated = repeated_columns(header, _fold)
     if repeated:
         problems.append(
