@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from instances import make_instance, odd_cycle_instance
 
 from civicforum.selection import (
@@ -16,6 +20,7 @@ from civicforum.selection import (
     find_panel,
 )
 from civicforum.selection.algorithms.relaxation import _longest_step
+from civicforum.selection.types import Instance
 
 
 def alternate_instance(scale: int = 10):
@@ -98,6 +103,34 @@ def test_goldilocks_trades_a_little_minimum_for_a_lower_maximum() -> None:
     )
     assert objective <= max(leximin) / share + share / min(leximin) + 1e-6
     assert goldilocks.certificate["optimal"]
+
+
+@st.composite
+def malformed_instances(draw) -> Instance:
+    """Instances the file readers would refuse: any panel size, an empty pool, repeated ids."""
+    rows = draw(st.lists(st.tuples(st.sampled_from("ab")), max_size=5))
+    instance = make_instance(rows, {("f0", "a"): (0, 3), ("f0", "b"): (0, 3)}, draw(st.integers(-1, 7)))
+    copies = draw(st.lists(st.sampled_from(instance.people), max_size=2)) if instance.people else []
+    return replace(instance, people=instance.people + tuple(copies))
+
+
+@settings(max_examples=40, deadline=None)
+@given(malformed_instances(), st.sampled_from(list(Algorithm)))
+def test_malformed_instances_are_refused_in_words_or_give_a_distribution_that_adds_up(
+    instance: Instance, algorithm: Algorithm
+) -> None:
+    """Before, an empty pool crashed with HiGHS's RuntimeError, a panel size of 0 was called clashing
+    quotas, and a repeated id gave chances summing to less than the panel size."""
+    try:
+        result = find_distribution(instance, algorithm, settings=SelectionSettings(legacy_runs=20))
+    except InfeasibleQuotasError:
+        assert instance.panel_size >= 1
+        return
+    except SelectionError as error:
+        assert str(error).startswith(("The pool is empty", "The panel size", "Each volunteer needs"))
+        return
+    assert all(not check_panel(instance, panel) for panel in result.panels)
+    assert sum(result.selection_probabilities.values()) == pytest.approx(instance.panel_size)
 
 
 def test_settings_are_validated() -> None:

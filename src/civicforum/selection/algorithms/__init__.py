@@ -8,6 +8,7 @@ result back into concrete panels at the end.
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -46,11 +47,28 @@ def find_distribution(
     except ValueError:
         names = ", ".join(a.value for a in Algorithm)
         raise SelectionError(f"Unknown algorithm '{algorithm}'; choose one of {names}.") from None
+    problem = _instance_problem(instance)
+    if problem:
+        raise SelectionError(problem)
     # The engine multiplies many small matrices: BLAS threads only spin against other work there.
     with threadpool_limits(limits=1, user_api="blas"):
         return _find_distribution(
             instance, chosen, settings or SelectionSettings(), progress or _ignore_progress
         )
+
+
+def _instance_problem(instance: Instance) -> str | None:
+    """What makes ``instance`` no selection problem at all (the file readers refuse these too): else a
+    panel size below 1 reads as clashing quotas, an empty pool crashes HiGHS, and a repeated id shares
+    out chances that no longer add up to the panel size."""
+    if not instance.people:
+        return "The pool is empty: there is nobody to select."
+    if instance.panel_size < 1:
+        return f"The panel size must be at least 1, not {instance.panel_size}."
+    repeated = sorted(pid for pid, count in Counter(p.id for p in instance.people).items() if count > 1)
+    if repeated:
+        return f"Each volunteer needs their own id; given to more than one: {', '.join(repeated)}."
+    return None
 
 
 def _find_distribution(
