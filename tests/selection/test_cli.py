@@ -279,6 +279,17 @@ def test_commit_first_then_draw_with_the_announced_seed(
     assert select(*small, refused, "--panel", "20", "--seed", "1", "--expect-commitment", "0" * 64) == 2
     assert f"has commitment {commitment}, not the published {'0' * 64}" in capsys.readouterr().err
     assert not refused.exists()
+    # Before: a commitment copied in capitals was refused after the solve as 'the input files differ',
+    # and so was one cut short, instead of at once as no commitment at all.
+    upper = tmp_path / "upper"
+    assert (
+        select(*small, upper, "--panel", "20", "--seed", "1", "--expect-commitment", commitment.upper()) == 0
+    )
+    with pytest.raises(SystemExit) as exit:
+        select(*small, refused, "--panel", "20", "--seed", "1", "--expect-commitment", commitment[:60])
+    assert exit.value.code == 2
+    assert "is not a SHA-256 commitment (64 hexadecimal digits)" in capsys.readouterr().err
+    assert not refused.exists()
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -143,6 +144,7 @@ def build_select_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--expect-commitment",
         metavar="SHA256",
+        type=_commitment,
         help="draw only if the lottery's commitment equals the one published earlier (else exit 2)",
     )
     parser.add_argument(
@@ -153,6 +155,18 @@ def build_select_parser() -> argparse.ArgumentParser:
         "(a directory holding a --commit-only lottery.json takes the draw only with --expect-commitment)",
     )
     return parser
+
+
+def _commitment(text: str) -> str:
+    """A published commitment as the engine writes it (lower-case hex), whatever case it was copied in;
+    refused at once when it cannot be a SHA-256, rather than after the solve as 'the input files differ'."""
+    commitment = text.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", commitment):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a SHA-256 commitment (64 hexadecimal digits); copy it from the published "
+            "lottery.json"
+        )
+    return commitment
 
 
 def build_selection_parser() -> argparse.ArgumentParser:
