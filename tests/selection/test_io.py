@@ -301,6 +301,18 @@ def test_address_columns_make_households(tmp_path: Path) -> None:
     assert instance.households() == {"1 high st ab1 2cd": ["p1", "p2"]}
     with pytest.raises(InputError, match="no address column 'flat'"):
         load_instance(people, features, 1, address_columns=["flat"])
+    # Before: accepted, and nobody shared a household, though the officer had asked for the rule.
+    unknown = write(tmp_path, "unknown.csv", "id,Gender,Age,address1\np1,Female,Young,\np2,Male,Old, \n")
+    with pytest.raises(InputError) as error:
+        load_instance(unknown, features, 1, address_columns=["address1"])
+    assert problems_of(error) == [
+        (
+            None,
+            None,
+            "the address column(s) address1 are blank on every row, so the one-per-household rule would not "
+            "apply to anyone; fill them in or leave out --address-columns.",
+        )
+    ]
 
 
 def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) -> None:

@@ -459,6 +459,15 @@ def _parse_people(
                 features[feature] = canonical
         household = normalise_household(row[index] for index in address_index) if address_index else None
         people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
+    if address_index and people and all(person.household is None for person in people):
+        problems.append(
+            InputProblem(
+                table.file,
+                f"the address column(s) {', '.join(table.header[i] for i in address_index)} are blank on "
+                "every row, so the one-per-household rule would not apply to anyone; fill them in or leave "
+                "out --address-columns.",
+            )
+        )
     return tuple(people)
 
 
