@@ -277,6 +277,15 @@ def test_xlsx_reads_like_csv(tmp_path: Path) -> None:
         f"{tmp_path / 'sheets.xlsx'} (its first sheet, 'Notes'; only the first sheet is read)"
     )
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    book.remove(book["Notes"])
+    for cell, value in {"A3": "gender", "B3": "Other", "C3": "=1+1", "D3": 2}.items():
+        sheet[cell] = value  # openpyxl writes the formula without a saved result
+    book.save(tmp_path / "unsaved.xlsx")
+    with pytest.raises(InputError) as error:  # before: 'blank is not a whole number of people'
+        read_features(tmp_path / "unsaved.xlsx")
+    assert [(p.row, p.message[:38]) for p in error.value.problems] == [
+        (3, "cell C3 holds a formula but not its re")
+    ]
     with pytest.raises(InputError, match="cannot be read as an Excel workbook"):
         read_features(tmp_path / "bad.xlsx")
 

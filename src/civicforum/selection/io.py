@@ -78,19 +78,41 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path, limit: int) -> tuple[list[list[str]], str | None]:
-    """The first ``limit`` rows of the first sheet, and that sheet's title if the workbook has others."""
+def _xlsx_cells(path: Path, limit: int, *, data_only: bool) -> tuple[list[tuple[object, ...]], str | None]:
+    """The first ``limit`` rows of the first sheet (formulas as text unless ``data_only``), and that
+    sheet's title if the workbook has others."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = load_workbook(path, read_only=True, data_only=data_only)
     try:
         sheet = workbook.worksheets[0]
-        rows = islice(sheet.iter_rows(values_only=True), limit)
-        return [[_cell_text(value) for value in row] for row in rows], (
-            sheet.title if len(workbook.worksheets) > 1 else None
-        )
+        rows = list(islice(sheet.iter_rows(values_only=True), limit))
+        return rows, (sheet.title if len(workbook.worksheets) > 1 else None)
     finally:
         workbook.close()
+
+
+def _xlsx_rows(path: Path, limit: int) -> tuple[list[list[str]], str | None, list[tuple[int, int]]]:
+    """The first sheet's rows as text, its title if there are others, and the (row, column), 0-based, of
+    each formula whose result the file does not hold (a program wrote it and no spreadsheet computed it).
+
+    A workbook without formulas is read once; one with formulas a second time, for their saved results.
+    """
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    cells, sheet = _xlsx_cells(path, limit, data_only=False)
+    formulas = [
+        (r, c)
+        for r, row in enumerate(cells)
+        for c, value in enumerate(row)
+        if isinstance(value, ArrayFormula | DataTableFormula) or (isinstance(value, str) and value[:1] == "=")
+    ]
+    unsaved: list[tuple[int, int]] = []
+    if formulas:
+        results, _ = _xlsx_cells(path, limit, data_only=True)
+        unsaved = [(r, c) for r, c in formulas if results[r][c] is None]
+        cells = results
+    return [[_cell_text(value) for value in row] for row in cells], sheet, unsaved
 
 
 def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
@@ -105,7 +127,7 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
         return None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            raw_rows, sheet = _xlsx_rows(path, MAX_ROWS + 2)  # reading 10^6 rows takes minutes
+            raw_rows, sheet, unsaved = _xlsx_rows(path, MAX_ROWS + 2)  # reading 10^6 rows takes minutes
         except Exception as error:  # openpyxl raises many types for damaged files
             problems.append(
                 InputProblem(file, f"cannot be read as an Excel workbook ({error}); save it again.")
@@ -113,6 +135,18 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
             return None
         if sheet is not None:  # say which sheet was read, else a table on another sheet is a mystery
             file += f" (its first sheet, '{sheet}'; only the first sheet is read)"
+        for index, column in unsaved:  # read as blank, they would be reported as 'blank' cells
+            problems.append(
+                InputProblem(
+                    file,
+                    f"cell {_column_letter(column)}{index + 1} holds a formula but not its result, so the "
+                    "file was written by a program and never saved by a spreadsheet; open it in Excel or "
+                    "LibreOffice and save it, or paste the values in place of the formulas.",
+                    row=index + 1,
+                )
+            )
+        if unsaved:
+            return None
     else:
         try:
             raw_rows = read_csv_records(path)
