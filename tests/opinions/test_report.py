@@ -87,3 +87,25 @@ def test_the_report_reflows_at_320_pixels_and_passes_axe_in_a_browser(
         axe_check(page)
     finally:
         context.close()
+
+
+def test_residents_words_cannot_widen_the_page_or_turn_the_figures_around(
+    browser: Any, tmp_path: Path
+) -> None:
+    """A 300-letter word made the page 3,872 pixels wide at 320, and a right-to-left override (U+202E)
+    in a statement ran on into the quotation mark after it: texts now wrap anywhere and sit in <bdi>."""
+    rows = [(p, s, 1 if p < 20 or s >= 2 else -1) for p in range(40) for s in range(4)]
+    participants, statements, votes = zip(*rows, strict=True)
+    opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
+    texts = {0: "x" * 300, 1: "\u202eevil", 2: "مرحبا بكم في المنتدى!", 3: "<script>alert(1)</script>"}
+    write_report_html(opinion_map, texts, tmp_path / "report.html")
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "&ldquo;<bdi>\u202eevil</bdi>&rdquo;" in report
+    assert "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>" in report
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto((tmp_path / "report.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()

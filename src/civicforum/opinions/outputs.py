@@ -218,7 +218,8 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>Opinion map report</title>",
         "<style>body{font-family:Arial,sans-serif;font-size:19px;line-height:1.5;max-width:46em;"
-        "margin:1em auto;padding:0 1em;color:#0b0c0c}img{max-width:100%}li{margin-bottom:.6em}</style>",
+        "margin:1em auto;padding:0 1em;color:#0b0c0c;overflow-wrap:anywhere}img{max-width:100%}"
+        "li{margin-bottom:.6em}</style>",
         "</head><body><main>",
         "<h1>Opinion map report</h1>",
         f"<p>{_count(m.participant_ids.size)} people voted on {_count(m.statement_ids.size)} statements. "
@@ -279,7 +280,9 @@ def _agreement_by_group(m: OpinionMap, col: int) -> str:
 
 
 def _text(texts: dict[int, str], statement_id: int) -> str:
-    return html.escape(texts.get(statement_id, f"Statement {statement_id}"))
+    """A resident's statement, escaped and isolated (``<bdi>``): right-to-left text keeps its own
+    direction, and a stray direction override in it cannot reverse the figures written after it."""
+    return f"<bdi>{html.escape(texts.get(statement_id, f'Statement {statement_id}'))}</bdi>"
 
 
 def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], agree: bool) -> list[str]:
