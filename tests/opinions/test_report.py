@@ -94,7 +94,7 @@ def test_residents_words_cannot_widen_the_page_or_turn_the_figures_around(
 ) -> None:
     """A 300-letter word made the page 3,872 pixels wide at 320, and a right-to-left override (U+202E)
     in a statement ran on into the quotation mark after it: texts now wrap anywhere and sit in <bdi>."""
-    rows = [(p, s, 1 if p < 20 or s >= 2 else -1) for p in range(40) for s in range(4)]
+    rows = [(p, s, 1) for p in range(40) for s in range(4)]  # every statement is listed as agreed
     participants, statements, votes = zip(*rows, strict=True)
     opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
     texts = {0: "x" * 300, 1: "\u202eevil", 2: "مرحبا بكم في المنتدى!", 3: "<script>alert(1)</script>"}
@@ -109,3 +109,40 @@ def test_residents_words_cannot_widen_the_page_or_turn_the_figures_around(
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
     finally:
         context.close()
+
+
+def _report_of(rows: list[tuple[int, int, int]], tmp_path: Path, settings: MapSettings) -> str:
+    participants, statements, votes = zip(*rows, strict=True)
+    opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=settings)
+    write_report_html(opinion_map, {s: f"Statement number {s}" for s in range(4)}, tmp_path / "report.html")
+    return (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_agreed_across_every_group_lists_only_what_every_group_agreed_with(tmp_path: Path) -> None:
+    """Two camps of 20 agree with statement 0 and split on 1-3 (each person passes on one of those).
+    Before, the section listed the top five by group-informed consensus whatever they were: 'Agreed by
+    100% of Group A and 0% of Group B'."""
+    rows = [
+        (p, s, 1 if s == 0 else 0 if s == 1 + p % 3 else 1 if p < 20 else -1)
+        for p in range(40)
+        for s in range(4)
+    ]
+    report = _report_of(rows, tmp_path, MapSettings(min_votes=4, max_groups=2))
+    every_group = report.split("<h2>Agreed across every group</h2>")[1]
+    assert re.findall(r"Statement number (\d)", every_group) == ["0"]
+    assert "Agreed by 100% of Group A and 100% of Group B." in every_group
+    rows = [(p, s, 0 if s == p % 4 else 1 if p < 20 else -1) for p in range(40) for s in range(4)]
+    every_group = _report_of(rows, tmp_path, MapSettings(min_votes=4, max_groups=2)).split(
+        "every group</h2>"
+    )[1]
+    assert "No statement was agreed by more than half of every group." in every_group
+    assert "Statement number" not in every_group
+
+
+def test_a_map_without_groups_says_so_in_sentences(tmp_path: Path) -> None:
+    """Nobody reached --min-votes: before, 'placed in one of 0 opinion groups' and 'Agreed by .'."""
+    rows = [(p, s, 1) for p in range(10) for s in range(2)] + [(99, 3, 1)]
+    report = _report_of(rows, tmp_path, MapSettings(min_votes=3))
+    assert "None of them voted on enough statements to be placed in an opinion group" in report
+    assert "0 opinion groups" not in report and "Agreed by ." not in report
+    assert "There are no groups to compare." in report

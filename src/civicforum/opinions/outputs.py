@@ -206,12 +206,21 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
     m = opinion_map
     clustered = int((m.groups != UNCLUSTERED).sum())
     unplaced = m.participant_ids.size - clustered
-    not_placed = (
-        f"The other {_count(unplaced)} voted on too few statements to be placed in a group and are drawn "
-        "in grey."
-        if unplaced
-        else ""
-    )
+    if not clustered:
+        placed = (
+            "None of them voted on enough statements to be placed in an opinion group, so there are no "
+            "groups; everyone is drawn in grey."
+        )
+    else:
+        placed = (
+            f"{_count(clustered)} of them voted on enough statements to be placed in one of "
+            f"{m.group_labels.size} opinion groups: people in the same group tended to vote the same way."
+        )
+        if unplaced:
+            placed += (
+                f" The other {_count(unplaced)} voted on too few statements to be placed in a group and are "
+                "drawn in grey."
+            )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -223,9 +232,7 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         "</head><body><main>",
         "<h1>Opinion map report</h1>",
         f"<p>{_count(m.participant_ids.size)} people voted on {_count(m.statement_ids.size)} statements. "
-        f"{_count(clustered)} of them voted on enough statements to be placed in one of "
-        f"{m.group_labels.size} opinion groups: people in the same group tended to vote the same way. "
-        f"{not_placed}</p>",
+        f"{placed}</p>",
         '<p><img src="map.svg" alt="Scatter plot of participants; each opinion group is drawn with its own '
         "marker shape and labelled with its name. The groups, their sizes and what they stand for are "
         'described in words below."></p>',
@@ -259,12 +266,32 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
     parts.append("<h2>What most people disagree with</h2>")
     parts.extend(_consensus_list(m, texts, m.consensus.disagree_columns, agree=False))
     parts.append("<h2>Agreed across every group</h2>")
-    parts.append("<p>Statements that every group tends to agree with, the most widely agreed first:</p><ol>")
-    for col in np.argsort(-m.group_informed_consensus, kind="stable")[:5].tolist():
-        sid = int(m.statement_ids[col])
-        parts.append(f"<li>&ldquo;{_text(texts, sid)}&rdquo; <br>{_agreement_by_group(m, col)}.</li>")
-    parts.append("</ol></main></body></html>")
+    agreed = _agreed_by_every_group(m)
+    if agreed:
+        parts.append(
+            "<p>Statements that most people in every group agreed with, the most widely agreed first:</p>"
+        )
+        parts.append("<ol>")
+        for col in agreed:
+            sid = int(m.statement_ids[col])
+            parts.append(f"<li>&ldquo;{_text(texts, sid)}&rdquo; <br>{_agreement_by_group(m, col)}.</li>")
+        parts.append("</ol>")
+    elif m.group_labels.size:
+        parts.append("<p>No statement was agreed by more than half of every group.</p>")
+    else:
+        parts.append("<p>There are no groups to compare.</p>")
+    parts.append("</main></body></html>")
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _agreed_by_every_group(m: OpinionMap, limit: int = 5) -> list[int]:
+    """Columns that more than half of every group agreed with, by group-informed consensus (highest
+    first): the ranking alone would also list a statement one group mostly rejected."""
+    if not m.group_labels.size:
+        return []
+    majority = np.all(2 * m.group_counts.agree > m.group_counts.seen, axis=0)
+    ranked = np.argsort(-m.group_informed_consensus, kind="stable").tolist()
+    return [col for col in ranked if majority[col]][:limit]
 
 
 def _agreement_by_group(m: OpinionMap, col: int) -> str:
