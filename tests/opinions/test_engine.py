@@ -143,3 +143,20 @@ def test_any_vote_set_gives_a_consistent_map(params, max_groups):
     # A refresh from its own state keeps every label in range.
     refreshed = compute_map(votes, settings=config, previous=result.state)
     assert set(refreshed.group_labels.tolist()) <= set(range(9))
+
+
+def test_two_camps_voting_as_blocs_are_two_groups():
+    """Two camps of 20, each voting exactly alike, agree on statement 0 and oppose each other on 1-3.
+    Before, k was refused unless the points had more than k distinct positions, so the two positions
+    here made one group of 40."""
+    rows = [(p, s, 1 if s == 0 or p < 20 else -1) for p in range(40) for s in range(4)]
+    result = compute_map(VoteMatrix.from_rows(*zip(*rows, strict=True)), settings=MapSettings(min_votes=4))
+    assert result.group_labels.tolist() == [0, 1]
+    assert adjusted_rand_score(np.arange(40) < 20, result.groups) == 1.0
+    one_camp = [(p, s, 1) for p in range(40) for s in range(4)]  # one position: still one group
+    assert (
+        compute_map(
+            VoteMatrix.from_rows(*zip(*one_camp, strict=True)), settings=MapSettings()
+        ).group_labels.size
+        == 1
+    )

@@ -240,7 +240,7 @@ def _cluster(
     sample_min_size = max(2, int(np.ceil(settings.min_group_share * sample.size)))
     best: tuple[float, IntArray, FloatArray] | None = None
     for k in candidates:
-        if k >= distinct or k * min_size > n:
+        if k > distinct or k * min_size > n:  # k groups need k distinct points, no more
             continue
         warm = previous is not None and previous.centroids.shape == (k, points.shape[1])
         model = KMeans(
