@@ -283,3 +283,17 @@ def test_a_file_too_large_to_read_is_refused_before_reading_it(tmp_path):
         f"{path}: is 300 MB, more than the 200 MB this command reads; delete the columns it does not use "
         "(it reads only voter-id, comment-id, vote, timestamp) and run it again"
     )
+
+
+@pytest.mark.parametrize(
+    ("separator", "named"), [(";", "semicolons (;)"), ("\t", "tabs"), ("|", "vertical bars (|)")]
+)
+def test_a_file_separated_by_something_other_than_commas_says_so(tmp_path, separator, named):
+    """Before: 'missing column(s) voter-id, comment-id, vote (found: voter-id;comment-id;vote)', as if the
+    columns were misnamed, for the semicolon CSV that Excel saves in many European locales."""
+    text = separator.join(["voter-id", "comment-id", "vote"]) + "\n" + separator.join("111") + "\n"
+    with pytest.raises(InputFileError) as caught:
+        read_votes(write(tmp_path, "votes.csv", text))
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column) == (1, "")
+    assert problem.message.startswith(f"values are separated by {named}, not commas; in Excel use 'Save As'")

@@ -24,6 +24,8 @@ IntArray = npt.NDArray[np.int64]
 VOTE_VALUES = {"1": 1, "+1": 1, "-1": -1, "0": 0}
 MAX_REPORTED_PROBLEMS = 20
 MAX_INT64 = 2**63 - 1
+# What spreadsheets in other locales (or a tab-separated export) put between values instead of commas.
+SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
 # Reading holds every cell as a Python string: a 306 MB Pol.is votes.csv (5.4 million votes) took 4.2 GB
 # and 35 s. 200 MB is about 3.5 million votes as Pol.is exports them, twice that without `datetime`.
 MAX_FILE_BYTES = 200_000_000
@@ -261,6 +263,16 @@ def _open_rows(
         )
     header = [_column_key(name) for name in records[0]]
     missing = [name for name in required if name not in header]
+    separator = next(
+        (name for sep, name in SEPARATORS.items() if len(header) == 1 and sep in header[0]), None
+    )
+    if missing and separator:
+        log.fail(
+            1,
+            "",
+            f"values are separated by {separator}, not commas; in Excel use 'Save As' > "
+            "'CSV UTF-8 (Comma delimited)', or choose comma as the separator when exporting",
+        )
     if missing:
         log.fail(
             1,
