@@ -76,7 +76,8 @@ def test_votes_on_statements_missing_from_comments_are_refused(tmp_path, capsys)
     comments = tmp_path / "comments.csv"
     comments.write_text("comment-id,comment-body\n1,Hello\n")
     assert main(["opinions", str(votes), "--comments", str(comments), "--out", str(tmp_path / "out")]) == 2
-    assert "statement id(s) 9" in capsys.readouterr().err
+    error = capsys.readouterr().err  # before: no row or column, only 'votes on statement id(s) 9'
+    assert f"{votes}, row 3, column 'comment-id': statement 9 is not in {comments}; check both" in error
     assert not (tmp_path / "out").exists()
 
 

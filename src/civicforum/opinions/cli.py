@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -59,20 +60,17 @@ def main(argv: list[str]) -> int:
         check_output_directory(args.out, OUTPUT_FILES)
     except OutputError as error:
         return _fail(str(error))
+    comment_problems: list[str] = []
+    statements = _read(read_comments, args.comments, comment_problems) if args.comments else None
+    known = None if statements is None else {s.statement_id for s in statements}
     problems: list[str] = []
-    votes = _read(read_votes, args.votes, problems)
-    statements = _read(read_comments, args.comments, problems) if args.comments else None
+    votes = _read(
+        partial(read_votes, known_statements=known, comments_file=str(args.comments)), args.votes, problems
+    )
+    problems += comment_problems
     if votes is None or problems:
         return _fail("\n".join([*problems, "Nothing was written."]))
     if statements is not None:
-        known = {s.statement_id for s in statements}
-        unknown = sorted(set(votes.statement_ids.tolist()) - known)
-        if unknown:
-            listed = ", ".join(map(str, unknown[:10])) + (" ..." if len(unknown) > 10 else "")
-            return _fail(
-                f"{args.votes}: votes on statement id(s) {listed} that are not in {args.comments}; "
-                "check both files come from the same conversation. Nothing was written."
-            )
         votes = votes.without_statements(s.statement_id for s in statements if s.moderated_out)
         if votes.n_statements == 0:
             return _fail(f"{args.comments}: every voted statement is moderated out; nothing to map.")

@@ -8,7 +8,7 @@ passes explicit matters: Pol.is counts a pass as "seen" in every statistic.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -333,10 +333,13 @@ def _parse_timestamp(text: str, row: int, log: _ProblemLog) -> int:
     return int(value)
 
 
-def read_votes(path: str | Path) -> VoteMatrix:
+def read_votes(
+    path: str | Path, known_statements: Collection[int] | None = None, comments_file: str = "comments.csv"
+) -> VoteMatrix:
     """Read a Pol.is `votes.csv` (columns found by name: voter-id, comment-id, vote[, timestamp]).
 
-    Every problem is collected and raised together in an `InputFileError`.
+    Every problem is collected and raised together in an `InputFileError`; with `known_statements`
+    (the ids in `comments_file`), a vote on any other statement is one, at its row.
     """
     path = Path(path)
     log = _ProblemLog(str(path))
@@ -351,7 +354,14 @@ def read_votes(path: str | Path) -> VoteMatrix:
     data_rows = 0
     for line, fields in _data_rows(header, rows, log):
         pids[data_rows] = _parse_id(fields[col["voter-id"]], line, "voter-id", log)
-        sids[data_rows] = _parse_id(fields[col["comment-id"]], line, "comment-id", log)
+        statement = sids[data_rows] = _parse_id(fields[col["comment-id"]], line, "comment-id", log)
+        if known_statements is not None and statement >= 0 and statement not in known_statements:
+            log.add(
+                line,
+                "comment-id",
+                f"statement {statement} is not in {comments_file}; check both files come from the same "
+                "conversation",
+            )
         vote = VOTE_VALUES.get(fields[col["vote"]].strip())
         if vote is None:
             log.add(
