@@ -297,3 +297,10 @@ def test_a_file_separated_by_something_other_than_commas_says_so(tmp_path, separ
     [problem] = caught.value.problems
     assert (problem.row, problem.column) == (1, "")
     assert problem.message.startswith(f"values are separated by {named}, not commas; in Excel use 'Save As'")
+
+
+def test_fractions_of_a_millisecond_decide_which_vote_is_later(tmp_path):
+    """Timestamps were truncated to whole milliseconds, so 100.7 and 100.2 tied and the later row won:
+    the earlier vote (-1) replaced the later one (1)."""
+    path = write(tmp_path, "votes.csv", "timestamp,voter-id,comment-id,vote\n100.7,1,5,1\n100.2,1,5,-1\n")
+    assert cell(read_votes(path), 1, 5) == 1

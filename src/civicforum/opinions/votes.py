@@ -127,7 +127,7 @@ class VoteMatrix:
         order = (
             np.argsort(cell, kind="stable")
             if timestamps is None
-            else np.lexsort((np.asarray(timestamps, dtype=np.int64).ravel(), cell))
+            else np.lexsort((np.asarray(timestamps).ravel(), cell))  # int or float times
         )
         cell = cell[order]
         is_last = np.ones(cell.size, dtype=bool)
@@ -321,16 +321,17 @@ def _is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _parse_timestamp(text: str, row: int, log: _ProblemLog) -> int:
-    """Milliseconds (a float is truncated); 'inf' or a number past int64 is refused, not an OverflowError."""
+def _parse_timestamp(text: str, row: int, log: _ProblemLog) -> float:
+    """Milliseconds, fractions kept (truncating made 100.7 and 100.2 a tie, which the later row won);
+    'inf', 'nan' or a number past 2**62 is refused."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not abs(value) < 2**62:  # also false for nan
         log.add(row, "timestamp", f"'{text}' is not a timestamp in milliseconds")
-        return 0
-    return int(value)
+        return 0.0
+    return value
 
 
 def read_votes(
@@ -350,7 +351,7 @@ def read_votes(
     pids = np.empty(n, dtype=np.int64)
     sids = np.empty(n, dtype=np.int64)
     values = np.empty(n, dtype=np.int8)
-    times = np.empty(n, dtype=np.int64)
+    times = np.empty(n, dtype=np.float64)
     data_rows = 0
     for line, fields in _data_rows(header, rows, log):
         pids[data_rows] = _parse_id(fields[col["voter-id"]], line, "voter-id", log)
