@@ -169,6 +169,18 @@ def test_without_statements_drops_their_votes_only():
     assert reduced.n_votes == 3
 
 
+def test_without_statements_drops_people_left_with_no_votes():
+    """Before, 9 people in vtaiwan.uberx (21 in bowling-green) whose only votes were on moderated-out
+    statements stayed in: counted in 'N people voted', listed in groups.csv and drawn at the centre."""
+    matrix = VoteMatrix.from_rows([1, 1, 2, 3], [10, 11, 11, 12], [1, -1, 0, 1]).without_statements([11])
+    assert matrix.participant_ids.tolist() == [1, 3]
+    assert cell(matrix, 1, 10) == 1 and cell(matrix, 3, 12) == 1 and matrix.n_votes == 2
+    vtaiwan = POLIS / "vtaiwan.uberx"
+    moderated = [s.statement_id for s in read_comments(vtaiwan / "comments.csv") if s.moderated_out]
+    kept = read_votes(vtaiwan / "votes.csv").without_statements(moderated)
+    assert kept.n_participants == 1921 - 9 and kept.votes_per_participant().min() >= 1
+
+
 def test_with_votes_replaces_earlier_votes():
     matrix = VoteMatrix.from_rows([1, 2], [10, 10], [1, 1]).with_votes([1, 3], [10, 11], [-1, 0])
     assert cell(matrix, 1, 10) == -1 and cell(matrix, 2, 10) == 1 and cell(matrix, 3, 11) == 0

@@ -160,7 +160,8 @@ class VoteMatrix:
         )
 
     def without_statements(self, statement_ids: Iterable[int]) -> VoteMatrix:
-        """Drop statements (e.g. moderated out): their votes leave every statistic and the map."""
+        """Drop statements (e.g. moderated out): their votes leave every statistic and the map, and so
+        does anyone who voted on nothing else (they would be counted as voters and drawn at the centre)."""
         keep = ~np.isin(self.statement_ids, np.fromiter(statement_ids, dtype=np.int64))
         if keep.all():
             return self
@@ -168,13 +169,15 @@ class VoteMatrix:
         m = self.votes
         cell_kept = keep[m.indices]
         row_of_cell = np.repeat(np.arange(self.n_participants), np.diff(m.indptr))
-        indptr = np.zeros(self.n_participants + 1, dtype=np.int32)
-        np.cumsum(np.bincount(row_of_cell[cell_kept], minlength=self.n_participants), out=indptr[1:])
+        counts = np.bincount(row_of_cell[cell_kept], minlength=self.n_participants)
+        voters = counts > 0
+        indptr = np.zeros(int(voters.sum()) + 1, dtype=np.int32)
+        np.cumsum(counts[voters], out=indptr[1:])
         matrix = sparse.csr_array(
             (m.data[cell_kept], remap[m.indices[cell_kept]].astype(np.int32), indptr),
-            shape=(self.n_participants, int(keep.sum())),
+            shape=(indptr.size - 1, int(keep.sum())),
         )
-        return VoteMatrix(self.participant_ids, self.statement_ids[keep], matrix)
+        return VoteMatrix(self.participant_ids[voters], self.statement_ids[keep], matrix)
 
 
 def _rows_in_order(
