@@ -146,3 +146,15 @@ def test_a_map_without_groups_says_so_in_sentences(tmp_path: Path) -> None:
     assert "None of them voted on enough statements to be placed in an opinion group" in report
     assert "0 opinion groups" not in report and "Agreed by ." not in report
     assert "There are no groups to compare." in report
+
+
+def test_one_person_one_group_and_one_statement_read_as_english(tmp_path: Path) -> None:
+    """Before: '1 people voted on 1 statements ... placed in one of 1 opinion groups', 'Group A: 1 people'."""
+    opinion_map = compute_map(VoteMatrix.from_rows([7], [3], [1]), settings=MapSettings(min_votes=1))
+    write_report_html(opinion_map, {}, tmp_path / "report.html")
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert (
+        "<p>1 person voted on 1 statement. 1 of them voted on enough statements to be placed in the one "
+        in report
+    )
+    assert "<h3>Group A: 1 person</h3>" in report

@@ -37,6 +37,11 @@ def _count(value: int) -> str:
     return f"{value:,}"
 
 
+def _counted(value: int, singular: str, plural: str) -> str:
+    """'1 person', '1,300 people': a count with its noun in the right number."""
+    return f"{_count(value)} {singular if value == 1 else plural}"
+
+
 def _share(part: float, whole: float) -> str:
     return f"{part / whole:.4f}" if whole else ""
 
@@ -212,9 +217,11 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
             "groups; everyone is drawn in grey."
         )
     else:
-        placed = (
-            f"{_count(clustered)} of them voted on enough statements to be placed in one of "
-            f"{m.group_labels.size} opinion groups: people in the same group tended to vote the same way."
+        placed = f"{_count(clustered)} of them voted on enough statements to be placed in " + (
+            "the one opinion group found."
+            if m.group_labels.size == 1
+            else f"one of {m.group_labels.size} opinion groups: people in the same group tended to vote the "
+            "same way."
         )
         if unplaced:
             placed += (
@@ -231,7 +238,8 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         "li{margin-bottom:.6em}</style>",
         "</head><body><main>",
         "<h1>Opinion map report</h1>",
-        f"<p>{_count(m.participant_ids.size)} people voted on {_count(m.statement_ids.size)} statements. "
+        f"<p>{_counted(m.participant_ids.size, 'person', 'people')} voted on "
+        f"{_counted(m.statement_ids.size, 'statement', 'statements')}. "
         f"{placed}</p>",
         '<p><img src="map.svg" alt="Scatter plot of participants; each opinion group is drawn with its own '
         "marker shape and labelled with its name. The groups, their sizes and what they stand for are "
@@ -245,7 +253,7 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
     rest_seen = m.group_counts.seen.sum(axis=0) - m.group_counts.seen
     column = {int(sid): col for col, sid in enumerate(m.statement_ids.tolist())}
     for row, summary in enumerate(m.summaries):
-        parts.append(f"<h3>{group_name(summary.label)}: {_count(summary.size)} people</h3>")
+        parts.append(f"<h3>{group_name(summary.label)}: {_counted(summary.size, 'person', 'people')}</h3>")
         parts.append("<p>Statements that set this group apart from the others:</p><ol>")
         for rep in summary.representative:
             col = column[rep.statement_id]
