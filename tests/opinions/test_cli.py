@@ -172,3 +172,11 @@ def test_statement_texts_cannot_run_as_spreadsheet_formulas(tmp_path):
     assert written["2"] == "'@SUM(A1)" and written["3"] == "'+44 calls" and written["4"] == "Fine"
     assert written["6"] == "'\t=1+1" and written["7"] == "'\r=2+2"
     assert "=HYPERLINK(&quot;http://evil.example&quot;" in (out / "report.html").read_text()
+
+
+def test_a_map_nobody_is_grouped_in_says_how_to_group_on_fewer_votes(tmp_path, capsys):
+    votes = tmp_path / "votes.csv"
+    votes.write_text("voter-id,comment-id,vote\n" + "".join(f"{p},{p % 3},1\n" for p in range(12)))
+    assert main(["opinions", str(votes), "--min-votes", "3", "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "nobody cast the 3 votes needed to be placed in a group" in err and "--min-votes" in err

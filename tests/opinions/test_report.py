@@ -111,6 +111,17 @@ def test_residents_words_cannot_widen_the_page_or_turn_the_figures_around(
         context.close()
 
 
+def test_control_characters_in_a_statement_are_dropped_from_the_report(tmp_path: Path) -> None:
+    """ESC, BEL and NUL showed as boxes in the statement; the words around them stay."""
+    rows = [(p, s, 1) for p in range(40) for s in range(4)]
+    participants, statements, votes = zip(*rows, strict=True)
+    opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
+    write_report_html(opinion_map, {0: "More\x1b[31m buses\x07\x00 please"}, tmp_path / "report.html")
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<bdi>More[31m buses please</bdi>" in report
+    assert not any(character in report for character in "\x1b\x07\x00")
+
+
 def _report_of(rows: list[tuple[int, int, int]], tmp_path: Path, settings: MapSettings) -> str:
     participants, statements, votes = zip(*rows, strict=True)
     opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=settings)

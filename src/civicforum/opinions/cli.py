@@ -86,6 +86,12 @@ def main(argv: list[str]) -> int:
         f"{votes.n_participants} participants, {votes.n_statements} statements, "
         f"{opinion_map.group_labels.size} groups; results in {args.out}"
     )
+    if opinion_map.group_labels.size == 0:
+        print(
+            f"note: nobody cast the {args.min_votes} votes needed to be placed in a group, so the map has "
+            "no groups; with few votes so far, a lower --min-votes groups people on less evidence",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -314,10 +314,16 @@ def _agreement_by_group(m: OpinionMap, col: int) -> str:
     return f"Agreed by {listed}"
 
 
+# Control characters other than tab and line breaks: a browser shows them as boxes in a statement.
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
 def _text(texts: dict[int, str], statement_id: int) -> str:
-    """A resident's statement, escaped and isolated (``<bdi>``): right-to-left text keeps its own
-    direction, and a stray direction override in it cannot reverse the figures written after it."""
-    return f"<bdi>{html.escape(texts.get(statement_id, f'Statement {statement_id}'))}</bdi>"
+    """A resident's statement, escaped, without control characters, and isolated (``<bdi>``):
+    right-to-left text keeps its own direction, and a stray direction override in it cannot reverse
+    the figures written after it."""
+    text = texts.get(statement_id, f"Statement {statement_id}").translate(_CONTROL)
+    return f"<bdi>{html.escape(text)}</bdi>"
 
 
 def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], agree: bool) -> list[str]:
