@@ -2,11 +2,12 @@
 explains rules that cannot all hold."""
 
 import os
+import random
 import re
 import subprocess
 import sys
 from collections import Counter
-from itertools import combinations
+from itertools import combinations, permutations, product
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ from civicforum.tables import (
     random_meetings,
     seating_lower_bound,
 )
-from civicforum.tables.engine import repeat_scale
+from civicforum.tables.engine import _Planner, repeat_scale
 from civicforum.tables.rules import validate
 
 
@@ -378,6 +379,124 @@ def test_other_visible_conflicts_are_explained():
         "clusters {m01,m02,m03} and {m04,m05,m06} are all held at table 1 in session 1 (where their members "
         "are fixed, else the first free tables), which seat 5, but they have 6 members"
     ) in explain(members, plan, rules)
+
+
+def test_conflicts_counted_before_the_search_are_explained():
+    """Rules whose conflict shows by counting seats: the search used to end with "no seating honours
+    every rule" and only the breaches of its best seating, which named no cause."""
+    members = panel(8)
+    plan = AllocationSettings(tables=2, sessions=1, diversify=["f0"])
+    # Whichever table F facilitates holds one of the five F is kept apart from once the other is full.
+    shunned = frozenset(f"m0{i}" for i in range(5))
+    rules = Constraints(facilitators=[Facilitator("F", shunned), Facilitator("G")])
+    message = explain(members, plan, rules)
+    assert (
+        "the 2 tables in session 1 cannot each get a facilitator whose table can be filled: F is kept apart "
+        "from 5 of the 8 members present, which leaves 3 to fill tables of 4"
+    ) in message
+    assert "no seating honours" not in message
+    rules = Constraints(facilitators=[Facilitator("F", shunned - {"m04"}), Facilitator("G")])
+    assert_honoured(members, plan, rules, allocate(members, plan, rules))  # four: F's table is the rest
+    rules = Constraints(  # the cluster is held at table 1, where m03 is fixed
+        clusters=[Cluster(frozenset({"m01", "m02"}), 1)],
+        fixed=[FixedSeat("m03", 1, 1)],
+        keep_apart=[frozenset({"m01", "m03"})],
+    )
+    message = explain(members, plan, rules)
+    assert (
+        "m01 has no table in session 1: cluster {m01,m02} is held at table 1; m01 is kept apart from m03, "
+        "who is fixed at table 1"
+    ) in message
+    assert "no seating honours" not in message
+    rules = Constraints(
+        keep_together=[frozenset({"m01", "m02"})],
+        keep_apart=[frozenset({"m01", "m03"}), frozenset({"m02", "m04"})],
+        fixed=[FixedSeat("m03", 1, 1), FixedSeat("m04", 1, 2)],
+    )
+    assert (
+        "{m01,m02} has no table in session 1: m01 is kept apart from m03, who is fixed at table 1; "
+        "m02 is kept apart from m04, who is fixed at table 2"
+    ) in explain(members, plan, rules)
+    rules = Constraints(
+        keep_together=[frozenset({"m01", "m02", "m03"})],
+        fixed=[FixedSeat(m, 1, t) for m, t in (("m04", 1), ("m05", 1), ("m06", 2), ("m07", 2))],
+    )
+    assert (
+        "keep-together group {m01,m02,m03} has 3 members present in session 1, but once the members fixed "
+        "at tables are seated no table has more than 2 seats left"
+    ) in explain(members, plan, rules)
+
+
+def _valid_seating_exists(members, plan: AllocationSettings, rules: Constraints) -> bool:
+    """Brute force over every seating of one full session (tables filled to capacity), with clusters
+    held at their members' fixed tables, else the lowest-numbered ones, as ``Cluster`` documents."""
+    ids = [m.id for m in members]
+    size = len(ids) // plan.tables
+    groups = rules.keep_together
+    for labels in product(range(plan.tables), repeat=len(ids)):
+        where = dict(zip(ids, labels, strict=True))
+        if any(labels.count(t) != size for t in range(plan.tables)):
+            continue
+        if any(len({where[m] for m in g}) > 1 for g in groups):
+            continue
+        if any(where[a] == where[b] for a, b in map(sorted, rules.keep_apart)):
+            continue
+        if any(where[s.member] != s.table - 1 for s in rules.fixed):
+            continue
+        held = True
+        for cluster in rules.clusters:
+            fixed = {
+                where[s.member]
+                for s in rules.fixed
+                if any(s.member in g and g & cluster.members for g in groups) or s.member in cluster.members
+            }
+            tables = sorted(fixed) + [t for t in range(plan.tables) if t not in fixed]
+            held &= all(where[m] in tables[: cluster.tables] for m in cluster.members)
+        if not held:
+            continue
+        if not rules.facilitators or any(
+            not any(where.get(m) == t for t, f in enumerate(chosen) for m in f.keep_apart)
+            for chosen in permutations(rules.facilitators, plan.tables)
+        ):
+            return True
+    return False
+
+
+def test_conflicts_refused_before_the_search_really_have_no_seating():
+    """On panels small enough to try every seating, every set of rules refused before the search has
+    no valid seating (the checks never refuse a plan that exists); the search itself is not run."""
+    members = panel(6)
+    ids = [m.id for m in members]
+    refused: Counter[str] = Counter()
+    seated = 0  # accepted rules with a seating, so the brute force is not vacuous
+    for tables in (2, 3):
+        plan = AllocationSettings(tables=tables, sessions=1, diversify=["f0"])
+        draw = random.Random(tables)
+        for _ in range(250):
+            rules = Constraints(
+                keep_together=[frozenset(draw.sample(ids, 2))] if draw.random() < 0.4 else [],
+                keep_apart=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 2))],
+                fixed=[
+                    FixedSeat(m, 1, draw.randint(1, tables)) for m in draw.sample(ids, draw.randint(0, 3))
+                ],
+                facilitators=[
+                    Facilitator(f"F{i}", frozenset(draw.sample(ids, draw.randint(0, 4))))
+                    for i in range(tables)
+                ]
+                if draw.random() < 0.6
+                else [],
+                clusters=[Cluster(frozenset(draw.sample(ids, 2)), 1)] if draw.random() < 0.4 else [],
+            )
+            try:
+                validate(members, plan, rules)
+                _Planner(members, plan, rules).session_problem(1)
+            except InfeasibleConstraintsError as error:
+                assert not _valid_seating_exists(members, plan, rules), error
+                for kind in ("cannot each get a facilitator", "has no table in session", "seats left"):
+                    refused[kind] += any(kind in problem for problem in error.problems)
+            else:
+                seated += _valid_seating_exists(members, plan, rules)
+    assert len(refused) == 3 and min(refused.values()) > 0 and seated > 50, (refused, seated)
 
 
 def test_clusters_without_fixed_seats_take_tables_of_their_own():

@@ -225,6 +225,25 @@ def test_infeasible_rules_exit_2_with_explanation(panel_csv, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_rules_in_conflict_by_count_exit_2_naming_them(panel_csv, tmp_path, capsys):
+    """Conflicts seen by counting seats are named, not left to the search's "no seating honours every
+    rule" (3 tables of 6: Ann's table would need 6 of the 5 members she is not kept apart from)."""
+    out = tmp_path / "out"
+    rota = "facilitator,keep_apart\n" + "".join(f"Ann,m{i:02d}\n" for i in range(13)) + "Bob,\nCy,\n"
+    assert run(panel_csv, out, "--facilitators", write(tmp_path, "f.csv", rota)) == 2
+    err = capsys.readouterr().err
+    assert "Ann is kept apart from 13 of the 18 members present, which leaves 5 to fill tables of 6" in err
+    assert "no seating honours" not in err
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\nm02,1,1\nm03,1,2\nm04,1,3\n")
+    apart = write(tmp_path, "apart.csv", "id,other\nm01,m02\nm01,m03\nm01,m04\n")
+    assert run(panel_csv, out, "--fixed", fixed, "--keep-apart", apart) == 2
+    assert (
+        "m01 has no table in session 1: m01 is kept apart from m02, who is fixed at table 1; m01 is kept "
+        "apart from m03, who is fixed at table 2; m01 is kept apart from m04, who is fixed at table 3"
+    ) in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_usage_error_exits_2(capsys):
     assert main(["tables", "--tables", "3"]) == 2
     assert "usage" in capsys.readouterr().err

@@ -192,6 +192,12 @@ class _Planner:
         for unit_index, table in fixed_table.items():
             minimum[table] += len(units[unit_index])
         sizes = _session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
+        # Every way of spreading the seats the search may try (see _seat_session), for exact checks.
+        spreads = [
+            _session_sizes(self.capacities, len(present), minimum, shift) for shift in range(len(sizes))
+        ]
+        self._no_room(session, units, fixed_table, minimum, spreads)
+        self._facilitator_shortage(session, units, fixed_table, spreads)
         table_penalty = np.zeros((len(self.ids), self.settings.tables))
         facilitators: list[str | None] = [None] * self.settings.tables
         if facilitator_draw is not None:
@@ -311,6 +317,77 @@ class _Planner:
             )
         return chosen
 
+    def _no_room(
+        self,
+        session: int,
+        units: list[list[int]],
+        fixed_table: dict[int, int],
+        minimum: np.ndarray,
+        spreads: list[np.ndarray],
+    ) -> None:
+        """Raise when a keep-together group that is not fixed finds no table with that many seats left
+        beside the members fixed there, however the seats are spread."""
+        room = max(int((sizes - minimum).max()) for sizes in spreads)
+        problems = [
+            f"keep-together group {fmt_group(self.ids[m] for m in unit)} has {len(unit)} members present in "
+            f"session {session}, but once the members fixed at tables are seated no table has more than "
+            f"{room} seats left"
+            for u, unit in enumerate(units)
+            if u not in fixed_table and len(unit) > room
+        ]
+        if problems:
+            raise InfeasibleConstraintsError(problems)
+
+    def _facilitator_shortage(
+        self, session: int, units: list[list[int]], fixed_table: dict[int, int], spreads: list[np.ndarray]
+    ) -> None:
+        """Raise when, however the seats are spread, the tables cannot each get a facilitator whose table
+        can be filled: facilitator f can take table t only if t's seats can be filled without the members
+        f is kept apart from (nor anyone kept together with them) and without members fixed elsewhere."""
+        facilitators = self.constraints.facilitators
+        if not facilitators:
+            return
+        tables = self.settings.tables
+        present = sum(len(unit) for unit in units)
+        fixed_at = {m: table for u, table in fixed_table.items() for m in units[u]}
+        left = np.zeros((len(facilitators), tables), dtype=int)  # members f may have at table t
+        for f, facilitator in enumerate(facilitators):
+            for unit in units:
+                if any(self.ids[m] in facilitator.keep_apart for m in unit):
+                    continue
+                for m in unit:
+                    if m in fixed_at:
+                        left[f, fixed_at[m]] += 1
+                    else:
+                        left[f] += 1
+        for sizes in spreads:
+            cost = (left < sizes).astype(float)
+            rows, cols = linear_sum_assignment(cost)
+            if cost[rows, cols].sum() == 0:
+                return
+        sizes = spreads[0]
+        reasons = []
+        for f, facilitator in enumerate(facilitators):
+            able = np.flatnonzero(left[f] >= sizes)
+            if len(able) == tables:
+                continue
+            shunned = len(facilitator.keep_apart & {self.ids[m] for unit in units for m in unit})
+            reason = f"{facilitator.id} is kept apart from {shunned} of the {present} members present"
+            if len(able):
+                reason += f", so can take only table{'s' if len(able) > 1 else ''} "
+                reasons.append(reason + ", ".join(str(t + 1) for t in able))
+            else:
+                more = " or more" if sizes.min() < sizes.max() else ""
+                reasons.append(
+                    f"{reason}, which leaves {int(left[f].max())} to fill tables of {sizes.min()}{more}"
+                )
+        raise InfeasibleConstraintsError(
+            [
+                f"the {tables} tables in session {session} cannot each get a facilitator whose table can be "
+                f"filled: {'; '.join(reasons)}"
+            ]
+        )
+
     def _clusters(
         self,
         session: int,
@@ -369,6 +446,50 @@ class _Planner:
                         "with them); fix a member of one cluster at another table to hold it there"
                     ]
                 )
+        self._apart_from_fixed(session, units, fixed_of, held)
+
+    def _apart_from_fixed(
+        self,
+        session: int,
+        units: list[list[int]],
+        fixed_of: dict[int, int],
+        held: list[tuple[Cluster, frozenset[int], set[int]]],
+    ) -> None:
+        """Raise when someone not fixed (with anyone kept together with them) is kept apart from members
+        fixed at every table open to them: all tables, or those their clusters are held at."""
+        tables = self.settings.tables
+        problems: list[str] = []
+        for unit in units:
+            if unit[0] in fixed_of:
+                continue
+            open_tables = frozenset(range(tables))
+            clusters = []
+            for cluster, cluster_tables, seated in held:
+                if seated & set(unit):
+                    open_tables &= cluster_tables
+                    clusters.append(fmt_group(cluster.members))
+            blockers = {
+                (self.ids[a], self.ids[b], fixed_of[b])
+                for a in unit
+                for b in map(int, np.flatnonzero(self.keep_apart[a] >= PROHIBITIVE))
+                if fixed_of.get(b) in open_tables
+            }
+            if not open_tables or {table for _, _, table in blockers} < open_tables:
+                continue  # clusters alone leave no table (explained later), or a table is left
+            who = fmt_group(self.ids[m] for m in unit) if len(unit) > 1 else self.ids[unit[0]]
+            reasons = [
+                f"{a} is kept apart from {b}, who is fixed at table {t + 1}" for a, b, t in sorted(blockers)
+            ]
+            if clusters:
+                several, at = len(clusters) > 1, ", ".join(str(t + 1) for t in sorted(open_tables))
+                reasons.insert(
+                    0,
+                    f"cluster{'s' if several else ''} {' and '.join(clusters)} {'are' if several else 'is'} "
+                    f"held at table{'s' if len(open_tables) > 1 else ''} {at}",
+                )
+            problems.append(f"{who} has no table in session {session}: {'; '.join(reasons)}")
+        if problems:
+            raise InfeasibleConstraintsError(problems)
 
 
 def _breaks_rules(problem: SessionProblem, table_of: np.ndarray) -> bool:
