@@ -425,6 +425,26 @@ def test_conflicts_counted_before_the_search_are_explained():
         "keep-together group {m01,m02,m03} has 3 members present in session 1, but once the members fixed "
         "at tables are seated no table has more than 2 seats left"
     ) in explain(members, plan, rules)
+    rules = Constraints(  # the cluster is held at table 1, where two of its four seats are taken
+        clusters=[Cluster(frozenset({"m04", "m05", "m06"}), 1)],
+        fixed=[FixedSeat("m01", 1, 1), FixedSeat("m02", 1, 1)],
+    )
+    assert (
+        "cluster {m04,m05,m06} has 3 members in session 1 but its 1 tables seat only 4, and m01, m02 are "
+        "fixed there; fix a member of the cluster at another table to hold it there"
+    ) in explain(members, plan, rules)
+
+
+def test_cluster_seats_are_counted_at_the_spread_that_gives_its_tables_most():
+    """Ten present at three tables of four: the cluster held at table 2 fits once table 2 gets the fourth
+    seat, which the search tries; the check used to count only the first spread (table 1 gets it)."""
+    members = panel(12)
+    plan = AllocationSettings(tables=3, sessions=1, diversify=["f0"])
+    rules = Constraints(
+        clusters=[Cluster(frozenset({"m00"}), 1), Cluster(frozenset({"m01", "m02", "m03", "m04"}), 1)],
+        absent={1: frozenset({"m10", "m11"})},
+    )
+    assert_honoured(members, plan, rules, allocate(members, plan, rules))
 
 
 def _valid_seating_exists(members, plan: AllocationSettings, rules: Constraints) -> bool:
@@ -472,7 +492,7 @@ def test_conflicts_refused_before_the_search_really_have_no_seating():
     for tables in (2, 3):
         plan = AllocationSettings(tables=tables, sessions=1, diversify=["f0"])
         draw = random.Random(tables)
-        for _ in range(250):
+        for _ in range(400):
             rules = Constraints(
                 keep_together=[frozenset(draw.sample(ids, 2))] if draw.random() < 0.4 else [],
                 keep_apart=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 2))],
@@ -492,11 +512,17 @@ def test_conflicts_refused_before_the_search_really_have_no_seating():
                 _Planner(members, plan, rules).session_problem(1)
             except InfeasibleConstraintsError as error:
                 assert not _valid_seating_exists(members, plan, rules), error
-                for kind in ("cannot each get a facilitator", "has no table in session", "seats left"):
+                kinds = (
+                    "cannot each get a facilitator",
+                    "has no table in session",
+                    "seats left",
+                    "fixed there;",
+                )
+                for kind in kinds:
                     refused[kind] += any(kind in problem for problem in error.problems)
             else:
                 seated += _valid_seating_exists(members, plan, rules)
-    assert len(refused) == 3 and min(refused.values()) > 0 and seated > 50, (refused, seated)
+    assert len(refused) == 4 and min(refused.values()) > 0 and seated > 50, (refused, seated)
 
 
 def test_clusters_without_fixed_seats_take_tables_of_their_own():

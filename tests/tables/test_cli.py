@@ -241,6 +241,15 @@ def test_rules_in_conflict_by_count_exit_2_naming_them(panel_csv, tmp_path, caps
         "m01 has no table in session 1: m01 is kept apart from m02, who is fixed at table 1; m01 is kept "
         "apart from m03, who is fixed at table 2; m01 is kept apart from m04, who is fixed at table 3"
     ) in capsys.readouterr().err
+    welsh = write(
+        tmp_path, "c.csv", "cluster,tables,id\n" + "".join(f"cy,1,m{i:02d}\n" for i in range(5, 10))
+    )
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\nm01,2,1\nm02,2,1\n")
+    assert run(panel_csv, out, "--clusters", welsh, "--fixed", fixed) == 2
+    assert (
+        "cluster {m05,m06,m07,m08,m09} has 5 members in session 2 but its 1 tables seat only 6, and m01, m02 "
+        "are fixed there"
+    ) in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -13,7 +13,7 @@ pairs and lost meetings given all the other sessions (``_Planner.pair_penalty``)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -202,7 +202,7 @@ class _Planner:
         facilitators: list[str | None] = [None] * self.settings.tables
         if facilitator_draw is not None:
             facilitators = self._facilitators(session, units, fixed_table, table_penalty, facilitator_draw)
-        self._clusters(session, units, fixed_table, sizes, table_penalty)
+        self._clusters(session, units, fixed_table, spreads, table_penalty)
         stranded = [self.ids[m] for m in present if table_penalty[m].min() >= PROHIBITIVE]
         if stranded:
             raise InfeasibleConstraintsError(
@@ -393,15 +393,21 @@ class _Planner:
         session: int,
         units: list[list[int]],
         fixed_table: dict[int, int],
-        sizes: np.ndarray,
+        spreads: list[np.ndarray],
         table_penalty: np.ndarray,
     ) -> None:
         """Confine each cluster to its number of tables: those where its members are fixed, then the
         lowest-numbered ones no earlier cluster holds (two language groups should not be sent to the same
-        table, each with its interpreter, while other tables are free of both)."""
+        table, each with its interpreter, while other tables are free of both). Seats are counted at the
+        spread of seats (``spreads``) that gives those tables the most."""
+        tables_count = self.settings.tables
+
+        def seats_at(tables: Collection[int]) -> int:
+            return max(int(sizes[sorted(tables)].sum()) for sizes in spreads)
+
         fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
         held: list[tuple[Cluster, frozenset[int], set[int]]] = []  # cluster, its tables, who sits there
-        clusters_at = np.zeros(len(sizes), dtype=int)
+        clusters_at = np.zeros(tables_count, dtype=int)
         for cluster in self.constraints.clusters:
             present = [self.index[m] for m in cluster.members if any(self.index[m] in u for u in units)]
             allowed = sorted({fixed_of[m] for m in present if m in fixed_of})
@@ -414,27 +420,36 @@ class _Planner:
                     ]
                 )
             free = sorted(
-                (t for t in range(len(sizes)) if t not in allowed), key=lambda t: (clusters_at[t], t)
+                (t for t in range(tables_count) if t not in allowed), key=lambda t: (clusters_at[t], t)
             )
             allowed += free[: cluster.tables - len(allowed)]
             clusters_at[allowed] += 1
             # Whoever is kept together with a cluster member sits at the cluster's tables too.
             escorts = {m for unit in units if set(unit) & set(present) for m in unit} - set(present)
-            if len(present) + len(escorts) > sizes[allowed].sum():
+            # Members fixed at those tables take seats there too.
+            seated = set(present) | escorts
+            others = sorted(self.ids[m] for m, t in fixed_of.items() if t in allowed and m not in seated)
+            if len(present) + len(escorts) + len(others) > seats_at(allowed):
                 also = f" and {len(escorts)} kept together with them" if escorts else ""
+                taken = (
+                    f", and {', '.join(others)} {'is' if len(others) == 1 else 'are'} fixed there; fix a "
+                    "member of the cluster at another table to hold it there"
+                    if others
+                    else ""
+                )
                 raise InfeasibleConstraintsError(
                     [
                         f"cluster {fmt_group(cluster.members)} has {len(present)} members{also} in session "
-                        f"{session} but its {cluster.tables} tables seat only {int(sizes[allowed].sum())}"
+                        f"{session} but its {cluster.tables} tables seat only {seats_at(allowed)}{taken}"
                     ]
                 )
-            held.append((cluster, frozenset(allowed), set(present) | escorts))
-            banned = [t for t in range(len(sizes)) if t not in allowed]
+            held.append((cluster, frozenset(allowed), seated))
+            banned = [t for t in range(tables_count) if t not in allowed]
             table_penalty[np.ix_(present, banned)] += PROHIBITIVE
         for _, tables, _ in held:  # clusters held within the same tables share their seats
             inside = [(cluster, seated) for cluster, other, seated in held if other <= tables]
             seated = set().union(*(seated for _, seated in inside))
-            seats = int(sizes[sorted(tables)].sum())
+            seats = seats_at(tables)
             if len(inside) > 1 and len(seated) > seats:
                 raise InfeasibleConstraintsError(
                     [
