@@ -333,14 +333,14 @@ def test_other_visible_conflicts_are_explained():
     rules = Constraints(fixed=[FixedSeat("m01", 1, 1)], absent={1: frozenset({"m01"})})
     assert "m01 is fixed at table 1 in session 1 but is absent" in explain(members, plan, rules)
     rules = Constraints(clusters=[Cluster(frozenset(f"m0{i}" for i in range(7)), 1)])
-    assert "has 7 members in session 1 but its 1 tables seat only 5" in explain(members, plan, rules)
+    assert "has 7 members in session 1 but its table seats only 5" in explain(members, plan, rules)
     # Five cluster members and three kept together with one of them cannot share one table of five; the
     # search used to end with only the breaches of its best seating.
     rules = Constraints(
         clusters=[Cluster(frozenset(f"m0{i}" for i in range(5)), 1)],
         keep_together=[frozenset({"m04", "m05", "m06", "m07"})],
     )
-    assert "has 5 members and 3 kept together with them in session 1 but its 1 tables seat only 5" in (
+    assert "has 5 members and 3 kept together with them in session 1 but its table seats only 5" in (
         explain(members, plan, rules)
     )
     rules = Constraints(  # m02's two clusters are held at the tables where m01 and m03 are fixed
@@ -430,7 +430,7 @@ def test_conflicts_counted_before_the_search_are_explained():
         fixed=[FixedSeat("m01", 1, 1), FixedSeat("m02", 1, 1)],
     )
     assert (
-        "cluster {m04,m05,m06} has 3 members in session 1 but its 1 tables seat only 4, and m01, m02 are "
+        "cluster {m04,m05,m06} has 3 members in session 1 but its table seats only 4, and m01, m02 are "
         "fixed there; fix a member of the cluster at another table to hold it there"
     ) in explain(members, plan, rules)
 

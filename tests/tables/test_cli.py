@@ -247,7 +247,7 @@ def test_rules_in_conflict_by_count_exit_2_naming_them(panel_csv, tmp_path, caps
     fixed = write(tmp_path, "fixed.csv", "id,session,table\nm01,2,1\nm02,2,1\n")
     assert run(panel_csv, out, "--clusters", welsh, "--fixed", fixed) == 2
     assert (
-        "cluster {m05,m06,m07,m08,m09} has 5 members in session 2 but its 1 tables seat only 6, and m01, m02 "
+        "cluster {m05,m06,m07,m08,m09} has 5 members in session 2 but its table seats only 6, and m01, m02 "
         "are fixed there"
     ) in capsys.readouterr().err
     assert not out.exists()

@@ -437,10 +437,11 @@ class _Planner:
                     if others
                     else ""
                 )
+                its_tables = "its table seats" if cluster.tables == 1 else f"its {cluster.tables} tables seat"
                 raise InfeasibleConstraintsError(
                     [
                         f"cluster {fmt_group(cluster.members)} has {len(present)} members{also} in session "
-                        f"{session} but its {cluster.tables} tables seat only {seats_at(allowed)}{taken}"
+                        f"{session} but {its_tables} only {seats_at(allowed)}{taken}"
                     ]
                 )
             held.append((cluster, frozenset(allowed), seated))
