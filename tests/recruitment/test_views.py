@@ -757,3 +757,39 @@ def test_an_officer_confirms_before_erasing_someone_and_returns_to_the_same_page
     other = Respondent.objects.filter(forum=forum, status="registered").first()
     hostile = client.post(staff_url("withdraw", forum, respondent_id=other.pk), {"page": "//evil.example"})
     assert hostile.url == staff_url("respondents", forum)
+
+
+def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_takes_the_place(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """'Declined' sits beside 'Confirmed' on every row; a slip used to be final. It can now be changed back,
+    but not once a replacement holds the place, which would put one member too many on the panel."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    member = PanelMember.objects.filter(forum=forum).order_by("id").first()
+    client = signed_in_client(officer)
+    status_url = staff_url("member_status", forum, member_id=member.pk)
+    client.post(status_url, {"status": "declined"})
+
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' in page
+    client.post(status_url, {"status": "confirmed"})
+    member.refresh_from_db()
+    assert member.status == "confirmed"
+
+    client.post(status_url, {"status": "declined"})
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert (
+        f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' not in page
+    )
+    refused = client.post(status_url, {"status": "confirmed"}, follow=True).content.decode()
+    assert (
+        f"{member.respondent.reference}’s place has gone to a replacement, so their reply can no" in refused
+    )
+    member.refresh_from_db()
+    assert member.status == "declined"

@@ -224,7 +224,15 @@ def _save_result(
         )
 
 
+class PlaceFilled(Exception):
+    """The member declined and a replacement now holds their place, so their reply can no longer change."""
+
+
 def set_member_status(member: PanelMember, status: str, user: Any) -> None:
+    """Record a member's reply. A reply recorded by mistake can be corrected until a replacement has been
+    drawn for the place: after that, confirming the member again would put one too many on the panel."""
+    if PanelMember.objects.filter(replaces=member).exists():
+        raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
     member.status = status
     member.save(update_fields=["status", "changed_at"])
     audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)

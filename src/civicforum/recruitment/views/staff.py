@@ -350,7 +350,7 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     members = list(
         PanelMember.objects.filter(forum=forum)
-        .select_related("respondent", "replaces__respondent")
+        .select_related("respondent", "replaces__respondent", "replaced_by")
         .order_by("id")
     )
     privacy.log_personal_data_access(request.user, forum, "panel list", len(members))
@@ -420,10 +420,14 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
     status = request.POST.get("status", "")
     if status not in (MemberStatus.CONFIRMED, MemberStatus.DECLINED):
         raise PermissionDenied
-    selection.set_member_status(member, status, request.user)
-    messages.success(
-        request, f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}"
-    )
+    try:
+        selection.set_member_status(member, status, request.user)
+    except selection.PlaceFilled as error:
+        messages.error(request, f"{error}, so their reply can no longer be changed")
+    else:
+        messages.success(
+            request, f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}"
+        )
     return redirect("recruitment:panel", forum_slug=forum.slug)
 
 
