@@ -793,3 +793,30 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     )
     member.refresh_from_db()
     assert member.status == "declined"
+
+
+def test_generating_letters_again_asks_the_officer_to_confirm_the_posted_codes_will_stop_working(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Generating again cancels every code in the files already downloaded (perhaps already posted), so
+    one click on 'Generate letters' is not enough: the officer ticks that they understand."""
+    client = signed_in_client(officer)
+    client.post(staff_url("upload_addresses", forum), {"file": _upload(address_csv(10))})
+    drawn = client.post(
+        staff_url("draw_lottery", forum),
+        {"address_list": forum.address_lists.get().pk, "letters": 5, "adults_per_household": 2},
+    )
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    client.post(drawn.url, letter)
+    lottery = forum.lotteries.get()
+    codes = sorted(lottery.invitations.values_list("code_hash", flat=True))
+
+    refused = client.post(drawn.url, letter).content.decode()
+    assert "<title>Error: " in refused
+    assert refused.count("Confirm that the letters already generated will stop working") == 2
+    assert sorted(lottery.invitations.values_list("code_hash", flat=True)) == codes
+    preview = client.post(drawn.url, {**letter, "action": "preview"})
+    assert preview["Content-Type"] == "application/pdf"  # previewing changes nothing, so needs no tick
+
+    client.post(drawn.url, {**letter, "replace_codes": "on"})
+    assert sorted(lottery.invitations.values_list("code_hash", flat=True)) != codes

@@ -158,9 +158,20 @@ class LetterForm(GovUKForm):
         },
     )
 
-    def __init__(self, *args: Any, logo_saved: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, logo_saved: bool = False, regenerating: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.set_logo_saved(logo_saved)
+        if regenerating:
+            # Letters already printed or posted carry the old codes, which generating again cancels.
+            self.fields["replace_codes"] = forms.BooleanField(
+                required=False,
+                label="I understand that the letters already generated will stop working",
+                help_text="Nobody can register with the codes in the files you have downloaded. Only do this "
+                "if those letters have not been posted.",
+            )
+            self.rebuild_helper()
 
     def set_logo_saved(self, saved: bool) -> None:
         """The hint promises to keep the current logo only when there is one to keep. (The bound field
@@ -173,6 +184,15 @@ class LetterForm(GovUKForm):
         """A browser cannot fill a file box in again, so a logo chosen on a page refused for another
         field's error is lost: say so where the officer looks, rather than print letters without it."""
         cleaned = super().clean()
+        if (
+            "replace_codes" in self.fields
+            and not cleaned.get("replace_codes")
+            and self.data.get("action") != "preview"
+        ):
+            self.add_error(
+                "replace_codes",
+                "Confirm that the letters already generated will stop working, or download them instead",
+            )
         if self.errors and cleaned.get("logo"):
             self.add_error(
                 "logo",

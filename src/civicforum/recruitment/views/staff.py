@@ -192,6 +192,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         request.FILES or None,
         initial={k: v for k, v in initial.items() if v},
         logo_saved=bool(settings_row.logo),
+        regenerating=lottery.letters_status == LetterStatus.READY,
     )
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("logo"):
