@@ -820,3 +820,58 @@ def test_generating_letters_again_asks_the_officer_to_confirm_the_posted_codes_w
 
     client.post(drawn.url, {**letter, "replace_codes": "on"})
     assert sorted(lottery.invitations.values_list("code_hash", flat=True)) != codes
+
+
+def _next_step(client: Any, forum: Any) -> str:
+    page = client.get(staff_url("overview", forum)).content.decode()
+    box = re.search(
+        r'What to do next</h2>\s*<p class="govuk-body"><a class="govuk-link" href="([^"]+)">([^<]+)', page
+    )
+    return f"{box.group(2)} -> {box.group(1)}" if box else ""
+
+
+def test_the_overview_of_a_new_forum_says_to_start_with_the_questions(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """An officer on their first forum saw eight links and no sign of which step they had reached."""
+    assert _next_step(signed_in_client(officer), forum) == (
+        "Add the questions registrants answer, such as age group, and their population shares -> "
+        + staff_url("questions", forum)
+    )
+
+
+def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_panel(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    import random
+    from datetime import UTC, datetime
+
+    from civicforum.recruitment.models import Lottery, RecruitmentSettings
+    from civicforum.recruitment.services import quotas, selection, synthetic
+
+    forum, client = recruiting_forum, signed_in_client(officer)
+    lottery = forum.lotteries.get()
+    letters = staff_url("lottery", forum, lottery_id=lottery.pk)
+    assert _next_step(client, forum) == "Write and generate the invitation letters -> " + letters
+    Lottery.objects.filter(pk=lottery.pk).update(letters_status="ready")
+    assert _next_step(client, forum) == (
+        "Download the letters and send them; registrations will appear below -> " + letters
+    )
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    assert _next_step(client, forum) == (
+        "Open registration in the recruitment settings before the letters arrive -> "
+        + staff_url("settings", forum)
+    )
+    invitations = list(lottery.invitations.select_related("address")[:120])
+    synthetic.populate_pool(forum, invitations, 150, datetime(2026, 11, 2, tzinfo=UTC), random.Random(4))
+    assert _next_step(client, forum) == (
+        "When registration has closed, set the quotas and run the selection -> " + staff_url("quotas", forum)
+    )
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    assert _next_step(client, forum) == (
+        "Check the selection and publish the selection record -> " + staff_url("run", forum, run_id=run.pk)
+    )
+    selection.publish(run, officer)
+    assert _next_step(client, forum) == "Invite the selected members -> " + staff_url("invite_panel", forum)

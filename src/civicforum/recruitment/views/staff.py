@@ -43,6 +43,7 @@ from civicforum.recruitment.services import (
 from civicforum.recruitment.services.charts import Bar, bar_chart, histogram
 from civicforum.recruitment.services.letters import LetterTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
+from civicforum.recruitment.services.next_step import next_step
 from civicforum.recruitment.services.problems import FileRejected
 from civicforum.recruitment.views.common import (
     MANAGE,
@@ -102,6 +103,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     weeks = list(stats["by_week"])
     week_rows = list(zip(weeks, privacy.visible_counts(list(stats["by_week"].values()), exact), strict=True))
     settings_row = settings_for(forum)
+    can_manage = request.user.has_perm(MANAGE, forum)
     context = {
         "forum": forum,
         "stats": stats,
@@ -116,7 +118,8 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "week_rows": week_rows,
         "withheld": None if exact else EXPLANATION,
         "composition": composition,
-        "can_manage": request.user.has_perm(MANAGE, forum),
+        "can_manage": can_manage,
+        "next_step": next_step(forum, settings_row.registration_open) if can_manage else None,
     }
     return render(request, "recruitment/overview.html", context)
 

@@ -1,0 +1,51 @@
+"""What an officer should do next on a forum's recruitment, for the overview's 'What to do next' box.
+
+The overview lists every step; an officer running their first forum still needs to be told which one
+they are on, and a step that is done (letters generated, record published) looks like any other link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from civicforum.recruitment.models import LetterStatus, MemberStatus, RunStatus
+from civicforum.recruitment.services import selection
+
+
+def next_step(forum: Any, registration_open: bool) -> tuple[str, str] | None:
+    """The first step not yet done, as (what to do, where), or None once the panel has been invited."""
+
+    def url(name: str, **kwargs: Any) -> str:
+        return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
+
+    if not forum.quota_questions.exists():
+        return "Add the questions registrants answer, such as age group, and their population shares", url(
+            "questions"
+        )
+    if not forum.address_lists.exists():
+        return "Upload the address list the letters will go to", url("upload_addresses")
+    lottery = forum.lotteries.first()
+    if lottery is None:
+        return "Draw the address lottery: the addresses that get a letter", url("draw_lottery")
+    if lottery.letters_status != LetterStatus.READY:
+        return "Write and generate the invitation letters", url("lottery", lottery_id=lottery.pk)
+    run = selection.latest_run(forum)
+    if run is None and not forum.respondents.exists():
+        if not registration_open:
+            return "Open registration in the recruitment settings before the letters arrive", url("settings")
+        return "Download the letters and send them; registrations will appear below", url(
+            "lottery", lottery_id=lottery.pk
+        )
+    if run is None or run.status == RunStatus.FAILED:
+        return "When registration has closed, set the quotas and run the selection", url("quotas")
+    if run.status != RunStatus.DONE:
+        return "Wait for the selection to finish", url("run", run_id=run.pk)
+    if not run.is_replacement and run.published_at is None:
+        return "Check the selection and publish the selection record", url("run", run_id=run.pk)
+    if forum.panel_members.filter(status=MemberStatus.SELECTED, invited_at__isnull=True).exists():
+        return "Invite the selected members", url("invite_panel")
+    if selection.places_to_fill(forum):
+        return "Draw replacements for the members who declined", url("start_selection") + "?replacements=1"
+    return None
