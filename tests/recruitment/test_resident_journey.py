@@ -356,3 +356,27 @@ def test_someone_under_16_is_told_who_else_in_the_household_may_use_the_code(
     page = client.post(step_url(recruiting_forum, "age"), {"answer": "no"}).content.decode()
     assert sentence in page
     assert "Someone else in your household may register" not in page
+
+
+def test_an_officer_who_registered_a_caller_is_offered_the_next_caller_and_the_way_back(
+    signed_in_client: Any, recruiting_forum: Any, code: str, officer: Any
+) -> None:
+    """The confirmation led only to the public forum page, leaving the officer with no way back."""
+    client = signed_in_client(officer)
+    client.get(reverse("recruitment:phone_registration", args=[recruiting_forum.slug]))
+    answer_every_step(client, recruiting_forum, code)
+    client.post(reverse("recruitment:register_check", args=[recruiting_forum.slug]))
+    done = client.get(reverse("recruitment:register_done", args=[recruiting_forum.slug])).content.decode()
+    phone = reverse("recruitment:phone_registration", args=[recruiting_forum.slug])
+    overview = reverse("recruitment:overview", args=[recruiting_forum.slug])
+    assert f'href="{phone}">Register someone else by phone or from a paper form</a>' in done
+    assert f'href="{overview}">Back to recruitment and selection</a>' in done
+
+
+def test_a_resident_s_confirmation_offers_no_staff_links(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    answer_every_step(client, recruiting_forum, code)
+    client.post(reverse("recruitment:register_check", args=[recruiting_forum.slug]))
+    done = client.get(reverse("recruitment:register_done", args=[recruiting_forum.slug])).content.decode()
+    assert "Register someone else" not in done and f"Back to {recruiting_forum.title}" in done

@@ -49,7 +49,7 @@ def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
-    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+    assisted = _assisted(request, forum, state)
     if not registration.is_open(forum) and not assisted:
         return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
     steps = _steps(forum)
@@ -184,7 +184,7 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
     if missing:
         return redirect("recruitment:register_step", forum_slug=forum.slug, step=missing[0])
     invitation = get_object_or_404(Invitation, pk=state["invitation"], lottery__forum=forum)
-    assisted = bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+    assisted = _assisted(request, forum, state)
     if request.method == "POST":
         details = registration.Registration(
             full_name=state["full_name"],
@@ -274,5 +274,11 @@ def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "reference": state["done"],
         "emailed": state.get("emailed", False),
         "delete_by": settings_for(forum).retention_until,
+        "assisted": _assisted(request, forum, state),
     }
     return render(request, "recruitment/register_done.html", context)
+
+
+def _assisted(request: HttpRequest, forum: Any, state: dict[str, Any]) -> bool:
+    """An officer is registering someone on their behalf (the flag alone is not trusted)."""
+    return bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
