@@ -62,6 +62,13 @@ def test_minimum_above_the_number_of_volunteers(instance_factory: Factory) -> No
     assert "lower the minimum from 6 to 4" in diagnosis.text()
 
 
+def test_one_volunteer_reads_as_one(instance_factory: Factory) -> None:
+    """Before: 'only 1 volunteers have gender F'."""
+    base = instance_factory({("F", "Young"): 1, ("M", "Old"): 10}, QUOTAS, 10)
+    diagnosis = diagnosed(with_quota(base, "gender", "F", 2, 8))
+    assert diagnosis.explanation == ("gender F needs at least 2 but only 1 volunteer has gender F.",)
+
+
 def test_a_minimum_above_the_places_left_says_so(instance_factory: Factory) -> None:
     """Before, both were blamed on households ('live in only 5 households, and only one person per
     household can be on the panel') in a pool where everyone lives apart."""

@@ -325,12 +325,13 @@ def _explain_single(
         others = len(instance.people) - len(holders)
         return (
             f"{label} allows at most {bound.limit}, so at least {instance.panel_size - bound.limit} members "
-            f"must come from the other volunteers, but only {others} volunteers (or fewer households) "
-            f"are not {label}."
+            f"must come from the other volunteers, but only {_volunteers(others)} (or fewer households) "
+            f"{'is' if others == 1 else 'are'} not {label}."
         )
     households = len({household_of[i] for i in holders})
     if len(holders) < bound.limit:
-        return f"{label} needs at least {bound.limit} but only {len(holders)} volunteers have {label}."
+        verb = "has" if len(holders) == 1 else "have"
+        return f"{label} needs at least {bound.limit} but only {_volunteers(len(holders))} {verb} {label}."
     taken = len(instance.already_selected.difference(holders))
     if bound.limit > instance.panel_size - taken:
         places = f"{instance.panel_size} place{'s' if instance.panel_size != 1 else ''}"
@@ -355,3 +356,7 @@ def _explain_without_quotas(instance: Instance, household_of: dict[str, str]) ->
         return f"There are {len(forced)} already-selected members but the panel has only {k} places."
     total = len(set(household_of.values()))
     return f"The panel has {k} places but the pool has only {total} households (one person per household)."
+
+
+def _volunteers(count: int) -> str:
+    return f"{count} volunteer{'' if count == 1 else 's'}"
