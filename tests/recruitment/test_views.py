@@ -875,3 +875,25 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     )
     selection.publish(run, officer)
     assert _next_step(client, forum) == "Invite the selected members -> " + staff_url("invite_panel", forum)
+
+
+def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A published record is never withdrawn (it is the public's check on the draw), so one click
+    on the run page no longer publishes it."""
+    from civicforum.recruitment.models import SelectionRun
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="check-first")
+    selection.execute_run(run.pk)
+    client = signed_in_client(officer)
+    refused = client.post(staff_url("run", forum, run_id=run.pk), {})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "<title>Error: Selection run" in page
+    assert 'href="#id_understood">Confirm that you have checked the run before publishing its record' in page
+    assert SelectionRun.objects.get(pk=run.pk).published_at is None
+    client.post(staff_url("run", forum, run_id=run.pk), {"understood": "on"})
+    assert SelectionRun.objects.get(pk=run.pk).published_at is not None

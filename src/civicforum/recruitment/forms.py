@@ -230,6 +230,18 @@ def _known_placeholders_only(text: str, name: str) -> str:
     return text
 
 
+class PublishRecordForm(GovUKForm):
+    """Publishing cannot be undone: the record is the public's check on the draw, so it is never
+    withdrawn; the officer says they have checked the run first."""
+
+    understood = forms.BooleanField(
+        label="I have checked this run: its record will be public and cannot be withdrawn",
+        help_text="The public page shows the method, the targets, how many members meet each, the "
+        "fingerprint and the draw code. It never shows names.",
+        error_messages={"required": "Confirm that you have checked the run before publishing its record"},
+    )
+
+
 class PanelInvitationForm(GovUKForm):
     reply_by = reply_by_field(
         "The date selected members should answer by, for example 18 December 2026",

@@ -325,7 +325,8 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpResponse:
     forum = forum_of(request)
     run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
-    if request.method == "POST" and run.status == "done":
+    publish_form = forms.PublishRecordForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and run.status == "done" and publish_form.is_valid():
         selection.publish(run, request.user)
         messages.success(request, "The selection record is now on the forum's public page")
         return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
@@ -334,6 +335,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     context = {
         "forum": forum,
         "run": run,
+        "form": publish_form,
         "in_progress": run.status in ("queued", "running"),
         "run_done": f"{run.percent_done}% done.",
         "stuck": run.looks_stuck(timezone.now()),
