@@ -142,6 +142,7 @@ class _Planner:
             self.keep_apart[a, b] = self.keep_apart[b, a] = PROHIBITIVE
         self.meetings = np.zeros((count, count), dtype=np.int32)
         self.size_shift: dict[int, int] = {}  # session -> rotation of which tables get the spare seats
+        self._spreads: dict[int, list[np.ndarray]] = {}  # session -> every rotation's seats (see above)
         # Per planned session, summed over features and tables: its lower bound and its seating's
         # deviations, for the pooled diversity budget.
         self.diversity_bound: dict[int, float] = {}
@@ -192,10 +193,18 @@ class _Planner:
         for unit_index, table in fixed_table.items():
             minimum[table] += len(units[unit_index])
         sizes = _session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
-        # Every way of spreading the seats the search may try (see _seat_session), for exact checks.
-        spreads = [
-            _session_sizes(self.capacities, len(present), minimum, shift) for shift in range(len(sizes))
-        ]
+
+        def spreads() -> list[np.ndarray]:
+            """Every way of spreading the seats the search may try (see _seat_session), for the exact
+            checks of rules that need them: worked out once per session (the rules do not change between
+            rounds) and only for plans with such rules, as it costs a loop over every seat per table."""
+            if session not in self._spreads:
+                self._spreads[session] = [
+                    _session_sizes(self.capacities, len(present), minimum, shift)
+                    for shift in range(len(sizes))
+                ]
+            return self._spreads[session]
+
         self._no_room(session, units, fixed_table, minimum, spreads)
         self._facilitator_shortage(session, units, fixed_table, spreads)
         table_penalty = np.zeros((len(self.ids), self.settings.tables))
@@ -323,11 +332,13 @@ class _Planner:
         units: list[list[int]],
         fixed_table: dict[int, int],
         minimum: np.ndarray,
-        spreads: list[np.ndarray],
+        spreads: Callable[[], list[np.ndarray]],
     ) -> None:
         """Raise when a keep-together group that is not fixed finds no table with that many seats left
         beside the members fixed there, however the seats are spread."""
-        room = max(int((sizes - minimum).max()) for sizes in spreads)
+        if all(len(unit) == 1 or u in fixed_table for u, unit in enumerate(units)):
+            return
+        room = max(int((sizes - minimum).max()) for sizes in spreads())
         problems = [
             f"keep-together group {fmt_group(self.ids[m] for m in unit)} has {len(unit)} members present in "
             f"session {session}, but once the members fixed at tables are seated no table has more than "
@@ -339,7 +350,11 @@ class _Planner:
             raise InfeasibleConstraintsError(problems)
 
     def _facilitator_shortage(
-        self, session: int, units: list[list[int]], fixed_table: dict[int, int], spreads: list[np.ndarray]
+        self,
+        session: int,
+        units: list[list[int]],
+        fixed_table: dict[int, int],
+        spreads: Callable[[], list[np.ndarray]],
     ) -> None:
         """Raise when, however the seats are spread, the tables cannot each get a facilitator whose table
         can be filled: facilitator f can take table t only if t's seats can be filled without the members
@@ -360,12 +375,12 @@ class _Planner:
                         left[f, fixed_at[m]] += 1
                     else:
                         left[f] += 1
-        for sizes in spreads:
+        for sizes in spreads():
             cost = (left < sizes).astype(float)
             rows, cols = linear_sum_assignment(cost)
             if cost[rows, cols].sum() == 0:
                 return
-        sizes = spreads[0]
+        sizes = spreads()[0]
         reasons = []
         for f, facilitator in enumerate(facilitators):
             able = np.flatnonzero(left[f] >= sizes)
@@ -393,7 +408,7 @@ class _Planner:
         session: int,
         units: list[list[int]],
         fixed_table: dict[int, int],
-        spreads: list[np.ndarray],
+        spreads: Callable[[], list[np.ndarray]],
         table_penalty: np.ndarray,
     ) -> None:
         """Confine each cluster to its number of tables: those where its members are fixed, then the
@@ -403,7 +418,7 @@ class _Planner:
         tables_count = self.settings.tables
 
         def seats_at(tables: Collection[int]) -> int:
-            return max(int(sizes[sorted(tables)].sum()) for sizes in spreads)
+            return max(int(sizes[sorted(tables)].sum()) for sizes in spreads())
 
         fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
         held: list[tuple[Cluster, frozenset[int], set[int]]] = []  # cluster, its tables, who sits there
