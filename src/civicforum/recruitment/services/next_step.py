@@ -10,12 +10,13 @@ from typing import Any
 
 from django.urls import reverse
 
-from civicforum.recruitment.models import LetterStatus, MemberStatus, RunStatus
+from civicforum.recruitment.models import LetterStatus, MemberStatus, RunStatus, SelectionRun
 from civicforum.recruitment.services import selection
 
 
-def next_step(forum: Any, registration_open: bool) -> tuple[str, str] | None:
-    """The first step not yet done, as (what to do, where), or None once the panel has been invited."""
+def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> tuple[str, str] | None:
+    """The first step not yet done, as (what to do, where), or None once the panel has been invited;
+    ``run`` is the forum's latest selection run (``selection.latest_run``), which the overview shows too."""
 
     def url(name: str, **kwargs: Any) -> str:
         return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
@@ -31,7 +32,6 @@ def next_step(forum: Any, registration_open: bool) -> tuple[str, str] | None:
         return "Draw the address lottery: the addresses that get a letter", url("draw_lottery")
     if lottery.letters_status != LetterStatus.READY:
         return "Write and generate the invitation letters", url("lottery", lottery_id=lottery.pk)
-    run = selection.latest_run(forum)
     if run is None and not forum.respondents.exists():
         if not registration_open:
             return "Open registration in the recruitment settings before the letters arrive", url("settings")

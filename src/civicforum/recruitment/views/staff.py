@@ -104,6 +104,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     week_rows = list(zip(weeks, privacy.visible_counts(list(stats["by_week"].values()), exact), strict=True))
     settings_row = settings_for(forum)
     can_manage = request.user.has_perm(MANAGE, forum)
+    run = selection.latest_run(forum)
     context = {
         "forum": forum,
         "stats": stats,
@@ -111,7 +112,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "purged_at": settings_row.purged_at,
         "address_lists": forum.address_lists.all()[:5],
         "lotteries": forum.lotteries.all()[:5],
-        "run": selection.latest_run(forum),
+        "run": run,
         "ward_chart": bar_chart([_count_bar(ward, shown) for ward, shown, _letters, _rate in ward_response]),
         "ward_response": ward_response,
         "week_chart": bar_chart([_count_bar(week, shown) for week, shown in week_rows]),
@@ -119,7 +120,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "withheld": None if exact else EXPLANATION,
         "composition": composition,
         "can_manage": can_manage,
-        "next_step": next_step(forum, settings_row.registration_open) if can_manage else None,
+        "next_step": next_step(forum, settings_row.registration_open, run) if can_manage else None,
     }
     return render(request, "recruitment/overview.html", context)
 
