@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 import re
 from typing import Any
@@ -569,6 +570,79 @@ def test_a_lone_small_count_on_the_selection_record_cannot_be_worked_out_by_subt
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">9</td>' not in page
     assert "not shown" in page
+
+
+def _what_a_reader_can_tell(rows: list[tuple[str, str]], total: int) -> list[set[int]]:
+    """Every value each member count of one question could have, for a reader who knows the question's
+    total, reads each (target, members) pair as published and knows the panel was drawn to meet the
+    targets shown."""
+    import itertools
+
+    def target_range(text: str) -> range:
+        if text.startswith("at least "):
+            return range(int(text.removeprefix("at least ")), total + 1)
+        if text.startswith("up to "):
+            return range(0, int(text.removeprefix("up to ")) + 1)
+        if " to " in text:
+            low, high = text.split(" to ")
+            return range(int(low), int(high) + 1)
+        return range(int(text), int(text) + 1) if text.isdigit() else range(0, total + 1)
+
+    def members_range(text: str) -> range:
+        if text == "fewer than 5":
+            return range(1, 5)
+        return range(int(text), int(text) + 1) if text.isdigit() else range(5, total + 1)
+
+    ranges = [set(target_range(target)) & set(members_range(members)) for target, members in rows]
+    seen: list[set[int]] = [set() for _ in rows]
+    for values in itertools.product(*ranges):
+        if sum(values) == total:
+            for cell, value in zip(seen, values, strict=True):
+                cell.add(value)
+    return seen
+
+
+def test_a_target_that_gives_away_a_small_group_is_withheld_on_the_record_and_in_its_download(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """A target of exactly 2 disabled members tells the public there are 2, as plainly as the count
+    would: the record and distribution.json withhold it as they withhold the count."""
+    from civicforum.recruitment.models import QuotaCategory
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    QuotaCategory.objects.filter(question__forum=forum, question__key="disability", key="yes").update(
+        min_members=2, max_members=2
+    )
+    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    selection.publish(run, officer)
+    page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    table = page.split('id="composition-caption"')[1].split("</table>")[0]
+    page_rows = re.findall(
+        r'<td class="govuk-table__cell">([^<]*)</td><td class="govuk-table__cell">([^<]*)</td>\s*'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>\s*'
+        r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>',
+        table,
+    )
+    download = client.get(reverse("recruitment:selection_distribution", args=[forum.slug])).json()
+    json_rows = [(r["question"], r["answer"], r["target"], r["members"]) for r in download["composition"]]
+    assert [tuple(html.unescape(cell) for cell in row) for row in page_rows] == json_rows
+    assert "quotas" not in download  # the run's own quotas, each with its minimum and maximum
+    disability = "Do you have a disability or long-term health condition?"
+    assert (disability, "Yes", "not shown", "fewer than 5") in json_rows
+    assert "To protect panel members’ privacy" in page and "for example a target of exactly 2" in page
+    # Whatever a reader adds up or subtracts, with the panel size beside the table, no count from 1 to 4
+    # comes out as one number.
+    true_counts = selection.panel_against_targets(forum)
+    for question in {row[0] for row in json_rows}:
+        rows = [(target, members) for q, _answer, target, members in json_rows if q == question]
+        total = sum(row["count"] for row in true_counts if row["question"] == question)
+        possible = _what_a_reader_can_tell(rows, total)
+        for (_target, members), values in zip(rows, possible, strict=True):
+            assert members != "fewer than 5" or len(values) > 1, (question, rows)
 
 
 def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_figures(

@@ -7,7 +7,13 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicforum.selection.disclosure import FEWER, NOT_SHOWN, SMALLEST_SHOWN, withhold_small_counts
+from civicforum.selection.disclosure import (
+    FEWER,
+    NOT_SHOWN,
+    SMALLEST_SHOWN,
+    targets_shown,
+    withhold_small_counts,
+)
 
 
 def possible_values(shown: list[str], total: int) -> list[set[int]]:
@@ -54,4 +60,55 @@ def test_no_small_count_can_be_worked_out_whenever_anything_could_hide_it(counts
         if text != FEWER:
             continue
         hideable = [c for c, t in zip(counts, shown, strict=True) if c and t not in (FEWER, NOT_SHOWN)]
+        assert len(values) > 1 or not hideable
+
+
+def test_a_target_is_withheld_where_it_would_narrow_a_withheld_count() -> None:
+    # 2 of 12 with a target of exactly 2; 10 of 12 withheld beside it, its target 8 to 12 would narrow it.
+    cells = [
+        ("disability", 2, 2, 2),
+        ("disability", 10, 8, 12),
+        ("gender", 6, 5, 7),
+        ("gender", 6, None, None),
+    ]
+    assert targets_shown(cells) == ([FEWER, NOT_SHOWN, "6", "6"], [False, False, True, True])
+    # 'at least 1' and 'up to 4' say no more than 'fewer than 5' does; 'any number' no more than 'not shown'.
+    cells = [("x", 3, 1, None), ("x", 1, 0, 4), ("y", 3, None, None), ("y", 9, None, None)]
+    assert targets_shown(cells) == ([FEWER, FEWER, FEWER, NOT_SHOWN], [True, True, True, True])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 12) | st.none()),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_no_small_count_can_be_worked_out_from_the_targets_shown_beside_the_counts(
+    drawn: list[tuple[int, int, int | None]],
+) -> None:
+    """The reader also knows the panel meets every target shown (its minimum and maximum)."""
+    cells = [
+        ("feature", count, min(low, count), None if high is None else max(high, count))
+        for count, low, high in drawn
+    ]
+    counts = [count for _feature, count, _low, _high in cells]
+    total = sum(counts)
+    published, target_ok = targets_shown(cells)
+    from_labels = possible_values(published, total)
+    candidates = [
+        {value for value in labelled if not ok or (low or 0) <= value <= (total if high is None else high)}
+        for labelled, (_feature, _count, low, high), ok in zip(from_labels, cells, target_ok, strict=True)
+    ]
+    possible: list[set[int]] = [set() for _ in cells]
+    for values in itertools.product(*candidates):
+        if sum(values) == total:
+            for cell, value in zip(possible, values, strict=True):
+                cell.add(value)
+    for count, text, values in zip(counts, published, possible, strict=True):
+        assert count in values
+        if text != FEWER:
+            continue
+        hideable = [c for c, t in zip(counts, published, strict=True) if c and t not in (FEWER, NOT_SHOWN)]
         assert len(values) > 1 or not hideable

@@ -4,6 +4,10 @@ A published table of a feature's counts (gender: women, men, prefer not to say) 
 reader can know (the panel size, or another feature's counts). Hiding one small count is then no
 protection: it is the total minus the counts shown. Statistical offices call the fix secondary (or
 complementary) suppression; this module is the one place CivicForum does it.
+
+A target printed beside a count (the panel was drawn to meet it) tells as much as the count when its
+minimum equals its maximum, and narrows it otherwise: a hidden count's target is withheld too unless
+it says no more than the count's label.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ NOT_SHOWN = "not shown"
 EXPLANATION = (
     f"Counts from 1 to {SMALLEST_SHOWN - 1} are shown as ‘{FEWER}’, and where one of them could be worked "
     f"out from the other counts, another count is ‘{NOT_SHOWN}’ as well, so that nobody can be identified."
+)
+TARGETS_EXPLANATION = (
+    f"A target (the fewest and the most members allowed) is ‘{NOT_SHOWN}’ when it would tell you more "
+    "about a count that is not shown, for example a target of exactly 2."
 )
 
 
@@ -65,3 +73,30 @@ def _small_count_recoverable(counts: dict[int, int], published: list[str], total
         if at_least == at_most:
             return True
     return False
+
+
+def targets_shown(
+    cells: Sequence[tuple[Hashable, int, int | None, int | None]],
+) -> tuple[list[str], list[bool]]:
+    """Each ``(feature, count, minimum, maximum)`` cell's count as it may be published (as
+    ``withhold_small_counts``), and whether its target (None: no limit) may be published beside it.
+
+    A shown count's target gives nothing away. A hidden count lies, for the reader, somewhere in its
+    label's range (1-4, or 5 up to the feature's total); its target is shown only when it allows that
+    whole range, so that the count stays as uncertain as the label says ('at least 1', 'up to 10').
+    """
+    published = withhold_small_counts([(feature, count) for feature, count, _low, _high in cells])
+    totals: dict[Hashable, int] = defaultdict(int)
+    for feature, count, _low, _high in cells:
+        totals[feature] += count
+    shown = []
+    for (feature, _count, low, high), label in zip(cells, published, strict=True):
+        if label == FEWER:
+            hidden_low, hidden_high = 1, SMALLEST_SHOWN - 1
+        elif label == NOT_SHOWN:
+            hidden_low, hidden_high = SMALLEST_SHOWN, totals[feature]
+        else:
+            shown.append(True)
+            continue
+        shown.append((low or 0) <= hidden_low and (high is None or high >= hidden_high))
+    return published, shown

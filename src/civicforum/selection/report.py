@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from string import Template
 
 from civicforum.selection.diagnose import QuotaChange
-from civicforum.selection.disclosure import EXPLANATION, withhold_small_counts
+from civicforum.selection.disclosure import (
+    EXPLANATION,
+    NOT_SHOWN,
+    TARGETS_EXPLANATION,
+    targets_shown,
+    withhold_small_counts,
+)
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.types import Algorithm, Instance, Panel, SelectionResult
 
@@ -114,9 +120,9 @@ def _count(value: int) -> str:
     return f"{value:,}"
 
 
-def _published_counts(cells: Sequence[tuple[str, int]]) -> list[str]:
-    """Counts as they may be published (see disclosure), with thousands separators on those shown."""
-    return [f"{int(shown):,}" if shown.isdigit() else shown for shown in withhold_small_counts(cells)]
+def _with_separators(published: Sequence[str]) -> list[str]:
+    """Counts as disclosure publishes them, with thousands separators on those shown."""
+    return [f"{int(shown):,}" if shown.isdigit() else shown for shown in published]
 
 
 def _feature_label(feature: str) -> str:
@@ -208,18 +214,21 @@ def render_report(data: ReportData) -> str:
             in_pool[feature, value] = in_pool.get((feature, value), 0) + 1
             if person.id in chosen:
                 on_panel[feature, value] = on_panel.get((feature, value), 0) + 1
-    # Published counts: small ones, and any that would give one away, are withheld (see disclosure).
-    panel_shown = _published_counts(
-        [(q.feature, on_panel.get((q.feature, q.value), 0)) for q in instance.quotas]
+    # Published counts: small ones, and any that would give one away, are withheld (see disclosure), and
+    # so are the limits of a quota the panel was drawn to meet when they would narrow a withheld count.
+    panel_counts, limits_shown = targets_shown(
+        [(q.feature, on_panel.get((q.feature, q.value), 0), q.min, q.max) for q in instance.quotas]
     )
-    pool_shown = _published_counts(
-        [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
+    panel_shown = _with_separators(panel_counts)
+    pool_shown = _with_separators(
+        withhold_small_counts([(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas])
     )
     quota_rows = "\n".join(
         f'<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope="row">{html.escape(q.value)}</th>'
-        f'<td class="number">{_count(q.min)}</td><td class="number">{_count(q.max)}</td>'
+        f'<td class="number">{_count(q.min) if shown else NOT_SHOWN}</td>'
+        f'<td class="number">{_count(q.max) if shown else NOT_SHOWN}</td>'
         f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
-        for q, panel, pool in zip(instance.quotas, panel_shown, pool_shown, strict=True)
+        for q, shown, panel, pool in zip(instance.quotas, limits_shown, panel_shown, pool_shown, strict=True)
     )
     bins = _histogram_counts(probabilities)
     histogram_rows = "\n".join(
@@ -237,7 +246,7 @@ def render_report(data: ReportData) -> str:
         summary=summary,
         warnings=warnings,
         quota_rows=quota_rows,
-        withheld=html.escape(EXPLANATION),
+        withheld=html.escape(f"{EXPLANATION} {TARGETS_EXPLANATION}"),
         equal_share="Without quotas every volunteer would have had the same chance, "
         f"{_percent(instance.panel_size / max(len(instance.people), 1))}.",
         histogram=_histogram_svg(bins),

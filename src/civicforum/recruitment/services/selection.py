@@ -32,7 +32,7 @@ from civicforum.recruitment.services.quotas import (
     questions_with_categories,
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
-from civicforum.selection.disclosure import EXPLANATION, withhold_small_counts
+from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
 
 logger = logging.getLogger(__name__)
 
@@ -316,30 +316,58 @@ def has_public_record(forum: Any) -> bool:
 
 
 def public_record(forum: Any) -> dict[str, Any] | None:
-    """What the public page shows: method, quotas, commitment, seed and aggregate composition only.
-
-    Small counts, and any count that would give one away, are withheld so that nobody can be singled
-    out in a small group.
-    """
+    """What the public page shows: method, quotas, commitment, seed and aggregate composition only."""
     run = _published_runs(forum).defer("result").first()
     if run is None:
         return None
-    targets = panel_against_targets(forum)
-    shown = withhold_small_counts([(row["question"], row["count"]) for row in targets])
-    rows = [{**row, "count": count} for row, count in zip(targets, shown, strict=True)]
     return {
         "run": run,
-        "composition": rows,
-        "withheld": EXPLANATION,
+        "composition": published_composition(forum),
+        "withheld": f"{EXPLANATION} {TARGETS_EXPLANATION}",
         "lottery_size": run.lottery_size,
         "chosen_index": run.chosen_index,
     }
 
 
+def published_composition(forum: Any) -> list[dict[str, str]]:
+    """The panel against its targets as the public may see them, on the page and in distribution.json.
+
+    Small counts, any count that would give one away, and any target that would tell more about a
+    withheld count (a target of exactly 2 says there are 2) are withheld, so that nobody can be singled
+    out in a small group.
+    """
+    targets = panel_against_targets(forum)
+    counts, target_shown = targets_shown(
+        [(row["question"], row["count"], row["min"], row["max"]) for row in targets]
+    )
+    return [
+        {
+            "question": row["question"],
+            "category": row["category"],
+            "target": target_words(row["min"], row["max"]) if shown else NOT_SHOWN,
+            "count": count,
+        }
+        for row, count, shown in zip(targets, counts, target_shown, strict=True)
+    ]
+
+
+def target_words(low: int | None, high: int | None) -> str:
+    """A quota's range as a resident reads it: 'any number', 'at least 3', 'up to 4', '2', '2 to 5'."""
+    if low is None and high is None:
+        return "any number"
+    if high is None:
+        return f"at least {low}"
+    if not low:
+        return f"up to {high}"
+    return str(low) if low == high else f"{low} to {high}"
+
+
 def verification_files(run: SelectionRun) -> dict[str, str]:
     """``distribution.json`` and ``selected.csv`` as ``civicforum selection verify DIR --seed S`` reads them.
 
-    Volunteers appear only as the run's opaque ids (V0001...), never as registration references.
+    Volunteers appear only as the run's opaque ids (V0001...), never as registration references. The
+    panel's make-up is the one the public page shows, withheld counts and targets included: the run's
+    own quotas would give away what the page withholds.
     """
     panels = run.result.get("lottery_panels", [])
     index = run.result.get("chosen_index")
@@ -356,7 +384,15 @@ def verification_files(run: SelectionRun) -> dict[str, str]:
         "forum": run.forum.slug,
         "algorithm": run.algorithm,
         "panel_size": run.panel_size,
-        "quotas": run.quotas,
+        "composition": [
+            {
+                "question": row["question"],
+                "answer": row["category"],
+                "target": row["target"],
+                "members": row["count"],
+            }
+            for row in published_composition(run.forum)
+        ],
         "commitment": run.commitment,
         "seed": run.seed,
         "id_column": "id",
