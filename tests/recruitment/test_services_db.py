@@ -600,6 +600,50 @@ def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_n
     assert events.filter(action="recruitment.member_declined", actor=None).count() == 1
 
 
+def test_after_the_purge_the_audit_log_no_longer_names_residents_accounts_but_still_names_staff(
+    pool: Any, officer: Any
+) -> None:
+    """Panel members' and participants' accounts are named by their email addresses: the purge takes
+    those out of the trail, as it does their registrations, while staff stay answerable by name."""
+    import json
+
+    from tests.factories import make_user
+
+    from civicforum.core import audit
+    from civicforum.core.models import ForumRole, Role
+    from civicforum.processes import services as processes
+
+    forum = pool[0].forum
+    member, _link = processes.create_account_with_role(
+        officer, forum, "Ada", "Lovelace", "ada.lovelace@example.org", Role.PANEL_MEMBER
+    )
+    processes.issue_set_password_link(officer, forum, member)
+    participant = make_user("alan.turing@example.org")
+    processes.remove_role(officer, processes.assign_role(officer, forum, participant, Role.PARTICIPANT))
+    audit.record(member, "forum.viewed_materials", forum=forum)  # anything a resident's account does
+    evaluator = make_user("eve.evaluator@council.example")
+    processes.assign_role(officer, forum, evaluator, Role.EVALUATOR)
+    facts = ("pk", "action", "created_at")
+    before = list(AuditEvent.objects.filter(forum=forum).values_list(*facts))
+
+    privacy.purge_forum(forum, officer)
+    events = AuditEvent.objects.filter(forum=forum)
+    assert list(events.exclude(action="recruitment.personal_data_purged").values_list(*facts)) == before
+    logged = json.dumps(list(events.values("actor_label", "target_id", "target_label", "details")))
+    for resident in ("ada.lovelace@example.org", "alan.turing@example.org", "Ada", "Lovelace"):
+        assert resident not in logged
+    assert f'"{member.pk}"' not in logged and f'"{participant.pk}"' not in logged
+    assert not events.filter(actor=member).exists()
+    resident = "A resident, whose details were deleted under the retention schedule"
+    assert events.get(action="forum.viewed_materials").actor_label == resident
+    assert events.get(action="account.created").target_label == resident
+    # Staff stay named: who gave which role to whom, and who did it.
+    granted = events.get(action="role.granted", details__role=Role.EVALUATOR)
+    assert granted.details["user"] == "eve.evaluator@council.example" and granted.actor == officer
+    assert set(events.exclude(actor=None).values_list("actor_label", flat=True)) >= {officer.username}
+    assert ForumRole.objects.filter(user=evaluator, forum=forum).exists()
+
+
 def test_after_the_purge_an_address_list_says_its_addresses_were_deleted(
     recruiting_forum: Any, officer: Any
 ) -> None:

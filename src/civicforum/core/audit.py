@@ -12,10 +12,13 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
-from civicforum.core.models import AuditEvent
+from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, Role
+from civicforum.core.roles import STAFF_FORUM_ROLES
 from civicforum.spreadsheet import spreadsheet_safe
 
 # What each action means, in words, for the staff pages' activity list; each app adds its own actions
@@ -71,9 +74,67 @@ def forget_targets(forum: Any, model: type[models.Model], label: str) -> int:
     """Once a forum's records of ``model`` are deleted under its retention schedule, its events about
     them keep who did what and when, but no longer say whom it was about: ``label`` (neutral words such
     as "A registration, deleted under the retention schedule") replaces each target's label, which
-    named the person (a registration reference), and its id. The only change ever made to an event."""
+    named the person (a registration reference), and its id. With ``forget_residents``, the only change
+    ever made to an event."""
     events = AuditEvent.objects.filter(forum=forum, target_type=model._meta.label_lower)
     return events.update(target_id="", target_label=label)
+
+
+RESIDENT_ROLES = [str(role) for role in Role if role not in STAFF_FORUM_ROLES]
+
+
+def forget_residents(forum: Any, label: str) -> int:
+    """Once a forum's personal data is deleted under its retention schedule, its events no longer name the
+    residents who held an account on it (panel members, public participants), whose usernames are their
+    email addresses: ``label`` replaces them as the target (the account, or its role) and as the one who
+    acted, and role events lose the username they recorded. Staff (anyone with a staff role on the forum,
+    its council's administrators, site administrators) stay named: they answer for what they did.
+    Returns how many events changed."""
+    users = get_user_model()
+    events = AuditEvent.objects.filter(forum=forum)
+    role_events = events.filter(target_type=ForumRole._meta.label_lower, details__role__in=RESIDENT_ROLES)
+    user_type = users._meta.label_lower
+    accounts = events.filter(
+        target_type=user_type, action="account.created", details__role__in=RESIDENT_ROLES
+    )
+    usernames = {name for name in role_events.values_list("details__user", flat=True) if name}
+    ids = {
+        str(pk)
+        for pk in ForumRole.objects.filter(forum=forum, role__in=RESIDENT_ROLES).values_list(
+            "user", flat=True
+        )
+    }
+    ids |= {
+        str(pk)
+        for pk in users.objects.filter(**{f"{users.USERNAME_FIELD}__in": usernames}).values_list(
+            "pk", flat=True
+        )
+    }
+    ids |= set(accounts.values_list("target_id", flat=True))
+    staff = users.objects.filter(
+        Q(is_staff=True)
+        | Q(is_superuser=True)
+        | Q(pk__in=ForumRole.objects.filter(forum=forum, role__in=STAFF_FORUM_ROLES).values("user"))
+        | Q(pk__in=CouncilAdministrator.objects.filter(council_id=forum.council_id).values("user"))
+    )
+    staff_ids = {str(pk) for pk in staff.values_list("pk", flat=True)}
+    staff_names = set(staff.values_list(users.USERNAME_FIELD, flat=True))
+    residents = ids - staff_ids
+    resident_names = (
+        usernames | set(users.objects.filter(pk__in=residents).values_list(users.USERNAME_FIELD, flat=True))
+    ) - staff_names
+    changed = events.filter(Q(actor__in=residents) | Q(actor_label__in=resident_names)).update(
+        actor=None, actor_label=label
+    )
+    changed += events.filter(target_type=user_type, target_id__in=residents).update(
+        target_id="", target_label=label
+    )
+    for event in role_events.filter(details__user__in=resident_names):
+        event.details.pop("user")
+        event.target_id, event.target_label = "", label
+        event.save(update_fields=["details", "target_id", "target_label"])
+        changed += 1
+    return changed
 
 
 def events_for_forum(forum: Any, action: str = "", actor: str = "") -> models.QuerySet[AuditEvent]:

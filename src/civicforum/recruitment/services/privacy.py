@@ -90,7 +90,8 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     Recruitment is over, so what only served it goes too (UK GDPR storage limitation): the addresses
     and the invitation rows (which households were written to, with their codes' hashes), each
     selection run's map from opaque ids to registration references, and the audit log's references to
-    registrations and panel members (its events stay: who on staff did what, and when). Kept: the
+    registrations, panel members and residents' accounts (its events stay: who on staff did what, and
+    when). Kept: the
     counts (registrations by ward and answer, letters per ward on each lottery for response rates),
     the lottery and address list records without addresses, and the published draw under opaque ids.
     """
@@ -124,6 +125,7 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         audit.forget_targets(
             forum, PanelMember, "A panel member, whose details were deleted under the retention schedule"
         )
+        audit.forget_residents(forum, "A resident, whose details were deleted under the retention schedule")
         audit.record(
             user,
             "recruitment.personal_data_purged",
