@@ -119,6 +119,68 @@ def test_a_deletion_date_in_the_past_is_refused_before_the_purge_erases_the_pool
     assert again.status_code == 302
 
 
+def test_a_deletion_date_before_the_forum_ends_is_refused_and_the_hint_says_when_it_ends(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """Deleting the registrations while the panel still meets would lose the members' contact details."""
+    from datetime import timedelta
+
+    ends_on = recruiting_forum.ends_on
+    ends = f"{ends_on:%-d %B %Y}"
+    client = signed_in_client(officer)
+    url = reverse("recruitment:settings", args=[recruiting_forum.slug])
+    assert f"The forum ends on {ends}: choose that day or later" in client.get(url).content.decode()
+    data = {"adults_per_household": "2", "session_dates": "Saturday 6 March 2027"}
+    early = ends_on - timedelta(days=1)
+    typed = {
+        "retention_until_0": early.day,
+        "retention_until_1": early.month,
+        "retention_until_2": early.year,
+    }
+    page = client.post(url, data | typed)
+    assert page.status_code == 200
+    message = (
+        f"The date to delete registration data must be on or after {ends}, when the forum ends: "
+        "the panel’s contact details are needed until then"
+    )
+    assert page.content.decode().count(message) == 2  # in the error summary and above the date boxes
+    recruiting_forum.recruitment.refresh_from_db()
+    assert recruiting_forum.recruitment.retention_until is None
+    on_the_day = {"retention_until_0": ends_on.day, "retention_until_1": ends_on.month}
+    assert client.post(url, data | on_the_day | {"retention_until_2": ends_on.year}).status_code == 302
+    recruiting_forum.recruitment.refresh_from_db()
+    assert recruiting_forum.recruitment.retention_until == ends_on
+
+
+def test_the_forum_cannot_be_made_to_end_after_its_registration_data_is_deleted(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    from datetime import timedelta
+
+    from tests.web.test_forum_pages import valid_form_data
+    from tests.web.test_stage_order import typed
+
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    deleted_on = recruiting_forum.ends_on + timedelta(days=30)
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(retention_until=deleted_on)
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": recruiting_forum.slug})
+    dates = typed("starts_on", recruiting_forum.starts_on) | typed("ends_on", deleted_on + timedelta(days=1))
+    page = signed_in_client(officer).post(url, valid_form_data(panel_size="12", stages=["design"], **dates))
+    message = (
+        f"End date must be on or before {deleted_on:%-d %B %Y}, when registration data is deleted: change "
+        "the date to delete registration data in the recruitment settings first"
+    )
+    assert page.content.decode().count(message) == 2
+    dates |= typed("ends_on", deleted_on)
+    response = signed_in_client(officer).post(
+        url, valid_form_data(panel_size="12", stages=["design"], **dates)
+    )
+    assert response.status_code == 302
+    recruiting_forum.refresh_from_db()
+    assert recruiting_forum.ends_on == deleted_on
+
+
 def test_population_shares_adding_up_to_more_than_the_whole_population_are_refused() -> None:
     form = forms.QuotaQuestionForm({"label": "Tenure", "categories": "Owner | 60%\nRenter | 45%"})
     assert form.errors["categories"] == [

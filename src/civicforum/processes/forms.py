@@ -25,6 +25,7 @@ from civicforum.processes.services import (
     panel_size_problems,
     stage_date_problems,
 )
+from civicforum.recruitment.services.privacy import forum_end_problems
 
 MAX_PANEL_SIZE = 1000
 # A hand-made answer outside the list gets the same plain words as none: Django's default names the value.
@@ -139,6 +140,8 @@ class ForumForm(GovUKModelForm):
         if self.instance.pk and starts_on and ends_on and stages:
             kept = [*stages, current]  # saving keeps the current stage even if it is unticked
             add_problems(self, forum_date_problems(self.instance, starts_on, ends_on, kept))
+        if self.instance.pk and ends_on and "ends_on" in self.changed_data:
+            add_problems(self, forum_end_problems(self.instance, ends_on))
         panel_size = cleaned.get("panel_size")
         if self.instance.pk and panel_size and "panel_size" in self.changed_data:
             add_problems(self, panel_size_problems(self.instance, panel_size))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -527,12 +527,31 @@ class RecruitmentSettingsForm(GovUKModelForm):
         help_text="For example 31 12 2027. Only anonymous totals are kept after this date.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.forum_id:
+            ends_on = self.instance.forum.ends_on
+            self.fields["retention_until"].help_text = (
+                f"The forum ends on {ends_on:%-d %B %Y}: choose that day or later, for example "
+                f"{ends_on + timedelta(days=90):%-d %-m %Y}. Only anonymous totals are kept after this date."
+            )
+
     def clean_retention_until(self) -> date | None:
-        """A date already past would erase the pool at the next scheduled purge: refuse it unless it was
-        saved before (once passed, the data is gone and the officer still edits the other settings)."""
+        """A date already past would erase the pool at the next scheduled purge, and one before the forum
+        ends would delete the panel's contact details while the panel still meets: refuse either unless
+        it was saved before (once passed, the data is gone and the officer still edits the other
+        settings)."""
         day = self.cleaned_data["retention_until"]
-        if day is not None and day < timezone.localdate() and "retention_until" in self.changed_data:
+        if day is None or "retention_until" not in self.changed_data:
+            return day
+        if day < timezone.localdate():
             raise forms.ValidationError("The date to delete registration data must be today or in the future")
+        ends_on = self.instance.forum.ends_on if self.instance.forum_id else None
+        if ends_on is not None and day < ends_on:
+            raise forms.ValidationError(
+                f"The date to delete registration data must be on or after {ends_on:%-d %B %Y}, when the "
+                "forum ends: the panel’s contact details are needed until then"
+            )
         return day
 
 

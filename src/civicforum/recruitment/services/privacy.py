@@ -84,6 +84,20 @@ def response_by_ward(forum: Any, by_ward: dict[str, int]) -> list[tuple[str, int
     return rows
 
 
+def forum_end_problems(forum: Any, ends_on: date) -> dict[str, str]:
+    """An error for a forum end date after the day its registration data is to be deleted: the purge
+    would take the panel's contact details while the panel still meets. Once deleted, nothing is lost."""
+    row = RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=True).first()
+    if row is None or row.retention_until is None or ends_on <= row.retention_until:
+        return {}
+    return {
+        "ends_on": (
+            f"End date must be on or before {row.retention_until:%-d %B %Y}, when registration data is "
+            "deleted: change the date to delete registration data in the recruitment settings first"
+        )
+    }
+
+
 def purge_forum(forum: Any, user: Any = None) -> int:
     """Keep the aggregates, then delete every respondent of the forum; returns how many were deleted.
 
