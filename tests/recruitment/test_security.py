@@ -32,3 +32,32 @@ def test_officers_words_on_the_registration_pages_are_shown_as_text_not_html(
         page = client.get(reverse("recruitment:register_step", args=[recruiting_forum.slug, step])).content
         assert HOSTILE not in page.decode(), step
         assert page.decode().count(HOSTILE_ESCAPED) == shown, step
+
+
+def test_pages_with_a_resident_s_details_are_never_kept_by_the_browser_or_a_proxy(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """On a library computer the next person must not find, with the Back button or in the browser's
+    cache, the name, contact details and answers (ethnicity, disability) someone has just entered or an
+    officer has just looked at; nor may a proxy keep them."""
+    forum = pool[0].forum
+    slug = forum.slug
+    code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=forum, respondents=None).first())
+    steps = [reverse("recruitment:register_step", args=[slug, step]) for step in ("code", "name")]
+    entered = client.post(steps[0], {"code": code})
+    resident_pages = [entered, client.get(steps[1])]
+    resident_pages += [
+        client.get(reverse(f"recruitment:{name}", args=[slug]))
+        for name in ("register_check", "withdraw_public", "panel_reply")
+    ]
+    client.force_login(officer)
+    staff = [
+        reverse(f"recruitment:{name}", kwargs={"forum_slug": slug})
+        for name in ("panel", "respondents", "respondents_csv")
+    ]
+    staff.append(reverse("recruitment:withdraw", kwargs={"forum_slug": slug, "respondent_id": pool[0].pk}))
+    staff_pages = [client.get(url) for url in staff]
+    for response in resident_pages + staff_pages:
+        assert "no-store" in response["Cache-Control"], response.request["PATH_INFO"]
+        assert "private" in response["Cache-Control"], response.request["PATH_INFO"]
+    assert [response.status_code for response in staff_pages] == [200, 200, 200, 200]

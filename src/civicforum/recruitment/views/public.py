@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.services import panel_invitations, registration, selection
 from civicforum.recruitment.views.common import client_address, public_forum
 
 
+@never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
 def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """A respondent withdraws and has their data erased, without needing to call anyone."""
     forum = public_forum(forum_slug)
@@ -26,6 +28,7 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
 
 
+@never_cache
 def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """A selected person accepts or declines their place online."""
     forum = public_forum(forum_slug)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation
@@ -46,6 +47,7 @@ def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/privacy.html", {"forum": forum, "settings": settings_for(forum)})
 
 
+@never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
 def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
@@ -175,6 +177,7 @@ def _find_invitation(
         return None
 
 
+@never_cache
 def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Check your answers, then save (GOV.UK 'check answers' pattern)."""
     forum = public_forum(forum_slug)
@@ -264,6 +267,7 @@ def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+@never_cache
 def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)

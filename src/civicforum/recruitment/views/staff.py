@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core import audit
@@ -239,6 +240,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     return render(request, "recruitment/lottery.html", context)
 
 
+@never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
 @forum_permission_required(MANAGE)
 def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: str) -> FileResponse:
     """Download the letters or the mailing CSV (they hold live codes, so every download is logged)."""
@@ -351,6 +353,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     return render(request, "recruitment/run.html", context)
 
 
+@never_cache
 @forum_permission_required(PERSONAL)
 def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Members with their contact details (personal data: the view is logged)."""
@@ -407,6 +410,7 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
 
 
+@never_cache
 @forum_permission_required(PERSONAL)
 def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
     forum = forum_of(request)
@@ -441,6 +445,7 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
 RESPONDENTS_PAGE_SIZE = 50
 
 
+@never_cache
 @forum_permission_required(PERSONAL)
 def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """The pool a page at a time: a forum has up to thousands of registrations, each decrypted to show."""
@@ -458,6 +463,7 @@ def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/respondents.html", context)
 
 
+@never_cache
 @forum_permission_required(PERSONAL)
 def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
@@ -466,6 +472,7 @@ def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return csv_attachment(text, f"{forum.slug}-pool.csv")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @forum_permission_required(PERSONAL)
 def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
