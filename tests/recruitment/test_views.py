@@ -971,3 +971,54 @@ def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(
     assert SelectionRun.objects.get(pk=run.pk).published_at is None
     client.post(staff_url("run", forum, run_id=run.pk), {"understood": "on"})
     assert SelectionRun.objects.get(pk=run.pk).published_at is not None
+
+
+def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_contacts_someone(
+    signed_in_client: Any, pool: Any, officer: Any, tmp_path: Any
+) -> None:
+    """Ethnicity, disability and support needs are decrypted to count the pool and draw the panel, never
+    to flag a possible duplicate, record who was drawn, list or invite the panel or record a reply; and
+    never beside a name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import panel_invitations, quotas, registration, selection
+
+    def reads_about_the_person(queries: CaptureQueriesContext) -> int:
+        """SELECTs that decrypt someone's support needs or sessions, or their answers beside their name
+        (counting the answers of the pool or the panel reads no name)."""
+        column = '"recruitment_respondent"."{}"'.format
+        selects = [
+            q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+        ]
+        return sum(
+            column("access_needs") in sql
+            or column("availability") in sql
+            or column("answers") in sql
+            and column("full_name") in sql
+            for sql in selects
+        )
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    with CaptureQueriesContext(connection) as drawn:
+        selection.execute_run(run.pk)
+    assert PanelMember.objects.filter(forum=forum).count() == 12
+    assert reads_about_the_person(drawn) == 0
+    client = signed_in_client(officer)
+    member = PanelMember.objects.filter(forum=forum).first()
+    first, second = Invitation.objects.filter(lottery__forum=forum, respondents=None)[:2]
+    with CaptureQueriesContext(connection) as named:
+        assert client.get(staff_url("panel", forum)).status_code == 200
+        panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+        status = staff_url("member_status", forum, member_id=member.pk)
+        assert client.post(status, {"status": "confirmed"}).status_code == 302
+        ada = registration.Registration("Ada King", "ada@example.org")
+        registration.register(forum, first, ada)
+        flagged = registration.register(forum, second, ada)
+    assert flagged.possible_duplicate_of is not None
+    assert reads_about_the_person(named) == 0
+    member.refresh_from_db()
+    assert member.status == "confirmed"

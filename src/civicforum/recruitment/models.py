@@ -222,6 +222,12 @@ class Respondent(models.Model):
         return self.reference
 
 
+# What a registration says about the person beyond who they are and how to reach them (answers that can
+# be special-category data, the sessions they can attend, their support needs): pages and tasks that
+# only name or contact someone leave these encrypted (``.defer(*ABOUT_THE_PERSON)``).
+ABOUT_THE_PERSON = ("answers", "availability", "access_needs")
+
+
 class QuotaQuestion(models.Model):
     """A demographic question this forum's quotas need, asked at registration."""
 

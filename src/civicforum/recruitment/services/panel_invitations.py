@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings
+from civicforum.recruitment.models import ABOUT_THE_PERSON, MemberStatus, PanelMember, RecruitmentSettings
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
 
@@ -51,7 +51,9 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
     members = list(
         PanelMember.objects.filter(
             forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
-        ).select_related("respondent__invitation__address")
+        )
+        .select_related("respondent__invitation__address")
+        .defer(*(f"respondent__{name}" for name in ABOUT_THE_PERSON))
     )
     if not members:
         return InvitationBatch(0, 0, 0, None)

@@ -139,6 +139,7 @@ def register(
         duplicate = (
             Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
             .filter(same_person)
+            .only("pk")  # nothing of theirs is decrypted to flag them
             .first()
         )
         respondent = Respondent.objects.create(

@@ -195,7 +195,8 @@ def _save_result(
         }
         run.save()
         by_reference = {
-            r.reference: r for r in Respondent.objects.filter(forum=run.forum, reference__in=new_members)
+            r.reference: r
+            for r in Respondent.objects.filter(forum=run.forum, reference__in=new_members).only("reference")
         }
         declined = (
             list(

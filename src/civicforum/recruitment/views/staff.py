@@ -21,6 +21,7 @@ from civicforum.core.downloads import csv_attachment
 from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
+    ABOUT_THE_PERSON,
     LetterStatus,
     Lottery,
     MemberStatus,
@@ -361,6 +362,7 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     members = list(
         PanelMember.objects.filter(forum=forum)
         .select_related("respondent", "replaces__respondent", "replaced_by")
+        .defer(*(f"{member}respondent__{name}" for member in ("", "replaces__") for name in ABOUT_THE_PERSON))
         .order_by("id")
     )
     privacy.log_personal_data_access(request.user, forum, "panel list", len(members))
@@ -427,7 +429,10 @@ def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
 @closed_after_purge()
 def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
     forum = forum_of(request)
-    member = get_object_or_404(PanelMember, forum=forum, pk=member_id)
+    members = PanelMember.objects.select_related("respondent").only(
+        "forum", "status", "changed_at", "respondent__reference"
+    )
+    member = get_object_or_404(members, forum=forum, pk=member_id)
     status = request.POST.get("status", "")
     if status not in (MemberStatus.CONFIRMED, MemberStatus.DECLINED):
         raise PermissionDenied
