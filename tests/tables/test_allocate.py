@@ -32,6 +32,7 @@ from civicforum.tables import (
     random_meetings,
     seating_lower_bound,
 )
+from civicforum.tables.conflicts import only, smallest_conflict
 from civicforum.tables.engine import _Planner, repeat_scale
 from civicforum.tables.rules import validate
 
@@ -660,3 +661,114 @@ def test_few_tables_over_many_sessions_mix_people_better_than_random_seating():
     plan = AllocationSettings(tables=4, sessions=10, diversify=["f0", "f1", "f2", "f3"], seed=0)
     seating = allocate(members, plan).seating
     assert meetings(seating) > random_meetings(seating)
+
+
+def test_conflicts_only_the_search_meets_name_the_fewest_rules():
+    """Three members kept apart from each other need all three tables, and table 1 is full (a fixed member
+    and a cluster held there): no check before the search sees it, so the plan used to fail with "no
+    seating honours every rule" and the rules its best seating broke, which named no cause."""
+    members = panel(9)
+    plan = AllocationSettings(tables=3, sessions=2, diversify=["f0"])
+    rules = Constraints(
+        keep_apart=[
+            frozenset(pair) for pair in (("m00", "m02"), ("m02", "m05"), ("m00", "m05"), ("m03", "m07"))
+        ],
+        fixed=[FixedSeat("m06", 2, 1), FixedSeat("m03", 1, 2)],
+        clusters=[Cluster(frozenset({"m01", "m08"}), 1)],
+    )
+    with pytest.raises(InfeasibleConstraintsError) as raised:
+        allocate(members, plan, rules)
+    assert raised.value.problems == []
+    assert raised.value.conflict == [
+        "in session 2 these 6 rules cannot all be met together; without any one of them a seating exists:",
+        "m00 and m02 are kept apart",
+        "m02 and m05 are kept apart",
+        "m00 and m05 are kept apart",
+        "m06 is fixed at table 1 in session 2",
+        "m01 is in cluster {m01,m08}, held on 1 table",
+        "m08 is in cluster {m01,m08}, held on 1 table",
+    ]
+
+
+def test_rules_that_can_be_met_are_met_where_the_search_alone_fails():
+    """Plans the search used to refuse though a seating exists: the greedy first seating put the spare
+    seat at the table where m00 is fixed, leaving no table for the group of four ("no table has room left
+    for keep-together group of 4"); and placing facilitators first left a member no table, which was
+    refused as a conflict (found by generating small panels with random rules)."""
+    members = panel(7)
+    plan = AllocationSettings(tables=2, sessions=1, diversify=["f0"], table_sizes=[4, 4])
+    rules = Constraints(
+        keep_together=[frozenset({"m01", "m04", "m05", "m06"})], fixed=[FixedSeat("m00", 1, 1)]
+    )
+    assert_honoured(members, plan, rules, allocate(members, plan, rules))
+    members = [Member(f"m0{i}", {"g": g}) for i, g in enumerate("BBBAAAB")]
+    plan = AllocationSettings(tables=2, sessions=3, diversify=["g"], seed=1, effort=0.2)
+    rules = Constraints(
+        keep_apart=[frozenset({"m00", "m05"}), frozenset({"m00", "m01"})],
+        fixed=[FixedSeat("m01", 2, 1)],
+        facilitators=[
+            Facilitator("F0", frozenset({"m04", "m05"})),
+            Facilitator("F1", frozenset({"m02", "m00", "m05"})),
+            Facilitator("F2", frozenset({"m00"})),
+        ],
+        clusters=[Cluster(frozenset({"m01", "m03", "m05"}), 1), Cluster(frozenset({"m01", "m03", "m05"}), 2)],
+    )
+    assert_honoured(members, plan, rules, allocate(members, plan, rules))
+
+
+def test_a_table_left_empty_by_fixed_seats_is_explained():
+    """Everyone is in one group fixed at table 2, so table 1 would have nobody: the search crashed inside
+    the diversity bound ("lower bound problem not solved")."""
+    members = panel(5)
+    plan = AllocationSettings(tables=2, sessions=1, diversify=["f0"], table_sizes=[2, 6])
+    rules = Constraints(keep_together=[frozenset(m.id for m in members)], fixed=[FixedSeat("m03", 1, 2)])
+    with pytest.raises(InfeasibleConstraintsError) as raised:
+        allocate(members, plan, rules)
+    assert raised.value.problems == [
+        "5 of the 5 members present in session 1 are fixed at tables (with anyone kept together with them), "
+        "which leaves 0 for the 1 table where no one is fixed: table 1 would have nobody"
+    ]
+    # The fewest rules found: three of the group and the fixed seat, which leave the three two seats at
+    # either table (the group of five alone, at tables of 2 and 3, would be another such set).
+    assert raised.value.conflict[1:] == [
+        *(f"m0{i} is kept together with {{m00,m01,m02,m03,m04}}" for i in range(3)),
+        "m03 is fixed at table 2 in session 1",
+    ]
+
+
+def test_the_rules_named_in_conflict_conflict_and_each_is_needed():
+    """On panels small enough to try every seating, the rules ``smallest_conflict`` names admit no seating,
+    and dropping any one of them admits one; when it finds no conflict, a seating exists."""
+    members = panel(6)
+    ids = [m.id for m in members]
+    sizes: Counter[int] = Counter()
+    for tables in (2, 3):
+        plan = AllocationSettings(tables=tables, sessions=1, diversify=["f0"])
+        draw = random.Random(10 + tables)
+        for _ in range(150):
+            rules = Constraints(
+                keep_together=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 2))],
+                keep_apart=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 3))],
+                fixed=[
+                    FixedSeat(m, 1, draw.randint(1, tables)) for m in draw.sample(ids, draw.randint(0, 3))
+                ],
+                facilitators=[
+                    Facilitator(f"F{i}", frozenset(draw.sample(ids, draw.randint(0, 3))))
+                    for i in range(tables)
+                ]
+                if draw.random() < 0.5
+                else [],
+                clusters=[Cluster(frozenset(draw.sample(ids, 3)), 1)] if draw.random() < 0.4 else [],
+            )
+            found = smallest_conflict(members, plan, rules)
+            if found is None:
+                assert _valid_seating_exists(members, plan, rules), rules
+                continue
+            session, named, complete = found
+            assert session == 1 and complete
+            assert not _valid_seating_exists(members, plan, only(rules, named)), (rules, named)
+            for rule in named:
+                fewer = [other for other in named if other != rule]
+                assert _valid_seating_exists(members, plan, only(rules, fewer)), (rules, named, rule)
+            sizes[len(named)] += 1
+    assert sum(sizes.values()) > 50 and max(sizes) >= 4, sizes  # conflicts of several rules were found

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from civicforum.tables import AllocationSettings, Constraints, Member, files
 from civicforum.tables.files import CellReader, InputError
+from civicforum.tables.model import Rule
 from civicforum.tables.rules import validate
 
 IDS = ["m1", "m2", "m3", "m4", "007"]
@@ -67,3 +68,35 @@ def test_any_constraint_file_is_read_or_refused_by_row(case):
     plan = AllocationSettings(tables=TABLES, sessions=SESSIONS, diversify=["f"], past=past)
     with contextlib.suppress(ValueError):  # InfeasibleConstraintsError included
         validate(members, plan, Constraints(**({} if name == "past" else {name: rules})))
+
+
+def test_each_rule_read_records_its_file_and_row(tmp_path):
+    """The rows named when rules conflict: a rule given twice keeps its first row; rules count from the
+    order groups, facilitators and clusters first appear in."""
+    reader = CellReader(tmp_path, set(IDS), TABLES, SESSIONS)
+    sources: files.Sources = {}
+
+    def read(name: str, text: str):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(text, encoding="utf-8")
+        return READERS[name][0](path, reader, sources)
+
+    read("keep_together", "group,id\nA,m1\nB,m2\n\nB,m3\nB,m2\n")
+    read("keep_apart", "id,other\nm1,m2\nm3,m4\n")
+    read("fixed", "id,session,table\nm1,1,2\n")
+    read("absent", "id,session\nm2,3\n")
+    read("facilitators", "facilitator,keep_apart\nAnn,\nBob,m4\nAnn,m3\n")
+    read("clusters", "cluster,tables,id\ncy,1,m1\npl,1,m3\n")
+    assert sources == {
+        Rule("keep-together", 0, "m1"): f"{tmp_path / 'keep_together.csv'} row 2",
+        Rule("keep-together", 1, "m2"): f"{tmp_path / 'keep_together.csv'} row 3",
+        Rule("keep-together", 1, "m3"): f"{tmp_path / 'keep_together.csv'} row 5",
+        Rule("keep-apart", 0): f"{tmp_path / 'keep_apart.csv'} row 2",
+        Rule("keep-apart", 1): f"{tmp_path / 'keep_apart.csv'} row 3",
+        Rule("fixed", 0): f"{tmp_path / 'fixed.csv'} row 2",
+        Rule("absent", member="m2", session=3): f"{tmp_path / 'absent.csv'} row 2",
+        Rule("facilitator", 1, "m4"): f"{tmp_path / 'facilitators.csv'} row 3",
+        Rule("facilitator", 0, "m3"): f"{tmp_path / 'facilitators.csv'} row 4",
+        Rule("cluster", 0, "m1"): f"{tmp_path / 'clusters.csv'} row 2",
+        Rule("cluster", 1, "m3"): f"{tmp_path / 'clusters.csv'} row 3",
+    }

@@ -135,23 +135,27 @@ def main(argv: list[str]) -> int:
                 f"{args.panel}: {len(members)} members cannot fill {args.tables} tables; use fewer tables"
             )
         known = {m.id for m in members}
+        sources: files.Sources = {}  # where each rule was read, to name the rows of rules in conflict
 
         def reader(path: Path) -> CellReader:
             return CellReader(path, known, args.tables, args.sessions)
 
         constraints = Constraints(
-            keep_together=files.read_keep_together(args.keep_together, reader(args.keep_together))
+            keep_together=files.read_keep_together(args.keep_together, reader(args.keep_together), sources)
             if args.keep_together
             else (),
-            keep_apart=files.read_keep_apart(args.keep_apart, reader(args.keep_apart))
+            keep_apart=files.read_keep_apart(args.keep_apart, reader(args.keep_apart), sources)
             if args.keep_apart
             else (),
-            fixed=files.read_fixed(args.fixed, reader(args.fixed)) if args.fixed else (),
-            absent=files.read_absent(args.absent, reader(args.absent)) if args.absent else {},
-            facilitators=files.read_facilitators(args.facilitators, reader(args.facilitators))
+            fixed=files.read_fixed(args.fixed, reader(args.fixed), sources) if args.fixed else (),
+            absent=files.read_absent(args.absent, reader(args.absent), sources) if args.absent else {},
+            facilitators=files.read_facilitators(args.facilitators, reader(args.facilitators), sources)
             if args.facilitators
             else (),
-            clusters=files.read_clusters(args.clusters, reader(args.clusters)) if args.clusters else (),
+            clusters=files.read_clusters(args.clusters, reader(args.clusters), sources)
+            if args.clusters
+            else (),
+            sources=sources,
         )
         past = files.read_past(args.past, reader(args.past)) if args.past else []
 
@@ -172,9 +176,13 @@ def main(argv: list[str]) -> int:
         )
         allocation = allocate(members, settings, constraints)
     except InfeasibleConstraintsError as error:
-        print("error: these rules cannot all be met:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        lines = [f"  - {problem}" for problem in error.problems]
+        if lines:
+            lines.insert(0, "error: these rules cannot all be met:")
+        if error.conflict:  # a lead-in, then the fewest rules found that conflict, each with its file and row
+            lead, *rules = error.conflict
+            lines += [lead if lines else f"error: {lead}", *(f"  - {rule}" for rule in rules)]
+        print("\n".join(lines), file=sys.stderr)
         return 2
     except (ValueError, OutputError) as error:  # InputError, and malformed input found by the engine
         print(f"error: {error}", file=sys.stderr)

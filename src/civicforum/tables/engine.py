@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .conflicts import conflict_error, exact_seating
 from .model import (
     Allocation,
     AllocationSettings,
@@ -27,7 +28,15 @@ from .model import (
     Member,
     Progress,
 )
-from .rules import constraint_violations, fmt_group, merged_groups, session_capacities, validate
+from .rules import (
+    cluster_tables,
+    constraint_violations,
+    fmt_group,
+    merged_groups,
+    session_capacities,
+    session_sizes,
+    validate,
+)
 from .scores import diversity_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch, co_seated
 from .tabu import REPEAT_WEIGHT, TabuProblem, improve_plan
@@ -111,17 +120,6 @@ def repeat_scale(sizes: Sequence[int], sessions: int) -> float:
     return max(REPEAT_SCALE_STEP, round(1 / rho / REPEAT_SCALE_STEP) * REPEAT_SCALE_STEP)
 
 
-def _session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, shift: int) -> np.ndarray:
-    """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity.
-    Among equally full tables the next seat goes to the first in an order rotated by ``shift``."""
-    sizes = minimum.astype(int).copy()
-    order = np.roll(np.arange(len(sizes)), -shift)
-    for _ in range(present - int(sizes.sum())):
-        open_tables = order[sizes[order] < np.asarray(capacities)[order]]
-        sizes[open_tables[np.argmin(sizes[open_tables])]] += 1
-    return sizes
-
-
 class _Planner:
     """Everything fixed across sessions, in 0-based indices."""
 
@@ -133,7 +131,7 @@ class _Planner:
         self.index = {member_id: i for i, member_id in enumerate(self.ids)}
         self.one_hot = _one_hot(members, settings.diversify)
         self.capacities = session_capacities(settings, len(members))
-        full_sizes = _session_sizes(self.capacities, len(members), np.zeros(settings.tables, dtype=int), 0)
+        full_sizes = session_sizes(self.capacities, len(members), np.zeros(settings.tables, dtype=int), 0)
         self.repeat_scale = repeat_scale(full_sizes.tolist(), settings.sessions)
         count = len(members)
         self.keep_apart = np.zeros((count, count))
@@ -192,7 +190,18 @@ class _Planner:
         minimum = np.zeros(self.settings.tables, dtype=int)
         for unit_index, table in fixed_table.items():
             minimum[table] += len(units[unit_index])
-        sizes = _session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
+        sizes = session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
+        if not sizes.all():  # tables are filled evenly, so every spread of the seats leaves them empty
+            empty = [str(t + 1) for t in np.flatnonzero(sizes == 0)]
+            raise InfeasibleConstraintsError(
+                [
+                    f"{int(minimum.sum())} of the {len(present)} members present in session {session} are "
+                    "fixed at tables (with anyone kept together with them), which leaves "
+                    f"{len(present) - int(minimum.sum())} for the {int((minimum == 0).sum())} table"
+                    f"{'s' if (minimum == 0).sum() > 1 else ''} where no one is fixed: "
+                    f"table{'s' if len(empty) > 1 else ''} {', '.join(empty)} would have nobody"
+                ]
+            )
 
         def spreads() -> list[np.ndarray]:
             """Every way of spreading the seats the search may try (see _seat_session), for the exact
@@ -200,7 +209,7 @@ class _Planner:
             rounds) and only for plans with such rules, as it costs a loop over every seat per table."""
             if session not in self._spreads:
                 self._spreads[session] = [
-                    _session_sizes(self.capacities, len(present), minimum, shift)
+                    session_sizes(self.capacities, len(present), minimum, shift)
                     for shift in range(len(sizes))
                 ]
             return self._spreads[session]
@@ -212,11 +221,11 @@ class _Planner:
         if facilitator_draw is not None:
             facilitators = self._facilitators(session, units, fixed_table, table_penalty, facilitator_draw)
         self._clusters(session, units, fixed_table, spreads, table_penalty)
+        # Before facilitators are placed only clusters bar tables, so a member with none left has none in
+        # any seating; once placed, another placement may leave them one (_seat_session tries others).
         stranded = [self.ids[m] for m in present if table_penalty[m].min() >= PROHIBITIVE]
-        if stranded:
-            raise InfeasibleConstraintsError(
-                [self._no_table(member, session, facilitator_draw is not None) for member in stranded]
-            )
+        if stranded and facilitator_draw is None:
+            raise InfeasibleConstraintsError([self._no_table(member, session) for member in stranded])
         one_hot_present = self.one_hot[present]
         shares = one_hot_present.sum(axis=0) / len(present)
         self.diversity_bound[session] = (
@@ -238,19 +247,12 @@ class _Planner:
         )
         return problem, facilitators
 
-    def _no_table(self, member: str, session: int, facilitators_placed: bool) -> str:
-        """Why every table is barred to ``member``: only clusters bar tables until facilitators are placed."""
+    def _no_table(self, member: str, session: int) -> str:
+        """Why the clusters of ``member`` bar every table to them."""
         clusters = " and ".join(
             fmt_group(c.members) for c in self.constraints.clusters if member in c.members
         )
-        if not facilitators_placed:
-            return (
-                f"{member} has no table in session {session}: the tables of their clusters {clusters} differ"
-            )
-        return (
-            f"{member} has no table in session {session}: every table's facilitator is kept apart from them"
-            + (f" or lies outside the tables of their clusters {clusters}" if clusters else "")
-        )
+        return f"{member} has no table in session {session}: the tables of their clusters {clusters} differ"
 
     def _diversity_cap(self, session: int) -> float:
         """Summed deviations session ``session`` may reach before diversity turns steep: DIVERSITY_SLACK
@@ -434,11 +436,7 @@ class _Planner:
                         f"in session {session}"
                     ]
                 )
-            free = sorted(
-                (t for t in range(tables_count) if t not in allowed), key=lambda t: (clusters_at[t], t)
-            )
-            allowed += free[: cluster.tables - len(allowed)]
-            clusters_at[allowed] += 1
+            allowed = cluster_tables(allowed, cluster.tables, clusters_at)
             # Whoever is kept together with a cluster member sits at the cluster's tables too.
             escorts = {m for unit in units if set(unit) & set(present) for m in unit} - set(present)
             # Members fixed at those tables take seats there too.
@@ -495,9 +493,9 @@ class _Planner:
                 continue
             open_tables = frozenset(range(tables))
             clusters = []
-            for cluster, cluster_tables, seated in held:
+            for cluster, its_tables, seated in held:
                 if seated & set(unit):
-                    open_tables &= cluster_tables
+                    open_tables &= its_tables
                     clusters.append(fmt_group(cluster.members))
             blockers = {
                 (self.ids[a], self.ids[b], fixed_of[b])
@@ -521,6 +519,10 @@ class _Planner:
             problems.append(f"{who} has no table in session {session}: {'; '.join(reasons)}")
         if problems:
             raise InfeasibleConstraintsError(problems)
+
+
+class _SearchFailed(InfeasibleConstraintsError):
+    """The search ended with rules broken (``problems``): they conflict, or the search missed a seating."""
 
 
 def _breaks_rules(problem: SessionProblem, table_of: np.ndarray) -> bool:
@@ -567,9 +569,7 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
         score = need / problem.sizes - pair_sums[unit].sum(axis=0) - problem.table_penalty[unit].sum(axis=0)
         score[free < len(unit)] = -np.inf
         if not np.isfinite(score).any():
-            raise InfeasibleConstraintsError(
-                [f"no table has room left for keep-together group of {len(unit)}"]
-            )
+            raise _SearchFailed([f"no table has room left for keep-together group of {len(unit)}"])
         place(unit, int(np.argmax(score)))
     return table_of
 
@@ -605,7 +605,11 @@ def _seat_session(
             planner.size_shift[session] = planner.size_shift.get(session, 0) + 1
             previous = None
         problem, _ = planner.session_problem(session)
-        search = SessionSearch(problem, previous if previous is not None else _construct(problem, rng))
+        try:
+            start = previous if previous is not None else _construct(problem, rng)
+        except _SearchFailed:  # no table left for a group as the greedy seating went: find one exactly
+            return _exact_session(planner, session, rng, out_of_time)
+        search = SessionSearch(problem, start)
         sessions = planner.settings.sessions - len(planner.settings.past)
         fewest, most, work = annealing_budget(
             len(search.singles), sessions, round_number, planner.settings.effort
@@ -633,8 +637,39 @@ def _seat_session(
                 break
         if matched is not None and not _breaks_rules(problem, search.table_of):
             break
+    else:
+        if round_number == DESCENT_ROUND:  # rules still broken in the last pass: seat the session exactly
+            return _exact_session(planner, session, rng, out_of_time)
     planner.diversity_total[session] = search.diversity_total
     return search.table_of, matched or chosen
+
+
+def _exact_session(
+    planner: _Planner, session: int, rng: np.random.Generator, out_of_time: Callable[[], bool]
+) -> tuple[np.ndarray, list[str | None]]:
+    """A seating of ``session`` that meets every rule, for one the search could not seat: the exact
+    check's (``conflicts.exact_seating``), descended to better tables while facilitators can still be
+    matched to them. Raise _SearchFailed when no seating meets every rule."""
+    found = exact_seating(planner.members, planner.settings, planner.constraints, session)
+    if found is None:
+        raise _SearchFailed([])
+    seats, chosen = found
+    table_of = np.full(len(planner.ids), -1)
+    for member, table in seats.items():
+        table_of[planner.index[member]] = table
+    sizes = np.bincount(table_of[table_of >= 0], minlength=planner.settings.tables)
+    for shift in range(planner.settings.tables):  # the spread of seats the exact seating uses
+        planner.size_shift[session] = shift
+        problem, _ = planner.session_problem(session)
+        if (problem.sizes == sizes).all():
+            break
+    search = SessionSearch(problem, table_of)
+    search.descend(out_of_time, rng, pair_exchanges=True)
+    matched = planner.match_facilitators(search.table_of)
+    if matched is None or _breaks_rules(problem, search.table_of):
+        search, matched = SessionSearch(problem, table_of), chosen
+    planner.diversity_total[session] = search.diversity_total
+    return search.table_of, matched
 
 
 def _improve_mixing(
@@ -692,6 +727,17 @@ def allocate(
     """Seat ``members`` for every session not in ``settings.past``; raise InfeasibleConstraintsError
     (naming the conflicting rules) when the rules cannot all hold, ValueError on unknown ids."""
     constraints = constraints or Constraints()
+    try:
+        return _allocate(members, settings, constraints)
+    except _SearchFailed as error:
+        raise conflict_error(members, settings, constraints, error.problems) from None
+    except InfeasibleConstraintsError as error:
+        raise conflict_error(members, settings, constraints, error.problems, explained=True) from None
+
+
+def _allocate(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints
+) -> Allocation:
     validate(members, settings, constraints)
     started = time.monotonic()
 
@@ -730,7 +776,5 @@ def allocate(
     )
     problems = constraint_violations(members, settings, constraints, allocation)
     if problems:
-        raise InfeasibleConstraintsError(
-            ["no seating honours every rule (they may conflict); the best one found breaks these", *problems]
-        )
+        raise _SearchFailed(problems)
     return allocation

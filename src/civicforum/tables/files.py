@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..spreadsheet import CsvRowError, formula_problem, printable, read_csv_records, repeated_columns
-from .model import Cluster, Facilitator, FixedSeat, Member
+from .model import Cluster, Facilitator, FixedSeat, Member, Rule
 
 
 class InputError(ValueError):
@@ -29,6 +29,13 @@ class InputError(ValueError):
 
 
 Row = tuple[int, dict[str, str]]  # (row as a spreadsheet numbers it, header = 1; cells by column)
+Sources = dict[Rule, str]  # where each rule was read, for ``Constraints.sources``
+
+
+def _note(sources: Sources | None, rule: Rule, path: Path, line: int) -> None:
+    """Record that ``rule`` was read from row ``line`` of ``path`` (its first row, when given twice)."""
+    if sources is not None:
+        sources.setdefault(rule, f"{path} row {line}")
 
 
 def whole_number(text: str) -> int | None:
@@ -162,54 +169,66 @@ class CellReader:
         return number
 
 
-def read_keep_together(path: Path, reader: CellReader) -> list[frozenset[str]]:
+def read_keep_together(
+    path: Path, reader: CellReader, sources: Sources | None = None
+) -> list[frozenset[str]]:
     groups: dict[str, set[str]] = defaultdict(set)
     for line, row in read_rows(path, ["group", "id"]):
         label = _label(path, line, row, "group", "give the group a name shared by its members' rows")
-        groups[label].add(reader.member(line, row, "id"))
+        member = reader.member(line, row, "id")
+        groups[label].add(member)
+        _note(sources, Rule("keep-together", list(groups).index(label), member), path, line)
     return [frozenset(group) for group in groups.values()]
 
 
-def read_keep_apart(path: Path, reader: CellReader) -> list[frozenset[str]]:
+def read_keep_apart(path: Path, reader: CellReader, sources: Sources | None = None) -> list[frozenset[str]]:
     pairs: list[frozenset[str]] = []
     for line, row in read_rows(path, ["id", "other"]):
         pair = frozenset({reader.member(line, row, "id"), reader.member(line, row, "other")})
         if len(pair) != 2:
             raise InputError(f"{path}: row {line}: a member cannot be kept apart from themselves")
+        _note(sources, Rule("keep-apart", len(pairs)), path, line)
         pairs.append(pair)
     return pairs
 
 
-def read_fixed(path: Path, reader: CellReader) -> list[FixedSeat]:
-    return [
-        FixedSeat(
-            reader.member(line, row, "id"),
-            reader.number(line, row, "session", reader.sessions),
-            reader.number(line, row, "table", reader.tables),
+def read_fixed(path: Path, reader: CellReader, sources: Sources | None = None) -> list[FixedSeat]:
+    seats: list[FixedSeat] = []
+    for line, row in read_rows(path, ["id", "session", "table"]):
+        _note(sources, Rule("fixed", len(seats)), path, line)
+        seats.append(
+            FixedSeat(
+                reader.member(line, row, "id"),
+                reader.number(line, row, "session", reader.sessions),
+                reader.number(line, row, "table", reader.tables),
+            )
         )
-        for line, row in read_rows(path, ["id", "session", "table"])
-    ]
+    return seats
 
 
-def read_absent(path: Path, reader: CellReader) -> dict[int, frozenset[str]]:
+def read_absent(path: Path, reader: CellReader, sources: Sources | None = None) -> dict[int, frozenset[str]]:
     absent: dict[int, set[str]] = defaultdict(set)
     for line, row in read_rows(path, ["id", "session"]):
-        absent[reader.number(line, row, "session", reader.sessions)].add(reader.member(line, row, "id"))
+        session, member = reader.number(line, row, "session", reader.sessions), reader.member(line, row, "id")
+        absent[session].add(member)
+        _note(sources, Rule("absent", member=member, session=session), path, line)
     return {session: frozenset(ids) for session, ids in absent.items()}
 
 
-def read_facilitators(path: Path, reader: CellReader) -> list[Facilitator]:
+def read_facilitators(path: Path, reader: CellReader, sources: Sources | None = None) -> list[Facilitator]:
     rules: dict[str, set[str]] = {}
     for line, row in read_rows(path, ["facilitator", "keep_apart"]):
         name = _label(path, line, row, "facilitator", "give the facilitator's name")
         _check_name(path, line, "facilitator", name)
         apart = rules.setdefault(name, set())
         if row["keep_apart"]:
-            apart.add(reader.member(line, row, "keep_apart"))
+            member = reader.member(line, row, "keep_apart")
+            apart.add(member)
+            _note(sources, Rule("facilitator", list(rules).index(name), member), path, line)
     return [Facilitator(name, frozenset(apart)) for name, apart in rules.items()]
 
 
-def read_clusters(path: Path, reader: CellReader) -> list[Cluster]:
+def read_clusters(path: Path, reader: CellReader, sources: Sources | None = None) -> list[Cluster]:
     members: dict[str, set[str]] = defaultdict(set)
     tables: dict[str, int] = {}
     for line, row in read_rows(path, ["cluster", "tables", "id"]):
@@ -220,7 +239,9 @@ def read_clusters(path: Path, reader: CellReader) -> list[Cluster]:
                 f"{path}: row {line}, column 'tables': cluster {printable(name)} was given "
                 f"{tables[name]} tables on an earlier row; use one number per cluster"
             )
-        members[name].add(reader.member(line, row, "id"))
+        member = reader.member(line, row, "id")
+        members[name].add(member)
+        _note(sources, Rule("cluster", list(members).index(name), member), path, line)
     return [Cluster(frozenset(members[name]), tables[name]) for name in members]
 
 

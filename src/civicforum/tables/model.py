@@ -14,11 +14,14 @@ Seating = Sequence[Sequence[Sequence[str]]]
 
 
 class InfeasibleConstraintsError(ValueError):
-    """The constraints cannot all hold at once; the message names the ones that conflict."""
+    """The constraints cannot all hold at once: ``problems`` says why, in terms of members, sessions and
+    tables; ``conflict``, when known, leads in and then lists the fewest rules found that cannot all hold,
+    each after where it was given (``Constraints.sources``)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], conflict: Sequence[str] = ()) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
+        self.conflict = list(conflict)
+        super().__init__("; ".join(self.problems + self.conflict))
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,19 @@ class Cluster:
     tables: int
 
 
+@dataclass(frozen=True, order=True)
+class Rule:
+    """One rule as an officer gives it, a row of a constraint file: ``kind`` is "keep-together" (``index``
+    of the group, ``member``), "keep-apart" (``index`` of the pair), "fixed" (``index`` of the seat),
+    "absent" (``session``, ``member``), "facilitator" (``index`` of the facilitator, ``member`` kept apart
+    from them) or "cluster" (``index`` of the cluster, ``member``)."""
+
+    kind: str
+    index: int = 0
+    member: str = ""
+    session: int = 0
+
+
 @dataclass(frozen=True)
 class Constraints:
     """Hard rules a seating must honour.
@@ -72,6 +88,8 @@ class Constraints:
     absent: Mapping[int, frozenset[str]] = field(default_factory=dict)
     facilitators: Sequence[Facilitator] = ()
     clusters: Sequence[Cluster] = ()
+    # Where each rule was given ("keep-apart.csv row 3"), for messages that name the rules in conflict.
+    sources: Mapping[Rule, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

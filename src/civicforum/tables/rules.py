@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from numbers import Integral
 
+import numpy as np
+
 from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member
 
 
@@ -34,6 +36,27 @@ def session_capacities(settings: AllocationSettings, members: int) -> list[int]:
         return list(settings.table_sizes)
     base, extra = divmod(members, settings.tables)
     return [base + (table < extra) for table in range(settings.tables)]
+
+
+def session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, shift: int) -> np.ndarray:
+    """Seats per table: as even as possible, at least ``minimum`` (fixed members), within capacity.
+    Among equally full tables the next seat goes to the first in an order rotated by ``shift``."""
+    sizes = minimum.astype(int).copy()
+    order = np.roll(np.arange(len(sizes)), -shift)
+    for _ in range(present - int(sizes.sum())):
+        open_tables = order[sizes[order] < np.asarray(capacities)[order]]
+        sizes[open_tables[np.argmin(sizes[open_tables])]] += 1
+    return sizes
+
+
+def cluster_tables(fixed: Sequence[int], wanted: int, held: np.ndarray) -> list[int]:
+    """The tables (0-based) a cluster of ``wanted`` tables is held at: ``fixed``, those where its members
+    are fixed, then the tables fewest earlier clusters hold (``held``, which counts this one in too),
+    lowest-numbered first."""
+    free = sorted((t for t in range(len(held)) if t not in fixed), key=lambda t: (held[t], t))
+    tables = [*fixed, *free[: wanted - len(fixed)]]
+    held[tables] += 1
+    return tables
 
 
 def _numbered(value: object, highest: int) -> bool:

@@ -1,0 +1,330 @@
+"""Which rules conflict: an exact check of one session's hard rules, and a smallest set of rules that
+still cannot all hold, so that an officer is told which rows to change rather than that no seating
+was found.
+
+The check solves a small integer programme (HiGHS, through scipy) with the engine's own meaning of
+the rules: seats spread as evenly as the fixed seats allow (every way the search may try), groups
+kept together merged when they share a member, clusters held at the tables ``Cluster`` documents and
+one facilitator at every table. It is run only once a plan has failed, never on the way to one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .model import (
+    AllocationSettings,
+    Cluster,
+    Constraints,
+    Facilitator,
+    FixedSeat,
+    InfeasibleConstraintsError,
+    Member,
+    Rule,
+)
+from .rules import cluster_tables, fmt_group, merged_groups, session_capacities, session_sizes
+
+# Seconds the search for a smallest set of conflicting rules may take before it names the rules it has
+# not yet been able to leave out (all of which still conflict).
+SHRINK_SECONDS = 20.0
+
+
+def rules_of(constraints: Constraints) -> list[Rule]:
+    """Every rule in ``constraints``, one per row of the files they come from."""
+    rules = [
+        Rule("keep-together", g, m)
+        for g, group in enumerate(constraints.keep_together)
+        for m in sorted(group)
+    ]
+    rules += [Rule("keep-apart", p) for p in range(len(constraints.keep_apart))]
+    rules += [Rule("fixed", s) for s in range(len(constraints.fixed))]
+    rules += [
+        Rule("absent", member=m, session=s)
+        for s, ids in sorted(constraints.absent.items())
+        for m in sorted(ids)
+    ]
+    rules += [
+        Rule("facilitator", f, m)
+        for f, facilitator in enumerate(constraints.facilitators)
+        for m in sorted(facilitator.keep_apart)
+    ]
+    rules += [
+        Rule("cluster", c, m)
+        for c, cluster in enumerate(constraints.clusters)
+        for m in sorted(cluster.members)
+    ]
+    return rules
+
+
+def only(constraints: Constraints, rules: Sequence[Rule]) -> Constraints:
+    """``constraints`` with only ``rules`` (every facilitator stays, kept apart from fewer members)."""
+    kept = set(rules)
+    absent: dict[int, frozenset[str]] = {}
+    for rule in rules:
+        if rule.kind == "absent":
+            absent[rule.session] = absent.get(rule.session, frozenset()) | {rule.member}
+    return Constraints(
+        keep_together=[
+            frozenset(m for m in group if Rule("keep-together", g, m) in kept)
+            for g, group in enumerate(constraints.keep_together)
+        ],
+        keep_apart=[pair for p, pair in enumerate(constraints.keep_apart) if Rule("keep-apart", p) in kept],
+        fixed=[seat for s, seat in enumerate(constraints.fixed) if Rule("fixed", s) in kept],
+        absent=absent,
+        facilitators=[
+            Facilitator(f.id, frozenset(m for m in f.keep_apart if Rule("facilitator", i, m) in kept))
+            for i, f in enumerate(constraints.facilitators)
+        ],
+        clusters=[
+            Cluster(frozenset(m for m in c.members if Rule("cluster", i, m) in kept), c.tables)
+            for i, c in enumerate(constraints.clusters)
+        ],
+        sources=constraints.sources,
+    )
+
+
+def describe(rule: Rule, constraints: Constraints) -> str:
+    """``rule`` in words, after where it was given (``constraints.sources``) when that is known."""
+    if rule.kind == "keep-together":
+        words = f"{rule.member} is kept together with {fmt_group(constraints.keep_together[rule.index])}"
+    elif rule.kind == "keep-apart":
+        a, b = sorted(constraints.keep_apart[rule.index])
+        words = f"{a} and {b} are kept apart"
+    elif rule.kind == "fixed":
+        seat: FixedSeat = constraints.fixed[rule.index]
+        words = f"{seat.member} is fixed at table {seat.table} in session {seat.session}"
+    elif rule.kind == "absent":
+        words = f"{rule.member} is absent from session {rule.session}"
+    elif rule.kind == "facilitator":
+        words = f"facilitator {constraints.facilitators[rule.index].id} is kept apart from {rule.member}"
+    else:
+        cluster = constraints.clusters[rule.index]
+        tables = "1 table" if cluster.tables == 1 else f"{cluster.tables} tables"
+        words = f"{rule.member} is in cluster {fmt_group(cluster.members)}, held on {tables}"
+    source = constraints.sources.get(rule)
+    return f"{source}: {words}" if source else words
+
+
+def _units(ids: Sequence[str], constraints: Constraints, absent: frozenset[str]) -> list[list[str]]:
+    """Members present, in keep-together groups (merged when they share a member) and alone."""
+    units = [sorted(group - absent) for group in merged_groups(constraints.keep_together) if group - absent]
+    grouped = {m for unit in units for m in unit}
+    return units + [[m] for m in ids if m not in absent and m not in grouped]
+
+
+def exact_seating(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints, session: int
+) -> tuple[dict[str, int], list[str | None]] | None:
+    """A seating of session ``session`` (1-based) that meets every rule, as the engine reads them: each
+    present member's table and each table's facilitator (0-based tables); None when there is none."""
+    ids = [m.id for m in members]
+    tables = settings.tables
+    absent = constraints.absent.get(session, frozenset())
+    if session <= len(settings.past):  # run already: the rules for it must agree with how it ran
+        table_of = {m: t for t, table in enumerate(settings.past[session - 1]) for m in table}
+        agrees = all(
+            table_of.get(seat.member) == seat.table - 1
+            for seat in constraints.fixed
+            if seat.session == session
+        )
+        return (table_of, [None] * tables) if agrees and not absent & table_of.keys() else None
+    capacities = session_capacities(settings, len(ids))
+    units = _units(ids, constraints, absent)
+    present = sum(len(unit) for unit in units)
+    if present < tables or sum(capacities) < len(ids):
+        return None
+    if constraints.facilitators and len(constraints.facilitators) < tables:
+        return None
+    fixed: dict[str, int] = {}
+    for seat in constraints.fixed:
+        if seat.session == session and (
+            seat.member in absent or fixed.setdefault(seat.member, seat.table - 1) != seat.table - 1
+        ):
+            return None
+    unit_of = {m: u for u, unit in enumerate(units) for m in unit}
+    fixed_table: dict[int, int] = {}
+    for member, table in fixed.items():
+        if fixed_table.setdefault(unit_of[member], table) != table:
+            return None
+    minimum = np.zeros(tables, dtype=int)
+    for u, table in fixed_table.items():
+        minimum[table] += len(units[u])
+    if (minimum > np.asarray(capacities)).any():
+        return None
+    spreads = np.unique(
+        np.array([session_sizes(capacities, present, minimum, shift) for shift in range(tables)]), axis=0
+    )
+    if not spreads.all():  # a table left empty (seats are spread evenly, so by every spread)
+        return None
+    # Tables open to each unit: its fixed one, and within its clusters' tables.
+    open_to = np.ones((len(units), tables), dtype=bool)
+    for u, table in fixed_table.items():
+        open_to[u] = False
+        open_to[u, table] = True
+    fixed_of = {m: t for u, t in fixed_table.items() for m in units[u]}
+    held = np.zeros(tables, dtype=int)
+    for cluster in constraints.clusters:
+        inside = sorted(m for m in cluster.members if m in unit_of)
+        at = sorted({fixed_of[m] for m in inside if m in fixed_of})
+        if len(at) > cluster.tables:
+            return None
+        allowed = cluster_tables(at, cluster.tables, held)
+        for u in {unit_of[m] for m in inside}:
+            open_to[u, [t for t in range(tables) if t not in allowed]] = False
+    # Variables: x[u, t] (unit u at table t), then y[f, t] (facilitator f at table t), then z[k] (spread k).
+    n_units, n_facilitators, n_spreads = len(units), len(constraints.facilitators), len(spreads)
+    size = n_units * tables + n_facilitators * tables + n_spreads
+
+    def x(u: int, t: int) -> int:
+        return u * tables + t
+
+    def y(f: int, t: int) -> int:
+        return n_units * tables + f * tables + t
+
+    rows: list[dict[int, float]] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def require(coefficients: dict[int, float], low: float, high: float) -> None:
+        rows.append(coefficients)
+        lower.append(low)
+        upper.append(high)
+
+    for u in range(n_units):  # every unit at one table
+        require({x(u, t): 1.0 for t in range(tables)}, 1, 1)
+    z0 = n_units * tables + n_facilitators * tables
+    require({z0 + k: 1.0 for k in range(n_spreads)}, 1, 1)  # one way of spreading the seats
+    for t in range(tables):  # each table filled to its seats in that spread
+        seats = {x(u, t): float(len(units[u])) for u in range(n_units)}
+        seats.update({z0 + k: -float(spreads[k, t]) for k in range(n_spreads)})
+        require(seats, 0, 0)
+    for pair in constraints.keep_apart:
+        a, b = sorted(pair)
+        if a in unit_of and b in unit_of:
+            if unit_of[a] == unit_of[b]:
+                return None
+            for t in range(tables):
+                require({x(unit_of[a], t): 1.0, x(unit_of[b], t): 1.0}, 0, 1)
+    if n_facilitators:
+        for t in range(tables):  # one facilitator per table, each at one table at most
+            require({y(f, t): 1.0 for f in range(n_facilitators)}, 1, 1)
+        for f, facilitator in enumerate(constraints.facilitators):
+            require({y(f, t): 1.0 for t in range(tables)}, 0, 1)
+            for u in sorted({unit_of[m] for m in facilitator.keep_apart if m in unit_of}):
+                for t in range(tables):
+                    require({x(u, t): 1.0, y(f, t): 1.0}, 0, 1)
+    matrix = np.zeros((len(rows), size))
+    for r, coefficients in enumerate(rows):
+        for column, value in coefficients.items():
+            matrix[r, column] = value
+    high = np.ones(size)
+    high[: n_units * tables] = open_to.reshape(-1)
+    result = milp(
+        np.zeros(size),
+        constraints=LinearConstraint(matrix, lower, upper),
+        integrality=np.ones(size),
+        bounds=Bounds(np.zeros(size), high),
+    )
+    if result.status != 0:
+        return None
+    chosen = np.round(result.x).astype(int)
+    where = chosen[: n_units * tables].reshape(n_units, tables).argmax(axis=1)
+    facilitators: list[str | None] = [None] * tables
+    for f, t in zip(*np.nonzero(chosen[n_units * tables : z0].reshape(n_facilitators, tables)), strict=True):
+        facilitators[int(t)] = constraints.facilitators[int(f)].id
+    return {m: int(where[u]) for u, unit in enumerate(units) for m in unit}, facilitators
+
+
+def session_seatable(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints, session: int
+) -> bool:
+    """Whether some seating of session ``session`` (1-based) meets every rule, as the engine reads them."""
+    return exact_seating(members, settings, constraints, session) is not None
+
+
+def unseatable_session(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints
+) -> int | None:
+    """The first session no seating can honour every rule of, or None when every one can be seated."""
+    for session in range(1, settings.sessions + 1):
+        if not session_seatable(members, settings, constraints, session):
+            return session
+    return None
+
+
+def smallest_conflict(
+    members: Sequence[Member],
+    settings: AllocationSettings,
+    constraints: Constraints,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[int, list[Rule], bool] | None:
+    """A session and a set of rules no seating of it can honour, every one of which is needed for that
+    (without any one of them the session can be seated), and True; False instead when SHRINK_SECONDS ran
+    out before every rule could be tried (the rules still conflict, but some may not be needed). None when
+    every session can be seated with all the rules."""
+    session = unseatable_session(members, settings, constraints)
+    if session is None:
+        return None
+    started = clock()
+    rules = [  # the rules for other sessions play no part
+        rule
+        for rule in rules_of(constraints)
+        if not (rule.kind == "absent" and rule.session != session)
+        and not (rule.kind == "fixed" and constraints.fixed[rule.index].session != session)
+    ]
+
+    def conflict(trial: list[Rule]) -> bool:
+        return not session_seatable(members, settings, only(constraints, trial), session)
+
+    # Leave out chunks of rules while the rest still conflict, halving the chunks down to single rules.
+    chunk = max(1, len(rules) // 2)
+    while True:
+        start = 0
+        while start < len(rules):
+            if clock() - started > SHRINK_SECONDS:
+                return session, rules, False
+            trial = rules[:start] + rules[start + chunk :]
+            if conflict(trial):
+                rules = trial
+            else:
+                start += chunk
+        if chunk == 1:
+            return session, rules, True
+        chunk = max(1, chunk // 2)
+
+
+def conflict_error(
+    members: Sequence[Member],
+    settings: AllocationSettings,
+    constraints: Constraints,
+    problems: Sequence[str],
+    explained: bool = False,
+) -> InfeasibleConstraintsError:
+    """The error for a plan that failed with ``problems``: why it failed when the checks before the search
+    could say (``explained``), else the rules the best seating broke, which name no cause. Either way it
+    adds the fewest rules found that cannot all hold, naming where each was given, so the officer knows
+    which rows to change; when every session can be seated after all, it says the search missed it."""
+    found = smallest_conflict(members, settings, constraints)
+    if found is None or not found[1]:
+        if explained:
+            return InfeasibleConstraintsError(problems)
+        return InfeasibleConstraintsError(
+            [
+                "the search found no seating that meets every rule, though one exists; another seed or a "
+                "longer search (a larger effort) may find it. The best seating it found breaks these",
+                *problems,
+            ]
+        )
+    session, rules, complete = found
+    lead = f"in session {session} these {len(rules)} rules cannot all be met together" + (
+        "; without any one of them a seating exists:"
+        if complete
+        else " (the search for the fewest ran out of time, so some of them may not matter):"
+    )
+    return InfeasibleConstraintsError(
+        problems if explained else [], [lead, *(describe(rule, constraints) for rule in rules)]
+    )
