@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,6 +30,20 @@ def formula_problem(name: str) -> str | None:
         f"{printable(repr(name))} starts with {printable(repr(name[0]))}, which a spreadsheet would run as "
         "a formula when the results are opened; make it start with a letter or digit"
     )
+
+
+# How two ids that ``loose_id`` makes equal differ, for messages.
+LOOSE_ID_DIFFERENCE = (
+    "they differ only in capitals, leading zeros (which a spreadsheet drops from numbers) or how an accent "
+    "is typed"
+)
+
+
+def loose_id(text: str) -> str:
+    """What an id looks like to a reader: capitals, leading zeros (which a spreadsheet drops from a
+    number) and how an accent is encoded (one character or a letter plus a combining mark) ignored."""
+    loose = unicodedata.normalize("NFKC", text).casefold()
+    return (loose.lstrip("0") or "0") if loose.isdigit() else loose
 
 
 class CsvRowError(ValueError):

@@ -213,6 +213,28 @@ def test_households_and_already_selected(tmp_path: Path) -> None:
     assert civicforum(["selection", "verify", str(out), "--seed", "x"]) == 0
 
 
+def test_a_volunteer_on_two_rows_is_warned_about_and_the_draw_goes_ahead(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two rows with the same name and address (r3, and r11 typed in capitals) were accepted silently;
+    the officer is now warned, by rows and ids, and the draw still runs (two people can share both)."""
+    features = tmp_path / "features.csv"
+    features.write_text("feature,value,min,max\nGender,F,2,2\nGender,M,2,2\n")
+    people = tmp_path / "people.csv"
+    lines = ["ref,name,gender,street,postcode"]
+    for index in range(12):
+        lines.append(f"r{index},Person {index},{'FM'[index % 2]},{index} High St.,AB1 {index}CD")
+    lines[12] = "r11,PERSON 3,M,3 high st,ab1 3cd"
+    people.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert select(people, features, out, "--panel", "4", "--address-columns", "street,postcode") == 0
+    assert (
+        f"Warning: {people}: rows 5 and 13 (ids 'r3' and 'r11') have the same name and address: if they are "
+        "one volunteer registered more than once"
+    ) in capsys.readouterr().err
+    assert (out / "selected.csv").exists()
+
+
 def test_replacements_report_quotas_that_can_no_longer_be_met(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

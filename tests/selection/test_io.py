@@ -23,7 +23,7 @@ from civicforum.selection.io import (
     read_ids,
     read_people,
 )
-from civicforum.selection.types import InputError, Quota
+from civicforum.selection.types import InputError, InputProblem, Quota
 
 FEATURES = "feature,value,min,max\ngender,Female,1,2\ngender,Male,1,2\nage,Young,1,3\nage,Old,0,3\n"
 PEOPLE = "id,Gender,Age,address1,postcode\np1,Female,Young,1 High St,AB1 2CD\np2,Male,Old,2 High St,AB1 2CD\n"
@@ -520,3 +520,87 @@ def test_corrupted_features_files_name_the_row_and_raise_nothing_else(
     with pytest.raises(InputError) as error:
         read_features(path)
     assert index + 2 in {problem.row for problem in error.value.problems}
+
+
+LOOKALIKE = (
+    "they differ only in capitals, leading zeros (which a spreadsheet drops from numbers) or how an "
+    "accent is typed"
+)
+TWICE = (
+    "if they are one volunteer registered more than once, delete all but one of the rows, since each "
+    "extra row adds to their chance of selection."
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("ab7", "AB7"), ("007", "7"), ("caf\u00e9", "cafe\u0301"), ("\uff21", "a")],
+    ids=["capitals", "leading zeros", "accent typed two ways", "full-width letter"],
+)
+def test_ids_that_read_as_the_same_are_refused_naming_both_rows(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    """Ids that differ only in capitals, leading zeros (a spreadsheet turns 007 into 7), how an accent is
+    typed or a full-width letter were accepted as two volunteers, which an --already-selected list or an
+    officer reading the results could not tell apart."""
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(
+        tmp_path, "p.csv", f"id,Gender,Age\n{first},Female,Young\np2,Male,Old\n{second},Male,Old\n"
+    )
+    with pytest.raises(InputError) as error:
+        load_instance(people, features, 2)
+    assert problems_of(error) == [
+        (
+            4,
+            "id",
+            f"id '{second}' and id '{first}' (row 2) read as the same id: {LOOKALIKE}; give one of them "
+            "another id.",
+        )
+    ]
+    # Surrounding spaces were already trimmed, so such ids are the same id used twice.
+    people = write(tmp_path, "p.csv", f"id,Gender,Age\n{first},Female,Young\n {first} ,Male,Old\n")
+    with pytest.raises(
+        InputError, match=f"row 3, column 'id': id '{first}' is used twice \\(first on row 2\\)"
+    ):
+        load_instance(people, features, 1)
+
+
+def test_an_already_selected_id_written_differently_points_at_the_pool_s(tmp_path: Path) -> None:
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(tmp_path, "p.csv", "id,Gender,Age\nP001,Female,Young\n0042,Male,Old\n")
+    ids = write(tmp_path, "ids.csv", "id\np001\n42\n")
+    with pytest.raises(InputError) as error:
+        load_instance(people, features, 2, already_selected_path=ids)
+    assert [str(p) for p in error.value.problems] == [
+        f"{ids}, row 2: id 'p001' is not in the people file {people}; 'P001' is, and {LOOKALIKE}: copy "
+        "the id from the people file.",
+        f"{ids}, row 3: id '42' is not in the people file {people}; '0042' is, and {LOOKALIKE}: copy the "
+        "id from the people file.",
+    ]
+
+
+def test_one_volunteer_on_two_rows_is_a_warning_naming_the_rows(tmp_path: Path) -> None:
+    """The same name and address, or the same email, on two rows was accepted silently, though a volunteer
+    registered twice has twice the chance of selection. Two people can share both, so it is a warning,
+    and it names rows and ids, never the names."""
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(
+        tmp_path,
+        "p.csv",
+        "id,First Name,Surname,Email,Gender,Age,address1,postcode\n"
+        "p1,Ann,Lee,ann@example.org,Female,Young,1 High St,AB1 2CD\n"
+        "p2,Bob,Lee,,Male,Old,1 High St,AB1 2CD\n"
+        "p3,ann,LEE,,Female,Young,1 high st.,ab1 2cd\n"
+        "p4,Cy,Ray,ANN@example.org ,Male,Old,3 Low Rd,AB1 2CD\n"
+        "p5,Ann,Lee,,Female,Old,9 Far Lane,ZZ9 9ZZ\n",
+    )
+    warnings: list[InputProblem] = []
+    instance = load_instance(people, features, 2, address_columns=["address1", "postcode"], warnings=warnings)
+    assert len(instance.people) == 5
+    assert [str(w) for w in warnings] == [
+        f"{people}: rows 2 and 4 (ids 'p1' and 'p3') have the same name and address: {TWICE}",
+        f"{people}: rows 2 and 5 (ids 'p1' and 'p4') have the same email address: {TWICE}",
+    ]
+    warnings.clear()  # without address columns a shared name alone is no sign
+    load_instance(people, features, 2, warnings=warnings)
+    assert [w.message[:34] for w in warnings] == ["rows 2 and 5 (ids 'p1' and 'p4') h"]

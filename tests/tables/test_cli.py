@@ -278,6 +278,23 @@ def test_rules_in_conflict_only_the_search_meets_are_named_by_file_and_row(panel
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("first", "second"), [("ab7", "AB7"), ("007", "7"), ("caf\u00e9", "cafe\u0301")])
+def test_panel_ids_that_read_as_the_same_are_refused(tmp_path, capsys, first, second):
+    """Two members whose ids differ only in capitals, leading zeros or how an accent is typed were both
+    accepted, and a constraint file naming either one could not be told which it meant."""
+    panel = write(
+        tmp_path, "panel.csv", f"id,gender,age\n{first},F,60+\nm02,M,60+\n{second},M,16-29\nm04,F,60+\n"
+    )
+    assert civicforum(["tables", panel, "--tables", "2", "--sessions", "1", "--diversify", "gender",
+                       "--out", str(tmp_path / "out")]) == 2  # fmt: skip
+    assert (
+        f"{panel}: row 4, column 'id': '{second}' and '{first}' (row 2) read as the same id: they differ "
+        "only in capitals, leading zeros (which a spreadsheet drops from numbers) or how an accent is typed; "
+        "give one of them another id"
+    ) in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_usage_error_exits_2(capsys):
     assert main(["tables", "--tables", "3"]) == 2
     assert "usage" in capsys.readouterr().err

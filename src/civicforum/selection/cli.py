@@ -42,6 +42,7 @@ from civicforum.selection.types import (
     Algorithm,
     InfeasibleQuotasError,
     InputError,
+    InputProblem,
     Instance,
     SelectionError,
     SelectionResult,
@@ -228,6 +229,7 @@ def select(args: argparse.Namespace) -> int:
     if mixed:
         return _error(f"{mixed} Nothing was written.")
     address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
+    warnings: list[InputProblem] = []
     try:
         instance = load_instance(
             args.people,
@@ -236,9 +238,12 @@ def select(args: argparse.Namespace) -> int:
             id_column=args.id_column,
             address_columns=address_columns,
             already_selected_path=args.already_selected,
+            warnings=warnings,
         )
     except InputError as error:
         return _error(f"Cannot select: please fix these problems in the input.\n{error}")
+    for warning in warnings:
+        _warn(f"Warning: {warning}")
     progress = StderrProgress()
     try:
         instance, relaxation = _check_quotas(instance, progress)

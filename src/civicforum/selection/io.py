@@ -18,8 +18,10 @@ from pathlib import Path
 
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
 from civicforum.spreadsheet import (
+    LOOSE_ID_DIFFERENCE,
     CsvRowError,
     formula_problem,
+    loose_id,
     read_csv_records,
     repeated_columns,
     spreadsheet_safe,
@@ -39,6 +41,11 @@ WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
 MAX_COUNT = 1_000_000
 NO_DATA_ROWS = "has a header row but no data rows."
 SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
+# Columns that say who a person is, for spotting one volunteer registered twice (matched like headers).
+FULL_NAME_COLUMNS = ("name", "full name", "full_name", "fullname")
+FIRST_NAME_COLUMNS = ("first name", "first_name", "firstname", "given name", "given_name", "forename")
+LAST_NAME_COLUMNS = ("last name", "last_name", "lastname", "surname", "family name", "family_name")
+EMAIL_COLUMNS = ("email", "e-mail", "email address", "email_address")
 MAX_ROWS = 50_000  # 5x the largest benchmarked pool (10,000 in 13 s); 10^6 ran for minutes
 
 
@@ -453,7 +460,7 @@ def _parse_people(
     if len(feature_index) < len(values) or len(address_index) < len(address_columns):
         return ()
     people = []
-    first_row: dict[str, int] = {}
+    first_row: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         person_id = row[id_index]
         if not person_id:
@@ -463,17 +470,17 @@ def _parse_people(
             continue
         if _runs_as_formula(person_id, table.file, number, id_header, problems):
             continue
-        if person_id in first_row:
-            problems.append(
-                InputProblem(
-                    table.file,
-                    f"id '{person_id}' is used twice (first on row {first_row[person_id]}); make ids unique.",
-                    number,
-                    id_header,
-                )
+        first_id, first = first_row.get(loose_id(person_id), ("", 0))
+        if first_id:  # ids that read alike would be mixed up in --already-selected and by officers
+            same = (
+                f"is used twice (first on row {first}); make ids unique."
+                if first_id == person_id
+                else f"and id '{first_id}' (row {first}) read as the same id: {LOOSE_ID_DIFFERENCE}; "
+                "give one of them another id."
             )
+            problems.append(InputProblem(table.file, f"id '{person_id}' {same}", number, id_header))
             continue
-        first_row[person_id] = number
+        first_row[loose_id(person_id)] = (person_id, number)
         features = {}
         for feature, index in feature_index.items():
             canonical = values[feature].get(_fold(row[index]))
@@ -551,6 +558,41 @@ def _read_id_rows(path: str | Path, id_column: str | None) -> dict[str, int]:
     return first_row
 
 
+def probable_duplicates(table: Table, people: Sequence[Person]) -> list[InputProblem]:
+    """Rows of ``table`` (read as ``people``, one per row) that look like one volunteer registered more
+    than once: the same name and address (with address columns), or the same email address. Only a
+    warning, since two people can share both, but a volunteer listed twice has twice the chance."""
+
+    def cell(person: Person, names: Sequence[str]) -> str:
+        index = _find_in_header(table.header, names)
+        return "" if index is None else _fold(person.row.get(table.header[index], ""))
+
+    same: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for person, number in zip(people, table.row_numbers, strict=True):
+        name = cell(person, FULL_NAME_COLUMNS) or " ".join(
+            part for part in (cell(person, FIRST_NAME_COLUMNS), cell(person, LAST_NAME_COLUMNS)) if part
+        )
+        if name and person.household is not None:
+            same.setdefault(("name and address", name, person.household), []).append((number, person.id))
+        email = cell(person, EMAIL_COLUMNS)
+        if email:
+            same.setdefault(("email address", email), []).append((number, person.id))
+    notes = []
+    for key, rows in same.items():
+        if len(rows) > 1:
+            numbers = ", ".join(str(number) for number, _ in rows[:-1]) + f" and {rows[-1][0]}"
+            ids = ", ".join(f"'{person_id}'" for _, person_id in rows[:-1]) + f" and '{rows[-1][1]}'"
+            notes.append(
+                InputProblem(
+                    table.file,
+                    f"rows {numbers} (ids {ids}) have the same {key[0]}: if they are one volunteer "
+                    "registered more than once, delete all but one of the rows, since each extra row adds to "
+                    "their chance of selection.",
+                )
+            )
+    return notes
+
+
 def load_instance(
     people_path: str | Path,
     features_path: str | Path,
@@ -559,8 +601,10 @@ def load_instance(
     id_column: str | None = None,
     address_columns: Sequence[str] = (),
     already_selected_path: str | Path | None = None,
+    warnings: list[InputProblem] | None = None,
 ) -> Instance:
-    """Read and check every input file, reporting all problems of all files together."""
+    """Read and check every input file, reporting all problems of all files together; rows that look
+    like one volunteer registered twice are added to ``warnings`` (``probable_duplicates``)."""
     problems: list[InputProblem] = []
     quotas = _parse_features(read_table(features_path, problems), problems)
     features_read = not problems
@@ -576,13 +620,19 @@ def load_instance(
             already = _read_id_rows(already_selected_path, id_column)
         except InputError as error:
             problems.extend(error.problems)
-        known = {person.id for person in people}
+        known = {loose_id(person.id): person.id for person in people}
         for person_id, row in already.items():
-            if people and person_id not in known:
+            near = known.get(loose_id(person_id))
+            if people and near != person_id:
                 problems.append(
                     InputProblem(
                         str(already_selected_path),
-                        f"id '{person_id}' is not in the people file {people_path}; remove it or add them.",
+                        f"id '{person_id}' is not in the people file {people_path}; "
+                        + (
+                            f"'{near}' is, and {LOOSE_ID_DIFFERENCE}: copy the id from the people file."
+                            if near
+                            else "remove it or add them."
+                        ),
                         row,
                     )
                 )
@@ -596,6 +646,8 @@ def load_instance(
         )
     if problems:
         raise InputError(problems)
+    if warnings is not None and people_table is not None:  # no problems: one person per row
+        warnings.extend(probable_duplicates(people_table, people))
     return Instance(people, quotas, panel_size, frozenset(already))
 
 

@@ -15,12 +15,19 @@ Formats (UTF-8 CSV with a header row; extra columns are ignored; sessions and ta
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..spreadsheet import CsvRowError, formula_problem, printable, read_csv_records, repeated_columns
+from ..spreadsheet import (
+    LOOSE_ID_DIFFERENCE,
+    CsvRowError,
+    formula_problem,
+    loose_id,
+    printable,
+    read_csv_records,
+    repeated_columns,
+)
 from .model import Cluster, Facilitator, FixedSeat, Member, Rule
 
 
@@ -96,13 +103,20 @@ def _label(path: Path, line: int, row: dict[str, str], column: str, what: str) -
 
 def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
     members: list[Member] = []
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
     for line, row in read_rows(path, ["id", *features]):
         member_id = row["id"]
-        if not member_id or member_id in seen:
+        first_id, first_line = seen.get(loose_id(member_id), ("", 0))
+        if not member_id or member_id == first_id:
             raise InputError(
                 f"{path}: row {line}, column 'id': "
                 f"{'repeated id ' + printable(member_id) if member_id else 'empty id'}"
+            )
+        if first_id:  # the constraint files could not say which of the two they mean
+            raise InputError(
+                f"{path}: row {line}, column 'id': {printable(repr(member_id))} and "
+                f"{printable(repr(first_id))} (row {first_line}) read as the same id: {LOOSE_ID_DIFFERENCE}; "
+                "give one of them another id"
             )
         _check_name(path, line, "id", member_id)
         empty = [f for f in features if not row[f]]
@@ -110,7 +124,7 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
             raise InputError(
                 f"{path}: row {line}, column '{empty[0]}' is empty; give {printable(member_id)} a value"
             )
-        seen.add(member_id)
+        seen[loose_id(member_id)] = (member_id, line)
         members.append(Member(member_id, {f: row[f] for f in features}))
     return members
 
@@ -123,19 +137,12 @@ def read_names(path: Path, column: str) -> dict[str, str]:
     }
 
 
-def _loose_id(text: str) -> str:
-    """What an id looks like to a reader: capitals, leading zeros (which a spreadsheet drops from a
-    number) and how an accent is encoded (one character or a letter plus a combining mark) ignored."""
-    loose = unicodedata.normalize("NFKC", text).casefold()
-    return (loose.lstrip("0") or "0") if loose.isdigit() else loose
-
-
 class CellReader:
     """Checks cells of one file against the panel's ids and the plan's ranges."""
 
     def __init__(self, path: Path, known: set[str], tables: int, sessions: int) -> None:
         self.path, self.known, self.tables, self.sessions = path, known, tables, sessions
-        self.loose = {_loose_id(member): member for member in sorted(known)}
+        self.loose = {loose_id(member): member for member in sorted(known)}
 
     def member(
         self,
@@ -149,12 +156,11 @@ class CellReader:
         if value in self.known:
             return value
         where = f"{self.path}: row {line}, column '{column}'"
-        near = self.loose.get(_loose_id(value))
+        near = self.loose.get(loose_id(value))
         if near is not None:
             raise InputError(
                 f"{where}: {printable(repr(value))} is not an id in the panel file, though "
-                f"{printable(repr(near))} is; they differ in capitals, leading zeros (which a spreadsheet "
-                "drops from numbers) or how an accent is typed, so copy the id from the panel file"
+                f"{printable(repr(near))} is; {LOOSE_ID_DIFFERENCE}, so copy the id from the panel file"
             )
         raise InputError(f"{where}: {printable(value) or 'blank'} is not an id in the panel file; {advice}")
 
