@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 from tests.browser.fixtures import WCAG_TAGS
 from tests.factories import PASSWORD
@@ -27,6 +28,7 @@ def running_letters(forum: Any) -> Any:
     lottery = forum.lotteries.get()
     lottery.letters_status = LetterStatus.RUNNING
     lottery.letters_done = 50
+    lottery.letters_updated_at = timezone.now()
     lottery.save()
     return lottery
 

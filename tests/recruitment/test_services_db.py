@@ -46,7 +46,8 @@ def test_lottery_is_recorded_and_reproducible(recruiting_forum: Any, officer: An
 
 def test_letters_issue_codes_that_register_and_household_limit_holds(recruiting_forum: Any) -> None:
     lottery = recruiting_forum.lotteries.get()
-    civic_lottery.generate_letters(lottery.pk, "https://example.org/register")
+    generation = civic_lottery.request_letters(lottery, None)
+    civic_lottery.generate_letters(lottery.pk, "https://example.org/register", generation)
     lottery.refresh_from_db()
     assert lottery.letters_status == "ready" and lottery.letters_done == 200
     rows = Path(lottery.mailing_csv).read_text(encoding="utf-8").splitlines()

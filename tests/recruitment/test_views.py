@@ -735,7 +735,8 @@ def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_
 
     forum = recruiting_forum
     lottery = forum.lotteries.get()
-    civic_lottery.generate_letters(lottery.pk, "https://example.org/register")
+    generation = civic_lottery.request_letters(lottery, None)
+    civic_lottery.generate_letters(lottery.pk, "https://example.org/register", generation)
     privacy.purge_forum(forum)
     client = signed_in_client(officer)
     url = staff_url("lottery", forum, lottery_id=lottery.pk)

@@ -70,7 +70,8 @@ def populate(ctx: demo.DemoContext) -> None:
     lottery = civic_lottery.draw_lottery(
         forum, officer, address_list, LETTERS, seed="northam-2026-11", decile_weights=OVERSAMPLING_WEIGHTS
     )
-    civic_lottery.generate_letters(lottery.pk, SITE + "register/")
+    generation = civic_lottery.request_letters(lottery, officer)
+    civic_lottery.generate_letters(lottery.pk, SITE + "register/", generation)
     invitations = list(lottery.invitations.select_related("address"))
     responding = [i for i in invitations if rng.random() < 0.05 + 0.02 * (i.address.deprivation_decile or 5)]
     pool = synthetic.populate_pool(forum, responding, VOLUNTEERS, datetime(2026, 11, 2, 9, tzinfo=UTC), rng)

@@ -117,6 +117,11 @@ class Address(models.Model):
         return tuple(p for p in parts if p)
 
 
+# Letters report progress every few hundred letters (a fraction of a second): ten quiet minutes mean the
+# task is not running.
+LETTERS_SILENT_TOO_LONG = timedelta(minutes=10)
+
+
 class LetterStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
     RUNNING = "running", "Being generated"
@@ -147,6 +152,12 @@ class Lottery(models.Model):
     )
     letters_done = models.PositiveIntegerField(default=0)
     letters_error = models.TextField(blank=True)
+    # Each request to generate the letters gets the next number; a task whose number is no longer the
+    # lottery's stops without touching the codes, so two generations never mix their codes.
+    letters_generation = models.PositiveIntegerField(default=0)
+    letters_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the letters being generated."
+    )
     letters_pdf = models.CharField(max_length=500, blank=True)
     mailing_csv = models.CharField(max_length=500, blank=True)
 
@@ -159,6 +170,13 @@ class Lottery(models.Model):
     @property
     def percent_done(self) -> int:
         return int(100 * self.letters_done / self.letters_requested) if self.letters_requested else 0
+
+    def letters_look_stuck(self, now: datetime) -> bool:
+        """Being generated with no progress for a while: no worker, or a worker that died mid-way."""
+        if self.letters_status != LetterStatus.RUNNING:
+            return False
+        # No sign of life at all: requested before this field existed, so no task is coming.
+        return self.letters_updated_at is None or now - self.letters_updated_at > LETTERS_SILENT_TOO_LONG
 
 
 class Invitation(models.Model):

@@ -15,8 +15,8 @@ from civicforum.recruitment.services import civic_lottery, privacy, selection
 
 
 @task()
-def generate_letters(lottery_id: int, registration_url: str) -> None:
-    civic_lottery.generate_letters(lottery_id, registration_url)
+def generate_letters(lottery_id: int, registration_url: str, generation: int) -> None:
+    civic_lottery.generate_letters(lottery_id, registration_url, generation)
 
 
 @task()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
@@ -25,6 +27,8 @@ from civicforum.recruitment.services.addresses import read_address_csv
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
 from civicforum.recruitment.services.lottery import LotteryAddress, draw_addresses, new_seed
 from civicforum.recruitment.services.mailing import mailing_csv
+
+logger = logging.getLogger(__name__)
 
 BULK_BATCH = 2000
 
@@ -142,41 +146,107 @@ def preview_letter(design: LetterDesign) -> bytes:
         return path.read_bytes()
 
 
-def generate_letters(lottery_id: int, registration_url: str) -> None:
+class LettersBusy(Exception):
+    """The lottery's letters are already being generated: a second generation would cancel its codes."""
+
+
+class _Superseded(Exception):
+    """A newer request to generate the letters replaced the one this task was running."""
+
+
+def request_letters(lottery: Lottery, user: Any) -> int:
+    """Save the letter's text and claim the next generation of the letters (raises ``LettersBusy``).
+
+    Returns the generation's number for ``generate_letters``. Two officers pressing "Generate letters"
+    at once, or one pressing twice, must start one generation: each gives every household a new code,
+    and two at once would leave files whose codes do not work. Letters that look stuck (their worker
+    died) may be generated again.
+    """
+    with transaction.atomic():
+        current = Lottery.objects.select_for_update().get(pk=lottery.pk)
+        if current.letters_status == LetterStatus.RUNNING and not current.letters_look_stuck(timezone.now()):
+            raise LettersBusy(
+                "These letters are already being generated, perhaps by a colleague. Wait for them to "
+                "finish: this page shows their progress."
+            )
+        lottery.letters_generation = current.letters_generation + 1
+        lottery.letters_status = LetterStatus.RUNNING
+        lottery.letters_done = 0
+        lottery.letters_error = ""
+        lottery.letters_updated_at = timezone.now()
+        lottery.save(
+            update_fields=[
+                "letter_heading",
+                "letter_body",
+                "reply_by",
+                "letters_generation",
+                "letters_status",
+                "letters_done",
+                "letters_error",
+                "letters_updated_at",
+            ]
+        )
+        audit.record(user, "recruitment.letters_requested", forum=lottery.forum, target=lottery)
+    return lottery.letters_generation
+
+
+def generate_letters(lottery_id: int, registration_url: str, generation: int) -> None:
     """Issue a fresh code to every invitation and write the PDF and the mailing CSV (background task).
 
     Codes exist in plain text only in the two files; the database keeps their keyed hash. Running
-    this again issues new codes, so the previous files stop working.
+    this again issues new codes, so the previous files stop working. ``generation`` is the number
+    ``request_letters`` gave: a task whose generation was replaced stops without changing anything more.
     """
     lottery = Lottery.objects.select_related("forum__council").get(pk=lottery_id)
-    Lottery.objects.filter(pk=lottery.pk).update(letters_status=LetterStatus.RUNNING, letters_done=0)
+    if lottery.letters_generation != generation:
+        return
     directory = letters_directory(lottery)
-    directory.mkdir(parents=True, exist_ok=True)
     pdf, csv_path = directory / "letters.pdf", directory / "mailing.csv"
 
     def progress(done: int) -> None:
-        Lottery.objects.filter(pk=lottery.pk).update(letters_done=done)
+        _report_letters(lottery, generation, letters_done=done)
 
     try:
+        directory.mkdir(parents=True, exist_ok=True)
         with mailing_csv(csv_path) as add_row:
-            letters = (add_row(letter) for letter in _issue_codes(lottery))
+            letters = (add_row(letter) for letter in _issue_codes(lottery, generation))
             count = write_letters(pdf, letter_design(lottery, registration_url), letters, progress)
+    except _Superseded:
+        return
     except Exception as error:
-        Lottery.objects.filter(pk=lottery.pk).update(
-            letters_status=LetterStatus.FAILED, letters_error=str(error)
+        logger.exception("letters for lottery %s failed", lottery.pk)
+        _report_letters(
+            lottery,
+            generation,
+            letters_status=LetterStatus.FAILED,
+            letters_error=(
+                f"the server could not write the files ({type(error).__name__}). Generate them again; "
+                "if that fails too, ask your IT team to check the server's log and free disk space."
+            ),
         )
         raise
-    Lottery.objects.filter(pk=lottery.pk).update(
+    finished = _report_letters(
+        lottery,
+        generation,
         letters_status=LetterStatus.READY,
         letters_done=count,
         letters_error="",
         letters_pdf=str(pdf),
         mailing_csv=str(csv_path),
     )
-    audit.record(None, "recruitment.letters_generated", forum=lottery.forum, target=lottery, letters=count)
+    if finished:
+        audit.record(
+            None, "recruitment.letters_generated", forum=lottery.forum, target=lottery, letters=count
+        )
 
 
-def _issue_codes(lottery: Lottery) -> Iterator[Letter]:
+def _report_letters(lottery: Lottery, generation: int, **fields: Any) -> bool:
+    """Save the generation's progress or outcome, unless a newer generation replaced it (then False)."""
+    current = Lottery.objects.filter(pk=lottery.pk, letters_generation=generation)
+    return current.update(letters_updated_at=timezone.now(), **fields) == 1
+
+
+def _issue_codes(lottery: Lottery, generation: int) -> Iterator[Letter]:
     """Yield letters with fresh codes, saving the code hashes in batches as we go."""
     batch: list[Invitation] = []
     invitations = lottery.invitations.select_related("address").order_by("reference")
@@ -187,14 +257,24 @@ def _issue_codes(lottery: Lottery) -> Iterator[Letter]:
         letter = Letter(invitation.reference, ("The Householder", *invitation.address.lines()), code)
         yield letter
         if len(batch) >= BULK_BATCH:
-            _save_code_hashes(batch)
+            _save_code_hashes(lottery, generation, batch)
             batch = []
-    _save_code_hashes(batch)
+    _save_code_hashes(lottery, generation, batch)
 
 
-def _save_code_hashes(batch: list[Invitation]) -> None:
-    """One UPDATE per row in a single transaction: far faster than bulk_update's CASE on SQLite."""
+def _save_code_hashes(lottery: Lottery, generation: int, batch: list[Invitation]) -> None:
+    """One UPDATE per row in a single transaction: far faster than bulk_update's CASE on SQLite.
+
+    The lottery's row stays locked meanwhile, so a new request waits for the batch and the batches
+    after it see the new generation and stop (raises ``_Superseded``).
+    """
     with transaction.atomic():
+        if (
+            not Lottery.objects.select_for_update()
+            .filter(pk=lottery.pk, letters_generation=generation)
+            .exists()
+        ):
+            raise _Superseded
         for invitation in batch:
             Invitation.objects.filter(pk=invitation.pk).update(code_hash=invitation.code_hash)
 

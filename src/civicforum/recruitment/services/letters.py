@@ -23,6 +23,7 @@ import importlib.util
 import io
 import logging
 import os
+import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -215,6 +216,12 @@ def _check_fits(layout: _Layout) -> None:
         raise LetterTooLong(f"The letter text is too long for one page: shorten it by about {extra} lines.")
 
 
+def partial_path(path: Path) -> Path:
+    """Where one writer builds ``path`` before moving it into place: a name of its own, so that a second
+    writer of the same file (a worker still running an abandoned task) cannot write into the same one."""
+    return path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+
+
 def write_letters(
     path: Path,
     design: LetterDesign,
@@ -225,7 +232,7 @@ def write_letters(
     """Write one page per letter to ``path`` (atomically: a partial file never appears); returns the count."""
     layout = _layout(design)
     _check_fits(layout)
-    partial = path.with_name(path.name + ".part")
+    partial = partial_path(path)
     try:
         with partial.open("wb") as handle:
             count = _PdfWriter(handle).write(design, layout, letters, progress, progress_every)

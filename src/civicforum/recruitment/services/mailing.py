@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from civicforum.recruitment.services.letters import Letter
+from civicforum.recruitment.services.letters import Letter, partial_path
 from civicforum.spreadsheet import spreadsheet_safe
 
 MAX_ADDRESS_LINES = 5
@@ -27,7 +27,7 @@ def mailing_csv(path: Path) -> Iterator[MailingWriter]:
     One row per letter: reference, code and up to five address lines (extra lines are joined into
     the last). The file appears at ``path`` only if the block completes.
     """
-    partial = path.with_name(path.name + ".part")
+    partial = partial_path(path)
     try:
         with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)

@@ -221,17 +221,21 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
                 response = HttpResponse(civic_lottery.preview_letter(design), content_type="application/pdf")
                 response["Content-Disposition"] = 'inline; filename="letter-preview.pdf"'
                 return response
-            lottery.letters_status = LetterStatus.RUNNING
-            lottery.save()
-            audit.record(request.user, "recruitment.letters_requested", forum=forum, target=lottery)
-            tasks.start(tasks.generate_letters, lottery.pk, url)
+            try:
+                generation = civic_lottery.request_letters(lottery, request.user)
+            except civic_lottery.LettersBusy as busy:
+                messages.error(request, str(busy))
+            else:
+                tasks.start(tasks.generate_letters, lottery.pk, url, generation)
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     lottery.refresh_from_db()
+    stuck = lottery.letters_look_stuck(timezone.now())
     context = {
         "forum": forum,
         "lottery": lottery,
         "form": form,
-        "in_progress": lottery.letters_status == LetterStatus.RUNNING,
+        "in_progress": lottery.letters_status == LetterStatus.RUNNING and not stuck,
+        "stuck": stuck,
         "letters_done": (
             f"{lottery.letters_done} of {lottery.letters_requested} letters ({lottery.percent_done}% done)."
         ),

@@ -1,0 +1,197 @@
+"""Two officers pressing the same button at once, a press repeated, a worker that died or a task run twice:
+one piece of work, never two mixed together, and the officer told what happened in plain English.
+
+Tests marked ``postgres`` race two threads, each with its own database connection, and run only on
+PostgreSQL (CI's second pass, ``.ci/run``): one thread holds its transaction open until the other has
+reached the same step, so the outcome never depends on timing.
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from civicforum.core.models import AuditEvent
+from civicforum.recruitment.models import (
+    LetterStatus,
+    Lottery,
+)
+from civicforum.recruitment.services import civic_lottery, codes, registration
+
+LETTER = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+REGISTER_URL = "https://example.org/register"
+
+
+def lottery_url(lottery: Lottery) -> str:
+    return reverse("recruitment:lottery", kwargs={"forum_slug": lottery.forum.slug, "lottery_id": lottery.pk})
+
+
+def code_hashes(lottery: Lottery) -> dict[str, str | None]:
+    return dict(lottery.invitations.values_list("reference", "code_hash"))
+
+
+def working_codes(lottery: Lottery) -> int:
+    """How many of the mailing file's codes let someone register."""
+    lottery.refresh_from_db()
+    with Path(lottery.mailing_csv).open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return sum(
+        registration.check_code(lottery.forum, row["code"], "198.51.100.7").reference == row["reference"]
+        for row in rows
+    )
+
+
+def make_stuck(lottery: Lottery) -> None:
+    quiet = timezone.now() - timedelta(minutes=11)
+    Lottery.objects.filter(pk=lottery.pk).update(letters_updated_at=quiet)
+
+
+def test_generating_letters_already_being_generated_is_refused_and_changes_no_code(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    lottery = recruiting_forum.lotteries.get()
+    civic_lottery.request_letters(lottery, officer)  # a colleague pressed "Generate letters" a moment ago
+    before = code_hashes(lottery)
+
+    response = signed_in_client(officer).post(lottery_url(lottery), LETTER, follow=True)
+
+    page = response.content.decode()
+    assert "These letters are already being generated, perhaps by a colleague" in page
+    assert code_hashes(lottery) == before
+    lottery.refresh_from_db()
+    assert (lottery.letters_status, lottery.letters_generation) == (LetterStatus.RUNNING, 1)
+    assert AuditEvent.objects.filter(action="recruitment.letters_requested").count() == 1
+
+
+def test_letters_that_stopped_moving_say_so_and_can_be_generated_again(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    lottery = recruiting_forum.lotteries.get()
+    civic_lottery.request_letters(lottery, officer)
+    make_stuck(lottery)  # its worker was killed: nothing will ever finish it
+    client = signed_in_client(officer)
+
+    page = client.get(lottery_url(lottery)).content.decode()
+
+    assert "The letters have not moved on for 10 minutes" in page
+    assert "civicforum db_worker" in page and "Generate letters" in page
+    assert "civicforum/progress.js" not in page  # nothing left to watch
+    client.post(lottery_url(lottery), LETTER)
+    lottery.refresh_from_db()
+    assert lottery.letters_status == LetterStatus.READY
+    assert working_codes(lottery) == 200
+
+
+def test_a_replaced_generation_changes_no_code_even_when_its_task_runs_late(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    lottery = recruiting_forum.lotteries.get()
+    first = civic_lottery.request_letters(lottery, officer)
+    make_stuck(lottery)
+    second = civic_lottery.request_letters(lottery, officer)
+
+    civic_lottery.generate_letters(lottery.pk, REGISTER_URL, second)
+    issued = code_hashes(lottery)
+    civic_lottery.generate_letters(lottery.pk, REGISTER_URL, first)  # the first task, picked up at last
+
+    assert code_hashes(lottery) == issued
+    assert working_codes(lottery) == 200
+    assert AuditEvent.objects.filter(action="recruitment.letters_generated").count() == 1
+
+
+def test_a_generation_replaced_while_it_runs_stops_and_leaves_the_new_codes_working(
+    recruiting_forum: Any, officer: Any, monkeypatch: Any
+) -> None:
+    """A worker that looked dead was only slow: the officer generated the letters again, and the new
+    generation ran to the end while the old one was still part way through."""
+    lottery = recruiting_forum.lotteries.get()
+    first = civic_lottery.request_letters(lottery, officer)
+    monkeypatch.setattr(civic_lottery, "BULK_BATCH", 50)
+    new_code = codes.new_code
+    issued = []
+
+    def new_code_and_meanwhile() -> str:
+        issued.append(1)
+        if len(issued) == 60:  # the old generation has saved its first 50 codes
+            make_stuck(lottery)
+            second = civic_lottery.request_letters(Lottery.objects.get(pk=lottery.pk), officer)
+            civic_lottery.generate_letters(lottery.pk, REGISTER_URL, second)
+        return new_code()
+
+    monkeypatch.setattr(codes, "new_code", new_code_and_meanwhile)
+    civic_lottery.generate_letters(lottery.pk, REGISTER_URL, first)
+
+    assert working_codes(lottery) == 200
+    assert lottery.letters_status == LetterStatus.READY and lottery.letters_generation == 2
+
+
+def test_letters_that_fail_tell_the_officer_what_to_do_in_plain_english(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, media_root: Any
+) -> None:
+    lottery = recruiting_forum.lotteries.get()
+    media_root.mkdir(parents=True)
+    civic_lottery.letters_directory(lottery).parent.parent.write_text("a file where a folder goes")
+
+    signed_in_client(officer).post(lottery_url(lottery), LETTER)
+
+    page = signed_in_client(officer).get(lottery_url(lottery)).content.decode()
+    assert "Generating the letters failed: the server could not write the files" in page
+    assert "ask your IT team to check the server&#x27;s log and free disk space" in page
+    assert "Errno" not in page and "Traceback" not in page and "Generate letters" in page
+
+
+def race(first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
+    """Run ``first`` in one thread's transaction, kept open until ``second`` (in another thread) has had
+    time to reach the same rows; return what each returned or raised."""
+    outcomes: list[Any] = [None, None]
+    first_done = threading.Event()
+    let_first_commit = threading.Event()
+
+    def in_thread(index: int, work: Callable[[], Any], hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                outcomes[index] = work()
+                if hold:
+                    first_done.set()
+                    let_first_commit.wait(timeout=10)
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            first_done.set()
+            connection.close()
+
+    one = threading.Thread(target=in_thread, args=(0, first, True))
+    one.start()
+    first_done.wait(timeout=10)
+    two = threading.Thread(target=in_thread, args=(1, second, False))
+    two.start()
+    two.join(timeout=1)  # with the lock, the second waits for the first to commit
+    let_first_commit.set()
+    one.join()
+    two.join()
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_generating_letters_at_once_start_one_generation(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    lottery = recruiting_forum.lotteries.get()
+
+    def press() -> int:
+        return civic_lottery.request_letters(Lottery.objects.get(pk=lottery.pk), officer)
+
+    outcomes = race(press, press)
+
+    assert outcomes[0] == 1 and isinstance(outcomes[1], civic_lottery.LettersBusy)
+    assert Lottery.objects.get(pk=lottery.pk).letters_generation == 1
