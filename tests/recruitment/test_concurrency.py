@@ -24,8 +24,13 @@ from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import (
     LetterStatus,
     Lottery,
+    PanelMember,
+    Respondent,
+    RespondentStatus,
+    RunStatus,
+    SelectionRun,
 )
-from civicforum.recruitment.services import civic_lottery, codes, registration
+from civicforum.recruitment.services import civic_lottery, codes, engine, quotas, registration, selection
 
 LETTER = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
 REGISTER_URL = "https://example.org/register"
@@ -149,6 +154,104 @@ def test_letters_that_fail_tell_the_officer_what_to_do_in_plain_english(
     assert "Errno" not in page and "Traceback" not in page and "Generate letters" in page
 
 
+def run_url(forum: Any, run: SelectionRun) -> str:
+    return reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
+
+
+def test_starting_a_selection_while_one_is_unfinished_shows_that_run_instead(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    first = selection.start_run(forum, officer, "legacy", seed="s")  # queued, no worker yet
+
+    url = reverse("recruitment:start_selection", kwargs={"forum_slug": forum.slug})
+    response = signed_in_client(officer).post(url, {"algorithm": "legacy"}, follow=True)
+
+    assert response.redirect_chain == [(run_url(forum, first), 302)]
+    assert (
+        "A selection run is already in progress, perhaps started by a colleague" in response.content.decode()
+    )
+    assert SelectionRun.objects.filter(forum=forum).count() == 1
+
+
+def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_draws_nothing(
+    pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    stuck = selection.start_run(forum, officer, "legacy", seed="s")
+    SelectionRun.objects.filter(pk=stuck.pk).update(
+        status=RunStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=31)
+    )
+
+    new = selection.start_run(forum, officer, "legacy", seed="t")
+    selection.execute_run(new.pk)
+    selection.execute_run(stuck.pk)  # the stopped run's task, run again by a restarted worker
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.error) == (RunStatus.FAILED, selection.STOPPED)
+    assert not stuck.members.exists()
+    assert new.members.count() == 12 and PanelMember.objects.filter(forum=forum).count() == 12
+
+
+def test_a_selection_task_run_twice_draws_once(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+
+    selection.execute_run(run.pk)
+    finished = SelectionRun.objects.get(pk=run.pk).finished_at
+    selection.execute_run(run.pk)
+
+    assert SelectionRun.objects.get(pk=run.pk).finished_at == finished
+    assert AuditEvent.objects.filter(action="recruitment.selection_finished").count() == 1
+    assert PanelMember.objects.filter(forum=forum).count() == 12
+
+
+def during_the_draw(monkeypatch: Any, event: Callable[[], None]) -> None:
+    """``event`` happens while the engine draws the panel (a colleague acting while the run computes)."""
+    draw = engine.transparent_draw
+
+    def draw_then_event(*args: Any) -> Any:
+        drawn = draw(*args)
+        event()
+        return drawn
+
+    monkeypatch.setattr(engine, "transparent_draw", draw_then_event)
+
+
+def test_a_run_whose_volunteers_withdrew_while_it_ran_saves_no_panel(
+    pool: Any, officer: Any, monkeypatch: Any
+) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    everyone = Respondent.objects.filter(forum=forum)
+    during_the_draw(monkeypatch, lambda: everyone.update(status=RespondentStatus.WITHDRAWN))
+
+    selection.execute_run(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (RunStatus.FAILED, selection.WITHDREW_DURING_RUN)
+    assert not PanelMember.objects.filter(forum=forum).exists()
+
+
+def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_for_ever(
+    pool: Any, officer: Any, monkeypatch: Any
+) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    during_the_draw(monkeypatch, lambda: Respondent.objects.filter(forum=forum).delete())
+
+    selection.execute_run(run.pk)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error == "The panel was drawn but could not be saved (KeyError). Start the selection again."
+
+
 def race(first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
     """Run ``first`` in one thread's transaction, kept open until ``second`` (in another thread) has had
     time to reach the same rows; return what each returned or raised."""
@@ -195,3 +298,18 @@ def test_two_officers_generating_letters_at_once_start_one_generation(
 
     assert outcomes[0] == 1 and isinstance(outcomes[1], civic_lottery.LettersBusy)
     assert Lottery.objects.get(pk=lottery.pk).letters_generation == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_starting_a_selection_at_once_start_one_run(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+
+    def press() -> SelectionRun:
+        return selection.start_run(forum, officer, "legacy")
+
+    outcomes = race(press, press)
+
+    assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], selection.RunInProgress)
+    assert SelectionRun.objects.filter(forum=forum).count() == 1

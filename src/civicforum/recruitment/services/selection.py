@@ -14,11 +14,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicforum.core import audit
+from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
     RecruitmentSettings,
     Respondent,
+    RespondentStatus,
     RunStatus,
     SelectionRun,
 )
@@ -37,6 +39,11 @@ from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPL
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+WITHDREW_DURING_RUN = (
+    "Someone the draw chose withdrew while the selection was running, so this panel cannot be used. "
+    "Start the selection again: the new run leaves them out."
+)
 
 
 def full_selection_blocker(forum: Any) -> str | None:
@@ -65,32 +72,60 @@ def draw_blocker(forum: Any, replacement: bool) -> str | None:
     return None
 
 
+class RunInProgress(Exception):
+    """Another selection run of the forum has not finished; ``run`` is that run."""
+
+    def __init__(self, run: SelectionRun) -> None:
+        super().__init__("A selection run is already in progress, perhaps started by a colleague")
+        self.run = run
+
+
+STOPPED = (
+    "This run stopped without finishing, for example because the server restarted. A new run was "
+    "started in its place."
+)
+
+
 def start_run(
     forum: Any, user: Any, algorithm: str, seed: str = "", replacement: bool = False
 ) -> SelectionRun:
-    run = SelectionRun.objects.create(
-        forum=forum,
-        algorithm=algorithm,
-        panel_size=forum.panel_size,
-        is_replacement=replacement,
-        seed=seed or new_seed(),
-        created_by=user,
-    )
-    audit.record(
-        user,
-        "recruitment.selection_started",
-        forum=forum,
-        target=run,
-        algorithm=algorithm,
-        replacement=replacement,
-    )
+    """Queue a run (raises ``RunInProgress`` while another of the forum's runs is unfinished).
+
+    Two officers pressing the button at once get one run: the forum's row is locked while this checks
+    for unfinished runs. A run that looks stuck (its worker died) is marked failed and replaced.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        Forum.objects.select_for_update().get(pk=forum.pk)
+        for active in SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result"):
+            if not active.looks_stuck(now):
+                raise RunInProgress(active)
+            _fail(active, STOPPED)
+        run = SelectionRun.objects.create(
+            forum=forum,
+            algorithm=algorithm,
+            panel_size=forum.panel_size,
+            is_replacement=replacement,
+            seed=seed or new_seed(),
+            created_by=user,
+        )
+        audit.record(
+            user,
+            "recruitment.selection_started",
+            forum=forum,
+            target=run,
+            algorithm=algorithm,
+            replacement=replacement,
+        )
     return run
 
 
 def execute_run(run_id: int) -> None:
     """Run the engine for a queued run (background task); the run records progress, result or error."""
     run = SelectionRun.objects.select_related("forum").get(pk=run_id)
-    _report(run, status=RunStatus.RUNNING, message="Starting")
+    queued = SelectionRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED)
+    if not queued.update(status=RunStatus.RUNNING, message="Starting", updated_at=timezone.now()):
+        return  # already run, or marked stopped and replaced by a newer run
     last_saved = [0.0]
 
     def progress(fraction: float, message: str) -> None:
@@ -126,7 +161,15 @@ def execute_run(run_id: int) -> None:
         )
         return
     proven = bool(result.certificate.get("optimal", True))
-    _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of, proven)
+    try:
+        _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of, proven)
+    except Exception as error:  # nothing was saved (one transaction): say so rather than run for ever
+        logger.exception("selection run %s could not be saved", run.pk)
+        _fail(
+            run,
+            f"The panel was drawn but could not be saved ({type(error).__name__}). "
+            "Start the selection again.",
+        )
 
 
 def _report(run: SelectionRun, **fields: Any) -> None:
@@ -165,6 +208,17 @@ def _save_result(
 ) -> None:
     new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
     with transaction.atomic():
+        # One result saved at a time per forum; a run marked stopped meanwhile (it looked stuck and was
+        # replaced) keeps its status, and a run whose volunteers withdrew meanwhile saves no panel.
+        Forum.objects.select_for_update().get(pk=run.forum_id)
+        if not SelectionRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
+            return
+        withdrawn = Respondent.objects.filter(forum=run.forum, reference__in=new_members).exclude(
+            status=RespondentStatus.REGISTERED
+        )
+        if withdrawn.exists():
+            _fail(run, WITHDREW_DURING_RUN)
+            return
         if not run.is_replacement:
             blocker = full_selection_blocker(run.forum)
             if blocker:

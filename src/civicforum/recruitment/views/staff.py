@@ -313,9 +313,13 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     replacement = request.GET.get("replacements") == "1" or request.POST.get("replacements") == "1"
     blocker = selection.draw_blocker(forum, replacement)
     if request.method == "POST" and form.is_valid() and blocker is None:
-        run = selection.start_run(
-            forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
-        )
+        try:
+            run = selection.start_run(
+                forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
+            )
+        except selection.RunInProgress as busy:
+            messages.error(request, f"{busy}. This is its progress; start another once it has finished.")
+            return redirect("recruitment:run", forum_slug=forum.slug, run_id=busy.run.pk)
         tasks.start(tasks.run_selection, run.pk)
         return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     context = {
