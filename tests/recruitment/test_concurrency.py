@@ -252,6 +252,23 @@ def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_f
     assert run.error == "The panel was drawn but could not be saved (KeyError). Start the selection again."
 
 
+def test_publishing_twice_keeps_the_first_time_and_one_audit_event(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    client = signed_in_client(officer)
+
+    client.post(run_url(forum, run), {"understood": "on"})
+    first = SelectionRun.objects.get(pk=run.pk).published_at
+    client.post(run_url(forum, run), {"understood": "on"})  # a colleague on the same page, a moment later
+
+    assert first is not None and SelectionRun.objects.get(pk=run.pk).published_at == first
+    assert AuditEvent.objects.filter(action="recruitment.selection_published").count() == 1
+
+
 def race(first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
     """Run ``first`` in one thread's transaction, kept open until ``second`` (in another thread) has had
     time to reach the same rows; return what each returned or raised."""

@@ -357,9 +357,12 @@ def forget_references(forum: Any) -> None:
 
 
 def publish(run: SelectionRun, user: Any) -> None:
-    run.published_at = timezone.now()
-    run.save(update_fields=["published_at"])
-    audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
+    """Publish a finished run's record once: a second press (or a colleague's) keeps the first time."""
+    published_at = timezone.now()
+    unpublished = SelectionRun.objects.filter(pk=run.pk, status=RunStatus.DONE, published_at__isnull=True)
+    if unpublished.update(published_at=published_at):
+        run.published_at = published_at
+        audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
 
 
 def _published_runs(forum: Any) -> QuerySet[SelectionRun]:
