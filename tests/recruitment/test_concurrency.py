@@ -83,17 +83,21 @@ def test_letters_that_stopped_moving_say_so_and_can_be_generated_again(
     lottery = recruiting_forum.lotteries.get()
     civic_lottery.request_letters(lottery, officer)
     make_stuck(lottery)  # its worker was killed: nothing will ever finish it
+    directory = civic_lottery.letters_directory(lottery)
+    directory.mkdir(parents=True)
+    (directory / "mailing.csv.0f1e2d.part").write_text("reference,code,...")  # what it was writing
     client = signed_in_client(officer)
 
     page = client.get(lottery_url(lottery)).content.decode()
 
-    assert "The letters have not moved on for 10 minutes" in page
+    assert "The letters have not moved on from 0 of 200 for 10 minutes" in page
     assert "civicforum db_worker" in page and "Generate letters" in page
     assert "civicforum/progress.js" not in page  # nothing left to watch
     client.post(lottery_url(lottery), LETTER)
     lottery.refresh_from_db()
     assert lottery.letters_status == LetterStatus.READY
     assert working_codes(lottery) == 200
+    assert sorted(path.name for path in directory.iterdir()) == ["letters.pdf", "mailing.csv"]
 
 
 def test_a_replaced_generation_changes_no_code_even_when_its_task_runs_late(

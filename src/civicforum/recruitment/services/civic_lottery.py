@@ -208,6 +208,8 @@ def generate_letters(lottery_id: int, registration_url: str, generation: int) ->
 
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        for leftover in directory.glob("*.part"):  # a writer killed mid-way left codes and addresses
+            leftover.unlink(missing_ok=True)
         with mailing_csv(csv_path) as add_row:
             letters = (add_row(letter) for letter in _issue_codes(lottery, generation))
             count = write_letters(pdf, letter_design(lottery, registration_url), letters, progress)
