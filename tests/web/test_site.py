@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,3 +157,41 @@ def test_the_accessibility_statement_says_how_to_ask_for_another_format_and_wher
     settings.CIVICFORUM_FEEDBACK_URL = "https://northam.gov.uk/contact"
     page = client.get("/accessibility/").content.decode()
     assert '<a class="govuk-link" href="https://northam.gov.uk/contact">tell the council</a>' in page
+
+
+def test_with_https_redirects_on_the_health_check_still_answers_over_plain_http(
+    client: Any, settings: Any, db: Any
+) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/").status_code == 301
+    health = client.get("/healthz")
+    assert (health.status_code, health.content.strip()) == (200, b"ok")
+
+
+def test_check_deploy_warns_while_background_tasks_would_run_inside_web_requests(tmp_path: Any) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CIVICFORUM_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "a-long-production-secret-key-" + "x" * 40,
+        "FIELD_ENCRYPTION_KEYS": "a-long-field-key-" + "y" * 40,
+    }
+    civicforum = str(Path(sys.executable).with_name("civicforum"))
+
+    def check(**extra: str) -> str:
+        command = [civicforum, "check", "--deploy"]
+        result = subprocess.run(command, env={**env, **extra}, capture_output=True, text=True)
+        return result.stdout + result.stderr
+
+    assert "(recruitment.W001) Background tasks run inside the web request" in check()
+    assert "recruitment.W001" not in check(TASKS_BACKEND="database")
+
+
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "src" / "civicforum" / "settings.py"
+README = SETTINGS_FILE.parents[2] / "README.md"
+
+
+def test_the_readme_documents_every_environment_variable_the_settings_read() -> None:
+    read = set(re.findall(r'(?:environ\.get|env_flag|env_list)\(\s*"([A-Z_]+)"', SETTINGS_FILE.read_text()))
+    production = README.read_text().split("## Running it in production")[1].split("\n## ")[0]
+    assert len(read) > 20
+    assert sorted(name for name in read if f"`{name}`" not in production) == []
