@@ -48,9 +48,16 @@ def recruiting_forum(forum: Any, officer: Any) -> Any:
 
 @pytest.fixture
 def pool(recruiting_forum: Any) -> Any:
+    """150 registrations, then registration closed: the pool is ready to draw a panel from."""
     invitations = list(recruiting_forum.lotteries.get().invitations.select_related("address")[:120])
     start = datetime(2026, 11, 2, tzinfo=UTC)
-    return synthetic.populate_pool(recruiting_forum, invitations, 150, start, random.Random(4))
+    registered = synthetic.populate_pool(recruiting_forum, invitations, 150, start, random.Random(4))
+    close_registration(recruiting_forum)
+    return registered
+
+
+def close_registration(forum: Any) -> None:
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
 
 
 def publish_selection(forum: Any, officer: Any, seed: str) -> None:

@@ -79,7 +79,11 @@ def test_whole_recruitment_journey(
     with Path(lottery.mailing_csv).open(encoding="utf-8") as handle:
         code = list(csv.DictReader(handle))[0]["code"]
 
-    # 3. A resident registers with that code.
+    # 3. The officer opens registration and a resident registers with that code.
+    office.goto(f"{staff}/settings/")
+    office.get_by_label("Registration is open to the public").check()
+    office.get_by_role("button", name="Save settings").click()
+    expect(office.locator("body")).to_contain_text("Recruitment settings saved")
     register(page, base, code, axe_check)
     assert Respondent.objects.filter(forum=forum).count() == len(pool) + 1
 
@@ -87,6 +91,11 @@ def test_whole_recruitment_journey(
     office.goto(f"{staff}/quotas/")
     office.get_by_role("button", name="Propose quotas").click()
     expect(office.locator("body")).to_contain_text("A panel meeting every quota can be drawn")
+    office.goto(f"{staff}/selection/")
+    expect(office.locator(".govuk-warning-text")).to_contain_text("Registration is still open")
+    office.get_by_role("link", name="Close registration in the recruitment settings").click()
+    office.get_by_label("Registration is open to the public").uncheck()
+    office.get_by_role("button", name="Save settings").click()
     office.goto(f"{staff}/selection/")
     office.get_by_role("button", name="Start").click()
     expect(office.locator("body")).to_contain_text("Commitment (SHA-256)")

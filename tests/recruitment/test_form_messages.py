@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from tests.recruitment.conftest import close_registration
 
 from civicforum.processes.forms import NewAccountForm
 from civicforum.recruitment import forms
@@ -235,6 +236,7 @@ def test_a_logo_too_many_pixels_across_is_refused_saying_its_size() -> None:
 def test_the_selection_methods_each_say_what_they_do(
     signed_in_client: Any, recruiting_forum: Any, officer: Any
 ) -> None:
+    close_registration(recruiting_forum)
     url = reverse("recruitment:start_selection", args=[recruiting_forum.slug])
     page = signed_in_client(officer).get(url).content.decode()
     assert "Selection method" in page
@@ -252,6 +254,7 @@ def test_replacements_are_not_drawn_when_nobody_has_declined(
 ) -> None:
     from civicforum.recruitment.models import SelectionRun
 
+    close_registration(recruiting_forum)
     url = reverse("recruitment:start_selection", args=[recruiting_forum.slug])
     client = signed_in_client(officer)
     message = "Nobody on the panel has declined, so there are no places to fill"

@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.utils import timezone
-from tests.recruitment.conftest import address_csv
+from tests.recruitment.conftest import address_csv, close_registration
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import (
@@ -150,6 +150,7 @@ def test_registrants_from_wards_with_long_names_count_in_their_ward_category(
     data = "\n".join(["uprn,address_line_1,postcode,ward", *rows]).encode()
     address_list = civic_lottery.import_addresses(forum, officer, data, "addresses.csv")
     question = quotas.add_ward_question(forum, officer)
+    RecruitmentSettings.objects.create(forum=forum, registration_open=True)
     lottery = civic_lottery.draw_lottery(forum, officer, address_list, 10, seed="long wards")
     for invitation in lottery.invitations.all():
         registration.register(forum, invitation, registration.Registration(full_name=invitation.reference))
@@ -369,6 +370,7 @@ def test_runs_that_stop_reporting_are_flagged(recruiting_forum: Any, officer: An
 
     from django.utils import timezone
 
+    close_registration(recruiting_forum)
     run = selection.start_run(recruiting_forum, officer, "leximin")
     now = timezone.now()
     assert not run.looks_stuck(now)
@@ -557,6 +559,7 @@ def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_n
     forum = pool[0].forum
     unused = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True)
     first, second = unused.order_by("pk")[:2]
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
     online = registration.register(
         forum, first, registration.Registration("Ada Lovelace", "ada@example.org", "07700 900123")
     )
@@ -574,6 +577,7 @@ def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_n
         for text in (i.reference, *i.address.lines())
     }
     registration.withdraw(online, officer)
+    close_registration(forum)
     published_run(forum, officer)
     confirmed, replied = PanelMember.objects.filter(forum=forum).select_related("respondent")[:2]
     selection.set_member_status(confirmed, MemberStatus.CONFIRMED, officer)

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from tests.recruitment.conftest import address_csv
+from tests.recruitment.conftest import address_csv, close_registration
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation, Respondent
-from civicforum.recruitment.services import civic_lottery
+from civicforum.recruitment.services import civic_lottery, quotas
 
 pytestmark = pytest.mark.django_db
 
@@ -350,6 +350,7 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     client = signed_in_client(officer)
     url = staff_url("settings", forum)
     assert client.get(url).status_code == 200
+    quotas.add_question(forum, officer, "How old are you?", "", [("16 to 29", None), ("30+", None)], True)
     data = {
         "registration_open": "on",
         "adults_per_household": "3",
@@ -939,9 +940,14 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     )
     invitations = list(lottery.invitations.select_related("address")[:120])
     synthetic.populate_pool(forum, invitations, 150, datetime(2026, 11, 2, tzinfo=UTC), random.Random(4))
+    set_quotas = "Set the quotas and run the selection -> " + staff_url("quotas", forum)
+    assert _next_step(client, forum) == set_quotas
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
     assert _next_step(client, forum) == (
-        "When registration has closed, set the quotas and run the selection -> " + staff_url("quotas", forum)
+        "When enough people have registered, close registration: the panel is drawn from a fixed pool -> "
+        + staff_url("settings", forum)
     )
+    close_registration(forum)
     quotas.propose_quotas(forum, officer, slack=2)
     run = selection.start_run(forum, officer, "legacy", seed="s")
     selection.execute_run(run.pk)

@@ -78,6 +78,7 @@ def populate(ctx: demo.DemoContext) -> None:
     phone_registered = [r.pk for r in pool[::40]]
     Respondent.objects.filter(pk__in=phone_registered).update(registered_by=officer)
     quotas.propose_quotas(forum, officer, slack=2)
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)  # the pool is fixed
     run = selection.start_run(forum, officer, DEMO_ALGORITHM, seed="northam-panel-2026")
     selection.execute_run(run.pk)
     selection.publish(run, officer)
@@ -95,6 +96,8 @@ def populate(ctx: demo.DemoContext) -> None:
     panel_invitations.invite_selected(forum, officer, REPLY_URL, "22 December 2026", directory)
     for member in PanelMember.objects.filter(run=replacements):
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
+    # Open again so that visitors to the demo can try registering with the code printed below.
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
     unused = lottery.invitations.filter(respondents__isnull=True).order_by("reference").first()
     code = civic_lottery.issue_code(unused) if unused else "(none left)"
     ctx.out(

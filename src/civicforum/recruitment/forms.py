@@ -536,6 +536,14 @@ class RecruitmentSettingsForm(GovUKModelForm):
                 f"{ends_on + timedelta(days=90):%-d %-m %Y}. Only anonymous totals are kept after this date."
             )
 
+    def clean_registration_open(self) -> bool:
+        opening = bool(self.cleaned_data["registration_open"])
+        if opening and "registration_open" in self.changed_data:
+            problem = registration.opening_problem(self.instance.forum)
+            if problem:
+                raise forms.ValidationError(problem)
+        return opening
+
     def clean_retention_until(self) -> date | None:
         """A date already past would erase the pool at the next scheduled purge, and one before the forum
         ends would delete the panel's contact details while the panel still meets: refuse either unless

@@ -38,8 +38,13 @@ def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> 
         return "Download the letters and send them; registrations will appear below", url(
             "lottery", lottery_id=lottery.pk
         )
+    if (run is None or run.status == RunStatus.FAILED) and registration_open:
+        return (
+            "When enough people have registered, close registration: the panel is drawn from a fixed pool",
+            url("settings"),
+        )
     if run is None or run.status == RunStatus.FAILED:
-        return "When registration has closed, set the quotas and run the selection", url("quotas")
+        return "Set the quotas and run the selection", url("quotas")
     if run.status != RunStatus.DONE:
         return "Wait for the selection to finish", url("run", run_id=run.pk)
     if not run.is_replacement and run.published_at is None:

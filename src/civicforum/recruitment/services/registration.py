@@ -17,9 +17,12 @@ from civicforum.core import audit, rate_limits
 from civicforum.recruitment.models import (
     Invitation,
     MemberStatus,
+    QuotaQuestion,
     RecruitmentSettings,
     Respondent,
     RespondentStatus,
+    RunStatus,
+    SelectionRun,
 )
 from civicforum.recruitment.services import codes
 
@@ -31,6 +34,10 @@ CODE_CHECKS = "recruitment-code-attempts"
 
 class CodeProblem(Exception):
     """Why a code cannot be used, in words for the person typing it."""
+
+
+class RegistrationClosed(Exception):
+    """Registration closed while someone was filling in the form (the officer may be drawing the panel)."""
 
 
 @dataclass
@@ -47,8 +54,27 @@ class Registration:
 
 def is_open(forum: Any) -> bool:
     """Whether the public may register online now: the officer has opened registration, whatever the
-    forum's stage (registration often stays open into the selection stage)."""
+    forum's stage. It must be closed before a panel is drawn (``selection.draw_blocker``), so that the
+    draw is from a fixed pool."""
     return RecruitmentSettings.objects.filter(forum=forum, registration_open=True).exists()
+
+
+def opening_problem(forum: Any) -> str | None:
+    """Why registration cannot be opened now (None: it can). Registrants are asked the questions set up
+    when they register, so a question added later would have no answer from them and the quotas could not
+    count them; and while a panel is being drawn, the pool it draws from must not change."""
+    if not QuotaQuestion.objects.filter(forum=forum).exists():
+        return (
+            "Add the questions registrants answer, such as their age group, before opening registration "
+            "(in ‘Questions for registrants’): people who register before a question exists are never "
+            "asked it, so the quotas could not count them"
+        )
+    if SelectionRun.objects.filter(forum=forum, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)).exists():
+        return (
+            "A panel is being drawn from the people registered so far, so registration cannot open until "
+            "the selection has finished"
+        )
+    return None
 
 
 def has_registrations(forum: Any) -> bool:
@@ -126,8 +152,16 @@ def email_hash(email: str) -> str:
 def register(
     forum: Any, invitation: Invitation, details: Registration, registered_by: Any = None
 ) -> Respondent:
-    """Save a registration (atomically re-checking the household limit); flags likely duplicates."""
+    """Save a registration (atomically re-checking the household limit); flags likely duplicates.
+
+    Someone who started the form before registration closed is refused (``RegistrationClosed``): the
+    panel may already be being drawn from the people registered. An officer may still register someone
+    on their behalf (``registered_by``), for example from a paper form that arrived in time.
+    """
+    assisted = getattr(registered_by, "is_authenticated", False)
     with transaction.atomic():
+        if not assisted and not is_open(forum):
+            raise RegistrationClosed
         locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
         if places_left(locked) <= 0:
             raise code_used_up(locked)
@@ -148,7 +182,7 @@ def register(
             reference=_new_reference(),
             ward=locked.address.ward,
             registered_at=timezone.now(),
-            registered_by=registered_by if getattr(registered_by, "is_authenticated", False) else None,
+            registered_by=registered_by if assisted else None,
             identity_hash=identity,
             email_hash=hashed_email,
             possible_duplicate_of=duplicate,

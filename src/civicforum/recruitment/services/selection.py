@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +24,7 @@ from civicforum.recruitment.models import (
     RunStatus,
     SelectionRun,
 )
-from civicforum.recruitment.services import engine, feasibility
+from civicforum.recruitment.services import engine, feasibility, registration
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
     QUOTA_FIELDS,
@@ -59,16 +59,42 @@ def full_selection_blocker(forum: Any) -> str | None:
     return None
 
 
-def draw_blocker(forum: Any, replacement: bool) -> str | None:
-    """Why this draw cannot start (None: it can): the pool was deleted, the panel was already told,
-    or, for replacements, nobody declined (an empty draw would only add a run, with its own commitment
-    and seed, to the forum's record)."""
+@dataclass(frozen=True)
+class DrawBlocker:
+    """Why a draw cannot start, and the page where the officer can put it right."""
+
+    text: str
+    fix_label: str = "Go to the panel"
+    fix_url_name: str = "recruitment:panel"
+
+
+REGISTRATION_STILL_OPEN = DrawBlocker(
+    "Registration is still open, so people could join after the draw and the panel would not be drawn "
+    "from a fixed list of volunteers. Close registration first: anyone who tries to register after that "
+    "is told registration has closed.",
+    "Close registration in the recruitment settings",
+    "recruitment:settings",
+)
+
+
+class DrawBlocked(Exception):
+    """A selection was started while registration is open (the pool it draws from is not fixed)."""
+
+
+def draw_blocker(forum: Any, replacement: bool) -> DrawBlocker | None:
+    """Why this draw cannot start (None: it can): the pool was deleted, registration is still open
+    (the draw's fairness is about a fixed pool), the panel was already told, or, for replacements,
+    nobody declined (an empty draw would only add a run, with its own commitment and seed, to the
+    forum's record)."""
     if RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).exists():
-        return "The registrations have been deleted, so there is nobody left to draw from."
+        return DrawBlocker("The registrations have been deleted, so there is nobody left to draw from.")
+    if registration.is_open(forum):
+        return REGISTRATION_STILL_OPEN
     if not replacement:
-        return full_selection_blocker(forum)
+        told = full_selection_blocker(forum)
+        return DrawBlocker(told) if told else None
     if places_to_fill(forum) == 0:
-        return "Nobody on the panel has declined, so there are no places to fill."
+        return DrawBlocker("Nobody on the panel has declined, so there are no places to fill.")
     return None
 
 
@@ -89,7 +115,10 @@ STOPPED = (
 def start_run(
     forum: Any, user: Any, algorithm: str, seed: str = "", replacement: bool = False
 ) -> SelectionRun:
-    """Queue a run (raises ``RunInProgress`` while another of the forum's runs is unfinished).
+    """Queue a draw from the pool as it is now (raises ``RunInProgress`` while another of the forum's runs
+    is unfinished). Registration must be closed (``DrawBlocked``): the published record claims a fair
+    draw from a fixed pool, which later registrants would change. The other blockers (``draw_blocker``)
+    are shown before starting; the panel's is checked again when the result is saved.
 
     Two officers pressing the button at once get one run: the forum's row is locked while this checks
     for unfinished runs. A run that looks stuck (its worker died) is marked failed and replaced.
@@ -97,6 +126,8 @@ def start_run(
     now = timezone.now()
     with transaction.atomic():
         Forum.objects.select_for_update().get(pk=forum.pk)
+        if registration.is_open(forum):
+            raise DrawBlocked(REGISTRATION_STILL_OPEN.text)
         for active in SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result"):
             if not active.looks_stuck(now):
                 raise RunInProgress(active)

@@ -53,7 +53,7 @@ def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpRespo
     state = registration_state(request, forum)
     assisted = _assisted(request, forum, state)
     if not registration.is_open(forum) and not assisted:
-        return render(request, "recruitment/register_closed.html", {"forum": forum}, status=403)
+        return _closed(request, forum)
     steps = _steps(forum)
     if step not in steps:
         raise Http404("No such step")
@@ -202,6 +202,8 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except registration.CodeProblem as problem:
             messages.error(request, str(problem))
             return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+        except registration.RegistrationClosed:
+            return _closed(request, forum)
         done = {"done": respondent.reference, "assisted": assisted, "emailed": bool(respondent.email)}
         save_registration_state(request, forum, done)
         return redirect("recruitment:register_done", forum_slug=forum.slug)
@@ -286,3 +288,8 @@ def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def _assisted(request: HttpRequest, forum: Any, state: dict[str, Any]) -> bool:
     """An officer is registering someone on their behalf (the flag alone is not trusted)."""
     return bool(state.get("assisted")) and request.user.has_perm(MANAGE, forum)
+
+
+def _closed(request: HttpRequest, forum: Any) -> HttpResponse:
+    context = {"forum": forum, "phone": registration.phone_for(forum)}
+    return render(request, "recruitment/register_closed.html", context, status=403)
