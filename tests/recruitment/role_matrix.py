@@ -16,6 +16,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:upload_addresses": FORUM_MANAGERS,
     "recruitment:settings": FORUM_MANAGERS,
     "recruitment:questions": FORUM_MANAGERS,
+    "recruitment:remove_question": FORUM_MANAGERS,
     "recruitment:draw_lottery": FORUM_MANAGERS,
     "recruitment:lottery": FORUM_MANAGERS,
     "recruitment:lottery_file": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # letters not generated
@@ -51,6 +52,7 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         Invitation,
         Lottery,
         PanelMember,
+        QuotaQuestion,
         RecruitmentSettings,
         Respondent,
         SelectionRun,
@@ -87,7 +89,9 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         published_at=timezone.now(),
     )
     member = PanelMember.objects.create(forum=forum, run=run, respondent=respondent)
+    question = QuotaQuestion.objects.create(forum=forum, key="age", label="How old are you?")
     return {
+        "question_id": question.pk,
         "lottery_id": lottery.pk,
         "run_id": run.pk,
         "member_id": member.pk,

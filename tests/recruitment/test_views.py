@@ -410,24 +410,8 @@ def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, o
     client.post(url, {"action": "ward"})
     ward = QuotaQuestion.objects.get(forum=forum, from_address=True)
     assert sorted(c.key for c in ward.categories.all()) == ["north-ward", "south-ward"]
-    client.post(url, {"action": "remove", "question": question.pk})
+    client.post(staff_url("remove_question", forum, question_id=question.pk))
     assert list(QuotaQuestion.objects.filter(forum=forum)) == [ward]
-
-
-@pytest.mark.parametrize(
-    ("posted", "status"), [("abc", 400), ("", 400), ("²", 400), ("99999999999999999999", 404)]
-)
-def test_removing_a_question_that_is_not_a_number_is_a_bad_request(
-    signed_in_client: Any, recruiting_forum: Any, officer: Any, posted: str, status: int
-) -> None:
-    from civicforum.recruitment.models import QuotaQuestion
-
-    count = QuotaQuestion.objects.filter(forum=recruiting_forum).count()
-    response = signed_in_client(officer).post(
-        staff_url("questions", recruiting_forum), {"action": "remove", "question": posted}
-    )
-    assert response.status_code == status
-    assert QuotaQuestion.objects.filter(forum=recruiting_forum).count() == count
 
 
 def test_answers_sharing_their_first_50_letters_or_without_letters_each_get_a_key(

@@ -88,3 +88,58 @@ def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_dra
     SelectionRun.objects.filter(forum=forum).update(status="done")
     assert client.post(url, data).status_code == 302
     assert RecruitmentSettings.objects.get(forum=forum).registration_open
+
+
+def test_removing_a_question_asks_first_and_says_what_goes_with_it(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """'Remove' deleted the question, its answers, shares and quotas at one click."""
+    from civicforum.recruitment.models import QuotaCategory, QuotaQuestion
+
+    forum, client = recruiting_forum, signed_in_client(officer)
+    age = QuotaQuestion.objects.get(forum=forum, key="age")
+    QuotaCategory.objects.filter(question=age, key="16-29").update(min_members=2, max_members=4)
+    remove = reverse("recruitment:remove_question", kwargs={"forum_slug": forum.slug, "question_id": age.pk})
+    listing = client.get(staff_url("questions", forum)).content.decode()
+    assert (
+        f'href="{remove}">Remove<span class="govuk-visually-hidden"> the question ‘How old are you?’'
+        in listing
+    )
+    page = client.get(remove).content.decode()
+    assert "Remove the question ‘How old are you?’?</h1>" in page
+    assert "its 4 answers: 16 to 29, 30 to 44, 45 to 64, 65 or over" in page
+    assert "the population shares of 4 of those answers" in page
+    assert "the quotas set on it (16 to 29 2 to 4): the selection will no longer balance" in page
+    assert "Yes, remove this question</button>" in page and QuotaQuestion.objects.filter(pk=age.pk).exists()
+    done = client.post(remove, follow=True).content.decode()
+    assert "‘How old are you?’ removed" in done and not QuotaQuestion.objects.filter(pk=age.pk).exists()
+
+
+def test_once_anyone_has_registered_questions_are_neither_removed_nor_added(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A question added after people registered had no answer from them (the quotas counted them as
+    'prefer not to say'); removing one threw their answers away. The ward, from the address, may be added."""
+    from civicforum.recruitment.models import QuotaQuestion
+
+    forum, client = pool[0].forum, signed_in_client(officer)
+    gender = QuotaQuestion.objects.get(forum=forum, key="gender")
+    remove = reverse(
+        "recruitment:remove_question", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    listing = client.get(staff_url("questions", forum)).content.decode()
+    assert "150 people have already registered, so the questions can no longer be added or removed" in listing
+    assert remove not in listing and "Add question</button>" not in listing
+    page = client.get(remove).content.decode()
+    assert (
+        "You cannot remove ‘What is your gender?’</h1>" in page and "</button>" not in page.split("<main")[1]
+    )
+    assert client.post(remove).status_code == 200 and QuotaQuestion.objects.filter(pk=gender.pk).exists()
+    added = client.post(
+        staff_url("questions", forum), {"action": "add", "label": "Do you drive?", "categories": "Yes\nNo"}
+    )
+    assert "150 people have already registered" in added.content.decode()
+    assert not QuotaQuestion.objects.filter(forum=forum, label="Do you drive?").exists()
+    QuotaQuestion.objects.filter(forum=forum, from_address=True).delete()
+    client.post(staff_url("questions", forum), {"action": "ward"})
+    assert QuotaQuestion.objects.filter(forum=forum, from_address=True).exists()

@@ -11,6 +11,7 @@ urlpatterns = [
     path(STAFF, staff.overview, name="overview"),
     path(STAFF + "settings/", staff.recruitment_settings, name="settings"),
     path(STAFF + "questions/", staff.questions, name="questions"),
+    path(STAFF + "questions/<int:question_id>/remove/", staff.remove_question, name="remove_question"),
     path(STAFF + "addresses/", staff.upload_addresses, name="upload_addresses"),
     path(STAFF + "lottery/", staff.draw_lottery, name="draw_lottery"),
     path(STAFF + "lottery/<int:lottery_id>/", staff.lottery_detail, name="lottery"),

@@ -314,7 +314,22 @@ def add_question(
     categories: list[tuple[str, Decimal | None]],
     allow_prefer_not_to_say: bool,
 ) -> QuotaQuestion:
-    """A new quota question asked at registration, with its answers (and population shares if known)."""
+    """A new quota question asked at registration, with its answers (and population shares if known);
+    refused once anyone has registered (``questions_locked``)."""
+    locked = questions_locked(forum)
+    if locked:
+        raise QuestionInUse(locked)
+    return _create_question(forum, user, label, hint, categories, allow_prefer_not_to_say)
+
+
+def _create_question(
+    forum: Any,
+    user: Any,
+    label: str,
+    hint: str,
+    categories: list[tuple[str, Decimal | None]],
+    allow_prefer_not_to_say: bool,
+) -> QuotaQuestion:
     with transaction.atomic():
         position = QuotaQuestion.objects.filter(forum=forum).count()
         key = _unique_key(forum, slugify(label)[:40] or "question")
@@ -363,23 +378,61 @@ class QuestionInUse(ValueError):
     """People have registered, so their answers depend on the questions as they were."""
 
 
+def questions_locked(forum: Any) -> str | None:
+    """Why the questions asked can no longer change (None: they can). Once anyone has registered, a
+    question removed would throw away answers already given, and one added would have no answer from
+    them, so the quotas could not count them. The ward, answered from the address, can still be added."""
+    registered = Respondent.objects.filter(forum=forum).count()
+    if not registered:
+        return None
+    people = "1 person has" if registered == 1 else f"{registered} people have"
+    return (
+        f"{people} already registered, so the questions can no longer be added or removed: their "
+        "answers were given to the questions as they are, and the quotas count those answers."
+    )
+
+
+def removal_losses(question: QuotaQuestion) -> list[str]:
+    """What removing ``question`` throws away, in words for the confirmation page."""
+    categories = list(question.categories.all())
+    losses = [f"its {len(categories)} answers: " + ", ".join(c.label for c in categories)]
+    shares = [c for c in categories if c.population_share is not None]
+    if shares:
+        losses.append(f"the population shares of {len(shares)} of those answers")
+    limits = [c for c in categories if c.min_members is not None or c.max_members is not None]
+    if limits:
+        described = ", ".join(f"{c.label} {_limit_words(c.min_members, c.max_members)}" for c in limits)
+        losses.append(
+            f"the quotas set on it ({described}): the selection will no longer balance the panel by it"
+        )
+    return losses
+
+
+def _limit_words(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"{minimum} to {maximum}"
+    return f"at least {minimum}" if minimum is not None else f"at most {maximum}"
+
+
 def delete_question(question: QuotaQuestion, user: Any) -> None:
     """Remove a question while nobody has registered (answers already given would lose their meaning)."""
-    if Respondent.objects.filter(forum=question.forum).exists():
-        raise QuestionInUse("People have already registered, so questions can no longer be removed.")
+    locked = questions_locked(question.forum)
+    if locked:
+        raise QuestionInUse(locked)
     audit.record(user, "recruitment.quota_question_removed", forum=question.forum, target=question)
     question.delete()
 
 
 def add_ward_question(forum: Any, user: Any) -> QuotaQuestion:
-    """The ward as a quota, answered from each invitation's address; shares from the latest address list."""
+    """The ward as a quota, answered from each invitation's address; shares from the latest address list.
+    Nobody is asked it, so it may be added after people have registered."""
     address_list = forum.address_lists.first()
     if address_list is None:
         raise QuestionInUse("Upload the address list first: the wards come from it.")
     counts = Counter(address_list.addresses.values_list("ward", flat=True))
     total = sum(counts.values())
     categories = [(ward, Decimal(count) / total) for ward, count in sorted(counts.items())]
-    question = add_question(forum, user, "Ward", "", [(w, round(s, 4)) for w, s in categories], False)
+    question = _create_question(forum, user, "Ward", "", [(w, round(s, 4)) for w, s in categories], False)
     question.from_address = True
     question.save(update_fields=["from_address"])
     return question

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -552,9 +552,6 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 )
             elif action == "ward":
                 quotas.add_ward_question(forum, request.user)
-            elif action == "remove":
-                question = _posted_question(forum, request.POST.get("question", ""))
-                quotas.delete_question(question, request.user)
             if action != "add" or form.is_valid():
                 messages.success(request, "Questions saved")
                 return redirect("recruitment:questions", forum_slug=forum.slug)
@@ -564,14 +561,31 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "forum": forum,
         "form": form,
         "problem": problem,
+        "locked": quotas.questions_locked(forum),
         "questions": quotas.questions_with_categories(forum),
         "has_ward": QuotaQuestion.objects.filter(forum=forum, from_address=True).exists(),
     }
     return render(request, "recruitment/questions.html", context)
 
 
-def _posted_question(forum: Any, posted: str) -> QuotaQuestion:
-    """The forum's question a Remove button names by its id (a hand-made id that is no number: 400)."""
-    if not (posted.isascii() and posted.isdigit()):
-        raise BadRequest("The question to remove must be given by its number")
-    return get_object_or_404(QuotaQuestion, forum=forum, pk=posted)
+@require_http_methods(["GET", "POST"])
+@forum_permission_required(MANAGE)
+def remove_question(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
+    """Removing a question throws away its answers, shares and quotas, so the questions page's link leads
+    here to say what will be lost and confirm (GOV.UK's pattern for destructive actions)."""
+    forum = forum_of(request)
+    question = get_object_or_404(
+        QuotaQuestion.objects.prefetch_related("categories"), forum=forum, pk=question_id
+    )
+    locked = quotas.questions_locked(forum)
+    if request.method == "POST" and not locked:
+        quotas.delete_question(question, request.user)
+        messages.success(request, f"‘{question.label}’ removed")
+        return redirect("recruitment:questions", forum_slug=forum.slug)
+    context = {
+        "forum": forum,
+        "question": question,
+        "locked": locked,
+        "losses": quotas.removal_losses(question),
+    }
+    return render(request, "recruitment/question_remove.html", context)
