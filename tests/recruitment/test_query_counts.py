@@ -250,3 +250,23 @@ def test_the_public_selection_record_never_loads_the_runs_result(
         page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     assert "Number" in page and "of 1,000</dd>" in page
     assert not [q["sql"] for q in queries if '"recruitment_selectionrun"."result"' in q["sql"]]
+
+
+def test_the_overview_names_the_latest_address_list_without_asking_again_when_its_data_was_deleted(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """The list's name says when its addresses were deleted; the overview already has that date, so
+    naming the list reads the forum's recruitment settings no more often than a forum without a list."""
+    client = signed_in_client(officer)
+    url = reverse("recruitment:overview", kwargs={"forum_slug": forum.slug})
+
+    def settings_queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        return sum('FROM "recruitment_recruitmentsettings"' in q["sql"] for q in captured), page
+
+    without_list, _page = settings_queries()
+    AddressList.objects.create(forum=forum, filename="northam.csv", address_count=9000)
+    with_list, page = settings_queries()
+    assert with_list == without_list
+    assert "Upload the address list</a> – latest: northam.csv (9,000 addresses)</li>" in page

@@ -57,8 +57,8 @@ class RecruitmentSettings(models.Model):
 
 
 def addresses(count: int) -> str:
-    """'1 address', '2 addresses'."""
-    return f"{count} address{pluralize(count, 'es')}"
+    """'1 address', '2 addresses', '9,000 addresses'."""
+    return f"{count:,} address{pluralize(count, 'es')}"
 
 
 class AddressList(models.Model):

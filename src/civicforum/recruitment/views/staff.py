@@ -107,13 +107,15 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     settings_row = settings_for(forum)
     can_manage = request.user.has_perm(MANAGE, forum)
     run = selection.latest_run(forum)
+    latest_list = forum.address_lists.first()
     context = {
         "forum": forum,
         "stats": stats,
         "settings": settings_row,
         "purged_at": settings_row.purged_at,
-        "address_lists": forum.address_lists.all()[:5],
-        "lotteries": forum.lotteries.all()[:5],
+        # Labelled with the purge date already read (the list's own str() would read it again).
+        "address_list": latest_list.label(settings_row.purged_at) if latest_list else "",
+        "lotteries": [(lottery, addresses(lottery.letters_requested)) for lottery in forum.lotteries.all()[:5]],
         "run": run,
         "ward_chart": bar_chart([_count_bar(ward, shown) for ward, shown, _letters, _rate in ward_response]),
         "ward_response": ward_response,
