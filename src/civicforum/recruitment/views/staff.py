@@ -115,7 +115,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "purged_at": settings_row.purged_at,
         # Labelled with the purge date already read (the list's own str() would read it again).
         "address_list": latest_list.label(settings_row.purged_at) if latest_list else "",
-        "lotteries": [(lottery, addresses(lottery.letters_requested)) for lottery in forum.lotteries.all()[:5]],
+        "lotteries": [(lot, addresses(lot.letters_requested)) for lot in forum.lotteries.all()[:5]],
         "run": run,
         "ward_chart": bar_chart([_count_bar(ward, shown) for ward, shown, _letters, _rate in ward_response]),
         "ward_response": ward_response,
