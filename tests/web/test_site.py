@@ -152,7 +152,7 @@ def test_the_accessibility_statement_says_how_to_ask_for_another_format_and_wher
     settings.CIVICFORUM_FEEDBACK_URL = ""
     page = client.get("/accessibility/").content.decode()
     assert "large print, easy read, an audio recording or braille" in page
-    assert "call the phone number on your letter" in page
+    assert "Call the phone number on your letter." in page
     assert "Equality Advisory and Support Service" in page
     settings.CIVICFORUM_FEEDBACK_URL = "https://northam.gov.uk/contact"
     page = client.get("/accessibility/").content.decode()
@@ -195,3 +195,39 @@ def test_the_readme_documents_every_environment_variable_the_settings_read() -> 
     production = README.read_text().split("## Running it in production")[1].split("\n## ")[0]
     assert len(read) > 20
     assert sorted(name for name in read if f"`{name}`" not in production) == []
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_names_whom_to_contact_and_the_enforcement_procedure(
+    client: Any, settings: Any
+) -> None:
+    """The statement said only 'the council' and 'the phone number on your letter': someone who had
+    no letter, or lost it, had no one to ask. It now names each forum's council and number, sends
+    residents to the council's website where no number is set, tells staff where to set one, and gives
+    the enforcement procedure in the words of GOV.UK's model statement (EHRC, EASS and, in Northern
+    Ireland, ECNI)."""
+    from tests.factories import make_council, make_forum, make_user_with_role
+
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    settings.CIVICFORUM_FEEDBACK_URL = ""
+    council = make_council(website="https://www.northam.gov.uk/")
+    phoned = make_forum(council, title="Town centres forum")
+    unset = make_forum(council, title="Parks forum")
+    RecruitmentSettings.objects.create(forum=phoned, phone="01632 960 123")
+    page = client.get("/accessibility/").content.decode()
+    assert f"This website is run by {council.name} using CivicForum" in page
+    assert f"<li>about Town centres forum ({council.name}), call 01632 960 123</li>" in page
+    assert (
+        "For any other forum, call the phone number on your letter, or contact "
+        f'{council.name} through <a class="govuk-link" href="https://www.northam.gov.uk/">its website</a>'
+    ) in page
+    assert "For staff" not in page
+    assert "Enforcement procedure</h2>" in page
+    assert "The Equality and Human Rights Commission (EHRC) is responsible for enforcing" in page
+    assert "Equality Commission for Northern Ireland (ECNI)</a>, who are responsible for enforcing" in page
+    client.force_login(make_user_with_role("officer", unset))
+    staff_view = client.get("/accessibility/").content.decode()
+    assert (
+        "For staff: residents reading this statement are given no phone number for Parks forum." in staff_view
+    )

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.template import loader
 
+from civicforum.core import forum_contacts
+
 logger = logging.getLogger("civicforum.health")
 
 
@@ -39,7 +41,17 @@ class SignInView(auth_views.LoginView):
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
+    """The statement names whom to contact: each forum's council and phone number. Where no number is
+    set, residents are sent to the council's website, and staff are told where to set one."""
+    contacts = forum_contacts.public_contacts()
+    councils = {contact.council: contact.council_website for contact in contacts}
+    context = {
+        "contacts": [contact for contact in contacts if contact.phone],
+        "councils": sorted(councils.items()),
+        "missing_phone": [contact for contact in contacts if not contact.phone],
+        "staff": request.user.has_perm("processes.use_dashboard"),
+    }
+    return render(request, "core/accessibility.html", context)
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
