@@ -143,3 +143,22 @@ def test_once_anyone_has_registered_questions_are_neither_removed_nor_added(
     QuotaQuestion.objects.filter(forum=forum, from_address=True).delete()
     client.post(staff_url("questions", forum), {"action": "ward"})
     assert QuotaQuestion.objects.filter(forum=forum, from_address=True).exists()
+
+
+def test_a_second_draw_never_sends_a_household_a_second_letter(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """Drawing the lottery again drew from the whole list, so a household could get two letters, two
+    codes and so more places in the pool than its neighbours; the draw page gave no warning."""
+    forum = recruiting_forum
+    first = set(Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True))
+    page = signed_in_client(officer).get(staff_url("draw_lottery", forum)).content.decode()
+    assert "200 addresses already have a letter from an earlier draw. A new draw leaves them out" in page
+    address_list = forum.address_lists.get()
+    second = civic_lottery.draw_lottery(forum, officer, address_list, 150, seed="second mailing")
+    drawn = set(second.invitations.values_list("address__uprn", flat=True))
+    assert len(drawn) == 150 and not drawn & first
+    with pytest.raises(
+        civic_lottery.LotteryError, match="must be 50 or fewer: the other addresses in the list"
+    ):
+        civic_lottery.draw_lottery(forum, officer, address_list, 51, seed="third")

@@ -25,7 +25,7 @@ from civicforum.recruitment.models import (
 from civicforum.recruitment.services import codes
 from civicforum.recruitment.services.addresses import read_address_csv
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
-from civicforum.recruitment.services.lottery import LotteryAddress, draw_addresses, new_seed
+from civicforum.recruitment.services.lottery import LotteryAddress, LotteryError, draw_addresses, new_seed
 from civicforum.recruitment.services.mailing import mailing_csv
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,11 @@ def import_addresses(forum: Any, user: Any, data: bytes, filename: str) -> Addre
     return address_list
 
 
+def already_invited(forum: Any) -> set[str]:
+    """The UPRNs of the addresses that have a letter from one of the forum's draws."""
+    return set(Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True))
+
+
 def draw_lottery(
     forum: Any,
     user: Any,
@@ -73,8 +78,23 @@ def draw_lottery(
     decile_weights: dict[int, float] | None = None,
     adults_per_household: int = 2,
 ) -> Lottery:
-    """Draw ``count`` addresses (raises ``LotteryError``) and create one invitation per address."""
-    addresses = list(address_list.addresses.values_list("id", "uprn", "ward", "deprivation_decile"))
+    """Draw ``count`` addresses (raises ``LotteryError``) and create one invitation per address.
+
+    Addresses that already have a letter from an earlier draw of this forum are left out (matched by
+    UPRN, so also from a list uploaded again): a household drawn twice would get two codes, so more
+    places in the pool and a better chance of selection than its neighbours.
+    """
+    invited = already_invited(forum)
+    addresses = [
+        row
+        for row in address_list.addresses.values_list("id", "uprn", "ward", "deprivation_decile")
+        if row[1] not in invited
+    ]
+    if invited and count > len(addresses):
+        raise LotteryError(
+            f"Number of letters must be {len(addresses)} or fewer: the other addresses in the list "
+            "already have a letter from an earlier draw"
+        )
     id_of = {uprn: pk for pk, uprn, _ward, _decile in addresses}
     seed = seed or new_seed()
     weights = decile_weights or {}
@@ -110,6 +130,7 @@ def draw_lottery(
             letters=count,
             seed=seed,
             decile_weights=lottery.decile_weights,
+            left_out_from_earlier_draws=len(invited),
         )
     return lottery
 

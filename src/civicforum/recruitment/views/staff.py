@@ -181,7 +181,8 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
             drawn = addresses(lottery.letters_requested)
             messages.success(request, f"{drawn} drawn with seed {lottery.seed}")
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
-    return render(request, "recruitment/draw_lottery.html", {"forum": forum, "form": form})
+    context = {"forum": forum, "form": form, "invited": len(civic_lottery.already_invited(forum))}
+    return render(request, "recruitment/draw_lottery.html", context)
 
 
 def _lottery(forum: Any, lottery_id: int) -> Lottery:
