@@ -973,7 +973,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.models import PanelMember, RecruitmentSettings
     from civicforum.recruitment.services import panel_invitations, quotas, registration, selection
 
     def reads_about_the_person(queries: CaptureQueriesContext) -> int:
@@ -1001,6 +1001,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     client = signed_in_client(officer)
     member = PanelMember.objects.filter(forum=forum).first()
     first, second = Invitation.objects.filter(lottery__forum=forum, respondents=None)[:2]
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)  # for late registrants
     with CaptureQueriesContext(connection) as named:
         assert client.get(staff_url("panel", forum)).status_code == 200
         panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
