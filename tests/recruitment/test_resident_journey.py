@@ -237,15 +237,20 @@ def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_for
 
 def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaCategory
+    from civicforum.recruitment.services import quotas, selection
     from civicforum.recruitment.services.selection import target_words
 
     forum = pool[0].forum
-    publish_selection(forum, officer, seed="public-seed")
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
+    selection.execute_run(run.pk)
     categories = list(QuotaCategory.objects.filter(question__forum=forum).order_by("pk")[:3])
     ranges = [(None, None), (3, None), (None, 4)]
     for category, (low, high) in zip(categories, ranges, strict=True):
         category.min_members, category.max_members = low, high
         category.save()
+    run.refresh_from_db()
+    selection.publish(run, officer)  # the record keeps the targets and counts as they are now
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>', page)
     # The first three answers' counts are 6, 6 and 0: shown, so their targets are shown too.

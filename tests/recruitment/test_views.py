@@ -630,6 +630,38 @@ def test_a_target_that_gives_away_a_small_group_is_withheld_on_the_record_and_in
             assert members != "fewer than 5" or len(values) > 1, (question, rows)
 
 
+def test_the_selection_record_s_counts_do_not_change_when_a_member_leaves(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """Comparing the page before and after someone leaves the panel would tell their answers (a count of
+    their ethnic group one lower): the record keeps the counts of the panel as published."""
+    from tests.recruitment.conftest import publish_selection
+
+    from civicforum.recruitment.models import MemberStatus, PanelMember, SelectionRun
+    from civicforum.recruitment.services import registration, selection
+
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="public-seed")
+    url = reverse("recruitment:selection_record", args=[forum.slug])
+    download = reverse("recruitment:selection_distribution", args=[forum.slug])
+    before = client.get(url).context["composition"]
+    before_json = client.get(download).json()["composition"]
+    members = list(PanelMember.objects.filter(forum=forum).select_related("respondent"))
+    live = selection.panel_against_targets(forum)
+    registration.withdraw(members[0].respondent, officer)  # erases their answers, and they decline
+    selection.set_member_status(members[1], MemberStatus.DECLINED, officer)
+    assert selection.panel_against_targets(forum) != live  # the officer's own pages follow the panel
+    assert client.get(url).context["composition"] == before
+    assert client.get(download).json()["composition"] == before_json
+    published_on = SelectionRun.objects.get(forum=forum).published_at
+    assert f"when this record was published on {published_on:%-d %B %Y}" in client.get(url).content.decode()
+    # A record published before the counts were kept is fixed the first time it is shown.
+    SelectionRun.objects.filter(forum=forum).update(published_composition=[])
+    first_shown = client.get(url).context["composition"]
+    selection.set_member_status(members[2], MemberStatus.DECLINED, officer)
+    assert client.get(url).context["composition"] == first_shown
+
+
 def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_figures(
     signed_in_client: Any, pool: Any, officer: Any, user_with_role: Any
 ) -> None:

@@ -335,6 +335,11 @@ class SelectionRun(models.Model):
     updated_at = models.DateTimeField(auto_now=True, help_text="Last save or progress report.")
     finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The public record shows these counts, which never change: comparing the page over time must tell
+    # nothing about anyone who left the panel.
+    published_composition = models.JSONField(
+        default=list, blank=True, help_text="The panel against its targets when the record was published."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

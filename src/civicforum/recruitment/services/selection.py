@@ -393,7 +393,21 @@ def publish(run: SelectionRun, user: Any) -> None:
     unpublished = SelectionRun.objects.filter(pk=run.pk, status=RunStatus.DONE, published_at__isnull=True)
     if unpublished.update(published_at=published_at):
         run.published_at = published_at
+        _panel_as_published(run)
         audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
+
+
+def _panel_as_published(run: SelectionRun) -> list[dict[str, Any]]:
+    """The panel against its targets as it was when ``run``'s record was published, kept on the run.
+
+    A live count would drop by one when a member leaves (or their data is erased): anyone comparing the
+    page before and after would learn that person's answers, such as their ethnic group. A record
+    published before the counts were kept is fixed the first time it is shown.
+    """
+    if not run.published_composition:
+        run.published_composition = panel_against_targets(run.forum)
+        run.save(update_fields=["published_composition"])
+    return run.published_composition
 
 
 def _published_runs(forum: Any) -> QuerySet[SelectionRun]:
@@ -411,21 +425,22 @@ def public_record(forum: Any) -> dict[str, Any] | None:
         return None
     return {
         "run": run,
-        "composition": published_composition(forum),
+        "composition": published_composition(run),
         "withheld": f"{EXPLANATION} {TARGETS_EXPLANATION}",
         "lottery_size": run.lottery_size,
         "chosen_index": run.chosen_index,
     }
 
 
-def published_composition(forum: Any) -> list[dict[str, str]]:
-    """The panel against its targets as the public may see them, on the page and in distribution.json.
+def published_composition(run: SelectionRun) -> list[dict[str, str]]:
+    """The panel against its targets when ``run``'s record was published, as the public may see them, on
+    the page and in distribution.json.
 
     Small counts, any count that would give one away, and any target that would tell more about a
     withheld count (a target of exactly 2 says there are 2) are withheld, so that nobody can be singled
     out in a small group.
     """
-    targets = panel_against_targets(forum)
+    targets = _panel_as_published(run)
     counts, target_shown = targets_shown(
         [(row["question"], row["count"], row["min"], row["max"]) for row in targets]
     )
@@ -480,7 +495,7 @@ def verification_files(run: SelectionRun) -> dict[str, str]:
                 "target": row["target"],
                 "members": row["count"],
             }
-            for row in published_composition(run.forum)
+            for row in published_composition(run)
         ],
         "commitment": run.commitment,
         "seed": run.seed,
