@@ -561,7 +561,7 @@ def _what_a_reader_can_tell(rows: list[tuple[str, str]], total: int) -> list[set
     """Every value each member count of one question could have, for a reader who knows the question's
     total, reads each (target, members) pair as published and knows the panel was drawn to meet the
     targets shown."""
-    import itertools
+    from tests.selection.test_disclosure import consistent_values
 
     def target_range(text: str) -> range:
         if text.startswith("at least "):
@@ -579,12 +579,7 @@ def _what_a_reader_can_tell(rows: list[tuple[str, str]], total: int) -> list[set
         return range(int(text), int(text) + 1) if text.isdigit() else range(5, total + 1)
 
     ranges = [set(target_range(target)) & set(members_range(members)) for target, members in rows]
-    seen: list[set[int]] = [set() for _ in rows]
-    for values in itertools.product(*ranges):
-        if sum(values) == total:
-            for cell, value in zip(seen, values, strict=True):
-                cell.add(value)
-    return seen
+    return consistent_values(ranges, total)
 
 
 def test_a_target_that_gives_away_a_small_group_is_withheld_on_the_record_and_in_its_download(

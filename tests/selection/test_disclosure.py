@@ -26,12 +26,28 @@ def possible_values(shown: list[str], total: int) -> list[set[int]]:
         else range(int(text), int(text) + 1)
         for text in shown
     ]
-    seen: list[set[int]] = [set() for _ in shown]
-    for values in itertools.product(*ranges):
+    return consistent_values([set(cell) for cell in ranges], total)
+
+
+def consistent_values(candidates: list[set[int]], total: int) -> list[set[int]]:
+    """Of each cell's candidate values, those that some choice for every cell adding up to ``total`` uses."""
+    seen: list[set[int]] = [set() for _ in candidates]
+    for values in itertools.product(*candidates):
         if sum(values) == total:
             for cell, value in zip(seen, values, strict=True):
                 cell.add(value)
     return seen
+
+
+def assert_no_small_count_pinned(counts: list[int], shown: list[str], possible: list[set[int]]) -> None:
+    """Each count is among its possible values, and no 'fewer than 5' comes down to one value while a
+    count still shown could have been hidden instead."""
+    for count, text, values in zip(counts, shown, possible, strict=True):
+        assert count in values
+        if text != FEWER:
+            continue
+        hideable = [c for c, t in zip(counts, shown, strict=True) if c and t not in (FEWER, NOT_SHOWN)]
+        assert len(values) > 1 or not hideable
 
 
 def test_counts_of_five_or_more_are_shown_when_no_small_count_needs_hiding() -> None:
@@ -54,13 +70,7 @@ def test_small_counts_pinned_by_their_sum_hide_more() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4))
 def test_no_small_count_can_be_worked_out_whenever_anything_could_hide_it(counts: list[int]) -> None:
     shown = withhold_small_counts([("feature", count) for count in counts])
-    possible = possible_values(shown, sum(counts))
-    for count, text, values in zip(counts, shown, possible, strict=True):
-        assert count in values
-        if text != FEWER:
-            continue
-        hideable = [c for c, t in zip(counts, shown, strict=True) if c and t not in (FEWER, NOT_SHOWN)]
-        assert len(values) > 1 or not hideable
+    assert_no_small_count_pinned(counts, shown, possible_values(shown, sum(counts)))
 
 
 def test_a_target_is_withheld_where_it_would_narrow_a_withheld_count() -> None:
@@ -101,14 +111,4 @@ def test_no_small_count_can_be_worked_out_from_the_targets_shown_beside_the_coun
         {value for value in labelled if not ok or (low or 0) <= value <= (total if high is None else high)}
         for labelled, (_feature, _count, low, high), ok in zip(from_labels, cells, target_ok, strict=True)
     ]
-    possible: list[set[int]] = [set() for _ in cells]
-    for values in itertools.product(*candidates):
-        if sum(values) == total:
-            for cell, value in zip(possible, values, strict=True):
-                cell.add(value)
-    for count, text, values in zip(counts, published, possible, strict=True):
-        assert count in values
-        if text != FEWER:
-            continue
-        hideable = [c for c, t in zip(counts, published, strict=True) if c and t not in (FEWER, NOT_SHOWN)]
-        assert len(values) > 1 or not hideable
+    assert_no_small_count_pinned(counts, published, consistent_values(candidates, total))
