@@ -612,7 +612,8 @@ def test_after_the_purge_the_audit_log_no_longer_names_residents_accounts_but_st
     pool: Any, officer: Any
 ) -> None:
     """Panel members' and participants' accounts are named by their email addresses: the purge takes
-    those out of the trail, as it does their registrations, while staff stay answerable by name."""
+    those out of the trail and their roles off the forum, as it does their registrations, while staff
+    stay answerable by name."""
     import json
 
     from tests.factories import make_user
@@ -650,6 +651,10 @@ def test_after_the_purge_the_audit_log_no_longer_names_residents_accounts_but_st
     assert granted.details["user"] == "eve.evaluator@council.example" and granted.actor == officer
     assert set(events.exclude(actor=None).values_list("actor_label", flat=True)) >= {officer.username}
     assert ForumRole.objects.filter(user=evaluator, forum=forum).exists()
+    # Nor does the forum's list of people say who was on the panel; the account stays, for other forums.
+    assert not ForumRole.objects.filter(forum=forum, role__in=[Role.PANEL_MEMBER, Role.PARTICIPANT]).exists()
+    assert events.get(action="recruitment.personal_data_purged").details["resident_roles"] == 1
+    member.refresh_from_db()
 
 
 def test_after_the_purge_an_address_list_says_its_addresses_were_deleted(

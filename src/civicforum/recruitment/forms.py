@@ -533,7 +533,8 @@ class RecruitmentSettingsForm(GovUKModelForm):
             ends_on = self.instance.forum.ends_on
             self.fields["retention_until"].help_text = (
                 f"The forum ends on {ends_on:%-d %B %Y}: choose that day or later, for example "
-                f"{ends_on + timedelta(days=90):%-d %-m %Y}. Only anonymous totals are kept after this date."
+                f"{ends_on + timedelta(days=90):%-d %-m %Y}. Only anonymous totals are kept after this date, "
+                "and panel members and participants lose their access to the forum."
             )
 
     def clean_registration_open(self) -> bool:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicforum.core import audit
+from civicforum.core.models import ForumRole
 from civicforum.recruitment.models import (
     Address,
     Invitation,
@@ -105,7 +106,8 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     and the invitation rows (which households were written to, with their codes' hashes), each
     selection run's map from opaque ids to registration references, and the audit log's references to
     registrations, panel members and residents' accounts (its events stay: who on staff did what, and
-    when). Kept: the
+    when), and the panel members' and participants' roles on the forum (their accounts stay, for any
+    other forum). Kept: the
     counts (registrations by ward and answer, letters per ward on each lottery for response rates),
     the lottery and address list records without addresses, and the published draw under opaque ids.
     """
@@ -140,6 +142,8 @@ def purge_forum(forum: Any, user: Any = None) -> int:
             forum, PanelMember, "A panel member, whose details were deleted under the retention schedule"
         )
         audit.forget_residents(forum, "A resident, whose details were deleted under the retention schedule")
+        # Who held an account as a panel member or participant goes with who registered: the forum is over.
+        roles, _ = ForumRole.objects.filter(forum=forum, role__in=audit.RESIDENT_ROLES).delete()
         audit.record(
             user,
             "recruitment.personal_data_purged",
@@ -147,6 +151,7 @@ def purge_forum(forum: Any, user: Any = None) -> int:
             respondents=deleted,
             invitations=invitations,
             addresses=addresses,
+            resident_roles=roles,
         )
     return deleted
 
