@@ -102,3 +102,18 @@ def test_each_table_row_is_named_by_a_row_header_for_screen_readers() -> None:
     page = report()
     assert '<th scope="row">Female</th>' in page and '<th scope="row">16-29</th>' in page
     assert re.search(r'<tr><th scope="row">[\d.]+% to [\d.]+%</th><td class="number">', page)
+
+
+def test_a_group_s_volunteers_do_not_give_away_how_many_of_them_are_on_the_panel() -> None:
+    """All 5 volunteers with a disability are on a panel of 8: 'not shown' members beside 5 volunteers
+    would say 5, and the 3 others (panel of 8) would follow; so the 5 volunteers are not shown either."""
+    people = tuple(Person(f"p{i}", {"disability": "yes" if i < 5 else "no"}) for i in range(40))
+    quotas = (Quota("disability", "yes", 0, 8), Quota("disability", "no", 0, 8))
+    panel = tuple(f"p{i}" for i in range(8))
+    result = SelectionResult(Algorithm.MAXIMIN, "HiGHS", (panel,), (1.0,), {p.id: 0.2 for p in people})
+    lottery = Lottery((panel,) * 1000, "ab" * 32, 0.001)
+    page = render_report(ReportData(Instance(people, quotas, 8), result, lottery, "seed", 0, panel))
+    rows = dict(re.findall(r'<th scope="row">(yes|no)</th>((?:<td class="number">[^<]*</td>)+)</tr>', page))
+    cells = {value: re.findall(r'<td class="number">([^<]*)</td>', row) for value, row in rows.items()}
+    assert cells["yes"] == ["0", "8", "not shown", "not shown"]
+    assert cells["no"] == ["0", "8", "fewer than 5", "35"]

@@ -100,3 +100,23 @@ def targets_shown(
             continue
         shown.append((low or 0) <= hidden_low and (high is None or high >= hidden_high))
     return published, shown
+
+
+def withheld_beside(
+    beside: Sequence[str], cells: Sequence[tuple[Hashable, int]], published: Sequence[str]
+) -> list[str]:
+    """Counts published beside ``cells`` (published as ``published``) that bound them from above, as a
+    group's volunteers bound its members on the panel, with each one that would narrow a 'not shown'
+    count withheld too: 5 volunteers beside 'not shown' members of a panel of 8 say all 5 are on it.
+
+    A count shown is 5 or more, so it never narrows 'fewer than 5'; nor a 'not shown' count once it
+    reaches the feature's total.
+    """
+    totals: dict[Hashable, int] = defaultdict(int)
+    for feature, count in cells:
+        totals[feature] += count
+    hidden = (FEWER, NOT_SHOWN)
+    return [
+        NOT_SHOWN if label == NOT_SHOWN and text not in hidden and int(text) < totals[feature] else text
+        for text, (feature, _count), label in zip(beside, cells, published, strict=True)
+    ]

@@ -19,6 +19,7 @@ from civicforum.selection.disclosure import (
     NOT_SHOWN,
     TARGETS_EXPLANATION,
     targets_shown,
+    withheld_beside,
     withhold_small_counts,
 )
 from civicforum.selection.lottery import Lottery
@@ -215,14 +216,20 @@ def render_report(data: ReportData) -> str:
             if person.id in chosen:
                 on_panel[feature, value] = on_panel.get((feature, value), 0) + 1
     # Published counts: small ones, and any that would give one away, are withheld (see disclosure), and
-    # so are the limits of a quota the panel was drawn to meet when they would narrow a withheld count.
+    # so are the limits of a quota the panel was drawn to meet, and the volunteers in the pool, when they
+    # would narrow a withheld count.
+    panel_cells = [(q.feature, on_panel.get((q.feature, q.value), 0)) for q in instance.quotas]
     panel_counts, limits_shown = targets_shown(
-        [(q.feature, on_panel.get((q.feature, q.value), 0), q.min, q.max) for q in instance.quotas]
+        [
+            (feature, count, q.min, q.max)
+            for (feature, count), q in zip(panel_cells, instance.quotas, strict=True)
+        ]
     )
     panel_shown = _with_separators(panel_counts)
-    pool_shown = _with_separators(
-        withhold_small_counts([(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas])
+    pool_counts = withhold_small_counts(
+        [(q.feature, in_pool.get((q.feature, q.value), 0)) for q in instance.quotas]
     )
+    pool_shown = _with_separators(withheld_beside(pool_counts, panel_cells, panel_counts))
     quota_rows = "\n".join(
         f'<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope="row">{html.escape(q.value)}</th>'
         f'<td class="number">{_count(q.min) if shown else NOT_SHOWN}</td>'
