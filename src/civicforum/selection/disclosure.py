@@ -106,8 +106,9 @@ def withheld_beside(
     beside: Sequence[str], cells: Sequence[tuple[Hashable, int]], published: Sequence[str]
 ) -> list[str]:
     """Counts published beside ``cells`` (published as ``published``) that bound them from above, as a
-    group's volunteers bound its members on the panel, with each one that would narrow a 'not shown'
-    count withheld too: 5 volunteers beside 'not shown' members of a panel of 8 say all 5 are on it.
+    group's volunteers bound its members on the panel. 5 volunteers beside 'not shown' members of a
+    panel of 8 say all 5 are on it: wherever a count shown would narrow a 'not shown' one, every count
+    of that feature beside is withheld, as hiding that one alone would leave it the total less the rest.
 
     A count shown is 5 or more, so it never narrows 'fewer than 5'; nor a 'not shown' count once it
     reaches the feature's total.
@@ -116,7 +117,12 @@ def withheld_beside(
     for feature, count in cells:
         totals[feature] += count
     hidden = (FEWER, NOT_SHOWN)
-    return [
-        NOT_SHOWN if label == NOT_SHOWN and text not in hidden and int(text) < totals[feature] else text
+    narrowing = {
+        feature
         for text, (feature, _count), label in zip(beside, cells, published, strict=True)
+        if label == NOT_SHOWN and text not in hidden and int(text) < totals[feature]
+    }
+    return [
+        NOT_SHOWN if feature in narrowing and text not in hidden and text != "0" else text
+        for text, (feature, _count) in zip(beside, cells, strict=True)
     ]
