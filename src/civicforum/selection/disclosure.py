@@ -86,9 +86,7 @@ def targets_shown(
     whole range, so that the count stays as uncertain as the label says ('at least 1', 'up to 10').
     """
     published = withhold_small_counts([(feature, count) for feature, count, _low, _high in cells])
-    totals: dict[Hashable, int] = defaultdict(int)
-    for feature, count, _low, _high in cells:
-        totals[feature] += count
+    totals = _totals([(feature, count) for feature, count, _low, _high in cells])
     shown = []
     for (feature, _count, low, high), label in zip(cells, published, strict=True):
         if label == FEWER:
@@ -113,9 +111,7 @@ def withheld_beside(
     A count shown is 5 or more, so it never narrows 'fewer than 5'; nor a 'not shown' count once it
     reaches the feature's total.
     """
-    totals: dict[Hashable, int] = defaultdict(int)
-    for feature, count in cells:
-        totals[feature] += count
+    totals = _totals(cells)
     hidden = (FEWER, NOT_SHOWN)
     narrowing = {
         feature
@@ -126,3 +122,11 @@ def withheld_beside(
         NOT_SHOWN if feature in narrowing and text not in hidden and text != "0" else text
         for text, (feature, _count) in zip(beside, cells, strict=True)
     ]
+
+
+def _totals(cells: Sequence[tuple[Hashable, int]]) -> dict[Hashable, int]:
+    """Each feature's total: what a reader who knows the panel (or the pool) adds the counts up to."""
+    totals: dict[Hashable, int] = defaultdict(int)
+    for feature, count in cells:
+        totals[feature] += count
+    return totals

@@ -107,9 +107,9 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     selection run's map from opaque ids to registration references, and the audit log's references to
     registrations, panel members and residents' accounts (its events stay: who on staff did what, and
     when), and the panel members' and participants' roles on the forum (their accounts stay, for any
-    other forum). Kept: the
-    counts (registrations by ward and answer, letters per ward on each lottery for response rates),
-    the lottery and address list records without addresses, and the published draw under opaque ids.
+    other forum). Kept: the counts (registrations by ward and answer, letters per ward on each lottery
+    for response rates), the lottery and address list records without addresses, and the published
+    draw under opaque ids.
     """
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     with transaction.atomic():
