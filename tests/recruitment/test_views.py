@@ -729,7 +729,9 @@ def test_downloading_the_panel_letters_records_how_many_people_they_name(
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    selection.publish(run, officer)
     client = signed_in_client(officer)
     client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"})
     download = client.get(staff_url("panel_letters", forum))

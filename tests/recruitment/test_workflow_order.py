@@ -162,3 +162,30 @@ def test_a_second_draw_never_sends_a_household_a_second_letter(
         civic_lottery.LotteryError, match="must be 50 or fewer: the other addresses in the list"
     ):
         civic_lottery.draw_lottery(forum, officer, address_list, 51, seed="third")
+
+
+def test_members_are_invited_only_once_the_selection_record_is_published(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """'Invite newly selected members' sent invitations before the record was published (after which
+    the panel can never be drawn again), and with nobody selected it said 'Everyone selected has already
+    been invited'. Each case now says what to do first, with a link to that step."""
+    from civicforum.recruitment.models import PanelMember
+
+    forum, client = pool[0].forum, signed_in_client(officer)
+    invite = staff_url("invite_panel", forum)
+    page = client.get(invite).content.decode()
+    assert "Nobody has been selected yet. Run the selection first." in page
+    assert f'href="{staff_url("start_selection", forum)}">Run the selection</a>' in page
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    selection.execute_run(run.pk)
+    refused = client.post(invite, {"reply_by": "1 May"}).content.decode()
+    assert "Publish the selection record before inviting anyone" in refused
+    run_url = reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
+    assert f'href="{run_url}">Check the selection and publish its record</a>' in refused
+    assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=False).exists()
+    selection.publish(run, officer)
+    assert client.post(invite, {"reply_by": "1 May"}).status_code == 302
+    assert PanelMember.objects.filter(forum=forum, invited_at__isnull=False).count() == 12
+    assert "Everyone selected has already been invited" in client.get(invite).content.decode()

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -44,6 +45,53 @@ class InvitationBatch:
     emailed: int
     email_failed: int
     letters: Path | None
+
+
+@dataclass(frozen=True)
+class InviteBlocker:
+    """Why nobody can be invited now, and a link to the step to take instead."""
+
+    text: str
+    fix_label: str
+    fix_url: str
+
+
+def invite_blocker(forum: Any) -> InviteBlocker | None:
+    """Why the invitations cannot go out now (None: they can): nobody is waiting for one, or the draw
+    that chose them has no published selection record yet (the public's check on the draw should be
+    there before anyone is told they were chosen; replacement draws publish no record)."""
+
+    def url(name: str, **kwargs: Any) -> str:
+        return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
+
+    waiting = PanelMember.objects.filter(
+        forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
+    )
+    if not waiting.exists():
+        if PanelMember.objects.filter(forum=forum).exists():
+            return InviteBlocker(
+                "Everyone selected has already been invited. Record their replies on the panel page.",
+                "Go to the panel",
+                url("panel"),
+            )
+        return InviteBlocker(
+            "Nobody has been selected yet. Run the selection first.",
+            "Run the selection",
+            url("start_selection"),
+        )
+    unpublished = (
+        waiting.filter(run__is_replacement=False, run__published_at__isnull=True)
+        .values_list("run", flat=True)
+        .first()
+    )
+    if unpublished is not None:
+        return InviteBlocker(
+            "Publish the selection record before inviting anyone: it lets the public check the draw, and "
+            "once members are invited the panel can no longer be drawn again.",
+            "Check the selection and publish its record",
+            url("run", run_id=unpublished),
+        )
+    return None
 
 
 def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path) -> InvitationBatch:

@@ -395,7 +395,8 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Email and write to newly selected members; the letters PDF is then offered for download."""
     forum = forum_of(request)
     form = forms.PanelInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    blocker = panel_invitations.invite_blocker(forum)
+    if request.method == "POST" and form.is_valid() and blocker is None:
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
         batch = panel_invitations.invite_selected(
             forum,
@@ -404,14 +405,11 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
             form.cleaned_data["reply_by"],
             civic_lottery.forum_directory(forum),
         )
-        if batch.members:
-            messages.success(
-                request,
-                f"{batch.members} member{pluralize(batch.members)} invited: {batch.emailed} by email, "
-                "all by letter",
-            )
-        else:
-            messages.success(request, "Everyone selected has already been invited")
+        messages.success(
+            request,
+            f"{batch.members} member{pluralize(batch.members)} invited: {batch.emailed} by email, "
+            "all by letter",
+        )
         if batch.email_failed:
             messages.warning(
                 request,
@@ -420,7 +418,9 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 "(EMAIL_HOST).",
             )
         return redirect("recruitment:panel", forum_slug=forum.slug)
-    return render(request, "recruitment/invite_panel.html", {"forum": forum, "form": form})
+    return render(
+        request, "recruitment/invite_panel.html", {"forum": forum, "form": form, "blocker": blocker}
+    )
 
 
 @never_cache
