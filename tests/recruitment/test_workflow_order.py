@@ -43,6 +43,9 @@ def test_a_panel_is_drawn_only_once_registration_has_closed(
     assert not SelectionRun.objects.exists()
 
     close_registration(forum)
+    ready = client.get(staff_url("start_selection", forum)).content.decode()
+    assert "The panel of 12 is drawn from the 150 people registered when registration closed." in ready
+    assert "(SHA-256)" not in ready
     started = client.post(staff_url("start_selection", forum), {"algorithm": "legacy", "seed": "s"})
     assert started.status_code == 302 and SelectionRun.objects.filter(forum=forum).count() == 1
 

@@ -330,6 +330,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "form": form,
         "replacement": replacement,
         "to_fill": selection.places_to_fill(forum),
+        "pool_size": registration.pool_size(forum),
         "blocker": blocker,
         "purged_at": settings_for(forum).purged_at,
     }
