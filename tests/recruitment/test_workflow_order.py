@@ -192,3 +192,13 @@ def test_members_are_invited_only_once_the_selection_record_is_published(
     assert client.post(invite, {"reply_by": "1 May"}).status_code == 302
     assert PanelMember.objects.filter(forum=forum, invited_at__isnull=False).count() == 12
     assert "Everyone selected has already been invited" in client.get(invite).content.decode()
+
+
+def test_a_draw_that_could_not_start_anyway_does_not_send_the_officer_to_close_registration(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """With nobody to replace and registration open, the page said to close registration; once closed,
+    it said there were no places to fill: a pointless detour. A reason closing cannot fix comes first."""
+    page = signed_in_client(officer).get(staff_url("start_selection", recruiting_forum) + "?replacements=1")
+    text = page.content.decode()
+    assert "Nobody on the panel has declined" in text and "Registration is still open" not in text

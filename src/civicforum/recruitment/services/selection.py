@@ -82,19 +82,19 @@ class DrawBlocked(Exception):
 
 
 def draw_blocker(forum: Any, replacement: bool) -> DrawBlocker | None:
-    """Why this draw cannot start (None: it can): the pool was deleted, registration is still open
-    (the draw's fairness is about a fixed pool), the panel was already told, or, for replacements,
-    nobody declined (an empty draw would only add a run, with its own commitment and seed, to the
-    forum's record)."""
+    """Why this draw cannot start (None: it can): the pool was deleted, the panel was already told, or,
+    for replacements, nobody declined (an empty draw would only add a run, with its own commitment and
+    seed, to the forum's record); else registration is still open (the draw's fairness is about a fixed
+    pool)."""
     if RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).exists():
         return DrawBlocker("The registrations have been deleted, so there is nobody left to draw from.")
-    if registration.is_open(forum):
-        return REGISTRATION_STILL_OPEN
-    if not replacement:
-        told = full_selection_blocker(forum)
-        return DrawBlocker(told) if told else None
-    if places_to_fill(forum) == 0:
+    told = None if replacement else full_selection_blocker(forum)
+    if told:
+        return DrawBlocker(told)
+    if replacement and places_to_fill(forum) == 0:
         return DrawBlocker("Nobody on the panel has declined, so there are no places to fill.")
+    if registration.is_open(forum):  # last: closing registration would not help with the reasons above
+        return REGISTRATION_STILL_OPEN
     return None
 
 
