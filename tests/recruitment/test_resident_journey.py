@@ -358,7 +358,9 @@ def test_a_date_and_cannot_attend_together_are_refused_with_what_to_do(
 def test_someone_under_16_is_told_who_else_in_the_household_may_use_the_code(
     client: Any, recruiting_forum: Any, code: str, adults: int, sentence: str
 ) -> None:
-    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(adults_per_household=adults)
+    # The code's own limit counts, whatever the settings say now.
+    Invitation.objects.filter(lottery__forum=recruiting_forum).update(max_adults=adults)
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(adults_per_household=5)
     client.post(step_url(recruiting_forum, "code"), {"code": code})
     page = client.post(step_url(recruiting_forum, "age"), {"answer": "no"}).content.decode()
     assert sentence in page

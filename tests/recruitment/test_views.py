@@ -510,8 +510,9 @@ def test_number_boxes_are_govuk_inputs_with_errors_that_say_what_to_enter(
     page = client.post(staff_url("draw_lottery", recruiting_forum), {"letters": "ten"}).content.decode()
     assert 'value="ten" inputmode="numeric" class="govuk-input govuk-input--width-5' in page
     assert "Number of letters must be a whole number, like 1200" in page
-    assert "Enter how many adults each letter&#x27;s code may register" in page
     assert "This field is required" not in page
+    settings_page = client.post(staff_url("settings", recruiting_forum), {"adults_per_household": ""})
+    assert "Enter how many adults each letter&#x27;s code may register" in settings_page.content.decode()
     quotas_page = client.post(staff_url("quotas", recruiting_forum), {"action": "propose"}).content.decode()
     assert 'name="slack" inputmode="numeric" class="govuk-input govuk-input--width-2' in quotas_page
     assert "Enter how many members either side of the exact share" in quotas_page

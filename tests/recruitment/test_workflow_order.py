@@ -202,3 +202,21 @@ def test_a_draw_that_could_not_start_anyway_does_not_send_the_officer_to_close_r
     page = signed_in_client(officer).get(staff_url("start_selection", recruiting_forum) + "?replacements=1")
     text = page.content.decode()
     assert "Nobody on the panel has declined" in text and "Registration is still open" not in text
+
+
+def test_the_number_of_adults_a_code_admits_is_set_in_one_place(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """The settings' 'Adults each letter's code may register' changed nothing: each draw took its own
+    'Adults per household' (2 unless changed), while residents were told the settings' number."""
+    forum, client = recruiting_forum, signed_in_client(officer)
+    RecruitmentSettings.objects.filter(forum=forum).update(adults_per_household=3)
+    page = client.get(staff_url("draw_lottery", forum)).content.decode()
+    assert "Each letter’s code will let up to 3 adults in the household register." in page
+    assert "Adults per household" not in page
+    client.post(
+        staff_url("draw_lottery", forum), {"address_list": forum.address_lists.get().pk, "letters": "10"}
+    )
+    drawn = forum.lotteries.first()
+    assert drawn.letters_requested == 10
+    assert set(drawn.invitations.values_list("max_adults", flat=True)) == {3}

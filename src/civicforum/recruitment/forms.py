@@ -115,9 +115,6 @@ class LotteryForm(GovUKForm):
         help_text="Addresses in deprivation decile 1 are twice as likely, decile 2 one and a half times as "
         "likely, to get a letter (because fewer people reply there).",
     )
-    adults_per_household = whole_number_field(
-        "Adults per household", 1, 10, "Enter how many adults each letter's code may register", initial=2
-    )
     seed = text_field(
         "Seed", 64, required=False, help_text="Leave empty for a random seed. It is recorded either way."
     )
@@ -495,6 +492,10 @@ class RecruitmentSettingsForm(GovUKModelForm):
     class Meta:
         model = RecruitmentSettings
         fields = ["registration_open", "adults_per_household", "phone", "session_dates", "retention_until"]
+        help_texts = {
+            "registration_open": "Residents with a letter can register online. Close registration before "
+            "you run the selection: the panel is drawn from the people registered by then."
+        }
         labels = {
             "registration_open": "Registration is open to the public",
             "adults_per_household": "Adults each letter's code may register",
@@ -509,7 +510,8 @@ class RecruitmentSettingsForm(GovUKModelForm):
         10,
         "Enter how many adults each letter's code may register",
         label="Adults each letter's code may register",
-        help_text=RecruitmentSettings._meta.get_field("adults_per_household").help_text,
+        help_text="Letters drawn from now on let this many adults in the household register; letters "
+        "already drawn keep the number they were drawn with.",
     )
 
     phone = text_field(

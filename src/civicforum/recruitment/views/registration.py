@@ -141,6 +141,11 @@ def _save_step(
         if data["answer"] == "no":
             back = reverse("recruitment:register_step", kwargs={"forum_slug": forum.slug, "step": step})
             context = {"forum": forum, "reason": step, "back": back, "settings": settings_for(forum)}
+            # The code's own limit, set when its letter was drawn (the settings may have changed since).
+            invitation = Invitation.objects.filter(pk=state["invitation"]).only("max_adults").first()
+            context["adults"] = (
+                invitation.max_adults if invitation else settings_for(forum).adults_per_household
+            )
             return render(request, "recruitment/register_ineligible.html", context)
         return None
     if step.startswith("q-"):

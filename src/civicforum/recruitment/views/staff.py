@@ -163,6 +163,7 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.LotteryForm(request.POST or None, forum=forum)
+    adults = settings_for(forum).adults_per_household
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -173,7 +174,7 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 data["letters"],
                 seed=data["seed"],
                 decile_weights=forms.OVERSAMPLING_WEIGHTS if data["oversample_deprived"] else None,
-                adults_per_household=data["adults_per_household"],
+                adults_per_household=adults,
             )
         except LotteryError as error:
             form.add_error("letters", str(error))
@@ -181,7 +182,8 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
             drawn = addresses(lottery.letters_requested)
             messages.success(request, f"{drawn} drawn with seed {lottery.seed}")
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
-    context = {"forum": forum, "form": form, "invited": len(civic_lottery.already_invited(forum))}
+    invited = len(civic_lottery.already_invited(forum))
+    context = {"forum": forum, "form": form, "invited": invited, "adults": adults}
     return render(request, "recruitment/draw_lottery.html", context)
 
 
