@@ -220,3 +220,24 @@ def test_the_number_of_adults_a_code_admits_is_set_in_one_place(
     drawn = forum.lotteries.first()
     assert drawn.letters_requested == 10
     assert set(drawn.invitations.values_list("max_adults", flat=True)) == {3}
+
+
+def test_the_overview_asks_to_close_registration_once_the_panel_is_chosen(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """With the panel chosen and invited, the overview had nothing to say while registration was open
+    (the demo leaves it so): people kept registering for a panel they could join only as replacements."""
+    from tests.recruitment.conftest import publish_selection
+
+    from civicforum.recruitment.services import panel_invitations
+
+    forum, client = pool[0].forum, signed_in_client(officer)
+    forum.lotteries.update(letters_status="ready")
+    publish_selection(forum, officer, seed="s")
+    directory = civic_lottery.forum_directory(forum)
+    panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", directory)
+    overview = staff_url("overview", forum)
+    assert "What to do next" not in client.get(overview).content.decode()
+    open_registration(forum)
+    page = client.get(overview).content.decode()
+    assert f'href="{staff_url("settings", forum)}">Close registration: the panel has been chosen' in page

@@ -15,8 +15,9 @@ from civicforum.recruitment.services import selection
 
 
 def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> tuple[str, str] | None:
-    """The first step not yet done, as (what to do, where), or None once the panel has been invited;
-    ``run`` is the forum's latest selection run (``selection.latest_run``), which the overview shows too."""
+    """The first step not yet done, as (what to do, where), or None once the panel has been invited and
+    registration closed; ``run`` is the forum's latest selection run (``selection.latest_run``), which the
+    overview shows too."""
 
     def url(name: str, **kwargs: Any) -> str:
         return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
@@ -53,4 +54,10 @@ def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> 
         return "Invite the selected members", url("invite_panel")
     if selection.places_to_fill(forum):
         return "Draw replacements for the members who declined", url("start_selection") + "?replacements=1"
+    if registration_open:
+        return (
+            "Close registration: the panel has been chosen, so people registering now could only ever be "
+            "drawn as replacements",
+            url("settings"),
+        )
     return None
