@@ -313,23 +313,14 @@ def add_question(
     hint: str,
     categories: list[tuple[str, Decimal | None]],
     allow_prefer_not_to_say: bool,
+    from_address: bool = False,
 ) -> QuotaQuestion:
-    """A new quota question asked at registration, with its answers (and population shares if known);
-    refused once anyone has registered (``questions_locked``)."""
-    locked = questions_locked(forum)
+    """A new quota question asked at registration, with its answers (and population shares if known).
+    Refused once anyone has registered (``questions_locked``), unless it is answered ``from_address``
+    (the ward), which needs nobody's answer."""
+    locked = None if from_address else questions_locked(forum)
     if locked:
         raise QuestionInUse(locked)
-    return _create_question(forum, user, label, hint, categories, allow_prefer_not_to_say)
-
-
-def _create_question(
-    forum: Any,
-    user: Any,
-    label: str,
-    hint: str,
-    categories: list[tuple[str, Decimal | None]],
-    allow_prefer_not_to_say: bool,
-) -> QuotaQuestion:
     with transaction.atomic():
         position = QuotaQuestion.objects.filter(forum=forum).count()
         key = _unique_key(forum, slugify(label)[:40] or "question")
@@ -340,6 +331,7 @@ def _create_question(
             hint=hint,
             position=position,
             allow_prefer_not_to_say=allow_prefer_not_to_say,
+            from_address=from_address,
         )
         keys = category_keys([name for name, _share in categories])
         QuotaCategory.objects.bulk_create(
@@ -424,18 +416,15 @@ def delete_question(question: QuotaQuestion, user: Any) -> None:
 
 
 def add_ward_question(forum: Any, user: Any) -> QuotaQuestion:
-    """The ward as a quota, answered from each invitation's address; shares from the latest address list.
-    Nobody is asked it, so it may be added after people have registered."""
+    """The ward as a quota, answered from each invitation's address; shares from the latest address list."""
     address_list = forum.address_lists.first()
     if address_list is None:
         raise QuestionInUse("Upload the address list first: the wards come from it.")
     counts = Counter(address_list.addresses.values_list("ward", flat=True))
     total = sum(counts.values())
     categories = [(ward, Decimal(count) / total) for ward, count in sorted(counts.items())]
-    question = _create_question(forum, user, "Ward", "", [(w, round(s, 4)) for w, s in categories], False)
-    question.from_address = True
-    question.save(update_fields=["from_address"])
-    return question
+    shares = [(ward, round(share, 4)) for ward, share in categories]
+    return add_question(forum, user, "Ward", "", shares, False, from_address=True)
 
 
 def questions_with_categories(forum: Any) -> list[QuotaQuestion]:
