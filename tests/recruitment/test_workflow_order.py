@@ -241,3 +241,18 @@ def test_the_overview_asks_to_close_registration_once_the_panel_is_chosen(
     open_registration(forum)
     page = client.get(overview).content.decode()
     assert f'href="{staff_url("settings", forum)}">Close registration: the panel has been chosen' in page
+
+
+def test_the_start_page_offers_no_way_to_register_once_registration_has_closed(
+    client: Any, recruiting_forum: Any
+) -> None:
+    """Once closed, the start page still said 'Call ... and we will register you by phone', though the
+    panel may already be being drawn from the people registered."""
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(phone="01632 960 123")
+    start = reverse("recruitment:register_start", args=[recruiting_forum.slug])
+    assert "we will register you by phone" in client.get(start).content.decode()
+    close_registration(recruiting_forum)
+    page = client.get(start).content.decode()
+    assert "Registration is closed, so you cannot register now, online or by phone." in page
+    assert "If you have a question, call 01632 960 123." in page
+    assert "we will register you by phone" not in page and "Start now" not in page
