@@ -256,3 +256,11 @@ def test_the_start_page_offers_no_way_to_register_once_registration_has_closed(
     assert "Registration is closed, so you cannot register now, online or by phone." in page
     assert "If you have a question, call 01632 960 123." in page
     assert "we will register you by phone" not in page and "Start now" not in page
+
+
+def test_proposing_quotas_says_it_replaces_the_limits_typed(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """'Propose quotas' overwrote every minimum and maximum the officer had typed, without a word."""
+    page = signed_in_client(officer).get(staff_url("quotas", recruiting_forum)).content.decode()
+    assert "This replaces the minimum and maximum of every answer that has a population share" in page
