@@ -142,6 +142,8 @@ def test_officer_pages_are_accessible(
     staff = f"/staff/forums/{forum.slug}/recruitment/"
     paths = ["", "settings/", "questions/", "addresses/", "lottery/", f"lottery/{lottery.pk}/", "quotas/"]
     paths += ["selection/", f"selection/{run.pk}/", "panel/", "panel/invite/", "respondents/"]
+    question = forum.quota_questions.first()
+    paths += [f"questions/{question.pk}/remove/"]  # people have registered: says why it cannot be removed
     for path in paths:
         page.goto(live_server.url + staff + path)
         assert page.locator("main h1").count() == 1, path
@@ -165,3 +167,20 @@ def test_officer_pages_are_accessible(
         "recruitment for this forum is closed"
     )
     axe_check(page)
+
+
+def test_removing_a_question_is_confirmed_on_an_accessible_page(
+    page: Any, live_server: Any, axe_check: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    forum = recruiting_forum
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/questions/")
+    page.get_by_role("link", name="Remove the question ‘How old are you?’").click()
+    expect(page.locator("main h1")).to_have_text("Remove the question ‘How old are you?’?")
+    axe_check(page)
+    page.get_by_role("button", name="Yes, remove this question").click()
+    expect(page.locator("body")).to_contain_text("‘How old are you?’ removed")
+    assert not forum.quota_questions.filter(key="age").exists()
