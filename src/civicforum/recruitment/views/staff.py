@@ -43,6 +43,7 @@ from civicforum.recruitment.services import (
     selection,
 )
 from civicforum.recruitment.services.charts import Bar, bar_chart, histogram
+from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import LetterTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
 from civicforum.recruitment.services.next_step import next_step
@@ -359,8 +360,8 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "stuck": run.looks_stuck(timezone.now()),
         "targets": selection.panel_against_targets(forum) if run.status == "done" else [],
         "probabilities": probabilities,
-        "lowest": min(values, default=0),
-        "highest": max(values, default=0),
+        "method": dict(ALGORITHMS).get(run.algorithm, run.algorithm),
+        "chances": f"lowest {min(values, default=0):.2%}, highest {max(values, default=0):.2%}",
         "histogram": histogram(values),
         "histogram_chart": bar_chart(histogram(values)),
         "purged_at": settings_for(forum).purged_at,
