@@ -281,3 +281,25 @@ def test_the_run_page_names_the_method_and_gives_chances_as_percentages(
     assert re.search(
         r"chance of being selected</dt><dd [^>]+>lowest \d+\.\d\d%, highest \d+\.\d\d%</dd>", page
     )
+
+
+def test_once_the_selection_record_is_published_the_panel_cannot_be_drawn_again(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """After publishing, a new draw (nobody invited yet) replaced the panel while the public record
+    still showed the first draw's commitment and seed: a panel could be redrawn until one was liked."""
+    from tests.recruitment.conftest import publish_selection
+
+    from civicforum.recruitment.models import PanelMember
+
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="first")
+    panel = set(PanelMember.objects.filter(forum=forum).values_list("respondent", flat=True))
+    page = signed_in_client(officer).get(staff_url("start_selection", forum)).content.decode()
+    assert "The selection record has been published, so the whole panel cannot be drawn again" in page
+    assert "Selection method" not in page
+    again = selection.start_run(forum, officer, "legacy", seed="second")  # e.g. a page opened earlier
+    selection.execute_run(again.pk)
+    again.refresh_from_db()
+    assert again.status == "failed" and "selection record has been published" in again.error
+    assert set(PanelMember.objects.filter(forum=forum).values_list("respondent", flat=True)) == panel

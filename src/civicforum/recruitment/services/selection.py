@@ -47,7 +47,15 @@ WITHDREW_DURING_RUN = (
 
 
 def full_selection_blocker(forum: Any) -> str | None:
-    """Why the whole panel cannot be drawn again (None: it can, replacing members nobody has told yet)."""
+    """Why the whole panel cannot be drawn again (None: it can, replacing members nobody has told yet).
+
+    Once a selection record is published, the public has been shown that draw: drawing again would let
+    a panel be redrawn until one was liked, while the record still showed the first draw."""
+    if has_public_record(forum):
+        return (
+            "The selection record has been published, so the whole panel cannot be drawn again: the public "
+            "record shows that draw. Draw replacements for anyone who declines instead."
+        )
     told = PanelMember.objects.filter(forum=forum).filter(
         Q(invited_at__isnull=False) | ~Q(status=MemberStatus.SELECTED)
     )
