@@ -303,3 +303,21 @@ def test_once_the_selection_record_is_published_the_panel_cannot_be_drawn_again(
     again.refresh_from_db()
     assert again.status == "failed" and "selection record has been published" in again.error
     assert set(PanelMember.objects.filter(forum=forum).values_list("respondent", flat=True)) == panel
+
+
+def test_an_officer_registering_someone_after_registration_closed_is_told_when_that_is_right(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The phone route stays open after registration closes (for paper forms sent in time), with nothing
+    to say that a late registration changes the pool the panel is drawn from."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    code = client.get(
+        reverse("recruitment:phone_registration", args=[forum.slug]), follow=True
+    ).content.decode()
+    assert (
+        "Registration is closed to the public: register someone now only if they asked before it closed"
+        in code
+    )
+    open_registration(forum)
+    page = client.get(reverse("recruitment:register_step", args=[forum.slug, "code"])).content.decode()
+    assert "You are registering someone on their behalf" in page and "Registration is closed" not in page
