@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import close_registration
+from tests.recruitment.conftest import close_registration, publish_selection
 from tests.recruitment.test_resident_journey import answer_every_step
 
 from civicforum.recruitment.models import Invitation, RecruitmentSettings, Respondent, SelectionRun
@@ -228,8 +228,6 @@ def test_the_overview_asks_to_close_registration_once_the_panel_is_chosen(
 ) -> None:
     """With the panel chosen and invited, the overview had nothing to say while registration was open
     (the demo leaves it so): people kept registering for a panel they could join only as replacements."""
-    from tests.recruitment.conftest import publish_selection
-
     from civicforum.recruitment.services import panel_invitations
 
     forum, client = pool[0].forum, signed_in_client(officer)
@@ -270,14 +268,13 @@ def test_proposing_quotas_says_it_replaces_the_limits_typed(
 def test_the_run_page_names_the_method_and_gives_chances_as_percentages(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
-    """The run page read 'Algorithm: leximin' and 'Selection probability: lowest 0.0067, highest 0.1433'."""
+    """The run page read 'Algorithm: legacy' and 'Selection probability: lowest 0.0067, highest 0.1433'."""
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "leximin", seed="s")
-    selection.execute_run(run.pk)
+    publish_selection(forum, officer, seed="s")
+    run = SelectionRun.objects.get(forum=forum)
     url = reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
     page = signed_in_client(officer).get(url).content.decode()
-    assert "Method: Leximin (recommended)." in page and "Algorithm:" not in page
+    assert "Method: Legacy." in page and "Algorithm:" not in page
     assert re.search(
         r"chance of being selected</dt><dd [^>]+>lowest \d+\.\d\d%, highest \d+\.\d\d%</dd>", page
     )
@@ -288,8 +285,6 @@ def test_once_the_selection_record_is_published_the_panel_cannot_be_drawn_again(
 ) -> None:
     """After publishing, a new draw (nobody invited yet) replaced the panel while the public record
     still showed the first draw's commitment and seed: a panel could be redrawn until one was liked."""
-    from tests.recruitment.conftest import publish_selection
-
     from civicforum.recruitment.models import PanelMember
 
     forum = pool[0].forum
