@@ -34,15 +34,17 @@ def formula_problem(name: str) -> str | None:
 
 # How two ids that ``loose_id`` makes equal differ, for messages.
 LOOSE_ID_DIFFERENCE = (
-    "they differ only in capitals, leading zeros (which a spreadsheet drops from numbers) or how an accent "
-    "is typed"
+    "they differ only in capitals, leading zeros (which a spreadsheet drops from numbers), how an accent "
+    "is typed or characters that do not show (such as a zero-width space)"
 )
 
 
 def loose_id(text: str) -> str:
     """What an id looks like to a reader: capitals, leading zeros (which a spreadsheet drops from a
-    number) and how an accent is encoded (one character or a letter plus a combining mark) ignored."""
-    loose = unicodedata.normalize("NFKC", text).casefold()
+    number), how an accent is encoded (one character or a letter plus a combining mark) and invisible
+    formatting characters (a zero-width space pasted from a web page) ignored."""
+    shown = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    loose = unicodedata.normalize("NFKC", shown).casefold()
     return (loose.lstrip("0") or "0") if loose.isdigit() else loose
 
 

@@ -289,8 +289,8 @@ def test_panel_ids_that_read_as_the_same_are_refused(tmp_path, capsys, first, se
                        "--out", str(tmp_path / "out")]) == 2  # fmt: skip
     assert (
         f"{panel}: row 4, column 'id': '{second}' and '{first}' (row 2) read as the same id: they differ "
-        "only in capitals, leading zeros (which a spreadsheet drops from numbers) or how an accent is typed; "
-        "give one of them another id"
+        "only in capitals, leading zeros (which a spreadsheet drops from numbers), how an accent is typed or "
+        "characters that do not show (such as a zero-width space); give one of them another id"
     ) in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
