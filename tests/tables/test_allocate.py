@@ -686,8 +686,8 @@ def test_conflicts_only_the_search_meets_name_the_fewest_rules():
         "m02 and m05 are kept apart",
         "m00 and m05 are kept apart",
         "m06 is fixed at table 1 in session 2",
-        "m01 is in cluster {m01,m08}, held on 1 table",
-        "m08 is in cluster {m01,m08}, held on 1 table",
+        "m01 is in cluster {m01,m08}, held on 1 table (table 1 in session 2)",
+        "m08 is in cluster {m01,m08}, held on 1 table (table 1 in session 2)",
     ]
 
 

@@ -10,7 +10,7 @@ one facilitator at every table. It is run only once a plan has failed, never on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -80,16 +80,18 @@ def only(constraints: Constraints, rules: Sequence[Rule]) -> Constraints:
             Facilitator(f.id, frozenset(m for m in f.keep_apart if Rule("facilitator", i, m) in kept))
             for i, f in enumerate(constraints.facilitators)
         ],
-        clusters=[
-            Cluster(frozenset(m for m in c.members if Rule("cluster", i, m) in kept), c.tables)
+        clusters=[  # a cluster with none of its rows left is no cluster, and holds no table
+            Cluster(members, c.tables)
             for i, c in enumerate(constraints.clusters)
+            if (members := frozenset(m for m in c.members if Rule("cluster", i, m) in kept))
         ],
         sources=constraints.sources,
     )
 
 
-def describe(rule: Rule, constraints: Constraints) -> str:
-    """``rule`` in words, after where it was given (``constraints.sources``) when that is known."""
+def describe(rule: Rule, constraints: Constraints, session: int, held_at: Mapping[int, Sequence[int]]) -> str:
+    """``rule`` in words, after where it was given (``constraints.sources``) when that is known; a cluster's
+    rule names the tables (0-based in ``held_at``, by cluster) it is held at in ``session``."""
     if rule.kind == "keep-together":
         words = f"{rule.member} is kept together with {fmt_group(constraints.keep_together[rule.index])}"
     elif rule.kind == "keep-apart":
@@ -106,6 +108,9 @@ def describe(rule: Rule, constraints: Constraints) -> str:
         cluster = constraints.clusters[rule.index]
         tables = "1 table" if cluster.tables == 1 else f"{cluster.tables} tables"
         words = f"{rule.member} is in cluster {fmt_group(cluster.members)}, held on {tables}"
+        if rule.index in held_at:
+            at = [str(t + 1) for t in held_at[rule.index]]
+            words += f" (table{'s' if len(at) > 1 else ''} {', '.join(at)} in session {session})"
     source = constraints.sources.get(rule)
     return f"{source}: {words}" if source else words
 
@@ -115,6 +120,34 @@ def _units(ids: Sequence[str], constraints: Constraints, absent: frozenset[str])
     units = [sorted(group - absent) for group in merged_groups(constraints.keep_together) if group - absent]
     grouped = {m for unit in units for m in unit}
     return units + [[m] for m in ids if m not in absent and m not in grouped]
+
+
+def _layout(
+    units: Sequence[Sequence[str]], constraints: Constraints, session: int, tables: int
+) -> tuple[dict[int, int], list[list[int]]] | None:
+    """The fixed table of each unit that has one, and the tables (0-based) each cluster is held at, as
+    the engine holds them; None when fixed seats conflict (a member or a group fixed at two tables, an
+    absent member fixed, a cluster fixed at more tables than it may use)."""
+    absent = constraints.absent.get(session, frozenset())
+    unit_of = {m: u for u, unit in enumerate(units) for m in unit}
+    fixed_table: dict[int, int] = {}
+    for seat in constraints.fixed:
+        if seat.session != session:
+            continue
+        if (
+            seat.member in absent
+            or fixed_table.setdefault(unit_of[seat.member], seat.table - 1) != seat.table - 1
+        ):
+            return None
+    fixed_of = {m: t for u, t in fixed_table.items() for m in units[u]}
+    held = np.zeros(tables, dtype=int)
+    held_at = []
+    for cluster in constraints.clusters:
+        at = sorted({fixed_of[m] for m in cluster.members if m in fixed_of})
+        if len(at) > cluster.tables:
+            return None
+        held_at.append(cluster_tables(at, cluster.tables, held))
+    return fixed_table, held_at
 
 
 def exact_seating(
@@ -140,17 +173,11 @@ def exact_seating(
         return None
     if constraints.facilitators and len(constraints.facilitators) < tables:
         return None
-    fixed: dict[str, int] = {}
-    for seat in constraints.fixed:
-        if seat.session == session and (
-            seat.member in absent or fixed.setdefault(seat.member, seat.table - 1) != seat.table - 1
-        ):
-            return None
+    layout = _layout(units, constraints, session, tables)
+    if layout is None:
+        return None
+    fixed_table, held_at = layout
     unit_of = {m: u for u, unit in enumerate(units) for m in unit}
-    fixed_table: dict[int, int] = {}
-    for member, table in fixed.items():
-        if fixed_table.setdefault(unit_of[member], table) != table:
-            return None
     minimum = np.zeros(tables, dtype=int)
     for u, table in fixed_table.items():
         minimum[table] += len(units[u])
@@ -166,15 +193,8 @@ def exact_seating(
     for u, table in fixed_table.items():
         open_to[u] = False
         open_to[u, table] = True
-    fixed_of = {m: t for u, t in fixed_table.items() for m in units[u]}
-    held = np.zeros(tables, dtype=int)
-    for cluster in constraints.clusters:
-        inside = sorted(m for m in cluster.members if m in unit_of)
-        at = sorted({fixed_of[m] for m in inside if m in fixed_of})
-        if len(at) > cluster.tables:
-            return None
-        allowed = cluster_tables(at, cluster.tables, held)
-        for u in {unit_of[m] for m in inside}:
+    for cluster, allowed in zip(constraints.clusters, held_at, strict=True):
+        for u in {unit_of[m] for m in cluster.members if m in unit_of}:
             open_to[u, [t for t in range(tables) if t not in allowed]] = False
     # Variables: x[u, t] (unit u at table t), then y[f, t] (facilitator f at table t), then z[k] (spread k).
     n_units, n_facilitators, n_spreads = len(units), len(constraints.facilitators), len(spreads)
@@ -321,11 +341,17 @@ def conflict_error(
             ]
         )
     session, rules, complete = found
+    reduced = only(constraints, rules)
+    absent = reduced.absent.get(session, frozenset())
+    layout = _layout(_units([m.id for m in members], reduced, absent), reduced, session, settings.tables)
+    clusters = sorted({rule.index for rule in rules if rule.kind == "cluster"})  # as ``only`` keeps them
+    held_at = dict(zip(clusters, layout[1], strict=True)) if layout else {}
     lead = f"in session {session} these {len(rules)} rules cannot all be met together" + (
         "; without any one of them a seating exists:"
         if complete
         else " (the search for the fewest stopped before trying each one, so some of them may not matter):"
     )
     return InfeasibleConstraintsError(
-        problems if explained else [], [lead, *(describe(rule, constraints) for rule in rules)]
+        problems if explained else [],
+        [lead, *(describe(rule, constraints, session, held_at) for rule in rules)],
     )
