@@ -362,6 +362,8 @@ def test_other_visible_conflicts_are_explained():
         members, plan, rules
     )
     one_table = AllocationSettings(tables=1, sessions=2, diversify=["f0"])
+    small_table = AllocationSettings(tables=1, sessions=1, diversify=["f0"], table_sizes=[6])
+    assert "the table seats 6 but the panel has 10" in explain(members, small_table, Constraints())
     rules = Constraints(
         keep_apart=[frozenset({"m01", "m02"}), frozenset({"m03", "m04"})], absent={1: frozenset({"m04"})}
     )

@@ -245,6 +245,8 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
     if sum(capacities) < len(members):
         problems.append(
             f"the {settings.tables} tables seat {sum(capacities)} but the panel has {len(members)}"
+            if settings.tables > 1
+            else f"the table seats {sum(capacities)} but the panel has {len(members)}"
         )
     for session in range(len(settings.past) + 1, settings.sessions + 1):
         present = len(members) - len(constraints.absent.get(session, frozenset()))
