@@ -603,3 +603,27 @@ def test_one_volunteer_on_two_rows_is_a_warning_naming_the_rows(tmp_path: Path) 
     warnings.clear()  # without address columns a shared name alone is no sign
     load_instance(people, features, 2, warnings=warnings)
     assert [w.message[:34] for w in warnings] == ["rows 2 and 5 (ids 'p1' and 'p4') h"]
+
+
+def test_an_already_selected_list_headed_id_is_read_for_a_pool_whose_ids_are_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """A pool with its ids in 'ref' and a confirmed-members list headed 'id' (or 'Id,name'): the header
+    was read as an id, and the run was refused with "id 'id' is not in the people file". Another header
+    is still read as an id, and the message then says how to name the column."""
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(tmp_path, "p.csv", PEOPLE.replace("id,", "ref,", 1))
+    for text in ("id\np2\n", "Id,name\np2,Bob\n"):
+        ids = write(tmp_path, "ids.csv", text)
+        assert load_instance(people, features, 2, already_selected_path=ids).already_selected == {"p2"}
+    ids = write(tmp_path, "ids.csv", "member\np2\n")
+    with pytest.raises(InputError) as error:
+        load_instance(people, features, 2, already_selected_path=ids)
+    assert problems_of(error) == [
+        (
+            1,
+            None,
+            f"id 'member' is not in the people file {people}; if this row is the header, name the column of "
+            "ids 'ref' as in the people file; else remove it or add them.",
+        )
+    ]

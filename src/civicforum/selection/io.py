@@ -523,20 +523,25 @@ def _runs_as_formula(text: str, file: str, row: int, column: str, problems: list
 
 def read_ids(path: str | Path, *, id_column: str | None = None) -> list[str]:
     """Ids from a one-column file (or the id column of a people file), e.g. already-selected members."""
-    return list(_read_id_rows(path, id_column))
+    return list(_read_id_rows(path, id_column)[0])
 
 
-def _read_id_rows(path: str | Path, id_column: str | None) -> dict[str, int]:
-    """Each id read by ``read_ids`` with its spreadsheet row; raises InputError."""
+def _read_id_rows(path: str | Path, id_column: str | None) -> tuple[dict[str, int], int | None]:
+    """Each id read by ``read_ids`` with its spreadsheet row, and the row of the file's first line when
+    it had no id column, so that line was read as an id too (None when it was a header); raises
+    InputError. The id column is ``id_column`` (the people file's), else 'id' or 'nationbuilder_id'."""
     problems: list[InputProblem] = []
     table = read_table(path, problems)
     first_row: dict[str, int] = {}
+    bare = None
     if table is not None:
         index = _find_column(table, [id_column] if id_column else ID_COLUMN_NAMES)
+        if index is None and id_column:  # a list headed 'id' for a pool whose ids are in 'ref'
+            index = _find_column(table, ID_COLUMN_NAMES)
         rows = list(zip(table.rows, table.row_numbers, strict=True))
         column = None if index is None else table.header[index]
         if index is None:  # a bare list of ids with no header: the first row is an id too
-            index = 0
+            index, bare = 0, table.header_row
             rows.insert(0, (table.header[:1], table.header_row))
             problems = [problem for problem in problems if problem.message != NO_DATA_ROWS]
         for row, number in rows:
@@ -555,7 +560,7 @@ def _read_id_rows(path: str | Path, id_column: str | None) -> dict[str, int]:
                 first_row[person_id] = number
     if problems:
         raise InputError(problems)
-    return first_row
+    return first_row, bare
 
 
 def probable_duplicates(table: Table, people: Sequence[Person]) -> list[InputProblem]:
@@ -616,23 +621,28 @@ def load_instance(
     if already_selected_path is not None:
         if people_table is not None:
             id_column = id_column_name(people_table.header, id_column) or id_column
+        bare = None
         try:
-            already = _read_id_rows(already_selected_path, id_column)
+            already, bare = _read_id_rows(already_selected_path, id_column)
         except InputError as error:
             problems.extend(error.problems)
         known = {loose_id(person.id): person.id for person in people}
         for person_id, row in already.items():
             near = known.get(loose_id(person_id))
+            if near:
+                advice = f"'{near}' is, and {LOOSE_ID_DIFFERENCE}: copy the id from the people file."
+            elif row == bare:  # no column was named like the pool's ids, so the header was read as an id
+                advice = (
+                    f"if this row is the header, name the column of ids '{id_column or 'id'}' as in the "
+                    "people file; else remove it or add them."
+                )
+            else:
+                advice = "remove it or add them."
             if people and near != person_id:
                 problems.append(
                     InputProblem(
                         str(already_selected_path),
-                        f"id '{person_id}' is not in the people file {people_path}; "
-                        + (
-                            f"'{near}' is, and {LOOSE_ID_DIFFERENCE}: copy the id from the people file."
-                            if near
-                            else "remove it or add them."
-                        ),
+                        f"id '{person_id}' is not in the people file {people_path}; {advice}",
                         row,
                     )
                 )
