@@ -742,6 +742,21 @@ def test_rules_that_can_be_met_are_met_where_the_search_alone_fails():
     assert_honoured(members, plan, rules, allocate(members, plan, rules))
 
 
+def test_a_single_rule_in_conflict_is_named_in_the_singular():
+    """A fixed seat for a session already run, which the past contradicts: "these 1 rules cannot all be
+    met together; without any one of them" became one rule, said as one."""
+    members = panel(8)
+    past = [[["m00", "m01", "m02", "m03"], ["m04", "m05", "m06", "m07"]]]
+    plan = AllocationSettings(tables=2, sessions=2, diversify=["f0"], past=past)
+    rules = Constraints(fixed=[FixedSeat("m01", 2, 2), FixedSeat("m01", 1, 2)])
+    with pytest.raises(InfeasibleConstraintsError) as raised:
+        allocate(members, plan, rules)
+    assert raised.value.conflict == [
+        "in session 1 this rule cannot be met; without it a seating exists:",
+        "m01 is fixed at table 2 in session 1",
+    ]
+
+
 def test_a_table_left_empty_by_fixed_seats_is_explained():
     """Everyone is in one group fixed at table 2, so table 1 would have nobody: the search crashed inside
     the diversity bound ("lower bound problem not solved")."""

@@ -346,11 +346,15 @@ def conflict_error(
     layout = _layout(_units([m.id for m in members], reduced, absent), reduced, session, settings.tables)
     clusters = sorted({rule.index for rule in rules if rule.kind == "cluster"})  # as ``only`` keeps them
     held_at = dict(zip(clusters, layout[1], strict=True)) if layout else {}
-    lead = f"in session {session} these {len(rules)} rules cannot all be met together" + (
-        "; without any one of them a seating exists:"
-        if complete
-        else " (the search for the fewest stopped before trying each one, so some of them may not matter):"
-    )
+    if len(rules) == 1:  # a rule for a session already run, say, which the past contradicts
+        lead = f"in session {session} this rule cannot be met; without it a seating exists:"
+    else:
+        lead = f"in session {session} these {len(rules)} rules cannot all be met together" + (
+            "; without any one of them a seating exists:"
+            if complete
+            else " (the search for the fewest stopped before trying each one, so some of them may not "
+            "matter):"
+        )
     return InfeasibleConstraintsError(
         problems if explained else [],
         [lead, *(describe(rule, constraints, session, held_at) for rule in rules)],
