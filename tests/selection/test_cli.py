@@ -218,14 +218,12 @@ def test_a_volunteer_on_two_rows_is_warned_about_and_the_draw_goes_ahead(
 ) -> None:
     """Two rows with the same name and address (r3, and r11 typed in capitals) were accepted silently;
     the officer is now warned, by rows and ids, and the draw still runs (two people can share both)."""
-    features = tmp_path / "features.csv"
-    features.write_text("feature,value,min,max\nGender,F,2,2\nGender,M,2,2\n")
-    people = tmp_path / "people.csv"
-    lines = ["ref,name,gender,street,postcode"]
-    for index in range(12):
-        lines.append(f"r{index},Person {index},{'FM'[index % 2]},{index} High St.,AB1 {index}CD")
-    lines[12] = "r11,PERSON 3,M,3 high st,ab1 3cd"
-    people.write_text("\n".join(lines) + "\n")
+    pool = [f"r{i},Person {i},{'FM'[i % 2]},{i} High St.,AB1 {i}CD" for i in range(11)]
+    people, features = write_inputs(
+        tmp_path,
+        "\n".join(["ref,name,gender,street,postcode", *pool, "r11,PERSON 3,M,3 high st,ab1 3cd"]) + "\n",
+        "feature,value,min,max\nGender,F,2,2\nGender,M,2,2\n",
+    )
     out = tmp_path / "out"
     assert select(people, features, out, "--panel", "4", "--address-columns", "street,postcode") == 0
     assert (

@@ -486,6 +486,21 @@ def _valid_seating_exists(members, plan: AllocationSettings, rules: Constraints)
     return False
 
 
+def random_rules(draw: random.Random, ids: list[str], tables: int) -> Constraints:
+    """Rules of every kind for one session of a small panel, drawn at random."""
+    return Constraints(
+        keep_together=[frozenset(draw.sample(ids, 2))] if draw.random() < 0.4 else [],
+        keep_apart=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 2))],
+        fixed=[FixedSeat(m, 1, draw.randint(1, tables)) for m in draw.sample(ids, draw.randint(0, 3))],
+        facilitators=[
+            Facilitator(f"F{i}", frozenset(draw.sample(ids, draw.randint(0, 4)))) for i in range(tables)
+        ]
+        if draw.random() < 0.6
+        else [],
+        clusters=[Cluster(frozenset(draw.sample(ids, 2)), 1)] if draw.random() < 0.4 else [],
+    )
+
+
 def test_conflicts_refused_before_the_search_really_have_no_seating():
     """On panels small enough to try every seating, every set of rules refused before the search has
     no valid seating (the checks never refuse a plan that exists); the search itself is not run."""
@@ -497,20 +512,7 @@ def test_conflicts_refused_before_the_search_really_have_no_seating():
         plan = AllocationSettings(tables=tables, sessions=1, diversify=["f0"])
         draw = random.Random(tables)
         for _ in range(400):
-            rules = Constraints(
-                keep_together=[frozenset(draw.sample(ids, 2))] if draw.random() < 0.4 else [],
-                keep_apart=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 2))],
-                fixed=[
-                    FixedSeat(m, 1, draw.randint(1, tables)) for m in draw.sample(ids, draw.randint(0, 3))
-                ],
-                facilitators=[
-                    Facilitator(f"F{i}", frozenset(draw.sample(ids, draw.randint(0, 4))))
-                    for i in range(tables)
-                ]
-                if draw.random() < 0.6
-                else [],
-                clusters=[Cluster(frozenset(draw.sample(ids, 2)), 1)] if draw.random() < 0.4 else [],
-            )
+            rules = random_rules(draw, ids, tables)
             try:
                 validate(members, plan, rules)
                 _Planner(members, plan, rules).session_problem(1)
@@ -787,20 +789,7 @@ def test_the_rules_named_in_conflict_conflict_and_each_is_needed():
         plan = AllocationSettings(tables=tables, sessions=1, diversify=["f0"])
         draw = random.Random(10 + tables)
         for _ in range(100):
-            rules = Constraints(
-                keep_together=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 2))],
-                keep_apart=[frozenset(draw.sample(ids, 2)) for _ in range(draw.randint(0, 3))],
-                fixed=[
-                    FixedSeat(m, 1, draw.randint(1, tables)) for m in draw.sample(ids, draw.randint(0, 3))
-                ],
-                facilitators=[
-                    Facilitator(f"F{i}", frozenset(draw.sample(ids, draw.randint(0, 3))))
-                    for i in range(tables)
-                ]
-                if draw.random() < 0.5
-                else [],
-                clusters=[Cluster(frozenset(draw.sample(ids, 3)), 1)] if draw.random() < 0.4 else [],
-            )
+            rules = random_rules(draw, ids, tables)
             found = smallest_conflict(members, plan, rules)
             if found is None:
                 assert _valid_seating_exists(members, plan, rules), rules
