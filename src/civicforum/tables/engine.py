@@ -533,9 +533,10 @@ def _breaks_rules(problem: SessionProblem, table_of: np.ndarray) -> bool:
     return bool(barred.any() or apart.any())
 
 
-def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
+def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray | None:
     """Greedy first seating: fixed units, then the others (big groups and rare profiles first), each at
-    the table that most needs its values, avoiding penalised tables and pairs."""
+    the table that most needs its values, avoiding penalised tables and pairs; None when, as the tables
+    filled, a group kept together found no table with room left."""
     members, tables = problem.one_hot.shape[0], len(problem.sizes)
     table_of = np.full(members, -1)
     free = problem.sizes.copy()
@@ -569,7 +570,7 @@ def _construct(problem: SessionProblem, rng: np.random.Generator) -> np.ndarray:
         score = need / problem.sizes - pair_sums[unit].sum(axis=0) - problem.table_penalty[unit].sum(axis=0)
         score[free < len(unit)] = -np.inf
         if not np.isfinite(score).any():
-            raise _SearchFailed([f"no table has room left for keep-together group of {len(unit)}"])
+            return None
         place(unit, int(np.argmax(score)))
     return table_of
 
@@ -605,9 +606,8 @@ def _seat_session(
             planner.size_shift[session] = planner.size_shift.get(session, 0) + 1
             previous = None
         problem, _ = planner.session_problem(session)
-        try:
-            start = previous if previous is not None else _construct(problem, rng)
-        except _SearchFailed:  # no table left for a group as the greedy seating went: find one exactly
+        start = previous if previous is not None else _construct(problem, rng)
+        if start is None:  # no table left for a group as the greedy seating went: find a seating exactly
             return _exact_session(planner, session, rng, out_of_time)
         search = SessionSearch(problem, start)
         sessions = planner.settings.sessions - len(planner.settings.past)
