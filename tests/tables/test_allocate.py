@@ -690,7 +690,9 @@ def test_conflicts_only_the_search_meets_name_the_fewest_rules():
         "m02 and m05 are kept apart",
         "m00 and m05 are kept apart",
         "m06 is fixed at table 1 in session 2",
-        "m01 is in cluster {m01,m08}, held on 1 table (table 1 in session 2)",
+        # The engine holds the cluster at the first free table, the one where m06 is fixed; the fix is told.
+        "m01 is in cluster {m01,m08}, held on 1 table (table 1 in session 2; fixing m01 at table 2 in that "
+        "session would hold it there instead, and the session could then be seated)",
         "m08 is in cluster {m01,m08}, held on 1 table (table 1 in session 2)",
     ]
 

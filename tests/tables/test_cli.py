@@ -272,7 +272,8 @@ def test_rules_in_conflict_only_the_search_meets_are_named_by_file_and_row(panel
         f"  - {apart} row 4: m07 and m08 are kept apart",
         f"  - {apart} row 5: m06 and m08 are kept apart",
         *(f"  - {fixed} row {row}: m0{row - 2} is fixed at table 1 in session 2" for row in range(3, 7)),
-        f"  - {clusters} row 2: m10 is in cluster {{m10,m11}}, held on 1 table (table 1 in session 2)",
+        f"  - {clusters} row 2: m10 is in cluster {{m10,m11}}, held on 1 table (table 1 in session 2; fixing "
+        "m10 at table 2 in that session would hold it there instead, and the session could then be seated)",
         f"  - {clusters} row 3: m11 is in cluster {{m10,m11}}, held on 1 table (table 1 in session 2)",
     ]
     assert not out.exists()

@@ -10,7 +10,8 @@ one facilitator at every table. It is run only once a plan has failed, never on 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -89,9 +90,8 @@ def only(constraints: Constraints, rules: Sequence[Rule]) -> Constraints:
     )
 
 
-def describe(rule: Rule, constraints: Constraints, session: int, held_at: Mapping[int, Sequence[int]]) -> str:
-    """``rule`` in words, after where it was given (``constraints.sources``) when that is known; a cluster's
-    rule names the tables (0-based in ``held_at``, by cluster) it is held at in ``session``."""
+def describe(rule: Rule, constraints: Constraints, note: str = "") -> str:
+    """``rule`` in words and ``note``, after where it was given (``constraints.sources``) when known."""
     if rule.kind == "keep-together":
         words = f"{rule.member} is kept together with {fmt_group(constraints.keep_together[rule.index])}"
     elif rule.kind == "keep-apart":
@@ -108,11 +108,8 @@ def describe(rule: Rule, constraints: Constraints, session: int, held_at: Mappin
         cluster = constraints.clusters[rule.index]
         tables = "1 table" if cluster.tables == 1 else f"{cluster.tables} tables"
         words = f"{rule.member} is in cluster {fmt_group(cluster.members)}, held on {tables}"
-        if rule.index in held_at:
-            at = [str(t + 1) for t in held_at[rule.index]]
-            words += f" (table{'s' if len(at) > 1 else ''} {', '.join(at)} in session {session})"
     source = constraints.sources.get(rule)
-    return f"{source}: {words}" if source else words
+    return f"{source}: {words}{note}" if source else words + note
 
 
 def _units(ids: Sequence[str], constraints: Constraints, absent: frozenset[str]) -> list[list[str]]:
@@ -318,6 +315,35 @@ def smallest_conflict(
         chunk = max(1, chunk // 2)
 
 
+def _cluster_note(
+    members: Sequence[Member],
+    settings: AllocationSettings,
+    constraints: Constraints,
+    session: int,
+    index: int,
+    held: Sequence[int],
+) -> tuple[str, str]:
+    """Where cluster ``index`` is held in ``session`` (``held``, 0-based tables), and the rest of the note:
+    when fixing one of its members at another table (which holds the cluster there) lets the session be
+    seated with every rule, that fix, since the engine holds a cluster at the first free tables, which
+    may be the wrong ones."""
+    at = [str(t + 1) for t in held]
+    note = f" (table{'s' if len(at) > 1 else ''} {', '.join(at)} in session {session}"
+    absent = constraints.absent.get(session, frozenset())
+    fixed = {seat.member for seat in constraints.fixed if seat.session == session}
+    movable = sorted(constraints.clusters[index].members - absent - fixed)
+    for table in range(settings.tables):
+        if movable and table not in held:
+            seat = FixedSeat(movable[0], session, table + 1)
+            trial = replace(constraints, fixed=[*constraints.fixed, seat])
+            if session_seatable(members, settings, trial, session):
+                return note, (
+                    f"; fixing {seat.member} at table {seat.table} in that session would hold it there "
+                    "instead, and the session could then be seated)"
+                )
+    return note, ")"
+
+
 def conflict_error(
     members: Sequence[Member],
     settings: AllocationSettings,
@@ -345,7 +371,18 @@ def conflict_error(
     absent = reduced.absent.get(session, frozenset())
     layout = _layout(_units([m.id for m in members], reduced, absent), reduced, session, settings.tables)
     clusters = sorted({rule.index for rule in rules if rule.kind == "cluster"})  # as ``only`` keeps them
-    held_at = dict(zip(clusters, layout[1], strict=True)) if layout else {}
+    notes = {
+        index: _cluster_note(members, settings, constraints, session, index, held)
+        for index, held in zip(clusters, layout[1] if layout else [], strict=False)
+    }
+    described, told = [], set()
+    for rule in rules:  # a cluster's tables are told on each of its rows, a fix for it on its first
+        note = ""
+        if rule.kind == "cluster" and rule.index in notes:
+            where, fix = notes[rule.index]
+            note = where + (")" if rule.index in told else fix)
+            told.add(rule.index)
+        described.append(describe(rule, constraints, note))
     if len(rules) == 1:  # a rule for a session already run, say, which the past contradicts
         lead = f"in session {session} this rule cannot be met; without it a seating exists:"
     else:
@@ -357,5 +394,5 @@ def conflict_error(
         )
     return InfeasibleConstraintsError(
         problems if explained else [],
-        [lead, *(describe(rule, constraints, session, held_at) for rule in rules)],
+        [lead, *described],
     )
