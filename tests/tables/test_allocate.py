@@ -776,7 +776,7 @@ def test_a_table_left_empty_by_fixed_seats_is_explained():
     # The fewest rules found: three of the group and the fixed seat, which leave the three two seats at
     # either table (the group of five alone, at tables of 2 and 3, would be another such set).
     assert raised.value.conflict[1:] == [
-        *(f"m0{i} is kept together with {{m00,m01,m02,m03,m04}}" for i in range(3)),
+        *(f"m0{i} is in the keep-together group {{m00,m01,m02,m03,m04}}" for i in range(3)),
         "m03 is fixed at table 2 in session 1",
     ]
 

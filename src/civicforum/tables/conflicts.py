@@ -93,7 +93,8 @@ def only(constraints: Constraints, rules: Sequence[Rule]) -> Constraints:
 def describe(rule: Rule, constraints: Constraints, note: str = "") -> str:
     """``rule`` in words and ``note``, after where it was given (``constraints.sources``) when known."""
     if rule.kind == "keep-together":
-        words = f"{rule.member} is kept together with {fmt_group(constraints.keep_together[rule.index])}"
+        group = fmt_group(constraints.keep_together[rule.index])
+        words = f"{rule.member} is in the keep-together group {group}"
     elif rule.kind == "keep-apart":
         a, b = sorted(constraints.keep_apart[rule.index])
         words = f"{a} and {b} are kept apart"
