@@ -30,7 +30,15 @@ from civicforum.recruitment.models import (
     RunStatus,
     SelectionRun,
 )
-from civicforum.recruitment.services import civic_lottery, codes, engine, quotas, registration, selection
+from civicforum.recruitment.services import (
+    civic_lottery,
+    codes,
+    engine,
+    panel_invitations,
+    quotas,
+    registration,
+    selection,
+)
 
 LETTER = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
 REGISTER_URL = "https://example.org/register"
@@ -334,3 +342,24 @@ def test_two_officers_starting_a_selection_at_once_start_one_run(pool: Any, offi
 
     assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], selection.RunInProgress)
     assert SelectionRun.objects.filter(forum=forum).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
+    pool: Any, officer: Any, mailoutbox: Any, tmp_path: Path
+) -> None:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+
+    def press() -> Any:
+        return panel_invitations.invite_selected(
+            forum, officer, "https://example.org/reply", "1 May", tmp_path
+        )
+
+    outcomes = race(press, press)
+
+    assert (outcomes[0].members, outcomes[1].members) == (12, 0)
+    assert len(mailoutbox) == outcomes[0].emailed > 0
+    assert len(list(tmp_path.glob("panel-letters-*.pdf"))) == 1

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core import audit
+from civicforum.processes.models import Forum
 from civicforum.recruitment.models import ABOUT_THE_PERSON, MemberStatus, PanelMember, RecruitmentSettings
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
@@ -95,7 +97,19 @@ def invite_blocker(forum: Any) -> InviteBlocker | None:
 
 
 def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path) -> InvitationBatch:
-    """Email and write to every selected member not yet invited; the letters PDF goes to ``directory``."""
+    """Email and write to every selected member not yet invited; the letters PDF goes to ``directory``.
+
+    Two officers pressing "Invite" at once invite each member once: the forum's row stays locked until
+    the members are marked invited, so the second press finds nobody left to invite.
+    """
+    with transaction.atomic():
+        Forum.objects.select_for_update().get(pk=forum.pk)
+        return _invite_uninvited(forum, user, reply_url, reply_by, directory)
+
+
+def _invite_uninvited(
+    forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path
+) -> InvitationBatch:
     members = list(
         PanelMember.objects.filter(
             forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
