@@ -166,16 +166,27 @@ def test_letters_that_fail_tell_the_officer_what_to_do_in_plain_english(
     assert "Errno" not in page and "Traceback" not in page and "Generate letters" in page
 
 
+@pytest.fixture
+def forum_with_quotas(pool: Any, officer: Any) -> Any:
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    return forum
+
+
+def queued_run(forum: Any, officer: Any, seed: str = "s") -> SelectionRun:
+    """A run of the quick legacy method, queued for a worker."""
+    return selection.start_run(forum, officer, "legacy", seed=seed)
+
+
 def run_url(forum: Any, run: SelectionRun) -> str:
     return reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
 
 
 def test_starting_a_selection_while_one_is_unfinished_shows_that_run_instead(
-    signed_in_client: Any, pool: Any, officer: Any
+    signed_in_client: Any, forum_with_quotas: Any, officer: Any
 ) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    first = selection.start_run(forum, officer, "legacy", seed="s")  # queued, no worker yet
+    forum = forum_with_quotas
+    first = queued_run(forum, officer)  # queued, no worker yet
 
     url = reverse("recruitment:start_selection", kwargs={"forum_slug": forum.slug})
     response = signed_in_client(officer).post(url, {"algorithm": "legacy"}, follow=True)
@@ -188,16 +199,15 @@ def test_starting_a_selection_while_one_is_unfinished_shows_that_run_instead(
 
 
 def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_draws_nothing(
-    pool: Any, officer: Any
+    forum_with_quotas: Any, officer: Any
 ) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    stuck = selection.start_run(forum, officer, "legacy", seed="s")
+    forum = forum_with_quotas
+    stuck = queued_run(forum, officer)
     SelectionRun.objects.filter(pk=stuck.pk).update(
         status=RunStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=31)
     )
 
-    new = selection.start_run(forum, officer, "legacy", seed="t")
+    new = queued_run(forum, officer, seed="t")
     selection.execute_run(new.pk)
     selection.execute_run(stuck.pk)  # the stopped run's task, run again by a restarted worker
 
@@ -207,10 +217,9 @@ def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_d
     assert new.members.count() == 12 and PanelMember.objects.filter(forum=forum).count() == 12
 
 
-def test_a_selection_task_run_twice_draws_once(pool: Any, officer: Any) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+def test_a_selection_task_run_twice_draws_once(forum_with_quotas: Any, officer: Any) -> None:
+    forum = forum_with_quotas
+    run = queued_run(forum, officer)
 
     selection.execute_run(run.pk)
     finished = SelectionRun.objects.get(pk=run.pk).finished_at
@@ -234,11 +243,10 @@ def during_the_draw(monkeypatch: Any, event: Callable[[], None]) -> None:
 
 
 def test_a_run_whose_volunteers_withdrew_while_it_ran_saves_no_panel(
-    pool: Any, officer: Any, monkeypatch: Any
+    forum_with_quotas: Any, officer: Any, monkeypatch: Any
 ) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    forum = forum_with_quotas
+    run = queued_run(forum, officer)
     everyone = Respondent.objects.filter(forum=forum)
     during_the_draw(monkeypatch, lambda: everyone.update(status=RespondentStatus.WITHDRAWN))
 
@@ -250,11 +258,10 @@ def test_a_run_whose_volunteers_withdrew_while_it_ran_saves_no_panel(
 
 
 def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_for_ever(
-    pool: Any, officer: Any, monkeypatch: Any
+    forum_with_quotas: Any, officer: Any, monkeypatch: Any
 ) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    forum = forum_with_quotas
+    run = queued_run(forum, officer)
     during_the_draw(monkeypatch, lambda: Respondent.objects.filter(forum=forum).delete())
 
     selection.execute_run(run.pk)
@@ -265,11 +272,10 @@ def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_f
 
 
 def test_publishing_twice_keeps_the_first_time_and_one_audit_event(
-    signed_in_client: Any, pool: Any, officer: Any
+    signed_in_client: Any, forum_with_quotas: Any, officer: Any
 ) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    forum = forum_with_quotas
+    run = queued_run(forum, officer)
     selection.execute_run(run.pk)
     client = signed_in_client(officer)
 
@@ -331,9 +337,10 @@ def test_two_officers_generating_letters_at_once_start_one_generation(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_officers_starting_a_selection_at_once_start_one_run(pool: Any, officer: Any) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
+def test_two_officers_starting_a_selection_at_once_start_one_run(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    forum = forum_with_quotas
 
     def press() -> SelectionRun:
         return selection.start_run(forum, officer, "legacy")
@@ -347,11 +354,10 @@ def test_two_officers_starting_a_selection_at_once_start_one_run(pool: Any, offi
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
-    pool: Any, officer: Any, mailoutbox: Any, tmp_path: Path
+    forum_with_quotas: Any, officer: Any, mailoutbox: Any, tmp_path: Path
 ) -> None:
-    forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    forum = forum_with_quotas
+    selection.execute_run(queued_run(forum, officer).pk)
 
     def press() -> Any:
         return panel_invitations.invite_selected(
