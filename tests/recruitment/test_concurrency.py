@@ -24,6 +24,7 @@ from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import (
     LetterStatus,
     Lottery,
+    MemberStatus,
     PanelMember,
     Respondent,
     RespondentStatus,
@@ -271,6 +272,34 @@ def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_f
     assert run.error == "The panel was drawn but could not be saved (KeyError). Start the selection again."
 
 
+def panel_with_two_declined(forum: Any, officer: Any) -> list[PanelMember]:
+    """A drawn panel on which two members declined; returns them."""
+    selection.execute_run(queued_run(forum, officer).pk)
+    declined = list(PanelMember.objects.filter(forum=forum).order_by("id")[:2])
+    for member in declined:
+        selection.set_member_status(member, MemberStatus.DECLINED, officer)
+    return declined
+
+
+def test_replacements_drawn_while_a_reply_changed_save_nothing_and_say_why(
+    forum_with_quotas: Any, officer: Any, monkeypatch: Any
+) -> None:
+    forum = forum_with_quotas
+    declined = panel_with_two_declined(forum, officer)
+    run = selection.start_run(forum, officer, "legacy", seed="r", replacement=True)
+    # The first decline was a mistake: the officer corrects it while the replacements are drawn.
+    during_the_draw(
+        monkeypatch, lambda: selection.set_member_status(declined[0], MemberStatus.CONFIRMED, officer)
+    )
+
+    selection.execute_run(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (RunStatus.FAILED, selection.PANEL_CHANGED_DURING_RUN)
+    assert PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count() == 11
+    assert selection.places_to_fill(forum) == 1
+
+
 def test_publishing_twice_keeps_the_first_time_and_one_audit_event(
     signed_in_client: Any, forum_with_quotas: Any, officer: Any
 ) -> None:
@@ -369,3 +398,21 @@ def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
     assert (outcomes[0].members, outcomes[1].members) == (12, 0)
     assert len(mailoutbox) == outcomes[0].emailed > 0
     assert len(list(tmp_path.glob("panel-letters-*.pdf"))) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_recorded_while_replacements_are_saved_waits_and_is_refused(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    forum = forum_with_quotas
+    declined = panel_with_two_declined(forum, officer)
+    run = selection.start_run(forum, officer, "legacy", seed="r", replacement=True)
+
+    def correct_the_reply() -> None:
+        selection.set_member_status(declined[0], MemberStatus.CONFIRMED, officer)
+
+    outcomes = race(lambda: selection.execute_run(run.pk), correct_the_reply)
+
+    assert isinstance(outcomes[1], selection.PlaceFilled)
+    assert PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count() == 12

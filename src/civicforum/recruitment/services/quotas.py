@@ -475,6 +475,15 @@ def build_quotas(
     return tuple(quotas)
 
 
+def members_on_panel(forum: Any) -> frozenset[str]:
+    """The references of the members still on the panel (selected or confirmed)."""
+    return frozenset(
+        PanelMember.objects.filter(forum=forum, respondent__isnull=False)
+        .exclude(status=MemberStatus.DECLINED)
+        .values_list("respondent__reference", flat=True)
+    )
+
+
 def build_instance(forum: Any, include_members: bool = False) -> Instance:
     """The engine's view of the pool: people by reference, one per household (their invitation).
 
@@ -490,13 +499,7 @@ def build_instance(forum: Any, include_members: bool = False) -> Instance:
         declined.update(key for key, value in features.items() if value == PREFER_NOT_TO_SAY)
         household = f"invitation-{respondent.invitation_id}" if respondent.invitation_id else None
         people.append(Person(respondent.reference, features, household))
-    kept: frozenset[str] = frozenset()
-    if include_members:
-        kept = frozenset(
-            PanelMember.objects.filter(forum=forum, respondent__isnull=False)
-            .exclude(status=MemberStatus.DECLINED)
-            .values_list("respondent__reference", flat=True)
-        )
+    kept = members_on_panel(forum) if include_members else frozenset()
     return Instance(
         tuple(people), build_quotas(questions, forum.panel_size, declined), forum.panel_size, kept
     )

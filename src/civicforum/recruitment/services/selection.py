@@ -31,6 +31,7 @@ from civicforum.recruitment.services.quotas import (
     answer_options,
     build_instance,
     feature_values,
+    members_on_panel,
     questions_with_categories,
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+PANEL_CHANGED_DURING_RUN = (
+    "A member's reply was recorded while the replacements were being drawn, so this draw no longer fits "
+    "the panel. Draw the replacements again."
+)
 WITHDREW_DURING_RUN = (
     "Someone the draw chose withdrew while the selection was running, so this panel cannot be used. "
     "Start the selection again: the new run leaves them out."
@@ -248,7 +253,8 @@ def _save_result(
     new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
     with transaction.atomic():
         # One result saved at a time per forum; a run marked stopped meanwhile (it looked stuck and was
-        # replaced) keeps its status, and a run whose volunteers withdrew meanwhile saves no panel.
+        # replaced) keeps its status, and a run whose volunteers withdrew, or whose panel changed,
+        # meanwhile saves no panel.
         Forum.objects.select_for_update().get(pk=run.forum_id)
         if not SelectionRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
             return
@@ -257,6 +263,10 @@ def _save_result(
         )
         if withdrawn.exists():
             _fail(run, WITHDREW_DURING_RUN)
+            return
+        kept = {reference_of[token] for token in instance.already_selected}
+        if run.is_replacement and members_on_panel(run.forum) != kept:
+            _fail(run, PANEL_CHANGED_DURING_RUN)
             return
         if not run.is_replacement:
             blocker = full_selection_blocker(run.forum)
@@ -325,11 +335,13 @@ class PlaceFilled(Exception):
 def set_member_status(member: PanelMember, status: str, user: Any) -> None:
     """Record a member's reply. A reply recorded by mistake can be corrected until a replacement has been
     drawn for the place: after that, confirming the member again would put one too many on the panel."""
-    if PanelMember.objects.filter(replaces=member).exists():
-        raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
-    member.status = status
-    member.save(update_fields=["status", "changed_at"])
-    audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)
+    with transaction.atomic():
+        Forum.objects.select_for_update().get(pk=member.forum_id)  # waits for a replacement draw's save
+        if PanelMember.objects.filter(replaces=member).exists():
+            raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
+        member.status = status
+        member.save(update_fields=["status", "changed_at"])
+        audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)
 
 
 def places_to_fill(forum: Any) -> int:
