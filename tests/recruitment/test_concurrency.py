@@ -200,7 +200,7 @@ def test_starting_a_selection_while_one_is_unfinished_shows_that_run_instead(
 
 
 def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_draws_nothing(
-    forum_with_quotas: Any, officer: Any
+    signed_in_client: Any, forum_with_quotas: Any, officer: Any
 ) -> None:
     forum = forum_with_quotas
     stuck = queued_run(forum, officer)
@@ -214,6 +214,9 @@ def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_d
 
     stuck.refresh_from_db()
     assert (stuck.status, stuck.error) == (RunStatus.FAILED, selection.STOPPED)
+    page = signed_in_client(officer).get(run_url(forum, stuck)).content.decode()
+    again = reverse("recruitment:start_selection", kwargs={"forum_slug": forum.slug})
+    assert f'<a class="govuk-link" href="{again}">Start the selection again</a>' in page
     assert not stuck.members.exists()
     assert new.members.count() == 12 and PanelMember.objects.filter(forum=forum).count() == 12
 
@@ -282,7 +285,7 @@ def panel_with_two_declined(forum: Any, officer: Any) -> list[PanelMember]:
 
 
 def test_replacements_drawn_while_a_reply_changed_save_nothing_and_say_why(
-    forum_with_quotas: Any, officer: Any, monkeypatch: Any
+    signed_in_client: Any, forum_with_quotas: Any, officer: Any, monkeypatch: Any
 ) -> None:
     forum = forum_with_quotas
     declined = panel_with_two_declined(forum, officer)
@@ -296,6 +299,9 @@ def test_replacements_drawn_while_a_reply_changed_save_nothing_and_say_why(
 
     run.refresh_from_db()
     assert (run.status, run.error) == (RunStatus.FAILED, selection.PANEL_CHANGED_DURING_RUN)
+    page = signed_in_client(officer).get(run_url(forum, run)).content.decode()
+    again = reverse("recruitment:start_selection", kwargs={"forum_slug": forum.slug}) + "?replacements=1"
+    assert f'<a class="govuk-link" href="{again}">Draw the replacements again</a>' in page
     assert PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count() == 11
     assert selection.places_to_fill(forum) == 1
 
