@@ -221,6 +221,22 @@ def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_d
     assert new.members.count() == 12 and PanelMember.objects.filter(forum=forum).count() == 12
 
 
+def test_a_stuck_replacement_draw_links_to_drawing_the_replacements_again(
+    signed_in_client: Any, forum_with_quotas: Any, officer: Any
+) -> None:
+    forum = forum_with_quotas
+    panel_with_two_declined(forum, officer)
+    stuck = selection.start_run(forum, officer, "legacy", seed="r", replacement=True)
+    SelectionRun.objects.filter(pk=stuck.pk).update(
+        status=RunStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=31)
+    )
+
+    page = signed_in_client(officer).get(run_url(forum, stuck)).content.decode()
+
+    again = reverse("recruitment:start_selection", kwargs={"forum_slug": forum.slug}) + "?replacements=1"
+    assert f'<a class="govuk-link" href="{again}">start a new run</a>: this one will then be marked' in page
+
+
 def test_a_selection_task_run_twice_draws_once(forum_with_quotas: Any, officer: Any) -> None:
     forum = forum_with_quotas
     run = queued_run(forum, officer)
