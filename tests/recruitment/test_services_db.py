@@ -448,6 +448,47 @@ def test_invitations_survive_a_failing_mail_server(
     assert event.details["email_failed"] == 12
 
 
+class MailServerCountingSessions(BaseEmailBackend):
+    """Counts sessions (each one a connection, TLS and sign-in with the council's relay) as Django's SMTP
+    backend opens them: open() starts one that lasts until close(); sending without one opens and closes
+    one for that send."""
+
+    sessions = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.in_session = False
+
+    def open(self) -> bool:
+        if self.in_session:
+            return False
+        MailServerCountingSessions.sessions += 1
+        self.in_session = True
+        return True
+
+    def close(self) -> None:
+        self.in_session = False
+
+    def send_messages(self, email_messages: Any) -> int:
+        if self.open():
+            self.close()
+        return len(email_messages)
+
+
+def test_the_invitation_emails_go_in_one_session_with_the_mail_server(
+    pool: Any, officer: Any, settings: Any, tmp_path: Path
+) -> None:
+    from civicforum.recruitment.services import panel_invitations
+
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerCountingSessions"
+    MailServerCountingSessions.sessions = 0
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run_selection(forum, officer, "leximin", seed="s")
+    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    assert batch.emailed == 12 and MailServerCountingSessions.sessions == 1
+
+
 class MailServerRefusingRecipients(BaseEmailBackend):
     """A mail server that refuses the addresses: smtplib's exception carries each address refused."""
 

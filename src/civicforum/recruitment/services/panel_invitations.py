@@ -3,13 +3,14 @@ and their reply online."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -133,24 +134,7 @@ def _invite_uninvited(
         box_text=BOX_TEXT,
         footer=FOOTER,
     )
-    emailed = failed = 0
-    for member in members:
-        respondent = member.respondent
-        if respondent is not None and respondent.email:
-            # One line whatever the forum's title holds: a line break in a subject is refused by Django
-            # (BadHeaderError), which stopped the whole batch with a server error.
-            subject = " ".join(design.fill(HEADING).split())
-            text = design.fill(BODY) + email_reply_steps(reply_url, respondent.reference, settings_row.phone)
-            # Everyone also gets a letter, so a mail server failure must not stop the batch: count it
-            # and tell the officer, who can check the mail settings.
-            try:
-                emailed += send_mail(subject, text, None, [respondent.email])
-            except (smtplib.SMTPException, OSError) as error:
-                # Only the kind of failure: smtplib's exceptions carry the refused email addresses.
-                logger.error(
-                    "Could not email panel member %s: %s", respondent.reference, type(error).__name__
-                )
-                failed += 1
+    emailed, failed = _email(members, design, reply_url, settings_row.phone)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"panel-letters-{timezone.now():%Y%m%d-%H%M%S}.pdf"
     write_letters(path, design, (_letter(member) for member in members))
@@ -166,6 +150,41 @@ def _invite_uninvited(
         email_failed=failed,
     )
     return InvitationBatch(len(members), emailed, failed, path)
+
+
+def _email(members: list[PanelMember], design: LetterDesign, reply_url: str, phone: str) -> tuple[int, int]:
+    """Email each member who gave an address; returns how many emails went and how many failed.
+
+    One session with the mail server for the whole batch: opening one per member (TLS and sign-in each
+    time) took long enough, for a panel of 60, to outlast the web server's timeout.
+    """
+    emailed = failed = 0
+    connection = get_connection()
+    with contextlib.suppress(smtplib.SMTPException, OSError):  # then each email tries, and is counted
+        connection.open()  # kept open: sending through a closed connection opens and closes one per email
+    try:
+        for member in members:
+            respondent = member.respondent
+            if respondent is None or not respondent.email:
+                continue
+            # One line whatever the forum's title holds: a line break in a subject is refused by Django
+            # (BadHeaderError), which stopped the whole batch with a server error.
+            subject = " ".join(design.fill(HEADING).split())
+            text = design.fill(BODY) + email_reply_steps(reply_url, respondent.reference, phone)
+            # Everyone also gets a letter, so a mail server failure must not stop the batch: count it
+            # and tell the officer, who can check the mail settings.
+            try:
+                emailed += EmailMessage(subject, text, None, [respondent.email], connection=connection).send()
+            except (smtplib.SMTPException, OSError) as error:
+                # Only the kind of failure: smtplib's exceptions carry the refused email addresses.
+                logger.error(
+                    "Could not email panel member %s: %s", respondent.reference, type(error).__name__
+                )
+                failed += 1
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()
+    return emailed, failed
 
 
 def email_reply_steps(reply_url: str, reference: str, phone: str) -> str:
