@@ -338,6 +338,11 @@ def test_publishing_twice_keeps_the_first_time_and_one_audit_event(
     assert AuditEvent.objects.filter(action="recruitment.selection_published").count() == 1
 
 
+def racing(test: Callable[..., None]) -> Any:
+    """Marks a race between two connections: PostgreSQL only, with each thread's work committed for real."""
+    return pytest.mark.postgres(pytest.mark.django_db(transaction=True)(test))
+
+
 def race(first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
     """Run ``first`` in one thread's transaction, kept open until ``second`` (in another thread) has had
     time to reach the same rows; return what each returned or raised."""
@@ -370,8 +375,7 @@ def race(first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
     return outcomes
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@racing
 def test_two_officers_generating_letters_at_once_start_one_generation(
     recruiting_forum: Any, officer: Any
 ) -> None:
@@ -386,8 +390,7 @@ def test_two_officers_generating_letters_at_once_start_one_generation(
     assert Lottery.objects.get(pk=lottery.pk).letters_generation == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@racing
 def test_two_officers_starting_a_selection_at_once_start_one_run(
     forum_with_quotas: Any, officer: Any
 ) -> None:
@@ -402,8 +405,7 @@ def test_two_officers_starting_a_selection_at_once_start_one_run(
     assert SelectionRun.objects.filter(forum=forum).count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@racing
 def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
     forum_with_quotas: Any, officer: Any, mailoutbox: Any, tmp_path: Path
 ) -> None:
@@ -422,8 +424,7 @@ def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
     assert len(list(tmp_path.glob("panel-letters-*.pdf"))) == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@racing
 def test_a_reply_recorded_while_replacements_are_saved_waits_and_is_refused(
     forum_with_quotas: Any, officer: Any
 ) -> None:
