@@ -154,7 +154,7 @@ class Lottery(models.Model):
     letters_error = models.TextField(blank=True)
     # Each request to generate the letters gets the next number; a task whose number is no longer the
     # lottery's stops without touching the codes, so two generations never mix their codes.
-    letters_generation = models.PositiveIntegerField(default=0)
+    letters_generation = models.PositiveIntegerField(default=0, db_default=0)
     letters_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life of the letters being generated."
     )
