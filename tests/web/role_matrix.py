@@ -49,7 +49,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "processes:forum_edit": FORUM_MANAGERS,
     "processes:audit_log": FORUM_STAFF,
     "processes:audit_log_csv": FORUM_STAFF,
-    "processes:forum_people": FORUM_MANAGERS,
+    "processes:forum_people": row(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200),  # facilitators: names only
     "processes:forum_account_create": COUNCIL_ADMINS,
     "processes:forum_role_remove": FORUM_MANAGERS,  # GET asks for confirmation
     "processes:forum_set_password_link": row(*[405] * len(ROLES)),

@@ -508,36 +508,66 @@ def test_a_new_set_password_link_is_refused_once_a_password_is_chosen_or_too_man
     assert client.post(_new_link_url(forum, stranger)).status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("viewer", "sees_panel", "sees_public"),
-    [
-        (Role.EVALUATOR, False, False),
-        (Role.FACILITATOR, True, False),
-        (Role.OFFICER, True, True),
-        (COUNCIL_ADMIN, True, True),
-    ],
-)
-def test_the_staff_page_names_panel_members_and_participants_only_to_those_who_need_it(
-    client: Any, viewer: str, sees_panel: bool, sees_public: bool
-) -> None:
+def _forum_with_residents() -> Forum:
     forum = make_forum()
     ForumRole.objects.create(
         forum=forum, user=make_user(first_name="Ada", last_name="Byron"), role="facilitator"
     )
     ForumRole.objects.create(
-        forum=forum, user=make_user(first_name="Pat", last_name="Panel"), role="panel_member"
+        forum=forum,
+        user=make_user(username="pat@example.org", first_name="Pat", last_name="Panel"),
+        role="panel_member",
     )
+    ForumRole.objects.create(forum=forum, user=make_user(username="sam@example.org"), role="panel_member")
     for name in ("Quinn", "Robin"):
         ForumRole.objects.create(
             forum=forum, user=make_user(first_name=name, last_name="Public"), role="participant"
         )
+    return forum
+
+
+@pytest.mark.parametrize("viewer", [Role.EVALUATOR, Role.FACILITATOR, Role.OFFICER, COUNCIL_ADMIN])
+def test_the_staff_page_names_the_staff_and_counts_the_residents(client: Any, viewer: str) -> None:
+    """The page staff open many times a day names no resident, so it needs no entry in the audit log."""
+    forum = _forum_with_residents()
     client.force_login(make_user_with_role(viewer, forum))
     page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
     assert "Ada Byron" in page  # staff see who else runs the forum
-    assert ("Pat Panel" in page) is sees_panel
-    assert ("1 panel member<" in page) is not sees_panel
-    assert ("Quinn Public" in page) is sees_public and ("Robin Public" in page) is sees_public
-    assert ("2 public participants<" in page) is not sees_public
+    assert "Pat Panel" not in page and "2 panel members<" in page
+    assert "Quinn Public" not in page and "2 public participants<" in page
+    assert not AuditEvent.objects.filter(action="recruitment.personal_data_viewed").exists()
+
+
+@pytest.mark.parametrize(
+    ("viewer", "named", "counted"),
+    [
+        (Role.FACILITATOR, ["Pat Panel", "Name not given"], "2 public participants<"),
+        (Role.OFFICER, ["Pat Panel", "sam@example.org", "Quinn Public", "Robin Public"], ""),
+        (COUNCIL_ADMIN, ["Pat Panel", "sam@example.org", "Quinn Public", "Robin Public"], ""),
+    ],
+)
+def test_the_people_page_names_residents_only_to_those_who_need_them_and_records_each_view(
+    client: Any, viewer: str, named: list[str], counted: str
+) -> None:
+    """Facilitators work with the panel: they see its members' names, never their email addresses (the
+    usernames) nor the public participants. Officers manage the accounts. Every view is in the audit log,
+    with how many residents it named, like the recruitment pages' personal data."""
+    forum = _forum_with_residents()
+    user = make_user_with_role(viewer, forum)
+    client.force_login(user)
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    response = client.get(url)
+    page = response.content.decode()
+    assert "Ada Byron" in page and all(name in page for name in named)
+    assert "no-store" in response["Cache-Control"]
+    if viewer == Role.FACILITATOR:
+        assert "pat@example.org" not in page and "sam@example.org" not in page and "Quinn Public" not in page
+        assert counted in page and "Give someone a role" not in page and "Remove" not in page
+        assert client.post(url, {"user": "someone", "role": "panel_member"}).status_code == 403
+    event = AuditEvent.objects.get(action="recruitment.personal_data_viewed", forum=forum)
+    assert event.actor == user and event.details == {"what": "people on the forum", "people": len(named)}
+    client.get(url)
+    assert AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum).count() == 2
 
 
 def test_removing_a_role_asks_for_confirmation_on_a_page_of_its_own(client: Any) -> None:

@@ -191,11 +191,21 @@ RESIDENT_NAMES_PERMISSION = {
 }
 
 
-def people_for(viewer: Any, forum: Forum) -> tuple[list[ForumRole], list[str]]:
-    """The roles on ``forum`` whose holders ``viewer`` may see by name, and a count for each other role
-    (like '12 panel members'). UK GDPR data minimisation: officers and council administrators manage
-    people, facilitators work with the panel, evaluators need numbers only."""
-    hidden = [role for role, perm in RESIDENT_NAMES_PERMISSION.items() if not viewer.has_perm(perm, forum)]
+def people_for(
+    viewer: Any, forum: Forum, residents_by_name: bool = False
+) -> tuple[list[ForumRole], list[str]]:
+    """The roles on ``forum`` whose holders ``viewer`` sees by name, and a count for each other role (like
+    '12 panel members'). Staff are always named. Residents (panel members, public participants) are named
+    only with ``residents_by_name`` (the people page, which logs each view as access to personal data) and
+    only to those who need them (UK GDPR data minimisation): officers and council administrators manage
+    people, facilitators work with the panel, evaluators need numbers only. The forum's staff page, which
+    staff open many times a day, counts them: naming them there would mean either an unlogged view of
+    personal data or an audit log filled with visits to the page."""
+    hidden = [
+        role
+        for role, perm in RESIDENT_NAMES_PERMISSION.items()
+        if not (residents_by_name and viewer.has_perm(perm, forum))
+    ]
     roles = forum.roles.select_related("user").order_by("role", "user__username")
     counts = Counter(forum.roles.filter(role__in=hidden).values_list("role", flat=True))
     return list(roles.exclude(role__in=hidden)), [
@@ -203,6 +213,12 @@ def people_for(viewer: Any, forum: Forum) -> tuple[list[ForumRole], list[str]]:
         for role in hidden
         if counts[role]
     ]
+
+
+def residents_named(roles: list[ForumRole]) -> int:
+    """How many of ``roles`` are a resident's (panel member or participant): what a page showing them
+    records as personal data viewed."""
+    return sum(1 for forum_role in roles if forum_role.role in RESIDENT_NAMES_PERMISSION)
 
 
 def role_removal_problem(actor: Any, forum_role: ForumRole) -> str:

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core import audit
@@ -22,6 +23,7 @@ from civicforum.core.permissions import forum_permission_required
 from civicforum.processes import services
 from civicforum.processes.forms import AuditLogFilterForm, ForumForm, NewAccountForm, RoleForm, StageForm
 from civicforum.processes.models import Forum, Stage
+from civicforum.recruitment.services import privacy
 
 
 def _form_page(
@@ -147,19 +149,37 @@ def forum_edit(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return _form_page(request, form, "Change forum details", "Save changes", forum=forum)
 
 
-@forum_permission_required("processes.manage_forum_roles")
+@never_cache  # residents' names: no copy kept by the browser (a shared computer) or a proxy
+@forum_permission_required("processes.see_panel_member_names")
 def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Who has a role on the forum. Officers and council administrators manage them here; facilitators,
+    who work with the panel, see the staff and the panel members by name only. Each view that names a
+    resident is recorded in the audit log, as for the recruitment pages."""
     forum = request.forum  # type: ignore[attr-defined]
-    form = RoleForm(request.POST or None, forum=forum)
-    if request.method == "POST" and form.is_valid():
+    can_manage = request.user.has_perm("processes.manage_forum_roles", forum)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = RoleForm(request.POST or None, forum=forum) if can_manage else None
+    if form is not None and request.method == "POST" and form.is_valid():
         user, role = form.cleaned_data["user"], form.cleaned_data["role"]
         services.assign_role(request.user, forum, user, role)
         messages.success(
             request, f"{user.get_full_name() or user.get_username()} is now {Role(role).label.lower()}"
         )
         return redirect("processes:forum_people", forum_slug=forum.slug)
-    roles = forum.roles.select_related("user").order_by("role", "user__username")
-    return render(request, "processes/forum_people.html", {"forum": forum, "form": form, "roles": roles})
+    roles, role_counts = services.people_for(request.user, forum, residents_by_name=True)
+    residents = services.residents_named(roles)
+    if residents:
+        privacy.log_personal_data_access(request.user, forum, "people on the forum", residents)
+    context = {
+        "forum": forum,
+        "form": form,
+        "roles": roles,
+        "role_counts": role_counts,
+        "can_manage": can_manage,
+        "residents": residents,
+    }
+    return render(request, "processes/forum_people.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -69,7 +69,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.registered": "Someone registered online",
                 "recruitment.registered_by_phone": "Someone registered by phone, through an officer",
                 "recruitment.respondent_withdrawn": "A registration was withdrawn and erased",
-                "recruitment.personal_data_viewed": "Registration details viewed or exported",
+                "recruitment.personal_data_viewed": "Personal data viewed or exported",
                 "recruitment.personal_data_purged": "Registration data deleted (retention date)",
                 "recruitment.quota_question_added": "Demographic question added",
                 "recruitment.quota_question_removed": "Demographic question removed",
