@@ -698,6 +698,61 @@ def test_after_the_purge_the_audit_log_no_longer_names_residents_accounts_but_st
     member.refresh_from_db()
 
 
+def test_the_purge_erases_residents_accounts_that_no_longer_serve_any_forum(pool: Any, officer: Any) -> None:
+    """A panel member with no role left anywhere keeps no name, email address or way to sign in; one who
+    still takes part in another forum, or administers a council, keeps their account as it was. The other
+    forum's log names the erased resident until that forum's own purge, which still finds them."""
+    import json
+
+    from django.contrib.auth import get_user_model
+    from tests.factories import PASSWORD, make_forum, make_user
+
+    from civicforum.core.roles import make_council_admin
+    from civicforum.processes import services as processes
+
+    forum = pool[0].forum
+    other = make_forum(forum.council)
+    other_officer = make_user("olive.officer@council.example")
+    processes.assign_role(officer, other, other_officer, "officer")
+    finished, _link = processes.create_account_with_role(
+        officer, forum, "Ada", "Lovelace", "ada.lovelace@example.org", "panel_member"
+    )
+    finished.set_password(PASSWORD)
+    finished.save()
+    processes.issue_set_password_link(other_officer, other, finished)
+    processes.remove_role(other_officer, processes.assign_role(other_officer, other, finished, "participant"))
+    still_taking_part = make_user("alan.turing@example.org", first_name="Alan", last_name="Turing")
+    processes.assign_role(officer, forum, still_taking_part, "panel_member")
+    processes.assign_role(other_officer, other, still_taking_part, "participant")
+    administrator = make_user("cath.admin@example.org", first_name="Cath", last_name="Admin")
+    processes.assign_role(officer, forum, administrator, "participant")
+    make_council_admin(administrator, forum.council)
+
+    privacy.purge_forum(forum, officer)
+    finished.refresh_from_db()
+    assert (finished.username, finished.first_name, finished.last_name, finished.email) == (
+        f"erased account {finished.pk}",
+        "",
+        "",
+        "",
+    )
+    assert not finished.is_active and not finished.has_usable_password()
+    assert not finished.check_password(PASSWORD)
+    assert get_user_model().objects.get(pk=still_taking_part.pk).get_full_name() == "Alan Turing"
+    assert get_user_model().objects.get(pk=administrator.pk).is_active
+    purged = AuditEvent.objects.get(forum=forum, action="recruitment.personal_data_purged")
+    assert purged.details["accounts_erased"] == 1 and purged.details["resident_roles"] == 3
+    # The person may be given a new account with the same address for a later forum.
+    assert processes.new_account_email_problem("ada.lovelace@example.org") == ""
+
+    privacy.purge_forum(other, other_officer)
+    logged = json.dumps(
+        list(AuditEvent.objects.values("actor_label", "target_id", "target_label", "details"))
+    )
+    assert "ada.lovelace@example.org" not in logged and "alan.turing@example.org" not in logged
+    assert "olive.officer@council.example" in logged
+
+
 def test_after_the_purge_an_address_list_says_its_addresses_were_deleted(
     recruiting_forum: Any, officer: Any
 ) -> None:

@@ -126,8 +126,12 @@ def forget_residents(forum: Any, label: str) -> int:
     changed = events.filter(Q(actor__in=residents) | Q(actor_label__in=resident_names)).update(
         actor=None, actor_label=label
     )
-    changed += events.filter(target_type=user_type, target_id__in=residents).update(
-        target_id="", target_label=label
+    # By label too: an account erased since (``privacy.erase_finished_accounts``) no longer has the
+    # username the forum's events recorded, so only that username still finds them.
+    changed += (
+        events.filter(target_type=user_type)
+        .filter(Q(target_id__in=residents) | Q(target_label__in=resident_names))
+        .update(target_id="", target_label=label)
     )
     for event in role_events.filter(details__user__in=resident_names):
         event.details.pop("user")

@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.core.models import ForumRole
+from civicforum.core.models import CouncilAdministrator, ForumRole
 from civicforum.recruitment.models import (
     Address,
     Invitation,
@@ -106,10 +110,10 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     and the invitation rows (which households were written to, with their codes' hashes), each
     selection run's map from opaque ids to registration references, and the audit log's references to
     registrations, panel members and residents' accounts (its events stay: who on staff did what, and
-    when), and the panel members' and participants' roles on the forum (their accounts stay, for any
-    other forum). Kept: the counts (registrations by ward and answer, letters per ward on each lottery
-    for response rates), the lottery and address list records without addresses, and the published
-    draw under opaque ids.
+    when), and the panel members' and participants' roles on the forum; their accounts stay only if they
+    still have a role elsewhere (``erase_finished_accounts``). Kept: the counts (registrations by ward
+    and answer, letters per ward on each lottery for response rates), the lottery and address list
+    records without addresses, and the published draw under opaque ids.
     """
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     with transaction.atomic():
@@ -143,7 +147,10 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         )
         audit.forget_residents(forum, "A resident, whose details were deleted under the retention schedule")
         # Who held an account as a panel member or participant goes with who registered: the forum is over.
-        roles, _ = ForumRole.objects.filter(forum=forum, role__in=audit.RESIDENT_ROLES).delete()
+        resident_roles = ForumRole.objects.filter(forum=forum, role__in=audit.RESIDENT_ROLES)
+        residents = set(resident_roles.values_list("user", flat=True))
+        roles, _ = resident_roles.delete()
+        accounts = erase_finished_accounts(residents)
         audit.record(
             user,
             "recruitment.personal_data_purged",
@@ -152,8 +159,39 @@ def purge_forum(forum: Any, user: Any = None) -> int:
             invitations=invitations,
             addresses=addresses,
             resident_roles=roles,
+            accounts_erased=accounts,
         )
     return deleted
+
+
+def erase_finished_accounts(user_ids: set[int]) -> int:
+    """Deactivate the accounts among ``user_ids`` that no longer serve any forum, and erase who they were;
+    returns how many. Called by the purge for its panel members and participants, once their roles on the
+    forum are gone. An account with a role on another forum, or with powers of its own (site staff, a
+    council's administrator), stays as it is: it still serves that purpose, and that forum's own purge
+    comes to it.
+
+    The others would otherwise keep a resident's name and email address (also their username) for no
+    purpose once the forum is over (UK GDPR storage limitation), and could still sign in. The row itself
+    stays, deactivated, rather than being deleted: audit events of forums not yet purged still point to it
+    as who acted, and keep the username they recorded until their own purge, which finds the resident by
+    that username (``audit.forget_residents``). The username becomes 'erased account <id>', which no
+    sign-in form accepts (it has spaces), and the person can later be given a new account with the same
+    email address. The password can no longer be used, nor can a set-password link be made for it."""
+    users = get_user_model()
+    finished = (
+        users.objects.filter(pk__in=user_ids, is_staff=False, is_superuser=False)
+        .exclude(pk__in=ForumRole.objects.values("user"))
+        .exclude(pk__in=CouncilAdministrator.objects.values("user"))
+    )
+    return finished.update(
+        username=Concat(Value("erased account "), Cast("pk", output_field=CharField())),
+        first_name="",
+        last_name="",
+        email="",
+        is_active=False,
+        password=make_password(None),
+    )
 
 
 def purge_expired(today: date | None = None) -> int:
