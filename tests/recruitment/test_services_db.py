@@ -7,6 +7,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from tests.recruitment.conftest import address_csv, close_registration
 
@@ -777,6 +778,32 @@ def test_the_daily_purge_deletes_expired_sessions_with_half_finished_registratio
     )
     privacy.purge_expired()
     assert list(Session.objects.all()) == [kept]
+
+
+def test_the_purge_takes_the_forums_half_finished_registrations_out_of_live_sessions(
+    recruiting_forum: Any, officer: Any, client: Any
+) -> None:
+    """A registration left half-way keeps its answers in the browser's session for up to two weeks: the
+    forum's purge takes them out, and leaves the rest of the session (another forum's registration, an
+    officer's sign-in) as it was."""
+    from tests.factories import make_forum
+
+    other = make_forum(recruiting_forum.council)
+    register = "recruitment:register_start"
+    client.get(reverse(register, kwargs={"forum_slug": recruiting_forum.slug}), {"code": "ABCD-EFGH-JKLM"})
+    client.get(reverse(register, kwargs={"forum_slug": other.slug}), {"code": "MNPQ-RSTV-WXYZ"})
+    client.force_login(officer)
+    untouched = SessionStore()
+    untouched["something"] = "else"
+    untouched.create()
+
+    privacy.purge_forum(recruiting_forum, officer)
+    kept = SessionStore(client.session.session_key).load()
+    assert registration.session_key(recruiting_forum) not in kept
+    assert registration.session_key(other) in kept and "_auth_user_id" in kept
+    assert SessionStore(untouched.session_key).load() == {"something": "else"}
+    purged = AuditEvent.objects.get(action="recruitment.personal_data_purged")
+    assert purged.details["registrations_in_progress"] == 1
 
 
 def test_the_invitation_email_says_what_the_reply_page_asks_for_and_the_number_to_call(

@@ -27,6 +27,7 @@ from civicforum.recruitment.models import (
     Respondent,
     RespondentStatus,
 )
+from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.civic_lottery import forum_directory
 from civicforum.recruitment.services.quotas import QUOTA_FIELDS, feature_values, questions_with_categories
 from civicforum.recruitment.services.selection import forget_references, panel_against_targets
@@ -151,6 +152,7 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         residents = set(resident_roles.values_list("user", flat=True))
         roles, _ = resident_roles.delete()
         accounts = erase_finished_accounts(residents)
+        in_progress = clear_registrations_in_progress(forum)
         audit.record(
             user,
             "recruitment.personal_data_purged",
@@ -160,8 +162,34 @@ def purge_forum(forum: Any, user: Any = None) -> int:
             addresses=addresses,
             resident_roles=roles,
             accounts_erased=accounts,
+            registrations_in_progress=in_progress,
         )
     return deleted
+
+
+def clear_registrations_in_progress(forum: Any) -> int:
+    """Take the forum's half-finished registrations out of every live session; returns how many.
+
+    A browser that started registering keeps the answers given so far (a name, contact details,
+    special-category answers; encrypted) in its session until the session expires, up to two weeks
+    after its last change: past the retention date, and for a registration that can no longer be
+    finished. Sessions live in the database (Django's default engine, which CivicForum uses), so the
+    purge reads each live one and removes the forum's entry through the session store, leaving the rest
+    of the session (an officer stays signed in). Expired sessions are deleted daily by ``purge_expired``.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):  # sessions held in a cache or the browser's cookie
+        return 0
+    key = registration.session_key(forum)
+    live = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    cleared = 0
+    for session in live.iterator():
+        store = store_class(session.session_key)
+        if key in store.decode(session.session_data):
+            store.pop(key)
+            store.save()
+            cleared += 1
+    return cleared
 
 
 def erase_finished_accounts(user_ids: set[int]) -> int:

@@ -123,6 +123,11 @@ def code_used_up(invitation: Invitation) -> CodeProblem:
     )
 
 
+def session_key(forum: Any) -> str:
+    """Where a browser's registration in progress for ``forum`` is kept (encrypted) in its session."""
+    return f"recruitment-registration-{forum.pk}"
+
+
 def state_for_letter_link(state: dict[str, Any], code: str) -> dict[str, Any]:
     """The registration to carry on when someone opens their letter's link (``?code=``). The same code
     keeps the answers already given: people open the link again mid-way, from the QR code or an email.

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 
 from civicforum.recruitment.encryption import decrypt_text, encrypt_text
 from civicforum.recruitment.models import RecruitmentSettings
+from civicforum.recruitment.services import registration
 
 MANAGE = "recruitment.manage"
 PERSONAL = "recruitment.view_personal_data"
@@ -80,7 +81,7 @@ def public_forum(forum_slug: str) -> Any:
 
 def registration_state(request: HttpRequest, forum: Any) -> dict[str, Any]:
     """The registration in progress in this browser (empty if none, or if the keys changed since)."""
-    token = request.session.get(_registration_key(forum))
+    token = request.session.get(registration.session_key(forum))
     if not token:
         return {}
     try:
@@ -93,8 +94,4 @@ def registration_state(request: HttpRequest, forum: Any) -> dict[str, Any]:
 def save_registration_state(request: HttpRequest, forum: Any, state: dict[str, Any]) -> None:
     """Keep the registration in progress encrypted, as on ``Respondent``: it holds names and
     special-category answers, and Django stores session data signed but readable in its table."""
-    request.session[_registration_key(forum)] = encrypt_text(json.dumps(state))
-
-
-def _registration_key(forum: Any) -> str:
-    return f"recruitment-registration-{forum.pk}"
+    request.session[registration.session_key(forum)] = encrypt_text(json.dumps(state))
