@@ -120,6 +120,44 @@ def test_withdrawal_erases_personal_data(pool: Any, officer: Any) -> None:
     assert erased.invitation is None  # the letter's address would still say whose record it was
 
 
+def test_a_withdrawn_registration_keeps_only_what_the_figures_and_the_audit_log_need(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    """Their reference (the log's events name it) and that they withdrew (the withdrawn count): not their
+    ward or when they registered, which beside a reference could say who it was, nor that an officer
+    registered them, nor a possible-duplicate flag linking them to another registration either way."""
+    from civicforum.recruitment.services import export
+
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).select_related("address").first()
+    leaving = registration.register(
+        recruiting_forum, invitation, registration.Registration(full_name="Ada Lovelace"), officer
+    )
+    staying = registration.register(
+        recruiting_forum, invitation, registration.Registration(full_name="ada  lovelace")
+    )
+    assert staying.possible_duplicate_of == leaving and leaving.ward == invitation.address.ward
+
+    registration.withdraw(leaving, officer)
+    kept = Respondent.objects.get(pk=leaving.pk)
+    assert (kept.reference, kept.status) == (leaving.reference, "withdrawn")
+    assert (kept.ward, kept.registered_at, kept.registered_by, kept.possible_duplicate_of) == (
+        "",
+        None,
+        None,
+        None,
+    )
+    assert Respondent.objects.get(pk=staying.pk).possible_duplicate_of is None
+    assert privacy.aggregates(recruiting_forum)["withdrawn"] == 1
+    withdrawn = AuditEvent.objects.get(action="recruitment.respondent_withdrawn")
+    assert withdrawn.target_label == leaving.reference and withdrawn.actor == officer
+    text, _count = export.pool_csv(recruiting_forum)
+    rows = {row.split(",")[0]: row for row in text.splitlines()[1:]}
+    assert rows[leaving.reference].strip(",\r") == f"{leaving.reference},withdrawn"
+    assert invitation.address.ward not in rows[leaving.reference]
+    # The officer's list puts them last, after everyone still registered, on SQLite and PostgreSQL alike.
+    assert list(Respondent.objects.filter(forum=recruiting_forum)) == [staying, kept]
+
+
 def test_purge_keeps_only_aggregates(pool: Any) -> None:
     forum = pool[0].forum
     letters = civic_lottery.forum_directory(forum) / "panel-letters-20261201-120000.pdf"

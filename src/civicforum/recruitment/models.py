@@ -209,7 +209,8 @@ class Respondent(models.Model):
         max_length=20, choices=RespondentStatus.choices, default=RespondentStatus.REGISTERED
     )
     ward = models.CharField(max_length=100, blank=True)
-    registered_at = models.DateTimeField()
+    # Empty once withdrawn (``registration.withdraw``), like the ward.
+    registered_at = models.DateTimeField(null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -234,7 +235,7 @@ class Respondent(models.Model):
     access_needs = EncryptedTextField(blank=True)
 
     class Meta:
-        ordering = ["registered_at", "id"]
+        ordering = [models.F("registered_at").asc(nulls_last=True), "id"]  # the withdrawn last
 
     def __str__(self) -> str:
         return self.reference

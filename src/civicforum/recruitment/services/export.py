@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from civicforum.recruitment.models import Respondent
+from civicforum.recruitment.models import Respondent, RespondentStatus
 from civicforum.recruitment.services.quotas import answer_options, questions_with_categories
 from civicforum.spreadsheet import spreadsheet_safe
 
@@ -35,6 +35,9 @@ def pool_csv(forum: Any) -> tuple[str, int]:
     writer.writerow([spreadsheet_safe(cell) for cell in header])
     respondents = Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of")
     for respondent in respondents:
+        if respondent.status == RespondentStatus.WITHDRAWN:  # nothing else of theirs is kept
+            writer.writerow([respondent.reference, respondent.status] + [""] * (len(header) - 2))
+            continue
         answers = respondent.answers or {}
         duplicate = respondent.possible_duplicate_of
         row = [

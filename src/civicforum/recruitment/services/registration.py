@@ -290,10 +290,21 @@ def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str)
 def withdraw(respondent: Respondent, user: Any) -> None:
     """The person asked to leave: erase their personal data now, keep only the pseudonymous record.
 
-    The link to their letter goes too: through it the record leads to their home address.
+    What stays is what the published figures and the audit log need, and no more (UK GDPR data
+    minimisation): the reference, which the log's events about the registration and any selection run's
+    results name, and the status, which the withdrawn count (the dashboards, the figures kept after the
+    purge) counts. The counts by ward and week are of people still registered, so nothing needs the ward
+    or the registration time any more: beside a reference, in a small ward, they would go far to say who
+    it was. Also gone: the link to their letter (it leads to their home address), whether an officer
+    registered them by phone (the log keeps who did what), and any possible-duplicate flag between them
+    and another registration (it said the two shared a name and address or an email address).
     """
     respondent.status = RespondentStatus.WITHDRAWN
     respondent.invitation = None
+    respondent.ward = ""
+    respondent.registered_at = None
+    respondent.registered_by = None
+    respondent.possible_duplicate_of = None
     respondent.full_name = ""
     respondent.email = ""
     respondent.phone = ""
@@ -303,6 +314,7 @@ def withdraw(respondent: Respondent, user: Any) -> None:
     respondent.identity_hash = ""
     respondent.email_hash = ""
     respondent.save()
+    Respondent.objects.filter(possible_duplicate_of=respondent).update(possible_duplicate_of=None)
     respondent.memberships.exclude(status=MemberStatus.DECLINED).update(status=MemberStatus.DECLINED)
     audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)
 
