@@ -4,7 +4,7 @@ accepted, mistakes get a message saying what to fix, and every page has a way ba
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -389,3 +389,28 @@ def test_a_resident_s_confirmation_offers_no_staff_links(
     client.post(reverse("recruitment:register_check", args=[recruiting_forum.slug]))
     done = client.get(reverse("recruitment:register_done", args=[recruiting_forum.slug])).content.decode()
     assert "Register someone else" not in done and f"Back to {recruiting_forum.title}" in done
+
+
+def test_answers_left_half_way_are_kept_for_a_day_not_two_weeks(
+    client: Any, recruiting_forum: Any, code: str, officer: Any
+) -> None:
+    """On a shared computer, such as a library's, the next person must not find someone's name and answers
+    waiting for two weeks; a day still lets a resident finish another time, and says so on the start page.
+    An officer registering someone by phone keeps their own sign-in's length."""
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+    from django.utils import timezone
+
+    start = client.get(reverse("recruitment:register_start", args=[recruiting_forum.slug]))
+    assert "your answers are kept for a day, then deleted" in start.content.decode()
+    for step, data in [("code", {"code": code}), ("age", {"answer": "yes"}), ("name", {"full_name": "Ann"})]:
+        client.post(step_url(recruiting_forum, step), data)
+    assert client.session.get_expiry_age() == 24 * 60 * 60
+    stored = Session.objects.get(session_key=client.session.session_key)
+    assert stored.expire_date <= timezone.now() + timedelta(hours=24)
+
+    staff = Client()
+    staff.force_login(officer)
+    staff.get(reverse("recruitment:phone_registration", args=[recruiting_forum.slug]))
+    assert staff.session.get_expiry_age() == settings.SESSION_COOKIE_AGE

@@ -91,7 +91,20 @@ def registration_state(request: HttpRequest, forum: Any) -> dict[str, Any]:
     return state
 
 
+# How long a resident's registration in progress is kept after their last step: long enough to finish
+# another day (WCAG 2.2.1 asks a time limit that loses someone's answers, with no way to extend it, to be
+# over 20 hours), far shorter than a signed-in session's two weeks.
+REGISTRATION_KEPT_FOR = 24 * 60 * 60
+
+
 def save_registration_state(request: HttpRequest, forum: Any, state: dict[str, Any]) -> None:
     """Keep the registration in progress encrypted, as on ``Respondent``: it holds names and
-    special-category answers, and Django stores session data signed but readable in its table."""
+    special-category answers, and Django stores session data signed but readable in its table.
+
+    A resident's session ends ``REGISTRATION_KEPT_FOR`` after their last step, so answers left half-way,
+    perhaps on a library's computer, are not shown to the next person there for the next two weeks and
+    leave the session table at the next daily purge. An officer's session, registering someone by
+    phone, is their sign-in and keeps its own length."""
     request.session[registration.session_key(forum)] = encrypt_text(json.dumps(state))
+    if not request.user.is_authenticated:
+        request.session.set_expiry(REGISTRATION_KEPT_FOR)
