@@ -242,19 +242,20 @@ def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any,
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
-    selection.execute_run(run.pk)
     categories = list(QuotaCategory.objects.filter(question__forum=forum).order_by("pk")[:3])
     ranges = [(None, None), (3, None), (None, 4)]
     for category, (low, high) in zip(categories, ranges, strict=True):
         category.min_members, category.max_members = low, high
         category.save()
+    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
+    selection.execute_run(run.pk)
     run.refresh_from_db()
-    selection.publish(run, officer)  # the record keeps the targets and counts as they are now
+    selection.publish(run, officer)  # the record shows the targets the panel was drawn with
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>', page)
-    # The first three answers' counts are 6, 6 and 0: shown, so their targets are shown too.
-    assert cells[:6] == ["any number", "6", "at least 3", "6", "up to 4", "0"]
+    # The first three answers' counts are 7, 5 and fewer than 5: the first two shown, so their targets
+    # are shown too; 'up to 4' says no more than 'fewer than 5' does, so it is shown beside it.
+    assert cells[:6] == ["any number", "7", "at least 3", "5", "up to 4", "fewer than 5"]
     assert not [cell for cell in cells if "–" in cell or "any" in cell and cell != "any number"]
     assert [target_words(2, 2), target_words(2, 5), target_words(0, 3)] == ["2", "2 to 5", "up to 3"]
 

@@ -548,7 +548,7 @@ def test_a_lone_small_count_on_the_selection_record_cannot_be_worked_out_by_subt
     counts = [("Gender", "Woman", 9), ("Gender", "Man", 3), ("Gender", "Prefer not to say", 0)]
     counts += [("Age", "16 to 44", 6), ("Age", "45 and over", 6)]
     rows = [{"question": q, "category": c, "min": None, "max": None, "count": n} for q, c, n in counts]
-    monkeypatch.setattr(selection, "panel_against_targets", lambda forum: rows)
+    monkeypatch.setattr(selection, "run_against_targets", lambda run: rows)
     record = selection.public_record(forum)
     assert record is not None
     # 12 members, 9 women: the 3 men shown as 'fewer than 5' could be worked out, so 9 is withheld too.

@@ -239,6 +239,19 @@ class PublishRecordForm(GovUKForm):
     )
 
 
+class QuotaChangeForm(GovUKForm):
+    """Quotas changed after a panel was drawn: the officer confirms they know that panel keeps the quotas
+    it was drawn with (``selection.quotas_drawn_with`` says what that means for this forum)."""
+
+    understood = forms.BooleanField(
+        label="I understand that the panel already drawn keeps the quotas it was drawn with",
+        error_messages={
+            "required": "Confirm that you understand the panel already drawn keeps its quotas, or leave "
+            "the quotas as they are"
+        },
+    )
+
+
 class PanelInvitationForm(GovUKForm):
     reply_by = reply_by_field(
         "The date selected members should answer by, for example 18 December 2026",

@@ -320,6 +320,13 @@ class SelectionRun(models.Model):
     message = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
     quotas = models.JSONField(default=list, help_text="The quotas used: feature, value, min, max.")
+    # The quotas as the officer had set them when the run began drawing, for its page and the published
+    # record: the quotas page may change after the draw, but the record must say what the draw met.
+    targets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Each answer's target when the run drew: question, answer, min, max (None: none).",
+    )
     result = models.JSONField(
         default=dict, blank=True, help_text="Probabilities and panels by pool reference."
     )

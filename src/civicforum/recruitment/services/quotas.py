@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from civicforum.core import audit
+from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
@@ -29,6 +30,7 @@ from civicforum.recruitment.services.problems import (
     decode_utf8,
     normalise_header,
 )
+from civicforum.recruitment.services.registration import draw_in_progress
 from civicforum.selection import Instance, Person, Quota
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
@@ -47,8 +49,35 @@ def propose_range(share: float, panel_size: int, slack: int) -> ProposedRange:
     return ProposedRange(max(0, math.floor(target) - slack), min(panel_size, math.ceil(target) + slack))
 
 
+class QuotasInUse(Exception):
+    """A draw is reading the quotas: they may change once it has finished."""
+
+
+DRAW_READS_QUOTAS = (
+    "A panel is being drawn with the quotas as they are, so they cannot be changed until the draw has "
+    "finished. Wait for the draw to finish (its progress is on the selection run’s page), then change them."
+)
+
+
+def change_blocker(forum: Any) -> str | None:
+    """Why the quotas cannot change now (None: they can): a draw queued or running reads them."""
+    return DRAW_READS_QUOTAS if draw_in_progress(forum) else None
+
+
+def _lock_quotas(forum: Any) -> None:
+    """Inside a transaction: wait for a draw being started (``selection.start_run`` locks the forum), then
+    refuse (``QuotasInUse``) while one is queued or running."""
+    Forum.objects.select_for_update().get(pk=forum.pk)
+    blocker = change_blocker(forum)
+    if blocker:
+        raise QuotasInUse(blocker)
+
+
+@transaction.atomic
 def propose_quotas(forum: Any, user: Any, slack: int) -> int:
-    """Fill min/max from population shares for every category that has a share; returns how many."""
+    """Fill min/max from population shares for every category that has a share; returns how many.
+    Refused (``QuotasInUse``) while a draw is queued or running."""
+    _lock_quotas(forum)
     categories = list(QuotaCategory.objects.filter(question__forum=forum, population_share__isnull=False))
     for category in categories:
         proposed = propose_range(float(category.population_share or 0), forum.panel_size, slack)
@@ -274,8 +303,11 @@ def _boxes(table: QuotaTable) -> list[QuotaBox]:
     return [box for row in table.rows for box in (row.minimum, row.maximum)]
 
 
+@transaction.atomic
 def save_quota_tables(forum: Any, user: Any, tables: list[QuotaTable]) -> None:
-    """Save every category's limits as typed (an empty box: no limit); the tables must have no errors."""
+    """Save every category's limits as typed (an empty box: no limit); the tables must have no errors.
+    Refused (``QuotasInUse``) while a draw is queued or running."""
+    _lock_quotas(forum)
     categories = []
     for row in (row for table in tables for row in table.rows):
         row.category.min_members = int(row.minimum.typed) if row.minimum.typed else None
@@ -304,6 +336,22 @@ def answer_options(question: QuotaQuestion) -> list[AnswerOption]:
     if question.allow_prefer_not_to_say:
         options.append(AnswerOption(PREFER_NOT_TO_SAY, "Prefer not to say"))
     return options
+
+
+def quota_targets(questions: list[QuotaQuestion]) -> list[dict[str, Any]]:
+    """Every answer's target as the officer set it (None: no limit), with the keys that count members."""
+    return [
+        {
+            "feature": question.key,
+            "value": option.key,
+            "question": question.label,
+            "category": option.label,
+            "min": option.min_members,
+            "max": option.max_members,
+        }
+        for question in questions
+        for option in answer_options(question)
+    ]
 
 
 def add_question(

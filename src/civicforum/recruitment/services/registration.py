@@ -69,12 +69,18 @@ def opening_problem(forum: Any) -> str | None:
             "(in ‘Questions for registrants’): people who register before a question exists are never "
             "asked it, so the quotas could not count them"
         )
-    if SelectionRun.objects.filter(forum=forum, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)).exists():
+    if draw_in_progress(forum):
         return (
             "A panel is being drawn from the people registered so far, so registration cannot open until "
             "the selection has finished"
         )
     return None
+
+
+def draw_in_progress(forum: Any) -> bool:
+    """Whether a selection (or replacement draw) is queued or running: the pool and the quotas it reads
+    must not change until it has finished."""
+    return SelectionRun.objects.filter(forum=forum, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)).exists()
 
 
 def has_registrations(forum: Any) -> bool:

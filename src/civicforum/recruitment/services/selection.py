@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from civicforum.core import audit
 from civicforum.processes.models import Forum
@@ -28,11 +29,11 @@ from civicforum.recruitment.services import engine, feasibility, registration
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
     QUOTA_FIELDS,
-    answer_options,
     build_instance,
     feature_values,
     members_on_panel,
     questions_with_categories,
+    quota_targets,
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
 from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
@@ -179,6 +180,10 @@ def execute_run(run_id: int) -> None:
             _report(run, progress=min(fraction, 0.95), message=message[:300])
 
     instance: Instance | None = None
+    # Kept on the run, as the officer set them: the record shows what this draw met, whatever the quotas
+    # page says later (it refuses changes until the draw has finished, so these are what the draw reads).
+    run.targets = quota_targets(questions_with_categories(run.forum))
+    _report(run, targets=run.targets)
     try:
         instance, reference_of = pseudonymise(build_instance(run.forum, include_members=run.is_replacement))
         relaxed: list[str] = []
@@ -328,6 +333,29 @@ def _save_result(
         )
 
 
+def quotas_drawn_with(forum: Any) -> str | None:
+    """What changing the quotas would mean for the panel already drawn, for the officer to confirm
+    (None: no panel drawn yet). The panel and its selection record keep the quotas it was drawn with."""
+    run = (
+        SelectionRun.objects.filter(forum=forum, status=RunStatus.DONE, is_replacement=False)
+        .defer("result")
+        .first()
+    )
+    if run is None:
+        return None
+    on = date_format(timezone.localtime(run.created_at), "j F Y")
+    drawn = f"The panel was drawn on {on} with the quotas as they were then"
+    if full_selection_blocker(forum):
+        return (
+            f"{drawn}, and it cannot be drawn again: it keeps those quotas, as does its selection record. "
+            "New quotas apply only to replacement draws for anyone who declines."
+        )
+    return (
+        f"{drawn}. If you change them, that panel and its selection record keep the old quotas: start the "
+        "selection again afterwards to draw a panel that meets the new ones."
+    )
+
+
 class PlaceFilled(Exception):
     """The member declined and a replacement now holds their place, so their reply can no longer change."""
 
@@ -356,8 +384,9 @@ def latest_run(forum: Any) -> SelectionRun | None:
     return SelectionRun.objects.filter(forum=forum).defer("result").first()
 
 
-def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
-    """Per quota category: target range and members now on the panel (selected or confirmed).
+def panel_against_targets(forum: Any, targets: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Per quota category: target range (``targets`` as a run kept them, else the quotas now) and members
+    now on the panel (selected or confirmed).
 
     Once the registration data is purged, the composition kept at that moment.
     """
@@ -376,19 +405,22 @@ def panel_against_targets(forum: Any) -> list[dict[str, Any]]:
     for respondent in members:
         if respondent is not None:
             counts.update(feature_values(respondent, questions).items())
-    rows = []
-    for question in questions:
-        for option in answer_options(question):
-            rows.append(
-                {
-                    "question": question.label,
-                    "category": option.label,
-                    "min": option.min_members,
-                    "max": option.max_members,
-                    "count": counts[(question.key, option.key)],
-                }
-            )
-    return rows
+    return [
+        {
+            "question": target["question"],
+            "category": target["category"],
+            "min": target["min"],
+            "max": target["max"],
+            "count": counts[(target["feature"], target["value"])],
+        }
+        for target in targets or quota_targets(questions)
+    ]
+
+
+def run_against_targets(run: SelectionRun) -> list[dict[str, Any]]:
+    """The panel now against the quotas ``run`` was drawn with (a run drawn before runs kept them: the
+    quotas now)."""
+    return panel_against_targets(run.forum, run.targets or None)
 
 
 def forget_references(forum: Any) -> None:
@@ -425,7 +457,7 @@ def _panel_as_published(run: SelectionRun) -> list[dict[str, Any]]:
     published before the counts were kept is fixed the first time it is shown.
     """
     if not run.published_composition:
-        run.published_composition = panel_against_targets(run.forum)
+        run.published_composition = run_against_targets(run)
         run.save(update_fields=["published_composition"])
     return run.published_composition
 

@@ -267,7 +267,9 @@ def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: s
 @forum_permission_required(MANAGE)
 @closed_after_purge(reading_allowed=True)
 def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """Population shares and min/max per category, the proposal from shares, and a live feasibility check."""
+    """Population shares and min/max per category, the proposal from shares, and a live feasibility check.
+
+    Not while a draw reads the quotas; after a panel is drawn, the officer confirms it keeps its quotas."""
     forum = forum_of(request)
     slack_form = forms.SlackForm(initial={"slack": settings_for(forum).quota_slack})
     upload_form = forms.UploadForm()
@@ -275,27 +277,37 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     action = request.POST.get("action")
     tables = quotas.quota_tables(forum, request.POST if action == "save" else None)
     errors = quotas.quota_errors(tables)
-    if request.method == "POST" and action == "propose":
-        slack_form = forms.SlackForm(request.POST)
-        if slack_form.is_valid():
-            quotas.propose_quotas(forum, request.user, slack_form.cleaned_data["slack"])
-            messages.success(request, "Quotas proposed from the population shares")
-            return redirect("recruitment:quotas", forum_slug=forum.slug)
-    elif request.method == "POST" and action == "import":
-        upload_form = forms.UploadForm(request.POST, request.FILES)
-        if upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            try:
-                count = quotas.import_shares_csv(forum, request.user, upload.read(), upload.name)
-            except FileRejected as rejected:
-                problems = str(rejected).splitlines()
-            else:
-                messages.success(request, f"Population shares set for {count} categories")
+    drawn_with = selection.quotas_drawn_with(forum)
+    confirm = {
+        name: forms.QuotaChangeForm(request.POST if action == name else None, prefix=name)
+        for name in ("save", "propose")
+        if drawn_with
+    }
+    confirmed = action not in confirm or confirm[action].is_valid()
+    try:
+        if request.method == "POST" and action == "propose":
+            slack_form = forms.SlackForm(request.POST)
+            if slack_form.is_valid() and confirmed:
+                quotas.propose_quotas(forum, request.user, slack_form.cleaned_data["slack"])
+                messages.success(request, "Quotas proposed from the population shares")
                 return redirect("recruitment:quotas", forum_slug=forum.slug)
-    elif request.method == "POST" and action == "save" and not errors:
-        quotas.save_quota_tables(forum, request.user, tables)
-        messages.success(request, "Quotas saved")
-        return redirect("recruitment:quotas", forum_slug=forum.slug)
+        elif request.method == "POST" and action == "import":
+            upload_form = forms.UploadForm(request.POST, request.FILES)
+            if upload_form.is_valid():
+                upload = upload_form.cleaned_data["file"]
+                try:
+                    count = quotas.import_shares_csv(forum, request.user, upload.read(), upload.name)
+                except FileRejected as rejected:
+                    problems = str(rejected).splitlines()
+                else:
+                    messages.success(request, f"Population shares set for {count} categories")
+                    return redirect("recruitment:quotas", forum_slug=forum.slug)
+        elif request.method == "POST" and action == "save" and not errors and confirmed:
+            quotas.save_quota_tables(forum, request.user, tables)
+            messages.success(request, "Quotas saved")
+            return redirect("recruitment:quotas", forum_slug=forum.slug)
+    except quotas.QuotasInUse:
+        pass  # the page says why, with a link to the draw
     instance = quotas.build_instance(forum)
     diagnosis = feasibility.explain(forum, instance) if instance.people else None
     context = {
@@ -308,6 +320,11 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "pool_size": len(instance.people),
         "diagnosis": diagnosis.lines if diagnosis else None,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
+        "blocker": quotas.change_blocker(forum),
+        "run": selection.latest_run(forum),
+        "drawn_with": drawn_with,
+        "confirm_save": confirm.get("save"),
+        "confirm_propose": confirm.get("propose"),
     }
     return render(request, "recruitment/quotas.html", context)
 
@@ -358,7 +375,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "in_progress": run.status in ("queued", "running"),
         "run_done": f"{run.percent_done}% done.",
         "stuck": run.looks_stuck(timezone.now()),
-        "targets": selection.panel_against_targets(forum) if run.status == "done" else [],
+        "targets": selection.run_against_targets(run) if run.status == "done" else [],
         "probabilities": probabilities,
         "method": dict(ALGORITHMS).get(run.algorithm, run.algorithm),
         "chances": f"lowest {min(values, default=0):.2%}, highest {max(values, default=0):.2%}",

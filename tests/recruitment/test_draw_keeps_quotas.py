@@ -1,0 +1,112 @@
+"""A draw keeps the quotas it was drawn with: its page and published record show them, whatever the
+quotas page says later, and the quotas cannot change while a draw reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from civicforum.recruitment.models import QuotaCategory, SelectionRun
+from civicforum.recruitment.services import quotas, selection
+
+pytestmark = pytest.mark.django_db
+
+
+def _quotas_url(forum: Any) -> str:
+    return reverse("recruitment:quotas", kwargs={"forum_slug": forum.slug})
+
+
+def _saved_boxes(forum: Any) -> dict[str, str]:
+    return {
+        box.id: box.typed
+        for table in quotas.quota_tables(forum)
+        for row in table.rows
+        for box in (row.minimum, row.maximum)
+    }
+
+
+def _drawn(forum: Any, officer: Any) -> SelectionRun:
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
+    selection.execute_run(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def test_the_selection_record_shows_the_quotas_the_panel_was_drawn_with(
+    client: Any, signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """Quotas changed after the draw but before publishing appeared on the public record as the targets
+    the panel was drawn to meet; the record (page and distribution.json) and the run page now show the
+    quotas the draw used."""
+    forum = pool[0].forum
+    run = _drawn(forum, officer)
+    woman = QuotaCategory.objects.get(question__forum=forum, question__key="gender", key="woman")
+    assert (woman.min_members, woman.max_members) == (4, 9)
+    officer_client = signed_in_client(officer)
+    changed = _saved_boxes(forum) | {f"min-{woman.pk}": "7", f"max-{woman.pk}": "8"}
+    saved = officer_client.post(_quotas_url(forum), {"action": "save", "save-understood": "on", **changed})
+    assert saved.status_code == 302
+    woman.refresh_from_db()
+    assert (woman.min_members, woman.max_members) == (7, 8)  # the quotas page has the new quotas
+
+    run_page = officer_client.get(reverse("recruitment:run", args=[forum.slug, run.pk])).context["targets"]
+    assert [(r["min"], r["max"]) for r in run_page if r["category"] == "Woman"] == [(4, 9)]
+    selection.publish(run, officer)
+    record = client.get(reverse("recruitment:selection_record", args=[forum.slug])).context["composition"]
+    download = client.get(reverse("recruitment:selection_distribution", args=[forum.slug])).json()
+    woman_row = [(r["target"], r["count"]) for r in record if r["category"] == "Woman"]
+    assert woman_row == [("4 to 9", "6")]
+    assert [r["target"] for r in download["composition"] if r["answer"] == "Woman"] == ["4 to 9"]
+
+
+def test_changing_the_quotas_after_a_draw_asks_the_officer_to_confirm_the_panel_keeps_the_old_ones(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    _drawn(forum, officer)
+    client = signed_in_client(officer)
+    page = client.get(_quotas_url(forum)).content.decode()
+    assert (
+        "with the quotas as they were then. If you change them, that panel and its selection record" in page
+    )
+    assert "start the selection again afterwards" in page
+    north = QuotaCategory.objects.get(question__forum=forum, question__key="ward", label="North Ward")
+    changed = _saved_boxes(forum) | {f"min-{north.pk}": "9", f"max-{north.pk}": "10"}
+    refused = client.post(_quotas_url(forum), {"action": "save", **changed})
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert "Confirm that you understand the panel already drawn keeps its quotas" in text
+    assert 'href="#id_save-understood"' in text  # the error summary links to the box to tick
+    north.refresh_from_db()
+    assert (north.min_members, north.max_members) == (4, 8)
+    proposed = client.post(_quotas_url(forum), {"action": "propose", "slack": "1"})
+    assert "Confirm that you understand" in proposed.content.decode()
+    north.refresh_from_db()
+    assert (north.min_members, north.max_members) == (4, 8)
+
+
+def test_the_quotas_cannot_change_while_a_draw_is_queued_or_running(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The draw reads the quotas when it begins; a change while it was queued was drawn with but never
+    shown, or shown but never drawn with."""
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    client = signed_in_client(officer)
+    page = client.get(_quotas_url(forum)).content.decode()
+    assert "cannot be changed until the draw has finished. Wait for the draw to finish" in page
+    assert reverse("recruitment:run", args=[forum.slug, run.pk]) in page
+    assert "Save quotas and check" not in page and "Propose quotas" not in page
+    north = QuotaCategory.objects.get(question__forum=forum, question__key="ward", label="North Ward")
+    changed = _saved_boxes(forum) | {f"min-{north.pk}": "9"}
+    client.post(_quotas_url(forum), {"action": "save", **changed})
+    north.refresh_from_db()
+    assert north.min_members == 4
+    with pytest.raises(quotas.QuotasInUse):
+        quotas.propose_quotas(forum, officer, slack=1)
+    selection.execute_run(run.pk)
+    assert "Save quotas and check" in client.get(_quotas_url(forum)).content.decode()
