@@ -235,11 +235,8 @@ def test_a_logo_too_many_pixels_across_is_refused_saying_its_size() -> None:
     assert "logo" not in forms.LetterForm(letter, {"logo": png(3000, 10)}).errors
 
 
-def test_the_selection_methods_each_say_what_they_do(
-    signed_in_client: Any, recruiting_forum: Any, officer: Any
-) -> None:
-    close_registration(recruiting_forum)
-    url = reverse("recruitment:start_selection", args=[recruiting_forum.slug])
+def test_the_selection_methods_each_say_what_they_do(signed_in_client: Any, pool: Any, officer: Any) -> None:
+    url = reverse("recruitment:start_selection", args=[pool[0].forum.slug])
     page = signed_in_client(officer).get(url).content.decode()
     assert "Selection method" in page
     for hint in (

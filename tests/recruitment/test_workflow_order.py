@@ -316,3 +316,28 @@ def test_an_officer_registering_someone_after_registration_closed_is_told_when_t
     open_registration(forum)
     page = client.get(reverse("recruitment:register_step", args=[forum.slug, "code"])).content.decode()
     assert "You are registering someone on their behalf" in page and "Registration is closed" not in page
+
+
+def test_the_start_page_explains_before_starting_when_the_quotas_allow_no_panel(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The quotas page already said no panel was possible, yet 'Run the selection' offered Start and the
+    run then failed. The start page now gives the same reason and the fix, and starts nothing."""
+    from civicforum.recruitment.models import QuotaCategory
+
+    forum, client = pool[0].forum, signed_in_client(officer)
+    quotas.propose_quotas(forum, officer, slack=2)
+    QuotaCategory.objects.filter(question__forum=forum, question__key="gender").update(min_members=7)
+    reason = client.get(staff_url("quotas", forum)).context["diagnosis"]
+    assert reason and "add up to at least 14" in " ".join(reason)
+    page = client.get(staff_url("start_selection", forum))
+    text = page.content.decode()
+    assert page.context["diagnosis"] == reason
+    assert "No panel can be drawn yet" in text and "add up to at least 14" in text
+    assert f'href="{staff_url("quotas", forum)}">Change the quotas</a>' in text
+    assert "Selection method" not in text and ">Start<" not in text
+    refused = client.post(staff_url("start_selection", forum), {"algorithm": "legacy", "seed": "s"})
+    assert refused.status_code == 200 and not SelectionRun.objects.exists()
+
+    QuotaCategory.objects.filter(question__forum=forum, question__key="gender").update(min_members=4)
+    assert "Selection method" in client.get(staff_url("start_selection", forum)).content.decode()

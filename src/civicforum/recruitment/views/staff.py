@@ -335,7 +335,10 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     form = forms.RunForm(request.POST or None)
     replacement = request.GET.get("replacements") == "1" or request.POST.get("replacements") == "1"
     blocker = selection.draw_blocker(forum, replacement)
-    if request.method == "POST" and form.is_valid() and blocker is None:
+    # As the quotas page says: a whole panel the quotas cannot give is explained before starting (a
+    # replacement draw relaxes the quotas it cannot meet, and says which).
+    diagnosis = None if blocker or replacement else feasibility.explain(forum, quotas.build_instance(forum))
+    if request.method == "POST" and form.is_valid() and blocker is None and diagnosis is None:
         try:
             run = selection.start_run(
                 forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
@@ -352,6 +355,8 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "to_fill": selection.places_to_fill(forum),
         "pool_size": registration.pool_size(forum),
         "blocker": blocker,
+        "diagnosis": diagnosis.lines if diagnosis else None,
+        "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
         "purged_at": settings_for(forum).purged_at,
     }
     return render(request, "recruitment/start_selection.html", context)
