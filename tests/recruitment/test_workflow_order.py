@@ -341,3 +341,30 @@ def test_the_start_page_explains_before_starting_when_the_quotas_allow_no_panel(
 
     QuotaCategory.objects.filter(question__forum=forum, question__key="gender").update(min_members=4)
     assert "Selection method" in client.get(staff_url("start_selection", forum)).content.decode()
+
+
+def test_nobody_is_registered_by_phone_while_a_draw_is_queued_or_running(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """An officer could register someone by phone while a draw waited for the worker (database task
+    backend), and that person landed in the pool being drawn from. Now the officer is told to wait for
+    the draw to finish; the answers typed are kept and save once it has."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    invitation = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True).first()
+    client.get(reverse("recruitment:phone_registration", args=[forum.slug]))
+    answer_every_step(client, forum, civic_lottery.issue_code(invitation))
+    run = selection.start_run(forum, officer, "legacy", seed="s")  # queued: no worker has picked it up
+    check = reverse("recruitment:register_check", args=[forum.slug])
+    refused = client.post(check, follow=True)
+    assert refused.redirect_chain == [(check, 302)]
+    assert "nobody can be added until the draw has finished. Wait for the draw to finish" in (
+        refused.content.decode()
+    )
+    assert registration.pool_size(forum) == 150
+    start = client.get(reverse("recruitment:phone_registration", args=[forum.slug]), follow=True)
+    assert start.redirect_chain == [(reverse("recruitment:run", args=[forum.slug, run.pk]), 302)]
+    assert "Wait for the draw to finish" in start.content.decode()
+
+    selection.execute_run(run.pk)
+    client.post(check)
+    assert registration.pool_size(forum) == 151

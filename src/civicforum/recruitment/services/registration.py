@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicforum.core import audit, rate_limits
+from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     Invitation,
     MemberStatus,
@@ -38,6 +39,20 @@ class CodeProblem(Exception):
 
 class RegistrationClosed(Exception):
     """Registration closed while someone was filling in the form (the officer may be drawing the panel)."""
+
+
+DRAW_READS_POOL = (
+    "A panel is being drawn from the people registered so far, so nobody can be added until the draw has "
+    "finished. Wait for the draw to finish (its progress is on the selection run’s page), then register "
+    "them."
+)
+
+
+class DrawInProgress(Exception):
+    """An officer tried to register someone while a draw is queued or running (it reads the pool)."""
+
+    def __init__(self) -> None:
+        super().__init__(DRAW_READS_POOL)
 
 
 @dataclass
@@ -172,12 +187,17 @@ def register(
 
     Someone who started the form before registration closed is refused (``RegistrationClosed``): the
     panel may already be being drawn from the people registered. An officer may still register someone
-    on their behalf (``registered_by``), for example from a paper form that arrived in time.
+    on their behalf (``registered_by``), for example from a paper form that arrived in time, but not while
+    a draw is queued or running (``DrawInProgress``): the person would land in the pool being drawn from.
     """
     assisted = getattr(registered_by, "is_authenticated", False)
     with transaction.atomic():
         if not assisted and not is_open(forum):
             raise RegistrationClosed
+        if assisted:
+            Forum.objects.select_for_update().get(pk=forum.pk)  # waits for a draw being started
+            if draw_in_progress(forum):
+                raise DrawInProgress
         locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
         if places_left(locked) <= 0:
             raise code_used_up(locked)

@@ -209,6 +209,9 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
             return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
         except registration.RegistrationClosed:
             return _closed(request, forum)
+        except registration.DrawInProgress as busy:
+            messages.error(request, str(busy))  # their answers stay, to save once the draw has finished
+            return redirect("recruitment:register_check", forum_slug=forum.slug)
         done = {"done": respondent.reference, "assisted": assisted, "emailed": bool(respondent.email)}
         save_registration_state(request, forum, done)
         return redirect("recruitment:register_done", forum_slug=forum.slug)

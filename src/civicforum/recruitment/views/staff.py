@@ -539,8 +539,13 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
 @forum_permission_required(MANAGE)
 @closed_after_purge()
 def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """An officer registers someone on the phone or from a paper form: the same steps, on their behalf."""
+    """An officer registers someone on the phone or from a paper form: the same steps, on their behalf
+    (not while a draw is queued or running: the person would land in the pool being drawn from)."""
     forum = forum_of(request)
+    run = selection.latest_run(forum)
+    if run is not None and run.status in selection.UNFINISHED:
+        messages.error(request, registration.DRAW_READS_POOL)
+        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     save_registration_state(request, forum, {"assisted": True})
     return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
 
