@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "crispy_forms",
     "crispy_forms_gds",

@@ -19,4 +19,4 @@ def test_histogram_counts_every_value_once() -> None:
 
     bars = histogram([0.0, 0.05, 0.1, 0.1, 0.02], bins=5)
     assert [b.value for b in bars] == [1, 1, 1, 0, 2]
-    assert bars[0].label == "0.000–0.020" and histogram([]) == []
+    assert bars[0].label == "0.00%–2.00%" and histogram([]) == []

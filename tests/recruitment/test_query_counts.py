@@ -256,7 +256,8 @@ def test_the_overview_names_the_latest_address_list_without_asking_again_when_it
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:
     """The list's name says when its addresses were deleted; the overview already has that date, so
-    naming the list reads the forum's recruitment settings no more often than a forum without a list."""
+    naming the list reads the forum's recruitment settings no more often than a forum without a list.
+    The page reads them once, and hands them to what needs them (the pool's figures read them again)."""
     client = signed_in_client(officer)
     url = reverse("recruitment:overview", kwargs={"forum_slug": forum.slug})
 
@@ -266,6 +267,7 @@ def test_the_overview_names_the_latest_address_list_without_asking_again_when_it
         return sum('FROM "recruitment_recruitmentsettings"' in q["sql"] for q in captured), page
 
     without_list, _page = settings_queries()
+    assert without_list == 1
     AddressList.objects.create(forum=forum, filename="northam.csv", address_count=9000)
     with_list, page = settings_queries()
     assert with_list == without_list

@@ -60,7 +60,8 @@ def bar_chart(bars: list[Bar]) -> SafeString:
 
 
 def histogram(values: list[float], bins: int = 10) -> list[Bar]:
-    """Counts of values in ``bins`` equal-width ranges from 0 to the largest value (labelled by range)."""
+    """Counts of values (chances, 0 to 1) in ``bins`` equal-width ranges from 0 to the largest value,
+    each labelled by its range as percentages ('0.00%–1.43%'), as the run page gives chances."""
     if not values:
         return []
     top = max(values) or 1.0
@@ -68,4 +69,4 @@ def histogram(values: list[float], bins: int = 10) -> list[Bar]:
     counts = [0] * bins
     for value in values:
         counts[min(int(value / width), bins - 1)] += 1
-    return [Bar(f"{i * width:.3f}–{(i + 1) * width:.3f}", count) for i, count in enumerate(counts)]
+    return [Bar(f"{i * width:.2%}–{(i + 1) * width:.2%}", count) for i, count in enumerate(counts)]

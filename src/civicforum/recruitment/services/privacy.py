@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from civicforum.core import audit
 from civicforum.core.models import CouncilAdministrator, ForumRole
@@ -60,10 +61,17 @@ def aggregates(forum: Any) -> dict[str, Any]:
     }
 
 
-def pool_figures(forum: Any) -> dict[str, Any]:
-    """The counts the dashboards show: live, or once the personal data is deleted, those kept then."""
-    kept = RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).first()
-    return kept.retained_aggregates if kept is not None else aggregates(forum)
+def pool_figures(forum: Any, settings_row: RecruitmentSettings) -> dict[str, Any]:
+    """The counts the dashboards show: live, or once the personal data is deleted (``settings_row``, the
+    forum's recruitment settings the page has already read, says when), those kept then."""
+    return settings_row.retained_aggregates if settings_row.purged_at else aggregates(forum)
+
+
+def week_label(week: str) -> str:
+    """A registration week as ``aggregates`` keys it (ISO year and week, '2026-W45') in words for the
+    officer: 'Week of 2 November 2026', the Monday it starts."""
+    monday = datetime.strptime(f"{week}-1", "%G-W%V-%u").date()
+    return f"Week of {date_format(monday, 'j F Y')}"
 
 
 def visible_counts(counts: list[int], exact: bool) -> list[str]:

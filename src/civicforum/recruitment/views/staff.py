@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -67,7 +68,8 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     withheld from them as on public pages; officers see every count.
     """
     forum = forum_of(request)
-    stats = privacy.pool_figures(forum)
+    settings_row = settings_for(forum)
+    stats = privacy.pool_figures(forum, settings_row)
     exact = request.user.has_perm(PERSONAL, forum)
     composition = []
     registered = stats["registered"] or 1
@@ -103,9 +105,8 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         (ward, shown, letters, rate if shown.isdigit() else None)
         for (ward, _people, letters, rate), shown in zip(wards, ward_people, strict=True)
     ]
-    weeks = list(stats["by_week"])
+    weeks = [privacy.week_label(week) for week in stats["by_week"]]
     week_rows = list(zip(weeks, privacy.visible_counts(list(stats["by_week"].values()), exact), strict=True))
-    settings_row = settings_for(forum)
     can_manage = request.user.has_perm(MANAGE, forum)
     run = selection.latest_run(forum)
     latest_list = forum.address_lists.first()
@@ -136,7 +137,7 @@ def _percent_or(percent: float | None, withheld: str) -> str:
 
 def _count_bar(label: str, shown: str) -> Bar:
     """A bar for a count as the viewer may see it (a withheld count draws no bar, only its words)."""
-    return Bar(label, int(shown) if shown.isdigit() else 0, shown=shown)
+    return Bar(label, int(shown) if shown.isdigit() else 0, shown=intcomma(shown))
 
 
 @forum_permission_required(MANAGE)
@@ -243,7 +244,8 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         "in_progress": lottery.letters_status == LetterStatus.RUNNING and not stuck,
         "stuck": stuck,
         "letters_done": (
-            f"{lottery.letters_done} of {lottery.letters_requested} letters ({lottery.percent_done}% done)."
+            f"{lottery.letters_done:,} of {lottery.letters_requested:,} letters "
+            f"({lottery.percent_done}% done)."
         ),
         "wards": sorted(lottery.letters_per_ward.items()),
         "purged_at": settings_row.purged_at,
@@ -381,7 +383,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "run_done": f"{run.percent_done}% done.",
         "stuck": run.looks_stuck(timezone.now()),
         "targets": selection.run_against_targets(run) if run.status == "done" else [],
-        "probabilities": probabilities,
+        "probabilities": [(ref, f"{p:.2%}") for ref, p in probabilities],
         "method": dict(ALGORITHMS).get(run.algorithm, run.algorithm),
         "chances": f"lowest {min(values, default=0):.2%}, highest {max(values, default=0):.2%}",
         "histogram": histogram(values),

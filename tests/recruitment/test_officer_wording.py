@@ -1,0 +1,59 @@
+"""Officer pages say weeks, counts and chances the way a council officer reads them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from tests.recruitment.conftest import publish_selection
+
+from civicforum.recruitment.models import RecruitmentSettings, SelectionRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_overview_gives_weeks_as_dates_and_counts_with_thousands_separators(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """The overview read '2026-W45' for a week and '1200' for a count."""
+    kept = {
+        "registered": 1200,
+        "withdrawn": 3,
+        "by_ward": {"North Ward": 1100, "South Ward": 100},
+        "by_week": {"2026-W45": 1150, "2026-W46": 50},
+        "by_answer": {"gender": {"woman": 1050, "man": 150}},
+        "panel": {},
+    }
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(
+        purged_at=timezone.now(), retained_aggregates=kept
+    )
+    url = reverse("recruitment:overview", args=[recruiting_forum.slug])
+    page = signed_in_client(officer).get(url).content.decode()
+    assert '<span class="govuk-heading-xl govuk-!-margin-bottom-0">1,200</span>registered' in page
+    assert "W45" not in page and "2026-W" not in page
+    assert '<th scope="row" class="govuk-table__header">Week of 2 November 2026</th>' in page
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">1,150</td>' in page  # that week
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">1,100</td>' in page  # North Ward
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">1,050</td>' in page  # women
+    assert ">Week of 9 November 2026</text>" in page and ">1,150</text>" in page  # the charts too
+    assert re.search(r">1200\b", page) is None
+
+
+def test_the_run_page_gives_every_chance_as_a_percentage(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The histogram labelled chances '0.000–0.014' and the full list '0.0667', beside 'lowest 6.67%'."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="s")
+    run = SelectionRun.objects.get(forum=forum)
+    page = signed_in_client(officer).get(reverse("recruitment:run", args=[forum.slug, run.pk]))
+    text = page.content.decode()
+    labels = [bar.label for bar in page.context["histogram"]]
+    assert labels and all(re.fullmatch(r"\d+\.\d\d%–\d+\.\d\d%", label) for label in labels), labels
+    assert f'<td class="govuk-table__cell">{labels[0]}</td>' in text and f">{labels[-1]}</text>" in text
+    chances = [chance for _reference, chance in page.context["probabilities"]]
+    assert all(re.fullmatch(r"\d+\.\d\d%", chance) for chance in chances), chances[:3]
+    assert not re.search(r">0\.\d{3}", text)
