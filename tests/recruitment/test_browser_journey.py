@@ -184,3 +184,36 @@ def test_removing_a_question_is_confirmed_on_an_accessible_page(
     page.get_by_role("button", name="Yes, remove this question").click()
     expect(page.locator("body")).to_contain_text("‘How old are you?’ removed")
     assert not forum.quota_questions.filter(key="age").exists()
+
+
+def test_the_quotas_and_start_pages_say_accessibly_why_they_wait(
+    page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    """The start page when no panel is possible, the quotas page while a draw runs, and its confirmation
+    once a panel is drawn (with the error when it is not ticked)."""
+    from civicforum.recruitment.models import QuotaCategory
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    gender = QuotaCategory.objects.filter(question__forum=forum, question__key="gender")
+    gender.update(min_members=7)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    staff = f"{live_server.url}/staff/forums/{forum.slug}/recruitment/"
+    page.goto(staff + "selection/")
+    expect(page.locator("main")).to_contain_text("No panel can be drawn yet")
+    assert page.get_by_role("button", name="Start").count() == 0
+    axe_check(page)
+    gender.update(min_members=4)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    page.goto(staff + "quotas/")
+    expect(page.locator("main")).to_contain_text("Wait for the draw to finish")
+    axe_check(page)
+    selection.execute_run(run.pk)
+    page.goto(staff + "quotas/")
+    page.get_by_role("button", name="Save quotas and check").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Confirm that you understand")
+    axe_check(page)
