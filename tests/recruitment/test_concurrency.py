@@ -439,3 +439,31 @@ def test_a_reply_recorded_while_replacements_are_saved_waits_and_is_refused(
 
     assert isinstance(outcomes[1], selection.PlaceFilled)
     assert PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count() == 12
+
+
+@racing
+def test_a_phone_registration_saved_as_a_draw_starts_waits_and_is_refused(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    """The draw reads the pool: a registration an officer saves while the draw is being started waits for
+    it, then is refused, rather than joining the pool behind the draw's back."""
+    forum = forum_with_quotas
+    invitation = forum.lotteries.get().invitations.filter(respondents__isnull=True).first()
+    details = registration.Registration(full_name="Ada Lovelace", phone="01632 960002")
+
+    outcomes = race(
+        lambda: queued_run(forum, officer),
+        lambda: registration.register(forum, invitation, details, officer),
+    )
+
+    assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], registration.DrawInProgress)
+    assert registration.pool_size(forum) == 150
+
+
+@racing
+def test_quotas_saved_as_a_draw_starts_wait_and_are_refused(forum_with_quotas: Any, officer: Any) -> None:
+    forum = forum_with_quotas
+
+    outcomes = race(lambda: queued_run(forum, officer), lambda: quotas.propose_quotas(forum, officer, 1))
+
+    assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], quotas.QuotasInUse)
