@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recruitment", "0007_run_published_composition"),
+        ("recruitment", "0008_withdrawn_keep_no_registration_time"),
     ]
 
     operations = [
