@@ -401,9 +401,9 @@ def test_conflicts_counted_before_the_search_are_explained():
     assert "no seating honours" not in message
     rules = Constraints(facilitators=[Facilitator("F", shunned - {"m04"}), Facilitator("G")])
     assert_honoured(members, plan, rules, allocate(members, plan, rules))  # four: F's table is the rest
-    rules = Constraints(  # the cluster is held at table 1, where m03 is fixed
+    rules = Constraints(  # the cluster is held at table 1, where m02 and m03 are fixed
         clusters=[Cluster(frozenset({"m01", "m02"}), 1)],
-        fixed=[FixedSeat("m03", 1, 1)],
+        fixed=[FixedSeat("m02", 1, 1), FixedSeat("m03", 1, 1)],
         keep_apart=[frozenset({"m01", "m03"})],
     )
     message = explain(members, plan, rules)
@@ -429,9 +429,9 @@ def test_conflicts_counted_before_the_search_are_explained():
         "keep-together group {m01,m02,m03} has 3 members present in session 1, but once the members fixed "
         "at tables are seated no table has more than 2 seats left"
     ) in explain(members, plan, rules)
-    rules = Constraints(  # the cluster is held at table 1, where two of its four seats are taken
+    rules = Constraints(  # the cluster is held at table 1, where m04 and two others are fixed
         clusters=[Cluster(frozenset({"m04", "m05", "m06"}), 1)],
-        fixed=[FixedSeat("m01", 1, 1), FixedSeat("m02", 1, 1)],
+        fixed=[FixedSeat("m01", 1, 1), FixedSeat("m02", 1, 1), FixedSeat("m04", 1, 1)],
     )
     assert (
         "cluster {m04,m05,m06} has 3 members in session 1 but its table seats only 4, and m01, m02 are "
@@ -452,8 +452,8 @@ def test_cluster_seats_are_counted_at_the_spread_that_gives_its_tables_most():
 
 
 def _valid_seating_exists(members, plan: AllocationSettings, rules: Constraints) -> bool:
-    """Brute force over every seating of one full session (tables filled to capacity), with clusters
-    held at their members' fixed tables, else the lowest-numbered ones, as ``Cluster`` documents."""
+    """Brute force over every seating of one full session (tables filled to capacity), with each cluster
+    on at most its number of tables, whichever they are."""
     ids = [m.id for m in members]
     size = len(ids) // plan.tables
     groups = rules.keep_together
@@ -467,16 +467,7 @@ def _valid_seating_exists(members, plan: AllocationSettings, rules: Constraints)
             continue
         if any(where[s.member] != s.table - 1 for s in rules.fixed):
             continue
-        held = True
-        for cluster in rules.clusters:
-            fixed = {
-                where[s.member]
-                for s in rules.fixed
-                if any(s.member in g and g & cluster.members for g in groups) or s.member in cluster.members
-            }
-            tables = sorted(fixed) + [t for t in range(plan.tables) if t not in fixed]
-            held &= all(where[m] in tables[: cluster.tables] for m in cluster.members)
-        if not held:
+        if any(len({where[m] for m in cluster.members}) > cluster.tables for cluster in rules.clusters):
             continue
         if not rules.facilitators or any(
             not any(where.get(m) == t for t, f in enumerate(chosen) for m in f.keep_apart)
@@ -529,6 +520,46 @@ def test_conflicts_refused_before_the_search_really_have_no_seating():
             else:
                 seated += _valid_seating_exists(members, plan, rules)
     assert len(refused) == 4 and min(refused.values()) > 0 and seated > 50, (refused, seated)
+
+
+def test_a_plan_the_engine_refuses_really_has_no_seating():
+    """On panels small enough to try every seating, whenever the engine refuses a plan no seating meets
+    every rule. It used to hold a cluster at its members' fixed tables, else the first free ones, and
+    refuse when other rules fixed people or kept them apart there, though the cluster fitted elsewhere."""
+    members = panel(6)
+    ids = [m.id for m in members]
+    outcomes: Counter[str] = Counter()
+    for tables in (2, 3):
+        plan = AllocationSettings(tables=tables, sessions=1, diversify=["f0"], effort=0.1)
+        draw = random.Random(20 + tables)
+        for _ in range(150):
+            rules = random_rules(draw, ids, tables)
+            exists = _valid_seating_exists(members, plan, rules)
+            try:
+                assert_honoured(members, plan, rules, allocate(members, plan, rules))
+            except InfeasibleConstraintsError as error:
+                assert not exists, error
+                outcomes["refused"] += 1
+            else:
+                outcomes["seated with a cluster" if rules.clusters else "seated"] += 1
+    assert min(outcomes.values()) > 20, outcomes
+
+
+def test_a_cluster_is_held_at_other_tables_when_its_first_ones_cannot_seat_it():
+    """Table 1, the first free one, is where m03 is fixed and the cluster's m01 is kept apart from m03;
+    the plan used to be refused although the cluster fits at table 2."""
+    members = panel(8)
+    plan = AllocationSettings(tables=2, sessions=2, diversify=["f0"])
+    rules = Constraints(
+        clusters=[Cluster(frozenset({"m01", "m02"}), 1)],
+        fixed=[FixedSeat("m03", 1, 1)],
+        keep_apart=[frozenset({"m01", "m03"})],
+    )
+    allocation = allocate(members, plan, rules)
+    assert_honoured(members, plan, rules, allocation)
+    assert allocation.table_of("m01", 1) == allocation.table_of("m02", 1) == 2
+    # In session 2 nobody is fixed, so the cluster stays at table 1 as before.
+    assert allocation.table_of("m01", 2) == allocation.table_of("m02", 2) == 1
 
 
 def test_clusters_without_fixed_seats_take_tables_of_their_own():
@@ -670,7 +701,7 @@ def test_few_tables_over_many_sessions_mix_people_better_than_random_seating():
 
 def test_conflicts_only_the_search_meets_name_the_fewest_rules():
     """Three members kept apart from each other need all three tables, and table 1 is full (a fixed member
-    and a cluster held there): no check before the search sees it, so the plan used to fail with "no
+    and a cluster fixed there): no check before the search sees it, so the plan used to fail with "no
     seating honours every rule" and the rules its best seating broke, which named no cause."""
     members = panel(9)
     plan = AllocationSettings(tables=3, sessions=2, diversify=["f0"])
@@ -678,22 +709,21 @@ def test_conflicts_only_the_search_meets_name_the_fewest_rules():
         keep_apart=[
             frozenset(pair) for pair in (("m00", "m02"), ("m02", "m05"), ("m00", "m05"), ("m03", "m07"))
         ],
-        fixed=[FixedSeat("m06", 2, 1), FixedSeat("m03", 1, 2)],
+        fixed=[FixedSeat("m06", 2, 1), FixedSeat("m03", 1, 2), FixedSeat("m01", 2, 1)],
         clusters=[Cluster(frozenset({"m01", "m08"}), 1)],
     )
     with pytest.raises(InfeasibleConstraintsError) as raised:
         allocate(members, plan, rules)
     assert raised.value.problems == []
     assert raised.value.conflict == [
-        "in session 2 these 6 rules cannot all be met together; without any one of them a seating exists:",
+        "in session 2 these 7 rules cannot all be met together; without any one of them a seating exists:",
         "m00 and m02 are kept apart",
         "m02 and m05 are kept apart",
         "m00 and m05 are kept apart",
         "m06 is fixed at table 1 in session 2",
-        # The engine holds the cluster at the first free table, the one where m06 is fixed; the fix is told.
-        "m01 is in cluster {m01,m08}, held on 1 table (table 1 in session 2; fixing m01 at table 2 in that "
-        "session would hold it there instead, and the session could then be seated)",
-        "m08 is in cluster {m01,m08}, held on 1 table (table 1 in session 2)",
+        "m01 is fixed at table 1 in session 2",
+        "m01 is in cluster {m01,m08}, held on 1 table",
+        "m08 is in cluster {m01,m08}, held on 1 table",
     ]
 
 
@@ -706,7 +736,7 @@ def test_a_conflict_too_large_to_shrink_in_its_budget_says_some_rules_may_not_ma
         keep_apart=[
             frozenset(pair) for pair in (("m00", "m02"), ("m02", "m05"), ("m00", "m05"), ("m03", "m07"))
         ],
-        fixed=[FixedSeat("m06", 1, 1)],
+        fixed=[FixedSeat("m06", 1, 1), FixedSeat("m01", 1, 1)],
         clusters=[Cluster(frozenset({"m01", "m08"}), 1)],
     )
     monkeypatch.setattr(conflicts, "SHRINK_WORK", 9 * 3 * 2)  # two exact checks
@@ -717,7 +747,7 @@ def test_a_conflict_too_large_to_shrink_in_its_budget_says_some_rules_may_not_ma
         f"in session 1 these {len(named)} rules cannot all be met together (the search for the fewest "
         "stopped before trying each one, so some of them may not matter):"
     )
-    assert 6 < len(named) < 9 and "m06 is fixed at table 1 in session 1" in named
+    assert 7 < len(named) < 10 and "m06 is fixed at table 1 in session 1" in named
 
 
 def test_rules_that_can_be_met_are_met_where_the_search_alone_fails():

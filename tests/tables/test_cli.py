@@ -244,7 +244,7 @@ def test_rules_in_conflict_by_count_exit_2_naming_them(panel_csv, tmp_path, caps
     welsh = write(
         tmp_path, "c.csv", "cluster,tables,id\n" + "".join(f"cy,1,m{i:02d}\n" for i in range(5, 10))
     )
-    fixed = write(tmp_path, "fixed.csv", "id,session,table\nm01,2,1\nm02,2,1\n")
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\nm01,2,1\nm02,2,1\nm05,2,1\n")
     assert run(panel_csv, out, "--clusters", welsh, "--fixed", fixed) == 2
     assert (
         "cluster {m05,m06,m07,m08,m09} has 5 members in session 2 but its table seats only 6, and m01, m02 "
@@ -254,27 +254,29 @@ def test_rules_in_conflict_by_count_exit_2_naming_them(panel_csv, tmp_path, caps
 
 
 def test_rules_in_conflict_only_the_search_meets_are_named_by_file_and_row(panel_csv, tmp_path, capsys):
-    """In session 2 table 1 is full (four fixed members and the cluster held there), and three members
+    """In session 2 table 1 is full (four fixed members and the cluster fixed there), and three members
     kept apart from each other need a table each: the CLI used to end with "no seating honours every rule"
     and the rules its best seating broke. It now names the fewest rules that conflict, each by file and
     row, and leaves out rows that play no part (m05's seat, m12 and m13, m14's absence)."""
     out = tmp_path / "out"
     clusters = write(tmp_path, "c.csv", "cluster,tables,id\ncy,1,m10\ncy,1,m11\n")
-    fixed = write(tmp_path, "fixed.csv", "id,session,table\nm05,1,2\nm01,2,1\nm02,2,1\nm03,2,1\nm04,2,1\n")
+    fixed = write(
+        tmp_path, "fixed.csv", "id,session,table\nm05,1,2\nm01,2,1\nm02,2,1\nm03,2,1\nm04,2,1\nm10,2,1\n"
+    )
     apart = write(tmp_path, "apart.csv", "id,other\nm12,m13\nm06,m07\nm07,m08\nm06,m08\n")
     absent = write(tmp_path, "absent.csv", "id,session\nm14,2\n")
     args = ("--clusters", clusters, "--fixed", fixed, "--keep-apart", apart, "--absent", absent)
     assert run(panel_csv, out, *args) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "error: in session 2 these 9 rules cannot all be met together; without any one of them a seating "
+        "error: in session 2 these 10 rules cannot all be met together; without any one of them a seating "
         "exists:",
         f"  - {apart} row 3: m06 and m07 are kept apart",
         f"  - {apart} row 4: m07 and m08 are kept apart",
         f"  - {apart} row 5: m06 and m08 are kept apart",
         *(f"  - {fixed} row {row}: m0{row - 2} is fixed at table 1 in session 2" for row in range(3, 7)),
-        f"  - {clusters} row 2: m10 is in cluster {{m10,m11}}, held on 1 table (table 1 in session 2; fixing "
-        "m10 at table 2 in that session would hold it there instead, and the session could then be seated)",
-        f"  - {clusters} row 3: m11 is in cluster {{m10,m11}}, held on 1 table (table 1 in session 2)",
+        f"  - {fixed} row 7: m10 is fixed at table 1 in session 2",
+        f"  - {clusters} row 2: m10 is in cluster {{m10,m11}}, held on 1 table",
+        f"  - {clusters} row 3: m11 is in cluster {{m10,m11}}, held on 1 table",
     ]
     assert not out.exists()
 

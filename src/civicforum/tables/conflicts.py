@@ -4,14 +4,14 @@ was found.
 
 The check solves a small integer programme (HiGHS, through scipy) with the engine's own meaning of
 the rules: seats spread as evenly as the fixed seats allow (every way the search may try), groups
-kept together merged when they share a member, clusters held at the tables ``Cluster`` documents and
+kept together merged when they share a member, each cluster on at most its number of tables (any of
+them: the engine moves a cluster to other tables when those it holds it at first cannot be seated) and
 one facilitator at every table. It is run only once a plan has failed, never on the way to one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -26,7 +26,7 @@ from .model import (
     Member,
     Rule,
 )
-from .rules import cluster_tables, fmt_group, merged_groups, session_capacities, session_sizes
+from .rules import fmt_group, merged_groups, session_capacities, session_sizes
 
 # Work the search for a smallest set of conflicting rules may do before it names the rules it has not yet
 # been able to leave out (all of which still conflict), counted as members times tables per exact check
@@ -90,8 +90,8 @@ def only(constraints: Constraints, rules: Sequence[Rule]) -> Constraints:
     )
 
 
-def describe(rule: Rule, constraints: Constraints, note: str = "") -> str:
-    """``rule`` in words and ``note``, after where it was given (``constraints.sources``) when known."""
+def describe(rule: Rule, constraints: Constraints) -> str:
+    """``rule`` in words, after where it was given (``constraints.sources``) when known."""
     if rule.kind == "keep-together":
         group = fmt_group(constraints.keep_together[rule.index])
         words = f"{rule.member} is in the keep-together group {group}"
@@ -110,7 +110,7 @@ def describe(rule: Rule, constraints: Constraints, note: str = "") -> str:
         tables = "1 table" if cluster.tables == 1 else f"{cluster.tables} tables"
         words = f"{rule.member} is in cluster {fmt_group(cluster.members)}, held on {tables}"
     source = constraints.sources.get(rule)
-    return f"{source}: {words}{note}" if source else words + note
+    return f"{source}: {words}" if source else words
 
 
 def _units(ids: Sequence[str], constraints: Constraints, absent: frozenset[str]) -> list[list[str]]:
@@ -120,12 +120,11 @@ def _units(ids: Sequence[str], constraints: Constraints, absent: frozenset[str])
     return units + [[m] for m in ids if m not in absent and m not in grouped]
 
 
-def _layout(
-    units: Sequence[Sequence[str]], constraints: Constraints, session: int, tables: int
-) -> tuple[dict[int, int], list[list[int]]] | None:
-    """The fixed table of each unit that has one, and the tables (0-based) each cluster is held at, as
-    the engine holds them; None when fixed seats conflict (a member or a group fixed at two tables, an
-    absent member fixed, a cluster fixed at more tables than it may use)."""
+def _fixed_tables(
+    units: Sequence[Sequence[str]], constraints: Constraints, session: int
+) -> dict[int, int] | None:
+    """The fixed table (0-based) of each unit that has one; None when fixed seats conflict (a member or a
+    group fixed at two tables, an absent member fixed)."""
     absent = constraints.absent.get(session, frozenset())
     unit_of = {m: u for u, unit in enumerate(units) for m in unit}
     fixed_table: dict[int, int] = {}
@@ -137,22 +136,20 @@ def _layout(
             or fixed_table.setdefault(unit_of[seat.member], seat.table - 1) != seat.table - 1
         ):
             return None
-    fixed_of = {m: t for u, t in fixed_table.items() for m in units[u]}
-    held = np.zeros(tables, dtype=int)
-    held_at = []
-    for cluster in constraints.clusters:
-        at = sorted({fixed_of[m] for m in cluster.members if m in fixed_of})
-        if len(at) > cluster.tables:
-            return None
-        held_at.append(cluster_tables(at, cluster.tables, held))
-    return fixed_table, held_at
+    return fixed_table
 
 
 def exact_seating(
-    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints, session: int
+    members: Sequence[Member],
+    settings: AllocationSettings,
+    constraints: Constraints,
+    session: int,
+    held: Sequence[Sequence[int]] | None = None,
 ) -> tuple[dict[str, int], list[str | None]] | None:
     """A seating of session ``session`` (1-based) that meets every rule, as the engine reads them: each
-    present member's table and each table's facilitator (0-based tables); None when there is none."""
+    present member's table and each table's facilitator (0-based tables); None when there is none. Each
+    cluster is held at the tables ``held`` gives it (0-based, one list per cluster), or, without
+    ``held``, at whichever tables, as many as it may use."""
     ids = [m.id for m in members]
     tables = settings.tables
     absent = constraints.absent.get(session, frozenset())
@@ -171,10 +168,9 @@ def exact_seating(
         return None
     if constraints.facilitators and len(constraints.facilitators) < tables:
         return None
-    layout = _layout(units, constraints, session, tables)
-    if layout is None:
+    fixed_table = _fixed_tables(units, constraints, session)
+    if fixed_table is None:
         return None
-    fixed_table, held_at = layout
     unit_of = {m: u for u, unit in enumerate(units) for m in unit}
     minimum = np.zeros(tables, dtype=int)
     for u, table in fixed_table.items():
@@ -186,17 +182,20 @@ def exact_seating(
     )
     if not spreads.all():  # a table left empty (seats are spread evenly, so by every spread)
         return None
-    # Tables open to each unit: its fixed one, and within its clusters' tables.
+    # Tables open to each unit: its fixed one, and within its clusters' tables when they are given.
     open_to = np.ones((len(units), tables), dtype=bool)
     for u, table in fixed_table.items():
         open_to[u] = False
         open_to[u, table] = True
-    for cluster, allowed in zip(constraints.clusters, held_at, strict=True):
-        for u in {unit_of[m] for m in cluster.members if m in unit_of}:
-            open_to[u, [t for t in range(tables) if t not in allowed]] = False
-    # Variables: x[u, t] (unit u at table t), then y[f, t] (facilitator f at table t), then z[k] (spread k).
+    if held is not None:
+        for cluster, allowed in zip(constraints.clusters, held, strict=True):
+            for u in {unit_of[m] for m in cluster.members if m in unit_of}:
+                open_to[u, [t for t in range(tables) if t not in allowed]] = False
+    # Variables: x[u, t] (unit u at table t), then y[f, t] (facilitator f at table t), then z[k] (spread k),
+    # then, when the clusters' tables are left open, h[c, t] (cluster c holds table t).
     n_units, n_facilitators, n_spreads = len(units), len(constraints.facilitators), len(spreads)
-    size = n_units * tables + n_facilitators * tables + n_spreads
+    n_clusters = len(constraints.clusters) if held is None else 0
+    size = n_units * tables + n_facilitators * tables + n_spreads + n_clusters * tables
 
     def x(u: int, t: int) -> int:
         return u * tables + t
@@ -228,6 +227,13 @@ def exact_seating(
                 return None
             for t in range(tables):
                 require({x(unit_of[a], t): 1.0, x(unit_of[b], t): 1.0}, 0, 1)
+    h0 = z0 + n_spreads
+    for c in range(n_clusters):  # at most its number of tables, and its members only there
+        cluster = constraints.clusters[c]
+        require({h0 + c * tables + t: 1.0 for t in range(tables)}, 0, cluster.tables)
+        for u in sorted({unit_of[m] for m in cluster.members if m in unit_of}):
+            for t in range(tables):
+                require({x(u, t): 1.0, h0 + c * tables + t: -1.0}, -1, 0)
     if n_facilitators:
         for t in range(tables):  # one facilitator per table, each at one table at most
             require({y(f, t): 1.0 for f in range(n_facilitators)}, 1, 1)
@@ -316,35 +322,6 @@ def smallest_conflict(
         chunk = max(1, chunk // 2)
 
 
-def _cluster_note(
-    members: Sequence[Member],
-    settings: AllocationSettings,
-    constraints: Constraints,
-    session: int,
-    index: int,
-    held: Sequence[int],
-) -> tuple[str, str]:
-    """Where cluster ``index`` is held in ``session`` (``held``, 0-based tables), and the rest of the note:
-    when fixing one of its members at another table (which holds the cluster there) lets the session be
-    seated with every rule, that fix, since the engine holds a cluster at the first free tables, which
-    may be the wrong ones."""
-    at = [str(t + 1) for t in held]
-    note = f" (table{'s' if len(at) > 1 else ''} {', '.join(at)} in session {session}"
-    absent = constraints.absent.get(session, frozenset())
-    fixed = {seat.member for seat in constraints.fixed if seat.session == session}
-    movable = sorted(constraints.clusters[index].members - absent - fixed)
-    for table in range(settings.tables):
-        if movable and table not in held:
-            seat = FixedSeat(movable[0], session, table + 1)
-            trial = replace(constraints, fixed=[*constraints.fixed, seat])
-            if session_seatable(members, settings, trial, session):
-                return note, (
-                    f"; fixing {seat.member} at table {seat.table} in that session would hold it there "
-                    "instead, and the session could then be seated)"
-                )
-    return note, ")"
-
-
 def conflict_error(
     members: Sequence[Member],
     settings: AllocationSettings,
@@ -368,22 +345,7 @@ def conflict_error(
             ]
         )
     session, rules, complete = found
-    reduced = only(constraints, rules)
-    absent = reduced.absent.get(session, frozenset())
-    layout = _layout(_units([m.id for m in members], reduced, absent), reduced, session, settings.tables)
-    clusters = sorted({rule.index for rule in rules if rule.kind == "cluster"})  # as ``only`` keeps them
-    notes = {
-        index: _cluster_note(members, settings, constraints, session, index, held)
-        for index, held in zip(clusters, layout[1] if layout else [], strict=False)
-    }
-    described, told = [], set()
-    for rule in rules:  # a cluster's tables are told on each of its rows, a fix for it on its first
-        note = ""
-        if rule.kind == "cluster" and rule.index in notes:
-            where, fix = notes[rule.index]
-            note = where + (")" if rule.index in told else fix)
-            told.add(rule.index)
-        described.append(describe(rule, constraints, note))
+    described = [describe(rule, constraints) for rule in rules]
     if len(rules) == 1:  # a rule for a session already run, say, which the past contradicts
         lead = f"in session {session} this rule cannot be met; without it a seating exists:"
     else:

@@ -139,6 +139,10 @@ class _Planner:
             a, b = (self.index[m] for m in pair)
             self.keep_apart[a, b] = self.keep_apart[b, a] = PROHIBITIVE
         self.meetings = np.zeros((count, count), dtype=np.int32)
+        # Per session, the tables (0-based) each cluster is held at (see _clusters), and, for a session
+        # that cannot be seated with them, the tables each cluster uses in a seating the exact check found.
+        self.held_at: dict[int, list[list[int]]] = {}
+        self.anchors: dict[int, list[list[int]]] = {}
         self.size_shift: dict[int, int] = {}  # session -> rotation of which tables get the spare seats
         self._spreads: dict[int, list[np.ndarray]] = {}  # session -> every rotation's seats (see above)
         # Per planned session, summed over features and tables: its lower bound and its seating's
@@ -220,12 +224,17 @@ class _Planner:
         facilitators: list[str | None] = [None] * self.settings.tables
         if facilitator_draw is not None:
             facilitators = self._facilitators(session, units, fixed_table, table_penalty, facilitator_draw)
-        self._clusters(session, units, fixed_table, spreads, table_penalty)
-        # Before facilitators are placed only clusters bar tables, so a member with none left has none in
-        # any seating; once placed, another placement may leave them one (_seat_session tries others).
-        stranded = [self.ids[m] for m in present if table_penalty[m].min() >= PROHIBITIVE]
-        if stranded and facilitator_draw is None:
-            raise InfeasibleConstraintsError([self._no_table(member, session) for member in stranded])
+        try:
+            self._clusters(session, units, fixed_table, spreads, table_penalty)
+            # Before facilitators are placed only clusters bar tables, so a member with none left has none
+            # in any seating; once placed, another placement may leave them one (_seat_session tries others).
+            stranded = [self.ids[m] for m in present if table_penalty[m].min() >= PROHIBITIVE]
+            if stranded and facilitator_draw is None:
+                raise InfeasibleConstraintsError([self._no_table(member, session) for member in stranded])
+        except InfeasibleConstraintsError:
+            if self.hold_clusters_elsewhere(session) is None:
+                raise
+            return self.session_problem(session, facilitator_draw, over_cap)
         one_hot_present = self.one_hot[present]
         shares = one_hot_present.sum(axis=0) / len(present)
         self.diversity_bound[session] = (
@@ -246,6 +255,21 @@ class _Planner:
             over_cap=over_cap,
         )
         return problem, facilitators
+
+    def hold_clusters_elsewhere(self, session: int) -> tuple[dict[str, int], list[str | None]] | None:
+        """For a session the clusters' usual tables cannot seat: a seating of it that meets every rule with
+        the clusters at whichever tables (the exact check's), whose tables the clusters are then held at;
+        None when there is none, or the clusters were already moved to such tables."""
+        if not self.constraints.clusters or session in self.anchors:
+            return None
+        found = exact_seating(self.members, self.settings, self.constraints, session)
+        if found is not None:
+            seats = found[0]
+            self.anchors[session] = [
+                sorted({seats[m] for m in cluster.members if m in seats})
+                for cluster in self.constraints.clusters
+            ]
+        return found
 
     def _no_table(self, member: str, session: int) -> str:
         """Why the clusters of ``member`` bar every table to them."""
@@ -413,7 +437,8 @@ class _Planner:
         spreads: Callable[[], list[np.ndarray]],
         table_penalty: np.ndarray,
     ) -> None:
-        """Confine each cluster to its number of tables: those where its members are fixed, then the
+        """Confine each cluster to its number of tables: those where its members are fixed (or, once those
+        proved unseatable, those it uses in the exact check's seating: ``anchors``), then the
         lowest-numbered ones no earlier cluster holds (two language groups should not be sent to the same
         table, each with its interpreter, while other tables are free of both). Seats are counted at the
         spread of seats (``spreads``) that gives those tables the most."""
@@ -425,7 +450,8 @@ class _Planner:
         fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
         held: list[tuple[Cluster, frozenset[int], set[int]]] = []  # cluster, its tables, who sits there
         clusters_at = np.zeros(tables_count, dtype=int)
-        for cluster in self.constraints.clusters:
+        self.held_at[session] = []
+        for index, cluster in enumerate(self.constraints.clusters):
             present = [self.index[m] for m in cluster.members if any(self.index[m] in u for u in units)]
             allowed = sorted({fixed_of[m] for m in present if m in fixed_of})
             if len(allowed) > cluster.tables:
@@ -436,7 +462,11 @@ class _Planner:
                         f"in session {session}"
                     ]
                 )
+            fixed_there = bool(allowed)  # so another fixed seat would hold it elsewhere
+            if session in self.anchors:
+                allowed = self.anchors[session][index]
             allowed = cluster_tables(allowed, cluster.tables, clusters_at)
+            self.held_at[session].append(allowed)
             # Whoever is kept together with a cluster member sits at the cluster's tables too.
             escorts = {m for unit in units if set(unit) & set(present) for m in unit} - set(present)
             # Members fixed at those tables take seats there too.
@@ -445,11 +475,12 @@ class _Planner:
             if len(present) + len(escorts) + len(others) > seats_at(allowed):
                 also = f" and {len(escorts)} kept together with them" if escorts else ""
                 taken = (
-                    f", and {', '.join(others)} {'is' if len(others) == 1 else 'are'} fixed there; fix a "
-                    "member of the cluster at another table to hold it there"
+                    f", and {', '.join(others)} {'is' if len(others) == 1 else 'are'} fixed there"
                     if others
                     else ""
                 )
+                if others and fixed_there:
+                    taken += "; fix a member of the cluster at another table to hold it there"
                 its_tables = "its table seats" if cluster.tables == 1 else f"its {cluster.tables} tables seat"
                 raise InfeasibleConstraintsError(
                     [

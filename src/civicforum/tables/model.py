@@ -54,7 +54,8 @@ class Cluster:
     """Keep ``members`` (e.g. the Welsh speakers) on at most ``tables`` tables in every session, like
     GroupSelect's cluster option, so they can be given facilitators who speak their language. The
     tables are those where cluster members have fixed seats, then the lowest-numbered ones that no
-    earlier cluster holds (while there are such tables); how the members spread over them is left to
+    earlier cluster holds (while there are such tables); when the session cannot be seated with the
+    clusters there, other tables that can seat it. How the members spread over them is left to
     diversity and mixing."""
 
     members: frozenset[str]

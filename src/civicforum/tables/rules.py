@@ -51,8 +51,8 @@ def session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, 
 
 def cluster_tables(fixed: Sequence[int], wanted: int, held: np.ndarray) -> list[int]:
     """The tables (0-based) a cluster of ``wanted`` tables is held at: ``fixed``, those where its members
-    are fixed, then the tables fewest earlier clusters hold (``held``, which counts this one in too),
-    lowest-numbered first."""
+    are fixed (or sit in a seating found for the session), then the tables fewest earlier clusters hold
+    (``held``, which counts this one in too), lowest-numbered first."""
     free = sorted((t for t in range(len(held)) if t not in fixed), key=lambda t: (held[t], t))
     tables = [*fixed, *free[: wanted - len(fixed)]]
     held[tables] += 1
