@@ -281,6 +281,35 @@ def test_rules_in_conflict_only_the_search_meets_are_named_by_file_and_row(panel
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("rules", "name"),
+    [
+        ("group,id\ncarer,m01\ncarer,m02\n", "--keep-together"),
+        ("cluster,tables,id\ncy,1,m01\ncy,1,m02\n", "--clusters"),
+    ],
+    ids=["keep-together", "cluster"],
+)
+def test_a_pair_kept_apart_in_one_group_is_refused_only_when_both_attend(
+    panel_csv, tmp_path, capsys, rules, name
+):
+    """A pair kept apart inside one keep-together group, or one cluster on 1 table, was refused even when
+    one of them misses every session, and the refusal named no file row. Now a pair who never both
+    attend is seated; a pair who both attend session 3 is refused with the rows to change."""
+    out = tmp_path / "out"
+    group = write(tmp_path, "rules.csv", rules)
+    apart = write(tmp_path, "apart.csv", "id,other\nm01,m02\n")
+    never = write(tmp_path, "never.csv", "id,session\nm01,1\nm02,2\nm01,3\n")
+    assert run(panel_csv, out, name, group, "--keep-apart", apart, "--absent", never) == 0
+    capsys.readouterr()
+    both = write(tmp_path, "both.csv", "id,session\nm01,1\nm02,2\n")
+    assert run(panel_csv, tmp_path / "refused", name, group, "--keep-apart", apart, "--absent", both) == 2
+    err = capsys.readouterr().err
+    assert "in session 3 these 3 rules cannot all be met together" in err
+    assert f"{group} row 2: m01 is in" in err and f"{group} row 3: m02 is in" in err
+    assert f"{apart} row 2: m01 and m02 are kept apart" in err
+    assert not (tmp_path / "refused").exists()
+
+
 @pytest.mark.parametrize(("first", "second"), [("ab7", "AB7"), ("007", "7"), ("caf\u00e9", "cafe\u0301")])
 def test_panel_ids_that_read_as_the_same_are_refused(tmp_path, capsys, first, second):
     """Two members whose ids differ only in capitals, leading zeros or how an accent is typed were both

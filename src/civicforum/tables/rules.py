@@ -252,7 +252,13 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
         present = len(members) - len(constraints.absent.get(session, frozenset()))
         if present < settings.tables:
             problems.append(f"session {session} has {present} members present for {settings.tables} tables")
-    apart = {frozenset(pair) for pair in constraints.keep_apart}
+    planned = range(len(settings.past) + 1, settings.sessions + 1)
+    # Pairs kept apart who both attend a session still to plan: only those can be seated together.
+    apart = {
+        frozenset(pair)
+        for pair in constraints.keep_apart
+        if any(not pair & constraints.absent.get(session, frozenset()) for session in planned)
+    }
     for group in merged_groups(constraints.keep_together):
         if len(group) > max(capacities):
             problems.append(
@@ -265,11 +271,9 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             if pair <= group
         ]
     if settings.tables == 1:
-        planned = range(len(settings.past) + 1, settings.sessions + 1)
         problems += [
             f"{fmt_group(pair)} are kept apart but there is only 1 table"
             for pair in sorted(apart, key=sorted)
-            if any(not pair & constraints.absent.get(session, frozenset()) for session in planned)
         ]
     problems += [
         f"{fmt_group(pair)} are kept apart but both in cluster {fmt_group(cluster.members)}, "
