@@ -329,9 +329,7 @@ def test_other_visible_conflicts_are_explained():
     members = panel(10)
     plan = AllocationSettings(tables=2, sessions=2, diversify=["f0"])
     absent = {2: frozenset(f"m0{i}" for i in range(9))}
-    assert "session 2 has 1 members present for 2 tables" in explain(
-        members, plan, Constraints(absent=absent)
-    )
+    assert "session 2 has 1 member present for 2 tables" in explain(members, plan, Constraints(absent=absent))
     rules = Constraints(fixed=[FixedSeat("m01", 1, 1)], absent={1: frozenset({"m01"})})
     assert "m01 is fixed at table 1 in session 1 but is absent" in explain(members, plan, rules)
     rules = Constraints(clusters=[Cluster(frozenset(f"m0{i}" for i in range(7)), 1)])

@@ -213,7 +213,26 @@ def test_missing_feature_column_and_too_many_tables(panel_csv, tmp_path, capsys)
     assert "row 1 (header) has no column 'income'" in capsys.readouterr().err
     args = [str(panel_csv), "--tables", "19", "--sessions", "2", "--diversify", "gender", "--out", str(out)]
     assert main(["tables", *args]) == 2
-    assert "18 members cannot fill 19 tables" in capsys.readouterr().err
+    assert "18 members cannot fill 19 tables; use at most 18 (--tables 18)" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_too_few_seats_say_which_setting_to_change_and_by_how_much(panel_csv, tmp_path, capsys):
+    """Tables too small for the panel, or more tables than members present, were refused without saying
+    what to change ("the 3 tables seat 15 but the panel has 18")."""
+    out = tmp_path / "out"
+    assert run(panel_csv, out, "--table-sizes", "5,5,5") == 2
+    assert capsys.readouterr().err == (
+        "error: these rules cannot all be met:\n  - the 3 tables seat 15 but the panel has 18, 3 too few: "
+        "raise the table sizes to 6,6,6 (--table-sizes 6,6,6), or use 4 tables (--tables 4) with no table "
+        "sizes, so that the panel is shared evenly and no table seats more than 5\n"
+    )
+    absent = write(tmp_path, "absent.csv", "id,session\n" + "".join(f"m{i:02d},2\n" for i in range(16)))
+    assert run(panel_csv, out, "--absent", absent) == 2
+    assert (
+        "session 2 has 2 members present for 3 tables, so a table would be empty: use at most 2 (--tables 2) "
+        "or mark fewer members absent from session 2"
+    ) in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -237,21 +237,41 @@ def _unfacilitated(ids: Sequence[str], settings: AllocationSettings, constraints
     return problems
 
 
+def _too_few_seats(capacities: Sequence[int], panel: int) -> str:
+    """Why tables of ``capacities`` cannot seat a panel of ``panel``, and the two ways out: the same
+    tables with the missing seats shared among them, or as many more tables (no larger than the
+    largest) as it takes, sized evenly."""
+    short = panel - sum(capacities)
+    raised = list(capacities)
+    for _ in range(short):
+        raised[raised.index(min(raised))] += 1
+    largest = max(capacities)
+    needed = -(-panel // largest)
+    tables = f"the {len(capacities)} tables seat" if len(capacities) > 1 else "the table seats"
+    more = f"use {needed} tables (--tables {needed}) with" if needed > len(capacities) else "give"
+    return (
+        f"{tables} {sum(capacities)} but the panel has {panel}, {short} too few: raise the table sizes to "
+        f"{','.join(map(str, raised))} (--table-sizes {','.join(map(str, raised))}), or {more} no table "
+        f"sizes, so that the panel is shared evenly and no table seats more than {largest}"
+    )
+
+
 def validate(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
     """ValueError for malformed input; InfeasibleConstraintsError for rules that visibly conflict."""
     _check_input(members, settings, constraints)
     capacities = session_capacities(settings, len(members))
     problems: list[str] = []
     if sum(capacities) < len(members):
-        problems.append(
-            f"the {settings.tables} tables seat {sum(capacities)} but the panel has {len(members)}"
-            if settings.tables > 1
-            else f"the table seats {sum(capacities)} but the panel has {len(members)}"
-        )
+        problems.append(_too_few_seats(capacities, len(members)))
     for session in range(len(settings.past) + 1, settings.sessions + 1):
         present = len(members) - len(constraints.absent.get(session, frozenset()))
         if present < settings.tables:
-            problems.append(f"session {session} has {present} members present for {settings.tables} tables")
+            fewer = f"use at most {present} (--tables {present}) or " if present else ""
+            problems.append(
+                f"session {session} has {present} member{'s' if present != 1 else ''} present for "
+                f"{settings.tables} tables, so a table would be empty: {fewer}mark fewer members absent "
+                f"from session {session}"
+            )
     planned = range(len(settings.past) + 1, settings.sessions + 1)
     # Pairs kept apart who both attend a session still to plan: only those can be seated together.
     apart = {
