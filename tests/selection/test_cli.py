@@ -486,3 +486,33 @@ def test_one_out_directory_never_mixes_two_runs(
     assert [path.name for path in published.iterdir()] == ["lottery.json"]
     assert select(*small, published, "--panel", "20", "--seed", "2", "--expect-commitment", commitment) == 0
     assert json.loads((published / "distribution.json").read_text())["commitment"] == commitment
+
+
+def test_a_value_missing_from_the_features_file_is_told_once_for_all_its_rows(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value spelt differently from the features file on every row gave one line per row (100 here,
+    1,000 for a pool of 1,000); it is now one line: the value, how many rows, the first few, what to do."""
+    people = copy_with(small[0], tmp_path / "people.csv", ",female,", ",femail,")
+    assert select(people, small[1], tmp_path / "out", "--panel", "20") == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if "femail" in line]
+    assert lines == [
+        f"{people}, column 'gender': 'femail' is not a value of 'gender' in the features file (allowed: "
+        "female, male), on 100 rows (rows 2, 3, 4, 5, 6 and 95 more); correct those rows, or add a quota "
+        "row for it if it is a value the panel should have."
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_id_with_a_line_break_is_refused_naming_its_row(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An id with a line break in its cell was accepted, and selected.csv then held an id that a reader
+    (and ``selection verify``) takes for two lines."""
+    people = copy_with(small[0], tmp_path / "people.csv", "\np3,", '\n"p\n3",')
+    assert select(people, small[1], tmp_path / "out", "--panel", "20") == 2
+    assert (
+        f"{people}, row 5, column 'id': the id 'p\\n3' holds a line break; remove it, so the id is on one "
+        "line."
+    ) in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

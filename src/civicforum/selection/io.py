@@ -46,6 +46,7 @@ FULL_NAME_COLUMNS = ("name", "full name", "full_name", "fullname")
 FIRST_NAME_COLUMNS = ("first name", "first_name", "firstname", "given name", "given_name", "forename")
 LAST_NAME_COLUMNS = ("last name", "last_name", "lastname", "surname", "family name", "family_name")
 EMAIL_COLUMNS = ("email", "e-mail", "email address", "email_address")
+SHOWN_ROWS = 5  # rows named in a problem found on many rows, before "and N more"
 MAX_ROWS = 50_000  # 5x the largest benchmarked pool (10,000 in 13 s); 10^6 ran for minutes
 
 
@@ -461,6 +462,7 @@ def _parse_people(
         return ()
     people = []
     first_row: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
+    unknown: dict[tuple[str, str], list[int]] = {}  # (feature, value) not in the features file -> rows
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         person_id = row[id_index]
         if not person_id:
@@ -469,6 +471,16 @@ def _parse_people(
             )
             continue
         if _runs_as_formula(person_id, table.file, number, id_header, problems):
+            continue
+        if len(person_id.splitlines()) > 1:  # written to selected.csv, it would not read back as one id
+            problems.append(
+                InputProblem(
+                    table.file,
+                    f"the id {person_id!r} holds a line break; remove it, so the id is on one line.",
+                    number,
+                    id_header,
+                )
+            )
             continue
         first_id, first = first_row.get(loose_id(person_id), ("", 0))
         if first_id:  # ids that read alike would be mixed up in --already-selected and by officers
@@ -485,21 +497,13 @@ def _parse_people(
         for feature, index in feature_index.items():
             canonical = values[feature].get(_fold(row[index]))
             if canonical is None and check_values:
-                allowed = ", ".join(values[feature].values())
-                shown = f"'{row[index]}'" if row[index] else "blank"
-                problems.append(
-                    InputProblem(
-                        table.file,
-                        f"{shown} is not a value of '{feature}' in the features file (allowed: {allowed}); "
-                        "correct it or add a quota row for it.",
-                        number,
-                        table.header[index],
-                    )
-                )
+                unknown.setdefault((feature, row[index]), []).append(number)
             elif canonical is not None:
                 features[feature] = canonical
         household = normalise_household(row[index] for index in address_index) if address_index else None
         people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
+    for (feature, value), numbers in unknown.items():
+        problems.append(_unknown_value(table, feature, value, numbers, values[feature].values()))
     if address_index and people and all(person.household is None for person in people):
         problems.append(
             InputProblem(
@@ -510,6 +514,26 @@ def _parse_people(
             )
         )
     return tuple(people)
+
+
+def _unknown_value(
+    table: Table, feature: str, value: str, numbers: Sequence[int], allowed: Iterable[str]
+) -> InputProblem:
+    """One problem for every row holding ``value`` of ``feature``, which the features file does not
+    list: the value, how many rows and the first few of them (a wrong spelling is often on every row)."""
+    column = table.header[_find_column(table, [feature]) or 0]
+    shown = f"'{value}'" if value else "blank"
+    words = f"{shown} is not a value of '{feature}' in the features file (allowed: {', '.join(allowed)})"
+    if len(numbers) == 1:
+        return InputProblem(table.file, f"{words}; correct it or add a quota row for it.", numbers[0], column)
+    first = ", ".join(map(str, numbers[:SHOWN_ROWS]))
+    rows = f"rows {first}" + (f" and {len(numbers) - SHOWN_ROWS} more" if len(numbers) > SHOWN_ROWS else "")
+    return InputProblem(
+        table.file,
+        f"{words}, on {len(numbers)} rows ({rows}); correct those rows, or add a quota row for it if it "
+        "is a value the panel should have.",
+        column=column,
+    )
 
 
 def _runs_as_formula(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> bool:
