@@ -504,6 +504,15 @@ def test_a_value_missing_from_the_features_file_is_told_once_for_all_its_rows(
     assert not (tmp_path / "out").exists()
 
 
+def test_an_empty_id_column_is_refused(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--id-column "" (a script's empty variable) silently used the default column."""
+    assert select(*small, tmp_path / "out", "--panel", "20", "--id-column", "") == 2
+    assert capsys.readouterr().err.startswith("--id-column is empty; give the name of the column of ids")
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_id_with_a_line_break_is_refused_naming_its_row(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -516,3 +525,14 @@ def test_an_id_with_a_line_break_is_refused_naming_its_row(
         "line."
     ) in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_lottery_of_one_panel_is_not_called_panels(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert select(*small, out, "--panel", "20", "--seed", "1", "--lottery-panels", "1") == 0
+    captured = capsys.readouterr()
+    assert "Lottery of 1 panel (rounding" in captured.out and "a lottery of 1 panel\n" in captured.err
+    assert civicforum(["selection", "verify", str(out), "--seed", "1"]) == 0
+    assert "matches the 1 panel published, and seed" in capsys.readouterr().out

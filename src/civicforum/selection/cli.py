@@ -200,6 +200,10 @@ def main(argv: Sequence[str]) -> int:
         return _error(f"{error} Nothing was written.")
 
 
+def _panels(count: int) -> str:
+    return f"{count} panel" if count == 1 else f"{count} panels"
+
+
 def _error(message: str) -> int:
     _warn(message)
     return EXIT_BAD_INPUT
@@ -220,6 +224,11 @@ def select(args: argparse.Namespace) -> int:
         return _error(
             f"--lottery-panels: give a number of panels from 1 to {MAX_LOTTERY_PANELS:,} (default "
             f"{DEFAULT_LOTTERY_SIZE:,}), not {args.lottery_panels:,}."
+        )
+    if args.id_column is not None and not args.id_column.strip():  # else the default column is used unseen
+        return _error(
+            "--id-column is empty; give the name of the column of ids in PEOPLE.csv, or leave --id-column "
+            "out to use 'id' or 'nationbuilder_id', else the first column."
         )
     seed_problem = None if args.seed is None else _seed_problem(args.seed, empty_allowed=False)
     if seed_problem:
@@ -259,7 +268,7 @@ def select(args: argparse.Namespace) -> int:
             f"{limit}. The panel meets every quota, but some volunteers' chances may be lower than they "
             "could be; for the fairest chances run again with a longer time limit (or none)."
         )
-    progress(1.0, f"rounding to a lottery of {args.lottery_panels} panels")
+    progress(1.0, f"rounding to a lottery of {_panels(args.lottery_panels)}")
     lottery = round_to_lottery(result, args.lottery_panels)
     if args.expect_commitment and args.expect_commitment != lottery.commitment:
         return _error(
@@ -285,7 +294,7 @@ def select(args: argparse.Namespace) -> int:
     if args.commit_only:
         write_texts(Path(args.out), {"lottery.json": _json_by_key(published)})
         print(
-            f"Lottery of {lottery.size} panels written to {Path(args.out) / 'lottery.json'}; commitment "
+            f"Lottery of {_panels(lottery.size)} written to {Path(args.out) / 'lottery.json'}; commitment "
             f"{lottery.commitment}. Publish it, then draw with the same command plus --seed S "
             f"--expect-commitment {lottery.commitment}."
         )
@@ -328,7 +337,7 @@ def select(args: argparse.Namespace) -> int:
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
         f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
-        f"minimum chance {100 * low:.2f}%). Lottery of {lottery.size} panels (rounding moved no chance by "
+        f"minimum chance {100 * low:.2f}%). Lottery of {_panels(lottery.size)} (rounding moved no chance by "
         f"more than {100 * lottery.max_deviation:.2f} points), commitment {lottery.commitment}, "
         f"seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
     )
@@ -456,8 +465,8 @@ def verify(directory: Path, seed: str) -> int:
         return EXIT_MISMATCH
     index = draw_index(commitment, seed, len(panels))
     print(
-        f"verified: commitment {commitment} matches the {len(panels)} published "
-        f"panels, and seed {seed!r} picks panel {index + 1}, which is exactly the {len(selected)} people "
+        f"verified: commitment {commitment} matches the {_panels(len(panels))} published, "
+        f"and seed {seed!r} picks panel {index + 1}, which is exactly the {len(selected)} people "
         "in selected.csv."
     )
     return EXIT_OK
