@@ -379,8 +379,19 @@ def test_other_visible_conflicts_are_explained():
     )
     assert (
         "clusters {m01,m02,m03} and {m04,m05,m06} are all held at table 1 in session 1 (where their members "
-        "are fixed, else the first free tables), which seat 5, but they have 6 members"
+        "are fixed, else the first free tables), which seat 5, but they have 6 members (with any kept "
+        "together with them); fix a member of one cluster at another table to hold it there"
     ) in explain(members, plan, rules)
+    # Three clusters of three on one table each, at two tables of five: two must share a table wherever
+    # they are held, so fixing a member elsewhere cannot help and is no longer advised.
+    rules = Constraints(clusters=[Cluster(frozenset(f"m0{i + j}" for j in range(3)), 1) for i in (1, 4, 7)])
+    message = explain(members, plan, rules)
+    assert (
+        "clusters {m01,m02,m03} and {m07,m08,m09} are all held at table 1 in session 1 (where their members "
+        "are fixed, else the first free tables), which seat 5, but they have 6 members (with any kept "
+        "together with them)"
+    ) in message
+    assert "fix a member" not in message and "in session 1 these" in message
 
 
 def test_conflicts_counted_before_the_search_are_explained():

@@ -496,6 +496,8 @@ class _Planner:
             seated = set().union(*(seated for _, seated in inside))
             seats = seats_at(tables)
             if len(inside) > 1 and len(seated) > seats:
+                # Moving a fixed seat can hold a cluster elsewhere; other tables were tried already.
+                pinned = any(members & fixed_of.keys() for _, members in inside)
                 raise InfeasibleConstraintsError(
                     [
                         f"clusters {' and '.join(fmt_group(c.members) for c, _ in inside)} are all held at "
@@ -503,7 +505,12 @@ class _Planner:
                         f"{', '.join(str(t + 1) for t in sorted(tables))} "
                         f"in session {session} (where their members are fixed, else the first free tables), "
                         f"which seat {seats}, but they have {len(seated)} members (with any kept together "
-                        "with them); fix a member of one cluster at another table to hold it there"
+                        "with them)"
+                        + (
+                            "; fix a member of one cluster at another table to hold it there"
+                            if pinned
+                            else ""
+                        )
                     ]
                 )
         self._apart_from_fixed(session, units, fixed_of, held)
