@@ -50,6 +50,21 @@ def test_counts_have_thousands_separators() -> None:
     assert ">1200<" not in page and ">1500<" not in page
 
 
+def test_one_panel_and_one_replacement_are_not_counted_as_many() -> None:
+    """A lottery of one panel read "a lottery of 1 equally likely panels" and "The 1 panels were fixed";
+    one confirmed member and one replacement read "1 members were", "1 replacements were"."""
+    data = report_data()
+    panel = data.panel
+    one = replace(
+        data,
+        lottery=Lottery((panel,), "ab" * 32, 0.0),
+        instance=replace(data.instance, panel_size=2, already_selected=frozenset(panel[:1])),
+    )
+    page = render_report(one)
+    assert "a lottery of 1 panel that meets the quotas" in page and "The 1 panel was fixed" in page
+    assert "1 member was already confirmed and kept their places; 1 replacement was drawn." in page
+
+
 def test_the_verify_command_can_be_pasted_into_a_terminal_as_shown() -> None:
     page = report(seed="7 14 21; it's public")
     quoted = "&#x27;7 14 21; it&#x27;&quot;&#x27;&quot;&#x27;s public&#x27;"  # '7 14 21; it'"'"'s public'

@@ -37,7 +37,7 @@ from civicforum.selection.lottery import (
     verify_draw,
 )
 from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
-from civicforum.selection.report import ReportData, render_report
+from civicforum.selection.report import ReportData, counted, render_report
 from civicforum.selection.types import (
     Algorithm,
     InfeasibleQuotasError,
@@ -200,10 +200,6 @@ def main(argv: Sequence[str]) -> int:
         return _error(f"{error} Nothing was written.")
 
 
-def _panels(count: int) -> str:
-    return f"{count} panel" if count == 1 else f"{count} panels"
-
-
 def _error(message: str) -> int:
     _warn(message)
     return EXIT_BAD_INPUT
@@ -268,7 +264,7 @@ def select(args: argparse.Namespace) -> int:
             f"{limit}. The panel meets every quota, but some volunteers' chances may be lower than they "
             "could be; for the fairest chances run again with a longer time limit (or none)."
         )
-    progress(1.0, f"rounding to a lottery of {_panels(args.lottery_panels)}")
+    progress(1.0, f"rounding to a lottery of {counted(args.lottery_panels, 'panel', 'panels')}")
     lottery = round_to_lottery(result, args.lottery_panels)
     if args.expect_commitment and args.expect_commitment != lottery.commitment:
         return _error(
@@ -294,7 +290,8 @@ def select(args: argparse.Namespace) -> int:
     if args.commit_only:
         write_texts(Path(args.out), {"lottery.json": _json_by_key(published)})
         print(
-            f"Lottery of {_panels(lottery.size)} written to {Path(args.out) / 'lottery.json'}; commitment "
+            f"Lottery of {counted(lottery.size, 'panel', 'panels')} written to "
+            f"{Path(args.out) / 'lottery.json'}; commitment "
             f"{lottery.commitment}. Publish it, then draw with the same command plus --seed S "
             f"--expect-commitment {lottery.commitment}."
         )
@@ -337,7 +334,8 @@ def select(args: argparse.Namespace) -> int:
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
         f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
-        f"minimum chance {100 * low:.2f}%). Lottery of {_panels(lottery.size)} (rounding moved no chance by "
+        f"minimum chance {100 * low:.2f}%). Lottery of {counted(lottery.size, 'panel', 'panels')} "
+        "(rounding moved no chance by "
         f"more than {100 * lottery.max_deviation:.2f} points), commitment {lottery.commitment}, "
         f"seed {seed!r}, panel {index + 1} drawn. Files in {args.out}."
     )
@@ -465,7 +463,7 @@ def verify(directory: Path, seed: str) -> int:
         return EXIT_MISMATCH
     index = draw_index(commitment, seed, len(panels))
     print(
-        f"verified: commitment {commitment} matches the {_panels(len(panels))} published, "
+        f"verified: commitment {commitment} matches the {counted(len(panels), 'panel', 'panels')} published, "
         f"and seed {seed!r} picks panel {index + 1}, which is exactly the {len(selected)} people "
         "in selected.csv."
     )

@@ -121,6 +121,11 @@ def _count(value: int) -> str:
     return f"{value:,}"
 
 
+def counted(value: int, one: str, many: str) -> str:
+    """``value`` and the noun that goes with it: "1 panel", "1,000 panels"."""
+    return f"{_count(value)} {one if value == 1 else many}"
+
+
 def _with_separators(published: Sequence[str]) -> list[str]:
     """Counts as disclosure publishes them, with thousands separators on those shown."""
     return [f"{int(shown):,}" if shown.isdigit() else shown for shown in published]
@@ -185,16 +190,24 @@ def render_report(data: ReportData) -> str:
         f"<p>{_count(len(instance.people))} volunteers were in the pool and {_count(instance.panel_size)} "
         f"were selected using {METHODS[result.algorithm]} (solver: {html.escape(result.solver)}). "
         f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
-        f"<p>The chances were turned into a lottery of {_count(data.lottery.size)} equally likely panels "
-        "that all meet the quotas; this changed nobody's chance by more than "
+        "<p>The chances were turned into a lottery of "
+        + (
+            "1 panel that meets the quotas"
+            if data.lottery.size == 1
+            else f"{_count(data.lottery.size)} equally likely panels that all meet the quotas"
+        )
+        + "; this changed nobody's chance by more than "
         f"{_percent(data.lottery.max_deviation)}. "
         f"Panel {_count(data.chosen_index + 1)} was drawn.</p>"
     )
     if instance.already_selected:
         summary += (
-            f"<p>{_count(len(instance.already_selected))} members were already confirmed and kept their "
-            "places; "
-            f"{_count(instance.panel_size - len(instance.already_selected))} replacements were drawn.</p>"
+            f"<p>{counted(len(instance.already_selected), 'member was', 'members were')} already confirmed "
+            "and kept their places; "
+            + counted(
+                instance.panel_size - len(instance.already_selected), "replacement was", "replacements were"
+            )
+            + " drawn.</p>"
         )
     warnings = ""
     if data.relaxation:
@@ -244,7 +257,8 @@ def render_report(data: ReportData) -> str:
         for low, high, count in bins
     )
     verification = (
-        f"<p>The {_count(data.lottery.size)} panels were fixed before the draw. Their SHA-256 commitment is "
+        f"<p>The {counted(data.lottery.size, 'panel was', 'panels were')} fixed before the draw. Their "
+        "SHA-256 commitment is "
         f"<code>{data.lottery.commitment}</code>. The seed was <code>{html.escape(data.seed)}</code>. "
         "Anyone can check that the seed picks the panel published as selected by running <code>civicforum "
         f"selection verify DIRECTORY --seed {html.escape(shlex.quote(data.seed))}</code>.</p>"
