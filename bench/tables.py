@@ -321,7 +321,11 @@ def main(argv: list[str]) -> int:
         "not depend on the machine. Times did: 200x20x8 took 4.1-4.2 CPU s with that machine idle and "
         "5.9-6.5 CPU s while three test suites ran beside it (the bench then reports the time target "
         "missed), against the 3.0 s recorded above. The engine uses one core; the search's work is "
-        "counted, not timed, so a slower or busier machine changes the time and never the plan.",
+        "counted, not timed, so a slower or busier machine changes the time and never the plan. Later "
+        "that day, on a third machine and after the changes that name the fewest conflicting rules and "
+        "move a cluster to tables that can seat it (`python bench/tables.py --only sp_40,large --seeds 1`, "
+        "the code before and after run in turn): the same D, M and repeat figures, and 200x20x8 took "
+        "3.2 CPU s both before and after.",
         "",
         "Why targets are missed: diversity comes first, and near its lower bound it leaves mixing little "
         "room. At D = bound on sp_40 only 6 of the 640 single swaps keep D; on sp_40 5% of a session's "
