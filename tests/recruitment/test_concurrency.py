@@ -467,3 +467,25 @@ def test_quotas_saved_as_a_draw_starts_wait_and_are_refused(forum_with_quotas: A
     outcomes = race(lambda: queued_run(forum, officer), lambda: quotas.propose_quotas(forum, officer, 1))
 
     assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], quotas.QuotasInUse)
+
+
+@racing
+def test_a_withdrawal_while_the_panel_is_saved_waits_and_declines_the_place(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    """A volunteer withdrew while the draw was saving the panel: the withdrawal did not wait, so the
+    draw put them on the panel as selected, with their details already erased."""
+    forum = forum_with_quotas
+    run = queued_run(forum, officer)
+    drawn: list[int] = []
+
+    def draw() -> None:
+        selection.execute_run(run.pk)
+        drawn.extend(PanelMember.objects.filter(run=run).values_list("respondent_id", flat=True))
+
+    outcomes = race(draw, lambda: registration.withdraw(Respondent.objects.get(pk=drawn[0]), officer))
+
+    assert outcomes == [None, None]
+    member = PanelMember.objects.get(respondent_id=drawn[0])
+    assert (member.status, member.respondent.status) == (MemberStatus.DECLINED, RespondentStatus.WITHDRAWN)
+    assert selection.places_to_fill(forum) == 1

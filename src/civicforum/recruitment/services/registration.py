@@ -324,7 +324,17 @@ def withdraw(respondent: Respondent, user: Any) -> None:
     it was. Also gone: the link to their letter (it leads to their home address), whether an officer
     registered them by phone (the log keeps who did what), and any possible-duplicate flag between them
     and another registration (it said the two shared a name and address or an email address).
+
+    The forum's row is locked first, as a draw saving its panel locks it (``selection._save_result``):
+    a withdrawal waits for a panel being saved and then declines the place the person got, and a panel
+    saved after a withdrawal sees it and is not saved.
     """
+    with transaction.atomic():
+        Forum.objects.select_for_update().get(pk=respondent.forum_id)
+        _erase(respondent, user)
+
+
+def _erase(respondent: Respondent, user: Any) -> None:
     respondent.status = RespondentStatus.WITHDRAWN
     respondent.invitation = None
     respondent.ward = ""
