@@ -489,3 +489,49 @@ def test_a_withdrawal_while_the_panel_is_saved_waits_and_declines_the_place(
     member = PanelMember.objects.get(respondent_id=drawn[0])
     assert (member.status, member.respondent.status) == (MemberStatus.DECLINED, RespondentStatus.WITHDRAWN)
     assert selection.places_to_fill(forum) == 1
+
+
+def invited_member(forum: Any, officer: Any) -> PanelMember:
+    """A member of a drawn panel, waiting to reply."""
+    selection.execute_run(queued_run(forum, officer).pk)
+    return PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+
+
+@racing
+def test_an_accept_and_a_decline_sent_at_once_keep_the_first_and_refuse_the_second(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    """A member pressed "Yes" on their phone and "No" on their computer a moment apart: both were
+    saved, the last silently replacing the first, and both screens said the reply was recorded."""
+    forum = forum_with_quotas
+    member = invited_member(forum, officer)
+    respondent = member.respondent
+
+    def answer(accepts: bool) -> Callable[[], PanelMember]:
+        return lambda: panel_invitations.reply(
+            forum, respondent.reference, respondent.email, accepts, "198.51.100.7"
+        )
+
+    outcomes = race(answer(True), answer(False))
+
+    assert outcomes[0].status == MemberStatus.CONFIRMED
+    assert isinstance(outcomes[1], registration.CodeProblem)
+    assert str(outcomes[1]).startswith("We already have a reply for this place. If you want to change it")
+    assert PanelMember.objects.get(pk=member.pk).status == MemberStatus.CONFIRMED
+    assert AuditEvent.objects.filter(action__startswith="recruitment.member_").count() == 1
+
+
+@racing
+def test_a_reply_online_while_an_officer_records_one_is_refused(forum_with_quotas: Any, officer: Any) -> None:
+    forum = forum_with_quotas
+    member = invited_member(forum, officer)
+    respondent = member.respondent
+
+    outcomes = race(
+        lambda: selection.set_member_status(member, MemberStatus.DECLINED, officer),
+        lambda: panel_invitations.reply(forum, respondent.reference, respondent.email, True, "198.51.100.7"),
+    )
+
+    assert isinstance(outcomes[1], registration.CodeProblem)
+    assert PanelMember.objects.get(pk=member.pk).status == MemberStatus.DECLINED
+    assert selection.places_to_fill(forum) == 1

@@ -213,12 +213,29 @@ def _letter(member: PanelMember) -> Letter:
 
 
 def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) -> PanelMember:
-    """A selected person accepts or declines their place (raises ``CodeProblem`` if not found)."""
+    """A selected person accepts or declines their place (raises ``CodeProblem`` if not found).
+
+    The forum's row is locked first, as an officer recording a reply and a draw saving replacements lock
+    it (``selection.set_member_status``, ``selection._save_result``), and the place is read again under
+    the lock: of an accept and a decline sent at once, or a reply and an officer's correction, the first
+    counts and the second is told the reply is already recorded, rather than silently replacing it.
+    """
     respondent = registration.find_own_registration(forum, reference, contact, client)
-    member = respondent.memberships.filter(status=MemberStatus.SELECTED).first()
-    if member is None:
-        raise registration.CodeProblem("There is no place waiting for a reply under that reference")
-    member.status = MemberStatus.CONFIRMED if accepts else MemberStatus.DECLINED
-    member.save(update_fields=["status", "changed_at"])
-    audit.record(None, f"recruitment.member_{member.status}", forum=forum, target=member, online=True)
+    with transaction.atomic():
+        Forum.objects.select_for_update().get(pk=forum.pk)
+        memberships = respondent.memberships.all()
+        member = memberships.filter(status=MemberStatus.SELECTED).first()
+        if member is None:
+            if memberships.exists():
+                raise registration.CodeProblem(already_replied(forum))
+            raise registration.CodeProblem("There is no place waiting for a reply under that reference")
+        member.status = MemberStatus.CONFIRMED if accepts else MemberStatus.DECLINED
+        member.save(update_fields=["status", "changed_at"])
+        audit.record(None, f"recruitment.member_{member.status}", forum=forum, target=member, online=True)
     return member
+
+
+def already_replied(forum: Any) -> str:
+    phone = registration.phone_for(forum)
+    call = f"call us on {phone}" if phone else "contact us"
+    return f"We already have a reply for this place. If you want to change it, {call}"
