@@ -535,3 +535,45 @@ def test_a_reply_online_while_an_officer_records_one_is_refused(forum_with_quota
     assert isinstance(outcomes[1], registration.CodeProblem)
     assert PanelMember.objects.get(pk=member.pk).status == MemberStatus.DECLINED
     assert selection.places_to_fill(forum) == 1
+
+
+def draw_url(forum: Any) -> str:
+    return reverse("recruitment:draw_lottery", kwargs={"forum_slug": forum.slug})
+
+
+@racing
+def test_two_officers_drawing_the_lottery_at_once_draw_once(recruiting_forum: Any, officer: Any) -> None:
+    """Both presses drew: two lotteries, and as neither saw the other's addresses, households with two
+    letters and two codes."""
+    forum = recruiting_forum
+    seen = forum.lotteries.get().pk  # both officers opened the page after the first mailing
+
+    def press() -> Lottery:
+        return civic_lottery.draw_lottery(forum, officer, forum.address_lists.get(), 100, seen_latest=seen)
+
+    outcomes = race(press, press)
+
+    assert isinstance(outcomes[0], Lottery) and isinstance(outcomes[1], civic_lottery.LotteryAlreadyDrawn)
+    assert outcomes[1].lottery == outcomes[0]
+    assert forum.lotteries.count() == 2
+
+
+def test_drawing_again_from_a_page_shown_before_a_colleagues_draw_shows_that_draw(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    forum, client = recruiting_forum, signed_in_client(officer)
+    page = client.get(draw_url(forum)).content.decode()
+    first = forum.lotteries.get()
+    assert f'<input type="hidden" name="seen_latest" value="{first.pk}">' in page
+    press = {"address_list": forum.address_lists.get().pk, "letters": "10", "seen_latest": first.pk}
+    client.post(draw_url(forum), press)
+    second = forum.lotteries.exclude(pk=first.pk).get()
+
+    response = client.post(draw_url(forum), press, follow=True)  # pressed again, or by a colleague
+
+    assert response.redirect_chain == [(lottery_url(second), 302)]
+    assert (
+        "These addresses were drawn a moment ago, perhaps by a colleague. This is that draw: to send a "
+        "second mailing, draw the lottery again." in response.content.decode()
+    )
+    assert forum.lotteries.count() == 2

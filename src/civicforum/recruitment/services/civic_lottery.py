@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicforum.core import audit
+from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     Address,
     AddressList,
@@ -69,6 +70,14 @@ def already_invited(forum: Any) -> set[str]:
     return set(Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True))
 
 
+class LotteryAlreadyDrawn(Exception):
+    """The forum's addresses were drawn since the officer opened the page; ``lottery`` is that draw."""
+
+    def __init__(self, lottery: Lottery) -> None:
+        super().__init__("These addresses were drawn a moment ago, perhaps by a colleague")
+        self.lottery = lottery
+
+
 def draw_lottery(
     forum: Any,
     user: Any,
@@ -77,29 +86,39 @@ def draw_lottery(
     seed: str = "",
     decile_weights: dict[int, float] | None = None,
     adults_per_household: int = 2,
+    seen_latest: int | None = None,
 ) -> Lottery:
     """Draw ``count`` addresses (raises ``LotteryError``) and create one invitation per address.
 
     Addresses that already have a letter from an earlier draw of this forum are left out (matched by
     UPRN, so also from a list uploaded again): a household drawn twice would get two codes, so more
     places in the pool and a better chance of selection than its neighbours.
+
+    Two officers pressing "Draw addresses" at once, or one pressing it twice, draw once: the forum's row
+    is locked while this reads the earlier draws and saves the new one, and ``seen_latest`` (the id of the
+    forum's latest lottery when the page was shown, 0 for none) tells a press made before a draw that
+    happened meanwhile: it raises ``LotteryAlreadyDrawn`` with that draw.
     """
-    invited = already_invited(forum)
-    addresses = [
-        row
-        for row in address_list.addresses.values_list("id", "uprn", "ward", "deprivation_decile")
-        if row[1] not in invited
-    ]
-    if invited and count > len(addresses):
-        raise LotteryError(
-            f"Number of letters must be {len(addresses)} or fewer: the other addresses in the list "
-            "already have a letter from an earlier draw"
-        )
-    id_of = {uprn: pk for pk, uprn, _ward, _decile in addresses}
-    seed = seed or new_seed()
-    weights = decile_weights or {}
-    draw = draw_addresses([LotteryAddress(u, w, d) for _pk, u, w, d in addresses], count, seed, weights)
     with transaction.atomic():
+        Forum.objects.select_for_update().get(pk=forum.pk)
+        latest = forum.lotteries.order_by("-pk").first()
+        if seen_latest is not None and latest is not None and latest.pk != seen_latest:
+            raise LotteryAlreadyDrawn(latest)
+        invited = already_invited(forum)
+        addresses = [
+            row
+            for row in address_list.addresses.values_list("id", "uprn", "ward", "deprivation_decile")
+            if row[1] not in invited
+        ]
+        if invited and count > len(addresses):
+            raise LotteryError(
+                f"Number of letters must be {len(addresses)} or fewer: the other addresses in the list "
+                "already have a letter from an earlier draw"
+            )
+        id_of = {uprn: pk for pk, uprn, _ward, _decile in addresses}
+        seed = seed or new_seed()
+        weights = decile_weights or {}
+        draw = draw_addresses([LotteryAddress(u, w, d) for _pk, u, w, d in addresses], count, seed, weights)
         lottery = Lottery.objects.create(
             forum=forum,
             address_list=address_list,

@@ -166,6 +166,7 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.LotteryForm(request.POST or None, forum=forum)
     adults = settings_for(forum).adults_per_household
+    seen = request.POST.get("seen_latest", "")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -177,7 +178,13 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 seed=data["seed"],
                 decile_weights=forms.OVERSAMPLING_WEIGHTS if data["oversample_deprived"] else None,
                 adults_per_household=adults,
+                seen_latest=int(seen) if seen.isascii() and seen.isdigit() else None,
             )
+        except civic_lottery.LotteryAlreadyDrawn as drawn:
+            messages.error(
+                request, f"{drawn}. This is that draw: to send a second mailing, draw the lottery again."
+            )
+            return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=drawn.lottery.pk)
         except LotteryError as error:
             form.add_error("letters", str(error))
         else:
@@ -185,7 +192,8 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
             messages.success(request, f"{drawn} drawn with seed {lottery.seed}")
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     invited = len(civic_lottery.already_invited(forum))
-    context = {"forum": forum, "form": form, "invited": invited, "adults": adults}
+    latest = forum.lotteries.order_by("-pk").values_list("pk", flat=True).first()
+    context = {"forum": forum, "form": form, "invited": invited, "adults": adults, "seen_latest": latest or 0}
     return render(request, "recruitment/draw_lottery.html", context)
 
 
