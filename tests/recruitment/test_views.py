@@ -199,7 +199,7 @@ def test_a_name_too_long_is_refused_in_govuk_style(client: Any, recruiting_forum
 @pytest.mark.parametrize(
     ("form_class", "field", "message"),
     [
-        (forms.CodeForm, "code", "Code must be 20 characters or fewer"),
+        (forms.CodeForm, "code", "Code must be 32 characters or fewer"),
         (forms.ContactForm, "email", "Email address must be 320 characters or fewer"),
         (forms.ContactForm, "phone", "Phone number must be 30 characters or fewer"),
         (forms.AccessForm, "access_needs", "The support you need must be 1000 characters or fewer"),
@@ -1044,3 +1044,33 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     assert reads_about_the_person(named) == 0
     member.refresh_from_db()
     assert member.status == "confirmed"
+
+
+def test_letter_references_are_never_shared_and_old_letters_still_work_by_phone(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """References ran the forum and lottery numbers together: forum 1001's lottery 10 and forum 100's
+    lottery 110 both printed L100110-00001, so the second of those draws failed. Letters already posted
+    keep the old form, and an officer taking a call can still find them by it."""
+    forum = recruiting_forum
+    first_letters = {
+        civic_lottery.invitation_reference(forum_id, lottery_id, 1)
+        for forum_id in range(1, 1200)
+        for lottery_id in range(1, 130)
+    }
+    assert len(first_letters) == 1199 * 129
+    assert forms.CodeForm({"code": civic_lottery.invitation_reference(123456, 1234567, 100000)}).is_valid()
+    lottery = forum.lotteries.get()
+    drawn = lottery.invitations.order_by("reference").first()
+    assert drawn.reference == f"L{forum.pk:03d}-{lottery.pk:02d}-00001"
+    posted = Invitation.objects.filter(lottery=lottery).exclude(pk=drawn.pk).first()
+    posted.reference = f"L{forum.pk:03d}{lottery.pk:02d}-00007"  # a letter printed before the change
+    posted.save()
+    client = signed_in_client(officer)
+    client.get(staff_url("phone_registration", forum))
+
+    step = client.post(
+        reverse("recruitment:register_step", args=[forum.slug, "code"]), {"code": posted.reference}
+    )
+
+    assert step.status_code == 302 and step.url.endswith("/age/")

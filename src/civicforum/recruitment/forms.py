@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
-from civicforum.recruitment.models import AddressList, QuotaCategory, QuotaQuestion, RecruitmentSettings
+from civicforum.recruitment.models import (
+    AddressList,
+    Invitation,
+    QuotaCategory,
+    QuotaQuestion,
+    RecruitmentSettings,
+)
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import (
@@ -333,7 +339,7 @@ class RunForm(GovUKForm):
 class CodeForm(GovUKForm):
     code = text_field(
         "Code",
-        20,
+        Invitation._meta.get_field("reference").max_length,  # an officer on the phone types the reference
         label="Enter the code from your letter",
         help_text="It is 10 letters and numbers, for example K7QX2-MBH9T",
         error_messages={"required": "Enter the code from your letter"},

@@ -184,7 +184,7 @@ class Invitation(models.Model):
 
     lottery = models.ForeignKey(Lottery, on_delete=models.CASCADE, related_name="invitations")
     address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="invitations")
-    reference = models.CharField(max_length=20, unique=True)
+    reference = models.CharField(max_length=32, unique=True)
     code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     max_adults = models.PositiveSmallIntegerField(default=2)
 

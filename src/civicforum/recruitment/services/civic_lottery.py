@@ -70,6 +70,16 @@ def already_invited(forum: Any) -> set[str]:
     return set(Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True))
 
 
+def invitation_reference(forum_id: int, lottery_id: int, index: int) -> str:
+    """The reference printed on a letter: 'L001-07-00042' is letter 42 of lottery 7 of forum 1.
+
+    The dashes keep references apart for any ids. Letters drawn before had the forum and lottery run
+    together ('L00107-00042'), which let forum 1001's lottery 10 and forum 100's lottery 110 share
+    references; those already printed keep theirs and still work, as they have one dash, never two.
+    """
+    return f"L{forum_id:03d}-{lottery_id:02d}-{index:05d}"
+
+
 class LotteryAlreadyDrawn(Exception):
     """The forum's addresses were drawn since the officer opened the page; ``lottery`` is that draw."""
 
@@ -128,13 +138,12 @@ def draw_lottery(
             letters_per_ward=dict(draw.letters_per_ward),
             drawn_by=user,
         )
-        prefix = f"{forum.pk:03d}{lottery.pk:02d}"
         Invitation.objects.bulk_create(
             (
                 Invitation(
                     lottery=lottery,
                     address_id=id_of[uprn],
-                    reference=f"L{prefix}-{index:05d}",
+                    reference=invitation_reference(forum.pk, lottery.pk, index),
                     max_adults=adults_per_household,
                 )
                 for index, uprn in enumerate(draw.uprns, start=1)
