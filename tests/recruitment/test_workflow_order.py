@@ -11,7 +11,13 @@ from django.urls import reverse
 from tests.recruitment.conftest import close_registration, publish_selection
 from tests.recruitment.test_resident_journey import answer_every_step
 
-from civicforum.recruitment.models import Invitation, RecruitmentSettings, Respondent, SelectionRun
+from civicforum.recruitment.models import (
+    Invitation,
+    QuotaCategory,
+    RecruitmentSettings,
+    Respondent,
+    SelectionRun,
+)
 from civicforum.recruitment.services import civic_lottery, quotas, registration, selection
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +374,40 @@ def test_nobody_is_registered_by_phone_while_a_draw_is_queued_or_running(
     selection.execute_run(run.pk)
     client.post(check)
     assert registration.pool_size(forum) == 151
+
+
+def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_registration_needs_a_tick(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Registration asked ethnicity or disability questions that no quota used, collecting sensitive
+    answers no selection rule needed, without a word to the officer. Now the questions and settings pages
+    warn and link to removing it, and opening registration needs a tick to keep it."""
+    client = signed_in_client(officer)
+    quotas.add_question(forum, officer, "How old are you?", "", [("16 to 29", None), ("30+", None)], True)
+    ethnicity = quotas.add_question(
+        forum, officer, "What is your ethnic group?", "", [("White", None), ("Asian", None)], True
+    )
+    remove = reverse(
+        "recruitment:remove_question", kwargs={"forum_slug": forum.slug, "question_id": ethnicity.pk}
+    )
+    for page in (staff_url("questions", forum), staff_url("settings", forum)):
+        shown = client.get(page).content.decode()
+        assert '<div class="govuk-warning-text">' in shown
+        assert "This question asks for special category data, such as ethnicity, disability" in shown
+        assert f'‘What is your ethnic group?’: <a class="govuk-link" href="{remove}">Remove' in shown
+        assert "‘How old are you?’:" not in shown
+
+    url = staff_url("settings", forum)
+    data = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
+    refused = client.post(url, data).content.decode()
+    assert "<title>Error: Recruitment settings" in refused
+    assert "Tick to confirm you need the answers to ‘What is your ethnic group?’, or remove it" in refused
+    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+    assert client.post(url, {**data, "keep_special_questions": "on"}).status_code == 302
+    assert RecruitmentSettings.objects.get(forum=forum).registration_open
+    assert "special category" not in client.get(url).content.decode()  # open: nothing left to confirm
+
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    QuotaCategory.objects.filter(question=ethnicity, key="asian").update(min_members=1)
+    assert "special category data, such" not in client.get(staff_url("questions", forum)).content.decode()
+    assert client.post(url, data).status_code == 302  # a quota uses it: no tick needed

@@ -21,7 +21,7 @@ from civicforum.recruitment.models import (
     QuotaQuestion,
     RecruitmentSettings,
 )
-from civicforum.recruitment.services import registration
+from civicforum.recruitment.services import quotas, registration
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import (
     DEFAULT_BODY,
@@ -550,6 +550,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.unneeded_special: list[QuotaQuestion] = []
         if self.instance.forum_id:
             ends_on = self.instance.forum.ends_on
             self.fields["retention_until"].help_text = (
@@ -557,6 +558,17 @@ class RecruitmentSettingsForm(GovUKModelForm):
                 f"{ends_on + timedelta(days=90):%-d %-m %Y}. Only anonymous totals are kept after this date, "
                 "and panel members and participants lose their access to the forum."
             )
+            # Opening registration is the last moment a question can be removed (none can once anyone
+            # has registered), so special category questions that no quota uses need a tick to confirm.
+            if not self.instance.registration_open:
+                self.unneeded_special = quotas.unneeded_special_questions(self.instance.forum)
+            if self.unneeded_special:
+                self.fields["keep_special_questions"] = forms.BooleanField(
+                    required=False,
+                    label="Keep the questions listed above: we need their answers for a reason other than quotas",
+                )
+                self.order_fields(["registration_open", "keep_special_questions"])
+                self.rebuild_helper()
 
     def clean_registration_open(self) -> bool:
         opening = bool(self.cleaned_data["registration_open"])
@@ -583,6 +595,19 @@ class RecruitmentSettingsForm(GovUKModelForm):
                 "forum ends: the panel’s contact details are needed until then"
             )
         return day
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        opening = cleaned.get("registration_open") and "registration_open" in self.changed_data
+        if opening and self.unneeded_special and not cleaned.get("keep_special_questions"):
+            named = " and ".join(f"‘{question.label}’" for question in self.unneeded_special)
+            them = "it" if len(self.unneeded_special) == 1 else "them"
+            self.add_error(
+                "keep_special_questions",
+                f"Tick to confirm you need the answers to {named}, or remove {them} in ‘Questions for "
+                f"registrants’ (or set a quota on {them}) before opening registration",
+            )
+        return cleaned
 
 
 MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length

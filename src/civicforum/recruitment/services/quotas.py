@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -473,6 +474,35 @@ def add_ward_question(forum: Any, user: Any) -> QuotaQuestion:
     categories = [(ward, Decimal(count) / total) for ward, count in sorted(counts.items())]
     shares = [(ward, round(share, 4)) for ward, share in categories]
     return add_question(forum, user, "Ward", "", shares, False, from_address=True)
+
+
+# Words that mark a question as asking for special category data (UK GDPR art. 9): racial or ethnic
+# origin, religious or philosophical beliefs, health (disability included), sex life or sexual
+# orientation, political opinions, trade union membership, genetic or biometric data.
+SPECIAL_CATEGORY_WORDS = re.compile(
+    r"\b(ethnic|race\b|racial|religio|belief|faith|disab|health|illness|sexual|orientation|politic"
+    r"|trade union|genetic|biometric)",
+    re.IGNORECASE,
+)
+
+
+def unneeded_special_questions(forum: Any) -> list[QuotaQuestion]:
+    """The questions asking for special category data (ethnicity, disability, health...) that no quota
+    uses: none of their answers has a quota, or a population share to propose one from. Their answers are
+    sensitive data that no selection rule needs (UK GDPR art. 5(1)(c), data minimisation). None once
+    anyone has registered: the questions can no longer be removed then (``questions_locked``)."""
+    if questions_locked(forum):
+        return []
+    return [
+        question
+        for question in questions_with_categories(forum)
+        if not question.from_address
+        and SPECIAL_CATEGORY_WORDS.search(f"{question.label} {question.hint} {question.key}")
+        and not any(
+            c.population_share is not None or c.min_members is not None or c.max_members is not None
+            for c in question.categories.all()
+        )
+    ]
 
 
 def questions_with_categories(forum: Any) -> list[QuotaQuestion]:

@@ -607,6 +607,7 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "problem": problem,
         "locked": quotas.questions_locked(forum),
         "questions": quotas.questions_with_categories(forum),
+        "special": quotas.unneeded_special_questions(forum),
         "has_ward": QuotaQuestion.objects.filter(forum=forum, from_address=True).exists(),
     }
     return render(request, "recruitment/questions.html", context)
