@@ -565,7 +565,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
             if self.unneeded_special:
                 self.fields["keep_special_questions"] = forms.BooleanField(
                     required=False,
-                    label="Keep the questions listed above: we need their answers for a reason other than quotas",
+                    label="Keep the questions listed above: we need their answers for another reason",
                 )
                 self.order_fields(["registration_open", "keep_special_questions"])
                 self.rebuild_helper()
