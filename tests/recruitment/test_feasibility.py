@@ -57,3 +57,26 @@ def test_a_pool_smaller_than_the_panel_is_said_plainly_with_a_link_to_the_panel_
         f"The pool has 150 volunteers but they live in only {households} households, and only one person per "
         "household can be on a panel of 130. Recruit more volunteers or reduce the panel size."
     )
+
+
+def test_the_quotas_and_run_the_selection_pages_list_the_smallest_change_as_clean_bullets(
+    pool: Any, officer: Any, signed_in_client: Any
+) -> None:
+    """The engine lists the smallest change as "  - " lines for the command line; the pages showed them
+    as bullets starting with a stray "- ". Now each change is a bullet of its own under the line that
+    introduces it, and reads as a sentence."""
+    forum = pool[0].forum
+    QuotaCategory.objects.filter(question__forum=forum, key="north-ward").update(min_members=12)
+    QuotaCategory.objects.filter(question__forum=forum, key="south-ward").update(min_members=1)
+    client = signed_in_client(officer)
+    staff = f"/staff/forums/{forum.slug}/recruitment"
+    run = run_selection(forum, officer, "leximin")
+    assert "\n  - “South Ward” (Ward): lower the minimum from 1 to 0" in run.error  # the CLI's plain text
+    for path in (f"{staff}/quotas/", f"{staff}/selection/", f"{staff}/selection/{run.pk}/"):
+        html = client.get(path).content.decode()
+        assert "<li>Smallest change that makes a panel possible (total 1):\n" in html
+        assert (
+            '<ul class="govuk-list govuk-list--bullet"><li>“South Ward” (Ward): lower the minimum from 1 to 0'
+            "</li></ul></li>" in html
+        )
+        assert "<li>  -" not in html and "<li>-" not in html and "<li> -" not in html

@@ -335,7 +335,7 @@ def test_the_start_page_explains_before_starting_when_the_quotas_allow_no_panel(
     quotas.propose_quotas(forum, officer, slack=2)
     QuotaCategory.objects.filter(question__forum=forum, question__key="gender").update(min_members=7)
     reason = client.get(staff_url("quotas", forum)).context["diagnosis"]
-    assert reason and "add up to at least 14" in " ".join(reason)
+    assert reason and "add up to at least 14" in reason.text()
     page = client.get(staff_url("start_selection", forum))
     text = page.content.decode()
     assert page.context["diagnosis"] == reason

@@ -8,6 +8,7 @@ and a pool too small for the panel is said plainly, with what to do about it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,30 @@ NO_FIX = (
 )
 
 
+# The engine lists a line's items (the quotas that clash, the smallest change) under it, each as "  - ...":
+# plain text for the command line, a nested list on a page.
+ITEM = "  - "
+
+
+@dataclass(frozen=True)
+class Point:
+    """One line of an explanation, with the items the engine listed under it."""
+
+    text: str
+    items: tuple[str, ...] = ()
+
+
+def as_points(lines: Sequence[str]) -> list[Point]:
+    """``lines`` for a bulleted list: each "  - " item under the line before it, without the dash."""
+    points: list[Point] = []
+    for line in lines:
+        if line.startswith(ITEM) and points:
+            points[-1] = Point(points[-1].text, (*points[-1].items, line.removeprefix(ITEM)))
+        else:
+            points.append(Point(line.strip()))
+    return points
+
+
 @dataclass(frozen=True)
 class Infeasibility:
     """The explanation, line by line; ``pool_too_small``: the pool has fewer households than places."""
@@ -30,6 +55,10 @@ class Infeasibility:
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    def points(self) -> list[Point]:
+        """The lines after the first (which the pages show as a warning), as bullets."""
+        return as_points(self.lines[1:])
 
 
 def explain(forum: Any, instance: Instance) -> Infeasibility | None:
