@@ -363,13 +363,15 @@ def test_nobody_is_registered_by_phone_while_a_draw_is_queued_or_running(
     check = reverse("recruitment:register_check", args=[forum.slug])
     refused = client.post(check, follow=True)
     assert refused.redirect_chain == [(check, 302)]
-    assert "nobody can be added until the draw has finished. Wait for the draw to finish" in (
+    assert "Wait for the draw to finish (its progress is on the selection run’s page)" in (
         refused.content.decode()
     )
     assert registration.pool_size(forum) == 150
     start = client.get(reverse("recruitment:phone_registration", args=[forum.slug]), follow=True)
     assert start.redirect_chain == [(reverse("recruitment:run", args=[forum.slug, run.pk]), 302)]
-    assert "Wait for the draw to finish" in start.content.decode()
+    shown = start.content.decode()  # on the run's page, whose progress it is: no pointing elsewhere
+    assert "nobody can be added until the draw has finished. Wait for the draw below to finish, then" in shown
+    assert "selection run’s page" not in shown
 
     selection.execute_run(run.pk)
     client.post(check)

@@ -41,11 +41,16 @@ class RegistrationClosed(Exception):
     """Registration closed while someone was filling in the form (the officer may be drawing the panel)."""
 
 
-DRAW_READS_POOL = (
+NOBODY_ADDED_DURING_DRAW = (
     "A panel is being drawn from the people registered so far, so nobody can be added until the draw has "
-    "finished. Wait for the draw to finish (its progress is on the selection run’s page), then register "
-    "them."
+    "finished."
 )
+DRAW_READS_POOL = (
+    f"{NOBODY_ADDED_DURING_DRAW} Wait for the draw to finish (its progress is on the selection run’s page), "
+    "then register them."
+)
+# Shown on the selection run's page itself, above the draw's progress.
+DRAW_BELOW_READS_POOL = f"{NOBODY_ADDED_DURING_DRAW} Wait for the draw below to finish, then register them."
 
 
 class DrawInProgress(Exception):

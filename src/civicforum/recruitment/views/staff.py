@@ -555,7 +555,7 @@ def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     run = selection.latest_run(forum)
     if run is not None and run.status in selection.UNFINISHED:
-        messages.error(request, registration.DRAW_READS_POOL)
+        messages.error(request, registration.DRAW_BELOW_READS_POOL)
         return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     save_registration_state(request, forum, {"assisted": True})
     return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
