@@ -590,6 +590,34 @@ def test_removing_a_role_asks_for_confirmation_on_a_page_of_its_own(client: Any)
     assert "You cannot remove your own forum officer role" in refused and "Are you sure" not in refused
 
 
+def test_the_remove_role_page_naming_a_resident_is_recorded_like_the_people_page(client: Any) -> None:
+    """Asking to remove a panel member's role showed their name to the officer with no entry in the audit
+    log, unlike the people page it comes from. Now it is recorded as personal data viewed (and not kept
+    in the browser's cache); a staff member's name, shown on every staff page, is not."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    member = ForumRole.objects.create(
+        forum=forum, user=make_user(first_name="Pat", last_name="Panel"), role=Role.PANEL_MEMBER
+    )
+    helper = ForumRole.objects.create(
+        forum=forum, user=make_user(first_name="Grace", last_name="Hopper"), role=Role.FACILITATOR
+    )
+    client.force_login(officer)
+
+    def remove_page(role: ForumRole) -> Any:
+        return client.get(
+            reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": role.pk})
+        )
+
+    response = remove_page(member)
+    assert "Are you sure you want to remove Pat Panel as panel member?" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    event = AuditEvent.objects.get(action="recruitment.personal_data_viewed", forum=forum)
+    assert event.actor == officer and event.details == {"what": "remove-role confirmation", "people": 1}
+    assert "Grace Hopper" in remove_page(helper).content.decode()
+    assert AuditEvent.objects.filter(action="recruitment.personal_data_viewed").count() == 1
+
+
 def test_a_role_not_offered_on_the_account_form_says_select_a_role(client: Any) -> None:
     forum = make_forum()
     url = _account_form_as_council_admin(client, forum)

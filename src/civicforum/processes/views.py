@@ -183,9 +183,11 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # it may name a resident, as the people page does
 @forum_permission_required("processes.manage_forum_roles")
 def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> HttpResponse:
-    """GET asks for confirmation (removing a role cannot be undone from here); POST removes it."""
+    """GET asks for confirmation (removing a role cannot be undone from here); POST removes it. A page
+    naming a resident (panel member or participant) is recorded in the audit log, as the people page is."""
     forum = request.forum  # type: ignore[attr-defined]
     forum_role = get_object_or_404(ForumRole.objects.select_related("user"), pk=role_id, forum=forum)
     if problem := services.role_removal_problem(request.user, forum_role):
@@ -194,6 +196,8 @@ def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> Ht
         services.remove_role(request.user, forum_role)
         messages.success(request, "Role removed")
     else:
+        if residents := services.residents_named([forum_role]):
+            privacy.log_personal_data_access(request.user, forum, "remove-role confirmation", residents)
         return render(request, "processes/forum_role_remove.html", {"forum": forum, "role": forum_role})
     return redirect("processes:forum_people", forum_slug=forum.slug)
 
