@@ -276,8 +276,14 @@ def test_oversized_keep_together_group_is_explained():
         members, AllocationSettings(tables=4, sessions=2, diversify=["f0"]), Constraints([group])
     )
     assert (
-        "keep-together group {m00,m01,m02,m03,m04,m05,m06} has 7 members but tables seat at most 6" in message
-    )
+        "keep-together group {m00,m01,m02,m03,m04,m05,m06} has 7 members but tables seat at most 6: split it "
+        "into groups of at most 6 (groups that share a member count as one), or use fewer, larger tables: at "
+        "3 tables (--tables 3) a table seats up to 8"
+    ) in message
+    larger = AllocationSettings(tables=3, sessions=2, diversify=["f0"])
+    assert allocate(members, larger, Constraints([group]))  # the advice works
+    sized = AllocationSettings(tables=4, sessions=2, diversify=["f0"], table_sizes=[6, 6, 6, 6])
+    assert "(--tables 3 and no --table-sizes)" in explain(members, sized, Constraints([group]))
 
 
 def test_fixed_seats_conflicting_with_keep_apart_are_explained():
@@ -378,19 +384,20 @@ def test_other_visible_conflicts_are_explained():
         fixed=[FixedSeat("m01", 1, 1), FixedSeat("m04", 1, 1)],
     )
     assert (
-        "clusters {m01,m02,m03} and {m04,m05,m06} are all held at table 1 in session 1 (where their members "
-        "are fixed, else the first free tables), which seat 5, but they have 6 members (with any kept "
-        "together with them); fix a member of one cluster at another table to hold it there"
+        "clusters {m01,m02,m03} and {m04,m05,m06} are both held at table 1 in session 1, which seats 5, but "
+        "they have 6 members (with any kept together with them), and no seating of session 1 that meets "
+        "every rule holds them at other tables; fix a member of one cluster at another table to hold it there"
     ) in explain(members, plan, rules)
     # Three clusters of three on one table each, at two tables of five: two must share a table wherever
     # they are held, so fixing a member elsewhere cannot help and is no longer advised.
     rules = Constraints(clusters=[Cluster(frozenset(f"m0{i + j}" for j in range(3)), 1) for i in (1, 4, 7)])
     message = explain(members, plan, rules)
     assert (
-        "clusters {m01,m02,m03} and {m07,m08,m09} are all held at table 1 in session 1 (where their members "
-        "are fixed, else the first free tables), which seat 5, but they have 6 members (with any kept "
-        "together with them)"
+        "clusters {m01,m02,m03} and {m07,m08,m09} are both held at table 1 in session 1, which seats 5, but "
+        "they have 6 members (with any kept together with them), and no seating of session 1 that meets "
+        "every rule holds them at other tables"
     ) in message
+    assert "where their members are fixed" not in message  # the engine moves clusters to tables with room
     assert "fix a member" not in message and "in session 1 these" in message
 
 

@@ -496,16 +496,19 @@ class _Planner:
             seated = set().union(*(seated for _, seated in inside))
             seats = seats_at(tables)
             if len(inside) > 1 and len(seated) > seats:
-                # Moving a fixed seat can hold a cluster elsewhere; other tables were tried already.
+                # Moving a fixed seat can hold a cluster elsewhere; other tables were tried already: the
+                # caller seats the session exactly, with the clusters at whichever tables, before this
+                # error reaches the officer (``hold_clusters_elsewhere``).
                 pinned = any(members & fixed_of.keys() for _, members in inside)
                 raise InfeasibleConstraintsError(
                     [
-                        f"clusters {' and '.join(fmt_group(c.members) for c, _ in inside)} are all held at "
+                        f"clusters {' and '.join(fmt_group(c.members) for c, _ in inside)} are "
+                        f"{'both' if len(inside) == 2 else 'all'} held at "
                         f"table{'s' if len(tables) > 1 else ''} "
-                        f"{', '.join(str(t + 1) for t in sorted(tables))} "
-                        f"in session {session} (where their members are fixed, else the first free tables), "
-                        f"which seat {seats}, but they have {len(seated)} members (with any kept together "
-                        "with them)"
+                        f"{', '.join(str(t + 1) for t in sorted(tables))} in session {session}, which "
+                        f"seat{'s' if len(tables) == 1 else ''} {seats}, but they have {len(seated)} "
+                        "members (with any kept together with them), and no seating of session "
+                        f"{session} that meets every rule holds them at other tables"
                         + (
                             "; fix a member of one cluster at another table to hold it there"
                             if pinned

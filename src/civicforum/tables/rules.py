@@ -256,6 +256,21 @@ def _too_few_seats(capacities: Sequence[int], panel: int) -> str:
     )
 
 
+def _group_too_large(group: frozenset[str], capacities: Sequence[int], panel: int, sized: bool) -> str:
+    """Why keep-together ``group`` fits at no table of ``capacities``, and the two ways out: smaller groups,
+    or fewer tables, which seat more each (each session's seats are spread as evenly as the tables allow,
+    so a larger table size alone leaves the tables as they were). ``sized``: the table sizes were given."""
+    largest = max(capacities)
+    tables = -(-panel // (len(group) - 1)) - 1  # the most tables at which the largest seats len(group)
+    option = f"--tables {tables}" + (" and no --table-sizes" if sized else "")
+    return (
+        f"keep-together group {fmt_group(group)} has {len(group)} members but tables seat at most {largest}: "
+        f"split it into groups of at most {largest} (groups that share a member count as one), or use fewer, "
+        f"larger tables: at {tables} table{'s' if tables > 1 else ''} ({option}) a table seats up to "
+        f"{-(-panel // tables)}"
+    )
+
+
 def validate(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
     """ValueError for malformed input; InfeasibleConstraintsError for rules that visibly conflict."""
     _check_input(members, settings, constraints)
@@ -282,8 +297,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
     for group in merged_groups(constraints.keep_together):
         if len(group) > max(capacities):
             problems.append(
-                f"keep-together group {fmt_group(group)} has {len(group)} members "
-                f"but tables seat at most {max(capacities)}"
+                _group_too_large(group, capacities, len(members), settings.table_sizes is not None)
             )
         problems += [
             f"{fmt_group(pair)} are kept apart but both in keep-together group {fmt_group(group)}"
