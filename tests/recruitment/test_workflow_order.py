@@ -31,6 +31,16 @@ def open_registration(forum: Any) -> None:
     RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
 
 
+OPENING = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
+
+
+def assert_opening_refused(client: Any, forum: Any, reason: str) -> None:
+    """Ticking 'Registration is open' on the settings page is refused, saying ``reason``."""
+    page = client.post(staff_url("settings", forum), OPENING).content.decode()
+    assert "<title>Error: Recruitment settings" in page and reason in page
+    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+
+
 def test_a_panel_is_drawn_only_once_registration_has_closed(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
@@ -82,12 +92,10 @@ def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_dra
     """Registration could be opened with no questions set up, so the first registrants were never asked
     what the quotas count; and reopening it while a panel was being drawn let the pool change mid-draw."""
     client = signed_in_client(officer)
-    url = staff_url("settings", forum)
-    data = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
-    page = client.post(url, data).content.decode()
-    assert "<title>Error: Recruitment settings" in page
-    assert "Add the questions registrants answer, such as their age group, before opening" in page
-    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+    url, data = staff_url("settings", forum), OPENING
+    assert_opening_refused(
+        client, forum, "Add the questions registrants answer, such as their age group, before"
+    )
 
     quotas.add_question(forum, officer, "How old are you?", "", [("16 to 29", None), ("30+", None)], True)
     SelectionRun.objects.create(forum=forum, panel_size=forum.panel_size, status="running")
@@ -399,12 +407,11 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
         assert f'‘What is your ethnic group?’: <a class="govuk-link" href="{remove}">Remove' in shown
         assert "‘How old are you?’:" not in shown
 
-    url = staff_url("settings", forum)
-    data = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
-    refused = client.post(url, data).content.decode()
-    assert "<title>Error: Recruitment settings" in refused
-    assert "Tick to confirm you need the answers to ‘What is your ethnic group?’, or remove it" in refused
-    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+    url, data = staff_url("settings", forum), OPENING
+    assert_opening_refused(
+        client, forum, "Tick to confirm you need the answers to ‘What is your ethnic group?’"
+    )
+    assert "Keep the question listed above: we need its answers" in client.get(url).content.decode()
     assert client.post(url, {**data, "keep_special_questions": "on"}).status_code == 302
     assert RecruitmentSettings.objects.get(forum=forum).registration_open
     assert "special category" not in client.get(url).content.decode()  # open: nothing left to confirm

@@ -565,7 +565,11 @@ class RecruitmentSettingsForm(GovUKModelForm):
             if self.unneeded_special:
                 self.fields["keep_special_questions"] = forms.BooleanField(
                     required=False,
-                    label="Keep the questions listed above: we need their answers for another reason",
+                    label=(
+                        "Keep the question listed above: we need its answers for another reason"
+                        if len(self.unneeded_special) == 1
+                        else "Keep the questions listed above: we need their answers for another reason"
+                    ),
                 )
                 self.order_fields(["registration_open", "keep_special_questions"])
                 self.rebuild_helper()
