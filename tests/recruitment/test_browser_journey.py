@@ -186,6 +186,35 @@ def test_removing_a_question_is_confirmed_on_an_accessible_page(
     assert not forum.quota_questions.filter(key="age").exists()
 
 
+def test_a_special_category_question_no_quota_uses_is_flagged_accessibly_and_removed_from_the_warning(
+    page: Any, live_server: Any, axe_check: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """Before registration opens: the settings page warns about a disability question no quota uses,
+    refuses to open registration until the officer ticks to keep it, and links to removing it."""
+    from tests.recruitment.conftest import close_registration
+
+    from civicforum.recruitment.services import quotas
+
+    forum = recruiting_forum
+    close_registration(forum)
+    quotas.add_question(forum, officer, "Do you have a disability?", "", [("Yes", None), ("No", None)], True)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/settings/")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("asks for special category data")
+    page.get_by_label("Registration is open to the public").check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Tick to confirm you need the answers")
+    axe_check(page)
+    page.get_by_role("link", name="Remove the question ‘Do you have a disability?’").click()
+    page.get_by_role("button", name="Yes, remove this question").click()
+    expect(page.locator("body")).to_contain_text("‘Do you have a disability?’ removed")
+    expect(page.locator(".govuk-warning-text")).to_have_count(0)  # the questions page: nothing to warn of
+    axe_check(page)
+
+
 def test_the_quotas_and_start_pages_say_accessibly_why_they_wait(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
