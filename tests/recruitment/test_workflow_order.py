@@ -404,6 +404,7 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
         shown = client.get(page).content.decode()
         assert '<div class="govuk-warning-text">' in shown
         assert "This question asks for special category data, such as ethnicity, disability" in shown
+        assert "Remove it before anyone registers (questions cannot change after that)" in shown
         assert f'‘What is your ethnic group?’: <a class="govuk-link" href="{remove}">Remove' in shown
         assert "‘How old are you?’:" not in shown
 
