@@ -42,15 +42,20 @@ def test_the_overview_gives_weeks_as_dates_and_counts_with_thousands_separators(
     assert re.search(r">1200\b", page) is None
 
 
-def test_the_run_page_gives_every_chance_as_a_percentage(
+def test_the_run_page_names_the_method_and_gives_every_chance_as_a_percentage(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
-    """The histogram labelled chances '0.000–0.014' and the full list '0.0667', beside 'lowest 6.67%'."""
+    """The page read 'Algorithm: legacy' and 'Selection probability: lowest 0.0067, highest 0.1433', its
+    histogram labelled chances '0.000–0.014' and its full list '0.0667'."""
     forum = pool[0].forum
     publish_selection(forum, officer, seed="s")
     run = SelectionRun.objects.get(forum=forum)
     page = signed_in_client(officer).get(reverse("recruitment:run", args=[forum.slug, run.pk]))
     text = page.content.decode()
+    assert "Method: Legacy." in text and "Algorithm:" not in text
+    assert re.search(
+        r"chance of being selected</dt><dd [^>]+>lowest \d+\.\d\d%, highest \d+\.\d\d%</dd>", text
+    )
     labels = [bar.label for bar in page.context["histogram"]]
     assert labels and all(re.fullmatch(r"\d+\.\d\d%–\d+\.\d\d%", label) for label in labels), labels
     assert f'<td class="govuk-table__cell">{labels[0]}</td>' in text and f">{labels[-1]}</text>" in text

@@ -3,7 +3,6 @@ registration closed before the panel is drawn, and nobody joining the pool once 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -277,21 +276,6 @@ def test_proposing_quotas_says_it_replaces_the_limits_typed(
     """'Propose quotas' overwrote every minimum and maximum the officer had typed, without a word."""
     page = signed_in_client(officer).get(staff_url("quotas", recruiting_forum)).content.decode()
     assert "This replaces the minimum and maximum of every answer that has a population share" in page
-
-
-def test_the_run_page_names_the_method_and_gives_chances_as_percentages(
-    signed_in_client: Any, pool: Any, officer: Any
-) -> None:
-    """The run page read 'Algorithm: legacy' and 'Selection probability: lowest 0.0067, highest 0.1433'."""
-    forum = pool[0].forum
-    publish_selection(forum, officer, seed="s")
-    run = SelectionRun.objects.get(forum=forum)
-    url = reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
-    page = signed_in_client(officer).get(url).content.decode()
-    assert "Method: Legacy." in page and "Algorithm:" not in page
-    assert re.search(
-        r"chance of being selected</dt><dd [^>]+>lowest \d+\.\d\d%, highest \d+\.\d\d%</dd>", page
-    )
 
 
 def test_once_the_selection_record_is_published_the_panel_cannot_be_drawn_again(
