@@ -29,7 +29,9 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:panel_letters": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # none sent yet
     "recruitment:panel_reply": EVERYONE,
     "recruitment:respondents": FORUM_MANAGERS,
-    "recruitment:respondents_csv": FORUM_MANAGERS,
+    "recruitment:respondents_contacts_csv": FORUM_MANAGERS,
+    "recruitment:respondents_answers_csv": FORUM_MANAGERS,
+    "recruitment:panel_csv": FORUM_MANAGERS,
     "recruitment:withdraw": FORUM_MANAGERS,
     "recruitment:phone_registration": row(LOGIN, 403, 403, 403, 403, 403, 302, 302, 302),
     "recruitment:register_start": EVERYONE,

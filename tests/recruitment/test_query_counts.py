@@ -134,7 +134,9 @@ def page_urls(forum: Any, ids: dict[str, int]) -> dict[str, str]:
     names = [
         "recruitment:overview",
         "recruitment:respondents",
-        "recruitment:respondents_csv",
+        "recruitment:respondents_contacts_csv",
+        "recruitment:respondents_answers_csv",
+        "recruitment:panel_csv",
         "recruitment:quotas",
         "recruitment:questions",
         "recruitment:draw_lottery",

@@ -303,17 +303,63 @@ def test_officer_registers_someone_by_phone_with_the_letter_reference(
     assert AuditEvent.objects.filter(action="recruitment.registered_by_phone", actor=officer).exists()
 
 
-def test_pool_export_is_logged_and_holds_the_answers(signed_in_client: Any, pool: Any, officer: Any) -> None:
-    forum = pool[0].forum
-    response = signed_in_client(officer).get(staff_url("respondents_csv", forum))
+def download(client: Any, name: str, forum: Any) -> list[dict[str, str]]:
+    response = client.get(staff_url(name, forum))
     text = response.content.decode()
     assert text.startswith("\ufeff"), "without the byte order mark Excel garbles accented names"
-    lines = text.removeprefix("\ufeff").splitlines()
-    assert len(lines) == 151
-    assert lines[0].startswith("reference,status,registered_at") and "What is your gender?" in lines[0]
-    assert pool[0].full_name in response.content.decode()
-    event = AuditEvent.objects.get(action="recruitment.personal_data_viewed", forum=forum)
-    assert event.details == {"what": "pool export (CSV)", "people": 150}
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def test_no_pool_export_puts_everyones_answers_next_to_their_name(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """UK GDPR data minimisation: names to contact people, answers under the reference to check quotas."""
+    forum = pool[0].forum
+    client = signed_in_client(officer)
+    page = client.get(staff_url("respondents", forum)).content.decode()
+    assert "use this to contact people" in page and "use this to check the quotas" in page
+    contacts = download(client, "respondents_contacts_csv", forum)
+    answers = download(client, "respondents_answers_csv", forum)
+    assert len(contacts) == len(answers) == 150
+    person = pool[0]
+    contact = next(row for row in contacts if row["reference"] == person.reference)
+    assert contact["name"] == person.full_name and contact["email"] == person.email
+    assert not {"What is your gender?", "sessions", "access_needs"} & set(contact)
+    assert person.reference in {row["reference"] for row in answers} and "What is your gender?" in answers[0]
+    assert not {"name", "email", "phone", "sessions", "access_needs"} & set(answers[0])
+    assert not any(person.full_name in str(row) for row in answers)
+    logged = AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum)
+    assert [event.details for event in logged.order_by("id")] == [
+        {"what": "respondent list", "people": 50},
+        {"what": "pool contacts export (CSV)", "people": 150},
+        {"what": "pool answers export (CSV)", "people": 150},
+    ]
+
+
+def test_support_needs_are_only_in_the_panel_export_of_members_still_taking_part(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.models import MemberStatus, PanelMember
+    from civicforum.recruitment.services import quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    members = list(PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id"))
+    Respondent.objects.filter(pk=members[0].respondent.pk).update(access_needs="Step-free access")
+    PanelMember.objects.filter(pk=members[1].pk).update(status=MemberStatus.DECLINED)
+    client = signed_in_client(officer)
+    assert "Download members’ contact details, sessions and support needs" in (
+        client.get(staff_url("panel", forum)).content.decode()
+    )
+    rows = download(client, "panel_csv", forum)
+    assert [row["reference"] for row in rows] == [m.respondent.reference for m in members if m != members[1]]
+    assert (
+        rows[0]["access_needs"] == "Step-free access" and rows[0]["name"] == members[0].respondent.full_name
+    )
+    assert rows[0]["sessions"] == "; ".join(members[0].respondent.availability or [])
+    event = AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum).latest("id")
+    assert event.details == {"what": "panel support export (CSV)", "people": len(members) - 1}
 
 
 def test_pool_export_header_cannot_run_as_a_formula(signed_in_client: Any, pool: Any, officer: Any) -> None:
@@ -321,7 +367,7 @@ def test_pool_export_header_cannot_run_as_a_formula(signed_in_client: Any, pool:
 
     forum = pool[0].forum
     QuotaQuestion.objects.filter(forum=forum, key="gender").update(label='=HYPERLINK("http://evil")')
-    response = signed_in_client(officer).get(staff_url("respondents_csv", forum))
+    response = signed_in_client(officer).get(staff_url("respondents_answers_csv", forum))
     header = next(csv.reader(io.StringIO(response.content.decode())))
     assert '\'=HYPERLINK("http://evil")' in header
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
@@ -676,7 +722,8 @@ def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_
     pages = {name: client.get(staff_url(name, forum)).content.decode() for name in PURGED_PAGES}
     for name, page in pages.items():
         assert deleted in page, name
-        for action in ("start_selection", "invite_panel", "phone_registration", "respondents_csv"):
+        actions = ("start_selection", "invite_panel", "phone_registration", *EXPORTS)
+        for action in actions:
             url = staff_url(action, forum)
             assert f'href="{url}"' not in page and f'href="{url}?' not in page, (name, action)
         assert "Confirmed<span" not in page and "Send invitations" not in page, name
@@ -694,6 +741,7 @@ def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_
     assert SelectionRun.objects.count() == runs
 
 
+EXPORTS = ("respondents_contacts_csv", "respondents_answers_csv", "panel_csv")
 PURGED_PAGES = ["overview", "respondents", "panel", "start_selection"]
 
 

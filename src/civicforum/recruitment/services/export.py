@@ -1,57 +1,111 @@
-"""The officer's spreadsheet of the pool: personal data, so every download is audit-logged by the view."""
+"""The officer's spreadsheets of the pool: personal data, so every download is audit-logged by the view.
+
+Data minimisation (UK GDPR): no file puts everyone's special-category answers next to their name. The
+contacts file has names and contact details, the answers file the quota answers under the opaque
+reference only, and support needs and sessions are only in the panel file, for the people whose
+support the officer actually arranges.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from typing import Any
 
-from civicforum.recruitment.models import Respondent, RespondentStatus
+from civicforum.recruitment.models import (
+    ABOUT_THE_PERSON,
+    MemberStatus,
+    PanelMember,
+    Respondent,
+    RespondentStatus,
+)
 from civicforum.recruitment.services.quotas import answer_options, questions_with_categories
 from civicforum.spreadsheet import spreadsheet_safe
 
 
-def pool_csv(forum: Any) -> tuple[str, int]:
-    """CSV text of every respondent (withdrawn ones show only their reference) and the row count."""
-    questions = [q for q in questions_with_categories(forum) if not q.from_address]
-    labels = {q.key: {o.key: o.label for o in answer_options(q)} for q in questions}
+def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    header = (
-        [
-            "reference",
-            "status",
-            "registered_at",
-            "by_phone",
-            "possible_duplicate_of",
-            "name",
-            "email",
-            "phone",
-            "ward",
-        ]
-        + [q.label for q in questions]
-        + ["sessions", "access_needs"]
-    )
     writer.writerow([spreadsheet_safe(cell) for cell in header])
-    respondents = Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of")
-    for respondent in respondents:
-        if respondent.status == RespondentStatus.WITHDRAWN:  # nothing else of theirs is kept
-            writer.writerow([respondent.reference, respondent.status] + [""] * (len(header) - 2))
-            continue
-        answers = respondent.answers or {}
-        duplicate = respondent.possible_duplicate_of
-        row = [
-            respondent.reference,
-            respondent.status,
-            respondent.registered_at.isoformat(timespec="minutes"),
-            "yes" if respondent.registered_by_id else "no",
-            duplicate.reference if duplicate else "",
-            respondent.full_name,
-            respondent.email,
-            respondent.phone,
-            respondent.ward,
-        ]
-        row += [labels[q.key].get(answers.get(q.key, ""), "") for q in questions]
-        row += ["; ".join(respondent.availability or []), respondent.access_needs]
+    for row in rows:
         writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
-    return buffer.getvalue(), len(respondents)
+    return buffer.getvalue()
+
+
+def contacts_csv(forum: Any) -> tuple[str, int]:
+    """Everyone's name and contact details without their answers (withdrawn people show only their
+    reference), and the row count."""
+    header = ["reference", "status", "registered_at", "by_phone", "possible_duplicate_of"]
+    header += ["name", "email", "phone", "ward"]
+    people = list(
+        Respondent.objects.filter(forum=forum)
+        .select_related("possible_duplicate_of")
+        .defer(*ABOUT_THE_PERSON)
+    )
+    rows = []
+    for respondent in people:
+        if respondent.status == RespondentStatus.WITHDRAWN:  # nothing else of theirs is kept
+            rows.append([respondent.reference, respondent.status] + [""] * (len(header) - 2))
+            continue
+        duplicate = respondent.possible_duplicate_of
+        rows.append(
+            [
+                respondent.reference,
+                respondent.status,
+                respondent.registered_at.isoformat(timespec="minutes"),
+                "yes" if respondent.registered_by_id else "no",
+                duplicate.reference if duplicate else "",
+                respondent.full_name,
+                respondent.email,
+                respondent.phone,
+                respondent.ward,
+            ]
+        )
+    return _csv(header, rows), len(people)
+
+
+def answers_csv(forum: Any) -> tuple[str, int]:
+    """Everyone's ward and quota answers under their reference, with no name or contact details (to
+    check the quotas), and the row count."""
+    questions = [q for q in questions_with_categories(forum) if not q.from_address]
+    labels = {q.key: {o.key: o.label for o in answer_options(q)} for q in questions}
+    header = ["reference", "status", "ward"] + [q.label for q in questions]
+    people = list(
+        Respondent.objects.filter(forum=forum).only("forum", "reference", "status", "ward", "answers")
+    )
+    rows = []
+    for respondent in people:
+        answers = respondent.answers or {}
+        row = [respondent.reference, respondent.status, respondent.ward]
+        rows.append(row + [labels[q.key].get(answers.get(q.key, ""), "") for q in questions])
+    return _csv(header, rows), len(people)
+
+
+def panel_csv(forum: Any) -> tuple[str, int]:
+    """Selected and confirmed members' contact details, sessions they can attend and support needs (to
+    arrange that support), and the row count. Members who declined or withdrew are left out."""
+    header = ["reference", "member_status", "name", "email", "phone", "sessions", "access_needs"]
+    members = list(
+        PanelMember.objects.filter(
+            forum=forum,
+            status__in=(MemberStatus.SELECTED, MemberStatus.CONFIRMED),
+            respondent__status=RespondentStatus.REGISTERED,
+        )
+        .select_related("respondent")
+        .defer("respondent__answers")
+        .order_by("id")
+    )
+    rows = [
+        [
+            member.respondent.reference,
+            member.get_status_display(),
+            member.respondent.full_name,
+            member.respondent.email,
+            member.respondent.phone,
+            "; ".join(member.respondent.availability or []),
+            member.respondent.access_needs,
+        ]
+        for member in members
+    ]
+    return _csv(header, rows), len(rows)

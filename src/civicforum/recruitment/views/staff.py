@@ -516,13 +516,22 @@ def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/respondents.html", context)
 
 
+# Which spreadsheet, what the audit log calls it and the end of its file name: see services/export.py.
+DOWNLOADS = {
+    "contacts": (export.contacts_csv, "pool contacts export (CSV)", "pool-contacts"),
+    "answers": (export.answers_csv, "pool answers export (CSV)", "pool-answers"),
+    "panel": (export.panel_csv, "panel support export (CSV)", "panel-support"),
+}
+
+
 @never_cache
 @forum_permission_required(PERSONAL)
-def respondents_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
+def respondents_csv(request: HttpRequest, forum_slug: str, which: str) -> HttpResponse:
     forum = forum_of(request)
-    text, count = export.pool_csv(forum)
-    privacy.log_personal_data_access(request.user, forum, "pool export (CSV)", count)
-    return csv_attachment(text, f"{forum.slug}-pool.csv")
+    build, what, name = DOWNLOADS[which]
+    text, count = build(forum)
+    privacy.log_personal_data_access(request.user, forum, what, count)
+    return csv_attachment(text, f"{forum.slug}-{name}.csv")
 
 
 @never_cache
