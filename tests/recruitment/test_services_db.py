@@ -150,7 +150,7 @@ def test_a_withdrawn_registration_keeps_only_what_the_figures_and_the_audit_log_
     assert privacy.aggregates(recruiting_forum)["withdrawn"] == 1
     withdrawn = AuditEvent.objects.get(action="recruitment.respondent_withdrawn")
     assert withdrawn.target_label == leaving.reference and withdrawn.actor == officer
-    text, _count = export.pool_csv(recruiting_forum)
+    text, _count = export.contacts_csv(recruiting_forum)
     rows = {row.split(",")[0]: row for row in text.splitlines()[1:]}
     assert rows[leaving.reference].strip(",\r") == f"{leaving.reference},withdrawn"
     assert invitation.address.ward not in rows[leaving.reference]
