@@ -443,8 +443,9 @@ def test_conflicts_counted_before_the_search_are_explained():
     )
     assert (
         "keep-together group {m01,m02,m03} has 3 members present in session 1, but once the members fixed "
-        "at tables are seated no table has more than 2 seats left"
-    ) in explain(members, plan, rules)
+        "at tables are seated no table has more than 2 seats left: split it into groups of at most 2 (groups "
+        "that share a member count as one), or fix fewer members at tables in session 1"
+    ) in explain(members, plan, rules)  # fewer tables would drop table 2, where m06 and m07 are fixed
     rules = Constraints(  # the cluster is held at table 1, where m04 and two others are fixed
         clusters=[Cluster(frozenset({"m04", "m05", "m06"}), 1)],
         fixed=[FixedSeat("m01", 1, 1), FixedSeat("m02", 1, 1), FixedSeat("m04", 1, 1)],
@@ -506,6 +507,25 @@ def random_rules(draw: random.Random, ids: list[str], tables: int) -> Constraint
         else [],
         clusters=[Cluster(frozenset(draw.sample(ids, 2)), 1)] if draw.random() < 0.4 else [],
     )
+
+
+def test_a_group_with_no_room_beside_fixed_members_is_told_what_to_change():
+    """The check before the search named the group and the seats left but not what to change."""
+    members = panel(12)
+    plan = AllocationSettings(tables=3, sessions=1, diversify=["f0"], table_sizes=[5, 5, 2])
+    rules = Constraints(
+        keep_together=[frozenset({"m01", "m02", "m03"})],
+        fixed=[FixedSeat(f"m{n:02}", 1, 1 + (n > 6)) for n in range(4, 10)],
+    )
+    message = explain(members, plan, rules)
+    assert (
+        "keep-together group {m01,m02,m03} has 3 members present in session 1, but once the members fixed "
+        "at tables are seated no table has more than 2 seats left: split it into groups of at most 2 (groups "
+        "that share a member count as one), fix fewer members at tables in session 1, or use fewer, larger "
+        "tables: at 2 tables (--tables 2 and no --table-sizes) there is room for it"
+    ) in message
+    fewer = AllocationSettings(tables=2, sessions=1, diversify=["f0"])
+    assert_honoured(members, fewer, rules, allocate(members, fewer, rules))  # the advice works
 
 
 def test_conflicts_refused_before_the_search_really_have_no_seating():

@@ -365,15 +365,42 @@ class _Planner:
         if all(len(unit) == 1 or u in fixed_table for u, unit in enumerate(units)):
             return
         room = max(int((sizes - minimum).max()) for sizes in spreads())
-        problems = [
-            f"keep-together group {fmt_group(self.ids[m] for m in unit)} has {len(unit)} members present in "
-            f"session {session}, but once the members fixed at tables are seated no table has more than "
-            f"{room} seats left"
-            for u, unit in enumerate(units)
-            if u not in fixed_table and len(unit) > room
-        ]
+        present = sum(len(unit) for unit in units)
+        split = f"split it into groups of at most {room} (groups that share a member count as one)"
+        problems = []
+        for u, unit in enumerate(units):
+            if u in fixed_table or len(unit) <= room:
+                continue
+            ways = [split if room > 1 else "remove it", f"fix fewer members at tables in session {session}"]
+            ways += self._fewer_tables(present, minimum, len(unit))
+            problems.append(
+                f"keep-together group {fmt_group(self.ids[m] for m in unit)} has {len(unit)} members present "
+                f"in session {session}, but once the members fixed at tables are seated no table has more "
+                f"than {room} seats left: {', '.join(ways[:-1])}, or {ways[-1]}"
+            )
         if problems:
             raise InfeasibleConstraintsError(problems)
+
+    def _fewer_tables(self, present: int, minimum: np.ndarray, wanted: int) -> list[str]:
+        """Advice to use the most tables, fewer than now, at which some table has ``wanted`` seats left
+        beside the members fixed there in a spread the search may try (none when no such number: fewer
+        tables cannot drop a table where members are fixed)."""
+        fixed_at = np.flatnonzero(minimum)
+        lowest = int(fixed_at.max()) + 1 if len(fixed_at) else 1
+        for tables in range(self.settings.tables - 1, lowest - 1, -1):
+            even = AllocationSettings(tables=tables, sessions=1, diversify=())
+            capacities = session_capacities(even, len(self.ids))
+            kept = minimum[:tables]
+            if any(
+                (session_sizes(capacities, present, kept, shift) - kept).max() >= wanted
+                for shift in range(tables)
+            ):
+                option = f"--tables {tables}" + (" and no --table-sizes" if self.settings.table_sizes else "")
+                return [
+                    f"use fewer, larger tables: at {tables} table{'s' if tables > 1 else ''} ({option}) "
+                    "there is room for it"
+                ]
+        return []
 
     def _facilitator_shortage(
         self,
