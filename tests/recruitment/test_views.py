@@ -349,7 +349,7 @@ def test_support_needs_are_only_in_the_panel_export_of_members_still_taking_part
     Respondent.objects.filter(pk=members[0].respondent.pk).update(access_needs="Step-free access")
     PanelMember.objects.filter(pk=members[1].pk).update(status=MemberStatus.DECLINED)
     client = signed_in_client(officer)
-    assert "Download members’ contact details, sessions and support needs" in (
+    assert "support needs (CSV)</a>: use this to arrange support for members" in (
         client.get(staff_url("panel", forum)).content.decode()
     )
     rows = download(client, "panel_csv", forum)
