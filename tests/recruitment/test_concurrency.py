@@ -537,6 +537,29 @@ def test_a_reply_online_while_an_officer_records_one_is_refused(forum_with_quota
     assert selection.places_to_fill(forum) == 1
 
 
+@racing
+def test_an_officer_recording_a_reply_while_one_is_sent_online_waits_and_is_refused(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    """The officer's page showed the member as selected; the member's own 'Yes' was being saved as the
+    officer pressed 'Declined', which then replaced it without a word."""
+    forum = forum_with_quotas
+    member = invited_member(forum, officer)
+    respondent = member.respondent
+
+    outcomes = race(
+        lambda: panel_invitations.reply(forum, respondent.reference, respondent.email, True, "198.51.100.7"),
+        lambda: selection.set_member_status(
+            member, MemberStatus.DECLINED, officer, seen=MemberStatus.SELECTED
+        ),
+    )
+
+    assert isinstance(outcomes[1], selection.RepliedMeanwhile)
+    assert "they are now recorded as ‘Confirmed’" in str(outcomes[1])
+    assert PanelMember.objects.get(pk=member.pk).status == MemberStatus.CONFIRMED
+    assert AuditEvent.objects.filter(action__startswith="recruitment.member_").count() == 1
+
+
 def draw_url(forum: Any) -> str:
     return reverse("recruitment:draw_lottery", kwargs={"forum_slug": forum.slug})
 

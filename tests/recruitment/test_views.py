@@ -911,24 +911,62 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     client = signed_in_client(officer)
     status_url = staff_url("member_status", forum, member_id=member.pk)
-    client.post(status_url, {"status": "declined"})
+    client.post(status_url, {"status": "declined", "seen": "selected"})
 
     page = client.get(staff_url("panel", forum)).content.decode()
     assert f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' in page
-    client.post(status_url, {"status": "confirmed"})
+    client.post(status_url, {"status": "confirmed", "seen": "declined"})
     member.refresh_from_db()
     assert member.status == "confirmed"
 
-    client.post(status_url, {"status": "declined"})
+    client.post(status_url, {"status": "declined", "seen": "confirmed"})
     selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
     page = client.get(staff_url("panel", forum)).content.decode()
     assert (
         f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' not in page
     )
-    refused = client.post(status_url, {"status": "confirmed"}, follow=True).content.decode()
+    refused = client.post(
+        status_url, {"status": "confirmed", "seen": "declined"}, follow=True
+    ).content.decode()
     assert (
         f"{member.respondent.reference}’s place has gone to a replacement, so their reply can no" in refused
     )
+    member.refresh_from_db()
+    assert member.status == "declined"
+
+
+def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_officer_corrects_it(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The officer's 'Declined' silently replaced the 'Yes' the member had sent online after the panel
+    page was shown; it is now refused, saying what the member replied, and can then be pressed again."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import panel_invitations, quotas, selection
+
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    respondent = member.respondent
+    client = signed_in_client(officer)
+    status_url = staff_url("member_status", forum, member_id=member.pk)
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert 'name="seen" value="selected"' in page
+    panel_invitations.reply(forum, respondent.reference, respondent.email, True, "198.51.100.7")
+
+    refused = client.post(status_url, {"status": "declined", "seen": "selected"}, follow=True)
+
+    assert (
+        f"{respondent.reference} replied while your page was open: they are now recorded as ‘Confirmed’. "
+        "Your change was not saved. If you still want to record them as declined, press ‘Change to "
+        "declined’ next to their name." in refused.content.decode()
+    )
+    member.refresh_from_db()
+    assert member.status == "confirmed"
+    assert 'name="seen" value="confirmed"' in refused.content.decode()
+    client.post(
+        status_url, {"status": "declined", "seen": "confirmed"}
+    )  # the officer confirms the correction
     member.refresh_from_db()
     assert member.status == "declined"
 
@@ -1084,7 +1122,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
         assert client.get(staff_url("panel", forum)).status_code == 200
         panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
         status = staff_url("member_status", forum, member_id=member.pk)
-        assert client.post(status, {"status": "confirmed"}).status_code == 302
+        assert client.post(status, {"status": "confirmed", "seen": "selected"}).status_code == 302
         ada = registration.Registration("Ada King", "ada@example.org")
         registration.register(forum, first, ada)
         flagged = registration.register(forum, second, ada)

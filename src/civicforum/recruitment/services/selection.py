@@ -360,13 +360,39 @@ class PlaceFilled(Exception):
     """The member declined and a replacement now holds their place, so their reply can no longer change."""
 
 
-def set_member_status(member: PanelMember, status: str, user: Any) -> None:
+class RepliedMeanwhile(Exception):
+    """The member's reply changed after the officer's page was shown (they replied online, or a colleague
+    recorded it): the officer's change was not saved."""
+
+    def __init__(self, member: PanelMember, status: str) -> None:
+        now = MemberStatus(member.status)
+        told = (
+            f"{member.respondent or 'This member'} replied while your page was open: they are now recorded "
+            f"as ‘{now.label}’. Your change was not saved."
+        )
+        if now != status:
+            told += (
+                f" If you still want to record them as {MemberStatus(status).label.lower()}, press "
+                f"‘Change to {MemberStatus(status).label.lower()}’ next to their name."
+            )
+        super().__init__(told)
+
+
+def set_member_status(member: PanelMember, status: str, user: Any, seen: str | None = None) -> None:
     """Record a member's reply. A reply recorded by mistake can be corrected until a replacement has been
-    drawn for the place: after that, confirming the member again would put one too many on the panel."""
+    drawn for the place: after that, confirming the member again would put one too many on the panel.
+
+    ``seen`` is the status the officer's page showed: if the member's status is no longer that (they
+    replied online meanwhile), nothing is saved (``RepliedMeanwhile``) rather than overwriting their reply.
+    The status is read again under the forum's lock, which an online reply also takes.
+    """
     with transaction.atomic():
         Forum.objects.select_for_update().get(pk=member.forum_id)  # waits for a replacement draw's save
         if PanelMember.objects.filter(replaces=member).exists():
             raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
+        member.status = PanelMember.objects.values_list("status", flat=True).get(pk=member.pk)
+        if seen is not None and member.status != seen:
+            raise RepliedMeanwhile(member, status)
         member.status = status
         member.save(update_fields=["status", "changed_at"])
         audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)

@@ -485,9 +485,11 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
     if status not in (MemberStatus.CONFIRMED, MemberStatus.DECLINED):
         raise PermissionDenied
     try:
-        selection.set_member_status(member, status, request.user)
+        selection.set_member_status(member, status, request.user, seen=request.POST.get("seen", ""))
     except selection.PlaceFilled as error:
         messages.error(request, f"{error}, so their reply can no longer be changed")
+    except selection.RepliedMeanwhile as error:
+        messages.error(request, str(error))
     else:
         messages.success(
             request, f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}"
