@@ -485,10 +485,36 @@ def test_a_withdrawal_while_the_panel_is_saved_waits_and_declines_the_place(
 
     outcomes = race(draw, lambda: registration.withdraw(Respondent.objects.get(pk=drawn[0]), officer))
 
-    assert outcomes == [None, None]
+    assert outcomes == [None, True]
     member = PanelMember.objects.get(respondent_id=drawn[0])
     assert (member.status, member.respondent.status) == (MemberStatus.DECLINED, RespondentStatus.WITHDRAWN)
     assert selection.places_to_fill(forum) == 1
+
+
+@racing
+def test_an_officer_and_the_person_withdrawing_them_at_once_withdraw_them_once(
+    signed_in_client: Any, forum_with_quotas: Any, officer: Any
+) -> None:
+    """A resident withdrew online while an officer, on the phone with them, pressed 'Withdraw': both
+    were saved, and the audit log said they withdrew twice."""
+    forum = forum_with_quotas
+    person = Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).first()
+    reference, email = person.reference, person.email
+    client = signed_in_client(officer)
+    url = reverse("recruitment:withdraw", kwargs={"forum_slug": forum.slug, "respondent_id": person.pk})
+
+    outcomes = race(
+        lambda: registration.withdraw_by_reference(forum, reference, email, "198.51.100.7"),
+        lambda: client.post(url, follow=True),
+    )
+
+    assert isinstance(outcomes[0], Respondent)
+    assert (
+        f"{reference} had already been withdrawn a moment ago (perhaps they did it online or a colleague "
+        "did): their personal data is erased" in outcomes[1].content.decode()
+    )
+    assert Respondent.objects.get(pk=person.pk).status == RespondentStatus.WITHDRAWN
+    assert AuditEvent.objects.filter(action="recruitment.respondent_withdrawn").count() == 1
 
 
 def invited_member(forum: Any, officer: Any) -> PanelMember:

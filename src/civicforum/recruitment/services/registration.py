@@ -318,7 +318,7 @@ def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str)
     return respondent
 
 
-def withdraw(respondent: Respondent, user: Any) -> None:
+def withdraw(respondent: Respondent, user: Any) -> bool:
     """The person asked to leave: erase their personal data now, keep only the pseudonymous record.
 
     What stays is what the published figures and the audit log need, and no more (UK GDPR data
@@ -333,10 +333,17 @@ def withdraw(respondent: Respondent, user: Any) -> None:
     The forum's row is locked first, as a draw saving its panel locks it (``selection._save_result``):
     a withdrawal waits for a panel being saved and then declines the place the person got, and a panel
     saved after a withdrawal sees it and is not saved.
+
+    The same person withdrawn twice at once (an officer, and the person online) is withdrawn once: the
+    status is read again under the lock, and the second does nothing. Returns whether this call withdrew.
     """
     with transaction.atomic():
         Forum.objects.select_for_update().get(pk=respondent.forum_id)
+        withdrawn = Respondent.objects.filter(pk=respondent.pk, status=RespondentStatus.WITHDRAWN)
+        if withdrawn.exists():
+            return False
         _erase(respondent, user)
+    return True
 
 
 def _erase(respondent: Respondent, user: Any) -> None:

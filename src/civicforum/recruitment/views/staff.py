@@ -551,8 +551,14 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
     if page.isascii() and page.isdigit():
         back += f"?page={page}"
     if request.method == "POST":
-        registration.withdraw(respondent, request.user)
-        messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
+        if registration.withdraw(respondent, request.user):
+            messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
+        else:
+            messages.success(
+                request,
+                f"{respondent.reference} had already been withdrawn a moment ago (perhaps they did it online "
+                "or a colleague did): their personal data is erased",
+            )
         return redirect(back)
     context = {"forum": forum, "respondent": respondent, "back": back, "page": page}
     return render(request, "recruitment/withdraw_confirm.html", context)
