@@ -964,11 +964,15 @@ def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_off
     member.refresh_from_db()
     assert member.status == "confirmed"
     assert 'name="seen" value="confirmed"' in refused.content.decode()
-    client.post(
-        status_url, {"status": "declined", "seen": "confirmed"}
-    )  # the officer confirms the correction
+    # The officer confirms the correction from the page now shown.
+    client.post(status_url, {"status": "declined", "seen": "confirmed"})
     member.refresh_from_db()
     assert member.status == "declined"
+    # 'Declined' pressed twice from that page is not a reply sent meanwhile: nothing more to record.
+    again = client.post(status_url, {"status": "declined", "seen": "confirmed"}, follow=True).content.decode()
+    assert f"{respondent.reference} marked as declined" in again and "replied while" not in again
+    declined = AuditEvent.objects.filter(action="recruitment.member_declined", target_id=str(member.pk))
+    assert declined.count() == 1
 
 
 def test_generating_letters_again_asks_the_officer_to_confirm_the_posted_codes_will_stop_working(

@@ -365,17 +365,12 @@ class RepliedMeanwhile(Exception):
     recorded it): the officer's change was not saved."""
 
     def __init__(self, member: PanelMember, status: str) -> None:
-        now = MemberStatus(member.status)
-        told = (
+        wanted = MemberStatus(status).label.lower()
+        super().__init__(
             f"{member.respondent or 'This member'} replied while your page was open: they are now recorded "
-            f"as ‘{now.label}’. Your change was not saved."
+            f"as ‘{MemberStatus(member.status).label}’. Your change was not saved. If you still want to "
+            f"record them as {wanted}, press ‘Change to {wanted}’ next to their name."
         )
-        if now != status:
-            told += (
-                f" If you still want to record them as {MemberStatus(status).label.lower()}, press "
-                f"‘Change to {MemberStatus(status).label.lower()}’ next to their name."
-            )
-        super().__init__(told)
 
 
 def set_member_status(member: PanelMember, status: str, user: Any, seen: str | None = None) -> None:
@@ -384,13 +379,16 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
 
     ``seen`` is the status the officer's page showed: if the member's status is no longer that (they
     replied online meanwhile), nothing is saved (``RepliedMeanwhile``) rather than overwriting their reply.
-    The status is read again under the forum's lock, which an online reply also takes.
+    The status is read again under the forum's lock, which an online reply also takes. A status the member
+    already has is left as it is (a button pressed twice, or the same reply sent online): nothing to record.
     """
     with transaction.atomic():
         Forum.objects.select_for_update().get(pk=member.forum_id)  # waits for a replacement draw's save
         if PanelMember.objects.filter(replaces=member).exists():
             raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
         member.status = PanelMember.objects.values_list("status", flat=True).get(pk=member.pk)
+        if member.status == status:
+            return
         if seen is not None and member.status != seen:
             raise RepliedMeanwhile(member, status)
         member.status = status
