@@ -30,6 +30,11 @@ def test_demo_is_complete_and_idempotent(client: Any, settings: Any) -> None:
     assert client.get("/staff/").status_code == 200
     home = client.get("/").content.decode()
     assert all(f.title in home for f in Forum.objects.all())
+    # The published draw a newcomer opens uses the method the selection page recommends.
+    from civicforum.recruitment.models import SelectionRun
+
+    published = SelectionRun.objects.get(forum=forum, is_replacement=False, published_at__isnull=False)
+    assert published.algorithm == "leximin"
 
 
 def test_demo_refuses_to_run_on_a_production_site(settings: Any) -> None:
