@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     Address,
     AddressList,
@@ -26,6 +25,7 @@ from civicforum.recruitment.models import (
 from civicforum.recruitment.services import codes
 from civicforum.recruitment.services.addresses import read_address_csv
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
+from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.lottery import LotteryAddress, LotteryError, draw_addresses, new_seed
 from civicforum.recruitment.services.mailing import mailing_csv
 
@@ -110,7 +110,7 @@ def draw_lottery(
     happened meanwhile: it raises ``LotteryAlreadyDrawn`` with that draw.
     """
     with transaction.atomic():
-        Forum.objects.select_for_update().get(pk=forum.pk)
+        lock_forum(forum.pk)
         latest = forum.lotteries.order_by("-pk").first()
         if seen_latest is not None and latest is not None and latest.pk != seen_latest:
             raise LotteryAlreadyDrawn(latest)

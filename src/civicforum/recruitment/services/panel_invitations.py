@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.processes.models import Forum
 from civicforum.recruitment.models import ABOUT_THE_PERSON, MemberStatus, PanelMember, RecruitmentSettings
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
+from civicforum.recruitment.services.locks import lock_forum
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, direct
     the members are marked invited, so the second press finds nobody left to invite.
     """
     with transaction.atomic():
-        Forum.objects.select_for_update().get(pk=forum.pk)
+        lock_forum(forum.pk)
         return _invite_uninvited(forum, user, reply_url, reply_by, directory)
 
 
@@ -222,7 +222,7 @@ def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) 
     """
     respondent = registration.find_own_registration(forum, reference, contact, client)
     with transaction.atomic():
-        Forum.objects.select_for_update().get(pk=forum.pk)
+        lock_forum(forum.pk)
         memberships = respondent.memberships.all()
         member = memberships.filter(status=MemberStatus.SELECTED).first()
         if member is None:

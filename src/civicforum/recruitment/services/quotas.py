@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from civicforum.core import audit
-from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
@@ -24,6 +23,7 @@ from civicforum.recruitment.models import (
     Respondent,
     RespondentStatus,
 )
+from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.problems import (
     FileProblem,
     FileRejected,
@@ -68,7 +68,7 @@ def change_blocker(forum: Any) -> str | None:
 def _lock_quotas(forum: Any) -> None:
     """Inside a transaction: wait for a draw being started (``selection.start_run`` locks the forum), then
     refuse (``QuotasInUse``) while one is queued or running."""
-    Forum.objects.select_for_update().get(pk=forum.pk)
+    lock_forum(forum.pk)
     blocker = change_blocker(forum)
     if blocker:
         raise QuotasInUse(blocker)

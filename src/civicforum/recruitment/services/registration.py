@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicforum.core import audit, rate_limits
-from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     Invitation,
     MemberStatus,
@@ -26,6 +25,7 @@ from civicforum.recruitment.models import (
     SelectionRun,
 )
 from civicforum.recruitment.services import codes
+from civicforum.recruitment.services.locks import lock_forum
 
 # At most this many wrong codes per client address in the window, then a pause (guessing is pointless
 # anyway with 50-bit codes; this keeps the log clean and the database idle).
@@ -200,7 +200,7 @@ def register(
         if not assisted and not is_open(forum):
             raise RegistrationClosed
         if assisted:
-            Forum.objects.select_for_update().get(pk=forum.pk)  # waits for a draw being started
+            lock_forum(forum.pk)  # waits for a draw being started
             if draw_in_progress(forum):
                 raise DrawInProgress
         locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
@@ -338,7 +338,7 @@ def withdraw(respondent: Respondent, user: Any) -> bool:
     status is read again under the lock, and the second does nothing. Returns whether this call withdrew.
     """
     with transaction.atomic():
-        Forum.objects.select_for_update().get(pk=respondent.forum_id)
+        lock_forum(respondent.forum_id)
         withdrawn = Respondent.objects.filter(pk=respondent.pk, status=RespondentStatus.WITHDRAWN)
         if withdrawn.exists():
             return False

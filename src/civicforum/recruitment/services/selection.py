@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from civicforum.core import audit
-from civicforum.processes.models import Forum
 from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
@@ -26,6 +25,7 @@ from civicforum.recruitment.models import (
     SelectionRun,
 )
 from civicforum.recruitment.services import engine, feasibility, registration
+from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
     QUOTA_FIELDS,
@@ -139,7 +139,7 @@ def start_run(
     """
     now = timezone.now()
     with transaction.atomic():
-        Forum.objects.select_for_update().get(pk=forum.pk)
+        lock_forum(forum.pk)
         if registration.is_open(forum):
             raise DrawBlocked(REGISTRATION_STILL_OPEN.text)
         for active in SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result"):
@@ -260,7 +260,7 @@ def _save_result(
         # One result saved at a time per forum; a run marked stopped meanwhile (it looked stuck and was
         # replaced) keeps its status, and a run whose volunteers withdrew, or whose panel changed,
         # meanwhile saves no panel.
-        Forum.objects.select_for_update().get(pk=run.forum_id)
+        lock_forum(run.forum_id)
         if not SelectionRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
             return
         withdrawn = Respondent.objects.filter(forum=run.forum, reference__in=new_members).exclude(
@@ -383,7 +383,7 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
     already has is left as it is (a button pressed twice, or the same reply sent online): nothing to record.
     """
     with transaction.atomic():
-        Forum.objects.select_for_update().get(pk=member.forum_id)  # waits for a replacement draw's save
+        lock_forum(member.forum_id)  # waits for a replacement draw's save
         if PanelMember.objects.filter(replaces=member).exists():
             raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
         member.status = PanelMember.objects.values_list("status", flat=True).get(pk=member.pk)
