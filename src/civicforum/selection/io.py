@@ -592,18 +592,26 @@ def probable_duplicates(table: Table, people: Sequence[Person]) -> list[InputPro
     than once: the same name and address (with address columns), or the same email address. Only a
     warning, since two people can share both, but a volunteer listed twice has twice the chance."""
 
-    def cell(person: Person, names: Sequence[str]) -> str:
+    def column(names: Sequence[str]) -> str | None:
         index = _find_in_header(table.header, names)
-        return "" if index is None else _fold(person.row.get(table.header[index], ""))
+        return None if index is None else table.header[index]
+
+    # The columns are found once: the header is the same for every row.
+    full, first, last, email_column = (
+        column(names) for names in (FULL_NAME_COLUMNS, FIRST_NAME_COLUMNS, LAST_NAME_COLUMNS, EMAIL_COLUMNS)
+    )
+
+    def cell(person: Person, name: str | None) -> str:
+        return "" if name is None else _fold(person.row.get(name, ""))
 
     same: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     for person, number in zip(people, table.row_numbers, strict=True):
-        name = cell(person, FULL_NAME_COLUMNS) or " ".join(
-            part for part in (cell(person, FIRST_NAME_COLUMNS), cell(person, LAST_NAME_COLUMNS)) if part
+        name = cell(person, full) or " ".join(
+            part for part in (cell(person, first), cell(person, last)) if part
         )
         if name and person.household is not None:
             same.setdefault(("name and address", name, person.household), []).append((number, person.id))
-        email = cell(person, EMAIL_COLUMNS)
+        email = cell(person, email_column)
         if email:
             same.setdefault(("email address", email), []).append((number, person.id))
     notes = []

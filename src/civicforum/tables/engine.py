@@ -139,9 +139,8 @@ class _Planner:
             a, b = (self.index[m] for m in pair)
             self.keep_apart[a, b] = self.keep_apart[b, a] = PROHIBITIVE
         self.meetings = np.zeros((count, count), dtype=np.int32)
-        # Per session, the tables (0-based) each cluster is held at (see _clusters), and, for a session
-        # that cannot be seated with them, the tables each cluster uses in a seating the exact check found.
-        self.held_at: dict[int, list[list[int]]] = {}
+        # Per session that cannot be seated with the tables _clusters would hold its clusters at, the
+        # tables (0-based) each cluster uses in a seating the exact check found.
         self.anchors: dict[int, list[list[int]]] = {}
         self.size_shift: dict[int, int] = {}  # session -> rotation of which tables get the spare seats
         self._spreads: dict[int, list[np.ndarray]] = {}  # session -> every rotation's seats (see above)
@@ -477,7 +476,6 @@ class _Planner:
         fixed_of = {m: fixed_table[u] for u, unit in enumerate(units) for m in unit if u in fixed_table}
         held: list[tuple[Cluster, frozenset[int], set[int]]] = []  # cluster, its tables, who sits there
         clusters_at = np.zeros(tables_count, dtype=int)
-        self.held_at[session] = []
         for index, cluster in enumerate(self.constraints.clusters):
             present = [self.index[m] for m in cluster.members if any(self.index[m] in u for u in units)]
             allowed = sorted({fixed_of[m] for m in present if m in fixed_of})
@@ -493,7 +491,6 @@ class _Planner:
             if session in self.anchors:
                 allowed = self.anchors[session][index]
             allowed = cluster_tables(allowed, cluster.tables, clusters_at)
-            self.held_at[session].append(allowed)
             # Whoever is kept together with a cluster member sits at the cluster's tables too.
             escorts = {m for unit in units if set(unit) & set(present) for m in unit} - set(present)
             # Members fixed at those tables take seats there too.
