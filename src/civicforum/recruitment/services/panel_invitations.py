@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +59,13 @@ class InviteBlocker:
     fix_url: str
 
 
+def awaiting_invitation(forum: Any) -> QuerySet[PanelMember]:
+    """Selected members not yet invited whose registration is still held (an erased one has no contact)."""
+    return PanelMember.objects.filter(
+        forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
+    )
+
+
 def invite_blocker(forum: Any) -> InviteBlocker | None:
     """Why the invitations cannot go out now (None: they can): nobody is waiting for one, or the draw
     that chose them has no published selection record yet (the public's check on the draw should be
@@ -67,9 +74,7 @@ def invite_blocker(forum: Any) -> InviteBlocker | None:
     def url(name: str, **kwargs: Any) -> str:
         return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
 
-    waiting = PanelMember.objects.filter(
-        forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
-    )
+    waiting = awaiting_invitation(forum)
     if not waiting.exists():
         if PanelMember.objects.filter(forum=forum).exists():
             return InviteBlocker(
@@ -112,9 +117,7 @@ def _invite_uninvited(
     forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path
 ) -> InvitationBatch:
     members = list(
-        PanelMember.objects.filter(
-            forum=forum, status=MemberStatus.SELECTED, invited_at__isnull=True, respondent__isnull=False
-        )
+        awaiting_invitation(forum)
         .select_related("respondent__invitation__address")
         .defer(*(f"respondent__{name}" for name in ABOUT_THE_PERSON))
     )
