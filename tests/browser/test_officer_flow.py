@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from tests.factories import PASSWORD, make_forum, make_user_with_role
 
 from civicforum.core.models import Role
@@ -45,7 +47,7 @@ def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any,
 
     summary = page.locator(".govuk-error-summary")
     assert "End date must be a real date" in summary.inner_text()
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile("^" + re.escape("Error: ")))
     if javascript:
         axe_check(page)
     summary.get_by_role("link", name="End date must be a real date").click()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from tests.factories import make_forum
 from tests.recruitment.conftest import publish_selection
 
@@ -183,7 +185,7 @@ def test_without_javascript_a_date_and_cannot_attend_together_are_refused_at_the
     page.get_by_label("I cannot attend any of these dates").check()
     page.get_by_role("button", name="Continue").click()
     refusal = "Select the sessions you could attend, or ‘I cannot attend any of these dates’, not both"
-    assert page.title().startswith("Error: ")
+    expect(page).to_have_title(re.compile("^" + re.escape("Error: ")))
     assert page.locator(".govuk-error-summary").get_by_role("link", name=refusal).get_attribute("href") == (
         "#id_sessions_1"
     )
