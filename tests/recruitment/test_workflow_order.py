@@ -3,10 +3,12 @@ registration closed before the panel is drawn, and nobody joining the pool once 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from tests.recruitment.conftest import close_registration, publish_selection
 from tests.recruitment.test_resident_journey import answer_every_step
 
@@ -15,6 +17,7 @@ from civicforum.recruitment.models import (
     QuotaCategory,
     RecruitmentSettings,
     Respondent,
+    RunStatus,
     SelectionRun,
 )
 from civicforum.recruitment.services import civic_lottery, quotas, registration, selection
@@ -368,6 +371,29 @@ def test_nobody_is_registered_by_phone_while_a_draw_is_queued_or_running(
     selection.execute_run(run.pk)
     client.post(check)
     assert registration.pool_size(forum) == 151
+
+
+@pytest.mark.parametrize(("status", "quiet_minutes"), [(RunStatus.QUEUED, 6), (RunStatus.RUNNING, 31)])
+def test_a_draw_whose_worker_died_holds_up_neither_registration_nor_the_quotas(
+    signed_in_client: Any, pool: Any, officer: Any, status: str, quiet_minutes: int
+) -> None:
+    """A draw whose worker was killed stays queued or running for ever. Starting a new run already passed
+    over it (the run's page calls it stuck), but registration could never open again, nobody could be
+    registered by phone and the quotas could never change. A stuck run now holds up nothing anywhere."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    stuck = SelectionRun.objects.create(forum=forum, panel_size=forum.panel_size, status=status)
+    SelectionRun.objects.filter(pk=stuck.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=quiet_minutes)
+    )
+
+    assert quotas.change_blocker(forum) is None
+    phone = client.get(reverse("recruitment:phone_registration", args=[forum.slug]))
+    assert phone.url == reverse("recruitment:register_step", args=[forum.slug, "code"])
+    invitation = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True).first()
+    details = registration.Registration(full_name="Alan Turing", phone="01632 960001")
+    assert registration.register(forum, invitation, details, officer).registered_by == officer
+    assert client.post(staff_url("settings", forum), OPENING).status_code == 302
+    assert RecruitmentSettings.objects.get(forum=forum).registration_open
 
 
 def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_registration_needs_a_tick(

@@ -308,6 +308,9 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 class SelectionRun(models.Model):
     """One run of the selection engine over the pool (or a replacement draw)."""
 
@@ -365,6 +368,11 @@ class SelectionRun(models.Model):
         if self.status == RunStatus.QUEUED:
             return quiet > QUEUED_TOO_LONG
         return self.status == RunStatus.RUNNING and quiet > SILENT_TOO_LONG
+
+    def in_progress(self, now: datetime) -> bool:
+        """Queued or running and alive: the pool and quotas it reads must not change until it finishes.
+        A stuck run is not: nothing will finish it, and the next run started marks it stopped."""
+        return self.status in UNFINISHED and not self.looks_stuck(now)
 
 
 class MemberStatus(models.TextChoices):

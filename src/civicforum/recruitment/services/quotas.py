@@ -31,7 +31,7 @@ from civicforum.recruitment.services.problems import (
     decode_utf8,
     normalise_header,
 )
-from civicforum.recruitment.services.registration import draw_in_progress
+from civicforum.recruitment.services.registration import run_in_progress
 from civicforum.selection import Instance, Person, Quota
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
@@ -62,7 +62,7 @@ DRAW_READS_QUOTAS = (
 
 def change_blocker(forum: Any) -> str | None:
     """Why the quotas cannot change now (None: they can): a draw queued or running reads them."""
-    return DRAW_READS_QUOTAS if draw_in_progress(forum) else None
+    return DRAW_READS_QUOTAS if run_in_progress(forum) else None
 
 
 def _lock_quotas(forum: Any) -> None:

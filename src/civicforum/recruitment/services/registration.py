@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from civicforum.core import audit, rate_limits
 from civicforum.recruitment.models import (
+    UNFINISHED,
     Invitation,
     MemberStatus,
     QuotaQuestion,
     RecruitmentSettings,
     Respondent,
     RespondentStatus,
-    RunStatus,
     SelectionRun,
 )
 from civicforum.recruitment.services import codes
@@ -89,7 +89,7 @@ def opening_problem(forum: Any) -> str | None:
             "(in ‘Questions for registrants’): people who register before a question exists are never "
             "asked it, so the quotas could not count them"
         )
-    if draw_in_progress(forum):
+    if run_in_progress(forum):
         return (
             "A panel is being drawn from the people registered so far, so registration cannot open until "
             "the selection has finished"
@@ -97,10 +97,13 @@ def opening_problem(forum: Any) -> str | None:
     return None
 
 
-def draw_in_progress(forum: Any) -> bool:
-    """Whether a selection (or replacement draw) is queued or running: the pool and the quotas it reads
-    must not change until it has finished."""
-    return SelectionRun.objects.filter(forum=forum, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)).exists()
+def run_in_progress(forum: Any) -> SelectionRun | None:
+    """The forum's selection (or replacement draw) in progress (``SelectionRun.in_progress``), if any:
+    the pool and the quotas it reads must not change until it has finished. Every step that waits for a
+    draw asks here, so a stuck run (its worker was killed) holds up none of them."""
+    now = timezone.now()
+    unfinished = SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result")
+    return next((run for run in unfinished if run.in_progress(now)), None)
 
 
 def has_registrations(forum: Any) -> bool:
@@ -201,7 +204,7 @@ def register(
             raise RegistrationClosed
         if assisted:
             lock_forum(forum.pk)  # waits for a draw being started
-            if draw_in_progress(forum):
+            if run_in_progress(forum):
                 raise DrawInProgress
         locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
         if places_left(locked) <= 0:

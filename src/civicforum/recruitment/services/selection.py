@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
+    UNFINISHED,
     MemberStatus,
     PanelMember,
     RecruitmentSettings,
@@ -41,7 +42,6 @@ from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPL
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
-UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
 PANEL_CHANGED_DURING_RUN = (
     "A member's reply was recorded while the replacements were being drawn, so this draw no longer fits "
     "the panel. Draw the replacements again."
@@ -143,7 +143,7 @@ def start_run(
         if registration.is_open(forum):
             raise DrawBlocked(REGISTRATION_STILL_OPEN.text)
         for active in SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result"):
-            if not active.looks_stuck(now):
+            if active.in_progress(now):
                 raise RunInProgress(active)
             _fail(active, STOPPED)
         run = SelectionRun.objects.create(

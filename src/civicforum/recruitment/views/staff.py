@@ -23,6 +23,7 @@ from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
+    UNFINISHED,
     LetterStatus,
     Lottery,
     MemberStatus,
@@ -387,7 +388,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "forum": forum,
         "run": run,
         "form": publish_form,
-        "in_progress": run.status in ("queued", "running"),
+        "in_progress": run.status in UNFINISHED,
         "run_done": f"{run.percent_done}% done.",
         "stuck": run.looks_stuck(timezone.now()),
         "error_points": feasibility.as_points(run.error.splitlines()),
@@ -570,8 +571,8 @@ def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """An officer registers someone on the phone or from a paper form: the same steps, on their behalf
     (not while a draw is queued or running: the person would land in the pool being drawn from)."""
     forum = forum_of(request)
-    run = selection.latest_run(forum)
-    if run is not None and run.status in selection.UNFINISHED:
+    run = registration.run_in_progress(forum)
+    if run is not None:
         messages.error(request, registration.DRAW_BELOW_READS_POOL)
         return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     save_registration_state(request, forum, {"assisted": True})
