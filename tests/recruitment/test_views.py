@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from tests.recruitment.conftest import address_csv, close_registration
+from tests.recruitment.conftest import address_csv, close_registration, publish_selection
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import forms
@@ -1060,6 +1060,28 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     )
     selection.publish(run, officer)
     assert _next_step(client, forum) == "Invite the selected members -> " + staff_url("invite_panel", forum)
+
+
+def test_what_to_do_next_never_asks_to_invite_members_the_invite_page_cannot_invite(
+    pool: Any, officer: Any
+) -> None:
+    """A selected member whose registration is gone (the purge deletes it) has no name or address to
+    write to, so the invite page invites nobody; 'what to do next' counted who was still to invite its
+    own way and kept asking to invite them. It now asks the invite page's own ``awaiting_invitation``."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import panel_invitations, selection
+    from civicforum.recruitment.services.next_step import next_step
+
+    forum = pool[0].forum
+    forum.lotteries.update(letters_status="ready")
+    publish_selection(forum, officer, seed="s")
+    run = selection.latest_run(forum)
+    assert next_step(forum, False, run) == ("Invite the selected members", staff_url("invite_panel", forum))
+
+    PanelMember.objects.filter(forum=forum).update(respondent=None)
+
+    assert not panel_invitations.awaiting_invitation(forum).exists()
+    assert next_step(forum, False, run) is None
 
 
 def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from civicforum.recruitment.models import LetterStatus, MemberStatus, RunStatus, SelectionRun
-from civicforum.recruitment.services import selection
+from civicforum.recruitment.models import LetterStatus, RunStatus, SelectionRun
+from civicforum.recruitment.services import panel_invitations, selection
 
 
 def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> tuple[str, str] | None:
@@ -50,7 +50,7 @@ def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> 
         return "Wait for the selection to finish", url("run", run_id=run.pk)
     if not run.is_replacement and run.published_at is None:
         return "Check the selection and publish the selection record", url("run", run_id=run.pk)
-    if forum.panel_members.filter(status=MemberStatus.SELECTED, invited_at__isnull=True).exists():
+    if panel_invitations.awaiting_invitation(forum).exists():
         return "Invite the selected members", url("invite_panel")
     if selection.places_to_fill(forum):
         return "Draw replacements for the members who declined", url("start_selection") + "?replacements=1"
