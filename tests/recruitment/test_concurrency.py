@@ -26,6 +26,7 @@ from civicforum.recruitment.models import (
     Lottery,
     MemberStatus,
     PanelMember,
+    RecruitmentSettings,
     Respondent,
     RespondentStatus,
     RunStatus,
@@ -457,6 +458,29 @@ def test_a_phone_registration_saved_as_a_draw_starts_waits_and_is_refused(
     )
 
     assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], registration.DrawInProgress)
+    assert registration.pool_size(forum) == 150
+
+
+@racing
+def test_a_resident_registering_as_registration_closes_for_a_draw_waits_and_is_refused(
+    forum_with_quotas: Any, officer: Any
+) -> None:
+    """A resident's registration read that registration was open, then saved without waiting for the
+    officer closing registration and starting the draw, so it joined the pool behind the draw's back.
+    It now checks and saves under the forum's lock, as a draw starts under it."""
+    forum = forum_with_quotas
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+    invitation = forum.lotteries.get().invitations.filter(respondents__isnull=True).first()
+    details = registration.Registration(full_name="Ada Lovelace", email="ada@example.org")
+
+    def close_and_draw() -> SelectionRun:
+        RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+        return queued_run(forum, officer)
+
+    outcomes = race(close_and_draw, lambda: registration.register(forum, invitation, details))
+
+    assert isinstance(outcomes[0], SelectionRun)
+    assert isinstance(outcomes[1], registration.RegistrationClosed)
     assert registration.pool_size(forum) == 150
 
 

@@ -88,6 +88,25 @@ def test_someone_still_filling_in_the_form_when_registration_closes_is_told_and_
     assert registration.register(recruiting_forum, invitation, details, officer).registered_by == officer
 
 
+def test_a_resident_who_started_before_the_officer_closed_registration_and_drew_is_not_added(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """The resident answered every question while registration was open; the officer then closed it and
+    started the draw. Saving is refused with the closed page, and the pool the draw reads is unchanged
+    (the check and the save are made under the forum's lock: ``test_concurrency`` races them)."""
+    forum = pool[0].forum
+    open_registration(forum)
+    invitation = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True).first()
+    answer_every_step(client, forum, civic_lottery.issue_code(invitation))
+    close_registration(forum)
+    selection.start_run(forum, officer, "legacy", seed="s")
+
+    response = client.post(reverse("recruitment:register_check", args=[forum.slug]))
+
+    assert response.status_code == 403 and "Registration is closed" in response.content.decode()
+    assert registration.pool_size(forum) == 150
+
+
 def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_draw(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:

@@ -197,15 +197,16 @@ def register(
     panel may already be being drawn from the people registered. An officer may still register someone
     on their behalf (``registered_by``), for example from a paper form that arrived in time, but not while
     a draw is queued or running (``DrawInProgress``): the person would land in the pool being drawn from.
+    Both are checked, and the registration saved, under the forum's lock, which starting a draw takes:
+    a draw being started waits for the registration, or the registration for the draw and is refused.
     """
     assisted = getattr(registered_by, "is_authenticated", False)
     with transaction.atomic():
+        lock_forum(forum.pk)
         if not assisted and not is_open(forum):
             raise RegistrationClosed
-        if assisted:
-            lock_forum(forum.pk)  # waits for a draw being started
-            if run_in_progress(forum):
-                raise DrawInProgress
+        if assisted and run_in_progress(forum):
+            raise DrawInProgress
         locked = Invitation.objects.select_for_update().select_related("address").get(pk=invitation.pk)
         if places_left(locked) <= 0:
             raise code_used_up(locked)
