@@ -19,6 +19,7 @@ from civicforum.recruitment.models import (
     Address,
     AddressList,
     Invitation,
+    LetterStatus,
     Lottery,
     MemberStatus,
     PanelMember,
@@ -274,3 +275,46 @@ def test_the_overview_names_the_latest_address_list_without_asking_again_when_it
     with_list, page = settings_queries()
     assert with_list == without_list
     assert "Upload the address list</a> – latest: northam.csv (9,000 addresses)</li>" in page
+
+
+@pytest.mark.parametrize(
+    ("page", "most"), [("overview", 21), ("start_selection", 17), ("questions", 11), ("draw_lottery", 15)]
+)
+def test_pages_ask_the_database_for_each_thing_once(
+    signed_in_client: Any, pool: Any, officer: Any, django_assert_max_num_queries: Any, page: str, most: int
+) -> None:
+    """The overview read the questions twice and asked again whether anyone had registered after counting
+    the pool; the selection's start counted the pool it had just loaded; the questions page counted the
+    registrations twice. Each page now asks once (the first six queries are the sign-in and base page's)."""
+    forum = pool[0].forum
+    forum.lotteries.update(letters_status=LetterStatus.READY)  # 'What to do next' gets as far as the pool
+    client = signed_in_client(officer)
+    with django_assert_max_num_queries(most):
+        assert (
+            client.get(reverse(f"recruitment:{page}", kwargs={"forum_slug": forum.slug})).status_code == 200
+        )
+
+
+def test_the_questions_page_reads_the_questions_once_before_anyone_registers(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Before anyone registers, the page also looks for special category questions no quota uses: it
+    read every question and its answers again to do so, and asked the database for the ward question."""
+    client = signed_in_client(officer)
+    with django_assert_max_num_queries(11):
+        page = client.get(reverse("recruitment:questions", kwargs={"forum_slug": recruiting_forum.slug}))
+    assert "Add the ward as a quota" not in page.content.decode()  # the fixture asks the ward already
+
+
+def test_the_lottery_page_counts_the_addresses_already_written_to_in_the_database(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The page says how many addresses an earlier draw wrote to: it fetched every one of them (tens of
+    thousands for a council) to count them in Python."""
+    forum = pool[0].forum
+    client = signed_in_client(officer)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("recruitment:draw_lottery", kwargs={"forum_slug": forum.slug}))
+    assert "200 addresses already have a letter from an earlier draw" in page.content.decode()
+    invitations = [q["sql"] for q in captured if 'FROM "recruitment_invitation"' in q["sql"]]
+    assert len(invitations) == 1 and invitations[0].startswith("SELECT COUNT(")

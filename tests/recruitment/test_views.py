@@ -1076,12 +1076,15 @@ def test_what_to_do_next_never_asks_to_invite_members_the_invite_page_cannot_inv
     forum.lotteries.update(letters_status="ready")
     publish_selection(forum, officer, seed="s")
     run = selection.latest_run(forum)
-    assert next_step(forum, False, run) == ("Invite the selected members", staff_url("invite_panel", forum))
+    assert next_step(forum, False, run, True) == (
+        "Invite the selected members",
+        staff_url("invite_panel", forum),
+    )
 
     PanelMember.objects.filter(forum=forum).update(respondent=None)
 
     assert not panel_invitations.awaiting_invitation(forum).exists()
-    assert next_step(forum, False, run) is None
+    assert next_step(forum, False, run, True) is None
 
 
 def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(

@@ -561,7 +561,10 @@ class RecruitmentSettingsForm(GovUKModelForm):
             # Opening registration is the last moment a question can be removed (none can once anyone
             # has registered), so special category questions that no quota uses need a tick to confirm.
             if not self.instance.registration_open:
-                self.unneeded_special = quotas.unneeded_special_questions(self.instance.forum)
+                forum = self.instance.forum
+                self.unneeded_special = quotas.unneeded_special_questions(
+                    quotas.questions_with_categories(forum), quotas.questions_locked(forum)
+                )
             if self.unneeded_special:
                 self.fields["keep_special_questions"] = forms.BooleanField(
                     required=False,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -65,9 +66,18 @@ def import_addresses(forum: Any, user: Any, data: bytes, filename: str) -> Addre
     return address_list
 
 
+def _invited_uprns(forum: Any) -> QuerySet[Invitation, str]:
+    return Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True)
+
+
 def already_invited(forum: Any) -> set[str]:
     """The UPRNs of the addresses that have a letter from one of the forum's draws."""
-    return set(Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True))
+    return set(_invited_uprns(forum))
+
+
+def already_invited_count(forum: Any) -> int:
+    """How many addresses ``already_invited`` holds, counted by the database (tens of thousands)."""
+    return _invited_uprns(forum).distinct().count()
 
 
 def invitation_reference(forum_id: int, lottery_id: int, index: int) -> str:

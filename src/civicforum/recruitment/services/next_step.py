@@ -14,10 +14,13 @@ from civicforum.recruitment.models import LetterStatus, RunStatus, SelectionRun
 from civicforum.recruitment.services import panel_invitations, selection
 
 
-def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> tuple[str, str] | None:
+def next_step(
+    forum: Any, registration_open: bool, run: SelectionRun | None, anyone_registered: bool
+) -> tuple[str, str] | None:
     """The first step not yet done, as (what to do, where), or None once the panel has been invited and
-    registration closed; ``run`` is the forum's latest selection run (``selection.latest_run``), which the
-    overview shows too."""
+    registration closed; ``run`` is the forum's latest selection run (``selection.latest_run``) and
+    ``anyone_registered`` whether anyone has registered (even if they withdrew since), which the overview
+    shows too."""
 
     def url(name: str, **kwargs: Any) -> str:
         return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
@@ -33,7 +36,7 @@ def next_step(forum: Any, registration_open: bool, run: SelectionRun | None) -> 
         return "Draw the address lottery: the addresses that get a letter", url("draw_lottery")
     if lottery.letters_status != LetterStatus.READY:
         return "Write and generate the invitation letters", url("lottery", lottery_id=lottery.pk)
-    if run is None and not forum.respondents.exists():
+    if run is None and not anyone_registered:
         if not registration_open:
             return "Open registration in the recruitment settings before the letters arrive", url("settings")
         return "Download the letters and send them; registrations will appear below", url(

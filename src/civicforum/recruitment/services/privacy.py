@@ -24,6 +24,7 @@ from civicforum.recruitment.models import (
     Invitation,
     Lottery,
     PanelMember,
+    QuotaQuestion,
     RecruitmentSettings,
     Respondent,
     RespondentStatus,
@@ -40,9 +41,11 @@ def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> No
     audit.record(user, "recruitment.personal_data_viewed", forum=forum, what=what, people=count)
 
 
-def aggregates(forum: Any) -> dict[str, Any]:
-    """Counts only: by ward, by registration week, by quota answer, and panel outcomes."""
-    questions = questions_with_categories(forum)
+def aggregates(forum: Any, questions: list[QuotaQuestion] | None = None) -> dict[str, Any]:
+    """Counts only: by ward, by registration week, by quota answer, and panel outcomes. ``questions``: the
+    forum's ``questions_with_categories``, when the caller has them already."""
+    if questions is None:
+        questions = questions_with_categories(forum)
     registered = Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
     respondents = list(registered.only(*QUOTA_FIELDS, "registered_at"))
     by_answer: dict[str, Counter[str]] = {q.key: Counter() for q in questions}
@@ -61,10 +64,13 @@ def aggregates(forum: Any) -> dict[str, Any]:
     }
 
 
-def pool_figures(forum: Any, settings_row: RecruitmentSettings) -> dict[str, Any]:
+def pool_figures(
+    forum: Any, settings_row: RecruitmentSettings, questions: list[QuotaQuestion]
+) -> dict[str, Any]:
     """The counts the dashboards show: live, or once the personal data is deleted (``settings_row``, the
-    forum's recruitment settings the page has already read, says when), those kept then."""
-    return settings_row.retained_aggregates if settings_row.purged_at else aggregates(forum)
+    forum's recruitment settings the page has already read, says when), those kept then. The page has
+    read the ``questions`` too."""
+    return settings_row.retained_aggregates if settings_row.purged_at else aggregates(forum, questions)
 
 
 def week_label(week: str) -> str:

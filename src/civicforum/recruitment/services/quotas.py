@@ -486,16 +486,17 @@ SPECIAL_CATEGORY_WORDS = re.compile(
 )
 
 
-def unneeded_special_questions(forum: Any) -> list[QuotaQuestion]:
-    """The questions asking for special category data (ethnicity, disability, health...) that no quota
-    uses: none of their answers has a quota, or a population share to propose one from. Their answers are
-    sensitive data that no selection rule needs (UK GDPR art. 5(1)(c), data minimisation). None once
-    anyone has registered: the questions can no longer be removed then (``questions_locked``)."""
-    if questions_locked(forum):
+def unneeded_special_questions(questions: list[QuotaQuestion], locked: str | None) -> list[QuotaQuestion]:
+    """Of a forum's ``questions`` (``questions_with_categories``), those asking for special category data
+    (ethnicity, disability, health...) that no quota uses: none of their answers has a quota, or a
+    population share to propose one from. Their answers are sensitive data that no selection rule needs
+    (UK GDPR art. 5(1)(c), data minimisation). None once the questions are ``locked``
+    (``questions_locked``: someone has registered), since they can no longer be removed then."""
+    if locked:
         return []
     return [
         question
-        for question in questions_with_categories(forum)
+        for question in questions
         if not question.from_address
         and SPECIAL_CATEGORY_WORDS.search(f"{question.label} {question.hint} {question.key}")
         and not any(

@@ -70,11 +70,12 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """
     forum = forum_of(request)
     settings_row = settings_for(forum)
-    stats = privacy.pool_figures(forum, settings_row)
+    questions = quotas.questions_with_categories(forum)
+    stats = privacy.pool_figures(forum, settings_row, questions)
     exact = request.user.has_perm(PERSONAL, forum)
     composition = []
     registered = stats["registered"] or 1
-    for question in quotas.questions_with_categories(forum):
+    for question in questions:
         options = quotas.answer_options(question)
         counts = [stats["by_answer"].get(question.key, {}).get(option.key, 0) for option in options]
         rows = []
@@ -109,6 +110,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     weeks = [privacy.week_label(week) for week in stats["by_week"]]
     week_rows = list(zip(weeks, privacy.visible_counts(list(stats["by_week"].values()), exact), strict=True))
     can_manage = request.user.has_perm(MANAGE, forum)
+    anyone = bool(stats["registered"] or stats["withdrawn"])  # registered, even if withdrawn since
     run = selection.latest_run(forum)
     latest_list = forum.address_lists.first()
     context = {
@@ -127,7 +129,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "withheld": None if exact else EXPLANATION,
         "composition": composition,
         "can_manage": can_manage,
-        "next_step": next_step(forum, settings_row.registration_open, run) if can_manage else None,
+        "next_step": next_step(forum, settings_row.registration_open, run, anyone) if can_manage else None,
     }
     return render(request, "recruitment/overview.html", context)
 
@@ -192,7 +194,7 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
             drawn = addresses(lottery.letters_requested)
             messages.success(request, f"{drawn} drawn with seed {lottery.seed}")
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
-    invited = len(civic_lottery.already_invited(forum))
+    invited = civic_lottery.already_invited_count(forum)
     latest = forum.lotteries.order_by("-pk").values_list("pk", flat=True).first()
     context = {"forum": forum, "form": form, "invited": invited, "adults": adults, "seen_latest": latest or 0}
     return render(request, "recruitment/draw_lottery.html", context)
@@ -348,7 +350,8 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     blocker = selection.draw_blocker(forum, replacement)
     # As the quotas page says: a whole panel the quotas cannot give is explained before starting (a
     # replacement draw relaxes the quotas it cannot meet, and says which).
-    diagnosis = None if blocker or replacement else feasibility.explain(forum, quotas.build_instance(forum))
+    instance = None if blocker or replacement else quotas.build_instance(forum)
+    diagnosis = feasibility.explain(forum, instance) if instance else None
     if request.method == "POST" and form.is_valid() and blocker is None and diagnosis is None:
         try:
             run = selection.start_run(
@@ -364,7 +367,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "form": form,
         "replacement": replacement,
         "to_fill": selection.places_to_fill(forum),
-        "pool_size": registration.pool_size(forum),
+        "pool_size": len(instance.people) if instance else registration.pool_size(forum),
         "blocker": blocker,
         "diagnosis": diagnosis,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
@@ -620,14 +623,16 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 return redirect("recruitment:questions", forum_slug=forum.slug)
         except quotas.QuestionInUse as error:
             problem = str(error)
+    locked = quotas.questions_locked(forum)
+    forum_questions = quotas.questions_with_categories(forum)
     context = {
         "forum": forum,
         "form": form,
         "problem": problem,
-        "locked": quotas.questions_locked(forum),
-        "questions": quotas.questions_with_categories(forum),
-        "special": quotas.unneeded_special_questions(forum),
-        "has_ward": QuotaQuestion.objects.filter(forum=forum, from_address=True).exists(),
+        "locked": locked,
+        "questions": forum_questions,
+        "special": quotas.unneeded_special_questions(forum_questions, locked),
+        "has_ward": any(question.from_address for question in forum_questions),
     }
     return render(request, "recruitment/questions.html", context)
 
