@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from tests.recruitment.conftest import close_registration, publish_selection
@@ -20,7 +21,8 @@ from civicforum.recruitment.models import (
     RunStatus,
     SelectionRun,
 )
-from civicforum.recruitment.services import civic_lottery, quotas, registration, selection
+from civicforum.recruitment.services import civic_lottery, panel_invitations, quotas, registration, selection
+from civicforum.recruitment.services.blockers import Blocker
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +88,25 @@ def test_someone_still_filling_in_the_form_when_registration_closes_is_told_and_
     # An officer can still register someone on their behalf, for example from a paper form sent in time.
     details = registration.Registration(full_name="Alan Turing", phone="01632 960001")
     assert registration.register(recruiting_forum, invitation, details, officer).registered_by == officer
+
+
+def test_the_draw_and_the_invitations_say_what_blocks_them_in_one_shape(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """Two near-identical classes said why a draw, or the invitations, could not go ahead (one held a URL
+    name for its template to resolve, the other the URL), and each page pasted the warning and its link.
+    Both are now a ``Blocker``, shown by one include."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    open_registration(forum)
+    draw, invite = selection.draw_blocker(forum, replacement=False), panel_invitations.invite_blocker(forum)
+    assert isinstance(draw, Blocker) and isinstance(invite, Blocker)
+    assert (draw.fix_url, invite.fix_url) == (
+        staff_url("settings", forum),
+        staff_url("start_selection", forum),
+    )
+    for blocker, page in ((draw, "start_selection"), (invite, "invite_panel")):
+        shown = render_to_string("recruitment/blocker.html", {"blocker": blocker})
+        assert shown in client.get(staff_url(page, forum)).content.decode()
 
 
 def test_a_resident_who_started_before_the_officer_closed_registration_and_drew_is_not_added(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms, template
 from django.core.paginator import Page
+from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 
 from civicforum.core import audit
@@ -24,6 +25,13 @@ def forum_can(context: template.Context, perm: str, forum: Any) -> bool:
     """``{% forum_can "processes.change_forum" forum as can_edit %}``: may the current user do this?"""
     user = _current_user(context)
     return bool(user is not None and user.has_perm(perm, forum))
+
+
+@register.simple_block_tag
+def warning_text(content: str) -> str:
+    """GOV.UK warning text around ``content``, which may hold links or other markup, drawn by the one
+    include every warning uses (``core/includes/warning_text.html``)."""
+    return render_to_string("core/includes/warning_text.html", {"text": content})
 
 
 @register.filter

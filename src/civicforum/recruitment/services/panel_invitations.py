@@ -19,6 +19,7 @@ from django.utils import timezone
 from civicforum.core import audit
 from civicforum.recruitment.models import ABOUT_THE_PERSON, MemberStatus, PanelMember, RecruitmentSettings
 from civicforum.recruitment.services import registration
+from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
 from civicforum.recruitment.services.locks import lock_forum
 
@@ -50,15 +51,6 @@ class InvitationBatch:
     letters: Path | None
 
 
-@dataclass(frozen=True)
-class InviteBlocker:
-    """Why nobody can be invited now, and a link to the step to take instead."""
-
-    text: str
-    fix_label: str
-    fix_url: str
-
-
 def awaiting_invitation(forum: Any) -> QuerySet[PanelMember]:
     """Selected members not yet invited whose registration is still held (an erased one has no contact)."""
     return PanelMember.objects.filter(
@@ -66,7 +58,7 @@ def awaiting_invitation(forum: Any) -> QuerySet[PanelMember]:
     )
 
 
-def invite_blocker(forum: Any) -> InviteBlocker | None:
+def invite_blocker(forum: Any) -> Blocker | None:
     """Why the invitations cannot go out now (None: they can): nobody is waiting for one, or the draw
     that chose them has no published selection record yet (the public's check on the draw should be
     there before anyone is told they were chosen; replacement draws publish no record)."""
@@ -77,12 +69,12 @@ def invite_blocker(forum: Any) -> InviteBlocker | None:
     waiting = awaiting_invitation(forum)
     if not waiting.exists():
         if PanelMember.objects.filter(forum=forum).exists():
-            return InviteBlocker(
+            return Blocker(
                 "Everyone selected has already been invited. Record their replies on the panel page.",
                 "Go to the panel",
                 url("panel"),
             )
-        return InviteBlocker(
+        return Blocker(
             "Nobody has been selected yet. Run the selection first.",
             "Run the selection",
             url("start_selection"),
@@ -93,7 +85,7 @@ def invite_blocker(forum: Any) -> InviteBlocker | None:
         .first()
     )
     if unpublished is not None:
-        return InviteBlocker(
+        return Blocker(
             "Publish the selection record before inviting anyone: it lets the public check the draw, and "
             "once members are invited the panel can no longer be drawn again.",
             "Check the selection and publish its record",

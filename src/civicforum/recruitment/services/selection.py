@@ -6,11 +6,12 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -26,6 +27,7 @@ from civicforum.recruitment.models import (
     SelectionRun,
 )
 from civicforum.recruitment.services import engine, feasibility, registration
+from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
@@ -73,21 +75,10 @@ def full_selection_blocker(forum: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class DrawBlocker:
-    """Why a draw cannot start, and the page where the officer can put it right."""
-
-    text: str
-    fix_label: str = "Go to the panel"
-    fix_url_name: str = "recruitment:panel"
-
-
-REGISTRATION_STILL_OPEN = DrawBlocker(
+REGISTRATION_STILL_OPEN = (
     "Registration is still open, so people could join after the draw and the panel would not be drawn "
     "from a fixed list of volunteers. Close registration first: anyone who tries to register after that "
-    "is told registration has closed.",
-    "Close registration in the recruitment settings",
-    "recruitment:settings",
+    "is told registration has closed."
 )
 
 
@@ -95,20 +86,28 @@ class DrawBlocked(Exception):
     """A selection was started while registration is open (the pool it draws from is not fixed)."""
 
 
-def draw_blocker(forum: Any, replacement: bool) -> DrawBlocker | None:
+def draw_blocker(forum: Any, replacement: bool) -> Blocker | None:
     """Why this draw cannot start (None: it can): the pool was deleted, the panel was already told, or,
     for replacements, nobody declined (an empty draw would only add a run, with its own commitment and
     seed, to the forum's record); else registration is still open (the draw's fairness is about a fixed
     pool)."""
+
+    def url(name: str) -> str:
+        return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug})
+
     if RecruitmentSettings.objects.filter(forum=forum, purged_at__isnull=False).exists():
-        return DrawBlocker("The registrations have been deleted, so there is nobody left to draw from.")
+        text = "The registrations have been deleted, so there is nobody left to draw from."
+        return Blocker(text, "Go to the panel", url("panel"))
     told = None if replacement else full_selection_blocker(forum)
     if told:
-        return DrawBlocker(told)
+        return Blocker(told, "Go to the panel", url("panel"))
     if replacement and places_to_fill(forum) == 0:
-        return DrawBlocker("Nobody on the panel has declined, so there are no places to fill.")
+        text = "Nobody on the panel has declined, so there are no places to fill."
+        return Blocker(text, "Go to the panel", url("panel"))
     if registration.is_open(forum):  # last: closing registration would not help with the reasons above
-        return REGISTRATION_STILL_OPEN
+        return Blocker(
+            REGISTRATION_STILL_OPEN, "Close registration in the recruitment settings", url("settings")
+        )
     return None
 
 
@@ -141,7 +140,7 @@ def start_run(
     with transaction.atomic():
         lock_forum(forum.pk)
         if registration.is_open(forum):
-            raise DrawBlocked(REGISTRATION_STILL_OPEN.text)
+            raise DrawBlocked(REGISTRATION_STILL_OPEN)
         for active in SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result"):
             if active.in_progress(now):
                 raise RunInProgress(active)
