@@ -1062,6 +1062,30 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     assert _next_step(client, forum) == "Invite the selected members -> " + staff_url("invite_panel", forum)
 
 
+def test_what_to_do_next_says_a_stuck_selection_has_stopped_rather_than_to_wait(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A run whose worker was killed never finishes, yet the overview said to wait for it, for ever; its
+    page says what to do (check the worker, or start a new run)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicforum.recruitment.models import SelectionRun
+    from civicforum.recruitment.services import quotas, selection
+
+    forum, client = pool[0].forum, signed_in_client(officer)
+    forum.lotteries.update(letters_status="ready")
+    quotas.propose_quotas(forum, officer, slack=2)
+    run = selection.start_run(forum, officer, "legacy", seed="s")
+    run_page = staff_url("run", forum, run_id=run.pk)
+    assert _next_step(client, forum) == "Wait for the selection to finish -> " + run_page
+
+    SelectionRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(minutes=6))
+
+    assert _next_step(client, forum) == "The selection seems to have stopped: see what to do -> " + run_page
+
+
 def test_what_to_do_next_never_asks_to_invite_members_the_invite_page_cannot_invite(
     pool: Any, officer: Any
 ) -> None:

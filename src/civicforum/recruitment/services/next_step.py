@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from civicforum.recruitment.models import LetterStatus, RunStatus, SelectionRun
 from civicforum.recruitment.services import panel_invitations, selection
@@ -50,6 +51,8 @@ def next_step(
     if run is None or run.status == RunStatus.FAILED:
         return "Set the quotas and run the selection", url("quotas")
     if run.status != RunStatus.DONE:
+        if run.looks_stuck(timezone.now()):  # its worker was killed: waiting would be for ever
+            return "The selection seems to have stopped: see what to do", url("run", run_id=run.pk)
         return "Wait for the selection to finish", url("run", run_id=run.pk)
     if not run.is_replacement and run.published_at is None:
         return "Check the selection and publish the selection record", url("run", run_id=run.pk)
