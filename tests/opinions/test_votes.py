@@ -58,6 +58,7 @@ def test_real_exports_match_published_vote_counts():
     ("text", "row", "column", "fragment"),
     [
         ("voter-id,comment-id,vote\n1,2,1\n1,2\n", 3, "", "has 2 fields"),
+        ("voter-id,comment-id,vote\n1,2,1\n1\n", 3, "", "has 1 field but"),
         ("voter-id,comment-id,vote\n1,2,yes\n", 2, "vote", "'yes' is not a vote"),
         ("voter-id,comment-id,vote\n1,2,2\n", 2, "vote", "'2' is not a vote"),
         ("voter-id,comment-id,vote\nx,2,1\n", 2, "voter-id", "not a whole number"),

@@ -9,6 +9,7 @@ from tests.recruitment.test_services_db import run_selection
 
 from civicforum.recruitment.models import QuotaCategory
 from civicforum.recruitment.services import feasibility, quotas
+from civicforum.selection.types import Instance, Person
 
 
 def test_a_failed_run_and_the_quotas_page_name_the_questions_and_answers_the_officer_typed(
@@ -80,3 +81,10 @@ def test_the_quotas_and_run_the_selection_pages_list_the_smallest_change_as_clea
             "</li></ul></li>" in html
         )
         assert "<li>  -" not in html and "<li>-" not in html and "<li> -" not in html
+
+
+def test_a_pool_of_one_volunteer_is_counted_as_one() -> None:
+    assert feasibility.pool_shortfall(Instance((Person("p0", {}),), (), 2)) == (
+        "The pool has 1 volunteer but the panel has 2 places. Recruit more volunteers or reduce the panel "
+        "size."
+    )

@@ -3,7 +3,8 @@ registration closed before the panel is drawn, and nobody joining the pool once 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,14 @@ from civicforum.recruitment.models import (
     RunStatus,
     SelectionRun,
 )
-from civicforum.recruitment.services import civic_lottery, panel_invitations, quotas, registration, selection
+from civicforum.recruitment.services import (
+    civic_lottery,
+    panel_invitations,
+    quotas,
+    registration,
+    selection,
+    synthetic,
+)
 from civicforum.recruitment.services.blockers import Blocker
 
 pytestmark = pytest.mark.django_db
@@ -436,6 +444,15 @@ def test_a_draw_whose_worker_died_holds_up_neither_registration_nor_the_quotas(
     assert RecruitmentSettings.objects.get(forum=forum).registration_open
 
 
+def test_one_registration_is_counted_as_one_person(recruiting_forum: Any) -> None:
+    invitation = recruiting_forum.lotteries.get().invitations.select_related("address")[:1]
+    registered = synthetic.populate_pool(
+        recruiting_forum, invitation, 1, datetime(2026, 11, 2, tzinfo=UTC), random.Random(1)
+    )
+    assert len(registered) == 1
+    assert quotas.questions_locked(recruiting_forum).startswith("1 person has already registered, so the ")
+
+
 def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_registration_needs_a_tick(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:
@@ -460,7 +477,10 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
 
     url, data = staff_url("settings", forum), OPENING
     assert_opening_refused(
-        client, forum, "Tick to confirm you need the answers to ‘What is your ethnic group?’"
+        client,
+        forum,
+        "Tick to confirm you need the answers to ‘What is your ethnic group?’, or remove it in ‘Questions "
+        "for registrants’ (or set a quota on it)",
     )
     assert "Keep the question listed above: we need its answers" in client.get(url).content.decode()
     assert client.post(url, {**data, "keep_special_questions": "on"}).status_code == 302

@@ -69,6 +69,20 @@ def test_one_volunteer_reads_as_one(instance_factory: Factory) -> None:
     assert diagnosis.explanation == ("gender F needs at least 2 but only 1 volunteer has gender F.",)
 
 
+def test_a_maximum_counts_the_volunteers_left_in_words(instance_factory: Factory) -> None:
+    """The volunteers without the value, who must fill the places a maximum leaves: 1 is, 2 are."""
+    one = instance_factory({("F", "Young"): 8, ("M", "Old"): 1}, QUOTAS, 4)
+    assert diagnosed(with_quota(one, "gender", "F", 0, 2)).explanation == (
+        "gender F allows at most 2, so at least 2 members must come from the other volunteers, but only "
+        "1 volunteer (or fewer households) is not gender F.",
+    )
+    two = instance_factory({("F", "Young"): 8, ("M", "Old"): 2}, QUOTAS, 5)
+    assert diagnosed(with_quota(two, "gender", "F", 0, 2)).explanation == (
+        "gender F allows at most 2, so at least 3 members must come from the other volunteers, but only "
+        "2 volunteers (or fewer households) are not gender F.",
+    )
+
+
 def test_a_minimum_above_the_places_left_says_so(instance_factory: Factory) -> None:
     """Before, both were blamed on households ('live in only 5 households, and only one person per
     household can be on the panel') in a pool where everyone lives apart."""

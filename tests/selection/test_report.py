@@ -11,6 +11,7 @@ from civicforum.selection.diagnose import QuotaChange
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.report import ReportData, render_report
 from civicforum.selection.types import Algorithm, Instance, Person, Quota, SelectionResult
+from civicforum.wording import counted, plural, whole_number
 
 POOL_SIZE = 1500
 WOMEN = 1200
@@ -48,6 +49,18 @@ def test_counts_have_thousands_separators() -> None:
     assert "a lottery of 1,000 equally likely panels" in page and "The 1,000 panels" in page
     assert '<td class="number">1,200</td>' in page  # women in the pool, and in the histogram table
     assert ">1200<" not in page and ">1500<" not in page
+
+
+def test_counts_are_written_with_the_words_that_go_with_them() -> None:
+    """The helpers the engines' reports and messages share (civicforum.wording)."""
+    assert [counted(n, "panel", "panels") for n in (0, 1, 2, 1000)] == [
+        "0 panels",
+        "1 panel",
+        "2 panels",
+        "1,000 panels",
+    ]
+    assert [plural(n, "is", "are") for n in (0, 1, 2)] == ["are", "is", "are"]
+    assert whole_number(1234567) == "1,234,567"
 
 
 def test_one_panel_and_one_replacement_are_not_counted_as_many() -> None:
@@ -110,6 +123,7 @@ def test_a_lone_volunteer_in_a_range_of_chance_is_one_volunteer() -> None:
     page = render_report(replace(data, result=replace(data.result, selection_probabilities=chances)))
     assert "45.0% to 50.0%: 1 volunteer</title>" in page
     assert "1 volunteers" not in page
+    assert "0.0% to 5.0%: 1,499 volunteers</title>" in page
 
 
 def test_each_table_row_is_named_by_a_row_header_for_screen_readers() -> None:

@@ -870,3 +870,44 @@ def test_the_rules_named_in_conflict_conflict_and_each_is_needed():
                 assert _valid_seating_exists(members, plan, only(rules, fewer)), (rules, named, rule)
             sizes[len(named)] += 1
     assert sum(sizes.values()) > 50 and max(sizes) >= 4, sizes  # conflicts of several rules were found
+
+
+def test_clusters_sharing_several_tables_are_counted_in_the_plural():
+    """Two clusters held at the same two tables, with a member too many for them: the tables "seat" (not
+    "seats") their seats, and each cluster row says "held on 2 tables"."""
+    clusters = [
+        Cluster(frozenset({"m00", "m01", "m02", "m03"}), 2),
+        Cluster(frozenset({"m04", "m05", "m06"}), 2),
+    ]
+    fixed = [FixedSeat("m00", 1, 1), FixedSeat("m01", 1, 2), FixedSeat("m04", 1, 1), FixedSeat("m05", 1, 2)]
+    plan = AllocationSettings(tables=3, sessions=1, diversify=["f0"])
+    message = explain(panel(9), plan, Constraints(clusters=clusters, fixed=fixed))
+    assert (
+        "clusters {m00,m01,m02,m03} and {m04,m05,m06} are both held at tables 1, 2 in session 1, which "
+        "seat 6, but they have 7 members"
+    ) in message
+    assert "in session 1 these 11 rules cannot all be met together" in message
+    assert "; m06 is in cluster {m04,m05,m06}, held on 2 tables" in message
+
+
+@pytest.mark.parametrize(
+    ("fixed_at", "tables"), [((1, 2), "tables 1, 2"), ((1, 1), "table 1")], ids=["two", "one"]
+)
+def test_a_facilitator_shortage_names_the_tables_each_can_take(fixed_at, tables):
+    """Three facilitators kept apart from five of nine members can fill only the tables where the others
+    are fixed (the planner's check, which validate's earlier one would otherwise pre-empt here)."""
+    shunned = frozenset(f"m0{i}" for i in range(5))
+    rules = Constraints(
+        facilitators=[Facilitator(name, shunned) for name in "FGH"],
+        fixed=[FixedSeat("m05", 1, fixed_at[0]), FixedSeat("m06", 1, fixed_at[1])],
+    )
+    planner = _Planner(panel(9), AllocationSettings(tables=3, sessions=1, diversify=["f0"]), rules)
+    with pytest.raises(InfeasibleConstraintsError) as raised:
+        planner.session_problem(1)
+    assert raised.value.problems == [
+        "the 3 tables in session 1 cannot each get a facilitator whose table can be filled: "
+        + "; ".join(
+            f"{name} is kept apart from 5 of the 9 members present, so can take only {tables}"
+            for name in "FGH"
+        )
+    ]

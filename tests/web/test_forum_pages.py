@@ -538,6 +538,14 @@ def test_the_staff_page_names_the_staff_and_counts_the_residents(client: Any, vi
     assert not AuditEvent.objects.filter(action="recruitment.personal_data_viewed").exists()
 
 
+def test_one_resident_in_a_role_is_counted_as_one(client: Any) -> None:
+    forum = _forum_with_residents()
+    ForumRole.objects.filter(forum=forum, role="participant", user__first_name="Robin").delete()
+    client.force_login(make_user_with_role(Role.EVALUATOR, forum))
+    page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert "1 public participant<" in page and "2 panel members<" in page
+
+
 @pytest.mark.parametrize(
     ("viewer", "named", "counted"),
     [

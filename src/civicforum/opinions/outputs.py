@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from civicforum.opinions.engine import UNCLUSTERED, MapSettings, OpinionMap
 from civicforum.opinions.votes import Statement
 from civicforum.spreadsheet import spreadsheet_safe
+from civicforum.wording import counted, whole_number
 
 # Okabe-Ito colour-blind-safe palette, paired with distinct marker shapes.
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#999999"]
@@ -30,16 +31,6 @@ NOT_GROUPED_COLOUR = "#767676"
 def group_name(label: int) -> str:
     """Groups are named by letter, as Pol.is does (0 -> A)."""
     return f"Group {chr(ord('A') + label)}"
-
-
-def _count(value: int) -> str:
-    """A whole number as people write it: 1,300 rather than 1300."""
-    return f"{value:,}"
-
-
-def _counted(value: int, singular: str, plural: str) -> str:
-    """'1 person', '1,300 people': a count with its noun in the right number."""
-    return f"{_count(value)} {singular if value == 1 else plural}"
 
 
 def _share(part: float, whole: float) -> str:
@@ -217,7 +208,7 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
             "groups; everyone is drawn in grey."
         )
     else:
-        placed = f"{_count(clustered)} of them voted on enough statements to be placed in " + (
+        placed = f"{whole_number(clustered)} of them voted on enough statements to be placed in " + (
             "the one opinion group found."
             if m.group_labels.size == 1
             else f"one of {m.group_labels.size} opinion groups: people in the same group tended to vote the "
@@ -225,8 +216,8 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         )
         if unplaced:
             placed += (
-                f" The other {_count(unplaced)} voted on too few statements to be placed in a group and are "
-                "drawn in grey."
+                f" The other {whole_number(unplaced)} voted on too few statements to be placed in a group "
+                "and are drawn in grey."
             )
     parts = [
         "<!DOCTYPE html>",
@@ -238,8 +229,8 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
         "li{margin-bottom:.6em}</style>",
         "</head><body><main>",
         "<h1>Opinion map report</h1>",
-        f"<p>{_counted(m.participant_ids.size, 'person', 'people')} voted on "
-        f"{_counted(m.statement_ids.size, 'statement', 'statements')}. "
+        f"<p>{counted(m.participant_ids.size, 'person', 'people')} voted on "
+        f"{counted(m.statement_ids.size, 'statement', 'statements')}. "
         f"{placed}</p>",
         '<p><img src="map.svg" alt="Scatter plot of participants; each opinion group is drawn with its own '
         "marker shape and labelled with its name. The groups, their sizes and what they stand for are "
@@ -253,7 +244,7 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
     rest_seen = m.group_counts.seen.sum(axis=0) - m.group_counts.seen
     column = {int(sid): col for col, sid in enumerate(m.statement_ids.tolist())}
     for row, summary in enumerate(m.summaries):
-        parts.append(f"<h3>{group_name(summary.label)}: {_counted(summary.size, 'person', 'people')}</h3>")
+        parts.append(f"<h3>{group_name(summary.label)}: {counted(summary.size, 'person', 'people')}</h3>")
         parts.append("<p>Statements that set this group apart from the others:</p><ol>")
         for rep in summary.representative:
             col = column[rep.statement_id]
@@ -265,7 +256,8 @@ def write_report_html(opinion_map: OpinionMap, texts: dict[int, str], path: Path
             )
             parts.append(
                 f"<li>&ldquo;{_text(texts, rep.statement_id)}&rdquo; "
-                f"<br>{_count(rep.n_success)} of {_count(rep.n_seen)} people in this group {verb} "
+                f"<br>{whole_number(rep.n_success)} of {whole_number(rep.n_seen)} people in this group "
+                f"{verb} "
                 f"({rep.n_success / max(rep.n_seen, 1):.0%}), compared with {others_text}.</li>"
             )
         parts.append("</ol>")
@@ -333,8 +325,8 @@ def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], ag
     verb = "agreed" if agree else "disagreed"
     seen = m.total_counts.seen
     items = [
-        f"<li>&ldquo;{_text(texts, int(m.statement_ids[c]))}&rdquo; <br>{_count(int(counts[c]))} of "
-        f"{_count(int(seen[c]))} people {verb} ({counts[c] / max(seen[c], 1):.0%}).</li>"
+        f"<li>&ldquo;{_text(texts, int(m.statement_ids[c]))}&rdquo; <br>{whole_number(int(counts[c]))} of "
+        f"{whole_number(int(seen[c]))} people {verb} ({counts[c] / max(seen[c], 1):.0%}).</li>"
         for c in columns
     ]
     return ["<ol>", *items, "</ol>"]

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from civicforum.spreadsheet import CsvRowError, printable, read_csv_records, repeated_columns
+from civicforum.wording import plural
 
 IntArray = npt.NDArray[np.int64]
 
@@ -295,7 +296,7 @@ def _data_rows(header: list[str], rows: list[list[str]], log: _ProblemLog) -> It
         if not fields or all(not f.strip() for f in fields):
             continue
         if len(fields) != len(header):
-            count = f"{len(fields)} field" + ("s" if len(fields) != 1 else "")
+            count = f"{len(fields)} {plural(len(fields), 'field', 'fields')}"
             log.add(
                 line,
                 "",

@@ -23,6 +23,7 @@ from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, councils_ope
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
 from civicforum.recruitment.models import MemberStatus, PanelMember
 from civicforum.recruitment.services import quotas
+from civicforum.wording import plural
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def people_for(
     roles = forum.roles.select_related("user").order_by("role", "user__username")
     counts = Counter(forum.roles.filter(role__in=hidden).values_list("role", flat=True))
     return list(roles.exclude(role__in=hidden)), [
-        f"{counts[role]} {Role(role).label.lower()}{'' if counts[role] == 1 else 's'}"
+        f"{counts[role]} {Role(role).label.lower()}{plural(counts[role], '', 's')}"
         for role in hidden
         if counts[role]
     ]

@@ -31,6 +31,7 @@ from civicforum.recruitment.services.letters import (
     unknown_placeholders,
 )
 from civicforum.recruitment.services.quotas import MAX_SHARE_TOTAL, PREFER_NOT_TO_SAY, parse_share
+from civicforum.wording import plural
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -608,7 +609,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
         opening = cleaned.get("registration_open") and "registration_open" in self.changed_data
         if opening and self.unneeded_special and not cleaned.get("keep_special_questions"):
             named = " and ".join(f"‘{question.label}’" for question in self.unneeded_special)
-            them = "it" if len(self.unneeded_special) == 1 else "them"
+            them = plural(len(self.unneeded_special), "it", "them")
             self.add_error(
                 "keep_special_questions",
                 f"Tick to confirm you need the answers to {named}, or remove {them} in ‘Questions for "

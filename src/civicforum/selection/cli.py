@@ -37,7 +37,7 @@ from civicforum.selection.lottery import (
     verify_draw,
 )
 from civicforum.selection.replacements import plan_replacements, unmet_quota_messages
-from civicforum.selection.report import ReportData, counted, render_report
+from civicforum.selection.report import ReportData, render_report
 from civicforum.selection.types import (
     Algorithm,
     InfeasibleQuotasError,
@@ -48,6 +48,7 @@ from civicforum.selection.types import (
     SelectionResult,
 )
 from civicforum.spreadsheet import CsvRowError, printable, read_csv_records
+from civicforum.wording import counted
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"

@@ -18,6 +18,7 @@ import numpy as np
 
 from civicforum.selection.algorithms.panels import quiet_highs
 from civicforum.selection.types import Instance, Quota
+from civicforum.wording import plural
 
 SOLVE_TIME_LIMIT = 60.0
 INFINITY = highspy.kHighsInf
@@ -309,7 +310,8 @@ def explain(instance: Instance, conflict: Sequence[QuotaBound]) -> tuple[str, ..
     for bound in conflict:
         count = len(members[bound.feature, bound.value])
         lines.append(
-            f"  - {bound} ({count} volunteer{'s' if count != 1 else ''} have {bound.feature} {bound.value})"
+            f"  - {bound} ({count} {plural(count, 'volunteer', 'volunteers')} have "
+            f"{bound.feature} {bound.value})"
         )
     return tuple(lines)
 
@@ -325,16 +327,17 @@ def _explain_single(
         others = len(instance.people) - len(holders)
         return (
             f"{label} allows at most {bound.limit}, so at least {instance.panel_size - bound.limit} members "
-            f"must come from the other volunteers, but only {_volunteers(others)} (or fewer households) "
-            f"{'is' if others == 1 else 'are'} not {label}."
+            f"must come from the other volunteers, but only {others} "
+            f"{plural(others, 'volunteer', 'volunteers')} (or fewer households) "
+            f"{plural(others, 'is', 'are')} not {label}."
         )
     households = len({household_of[i] for i in holders})
     if len(holders) < bound.limit:
-        verb = "has" if len(holders) == 1 else "have"
-        return f"{label} needs at least {bound.limit} but only {_volunteers(len(holders))} {verb} {label}."
+        volunteers = plural(len(holders), "volunteer has", "volunteers have")
+        return f"{label} needs at least {bound.limit} but only {len(holders)} {volunteers} {label}."
     taken = len(instance.already_selected.difference(holders))
     if bound.limit > instance.panel_size - taken:
-        places = f"{instance.panel_size} place{'s' if instance.panel_size != 1 else ''}"
+        places = f"{instance.panel_size} {plural(instance.panel_size, 'place', 'places')}"
         if taken:
             places += f", {taken} of them taken by already-selected members who do not have {label}"
         return f"{label} needs at least {bound.limit} but the panel has only {places}."
@@ -356,7 +359,3 @@ def _explain_without_quotas(instance: Instance, household_of: dict[str, str]) ->
         return f"There are {len(forced)} already-selected members but the panel has only {k} places."
     total = len(set(household_of.values()))
     return f"The panel has {k} places but the pool has only {total} households (one person per household)."
-
-
-def _volunteers(count: int) -> str:
-    return f"{count} volunteer{'' if count == 1 else 's'}"

@@ -24,6 +24,7 @@ from civicforum.selection.disclosure import (
 )
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.types import Algorithm, Instance, Panel, SelectionResult
+from civicforum.wording import counted, whole_number
 
 HISTOGRAM_BINS = 10
 # What each method does, for a reader who has never heard of it.
@@ -116,16 +117,6 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def _count(value: int) -> str:
-    """A whole number as people write it: 1,500 rather than 1500."""
-    return f"{value:,}"
-
-
-def counted(value: int, one: str, many: str) -> str:
-    """``value`` and the noun that goes with it: "1 panel", "1,000 panels"."""
-    return f"{_count(value)} {one if value == 1 else many}"
-
-
 def _with_separators(published: Sequence[str]) -> list[str]:
     """Counts as disclosure publishes them, with thousands separators on those shown."""
     return [f"{int(shown):,}" if shown.isdigit() else shown for shown in published]
@@ -159,13 +150,14 @@ def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
         top = base - bar_height
         parts.append(
             f'<rect x="{x + 1:.1f}" y="{top:.1f}" width="{bar - 2:.1f}" height="{bar_height:.1f}" '
-            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: {_count(count)} '
-            f"volunteer{'' if count == 1 else 's'}</title></rect>"
-            f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">{_count(count)}</text>'
+            f'fill="#1d70b8"><title>{_percent(low)} to {_percent(high)}: '
+            f"{counted(count, 'volunteer', 'volunteers')}</title></rect>"
+            f'<text x="{x + bar / 2:.1f}" y="{top - 4:.1f}" {LABEL} font-size="12">'
+            f"{whole_number(count)}</text>"
             f'<text x="{x + bar:.1f}" y="{base + 16}" {LABEL} font-size="11">{_percent(high)}</text>'
         )
     description = "; ".join(
-        f"{_percent(low)} to {_percent(high)}: {_count(count)}" for low, high, count in bins
+        f"{_percent(low)} to {_percent(high)}: {whole_number(count)}" for low, high, count in bins
     )
     return (
         f'<svg role="img" aria-labelledby="histogram-title histogram-desc" viewBox="0 0 {width} {height}" '
@@ -187,18 +179,15 @@ def render_report(data: ReportData) -> str:
     lowest, highest = min(values, default=0.0), max(values, default=0.0)
     chosen = set(data.panel)
     summary = (
-        f"<p>{_count(len(instance.people))} volunteers were in the pool and {_count(instance.panel_size)} "
-        f"were selected using {METHODS[result.algorithm]} (solver: {html.escape(result.solver)}). "
+        f"<p>{whole_number(len(instance.people))} volunteers were in the pool and "
+        f"{whole_number(instance.panel_size)} were selected using {METHODS[result.algorithm]} "
+        f"(solver: {html.escape(result.solver)}). "
         f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
         "<p>The chances were turned into a lottery of "
-        + (
-            "1 panel that meets the quotas"
-            if data.lottery.size == 1
-            else f"{_count(data.lottery.size)} equally likely panels that all meet the quotas"
-        )
-        + "; this changed nobody's chance by more than "
+        + counted(data.lottery.size, "panel that meets", "equally likely panels that all meet")
+        + " the quotas; this changed nobody's chance by more than "
         f"{_percent(data.lottery.max_deviation)}. "
-        f"Panel {_count(data.chosen_index + 1)} was drawn.</p>"
+        f"Panel {whole_number(data.chosen_index + 1)} was drawn.</p>"
     )
     if instance.already_selected:
         summary += (
@@ -245,15 +234,15 @@ def render_report(data: ReportData) -> str:
     pool_shown = _with_separators(withheld_beside(pool_counts, panel_cells, panel_counts))
     quota_rows = "\n".join(
         f'<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope="row">{html.escape(q.value)}</th>'
-        f'<td class="number">{_count(q.min) if shown else NOT_SHOWN}</td>'
-        f'<td class="number">{_count(q.max) if shown else NOT_SHOWN}</td>'
+        f'<td class="number">{whole_number(q.min) if shown else NOT_SHOWN}</td>'
+        f'<td class="number">{whole_number(q.max) if shown else NOT_SHOWN}</td>'
         f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
         for q, shown, panel, pool in zip(instance.quotas, limits_shown, panel_shown, pool_shown, strict=True)
     )
     bins = _histogram_counts(probabilities)
     histogram_rows = "\n".join(
         f'<tr><th scope="row">{_percent(low)} to {_percent(high)}</th>'
-        f'<td class="number">{_count(count)}</td></tr>'
+        f'<td class="number">{whole_number(count)}</td></tr>'
         for low, high, count in bins
     )
     verification = (

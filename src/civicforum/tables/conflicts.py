@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from civicforum.wording import plural
+
 from .model import (
     AllocationSettings,
     Cluster,
@@ -107,8 +109,8 @@ def describe(rule: Rule, constraints: Constraints) -> str:
         words = f"facilitator {constraints.facilitators[rule.index].id} is kept apart from {rule.member}"
     else:
         cluster = constraints.clusters[rule.index]
-        tables = "1 table" if cluster.tables == 1 else f"{cluster.tables} tables"
-        words = f"{rule.member} is in cluster {fmt_group(cluster.members)}, held on {tables}"
+        tables = plural(cluster.tables, "table", "tables")
+        words = f"{rule.member} is in cluster {fmt_group(cluster.members)}, held on {cluster.tables} {tables}"
     source = constraints.sources.get(rule)
     return f"{source}: {words}" if source else words
 

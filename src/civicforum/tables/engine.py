@@ -18,6 +18,8 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from civicforum.wording import plural
+
 from .conflicts import conflict_error, exact_seating
 from .model import (
     Allocation,
@@ -196,13 +198,14 @@ class _Planner:
         sizes = session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
         if not sizes.all():  # tables are filled evenly, so every spread of the seats leaves them empty
             empty = [str(t + 1) for t in np.flatnonzero(sizes == 0)]
+            unfixed = int((minimum == 0).sum())
             raise InfeasibleConstraintsError(
                 [
                     f"{int(minimum.sum())} of the {len(present)} members present in session {session} are "
                     "fixed at tables (with anyone kept together with them), which leaves "
-                    f"{len(present) - int(minimum.sum())} for the {int((minimum == 0).sum())} table"
-                    f"{'s' if (minimum == 0).sum() > 1 else ''} where no one is fixed: "
-                    f"table{'s' if len(empty) > 1 else ''} {', '.join(empty)} would have nobody"
+                    f"{len(present) - int(minimum.sum())} for the {unfixed} "
+                    f"{plural(unfixed, 'table', 'tables')} where no one is fixed: "
+                    f"{plural(len(empty), 'table', 'tables')} {', '.join(empty)} would have nobody"
                 ]
             )
 
@@ -396,7 +399,7 @@ class _Planner:
             ):
                 option = f"--tables {tables}" + (" and no --table-sizes" if self.settings.table_sizes else "")
                 return [
-                    f"use fewer, larger tables: at {tables} table{'s' if tables > 1 else ''} ({option}) "
+                    f"use fewer, larger tables: at {tables} {plural(tables, 'table', 'tables')} ({option}) "
                     "there is room for it"
                 ]
         return []
@@ -441,7 +444,7 @@ class _Planner:
             shunned = len(facilitator.keep_apart & {self.ids[m] for unit in units for m in unit})
             reason = f"{facilitator.id} is kept apart from {shunned} of the {present} members present"
             if len(able):
-                reason += f", so can take only table{'s' if len(able) > 1 else ''} "
+                reason += f", so can take only {plural(len(able), 'table', 'tables')} "
                 reasons.append(reason + ", ".join(str(t + 1) for t in able))
             else:
                 more = " or more" if sizes.min() < sizes.max() else ""
@@ -499,13 +502,13 @@ class _Planner:
             if len(present) + len(escorts) + len(others) > seats_at(allowed):
                 also = f" and {len(escorts)} kept together with them" if escorts else ""
                 taken = (
-                    f", and {', '.join(others)} {'is' if len(others) == 1 else 'are'} fixed there"
+                    f", and {', '.join(others)} {plural(len(others), 'is', 'are')} fixed there"
                     if others
                     else ""
                 )
                 if others and fixed_there:
                     taken += "; fix a member of the cluster at another table to hold it there"
-                its_tables = "its table seats" if cluster.tables == 1 else f"its {cluster.tables} tables seat"
+                its_tables = plural(cluster.tables, "its table seats", f"its {cluster.tables} tables seat")
                 raise InfeasibleConstraintsError(
                     [
                         f"cluster {fmt_group(cluster.members)} has {len(present)} members{also} in session "
@@ -528,9 +531,9 @@ class _Planner:
                     [
                         f"clusters {' and '.join(fmt_group(c.members) for c, _ in inside)} are "
                         f"{'both' if len(inside) == 2 else 'all'} held at "
-                        f"table{'s' if len(tables) > 1 else ''} "
+                        f"{plural(len(tables), 'table', 'tables')} "
                         f"{', '.join(str(t + 1) for t in sorted(tables))} in session {session}, which "
-                        f"seat{'s' if len(tables) == 1 else ''} {seats}, but they have {len(seated)} "
+                        f"{plural(len(tables), 'seats', 'seat')} {seats}, but they have {len(seated)} "
                         "members (with any kept together with them), and no seating of session "
                         f"{session} that meets every rule holds them at other tables"
                         + (
@@ -575,11 +578,12 @@ class _Planner:
                 f"{a} is kept apart from {b}, who is fixed at table {t + 1}" for a, b, t in sorted(blockers)
             ]
             if clusters:
-                several, at = len(clusters) > 1, ", ".join(str(t + 1) for t in sorted(open_tables))
+                at = ", ".join(str(t + 1) for t in sorted(open_tables))
                 reasons.insert(
                     0,
-                    f"cluster{'s' if several else ''} {' and '.join(clusters)} {'are' if several else 'is'} "
-                    f"held at table{'s' if len(open_tables) > 1 else ''} {at}",
+                    f"{plural(len(clusters), 'cluster', 'clusters')} {' and '.join(clusters)} "
+                    f"{plural(len(clusters), 'is', 'are')} held at "
+                    f"{plural(len(open_tables), 'table', 'tables')} {at}",
                 )
             problems.append(f"{who} has no table in session {session}: {'; '.join(reasons)}")
         if problems:

@@ -13,6 +13,8 @@ from numbers import Integral
 
 import numpy as np
 
+from civicforum.wording import plural
+
 from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member
 
 
@@ -223,7 +225,7 @@ def _unfacilitated(ids: Sequence[str], settings: AllocationSettings, constraints
                 sessions.setdefault(present, []).append(str(session))
     problems: list[str] = []
     for unit, numbers in sessions.items():
-        when = f"in session{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+        when = f"in {plural(len(numbers), 'session', 'sessions')} {', '.join(numbers)}"
         if len(unit) == 1:
             problems.append(
                 f"{next(iter(unit))} is kept apart from every facilitator "
@@ -247,7 +249,7 @@ def _too_few_seats(capacities: Sequence[int], panel: int) -> str:
         raised[raised.index(min(raised))] += 1
     largest = max(capacities)
     needed = -(-panel // largest)
-    tables = f"the {len(capacities)} tables seat" if len(capacities) > 1 else "the table seats"
+    tables = plural(len(capacities), "the table seats", f"the {len(capacities)} tables seat")
     more = f"use {needed} tables (--tables {needed}) with" if needed > len(capacities) else "give"
     return (
         f"{tables} {sum(capacities)} but the panel has {panel}, {short} too few: raise the table sizes to "
@@ -266,7 +268,7 @@ def _group_too_large(group: frozenset[str], capacities: Sequence[int], panel: in
     return (
         f"keep-together group {fmt_group(group)} has {len(group)} members but tables seat at most {largest}: "
         f"split it into groups of at most {largest} (groups that share a member count as one), or use fewer, "
-        f"larger tables: at {tables} table{'s' if tables > 1 else ''} ({option}) a table seats up to "
+        f"larger tables: at {tables} {plural(tables, 'table', 'tables')} ({option}) a table seats up to "
         f"{-(-panel // tables)}"
     )
 
@@ -283,7 +285,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
         if present < settings.tables:
             fewer = f"use at most {present} (--tables {present}) or " if present else ""
             problems.append(
-                f"session {session} has {present} member{'s' if present != 1 else ''} present for "
+                f"session {session} has {present} {plural(present, 'member', 'members')} present for "
                 f"{settings.tables} tables, so a table would be empty: {fewer}mark fewer members absent "
                 f"from session {session}"
             )

@@ -15,6 +15,7 @@ from typing import Any
 from civicforum.recruitment.services import engine
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, questions_with_categories
 from civicforum.selection import Instance
+from civicforum.wording import plural
 
 NO_FIX_WITHIN_FLEX = "No change to the quotas within their min_flex/max_flex limits makes a panel possible."
 NO_FIX = (
@@ -80,7 +81,7 @@ def pool_shortfall(instance: Instance) -> str | None:
     advice = "Recruit more volunteers or reduce the panel size."
     if volunteers < places:
         return (
-            f"The pool has {volunteers} volunteer{'s' if volunteers != 1 else ''} but the panel has "
+            f"The pool has {volunteers} {plural(volunteers, 'volunteer', 'volunteers')} but the panel has "
             f"{places} places. {advice}"
         )
     if households < places:

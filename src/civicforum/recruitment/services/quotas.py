@@ -33,6 +33,7 @@ from civicforum.recruitment.services.problems import (
 )
 from civicforum.recruitment.services.registration import run_in_progress
 from civicforum.selection import Instance, Person, Quota
+from civicforum.wording import plural
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 MAX_SHARE_TOTAL = Decimal("1.01")  # a question's shares, each rounded up, may pass 100% a little
@@ -426,10 +427,10 @@ def questions_locked(forum: Any) -> str | None:
     registered = Respondent.objects.filter(forum=forum).count()
     if not registered:
         return None
-    people = "1 person has" if registered == 1 else f"{registered} people have"
     return (
-        f"{people} already registered, so the questions can no longer be added or removed: their "
-        "answers were given to the questions as they are, and the quotas count those answers."
+        f"{registered} {plural(registered, 'person has', 'people have')} already registered, so the "
+        "questions can no longer be added or removed: their answers were given to the questions as they "
+        "are, and the quotas count those answers."
     )
 
 
