@@ -238,7 +238,7 @@ def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_for
 def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaCategory
     from civicforum.recruitment.services import quotas, selection
-    from civicforum.recruitment.services.selection import target_words
+    from civicforum.recruitment.services.quotas import target_words
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)

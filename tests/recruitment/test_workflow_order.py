@@ -167,6 +167,9 @@ def test_removing_a_question_asks_first_and_says_what_goes_with_it(
     forum, client = recruiting_forum, signed_in_client(officer)
     age = QuotaQuestion.objects.get(forum=forum, key="age")
     QuotaCategory.objects.filter(question=age, key="16-29").update(min_members=2, max_members=4)
+    QuotaCategory.objects.filter(question=age, key="30-44").update(min_members=2, max_members=2)
+    QuotaCategory.objects.filter(question=age, key="45-64").update(max_members=3)
+    QuotaCategory.objects.filter(question=age, key="65-plus").update(min_members=1)
     remove = reverse("recruitment:remove_question", kwargs={"forum_slug": forum.slug, "question_id": age.pk})
     listing = client.get(staff_url("questions", forum)).content.decode()
     assert (
@@ -177,7 +180,11 @@ def test_removing_a_question_asks_first_and_says_what_goes_with_it(
     assert "Remove the question ‘How old are you?’?</h1>" in page
     assert "its 4 answers: 16 to 29, 30 to 44, 45 to 64, 65 or over" in page
     assert "the population shares of 4 of those answers" in page
-    assert "the quotas set on it (16 to 29 2 to 4): the selection will no longer balance" in page
+    # The ranges read as the public selection record words them (quotas.target_words).
+    assert (
+        "the quotas set on it (16 to 29 2 to 4, 30 to 44 2, 45 to 64 up to 3, 65 or over at least 1): the "
+        "selection will no longer balance"
+    ) in page
     assert "Yes, remove this question</button>" in page and QuotaQuestion.objects.filter(pk=age.pk).exists()
     done = client.post(remove, follow=True).content.decode()
     assert "‘How old are you?’ removed" in done and not QuotaQuestion.objects.filter(pk=age.pk).exists()

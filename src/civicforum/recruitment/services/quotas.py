@@ -443,17 +443,23 @@ def removal_losses(question: QuotaQuestion) -> list[str]:
         losses.append(f"the population shares of {len(shares)} of those answers")
     limits = [c for c in categories if c.min_members is not None or c.max_members is not None]
     if limits:
-        described = ", ".join(f"{c.label} {_limit_words(c.min_members, c.max_members)}" for c in limits)
+        described = ", ".join(f"{c.label} {target_words(c.min_members, c.max_members)}" for c in limits)
         losses.append(
             f"the quotas set on it ({described}): the selection will no longer balance the panel by it"
         )
     return losses
 
 
-def _limit_words(minimum: int | None, maximum: int | None) -> str:
-    if minimum is not None and maximum is not None:
-        return f"{minimum} to {maximum}"
-    return f"at least {minimum}" if minimum is not None else f"at most {maximum}"
+def target_words(low: int | None, high: int | None) -> str:
+    """A quota's range in words, the same on the public selection record and the officer's pages: 'any
+    number', 'at least 3', 'up to 4', '2', '2 to 5'."""
+    if low is None and high is None:
+        return "any number"
+    if high is None:
+        return f"at least {low}"
+    if not low:
+        return f"up to {high}"
+    return str(low) if low == high else f"{low} to {high}"
 
 
 def delete_question(question: QuotaQuestion, user: Any) -> None:

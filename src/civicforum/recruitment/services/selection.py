@@ -37,6 +37,7 @@ from civicforum.recruitment.services.quotas import (
     members_on_panel,
     questions_with_categories,
     quota_targets,
+    target_words,
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
 from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
@@ -528,17 +529,6 @@ def published_composition(run: SelectionRun) -> list[dict[str, str]]:
         }
         for row, count, shown in zip(targets, counts, target_shown, strict=True)
     ]
-
-
-def target_words(low: int | None, high: int | None) -> str:
-    """A quota's range as a resident reads it: 'any number', 'at least 3', 'up to 4', '2', '2 to 5'."""
-    if low is None and high is None:
-        return "any number"
-    if high is None:
-        return f"at least {low}"
-    if not low:
-        return f"up to {high}"
-    return str(low) if low == high else f"{low} to {high}"
 
 
 def verification_files(run: SelectionRun) -> dict[str, str]:
