@@ -28,7 +28,7 @@ from .model import (
     Member,
     Rule,
 )
-from .rules import fmt_group, merged_groups, session_capacities, session_sizes
+from .rules import fmt_group, session_capacities, session_layout
 
 # Work the search for a smallest set of conflicting rules may do before it names the rules it has not yet
 # been able to leave out (all of which still conflict), counted as members times tables per exact check
@@ -115,43 +115,12 @@ def describe(rule: Rule, constraints: Constraints) -> str:
     return f"{source}: {words}" if source else words
 
 
-def _units(ids: Sequence[str], constraints: Constraints, absent: frozenset[str]) -> list[list[str]]:
-    """Members present, in keep-together groups (merged when they share a member) and alone."""
-    units = [sorted(group - absent) for group in merged_groups(constraints.keep_together) if group - absent]
-    grouped = {m for unit in units for m in unit}
-    return units + [[m] for m in ids if m not in absent and m not in grouped]
-
-
-def _fixed_tables(
-    units: Sequence[Sequence[str]], constraints: Constraints, session: int
-) -> dict[int, int] | None:
-    """The fixed table (0-based) of each unit that has one; None when fixed seats conflict (a member or a
-    group fixed at two tables, an absent member fixed)."""
-    absent = constraints.absent.get(session, frozenset())
-    unit_of = {m: u for u, unit in enumerate(units) for m in unit}
-    fixed_table: dict[int, int] = {}
-    for seat in constraints.fixed:
-        if seat.session != session:
-            continue
-        if (
-            seat.member in absent
-            or fixed_table.setdefault(unit_of[seat.member], seat.table - 1) != seat.table - 1
-        ):
-            return None
-    return fixed_table
-
-
 def exact_seating(
-    members: Sequence[Member],
-    settings: AllocationSettings,
-    constraints: Constraints,
-    session: int,
-    held: Sequence[Sequence[int]] | None = None,
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints, session: int
 ) -> tuple[dict[str, int], list[str | None]] | None:
     """A seating of session ``session`` (1-based) that meets every rule, as the engine reads them: each
     present member's table and each table's facilitator (0-based tables); None when there is none. Each
-    cluster is held at the tables ``held`` gives it (0-based, one list per cluster), or, without
-    ``held``, at whichever tables, as many as it may use."""
+    cluster is held at whichever tables, as many as it may use."""
     ids = [m.id for m in members]
     tables = settings.tables
     absent = constraints.absent.get(session, frozenset())
@@ -164,39 +133,28 @@ def exact_seating(
         )
         return (table_of, [None] * tables) if agrees and not absent & table_of.keys() else None
     capacities = session_capacities(settings, len(ids))
-    units = _units(ids, constraints, absent)
-    present = sum(len(unit) for unit in units)
-    if present < tables or sum(capacities) < len(ids):
+    index = {m: i for i, m in enumerate(ids)}
+    layout = session_layout(index, tables, constraints, session)
+    units, fixed_table = layout.units, layout.fixed_table
+    if len(layout.present) < tables or sum(capacities) < len(ids):
         return None
     if constraints.facilitators and len(constraints.facilitators) < tables:
         return None
-    fixed_table = _fixed_tables(units, constraints, session)
-    if fixed_table is None:
+    if layout.fixed_clash or (layout.minimum > np.asarray(capacities)).any():
         return None
-    unit_of = {m: u for u, unit in enumerate(units) for m in unit}
-    minimum = np.zeros(tables, dtype=int)
-    for u, table in fixed_table.items():
-        minimum[table] += len(units[u])
-    if (minimum > np.asarray(capacities)).any():
-        return None
-    spreads = np.unique(
-        np.array([session_sizes(capacities, present, minimum, shift) for shift in range(tables)]), axis=0
-    )
+    unit_of = {ids[m]: u for u, unit in enumerate(units) for m in unit}
+    spreads = np.unique(np.array(layout.spreads(capacities)), axis=0)
     if not spreads.all():  # a table left empty (seats are spread evenly, so by every spread)
         return None
-    # Tables open to each unit: its fixed one, and within its clusters' tables when they are given.
+    # A unit with a fixed seat may sit only at that table.
     open_to = np.ones((len(units), tables), dtype=bool)
     for u, table in fixed_table.items():
         open_to[u] = False
         open_to[u, table] = True
-    if held is not None:
-        for cluster, allowed in zip(constraints.clusters, held, strict=True):
-            for u in {unit_of[m] for m in cluster.members if m in unit_of}:
-                open_to[u, [t for t in range(tables) if t not in allowed]] = False
     # Variables: x[u, t] (unit u at table t), then y[f, t] (facilitator f at table t), then z[k] (spread k),
-    # then, when the clusters' tables are left open, h[c, t] (cluster c holds table t).
+    # then h[c, t] (cluster c holds table t).
     n_units, n_facilitators, n_spreads = len(units), len(constraints.facilitators), len(spreads)
-    n_clusters = len(constraints.clusters) if held is None else 0
+    n_clusters = len(constraints.clusters)
     size = n_units * tables + n_facilitators * tables + n_spreads + n_clusters * tables
 
     def x(u: int, t: int) -> int:
@@ -263,7 +221,7 @@ def exact_seating(
     facilitators: list[str | None] = [None] * tables
     for f, t in zip(*np.nonzero(chosen[n_units * tables : z0].reshape(n_facilitators, tables)), strict=True):
         facilitators[int(t)] = constraints.facilitators[int(f)].id
-    return {m: int(where[u]) for u, unit in enumerate(units) for m in unit}, facilitators
+    return {ids[m]: int(where[u]) for u, unit in enumerate(units) for m in unit}, facilitators
 
 
 def session_seatable(

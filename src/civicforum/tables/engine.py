@@ -12,6 +12,7 @@ pairs and lost meetings given all the other sessions (``_Planner.pair_penalty``)
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Collection, Sequence
 
@@ -34,8 +35,8 @@ from .rules import (
     cluster_tables,
     constraint_violations,
     fmt_group,
-    merged_groups,
     session_capacities,
+    session_layout,
     session_sizes,
     validate,
 )
@@ -177,25 +178,10 @@ class _Planner:
         Facilitators are normally matched to tables after the members are seated (see
         ``match_facilitators``). Given ``facilitator_draw`` they are placed first instead (ties broken
         at random) and bar the members they are kept apart from from their tables."""
-        c = self.constraints
-        absent = {self.index[m] for m in c.absent.get(session, frozenset())}
-        present = [i for i in range(len(self.ids)) if i not in absent]
-        grouped: set[int] = set()
-        units: list[list[int]] = []
-        for group in merged_groups(c.keep_together):
-            unit = sorted(self.index[m] for m in group if self.index[m] not in absent)
-            if unit:
-                units.append(unit)
-                grouped.update(unit)
-        units.extend([i] for i in present if i not in grouped)
-        unit_of = {member: u for u, unit in enumerate(units) for member in unit}
-        fixed_table = {
-            unit_of[self.index[seat.member]]: seat.table - 1 for seat in c.fixed if seat.session == session
-        }
-        minimum = np.zeros(self.settings.tables, dtype=int)
-        for unit_index, table in fixed_table.items():
-            minimum[table] += len(units[unit_index])
-        sizes = session_sizes(self.capacities, len(present), minimum, self.size_shift.get(session, 0))
+        layout = session_layout(self.index, self.settings.tables, self.constraints, session)
+        present, minimum = layout.present, layout.minimum
+        units, fixed_table = layout.units, layout.fixed_table
+        sizes = layout.sizes(self.capacities, self.size_shift.get(session, 0))
         if not sizes.all():  # tables are filled evenly, so every spread of the seats leaves them empty
             empty = [str(t + 1) for t in np.flatnonzero(sizes == 0)]
             unfixed = int((minimum == 0).sum())
@@ -208,18 +194,7 @@ class _Planner:
                     f"{plural(len(empty), 'table', 'tables')} {', '.join(empty)} would have nobody"
                 ]
             )
-
-        def spreads() -> list[np.ndarray]:
-            """Every way of spreading the seats the search may try (see _seat_session), for the exact
-            checks of rules that need them: worked out once per session (the rules do not change between
-            rounds) and only for plans with such rules, as it costs a loop over every seat per table."""
-            if session not in self._spreads:
-                self._spreads[session] = [
-                    session_sizes(self.capacities, len(present), minimum, shift)
-                    for shift in range(len(sizes))
-                ]
-            return self._spreads[session]
-
+        spreads = functools.partial(self.spreads, session)
         self._no_room(session, units, fixed_table, minimum, spreads)
         self._facilitator_shortage(session, units, fixed_table, spreads)
         table_penalty = np.zeros((len(self.ids), self.settings.tables))
@@ -257,6 +232,15 @@ class _Planner:
             over_cap=over_cap,
         )
         return problem, facilitators
+
+    def spreads(self, session: int) -> list[np.ndarray]:
+        """Every way of spreading session ``session``'s seats the search may try (see _seat_session), for
+        the exact checks of rules that need them: worked out once per session (the rules do not change
+        between rounds) and only for plans with such rules, as it costs a loop over every seat per table."""
+        if session not in self._spreads:
+            layout = session_layout(self.index, self.settings.tables, self.constraints, session)
+            self._spreads[session] = layout.spreads(self.capacities)
+        return self._spreads[session]
 
     def hold_clusters_elsewhere(self, session: int) -> tuple[dict[str, int], list[str | None]] | None:
         """For a session the clusters' usual tables cannot seat: a seating of it that meets every rule with
@@ -727,11 +711,11 @@ def _exact_session(
     for member, table in seats.items():
         table_of[planner.index[member]] = table
     sizes = np.bincount(table_of[table_of >= 0], minlength=planner.settings.tables)
-    for shift in range(planner.settings.tables):  # the spread of seats the exact seating uses
-        planner.size_shift[session] = shift
-        problem, _ = planner.session_problem(session)
-        if (problem.sizes == sizes).all():
-            break
+    # The exact check seats the session in one of the spreads the search may try: build the session with it.
+    planner.size_shift[session] = next(
+        shift for shift, spread in enumerate(planner.spreads(session)) if (spread == sizes).all()
+    )
+    problem, _ = planner.session_problem(session)
     search = SessionSearch(problem, table_of)
     search.descend(out_of_time, rng, pair_exchanges=True)
     matched = planner.match_facilitators(search.table_of)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
@@ -49,6 +50,60 @@ def session_sizes(capacities: Sequence[int], present: int, minimum: np.ndarray, 
         open_tables = order[sizes[order] < np.asarray(capacities)[order]]
         sizes[open_tables[np.argmin(sizes[open_tables])]] += 1
     return sizes
+
+
+@dataclass(frozen=True)
+class SessionLayout:
+    """One session as the rules shape it, read the same way by the search and the exact check (0-based
+    members and tables): the members present, in panel order; the units they sit in (keep-together groups,
+    merged when they share a member, then members alone); the table of each unit with a fixed seat; and
+    the seats those units take at each table (``minimum``). ``fixed_clash``: a fixed seat names an absent
+    member, or puts a unit at two tables (``validate`` refuses both before any search; the exact check
+    meets them in the rules it is given)."""
+
+    present: list[int]
+    units: list[list[int]]
+    fixed_table: dict[int, int]
+    minimum: np.ndarray
+    fixed_clash: bool
+
+    def sizes(self, capacities: Sequence[int], shift: int) -> np.ndarray:
+        """Seats per table in the spread rotated by ``shift`` (``session_sizes``)."""
+        return session_sizes(capacities, len(self.present), self.minimum, shift)
+
+    def spreads(self, capacities: Sequence[int]) -> list[np.ndarray]:
+        """Every way of spreading the seats the search may try, by ``shift``: which tables get the spare
+        seats."""
+        return [self.sizes(capacities, shift) for shift in range(len(self.minimum))]
+
+
+def session_layout(
+    index: Mapping[str, int], tables: int, constraints: Constraints, session: int
+) -> SessionLayout:
+    """Session ``session`` (1-based) of a panel whose members are numbered by ``index``, at ``tables``
+    tables."""
+    absent = {index[m] for m in constraints.absent.get(session, frozenset())}
+    present = [i for i in range(len(index)) if i not in absent]
+    units: list[list[int]] = []
+    for group in merged_groups(constraints.keep_together):
+        unit = sorted(index[m] for m in group if index[m] not in absent)
+        if unit:
+            units.append(unit)
+    grouped = {m for unit in units for m in unit}
+    units.extend([m] for m in present if m not in grouped)
+    unit_of = {m: u for u, unit in enumerate(units) for m in unit}
+    fixed_table: dict[int, int] = {}
+    fixed_clash = False
+    for seat in constraints.fixed:
+        if seat.session != session:
+            continue
+        member = index[seat.member]
+        if member in absent or fixed_table.setdefault(unit_of[member], seat.table - 1) != seat.table - 1:
+            fixed_clash = True
+    minimum = np.zeros(tables, dtype=int)
+    for u, table in fixed_table.items():
+        minimum[table] += len(units[u])
+    return SessionLayout(present, units, fixed_table, minimum, fixed_clash)
 
 
 def cluster_tables(fixed: Sequence[int], wanted: int, held: np.ndarray) -> list[int]:
