@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import combinations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,17 +70,18 @@ def test_one_volunteer_reads_as_one(instance_factory: Factory) -> None:
     assert diagnosis.explanation == ("gender F needs at least 2 but only 1 volunteer has gender F.",)
 
 
-def test_a_maximum_counts_the_volunteers_left_in_words(instance_factory: Factory) -> None:
+@pytest.mark.parametrize(
+    ("men", "words"),
+    [(1, "1 volunteer (or fewer households) is"), (2, "2 volunteers (or fewer households) are")],
+)
+def test_a_maximum_counts_the_volunteers_left_in_words(
+    instance_factory: Factory, men: int, words: str
+) -> None:
     """The volunteers without the value, who must fill the places a maximum leaves: 1 is, 2 are."""
-    one = instance_factory({("F", "Young"): 8, ("M", "Old"): 1}, QUOTAS, 4)
-    assert diagnosed(with_quota(one, "gender", "F", 0, 2)).explanation == (
-        "gender F allows at most 2, so at least 2 members must come from the other volunteers, but only "
-        "1 volunteer (or fewer households) is not gender F.",
-    )
-    two = instance_factory({("F", "Young"): 8, ("M", "Old"): 2}, QUOTAS, 5)
-    assert diagnosed(with_quota(two, "gender", "F", 0, 2)).explanation == (
-        "gender F allows at most 2, so at least 3 members must come from the other volunteers, but only "
-        "2 volunteers (or fewer households) are not gender F.",
+    base = instance_factory({("F", "Young"): 8, ("M", "Old"): men}, QUOTAS, 3 + men)
+    assert diagnosed(with_quota(base, "gender", "F", 0, 2)).explanation == (
+        f"gender F allows at most 2, so at least {1 + men} members must come from the other volunteers, but "
+        f"only {words} not gender F.",
     )
 
 
