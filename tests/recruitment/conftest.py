@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
-from civicforum.recruitment.models import RecruitmentSettings
-from civicforum.recruitment.services import civic_lottery, synthetic
+from civicforum.recruitment.models import RecruitmentSettings, SelectionRun
+from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
 
 WARDS = [("North Ward", 0.5), ("South Ward", 0.5)]
 
@@ -56,16 +57,33 @@ def pool(recruiting_forum: Any) -> Any:
     return registered
 
 
+def staff_url(name: str, forum: Any, **kwargs: Any) -> str:
+    """The address of recruitment page ``name`` of ``forum`` (``kwargs``: the page's other parts)."""
+    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
+
+
+def open_registration(forum: Any) -> None:
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+
+
 def close_registration(forum: Any) -> None:
     RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
 
 
-def publish_selection(forum: Any, officer: Any, seed: str) -> None:
-    """Propose quotas, draw a panel (quickly, with the legacy method) and publish its selection record."""
-    from civicforum.recruitment.services import quotas, selection
-
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed=seed)
+def run_selection(forum: Any, officer: Any, algorithm: str, **options: Any) -> SelectionRun:
+    """Start a selection run and carry it out in this process, as the task worker would."""
+    run = selection.start_run(forum, officer, algorithm, **options)
     selection.execute_run(run.pk)
     run.refresh_from_db()
-    selection.publish(run, officer)
+    return run
+
+
+def draw_panel(forum: Any, officer: Any, algorithm: str = "legacy", seed: str = "s") -> SelectionRun:
+    """Propose quotas and draw a panel with them (quickly, with the legacy method, unless told otherwise)."""
+    quotas.propose_quotas(forum, officer, slack=2)
+    return run_selection(forum, officer, algorithm, seed=seed)
+
+
+def publish_selection(forum: Any, officer: Any, seed: str) -> None:
+    """Propose quotas, draw a panel (quickly, with the legacy method) and publish its selection record."""
+    selection.publish(draw_panel(forum, officer, seed=seed), officer)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
-from tests.recruitment.conftest import address_csv
+from tests.recruitment.conftest import address_csv, draw_panel
 
 from civicforum.recruitment.models import Lottery, PanelMember, Respondent
 
@@ -128,12 +128,10 @@ def test_whole_recruitment_journey(
 def test_officer_pages_are_accessible(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import privacy, quotas, selection
+    from civicforum.recruitment.services import privacy
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer)
     lottery = Lottery.objects.filter(forum=forum).first()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", officer.username)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from tests.recruitment.conftest import draw_panel
 
-from civicforum.recruitment.models import QuotaCategory, SelectionRun
+from civicforum.recruitment.models import QuotaCategory
 from civicforum.recruitment.services import quotas, selection
 
 pytestmark = pytest.mark.django_db
@@ -27,14 +28,6 @@ def _saved_boxes(forum: Any) -> dict[str, str]:
     }
 
 
-def _drawn(forum: Any, officer: Any) -> SelectionRun:
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
-    return run
-
-
 def test_the_selection_record_shows_the_quotas_the_panel_was_drawn_with(
     client: Any, signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
@@ -42,7 +35,7 @@ def test_the_selection_record_shows_the_quotas_the_panel_was_drawn_with(
     the panel was drawn to meet; the record (page and distribution.json) and the run page now show the
     quotas the draw used."""
     forum = pool[0].forum
-    run = _drawn(forum, officer)
+    run = draw_panel(forum, officer, seed="public-seed")
     woman = QuotaCategory.objects.get(question__forum=forum, question__key="gender", key="woman")
     assert (woman.min_members, woman.max_members) == (4, 9)
     officer_client = signed_in_client(officer)
@@ -66,7 +59,7 @@ def test_changing_the_quotas_after_a_draw_asks_the_officer_to_confirm_the_panel_
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
     forum = pool[0].forum
-    _drawn(forum, officer)
+    draw_panel(forum, officer, seed="public-seed")
     client = signed_in_client(officer)
     page = client.get(_quotas_url(forum)).content.decode()
     assert (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.recruitment.test_services_db import run_selection
+from tests.recruitment.conftest import run_selection
 
 from civicforum.recruitment.models import QuotaCategory
 from civicforum.recruitment.services import feasibility, quotas

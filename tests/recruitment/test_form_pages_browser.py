@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
+from tests.recruitment.conftest import draw_panel
 
 from civicforum.recruitment.models import QuotaCategory, SelectionRun
 
@@ -43,12 +44,9 @@ def test_a_quota_error_in_the_summary_takes_the_officer_to_its_box(
 def test_a_quota_range_stays_on_one_line_on_a_phone(
     browser: Any, live_server: Any, _plain_http_cookies: None, axe_check: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import quotas, selection
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer)
     # Wider than the column's heading, as the ranges of a large panel are: "Quota" no longer sets its width.
     # (The run page shows the quotas the run kept; a panel of 12 cannot be drawn with these.)
     run.refresh_from_db()

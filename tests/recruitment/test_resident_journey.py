@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import publish_selection
+from tests.recruitment.conftest import publish_selection, run_selection
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation, RecruitmentSettings, Respondent
@@ -247,9 +247,7 @@ def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any,
     for category, (low, high) in zip(categories, ranges, strict=True):
         category.min_members, category.max_members = low, high
         category.save()
-    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
+    run = run_selection(forum, officer, "legacy", seed="public-seed")
     selection.publish(run, officer)  # the record shows the targets the panel was drawn with
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>', page)

@@ -9,7 +9,13 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from tests.recruitment.conftest import address_csv, close_registration
+from tests.recruitment.conftest import (
+    address_csv,
+    close_registration,
+    draw_panel,
+    open_registration,
+    run_selection,
+)
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import (
@@ -209,14 +215,6 @@ def test_proposed_ranges_bracket_the_population_share() -> None:
     assert propose_range(1.0, 10, 3) == quotas.ProposedRange(7, 10)
 
 
-def run_selection(forum: Any, officer: Any, algorithm: str, **options: Any) -> SelectionRun:
-    """Start a selection run and carry it out in this process, as the task worker would."""
-    run = selection.start_run(forum, officer, algorithm, **options)
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
-    return run
-
-
 def assert_anyone_can_verify(run: SelectionRun, references: set[str], directory: Path) -> None:
     """The published files pass the selection CLI's own verifier and name no registration reference."""
     from civicforum.selection.cli import main as selection_cli
@@ -232,8 +230,7 @@ def test_selection_confirmation_replacement_and_public_record(
     pool: Any, officer: Any, tmp_path: Path
 ) -> None:
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = run_selection(forum, officer, "leximin", seed="public-seed")
+    run = draw_panel(forum, officer, "leximin", seed="public-seed")
     assert run.status == "done", run.error
     members = list(PanelMember.objects.filter(run=run))
     assert len(members) == 12
@@ -267,8 +264,7 @@ def test_selected_members_are_invited_and_reply_online(
     from civicforum.recruitment.services import panel_invitations
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = run_selection(forum, officer, "leximin", seed="s")
+    run = draw_panel(forum, officer, "leximin")
     # A line break that reached the service (not through the form, which refuses it) is one space.
     batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1\nMay", tmp_path)
     assert batch.members == 12 and batch.emailed == 12 and len(mailoutbox) == 12
@@ -455,8 +451,7 @@ def test_a_run_that_reaches_the_time_limit_keeps_a_valid_panel_and_says_it_is_no
 ) -> None:
     settings.SELECTION_TIME_LIMIT = 1e-9
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = run_selection(forum, officer, "leximin", seed="s")
+    run = draw_panel(forum, officer, "leximin")
     assert run.status == "done", run.error
     assert run.members.count() == 12
     assert run.result["proven_optimal"] is False
@@ -477,8 +472,7 @@ def test_invitations_survive_a_failing_mail_server(
 
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run_selection(forum, officer, "leximin", seed="s")
+    draw_panel(forum, officer, "leximin")
     batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert (batch.members, batch.emailed, batch.email_failed) == (12, 0, 12)
     assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
@@ -522,8 +516,7 @@ def test_the_invitation_emails_go_in_one_session_with_the_mail_server(
     settings.EMAIL_BACKEND = f"{__name__}.MailServerCountingSessions"
     MailServerCountingSessions.sessions = 0
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run_selection(forum, officer, "leximin", seed="s")
+    draw_panel(forum, officer, "leximin")
     batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert batch.emailed == 12 and MailServerCountingSessions.sessions == 1
 
@@ -548,8 +541,7 @@ def test_a_refused_email_address_is_not_written_to_the_log(
 
     settings.EMAIL_BACKEND = f"{__name__}.MailServerRefusingRecipients"
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run_selection(forum, officer, "leximin", seed="s")
+    draw_panel(forum, officer, "leximin")
     logger = logging.getLogger(panel_invitations.__name__)
     logger.addHandler(caplog.handler)  # the 'civicforum' logger does not propagate to caplog's
     try:
@@ -573,8 +565,7 @@ def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
     forum = pool[0].forum
     forum.title = "Town forum\r\nBcc: someone@example.org"
     forum.save()
-    quotas.propose_quotas(forum, officer, slack=2)
-    run_selection(forum, officer, "leximin", seed="s")
+    draw_panel(forum, officer, "leximin")
     batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     assert batch.emailed == 12 and batch.email_failed == 0
     assert {m.subject for m in mailoutbox} == {"You have been chosen for Town forum Bcc: someone@example.org"}
@@ -583,8 +574,7 @@ def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
 
 def published_run(forum: Any, officer: Any) -> SelectionRun:
     """Quotas proposed from the shares, a run drawn and its record published."""
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = run_selection(forum, officer, "leximin", seed="public-seed")
+    run = draw_panel(forum, officer, "leximin", seed="public-seed")
     selection.publish(run, officer)
     return run
 
@@ -642,7 +632,7 @@ def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_n
     forum = pool[0].forum
     unused = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True)
     first, second = unused.order_by("pk")[:2]
-    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+    open_registration(forum)
     online = registration.register(
         forum, first, registration.Registration("Ada Lovelace", "ada@example.org", "07700 900123")
     )
@@ -851,8 +841,7 @@ def test_the_invitation_email_says_what_the_reply_page_asks_for_and_the_number_t
 
     forum = pool[0].forum
     RecruitmentSettings.objects.filter(forum=forum).update(phone="01632 960 000")
-    quotas.propose_quotas(forum, officer, slack=2)
-    run_selection(forum, officer, "leximin", seed="s")
+    draw_panel(forum, officer, "leximin")
     panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
     body = mailoutbox[0].body
     assert "To reply, go to https://example.org/reply. You will need your reference, R-" in body

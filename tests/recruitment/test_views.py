@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from tests.recruitment.conftest import address_csv, close_registration, publish_selection
+from tests.recruitment.conftest import (
+    address_csv,
+    close_registration,
+    draw_panel,
+    open_registration,
+    publish_selection,
+    run_selection,
+    staff_url,
+)
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import forms
@@ -15,10 +23,6 @@ from civicforum.recruitment.models import Invitation, Respondent
 from civicforum.recruitment.services import civic_lottery, quotas
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_url(name: str, forum: Any, **kwargs: Any) -> str:
-    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
 
 
 def test_officer_uploads_draws_and_generates_letters(signed_in_client: Any, forum: Any, officer: Any) -> None:
@@ -340,11 +344,9 @@ def test_support_needs_are_only_in_the_panel_export_of_members_still_taking_part
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
     from civicforum.recruitment.models import MemberStatus, PanelMember
-    from civicforum.recruitment.services import quotas, selection
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    draw_panel(forum, officer)
     members = list(PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id"))
     Respondent.objects.filter(pk=members[0].respondent.pk).update(access_needs="Step-free access")
     PanelMember.objects.filter(pk=members[1].pk).update(status=MemberStatus.DECLINED)
@@ -642,9 +644,7 @@ def test_a_target_that_gives_away_a_small_group_is_withheld_on_the_record_and_in
     QuotaCategory.objects.filter(question__forum=forum, question__key="disability", key="yes").update(
         min_members=2, max_members=2
     )
-    run = selection.start_run(forum, officer, "legacy", seed="public-seed")
-    selection.execute_run(run.pk)
-    run.refresh_from_db()
+    run = run_selection(forum, officer, "legacy", seed="public-seed")
     selection.publish(run, officer)
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     table = page.split('id="composition-caption"')[1].split("</table>")[0]
@@ -677,7 +677,6 @@ def test_the_selection_record_s_counts_do_not_change_when_a_member_leaves(
 ) -> None:
     """Comparing the page before and after someone leaves the panel would tell their answers (a count of
     their ethnic group one lower): the record keeps the counts of the panel as published."""
-    from tests.recruitment.conftest import publish_selection
 
     from civicforum.recruitment.models import MemberStatus, PanelMember, SelectionRun
     from civicforum.recruitment.services import registration, selection
@@ -710,11 +709,10 @@ def test_after_the_purge_staff_pages_say_the_data_was_deleted_and_show_the_kept_
     from django.utils import timezone
 
     from civicforum.recruitment.models import SelectionRun
-    from civicforum.recruitment.services import privacy, quotas, selection
+    from civicforum.recruitment.services import privacy
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    draw_panel(forum, officer)
     north = privacy.aggregates(forum)["by_ward"]["North Ward"]
     privacy.purge_forum(forum)
     deleted = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
@@ -774,12 +772,10 @@ def test_an_evaluator_sees_the_pool_dashboard_without_counts_that_single_someone
 def test_downloading_the_panel_letters_records_how_many_people_they_name(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import quotas, selection
+    from civicforum.recruitment.services import selection
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer)
     selection.publish(run, officer)
     client = signed_in_client(officer)
     client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"})
@@ -820,12 +816,10 @@ def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_
 def test_after_the_purge_the_run_page_lists_chances_by_volunteer_number(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import privacy, quotas, selection
+    from civicforum.recruitment.services import privacy
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer)
     privacy.purge_forum(forum)
     page = signed_in_client(officer).get(staff_url("run", forum, run_id=run.pk)).content.decode()
     assert "Personal data was deleted on" in page
@@ -839,11 +833,10 @@ def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_wi
     from django.utils import timezone
 
     from civicforum.recruitment.models import AddressList, PanelMember, QuotaCategory
-    from civicforum.recruitment.services import privacy, quotas, selection
+    from civicforum.recruitment.services import privacy
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    draw_panel(forum, officer)
     member = PanelMember.objects.filter(forum=forum).first()
     privacy.purge_forum(forum)
     client = signed_in_client(officer)
@@ -903,11 +896,10 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     """'Declined' sits beside 'Confirmed' on every row; a slip used to be final. It can now be changed back,
     but not once a replacement holds the place, which would put one member too many on the panel."""
     from civicforum.recruitment.models import PanelMember
-    from civicforum.recruitment.services import quotas, selection
+    from civicforum.recruitment.services import selection
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    draw_panel(forum, officer)
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     client = signed_in_client(officer)
     status_url = staff_url("member_status", forum, member_id=member.pk)
@@ -941,11 +933,10 @@ def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_off
     """The officer's 'Declined' silently replaced the 'Yes' the member had sent online after the panel
     page was shown; it is now refused, saying what the member replied, and can then be pressed again."""
     from civicforum.recruitment.models import PanelMember
-    from civicforum.recruitment.services import panel_invitations, quotas, selection
+    from civicforum.recruitment.services import panel_invitations
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="s").pk)
+    draw_panel(forum, officer)
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     respondent = member.respondent
     client = signed_in_client(officer)
@@ -1026,8 +1017,8 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     import random
     from datetime import UTC, datetime
 
-    from civicforum.recruitment.models import Lottery, RecruitmentSettings
-    from civicforum.recruitment.services import quotas, selection, synthetic
+    from civicforum.recruitment.models import Lottery
+    from civicforum.recruitment.services import selection, synthetic
 
     forum, client = recruiting_forum, signed_in_client(officer)
     lottery = forum.lotteries.get()
@@ -1037,7 +1028,7 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     assert _next_step(client, forum) == (
         "Download the letters and send them; registrations will appear below -> " + letters
     )
-    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    close_registration(forum)
     assert _next_step(client, forum) == (
         "Open registration in the recruitment settings before the letters arrive -> "
         + staff_url("settings", forum)
@@ -1046,15 +1037,13 @@ def test_the_overview_says_what_to_do_next_from_the_letters_to_inviting_the_pane
     synthetic.populate_pool(forum, invitations, 150, datetime(2026, 11, 2, tzinfo=UTC), random.Random(4))
     set_quotas = "Set the quotas and run the selection -> " + staff_url("quotas", forum)
     assert _next_step(client, forum) == set_quotas
-    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+    open_registration(forum)
     assert _next_step(client, forum) == (
         "When enough people have registered, close registration: the panel is drawn from a fixed pool -> "
         + staff_url("settings", forum)
     )
     close_registration(forum)
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer)
     assert _next_step(client, forum) == (
         "Check the selection and publish the selection record -> " + staff_url("run", forum, run_id=run.pk)
     )
@@ -1117,12 +1106,9 @@ def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(
     """A published record is never withdrawn (it is the public's check on the draw), so one click
     on the run page no longer publishes it."""
     from civicforum.recruitment.models import SelectionRun
-    from civicforum.recruitment.services import quotas, selection
 
     forum = pool[0].forum
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="check-first")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer, seed="check-first")
     client = signed_in_client(officer)
     refused = client.post(staff_url("run", forum, run_id=run.pk), {})
     page = refused.content.decode()
@@ -1142,7 +1128,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from civicforum.recruitment.models import PanelMember, RecruitmentSettings
+    from civicforum.recruitment.models import PanelMember
     from civicforum.recruitment.services import panel_invitations, quotas, registration, selection
 
     def reads_about_the_person(queries: CaptureQueriesContext) -> int:
@@ -1170,7 +1156,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     client = signed_in_client(officer)
     member = PanelMember.objects.filter(forum=forum).first()
     first, second = Invitation.objects.filter(lottery__forum=forum, respondents=None)[:2]
-    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)  # for late registrants
+    open_registration(forum)  # for late registrants
     with CaptureQueriesContext(connection) as named:
         assert client.get(staff_url("panel", forum)).status_code == 200
         panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)

@@ -11,7 +11,13 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from tests.recruitment.conftest import close_registration, publish_selection
+from tests.recruitment.conftest import (
+    close_registration,
+    draw_panel,
+    open_registration,
+    publish_selection,
+    staff_url,
+)
 from tests.recruitment.test_resident_journey import answer_every_step
 
 from civicforum.recruitment.models import (
@@ -33,14 +39,6 @@ from civicforum.recruitment.services import (
 from civicforum.recruitment.services.blockers import Blocker
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_url(name: str, forum: Any) -> str:
-    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug})
-
-
-def open_registration(forum: Any) -> None:
-    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
 
 
 OPENING = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
@@ -252,9 +250,7 @@ def test_members_are_invited_only_once_the_selection_record_is_published(
     page = client.get(invite).content.decode()
     assert "Nobody has been selected yet. Run the selection first." in page
     assert f'href="{staff_url("start_selection", forum)}">Run the selection</a>' in page
-    quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
-    selection.execute_run(run.pk)
+    run = draw_panel(forum, officer)
     refused = client.post(invite, {"reply_by": "1 May"}).content.decode()
     assert "Publish the selection record before inviting anyone" in refused
     run_url = reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
@@ -494,7 +490,7 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
     assert RecruitmentSettings.objects.get(forum=forum).registration_open
     assert "special category" not in client.get(url).content.decode()  # open: nothing left to confirm
 
-    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    close_registration(forum)
     QuotaCategory.objects.filter(question=ethnicity, key="asian").update(min_members=1)
     assert "special category data, such" not in client.get(staff_url("questions", forum)).content.decode()
     assert client.post(url, data).status_code == 302  # a quota uses it: no tick needed
