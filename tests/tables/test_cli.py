@@ -2,6 +2,9 @@
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -327,6 +330,36 @@ def test_a_pair_kept_apart_in_one_group_is_refused_only_when_both_attend(
     assert f"{group} row 2: m01 is in" in err and f"{group} row 3: m02 is in" in err
     assert f"{apart} row 2: m01 and m02 are kept apart" in err
     assert not (tmp_path / "refused").exists()
+
+
+def test_a_refusal_lists_its_rules_in_the_same_order_on_every_run(panel_csv, tmp_path):
+    """The pairs kept apart were listed in the order of a Python set, which changes from one process to
+    the next: the same files gave the officer the same lines shuffled. Now they come in order."""
+    group = write(tmp_path, "group.csv", "group,id\n" + "".join(f"g,m0{i}\n" for i in range(1, 6)))
+    apart = write(tmp_path, "apart.csv", "id,other\nm04,m05\nm01,m03\nm02,m05\nm01,m02\nm03,m04\nm02,m04\n")
+    command = [
+        sys.executable,
+        "-m",
+        "civicforum",
+        "tables",
+        str(panel_csv),
+        "--tables",
+        "3",
+        "--sessions",
+        "3",
+    ]
+    command += ["--diversify", FEATURES, "--keep-together", group, "--keep-apart", apart, "--quiet"]
+    refusals = set()
+    for hash_seed in "1234":
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [*command, "--out", str(tmp_path / "out")], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 2
+        refusals.add(done.stderr)
+    assert len(refusals) == 1
+    listed = [line for line in refusals.pop().splitlines() if "are kept apart but both in" in line]
+    assert len(listed) == 6 and listed == sorted(listed)
 
 
 @pytest.mark.parametrize(("first", "second"), [("ab7", "AB7"), ("007", "7"), ("caf\u00e9", "cafe\u0301")])

@@ -204,7 +204,7 @@ def _fixed_conflicts(
 ) -> list[str]:
     problems: list[str] = []
     groups = merged_groups(constraints.keep_together)
-    apart = {frozenset(pair) for pair in constraints.keep_apart}
+    apart = sorted({frozenset(pair) for pair in constraints.keep_apart}, key=sorted)  # same order every run
     for session in range(len(settings.past) + 1, settings.sessions + 1):
         absent = constraints.absent.get(session, frozenset())
         seats: dict[str, int] = {}
@@ -346,11 +346,14 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             )
     planned = range(len(settings.past) + 1, settings.sessions + 1)
     # Pairs kept apart who both attend a session still to plan: only those can be seated together.
-    apart = {
-        frozenset(pair)
-        for pair in constraints.keep_apart
-        if any(not pair & constraints.absent.get(session, frozenset()) for session in planned)
-    }
+    apart = sorted(
+        {
+            frozenset(pair)
+            for pair in constraints.keep_apart
+            if any(not pair & constraints.absent.get(session, frozenset()) for session in planned)
+        },
+        key=sorted,
+    )  # in the same order on every run, as the messages listing them are
     for group in merged_groups(constraints.keep_together):
         if len(group) > max(capacities):
             problems.append(
@@ -364,7 +367,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
     if settings.tables == 1:
         problems += [
             f"{fmt_group(pair)} are kept apart but there is only 1 table"
-            for pair in sorted(apart, key=sorted)
+            for pair in apart
         ]
     problems += [
         f"{fmt_group(pair)} are kept apart but both in cluster {fmt_group(cluster.members)}, "
