@@ -180,3 +180,10 @@ def test_a_map_nobody_is_grouped_in_says_how_to_group_on_fewer_votes(tmp_path, c
     assert main(["opinions", str(votes), "--min-votes", "3", "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert "nobody cast the 3 votes needed to be placed in a group" in err and "--min-votes" in err
+
+
+def test_a_conversation_of_one_vote_is_summed_up_in_the_singular(tmp_path, capsys):
+    votes = tmp_path / "votes.csv"
+    votes.write_text("voter-id,comment-id,vote\n1,1,1\n")
+    assert main(["opinions", str(votes), "--min-votes", "1", "--out", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.startswith("1 participant, 1 statement, 1 group; results in ")

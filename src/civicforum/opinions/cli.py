@@ -17,6 +17,7 @@ from civicforum.opinions.engine import MAX_ALLOWED_GROUPS, MapSettings, compute_
 from civicforum.opinions.outputs import write_all
 from civicforum.opinions.votes import InputFileError, read_comments, read_votes
 from civicforum.output_files import OutputError, check_output_directory, write_atomically
+from civicforum.wording import counted
 
 OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
 T = TypeVar("T")
@@ -83,8 +84,9 @@ def main(argv: list[str]) -> int:
     except OutputError as error:
         return _fail(f"{error} Nothing was written.")
     print(
-        f"{votes.n_participants} participants, {votes.n_statements} statements, "
-        f"{opinion_map.group_labels.size} groups; results in {args.out}"
+        f"{counted(votes.n_participants, 'participant', 'participants')}, "
+        f"{counted(votes.n_statements, 'statement', 'statements')}, "
+        f"{counted(opinion_map.group_labels.size, 'group', 'groups')}; results in {args.out}"
     )
     if opinion_map.group_labels.size == 0:
         print(

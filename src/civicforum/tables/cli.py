@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..output_files import OutputError, check_output_directory, write_texts
+from ..wording import counted
 from . import files
 from .engine import allocate
 from .files import CellReader, InputError
@@ -206,7 +207,7 @@ def main(argv: list[str]) -> int:
         f"wrote {', '.join(outputs)} to {args.out}: diversity {summary['diversity_l1']:.3f} "
         f"(bound {summary['diversity_lower_bound']:.3f}), meetings {summary['meeting_norm']:.3f} "
         f"(random seating {summary['meeting_norm_random']:.3f}), "
-        f"{summary['repeat_pairs']} repeat pairs"
+        f"{counted(summary['repeat_pairs'], 'repeat pair', 'repeat pairs')}"
     )
     _hint_if_diversity_missed(summary, args.effort)
     _hint_if_mixing_below_random(summary)
