@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
-from civicforum.recruitment.models import RecruitmentSettings, SelectionRun
+from civicforum.recruitment.models import InvitationBatch, RecruitmentSettings, SelectionRun
 from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
 
 WARDS = [("North Ward", 0.5), ("South Ward", 0.5)]
@@ -87,3 +89,23 @@ def draw_panel(forum: Any, officer: Any, algorithm: str = "legacy", seed: str = 
 def publish_selection(forum: Any, officer: Any, seed: str) -> None:
     """Propose quotas, draw a panel (quickly, with the legacy method) and publish its selection record."""
     selection.publish(draw_panel(forum, officer, seed=seed), officer)
+
+
+REPLY_URL = "https://example.org/reply"
+
+
+def invite_and_send(forum: Any, officer: Any, reply_by: str = "1 May") -> InvitationBatch:
+    """Invite the selected members as the officer's button does, then run the sending it queues once
+    committed (tests run inside a transaction that never commits)."""
+    from civicforum.recruitment.services import panel_invitations
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, reply_by)
+    assert batch is not None
+    batch.refresh_from_db()
+    return batch
+
+
+def email_counts(batch: InvitationBatch) -> dict[str, int]:
+    """How many of the batch's members are at each email status ('sent', 'failed'...)."""
+    return dict(Counter(batch.recipients.values_list("email_status", flat=True)))

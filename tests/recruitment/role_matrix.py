@@ -26,6 +26,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:panel": FORUM_MANAGERS,
     "recruitment:member_status": POST_ONLY,
     "recruitment:invite_panel": FORUM_MANAGERS,
+    "recruitment:invitations": FORUM_MANAGERS,
     "recruitment:panel_letters": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # none sent yet
     "recruitment:panel_reply": EVERYONE,
     "recruitment:respondents": FORUM_MANAGERS,
@@ -52,6 +53,7 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         Address,
         AddressList,
         Invitation,
+        InvitationBatch,
         Lottery,
         PanelMember,
         QuotaQuestion,
@@ -90,13 +92,17 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         },
         published_at=timezone.now(),
     )
-    member = PanelMember.objects.create(forum=forum, run=run, respondent=respondent)
+    batch = InvitationBatch.objects.create(
+        forum=forum, reply_url="https://example.org/reply", reply_by="1 May", updated_at=timezone.now()
+    )
+    member = PanelMember.objects.create(forum=forum, run=run, respondent=respondent, invitation_batch=batch)
     question = QuotaQuestion.objects.create(forum=forum, key="age", label="How old are you?")
     return {
         "question_id": question.pk,
         "lottery_id": lottery.pk,
         "run_id": run.pk,
         "member_id": member.pk,
+        "batch_id": batch.pk,
         "respondent_id": respondent.pk,
         "step": "code",
     }

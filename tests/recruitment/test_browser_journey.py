@@ -114,6 +114,8 @@ def test_whole_recruitment_journey(
     office.fill("#id_reply_by", "18 December 2026")
     office.get_by_role("button", name="Send invitations").click()
     expect(office.locator("body")).to_contain_text("12 members invited")
+    expect(office.locator("#invitation-result")).to_contain_text("12 emailed")
+    office.get_by_role("link", name="Back to the panel").click()
     office.get_by_role("button", name="Declined").first.click()
     office.get_by_role("button", name=re.compile("^Confirmed")).first.click()  # not 'Change to confirmed'
     office.get_by_role("link", name="Draw replacement").click()
@@ -128,10 +130,13 @@ def test_whole_recruitment_journey(
 def test_officer_pages_are_accessible(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import privacy
+    from civicforum.recruitment.services import panel_invitations, privacy, selection
 
     forum = pool[0].forum
     run = draw_panel(forum, officer)
+    selection.publish(run, officer)
+    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May")
+    batch.recipients.filter(pk=batch.recipients.first().pk).update(email_status="failed")  # listed
     lottery = Lottery.objects.filter(forum=forum).first()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", officer.username)
@@ -140,6 +145,7 @@ def test_officer_pages_are_accessible(
     staff = f"/staff/forums/{forum.slug}/recruitment/"
     paths = ["", "settings/", "questions/", "addresses/", "lottery/", f"lottery/{lottery.pk}/", "quotas/"]
     paths += ["selection/", f"selection/{run.pk}/", "panel/", "panel/invite/", "respondents/"]
+    paths += [f"panel/invitations/{batch.pk}/"]
     question = forum.quota_questions.first()
     paths += [f"questions/{question.pk}/remove/"]  # people have registered: says why it cannot be removed
     for path in paths:

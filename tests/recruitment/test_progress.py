@@ -1,5 +1,6 @@
-"""Work running in the background (selection runs, letters): no automatic reload (WCAG 2.2.1), a status
-region and "Check again" without JavaScript, and a page that keeps itself up to date with JavaScript."""
+"""Work running in the background (selection runs, letters, panel invitations): no automatic reload
+(WCAG 2.2.1), a status region and "Check again" without JavaScript, and a page that keeps itself up to
+date with JavaScript."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from playwright.sync_api import expect
 from tests.browser.fixtures import WCAG_TAGS
 from tests.factories import PASSWORD
 
-from civicforum.recruitment.models import LetterStatus, RunStatus, SelectionRun
+from civicforum.recruitment.models import (
+    InvitationBatch,
+    InvitationBatchStatus,
+    LetterStatus,
+    RunStatus,
+    SelectionRun,
+)
 
 
 def running_run(forum: Any) -> SelectionRun:
@@ -33,9 +40,23 @@ def running_letters(forum: Any) -> Any:
     return lottery
 
 
+def sending_invitations(forum: Any) -> InvitationBatch:
+    return InvitationBatch.objects.create(
+        forum=forum,
+        reply_url="https://example.org/reply",
+        reply_by="1 May",
+        status=InvitationBatchStatus.SENDING,
+        updated_at=timezone.now(),
+    )
+
+
 def work_pages(forum: Any) -> list[str]:
     staff = f"/staff/forums/{forum.slug}/recruitment"
-    return [f"{staff}/selection/{running_run(forum).pk}/", f"{staff}/lottery/{running_letters(forum).pk}/"]
+    return [
+        f"{staff}/selection/{running_run(forum).pk}/",
+        f"{staff}/lottery/{running_letters(forum).pk}/",
+        f"{staff}/panel/invitations/{sending_invitations(forum).pk}/",
+    ]
 
 
 @pytest.mark.django_db

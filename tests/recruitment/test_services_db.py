@@ -13,6 +13,8 @@ from tests.recruitment.conftest import (
     address_csv,
     close_registration,
     draw_panel,
+    email_counts,
+    invite_and_send,
     open_registration,
     run_selection,
 )
@@ -258,23 +260,20 @@ def test_selection_confirmation_replacement_and_public_record(
     assert SelectionRun.objects.filter(forum=forum).count() == 2
 
 
-def test_selected_members_are_invited_and_reply_online(
-    pool: Any, officer: Any, mailoutbox: Any, tmp_path: Any
-) -> None:
+def test_selected_members_are_invited_and_reply_online(pool: Any, officer: Any, mailoutbox: Any) -> None:
     from civicforum.recruitment.services import panel_invitations
 
     forum = pool[0].forum
     run = draw_panel(forum, officer, "leximin")
     # A line break that reached the service (not through the form, which refuses it) is one space.
-    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1\nMay", tmp_path)
-    assert batch.members == 12 and batch.emailed == 12 and len(mailoutbox) == 12
+    batch = invite_and_send(forum, officer, "1\nMay")
+    assert email_counts(batch) == {"sent": 12} and len(mailoutbox) == 12
     assert "Please tell us by 1 May whether" in mailoutbox[0].body
     from pypdf import PdfReader
 
     assert "Tell us by 1 May whether you can take part:" in PdfReader(batch.letters).pages[0].extract_text()
-    assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
-    again = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
-    assert again.members == 0
+    assert Path(batch.letters).read_bytes().count(b"/Type /Page ") == 12
+    assert panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May") is None
     member = PanelMember.objects.filter(run=run).select_related("respondent").first()
     with pytest.raises(registration.CodeProblem):
         panel_invitations.reply(forum, member.respondent.reference, "wrong@example.org", True, "9.9.9.9")
@@ -385,9 +384,7 @@ def test_prefer_not_to_say_gets_an_unlimited_quota(recruiting_forum: Any, office
     assert [(q.feature, q.min, q.max) for q in unlimited] == [("ethnicity", 0, 12)]
 
 
-def test_a_new_draw_replaces_an_untold_panel_but_not_an_invited_one(
-    pool: Any, officer: Any, tmp_path: Path
-) -> None:
+def test_a_new_draw_replaces_an_untold_panel_but_not_an_invited_one(pool: Any, officer: Any) -> None:
     from civicforum.recruitment.services import panel_invitations
 
     forum = pool[0].forum
@@ -396,7 +393,7 @@ def test_a_new_draw_replaces_an_untold_panel_but_not_an_invited_one(
         run_selection(forum, officer, "legacy", seed=seed)
     assert PanelMember.objects.filter(forum=forum).count() == 12
     assert set(PanelMember.objects.values_list("run__seed", flat=True)) == {"second"}
-    panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May")
     assert selection.full_selection_blocker(forum) is not None
     third = run_selection(forum, officer, "legacy", seed="third")
     assert third.status == "failed" and "Draw replacements" in third.error
@@ -465,19 +462,15 @@ class UnreachableMailServer(BaseEmailBackend):
         raise ConnectionRefusedError("Connection refused")
 
 
-def test_invitations_survive_a_failing_mail_server(
-    pool: Any, officer: Any, settings: Any, tmp_path: Path
-) -> None:
-    from civicforum.recruitment.services import panel_invitations
-
+def test_invitations_survive_a_failing_mail_server(pool: Any, officer: Any, settings: Any) -> None:
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
     forum = pool[0].forum
     draw_panel(forum, officer, "leximin")
-    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
-    assert (batch.members, batch.emailed, batch.email_failed) == (12, 0, 12)
-    assert batch.letters is not None and batch.letters.read_bytes().count(b"/Type /Page ") == 12
+    batch = invite_and_send(forum, officer)
+    assert email_counts(batch) == {"failed": 12}
+    assert Path(batch.letters).read_bytes().count(b"/Type /Page ") == 12
     assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=True).exists()
-    event = AuditEvent.objects.get(action="recruitment.panel_invited", forum=forum)
+    event = AuditEvent.objects.get(action="recruitment.panel_invitations_sent", forum=forum)
     assert event.details["email_failed"] == 12
 
 
@@ -509,16 +502,14 @@ class MailServerCountingSessions(BaseEmailBackend):
 
 
 def test_the_invitation_emails_go_in_one_session_with_the_mail_server(
-    pool: Any, officer: Any, settings: Any, tmp_path: Path
+    pool: Any, officer: Any, settings: Any
 ) -> None:
-    from civicforum.recruitment.services import panel_invitations
-
     settings.EMAIL_BACKEND = f"{__name__}.MailServerCountingSessions"
     MailServerCountingSessions.sessions = 0
     forum = pool[0].forum
     draw_panel(forum, officer, "leximin")
-    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
-    assert batch.emailed == 12 and MailServerCountingSessions.sessions == 1
+    batch = invite_and_send(forum, officer)
+    assert email_counts(batch) == {"sent": 12} and MailServerCountingSessions.sessions == 1
 
 
 class MailServerRefusingRecipients(BaseEmailBackend):
@@ -532,7 +523,7 @@ class MailServerRefusingRecipients(BaseEmailBackend):
 
 
 def test_a_refused_email_address_is_not_written_to_the_log(
-    pool: Any, officer: Any, settings: Any, tmp_path: Path, caplog: Any
+    pool: Any, officer: Any, settings: Any, caplog: Any
 ) -> None:
     import logging
 
@@ -545,12 +536,10 @@ def test_a_refused_email_address_is_not_written_to_the_log(
     logger = logging.getLogger(panel_invitations.__name__)
     logger.addHandler(caplog.handler)  # the 'civicforum' logger does not propagate to caplog's
     try:
-        batch = panel_invitations.invite_selected(
-            forum, officer, "https://example.org/reply", "1 May", tmp_path
-        )
+        batch = invite_and_send(forum, officer)
     finally:
         logger.removeHandler(caplog.handler)
-    assert batch.email_failed == 12
+    assert email_counts(batch) == {"failed": 12}
     logged = "\n".join(KeyValueFormatter().format(record) for record in caplog.records)
     assert "Could not email panel member R-" in logged
     assert "SMTPRecipientsRefused" in logged
@@ -558,16 +547,14 @@ def test_a_refused_email_address_is_not_written_to_the_log(
 
 
 def test_a_line_break_in_the_forum_title_does_not_stop_the_invitation_emails(
-    pool: Any, officer: Any, tmp_path: Path, mailoutbox: Any
+    pool: Any, officer: Any, mailoutbox: Any
 ) -> None:
-    from civicforum.recruitment.services import panel_invitations
-
     forum = pool[0].forum
     forum.title = "Town forum\r\nBcc: someone@example.org"
     forum.save()
     draw_panel(forum, officer, "leximin")
-    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
-    assert batch.emailed == 12 and batch.email_failed == 0
+    batch = invite_and_send(forum, officer)
+    assert email_counts(batch) == {"sent": 12}
     assert {m.subject for m in mailoutbox} == {"You have been chosen for Town forum Bcc: someone@example.org"}
     assert not any(m.bcc or "Bcc" in m.message() for m in mailoutbox)
 
@@ -835,14 +822,12 @@ def test_the_purge_takes_the_forums_half_finished_registrations_out_of_live_sess
 
 
 def test_the_invitation_email_says_what_the_reply_page_asks_for_and_the_number_to_call(
-    pool: Any, officer: Any, tmp_path: Path, mailoutbox: Any
+    pool: Any, officer: Any, mailoutbox: Any
 ) -> None:
-    from civicforum.recruitment.services import panel_invitations
-
     forum = pool[0].forum
     RecruitmentSettings.objects.filter(forum=forum).update(phone="01632 960 000")
     draw_panel(forum, officer, "leximin")
-    panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+    invite_and_send(forum, officer)
     body = mailoutbox[0].body
     assert "To reply, go to https://example.org/reply. You will need your reference, R-" in body
     assert "and the email address or phone number you gave when you registered." in body

@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import TestCase
 from django.urls import reverse
 from tests.recruitment.conftest import (
     address_csv,
     close_registration,
     draw_panel,
+    invite_and_send,
     open_registration,
     publish_selection,
     run_selection,
@@ -778,7 +780,8 @@ def test_downloading_the_panel_letters_records_how_many_people_they_name(
     run = draw_panel(forum, officer)
     selection.publish(run, officer)
     client = signed_in_client(officer)
-    client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the letters are written once committed
+        client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"})
     download = client.get(staff_url("panel_letters", forum))
     assert b"".join(download.streaming_content).count(b"/Type /Page ") == 12
     event = AuditEvent.objects.get(
@@ -1120,7 +1123,7 @@ def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(
 
 
 def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_contacts_someone(
-    signed_in_client: Any, pool: Any, officer: Any, tmp_path: Any
+    signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
     """Ethnicity, disability and support needs are decrypted to count the pool and draw the panel, never
     to flag a possible duplicate, record who was drawn, list or invite the panel or record a reply; and
@@ -1129,7 +1132,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     from django.test.utils import CaptureQueriesContext
 
     from civicforum.recruitment.models import PanelMember
-    from civicforum.recruitment.services import panel_invitations, quotas, registration, selection
+    from civicforum.recruitment.services import quotas, registration, selection
 
     def reads_about_the_person(queries: CaptureQueriesContext) -> int:
         """SELECTs that decrypt someone's support needs or sessions, or their answers beside their name
@@ -1159,7 +1162,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     open_registration(forum)  # for late registrants
     with CaptureQueriesContext(connection) as named:
         assert client.get(staff_url("panel", forum)).status_code == 200
-        panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May", tmp_path)
+        invite_and_send(forum, officer)  # the letters and emails too
         status = staff_url("member_status", forum, member_id=member.pk)
         assert client.post(status, {"status": "confirmed", "seen": "selected"}).status_code == 302
         ada = registration.Registration("Ada King", "ada@example.org")

@@ -81,6 +81,8 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.selection_failed": "Selection could not finish",
                 "recruitment.selection_published": "Selection record published",
                 "recruitment.panel_invited": "Panel members invited",
+                "recruitment.panel_invitations_sent": "Panel invitations sent (letters written, emails sent)",
+                "recruitment.panel_invitations_resent": "Panel invitations' unsent emails sent again",
                 "recruitment.member_confirmed": "A panel member confirmed",
                 "recruitment.member_declined": "A panel member declined",
             }
@@ -100,8 +102,8 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.quotas_proposed": "{categories} categories",
                 "recruitment.selection_started": "{algorithm} algorithm",
                 "recruitment.selection_finished": "{selected:,} selected, seed {seed}",
-                "recruitment.panel_invited": (
-                    "{members:,} invited, {emailed:,} emailed, {email_failed:,} emails failed"
-                ),
+                "recruitment.panel_invited": "{members:,} invited",
+                "recruitment.panel_invitations_sent": "{emailed:,} emailed, {email_failed:,} emails failed",
+                "recruitment.panel_invitations_resent": "{emails:,} emails",
             }
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime
+from typing import Any
 
 from civicforum.core import demo
 from civicforum.recruitment.forms import OVERSAMPLING_WEIGHTS
@@ -82,8 +83,7 @@ def populate(ctx: demo.DemoContext) -> None:
     run = selection.start_run(forum, officer, DEMO_ALGORITHM, seed="northam-panel-2026")
     selection.execute_run(run.pk)
     selection.publish(run, officer)
-    directory = civic_lottery.forum_directory(forum)
-    panel_invitations.invite_selected(forum, officer, REPLY_URL, "18 December 2026", directory)
+    invite_now(forum, officer, "18 December 2026")
     members = list(PanelMember.objects.filter(run=run).order_by("id"))
     for member in members[:2]:
         selection.set_member_status(member, MemberStatus.DECLINED, officer)
@@ -93,7 +93,7 @@ def populate(ctx: demo.DemoContext) -> None:
         forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
     )
     selection.execute_run(replacements.pk)
-    panel_invitations.invite_selected(forum, officer, REPLY_URL, "22 December 2026", directory)
+    invite_now(forum, officer, "22 December 2026")
     for member in PanelMember.objects.filter(run=replacements):
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
     # Open again so that visitors to the demo can try registering with the code printed below.
@@ -106,3 +106,11 @@ def populate(ctx: demo.DemoContext) -> None:
         f"/staff/forums/{forum.slug}/recruitment/ ; try registering at /forums/{forum.slug}/register/ "
         f"with the code {code}"
     )
+
+
+def invite_now(forum: Any, officer: Any, reply_by: str) -> None:
+    """Invite the selected members and send at once (as the selection runs here are computed at once):
+    the demo runs in one transaction, whose queued sending would only start after the command ends."""
+    batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, reply_by)
+    assert batch is not None
+    panel_invitations.send_batch(batch.pk)

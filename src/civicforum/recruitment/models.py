@@ -381,6 +381,63 @@ class MemberStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class InvitationBatchStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    SENDING = "sending", "Sending"
+    DONE = "done", "Finished"
+    FAILED = "failed", "Failed"
+
+
+# Each email reports progress as it goes (a few seconds at most): ten quiet minutes mean nothing is sending.
+INVITATIONS_SILENT_TOO_LONG = timedelta(minutes=10)
+
+
+class InvitationBatch(models.Model):
+    """One press of "Send invitations": its members (``recipients``) get a letter in one PDF and, where
+    they gave an address, an email, sent by a background task after the batch is saved."""
+
+    forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="invitation_batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply_url = models.CharField(max_length=500)
+    reply_by = models.CharField(max_length=60)
+    status = models.CharField(
+        max_length=20, choices=InvitationBatchStatus.choices, default=InvitationBatchStatus.QUEUED
+    )
+    error = models.TextField(blank=True)
+    letters = models.CharField(max_length=500, blank=True, help_text="The letters PDF, once written.")
+    updated_at = models.DateTimeField(help_text="Last sign of life of the sending.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Invitations of {self.created_at:%Y-%m-%d %H:%M}"
+
+    def looks_stuck(self, now: datetime) -> bool:
+        """Unfinished with no progress for a while: no worker, or a worker that died mid-way."""
+        unfinished = self.status in (InvitationBatchStatus.QUEUED, InvitationBatchStatus.SENDING)
+        return unfinished and now - self.updated_at > INVITATIONS_SILENT_TOO_LONG
+
+
+class EmailStatus(models.TextChoices):
+    """Where a member's invitation email is: each step is saved before the next, so a task run again
+    (or a colleague's retry) never sends an email a second time."""
+
+    NOT_RECORDED = "", "Not recorded (not invited, or invited before emails were tracked)"
+    TO_SEND = "to_send", "Email not sent yet"
+    SENDING = "sending", "Email sending interrupted: it may or may not have gone"
+    SENT = "sent", "Emailed"
+    FAILED = "failed", "Email not sent"
+    NO_ADDRESS = "no_address", "No email address: letter only"
+
+
+# A member invited with these has not been emailed (yet, or for sure).
+NOT_EMAILED = (EmailStatus.TO_SEND, EmailStatus.SENDING, EmailStatus.FAILED)
+
+
 class PanelMember(models.Model):
     forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="panel_members")
     run = models.ForeignKey(SelectionRun, on_delete=models.CASCADE, related_name="members")
@@ -389,7 +446,15 @@ class PanelMember(models.Model):
     )
     status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.SELECTED)
     invited_at = models.DateTimeField(
-        null=True, blank=True, help_text="When we told them they were selected."
+        null=True,
+        blank=True,
+        help_text="When their invitation was sent: a letter, and an email if they gave one.",
+    )
+    invitation_batch = models.ForeignKey(
+        InvitationBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="recipients"
+    )
+    email_status = models.CharField(
+        max_length=20, choices=EmailStatus.choices, default=EmailStatus.NOT_RECORDED, blank=True
     )
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
@@ -405,3 +470,7 @@ class PanelMember(models.Model):
     @property
     def is_replacement(self) -> bool:
         return self.replaces_id is not None
+
+    @property
+    def not_emailed(self) -> bool:
+        return self.email_status in NOT_EMAILED

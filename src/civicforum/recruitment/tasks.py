@@ -11,7 +11,7 @@ from django_tasks import task
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import Task
 
-from civicforum.recruitment.services import civic_lottery, selection
+from civicforum.recruitment.services import civic_lottery, panel_invitations, selection
 
 
 @task()
@@ -22,6 +22,11 @@ def generate_letters(lottery_id: int, registration_url: str, generation: int) ->
 @task()
 def run_selection(run_id: int) -> None:
     selection.execute_run(run_id)
+
+
+@task()
+def send_invitations(batch_id: int) -> None:
+    panel_invitations.send_batch(batch_id)
 
 
 def start(job: Task[Any, Any], *args: Any) -> threading.Thread | None:

@@ -22,6 +22,7 @@ urlpatterns = [
     path(STAFF + "panel/", staff.panel, name="panel"),
     path(STAFF + "panel/<int:member_id>/status/", staff.member_status, name="member_status"),
     path(STAFF + "panel/invite/", staff.invite_panel, name="invite_panel"),
+    path(STAFF + "panel/invitations/<int:batch_id>/", staff.invitations, name="invitations"),
     path(STAFF + "panel/letters.pdf", staff.panel_letters, name="panel_letters"),
     path(STAFF + "respondents/", staff.respondents, name="respondents"),
     path(

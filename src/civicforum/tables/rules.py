@@ -365,10 +365,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
             if pair <= group
         ]
     if settings.tables == 1:
-        problems += [
-            f"{fmt_group(pair)} are kept apart but there is only 1 table"
-            for pair in apart
-        ]
+        problems += [f"{fmt_group(pair)} are kept apart but there is only 1 table" for pair in apart]
     problems += [
         f"{fmt_group(pair)} are kept apart but both in cluster {fmt_group(cluster.members)}, "
         "which uses 1 table"

@@ -7,18 +7,27 @@ import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core import audit
-from civicforum.recruitment.models import ABOUT_THE_PERSON, MemberStatus, PanelMember, RecruitmentSettings
-from civicforum.recruitment.services import registration
+from civicforum.recruitment.models import (
+    ABOUT_THE_PERSON,
+    NOT_EMAILED,
+    EmailStatus,
+    InvitationBatch,
+    InvitationBatchStatus,
+    MemberStatus,
+    PanelMember,
+    RecruitmentSettings,
+)
+from civicforum.recruitment.services import civic_lottery, registration
 from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
 from civicforum.recruitment.services.locks import lock_forum
@@ -41,14 +50,6 @@ BOX_TEXT = "Tell us by $reply_by whether you can take part:\ngo to $url or call 
 FOOTER = (
     "You registered to take part. The privacy notice on the registration page says how we use your details."
 )
-
-
-@dataclass(frozen=True)
-class InvitationBatch:
-    members: int
-    emailed: int
-    email_failed: int
-    letters: Path | None
 
 
 def awaiting_invitation(forum: Any) -> QuerySet[PanelMember]:
@@ -94,92 +95,235 @@ def invite_blocker(forum: Any) -> Blocker | None:
     return None
 
 
-def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path) -> InvitationBatch:
-    """Email and write to every selected member not yet invited; the letters PDF goes to ``directory``.
+UNFINISHED = (InvitationBatchStatus.QUEUED, InvitationBatchStatus.SENDING)
 
-    Two officers pressing "Invite" at once invite each member once: the forum's row stays locked until
-    the members are marked invited, so the second press finds nobody left to invite.
+
+class InvitationsBusy(Exception):
+    """The batch's invitations are being sent right now: sending them again must wait until it stops."""
+
+
+def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str) -> InvitationBatch | None:
+    """Record a batch inviting every selected member not yet invited (None: nobody left to invite);
+    a background task, queued once the batch is saved, writes their letters and emails them.
+
+    Only the record is made under the forum's lock: two officers pressing "Invite" at once invite each
+    member once, since the second press finds them in the first's batch. Nothing is sent inside the
+    transaction, so a failure cannot undo the record of emails already gone and have them sent again.
     """
     with transaction.atomic():
         lock_forum(forum.pk)
-        return _invite_uninvited(forum, user, reply_url, reply_by, directory)
+        members = list(awaiting_invitation(forum).values_list("pk", flat=True))
+        if not members:
+            return None
+        now = timezone.now()
+        batch = InvitationBatch.objects.create(
+            forum=forum, created_by=user, reply_url=reply_url, reply_by=reply_by, updated_at=now
+        )
+        PanelMember.objects.filter(pk__in=members).update(
+            invited_at=now, invitation_batch=batch, email_status=EmailStatus.TO_SEND
+        )
+        audit.record(user, "recruitment.panel_invited", forum=forum, target=batch, members=len(members))
+        _send_after_commit(batch)
+    return batch
 
 
-def _invite_uninvited(
-    forum: Any, user: Any, reply_url: str, reply_by: str, directory: Path
-) -> InvitationBatch:
-    members = list(
-        awaiting_invitation(forum)
-        .select_related("respondent__invitation__address")
-        .defer(*(f"respondent__{name}" for name in ABOUT_THE_PERSON))
+def send_again(batch: InvitationBatch, user: Any) -> int:
+    """Queue the batch again for its emails that failed (and, if its sending stopped part-way, the rest
+    it had not reached); returns how many emails that is. Raises ``InvitationsBusy`` while it is sending.
+
+    Emails cut off mid-send (``EmailStatus.SENDING``) stay as they are: they may have gone.
+    """
+    with transaction.atomic():
+        lock_forum(batch.forum_id)
+        current = InvitationBatch.objects.select_related("forum").get(pk=batch.pk)
+        if current.status in UNFINISHED and not current.looks_stuck(timezone.now()):
+            raise InvitationsBusy(
+                "These invitations are being sent, perhaps after a colleague's request. Wait for them to "
+                "finish: this page shows their progress."
+            )
+        current.recipients.filter(email_status=EmailStatus.FAILED).update(email_status=EmailStatus.TO_SEND)
+        emails = current.recipients.filter(email_status=EmailStatus.TO_SEND).count()
+        current.status = InvitationBatchStatus.QUEUED
+        current.error = ""
+        current.updated_at = timezone.now()
+        current.save(update_fields=["status", "error", "updated_at"])
+        audit.record(
+            user, "recruitment.panel_invitations_resent", forum=current.forum, target=current, emails=emails
+        )
+        _send_after_commit(current)
+    return emails
+
+
+def _send_after_commit(batch: InvitationBatch) -> None:
+    """Queue the sending once the batch is saved for good (the task reads it from the database)."""
+    from civicforum.recruitment import tasks  # tasks import the services they run
+
+    transaction.on_commit(lambda: tasks.start(tasks.send_invitations, batch.pk))
+
+
+def send_batch(batch_id: int) -> None:
+    """Write the batch's letters (once) and send each email still to send (background task).
+
+    Every email is marked as being sent before it goes and as sent or failed after, each saved at
+    once: running the task again, or a colleague's "send again", never sends one twice.
+    """
+    batch = InvitationBatch.objects.select_related("forum__council").get(pk=batch_id)
+    waiting = InvitationBatch.objects.filter(pk=batch.pk, status=InvitationBatchStatus.QUEUED)
+    if not waiting.update(status=InvitationBatchStatus.SENDING, updated_at=timezone.now()):
+        return  # already sent, or being sent by another run of the task
+    try:
+        design = _design(batch)
+        if not batch.letters:
+            _write_letters(batch, design)
+        emailed, failed = _email(batch, design)
+    except Exception as error:
+        logger.exception("invitations batch %s failed", batch.pk)
+        _report(
+            batch,
+            status=InvitationBatchStatus.FAILED,
+            error=(
+                f"the server stopped sending them ({type(error).__name__}). Send them again; if that "
+                "fails too, ask your IT team to check the server's log."
+            ),
+        )
+        raise
+    _report(batch, status=InvitationBatchStatus.DONE)
+    audit.record(
+        None,
+        "recruitment.panel_invitations_sent",
+        forum=batch.forum,
+        target=batch,
+        emailed=emailed,
+        email_failed=failed,
     )
-    if not members:
-        return InvitationBatch(0, 0, 0, None)
+
+
+def _report(batch: InvitationBatch, **fields: Any) -> None:
+    InvitationBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now(), **fields)
+
+
+def _design(batch: InvitationBatch) -> LetterDesign:
+    forum = batch.forum
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
-    design = LetterDesign(
+    return LetterDesign(
         council_name=forum.council.name,
         forum_title=forum.title,
-        registration_url=reply_url,
+        registration_url=batch.reply_url,
         heading=HEADING,
         body=BODY,
-        reply_by=reply_by,
+        reply_by=batch.reply_by,
         phone=settings_row.phone,
         logo=bytes(settings_row.logo) if settings_row.logo else None,
         box_heading="How to reply",
         box_text=BOX_TEXT,
         footer=FOOTER,
     )
-    emailed, failed = _email(members, design, reply_url, settings_row.phone)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"panel-letters-{timezone.now():%Y%m%d-%H%M%S}.pdf"
-    write_letters(path, design, (_letter(member) for member in members))
-    PanelMember.objects.filter(pk__in=[m.pk for m in members]).update(invited_at=timezone.now())
-    settings_row.panel_letters = str(path)
-    settings_row.save(update_fields=["panel_letters"])
-    audit.record(
-        user,
-        "recruitment.panel_invited",
-        forum=forum,
-        members=len(members),
-        emailed=emailed,
-        email_failed=failed,
+
+
+def _recipients(batch: InvitationBatch) -> QuerySet[PanelMember]:
+    """The batch's members with the contact details the letter and email need (never their answers)."""
+    return (
+        batch.recipients.select_related("respondent__invitation__address")
+        .defer(*(f"respondent__{name}" for name in ABOUT_THE_PERSON))
+        .order_by("id")
     )
-    return InvitationBatch(len(members), emailed, failed, path)
 
 
-def _email(members: list[PanelMember], design: LetterDesign, reply_url: str, phone: str) -> tuple[int, int]:
-    """Email each member who gave an address; returns how many emails went and how many failed.
+def _write_letters(batch: InvitationBatch, design: LetterDesign) -> None:
+    """One PDF for the batch; the panel page offers the latest for download."""
+    directory = civic_lottery.forum_directory(batch.forum)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"panel-letters-{batch.created_at:%Y%m%d-%H%M%S}-{batch.pk}.pdf"
+    members = _recipients(batch).filter(respondent__isnull=False)
+    write_letters(path, design, (_letter(member) for member in members))
+    batch.letters = str(path)
+    _report(batch, letters=batch.letters)
+    RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
+
+
+def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
+    """Email each member still to send to; returns how many emails went and how many failed.
 
     One session with the mail server for the whole batch: opening one per member (TLS and sign-in each
     time) took long enough, for a panel of 60, to outlast the web server's timeout.
     """
     emailed = failed = 0
+    phone = design.phone
     connection = get_connection()
     with contextlib.suppress(smtplib.SMTPException, OSError):  # then each email tries, and is counted
         connection.open()  # kept open: sending through a closed connection opens and closes one per email
     try:
-        for member in members:
+        for member in _recipients(batch).filter(email_status=EmailStatus.TO_SEND):
             respondent = member.respondent
-            if respondent is None or not respondent.email:
+            if respondent is None or not respondent.email:  # erased meanwhile, or letter only
+                _mark(member, EmailStatus.NO_ADDRESS)
                 continue
+            if not _mark(member, EmailStatus.SENDING):
+                continue  # taken meanwhile: never send twice
+            _report(batch)
             # One line whatever the forum's title holds: a line break in a subject is refused by Django
             # (BadHeaderError), which stopped the whole batch with a server error.
             subject = " ".join(design.fill(HEADING).split())
-            text = design.fill(BODY) + email_reply_steps(reply_url, respondent.reference, phone)
-            # Everyone also gets a letter, so a mail server failure must not stop the batch: count it
-            # and tell the officer, who can check the mail settings.
+            text = design.fill(BODY) + email_reply_steps(batch.reply_url, respondent.reference, phone)
+            # Everyone also gets a letter, so a mail server failure must not stop the batch: mark it,
+            # for the officer to send again once the mail settings are checked.
             try:
-                emailed += EmailMessage(subject, text, None, [respondent.email], connection=connection).send()
+                EmailMessage(subject, text, None, [respondent.email], connection=connection).send()
             except (smtplib.SMTPException, OSError) as error:
                 # Only the kind of failure: smtplib's exceptions carry the refused email addresses.
                 logger.error(
                     "Could not email panel member %s: %s", respondent.reference, type(error).__name__
                 )
+                _mark(member, EmailStatus.FAILED, after=EmailStatus.SENDING)
                 failed += 1
+            else:
+                _mark(member, EmailStatus.SENT, after=EmailStatus.SENDING)
+                emailed += 1
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
     return emailed, failed
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch's emails stand, for its page."""
+
+    members: int
+    emails: dict[str, int]  # by ``EmailStatus``
+    busy: bool  # queued or sending, with recent signs of life
+    stuck: bool  # queued or sending, silent too long
+    can_send_again: bool
+    not_emailed: list[PanelMember]  # once not busy: failed, never reached or cut off mid-send
+
+    def count(self, status: str) -> int:
+        return self.emails.get(status, 0)
+
+    @property
+    def handled(self) -> int:
+        return self.members - self.count(EmailStatus.TO_SEND) - self.count(EmailStatus.SENDING)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.handled / self.members) if self.members else 100
+
+
+def batch_progress(batch: InvitationBatch, now: datetime) -> BatchProgress:
+    """The batch's emails by status and, once it is not being sent, who has not been emailed (with their
+    contact details, for the officer to send again or call)."""
+    counted = batch.recipients.values("email_status").annotate(count=Count("pk"))
+    emails: dict[str, int] = dict(counted.values_list("email_status", "count"))
+    stuck = batch.looks_stuck(now)
+    busy = batch.status in UNFINISHED and not stuck
+    not_emailed = [] if busy else list(_recipients(batch).filter(email_status__in=NOT_EMAILED))
+    to_send = emails.get(EmailStatus.FAILED, 0) + emails.get(EmailStatus.TO_SEND, 0)
+    can_send_again = not busy and bool(to_send or batch.status == InvitationBatchStatus.FAILED)
+    return BatchProgress(sum(emails.values()), emails, busy, stuck, can_send_again, not_emailed)
+
+
+def _mark(member: PanelMember, status: str, after: str = EmailStatus.TO_SEND) -> bool:
+    """Move the member's email from ``after`` to ``status``, saved at once; False if it had moved on."""
+    return PanelMember.objects.filter(pk=member.pk, email_status=after).update(email_status=status) == 1
 
 
 def email_reply_steps(reply_url: str, reference: str, phone: str) -> str:
@@ -194,10 +338,11 @@ def email_reply_steps(reply_url: str, reference: str, phone: str) -> str:
     )
 
 
-def latest_letters_count(forum: Any) -> int:
-    """How many members the latest letters PDF names: one batch, all marked invited at one instant."""
-    latest = PanelMember.objects.filter(forum=forum).aggregate(latest=Max("invited_at"))["latest"]
-    return PanelMember.objects.filter(forum=forum, invited_at=latest).count() if latest else 0
+def letters_count(forum: Any, letters: str) -> int:
+    """How many members a letters PDF names: those of the batch it was written for."""
+    return PanelMember.objects.filter(
+        forum=forum, invitation_batch__letters=letters, respondent__isnull=False
+    ).count()
 
 
 def _letter(member: PanelMember) -> Letter:

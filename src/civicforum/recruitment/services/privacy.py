@@ -22,6 +22,7 @@ from civicforum.core.models import CouncilAdministrator, ForumRole
 from civicforum.recruitment.models import (
     Address,
     Invitation,
+    InvitationBatch,
     Lottery,
     PanelMember,
     QuotaQuestion,
@@ -145,6 +146,7 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         )
         for letters in forum_directory(forum).glob("panel-letters-*.pdf"):  # names and addresses
             letters.unlink()
+        InvitationBatch.objects.filter(forum=forum).update(letters="")
         # The lottery's letters and mailing CSV hold addresses and the only plain-text copies of the
         # registration codes; invitations keep the codes' hashes.
         for lottery in Lottery.objects.filter(forum=forum):

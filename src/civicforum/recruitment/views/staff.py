@@ -24,6 +24,7 @@ from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
     UNFINISHED,
+    InvitationBatch,
     LetterStatus,
     Lottery,
     MemberStatus,
@@ -433,35 +434,56 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @forum_permission_required(PERSONAL)
 @closed_after_purge()  # members' names and addresses are gone: nobody can be invited
 def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """Email and write to newly selected members; the letters PDF is then offered for download."""
+    """Invite newly selected members; the letters and emails go in the background (the batch page shows)."""
     forum = forum_of(request)
     form = forms.PanelInvitationForm(request.POST or None)
     blocker = panel_invitations.invite_blocker(forum)
     if request.method == "POST" and form.is_valid() and blocker is None:
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
         batch = panel_invitations.invite_selected(
-            forum,
-            request.user,
-            reply_url,
-            form.cleaned_data["reply_by"],
-            civic_lottery.forum_directory(forum),
+            forum, request.user, reply_url, form.cleaned_data["reply_by"]
         )
-        messages.success(
-            request,
-            f"{batch.members} member{pluralize(batch.members)} invited: {batch.emailed} by email, "
-            "all by letter",
-        )
-        if batch.email_failed:
-            messages.warning(
-                request,
-                f"{batch.email_failed} email{pluralize(batch.email_failed)} could not be sent. Those "
-                "members will still get their letter; ask your IT team to check the email settings "
-                "(EMAIL_HOST).",
-            )
-        return redirect("recruitment:panel", forum_slug=forum.slug)
+        if batch is None:  # a colleague's invitations took them all meanwhile
+            return redirect("recruitment:invite_panel", forum_slug=forum.slug)
+        invited = batch.recipients.count()
+        messages.success(request, f"{invited} member{pluralize(invited)} invited")
+        return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
     return render(
         request, "recruitment/invite_panel.html", {"forum": forum, "form": form, "blocker": blocker}
     )
+
+
+@never_cache
+@forum_permission_required(PERSONAL)
+@closed_after_purge(reading_allowed=True)
+def invitations(request: HttpRequest, forum_slug: str, batch_id: int) -> HttpResponse:
+    """One batch of invitations: its progress, then who was emailed, and sending again those not."""
+    forum = forum_of(request)
+    batch = get_object_or_404(InvitationBatch, forum=forum, pk=batch_id)
+    if request.method == "POST":
+        try:
+            emails = panel_invitations.send_again(batch, request.user)
+        except panel_invitations.InvitationsBusy as busy:
+            messages.error(request, str(busy))
+        else:
+            messages.success(request, f"Sending {emails} email{pluralize(emails)} again")
+        return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
+    progress = panel_invitations.batch_progress(batch, timezone.now())
+    if progress.not_emailed:
+        privacy.log_personal_data_access(
+            request.user, forum, "invitations not emailed", len(progress.not_emailed)
+        )
+    settings_row = settings_for(forum)
+    context = {
+        "forum": forum,
+        "batch": batch,
+        "progress": progress,
+        "in_progress": progress.busy,
+        "done": f"{progress.handled} of {progress.members} members done.",
+        "latest_letters": bool(batch.letters) and batch.letters == settings_row.panel_letters,
+        "purged_at": settings_row.purged_at,
+    }
+    return render(request, "recruitment/invitations.html", context)
 
 
 @never_cache
@@ -471,7 +493,7 @@ def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
     stored = settings_for(forum).panel_letters
     if not stored or not Path(stored).exists():
         raise Http404("No letters to selected members yet")
-    people = panel_invitations.latest_letters_count(forum)
+    people = panel_invitations.letters_count(forum, stored)
     privacy.log_personal_data_access(request.user, forum, "panel letters download", people)
     return FileResponse(open(stored, "rb"), as_attachment=True, filename=f"{forum.slug}-{Path(stored).name}")
 

@@ -1,0 +1,149 @@
+"""Invitations to the panel are recorded under the forum's lock and sent afterwards by a background task:
+whatever fails part-way, nobody is emailed twice, and the officer sees who was not emailed and can send
+to only those (before, a failure rolled back the record of emails already gone and a retry sent them
+again)."""
+
+from __future__ import annotations
+
+import smtplib
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+from tests.recruitment.conftest import email_counts, invite_and_send, publish_selection
+
+from civicforum.recruitment import tasks
+from civicforum.recruitment.models import EmailStatus, InvitationBatch, InvitationBatchStatus, PanelMember
+
+
+class MailServer(EmailBackend):
+    """Django's test outbox, with a mail server that can refuse addresses (as an SMTP relay does) or
+    stop dead after some emails (as a crash would)."""
+
+    refused: set[str] = set()
+    crash_after: int | None = None
+
+    def send_messages(self, messages: Any) -> int:
+        addresses = {address for message in messages for address in message.to}
+        if addresses & MailServer.refused:
+            raise smtplib.SMTPRecipientsRefused({a: (550, b"No such user") for a in addresses})
+        if MailServer.crash_after is not None and len(mail.outbox) >= MailServer.crash_after:
+            raise RuntimeError("the worker stopped")
+        return super().send_messages(messages)
+
+
+def with_mail_server(settings: Any, refused: set[str] = frozenset(), crash_after: int | None = None) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.MailServer"
+    MailServer.refused, MailServer.crash_after = set(refused), crash_after
+
+
+def url(name: str, forum: Any, **kwargs: Any) -> str:
+    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
+
+
+def emails_per_address() -> Counter[str]:
+    return Counter(address for message in mail.outbox for address in message.to)
+
+
+def send_again(client: Any, forum: Any, batch: InvitationBatch) -> str:
+    """The officer presses "Send again" on the batch's page; returns the page it leads to."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url("invitations", forum, batch_id=batch.pk), follow=True)
+    return response.content.decode()
+
+
+def test_an_email_refused_for_one_member_is_shown_and_sent_again_to_that_member_only(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
+    with_mail_server(settings, refused={refused.email})
+
+    batch = invite_and_send(forum, officer)
+
+    assert email_counts(batch) == {"sent": 11, "failed": 1} and len(mail.outbox) == 11
+    assert batch.status == InvitationBatchStatus.DONE and batch.letters
+    page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+    assert "11 emailed" in page and "1 member has not been emailed" in page
+    not_emailed = page.split('id="not-emailed"')[1].split("</table>")[0]
+    assert (
+        refused.reference in not_emailed and refused.email in not_emailed and "Email not sent" in not_emailed
+    )
+    assert not [
+        m for m in PanelMember.objects.exclude(respondent=refused) if m.respondent.reference in not_emailed
+    ]
+    panel = client.get(url("panel", forum)).content.decode()
+    assert panel.count(">Email not sent</a>") == 1
+
+    # The officer presses Invite again, and the task runs again (a worker retrying it): nobody is emailed.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url("invite_panel", forum), {"reply_by": "1 May"})
+    tasks.send_invitations.call(batch.pk)
+    assert len(mail.outbox) == 11 and InvitationBatch.objects.count() == 1
+
+    # Once the mail server takes the address, "Send again" emails that member, and only them.
+    MailServer.refused = set()
+    page = send_again(client, forum, batch)
+    assert "Sending 1 email again" in page and "has not been emailed" not in page
+    assert len(mail.outbox) == 12 and mail.outbox[-1].to == [refused.email]
+    assert set(emails_per_address().values()) == {1}
+    assert email_counts(batch) == {"sent": 12}
+    assert "Sending 0 emails again" in send_again(client, forum, batch) and len(mail.outbox) == 12
+
+
+def test_a_sending_that_stopped_part_way_sends_the_rest_once_and_never_an_email_that_may_have_gone(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    with_mail_server(settings, crash_after=4)
+
+    batch = invite_and_send(forum, officer)
+
+    # The four emails sent are kept as sent: nothing rolled back, everyone stays invited.
+    assert batch.status == InvitationBatchStatus.FAILED and len(mail.outbox) == 4
+    assert email_counts(batch) == {"sent": 4, "sending": 1, "to_send": 7}
+    assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=True).exists()
+    page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+    assert "Sending the invitations failed" in page and "8 members have not been emailed" in page
+    assert page.count(EmailStatus.SENDING.label) == 1 and page.count(EmailStatus.TO_SEND.label) == 7
+    cut_off = PanelMember.objects.get(invitation_batch=batch, email_status=EmailStatus.SENDING)
+
+    # Pressing Invite again (what the officer did before, which emailed the first four again) sends nothing.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url("invite_panel", forum), {"reply_by": "1 May"})
+    assert len(mail.outbox) == 4
+
+    MailServer.crash_after = None
+    assert "Sending 7 emails again" in send_again(client, forum, batch)
+    assert len(mail.outbox) == 11 and set(emails_per_address().values()) == {1}
+    assert cut_off.respondent.email not in emails_per_address()
+    assert email_counts(batch) == {"sent": 11, "sending": 1}
+
+
+def test_sending_again_waits_while_the_batch_is_being_sent_unless_it_has_stopped(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    with_mail_server(settings, refused={"nobody@example.org"})
+    batch = invite_and_send(forum, officer)
+    InvitationBatch.objects.filter(pk=batch.pk).update(status=InvitationBatchStatus.SENDING)
+    PanelMember.objects.filter(invitation_batch=batch).update(email_status=EmailStatus.TO_SEND)
+    outbox = len(mail.outbox)
+
+    page = send_again(client, forum, batch)
+
+    assert "These invitations are being sent" in page and "Send again</button>" not in page
+    assert len(mail.outbox) == outbox
+    InvitationBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+    assert "have not moved on for 10 minutes" in page and "Send again</button>" in page
+    assert "Sending 12 emails again" in send_again(client, forum, batch)
+    assert len(mail.outbox) == outbox + 12
