@@ -93,7 +93,7 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         published_at=timezone.now(),
     )
     batch = InvitationBatch.objects.create(
-        forum=forum, reply_url="https://example.org/reply", reply_by="1 May", updated_at=timezone.now()
+        forum=forum, reply_url="https://example.org/reply", reply_by="1 May"
     )
     member = PanelMember.objects.create(forum=forum, run=run, respondent=respondent, invitation_batch=batch)
     question = QuotaQuestion.objects.create(forum=forum, key="age", label="How old are you?")

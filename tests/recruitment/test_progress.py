@@ -46,7 +46,6 @@ def sending_invitations(forum: Any) -> InvitationBatch:
         reply_url="https://example.org/reply",
         reply_by="1 May",
         status=InvitationBatchStatus.SENDING,
-        updated_at=timezone.now(),
     )
 
 

@@ -408,7 +408,7 @@ class InvitationBatch(models.Model):
     )
     error = models.TextField(blank=True)
     letters = models.CharField(max_length=500, blank=True, help_text="The letters PDF, once written.")
-    updated_at = models.DateTimeField(help_text="Last sign of life of the sending.")
+    updated_at = models.DateTimeField(default=timezone.now, help_text="Last sign of life of the sending.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -115,12 +115,11 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str) -> Inv
         members = list(awaiting_invitation(forum).values_list("pk", flat=True))
         if not members:
             return None
-        now = timezone.now()
         batch = InvitationBatch.objects.create(
-            forum=forum, created_by=user, reply_url=reply_url, reply_by=reply_by, updated_at=now
+            forum=forum, created_by=user, reply_url=reply_url, reply_by=reply_by
         )
         PanelMember.objects.filter(pk__in=members).update(
-            invited_at=now, invitation_batch=batch, email_status=EmailStatus.TO_SEND
+            invited_at=batch.created_at, invitation_batch=batch, email_status=EmailStatus.TO_SEND
         )
         audit.record(user, "recruitment.panel_invited", forum=forum, target=batch, members=len(members))
         _send_after_commit(batch)
