@@ -201,7 +201,15 @@ def test_a_special_category_question_no_quota_uses_is_flagged_accessibly_and_rem
 
     forum = recruiting_forum
     close_registration(forum)
-    quotas.add_question(forum, officer, "Do you have a disability?", "", [("Yes", None), ("No", None)], True)
+    quotas.add_question(
+        forum,
+        officer,
+        "Do you have a disability?",
+        "",
+        [("Yes", None), ("No", None)],
+        True,
+        special_category=True,
+    )
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", officer.username)
     page.fill("#id_password", PASSWORD)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib import import_module
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -53,3 +55,31 @@ def test_registrations_withdrawn_before_the_upgrade_lose_their_ward_and_registra
         None,
     )
     MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_questions_the_old_keyword_guess_treated_as_special_are_marked_special_by_the_upgrade(
+    forum: Any,
+) -> None:
+    """Before the flag, the wording decided (label, hint and key): every question it marked keeps its
+    protection as the flag. Others stay unmarked, for the officer to mark."""
+    from django.apps import apps as current_apps
+
+    from civicforum.recruitment.models import QuotaQuestion
+
+    upgrade = import_module("civicforum.recruitment.migrations.0011_quota_question_special_category")
+    wordings = {
+        "ethnicity": ("What is your ethnic group?", "", False),
+        "disability": ("Do you need support?", "For example for a disability", False),
+        "religion-or-belief": ("Which of these describes you?", "", False),
+        "age": ("How old are you?", "", False),
+        "describes-you": ("Which of these best describes you?", "", False),
+        "ward": ("Health Park ward", "", True),  # answered from the address, never asked
+    }
+    for key, (label, hint, from_address) in wordings.items():
+        QuotaQuestion.objects.create(forum=forum, key=key, label=label, hint=hint, from_address=from_address)
+
+    upgrade.flag_questions_the_wording_marked(current_apps, None)
+
+    marked = QuotaQuestion.objects.filter(forum=forum, special_category=True)
+    assert sorted(marked.values_list("key", flat=True)) == ["disability", "ethnicity", "religion-or-belief"]

@@ -43,7 +43,7 @@ def build_forum(forum: Any, scale: int) -> dict[str, int]:
     synthetic.create_questions(forum, wards, forum.panel_size)
     for n in range(scale - 1):
         categories = [(f"Answer {n}.{c}", Decimal("0.25")) for c in range(4)]
-        quotas.add_question(forum, None, f"Extra question {n}", "", categories, True)
+        quotas.add_question(forum, None, f"Extra question {n}", "", categories, True, special_category=False)
     address_list = AddressList.objects.create(
         forum=forum, filename="addresses.csv", address_count=100 * scale
     )

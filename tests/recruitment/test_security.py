@@ -24,7 +24,7 @@ def test_officers_words_on_the_registration_pages_are_shown_as_text_not_html(
     recruiting_forum.area = HOSTILE
     recruiting_forum.save()
     question = quotas.add_question(
-        recruiting_forum, officer, HOSTILE, HOSTILE, [("A", None), ("B", None)], False
+        recruiting_forum, officer, HOSTILE, HOSTILE, [("A", None), ("B", None)], False, special_category=False
     )
     code = civic_lottery.issue_code(Invitation.objects.filter(lottery__forum=recruiting_forum).first())
     client.post(reverse("recruitment:register_step", args=[recruiting_forum.slug, "code"]), {"code": code})

@@ -400,7 +400,15 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     client = signed_in_client(officer)
     url = staff_url("settings", forum)
     assert client.get(url).status_code == 200
-    quotas.add_question(forum, officer, "How old are you?", "", [("16 to 29", None), ("30+", None)], True)
+    quotas.add_question(
+        forum,
+        officer,
+        "How old are you?",
+        "",
+        [("16 to 29", None), ("30+", None)],
+        True,
+        special_category=False,
+    )
     data = {
         "registration_open": "on",
         "adults_per_household": "3",
@@ -446,7 +454,12 @@ def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, o
     assert "Line 1: ‘lots’ is not a share" in bad.content.decode()
     client.post(
         url,
-        {"action": "add", "label": "How old are you?", "categories": "16 to 29 | 22%\n30 or over | 0.78\n"},
+        {
+            "action": "add",
+            "label": "How old are you?",
+            "categories": "16 to 29 | 22%\n30 or over | 0.78\n",
+            "special_category": "no",
+        },
     )
     question = QuotaQuestion.objects.get(forum=forum)
     assert question.key == "how-old-are-you"
@@ -473,7 +486,12 @@ def test_answers_sharing_their_first_50_letters_or_without_letters_each_get_a_ke
     answers = [census + "Caribbean", census + "African", census + "any other Black background", "😀", "ما"]
     response = signed_in_client(officer).post(
         staff_url("questions", forum),
-        {"action": "add", "label": "What is your ethnic group?", "categories": "\n".join(answers)},
+        {
+            "action": "add",
+            "label": "What is your ethnic group?",
+            "categories": "\n".join(answers),
+            "special_category": "yes",
+        },
     )
     assert response.status_code == 302
     keys = [c.key for c in QuotaQuestion.objects.get(forum=forum).categories.all()]

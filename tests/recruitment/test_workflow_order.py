@@ -145,7 +145,15 @@ def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_dra
         client, forum, "Add the questions registrants answer, such as their age group, before"
     )
 
-    quotas.add_question(forum, officer, "How old are you?", "", [("16 to 29", None), ("30+", None)], True)
+    quotas.add_question(
+        forum,
+        officer,
+        "How old are you?",
+        "",
+        [("16 to 29", None), ("30+", None)],
+        True,
+        special_category=False,
+    )
     SelectionRun.objects.create(forum=forum, panel_size=forum.panel_size, status="running")
     page = client.post(url, data).content.decode()
     assert "A panel is being drawn from the people registered so far" in page
@@ -209,7 +217,8 @@ def test_once_anyone_has_registered_questions_are_neither_removed_nor_added(
     )
     assert client.post(remove).status_code == 200 and QuotaQuestion.objects.filter(pk=gender.pk).exists()
     added = client.post(
-        staff_url("questions", forum), {"action": "add", "label": "Do you drive?", "categories": "Yes\nNo"}
+        staff_url("questions", forum),
+        {"action": "add", "label": "Do you drive?", "categories": "Yes\nNo", "special_category": "no"},
     )
     assert "150 people have already registered" in added.content.decode()
     assert not QuotaQuestion.objects.filter(forum=forum, label="Do you drive?").exists()
@@ -462,9 +471,23 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
     answers no selection rule needed, without a word to the officer. Now the questions and settings pages
     warn and link to removing it, and opening registration needs a tick to keep it."""
     client = signed_in_client(officer)
-    quotas.add_question(forum, officer, "How old are you?", "", [("16 to 29", None), ("30+", None)], True)
+    quotas.add_question(
+        forum,
+        officer,
+        "How old are you?",
+        "",
+        [("16 to 29", None), ("30+", None)],
+        True,
+        special_category=False,
+    )
     ethnicity = quotas.add_question(
-        forum, officer, "What is your ethnic group?", "", [("White", None), ("Asian", None)], True
+        forum,
+        officer,
+        "What is your ethnic group?",
+        "",
+        [("White", None), ("Asian", None)],
+        True,
+        special_category=True,
     )
     remove = reverse(
         "recruitment:remove_question", kwargs={"forum_slug": forum.slug, "question_id": ethnicity.pk}
@@ -491,5 +514,5 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
 
     close_registration(forum)
     QuotaCategory.objects.filter(question=ethnicity, key="asian").update(min_members=1)
-    assert "special category data, such" not in client.get(staff_url("questions", forum)).content.decode()
+    assert "This question asks for special" not in client.get(staff_url("questions", forum)).content.decode()
     assert client.post(url, data).status_code == 302  # a quota uses it: no tick needed

@@ -13,7 +13,7 @@ class QuotaCategoryInline(admin.TabularInline):
 
 @admin.register(QuotaQuestion)
 class QuotaQuestionAdmin(admin.ModelAdmin):
-    list_display = ["label", "forum", "key", "position", "from_address"]
+    list_display = ["label", "forum", "key", "position", "from_address", "special_category"]
     list_filter = ["forum"]
     inlines = [QuotaCategoryInline]
 

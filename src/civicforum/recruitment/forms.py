@@ -638,6 +638,29 @@ class QuotaQuestionForm(GovUKForm):
         error_messages={"required": "Enter at least two answers, one per line"},
     )
     allow_prefer_not_to_say = forms.BooleanField(required=False, label="Offer ‘Prefer not to say’")
+    special_category = forms.TypedChoiceField(
+        choices=YES_NO,
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+        required=False,  # unanswered, the page suggests an answer from the wording for the officer to check
+        label="Does this question ask for special category data?",
+        help_text="Racial or ethnic origin, religion or beliefs, health (including disability), sex life "
+        "or sexual orientation, political opinions, trade union membership, genetic or biometric data. "
+        "The law protects these answers more strongly.",
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        """Posted without an answer to ``special_category``, the form answers it from the wording of the
+        question, its hint and its answers (``quotas.suggests_special_category``) and says so in
+        ``special_category_suggested``: the page shows the suggestion for the officer to confirm or
+        change, and saves nothing until they do."""
+        self.special_category_suggested = data is not None and not data.get("special_category")
+        if self.special_category_suggested:
+            wording = (data.get(name, "") for name in ("label", "hint", "categories"))
+            suggested = quotas.suggests_special_category(*wording)
+            data = data.copy()
+            data["special_category"] = "yes" if suggested else "no"
+        super().__init__(data, **kwargs)
 
     def clean_categories(self) -> list[tuple[str, Decimal | None]]:
         parsed = []

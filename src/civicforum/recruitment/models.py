@@ -259,6 +259,13 @@ class QuotaQuestion(models.Model):
     from_address = models.BooleanField(
         default=False, help_text="Answered from the invitation's address (ward) instead of asking."
     )
+    # Set by the officer when adding the question (its wording only suggests an answer): what treats
+    # sensitive answers differently reads this, never the wording.
+    special_category = models.BooleanField(
+        default=False,
+        help_text="Asks for special category data (UK GDPR art. 9): ethnicity, religion, health, "
+        "disability, sexual orientation, political opinions...",
+    )
 
     class Meta:
         ordering = ["position", "id"]

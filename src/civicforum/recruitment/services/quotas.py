@@ -363,11 +363,14 @@ def add_question(
     hint: str,
     categories: list[tuple[str, Decimal | None]],
     allow_prefer_not_to_say: bool,
+    *,
+    special_category: bool,
     from_address: bool = False,
 ) -> QuotaQuestion:
-    """A new quota question asked at registration, with its answers (and population shares if known).
-    Refused once anyone has registered (``questions_locked``), unless it is answered ``from_address``
-    (the ward), which needs nobody's answer."""
+    """A new quota question asked at registration, with its answers (and population shares if known);
+    ``special_category``: the officer says it asks for special category data. Refused once anyone has
+    registered (``questions_locked``), unless it is answered ``from_address`` (the ward), which needs
+    nobody's answer."""
     locked = None if from_address else questions_locked(forum)
     if locked:
         raise QuestionInUse(locked)
@@ -381,6 +384,7 @@ def add_question(
             hint=hint,
             position=position,
             allow_prefer_not_to_say=allow_prefer_not_to_say,
+            special_category=special_category,
             from_address=from_address,
         )
         keys = category_keys([name for name, _share in categories])
@@ -388,7 +392,13 @@ def add_question(
             QuotaCategory(question=question, key=key, label=name, position=index, population_share=share)
             for index, (key, (name, share)) in enumerate(zip(keys, categories, strict=True))
         )
-        audit.record(user, "recruitment.quota_question_added", forum=forum, target=question)
+        audit.record(
+            user,
+            "recruitment.quota_question_added",
+            forum=forum,
+            target=question,
+            special_category=special_category,
+        )
     return question
 
 
@@ -480,37 +490,53 @@ def add_ward_question(forum: Any, user: Any) -> QuotaQuestion:
     total = sum(counts.values())
     categories = [(ward, Decimal(count) / total) for ward, count in sorted(counts.items())]
     shares = [(ward, round(share, 4)) for ward, share in categories]
-    return add_question(forum, user, "Ward", "", shares, False, from_address=True)
+    return add_question(forum, user, "Ward", "", shares, False, special_category=False, from_address=True)
 
 
-# Words that mark a question as asking for special category data (UK GDPR art. 9): racial or ethnic
+# Words suggesting that a question asks for special category data (UK GDPR art. 9): racial or ethnic
 # origin, religious or philosophical beliefs, health (disability included), sex life or sexual
-# orientation, political opinions, trade union membership, genetic or biometric data.
+# orientation, political opinions, trade union membership, genetic or biometric data; in English and
+# Welsh. Only a suggestion offered to the officer adding a question: "Which of these best describes you?"
+# can list ethnic groups in words no list foresees, and "the health of the high street" is no one's
+# health. What counts is the officer's answer, ``QuotaQuestion.special_category``.
 SPECIAL_CATEGORY_WORDS = re.compile(
     r"\b(ethnic|race\b|racial|religio|belief|faith|disab|health|illness|sexual|orientation|politic"
-    r"|trade union|genetic|biometric)",
+    r"|trade union|genetic|biometric|long[- ]term condition|medical|mental|gay\b|lesbian|bisexual"
+    r"|christian|muslim|jewish|hindu|sikh|buddhist|ethnig|crefydd|anabl|iechyd|rhywiol|gwleidyddol"
+    r"|undeb llafur)",
     re.IGNORECASE,
 )
 
 
+def suggests_special_category(*wording: str) -> bool:
+    """Whether a question's ``wording`` (its label, hint and answers) suggests that it asks for special
+    category data: the answer offered to the officer adding it, who confirms or changes it."""
+    return any(SPECIAL_CATEGORY_WORDS.search(text) for text in wording)
+
+
 def unneeded_special_questions(questions: list[QuotaQuestion], locked: str | None) -> list[QuotaQuestion]:
-    """Of a forum's ``questions`` (``questions_with_categories``), those asking for special category data
-    (ethnicity, disability, health...) that no quota uses: none of their answers has a quota, or a
-    population share to propose one from. Their answers are sensitive data that no selection rule needs
-    (UK GDPR art. 5(1)(c), data minimisation). None once the questions are ``locked``
-    (``questions_locked``: someone has registered), since they can no longer be removed then."""
+    """Of a forum's ``questions`` (``questions_with_categories``), those the officer marked as asking for
+    special category data (ethnicity, disability, health...) that no quota uses: none of their answers
+    has a quota, or a population share to propose one from. Their answers are sensitive data that no
+    selection rule needs (UK GDPR art. 5(1)(c), data minimisation). None once the questions are
+    ``locked`` (``questions_locked``: someone has registered), since they can no longer be removed then."""
     if locked:
         return []
     return [
         question
         for question in questions
-        if not question.from_address
-        and SPECIAL_CATEGORY_WORDS.search(f"{question.label} {question.hint} {question.key}")
+        if question.special_category
         and not any(
             c.population_share is not None or c.min_members is not None or c.max_members is not None
             for c in question.categories.all()
         )
     ]
+
+
+def special_category_questions(forum: Any) -> list[QuotaQuestion]:
+    """The questions the officer marked as asking for special category data, which the privacy notice
+    names to registrants."""
+    return list(QuotaQuestion.objects.filter(forum=forum, special_category=True))
 
 
 def questions_with_categories(forum: Any) -> list[QuotaQuestion]:

@@ -34,6 +34,7 @@ class QuestionSpec:
     categories: tuple[CategorySpec, ...]
     from_address: bool = False
     prefer_not_to_say: float = 0.0  # share of respondents who choose "Prefer not to say"
+    special_category: bool = False  # asks for special category data (UK GDPR art. 9)
 
 
 QUESTIONS = (
@@ -60,12 +61,14 @@ QUESTIONS = (
             CategorySpec("minority", "Asian, Black, mixed or another ethnic group", 0.18, 0.6),
         ),
         prefer_not_to_say=0.02,
+        special_category=True,
     ),
     QuestionSpec(
         "disability",
         "Do you have a disability or long-term health condition?",
         (CategorySpec("yes", "Yes", 0.20, 0.9), CategorySpec("no", "No", 0.80, 1.0)),
         prefer_not_to_say=0.03,
+        special_category=True,
     ),
 )
 
@@ -131,6 +134,7 @@ def create_questions(forum: Any, wards: Sequence[tuple[str, float]], panel_size:
             position=position,
             from_address=spec.from_address,
             allow_prefer_not_to_say=spec.prefer_not_to_say > 0,
+            special_category=spec.special_category,
         )
         QuotaCategory.objects.bulk_create(
             QuotaCategory(

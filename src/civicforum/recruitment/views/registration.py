@@ -43,8 +43,14 @@ def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """Names the questions the officer marked as asking for special category data."""
     forum = public_forum(forum_slug)
-    return render(request, "recruitment/privacy.html", {"forum": forum, "settings": settings_for(forum)})
+    context = {
+        "forum": forum,
+        "settings": settings_for(forum),
+        "special": quotas.special_category_questions(forum),
+    }
+    return render(request, "recruitment/privacy.html", context)
 
 
 @never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy

@@ -627,8 +627,11 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
     problem = ""
     if request.method == "POST":
         action = request.POST.get("action")
+        # Added only once the officer has answered whether it asks for special category data: left
+        # unanswered, the page comes back with the answer its wording suggests, for them to check.
+        adding = action == "add" and form.is_valid() and not form.special_category_suggested
         try:
-            if action == "add" and form.is_valid():
+            if adding:
                 data = form.cleaned_data
                 quotas.add_question(
                     forum,
@@ -637,10 +640,11 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
                     data["hint"],
                     data["categories"],
                     data["allow_prefer_not_to_say"],
+                    special_category=data["special_category"],
                 )
             elif action == "ward":
                 quotas.add_ward_question(forum, request.user)
-            if action != "add" or form.is_valid():
+            if action != "add" or adding:
                 messages.success(request, "Questions saved")
                 return redirect("recruitment:questions", forum_slug=forum.slug)
         except quotas.QuestionInUse as error:

@@ -1,0 +1,167 @@
+"""Whether a question asks for special category data (UK GDPR art. 9) is the officer's answer, kept on the
+question: its wording only suggests that answer when the question is added."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+from tests.factories import PASSWORD
+
+from civicforum.recruitment.models import QuotaQuestion, RecruitmentSettings
+from civicforum.recruitment.services import quotas
+
+pytestmark = pytest.mark.django_db
+
+OPENING = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
+ETHNIC_GROUPS = "White\nAsian, Black, mixed or another ethnic group"
+
+
+def url(name: str, forum: Any) -> str:
+    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug})
+
+
+def add(forum: Any, officer: Any, label: str, special_category: bool) -> QuotaQuestion:
+    answers = [("Group A", None), ("Group B", None)]
+    return quotas.add_question(forum, officer, label, "", answers, True, special_category=special_category)
+
+
+def test_a_question_marked_special_in_words_no_list_knows_is_treated_as_special_everywhere(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Neither question's wording has a word the old guess looked for, so registration opened without a
+    word about them and the privacy notice did not name them: the officer's mark now decides."""
+    client = signed_in_client(officer)
+    described = add(forum, officer, "Which of these best describes you?", special_category=True)
+    welsh = add(forum, officer, "Oes gennych chi gyflwr hirdymor?", special_category=True)
+
+    forum_questions = quotas.questions_with_categories(forum)
+    assert quotas.unneeded_special_questions(forum_questions, None) == [described, welsh]
+    questions_page = client.get(url("questions", forum)).content.decode()
+    assert "These questions ask for special category data" in questions_page
+    assert questions_page.count('<strong class="govuk-tag govuk-tag--purple">Special category data') == 2
+    refused = client.post(url("settings", forum), OPENING).content.decode()
+    assert "Tick to confirm you need the answers to ‘Which of these best describes you?’ and" in refused
+    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+    privacy = client.get(url("privacy", forum)).content.decode()
+    assert "Some questions ask for sensitive information" in privacy
+    assert "<li>Which of these best describes you?</li><li>Oes gennych chi gyflwr hirdymor?</li>" in privacy
+
+
+def test_a_question_not_marked_special_is_not_whatever_its_words(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """'health' in 'the health of the high street' made the old guess warn the officer and ask for a
+    tick before registration opened, and the privacy notice called the answers sensitive."""
+    client = signed_in_client(officer)
+    label = "What do you believe the health of the high street depends on?"
+    add(forum, officer, label, special_category=False)
+
+    assert quotas.unneeded_special_questions(quotas.questions_with_categories(forum), None) == []
+    questions_page = client.get(url("questions", forum)).content.decode()
+    assert "special category data, but no quota" not in questions_page
+    assert "govuk-tag--purple" not in questions_page
+    assert client.post(url("settings", forum), OPENING).status_code == 302
+    assert RecruitmentSettings.objects.get(forum=forum).registration_open
+    assert "sensitive information" not in client.get(url("privacy", forum)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("wording", "suggested"),
+    [
+        (("Which of these best describes you?", "", ETHNIC_GROUPS), True),  # from its answers
+        (("Do you have a long-term condition?", "", "Yes\nNo"), True),
+        (("Oes gennych chi anabledd?", "", "Oes\nNac oes"), True),  # Welsh: a disability
+        (("Pa un sy'n disgrifio eich grŵp ethnig?", "", "Gwyn\nArall"), True),
+        (("How often do you visit?", "Including visits for health appointments", "Weekly\nRarely"), True),
+        (("What do you believe the town centre needs?", "", "Shops\nParking"), False),
+        (("How old are you?", "", "16 to 29\n30 or over"), False),
+    ],
+)
+def test_the_wording_of_a_question_its_hint_and_its_answers_suggest_an_answer(
+    wording: tuple[str, str, str], suggested: bool
+) -> None:
+    assert quotas.suggests_special_category(*wording) is suggested
+
+
+def checked_answer(page: str) -> str | None:
+    """The value of the checked 'special category data' radio on the questions page (None: neither)."""
+    radios = [radio.split(">")[0] for radio in page.split('name="special_category"')[1:]]
+    assert len(radios) == 2
+    checked = [radio.split('value="')[1].split('"')[0] for radio in radios if 'checked="checked"' in radio]
+    return checked[0] if checked else None
+
+
+def test_the_form_suggests_an_answer_from_the_wording_and_the_officer_confirms_or_changes_it(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    client = signed_in_client(officer)
+    first_visit = client.get(url("questions", forum)).content.decode()
+    assert "Does this question ask for special category data?" in first_visit
+    assert checked_answer(first_visit) is None  # nothing typed yet to suggest an answer from
+
+    posted = {"action": "add", "label": "Which of these best describes you?", "categories": ETHNIC_GROUPS}
+    suggestion = client.post(url("questions", forum), posted)
+    page = html.unescape(suggestion.content.decode())
+    assert suggestion.status_code == 200 and not QuotaQuestion.objects.filter(forum=forum).exists()
+    assert "The question has not been added yet." in page and 'href="#id_special_category_1"' in page
+    assert checked_answer(page) == "yes"
+    assert "Asian, Black, mixed or another ethnic group</textarea>" in page  # what was typed is kept
+
+    assert client.post(url("questions", forum), {**posted, "special_category": "no"}).status_code == 302
+    overridden = QuotaQuestion.objects.get(forum=forum)
+    assert not overridden.special_category
+
+    harmless = {"action": "add", "label": "What do you believe the town centre needs?", "categories": "A\nB"}
+    assert checked_answer(client.post(url("questions", forum), harmless).content.decode()) == "no"
+    assert client.post(url("questions", forum), {**harmless, "special_category": "yes"}).status_code == 302
+    assert QuotaQuestion.objects.get(forum=forum, label=harmless["label"]).special_category
+
+
+def test_an_answer_given_with_the_question_is_kept_without_a_suggestion(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    posted = {"action": "add", "label": "What is your ethnic group?", "categories": ETHNIC_GROUPS}
+    response = signed_in_client(officer).post(url("questions", forum), {**posted, "special_category": "yes"})
+    assert response.status_code == 302
+    assert QuotaQuestion.objects.get(forum=forum).special_category
+
+
+def test_the_demo_questions_on_ethnicity_and_disability_are_marked_special(recruiting_forum: Any) -> None:
+    marked = QuotaQuestion.objects.filter(forum=recruiting_forum, special_category=True)
+    assert sorted(marked.values_list("key", flat=True)) == ["disability", "ethnicity"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("browser_page", ["page_without_js", "page"])
+def test_an_officer_checks_the_suggested_answer_and_changes_it_with_or_without_javascript(
+    browser_page: str, request: Any, live_server: Any, axe_check: Any, forum: Any, officer: Any
+) -> None:
+    page = request.getfixturevalue(browser_page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("main")).to_be_visible()
+    page.goto(f"{live_server.url}{url('questions', forum)}")
+    page.get_by_label("Question", exact=True).fill("Do you have a long-term condition?")
+    page.get_by_label("Answers").fill("Yes\nNo")
+    page.get_by_role("button", name="Add question").click()
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The question has not been added yet")
+    legend = "Does this question ask for special category data?"
+    answers = page.get_by_role("group", name=legend)
+    expect(answers.get_by_label("Yes")).to_be_checked()
+    if browser_page == "page":  # axe-core runs in the page's JavaScript
+        axe_check(page)
+    page.get_by_role("link", name="Check whether it asks for special category data").click()
+    answers.get_by_label("No").check()
+    page.get_by_role("button", name="Add question").click()
+
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Questions saved")
+    expect(page.locator("main h2", has_text="Do you have a long-term condition?")).to_have_count(1)
+    expect(page.locator(".govuk-tag--purple")).to_have_count(0)
+    assert not QuotaQuestion.objects.get(forum=forum).special_category
