@@ -42,7 +42,7 @@ def test_a_question_marked_special_in_words_no_list_knows_is_treated_as_special_
     assert quotas.unneeded_special_questions(forum_questions, None) == [described, welsh]
     questions_page = client.get(url("questions", forum)).content.decode()
     assert "These questions ask for special category data" in questions_page
-    assert questions_page.count('<strong class="govuk-tag govuk-tag--purple">Special category data') == 2
+    assert questions_page.count('<strong class="govuk-tag govuk-tag--purple">Special category<') == 2
     refused = client.post(url("settings", forum), OPENING).content.decode()
     assert "Tick to confirm you need the answers to ‘Which of these best describes you?’ and" in refused
     assert not RecruitmentSettings.objects.get(forum=forum).registration_open
