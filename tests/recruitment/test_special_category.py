@@ -4,6 +4,7 @@ question: its wording only suggests that answer when the question is added."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
 
+from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import QuotaQuestion, RecruitmentSettings
 from civicforum.recruitment.services import quotas
 
@@ -165,3 +167,67 @@ def test_an_officer_checks_the_suggested_answer_and_changes_it_with_or_without_j
     expect(page.locator("main h2", has_text="Do you have a long-term condition?")).to_have_count(1)
     expect(page.locator(".govuk-tag--purple")).to_have_count(0)
     assert not QuotaQuestion.objects.get(forum=forum).special_category
+
+    page.get_by_role("link", name="Change whether it asks for special category data").click()
+    expect(page.get_by_label("No")).to_be_checked()
+    if browser_page == "page":
+        axe_check(page)
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-tag--purple")).to_have_text("Special category")
+    assert QuotaQuestion.objects.get(forum=forum).special_category
+
+
+def test_an_officer_changes_the_mark_of_a_question_added_before_it_was_asked_until_anyone_registers(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Questions from before the flag were marked from their wording, which can be wrong: the officer
+    corrects the mark while the questions can still change."""
+    client = signed_in_client(officer)
+    question = add(forum, officer, "How is the health of the high street?", special_category=True)
+    change = reverse(
+        "recruitment:question_special_category",
+        kwargs={"forum_slug": forum.slug, "question_id": question.pk},
+    )
+    assert f'href="{change}">Change whether it asks for special category data' in (
+        client.get(url("questions", forum)).content.decode()
+    )
+    page = html.unescape(client.get(change).content.decode())
+    heading = r'<h1 class="govuk-fieldset__heading">\s*Does ‘How is the health of the high street\?’ ask for'
+    assert re.search(heading, page)
+    assert checked_answer(page) == "yes"
+    refused = client.post(change, {}).content.decode()
+    assert (
+        "<title>Error: " in refused
+        and "Select whether the question asks for special category data" in refused
+    )
+
+    assert client.post(change, {"special_category": "no"}).status_code == 302
+    question.refresh_from_db()
+    assert not question.special_category
+    assert AuditEvent.objects.filter(
+        action="recruitment.quota_question_marked",
+        target_id=str(question.pk),
+        details__special_category=False,
+    ).exists()
+    assert "special category data, but no quota" not in client.get(url("questions", forum)).content.decode()
+
+
+def test_the_mark_cannot_change_once_anyone_has_registered(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    ethnicity = QuotaQuestion.objects.get(forum=forum, key="ethnicity")
+    change = reverse(
+        "recruitment:question_special_category",
+        kwargs={"forum_slug": forum.slug, "question_id": ethnicity.pk},
+    )
+    assert "Change whether it asks" not in client.get(url("questions", forum)).content.decode()
+    refused = client.post(change, {"special_category": "no"}).content.decode()
+    assert "150 people have already registered" in refused and "</button>" not in refused.split("<main")[1]
+    assert QuotaQuestion.objects.get(pk=ethnicity.pk).special_category
+    ward = QuotaQuestion.objects.get(forum=forum, from_address=True)
+    ward_change = reverse(
+        "recruitment:question_special_category", kwargs={"forum_slug": forum.slug, "question_id": ward.pk}
+    )
+    assert client.get(ward_change).status_code == 404  # answered from the address, never asked

@@ -73,6 +73,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.personal_data_purged": "Registration data deleted (retention date)",
                 "recruitment.quota_question_added": "Demographic question added",
                 "recruitment.quota_question_removed": "Demographic question removed",
+                "recruitment.quota_question_marked": "Question marked or unmarked as special category data",
                 "recruitment.population_shares_imported": "Population shares imported",
                 "recruitment.quotas_proposed": "Quotas proposed from population shares",
                 "recruitment.quotas_changed": "Quotas changed",

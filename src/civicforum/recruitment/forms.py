@@ -621,6 +621,21 @@ class RecruitmentSettingsForm(GovUKModelForm):
 MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length
 
 
+def special_category_field(required: bool) -> forms.TypedChoiceField:
+    """Yes or no (True or False): does a question ask for special category data (UK GDPR art. 9)?"""
+    return forms.TypedChoiceField(
+        choices=YES_NO,
+        coerce=lambda answer: answer == "yes",
+        widget=forms.RadioSelect,
+        required=required,
+        label="Does this question ask for special category data?",
+        help_text="Racial or ethnic origin, religion or beliefs, health (including disability), sex life "
+        "or sexual orientation, political opinions, trade union membership, genetic or biometric data. "
+        "The law protects these answers more strongly.",
+        error_messages={"required": "Select whether the question asks for special category data"},
+    )
+
+
 class QuotaQuestionForm(GovUKForm):
     label = text_field(
         "Question",
@@ -638,16 +653,8 @@ class QuotaQuestionForm(GovUKForm):
         error_messages={"required": "Enter at least two answers, one per line"},
     )
     allow_prefer_not_to_say = forms.BooleanField(required=False, label="Offer ‘Prefer not to say’")
-    special_category = forms.TypedChoiceField(
-        choices=YES_NO,
-        coerce=lambda answer: answer == "yes",
-        widget=forms.RadioSelect,
-        required=False,  # unanswered, the page suggests an answer from the wording for the officer to check
-        label="Does this question ask for special category data?",
-        help_text="Racial or ethnic origin, religion or beliefs, health (including disability), sex life "
-        "or sexual orientation, political opinions, trade union membership, genetic or biometric data. "
-        "The law protects these answers more strongly.",
-    )
+    # Unanswered, the page suggests an answer from the wording for the officer to check.
+    special_category = special_category_field(required=False)
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         """Posted without an answer to ``special_category``, the form answers it from the wording of the
@@ -688,3 +695,18 @@ class QuotaQuestionForm(GovUKForm):
                 f"The population shares add up to {total:.0%}: check them, together they must be 100% or less"
             )
         return parsed
+
+
+class SpecialCategoryForm(GovUKForm):
+    """Change whether an existing question asks for special category data; the question is the heading."""
+
+    special_category = special_category_field(required=True)
+
+    def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
+        super().__init__(
+            *args, initial={"special_category": "yes" if question.special_category else "no"}, **kwargs
+        )
+        field = self.fields["special_category"]
+        # crispy-forms-gds prints a label as HTML (|safe); this one holds the officer's words.
+        field.label = escape(f"Does ‘{question.label}’ ask for special category data?")
+        self.helper.layout = Layout(Field.radios("special_category", legend_size=Size.LARGE, legend_tag="h1"))

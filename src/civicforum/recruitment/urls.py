@@ -12,6 +12,11 @@ urlpatterns = [
     path(STAFF + "settings/", staff.recruitment_settings, name="settings"),
     path(STAFF + "questions/", staff.questions, name="questions"),
     path(STAFF + "questions/<int:question_id>/remove/", staff.remove_question, name="remove_question"),
+    path(
+        STAFF + "questions/<int:question_id>/special-category/",
+        staff.question_special_category,
+        name="question_special_category",
+    ),
     path(STAFF + "addresses/", staff.upload_addresses, name="upload_addresses"),
     path(STAFF + "lottery/", staff.draw_lottery, name="draw_lottery"),
     path(STAFF + "lottery/<int:lottery_id>/", staff.lottery_detail, name="lottery"),

@@ -481,6 +481,23 @@ def delete_question(question: QuotaQuestion, user: Any) -> None:
     question.delete()
 
 
+def mark_special_category(question: QuotaQuestion, user: Any, special_category: bool) -> None:
+    """The officer's answer to whether ``question`` asks for special category data, changed while nobody
+    has registered (a question added before the answer was asked was marked from its wording)."""
+    locked = questions_locked(question.forum)
+    if locked:
+        raise QuestionInUse(locked)
+    question.special_category = special_category
+    question.save(update_fields=["special_category"])
+    audit.record(
+        user,
+        "recruitment.quota_question_marked",
+        forum=question.forum,
+        target=question,
+        special_category=special_category,
+    )
+
+
 def add_ward_question(forum: Any, user: Any) -> QuotaQuestion:
     """The ward as a quota, answered from each invitation's address; shares from the latest address list."""
     address_list = forum.address_lists.first()
