@@ -67,7 +67,7 @@ def test_questions_the_old_keyword_guess_treated_as_special_are_marked_special_b
 
     from civicforum.recruitment.models import QuotaQuestion
 
-    upgrade = import_module("civicforum.recruitment.migrations.0011_quota_question_special_category")
+    upgrade = import_module("civicforum.recruitment.migrations.0012_quota_question_special_category")
     wordings = {
         "ethnicity": ("What is your ethnic group?", "", False),
         "disability": ("Do you need support?", "For example for a disability", False),

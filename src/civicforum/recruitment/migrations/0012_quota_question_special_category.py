@@ -27,7 +27,7 @@ def flag_questions_the_wording_marked(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recruitment", "0010_invitation_reference_longer"),
+        ("recruitment", "0011_invitation_batches"),
     ]
 
     operations = [
