@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.test import TestCase
 from django.urls import reverse
 
 from civicforum.recruitment.models import InvitationBatch, RecruitmentSettings, SelectionRun
@@ -95,13 +94,14 @@ REPLY_URL = "https://example.org/reply"
 
 
 def invite_and_send(forum: Any, officer: Any, reply_by: str = "1 May") -> InvitationBatch:
-    """Invite the selected members as the officer's button does, then run the sending it queues once
-    committed (tests run inside a transaction that never commits)."""
+    """Invite the selected members and queue their sending, as the officer's button does (the immediate
+    task backend runs it there and then)."""
+    from civicforum.recruitment import tasks
     from civicforum.recruitment.services import panel_invitations
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, reply_by)
+    batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, reply_by)
     assert batch is not None
+    tasks.start(tasks.send_invitations, batch.pk)
     batch.refresh_from_db()
     return batch
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
-from tests.recruitment.conftest import address_csv, draw_panel
+from tests.recruitment.conftest import address_csv, draw_panel, invite_and_send
 
 from civicforum.recruitment.models import Lottery, PanelMember, Respondent
 
@@ -130,12 +130,12 @@ def test_whole_recruitment_journey(
 def test_officer_pages_are_accessible(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
-    from civicforum.recruitment.services import panel_invitations, privacy, selection
+    from civicforum.recruitment.services import privacy, selection
 
     forum = pool[0].forum
     run = draw_panel(forum, officer)
     selection.publish(run, officer)
-    batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May")
+    batch = invite_and_send(forum, officer)
     batch.recipients.filter(pk=batch.recipients.first().pk).update(email_status="failed")  # listed
     lottery = Lottery.objects.filter(forum=forum).first()
     page.goto(f"{live_server.url}/accounts/login/")

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core.models import AuditEvent
+from civicforum.recruitment import tasks
 from civicforum.recruitment.models import (
     InvitationBatch,
     LetterStatus,
@@ -414,8 +415,11 @@ def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
     forum = forum_with_quotas
     selection.execute_run(queued_run(forum, officer).pk)
 
-    def press() -> Any:
-        return panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May")
+    def press() -> Any:  # as the view does
+        batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May")
+        if batch is not None:
+            tasks.start(tasks.send_invitations, batch.pk)
+        return batch
 
     outcomes = race(press, press)
 

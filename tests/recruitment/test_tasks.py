@@ -1,9 +1,11 @@
+import ast
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from civicforum.recruitment import tasks
-from civicforum.recruitment.services import quotas, selection
+from civicforum.recruitment.services import panel_invitations, quotas, selection
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,3 +28,18 @@ def test_otherwise_the_task_is_enqueued(pool: Any, officer: Any) -> None:
     assert tasks.start(tasks.run_selection, run.pk) is None
     run.refresh_from_db()
     assert run.status == "done"  # the immediate backend ran it on enqueue
+
+
+def test_services_never_import_the_tasks_that_run_them() -> None:
+    """Tasks import the services they run; a view queues the task once its service has saved the work
+    (as the selection, the lottery's letters and the panel's invitations do). A service importing tasks
+    back, even inside a function to dodge the cycle, hides who queues what."""
+    services = Path(panel_invitations.__file__).parent
+    importing = [
+        path.name
+        for path in sorted(services.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module == "civicforum.recruitment.tasks" or any(a.name == "tasks" for a in node.names))
+    ]
+    assert importing == []

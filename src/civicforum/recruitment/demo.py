@@ -110,7 +110,7 @@ def populate(ctx: demo.DemoContext) -> None:
 
 def invite_now(forum: Any, officer: Any, reply_by: str) -> None:
     """Invite the selected members and send at once (as the selection runs here are computed at once):
-    the demo runs in one transaction, whose queued sending would only start after the command ends."""
+    the demo runs in one transaction, which a sending queued or in a thread would not see."""
     batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, reply_by)
     assert batch is not None
     panel_invitations.send_batch(batch.pk)

@@ -104,7 +104,7 @@ class InvitationsBusy(Exception):
 
 def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str) -> InvitationBatch | None:
     """Record a batch inviting every selected member not yet invited (None: nobody left to invite);
-    a background task, queued once the batch is saved, writes their letters and emails them.
+    the caller then queues ``tasks.send_invitations`` for it, which writes their letters and emails them.
 
     Only the record is made under the forum's lock: two officers pressing "Invite" at once invite each
     member once, since the second press finds them in the first's batch. Nothing is sent inside the
@@ -122,13 +122,13 @@ def invite_selected(forum: Any, user: Any, reply_url: str, reply_by: str) -> Inv
             invited_at=batch.created_at, invitation_batch=batch, email_status=EmailStatus.TO_SEND
         )
         audit.record(user, "recruitment.panel_invited", forum=forum, target=batch, members=len(members))
-        _send_after_commit(batch)
     return batch
 
 
 def send_again(batch: InvitationBatch, user: Any) -> int:
-    """Queue the batch again for its emails that failed (and, if its sending stopped part-way, the rest
-    it had not reached); returns how many emails that is. Raises ``InvitationsBusy`` while it is sending.
+    """Mark the batch to send again its emails that failed (and, if its sending stopped part-way, the
+    rest it had not reached), for the caller to queue ``tasks.send_invitations``; returns how many emails
+    that is. Raises ``InvitationsBusy`` while it is sending.
 
     Emails cut off mid-send (``EmailStatus.SENDING``) stay as they are: they may have gone.
     """
@@ -149,15 +149,7 @@ def send_again(batch: InvitationBatch, user: Any) -> int:
         audit.record(
             user, "recruitment.panel_invitations_resent", forum=current.forum, target=current, emails=emails
         )
-        _send_after_commit(current)
     return emails
-
-
-def _send_after_commit(batch: InvitationBatch) -> None:
-    """Queue the sending once the batch is saved for good (the task reads it from the database)."""
-    from civicforum.recruitment import tasks  # tasks import the services they run
-
-    transaction.on_commit(lambda: tasks.start(tasks.send_invitations, batch.pk))
 
 
 def send_batch(batch_id: int) -> None:

@@ -445,6 +445,7 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         )
         if batch is None:  # a colleague's invitations took them all meanwhile
             return redirect("recruitment:invite_panel", forum_slug=forum.slug)
+        tasks.start(tasks.send_invitations, batch.pk)
         invited = batch.recipients.count()
         messages.success(request, f"{invited} member{pluralize(invited)} invited")
         return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
@@ -466,6 +467,7 @@ def invitations(request: HttpRequest, forum_slug: str, batch_id: int) -> HttpRes
         except panel_invitations.InvitationsBusy as busy:
             messages.error(request, str(busy))
         else:
+            tasks.start(tasks.send_invitations, batch.pk)
             messages.success(request, f"Sending {emails} email{pluralize(emails)} again")
         return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
     progress = panel_invitations.batch_progress(batch, timezone.now())
