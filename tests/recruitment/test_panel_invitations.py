@@ -8,16 +8,24 @@ from __future__ import annotations
 import smtplib
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
 from django.utils import timezone
-from tests.recruitment.conftest import email_counts, invite_and_send, publish_selection
+from tests.recruitment.conftest import REPLY_URL, email_counts, invite_and_send, publish_selection
 
 from civicforum.recruitment import tasks
-from civicforum.recruitment.models import EmailStatus, InvitationBatch, InvitationBatchStatus, PanelMember
+from civicforum.recruitment.models import (
+    EmailStatus,
+    InvitationBatch,
+    InvitationBatchStatus,
+    PanelMember,
+    RecruitmentSettings,
+)
+from civicforum.recruitment.services import civic_lottery, panel_invitations, privacy
 
 
 class MailServer(EmailBackend):
@@ -142,3 +150,81 @@ def test_sending_again_waits_while_the_batch_is_being_sent_unless_it_has_stopped
     assert "have not moved on for 10 minutes" in page and "Send again</button>" in page
     assert "Sending 12 emails again" in send_again(client, forum, batch)
     assert len(mail.outbox) == outbox + 12
+
+
+def letters_in(forum: Any) -> list[Path]:
+    return sorted(civic_lottery.forum_directory(forum).glob("*.pdf"))
+
+
+def test_a_send_again_while_the_first_sending_still_writes_the_letters_never_writes_them_twice(
+    signed_in_client: Any, pool: Any, officer: Any, monkeypatch: Any
+) -> None:
+    """The sending goes quiet for 10 minutes while writing the letters (a slow or paused worker), so the
+    page offers "Send again", which runs a second sending; then the first carries on."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    write_letters = panel_invitations.write_letters
+    kept: dict[str, Any] = {}
+
+    def officer_sends_again_meanwhile(path: Path, *args: Any) -> None:
+        if not kept:  # the first sending's letters
+            kept["page"] = ""
+            batch = InvitationBatch.objects.get()
+            InvitationBatch.objects.filter(pk=batch.pk).update(
+                updated_at=timezone.now() - timedelta(minutes=11)
+            )
+            kept["page"] = send_again(client, forum, batch)  # the second sending runs to the end
+            batch.refresh_from_db()
+            kept["letters"] = Path(batch.letters)
+            kept["written"] = kept["letters"].stat().st_mtime_ns
+        write_letters(path, *args)
+
+    monkeypatch.setattr(panel_invitations, "write_letters", officer_sends_again_meanwhile)
+
+    batch = invite_and_send(forum, officer)
+
+    assert "Sending 12 emails again" in kept["page"]
+    assert batch.status == InvitationBatchStatus.DONE and Path(batch.letters) == kept["letters"]
+    assert letters_in(forum) == [kept["letters"]]
+    assert kept["letters"].stat().st_mtime_ns == kept["written"]  # not written over by the first
+    assert len(mail.outbox) == 12 and set(emails_per_address().values()) == {1}
+
+
+def test_invitations_queued_when_the_registration_data_is_deleted_stop_and_write_nothing(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, "1 May")  # queued, not yet run
+
+    privacy.purge_forum(forum, officer)
+    tasks.start(tasks.send_invitations, batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == InvitationBatchStatus.STOPPED and not batch.letters
+    assert letters_in(forum) == [] and not RecruitmentSettings.objects.get(forum=forum).panel_letters
+    assert mail.outbox == []
+    page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+    assert "These invitations were stopped when the registration data was deleted" in page
+    assert "Send again</button>" not in page and "Check again" not in page
+
+
+def test_a_purge_while_the_letters_are_being_written_leaves_no_letters_and_sends_nothing(
+    pool: Any, officer: Any, monkeypatch: Any
+) -> None:
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="s")
+    write_letters = panel_invitations.write_letters
+
+    def purged_meanwhile(path: Path, design: Any, letters: Any) -> None:
+        letters = list(letters)  # read before the purge
+        privacy.purge_forum(forum, officer)
+        write_letters(path, design, letters)
+
+    monkeypatch.setattr(panel_invitations, "write_letters", purged_meanwhile)
+
+    batch = invite_and_send(forum, officer)
+
+    assert batch.status == InvitationBatchStatus.STOPPED and not batch.letters
+    assert letters_in(forum) == [] and not RecruitmentSettings.objects.get(forum=forum).panel_letters
+    assert mail.outbox == []

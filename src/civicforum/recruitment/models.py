@@ -393,7 +393,10 @@ class InvitationBatchStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     DONE = "done", "Finished"
     FAILED = "failed", "Failed"
+    STOPPED = "stopped", "Stopped: the registration data was deleted"
 
+
+INVITATIONS_UNFINISHED = (InvitationBatchStatus.QUEUED, InvitationBatchStatus.SENDING)
 
 # Each email reports progress as it goes (a few seconds at most): ten quiet minutes mean nothing is sending.
 INVITATIONS_SILENT_TOO_LONG = timedelta(minutes=10)
@@ -425,8 +428,7 @@ class InvitationBatch(models.Model):
 
     def looks_stuck(self, now: datetime) -> bool:
         """Unfinished with no progress for a while: no worker, or a worker that died mid-way."""
-        unfinished = self.status in (InvitationBatchStatus.QUEUED, InvitationBatchStatus.SENDING)
-        return unfinished and now - self.updated_at > INVITATIONS_SILENT_TOO_LONG
+        return self.status in INVITATIONS_UNFINISHED and now - self.updated_at > INVITATIONS_SILENT_TOO_LONG
 
 
 class EmailStatus(models.TextChoices):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from django.utils import timezone
 from civicforum.core import audit
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
+    INVITATIONS_UNFINISHED,
     NOT_EMAILED,
     EmailStatus,
     InvitationBatch,
@@ -95,9 +97,6 @@ def invite_blocker(forum: Any) -> Blocker | None:
     return None
 
 
-UNFINISHED = (InvitationBatchStatus.QUEUED, InvitationBatchStatus.SENDING)
-
-
 class InvitationsBusy(Exception):
     """The batch's invitations are being sent right now: sending them again must wait until it stops."""
 
@@ -135,7 +134,7 @@ def send_again(batch: InvitationBatch, user: Any) -> int:
     with transaction.atomic():
         lock_forum(batch.forum_id)
         current = InvitationBatch.objects.select_related("forum").get(pk=batch.pk)
-        if current.status in UNFINISHED and not current.looks_stuck(timezone.now()):
+        if current.status in INVITATIONS_UNFINISHED and not current.looks_stuck(timezone.now()):
             raise InvitationsBusy(
                 "These invitations are being sent, perhaps after a colleague's request. Wait for them to "
                 "finish: this page shows their progress."
@@ -156,29 +155,31 @@ def send_batch(batch_id: int) -> None:
     """Write the batch's letters (once) and send each email still to send (background task).
 
     Every email is marked as being sent before it goes and as sent or failed after, each saved at
-    once: running the task again, or a colleague's "send again", never sends one twice.
+    once: running the task again, or a colleague's "send again", never sends one twice. A batch the
+    retention purge stopped (``privacy.purge_forum``) is left as it is: nothing is written or sent.
     """
     batch = InvitationBatch.objects.select_related("forum__council").get(pk=batch_id)
     waiting = InvitationBatch.objects.filter(pk=batch.pk, status=InvitationBatchStatus.QUEUED)
     if not waiting.update(status=InvitationBatchStatus.SENDING, updated_at=timezone.now()):
-        return  # already sent, or being sent by another run of the task
+        return  # already sent, being sent by another run of the task, or stopped by the purge
     try:
         design = _design(batch)
-        if not batch.letters:
-            _write_letters(batch, design)
+        if not batch.letters and not _write_letters(batch, design):
+            return  # stopped by the purge meanwhile
         emailed, failed = _email(batch, design)
     except Exception as error:
         logger.exception("invitations batch %s failed", batch.pk)
-        _report(
+        _finish(
             batch,
-            status=InvitationBatchStatus.FAILED,
+            InvitationBatchStatus.FAILED,
             error=(
                 f"the server stopped sending them ({type(error).__name__}). Send them again; if that "
                 "fails too, ask your IT team to check the server's log."
             ),
         )
         raise
-    _report(batch, status=InvitationBatchStatus.DONE)
+    if not _finish(batch, InvitationBatchStatus.DONE):
+        return
     audit.record(
         None,
         "recruitment.panel_invitations_sent",
@@ -191,6 +192,12 @@ def send_batch(batch_id: int) -> None:
 
 def _report(batch: InvitationBatch, **fields: Any) -> None:
     InvitationBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now(), **fields)
+
+
+def _finish(batch: InvitationBatch, status: str, error: str = "") -> bool:
+    """Record how the sending ended, unless the purge stopped the batch meanwhile (False then)."""
+    sending = InvitationBatch.objects.filter(pk=batch.pk, status=InvitationBatchStatus.SENDING)
+    return sending.update(status=status, error=error, updated_at=timezone.now()) == 1
 
 
 def _design(batch: InvitationBatch) -> LetterDesign:
@@ -220,16 +227,33 @@ def _recipients(batch: InvitationBatch) -> QuerySet[PanelMember]:
     )
 
 
-def _write_letters(batch: InvitationBatch, design: LetterDesign) -> None:
-    """One PDF for the batch; the panel page offers the latest for download."""
+def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
+    """One PDF for the batch (the panel page offers the latest for download); False if the purge stopped
+    the batch meanwhile, and nothing is kept.
+
+    The PDF is written under a name of its own, then put in place under the forum's lock (which the
+    purge takes too) only if the batch is still being sent and has no letters yet: a second run of the
+    task (a "Send again" on a batch that only looked stuck) never writes over the letters, and a purge
+    meanwhile leaves no names and addresses behind. The draft's name matches the purge's, in case this
+    run dies half-way.
+    """
     directory = civic_lottery.forum_directory(batch.forum)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"panel-letters-{batch.created_at:%Y%m%d-%H%M%S}-{batch.pk}.pdf"
+    draft = path.with_name(f"{path.stem}-draft-{uuid.uuid4().hex}.pdf")
     members = _recipients(batch).filter(respondent__isnull=False)
-    write_letters(path, design, (_letter(member) for member in members))
-    batch.letters = str(path)
-    _report(batch, letters=batch.letters)
-    RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
+    write_letters(draft, design, (_letter(member) for member in members))
+    with transaction.atomic():
+        lock_forum(batch.forum_id)
+        status, letters = InvitationBatch.objects.values_list("status", "letters").get(pk=batch.pk)
+        if status != InvitationBatchStatus.SENDING or letters:
+            draft.unlink(missing_ok=True)
+            return status == InvitationBatchStatus.SENDING
+        draft.replace(path)
+        batch.letters = str(path)
+        _report(batch, letters=batch.letters)
+        RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
+    return True
 
 
 def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
@@ -249,8 +273,8 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
             if respondent is None or not respondent.email:  # erased meanwhile, or letter only
                 _mark(member, EmailStatus.NO_ADDRESS)
                 continue
-            if not _mark(member, EmailStatus.SENDING):
-                continue  # taken meanwhile: never send twice
+            if not _claim(member):
+                continue  # taken meanwhile (never send twice), or the registration deleted
             _report(batch)
             # One line whatever the forum's title holds: a line break in a subject is refused by Django
             # (BadHeaderError), which stopped the whole batch with a server error.
@@ -305,11 +329,22 @@ def batch_progress(batch: InvitationBatch, now: datetime) -> BatchProgress:
     counted = batch.recipients.values("email_status").annotate(count=Count("pk"))
     emails: dict[str, int] = dict(counted.values_list("email_status", "count"))
     stuck = batch.looks_stuck(now)
-    busy = batch.status in UNFINISHED and not stuck
+    busy = batch.status in INVITATIONS_UNFINISHED and not stuck
     not_emailed = [] if busy else list(_recipients(batch).filter(email_status__in=NOT_EMAILED))
     to_send = emails.get(EmailStatus.FAILED, 0) + emails.get(EmailStatus.TO_SEND, 0)
-    can_send_again = not busy and bool(to_send or batch.status == InvitationBatchStatus.FAILED)
+    can_send_again = batch.status != InvitationBatchStatus.STOPPED and (
+        not busy and bool(to_send or batch.status == InvitationBatchStatus.FAILED)
+    )
     return BatchProgress(sum(emails.values()), emails, busy, stuck, can_send_again, not_emailed)
+
+
+def _claim(member: PanelMember) -> bool:
+    """Mark the member's email as being sent, if it is still to send and their registration still held
+    (the retention purge may have run since the batch was read)."""
+    still_to_send = PanelMember.objects.filter(
+        pk=member.pk, email_status=EmailStatus.TO_SEND, respondent__isnull=False
+    )
+    return still_to_send.update(email_status=EmailStatus.SENDING) == 1
 
 
 def _mark(member: PanelMember, status: str, after: str = EmailStatus.TO_SEND) -> bool:

@@ -20,9 +20,11 @@ from django.utils.formats import date_format
 from civicforum.core import audit
 from civicforum.core.models import CouncilAdministrator, ForumRole
 from civicforum.recruitment.models import (
+    INVITATIONS_UNFINISHED,
     Address,
     Invitation,
     InvitationBatch,
+    InvitationBatchStatus,
     Lottery,
     PanelMember,
     QuotaQuestion,
@@ -32,6 +34,7 @@ from civicforum.recruitment.models import (
 )
 from civicforum.recruitment.services import registration
 from civicforum.recruitment.services.civic_lottery import forum_directory
+from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.quotas import QUOTA_FIELDS, feature_values, questions_with_categories
 from civicforum.recruitment.services.selection import forget_references, panel_against_targets
 from civicforum.selection.disclosure import withhold_small_counts
@@ -133,6 +136,9 @@ def purge_forum(forum: Any, user: Any = None) -> int:
     """
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     with transaction.atomic():
+        # After a registration, a draw or invitations being recorded, before any that would follow; and
+        # invitations being sent check under this lock that their batch was not stopped here.
+        lock_forum(forum.pk)
         # The published selection record shows the panel's make-up, which needs the answers.
         settings_row.retained_aggregates = {
             **aggregates(forum),
@@ -147,6 +153,9 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         for letters in forum_directory(forum).glob("panel-letters-*.pdf"):  # names and addresses
             letters.unlink()
         InvitationBatch.objects.filter(forum=forum).update(letters="")
+        stopped = InvitationBatch.objects.filter(forum=forum, status__in=INVITATIONS_UNFINISHED).update(
+            status=InvitationBatchStatus.STOPPED, updated_at=timezone.now()
+        )
         # The lottery's letters and mailing CSV hold addresses and the only plain-text copies of the
         # registration codes; invitations keep the codes' hashes.
         for lottery in Lottery.objects.filter(forum=forum):
@@ -179,6 +188,7 @@ def purge_forum(forum: Any, user: Any = None) -> int:
             resident_roles=roles,
             accounts_erased=accounts,
             registrations_in_progress=in_progress,
+            invitation_batches_stopped=stopped,
         )
     return deleted
 
