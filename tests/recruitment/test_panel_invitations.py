@@ -228,3 +228,27 @@ def test_a_purge_while_the_letters_are_being_written_leaves_no_letters_and_sends
     assert batch.status == InvitationBatchStatus.STOPPED and not batch.letters
     assert letters_in(forum) == [] and not RecruitmentSettings.objects.get(forum=forum).panel_letters
     assert mail.outbox == []
+
+
+def test_the_overview_points_the_officer_to_members_not_emailed_until_they_are(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
+    with_mail_server(settings, refused={refused.email})
+    batch = invite_and_send(forum, officer)
+    overview = url("overview", forum)
+    batch_page = url("invitations", forum, batch_id=batch.pk)
+
+    page = client.get(overview).content.decode()
+
+    assert "1 panel member invited on" in page and "has not been emailed" in page
+    assert f'href="{batch_page}">see who, and send the emails again</a>' in page
+    InvitationBatch.objects.filter(pk=batch.pk).update(status=InvitationBatchStatus.SENDING)
+    assert "not been emailed" not in client.get(overview).content.decode()  # still sending: not yet
+    InvitationBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    assert "1 panel member invited on" in client.get(overview).content.decode()  # stopped part-way
+    MailServer.refused = set()
+    send_again(client, forum, batch)
+    assert "not been emailed" not in client.get(overview).content.decode()

@@ -278,14 +278,15 @@ def test_the_overview_names_the_latest_address_list_without_asking_again_when_it
 
 
 @pytest.mark.parametrize(
-    ("page", "most"), [("overview", 21), ("start_selection", 17), ("questions", 11), ("draw_lottery", 15)]
+    ("page", "most"), [("overview", 22), ("start_selection", 17), ("questions", 11), ("draw_lottery", 15)]
 )
 def test_pages_ask_the_database_for_each_thing_once(
     signed_in_client: Any, pool: Any, officer: Any, django_assert_max_num_queries: Any, page: str, most: int
 ) -> None:
     """The overview read the questions twice and asked again whether anyone had registered after counting
-    the pool; the selection's start counted the pool it had just loaded; the questions page counted the
-    registrations twice. Each page now asks once (the first six queries are the sign-in and base page's)."""
+        the pool; the selection's start counted the pool it had just loaded; the questions page counted the
+        registrations twice. Each page now asks once (the first six queries are the sign-in and base page's; the
+    overview's 22nd looks for invitations not emailed)."""
     forum = pool[0].forum
     forum.lotteries.update(letters_status=LetterStatus.READY)  # 'What to do next' gets as far as the pool
     client = signed_in_client(officer)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -345,6 +345,23 @@ def _claim(member: PanelMember) -> bool:
         pk=member.pk, email_status=EmailStatus.TO_SEND, respondent__isnull=False
     )
     return still_to_send.update(email_status=EmailStatus.SENDING) == 1
+
+
+def not_emailed_by_batch(forum: Any, now: datetime) -> list[tuple[InvitationBatch, int]]:
+    """The forum's batches that have finished or stopped sending with members not emailed, and how many,
+    oldest first: the overview points the officer to each (a batch still sending is not done yet)."""
+    batches = (
+        InvitationBatch.objects.filter(forum=forum)
+        .exclude(status=InvitationBatchStatus.STOPPED)
+        .annotate(not_emailed=Count("recipients", filter=Q(recipients__email_status__in=NOT_EMAILED)))
+        .filter(not_emailed__gt=0)
+        .order_by("created_at", "id")
+    )
+    return [
+        (batch, batch.not_emailed)
+        for batch in batches
+        if batch.status not in INVITATIONS_UNFINISHED or batch.looks_stuck(now)
+    ]
 
 
 def _mark(member: PanelMember, status: str, after: str = EmailStatus.TO_SEND) -> bool:

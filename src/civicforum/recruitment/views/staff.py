@@ -131,6 +131,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "composition": composition,
         "can_manage": can_manage,
         "next_step": next_step(forum, settings_row.registration_open, run, anyone) if can_manage else None,
+        "not_emailed": panel_invitations.not_emailed_by_batch(forum, timezone.now()) if can_manage else [],
     }
     return render(request, "recruitment/overview.html", context)
 
