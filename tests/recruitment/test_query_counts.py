@@ -285,8 +285,8 @@ def test_pages_ask_the_database_for_each_thing_once(
 ) -> None:
     """The overview read the questions twice and asked again whether anyone had registered after counting
         the pool; the selection's start counted the pool it had just loaded; the questions page counted the
-        registrations twice. Each page now asks once (the first six queries are the sign-in and base page's; the
-    overview's 22nd looks for invitations not emailed)."""
+        registrations twice. Each page now asks once (the first six queries are the sign-in and base page's;
+    the overview's 22nd looks for invitations not emailed)."""
     forum = pool[0].forum
     forum.lotteries.update(letters_status=LetterStatus.READY)  # 'What to do next' gets as far as the pool
     client = signed_in_client(officer)
