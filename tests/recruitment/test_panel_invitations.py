@@ -17,15 +17,17 @@ from django.urls import reverse
 from django.utils import timezone
 from tests.recruitment.conftest import REPLY_URL, email_counts, invite_and_send, publish_selection
 
+from civicforum.core.models import AuditEvent
 from civicforum.recruitment import tasks
 from civicforum.recruitment.models import (
     EmailStatus,
     InvitationBatch,
     InvitationBatchStatus,
+    MemberStatus,
     PanelMember,
     RecruitmentSettings,
 )
-from civicforum.recruitment.services import civic_lottery, panel_invitations, privacy
+from civicforum.recruitment.services import civic_lottery, panel_invitations, privacy, registration, selection
 
 
 class MailServer(EmailBackend):
@@ -166,7 +168,7 @@ def test_a_send_again_while_the_first_sending_still_writes_the_letters_never_wri
     write_letters = panel_invitations.write_letters
     kept: dict[str, Any] = {}
 
-    def officer_sends_again_meanwhile(path: Path, *args: Any) -> None:
+    def officer_sends_again_meanwhile(path: Path, *args: Any) -> int:
         if not kept:  # the first sending's letters
             kept["page"] = ""
             batch = InvitationBatch.objects.get()
@@ -177,7 +179,7 @@ def test_a_send_again_while_the_first_sending_still_writes_the_letters_never_wri
             batch.refresh_from_db()
             kept["letters"] = Path(batch.letters)
             kept["written"] = kept["letters"].stat().st_mtime_ns
-        write_letters(path, *args)
+        return write_letters(path, *args)
 
     monkeypatch.setattr(panel_invitations, "write_letters", officer_sends_again_meanwhile)
 
@@ -216,10 +218,10 @@ def test_a_purge_while_the_letters_are_being_written_leaves_no_letters_and_sends
     publish_selection(forum, officer, seed="s")
     write_letters = panel_invitations.write_letters
 
-    def purged_meanwhile(path: Path, design: Any, letters: Any) -> None:
+    def purged_meanwhile(path: Path, design: Any, letters: Any) -> int:
         letters = list(letters)  # read before the purge
         privacy.purge_forum(forum, officer)
-        write_letters(path, design, letters)
+        return write_letters(path, design, letters)
 
     monkeypatch.setattr(panel_invitations, "write_letters", purged_meanwhile)
 
@@ -252,3 +254,48 @@ def test_the_overview_points_the_officer_to_members_not_emailed_until_they_are(
     MailServer.refused = set()
     send_again(client, forum, batch)
     assert "not been emailed" not in client.get(overview).content.decode()
+
+
+def pages(pdf: Path) -> int:
+    return pdf.read_bytes().count(b"/Type /Page ")
+
+
+def test_members_who_withdraw_or_reply_before_their_invitation_goes_get_no_letter_and_no_email(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, "1 May")  # queued, not yet sent
+    withdrawn, declined = PanelMember.objects.filter(forum=forum).select_related("respondent")[:2]
+    registration.withdraw(withdrawn.respondent, officer)  # erased: no name, no address
+    selection.set_member_status(declined, MemberStatus.DECLINED, officer)  # phoned in
+
+    tasks.start(tasks.send_invitations, batch.pk)
+
+    batch.refresh_from_db()
+    assert email_counts(batch) == {"sent": 10, "not_needed": 2} and len(mail.outbox) == 10
+    assert declined.respondent.email not in emails_per_address()
+    assert batch.letters_written == 10 and pages(Path(batch.letters)) == 10
+    page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+    assert "10 letters: " in page and "not been emailed" not in page
+    client.get(url("panel_letters", forum))
+    logged = AuditEvent.objects.filter(details__what="panel letters download").get()
+    assert logged.details["people"] == 10
+
+
+def test_sending_again_leaves_out_a_member_who_replied_after_their_email_failed(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+    with_mail_server(settings, refused={refused.respondent.email})
+    batch = invite_and_send(forum, officer)
+    selection.set_member_status(refused, MemberStatus.CONFIRMED, officer)  # got the letter and phoned
+    MailServer.refused = set()
+
+    page = send_again(client, forum, batch)
+
+    assert "Sending 0 emails again" in page and len(mail.outbox) == 11
+    assert email_counts(batch) == {"sent": 11, "not_needed": 1}
+    assert "not been emailed" not in client.get(url("overview", forum)).content.decode()

@@ -418,6 +418,10 @@ class InvitationBatch(models.Model):
     )
     error = models.TextField(blank=True)
     letters = models.CharField(max_length=500, blank=True, help_text="The letters PDF, once written.")
+    letters_written = models.PositiveIntegerField(
+        default=0,
+        help_text="How many letters the PDF holds (members who replied or withdrew first get none).",
+    )
     updated_at = models.DateTimeField(default=timezone.now, help_text="Last sign of life of the sending.")
 
     class Meta:
@@ -441,6 +445,7 @@ class EmailStatus(models.TextChoices):
     SENT = "sent", "Emailed"
     FAILED = "failed", "Email not sent"
     NO_ADDRESS = "no_address", "No email address: letter only"
+    NOT_NEEDED = "not_needed", "Not emailed: they replied or withdrew first"
 
 
 # A member invited with these has not been emailed (yet, or for sure).

@@ -140,6 +140,7 @@ def send_again(batch: InvitationBatch, user: Any) -> int:
                 "finish: this page shows their progress."
             )
         current.recipients.filter(email_status=EmailStatus.FAILED).update(email_status=EmailStatus.TO_SEND)
+        _skip_replied(current)
         emails = current.recipients.filter(email_status=EmailStatus.TO_SEND).count()
         current.status = InvitationBatchStatus.QUEUED
         current.error = ""
@@ -241,8 +242,8 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"panel-letters-{batch.created_at:%Y%m%d-%H%M%S}-{batch.pk}.pdf"
     draft = path.with_name(f"{path.stem}-draft-{uuid.uuid4().hex}.pdf")
-    members = _recipients(batch).filter(respondent__isnull=False)
-    write_letters(draft, design, (_letter(member) for member in members))
+    members = _recipients(batch).filter(respondent__isnull=False, status=MemberStatus.SELECTED)
+    written = write_letters(draft, design, (_letter(member) for member in members))
     with transaction.atomic():
         lock_forum(batch.forum_id)
         status, letters = InvitationBatch.objects.values_list("status", "letters").get(pk=batch.pk)
@@ -251,7 +252,7 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
             return status == InvitationBatchStatus.SENDING
         draft.replace(path)
         batch.letters = str(path)
-        _report(batch, letters=batch.letters)
+        _report(batch, letters=batch.letters, letters_written=written)
         RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
     return True
 
@@ -264,6 +265,7 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
     """
     emailed = failed = 0
     phone = design.phone
+    _skip_replied(batch)
     connection = get_connection()
     with contextlib.suppress(smtplib.SMTPException, OSError):  # then each email tries, and is counted
         connection.open()  # kept open: sending through a closed connection opens and closes one per email
@@ -338,11 +340,19 @@ def batch_progress(batch: InvitationBatch, now: datetime) -> BatchProgress:
     return BatchProgress(sum(emails.values()), emails, busy, stuck, can_send_again, not_emailed)
 
 
+def _skip_replied(batch: InvitationBatch) -> None:
+    """Members who replied, withdrew or were replaced since the batch was recorded (or since their email
+    failed) are not asked to reply any more."""
+    replied = batch.recipients.filter(email_status=EmailStatus.TO_SEND).exclude(status=MemberStatus.SELECTED)
+    replied.update(email_status=EmailStatus.NOT_NEEDED)
+
+
 def _claim(member: PanelMember) -> bool:
-    """Mark the member's email as being sent, if it is still to send and their registration still held
-    (the retention purge may have run since the batch was read)."""
+    """Mark the member's email as being sent, if it is still to send, they have still not replied and
+    their registration is still held (a reply or the retention purge may have come since the batch was
+    read)."""
     still_to_send = PanelMember.objects.filter(
-        pk=member.pk, email_status=EmailStatus.TO_SEND, respondent__isnull=False
+        pk=member.pk, email_status=EmailStatus.TO_SEND, status=MemberStatus.SELECTED, respondent__isnull=False
     )
     return still_to_send.update(email_status=EmailStatus.SENDING) == 1
 
@@ -382,10 +392,9 @@ def email_reply_steps(reply_url: str, reference: str, phone: str) -> str:
 
 
 def letters_count(forum: Any, letters: str) -> int:
-    """How many members a letters PDF names: those of the batch it was written for."""
-    return PanelMember.objects.filter(
-        forum=forum, invitation_batch__letters=letters, respondent__isnull=False
-    ).count()
+    """How many members a letters PDF names (as the batch it was written for recorded)."""
+    batches = InvitationBatch.objects.filter(forum=forum, letters=letters)
+    return batches.values_list("letters_written", flat=True).first() or 0
 
 
 def _letter(member: PanelMember) -> Letter:
