@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.urls import reverse
 from django.utils import timezone
+from tests import factories
 from tests.recruitment.conftest import REPLY_URL, email_counts, invite_and_send, publish_selection
 
 from civicforum.core.models import AuditEvent
@@ -299,3 +300,33 @@ def test_sending_again_leaves_out_a_member_who_replied_after_their_email_failed(
     assert "Sending 0 emails again" in page and len(mail.outbox) == 11
     assert email_counts(batch) == {"sent": 11, "not_needed": 1}
     assert "not been emailed" not in client.get(url("overview", forum)).content.decode()
+
+
+def test_pressing_invite_twice_records_one_batch_and_shows_it_after_the_second_press(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+
+    first = client.post(url("invite_panel", forum), {"reply_by": "1 May"})
+    second = client.post(url("invite_panel", forum), {"reply_by": "1 May"}, follow=True)
+
+    batch = InvitationBatch.objects.get()
+    assert first.url == second.redirect_chain[-1][0] == url("invitations", forum, batch_id=batch.pk)
+    assert "Everyone selected has been invited: these are the latest invitations" in second.content.decode()
+    assert len(mail.outbox) == 12
+
+
+def test_a_batch_of_another_forum_is_not_found(
+    signed_in_client: Any, pool: Any, officer: Any, user_with_role: Any
+) -> None:
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="s")
+    batch = invite_and_send(forum, officer)
+    other = factories.make_forum(forum.council)
+    client = signed_in_client(user_with_role("officer", other))
+    batch_of_another = url("invitations", other, batch_id=batch.pk)
+
+    assert client.get(batch_of_another).status_code == 404
+    assert client.post(batch_of_another).status_code == 404
+    assert InvitationBatch.objects.get().status == InvitationBatchStatus.DONE and len(mail.outbox) == 12

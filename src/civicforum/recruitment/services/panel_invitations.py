@@ -97,6 +97,13 @@ def invite_blocker(forum: Any) -> Blocker | None:
     return None
 
 
+def invited_meanwhile(forum: Any) -> InvitationBatch | None:
+    """The forum's latest invitations, if they took everyone selected (None: someone is still waiting)."""
+    if awaiting_invitation(forum).exists():
+        return None
+    return InvitationBatch.objects.filter(forum=forum).first()
+
+
 class InvitationsBusy(Exception):
     """The batch's invitations are being sent right now: sending them again must wait until it stops."""
 

@@ -444,12 +444,15 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         batch = panel_invitations.invite_selected(
             forum, request.user, reply_url, form.cleaned_data["reply_by"]
         )
-        if batch is None:  # a colleague's invitations took them all meanwhile
-            return redirect("recruitment:invite_panel", forum_slug=forum.slug)
-        tasks.start(tasks.send_invitations, batch.pk)
-        invited = batch.recipients.count()
-        messages.success(request, f"{invited} member{pluralize(invited)} invited")
-        return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
+        if batch is not None:
+            tasks.start(tasks.send_invitations, batch.pk)
+            invited = batch.recipients.count()
+            messages.success(request, f"{invited} member{pluralize(invited)} invited")
+            return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
+    if request.method == "POST" and (taken := panel_invitations.invited_meanwhile(forum)):
+        # The button pressed twice (the browser shows the second answer) or a colleague's press.
+        messages.info(request, "Everyone selected has been invited: these are the latest invitations")
+        return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=taken.pk)
     return render(
         request, "recruitment/invite_panel.html", {"forum": forum, "form": form, "blocker": blocker}
     )
