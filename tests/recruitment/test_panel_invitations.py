@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from tests import factories
@@ -330,3 +331,25 @@ def test_a_batch_of_another_forum_is_not_found(
     assert client.get(batch_of_another).status_code == 404
     assert client.post(batch_of_another).status_code == 404
     assert InvitationBatch.objects.get().status == InvitationBatchStatus.DONE and len(mail.outbox) == 12
+
+
+def test_letters_that_cannot_be_recorded_leave_no_copy_behind(
+    pool: Any, officer: Any, monkeypatch: Any
+) -> None:
+    """The letters are written, then the database refuses to record them: the names and addresses they
+    hold must not stay on disk where nothing points to them (until the purge)."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="s")
+
+    batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, "1 May")
+
+    def database_gone(forum_id: int) -> None:
+        raise OperationalError("the connection was lost")
+
+    monkeypatch.setattr(panel_invitations, "lock_forum", database_gone)
+    tasks.start(tasks.send_invitations, batch.pk)
+
+    assert letters_in(forum) == [] and not RecruitmentSettings.objects.get(forum=forum).panel_letters
+    batch.refresh_from_db()
+    assert batch.status == InvitationBatchStatus.FAILED and "OperationalError" in batch.error
+    assert mail.outbox == []

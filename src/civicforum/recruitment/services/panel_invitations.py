@@ -243,7 +243,7 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
     purge takes too) only if the batch is still being sent and has no letters yet: a second run of the
     task (a "Send again" on a batch that only looked stuck) never writes over the letters, and a purge
     meanwhile leaves no names and addresses behind. The draft's name matches the purge's, in case this
-    run dies half-way.
+    run is killed half-way.
     """
     directory = civic_lottery.forum_directory(batch.forum)
     directory.mkdir(parents=True, exist_ok=True)
@@ -251,17 +251,19 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
     draft = path.with_name(f"{path.stem}-draft-{uuid.uuid4().hex}.pdf")
     members = _recipients(batch).filter(respondent__isnull=False, status=MemberStatus.SELECTED)
     written = write_letters(draft, design, (_letter(member) for member in members))
-    with transaction.atomic():
-        lock_forum(batch.forum_id)
-        status, letters = InvitationBatch.objects.values_list("status", "letters").get(pk=batch.pk)
-        if status != InvitationBatchStatus.SENDING or letters:
-            draft.unlink(missing_ok=True)
-            return status == InvitationBatchStatus.SENDING
-        draft.replace(path)
-        batch.letters = str(path)
-        _report(batch, letters=batch.letters, letters_written=written)
-        RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
-    return True
+    try:
+        with transaction.atomic():
+            lock_forum(batch.forum_id)
+            status, letters = InvitationBatch.objects.values_list("status", "letters").get(pk=batch.pk)
+            if status != InvitationBatchStatus.SENDING or letters:
+                return status == InvitationBatchStatus.SENDING
+            draft.replace(path)
+            batch.letters = str(path)
+            _report(batch, letters=batch.letters, letters_written=written)
+            RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
+        return True
+    finally:
+        draft.unlink(missing_ok=True)  # not kept, or failed to be: no stray copy of names and addresses
 
 
 def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
