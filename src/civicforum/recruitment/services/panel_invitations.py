@@ -242,8 +242,8 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
     The PDF is written under a name of its own, then put in place under the forum's lock (which the
     purge takes too) only if the batch is still being sent and has no letters yet: a second run of the
     task (a "Send again" on a batch that only looked stuck) never writes over the letters, and a purge
-    meanwhile leaves no names and addresses behind. The draft's name matches the purge's, in case this
-    run is killed half-way.
+    meanwhile leaves no names and addresses behind. The draft's name matches the purge's pattern
+    (``panel-letters-*.pdf``), for a run killed before recording it.
     """
     directory = civic_lottery.forum_directory(batch.forum)
     directory.mkdir(parents=True, exist_ok=True)
@@ -343,8 +343,9 @@ def batch_progress(batch: InvitationBatch, now: datetime) -> BatchProgress:
     busy = batch.status in INVITATIONS_UNFINISHED and not stuck
     not_emailed = [] if busy else list(_recipients(batch).filter(email_status__in=NOT_EMAILED))
     to_send = emails.get(EmailStatus.FAILED, 0) + emails.get(EmailStatus.TO_SEND, 0)
-    can_send_again = batch.status != InvitationBatchStatus.STOPPED and (
-        not busy and bool(to_send or batch.status == InvitationBatchStatus.FAILED)
+    stopped = batch.status == InvitationBatchStatus.STOPPED
+    can_send_again = (
+        not busy and not stopped and bool(to_send or batch.status == InvitationBatchStatus.FAILED)
     )
     return BatchProgress(sum(emails.values()), emails, busy, stuck, can_send_again, not_emailed)
 
