@@ -118,6 +118,8 @@ def test_a_sending_that_stopped_part_way_sends_the_rest_once_and_never_an_email_
     assert batch.status == InvitationBatchStatus.FAILED and len(mail.outbox) == 4
     assert email_counts(batch) == {"sent": 4, "sending": 1, "to_send": 7}
     assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=True).exists()
+    failed = AuditEvent.objects.get(action="recruitment.panel_invitations_failed")
+    assert failed.details["failure"] == "RuntimeError" and failed.actor is None
     page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
     assert "Sending the invitations failed" in page and "8 members have not been emailed" in page
     assert page.count(EmailStatus.SENDING.label) == 1 and page.count(EmailStatus.TO_SEND.label) == 7

@@ -84,6 +84,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invited": "Panel members invited",
                 "recruitment.panel_invitations_sent": "Panel invitations sent (letters written, emails sent)",
                 "recruitment.panel_invitations_resent": "Panel invitations' unsent emails sent again",
+                "recruitment.panel_invitations_failed": "Panel invitations stopped by an error",
                 "recruitment.member_confirmed": "A panel member confirmed",
                 "recruitment.member_declined": "A panel member declined",
             }
@@ -106,5 +107,6 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invited": "{members:,} invited",
                 "recruitment.panel_invitations_sent": "{emailed:,} emailed, {email_failed:,} emails failed",
                 "recruitment.panel_invitations_resent": "{emails:,} emails",
+                "recruitment.panel_invitations_failed": "{failure}",
             }
         )

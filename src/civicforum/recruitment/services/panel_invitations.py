@@ -177,13 +177,17 @@ def send_batch(batch_id: int) -> None:
         emailed, failed = _email(batch, design)
     except Exception as error:
         logger.exception("invitations batch %s failed", batch.pk)
+        failure = type(error).__name__
         _finish(
             batch,
             InvitationBatchStatus.FAILED,
             error=(
-                f"the server stopped sending them ({type(error).__name__}). Send them again; if that "
-                "fails too, ask your IT team to check the server's log."
+                f"the server stopped sending them ({failure}). Send them again; if that fails too, ask "
+                "your IT team to check the server's log."
             ),
+        )
+        audit.record(
+            None, "recruitment.panel_invitations_failed", forum=batch.forum, target=batch, failure=failure
         )
         raise
     if not _finish(batch, InvitationBatchStatus.DONE):
