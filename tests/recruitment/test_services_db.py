@@ -31,6 +31,7 @@ from civicforum.recruitment.models import (
     SelectionRun,
 )
 from civicforum.recruitment.services import civic_lottery, engine, privacy, quotas, registration, selection
+from civicforum.recruitment.services.letters import partial_path
 from civicforum.recruitment.services.problems import FileRejected
 from civicforum.recruitment.services.quotas import propose_range
 
@@ -177,6 +178,10 @@ def test_purge_keeps_only_aggregates(pool: Any) -> None:
     lottery = Lottery.objects.filter(forum=forum).first()
     lottery.mailing_csv = str(mailing)
     lottery.save(update_fields=["mailing_csv"])
+    # A worker killed while writing (a restart, out of memory) leaves its part-written files behind.
+    killed_mid_write = [partial_path(letters), partial_path(mailing.parent / "letters.pdf")]
+    for partial in killed_mid_write:
+        partial.write_bytes(b"%PDF names and addresses, half-written")
     settings_row = forum.recruitment
     settings_row.retention_until = "2020-01-01"
     settings_row.save()
@@ -187,6 +192,7 @@ def test_purge_keeps_only_aggregates(pool: Any) -> None:
     assert sum(settings_row.retained_aggregates["by_answer"]["gender"].values()) == 150
     assert not letters.exists()
     assert not mailing.exists()
+    assert not [partial for partial in killed_mid_write if partial.exists()]
     assert not Lottery.objects.filter(forum=forum).exclude(mailing_csv="").exists()
 
 

@@ -152,6 +152,9 @@ def purge_forum(forum: Any, user: Any = None) -> int:
         )
         for letters in forum_directory(forum).glob("panel-letters-*.pdf"):  # names and addresses
             letters.unlink()
+        # What a worker killed while writing letters or a mailing file left half-written holds the same.
+        for partial in forum_directory(forum).rglob("*.part"):
+            partial.unlink(missing_ok=True)
         InvitationBatch.objects.filter(forum=forum).update(letters="")
         stopped = InvitationBatch.objects.filter(forum=forum, status__in=INVITATIONS_UNFINISHED).update(
             status=InvitationBatchStatus.STOPPED, updated_at=timezone.now()
