@@ -278,15 +278,17 @@ def test_the_overview_names_the_latest_address_list_without_asking_again_when_it
 
 
 @pytest.mark.parametrize(
-    ("page", "most"), [("overview", 22), ("start_selection", 17), ("questions", 11), ("draw_lottery", 15)]
+    ("page", "most"), [("overview", 19), ("start_selection", 17), ("questions", 11), ("draw_lottery", 12)]
 )
 def test_pages_ask_the_database_for_each_thing_once(
     signed_in_client: Any, pool: Any, officer: Any, django_assert_max_num_queries: Any, page: str, most: int
 ) -> None:
     """The overview read the questions twice and asked again whether anyone had registered after counting
-        the pool; the selection's start counted the pool it had just loaded; the questions page counted the
-        registrations twice. Each page now asks once (the first six queries are the sign-in and base page's;
-    the overview's 22nd looks for invitations not emailed)."""
+    the pool; the selection's start counted the pool it had just loaded; the questions page counted the
+    registrations twice. 'What to do next' on the overview asked again whether there were questions and
+    an address list and for the latest lottery, which the page had read; the lottery page read the
+    recruitment settings twice and the address lists three times. Each page now asks once (the first six
+    queries are the sign-in and base page's; the overview's 19th looks for invitations not emailed)."""
     forum = pool[0].forum
     forum.lotteries.update(letters_status=LetterStatus.READY)  # 'What to do next' gets as far as the pool
     client = signed_in_client(officer)
@@ -319,3 +321,43 @@ def test_the_lottery_page_counts_the_addresses_already_written_to_in_the_databas
     assert "200 addresses already have a letter from an earlier draw" in page.content.decode()
     invitations = [q["sql"] for q in captured if 'FROM "recruitment_invitation"' in q["sql"]]
     assert len(invitations) == 1 and invitations[0].startswith("SELECT COUNT(")
+
+
+def tables_read(client: Any, url: str) -> dict[str, int]:
+    """How many queries read each of the tables the page's steps are about."""
+    tables = ("quotaquestion", "addresslist", "lottery", "recruitmentsettings")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return {table: sum(f'FROM "recruitment_{table}"' in q["sql"] for q in captured) for table in tables}
+
+
+def test_what_to_do_next_uses_the_questions_address_list_and_lottery_the_overview_has_read(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    url = reverse("recruitment:overview", kwargs={"forum_slug": forum.slug})
+    page_reads = tables_read(signed_in_client(officer), url)
+    # the pool's figures read the lotteries' letters per ward, the page its latest five lotteries
+    assert page_reads == {"quotaquestion": 1, "addresslist": 1, "lottery": 2, "recruitmentsettings": 1}
+
+
+def test_the_lottery_page_reads_the_settings_and_the_address_lists_once(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    AddressList.objects.create(forum=forum, filename="second.csv", address_count=10)
+    client = signed_in_client(officer)
+    url = reverse("recruitment:draw_lottery", kwargs={"forum_slug": forum.slug})
+    reads = tables_read(client, url)
+    assert reads["recruitmentsettings"] == 1 and reads["addresslist"] == 1
+    page = client.get(url).content.decode()
+    assert page.count("<option ") == 2 and "second.csv (10 addresses)" in page
+
+
+def test_the_lottery_page_asks_for_an_address_list_first_when_there_is_none(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    page = signed_in_client(officer).get(
+        reverse("recruitment:draw_lottery", kwargs={"forum_slug": forum.slug})
+    )
+    assert "upload the address list</a>" in page.content.decode() and "<select" not in page.content.decode()

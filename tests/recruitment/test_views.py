@@ -1108,7 +1108,8 @@ def test_what_to_do_next_never_asks_to_invite_members_the_invite_page_cannot_inv
     forum.lotteries.update(letters_status="ready")
     publish_selection(forum, officer, seed="s")
     run = selection.latest_run(forum)
-    assert next_step(forum, False, run, True) == (
+    done_so_far = {"has_questions": True, "has_address_list": True, "lottery": forum.lotteries.first()}
+    assert next_step(forum, False, run, True, **done_so_far) == (
         "Invite the selected members",
         staff_url("invite_panel", forum),
     )
@@ -1116,7 +1117,7 @@ def test_what_to_do_next_never_asks_to_invite_members_the_invite_page_cannot_inv
     PanelMember.objects.filter(forum=forum).update(respondent=None)
 
     assert not panel_invitations.awaiting_invitation(forum).exists()
-    assert next_step(forum, False, run, True) is None
+    assert next_step(forum, False, run, True, **done_so_far) is None
 
 
 def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(

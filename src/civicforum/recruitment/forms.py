@@ -127,12 +127,15 @@ class LotteryForm(GovUKForm):
     )
 
     def __init__(self, *args: Any, forum: Any, **kwargs: Any) -> None:
+        """The forum's address lists are read once, for the choices and for ``address_lists`` (the page
+        asks for an upload first when there is none); the choice posted is checked in the database."""
         super().__init__(*args, **kwargs)
         field = self.fields["address_list"]
         field.queryset = AddressList.objects.filter(forum=forum).annotate(
             purged_at=F("forum__recruitment__purged_at")
         )
-        field.label_from_instance = lambda address_list: address_list.label(address_list.purged_at)
+        self.address_lists = list(field.queryset)
+        field.choices = [(lst.pk, lst.label(lst.purged_at)) for lst in self.address_lists]
 
 
 OVERSAMPLING_WEIGHTS = {1: 2.0, 2: 1.5}

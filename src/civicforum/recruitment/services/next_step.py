@@ -11,28 +11,35 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from civicforum.recruitment.models import LetterStatus, RunStatus, SelectionRun
+from civicforum.recruitment.models import LetterStatus, Lottery, RunStatus, SelectionRun
 from civicforum.recruitment.services import panel_invitations, selection
 
 
 def next_step(
-    forum: Any, registration_open: bool, run: SelectionRun | None, anyone_registered: bool
+    forum: Any,
+    registration_open: bool,
+    run: SelectionRun | None,
+    anyone_registered: bool,
+    *,
+    has_questions: bool,
+    has_address_list: bool,
+    lottery: Lottery | None,
 ) -> tuple[str, str] | None:
     """The first step not yet done, as (what to do, where), or None once the panel has been invited and
-    registration closed; ``run`` is the forum's latest selection run (``selection.latest_run``) and
-    ``anyone_registered`` whether anyone has registered (even if they withdrew since), which the overview
-    shows too."""
+    registration closed. The overview shows every argument too, so it passes what it has already read:
+    ``run`` is the forum's latest selection run (``selection.latest_run``), ``anyone_registered`` whether
+    anyone has registered (even if they withdrew since), ``has_questions`` and ``has_address_list``
+    whether the forum has any, and ``lottery`` its latest address lottery."""
 
     def url(name: str, **kwargs: Any) -> str:
         return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, **kwargs})
 
-    if not forum.quota_questions.exists():
+    if not has_questions:
         return "Add the questions registrants answer, such as age group, and their population shares", url(
             "questions"
         )
-    if not forum.address_lists.exists():
+    if not has_address_list:
         return "Upload the address list the letters will go to", url("upload_addresses")
-    lottery = forum.lotteries.first()
     if lottery is None:
         return "Draw the address lottery: the addresses that get a letter", url("draw_lottery")
     if lottery.letters_status != LetterStatus.READY:

@@ -32,6 +32,16 @@ def forum_of(request: HttpRequest) -> Any:
     return request.forum  # type: ignore[attr-defined]
 
 
+def request_settings(request: HttpRequest) -> RecruitmentSettings:
+    """The recruitment settings of the request's forum, read once for the request: ``closed_after_purge``
+    checks their purge date, and the page it lets through reads them again for its own needs."""
+    cached: RecruitmentSettings | None = getattr(request, "recruitment_settings", None)
+    if cached is None:
+        cached = settings_for(forum_of(request))
+        request.recruitment_settings = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def closed_after_purge(
     reading_allowed: bool = False,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -44,7 +54,7 @@ def closed_after_purge(
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             forum = forum_of(request)
-            purged_at = settings_for(forum).purged_at
+            purged_at = request_settings(request).purged_at
             if purged_at is None or (reading_allowed and request.method in ("GET", "HEAD")):
                 return view(request, *args, **kwargs)
             deleted_on = date_format(timezone.localdate(purged_at), "j F Y")

@@ -56,6 +56,7 @@ from civicforum.recruitment.views.common import (
     PERSONAL,
     closed_after_purge,
     forum_of,
+    request_settings,
     save_registration_state,
     settings_for,
 )
@@ -114,6 +115,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
     anyone = bool(stats["registered"] or stats["withdrawn"])  # registered, even if withdrawn since
     run = selection.latest_run(forum)
     latest_list = forum.address_lists.first()
+    lotteries = list(forum.lotteries.all()[:5])  # the latest first
     context = {
         "forum": forum,
         "stats": stats,
@@ -121,7 +123,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "purged_at": settings_row.purged_at,
         # Labelled with the purge date already read (the list's own str() would read it again).
         "address_list": latest_list.label(settings_row.purged_at) if latest_list else "",
-        "lotteries": [(lot, addresses(lot.letters_requested)) for lot in forum.lotteries.all()[:5]],
+        "lotteries": [(lot, addresses(lot.letters_requested)) for lot in lotteries],
         "run": run,
         "ward_chart": bar_chart([_count_bar(ward, shown) for ward, shown, _letters, _rate in ward_response]),
         "ward_response": ward_response,
@@ -130,7 +132,17 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "withheld": None if exact else EXPLANATION,
         "composition": composition,
         "can_manage": can_manage,
-        "next_step": next_step(forum, settings_row.registration_open, run, anyone) if can_manage else None,
+        "next_step": next_step(
+            forum,
+            settings_row.registration_open,
+            run,
+            anyone,
+            has_questions=bool(questions),
+            has_address_list=latest_list is not None,
+            lottery=lotteries[0] if lotteries else None,
+        )
+        if can_manage
+        else None,
         "not_emailed": panel_invitations.not_emailed_by_batch(forum, timezone.now()) if can_manage else [],
     }
     return render(request, "recruitment/overview.html", context)
@@ -170,7 +182,7 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.LotteryForm(request.POST or None, forum=forum)
-    adults = settings_for(forum).adults_per_household
+    adults = request_settings(request).adults_per_household
     seen = request.POST.get("seen_latest", "")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -212,7 +224,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     forum = forum_of(request)
     lottery = _lottery(forum, lottery_id)
     initial = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
-    settings_row = settings_for(forum)
+    settings_row = request_settings(request)
     form = forms.LetterForm(
         request.POST or None,
         request.FILES or None,
