@@ -123,6 +123,23 @@ def test_the_form_suggests_an_answer_from_the_wording_and_the_officer_confirms_o
     assert QuotaQuestion.objects.get(forum=forum, label=harmless["label"]).special_category
 
 
+def test_no_answer_is_suggested_beside_another_error_so_none_is_saved_unseen(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """The suggestion was ticked beside the error summary, where the banner asking to check it is not
+    shown: once the officer put the error right, the next post saved the guess as their answer."""
+    client = signed_in_client(officer)
+    one_answer = {"action": "add", "label": "What is your ethnic group?", "categories": "White"}
+    refused = client.post(url("questions", forum), one_answer).content.decode()
+    assert "Enter at least two answers, one per line" in refused
+    assert checked_answer(refused) is None and "The question has not been added yet." not in refused
+
+    corrected = client.post(url("questions", forum), {**one_answer, "categories": ETHNIC_GROUPS})
+    page = html.unescape(corrected.content.decode())
+    assert corrected.status_code == 200 and not QuotaQuestion.objects.filter(forum=forum).exists()
+    assert "The question has not been added yet." in page and checked_answer(page) == "yes"
+
+
 def test_an_answer_given_with_the_question_is_kept_without_a_suggestion(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:

@@ -659,18 +659,20 @@ class QuotaQuestionForm(GovUKForm):
     # Unanswered, the page suggests an answer from the wording for the officer to check.
     special_category = special_category_field(required=False)
 
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
-        """Posted without an answer to ``special_category``, the form answers it from the wording of the
-        question, its hint and its answers (``quotas.suggests_special_category``) and says so in
-        ``special_category_suggested``: the page shows the suggestion for the officer to confirm or
-        change, and saves nothing until they do."""
-        self.special_category_suggested = data is not None and not data.get("special_category")
-        if self.special_category_suggested:
-            wording = (data.get(name, "") for name in ("label", "hint", "categories"))
-            suggested = quotas.suggests_special_category(*wording)
-            data = data.copy()
-            data["special_category"] = "yes" if suggested else "no"
-        super().__init__(data, **kwargs)
+    special_category_suggested = False
+
+    def full_clean(self) -> None:
+        """Posted without an answer to ``special_category`` but otherwise valid, the form answers it from
+        the wording of the question, its hint and its answers (``quotas.suggests_special_category``) and
+        says so in ``special_category_suggested``: the page shows the suggestion for the officer to
+        confirm or change, and saves nothing until they do. With another error the radios stay empty:
+        a suggestion ticked beside an error message would be saved, unseen, once the error is put right."""
+        super().full_clean()
+        if self.is_bound and not self.data.get("special_category") and not self._errors:
+            wording = (self.data.get(name, "") for name in ("label", "hint", "categories"))
+            self.data = self.data.copy()
+            self.data["special_category"] = "yes" if quotas.suggests_special_category(*wording) else "no"
+            self.special_category_suggested = True
 
     def clean_categories(self) -> list[tuple[str, Decimal | None]]:
         parsed = []
