@@ -71,6 +71,30 @@ def test_a_question_not_marked_special_is_not_whatever_its_words(
     assert "sensitive information" not in client.get(url("privacy", forum)).content.decode()
 
 
+def test_the_privacy_notice_names_the_forums_own_questions_not_fixed_examples(
+    client: Any, forum: Any, officer: Any
+) -> None:
+    """'What we collect' said 'answers about yourself (such as age group, ethnicity or disability)'
+    whatever the forum asked: a forum asking neither still told registrants it collected them."""
+    add(forum, officer, "How old are you?", special_category=False)
+    add(forum, officer, "What is your religion?", special_category=True)
+    notice = html.unescape(client.get(url("privacy", forum)).content.decode())
+    assert "ethnicity" not in notice and "disability" not in notice
+    assert "Your answers to these questions about yourself" in notice
+    assert "<li>How old are you?</li><li>What is your religion?</li>" in notice
+    assert "One question asks for sensitive information" in notice
+    assert "<li>What is your religion?</li></ul>" in notice.split("One question asks")[1]
+    assert "The ward you live in" not in notice
+
+
+def test_the_privacy_notice_says_the_ward_comes_from_the_letters_address(
+    client: Any, recruiting_forum: Any
+) -> None:
+    notice = html.unescape(client.get(url("privacy", recruiting_forum)).content.decode())
+    assert "The ward you live in, from the address on your letter" in notice
+    assert "<li>Ward</li>" not in notice  # never asked: not listed among the questions answered
+
+
 @pytest.mark.parametrize(
     ("wording", "suggested"),
     [

@@ -550,10 +550,16 @@ def unneeded_special_questions(questions: list[QuotaQuestion], locked: str | Non
     ]
 
 
-def special_category_questions(forum: Any) -> list[QuotaQuestion]:
-    """The questions the officer marked as asking for special category data, which the privacy notice
-    names to registrants."""
-    return list(QuotaQuestion.objects.filter(forum=forum, special_category=True))
+def privacy_notice_questions(forum: Any) -> tuple[list[QuotaQuestion], list[QuotaQuestion], bool]:
+    """What the privacy notice tells registrants the forum asks about them: the questions they answer,
+    those of them the officer marked as asking for special category data, and whether their ward is
+    recorded (from the letter's address)."""
+    questions = list(
+        QuotaQuestion.objects.filter(forum=forum).only("label", "from_address", "special_category")
+    )
+    asked = [question for question in questions if not question.from_address]
+    special = [question for question in asked if question.special_category]
+    return asked, special, len(asked) < len(questions)
 
 
 def questions_with_categories(forum: Any) -> list[QuotaQuestion]:

@@ -43,12 +43,16 @@ def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """Names the questions the officer marked as asking for special category data."""
+    """Names the forum's own questions, and of them those the officer marked as asking for special
+    category data."""
     forum = public_forum(forum_slug)
+    asked, special, ward = quotas.privacy_notice_questions(forum)
     context = {
         "forum": forum,
         "settings": settings_for(forum),
-        "special": quotas.special_category_questions(forum),
+        "asked": asked,
+        "special": special,
+        "ward": ward,
     }
     return render(request, "recruitment/privacy.html", context)
 
