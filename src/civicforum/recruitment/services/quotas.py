@@ -481,12 +481,28 @@ def delete_question(question: QuotaQuestion, user: Any) -> None:
     question.delete()
 
 
+def unmarking_refused(question: QuotaQuestion) -> str | None:
+    """Why ``question``, marked as asking for special category data, must stay marked (None: it need
+    not): people registered on a privacy notice naming their answers to it as special category data, and
+    those answers are what they are. Marking a question is never refused: it only adds protection (a
+    question added before the officer was asked was marked from its wording, which can miss)."""
+    if not question.special_category:
+        return None
+    registered = Respondent.objects.filter(forum=question.forum).count()
+    if not registered:
+        return None
+    return (
+        f"{registered} {plural(registered, 'person has', 'people have')} already registered, told by the "
+        "privacy notice that their answers to this question are special category data, so it stays marked."
+    )
+
+
 def mark_special_category(question: QuotaQuestion, user: Any, special_category: bool) -> None:
-    """The officer's answer to whether ``question`` asks for special category data, changed while nobody
-    has registered (a question added before the answer was asked was marked from its wording)."""
-    locked = questions_locked(question.forum)
-    if locked:
-        raise QuestionInUse(locked)
+    """The officer's answer to whether ``question`` asks for special category data: marked at any time,
+    unmarked only while nobody has registered (``unmarking_refused``)."""
+    refused = None if special_category else unmarking_refused(question)
+    if refused:
+        raise QuestionInUse(refused)
     question.special_category = special_category
     question.save(update_fields=["special_category"])
     audit.record(

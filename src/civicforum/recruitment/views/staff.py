@@ -707,16 +707,20 @@ def remove_question(request: HttpRequest, forum_slug: str, question_id: int) -> 
 @require_http_methods(["GET", "POST"])
 @forum_permission_required(MANAGE)
 def question_special_category(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
-    """Change whether a question asks for special category data, while nobody has registered: questions
-    added before the officer was asked were marked from their wording."""
+    """Change whether a question asks for special category data (questions added before the officer was
+    asked were marked from their wording): marked at any time, unmarked only while nobody has registered."""
     forum = forum_of(request)
     question = get_object_or_404(QuotaQuestion, forum=forum, pk=question_id, from_address=False)
     posted = request.POST if request.method == "POST" else None  # nothing ticked: an error, not a blank form
     form = forms.SpecialCategoryForm(posted, question=question)
-    locked = quotas.questions_locked(forum)
+    locked = quotas.unmarking_refused(question)
     if request.method == "POST" and not locked and form.is_valid():
-        quotas.mark_special_category(question, request.user, form.cleaned_data["special_category"])
-        messages.success(request, "Questions saved")
-        return redirect("recruitment:questions", forum_slug=forum.slug)
+        try:
+            quotas.mark_special_category(question, request.user, form.cleaned_data["special_category"])
+        except quotas.QuestionInUse as refused:  # someone registered since the page was read
+            locked = str(refused)
+        else:
+            messages.success(request, "Questions saved")
+            return redirect("recruitment:questions", forum_slug=forum.slug)
     context = {"forum": forum, "question": question, "form": form, "locked": locked}
     return render(request, "recruitment/question_special_category.html", context)
