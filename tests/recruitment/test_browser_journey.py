@@ -33,7 +33,6 @@ def register(page: Any, base: str, code: str, axe_check: Any) -> None:
         lambda: page.get_by_label("White").check(),
         lambda: page.get_by_label("No", exact=True).check(),
         lambda: page.get_by_label("Saturday 6 March 2027").check(),
-        lambda: page.fill("#id_access_needs", "Hearing loop"),
         lambda: page.get_by_label("I agree").check(),
     ]
     for answer in steps:

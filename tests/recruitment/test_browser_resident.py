@@ -72,7 +72,6 @@ def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
         "#id_full_name": "Siân O'Brien-Llŷr",
         "#id_email": "Sian@Example.org ",
         "#id_phone": "+44 (0)7700 900982",
-        "#id_access_needs": "Step-free access",
     }
     tab_to(page, "a.govuk-button--start")
     press_enter(page)

@@ -51,7 +51,7 @@ def test_the_selection_record_shows_the_quotas_the_panel_was_drawn_with(
     record = client.get(reverse("recruitment:selection_record", args=[forum.slug])).context["composition"]
     download = client.get(reverse("recruitment:selection_distribution", args=[forum.slug])).json()
     woman_row = [(r["target"], r["count"]) for r in record if r["category"] == "Woman"]
-    assert woman_row == [("4 to 9", "6")]
+    assert woman_row == [("4 to 9", "7")]
     assert [r["target"] for r in download["composition"] if r["answer"] == "Woman"] == ["4 to 9"]
 
 

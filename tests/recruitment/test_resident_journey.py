@@ -134,7 +134,6 @@ def answer_every_step(client: Any, forum: Any, code: str) -> None:
     steps |= {f"q-{q.key}": {"answer": q.categories.first().key} for q in asked}
     steps |= {
         "availability": {"sessions": ["Saturday 6 March 2027"]},
-        "access": {},
         "consent": {"consent": "on"},
     }
     for step, data in steps.items():
@@ -251,9 +250,9 @@ def test_the_selection_record_says_quota_ranges_in_words(client: Any, pool: Any,
     selection.publish(run, officer)  # the record shows the targets the panel was drawn with
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
     cells = re.findall(r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>', page)
-    # The first three answers' counts are 7, 5 and fewer than 5: the first two shown, so their targets
+    # The first three answers' counts are 6, 6 and fewer than 5: the first two shown, so their targets
     # are shown too; 'up to 4' says no more than 'fewer than 5' does, so it is shown beside it.
-    assert cells[:6] == ["any number", "7", "at least 3", "5", "up to 4", "fewer than 5"]
+    assert cells[:6] == ["any number", "6", "at least 3", "6", "up to 4", "fewer than 5"]
     assert not [cell for cell in cells if "–" in cell or "any" in cell and cell != "any number"]
     assert [target_words(2, 2), target_words(2, 5), target_words(0, 3)] == ["2", "2 to 5", "up to 3"]
 

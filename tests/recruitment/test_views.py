@@ -117,7 +117,6 @@ ANSWERS = [
     ("q-ethnicity", {"answer": "white"}),
     ("q-disability", NO),
     ("availability", {"sessions": ["Saturday 6 March 2027"]}),
-    ("access", {"access_needs": ""}),
     ("consent", {"consent": "on"}),
 ]
 
@@ -207,7 +206,7 @@ def test_a_name_too_long_is_refused_in_govuk_style(client: Any, recruiting_forum
         (forms.CodeForm, "code", "Code must be 32 characters or fewer"),
         (forms.ContactForm, "email", "Email address must be 320 characters or fewer"),
         (forms.ContactForm, "phone", "Phone number must be 30 characters or fewer"),
-        (forms.AccessForm, "access_needs", "The support you need must be 1000 characters or fewer"),
+        (forms.PanelReplyForm, "access_needs", "The support you need must be 1000 characters or fewer"),
         (forms.WithdrawForm, "reference", "Reference must be 20 characters or fewer"),
         (forms.WithdrawForm, "contact", "Email address or phone number must be 200 characters or fewer"),
         (forms.PanelReplyForm, "reference", "Reference must be 20 characters or fewer"),
@@ -296,7 +295,6 @@ def test_officer_registers_someone_by_phone_with_the_letter_reference(
         ("q-ethnicity", {"answer": "white"}),
         ("q-disability", {"answer": "yes"}),
         ("availability", {"sessions": ["Saturday 6 March 2027"]}),
-        ("access", {"access_needs": "Large print"}),
         ("consent", {"consent": "on"}),
     ]
     for name, data in answers:
@@ -304,7 +302,7 @@ def test_officer_registers_someone_by_phone_with_the_letter_reference(
         assert response.status_code == 302, (name, response.content.decode()[:1500])
     client.post(response.url)
     respondent = Respondent.objects.get(forum=forum)
-    assert respondent.registered_by == officer and respondent.access_needs == "Large print"
+    assert respondent.registered_by == officer
     assert AuditEvent.objects.filter(action="recruitment.registered_by_phone", actor=officer).exists()
 
 

@@ -14,7 +14,14 @@ from typing import Any
 from civicforum.core import demo
 from civicforum.recruitment.forms import OVERSAMPLING_WEIGHTS
 from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings, Respondent
-from civicforum.recruitment.services import civic_lottery, panel_invitations, quotas, selection, synthetic
+from civicforum.recruitment.services import (
+    civic_lottery,
+    panel_invitations,
+    quotas,
+    registration,
+    selection,
+    synthetic,
+)
 
 WARDS = [("Northam Central", 0.30), ("Northam Riverside", 0.25), ("Eastbrook", 0.25), ("Millford", 0.20)]
 STREETS = [
@@ -89,6 +96,7 @@ def populate(ctx: demo.DemoContext) -> None:
         selection.set_member_status(member, MemberStatus.DECLINED, officer)
     for member in members[2:]:
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
+        registration.record_support_needs(member.respondent, synthetic.support_needs(rng))
     replacements = selection.start_run(
         forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
     )

@@ -298,6 +298,16 @@ class PanelReplyForm(GovUKForm):
         label="Can you take part?",
         error_messages={"required": "Select whether you can take part"},
     )
+    # Asked here, of members only, rather than of everyone registering (``record_support_needs``).
+    access_needs = text_field(
+        "The support you need",
+        1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="If you can take part, do you need any support? (optional)",
+        help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
+        "interpreter. We pay for what you need. If you cannot take part, leave this empty.",
+    )
 
 
 class SlackForm(GovUKForm):
@@ -466,24 +476,6 @@ class AvailabilityForm(GovUKForm):
     @property
     def cannot_attend(self) -> bool:
         return self.cleaned_data["sessions"] == [CANNOT_ATTEND]
-
-
-class AccessForm(GovUKForm):
-    access_needs = text_field(
-        "The support you need",
-        1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        label="Do you need any support to take part? (optional)",
-        help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
-        "interpreter. We pay for what you need.",
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper.layout = Layout(
-            Field.textarea("access_needs", label_size=Size.LARGE, label_tag="h1", rows=4)
-        )
 
 
 class ConsentForm(GovUKForm):

@@ -232,7 +232,7 @@ class Respondent(models.Model):
     phone = EncryptedTextField(blank=True)
     answers = EncryptedJSONField(help_text="Quota question key -> category key ('' for prefer not to say).")
     availability = EncryptedJSONField(blank=True, null=True)
-    access_needs = EncryptedTextField(blank=True)
+    access_needs = EncryptedTextField(blank=True)  # given when accepting a place (registration asked before)
 
     class Meta:
         ordering = [models.F("registered_at").asc(nulls_last=True), "id"]  # the withdrawn last

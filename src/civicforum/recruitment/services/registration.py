@@ -69,7 +69,6 @@ class Registration:
     phone: str = ""
     answers: dict[str, str] = field(default_factory=dict)
     availability: list[str] = field(default_factory=list)
-    access_needs: str = ""
 
 
 def is_open(forum: Any) -> bool:
@@ -236,7 +235,6 @@ def register(
             phone=details.phone,
             answers=details.answers,
             availability=details.availability,
-            access_needs=details.access_needs,
         )
         audit.record(
             registered_by,
@@ -313,6 +311,16 @@ def find_own_registration(forum: Any, reference: str, contact: str, client: str)
             "Check both and try again"
         )
     return respondent
+
+
+def record_support_needs(respondent: Respondent, access_needs: str) -> None:
+    """The support a member who has just accepted their place needs to take part. Asked only then, not
+    of everyone registering (UK GDPR data minimisation): only members take part, and the answer is often
+    about their health. Added to any answer given when registering before that question moved here."""
+    added = access_needs.strip()
+    if added:
+        respondent.access_needs = "\n".join(filter(None, [respondent.access_needs, added]))
+        respondent.save(update_fields=["access_needs"])
 
 
 def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str) -> Respondent:

@@ -190,9 +190,11 @@ def populate_pool(
                     phone=f"07700 9{rng.randint(0, 99999):05d}",
                     answers=answers,
                     availability=[],
-                    access_needs=rng.choice(
-                        ["", "", "", "", "Step-free access", "Hearing loop", "Large print"]
-                    ),
                 )
             )
     return Respondent.objects.bulk_create(respondents, batch_size=500)
+
+
+def support_needs(rng: random.Random) -> str:
+    """What a member accepting their place says they need to take part (most need nothing)."""
+    return rng.choice(["", "", "", "", "Step-free access", "Hearing loop", "Large print"])

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
+from civicforum.recruitment.models import MemberStatus
 from civicforum.recruitment.services import panel_invitations, registration, selection
 from civicforum.recruitment.views.common import client_address, public_forum
 
@@ -30,7 +31,8 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @never_cache
 def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """A selected person accepts or declines their place online."""
+    """A selected person accepts or declines their place online, saying what support they need if they
+    accept (kept only then)."""
     forum = public_forum(forum_slug)
     form = forms.PanelReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -42,6 +44,10 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except registration.CodeProblem as problem:
             form.add_error("reference", str(problem))
         else:
+            # Not in one transaction with the reply: a failed attempt's count towards the rate limit
+            # (``find_own_registration``, in the database cache) would be rolled back with it.
+            if member.status == MemberStatus.CONFIRMED:
+                registration.record_support_needs(member.respondent, data["access_needs"])
             return render(request, "recruitment/panel_replied.html", {"forum": forum, "member": member})
     return render(request, "recruitment/panel_reply.html", {"forum": forum, "form": form})
 

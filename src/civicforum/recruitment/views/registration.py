@@ -26,7 +26,9 @@ from civicforum.recruitment.views.common import (
 def _steps(forum: Any) -> list[str]:
     asked = [f"q-{q.key}" for q in quotas.questions_with_categories(forum) if not q.from_address]
     sessions = ["availability"] if settings_for(forum).sessions() else []
-    return ["code", "age", "area", "name", "contact", *asked, *sessions, "access", "consent"]
+    # No step asks for support needs: only members need support, so they are asked when they accept their
+    # place (``public.panel_reply``), not everyone registering (often health data).
+    return ["code", "age", "area", "name", "contact", *asked, *sessions, "consent"]
 
 
 def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
@@ -132,8 +134,6 @@ def _step_form(forum: Any, step: str, data: Any, state: dict[str, Any], assisted
         return forms.AvailabilityForm(
             data, initial={"sessions": state.get("availability", [])}, sessions=settings_for(forum).sessions()
         )
-    if step == "access":
-        return forms.AccessForm(data, initial={"access_needs": state.get("access_needs", "")})
     return forms.ConsentForm(data, initial={"consent": state.get("consent", False)})
 
 
@@ -210,7 +210,6 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
             phone=state.get("phone", ""),
             answers=state.get("answers", {}),
             availability=state.get("availability", []),
-            access_needs=state.get("access_needs", ""),
         )
         try:
             respondent = registration.register(forum, invitation, details, request.user if assisted else None)
@@ -249,8 +248,6 @@ def _answered(step: str, state: dict[str, Any]) -> bool:
         return step[2:] in state.get("answers", {})
     if step == "availability":
         return "availability" in state
-    if step == "access":
-        return "access_needs" in state
     return bool(state.get("consent"))
 
 
@@ -283,7 +280,6 @@ def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
                 "step": "availability",
             }
         )
-    rows.append({"label": "Support you need", "value": state.get("access_needs") or "None", "step": "access"})
     return rows
 
 
