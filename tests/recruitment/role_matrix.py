@@ -26,6 +26,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:run": FORUM_MANAGERS,
     "recruitment:panel": FORUM_MANAGERS,
     "recruitment:member_status": POST_ONLY,
+    "recruitment:member_support": FORUM_MANAGERS,
     "recruitment:invite_panel": FORUM_MANAGERS,
     "recruitment:invitations": FORUM_MANAGERS,
     "recruitment:panel_letters": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # none sent yet

@@ -71,3 +71,57 @@ def test_the_privacy_notice_says_support_needs_are_asked_only_of_members(
     notice = html.unescape(client.get(f"/forums/{recruiting_forum.slug}/register/privacy/").content.decode())
     assert "If you are chosen and accept your place, any support you need to take part" in notice
     assert "Which sessions you can attend and any support you need" not in notice
+
+
+def test_an_officer_records_the_support_a_member_accepting_by_phone_needs(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """Registration by phone asked for support needs too; a member now accepting by phone tells the
+    officer, who had nowhere to record it."""
+    from tests.recruitment.conftest import staff_url
+
+    from civicforum.core.models import AuditEvent
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    phoned, declined = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id")[:2]
+    PanelMember.objects.filter(pk=declined.pk).update(status=MemberStatus.DECLINED)
+    client = signed_in_client(officer)
+    support = reverse("recruitment:member_support", args=[forum.slug, phoned.pk])
+    assert f'href="{support}">Support needs' in client.get(staff_url("panel", forum)).content.decode()
+
+    page = html.unescape(client.get(support).content.decode())
+    assert f"What support does {phoned.respondent.full_name} need to take part?" in page
+    assert AuditEvent.objects.filter(
+        action="recruitment.personal_data_viewed", details__what="member support needs"
+    )
+    assert client.post(support, {"access_needs": " Wheelchair access "}).status_code == 302
+    assert Respondent.objects.get(pk=phoned.respondent_id).access_needs == "Wheelchair access"
+    assert AuditEvent.objects.filter(action="recruitment.support_needs_changed", actor=officer).exists()
+    declined_support = reverse("recruitment:member_support", args=[forum.slug, declined.pk])
+    assert client.get(declined_support).status_code == 404  # support only for members taking part
+
+
+@pytest.mark.browser
+def test_the_support_needs_pages_pass_the_accessibility_check(
+    page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    from playwright.sync_api import expect
+    from tests.factories import PASSWORD
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).order_by("id").first()
+    page.goto(f"{live_server.url}{reverse('recruitment:panel_reply', args=[forum.slug])}")
+    axe_check(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("main")).to_be_visible()
+    page.goto(f"{live_server.url}{reverse('recruitment:member_support', args=[forum.slug, member.pk])}")
+    axe_check(page)
+    page.get_by_label("What support does").fill("Large print")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Support needs of")
+    assert Respondent.objects.get(pk=member.respondent_id).access_needs == "Large print"

@@ -71,6 +71,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.respondent_withdrawn": "A registration was withdrawn and erased",
                 "recruitment.personal_data_viewed": "Personal data viewed or exported",
                 "recruitment.personal_data_purged": "Registration data deleted (retention date)",
+                "recruitment.support_needs_changed": "A member's support needs recorded by an officer",
                 "recruitment.quota_question_added": "Demographic question added",
                 "recruitment.quota_question_removed": "Demographic question removed",
                 "recruitment.quota_question_marked": "Question marked or unmarked as special category data",

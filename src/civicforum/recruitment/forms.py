@@ -478,6 +478,27 @@ class AvailabilityForm(GovUKForm):
         return self.cleaned_data["sessions"] == [CANNOT_ATTEND]
 
 
+class SupportNeedsForm(GovUKForm):
+    """An officer records a member's support needs; the member's name is the heading."""
+
+    access_needs = text_field(
+        "The support they need",
+        1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
+        "interpreter. Leave empty if they need none.",
+    )
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # crispy-forms-gds prints a label as HTML (|safe); this one holds the member's name.
+        self.fields["access_needs"].label = escape(f"What support does {name} need to take part?")
+        self.helper.layout = Layout(
+            Field.textarea("access_needs", label_size=Size.LARGE, label_tag="h1", rows=4)
+        )
+
+
 class ConsentForm(GovUKForm):
     consent = forms.BooleanField(
         label="I agree that the council may use my answers to select the panel, as the privacy notice says",

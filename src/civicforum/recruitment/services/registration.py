@@ -323,6 +323,13 @@ def record_support_needs(respondent: Respondent, access_needs: str) -> None:
         respondent.save(update_fields=["access_needs"])
 
 
+def change_support_needs(respondent: Respondent, access_needs: str, user: Any) -> None:
+    """An officer records what support a member needs, told by phone or after they replied online."""
+    respondent.access_needs = access_needs.strip()
+    respondent.save(update_fields=["access_needs"])
+    audit.record(user, "recruitment.support_needs_changed", forum=respondent.forum, target=respondent)
+
+
 def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str) -> Respondent:
     """A person withdraws themselves (erasing their data) after proving it is their registration."""
     respondent = find_own_registration(forum, reference, contact, client)

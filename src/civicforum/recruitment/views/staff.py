@@ -541,6 +541,35 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
     return redirect("recruitment:panel", forum_slug=forum.slug)
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+@forum_permission_required(PERSONAL)
+@closed_after_purge()
+def member_support(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
+    """A member's support needs, which the officer records when the member accepts by phone (the online
+    reply asks for them itself) or tells them later (personal data, often about health: the view is
+    logged)."""
+    forum = forum_of(request)
+    member = get_object_or_404(
+        PanelMember.objects.select_related("respondent"),
+        forum=forum,
+        pk=member_id,
+        status__in=(MemberStatus.SELECTED, MemberStatus.CONFIRMED),
+        respondent__status=RespondentStatus.REGISTERED,
+    )
+    respondent = member.respondent
+    initial = {"access_needs": respondent.access_needs}
+    form = forms.SupportNeedsForm(request.POST or None, initial=initial, name=respondent.full_name)
+    if request.method == "POST" and form.is_valid():
+        registration.change_support_needs(respondent, form.cleaned_data["access_needs"], request.user)
+        messages.success(request, f"Support needs of {respondent.full_name} saved")
+        return redirect("recruitment:panel", forum_slug=forum.slug)
+    privacy.log_personal_data_access(request.user, forum, "member support needs", 1)
+    return render(
+        request, "recruitment/member_support.html", {"forum": forum, "member": member, "form": form}
+    )
+
+
 RESPONDENTS_PAGE_SIZE = 50
 
 
