@@ -164,6 +164,18 @@ def test_no_answer_is_suggested_beside_another_error_so_none_is_saved_unseen(
     assert "The question has not been added yet." in page and checked_answer(page) == "yes"
 
 
+def test_the_yes_or_no_radios_sit_side_by_side_as_every_other_yes_or_no(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """GOV.UK inline radios for two short answers, as the registration's own yes or no questions."""
+    client = signed_in_client(officer)
+    question = add(forum, officer, "How old are you?", special_category=False)
+    kwargs = {"forum_slug": forum.slug, "question_id": question.pk}
+    for page in (url("questions", forum), reverse("recruitment:question_special_category", kwargs=kwargs)):
+        fieldset = client.get(page).content.decode().split('id="div_id_special_category"')[1]
+        assert '<div class="govuk-radios--inline">' in fieldset.split("</fieldset>")[0], page
+
+
 def test_an_answer_given_with_the_question_is_kept_without_a_suggestion(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:

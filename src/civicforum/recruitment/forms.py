@@ -674,6 +674,16 @@ class QuotaQuestionForm(GovUKForm):
 
     special_category_suggested = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            "label",
+            "hint",
+            "categories",
+            "allow_prefer_not_to_say",
+            Field.radios("special_category", legend_size=Size.SMALL, inline=True),  # as every yes or no
+        )
+
     def full_clean(self) -> None:
         """Posted without an answer to ``special_category`` but otherwise valid, the form answers it from
         the wording of the question, its hint and its answers (``quotas.suggests_special_category``) and
@@ -727,4 +737,6 @@ class SpecialCategoryForm(GovUKForm):
         field = self.fields["special_category"]
         # crispy-forms-gds prints a label as HTML (|safe); this one holds the officer's words.
         field.label = escape(f"Does ‘{question.label}’ ask for special category data?")
-        self.helper.layout = Layout(Field.radios("special_category", legend_size=Size.LARGE, legend_tag="h1"))
+        self.helper.layout = Layout(
+            Field.radios("special_category", legend_size=Size.LARGE, legend_tag="h1", inline=True)
+        )
