@@ -83,3 +83,27 @@ def test_questions_the_old_keyword_guess_treated_as_special_are_marked_special_b
 
     marked = QuotaQuestion.objects.filter(forum=forum, special_category=True)
     assert sorted(marked.values_list("key", flat=True)) == ["disability", "ethnicity", "religion-or-belief"]
+
+
+@pytest.mark.django_db
+def test_questions_marked_special_before_the_upgrade_offer_prefer_not_to_say_after_it(forum: Any) -> None:
+    from django.apps import apps as current_apps
+
+    from civicforum.recruitment.models import QuotaQuestion
+
+    upgrade = import_module(
+        "civicforum.recruitment.migrations.0013_special_category_questions_offer_prefer_not_to_say"
+    )
+    QuotaQuestion.objects.create(
+        forum=forum,
+        key="ethnicity",
+        label="Ethnic group",
+        special_category=True,
+        allow_prefer_not_to_say=False,
+    )
+    QuotaQuestion.objects.create(forum=forum, key="age", label="Age", allow_prefer_not_to_say=False)
+
+    upgrade.offer_prefer_not_to_say(current_apps, None)
+
+    offering = QuotaQuestion.objects.filter(forum=forum, allow_prefer_not_to_say=True)
+    assert list(offering.values_list("key", flat=True)) == ["ethnicity"]

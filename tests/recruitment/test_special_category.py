@@ -298,3 +298,28 @@ def test_once_anyone_has_registered_a_question_can_be_marked_but_not_unmarked(
         "recruitment:question_special_category", kwargs={"forum_slug": forum.slug, "question_id": ward.pk}
     )
     assert officer_client.get(ward_change).status_code == 404  # answered from the address, never asked
+
+
+def test_a_question_asking_for_special_category_data_always_offers_prefer_not_to_say(
+    signed_in_client: Any, client: Any, forum: Any, officer: Any
+) -> None:
+    """Without 'Prefer not to say', nobody could register without giving their religion or health, while
+    the privacy notice said they could decline."""
+    posted = {"action": "add", "label": "What is your religion?", "categories": "None\nChristian"}
+    added = signed_in_client(officer).post(url("questions", forum), {**posted, "special_category": "yes"})
+    assert added.status_code == 302
+    religion = QuotaQuestion.objects.get(forum=forum)
+    assert religion.allow_prefer_not_to_say
+    assert [option.label for option in quotas.answer_options(religion)][-1] == "Prefer not to say"
+    notice = html.unescape(client.get(url("privacy", forum)).content.decode())
+    assert "You do not have to give it to register: you can choose ‘Prefer not to say’." in notice
+
+
+def test_a_question_marked_special_once_people_have_registered_offers_prefer_not_to_say(
+    pool: Any, officer: Any
+) -> None:
+    """One more answer changes none already given."""
+    gender = QuotaQuestion.objects.get(forum=pool[0].forum, key="gender")
+    assert not gender.allow_prefer_not_to_say
+    quotas.mark_special_category(gender, officer, True)
+    assert QuotaQuestion.objects.get(pk=gender.pk).allow_prefer_not_to_say

@@ -647,7 +647,7 @@ def special_category_field(required: bool) -> forms.TypedChoiceField:
         label="Does this question ask for special category data?",
         help_text="Racial or ethnic origin, religion or beliefs, health (including disability), sex life "
         "or sexual orientation, political opinions, trade union membership, genetic or biometric data. "
-        "The law protects these answers more strongly.",
+        "The law protects these answers more strongly: such a question always offers ‘Prefer not to say’.",
         error_messages={"required": "Select whether the question asks for special category data"},
     )
 

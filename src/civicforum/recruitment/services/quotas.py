@@ -368,9 +368,11 @@ def add_question(
     from_address: bool = False,
 ) -> QuotaQuestion:
     """A new quota question asked at registration, with its answers (and population shares if known);
-    ``special_category``: the officer says it asks for special category data. Refused once anyone has
-    registered (``questions_locked``), unless it is answered ``from_address`` (the ward), which needs
-    nobody's answer."""
+    ``special_category``: the officer says it asks for special category data, and then it offers
+    'Prefer not to say' whatever ``allow_prefer_not_to_say`` says: registering must not depend on giving
+    such an answer (consent to it is free only if declining costs nothing).
+    Refused once anyone has registered (``questions_locked``), unless it is answered ``from_address``
+    (the ward), which needs nobody's answer."""
     locked = None if from_address else questions_locked(forum)
     if locked:
         raise QuestionInUse(locked)
@@ -383,7 +385,7 @@ def add_question(
             label=label,
             hint=hint,
             position=position,
-            allow_prefer_not_to_say=allow_prefer_not_to_say,
+            allow_prefer_not_to_say=allow_prefer_not_to_say or special_category,
             special_category=special_category,
             from_address=from_address,
         )
@@ -504,7 +506,9 @@ def mark_special_category(question: QuotaQuestion, user: Any, special_category: 
     if refused:
         raise QuestionInUse(refused)
     question.special_category = special_category
-    question.save(update_fields=["special_category"])
+    if special_category:  # as ``add_question``: one more answer changes none already given
+        question.allow_prefer_not_to_say = True
+    question.save(update_fields=["special_category", "allow_prefer_not_to_say"])
     audit.record(
         user,
         "recruitment.quota_question_marked",
