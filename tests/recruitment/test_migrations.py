@@ -92,7 +92,7 @@ def test_questions_marked_special_before_the_upgrade_offer_prefer_not_to_say_aft
     from civicforum.recruitment.models import QuotaQuestion
 
     upgrade = import_module(
-        "civicforum.recruitment.migrations.0013_special_category_questions_offer_prefer_not_to_say"
+        "civicforum.recruitment.migrations.0015_special_category_questions_offer_prefer_not_to_say"
     )
     QuotaQuestion.objects.create(
         forum=forum,

@@ -11,7 +11,7 @@ def offer_prefer_not_to_say(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recruitment", "0012_quota_question_special_category"),
+        ("recruitment", "0014_invitation_letters_written_and_replied_members"),
     ]
 
     operations = [
