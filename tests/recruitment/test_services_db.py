@@ -275,6 +275,8 @@ def test_selected_members_are_invited_and_reply_online(pool: Any, officer: Any, 
     batch = invite_and_send(forum, officer, "1\nMay")
     assert email_counts(batch) == {"sent": 12} and len(mailoutbox) == 12
     assert "Please tell us by 1 May whether" in mailoutbox[0].body
+    # Registration no longer asks about support needs; the invitation asks those who will take part.
+    assert "any support you need to take part (for example step-free access" in mailoutbox[0].body
     from pypdf import PdfReader
 
     assert "Tell us by 1 May whether you can take part:" in PdfReader(batch.letters).pages[0].extract_text()

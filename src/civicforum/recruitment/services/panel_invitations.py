@@ -43,8 +43,9 @@ Dear panel member,
 Thank you for registering. The lottery has chosen you as one of the residents who will take part in \
 $forum, run by $council.
 
-Please tell us by $reply_by whether you can take part. If you cannot, we will offer your place to \
-someone else, so please tell us either way.
+Please tell us by $reply_by whether you can take part, and if you can, any support you need to take \
+part (for example step-free access, a hearing loop, large print or help with care). If you cannot, we \
+will offer your place to someone else, so please tell us either way.
 
 We will send you the dates, the venue and everything you need to know, and we will pay for travel, \
 care and any support you need, as well as a thank-you payment."""
