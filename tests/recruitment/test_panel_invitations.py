@@ -355,3 +355,35 @@ def test_letters_that_cannot_be_recorded_leave_no_copy_behind(
     batch.refresh_from_db()
     assert batch.status == InvitationBatchStatus.FAILED and "OperationalError" in batch.error
     assert mail.outbox == []
+
+
+def test_two_sendings_that_overlap_each_record_the_emails_they_sent(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The first sending goes quiet for 10 minutes on its fourth email (a slow mail server), so the
+    officer presses "Send again", whose sending emails the rest and finishes first; then the first
+    carries on. The audit log had only the second's emails: the first's four were missing from it."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    send_messages = EmailBackend.send_messages
+    pressed: list[str] = []
+
+    def officer_sends_again_meanwhile(backend: Any, messages: Any) -> int:
+        if len(mail.outbox) == 3 and not pressed:
+            pressed.append("")
+            batch = InvitationBatch.objects.get()
+            InvitationBatch.objects.filter(pk=batch.pk).update(
+                updated_at=timezone.now() - timedelta(minutes=11)
+            )
+            pressed[0] = send_again(client, forum, batch)  # the second sending runs to the end
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", officer_sends_again_meanwhile)
+
+    batch = invite_and_send(forum, officer)
+
+    assert "Sending 8 emails again" in pressed[0]
+    assert len(mail.outbox) == 12 and set(emails_per_address().values()) == {1}
+    assert batch.status == InvitationBatchStatus.DONE and email_counts(batch) == {"sent": 12}
+    sent = AuditEvent.objects.filter(action="recruitment.panel_invitations_sent").order_by("id")
+    assert [(e.details["emailed"], e.details["email_failed"]) for e in sent] == [(8, 0), (4, 0)]

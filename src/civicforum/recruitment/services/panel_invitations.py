@@ -166,6 +166,10 @@ def send_batch(batch_id: int) -> None:
     Every email is marked as being sent before it goes and as sent or failed after, each saved at
     once: running the task again, or a colleague's "send again", never sends one twice. A batch the
     retention purge stopped (``privacy.purge_forum``) is left as it is: nothing is written or sent.
+
+    Each run records in the audit log the emails it sent, even when another run ended the batch first
+    (a "Send again" on a batch that only looked stuck runs alongside the first sending) or the purge
+    stopped it part-way: those emails went all the same.
     """
     batch = InvitationBatch.objects.select_related("forum__council").get(pk=batch_id)
     waiting = InvitationBatch.objects.filter(pk=batch.pk, status=InvitationBatchStatus.QUEUED)
@@ -191,8 +195,7 @@ def send_batch(batch_id: int) -> None:
             None, "recruitment.panel_invitations_failed", forum=batch.forum, target=batch, failure=failure
         )
         raise
-    if not _finish(batch, InvitationBatchStatus.DONE):
-        return
+    _finish(batch, InvitationBatchStatus.DONE)
     audit.record(
         None,
         "recruitment.panel_invitations_sent",
@@ -207,10 +210,10 @@ def _report(batch: InvitationBatch, **fields: Any) -> None:
     InvitationBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now(), **fields)
 
 
-def _finish(batch: InvitationBatch, status: str, error: str = "") -> bool:
-    """Record how the sending ended, unless the purge stopped the batch meanwhile (False then)."""
+def _finish(batch: InvitationBatch, status: str, error: str = "") -> None:
+    """Record how the sending ended, unless another run ended it or the purge stopped it meanwhile."""
     sending = InvitationBatch.objects.filter(pk=batch.pk, status=InvitationBatchStatus.SENDING)
-    return sending.update(status=status, error=error, updated_at=timezone.now()) == 1
+    sending.update(status=status, error=error, updated_at=timezone.now())
 
 
 def _design(batch: InvitationBatch) -> LetterDesign:
