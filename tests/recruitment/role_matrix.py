@@ -29,6 +29,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:member_support": FORUM_MANAGERS,
     "recruitment:invite_panel": FORUM_MANAGERS,
     "recruitment:invitations": FORUM_MANAGERS,
+    "recruitment:invitations_reached": POST_ONLY,
     "recruitment:panel_letters": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # none sent yet
     "recruitment:panel_reply": EVERYONE,
     "recruitment:respondents": FORUM_MANAGERS,

@@ -135,7 +135,11 @@ def test_officer_pages_are_accessible(
     run = draw_panel(forum, officer)
     selection.publish(run, officer)
     batch = invite_and_send(forum, officer)
-    batch.recipients.filter(pk=batch.recipients.first().pk).update(email_status="failed")  # listed
+    failed, refused, phoned = batch.recipients.all()[:3]
+    batch.recipients.filter(pk__in=[failed.pk, refused.pk]).update(email_status="failed")  # listed
+    batch.recipients.filter(pk=phoned.pk).update(
+        email_status="failed", reached_by="phone", reached_at=batch.created_at
+    )
     lottery = Lottery.objects.filter(forum=forum).first()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", officer.username)
@@ -151,6 +155,11 @@ def test_officer_pages_are_accessible(
         page.goto(live_server.url + staff + path)
         assert page.locator("main h1").count() == 1, path
         axe_check(page)
+    page.goto(live_server.url + staff + f"panel/invitations/{batch.pk}/")
+    page.get_by_role("button", name="Record who you told").click()  # nothing ticked
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select how you told them")
+    expect(page.locator("#reached-another-way")).to_contain_text("By phone")
+    axe_check(page)
     # After the retention purge, the pages that said who registered say the data was deleted.
     privacy.purge_forum(forum)
     for path in [

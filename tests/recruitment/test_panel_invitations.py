@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import OperationalError
@@ -27,6 +28,7 @@ from civicforum.recruitment.models import (
     InvitationBatchStatus,
     MemberStatus,
     PanelMember,
+    ReachedBy,
     RecruitmentSettings,
 )
 from civicforum.recruitment.services import civic_lottery, panel_invitations, privacy, registration, selection
@@ -122,7 +124,11 @@ def test_a_sending_that_stopped_part_way_sends_the_rest_once_and_never_an_email_
     assert failed.details["failure"] == "RuntimeError" and failed.actor is None
     page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
     assert "Sending the invitations failed" in page and "8 members have not been emailed" in page
-    assert page.count(EmailStatus.SENDING.label) == 1 and page.count(EmailStatus.TO_SEND.label) == 7
+    not_emailed = page.split('id="not-emailed"')[1].split("</table>")[0]
+    assert (
+        not_emailed.count(EmailStatus.SENDING.label) == 1
+        and not_emailed.count(EmailStatus.TO_SEND.label) == 7
+    )
     cut_off = PanelMember.objects.get(invitation_batch=batch, email_status=EmailStatus.SENDING)
 
     # Pressing Invite again (what the officer did before, which emailed the first four again) sends nothing.
@@ -250,7 +256,10 @@ def test_the_overview_points_the_officer_to_members_not_emailed_until_they_are(
     page = client.get(overview).content.decode()
 
     assert "1 panel member invited on" in page and "has not been emailed" in page
-    assert f'href="{batch_page}">see who, and send the emails again</a>' in page
+    assert (
+        f'href="{batch_page}">see who, and send the emails again or record that you told them another way</a>'
+        in page
+    )
     InvitationBatch.objects.filter(pk=batch.pk).update(status=InvitationBatchStatus.SENDING)
     assert "not been emailed" not in client.get(overview).content.decode()  # still sending: not yet
     InvitationBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
@@ -387,3 +396,104 @@ def test_two_sendings_that_overlap_each_record_the_emails_they_sent(
     assert batch.status == InvitationBatchStatus.DONE and email_counts(batch) == {"sent": 12}
     sent = AuditEvent.objects.filter(action="recruitment.panel_invitations_sent").order_by("id")
     assert [(e.details["emailed"], e.details["email_failed"]) for e in sent] == [(8, 0), (4, 0)]
+
+
+def told_another_way(client: Any, forum: Any, batch: InvitationBatch, members: list[Any], how: str) -> Any:
+    """The officer ticks ``members`` (ids, or "everyone") and how they told them, on the batch's page."""
+    return client.post(
+        url("invitations_reached", forum, batch_id=batch.pk), {"members": members, "how": how}, follow=True
+    )
+
+
+def test_members_told_another_way_no_longer_count_as_not_emailed_and_the_page_keeps_how(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    """An address the mail server refuses every time, and an email cut off mid-send (never sent again,
+    since it may have gone), kept the warnings up for good: the officer phones or visits them and
+    records it, and they are then told, not "not emailed", while the batch page keeps how."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    refused, *cut_off = PanelMember.objects.filter(forum=forum).select_related("respondent")[:3]
+    with_mail_server(settings, refused={refused.respondent.email})
+    batch = invite_and_send(forum, officer)
+    PanelMember.objects.filter(pk__in=[m.pk for m in cut_off]).update(email_status=EmailStatus.SENDING)
+    overview, batch_page, panel = (
+        url("overview", forum),
+        url("invitations", forum, batch_id=batch.pk),
+        url("panel", forum),
+    )
+    assert "3 panel members invited on" in client.get(overview).content.decode()
+
+    nothing_ticked = told_another_way(client, forum, batch, [], "")
+
+    page = nothing_ticked.content.decode()
+    assert nothing_ticked.redirect_chain == [] and "<title>Error: Invitations to the panel" in page
+    assert "There is a problem" in page
+    assert 'href="#id_members_1">Select the members you have told about their invitation another way' in page
+    assert 'href="#id_how_1">Select how you told them' in page
+    assert not PanelMember.objects.exclude(reached_by="").exists()
+
+    page = told_another_way(client, forum, batch, [refused.pk], ReachedBy.PHONE).content.decode()
+
+    assert "1 member recorded as told by phone" in page and "2 members have not been emailed" in page
+    not_emailed = page.split('id="not-emailed"')[1].split("</table>")[0]
+    assert refused.respondent.reference not in not_emailed
+    assert all(member.respondent.reference in not_emailed for member in cut_off)
+    told = page.split('id="reached-another-way"')[1].split("</table>")[0]
+    assert refused.respondent.reference in told and "Email not sent" in told and "By phone, " in told
+    assert "2 panel members invited on" in client.get(overview).content.decode()
+
+    page = told_another_way(client, forum, batch, ["everyone"], ReachedBy.IN_PERSON).content.decode()
+
+    assert "2 members recorded as told in person" in page and "not been emailed" not in page
+    told = page.split('id="reached-another-way"')[1].split("</table>")[0]
+    assert "Told another way (3)" in told and "By phone, " in told and "In person, " in told
+    assert EmailStatus.SENDING.label in told and "3 not emailed but told another way" in page
+    assert "not been emailed" not in client.get(overview).content.decode()
+    assert "not been emailed" not in client.get(batch_page).content.decode()
+    assert ">Email not sent</a>" not in client.get(panel).content.decode()
+    events = AuditEvent.objects.filter(action="recruitment.member_reached_another_way").order_by("id")
+    assert [(e.target_id, e.details["how"], e.actor) for e in events] == [
+        (str(refused.pk), "by phone", officer),
+        *((str(member.pk), "in person", officer) for member in cut_off),
+    ]
+    # Told already, the refused member is not emailed again once the mail server takes the address.
+    MailServer.refused = set()
+    assert "Sending 0 emails again" in send_again(client, forum, batch) and len(mail.outbox) == 11
+
+
+def test_who_was_told_another_way_waits_while_the_batch_is_being_sent(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+    with_mail_server(settings, refused={refused.respondent.email})
+    batch = invite_and_send(forum, officer)
+    assert 'id="record-reached"' in client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+    InvitationBatch.objects.filter(pk=batch.pk).update(status=InvitationBatchStatus.SENDING)  # a colleague's
+
+    page = told_another_way(client, forum, batch, [refused.pk], ReachedBy.PHONE).content.decode()
+
+    assert "Wait for them to finish before recording who you told another way" in page
+    assert 'id="record-reached"' not in page
+    assert not PanelMember.objects.exclude(reached_by="").exists()
+    with pytest.raises(panel_invitations.InvitationsBusy):  # as when it starts while the form is sent
+        panel_invitations.record_reached(batch, officer, [refused.pk], ReachedBy.PHONE)
+
+
+def test_only_those_who_see_the_members_contact_details_record_who_was_told_another_way(
+    signed_in_client: Any, pool: Any, officer: Any, user_with_role: Any, settings: Any
+) -> None:
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="s")
+    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+    with_mail_server(settings, refused={refused.respondent.email})
+    batch = invite_and_send(forum, officer)
+    facilitator = signed_in_client(user_with_role("facilitator", forum))
+
+    response = facilitator.post(
+        url("invitations_reached", forum, batch_id=batch.pk), {"members": [refused.pk], "how": "phone"}
+    )
+
+    assert response.status_code == 403 and not PanelMember.objects.exclude(reached_by="").exists()

@@ -18,11 +18,15 @@ from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.recruitment.models import (
     Address,
     AddressList,
+    EmailStatus,
     Invitation,
+    InvitationBatch,
+    InvitationBatchStatus,
     LetterStatus,
     Lottery,
     MemberStatus,
     PanelMember,
+    ReachedBy,
     RecruitmentSettings,
     Respondent,
     RunStatus,
@@ -361,3 +365,38 @@ def test_the_lottery_page_asks_for_an_address_list_first_when_there_is_none(
         reverse("recruitment:draw_lottery", kwargs={"forum_slug": forum.slug})
     )
     assert "upload the address list</a>" in page.content.decode() and "<select" not in page.content.decode()
+
+
+def batch_page_queries(client: Any, council: Any, scale: int) -> tuple[int, int]:
+    """The queries of the invitations page for a batch of every member of a forum built at ``scale``
+    (8 members a unit), with each kind of email status and some told another way; and how many members."""
+    forum = make_forum(council, panel_size=12)
+    officer = make_user_with_role(Role.OFFICER, forum)
+    build_forum(forum, scale)
+    batch = InvitationBatch.objects.create(
+        forum=forum,
+        reply_url="https://example.org/reply/",
+        reply_by="1 May",
+        status=InvitationBatchStatus.DONE,
+    )
+    statuses = [EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.SENDING, EmailStatus.TO_SEND]
+    members = list(PanelMember.objects.filter(forum=forum))
+    for n, member in enumerate(members):
+        member.invitation_batch, member.email_status = batch, statuses[n % len(statuses)]
+        member.reached_by = ReachedBy.PHONE if n % 3 == 0 and member.email_status != EmailStatus.SENT else ""
+    PanelMember.objects.bulk_update(members, ["invitation_batch", "email_status", "reached_by"])
+    client.force_login(officer)
+    url = reverse("recruitment:invitations", kwargs={"forum_slug": forum.slug, "batch_id": batch.pk})
+    return count_queries(client, url), len(members)
+
+
+@pytest.mark.django_db
+def test_the_invitations_page_asks_the_same_of_the_database_for_a_batch_of_a_hundred_and_more(
+    client: Any,
+) -> None:
+    """Members not emailed, those told another way and the form ticking them are read in one query."""
+    council = make_council()
+    small, few = batch_page_queries(client, council, 1)
+    large, many = batch_page_queries(client, council, 15)
+    assert few < 10 and many >= 100
+    assert large == small

@@ -88,6 +88,9 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invitations_failed": "Panel invitations stopped by an error",
                 "recruitment.member_confirmed": "A panel member confirmed",
                 "recruitment.member_declined": "A panel member declined",
+                "recruitment.member_reached_another_way": (
+                    "A panel member not emailed was told of their invitation another way"
+                ),
             }
         )
         DETAILS.update(
@@ -109,5 +112,6 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invitations_sent": "{emailed:,} emailed, {email_failed:,} emails failed",
                 "recruitment.panel_invitations_resent": "{emails:,} emails",
                 "recruitment.panel_invitations_failed": "{failure}",
+                "recruitment.member_reached_another_way": "{how}",
             }
         )

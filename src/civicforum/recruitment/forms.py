@@ -17,8 +17,10 @@ from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, tex
 from civicforum.recruitment.models import (
     AddressList,
     Invitation,
+    PanelMember,
     QuotaCategory,
     QuotaQuestion,
+    ReachedBy,
     RecruitmentSettings,
 )
 from civicforum.recruitment.services import quotas, registration
@@ -267,6 +269,63 @@ class PanelInvitationForm(GovUKForm):
         "The date selected members should answer by, for example 18 December 2026",
         "Enter the date members should reply by",
     )
+
+
+EVERYONE_LISTED = "everyone"
+
+
+class ReachedAnotherWayForm(GovUKForm):
+    """The officer records which members not emailed they told of their invitation another way, and how:
+    ticking each, or everyone listed at once (GOV.UK's exclusive option after an "or" divider, which
+    unticks the others where JavaScript runs; where it does not, it wins)."""
+
+    members = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        label="Who have you told about their invitation another way?",
+        help_text="They will no longer be counted as not emailed. Select all that apply.",
+        error_messages={"required": "Select the members you have told about their invitation another way"},
+    )
+    how = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        choices=ReachedBy.choices,
+        label="How did you tell them?",
+        error_messages={"required": "Select how you told them"},
+    )
+
+    def __init__(self, *args: Any, not_emailed: list[PanelMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listed = [member.pk for member in not_emailed]
+        people = [
+            Choice(member.pk, member_name(member), hint=member.get_email_status_display())
+            for member in not_emailed
+        ]
+        if len(people) > 1:
+            people[-1].divider = "or"
+            people.append(Choice(EVERYONE_LISTED, f"Everyone listed ({len(people)})", behaviour="exclusive"))
+        self.fields["members"].choices = people
+        self.helper.layout = Layout(
+            Field.checkboxes(
+                "members",
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+                template="core/includes/checkboxes_field.html",
+            ),
+            Field.radios("how", legend_size=Size.SMALL),
+        )
+
+    @property
+    def chosen(self) -> list[int]:
+        """The members ticked (everyone listed, if that is ticked)."""
+        ticked: list[str] = self.cleaned_data["members"]
+        return self.listed if EVERYONE_LISTED in ticked else [int(pk) for pk in ticked]
+
+
+def member_name(member: PanelMember) -> str:
+    """The member's name and reference, as the batch page lists them."""
+    respondent = member.respondent
+    if respondent is None:
+        return "(data deleted)"
+    return f"{respondent.full_name or '(withdrawn)'} ({respondent.reference})"
 
 
 # Names, emails and references are not dictionary words: a spellchecker would underline or "correct" them

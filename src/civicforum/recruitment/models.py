@@ -452,6 +452,15 @@ class EmailStatus(models.TextChoices):
 NOT_EMAILED = (EmailStatus.TO_SEND, EmailStatus.SENDING, EmailStatus.FAILED)
 
 
+class ReachedBy(models.TextChoices):
+    """How the officer told a member not emailed about their invitation instead (an email cut off mid-send
+    is never sent again, and an address may fail every time): they then count as told, not as not emailed."""
+
+    PHONE = "phone", "By phone"
+    LETTER = "letter", "By a letter posted to them"
+    IN_PERSON = "in_person", "In person"
+
+
 class PanelMember(models.Model):
     forum = models.ForeignKey("processes.Forum", on_delete=models.CASCADE, related_name="panel_members")
     run = models.ForeignKey(SelectionRun, on_delete=models.CASCADE, related_name="members")
@@ -470,6 +479,13 @@ class PanelMember(models.Model):
     email_status = models.CharField(
         max_length=20, choices=EmailStatus.choices, default=EmailStatus.NOT_RECORDED, blank=True
     )
+    reached_by = models.CharField(
+        max_length=20,
+        choices=ReachedBy.choices,
+        blank=True,
+        help_text="How the officer told them of their invitation when it was not emailed.",
+    )
+    reached_at = models.DateTimeField(null=True, blank=True)
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
     )
@@ -487,4 +503,5 @@ class PanelMember(models.Model):
 
     @property
     def not_emailed(self) -> bool:
-        return self.email_status in NOT_EMAILED
+        """Not emailed and not told another way either: the officer still has to reach them."""
+        return self.email_status in NOT_EMAILED and not self.reached_by

@@ -29,6 +29,11 @@ urlpatterns = [
     path(STAFF + "panel/<int:member_id>/support/", staff.member_support, name="member_support"),
     path(STAFF + "panel/invite/", staff.invite_panel, name="invite_panel"),
     path(STAFF + "panel/invitations/<int:batch_id>/", staff.invitations, name="invitations"),
+    path(
+        STAFF + "panel/invitations/<int:batch_id>/reached/",
+        staff.invitations_reached,
+        name="invitations_reached",
+    ),
     path(STAFF + "panel/letters.pdf", staff.panel_letters, name="panel_letters"),
     path(STAFF + "respondents/", staff.respondents, name="respondents"),
     path(

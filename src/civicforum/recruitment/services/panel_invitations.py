@@ -27,6 +27,7 @@ from civicforum.recruitment.models import (
     InvitationBatchStatus,
     MemberStatus,
     PanelMember,
+    ReachedBy,
     RecruitmentSettings,
 )
 from civicforum.recruitment.services import civic_lottery, registration
@@ -137,19 +138,19 @@ def send_again(batch: InvitationBatch, user: Any) -> int:
     rest it had not reached), for the caller to queue ``tasks.send_invitations``; returns how many emails
     that is. Raises ``InvitationsBusy`` while it is sending.
 
-    Emails cut off mid-send (``EmailStatus.SENDING``) stay as they are: they may have gone.
+    Emails cut off mid-send (``EmailStatus.SENDING``) stay as they are: they may have gone. Members the
+    officer has told another way (``record_reached``) are not emailed again.
     """
     with transaction.atomic():
-        lock_forum(batch.forum_id)
-        current = InvitationBatch.objects.select_related("forum").get(pk=batch.pk)
-        if current.status in INVITATIONS_UNFINISHED and not current.looks_stuck(timezone.now()):
-            raise InvitationsBusy(
-                "These invitations are being sent, perhaps after a colleague's request. Wait for them to "
-                "finish: this page shows their progress."
-            )
-        current.recipients.filter(email_status=EmailStatus.FAILED).update(email_status=EmailStatus.TO_SEND)
+        current = _locked_unless_sending(
+            batch,
+            "These invitations are being sent, perhaps after a colleague's request. Wait for them to "
+            "finish: this page shows their progress.",
+        )
+        unreached = current.recipients.filter(reached_by="")
+        unreached.filter(email_status=EmailStatus.FAILED).update(email_status=EmailStatus.TO_SEND)
         _skip_replied(current)
-        emails = current.recipients.filter(email_status=EmailStatus.TO_SEND).count()
+        emails = unreached.filter(email_status=EmailStatus.TO_SEND).count()
         current.status = InvitationBatchStatus.QUEUED
         current.error = ""
         current.updated_at = timezone.now()
@@ -158,6 +159,16 @@ def send_again(batch: InvitationBatch, user: Any) -> int:
             user, "recruitment.panel_invitations_resent", forum=current.forum, target=current, emails=emails
         )
     return emails
+
+
+def _locked_unless_sending(batch: InvitationBatch, busy: str) -> InvitationBatch:
+    """The batch read again under the forum's lock (inside a transaction); raises ``InvitationsBusy``
+    with the message ``busy`` while it is being sent (queued or sending, and not stuck)."""
+    lock_forum(batch.forum_id)
+    current = InvitationBatch.objects.select_related("forum").get(pk=batch.pk)
+    if current.status in INVITATIONS_UNFINISHED and not current.looks_stuck(timezone.now()):
+        raise InvitationsBusy(busy)
+    return current
 
 
 def send_batch(batch_id: int) -> None:
@@ -287,7 +298,7 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
     with contextlib.suppress(smtplib.SMTPException, OSError):  # then each email tries, and is counted
         connection.open()  # kept open: sending through a closed connection opens and closes one per email
     try:
-        for member in _recipients(batch).filter(email_status=EmailStatus.TO_SEND):
+        for member in _recipients(batch).filter(email_status=EmailStatus.TO_SEND, reached_by=""):
             respondent = member.respondent
             if respondent is None or not respondent.email:  # erased meanwhile, or letter only
                 _mark(member, EmailStatus.NO_ADDRESS)
@@ -329,6 +340,11 @@ class BatchProgress:
     stuck: bool  # queued or sending, silent too long
     can_send_again: bool
     not_emailed: list[PanelMember]  # once not busy: failed, never reached or cut off mid-send
+    reached: list[PanelMember]  # told another way instead, for the record of how
+
+    @property
+    def people_shown(self) -> int:
+        return len(self.not_emailed) + len(self.reached)
 
     def count(self, status: str) -> int:
         return self.emails.get(status, 0)
@@ -344,18 +360,64 @@ class BatchProgress:
 
 def batch_progress(batch: InvitationBatch, now: datetime) -> BatchProgress:
     """The batch's emails by status and, once it is not being sent, who has not been emailed (with their
-    contact details, for the officer to send again or call)."""
-    counted = batch.recipients.values("email_status").annotate(count=Count("pk"))
-    emails: dict[str, int] = dict(counted.values_list("email_status", "count"))
+    contact details, for the officer to send again or call); and who the officer told another way."""
+    emails: dict[str, int] = {}
+    to_send = 0
+    counted = batch.recipients.values("email_status", "reached_by").annotate(count=Count("pk"))
+    for status, reached_by, count in counted.values_list("email_status", "reached_by", "count"):
+        emails[status] = emails.get(status, 0) + count
+        if status in (EmailStatus.FAILED, EmailStatus.TO_SEND) and not reached_by:
+            to_send += count
     stuck = batch.looks_stuck(now)
     busy = batch.status in INVITATIONS_UNFINISHED and not stuck
-    not_emailed = [] if busy else list(_recipients(batch).filter(email_status__in=NOT_EMAILED))
-    to_send = emails.get(EmailStatus.FAILED, 0) + emails.get(EmailStatus.TO_SEND, 0)
+    reached = ~Q(reached_by="")
+    listed = list(_recipients(batch).filter(reached if busy else reached | Q(email_status__in=NOT_EMAILED)))
     stopped = batch.status == InvitationBatchStatus.STOPPED
     can_send_again = (
         not busy and not stopped and bool(to_send or batch.status == InvitationBatchStatus.FAILED)
     )
-    return BatchProgress(sum(emails.values()), emails, busy, stuck, can_send_again, not_emailed)
+    return BatchProgress(
+        sum(emails.values()),
+        emails,
+        busy,
+        stuck,
+        can_send_again,
+        not_emailed=[member for member in listed if member.not_emailed],
+        reached=[member for member in listed if member.reached_by],
+    )
+
+
+WAIT_TO_RECORD_REACHED = (
+    "These invitations are being sent. Wait for them to finish before recording who you told another "
+    "way: this page shows their progress."
+)
+
+
+def record_reached(batch: InvitationBatch, user: Any, member_ids: list[int], how: str) -> int:
+    """Record that the officer told these members of the batch not emailed about their invitation
+    another way (``ReachedBy``), each audit-logged; returns how many. They no longer count as not emailed
+    and are not emailed again. Raises ``InvitationsBusy`` while the batch is being sent (who was emailed
+    is not settled yet).
+
+    Under the forum's lock, as "Send again" takes it: a member emailed meanwhile, or recorded by a
+    colleague, is left as it is.
+    """
+    with transaction.atomic():
+        current = _locked_unless_sending(batch, WAIT_TO_RECORD_REACHED)
+        not_emailed = current.recipients.filter(email_status__in=NOT_EMAILED, reached_by="")
+        members = list(not_emailed.filter(pk__in=member_ids).select_related("respondent"))
+        now = timezone.now()
+        PanelMember.objects.filter(pk__in=[m.pk for m in members]).update(reached_by=how, reached_at=now)
+        for member in members:
+            audit.record(
+                user,
+                "recruitment.member_reached_another_way",
+                forum=current.forum,
+                target=member,
+                how=ReachedBy(how).label.lower(),
+                batch=current.pk,
+            )
+    return len(members)
 
 
 def _skip_replied(batch: InvitationBatch) -> None:
@@ -366,22 +428,32 @@ def _skip_replied(batch: InvitationBatch) -> None:
 
 
 def _claim(member: PanelMember) -> bool:
-    """Mark the member's email as being sent, if it is still to send, they have still not replied and
-    their registration is still held (a reply or the retention purge may have come since the batch was
-    read)."""
+    """Mark the member's email as being sent, if it is still to send, they have still not replied, the
+    officer has not told them another way and their registration is still held (a reply, the officer or
+    the retention purge may have come since the batch was read)."""
     still_to_send = PanelMember.objects.filter(
-        pk=member.pk, email_status=EmailStatus.TO_SEND, status=MemberStatus.SELECTED, respondent__isnull=False
+        pk=member.pk,
+        email_status=EmailStatus.TO_SEND,
+        status=MemberStatus.SELECTED,
+        respondent__isnull=False,
+        reached_by="",
     )
     return still_to_send.update(email_status=EmailStatus.SENDING) == 1
 
 
 def not_emailed_by_batch(forum: Any, now: datetime) -> list[tuple[InvitationBatch, int]]:
-    """The forum's batches that have finished or stopped sending with members not emailed, and how many,
-    oldest first: the overview points the officer to each (a batch still sending is not done yet)."""
+    """The forum's batches that have finished or stopped sending with members not emailed (nor told another
+    way), and how many, oldest first: the overview points the officer to each (a batch still sending is
+    not done yet)."""
     batches = (
         InvitationBatch.objects.filter(forum=forum)
         .exclude(status=InvitationBatchStatus.STOPPED)
-        .annotate(not_emailed=Count("recipients", filter=Q(recipients__email_status__in=NOT_EMAILED)))
+        .annotate(
+            not_emailed=Count(
+                "recipients",
+                filter=Q(recipients__email_status__in=NOT_EMAILED, recipients__reached_by=""),
+            )
+        )
         .filter(not_emailed__gt=0)
         .order_by("created_at", "id")
     )

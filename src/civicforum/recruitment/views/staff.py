@@ -30,6 +30,7 @@ from civicforum.recruitment.models import (
     MemberStatus,
     PanelMember,
     QuotaQuestion,
+    ReachedBy,
     Respondent,
     RespondentStatus,
     SelectionRun,
@@ -487,11 +488,51 @@ def invitations(request: HttpRequest, forum_slug: str, batch_id: int) -> HttpRes
             messages.success(request, f"Sending {emails} email{pluralize(emails)} again")
         return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
     progress = panel_invitations.batch_progress(batch, timezone.now())
-    if progress.not_emailed:
+    return _invitations_page(request, forum, batch, progress, reached_form=None)
+
+
+@require_POST
+@forum_permission_required(PERSONAL)
+@closed_after_purge()
+def invitations_reached(request: HttpRequest, forum_slug: str, batch_id: int) -> HttpResponse:
+    """Record members of a batch not emailed whom the officer told of their invitation another way."""
+    forum = forum_of(request)
+    batch = get_object_or_404(InvitationBatch, forum=forum, pk=batch_id)
+    progress = panel_invitations.batch_progress(batch, timezone.now())
+    form = forms.ReachedAnotherWayForm(request.POST, not_emailed=progress.not_emailed)
+    if progress.busy:  # a colleague pressed "Send again" since the page was shown
+        messages.error(request, panel_invitations.WAIT_TO_RECORD_REACHED)
+    elif not form.is_valid():
+        return _invitations_page(request, forum, batch, progress, reached_form=form)
+    else:
+        how = ReachedBy(form.cleaned_data["how"])
+        try:
+            reached = panel_invitations.record_reached(batch, request.user, form.chosen, how)
+        except panel_invitations.InvitationsBusy as busy:
+            messages.error(request, str(busy))
+        else:
+            messages.success(
+                request, f"{reached} member{pluralize(reached)} recorded as told {how.label.lower()}"
+            )
+    return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
+
+
+def _invitations_page(
+    request: HttpRequest,
+    forum: Any,
+    batch: InvitationBatch,
+    progress: panel_invitations.BatchProgress,
+    reached_form: forms.ReachedAnotherWayForm | None,
+) -> HttpResponse:
+    """The batch's page (the names it shows are logged as personal data viewed), with the form recording
+    members told another way: ``reached_form`` when it comes back with errors, else a new one."""
+    if progress.people_shown:
         privacy.log_personal_data_access(
-            request.user, forum, "invitations not emailed", len(progress.not_emailed)
+            request.user, forum, "invitations not emailed", progress.people_shown
         )
     settings_row = settings_for(forum)
+    if reached_form is None and progress.not_emailed and not settings_row.purged_at:
+        reached_form = forms.ReachedAnotherWayForm(not_emailed=progress.not_emailed)
     context = {
         "forum": forum,
         "batch": batch,
@@ -500,6 +541,7 @@ def invitations(request: HttpRequest, forum_slug: str, batch_id: int) -> HttpRes
         "done": f"{progress.handled} of {progress.members} members done.",
         "latest_letters": bool(batch.letters) and batch.letters == settings_row.panel_letters,
         "purged_at": settings_row.purged_at,
+        "reached_form": reached_form,
     }
     return render(request, "recruitment/invitations.html", context)
 
