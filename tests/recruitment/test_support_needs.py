@@ -4,6 +4,7 @@ not of everyone registering: nothing before the draw uses them (UK GDPR art. 5(1
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,7 +12,13 @@ from django.urls import reverse
 from tests.recruitment.conftest import draw_panel
 from tests.recruitment.test_views import ANSWERS
 
-from civicforum.recruitment.models import Invitation, MemberStatus, PanelMember, Respondent
+from civicforum.recruitment.models import (
+    Invitation,
+    MemberStatus,
+    PanelMember,
+    RecruitmentSettings,
+    Respondent,
+)
 from civicforum.recruitment.services import civic_lottery
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +75,22 @@ def test_a_member_accepting_their_place_says_what_support_they_need_and_one_decl
 def test_the_privacy_notice_says_support_needs_are_asked_only_of_members(
     client: Any, recruiting_forum: Any
 ) -> None:
+    """Both the notice and the reply page that asks say when support needs are asked, why, who sees them
+    and when they are deleted (the reply page said nothing of it; the notice said neither who nor when)."""
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(retention_until=date(2027, 9, 30))
     notice = html.unescape(client.get(f"/forums/{recruiting_forum.slug}/register/privacy/").content.decode())
-    assert "If you are chosen and accept your place, any support you need to take part" in notice
+    reply_page = client.get(reverse("recruitment:panel_reply", args=[recruiting_forum.slug])).content.decode()
+    for page in (notice, html.unescape(reply_page)):
+        assert "only if you are chosen, when you accept your place" in page  # when
+        assert "only to arrange that support, and not to choose anyone" in page  # why
+        assert "Only the council officers running the forum see it" in page  # who
+        assert "If you cannot take part, we do not keep it" in page and "on 30 September 2027" in page
     assert "Which sessions you can attend and any support you need" not in notice
+    site_notice = html.unescape(client.get(reverse("privacy")).content.decode())
+    assert (
+        "Only the officers running the forum see it. If you cannot take part, we do not keep it"
+        in site_notice
+    )
 
 
 def test_an_officer_records_the_support_a_member_accepting_by_phone_needs(
@@ -125,3 +145,71 @@ def test_the_support_needs_pages_pass_the_accessibility_check(
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Support needs of")
     assert Respondent.objects.get(pk=member.respondent_id).access_needs == "Large print"
+
+
+def needs_of(member: PanelMember) -> str:
+    return Respondent.objects.get(pk=member.respondent_id).access_needs
+
+
+def test_a_member_who_declines_keeps_no_support_needs_even_those_given_before(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """'Kept only if they accept': a member declining online, or an officer recording that a member who
+    had accepted now cannot come, leaves nothing about their support (often health) behind, which no
+    page or file shows a declined member's and only the purge would otherwise delete."""
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    registered_before, accepted = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
+    Respondent.objects.filter(pk=registered_before.respondent_id).update(access_needs="Large print")
+    page = reply(client, registered_before, "no", "A hearing loop")
+    assert "We have not kept what you wrote about support" in html.unescape(page)
+    assert needs_of(registered_before) == ""
+
+    reply(client, accepted, "yes", "Step-free access")
+    selection.set_member_status(accepted, MemberStatus.DECLINED, officer)  # they phoned: cannot come
+    assert needs_of(accepted) == ""
+
+
+def test_a_confirmed_member_replying_again_adds_the_support_they_need(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """A member who remembers something after accepting could only be told 'We already have a reply';
+    what they typed was lost. Accepting again adds it; declining after accepting still needs a call."""
+    from django.db import connection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).order_by("id").first()
+    reply(client, member, "yes", "Step-free access")
+    page = html.unescape(reply(client, member, "yes", "A hearing loop"))
+    assert "Your place is confirmed" in page and "We have noted the support you need" in page
+    assert needs_of(member) == "Step-free access\nA hearing loop"
+    assert "We already have a reply for this place" in html.unescape(reply(client, member, "no", ""))
+    assert needs_of(member) == "Step-free access\nA hearing loop"
+    with connection.cursor() as cursor:  # encrypted at rest
+        cursor.execute(
+            "SELECT access_needs FROM recruitment_respondent WHERE id = %s", [member.respondent_id]
+        )
+        assert "hearing" not in str(cursor.fetchone()[0]).lower()
+
+
+def test_support_needs_are_kept_as_read_without_control_characters_and_counted_as_gov_uk_does(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    first, second = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
+    form = client.get(reverse("recruitment:panel_reply", args=[forum.slug])).content.decode()
+    assert 'data-module="govuk-character-count" data-maxlength="1000"' in form
+    assert "You can enter up to 1000 characters" in form  # without JavaScript too
+    assert "maxlength" not in form.split('name="access_needs"')[1].split(">")[0]  # never cut silently
+
+    reply(client, first, "yes", "Ramp\x07\x1b\r\nLarge\x00 print\x7f")
+    assert needs_of(first) == "Ramp\nLarge print"
+    # 1000 characters as the count shows them (a line break is one), though the browser sends 1001.
+    reply(client, second, "yes", "a" * 499 + "\r\n" + "b" * 500)
+    assert needs_of(second) == "a" * 499 + "\n" + "b" * 500
+    too_long = html.unescape(reply(client, first, "yes", "c" * 1001))
+    assert "The support you need must be 1000 characters or fewer" in too_long

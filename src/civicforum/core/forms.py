@@ -62,6 +62,28 @@ def text_field(
     return field
 
 
+# Control characters other than tab and line feed: invisible when typed or pasted, they show as boxes on
+# the officer's page and in a spreadsheet, and can hide what a text says.
+CONTROL_CHARACTERS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+class PlainTextField(forms.CharField):
+    """Text typed in a box, as it will be read: each line break one ``\\n`` (a browser sends two
+    characters, which the GOV.UK character count counts as one, so text at the limit was refused) and
+    control characters removed, before the length is checked. The browser is not told the limit
+    (``maxlength``): it would cut pasted text short without saying so; the GOV.UK character count
+    (``Field.textarea(..., max_characters=...)``) and the error message say it instead."""
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n").translate(CONTROL_CHARACTERS).strip()
+
+
 def _unless_longer_than(max_length: int, check: Callable[[Any], None]) -> Callable[[Any], None]:
     """``check``, skipped for text over ``max_length``: the length message alone says what to fix (an
     email address over 320 characters also fails the format check, and got two messages for one box)."""

@@ -96,7 +96,7 @@ def populate(ctx: demo.DemoContext) -> None:
         selection.set_member_status(member, MemberStatus.DECLINED, officer)
     for member in members[2:]:
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
-        registration.record_support_needs(member.respondent, synthetic.support_needs(rng))
+        registration.record_support_needs(member, synthetic.support_needs(rng))
     replacements = selection.start_run(
         forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
     )

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 
-from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, text_field
+from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, PlainTextField, text_field
 from civicforum.recruitment.models import (
     AddressList,
     Invitation,
@@ -335,6 +335,15 @@ NOT_WORDS = {"spellcheck": "false"}
 AS_PRINTED = {"autocomplete": "off", **NOT_WORDS}
 
 
+SUPPORT_NEEDS_LENGTH = 1000
+
+
+def support_needs_box(name: str, **options: Any) -> Field:
+    """The box for support needs, with the GOV.UK character count (a hint saying the limit without
+    JavaScript)."""
+    return Field.textarea(name, rows=4, max_characters=SUPPORT_NEEDS_LENGTH, **options)
+
+
 class PanelReplyForm(GovUKForm):
     reference = text_field(
         "Reference",
@@ -360,13 +369,21 @@ class PanelReplyForm(GovUKForm):
     # Asked here, of members only, rather than of everyone registering (``record_support_needs``).
     access_needs = text_field(
         "The support you need",
-        1000,
+        SUPPORT_NEEDS_LENGTH,
+        PlainTextField,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="If you can take part, do you need any support? (optional)",
         help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
-        "interpreter. We pay for what you need. If you cannot take part, leave this empty.",
+        "interpreter. We pay for what you need. If you cannot take part, leave this empty: we do not "
+        "keep it.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            "reference", "contact", "answer", support_needs_box("access_needs", label_size=Size.SMALL)
+        )
 
 
 class SlackForm(GovUKForm):
@@ -542,7 +559,8 @@ class SupportNeedsForm(GovUKForm):
 
     access_needs = text_field(
         "The support they need",
-        1000,
+        SUPPORT_NEEDS_LENGTH,
+        PlainTextField,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
@@ -553,9 +571,7 @@ class SupportNeedsForm(GovUKForm):
         super().__init__(*args, **kwargs)
         # crispy-forms-gds prints a label as HTML (|safe); this one holds the member's name.
         self.fields["access_needs"].label = escape(f"What support does {name} need to take part?")
-        self.helper.layout = Layout(
-            Field.textarea("access_needs", label_size=Size.LARGE, label_tag="h1", rows=4)
-        )
+        self.helper.layout = Layout(support_needs_box("access_needs", label_size=Size.LARGE, label_tag="h1"))
 
 
 class ConsentForm(GovUKForm):

@@ -501,12 +501,17 @@ def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) 
     it (``selection.set_member_status``, ``selection._save_result``), and the place is read again under
     the lock: of an accept and a decline sent at once, or a reply and an officer's correction, the first
     counts and the second is told the reply is already recorded, rather than silently replacing it.
+    A member already confirmed may accept again (to add support they need): their place is returned as
+    it is.
     """
     respondent = registration.find_own_registration(forum, reference, contact, client)
     with transaction.atomic():
         lock_forum(forum.pk)
         memberships = respondent.memberships.all()
         member = memberships.filter(status=MemberStatus.SELECTED).first()
+        confirmed = memberships.filter(status=MemberStatus.CONFIRMED) if member is None and accepts else None
+        if confirmed:
+            return confirmed[0]  # accepting again, to add support they need: nothing else changes
         if member is None:
             if memberships.exists():
                 raise registration.CodeProblem(already_replied(forum))

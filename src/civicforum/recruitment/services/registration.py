@@ -18,6 +18,7 @@ from civicforum.recruitment.models import (
     UNFINISHED,
     Invitation,
     MemberStatus,
+    PanelMember,
     QuotaQuestion,
     RecruitmentSettings,
     Respondent,
@@ -313,14 +314,25 @@ def find_own_registration(forum: Any, reference: str, contact: str, client: str)
     return respondent
 
 
-def record_support_needs(respondent: Respondent, access_needs: str) -> None:
-    """The support a member who has just accepted their place needs to take part. Asked only then, not
-    of everyone registering (UK GDPR data minimisation): only members take part, and the answer is often
-    about their health. Added to any answer given when registering before that question moved here."""
+def record_support_needs(member: PanelMember, access_needs: str) -> None:
+    """What a member replying online says they need to take part. Asked only then, not of everyone
+    registering (UK GDPR data minimisation): only members take part, and the answer is often about their
+    health. Kept only if they accept, added to what they said before (when registering, while the form
+    still asked, or in an earlier reply); a member declining keeps none, even what they typed."""
+    respondent = member.respondent
+    if member.status == MemberStatus.DECLINED:
+        forget_support_needs(respondent)
+        return
     added = access_needs.strip()
     if added:
         respondent.access_needs = "\n".join(filter(None, [respondent.access_needs, added]))
         respondent.save(update_fields=["access_needs"])
+
+
+def forget_support_needs(respondent: Respondent) -> None:
+    """A member who declined needs no support: what they said they needed is no longer kept."""
+    Respondent.objects.filter(pk=respondent.pk).update(access_needs="")
+    respondent.access_needs = ""
 
 
 def change_support_needs(respondent: Respondent, access_needs: str, user: Any) -> None:

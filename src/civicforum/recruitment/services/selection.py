@@ -374,8 +374,9 @@ class RepliedMeanwhile(Exception):
 
 
 def set_member_status(member: PanelMember, status: str, user: Any, seen: str | None = None) -> None:
-    """Record a member's reply. A reply recorded by mistake can be corrected until a replacement has been
-    drawn for the place: after that, confirming the member again would put one too many on the panel.
+    """Record a member's reply; one declining keeps no support needs. A reply recorded by mistake can be
+    corrected until a replacement has been drawn for the place: after that, confirming the member again
+    would put one too many on the panel.
 
     ``seen`` is the status the officer's page showed: if the member's status is no longer that (they
     replied online meanwhile), nothing is saved (``RepliedMeanwhile``) rather than overwriting their reply.
@@ -393,6 +394,8 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
             raise RepliedMeanwhile(member, status)
         member.status = status
         member.save(update_fields=["status", "changed_at"])
+        if status == MemberStatus.DECLINED and member.respondent_id:
+            registration.forget_support_needs(member.respondent)
         audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)
 
 

@@ -7,9 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
-from civicforum.recruitment.models import MemberStatus
 from civicforum.recruitment.services import panel_invitations, registration, selection
-from civicforum.recruitment.views.common import client_address, public_forum
+from civicforum.recruitment.views.common import client_address, public_forum, settings_for
 
 
 @never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
@@ -32,7 +31,7 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @never_cache
 def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """A selected person accepts or declines their place online, saying what support they need if they
-    accept (kept only then)."""
+    accept (kept only then). A member already confirmed may accept again to add support they need."""
     forum = public_forum(forum_slug)
     form = forms.PanelReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -46,10 +45,11 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
         else:
             # Not in one transaction with the reply: a failed attempt's count towards the rate limit
             # (``find_own_registration``, in the database cache) would be rolled back with it.
-            if member.status == MemberStatus.CONFIRMED:
-                registration.record_support_needs(member.respondent, data["access_needs"])
-            return render(request, "recruitment/panel_replied.html", {"forum": forum, "member": member})
-    return render(request, "recruitment/panel_reply.html", {"forum": forum, "form": form})
+            registration.record_support_needs(member, data["access_needs"])
+            context = {"forum": forum, "member": member, "support_added": data["access_needs"]}
+            return render(request, "recruitment/panel_replied.html", context)
+    context = {"forum": forum, "form": form, "settings": settings_for(forum)}
+    return render(request, "recruitment/panel_reply.html", context)
 
 
 def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:

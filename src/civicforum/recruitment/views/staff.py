@@ -577,8 +577,10 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
     except selection.RepliedMeanwhile as error:
         messages.error(request, str(error))
     else:
+        deleted = ". Any support needs they gave are deleted" if status == MemberStatus.DECLINED else ""
         messages.success(
-            request, f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}"
+            request,
+            f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}{deleted}",
         )
     return redirect("recruitment:panel", forum_slug=forum.slug)
 
