@@ -315,6 +315,43 @@ def test_a_question_asking_for_special_category_data_always_offers_prefer_not_to
     assert "You do not have to give it to register: you can choose ‘Prefer not to say’." in notice
 
 
+def test_the_add_form_says_prefer_not_to_say_is_offered_for_special_category_questions(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """The box stayed unticked for a question asking for special category data, which offers 'Prefer not
+    to say' all the same: the form now shows it ticked when it comes back, its hint says so, and a
+    question saved unticked is said to offer it (no JavaScript needed)."""
+    client = signed_in_client(officer)
+
+    def checkbox(page: str) -> str:
+        return re.search(r'<input[^>]*name="allow_prefer_not_to_say"[^>]*>', page).group(0)
+
+    empty = client.get(url("questions", forum)).content.decode()
+    assert "checked" not in checkbox(empty)
+    assert "Always offered, ticked or not, when the question asks for special category data" in empty
+    religion = {"action": "add", "label": "What is your religion?", "categories": "None\nChristian"}
+    suggested = client.post(url("questions", forum), religion).content.decode()  # the wording suggests yes
+    assert "checked" in checkbox(suggested)
+    with_error = client.post(
+        url("questions", forum), {**religion, "categories": "", "special_category": "yes"}
+    )
+    assert "checked" in checkbox(with_error.content.decode())
+
+    saved = client.post(url("questions", forum), {**religion, "special_category": "yes"}, follow=True)
+    assert "‘Prefer not to say’ is offered for ‘What is your religion?’" in html.unescape(
+        saved.content.decode()
+    )
+    assert QuotaQuestion.objects.get(forum=forum).allow_prefer_not_to_say
+    age = {
+        "action": "add",
+        "label": "How old are you?",
+        "categories": "16 to 29\n30 plus",
+        "special_category": "no",
+    }
+    plain = client.post(url("questions", forum), age, follow=True).content.decode()
+    assert "Questions saved" in plain and "Prefer not to say’ is offered" not in html.unescape(plain)
+
+
 def test_a_question_marked_special_once_people_have_registered_offers_prefer_not_to_say(
     pool: Any, officer: Any
 ) -> None:

@@ -743,11 +743,17 @@ class QuotaQuestionForm(GovUKForm):
         "for example ‘16 to 29 | 22%’.",
         error_messages={"required": "Enter at least two answers, one per line"},
     )
-    allow_prefer_not_to_say = forms.BooleanField(required=False, label="Offer ‘Prefer not to say’")
+    allow_prefer_not_to_say = forms.BooleanField(
+        required=False,
+        label="Offer ‘Prefer not to say’",
+        help_text="Always offered, ticked or not, when the question asks for special category data.",
+    )
     # Unanswered, the page suggests an answer from the wording for the officer to check.
     special_category = special_category_field(required=False)
 
     special_category_suggested = False
+    # Not ticked, but offered all the same: the question asks for special category data.
+    prefer_not_to_say_added = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -771,6 +777,20 @@ class QuotaQuestionForm(GovUKForm):
             self.data = self.data.copy()
             self.data["special_category"] = "yes" if quotas.suggests_special_category(*wording) else "no"
             self.special_category_suggested = True
+        self._tick_prefer_not_to_say_if_special()
+
+    def _tick_prefer_not_to_say_if_special(self) -> None:
+        """A question asking for special category data always offers 'Prefer not to say'
+        (``quotas.add_question``): the box shows it ticked when the page comes back (a suggestion or an
+        error), and ``prefer_not_to_say_added`` tells the page to say it was added when saved unticked."""
+        if not self.is_bound or self.data.get("special_category") != "yes":
+            return
+        if not self.data.get("allow_prefer_not_to_say"):
+            self.data = self.data.copy()
+            self.data["allow_prefer_not_to_say"] = "on"
+            self.prefer_not_to_say_added = True
+        if hasattr(self, "cleaned_data"):
+            self.cleaned_data["allow_prefer_not_to_say"] = True
 
     def clean_categories(self) -> list[tuple[str, Decimal | None]]:
         parsed = []

@@ -710,6 +710,15 @@ def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     return render(request, "recruitment/settings.html", {"forum": forum, "form": form})
 
 
+def _prefer_not_to_say_added(form: forms.QuotaQuestionForm) -> str:
+    if not form.is_bound or not form.prefer_not_to_say_added:
+        return ""
+    return (
+        f". ‘Prefer not to say’ is offered for ‘{form.cleaned_data['label']}’, as for every question "
+        "asking for special category data"
+    )
+
+
 @forum_permission_required(MANAGE)
 def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """The demographic questions asked at registration, which the quotas are set on."""
@@ -736,7 +745,7 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
             elif action == "ward":
                 quotas.add_ward_question(forum, request.user)
             if action != "add" or adding:
-                messages.success(request, "Questions saved")
+                messages.success(request, "Questions saved" + _prefer_not_to_say_added(form))
                 return redirect("recruitment:questions", forum_slug=forum.slug)
         except quotas.QuestionInUse as error:
             problem = str(error)
