@@ -58,7 +58,7 @@ def press_enter(page: Any) -> None:
 
 @pytest.mark.parametrize("browser_page", ["page", "page_without_js"])
 def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
-    request: Any, browser_page: str, live_server: Any, recruiting_forum: Any
+    request: Any, browser_page: str, live_server: Any, axe_check: Any, recruiting_forum: Any
 ) -> None:
     from civicforum.recruitment.models import Invitation, Respondent
     from civicforum.recruitment.services import civic_lottery
@@ -77,6 +77,8 @@ def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
     press_enter(page)
     while "/check/" not in page.url:
         assert not page_scrolls_sideways(page), page.url
+        if browser_page == "page":  # axe-core runs in the page: it needs JavaScript
+            axe_check(page)
         boxes = [selector for selector in typed if page.locator(selector).count()]
         for selector in boxes:
             tab_to(page, selector)
@@ -88,6 +90,8 @@ def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
         press_enter(page)
         assert page.locator(".govuk-error-summary").count() == 0, page.locator("main").inner_text()
     assert not page_scrolls_sideways(page)
+    if browser_page == "page":
+        axe_check(page)
     tab_to(page, "a[href$='/register/name/']")  # Change name
     press_enter(page)
     assert page.input_value("#id_full_name") == "Siân O'Brien-Llŷr"  # the answer is kept
@@ -97,6 +101,9 @@ def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
     tab_to(page, "button[type=submit]")
     press_enter(page)
     assert "Registration complete" in page.locator("main").inner_text()
+    assert not page_scrolls_sideways(page)
+    if browser_page == "page":
+        axe_check(page)
     respondent = Respondent.objects.get(forum=recruiting_forum)
     assert (respondent.full_name, respondent.email) == ("Siân O'Brien-Llŷr", "Sian@Example.org")
 
@@ -189,3 +196,58 @@ def test_without_javascript_a_date_and_cannot_attend_together_are_refused_at_the
         "#id_sessions_1"
     )
     assert refusal in page.get_by_role("group", name="Which sessions could you attend?").inner_text()
+
+
+@pytest.mark.parametrize("browser_page", ["page", "page_without_js"])
+def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
+    request: Any, browser_page: str, live_server: Any, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    """The reply page and the officer's support page at 320 px, with and without JavaScript: no sideways
+    scrolling, no axe problem before or after an error, and the character count (or its hint) shown."""
+    from django.urls import reverse
+    from tests.factories import PASSWORD
+    from tests.recruitment.conftest import draw_panel
+
+    from civicforum.recruitment.models import PanelMember, Respondent
+
+    page = request.getfixturevalue(browser_page)
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    page.set_viewport_size(PHONE)
+
+    def check_page() -> None:
+        assert not page_scrolls_sideways(page), page.url
+        if browser_page == "page":  # axe-core runs in the page: it needs JavaScript
+            axe_check(page)
+
+    page.goto(f"{live_server.url}{reverse('recruitment:panel_reply', args=[forum.slug])}")
+    check_page()
+    page.get_by_label("Your reference").fill(member.respondent.reference)
+    page.get_by_label("The email address or phone number you gave").fill(member.respondent.email)
+    page.get_by_label("Yes, I can take part").check()
+    support = page.get_by_label("If you can take part, do you need any support?")
+    support.fill("x" * 1001)  # pasted too long: kept whole, not cut short without a word
+    counted = "You have 1 character too many" if browser_page == "page" else "You can enter up to 1000"
+    expect(page.locator(".govuk-character-count")).to_contain_text(counted)
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be 1000 characters or fewer")
+    check_page()
+    support.fill("Step-free access\nA hearing loop")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator(".govuk-panel")).to_contain_text("Your place is confirmed")
+    check_page()
+    assert Respondent.objects.get(pk=member.respondent_id).access_needs == "Step-free access\nA hearing loop"
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("main")).to_be_visible()
+    page.goto(f"{live_server.url}{reverse('recruitment:member_support', args=[forum.slug, member.pk])}")
+    check_page()
+    expect(page.get_by_label("What support does")).to_have_value("Step-free access\nA hearing loop")
+    page.get_by_label("What support does").fill("Large print")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Support needs of")
+    check_page()
