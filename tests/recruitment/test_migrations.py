@@ -107,3 +107,31 @@ def test_questions_marked_special_before_the_upgrade_offer_prefer_not_to_say_aft
 
     offering = QuotaQuestion.objects.filter(forum=forum, allow_prefer_not_to_say=True)
     assert list(offering.values_list("key", flat=True)) == ["ethnicity"]
+
+
+@pytest.mark.django_db
+def test_support_needs_given_when_registering_stay_only_with_members_taking_part(
+    pool: Any, officer: Any
+) -> None:
+    """Registration asked everyone; nothing shows the support needs of anyone but members selected or
+    confirmed, so the rest of the pool's (often health data) is deleted on upgrading."""
+    from django.apps import apps as current_apps
+    from tests.recruitment.conftest import draw_panel
+
+    from civicforum.recruitment.models import MemberStatus, PanelMember, Respondent
+
+    upgrade = import_module("civicforum.recruitment.migrations.0016_support_needs_kept_only_for_members")
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    selected, confirmed, declined = PanelMember.objects.filter(forum=forum).order_by("id")[:3]
+    PanelMember.objects.filter(pk=confirmed.pk).update(status=MemberStatus.CONFIRMED)
+    PanelMember.objects.filter(pk=declined.pk).update(status=MemberStatus.DECLINED)
+    Respondent.objects.filter(forum=forum).update(access_needs="Large print")
+
+    upgrade.forget_support_needs_of_non_members(current_apps, None)
+
+    kept = {r.pk for r in Respondent.objects.filter(forum=forum) if r.access_needs}
+    taking_part = PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED)
+    assert kept == set(taking_part.values_list("respondent_id", flat=True))
+    assert {selected.respondent_id, confirmed.respondent_id} <= kept and declined.respondent_id not in kept
+    assert len(kept) < Respondent.objects.filter(forum=forum).count() - 100  # the pool's are gone
