@@ -213,3 +213,47 @@ def test_support_needs_are_kept_as_read_without_control_characters_and_counted_a
     assert needs_of(second) == "a" * 499 + "\n" + "b" * 500
     too_long = html.unescape(reply(client, first, "yes", "c" * 1001))
     assert "The support you need must be 1000 characters or fewer" in too_long
+
+
+def test_a_wrong_or_another_forum_s_reference_keeps_nothing_and_guessing_is_stopped(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """Support needs are stored only under a reference and contact detail that match on this forum; each
+    miss counts towards the limit, after which even the right pair is refused until it passes."""
+    from tests.factories import make_forum
+
+    from civicforum.recruitment.services.registration import MAX_FAILED_CODE_CHECKS
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    elsewhere = make_forum(council=forum.council, published=True)
+    posted = {
+        "reference": member.respondent.reference,
+        "contact": member.respondent.email,
+        "answer": "yes",
+        "access_needs": "A hearing loop",
+    }
+    other_forum = client.post(reverse("recruitment:panel_reply", args=[elsewhere.slug]), posted)
+    assert "We could not find a registration" in html.unescape(other_forum.content.decode())
+    reply_url = reverse("recruitment:panel_reply", args=[forum.slug])
+    for _ in range(MAX_FAILED_CODE_CHECKS - 1):
+        client.post(reply_url, {**posted, "reference": "R-AAAAAAAA"})
+    refused = html.unescape(client.post(reply_url, posted).content.decode())
+    assert "You have made too many attempts" in refused
+    assert needs_of(member) == "" and PanelMember.objects.get(pk=member.pk).status == MemberStatus.SELECTED
+
+
+def test_what_a_member_adds_online_joins_what_an_officer_saved_meanwhile(pool: Any, officer: Any) -> None:
+    """The reply read the registration before recording it; support an officer recorded in between (the
+    member had phoned too) was overwritten by the older copy plus the new answer."""
+    from civicforum.recruitment.services import registration
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    PanelMember.objects.filter(pk=member.pk).update(status=MemberStatus.CONFIRMED)
+    member.status = MemberStatus.CONFIRMED  # as the reply returns it, with the registration read before
+    registration.change_support_needs(Respondent.objects.get(pk=member.respondent_id), "Large print", officer)
+    registration.record_support_needs(member, "A hearing loop")
+    assert needs_of(member) == "Large print\nA hearing loop"

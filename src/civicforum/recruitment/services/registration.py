@@ -324,8 +324,11 @@ def record_support_needs(member: PanelMember, access_needs: str) -> None:
         forget_support_needs(respondent)
         return
     added = access_needs.strip()
-    if added:
-        respondent.access_needs = "\n".join(filter(None, [respondent.access_needs, added]))
+    if not added:
+        return
+    with transaction.atomic():  # read again, locked: what an officer saved meanwhile is kept
+        current = Respondent.objects.select_for_update().only("access_needs").get(pk=respondent.pk)
+        respondent.access_needs = "\n".join(filter(None, [current.access_needs, added]))
         respondent.save(update_fields=["access_needs"])
 
 
