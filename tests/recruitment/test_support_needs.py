@@ -112,6 +112,7 @@ def test_an_officer_records_the_support_a_member_accepting_by_phone_needs(
 
     page = html.unescape(client.get(support).content.decode())
     assert f"What support does {phoned.respondent.full_name} need to take part?" in page
+    assert "It is deleted if the member declines their place" in page
     assert AuditEvent.objects.filter(
         action="recruitment.personal_data_viewed", details__what="member support needs"
     )
