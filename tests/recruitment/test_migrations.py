@@ -120,7 +120,7 @@ def test_support_needs_given_when_registering_stay_only_with_members_taking_part
 
     from civicforum.recruitment.models import MemberStatus, PanelMember, Respondent
 
-    upgrade = import_module("civicforum.recruitment.migrations.0016_support_needs_kept_only_for_members")
+    upgrade = import_module("civicforum.recruitment.migrations.0017_support_needs_kept_only_for_members")
     forum = pool[0].forum
     draw_panel(forum, officer)
     selected, confirmed, declined = PanelMember.objects.filter(forum=forum).order_by("id")[:3]

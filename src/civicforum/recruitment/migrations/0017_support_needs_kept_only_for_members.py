@@ -13,7 +13,7 @@ def forget_support_needs_of_non_members(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recruitment", "0015_special_category_questions_offer_prefer_not_to_say"),
+        ("recruitment", "0016_panel_member_reached_another_way"),
     ]
 
     operations = [
