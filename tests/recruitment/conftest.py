@@ -67,6 +67,19 @@ def open_registration(forum: Any) -> None:
     RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
 
 
+def add_age_question(forum: Any, officer: Any) -> Any:
+    """A plain question with two answers and no quotas, as an officer adds one before registration."""
+    return quotas.add_question(
+        forum,
+        officer,
+        "How old are you?",
+        "",
+        [("16 to 29", None), ("30+", None)],
+        True,
+        special_category=False,
+    )
+
+
 def close_registration(forum: Any) -> None:
     RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
 

@@ -68,15 +68,20 @@ def send_again(client: Any, forum: Any, batch: InvitationBatch) -> str:
     return client.post(url("invitations", forum, batch_id=batch.pk), follow=True).content.decode()
 
 
+def invite_with_one_address_refused(forum: Any, officer: Any, settings: Any) -> tuple[Any, InvitationBatch]:
+    """Draw and publish a panel, then invite it through a mail server that refuses one member's address;
+    returns that member's registration and the batch."""
+    publish_selection(forum, officer, seed="s")
+    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
+    with_mail_server(settings, refused={refused.email})
+    return refused, invite_and_send(forum, officer)
+
+
 def test_an_email_refused_for_one_member_is_shown_and_sent_again_to_that_member_only(
     signed_in_client: Any, pool: Any, officer: Any, settings: Any
 ) -> None:
     forum, client = pool[0].forum, signed_in_client(officer)
-    publish_selection(forum, officer, seed="s")
-    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
-    with_mail_server(settings, refused={refused.email})
-
-    batch = invite_and_send(forum, officer)
+    refused, batch = invite_with_one_address_refused(forum, officer, settings)
 
     assert email_counts(batch) == {"sent": 11, "failed": 1} and len(mail.outbox) == 11
     assert batch.status == InvitationBatchStatus.DONE and batch.letters
@@ -246,10 +251,7 @@ def test_the_overview_points_the_officer_to_members_not_emailed_until_they_are(
     signed_in_client: Any, pool: Any, officer: Any, settings: Any
 ) -> None:
     forum, client = pool[0].forum, signed_in_client(officer)
-    publish_selection(forum, officer, seed="s")
-    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
-    with_mail_server(settings, refused={refused.email})
-    batch = invite_and_send(forum, officer)
+    refused, batch = invite_with_one_address_refused(forum, officer, settings)
     overview = url("overview", forum)
     batch_page = url("invitations", forum, batch_id=batch.pk)
 
@@ -300,10 +302,8 @@ def test_sending_again_leaves_out_a_member_who_replied_after_their_email_failed(
     signed_in_client: Any, pool: Any, officer: Any, settings: Any
 ) -> None:
     forum, client = pool[0].forum, signed_in_client(officer)
-    publish_selection(forum, officer, seed="s")
-    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
-    with_mail_server(settings, refused={refused.respondent.email})
-    batch = invite_and_send(forum, officer)
+    respondent, batch = invite_with_one_address_refused(forum, officer, settings)
+    refused = PanelMember.objects.get(respondent=respondent)
     selection.set_member_status(refused, MemberStatus.CONFIRMED, officer)  # got the letter and phoned
     MailServer.refused = set()
 
@@ -466,10 +466,8 @@ def test_who_was_told_another_way_waits_while_the_batch_is_being_sent(
     signed_in_client: Any, pool: Any, officer: Any, settings: Any
 ) -> None:
     forum, client = pool[0].forum, signed_in_client(officer)
-    publish_selection(forum, officer, seed="s")
-    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
-    with_mail_server(settings, refused={refused.respondent.email})
-    batch = invite_and_send(forum, officer)
+    respondent, batch = invite_with_one_address_refused(forum, officer, settings)
+    refused = PanelMember.objects.get(respondent=respondent)
     assert 'id="record-reached"' in client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
     InvitationBatch.objects.filter(pk=batch.pk).update(status=InvitationBatchStatus.SENDING)  # a colleague's
 
@@ -486,10 +484,8 @@ def test_only_those_who_see_the_members_contact_details_record_who_was_told_anot
     signed_in_client: Any, pool: Any, officer: Any, user_with_role: Any, settings: Any
 ) -> None:
     forum = pool[0].forum
-    publish_selection(forum, officer, seed="s")
-    refused = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
-    with_mail_server(settings, refused={refused.respondent.email})
-    batch = invite_and_send(forum, officer)
+    respondent, batch = invite_with_one_address_refused(forum, officer, settings)
+    refused = PanelMember.objects.get(respondent=respondent)
     facilitator = signed_in_client(user_with_role("facilitator", forum))
 
     response = facilitator.post(

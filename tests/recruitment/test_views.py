@@ -8,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from tests.recruitment.conftest import (
+    add_age_question,
     address_csv,
     close_registration,
     draw_panel,
@@ -397,15 +398,7 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     client = signed_in_client(officer)
     url = staff_url("settings", forum)
     assert client.get(url).status_code == 200
-    quotas.add_question(
-        forum,
-        officer,
-        "How old are you?",
-        "",
-        [("16 to 29", None), ("30+", None)],
-        True,
-        special_category=False,
-    )
+    add_age_question(forum, officer)
     data = {
         "registration_open": "on",
         "adults_per_household": "3",
@@ -654,7 +647,7 @@ def test_a_target_that_gives_away_a_small_group_is_withheld_on_the_record_and_in
     """A target of exactly 2 disabled members tells the public there are 2, as plainly as the count
     would: the record and distribution.json withhold it as they withhold the count."""
     from civicforum.recruitment.models import QuotaCategory
-    from civicforum.recruitment.services import quotas, selection
+    from civicforum.recruitment.services import selection
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
@@ -1078,7 +1071,7 @@ def test_what_to_do_next_says_a_stuck_selection_has_stopped_rather_than_to_wait(
     from django.utils import timezone
 
     from civicforum.recruitment.models import SelectionRun
-    from civicforum.recruitment.services import quotas, selection
+    from civicforum.recruitment.services import selection
 
     forum, client = pool[0].forum, signed_in_client(officer)
     forum.lotteries.update(letters_status="ready")
@@ -1147,7 +1140,7 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
     from django.test.utils import CaptureQueriesContext
 
     from civicforum.recruitment.models import PanelMember
-    from civicforum.recruitment.services import quotas, registration, selection
+    from civicforum.recruitment.services import registration, selection
 
     def reads_about_the_person(queries: CaptureQueriesContext) -> int:
         """SELECTs that decrypt someone's support needs or sessions, or their answers beside their name

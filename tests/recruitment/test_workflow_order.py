@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from tests.recruitment.conftest import (
+    add_age_question,
     close_registration,
     draw_panel,
     open_registration,
@@ -145,15 +146,7 @@ def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_dra
         client, forum, "Add the questions registrants answer, such as their age group, before"
     )
 
-    quotas.add_question(
-        forum,
-        officer,
-        "How old are you?",
-        "",
-        [("16 to 29", None), ("30+", None)],
-        True,
-        special_category=False,
-    )
+    add_age_question(forum, officer)
     SelectionRun.objects.create(forum=forum, panel_size=forum.panel_size, status="running")
     page = client.post(url, data).content.decode()
     assert "A panel is being drawn from the people registered so far" in page
@@ -471,15 +464,7 @@ def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_regist
     answers no selection rule needed, without a word to the officer. Now the questions and settings pages
     warn and link to removing it, and opening registration needs a tick to keep it."""
     client = signed_in_client(officer)
-    quotas.add_question(
-        forum,
-        officer,
-        "How old are you?",
-        "",
-        [("16 to 29", None), ("30+", None)],
-        True,
-        special_category=False,
-    )
+    add_age_question(forum, officer)
     ethnicity = quotas.add_question(
         forum,
         officer,
