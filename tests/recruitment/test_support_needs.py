@@ -207,8 +207,15 @@ def test_support_needs_are_kept_as_read_without_control_characters_and_counted_a
     assert "You can enter up to 1000 characters" in form  # without JavaScript too
     assert "maxlength" not in form.split('name="access_needs"')[1].split(">")[0]  # never cut silently
 
-    reply(client, first, "yes", "Ramp\x07\x1b\r\nLarge\x00 print\x7f")
-    assert needs_of(first) == "Ramp\nLarge print"
+    hebrew = "\u05e2\u05d1\u05e8\u05d9\u05ea"
+    reply(
+        client,
+        first,
+        "yes",
+        f"Ramp\x07\x1b\r\nLarge\x00 print\x7f \u202etxet\u202c \u2067{hebrew}\u2069\u200f",
+    )
+    # Bidirectional overrides and isolates go too (they reorder what the officer sees); the RTL mark stays.
+    assert needs_of(first) == f"Ramp\nLarge print txet {hebrew}\u200f"
     # 1000 characters as the count shows them (a line break is one), though the browser sends 1001.
     reply(client, second, "yes", "a" * 499 + "\r\n" + "b" * 500)
     assert needs_of(second) == "a" * 499 + "\n" + "b" * 500

@@ -63,8 +63,13 @@ def text_field(
 
 
 # Control characters other than tab and line feed: invisible when typed or pasted, they show as boxes on
-# the officer's page and in a spreadsheet, and can hide what a text says.
-CONTROL_CHARACTERS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# the officer's page and in a spreadsheet, and can hide what a text says. So can the bidirectional
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): pasted, they make a text display in
+# another order than it reads ("Trojan Source"). Right-to-left names and words need none of them; the
+# left-to-right and right-to-left marks they may need (U+200E, U+200F) are kept.
+CONTROL_CHARACTERS = dict.fromkeys(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
 
 
 class PlainTextField(forms.CharField):
