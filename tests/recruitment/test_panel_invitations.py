@@ -442,6 +442,7 @@ def test_members_told_another_way_no_longer_count_as_not_emailed_and_the_page_ke
     told = page.split('id="reached-another-way"')[1].split("</table>")[0]
     assert refused.respondent.reference in told and "Email not sent" in told and "By phone, " in told
     assert "2 panel members invited on" in client.get(overview).content.decode()
+    assert "Not emailed: told by phone" in client.get(panel).content.decode()  # the panel page says how too
 
     page = told_another_way(client, forum, batch, ["everyone"], ReachedBy.IN_PERSON).content.decode()
 
