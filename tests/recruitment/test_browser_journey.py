@@ -155,6 +155,15 @@ def test_officer_pages_are_accessible(
         page.goto(live_server.url + staff + path)
         assert page.locator("main h1").count() == 1, path
         axe_check(page)
+    # On a small phone, or at 400% zoom, wide tables scroll inside their own boxes, never the page itself
+    # (WCAG 1.4.10): the overview, quotas, people, invitations and staff pages used to.
+    forum_staff = f"/staff/forums/{forum.slug}/"
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in [staff + path for path in paths] + ["/staff/", forum_staff, forum_staff + "audit-log/"]:
+        page.goto(live_server.url + path)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), path
+    page.set_viewport_size(desktop)
     page.goto(live_server.url + staff + f"panel/invitations/{batch.pk}/")
     page.get_by_role("button", name="Record who you told").click()  # nothing ticked
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select how you told them")

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms, template
 from django.core.paginator import Page
 from django.template.loader import render_to_string
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from civicforum.core import audit
 
@@ -32,6 +32,18 @@ def warning_text(content: str) -> str:
     """GOV.UK warning text around ``content``, which may hold links or other markup, drawn by the one
     include every warning uses (``core/includes/warning_text.html``)."""
     return render_to_string("core/includes/warning_text.html", {"text": content})
+
+
+@register.simple_block_tag
+def scrolling_table(content: str, label: str) -> str:
+    """``content`` (a table) in a box that scrolls sideways on a narrow screen or at 400% zoom, so the
+    page itself never does (WCAG 1.4.10). The box takes the keyboard focus, so it can be scrolled without
+    a mouse, and is named ``label`` (the table's caption) for screen readers."""
+    return format_html(
+        '<div class="civicforum-table-scroll" role="region" aria-label="{}" tabindex="0">{}</div>',
+        label,
+        content,
+    )
 
 
 @register.filter
