@@ -293,6 +293,10 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
     """
     emailed = failed = 0
     phone = design.phone
+    # One line whatever the forum's title holds: a line break in a subject is refused by Django
+    # (BadHeaderError), which stopped the whole batch with a server error.
+    subject = " ".join(design.fill(HEADING).split())
+    body = design.fill(BODY)
     _skip_replied(batch)
     connection = get_connection()
     with contextlib.suppress(smtplib.SMTPException, OSError):  # then each email tries, and is counted
@@ -306,10 +310,7 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
             if not _claim(member):
                 continue  # taken meanwhile (never send twice), or the registration deleted
             _report(batch)
-            # One line whatever the forum's title holds: a line break in a subject is refused by Django
-            # (BadHeaderError), which stopped the whole batch with a server error.
-            subject = " ".join(design.fill(HEADING).split())
-            text = design.fill(BODY) + email_reply_steps(batch.reply_url, respondent.reference, phone)
+            text = body + email_reply_steps(batch.reply_url, respondent.reference, phone)
             # Everyone also gets a letter, so a mail server failure must not stop the batch: mark it,
             # for the officer to send again once the mail settings are checked.
             try:
@@ -509,9 +510,10 @@ def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) 
         lock_forum(forum.pk)
         memberships = respondent.memberships.all()
         member = memberships.filter(status=MemberStatus.SELECTED).first()
-        confirmed = memberships.filter(status=MemberStatus.CONFIRMED) if member is None and accepts else None
-        if confirmed:
-            return confirmed[0]  # accepting again, to add support they need: nothing else changes
+        if member is None and accepts:
+            confirmed = memberships.filter(status=MemberStatus.CONFIRMED).first()
+            if confirmed is not None:
+                return confirmed  # accepting again, to add support they need: nothing else changes
         if member is None:
             if memberships.exists():
                 raise registration.CodeProblem(already_replied(forum))
