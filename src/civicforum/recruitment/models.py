@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 
 from civicforum.recruitment.encryption import EncryptedJSONField, EncryptedTextField
+from civicforum.wording import counted
 
 
 class RecruitmentSettings(models.Model):
@@ -58,7 +58,7 @@ class RecruitmentSettings(models.Model):
 
 def addresses(count: int) -> str:
     """'1 address', '2 addresses', '9,000 addresses'."""
-    return f"{count:,} address{pluralize(count, 'es')}"
+    return counted(count, "address", "addresses")
 
 
 class AddressList(models.Model):

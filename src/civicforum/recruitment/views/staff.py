@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -62,6 +61,7 @@ from civicforum.recruitment.views.common import (
     settings_for,
 )
 from civicforum.selection.disclosure import EXPLANATION
+from civicforum.wording import counted
 
 
 @forum_permission_required("recruitment.view_pool_dashboard")
@@ -460,7 +460,7 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         if batch is not None:
             tasks.start(tasks.send_invitations, batch.pk)
             invited = batch.recipients.count()
-            messages.success(request, f"{invited} member{pluralize(invited)} invited")
+            messages.success(request, f"{counted(invited, 'member', 'members')} invited")
             return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
     if request.method == "POST" and (taken := panel_invitations.invited_meanwhile(forum)):
         # The button pressed twice (the browser shows the second answer) or a colleague's press.
@@ -485,7 +485,7 @@ def invitations(request: HttpRequest, forum_slug: str, batch_id: int) -> HttpRes
             messages.error(request, str(busy))
         else:
             tasks.start(tasks.send_invitations, batch.pk)
-            messages.success(request, f"Sending {emails} email{pluralize(emails)} again")
+            messages.success(request, f"Sending {counted(emails, 'email', 'emails')} again")
         return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
     progress = panel_invitations.batch_progress(batch, timezone.now())
     return _invitations_page(request, forum, batch, progress, reached_form=None)
@@ -512,7 +512,7 @@ def invitations_reached(request: HttpRequest, forum_slug: str, batch_id: int) ->
             messages.error(request, str(busy))
         else:
             messages.success(
-                request, f"{reached} member{pluralize(reached)} recorded as told {how.label.lower()}"
+                request, f"{counted(reached, 'member', 'members')} recorded as told {how.label.lower()}"
             )
     return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
 
