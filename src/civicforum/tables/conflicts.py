@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
 
 from civicforum.wording import plural
 
@@ -202,10 +203,17 @@ def exact_seating(
             for u in sorted({unit_of[m] for m in facilitator.keep_apart if m in unit_of}):
                 for t in range(tables):
                     require({x(u, t): 1.0, y(f, t): 1.0}, 0, 1)
-    matrix = np.zeros((len(rows), size))
-    for r, coefficients in enumerate(rows):
-        for column, value in coefficients.items():
-            matrix[r, column] = value
+    # Sparse: each row names a handful of variables, and a long keep-apart file makes rows by the thousand.
+    matrix = coo_array(
+        (
+            [value for coefficients in rows for value in coefficients.values()],
+            (
+                [r for r, coefficients in enumerate(rows) for _ in coefficients],
+                [column for coefficients in rows for column in coefficients],
+            ),
+        ),
+        shape=(len(rows), size),
+    )
     high = np.ones(size)
     high[: n_units * tables] = open_to.reshape(-1)
     result = milp(

@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from civicforum.wording import plural
 
-from .conflicts import conflict_error, exact_seating
+from .conflicts import conflict_error, exact_seating, session_seatable
 from .model import (
     Allocation,
     AllocationSettings,
@@ -145,6 +145,7 @@ class _Planner:
         # Per session that cannot be seated with the tables _clusters would hold its clusters at, the
         # tables (0-based) each cluster uses in a seating the exact check found.
         self.anchors: dict[int, list[list[int]]] = {}
+        self._seatable: dict[int, bool] = {}
         self.size_shift: dict[int, int] = {}  # session -> rotation of which tables get the spare seats
         self._spreads: dict[int, list[np.ndarray]] = {}  # session -> every rotation's seats (see above)
         # Per planned session, summed over features and tables: its lower bound and its seating's
@@ -153,6 +154,12 @@ class _Planner:
         self.diversity_total: dict[int, float] = {}
         for session in settings.past:
             self.meetings += co_seated(self._table_of(session))
+
+    def seatable(self, session: int) -> bool:
+        """Whether any seating of ``session`` meets every rule (the exact check, asked once)."""
+        if session not in self._seatable:
+            self._seatable[session] = session_seatable(self.members, self.settings, self.constraints, session)
+        return self._seatable[session]
 
     def pair_penalty(self) -> np.ndarray:
         """Exact change of the plan's mixing cost when a pair sits together in the session being
@@ -693,6 +700,8 @@ def _seat_session(
     else:
         if round_number == DESCENT_ROUND:  # rules still broken in the last pass: seat the session exactly
             return _exact_session(planner, session, rng, out_of_time)
+        if not planner.seatable(session):  # no later round can seat it either: say why now
+            raise _SearchFailed([])
     planner.diversity_total[session] = search.diversity_total
     return search.table_of, matched or chosen
 
