@@ -463,6 +463,43 @@ def test_members_told_another_way_no_longer_count_as_not_emailed_and_the_page_ke
     assert "Sending 0 emails again" in send_again(client, forum, batch) and len(mail.outbox) == 11
 
 
+def test_a_send_again_counts_members_told_another_way_as_done(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The sending stopped part-way and the officer phoned the member whose email was cut off and two of
+    those not reached, then pressed "Send again": its progress counted those three as not done, since
+    they are never emailed, so it could not reach the end."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    with_mail_server(settings, crash_after=4)
+    batch = invite_and_send(forum, officer)
+    assert email_counts(batch) == {"sent": 4, "sending": 1, "to_send": 7}
+    phoned = [
+        *batch.recipients.filter(email_status=EmailStatus.SENDING),
+        *batch.recipients.filter(email_status=EmailStatus.TO_SEND)[:2],
+    ]
+    told_another_way(client, forum, batch, [member.pk for member in phoned], ReachedBy.PHONE)
+    MailServer.crash_after = None
+    send_messages = EmailBackend.send_messages
+    shown: list[str] = []
+
+    def officer_checks_the_page_meanwhile(backend: Any, messages: Any) -> int:
+        page = client.get(url("invitations", forum, batch_id=batch.pk)).content.decode()
+        shown.append(page.split('id="progress-done"')[1].split("</p>")[0].split(">")[-1])
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", officer_checks_the_page_meanwhile)
+
+    assert "Sending 5 emails again" in send_again(client, forum, batch)
+
+    # 4 emailed and 3 told before; each email counts as it goes (the one on its way is not done yet).
+    assert shown == [f"{done} of 12 members done." for done in range(7, 12)]
+    assert len(mail.outbox) == 9
+    batch.refresh_from_db()
+    progress = panel_invitations.batch_progress(batch, timezone.now())
+    assert progress.handled == 12 and progress.percent == 100 and not progress.can_send_again
+
+
 def test_who_was_told_another_way_waits_while_the_batch_is_being_sent(
     signed_in_client: Any, pool: Any, officer: Any, settings: Any
 ) -> None:

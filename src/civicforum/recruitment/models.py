@@ -451,6 +451,17 @@ class EmailStatus(models.TextChoices):
 # A member invited with these has not been emailed (yet, or for sure).
 NOT_EMAILED = (EmailStatus.TO_SEND, EmailStatus.SENDING, EmailStatus.FAILED)
 
+# Where a member told another way stands, in place of their email status (``invitation_outcome``).
+TOLD_ANOTHER_WAY = "told_another_way"
+
+
+def invitation_outcome(email_status: str, reached_by: str) -> str:
+    """Where a member's invitation stands, for the pages' counts of a batch's members (done, not emailed,
+    to send again): ``TOLD_ANOTHER_WAY`` once the officer has told them another way (``ReachedBy``),
+    whatever became of their email (never sent again), else their ``EmailStatus``. Queries in the
+    database leave them out alike, with ``reached_by=""``."""
+    return TOLD_ANOTHER_WAY if reached_by else email_status
+
 
 class ReachedBy(models.TextChoices):
     """How the officer told a member not emailed about their invitation instead (an email cut off mid-send
@@ -504,4 +515,4 @@ class PanelMember(models.Model):
     @property
     def not_emailed(self) -> bool:
         """Not emailed and not told another way either: the officer still has to reach them."""
-        return self.email_status in NOT_EMAILED and not self.reached_by
+        return invitation_outcome(self.email_status, self.reached_by) in NOT_EMAILED

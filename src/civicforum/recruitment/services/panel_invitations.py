@@ -7,6 +7,7 @@ import contextlib
 import logging
 import smtplib
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from civicforum.recruitment.models import (
     PanelMember,
     ReachedBy,
     RecruitmentSettings,
+    invitation_outcome,
 )
 from civicforum.recruitment.services import civic_lottery, registration
 from civicforum.recruitment.services.blockers import Blocker
@@ -336,7 +338,7 @@ class BatchProgress:
     """Where a batch's emails stand, for its page."""
 
     members: int
-    emails: dict[str, int]  # by ``EmailStatus``
+    emails: dict[str, int]  # by ``invitation_outcome``: an ``EmailStatus``, or told another way
     busy: bool  # queued or sending, with recent signs of life
     stuck: bool  # queued or sending, silent too long
     can_send_again: bool
@@ -352,6 +354,7 @@ class BatchProgress:
 
     @property
     def handled(self) -> int:
+        """Members done with: emailed or not by now, or told another way (never emailed after that)."""
         return self.members - self.count(EmailStatus.TO_SEND) - self.count(EmailStatus.SENDING)
 
     @property
@@ -360,15 +363,14 @@ class BatchProgress:
 
 
 def batch_progress(batch: InvitationBatch, now: datetime) -> BatchProgress:
-    """The batch's emails by status and, once it is not being sent, who has not been emailed (with their
+    """The batch's members by where their invitation stands (``invitation_outcome``: told another way, else
+    their email's status) and, once it is not being sent, who has not been emailed (with their
     contact details, for the officer to send again or call); and who the officer told another way."""
-    emails: dict[str, int] = {}
-    to_send = 0
+    emails: Counter[str] = Counter()
     counted = batch.recipients.values("email_status", "reached_by").annotate(count=Count("pk"))
     for status, reached_by, count in counted.values_list("email_status", "reached_by", "count"):
-        emails[status] = emails.get(status, 0) + count
-        if status in (EmailStatus.FAILED, EmailStatus.TO_SEND) and not reached_by:
-            to_send += count
+        emails[invitation_outcome(status, reached_by)] += count
+    to_send = emails[EmailStatus.FAILED] + emails[EmailStatus.TO_SEND]
     stuck = batch.looks_stuck(now)
     busy = batch.status in INVITATIONS_UNFINISHED and not stuck
     reached = ~Q(reached_by="")
