@@ -265,3 +265,24 @@ def test_what_a_member_adds_online_joins_what_an_officer_saved_meanwhile(pool: A
     registration.change_support_needs(Respondent.objects.get(pk=member.respondent_id), "Large print", officer)
     registration.record_support_needs(member, "A hearing loop")
     assert needs_of(member) == "Large print\nA hearing loop"
+
+
+def test_the_reply_and_the_officer_s_page_take_support_needs_alike() -> None:
+    """Each form defined its own support needs field, sharing only the limit, so the member's and the
+    officer's could drift apart in length, clean-up or message; they now share one definition."""
+    from civicforum.recruitment.forms import PanelReplyForm, SupportNeedsForm
+
+    def boxes(access_needs: str) -> dict[str, Any]:
+        """Both forms sent ``access_needs``, by what their error messages call the box."""
+        reply = {"reference": "R-K7QX2MBH", "contact": "ann@example.org", "answer": "yes"}
+        return {
+            "The support you need": PanelReplyForm({**reply, "access_needs": access_needs}),
+            "The support they need": SupportNeedsForm({"access_needs": access_needs}, name="Ann Example"),
+        }
+
+    hostile = " \u202eRamp\u202c\x07\r\n" + "a" * 994 + "\u2066\u200f\x00 "  # 1000 characters once cleaned
+    for name, form in boxes(hostile).items():
+        assert form.is_valid(), name
+        assert form.cleaned_data["access_needs"] == "Ramp\n" + "a" * 994 + "\u200f", name
+    for name, form in boxes(hostile + "b").items():
+        assert form.errors == {"access_needs": [f"{name} must be 1000 characters or fewer"]}, name

@@ -338,6 +338,20 @@ AS_PRINTED = {"autocomplete": "off", **NOT_WORDS}
 SUPPORT_NEEDS_LENGTH = 1000
 
 
+def support_needs_field(name: str, **options: Any) -> forms.CharField:
+    """The support needs box's field, one definition for the member's reply and the officer's page, which
+    give their own label and hint: whoever types them, support needs are kept to the same length and
+    cleaned of the same characters, with the same error messages (calling the box ``name``)."""
+    return text_field(
+        name,
+        SUPPORT_NEEDS_LENGTH,
+        PlainTextField,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        **options,
+    )
+
+
 def support_needs_box(name: str, **options: Any) -> Field:
     """The box for support needs, with the GOV.UK character count (a hint saying the limit without
     JavaScript)."""
@@ -367,12 +381,8 @@ class PanelReplyForm(GovUKForm):
         error_messages={"required": "Select whether you can take part"},
     )
     # Asked here, of members only, rather than of everyone registering (``record_support_needs``).
-    access_needs = text_field(
+    access_needs = support_needs_field(
         "The support you need",
-        SUPPORT_NEEDS_LENGTH,
-        PlainTextField,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         label="If you can take part, do you need any support? (optional)",
         help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
         "interpreter. We pay for what you need. If you cannot take part, leave this empty: we do not "
@@ -557,12 +567,8 @@ class AvailabilityForm(GovUKForm):
 class SupportNeedsForm(GovUKForm):
     """An officer records a member's support needs; the member's name is the heading."""
 
-    access_needs = text_field(
+    access_needs = support_needs_field(
         "The support they need",
-        SUPPORT_NEEDS_LENGTH,
-        PlainTextField,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="For example step-free access, a hearing loop, large print, care for someone, or an "
         "interpreter. Leave empty if they need none.",
     )
