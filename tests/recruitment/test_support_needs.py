@@ -196,6 +196,41 @@ def test_a_confirmed_member_replying_again_adds_the_support_they_need(
         assert "hearing" not in str(cursor.fetchone()[0]).lower()
 
 
+def test_support_needs_a_member_gives_online_are_in_the_audit_log_without_what_they_are(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """An officer's changes were logged, but not what a member gave on the reply page: the log showed no
+    one had ever given them. It now says that the member did, online, and never what (often health)."""
+    from tests.web.test_audit_log import rows
+
+    from civicforum.core.models import AuditEvent
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    first, declining, without = PanelMember.objects.filter(forum=forum).order_by("id")[:3]
+    reply(client, first, "yes", "Step-free access")
+    reply(client, first, "yes", "A hearing loop")
+    reply(client, declining, "no", "Large print")  # not kept, so not given
+    reply(client, without, "yes", "  ")
+
+    events = AuditEvent.objects.filter(action="recruitment.support_needs_given").order_by("id")
+    assert [(e.actor, e.target_id, e.details) for e in events] == [
+        (None, str(first.respondent_id), {"given": "none recorded before"}),
+        (None, str(first.respondent_id), {"given": "added to those recorded before"}),
+    ]
+    client.force_login(officer)
+    log = client.get(reverse("processes:audit_log", args=[forum.slug]))
+    given = [row[1:] for row in rows(log) if "support they need" in row[2]]
+    assert given == [
+        ["System", "A member gave the support they need, replying online", "added to those recorded before"],
+        ["System", "A member gave the support they need, replying online", "none recorded before"],
+    ]
+    recorded = " ".join(
+        str(value) for event in AuditEvent.objects.all() for value in (event.details, event.target_label)
+    )
+    assert "step-free" not in recorded.lower() and "hearing loop" not in recorded.lower()
+
+
 def test_support_needs_are_kept_as_read_without_control_characters_and_counted_as_gov_uk_does(
     client: Any, pool: Any, officer: Any
 ) -> None:

@@ -72,6 +72,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.personal_data_viewed": "Personal data viewed or exported",
                 "recruitment.personal_data_purged": "Registration data deleted (retention date)",
                 "recruitment.support_needs_changed": "A member's support needs recorded by an officer",
+                "recruitment.support_needs_given": "A member gave the support they need, replying online",
                 "recruitment.quota_question_added": "Demographic question added",
                 "recruitment.quota_question_removed": "Demographic question removed",
                 "recruitment.quota_question_marked": "Question marked or unmarked as special category data",
@@ -113,5 +114,6 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invitations_resent": "{emails:,} emails",
                 "recruitment.panel_invitations_failed": "{failure}",
                 "recruitment.member_reached_another_way": "{how}",
+                "recruitment.support_needs_given": "{given}",
             }
         )

@@ -318,7 +318,8 @@ def record_support_needs(member: PanelMember, access_needs: str) -> None:
     """What a member replying online says they need to take part. Asked only then, not of everyone
     registering (UK GDPR data minimisation): only members take part, and the answer is often about their
     health. Kept only if they accept, added to what they said before (when registering, while the form
-    still asked, or in an earlier reply); a member declining keeps none, even what they typed."""
+    still asked, or in an earlier reply); a member declining keeps none, even what they typed. The audit
+    log records that the member gave some, never what: it is often health data."""
     respondent = member.respondent
     if member.status == MemberStatus.DECLINED:
         forget_support_needs(respondent)
@@ -330,6 +331,10 @@ def record_support_needs(member: PanelMember, access_needs: str) -> None:
         current = Respondent.objects.select_for_update().only("access_needs").get(pk=respondent.pk)
         respondent.access_needs = "\n".join(filter(None, [current.access_needs, added]))
         respondent.save(update_fields=["access_needs"])
+        given = "added to those recorded before" if current.access_needs else "none recorded before"
+        audit.record(
+            None, "recruitment.support_needs_given", forum=member.forum, target=respondent, given=given
+        )
 
 
 def forget_support_needs(respondent: Respondent) -> None:
