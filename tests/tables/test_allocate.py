@@ -263,6 +263,30 @@ def test_progress_reaches_completion():
     assert all(a.done <= b.done for a, b in combinations(reports, 2))
 
 
+def test_a_time_limit_that_ends_the_search_still_honours_every_rule_and_says_so():
+    """Once the limit runs out the rounds left are skipped (they used to run, each pass returning at once,
+    rebuilding every session's problem), but the last pass still makes every rule hold; the plan says
+    it was cut short, so that the CLI suggests more time rather than more effort."""
+    members = panel(30)
+    rules = Constraints(
+        keep_together=[frozenset({"m01", "m02"})],
+        keep_apart=[frozenset({"m03", "m04"})],
+        fixed=[FixedSeat("m05", 2, 3)],
+        absent={3: frozenset({"m06"})},
+    )
+    reports: list[Progress] = []
+    plan = AllocationSettings(
+        tables=4, sessions=3, diversify=["f0", "f1"], time_limit=1e-9, progress=reports.append
+    )
+    cut = allocate(members, plan, rules)
+    assert cut.stopped_by_time_limit
+    assert_honoured(members, plan, rules, cut)
+    assert [report.message.split(":")[0] for report in reports[:-1]] == ["round 1"] * 3 + ["round 4"] * 3
+    assert reports[-1].done == 1.0
+    full = allocate(members, AllocationSettings(tables=4, sessions=3, diversify=["f0", "f1"]), rules)
+    assert not full.stopped_by_time_limit
+
+
 def explain(members, plan, rules) -> str:
     with pytest.raises(InfeasibleConstraintsError) as raised:
         allocate(members, plan, rules)

@@ -420,6 +420,22 @@ def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(p
     assert "note: diversity is" in err and "are possible" in err and "try --effort 8" in err
 
 
+def test_a_search_the_time_limit_cut_short_says_so_and_suggests_more_time(panel_csv, tmp_path, capsys):
+    """The same far-off diversity as above, but the search was cut short by --time-limit: more effort
+    would not help under the same limit, more time would."""
+    women = [f"m{i:02d}" for i in range(0, 12, 2)]
+    seats = "".join(f"{m},{s},1\n" for m in women for s in (1, 2, 3))
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\n" + seats)
+    assert run(panel_csv, tmp_path / "out", "--fixed", fixed, "--time-limit", "0.000001") == 0
+    err = capsys.readouterr().err
+    assert "note: the time limit of 1e-06 s ended the search before it had done its planned work" in err
+    assert "--effort" not in err
+    assert json.loads((tmp_path / "out" / "scores.json").read_text())["stopped_by_time_limit"] is True
+    assert run(panel_csv, tmp_path / "full") == 0
+    assert json.loads((tmp_path / "full" / "scores.json").read_text())["stopped_by_time_limit"] is False
+    assert "time limit" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("option", "value", "expected"),
     [

@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         "give the same plan on any machine)",
     )
     parser.add_argument(
-        "--time-limit", type=float, help="seconds; may make the result depend on machine speed"
+        "--time-limit",
+        type=float,
+        help="seconds the search may take (reading, bounds and writing come on top); a limit that cuts the "
+        "search short makes the plan depend on the machine's speed",
     )
     parser.add_argument(
         "--names",
@@ -209,7 +212,16 @@ def main(argv: list[str]) -> int:
         f"(random seating {summary['meeting_norm_random']:.3f}), "
         f"{counted(summary['repeat_pairs'], 'repeat pair', 'repeat pairs')}"
     )
-    _hint_if_diversity_missed(summary, args.effort)
+    if allocation.stopped_by_time_limit:
+        print(
+            f"note: the time limit of {args.time_limit:g} s ended the search before it had done its planned "
+            "work, so the tables may be less diverse, and people may meet fewer others, than a full search "
+            "would give. Allow more time (--time-limit), or leave the limit out: then the same seed gives "
+            "the same plan on any machine.",
+            file=sys.stderr,
+        )
+    else:
+        _hint_if_diversity_missed(summary, args.effort)
     _hint_if_mixing_below_random(summary)
     return 0
 

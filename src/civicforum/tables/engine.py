@@ -815,6 +815,9 @@ def _allocate(
     total_passes = len(planned) * (DESCENT_ROUND + 1)
     passes = 0
     for round_number in range(DESCENT_ROUND + 1):
+        if out_of_time() and len(seatings) == len(planned) and round_number < DESCENT_ROUND:
+            passes += len(planned)  # out of time: only the last pass, which sees that every rule holds
+            continue
         for session in planned:
             if session in seatings:
                 planner.meetings -= co_seated(seatings[session])
@@ -835,6 +838,7 @@ def _allocate(
     allocation = Allocation(
         seating=seating,
         facilitators=[[None] * settings.tables for _ in settings.past] + [facilitators[s] for s in planned],
+        stopped_by_time_limit=out_of_time(),
     )
     problems = constraint_violations(members, settings, constraints, allocation)
     if problems:

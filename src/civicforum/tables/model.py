@@ -126,10 +126,13 @@ class AllocationSettings:
 
 @dataclass(frozen=True)
 class Allocation:
-    """The plan: ``seating[s][t]`` member ids, ``facilitators[s][t]`` facilitator id (or None)."""
+    """The plan: ``seating[s][t]`` member ids, ``facilitators[s][t]`` facilitator id (or None).
+    ``stopped_by_time_limit``: the settings' time limit ended the search before its planned work, so a
+    longer limit may give better tables (and the plan depends on the machine's speed)."""
 
     seating: Seating
     facilitators: Sequence[Sequence[str | None]]
+    stopped_by_time_limit: bool = False
 
     def table_of(self, member: str, session: int) -> int | None:
         """1-based table of ``member`` in 1-based ``session``; None when absent."""
