@@ -29,6 +29,10 @@ import numpy as np
 PROHIBITIVE = 1000.0
 # Two-for-two exchanges look at up to this many pairs per table (all pairs of tables up to 25 seats).
 EXCHANGE_PAIRS = 300
+# A table's two-for-two exchange costs on a feature with k values form a (k*k, k*k) table of k-long
+# sums; it is cached whole while it has at most this many numbers (k <= 8, 256 KB). A feature with more
+# values (a postcode district, say: 80 would need 13 GB) has only the entries an exchange reads worked out.
+PAIR_TABLE_LIMIT = 8**5
 # Most members scored in one batch of annealing steps.
 MAX_BATCH = 32
 # Work units of the annealing, fitted to its CPU time on the benchmark panels (about a microsecond
@@ -150,7 +154,7 @@ class SessionSearch:
         self.feature_starts = np.searchsorted(self.feature_of_column, np.arange(self.codes.shape[1]))
         self.feature_sizes = np.bincount(self.feature_of_column, minlength=self.codes.shape[1])
         self.local_codes = self.codes - self.feature_starts
-        self.pair_swap_cache: dict[int, list[np.ndarray]] = {}
+        self.pair_swap_cache: dict[int, dict[int, np.ndarray]] = {}  # table -> feature -> costs
         # Twice the pair penalty: before a swap each of the two counts it in its seat cost at the
         # other's table, where the other will no longer sit.
         self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
@@ -462,24 +466,31 @@ class SessionSearch:
         )
         return seating, leaving[pairs_a], joining[pairs_b]
 
-    def _pair_swap_costs(self, table: int) -> list[np.ndarray]:
-        """Per feature with k values, the (k*k, k*k) change of ``table``'s diversity cost on that
-        feature when two members whose values are (r1, r2) leave it and two with (j1, j2) join: entry
-        [r1 * k + r2, j1 * k + j2]. Kept until the table's membership changes."""
-        cached = self.pair_swap_cache.get(table)
-        if cached is not None:
-            return cached
+    def _pair_swap_costs(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The change of ``table``'s diversity cost on ``feature`` (k values) when two members whose values
+        are (r1, r2) leave it and two with (j1, j2) join, for the leaving pairs ``rows`` (r1 * k + r2) by the
+        joining pairs ``cols``. A feature's whole (k*k, k*k) table is kept until the table's membership
+        changes while it holds at most PAIR_TABLE_LIMIT numbers; beyond that only these entries are
+        worked out."""
+        size = int(self.feature_sizes[feature])
+        if size**5 > PAIR_TABLE_LIMIT:
+            return self._pair_swap_block(table, feature, rows, cols)
+        cached = self.pair_swap_cache.setdefault(table, {})
+        if feature not in cached:
+            every = np.arange(size * size)
+            cached[feature] = self._pair_swap_block(table, feature, every, every)
+        return cached[feature][np.ix_(rows, cols)]
+
+    def _pair_swap_block(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``_pair_swap_costs`` worked out for ``rows`` by ``cols``."""
         seat = 1 / self.problem.sizes[table]
-        deviation = self.counts[table] * seat - self.problem.shares
-        costs = []
-        for start, size in zip(self.feature_starts.tolist(), self.feature_sizes.tolist(), strict=True):
-            here = deviation[start : start + size]
-            one = np.eye(size) * seat
-            pair = (one[:, None, :] + one[None, :, :]).reshape(size * size, size)
-            moved = np.abs(here + pair[None, :, :] - pair[:, None, :]).sum(axis=2)
-            costs.append(moved - np.abs(here).sum())
-        self.pair_swap_cache[table] = costs
-        return costs
+        start, size = int(self.feature_starts[feature]), int(self.feature_sizes[feature])
+        here = self.counts[table, start : start + size] * seat - self.problem.shares[start : start + size]
+        one = np.eye(size) * seat
+        leaving = one[rows // size] + one[rows % size]
+        joining = one[cols // size] + one[cols % size]
+        moved = np.abs(here + joining[None, :, :] - leaving[:, None, :]).sum(axis=2)
+        return moved - np.abs(here).sum()
 
     def _pair_exchange_diversity(
         self, here: int, there: int, leaving: np.ndarray, joining: np.ndarray
@@ -488,13 +499,12 @@ class SessionSearch:
         feature by feature from the two tables' ``_pair_swap_costs``."""
         out = self.local_codes[leaving]  # (pairs, 2, features) value positions leaving ``here``
         back = self.local_codes[joining]
-        here_costs, there_costs = self._pair_swap_costs(here), self._pair_swap_costs(there)
         diversity = np.zeros((len(leaving), len(joining)))
         for feature, size in enumerate(self.feature_sizes.tolist()):
             rows = out[:, 0, feature] * size + out[:, 1, feature]
             cols = back[:, 0, feature] * size + back[:, 1, feature]
-            diversity += here_costs[feature][np.ix_(rows, cols)]
-            diversity += there_costs[feature][np.ix_(cols, rows)].T
+            diversity += self._pair_swap_costs(here, feature, rows, cols)
+            diversity += self._pair_swap_costs(there, feature, cols, rows).T
         return self._capped(diversity)
 
     def _pair_exchange_descent(self, rng: np.random.Generator, out_of_time: Callable[[], bool]) -> bool:
