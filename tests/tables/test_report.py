@@ -83,3 +83,18 @@ def test_plan_passes_axe_in_a_browser(browser, axe_check, tmp_path):
             axe_check(page)
     finally:
         page.close()
+
+
+def test_values_with_numbers_are_listed_in_numeric_order():
+    wards = ["Ward 10", "ward 2", "Ward 1", "Ward 2"]
+    ages = ["16-29", "75+", "5-15", "30-44"]
+    members = {f"m{i}": Member(f"m{i}", {"ward": wards[i], "age": ages[i]}) for i in range(4)}
+    allocation = Allocation(seating=[[["m0", "m1", "m2", "m3"]]], facilitators=[[None]])
+    features = ["ward", "age"]
+    html = plan_html(members, allocation, features, scores(members, allocation, features))
+    counts = [
+        html.index(f'<span class="count">{v}: 1</span>') for v in ["Ward 1", "Ward 2", "ward 2", "Ward 10"]
+    ]
+    assert counts == sorted(counts)
+    counts = [html.index(f'<span class="count">{v}: 1</span>') for v in ["5-15", "16-29", "30-44", "75+"]]
+    assert counts == sorted(counts)

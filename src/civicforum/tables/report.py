@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -76,6 +77,17 @@ def scores(members: Mapping[str, Member], allocation: Allocation, features: Sequ
 
 # Values up to this long are printed whole; longer ones as initials, spelled out in the plan's key.
 SHORT_VALUE = 12
+
+
+def _in_natural_order(values: Iterable[str]) -> list[str]:
+    """Values with their numbers read as numbers, as an officer would list them: Ward 2 before Ward 10,
+    5-15 before 16-29."""
+
+    def key(value: str) -> tuple[list[int | str], str]:
+        parts = re.split(r"(\d+)", value)  # text, number, text, ...: like parts compare with like
+        return [int(part) if i % 2 else part.casefold() for i, part in enumerate(parts)], value
+
+    return sorted(values, key=key)
 
 
 def _labels(values: Sequence[str]) -> dict[str, str]:
@@ -158,7 +170,7 @@ def plan_html(
     def in_order(ids: Iterable[str]) -> list[str]:
         return sorted(ids, key=lambda member: (names.get(member, "").casefold(), member))
 
-    labels = {f: _labels(sorted({m.features[f] for m in members.values()})) for f in features}
+    labels = {f: _labels(_in_natural_order({m.features[f] for m in members.values()})) for f in features}
     abbreviations = ", ".join(
         f"{html.escape(label)} = {html.escape(v)}"
         for f in features
