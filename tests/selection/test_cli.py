@@ -536,3 +536,12 @@ def test_a_lottery_of_one_panel_is_not_called_panels(
     assert "Lottery of 1 panel (rounding" in captured.out and "a lottery of 1 panel\n" in captured.err
     assert civicforum(["selection", "verify", str(out), "--seed", "1"]) == 0
     assert "matches the 1 panel published, and seed" in capsys.readouterr().out
+
+
+def test_the_summary_writes_large_counts_as_people_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = "id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(1200))
+    paths = write_inputs(tmp_path, people, "feature,value,min,max\ngender,F,5,5\ngender,M,5,5\n")
+    assert select(*paths, tmp_path / "out", "--panel", "10", "--seed", "1") == 0
+    assert capsys.readouterr().out.startswith("Selected 10 of 1,200 volunteers (leximin, ")

@@ -48,7 +48,7 @@ from civicforum.selection.types import (
     SelectionResult,
 )
 from civicforum.spreadsheet import CsvRowError, printable, read_csv_records
-from civicforum.wording import counted
+from civicforum.wording import counted, whole_number
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
@@ -334,7 +334,8 @@ def select(args: argparse.Namespace) -> int:
     write_texts(Path(args.out), files)
     low = min(result.selection_probabilities.get(p.id, 0.0) for p in instance.people)
     print(
-        f"Selected {len(panel)} of {len(instance.people)} volunteers ({result.algorithm.value}, "
+        f"Selected {whole_number(len(panel))} of {counted(len(instance.people), 'volunteer', 'volunteers')} "
+        f"({result.algorithm.value}, "
         f"minimum chance {100 * low:.2f}%). Lottery of {counted(lottery.size, 'panel', 'panels')} "
         "(rounding moved no chance by "
         f"more than {100 * lottery.max_deviation:.2f} points), commitment {lottery.commitment}, "
