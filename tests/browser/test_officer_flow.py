@@ -55,6 +55,7 @@ def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any,
     page.get_by_role("button", name="Create forum").click()
 
     assert "Forum ‘Libraries forum’ created" in page.locator(".govuk-notification-banner").inner_text()
+    assert page.locator("h1").inner_text() == "Libraries forum"  # its officer now, not 'no permission'
     if javascript:
         axe_check(page)
     page.goto(live_server.url + "/")

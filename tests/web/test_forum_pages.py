@@ -111,6 +111,25 @@ def test_officer_creates_forum_and_it_is_audited(client: Any) -> None:
     assert "Libraries forum" in client.get(reverse("processes:home")).content.decode()
 
 
+@pytest.mark.parametrize("creator", [Role.OFFICER, COUNCIL_ADMIN])
+def test_whoever_creates_a_forum_can_run_it(client: Any, creator: str) -> None:
+    """An officer of another forum becomes the new forum's officer (they were shown 'You do not have
+    permission' on it); a council administrator already runs every forum of the council and gets no role."""
+    forum = make_forum()
+    user = make_user_with_role(creator, forum)
+    client.force_login(user)
+    response = client.post(
+        reverse("processes:forum_create"), valid_form_data(council=str(forum.council.pk)), follow=True
+    )
+    created = Forum.objects.get(title="Libraries forum")
+    assert response.status_code == 200
+    assert "Recruitment and selection" in response.content.decode()
+    roles = list(ForumRole.objects.filter(forum=created).values_list("user", "role"))
+    assert roles == ([(user.pk, Role.OFFICER)] if creator == Role.OFFICER else [])
+    granted = AuditEvent.objects.filter(action="role.granted", forum=created)
+    assert granted.count() == (1 if creator == Role.OFFICER else 0)
+
+
 def test_officer_cannot_create_a_forum_for_another_council(client: Any) -> None:
     forum, elsewhere = make_forum(), make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))

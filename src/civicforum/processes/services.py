@@ -147,6 +147,10 @@ def save_forum(actor: Any, forum: Forum, stage_kinds: list[str]) -> Forum:
         stages=[kind for kind in STAGE_ORDER if kind in wanted],
         **changes,
     )
+    if creating and not actor.has_perm("processes.change_forum", forum):
+        # An officer of another of the council's forums opens this one: without a role on it they would
+        # land on 'You do not have permission' and never see the forum they just created.
+        assign_role(actor, forum, actor, Role.OFFICER)
     return forum
 
 
