@@ -36,11 +36,12 @@ def officer(forum: Any, user_with_role: Any) -> Any:
 
 @pytest.fixture
 def recruiting_forum(forum: Any, officer: Any) -> Any:
-    """A forum (panel of 12) with quota questions, 400 addresses, a lottery of 200 and registration open."""
+    """A forum (panel of 12) with quota questions, 400 addresses, a lottery of 200, registration open and a
+    phone number to register by."""
     forum.panel_size = 12
     forum.save()
     RecruitmentSettings.objects.create(
-        forum=forum, registration_open=True, session_dates="Saturday 6 March 2027"
+        forum=forum, registration_open=True, session_dates="Saturday 6 March 2027", phone="01632 960000"
     )
     synthetic.create_questions(forum, WARDS, forum.panel_size)
     address_list = civic_lottery.import_addresses(forum, officer, address_csv(400), "addresses.csv")

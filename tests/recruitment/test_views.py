@@ -21,7 +21,7 @@ from tests.recruitment.conftest import (
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import forms
-from civicforum.recruitment.models import Invitation, Respondent
+from civicforum.recruitment.models import Invitation, RecruitmentSettings, Respondent
 from civicforum.recruitment.services import civic_lottery, quotas
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +46,13 @@ def test_officer_uploads_draws_and_generates_letters(signed_in_client: Any, foru
     lottery = forum.lotteries.get()
     assert response.url == staff_url("lottery", forum, lottery_id=lottery.pk)
     letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    # The letters print the phone number for registering by phone: without one, they are not generated.
+    refused = client.post(response.url, letter).content.decode()
+    assert "No phone number for registering by phone is set" in refused
+    assert staff_url("settings", forum) in refused and "Generate letters" not in refused
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "not_started"
+    RecruitmentSettings.objects.update_or_create(forum=forum, defaults={"phone": "01632 960000"})
     preview = client.post(response.url, {**letter, "action": "preview"})
     assert preview["Content-Type"] == "application/pdf" and preview.content.count(b"/Type /Page ") == 1
     lottery.refresh_from_db()
@@ -982,6 +989,7 @@ def test_generating_letters_again_asks_the_officer_to_confirm_the_posted_codes_w
     """Generating again cancels every code in the files already downloaded (perhaps already posted), so
     one click on 'Generate letters' is not enough: the officer ticks that they understand."""
     client = signed_in_client(officer)
+    RecruitmentSettings.objects.create(forum=forum, phone="01632 960000")
     client.post(staff_url("upload_addresses", forum), {"file": _upload(address_csv(10))})
     drawn = client.post(
         staff_url("draw_lottery", forum),

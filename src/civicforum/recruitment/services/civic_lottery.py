@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core import audit
@@ -25,6 +26,7 @@ from civicforum.recruitment.models import (
 )
 from civicforum.recruitment.services import codes
 from civicforum.recruitment.services.addresses import read_address_csv
+from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
 from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.lottery import LotteryAddress, LotteryError, draw_addresses, new_seed
@@ -194,6 +196,21 @@ def letter_design(lottery: Lottery, registration_url: str) -> LetterDesign:
     )
     overrides = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
     return replace(design, **{field: text for field, text in overrides.items() if text})
+
+
+def letters_blocker(forum: Any, settings_row: RecruitmentSettings) -> Blocker | None:
+    """Why the letters cannot be generated now (None: they can). Without the phone number in the
+    recruitment settings the letters print none, though they tell residents they can register by phone or
+    call for another format: those who cannot register online would be left out once they are posted."""
+    if settings_row.phone:
+        return None
+    return Blocker(
+        "No phone number for registering by phone is set, so the letters would not say which number to "
+        "call, although they tell residents they can register by phone. Add it before you generate the "
+        "letters.",
+        "Add the phone number in the recruitment settings",
+        reverse("recruitment:settings", kwargs={"forum_slug": forum.slug}),
+    )
 
 
 def preview_letter(design: LetterDesign) -> bytes:

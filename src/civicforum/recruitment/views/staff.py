@@ -226,6 +226,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
     lottery = _lottery(forum, lottery_id)
     initial = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
     settings_row = request_settings(request)
+    blocker = civic_lottery.letters_blocker(forum, settings_row)
     form = forms.LetterForm(
         request.POST or None,
         request.FILES or None,
@@ -233,7 +234,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         logo_saved=bool(settings_row.logo),
         regenerating=lottery.letters_status == LetterStatus.READY,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and blocker is None and form.is_valid():
         if form.cleaned_data.get("logo"):
             settings_row.logo = form.cleaned_data["logo"].read()
             settings_row.save(update_fields=["logo"])
@@ -275,6 +276,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         ),
         "wards": sorted(lottery.letters_per_ward.items()),
         "purged_at": settings_row.purged_at,
+        "blocker": blocker,
     }
     return render(request, "recruitment/lottery.html", context)
 
