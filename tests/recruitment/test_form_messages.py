@@ -203,6 +203,28 @@ def test_more_letters_than_addresses_says_how_many_can_be_drawn(
     assert page.count(expected) == 2
 
 
+def test_more_letters_to_deprived_areas_is_refused_for_a_list_without_deprivation_deciles(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """The box changed nothing for such a list, yet the letters page said the draw had used it."""
+    csv = b"uprn,address_line_1,postcode,ward\n" + b"".join(
+        b"%d,%d Park Road,NM1 1AB,Parkside\n" % (i, i) for i in range(1, 21)
+    )
+    address_list = civic_lottery.import_addresses(forum, officer, csv, "parks.csv")
+    client = signed_in_client(officer)
+    url = reverse("recruitment:draw_lottery", args=[forum.slug])
+    typed = {"address_list": address_list.pk, "letters": "10", "oversample_deprived": "on"}
+    page = client.post(url, typed).content.decode()
+    expected = (
+        "The address list ‘parks.csv’ has no addresses in deprivation decile 1 or 2, so no area can get more "
+        "letters. Untick this, or upload the list with a deprivation_decile column"
+    )
+    assert page.count(expected) == 2 and not forum.lotteries.exists()
+    drawn = client.post(url, {"address_list": address_list.pk, "letters": "10"}, follow=True)
+    assert "More letters to deprived areas" in drawn.content.decode()
+    assert forum.lotteries.get().decile_weights in ({}, None)
+
+
 def test_a_logo_that_is_not_an_image_and_an_empty_file_are_named_in_govuk_words() -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 

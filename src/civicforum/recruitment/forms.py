@@ -139,6 +139,25 @@ class LotteryForm(GovUKForm):
         self.address_lists = list(field.queryset)
         field.choices = [(lst.pk, lst.label(lst.purged_at)) for lst in self.address_lists]
 
+    def clean(self) -> dict[str, Any]:
+        """Ticking 'more letters to deprived areas' for a list without deprivation deciles changed nothing,
+        yet the lottery recorded the weights as used: the officer would believe the letters went where
+        fewer people reply."""
+        cleaned = super().clean()
+        address_list = cleaned.get("address_list")
+        if (
+            cleaned.get("oversample_deprived")
+            and address_list is not None
+            and not address_list.addresses.filter(deprivation_decile__in=OVERSAMPLING_WEIGHTS).exists()
+        ):
+            self.add_error(
+                "oversample_deprived",
+                f"The address list ‘{address_list.filename}’ has no addresses in deprivation decile 1 or 2, "
+                "so no area can get more letters. Untick this, or upload the list with a deprivation_decile "
+                "column",
+            )
+        return cleaned
+
 
 OVERSAMPLING_WEIGHTS = {1: 2.0, 2: 1.5}
 
