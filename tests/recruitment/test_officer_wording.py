@@ -62,3 +62,17 @@ def test_the_run_page_names_the_method_and_gives_every_chance_as_a_percentage(
     chances = [chance for _reference, chance in page.context["probabilities"]]
     assert all(re.fullmatch(r"\d+\.\d\d%", chance) for chance in chances), chances[:3]
     assert not re.search(r">0\.\d{3}", text)
+
+
+def test_the_address_list_page_says_what_each_column_holds_and_where_the_list_comes_from(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """It listed 'uprn', 'lsoa' and 'deprivation_decile' with no word of what they are, though the officer
+    asks another team for the file and the lottery's 'more letters to deprived areas' needs the deciles."""
+    url = reverse("recruitment:upload_addresses", args=[forum.slug])
+    page = signed_in_client(officer).get(url).content.decode()
+    assert "address gazetteer (the LLPG)" in page
+    assert "Unique Property Reference Number" in page
+    assert "Lower layer Super Output Area" in page
+    assert "English Indices of Deprivation" in page
+    assert "Needed to send more letters to deprived areas" in page
