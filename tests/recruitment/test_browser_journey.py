@@ -97,7 +97,7 @@ def test_whole_recruitment_journey(
     office.get_by_role("button", name="Save settings").click()
     office.goto(f"{staff}/selection/")
     office.get_by_role("button", name="Start").click()
-    expect(office.locator("body")).to_contain_text("Commitment (SHA-256)")
+    expect(office.locator("body")).to_contain_text("Fingerprint of the possible panels")
     office.get_by_role("button", name="Publish the selection record").click()
     expect(office.locator(".govuk-error-summary")).to_contain_text("Confirm that you have checked the run")
     office.get_by_label("I have checked this run").check()

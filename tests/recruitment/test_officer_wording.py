@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from tests.recruitment.conftest import publish_selection
 
+from civicforum.recruitment import forms
 from civicforum.recruitment.models import RecruitmentSettings, SelectionRun
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,22 @@ def test_the_address_list_page_says_what_each_column_holds_and_where_the_list_co
     assert "Lower layer Super Output Area" in page
     assert "English Indices of Deprivation" in page
     assert "Needed to send more letters to deprived areas" in page
+
+
+def test_the_run_page_and_the_selection_record_name_the_fingerprint_and_the_draw_code_alike(
+    signed_in_client: Any, pool: Any, officer: Any, client: Any
+) -> None:
+    """The run page said 'Commitment (SHA-256)' and 'Seed' for what the public record, which residents ask
+    the officer about, calls the fingerprint of the possible panels and the draw code."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="lottery 3 14 15 92")
+    run = SelectionRun.objects.get(forum=forum)
+    record = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    run_page = reverse("recruitment:run", args=[forum.slug, run.pk])
+    page = signed_in_client(officer).get(run_page).content.decode()
+    for name in ("Fingerprint of the possible panels", "Draw code"):
+        assert f'<dt class="govuk-summary-list__key">{name}' in record
+        assert f'<dt class="govuk-summary-list__key">{name}' in page
+    assert "Commitment (SHA-256)</dt>" not in page and ">Seed</dt>" not in page
+    seed = forms.RunForm().fields["seed"]  # where the officer types it
+    assert seed.label == "Draw code (seed)" and "shows it as the draw code" in seed.help_text

@@ -445,10 +445,12 @@ class RunForm(GovUKForm):
         error_messages={"required": "Select a selection method"},
     )
     seed = text_field(
-        "Seed",
+        "Draw code (seed)",
         64,
         required=False,
-        help_text="A public seed, such as lottery numbers drawn afterwards. Leave empty for a random one.",
+        label="Draw code (seed)",
+        help_text="The selection record shows it as the draw code. Use a public one, such as lottery numbers "
+        "drawn after registration closed, or leave it empty for a random one.",
     )
 
 
