@@ -96,3 +96,13 @@ def test_the_run_page_and_the_selection_record_name_the_fingerprint_and_the_draw
     assert "Commitment (SHA-256)</dt>" not in page and ">Seed</dt>" not in page
     seed = forms.RunForm().fields["seed"]  # where the officer types it
     assert seed.label == "Draw code (seed)" and "shows it as the draw code" in seed.help_text
+
+
+def test_a_new_forum_s_overview_says_nothing_has_come_in_yet_instead_of_empty_tables(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Before any letter or registration the overview showed the ward and week tables with their headings
+    and no rows, which read as if something had failed to load."""
+    page = signed_in_client(officer).get(reverse("recruitment:overview", args=[forum.slug])).content.decode()
+    assert "No letters have been sent yet." in page and "No one has registered yet." in page
+    assert "Registrations and response rate by ward" not in page and "Registrations by week" not in page
