@@ -842,3 +842,17 @@ def test_the_invitation_email_says_what_the_reply_page_asks_for_and_the_number_t
     assert "To reply, go to https://example.org/reply. You will need your reference, R-" in body
     assert "and the email address or phone number you gave when you registered." in body
     assert body.endswith("If you have a question, or would rather reply by phone, call 01632 960 000.")
+
+
+@pytest.mark.parametrize(("adults", "said"), [(1, "Up to 1 person"), (3, "Up to 3 people")])
+def test_the_letter_says_how_many_people_of_the_household_its_code_registers(
+    forum: Any, officer: Any, adults: int, said: str
+) -> None:
+    """The default letter said 'Anyone aged 16 or over who lives at this address can register', though the
+    code registers only the adults set when it was drawn: the next adult of the household was refused."""
+    address_list = civic_lottery.import_addresses(forum, officer, address_csv(20), "addresses.csv")
+    lottery = civic_lottery.draw_lottery(forum, officer, address_list, 5, adults_per_household=adults)
+    design = civic_lottery.letter_design(lottery, "https://example.org/register")
+    body = design.fill(design.body)
+    assert f"{said} aged 16 or over living at this address can register." in body
+    assert "Anyone" not in body

@@ -194,6 +194,10 @@ def letter_design(lottery: Lottery, registration_url: str) -> LetterDesign:
         phone=settings_row.phone if settings_row else "",
         logo=bytes(settings_row.logo) if settings_row and settings_row.logo else None,
     )
+    # Every letter of a draw admits the number of adults set when it was drawn.
+    adults = lottery.invitations.values_list("max_adults", flat=True).first()
+    if adults:
+        design = replace(design, adults=adults)
     overrides = {"heading": lottery.letter_heading, "body": lottery.letter_body, "reply_by": lottery.reply_by}
     return replace(design, **{field: text for field, text in overrides.items() if text})
 

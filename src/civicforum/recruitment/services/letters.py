@@ -37,6 +37,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from civicforum.wording import counted
+
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
 MARGIN = 60.0
 TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
@@ -60,7 +62,7 @@ Dear resident,
 $council is bringing together a group of local people to help decide an important question for \
 the area. Your household is one of a few thousand picked at random from every address in the area.
 
-Anyone aged 16 or over who lives at this address can register. From everyone who registers, a panel \
+Up to $adults aged 16 or over living at this address can register. From everyone who registers, a panel \
 of people who reflect the whole area will be chosen by lottery. Members meet over several sessions, \
 hear from experts and each other, and make recommendations that the council will answer in public. \
 Members receive a thank-you payment, and we pay for travel, care costs and any support you need.
@@ -72,7 +74,9 @@ If you need this letter in another format or language, call us and we will help.
 
 @dataclass(frozen=True)
 class LetterDesign:
-    """What an officer controls. ``heading`` and ``body`` may use $council, $forum, $url and $reply_by."""
+    """What an officer controls. ``heading`` and ``body`` may use $council, $forum, $url, $adults and
+    $reply_by. ``adults`` is how many people one letter's code registers, which the letter must not
+    overstate: a third adult of a household told 'anyone' can register is then refused."""
 
     council_name: str
     forum_title: str
@@ -80,6 +84,7 @@ class LetterDesign:
     heading: str = DEFAULT_HEADING
     body: str = DEFAULT_BODY
     reply_by: str = ""
+    adults: int = 2
     phone: str = ""
     logo: bytes | None = None
     letter_date: date | None = None
@@ -96,11 +101,12 @@ class LetterDesign:
             council=self.council_name,
             forum=self.forum_title,
             url=self.registration_url,
+            adults=counted(self.adults, "person", "people"),
             reply_by=one_line(self.reply_by),
         )
 
 
-PLACEHOLDERS = ("council", "forum", "url", "reply_by")  # what ``LetterDesign.fill`` replaces
+PLACEHOLDERS = ("council", "forum", "url", "adults", "reply_by")  # what ``LetterDesign.fill`` replaces
 
 
 def unknown_placeholders(text: str) -> list[str]:
