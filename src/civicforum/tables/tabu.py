@@ -81,6 +81,7 @@ class PlanTabu:
         self._diversity_cache: dict[int, np.ndarray] = {}
         self._meeting_cost_cache: tuple[np.ndarray, np.ndarray] | None = None
         self.apart = problem.apart.astype(float)
+        self.any_apart = bool(problem.apart.any())
 
     def in_repeat_pair(self, session: int) -> np.ndarray:
         """Which movers of ``session`` sit there with someone they meet more than once."""
@@ -97,12 +98,27 @@ class PlanTabu:
     def diversity_total(self) -> float:
         return float(self.table_cost.sum())
 
-    def _seated_matrix(self, session: int) -> np.ndarray:
-        """(members, tables) 0/1: who sits where in ``session``."""
-        seated = np.zeros((self.table_of.shape[1], self.tables))
-        present = self.present[session]
-        seated[np.flatnonzero(present), self.table_of[session][present]] = 1
-        return seated
+    def _table_sums(self, session: int) -> Callable[[np.ndarray], np.ndarray]:
+        """A function giving, for a (rows, members) matrix, its (rows, tables) sums over the members at
+        each table of ``session``: a product with the 0/1 seating matrix, without BLAS, whose threads
+        cost more CPU than these small products (most of the tabu search's on a busy machine). The
+        entries summed are multiples of 1/16, so the sums are exact in any order."""
+        x = self.table_of[session]
+        seated = np.flatnonzero(x >= 0)
+        order = seated[np.argsort(x[seated], kind="stable")]
+        sizes = np.bincount(x[seated], minlength=self.tables)
+        filled = np.flatnonzero(sizes)
+        starts = (np.cumsum(sizes) - sizes)[filled]
+
+        def sums(matrix: np.ndarray) -> np.ndarray:
+            summed = np.add.reduceat(matrix[:, order], starts, axis=1)
+            if len(filled) == self.tables:
+                return summed
+            out = np.zeros((matrix.shape[0], self.tables))
+            out[:, filled] = summed
+            return out
+
+        return sums
 
     def _meeting_costs(self) -> tuple[np.ndarray, np.ndarray]:
         """(members, members) change of ``cost`` when a pair gains a meeting, and when it loses one:
@@ -125,19 +141,21 @@ class PlanTabu:
         rows = np.arange(len(movers)) if rows is None else rows
         picked = movers[rows]
         add, remove = self._meeting_costs()
-        seated = self._seated_matrix(session)
+        by_table = self._table_sums(session)
         x = self.table_of[session][movers]
         own = x[rows]
-        leaving = (remove[movers] @ seated)[np.arange(len(movers)), x]
-        joining = (add[picked] @ seated)[:, x]  # [a, b]: a joins b's table (b still there)
-        joined = (add[movers] @ seated)[:, own].T  # [a, b]: b joins a's table (a still there)
+        leaving = by_table(remove[movers])[np.arange(len(movers)), x]
+        joining = by_table(add[picked])[:, x]  # [a, b]: a joins b's table (b still there)
+        joined = by_table(add[movers])[:, own].T  # [a, b]: b joins a's table (a still there)
         costs = leaving[rows][:, None] + joining + leaving[None, :] + joined - 2 * add[np.ix_(picked, movers)]
-        # Rules: kept-apart partners at the new table (the one leaving does not count), barred tables.
-        apart = self.apart[movers]
-        clash = (apart[rows] @ seated)[:, x] - apart[rows][:, movers]  # a's, at b's table
-        clashed = ((apart @ seated)[:, own] - apart[:, picked]).T  # b's, at a's table
+        # Rules: barred tables, kept-apart partners at the new table (the one leaving does not count).
         barred = self.problem.barred[session]
-        broken = (clash > 0) | (clashed > 0) | barred[np.ix_(picked, x)] | barred[np.ix_(movers, own)].T
+        broken = barred[np.ix_(picked, x)] | barred[np.ix_(movers, own)].T
+        if self.any_apart:
+            apart = self.apart[movers]
+            clash = by_table(apart[rows])[:, x] - apart[rows][:, movers]  # a's, at b's table
+            clashed = (by_table(apart)[:, own] - apart[:, picked]).T  # b's, at a's table
+            broken |= (clash > 0) | (clashed > 0)
         costs[broken | (own[:, None] == x[None, :])] = np.inf
         return costs
 
