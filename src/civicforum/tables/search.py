@@ -20,6 +20,7 @@ at once: near the diversity bound few single swaps keep diversity, and pairs of 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -42,10 +43,19 @@ WORK_PER_CELL = 0.0016
 WORK_PER_EXCHANGE = 26.0
 
 
+@functools.lru_cache(maxsize=64)
+def _all_pairs(members: int) -> np.ndarray:
+    """(k, 2) positions of every pair of ``members``: built once per table size, as the descent asks
+    for them for every two tables (read-only, so the cached array cannot be changed)."""
+    pairs = np.array(list(combinations(range(members), 2)), dtype=int).reshape(-1, 2)
+    pairs.setflags(write=False)
+    return pairs
+
+
 def _some_pairs(members: int, rng: np.random.Generator) -> np.ndarray:
     """(k, 2) positions of every pair of ``members``, or of a random sample of EXCHANGE_PAIRS."""
     if members * (members - 1) // 2 <= EXCHANGE_PAIRS:
-        return np.array(list(combinations(range(members), 2)), dtype=int).reshape(-1, 2)
+        return _all_pairs(members)
     first = rng.integers(members, size=EXCHANGE_PAIRS)
     second = (first + rng.integers(1, members, size=EXCHANGE_PAIRS)) % members
     return np.stack([first, second], axis=1)
@@ -450,21 +460,22 @@ class SessionSearch:
         pairs_b = _some_pairs(len(joining), rng)
         move_a = self.seat_cost[leaving, there] - self.seat_cost[leaving, here]
         move_b = self.seat_cost[joining, here] - self.seat_cost[joining, there]
-        within_a = p.pair_penalty[leaving[pairs_a[:, 0]], leaving[pairs_a[:, 1]]]
-        within_b = p.pair_penalty[joining[pairs_b[:, 0]], joining[pairs_b[:, 1]]]
-        cross = p.pair_penalty[np.ix_(leaving, joining)]
+        out, back = leaving[pairs_a], joining[pairs_b]  # the pairs' members
+        within_a = p.pair_penalty[out[:, 0], out[:, 1]]
+        within_b = p.pair_penalty[back[:, 0], back[:, 1]]
+        first, second = out[:, :1], out[:, 1:]  # columns, to pair with every pair leaving ``there``
         cross_pairs = (
-            cross[pairs_a[:, 0]][:, pairs_b[:, 0]]
-            + cross[pairs_a[:, 0]][:, pairs_b[:, 1]]
-            + cross[pairs_a[:, 1]][:, pairs_b[:, 0]]
-            + cross[pairs_a[:, 1]][:, pairs_b[:, 1]]
+            p.pair_penalty[first, back[:, 0]]
+            + p.pair_penalty[first, back[:, 1]]
+            + p.pair_penalty[second, back[:, 0]]
+            + p.pair_penalty[second, back[:, 1]]
         )
         seating = (
-            (move_a[pairs_a].sum(axis=1) + 2 * within_a)[:, None]
-            + (move_b[pairs_b].sum(axis=1) + 2 * within_b)[None, :]
+            (move_a[pairs_a[:, 0]] + move_a[pairs_a[:, 1]] + 2 * within_a)[:, None]
+            + (move_b[pairs_b[:, 0]] + move_b[pairs_b[:, 1]] + 2 * within_b)[None, :]
             - 2 * cross_pairs
         )
-        return seating, leaving[pairs_a], joining[pairs_b]
+        return seating, out, back
 
     def _pair_swap_costs(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The change of ``table``'s diversity cost on ``feature`` (k values) when two members whose values
@@ -479,7 +490,7 @@ class SessionSearch:
         if feature not in cached:
             every = np.arange(size * size)
             cached[feature] = self._pair_swap_block(table, feature, every, every)
-        return cached[feature][np.ix_(rows, cols)]
+        return cached[feature][rows[:, None], cols]
 
     def _pair_swap_block(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``_pair_swap_costs`` worked out for ``rows`` by ``cols``."""
@@ -499,10 +510,12 @@ class SessionSearch:
         feature by feature from the two tables' ``_pair_swap_costs``."""
         out = self.local_codes[leaving]  # (pairs, 2, features) value positions leaving ``here``
         back = self.local_codes[joining]
+        # Per feature (columns), each pair's row of the pair-swap costs: [r1 * k + r2].
+        out_rows = out[:, 0] * self.feature_sizes + out[:, 1]
+        back_rows = back[:, 0] * self.feature_sizes + back[:, 1]
         diversity = np.zeros((len(leaving), len(joining)))
-        for feature, size in enumerate(self.feature_sizes.tolist()):
-            rows = out[:, 0, feature] * size + out[:, 1, feature]
-            cols = back[:, 0, feature] * size + back[:, 1, feature]
+        for feature in range(len(self.feature_sizes)):
+            rows, cols = out_rows[:, feature], back_rows[:, feature]
             diversity += self._pair_swap_costs(here, feature, rows, cols)
             diversity += self._pair_swap_costs(there, feature, cols, rows).T
         return self._capped(diversity)
