@@ -141,6 +141,8 @@ class _Planner:
         for pair in constraints.keep_apart:
             a, b = (self.index[m] for m in pair)
             self.keep_apart[a, b] = self.keep_apart[b, a] = PROHIBITIVE
+        # Who each member is kept apart from, for the checks made every time a session is built.
+        self.apart_from = [np.flatnonzero(row >= PROHIBITIVE).tolist() for row in self.keep_apart]
         self.meetings = np.zeros((count, count), dtype=np.int32)
         # Per session that cannot be seated with the tables _clusters would hold its clusters at, the
         # tables (0-based) each cluster uses in a seating the exact check found.
@@ -559,7 +561,7 @@ class _Planner:
             blockers = {
                 (self.ids[a], self.ids[b], fixed_of[b])
                 for a in unit
-                for b in map(int, np.flatnonzero(self.keep_apart[a] >= PROHIBITIVE))
+                for b in self.apart_from[a]
                 if fixed_of.get(b) in open_tables
             }
             if not open_tables or {table for _, _, table in blockers} < open_tables:
