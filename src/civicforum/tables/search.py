@@ -463,12 +463,9 @@ class SessionSearch:
         out, back = leaving[pairs_a], joining[pairs_b]  # the pairs' members
         within_a = p.pair_penalty[out[:, 0], out[:, 1]]
         within_b = p.pair_penalty[back[:, 0], back[:, 1]]
-        first, second = out[:, :1], out[:, 1:]  # columns, to pair with every pair leaving ``there``
+        first, second = p.pair_penalty[out[:, 0]], p.pair_penalty[out[:, 1]]  # rows, gathered once
         cross_pairs = (
-            p.pair_penalty[first, back[:, 0]]
-            + p.pair_penalty[first, back[:, 1]]
-            + p.pair_penalty[second, back[:, 0]]
-            + p.pair_penalty[second, back[:, 1]]
+            first[:, back[:, 0]] + first[:, back[:, 1]] + second[:, back[:, 0]] + second[:, back[:, 1]]
         )
         seating = (
             (move_a[pairs_a[:, 0]] + move_a[pairs_a[:, 1]] + 2 * within_a)[:, None]
@@ -490,7 +487,7 @@ class SessionSearch:
         if feature not in cached:
             every = np.arange(size * size)
             cached[feature] = self._pair_swap_block(table, feature, every, every)
-        return cached[feature][rows[:, None], cols]
+        return cached[feature][rows][:, cols]
 
     def _pair_swap_block(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``_pair_swap_costs`` worked out for ``rows`` by ``cols``."""

@@ -81,12 +81,18 @@ class PlanTabu:
         self._diversity_cache: dict[int, np.ndarray] = {}
         self._meeting_cost_cache: tuple[np.ndarray, np.ndarray] | None = None
         self.apart = problem.apart.astype(float)
+        # Rules to check in swap_costs: most plans bar no table and keep no one apart.
+        self.any_barred = [bool(barred.any()) for barred in problem.barred]
         self.any_apart = bool(problem.apart.any())
 
     def in_repeat_pair(self, session: int) -> np.ndarray:
         """Which movers of ``session`` sit there with someone they meet more than once."""
         movers = self.movers[session]
-        repeated: np.ndarray = (self.meetings[movers] >= 2) & (co_seated(self.table_of[session])[movers] > 0)
+        x = self.table_of[session]
+        # The movers' rows of co_seated only: who shares their (real) table, themselves left out.
+        together = (x[movers, None] == x[None, :]) & (x[movers, None] >= 0)
+        together[np.arange(len(movers)), movers] = False
+        repeated: np.ndarray = (self.meetings[movers] >= 2) & together
         return np.asarray(repeated.any(axis=1))
 
     def cost(self) -> float:
@@ -145,18 +151,23 @@ class PlanTabu:
         x = self.table_of[session][movers]
         own = x[rows]
         leaving = by_table(remove[movers])[np.arange(len(movers)), x]
-        joining = by_table(add[picked])[:, x]  # [a, b]: a joins b's table (b still there)
-        joined = by_table(add[movers])[:, own].T  # [a, b]: b joins a's table (a still there)
-        costs = leaving[rows][:, None] + joining + leaving[None, :] + joined - 2 * add[np.ix_(picked, movers)]
-        # Rules: barred tables, kept-apart partners at the new table (the one leaving does not count).
-        barred = self.problem.barred[session]
-        broken = barred[np.ix_(picked, x)] | barred[np.ix_(movers, own)].T
+        adding = by_table(add[movers])  # [b, t]: b joins table t, for every mover (rows includes)
+        joining = adding[rows][:, x]  # [a, b]: a joins b's table (b still there)
+        joined = adding[:, own].T  # [a, b]: b joins a's table (a still there)
+        costs = leaving[rows][:, None] + joining + leaving[None, :] + joined - 2 * add[picked][:, movers]
+        # Rules: the same table, barred tables, kept-apart partners at the new table (the one leaving
+        # does not count).
+        broken = own[:, None] == x[None, :]
+        if self.any_barred[session]:
+            barred = self.problem.barred[session]
+            broken |= barred[picked][:, x] | barred[movers][:, own].T
         if self.any_apart:
             apart = self.apart[movers]
-            clash = by_table(apart[rows])[:, x] - apart[rows][:, movers]  # a's, at b's table
-            clashed = (by_table(apart)[:, own] - apart[:, picked]).T  # b's, at a's table
+            apart_at = by_table(apart)
+            clash = apart_at[rows][:, x] - apart[rows][:, movers]  # a's, at b's table
+            clashed = (apart_at[:, own] - apart[:, picked]).T  # b's, at a's table
             broken |= (clash > 0) | (clashed > 0)
-        costs[broken | (own[:, None] == x[None, :])] = np.inf
+        costs[broken] = np.inf
         return costs
 
     def diversity_changes(self, session: int) -> np.ndarray:
@@ -175,7 +186,7 @@ class PlanTabu:
         join = np.abs(deviation + seat) - now
         changes = np.zeros((len(movers), len(movers)))
         for codes in self.codes[movers].T:  # each feature's value column of every mover
-            at_own_table = leave[x, codes][:, None] + join[x[:, None], codes[None, :]]  # [a, b]: at a's
+            at_own_table = leave[x, codes][:, None] + join[x][:, codes]  # [a, b]: at a's
             at_own_table += at_own_table.T  # and at b's table
             changes += np.where(codes[:, None] != codes[None, :], at_own_table, 0.0)
         self._diversity_cache[session] = changes
