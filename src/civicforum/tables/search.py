@@ -202,7 +202,8 @@ class SessionSearch:
                 self.single_tables[moved_singles, None] * self.counts.shape[1]
                 + self.single_codes[moved_singles]
             ).T
-        at = np.flatnonzero((self.single_tables == here) | (self.single_tables == there))
+        # ``.nonzero()`` rather than np.flatnonzero, whose Python wrappers cost as much as the work here.
+        at = ((self.single_tables == here) | (self.single_tables == there)).nonzero()[0]
         members, tables = self.singles[at], self.single_tables[at]
         own = self.seat_cost[members, tables]
         self.single_own_cost[at] = own
@@ -390,7 +391,7 @@ class SessionSearch:
             noisy = self.batch_swap_deltas(singles[chosen])
             noisy -= rows[:, 1:]
             best = noisy.argmin(axis=1)
-            accepted = np.flatnonzero(noisy[np.arange(len(chosen)), best] < -rows[:, 0])
+            accepted = (noisy[np.arange(len(chosen)), best] < -rows[:, 0]).nonzero()[0]
             used += WORK_PER_BATCH + len(chosen) * row_work
             if len(accepted):
                 first = int(accepted[0])
@@ -428,7 +429,7 @@ class SessionSearch:
                 chosen = self.singles[start : start + MAX_BATCH]
                 deltas = self.batch_swap_deltas(chosen)
                 best = deltas.argmin(axis=1)
-                better = np.flatnonzero(deltas[np.arange(len(chosen)), best] < -1e-9)
+                better = (deltas[np.arange(len(chosen)), best] < -1e-9).nonzero()[0]
                 if not len(better):
                     start += len(chosen)
                     continue
