@@ -78,7 +78,10 @@ class PlanTabu:
         self.movers = [np.flatnonzero(problem.movable[s]) for s in range(sessions)]
         # codes[a, f]: the value column of member a's value of feature f (one per feature).
         self.codes = np.nonzero(problem.one_hot)[1].reshape(members, -1)
+        # Per session, until it changes: diversity_changes, the movers' table-mates, _table_sums.
         self._diversity_cache: dict[int, np.ndarray] = {}
+        self._together_cache: dict[int, np.ndarray] = {}
+        self._table_sums_cache: dict[int, Callable[[np.ndarray], np.ndarray]] = {}
         self._meeting_cost_cache: tuple[np.ndarray, np.ndarray] | None = None
         self.apart = problem.apart.astype(float)
         # Rules to check in swap_costs: most plans bar no table and keep no one apart.
@@ -88,10 +91,12 @@ class PlanTabu:
     def in_repeat_pair(self, session: int) -> np.ndarray:
         """Which movers of ``session`` sit there with someone they meet more than once."""
         movers = self.movers[session]
-        x = self.table_of[session]
-        # The movers' rows of co_seated only: who shares their (real) table, themselves left out.
-        together = (x[movers, None] == x[None, :]) & (x[movers, None] >= 0)
-        together[np.arange(len(movers)), movers] = False
+        together = self._together_cache.get(session)
+        if together is None:  # the movers' rows of co_seated: who shares their table, themselves left out
+            x = self.table_of[session]
+            together = (x[movers, None] == x[None, :]) & (x[movers, None] >= 0)
+            together[np.arange(len(movers)), movers] = False
+            self._together_cache[session] = together
         repeated: np.ndarray = (self.meetings[movers] >= 2) & together
         return np.asarray(repeated.any(axis=1))
 
@@ -108,7 +113,11 @@ class PlanTabu:
         """A function giving, for a (rows, members) matrix, its (rows, tables) sums over the members at
         each table of ``session``: a product with the 0/1 seating matrix, without BLAS, whose threads
         cost more CPU than these small products (most of the tabu search's on a busy machine). The
-        entries summed are multiples of 1/16, so the sums are exact in any order."""
+        entries summed are multiples of 1/16, so the sums are exact in any order. Kept until the
+        session changes."""
+        cached = self._table_sums_cache.get(session)
+        if cached is not None:
+            return cached
         x = self.table_of[session]
         seated = np.flatnonzero(x >= 0)
         order = seated[np.argsort(x[seated], kind="stable")]
@@ -124,6 +133,7 @@ class PlanTabu:
             out[:, filled] = summed
             return out
 
+        self._table_sums_cache[session] = sums
         return sums
 
     def _meeting_costs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +216,8 @@ class PlanTabu:
         self.table_cost[session, both] = np.abs(
             self.counts[session, both] / self.sizes[session, both][:, None] - self.shares[session]
         ).sum(axis=1)
-        self._diversity_cache.pop(session, None)
+        for cache in (self._diversity_cache, self._together_cache, self._table_sums_cache):
+            cache.pop(session, None)
         self._meeting_cost_cache = None
 
     def room(self, session: int) -> float:
