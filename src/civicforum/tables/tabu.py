@@ -32,8 +32,10 @@ STAGNATION = 300  # steps without a better plan before restarting from the best 
 KICK_SWAPS = 30  # random swaps (within the limits) tried by a kick
 FRUITLESS_KICKS = 3  # the search ends early after this many kicks in a row that find no better plan
 # Work units of scoring one session's swaps, fitted like the annealing's (about a microsecond each on
-# the benchmark machines: 0.24 ms at 40 members, 1.05 ms at 200): a fixed part and a part per member and
-# member scored (every member against the members in repeat pairs, and the meetings arrays).
+# the benchmark machines: 0.24 ms at 40 members, 1.05 ms at 200; since the per-table sums stopped using
+# BLAS, 0.08 and 0.44 ms, but the units stay as fitted so that plans stay as they were): a fixed part
+# and a part per member and member scored (every member against the members in repeat pairs, and the
+# meetings arrays).
 WORK_PER_SESSION = 200.0
 WORK_PER_PAIR = 0.016
 
@@ -113,8 +115,8 @@ class PlanTabu:
         """A function giving, for a (rows, members) matrix, its (rows, tables) sums over the members at
         each table of ``session``: a product with the 0/1 seating matrix, without BLAS, whose threads
         cost more CPU than these small products (most of the tabu search's on a busy machine). The
-        entries summed are multiples of 1/16, so the sums are exact in any order. Kept until the
-        session changes."""
+        entries are exact binary fractions (the meeting costs, 0 and 1), so the sums are exact in any
+        order. Kept until the session changes."""
         cached = self._table_sums_cache.get(session)
         if cached is not None:
             return cached
@@ -161,7 +163,7 @@ class PlanTabu:
         x = self.table_of[session][movers]
         own = x[rows]
         leaving = by_table(remove[movers])[np.arange(len(movers)), x]
-        adding = by_table(add[movers])  # [b, t]: b joins table t, for every mover (rows includes)
+        adding = by_table(add[movers])  # [b, t]: mover b joins table t (the picked movers' rows too)
         joining = adding[rows][:, x]  # [a, b]: a joins b's table (b still there)
         joined = adding[:, own].T  # [a, b]: b joins a's table (a still there)
         costs = leaving[rows][:, None] + joining + leaving[None, :] + joined - 2 * add[picked][:, movers]
