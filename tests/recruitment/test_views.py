@@ -423,6 +423,50 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     assert "must be a real date" in bad.content.decode()
 
 
+def test_opening_registration_moves_a_forum_still_in_design_on_to_recruitment(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """A new forum stayed at 'Design' while its letters were out and registration open, so its public page
+    and the home page said 'Design: in progress, Recruitment: not started'. Opening registration now moves
+    it on (adding the stage if the forum left it out), says so and logs it; a later stage is kept."""
+    from civicforum.processes.models import Stage
+
+    forum.current_stage = "design"
+    forum.save()
+    forum.stages.filter(kind="recruitment").delete()
+    add_age_question(forum, officer)
+    client = signed_in_client(officer)
+    url = staff_url("settings", forum)
+    data = {"registration_open": "on", "adults_per_household": "2", "phone": "01632 960 123"}
+
+    saved = client.post(url, data, follow=True).content.decode()
+
+    assert (
+        "Recruitment settings saved. Registration is open, so the forum has moved on from the Design stage "
+        "to Recruitment: its public page now shows recruitment in progress." in saved
+    )
+    forum.refresh_from_db()
+    assert forum.current_stage == "recruitment" and Stage.objects.filter(forum=forum, kind="recruitment")
+    public = client.get(forum.get_absolute_url()).content.decode()
+    current = public.split('aria-current="step"')[1].split("</li>")[0]
+    assert "2. Recruitment" in current and "In progress" in current
+    assert 'govuk-tag govuk-tag--blue">Recruitment<' in client.get(reverse("processes:home")).content.decode()
+    moved = AuditEvent.objects.get(action="forum.updated", forum=forum)
+    assert moved.actor == officer and moved.details["because"] == "registration opened"
+    assert moved.details["current_stage"] == {"from": "design", "to": "recruitment"}
+    assert moved.details["stages_added"] == ["recruitment"]
+
+    # Reopened later (to draw replacements, say), the forum stays in the stage the officer set.
+    forum.current_stage = "selection"
+    forum.save()
+    client.post(url, {**data, "registration_open": ""})
+    reopened = client.post(url, data, follow=True).content.decode()
+    assert "moved on" not in reopened and "Recruitment settings saved" in reopened
+    forum.refresh_from_db()
+    assert forum.current_stage == "selection"
+    assert AuditEvent.objects.filter(action="forum.updated").count() == 1
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [(("31", "12", ""), "must include a year"), (("", "12", ""), "must include a day and year")],

@@ -697,13 +697,17 @@ class RecruitmentSettingsForm(GovUKModelForm):
                 self.order_fields(["registration_open", "keep_special_questions"])
                 self.rebuild_helper()
 
+    @property
+    def opening(self) -> bool:
+        """Whether this change opens registration (it was closed)."""
+        return bool(self.cleaned_data.get("registration_open")) and "registration_open" in self.changed_data
+
     def clean_registration_open(self) -> bool:
-        opening = bool(self.cleaned_data["registration_open"])
-        if opening and "registration_open" in self.changed_data:
+        if self.opening:
             problem = registration.opening_problem(self.instance.forum)
             if problem:
                 raise forms.ValidationError(problem)
-        return opening
+        return bool(self.cleaned_data["registration_open"])
 
     def clean_retention_until(self) -> date | None:
         """A date already past would erase the pool at the next scheduled purge, and one before the forum
@@ -725,8 +729,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        opening = cleaned.get("registration_open") and "registration_open" in self.changed_data
-        if opening and self.unneeded_special and not cleaned.get("keep_special_questions"):
+        if self.opening and self.unneeded_special and not cleaned.get("keep_special_questions"):
             named = " and ".join(f"‘{question.label}’" for question in self.unneeded_special)
             them = plural(len(self.unneeded_special), "it", "them")
             self.add_error(

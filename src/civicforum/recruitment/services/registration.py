@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicforum.core import audit, rate_limits
+from civicforum.processes.models import STAGE_ORDER, Forum, Stage, StageKind
 from civicforum.recruitment.models import (
     UNFINISHED,
     Invitation,
@@ -77,6 +78,35 @@ def is_open(forum: Any) -> bool:
     forum's stage. It must be closed before a panel is drawn (``selection.draw_blocker``), so that the
     draw is from a fixed pool."""
     return RecruitmentSettings.objects.filter(forum=forum, registration_open=True).exists()
+
+
+def move_on_to_recruitment(forum: Forum, user: Any) -> str | None:
+    """Once registration opens, move a forum still in an earlier stage (Design) on to Recruitment, adding
+    the stage if the forum left it out: its public page and the home page show the current stage, and
+    'Design: in progress, Recruitment: not started' contradicts the letters residents are registering
+    from. The stage stays the officer's to set on the forum's page; this only keeps it from lagging
+    behind, so a later stage (registration reopened for replacements) is left as it is. Returns the
+    stage it moved from, in words (None: it did not move)."""
+    earlier = STAGE_ORDER[: STAGE_ORDER.index(StageKind.RECRUITMENT)]
+    with transaction.atomic():
+        before = Forum.objects.select_for_update().values_list("current_stage", flat=True).get(pk=forum.pk)
+        if before not in earlier:
+            return None
+        forum.current_stage = StageKind.RECRUITMENT
+        forum.save(update_fields=["current_stage", "updated_at"])
+        _stage, added = Stage.objects.get_or_create(forum=forum, kind=StageKind.RECRUITMENT)
+        audit.record(
+            user,
+            "forum.updated",
+            forum=forum,
+            target=forum,
+            title=forum.title,
+            changed=["current_stage", "stages"] if added else ["current_stage"],
+            current_stage={"from": before, "to": forum.current_stage},
+            stages_added=[StageKind.RECRUITMENT.value] if added else [],
+            because="registration opened",
+        )
+    return StageKind(before).label
 
 
 def opening_problem(forum: Any) -> str | None:

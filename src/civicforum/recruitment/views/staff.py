@@ -707,7 +707,14 @@ def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         audit.record(
             request.user, "recruitment.settings_changed", forum=forum, fields=sorted(form.changed_data)
         )
-        messages.success(request, "Recruitment settings saved")
+        moved_from = registration.move_on_to_recruitment(forum, request.user) if form.opening else None
+        moved = (
+            f". Registration is open, so the forum has moved on from the {moved_from} stage to Recruitment: "
+            "its public page now shows recruitment in progress. You can change the stage on the forum’s page"
+            if moved_from
+            else ""
+        )
+        messages.success(request, f"Recruitment settings saved{moved}")
         return redirect("recruitment:overview", forum_slug=forum.slug)
     return render(request, "recruitment/settings.html", {"forum": forum, "form": form})
 
