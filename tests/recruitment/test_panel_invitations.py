@@ -329,6 +329,31 @@ def test_pressing_invite_twice_records_one_batch_and_shows_it_after_the_second_p
     assert len(mail.outbox) == 12
 
 
+def test_the_panel_page_offers_to_invite_only_while_someone_is_waiting_for_an_invitation(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """'Invite newly selected members' stayed on the panel page once everyone was invited, and led to a
+    page saying so; it now shows only while someone selected awaits an invitation, else a line says so."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    button = ">Invite newly selected members</a>"
+    everyone = "Everyone selected has been invited."
+    nobody_yet = client.get(url("panel", forum)).content.decode()
+    assert button not in nobody_yet and everyone not in nobody_yet  # the table says no one is selected
+    publish_selection(forum, officer, seed="s")
+    assert button in client.get(url("panel", forum)).content.decode()
+
+    invite_and_send(forum, officer)
+
+    invited = client.get(url("panel", forum)).content.decode()
+    assert button not in invited and everyone in invited
+    assert "Download the latest letters to members (PDF)" in invited
+    declined = PanelMember.objects.filter(forum=forum).first()
+    selection.set_member_status(declined, MemberStatus.DECLINED, officer)
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    replaced = client.get(url("panel", forum)).content.decode()
+    assert button in replaced and everyone not in replaced
+
+
 def test_a_batch_of_another_forum_is_not_found(
     signed_in_client: Any, pool: Any, officer: Any, user_with_role: Any
 ) -> None:

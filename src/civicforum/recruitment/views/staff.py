@@ -441,6 +441,7 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "members": members,
         "to_fill": selection.places_to_fill(forum),
         "targets": selection.panel_against_targets(forum),
+        "anyone_to_invite": panel_invitations.awaiting_invitation(forum).exists(),
         "has_letters": bool(settings_row.panel_letters),
         "purged_at": settings_row.purged_at,
     }
