@@ -105,6 +105,9 @@ def publish_selection(forum: Any, officer: Any, seed: str) -> None:
 
 
 REPLY_URL = "https://example.org/reply"
+# What the invite page's check step posts when the officer presses 'Send invitations' (without ``send``,
+# the reply-by date only leads to that check page).
+SEND_INVITATIONS = {"reply_by": "1 May", "send": "yes"}
 
 
 def invite_and_send(forum: Any, officer: Any, reply_by: str = "1 May") -> InvitationBatch:

@@ -111,6 +111,8 @@ def test_whole_recruitment_journey(
     office.goto(f"{staff}/panel/")
     office.get_by_role("button", name="Invite newly selected members").click()
     office.fill("#id_reply_by", "18 December 2026")
+    office.get_by_role("button", name="Continue").click()
+    expect(office.locator(".govuk-summary-list")).to_contain_text("Members to invite")
     office.get_by_role("button", name="Send invitations").click()
     expect(office.locator("body")).to_contain_text("12 members invited")
     expect(office.locator("#invitation-result")).to_contain_text("12 emailed")

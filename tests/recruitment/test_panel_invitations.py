@@ -5,6 +5,7 @@ again)."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections import Counter
 from datetime import timedelta
@@ -18,7 +19,13 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from tests import factories
-from tests.recruitment.conftest import REPLY_URL, email_counts, invite_and_send, publish_selection
+from tests.recruitment.conftest import (
+    REPLY_URL,
+    SEND_INVITATIONS,
+    email_counts,
+    invite_and_send,
+    publish_selection,
+)
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import tasks
@@ -98,7 +105,7 @@ def test_an_email_refused_for_one_member_is_shown_and_sent_again_to_that_member_
     assert panel.count(">Email not sent</a>") == 1
 
     # The officer presses Invite again, and the task runs again (a worker retrying it): nobody is emailed.
-    client.post(url("invite_panel", forum), {"reply_by": "1 May"})
+    client.post(url("invite_panel", forum), SEND_INVITATIONS)
     tasks.send_invitations.call(batch.pk)
     assert len(mail.outbox) == 11 and InvitationBatch.objects.count() == 1
 
@@ -137,7 +144,7 @@ def test_a_sending_that_stopped_part_way_sends_the_rest_once_and_never_an_email_
     cut_off = PanelMember.objects.get(invitation_batch=batch, email_status=EmailStatus.SENDING)
 
     # Pressing Invite again (what the officer did before, which emailed the first four again) sends nothing.
-    client.post(url("invite_panel", forum), {"reply_by": "1 May"})
+    client.post(url("invite_panel", forum), SEND_INVITATIONS)
     assert len(mail.outbox) == 4
 
     MailServer.crash_after = None
@@ -320,13 +327,50 @@ def test_pressing_invite_twice_records_one_batch_and_shows_it_after_the_second_p
     forum, client = pool[0].forum, signed_in_client(officer)
     publish_selection(forum, officer, seed="s")
 
-    first = client.post(url("invite_panel", forum), {"reply_by": "1 May"})
-    second = client.post(url("invite_panel", forum), {"reply_by": "1 May"}, follow=True)
+    first = client.post(url("invite_panel", forum), SEND_INVITATIONS)
+    second = client.post(url("invite_panel", forum), SEND_INVITATIONS, follow=True)
 
     batch = InvitationBatch.objects.get()
     assert first.url == second.redirect_chain[-1][0] == url("invitations", forum, batch_id=batch.pk)
     assert "Everyone selected has been invited: these are the latest invitations" in second.content.decode()
     assert len(mail.outbox) == 12
+
+
+def test_the_officer_sees_how_many_members_will_be_emailed_before_any_invitation_goes(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """'Send invitations' emailed every selected member at the first press, with no page saying how many.
+    The reply-by date now leads to a check page (how many members, how many emailed, how many get a
+    letter only, that emails cannot be recalled); its 'Send invitations' sends them."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    letter_only = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
+    letter_only.email = ""
+    letter_only.save(update_fields=["email"])
+    invite = url("invite_panel", forum)
+    assert ">Continue</button>" in client.get(invite).content.decode()
+
+    check = client.post(invite, {"reply_by": "18 December 2026"}).content.decode()
+
+    assert not InvitationBatch.objects.exists() and not mail.outbox
+    rows = re.findall(r'__key">([^<]*)</dt>\s*<dd class="govuk-summary-list__value">([^<]*)<', check)
+    assert rows == [
+        ("Members to invite", "12"),
+        ("Emailed, and sent a letter", "11"),
+        ("Sent a letter only (they gave no email address)", "1"),
+        ("Reply by", "18 December 2026"),
+    ]
+    assert "Emails cannot be recalled: they go out as soon as you press ‘Send invitations’." in check
+    assert f'href="{invite}?reply_by=18%20December%202026">Change' in check
+    changing = client.get(f"{invite}?reply_by=18%20December%202026").content.decode()
+    assert 'value="18 December 2026"' in changing
+    posted = dict(re.findall(r'<input type="hidden" name="(reply_by|send)" value="([^"]*)">', check))
+    assert ">Send invitations</button>" in check
+
+    sent = client.post(invite, posted, follow=True).content.decode()
+
+    assert "12 members invited" in sent and len(mail.outbox) == 11
+    assert InvitationBatch.objects.get().reply_by == "18 December 2026"
 
 
 def test_the_panel_page_offers_to_invite_only_while_someone_is_waiting_for_an_invitation(

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from tests.recruitment.conftest import (
+    SEND_INVITATIONS,
     add_age_question,
     address_csv,
     close_registration,
@@ -839,7 +840,7 @@ def test_downloading_the_panel_letters_records_how_many_people_they_name(
     run = draw_panel(forum, officer)
     selection.publish(run, officer)
     client = signed_in_client(officer)
-    client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"})
+    client.post(staff_url("invite_panel", forum), SEND_INVITATIONS)
     download = client.get(staff_url("panel_letters", forum))
     assert b"".join(download.streaming_content).count(b"/Type /Page ") == 12
     event = AuditEvent.objects.get(
@@ -907,7 +908,7 @@ def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_wi
         response = client.get(staff_url(name, forum), follow=True)
         assert response.redirect_chain == [(overview, 302)], name
         assert reason in response.content.decode(), name
-    invited = client.post(staff_url("invite_panel", forum), {"reply_by": "1 May"}, follow=True)
+    invited = client.post(staff_url("invite_panel", forum), SEND_INVITATIONS, follow=True)
     assert invited.redirect_chain == [(overview, 302)] and reason in invited.content.decode()
     assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=False).exists()
     lists = AddressList.objects.count()

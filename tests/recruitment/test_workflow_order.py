@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from tests.recruitment.conftest import (
+    SEND_INVITATIONS,
     add_age_question,
     close_registration,
     draw_panel,
@@ -253,13 +254,13 @@ def test_members_are_invited_only_once_the_selection_record_is_published(
     assert "Nobody has been selected yet. Run the selection first." in page
     assert f'href="{staff_url("start_selection", forum)}">Run the selection</a>' in page
     run = draw_panel(forum, officer)
-    refused = client.post(invite, {"reply_by": "1 May"}).content.decode()
+    refused = client.post(invite, SEND_INVITATIONS).content.decode()
     assert "Publish the selection record before inviting anyone" in refused
     run_url = reverse("recruitment:run", kwargs={"forum_slug": forum.slug, "run_id": run.pk})
     assert f'href="{run_url}">Check the selection and publish its record</a>' in refused
     assert not PanelMember.objects.filter(forum=forum, invited_at__isnull=False).exists()
     selection.publish(run, officer)
-    assert client.post(invite, {"reply_by": "1 May"}).status_code == 302
+    assert client.post(invite, SEND_INVITATIONS).status_code == 302
     assert PanelMember.objects.filter(forum=forum, invited_at__isnull=False).count() == 12
     assert "Everyone selected has already been invited" in client.get(invite).content.decode()
 

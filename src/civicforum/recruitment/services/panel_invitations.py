@@ -65,6 +65,26 @@ def awaiting_invitation(forum: Any) -> QuerySet[PanelMember]:
     )
 
 
+@dataclass(frozen=True)
+class InvitationsToSend:
+    """What 'Send invitations' would send now, for the check page before it: every member gets a letter,
+    and those who gave an email address an email too, which cannot be recalled once sent."""
+
+    members: int
+    emails: int
+
+    @property
+    def letters_only(self) -> int:
+        return self.members - self.emails
+
+
+def invitations_to_send(forum: Any) -> InvitationsToSend:
+    """How many members await an invitation, and how many of them will be emailed (those with an email
+    address, as the sending decides)."""
+    emails = list(awaiting_invitation(forum).values_list("respondent__email", flat=True))
+    return InvitationsToSend(members=len(emails), emails=sum(1 for email in emails if email))
+
+
 def invite_blocker(forum: Any) -> Blocker | None:
     """Why the invitations cannot go out now (None: they can): nobody is waiting for one, or the draw
     that chose them has no published selection record yet (the public's check on the draw should be

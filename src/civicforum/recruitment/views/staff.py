@@ -451,11 +451,21 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @forum_permission_required(PERSONAL)
 @closed_after_purge()  # members' names and addresses are gone: nobody can be invited
 def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """Invite newly selected members; the letters and emails go in the background (the batch page shows)."""
+    """Invite newly selected members; the letters and emails go in the background (the batch page shows).
+
+    Emails cannot be recalled, so the reply-by date leads first to a page saying how many members will be
+    emailed and how many only get a letter; its 'Send invitations' (posting ``send``) invites them."""
     forum = forum_of(request)
-    form = forms.PanelInvitationForm(request.POST or None)
+    form = forms.PanelInvitationForm(request.POST or None, initial={"reply_by": request.GET.get("reply_by")})
     blocker = panel_invitations.invite_blocker(forum)
     if request.method == "POST" and form.is_valid() and blocker is None:
+        if "send" not in request.POST:
+            context = {
+                "forum": forum,
+                "reply_by": form.cleaned_data["reply_by"],
+                "to_send": panel_invitations.invitations_to_send(forum),
+            }
+            return render(request, "recruitment/invite_panel_check.html", context)
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
         batch = panel_invitations.invite_selected(
             forum, request.user, reply_url, form.cleaned_data["reply_by"]
