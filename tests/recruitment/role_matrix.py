@@ -26,6 +26,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:run": FORUM_MANAGERS,
     "recruitment:panel": FORUM_MANAGERS,
     "recruitment:member_status": POST_ONLY,
+    "recruitment:member_decline": FORUM_MANAGERS,
     "recruitment:member_support": FORUM_MANAGERS,
     "recruitment:invite_panel": FORUM_MANAGERS,
     "recruitment:invitations": FORUM_MANAGERS,

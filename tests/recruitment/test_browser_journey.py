@@ -118,6 +118,8 @@ def test_whole_recruitment_journey(
     expect(office.locator("#invitation-result")).to_contain_text("12 emailed")
     office.get_by_role("link", name="Back to the panel").click()
     office.get_by_role("button", name="Declined").first.click()
+    expect(office.locator(".govuk-warning-text")).to_contain_text("support needs recorded for")
+    office.get_by_role("button", name="Record as declined").click()
     office.get_by_role("button", name=re.compile("^Confirmed")).first.click()  # not 'Change to confirmed'
     office.get_by_role("link", name="Draw replacement").click()
     office.get_by_role("button", name="Start").click()
@@ -150,7 +152,7 @@ def test_officer_pages_are_accessible(
     staff = f"/staff/forums/{forum.slug}/recruitment/"
     paths = ["", "settings/", "questions/", "addresses/", "lottery/", f"lottery/{lottery.pk}/", "quotas/"]
     paths += ["selection/", f"selection/{run.pk}/", "panel/", "panel/invite/", "respondents/"]
-    paths += [f"panel/invitations/{batch.pk}/"]
+    paths += [f"panel/invitations/{batch.pk}/", f"panel/{failed.pk}/decline/"]
     question = forum.quota_questions.first()
     paths += [f"questions/{question.pk}/remove/"]  # people have registered: says why it cannot be removed
     for path in paths:

@@ -915,7 +915,7 @@ def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_wi
     client.post(staff_url("upload_addresses", forum), {"file": ContentFile(b"uprn\n", name="a.csv")})
     assert AddressList.objects.count() == lists
     status = member.status
-    client.post(staff_url("member_status", forum, member_id=member.pk), {"status": "declined"})
+    client.post(staff_url("member_decline", forum, member_id=member.pk), {"seen": member.status})
     member.refresh_from_db()
     assert member.status == status
     assert client.get(staff_url("quotas", forum)).status_code == 200  # the quotas used stay readable
@@ -965,7 +965,8 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     client = signed_in_client(officer)
     status_url = staff_url("member_status", forum, member_id=member.pk)
-    client.post(status_url, {"status": "declined", "seen": "selected"})
+    decline_url = staff_url("member_decline", forum, member_id=member.pk)
+    client.post(decline_url, {"seen": "selected"})
 
     page = client.get(staff_url("panel", forum)).content.decode()
     assert f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' in page
@@ -973,7 +974,7 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     member.refresh_from_db()
     assert member.status == "confirmed"
 
-    client.post(status_url, {"status": "declined", "seen": "confirmed"})
+    client.post(decline_url, {"seen": "confirmed"})
     selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
     page = client.get(staff_url("panel", forum)).content.decode()
     assert (
@@ -989,6 +990,55 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     assert member.status == "declined"
 
 
+def test_declining_a_member_asks_first_as_it_deletes_their_support_needs_and_confirming_does_not(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The panel page's red 'Declined' marked a member declined at one click and deleted their support
+    needs (health data, gone for good). It now leads to a page naming the member and saying so, and that
+    it can be undone only until someone replaces them; 'Confirmed' stays one click."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import registration
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member, other = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id")[:2]
+    registration.change_support_needs(member.respondent, "Step-free access", officer)
+    client = signed_in_client(officer)
+    decline_url = staff_url("member_decline", forum, member_id=member.pk)
+    panel = client.get(staff_url("panel", forum)).content.decode()
+    assert f'<a href="{decline_url}" role="button"' in panel and 'value="declined"' not in panel
+    refused = client.post(staff_url("member_status", forum, member_id=member.pk), {"status": "declined"})
+    assert refused.status_code == 403
+
+    question = client.get(decline_url).content.decode()
+
+    name = html.escape(member.respondent.full_name)
+    assert f"Record {name} as declined?</h1>" in question
+    assert f"Any support needs recorded for {name} will be deleted straight away and cannot be" in question
+    assert "change it back to confirmed on the panel page, but only until someone replaces them" in question
+    assert 'class="govuk-button govuk-button--warning" data-module="govuk-button">Record as declined<' in (
+        question
+    )
+    member.respondent.refresh_from_db()
+    assert member.respondent.access_needs == "Step-free access"  # asking changed nothing
+    assert AuditEvent.objects.filter(details__what="member decline confirmation").count() == 1
+
+    done = client.post(decline_url, {"seen": "selected"}, follow=True).content.decode()
+
+    reference = member.respondent.reference
+    assert f"{reference} marked as declined. Any support needs they gave are deleted" in done
+    member.refresh_from_db()
+    member.respondent.refresh_from_db()
+    assert member.status == "declined" and member.respondent.access_needs == ""
+    again = client.get(decline_url, follow=True)
+    assert again.redirect_chain == [(staff_url("panel", forum), 302)]
+    assert "is already recorded as declined" in again.content.decode()
+    confirm = {"status": "confirmed", "seen": "selected"}
+    assert client.post(staff_url("member_status", forum, member_id=other.pk), confirm).status_code == 302
+    other.refresh_from_db()
+    assert other.status == "confirmed"
+
+
 def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_officer_corrects_it(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
@@ -1002,12 +1052,12 @@ def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_off
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     respondent = member.respondent
     client = signed_in_client(officer)
-    status_url = staff_url("member_status", forum, member_id=member.pk)
-    page = client.get(staff_url("panel", forum)).content.decode()
+    decline_url = staff_url("member_decline", forum, member_id=member.pk)
+    page = client.get(decline_url).content.decode()
     assert 'name="seen" value="selected"' in page
     panel_invitations.reply(forum, respondent.reference, respondent.email, True, "198.51.100.7")
 
-    refused = client.post(status_url, {"status": "declined", "seen": "selected"}, follow=True)
+    refused = client.post(decline_url, {"seen": "selected"}, follow=True)
 
     assert (
         f"{respondent.reference} replied while your page was open: they are now recorded as ‘Confirmed’. "
@@ -1016,13 +1066,14 @@ def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_off
     )
     member.refresh_from_db()
     assert member.status == "confirmed"
-    assert 'name="seen" value="confirmed"' in refused.content.decode()
+    assert f'href="{decline_url}"' in refused.content.decode()
     # The officer confirms the correction from the page now shown.
-    client.post(status_url, {"status": "declined", "seen": "confirmed"})
+    assert 'name="seen" value="confirmed"' in client.get(decline_url).content.decode()
+    client.post(decline_url, {"seen": "confirmed"})
     member.refresh_from_db()
     assert member.status == "declined"
     # 'Declined' pressed twice from that page is not a reply sent meanwhile: nothing more to record.
-    again = client.post(status_url, {"status": "declined", "seen": "confirmed"}, follow=True).content.decode()
+    again = client.post(decline_url, {"seen": "confirmed"}, follow=True).content.decode()
     assert f"{respondent.reference} marked as declined" in again and "replied while" not in again
     declined = AuditEvent.objects.filter(action="recruitment.member_declined", target_id=str(member.pk))
     assert declined.count() == 1

@@ -575,14 +575,42 @@ def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
 @forum_permission_required(MANAGE)
 @closed_after_purge()
 def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
+    """Record that a member confirmed, in one click (declining deletes data: ``member_decline`` asks)."""
     forum = forum_of(request)
     members = PanelMember.objects.select_related("respondent").only(
         "forum", "status", "changed_at", "respondent__reference"
     )
     member = get_object_or_404(members, forum=forum, pk=member_id)
-    status = request.POST.get("status", "")
-    if status not in (MemberStatus.CONFIRMED, MemberStatus.DECLINED):
+    if request.POST.get("status", "") != MemberStatus.CONFIRMED:
         raise PermissionDenied
+    return _record_reply(request, member, MemberStatus.CONFIRMED)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@forum_permission_required(PERSONAL)
+@closed_after_purge()
+def member_decline(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
+    """Declining deletes for good the support needs a member gave (often health data), so the panel's
+    'Declined' leads here to name the member and say so before it is recorded (GOV.UK's pattern for
+    destructive actions); the page's status is posted back as ``seen``, as the panel page does."""
+    forum = forum_of(request)
+    members = PanelMember.objects.select_related("respondent").only(
+        "forum", "status", "changed_at", "respondent__reference", "respondent__full_name"
+    )
+    member = get_object_or_404(members, forum=forum, pk=member_id)
+    if request.method == "POST":
+        return _record_reply(request, member, MemberStatus.DECLINED)
+    if member.status == MemberStatus.DECLINED:  # a colleague recorded it, or the member replied online
+        messages.info(request, f"{member.respondent or 'This member'} is already recorded as declined")
+        return redirect("recruitment:panel", forum_slug=forum.slug)
+    privacy.log_personal_data_access(request.user, forum, "member decline confirmation", 1)
+    return render(request, "recruitment/member_decline.html", {"forum": forum, "member": member})
+
+
+def _record_reply(request: HttpRequest, member: PanelMember, status: str) -> HttpResponse:
+    """Record the member's reply over the status the officer's page showed (``seen``), then go back to the
+    panel, saying how it went."""
     try:
         selection.set_member_status(member, status, request.user, seen=request.POST.get("seen", ""))
     except selection.PlaceFilled as error:
@@ -595,7 +623,7 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
             request,
             f"{member.respondent or 'Member'} marked as {member.get_status_display().lower()}{deleted}",
         )
-    return redirect("recruitment:panel", forum_slug=forum.slug)
+    return redirect("recruitment:panel", forum_slug=forum_of(request).slug)
 
 
 @never_cache
