@@ -325,7 +325,25 @@ def main(argv: list[str]) -> int:
         "that day, on a third machine and after the changes that name the fewest conflicting rules and "
         "move a cluster to tables that can seat it (`python bench/tables.py --only sp_40,large --seeds 1`, "
         "the code before and after run in turn): the same D, M and repeat figures, and 200x20x8 took "
-        "3.2 CPU s both before and after.",
+        "3.2 CPU s both before and after. On a fourth machine, after the conflict check came to share "
+        "the planner's session set-up (`--only large`, alternating with the previous code twice): the "
+        "same figures, and 4.1-4.4 CPU s with either code, so that machine, not the change, was slower.",
+        "",
+        "Kept in the latest round (another machine of this kind): the same work done faster, with byte-"
+        "identical plans (checked on sp_40, sp_80, sp_150, six generated panels, 200x20x8, a 200x4x10 "
+        "panel and five constrained cases, seeds 0-1). The tabu search's per-table sums no longer go "
+        "through BLAS, whose two threads burned CPU waiting for each other on a busy machine (CPU time "
+        "above wall time: much of the 3.0-4.4 s spread between machines above); gathers replace numpy's "
+        "cross-indexing; caches keep what a session's search reuses. 200x20x8 went from 3.12-3.26 to "
+        "2.54-2.59 CPU s and sp_40 from 0.93 to 0.84 s (five runs each, old and new alternated). The two-"
+        "for-two exchange costs of a feature with more than 8 values are now worked out only for the "
+        "pairs an exchange reads: a postcode column of 80 values used to need 13 GB per table and ran the"
+        " machine out of memory. Measured and not kept: spending the time saved on three times the tabu "
+        "work (1.5e6 units). On the 40-panel run (seed 0) repeats fall on 26 of the 44 rows and rise on "
+        "2, and M rises on 20 and falls on 3, but no row's targets change (24 meet every one): sp_40 118 "
+        "-> 109 repeats (M 0.729 -> 0.725), sp_150 219 -> 210, unseen 19 31 -> 20 (M 0.978 -> 0.986, "
+        "target 0.988), for 0.3-0.6 CPU s more (200x20x8 3.1 s). The margin under the 5 s target on "
+        "slower machines was worth more.",
         "",
         "Why targets are missed: diversity comes first, and near its lower bound it leaves mixing little "
         "room. At D = bound on sp_40 only 6 of the 640 single swaps keep D; on sp_40 5% of a session's "
