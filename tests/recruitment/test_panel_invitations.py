@@ -364,13 +364,44 @@ def test_the_officer_sees_how_many_members_will_be_emailed_before_any_invitation
     assert f'href="{invite}?reply_by=18%20December%202026">Change' in check
     changing = client.get(f"{invite}?reply_by=18%20December%202026").content.decode()
     assert 'value="18 December 2026"' in changing
-    posted = dict(re.findall(r'<input type="hidden" name="(reply_by|send)" value="([^"]*)">', check))
-    assert ">Send invitations</button>" in check
+    posted = dict(
+        re.findall(r'<input type="hidden" name="(reply_by|send|members_checked)" value="([^"]*)">', check)
+    )
+    assert posted["members_checked"] == "12" and ">Send invitations</button>" in check
 
     sent = client.post(invite, posted, follow=True).content.decode()
 
     assert "12 members invited" in sent and len(mail.outbox) == 11
     assert InvitationBatch.objects.get().reply_by == "18 December 2026"
+
+
+def test_sending_after_the_number_to_invite_changed_shows_the_check_page_again(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A replacement draw (or a colleague) can change who awaits an invitation between the check page and
+    'Send invitations'; the figures the officer agreed to would then be wrong, so nothing is sent and the
+    check page comes back with the new figures and a banner saying why."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    invite = url("invite_panel", forum)
+    check = client.post(invite, {"reply_by": "18 December 2026"}).content.decode()
+    posted = dict(
+        re.findall(r'<input type="hidden" name="(reply_by|send|members_checked)" value="([^"]*)">', check)
+    )
+    PanelMember.objects.filter(forum=forum).first().delete()
+
+    again = client.post(invite, posted).content.decode()
+
+    assert not InvitationBatch.objects.exists() and not mail.outbox
+    assert (
+        "Nothing has been sent. The number of members to invite changed from 12 to 11 since you checked"
+        in again
+    )
+    posted = dict(
+        re.findall(r'<input type="hidden" name="(reply_by|send|members_checked)" value="([^"]*)">', again)
+    )
+    assert posted["members_checked"] == "11"
+    assert "11 members invited" in client.post(invite, posted, follow=True).content.decode()
 
 
 def test_the_panel_page_offers_to_invite_only_while_someone_is_waiting_for_an_invitation(

@@ -459,11 +459,15 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     form = forms.PanelInvitationForm(request.POST or None, initial={"reply_by": request.GET.get("reply_by")})
     blocker = panel_invitations.invite_blocker(forum)
     if request.method == "POST" and form.is_valid() and blocker is None:
-        if "send" not in request.POST:
+        to_send = panel_invitations.invitations_to_send(forum)
+        checked = request.POST.get("members_checked")  # how many the check page showed
+        changed = checked is not None and checked != str(to_send.members)
+        if "send" not in request.POST or changed:  # a replacement draw may have finished meanwhile
             context = {
                 "forum": forum,
                 "reply_by": form.cleaned_data["reply_by"],
-                "to_send": panel_invitations.invitations_to_send(forum),
+                "to_send": to_send,
+                "checked_before": checked if changed else None,
             }
             return render(request, "recruitment/invite_panel_check.html", context)
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
