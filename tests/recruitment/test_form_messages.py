@@ -314,11 +314,12 @@ def test_a_misspelt_placeholder_in_the_letter_is_refused_before_it_is_printed_on
         {"heading": "Join $froum", "body": "Dear $counsil resident, £25 or $5", "reply_by": "4 May"}
     )
     assert form.errors["heading"] == [
-        "Heading uses $froum, which is not a placeholder: use $council, $forum, $url, $adults or $reply_by"
+        "Heading uses $froum, which is not a placeholder: use $council, $forum, $url, $adults, $households "
+        "or $reply_by"
     ]
     assert form.errors["body"] == [
-        "The letter's text uses $counsil, which is not a placeholder: use $council, $forum, $url, $adults or "
-        "$reply_by"
+        "The letter's text uses $counsil, which is not a placeholder: use $council, $forum, $url, $adults, "
+        "$households or $reply_by"
     ]
     assert forms.LetterForm(
         {"heading": "Join ${forum}", "body": "$council: $$5, $url", "reply_by": "4 May"}

@@ -135,3 +135,40 @@ def test_support_needs_given_when_registering_stay_only_with_members_taking_part
     assert kept == set(taking_part.values_list("respondent_id", flat=True))
     assert {selected.respondent_id, confirmed.respondent_id} <= kept and declined.respondent_id not in kept
     assert len(kept) < Respondent.objects.filter(forum=forum).count() - 100  # the pool's are gone
+
+
+@pytest.mark.django_db
+def test_draws_whose_letter_says_a_few_thousand_households_say_how_many_after_the_upgrade(
+    forum: Any, officer: Any
+) -> None:
+    """The default letter's 'one of a few thousand' is kept with a draw once its text is saved: the upgrade
+    replaces exactly that sentence with $households and leaves text the officer wrote alone."""
+    from django.apps import apps as current_apps
+    from tests.recruitment.conftest import address_csv
+
+    from civicforum.recruitment.models import Lottery
+    from civicforum.recruitment.services import civic_lottery
+
+    upgrade = import_module(
+        "civicforum.recruitment.migrations.0018_letters_say_how_many_households_were_drawn"
+    )
+    address_list = civic_lottery.import_addresses(forum, officer, address_csv(20), "addresses.csv")
+    old_default = f"Dear resident,\r\n\r\nWe are asking. {upgrade.OLD}\r\n\r\nPlease register."
+    own_words = "Dear resident,\r\n\r\nYour household is one of a few thousand, more or less."
+    saved = Lottery.objects.create(
+        forum=forum, address_list=address_list, letters_requested=5, seed="a", letter_body=old_default
+    )
+    rewritten = Lottery.objects.create(
+        forum=forum, address_list=address_list, letters_requested=5, seed="b", letter_body=own_words
+    )
+
+    upgrade.state_the_households_drawn(current_apps, None)
+
+    saved.refresh_from_db()
+    rewritten.refresh_from_db()
+    assert saved.letter_body == old_default.replace(
+        "one of a few thousand picked", "one of $households picked"
+    )
+    assert rewritten.letter_body == own_words
+    design = civic_lottery.letter_design(saved, "https://example.org/register")
+    assert "Your household is one of 5 picked at random" in design.fill(design.body)

@@ -856,3 +856,17 @@ def test_the_letter_says_how_many_people_of_the_household_its_code_registers(
     body = design.fill(design.body)
     assert f"{said} aged 16 or over living at this address can register." in body
     assert "Anyone" not in body
+
+
+@pytest.mark.parametrize(("drawn", "said"), [(5, "5"), (1200, "1,200")])
+def test_the_letter_says_how_many_households_the_draw_wrote_to(
+    forum: Any, officer: Any, drawn: int, said: str
+) -> None:
+    """The default letter said 'Your household is one of a few thousand' whatever the number drawn: the
+    residents of a draw of 100 were told something untrue."""
+    address_list = civic_lottery.import_addresses(forum, officer, address_csv(drawn), "addresses.csv")
+    lottery = civic_lottery.draw_lottery(forum, officer, address_list, drawn)
+    design = civic_lottery.letter_design(lottery, "https://example.org/register")
+    body = design.fill(design.body)
+    assert f"Your household is one of {said} picked at random from every address in the area." in body
+    assert "thousand" not in body

@@ -174,7 +174,8 @@ class LetterForm(GovUKForm):
         widget=forms.Textarea(attrs={"rows": 14}),
         initial=DEFAULT_BODY,
         help_text="Plain English. You can use $council, $forum, $url, $adults (how many people the code "
-        "registers, for example ‘2 people’) and $reply_by.",
+        "registers, for example ‘2 people’), $households (how many households this draw writes to, for "
+        "example ‘400’) and $reply_by.",
         error_messages={"required": "Enter the text of the letter"},
     )
     reply_by = reply_by_field("For example, 4 December 2026", "Enter the date people should reply by")

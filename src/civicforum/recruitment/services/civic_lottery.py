@@ -193,6 +193,7 @@ def letter_design(lottery: Lottery, registration_url: str) -> LetterDesign:
         registration_url=registration_url,
         phone=settings_row.phone if settings_row else "",
         logo=bytes(settings_row.logo) if settings_row and settings_row.logo else None,
+        households=lottery.letters_requested,
     )
     # Every letter of a draw admits the number of adults set when it was drawn.
     adults = lottery.invitations.values_list("max_adults", flat=True).first()

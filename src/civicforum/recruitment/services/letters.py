@@ -37,7 +37,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from civicforum.wording import counted
+from civicforum.wording import counted, whole_number
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
 MARGIN = 60.0
@@ -60,7 +60,7 @@ DEFAULT_BODY = """\
 Dear resident,
 
 $council is bringing together a group of local people to help decide an important question for \
-the area. Your household is one of a few thousand picked at random from every address in the area.
+the area. Your household is one of $households picked at random from every address in the area.
 
 Up to $adults aged 16 or over living at this address can register. From everyone who registers, a panel \
 of people who reflect the whole area will be chosen by lottery. Members meet over several sessions, \
@@ -74,9 +74,11 @@ If you need this letter in another format or language, call us and we will help.
 
 @dataclass(frozen=True)
 class LetterDesign:
-    """What an officer controls. ``heading`` and ``body`` may use $council, $forum, $url, $adults and
-    $reply_by. ``adults`` is how many people one letter's code registers, which the letter must not
-    overstate: a third adult of a household told 'anyone' can register is then refused."""
+    """What an officer controls. ``heading`` and ``body`` may use $council, $forum, $url, $adults,
+    $households and $reply_by. ``adults`` is how many people one letter's code registers, which the letter
+    must not overstate: a third adult of a household told 'anyone' can register is then refused.
+    ``households`` is how many addresses the draw wrote to, which the letter states: a fixed 'a few
+    thousand' was wrong for a draw of 100."""
 
     council_name: str
     forum_title: str
@@ -85,6 +87,7 @@ class LetterDesign:
     body: str = DEFAULT_BODY
     reply_by: str = ""
     adults: int = 2
+    households: int = 0
     phone: str = ""
     logo: bytes | None = None
     letter_date: date | None = None
@@ -102,11 +105,13 @@ class LetterDesign:
             forum=self.forum_title,
             url=self.registration_url,
             adults=counted(self.adults, "person", "people"),
+            households=whole_number(self.households),
             reply_by=one_line(self.reply_by),
         )
 
 
-PLACEHOLDERS = ("council", "forum", "url", "adults", "reply_by")  # what ``LetterDesign.fill`` replaces
+# What ``LetterDesign.fill`` replaces.
+PLACEHOLDERS = ("council", "forum", "url", "adults", "households", "reply_by")
 
 
 def unknown_placeholders(text: str) -> list[str]:

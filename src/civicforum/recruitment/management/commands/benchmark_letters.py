@@ -29,7 +29,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         design = LetterDesign(
-            "Northam Borough Council", "the Town Centre Future Forum", "https://northam.example/register/"
+            "Northam Borough Council",
+            "the Town Centre Future Forum",
+            "https://northam.example/register/",
+            households=options["count"],
         )
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "letters.pdf"
