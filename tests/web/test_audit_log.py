@@ -176,7 +176,32 @@ def test_each_entry_says_what_it_recorded_in_words_but_never_whom_it_was_about(c
     client.force_login(officer)
 
     shown = [row[3] for row in rows(client.get(log_url(forum)))]
-    assert shown == ["", "closes_at, panel_size", "facilitator", "pool export (CSV), 1,500 people"]
+    assert shown == ["", "‘Closes at’, ‘Panel size’", "facilitator", "pool export (CSV), 1,500 people"]
     exported = [row[4] for row in csv_rows(client.get(log_url(forum, "processes:audit_log_csv")))[1:]]
     assert exported == shown
     assert "jo.bloggs" not in client.get(log_url(forum)).content.decode()
+
+
+def test_changed_settings_are_named_as_their_forms_label_them_not_by_field_name(client: Any) -> None:
+    """The log showed 'registration_open': the officer reads the words of the form they changed, and a
+    name no form labels (a field since removed) as words. The entries keep the field names."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    audit.record(officer, "recruitment.settings_changed", forum=forum, fields=["phone", "registration_open"])
+    audit.record(officer, "forum.updated", forum=forum, changed=["summary", "current_stage", "stages"])
+    audit.record(officer, "stage.updated", forum=forum, stage="design", changed=["starts_on", "summary"])
+    audit.record(officer, "recruitment.settings_changed", forum=forum, fields=["registration_closes_on"])
+    client.force_login(officer)
+
+    shown = [row[3] for row in rows(client.get(log_url(forum)))]
+    assert shown == [
+        "‘Registration closes on’",
+        "design: ‘Start date’, ‘What happens in this stage’",
+        "‘Summary’, ‘Current stage’, ‘Stages this forum will include’",
+        "‘Phone number for registering by phone’, ‘Registration is open to the public’",
+    ]
+    exported = [row[4] for row in csv_rows(client.get(log_url(forum, "processes:audit_log_csv")))[1:]]
+    assert exported == shown
+    assert AuditEvent.objects.filter(forum=forum).order_by("id")[0].details == {
+        "fields": ["phone", "registration_open"]
+    }

@@ -12,9 +12,11 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
+from django.forms.utils import pretty_name
 from django.utils import timezone
 
 from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, Role
@@ -32,6 +34,28 @@ DESCRIPTIONS: dict[str, str] = {}
 DETAILS: dict[str, str] = {}
 
 
+# The labels of the fields an action's details name under ``FIELD_NAME_DETAILS`` (what an officer
+# changed on a form), by action: the form's own words, so the log names what the officer saw. Each app
+# adds its own beside its DETAILS; the details keep the field names, which outlive a relabelled form.
+FIELD_LABELS: dict[str, dict[str, str]] = {}
+FIELD_NAME_DETAILS = ("changed", "fields")
+
+
+def form_labels(form_class: type[forms.BaseForm]) -> dict[str, str]:
+    """A form's field labels by field name, as the form shows them, for ``FIELD_LABELS`` (without the
+    "(optional)" a label may end with, which says nothing about the change)."""
+    return {
+        name: str(field.label or pretty_name(name)).removesuffix(" (optional)")
+        for name, field in form_class.base_fields.items()
+    }
+
+
+def field_label(action: str, name: str) -> str:
+    """A changed field in words: its form's label, or else its name as words ("Registration open"),
+    never the code name."""
+    return FIELD_LABELS.get(action, {}).get(name) or pretty_name(name)
+
+
 def describe(action: str) -> str:
     """``action`` in plain English; an action nobody described is shown as its code, never hidden."""
     return DESCRIPTIONS.get(action, action)
@@ -44,13 +68,19 @@ def summarise(action: str, details: dict[str, Any]) -> str:
     if not template:
         return ""
     values = {
-        key: ", ".join(map(str, value)) if isinstance(value, list) else value
+        key: ", ".join(_words(action, key, value)) if isinstance(value, list) else value
         for key, value in details.items()
     }
     try:
         return template.format_map(values)
     except (KeyError, IndexError, ValueError):
         return ""
+
+
+def _words(action: str, key: str, values: list[Any]) -> list[str]:
+    if key in FIELD_NAME_DETAILS:
+        return [f"‘{field_label(action, str(name))}’" for name in values]
+    return list(map(str, values))
 
 
 def record(

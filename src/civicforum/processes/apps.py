@@ -8,7 +8,8 @@ class ProcessesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from civicforum.core.audit import DESCRIPTIONS, DETAILS
+        from civicforum.core.audit import DESCRIPTIONS, DETAILS, FIELD_LABELS, form_labels
+        from civicforum.processes.forms import ForumForm, StageForm
 
         DESCRIPTIONS.update(
             {
@@ -29,4 +30,7 @@ class ProcessesConfig(AppConfig):
                 "role.removed": "{role}",
                 "stage.updated": "{stage}: {changed}",
             }
+        )
+        FIELD_LABELS.update(
+            {"forum.updated": form_labels(ForumForm), "stage.updated": form_labels(StageForm)}
         )

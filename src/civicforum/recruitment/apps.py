@@ -9,9 +9,10 @@ class RecruitmentConfig(AppConfig):
 
     def ready(self) -> None:
         from civicforum.core import forum_contacts
-        from civicforum.core.audit import DESCRIPTIONS, DETAILS
+        from civicforum.core.audit import DESCRIPTIONS, DETAILS, FIELD_LABELS, form_labels
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
+        from civicforum.recruitment.forms import RecruitmentSettingsForm
         from civicforum.recruitment.services.registration import has_registrations, is_open, phone_for
         from civicforum.recruitment.services.selection import has_public_record
 
@@ -117,3 +118,4 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.support_needs_given": "{given}",
             }
         )
+        FIELD_LABELS["recruitment.settings_changed"] = form_labels(RecruitmentSettingsForm)
