@@ -3,9 +3,12 @@ registration closed before the panel is drawn, and nobody joining the pool once 
 
 from __future__ import annotations
 
+import html
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.template.loader import render_to_string
@@ -24,6 +27,8 @@ from tests.recruitment.test_resident_journey import answer_every_step
 
 from civicforum.recruitment.models import (
     Invitation,
+    MemberStatus,
+    PanelMember,
     QuotaCategory,
     RecruitmentSettings,
     Respondent,
@@ -53,6 +58,43 @@ def assert_opening_refused(client: Any, forum: Any, reason: str) -> None:
     assert not RecruitmentSettings.objects.get(forum=forum).registration_open
 
 
+CLOSING = {"adults_per_household": "2", "phone": "", "session_dates": ""}
+
+
+@pytest.mark.parametrize("query", ["", "?replacements=1"])
+def test_closing_registration_from_the_selection_page_leads_back_to_it(
+    signed_in_client: Any, pool: Any, officer: Any, query: str
+) -> None:
+    """The selection page's warning links to the settings page; once the officer has closed registration
+    there they come back to the draw they were starting, not to the overview."""
+    forum = pool[0].forum
+    if query:  # replacements are drawn once a member has declined
+        draw_panel(forum, officer)
+        declined = PanelMember.objects.filter(forum=forum).first()
+        PanelMember.objects.filter(pk=declined.pk).update(status=MemberStatus.DECLINED)
+    open_registration(forum)
+    client = signed_in_client(officer)
+    page = client.get(staff_url("start_selection", forum) + query).content.decode()
+    link = re.search(r'href="([^"]+)">Close registration in the recruitment settings</a>', page)
+    assert link is not None
+
+    closed = client.post(html.unescape(link[1]), CLOSING)
+
+    assert closed.status_code == 302 and closed["Location"] == staff_url("start_selection", forum) + query
+    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
+def test_the_settings_page_never_sends_the_officer_to_another_site(
+    signed_in_client: Any, pool: Any, officer: Any, elsewhere: str
+) -> None:
+    """A ``next`` naming another site (a link someone sent) leads to the overview, as with none."""
+    forum = pool[0].forum
+    settings_url = f"{staff_url('settings', forum)}?{urlencode({'next': elsewhere})}"
+    saved = signed_in_client(officer).post(settings_url, CLOSING)
+    assert saved.status_code == 302 and saved["Location"] == staff_url("overview", forum)
+
+
 def test_a_panel_is_drawn_only_once_registration_has_closed(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
@@ -63,7 +105,11 @@ def test_a_panel_is_drawn_only_once_registration_has_closed(
     client = signed_in_client(officer)
     page = client.get(staff_url("start_selection", forum)).content.decode()
     assert "Registration is still open, so people could join after the draw" in page
-    assert f'href="{staff_url("settings", forum)}">Close registration in the recruitment settings</a>' in page
+    back = "?next=" + quote(staff_url("start_selection", forum), safe="")
+    assert (
+        f'href="{staff_url("settings", forum)}{back}">Close registration in the recruitment settings</a>'
+        in page
+    )
     assert "Selection method" not in page
     refused = client.post(staff_url("start_selection", forum), {"algorithm": "legacy", "seed": "s"})
     assert refused.status_code == 200 and "Registration is still open" in refused.content.decode()
@@ -109,7 +155,7 @@ def test_the_draw_and_the_invitations_say_what_blocks_them_in_one_shape(
     draw, invite = selection.draw_blocker(forum, replacement=False), panel_invitations.invite_blocker(forum)
     assert isinstance(draw, Blocker) and isinstance(invite, Blocker)
     assert (draw.fix_url, invite.fix_url) == (
-        staff_url("settings", forum),
+        staff_url("settings", forum) + "?next=" + quote(staff_url("start_selection", forum), safe=""),
         staff_url("start_selection", forum),
     )
     for blocker, page in ((draw, "start_selection"), (invite, "invite_panel")):

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
@@ -106,8 +107,11 @@ def draw_blocker(forum: Any, replacement: bool) -> Blocker | None:
         text = "Nobody on the panel has declined, so there are no places to fill."
         return Blocker(text, "Go to the panel", url("panel"))
     if registration.is_open(forum):  # last: closing registration would not help with the reasons above
+        # The settings page sends the officer back here once they have closed it.
+        back = url("start_selection") + ("?replacements=1" if replacement else "")
+        settings_url = f"{url('settings')}?{urlencode({'next': back})}"
         return Blocker(
-            REGISTRATION_STILL_OPEN, "Close registration in the recruitment settings", url("settings")
+            REGISTRATION_STILL_OPEN, "Close registration in the recruitment settings", settings_url
         )
     return None
 

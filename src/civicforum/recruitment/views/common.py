@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicforum.recruitment.encryption import decrypt_text, encrypt_text
 from civicforum.recruitment.models import RecruitmentSettings
@@ -68,6 +69,17 @@ def closed_after_purge(
         return wrapped
 
     return decorator
+
+
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to the page that sent the officer here (its ``next``), else to ``fallback``: closing
+    registration from the selection page's warning returns to the selection page. Only a page of this
+    site is followed, never another site's address put in a link (an open redirect)."""
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if allowed else fallback)
 
 
 def client_address(request: HttpRequest) -> str:

@@ -56,6 +56,7 @@ from civicforum.recruitment.views.common import (
     PERSONAL,
     closed_after_purge,
     forum_of,
+    redirect_back,
     request_settings,
     save_registration_state,
     settings_for,
@@ -758,7 +759,7 @@ def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
             else ""
         )
         messages.success(request, f"Recruitment settings saved{moved}")
-        return redirect("recruitment:overview", forum_slug=forum.slug)
+        return redirect_back(request, reverse("recruitment:overview", kwargs={"forum_slug": forum.slug}))
     return render(request, "recruitment/settings.html", {"forum": forum, "form": form})
 
 
