@@ -102,8 +102,13 @@ def test_the_forum_dates_cannot_be_moved_off_its_dated_stages(
     assert client.post(url, valid_form_data(stages=["design"], **dates)).status_code == 302
 
 
-def test_the_forum_form_warns_that_unticking_a_stage_deletes_its_dates(client: Any) -> None:
+def test_the_forum_form_warns_that_unticking_a_stage_deletes_its_dates_only_once_it_has_some(
+    client: Any,
+) -> None:
+    """A new forum has no stage dates to lose: the warning on the create page only worried the officer."""
     forum = make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))
+    warning = "Unticking a stage deletes its dates and description."
     page = client.get(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})).content.decode()
-    assert "Unticking a stage deletes its dates and description." in page
+    assert warning in page
+    assert warning not in client.get(reverse("processes:forum_create")).content.decode()

@@ -90,7 +90,6 @@ class ForumForm(GovUKModelForm):
         choices=StageKind.choices,
         widget=forms.CheckboxSelectMultiple,
         label="Stages this forum will include",
-        help_text="Unticking a stage deletes its dates and description.",
         error_messages={"required": "Select at least one stage"},
     )
     current_stage = forms.ChoiceField(
@@ -126,6 +125,8 @@ class ForumForm(GovUKModelForm):
         self.fields["council"].queryset = councils
         if self.instance.pk:
             self.fields["stages"].initial = list(self.instance.stages.values_list("kind", flat=True))
+            # Only an existing forum has stages whose dates could be lost.
+            self.fields["stages"].help_text = "Unticking a stage deletes its dates and description."
             del self.fields["council"]
         else:
             self.fields["stages"].initial = [kind.value for kind in StageKind]
