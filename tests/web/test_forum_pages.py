@@ -467,6 +467,35 @@ def test_an_officer_cannot_remove_their_own_officer_role_and_lock_themselves_out
     assert not AuditEvent.objects.filter(action="role.removed").exists()
 
 
+def test_the_people_page_says_why_an_officer_cannot_remove_their_own_role_instead_of_offering_it(
+    client: Any,
+) -> None:
+    """The page offered 'Remove' on the officer's own role, and following it was refused. It now says
+    why in its place; other roles keep the link, as does a council administrator's own officer role,
+    which they may remove."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    helper = ForumRole.objects.create(forum=forum, user=make_user(), role=Role.FACILITATOR)
+    own = ForumRole.objects.get(forum=forum, user=officer)
+
+    def remove(forum_role: ForumRole) -> str:
+        url = reverse(
+            "processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": forum_role.pk}
+        )
+        return f'href="{url}"'
+
+    people = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    client.force_login(officer)
+    page = client.get(people).content.decode()
+    assert remove(own) not in page and remove(helper) in page
+    assert page.count("You cannot remove your own forum officer role.") == 1
+    admin = make_user_with_role(COUNCIL_ADMIN, forum)
+    admins_own = ForumRole.objects.create(forum=forum, user=admin, role=Role.OFFICER)
+    client.force_login(admin)
+    page = client.get(people).content.decode()
+    assert remove(admins_own) in page and remove(own) in page and "You cannot remove" not in page
+
+
 def test_the_forum_summary_box_says_how_to_make_paragraphs(client: Any) -> None:
     forum = make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))

@@ -171,10 +171,14 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
     residents = services.residents_named(roles)
     if residents:
         privacy.log_personal_data_access(request.user, forum, "people on the forum", residents)
+    # A role the viewer may not remove (their own officer role) shows why, not a link to a refusal.
+    removal_problems = [
+        services.role_removal_problem(request.user, forum_role) if can_manage else "" for forum_role in roles
+    ]
     context = {
         "forum": forum,
         "form": form,
-        "roles": roles,
+        "roles": list(zip(roles, removal_problems, strict=True)),
         "role_counts": role_counts,
         "can_manage": can_manage,
         "residents": residents,
