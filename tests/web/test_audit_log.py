@@ -205,3 +205,18 @@ def test_changed_settings_are_named_as_their_forms_label_them_not_by_field_name(
     assert AuditEvent.objects.filter(forum=forum).order_by("id")[0].details == {
         "fields": ["phone", "registration_open"]
     }
+
+
+def test_counts_in_an_entry_s_details_agree_with_their_number(client: Any) -> None:
+    """The details said '1 people' when the officer viewed one member's page, and '1 addresses', '1
+    emails'; counts of one now take the singular and large ones a thousands separator."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    audit.record(officer, "recruitment.personal_data_viewed", forum=forum, what="member decline", people=1)
+    audit.record(officer, "recruitment.addresses_imported", forum=forum, count=1)
+    audit.record(officer, "recruitment.panel_invitations_sent", forum=forum, emailed=1200, email_failed=1)
+    audit.record(officer, "recruitment.quotas_proposed", forum=forum, categories=2)
+    client.force_login(officer)
+
+    shown = [row[3] for row in rows(client.get(log_url(forum)))]
+    assert shown == ["2 categories", "1,200 emailed, 1 email failed", "1 address", "member decline, 1 person"]

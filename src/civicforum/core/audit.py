@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import string
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, Role
 from civicforum.core.roles import STAFF_FORUM_ROLES
 from civicforum.spreadsheet import spreadsheet_safe
+from civicforum.wording import counted
 
 # What each action means, in words, for the staff pages' activity list; each app adds its own actions
 # in its AppConfig.ready, so core knows none of them.
@@ -29,9 +31,23 @@ DESCRIPTIONS: dict[str, str] = {}
 
 
 # The details worth reading beside an action, as a format string over what it recorded (for example
-# "{what}, {people} people"); each app adds its own beside its DESCRIPTIONS. Only details that name
-# nobody belong here: evaluators and facilitators read the log too.
+# "{what}, {people:person|people}", where "one|many" counts a number in words: "1 person", "1,500
+# people"); each app adds its own beside its DESCRIPTIONS. Only details that name nobody belong here:
+# evaluators and facilitators read the log too.
 DETAILS: dict[str, str] = {}
+
+
+class _DetailFormatter(string.Formatter):
+    """str.format, plus a "one|many" format spec that counts a whole number in words."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return counted(value, one, many)
+        return super().format_field(value, format_spec)
+
+
+_DETAIL_FORMATTER = _DetailFormatter()
 
 
 # The labels of the fields an action's details name under ``FIELD_NAME_DETAILS`` (what an officer
@@ -72,7 +88,7 @@ def summarise(action: str, details: dict[str, Any]) -> str:
         for key, value in details.items()
     }
     try:
-        return template.format_map(values)
+        return _DETAIL_FORMATTER.vformat(template, (), values)
     except (KeyError, IndexError, ValueError):
         return ""
 

@@ -98,21 +98,24 @@ class RecruitmentConfig(AppConfig):
         DETAILS.update(
             {
                 "recruitment.settings_changed": "{fields}",
-                "recruitment.addresses_imported": "{count:,} addresses",
-                "recruitment.lottery_drawn": "{letters:,} addresses, seed {seed}",
-                "recruitment.letters_generated": "{letters:,} letters",
+                "recruitment.addresses_imported": "{count:address|addresses}",
+                "recruitment.lottery_drawn": "{letters:address|addresses}, seed {seed}",
+                "recruitment.letters_generated": "{letters:letter|letters}",
                 "recruitment.letters_downloaded": "{file}",
-                "recruitment.personal_data_viewed": "{what}, {people:,} people",
+                "recruitment.personal_data_viewed": "{what}, {people:person|people}",
                 "recruitment.personal_data_purged": (
-                    "{respondents:,} registrations, {invitations:,} invitations and {addresses:,} addresses"
+                    "{respondents:registration|registrations}, {invitations:invitation|invitations} and "
+                    "{addresses:address|addresses}"
                 ),
-                "recruitment.population_shares_imported": "{categories} categories",
-                "recruitment.quotas_proposed": "{categories} categories",
+                "recruitment.population_shares_imported": "{categories:category|categories}",
+                "recruitment.quotas_proposed": "{categories:category|categories}",
                 "recruitment.selection_started": "{algorithm} algorithm",
                 "recruitment.selection_finished": "{selected:,} selected, seed {seed}",
                 "recruitment.panel_invited": "{members:,} invited",
-                "recruitment.panel_invitations_sent": "{emailed:,} emailed, {email_failed:,} emails failed",
-                "recruitment.panel_invitations_resent": "{emails:,} emails",
+                "recruitment.panel_invitations_sent": (
+                    "{emailed:,} emailed, {email_failed:email|emails} failed"
+                ),
+                "recruitment.panel_invitations_resent": "{emails:email|emails}",
                 "recruitment.panel_invitations_failed": "{failure}",
                 "recruitment.member_reached_another_way": "{how}",
                 "recruitment.support_needs_given": "{given}",
