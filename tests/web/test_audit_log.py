@@ -176,7 +176,7 @@ def test_each_entry_says_what_it_recorded_in_words_but_never_whom_it_was_about(c
     client.force_login(officer)
 
     shown = [row[3] for row in rows(client.get(log_url(forum)))]
-    assert shown == ["", "‘Closes at’, ‘Panel size’", "facilitator", "pool export (CSV), 1,500 people"]
+    assert shown == ["", "‘Closes at’, ‘Panel size’", "Facilitator", "pool export (CSV), 1,500 people"]
     exported = [row[4] for row in csv_rows(client.get(log_url(forum, "processes:audit_log_csv")))[1:]]
     assert exported == shown
     assert "jo.bloggs" not in client.get(log_url(forum)).content.decode()
@@ -196,7 +196,7 @@ def test_changed_settings_are_named_as_their_forms_label_them_not_by_field_name(
     shown = [row[3] for row in rows(client.get(log_url(forum)))]
     assert shown == [
         "‘Registration closes on’",
-        "design: ‘Start date’, ‘What happens in this stage’",
+        "Design: ‘Start date’, ‘What happens in this stage’",
         "‘Summary’, ‘Current stage’, ‘Stages this forum will include’",
         "‘Phone number for registering by phone’, ‘Registration is open to the public’",
     ]
@@ -220,3 +220,25 @@ def test_counts_in_an_entry_s_details_agree_with_their_number(client: Any) -> No
 
     shown = [row[3] for row in rows(client.get(log_url(forum)))]
     assert shown == ["2 categories", "1,200 emailed, 1 email failed", "1 address", "member decline, 1 person"]
+
+
+def test_roles_and_stages_in_an_entry_s_details_read_as_the_forms_name_them(client: Any) -> None:
+    """Role and stage entries showed their codes ('panel_member', 'council_response'), and the tick that
+    keeps unused special category questions, which the settings form adds only sometimes, its field
+    name; they now read as the pages name them. A code nobody names is shown as it is."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    audit.record(officer, "role.granted", forum=forum, role="panel_member")
+    audit.record(officer, "stage.updated", forum=forum, stage="council_response", changed=["summary"])
+    audit.record(officer, "role.removed", forum=forum, role="retired_role")
+    audit.record(
+        officer,
+        "recruitment.settings_changed",
+        forum=forum,
+        fields=["keep_special_questions", "registration_open"],
+    )
+    client.force_login(officer)
+
+    shown = [row[3] for row in rows(client.get(log_url(forum)))]
+    assert shown[0] == "‘Keep special category questions no quota uses’, ‘Registration is open to the public’"
+    assert shown[1:] == ["retired_role", "Council response: ‘What happens in this stage’", "Panel member"]

@@ -77,20 +77,29 @@ def describe(action: str) -> str:
     return DESCRIPTIONS.get(action, action)
 
 
+# The words for coded values in details, by detail key (a role recorded as "panel_member" reads "Panel
+# member"), as the forms offering them name them; each app adds its own beside its DETAILS. The details
+# keep the codes, which outlive a renamed choice.
+VALUE_LABELS: dict[str, dict[str, str]] = {"role": dict(Role.choices)}
+
+
 def summarise(action: str, details: dict[str, Any]) -> str:
     """An event's details in words, as its app chose to show them (lists joined with commas); empty
     when it chose none, or when an event recorded before a detail was added lacks it."""
     template = DETAILS.get(action)
     if not template:
         return ""
-    values = {
-        key: ", ".join(_words(action, key, value)) if isinstance(value, list) else value
-        for key, value in details.items()
-    }
+    values = {key: _shown(action, key, value) for key, value in details.items()}
     try:
         return _DETAIL_FORMATTER.vformat(template, (), values)
     except (KeyError, IndexError, ValueError):
         return ""
+
+
+def _shown(action: str, key: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return ", ".join(_words(action, key, value))
+    return VALUE_LABELS.get(key, {}).get(value, value) if isinstance(value, str) else value
 
 
 def _words(action: str, key: str, values: list[Any]) -> list[str]:

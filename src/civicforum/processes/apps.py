@@ -8,8 +8,9 @@ class ProcessesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from civicforum.core.audit import DESCRIPTIONS, DETAILS, FIELD_LABELS, form_labels
+        from civicforum.core.audit import DESCRIPTIONS, DETAILS, FIELD_LABELS, VALUE_LABELS, form_labels
         from civicforum.processes.forms import ForumForm, StageForm
+        from civicforum.processes.models import StageKind
 
         DESCRIPTIONS.update(
             {
@@ -34,3 +35,4 @@ class ProcessesConfig(AppConfig):
         FIELD_LABELS.update(
             {"forum.updated": form_labels(ForumForm), "stage.updated": form_labels(StageForm)}
         )
+        VALUE_LABELS["stage"] = dict(StageKind.choices)

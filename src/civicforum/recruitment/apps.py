@@ -121,4 +121,8 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.support_needs_given": "{given}",
             }
         )
-        FIELD_LABELS["recruitment.settings_changed"] = form_labels(RecruitmentSettingsForm)
+        FIELD_LABELS["recruitment.settings_changed"] = {
+            **form_labels(RecruitmentSettingsForm),
+            # Added to the form only when special category questions no quota uses would be kept.
+            "keep_special_questions": "Keep special category questions no quota uses",
+        }
