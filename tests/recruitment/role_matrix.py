@@ -17,6 +17,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:settings": FORUM_MANAGERS,
     "recruitment:questions": FORUM_MANAGERS,
     "recruitment:remove_question": FORUM_MANAGERS,
+    "recruitment:change_question": FORUM_MANAGERS,
     "recruitment:question_special_category": FORUM_MANAGERS,
     "recruitment:draw_lottery": FORUM_MANAGERS,
     "recruitment:lottery": FORUM_MANAGERS,

@@ -1,4 +1,5 @@
-"""In Chromium: the officer's quotas table errors and the run page's quota ranges, with axe-core."""
+"""In Chromium: the officer's quotas table errors, the run page's quota ranges and the page changing a
+question's wording, with axe-core."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
-from tests.recruitment.conftest import draw_panel
+from tests.recruitment.conftest import add_age_question, draw_panel
 
 from civicforum.recruitment.models import QuotaCategory, SelectionRun
 
@@ -39,6 +40,28 @@ def test_a_quota_error_in_the_summary_takes_the_officer_to_its_box(
         "Error: Minimum for Woman (What is your gender?) must be a whole number from 0 to 12"
     )
     axe_check(page)
+
+
+def test_an_officer_puts_right_a_typo_in_a_question_and_its_answers(
+    page: Any, live_server: Any, axe_check: Any, forum: Any, officer: Any
+) -> None:
+    add_age_question(forum, officer)
+    sign_in(page, live_server.url, officer)
+    page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/questions/")
+    page.get_by_role("link", name="Change question label ‘How old are you?’").click()
+    axe_check(page)
+    page.get_by_role("textbox", name="Question").fill("")
+    page.get_by_role("textbox", name="Answer 2").fill("30 or over")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_title(re.compile("^Error: Change ‘How old are you\\?’"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the question")
+    expect(page.get_by_role("textbox", name="Answer 2")).to_have_value("30 or over")
+    axe_check(page)
+    page.get_by_role("textbox", name="Question").fill("How old are you now?")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("main")).to_contain_text("Questions saved")
+    expect(page.locator("main")).to_contain_text("30 or over")
+    expect(page.get_by_role("heading", name="How old are you now?")).to_be_visible()
 
 
 def test_a_quota_range_stays_on_one_line_on_a_phone(

@@ -12,7 +12,7 @@ class RecruitmentConfig(AppConfig):
         from civicforum.core.audit import DESCRIPTIONS, DETAILS, FIELD_LABELS, form_labels
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
-        from civicforum.recruitment.forms import RecruitmentSettingsForm
+        from civicforum.recruitment.forms import QuestionWordingFields, RecruitmentSettingsForm
         from civicforum.recruitment.services.registration import has_registrations, is_open, phone_for
         from civicforum.recruitment.services.selection import has_public_record
 
@@ -77,6 +77,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.quota_question_added": "Demographic question added",
                 "recruitment.quota_question_removed": "Demographic question removed",
                 "recruitment.quota_question_marked": "Question marked or unmarked as special category data",
+                "recruitment.quota_question_changed": "Question wording changed",
                 "recruitment.population_shares_imported": "Population shares imported",
                 "recruitment.quotas_proposed": "Quotas proposed from population shares",
                 "recruitment.quotas_changed": "Quotas changed",
@@ -107,6 +108,7 @@ class RecruitmentConfig(AppConfig):
                     "{respondents:registration|registrations}, {invitations:invitation|invitations} and "
                     "{addresses:address|addresses}"
                 ),
+                "recruitment.quota_question_changed": "{changed}",
                 "recruitment.population_shares_imported": "{categories:category|categories}",
                 "recruitment.quotas_proposed": "{categories:category|categories}",
                 "recruitment.selection_started": "{algorithm} algorithm",
@@ -121,6 +123,10 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.support_needs_given": "{given}",
             }
         )
+        FIELD_LABELS["recruitment.quota_question_changed"] = {
+            **form_labels(QuestionWordingFields),
+            "answers": "Answers",
+        }
         FIELD_LABELS["recruitment.settings_changed"] = {
             **form_labels(RecruitmentSettingsForm),
             # Added to the form only when special category questions no quota uses would be kept.

@@ -759,7 +759,9 @@ def special_category_field(required: bool) -> forms.TypedChoiceField:
     )
 
 
-class QuotaQuestionForm(GovUKForm):
+class QuestionWordingFields(GovUKForm):
+    """The wording of a question, the same boxes and checks when it is added and when it is changed."""
+
     label = text_field(
         "Question",
         200,
@@ -768,6 +770,9 @@ class QuotaQuestionForm(GovUKForm):
         error_messages={"required": "Enter the question"},
     )
     hint = text_field("Hint", 300, required=False, label="Hint (optional)")
+
+
+class QuotaQuestionForm(QuestionWordingFields):
     categories = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         label="Answers",
@@ -850,6 +855,41 @@ class QuotaQuestionForm(GovUKForm):
                 f"The population shares add up to {total:.0%}: check them, together they must be 100% or less"
             )
         return parsed
+
+
+class QuestionWordingForm(QuestionWordingFields):
+    """Put right the wording of an existing question: its text, hint and each answer's words. Only the
+    words: the keys that answers, quotas and population shares are stored under are not offered."""
+
+    def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
+        super().__init__(*args, initial={"label": question.label, "hint": question.hint}, **kwargs)
+        self.answer_fields: dict[str, int] = {}
+        for number, category in enumerate(question.categories.all(), start=1):
+            name = f"answer-{category.pk}"
+            self.fields[name] = text_field(
+                f"Answer {number}",
+                MAX_ANSWER_LENGTH,
+                label=f"Answer {number}",
+                initial=category.label,
+                error_messages={"required": f"Enter answer {number}"},
+            )
+            self.answer_fields[name] = category.pk
+        self.helper.layout = Layout("label", "hint", *self.answer_fields)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        seen: set[str] = set()
+        for name in self.answer_fields:
+            answer = cleaned.get(name)
+            if answer and answer.casefold() in seen:
+                self.add_error(name, f"{self.fields[name].label} must be different from the other answers")
+            elif answer:
+                seen.add(answer.casefold())
+        return cleaned
+
+    def answer_labels(self) -> dict[int, str]:
+        """Each answer's new words by the category's id."""
+        return {pk: self.cleaned_data[name] for name, pk in self.answer_fields.items()}
 
 
 class SpecialCategoryForm(GovUKForm):

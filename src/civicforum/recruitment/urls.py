@@ -12,6 +12,7 @@ urlpatterns = [
     path(STAFF + "settings/", staff.recruitment_settings, name="settings"),
     path(STAFF + "questions/", staff.questions, name="questions"),
     path(STAFF + "questions/<int:question_id>/remove/", staff.remove_question, name="remove_question"),
+    path(STAFF + "questions/<int:question_id>/change/", staff.change_question, name="change_question"),
     path(
         STAFF + "questions/<int:question_id>/special-category/",
         staff.question_special_category,

@@ -446,6 +446,50 @@ def questions_locked(forum: Any) -> str | None:
     )
 
 
+def wording_locked(forum: Any) -> str | None:
+    """Why a question's wording can no longer change (None: it can): whenever the questions are locked
+    (``questions_locked``, someone has registered). Their answers were given to the words they read, and
+    whether new words keep the meaning of those answers is not something the service can judge."""
+    if not questions_locked(forum):
+        return None
+    return (
+        "People have already registered and answered the questions as they are worded, so the wording "
+        "can no longer change: different words could change what their answers mean, and the quotas count "
+        "those answers. Closing registration does not change this: once answers exist, the questions stay "
+        "as they are."
+    )
+
+
+@transaction.atomic
+def change_question_wording(
+    question: QuotaQuestion, user: Any, label: str, hint: str, answer_labels: Mapping[int, str]
+) -> list[str]:
+    """Put right ``question``'s wording while nobody has registered (``wording_locked``): its label, hint
+    and the words of its answers (``answer_labels`` by category id; other ids are ignored). The keys that
+    answers, quotas and population shares are stored under never change. Returns the fields changed."""
+    locked = wording_locked(question.forum)
+    if locked:
+        raise QuestionInUse(locked)
+    changed = [name for name, new in (("label", label), ("hint", hint)) if getattr(question, name) != new]
+    question.label, question.hint = label, hint
+    question.save(update_fields=["label", "hint"])
+    categories = [
+        category
+        for category in question.categories.all()
+        if category.pk in answer_labels and answer_labels[category.pk] != category.label
+    ]
+    for category in categories:
+        category.label = answer_labels[category.pk]
+    QuotaCategory.objects.bulk_update(categories, ["label"])
+    if categories:
+        changed.append("answers")
+    if changed:
+        audit.record(
+            user, "recruitment.quota_question_changed", forum=question.forum, target=question, changed=changed
+        )
+    return changed
+
+
 def removal_losses(question: QuotaQuestion) -> list[str]:
     """What removing ``question`` throws away, in words for the confirmation page."""
     categories = list(question.categories.all())

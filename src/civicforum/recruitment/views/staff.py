@@ -841,6 +841,32 @@ def remove_question(request: HttpRequest, forum_slug: str, question_id: int) -> 
 
 @require_http_methods(["GET", "POST"])
 @forum_permission_required(MANAGE)
+def change_question(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
+    """Put right a question's wording (a typo in it, its hint or an answer) without removing and adding
+    it again, while nobody has registered; the ward's answers are the address list's ward names."""
+    forum = forum_of(request)
+    question = get_object_or_404(
+        QuotaQuestion.objects.prefetch_related("categories"), forum=forum, pk=question_id, from_address=False
+    )
+    form = forms.QuestionWordingForm(request.POST if request.method == "POST" else None, question=question)
+    locked = quotas.wording_locked(forum)
+    if request.method == "POST" and not locked and form.is_valid():
+        data = form.cleaned_data
+        try:
+            quotas.change_question_wording(
+                question, request.user, data["label"], data["hint"], form.answer_labels()
+            )
+        except quotas.QuestionInUse as refused:  # someone registered since the page was read
+            locked = str(refused)
+        else:
+            messages.success(request, "Questions saved")
+            return redirect("recruitment:questions", forum_slug=forum.slug)
+    context = {"forum": forum, "question": question, "form": form, "locked": locked}
+    return render(request, "recruitment/question_change.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@forum_permission_required(MANAGE)
 def question_special_category(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
     """Change whether a question asks for special category data (questions added before the officer was
     asked were marked from their wording): marked at any time, unmarked only while nobody has registered."""
