@@ -653,3 +653,29 @@ def test_drawing_again_from_a_page_shown_before_a_colleagues_draw_shows_that_dra
         "second mailing, draw the lottery again." in response.content.decode()
     )
     assert forum.lotteries.count() == 2
+
+
+@racing
+def test_a_question_changed_or_removed_as_the_first_resident_registers_waits_and_is_refused(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    """Changing a question's wording or removing it checked that nobody had registered without waiting
+    for a registration being saved, so the first resident's answers could end up meaning something else,
+    or lost. Both now check and change under the forum's lock, as a registration saves under it."""
+    forum = recruiting_forum
+    question = forum.quota_questions.filter(from_address=False).first()
+    invitations = list(forum.lotteries.get().invitations.all()[:2])
+    for invitation, change in zip(
+        invitations,
+        [
+            lambda: quotas.change_question_wording(question, officer, "New words?", question.hint, {}),
+            lambda: quotas.delete_question(question, officer),
+        ],
+        strict=True,
+    ):
+        details = registration.Registration(full_name="Ada Lovelace", email=f"ada{invitation.pk}@example.org")
+        outcomes = race(lambda: registration.register(forum, invitation, details), change)  # noqa: B023
+        assert isinstance(outcomes[1], quotas.QuestionInUse)
+        Respondent.objects.filter(forum=forum).delete()  # nobody registered again, for the next race
+    question.refresh_from_db()
+    assert question.label != "New words?"

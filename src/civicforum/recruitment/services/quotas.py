@@ -461,12 +461,15 @@ def wording_locked(forum: Any) -> str | None:
 
 
 @transaction.atomic
+@transaction.atomic
 def change_question_wording(
     question: QuotaQuestion, user: Any, label: str, hint: str, answer_labels: Mapping[int, str]
 ) -> list[str]:
     """Put right ``question``'s wording while nobody has registered (``wording_locked``): its label, hint
     and the words of its answers (``answer_labels`` by category id; other ids are ignored). The keys that
-    answers, quotas and population shares are stored under never change. Returns the fields changed."""
+    answers, quotas and population shares are stored under never change. Returns the fields changed.
+    Under the forum's lock, so that no registration lands between the check and the change."""
+    lock_forum(question.forum_id)
     locked = wording_locked(question.forum)
     if locked:
         raise QuestionInUse(locked)
@@ -518,8 +521,11 @@ def target_words(low: int | None, high: int | None) -> str:
     return str(low) if low == high else f"{low} to {high}"
 
 
+@transaction.atomic
 def delete_question(question: QuotaQuestion, user: Any) -> None:
-    """Remove a question while nobody has registered (answers already given would lose their meaning)."""
+    """Remove a question while nobody has registered (answers already given would lose their meaning),
+    under the forum's lock, so that no registration lands between the check and the removal."""
+    lock_forum(question.forum_id)
     locked = questions_locked(question.forum)
     if locked:
         raise QuestionInUse(locked)
