@@ -292,6 +292,12 @@ class PanelInvitationForm(GovUKForm):
     )
 
 
+def checkboxes_with_none_option(name: str, **options: Any) -> Field:
+    """Checkboxes whose choices may include an exclusive one (``Choice(..., behaviour="exclusive")``, after
+    an "or" divider), drawn so that GOV.UK Frontend's script unticks the others when it is ticked."""
+    return Field.checkboxes(name, template="core/includes/checkboxes_field.html", **options)
+
+
 EVERYONE_LISTED = "everyone"
 
 
@@ -325,12 +331,7 @@ class ReachedAnotherWayForm(GovUKForm):
             people.append(Choice(EVERYONE_LISTED, f"Everyone listed ({len(people)})", behaviour="exclusive"))
         self.fields["members"].choices = people
         self.helper.layout = Layout(
-            Field.checkboxes(
-                "members",
-                legend_size=Size.MEDIUM,
-                legend_tag="h2",
-                template="core/includes/checkboxes_field.html",
-            ),
+            checkboxes_with_none_option("members", legend_size=Size.MEDIUM, legend_tag="h2"),
             Field.radios("how", legend_size=Size.SMALL),
         )
 
@@ -566,12 +567,7 @@ class AvailabilityForm(GovUKForm):
         none = Choice(CANNOT_ATTEND, CANNOT_ATTEND_LABEL, behaviour="exclusive")
         self.fields["sessions"].choices = [*dates, none]
         self.helper.layout = Layout(
-            Field.checkboxes(
-                "sessions",
-                legend_size=Size.LARGE,
-                legend_tag="h1",
-                template="core/includes/checkboxes_field.html",
-            )
+            checkboxes_with_none_option("sessions", legend_size=Size.LARGE, legend_tag="h1")
         )
 
     def clean_sessions(self) -> list[str]:
@@ -826,8 +822,7 @@ class QuotaQuestionForm(QuestionWordingFields):
             self.data = self.data.copy()
             self.data["allow_prefer_not_to_say"] = "on"
             self.prefer_not_to_say_added = True
-        if hasattr(self, "cleaned_data"):
-            self.cleaned_data["allow_prefer_not_to_say"] = True
+        self.cleaned_data["allow_prefer_not_to_say"] = True  # full_clean has set it, bound as the form is
 
     def clean_categories(self) -> list[tuple[str, Decimal | None]]:
         parsed = []

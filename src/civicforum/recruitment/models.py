@@ -458,9 +458,15 @@ TOLD_ANOTHER_WAY = "told_another_way"
 def invitation_outcome(email_status: str, reached_by: str) -> str:
     """Where a member's invitation stands, for the pages' counts of a batch's members (done, not emailed,
     to send again): ``TOLD_ANOTHER_WAY`` once the officer has told them another way (``ReachedBy``),
-    whatever became of their email (never sent again), else their ``EmailStatus``. Queries in the
-    database leave them out alike, with ``reached_by=""``."""
+    whatever became of their email (never sent again), else their ``EmailStatus``. In the database:
+    ``not_emailed_q``."""
     return TOLD_ANOTHER_WAY if reached_by else email_status
+
+
+def not_emailed_q(prefix: str = "") -> models.Q:
+    """``PanelMember.not_emailed`` as a query filter, on members reached through ``prefix`` (such as
+    "recipients__" from a batch): not emailed, nor told another way."""
+    return models.Q(**{f"{prefix}email_status__in": NOT_EMAILED, f"{prefix}reached_by": ""})
 
 
 class ReachedBy(models.TextChoices):

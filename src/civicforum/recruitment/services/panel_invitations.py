@@ -31,6 +31,7 @@ from civicforum.recruitment.models import (
     ReachedBy,
     RecruitmentSettings,
     invitation_outcome,
+    not_emailed_q,
 )
 from civicforum.recruitment.services import civic_lottery, registration
 from civicforum.recruitment.services.blockers import Blocker
@@ -427,7 +428,7 @@ def record_reached(batch: InvitationBatch, user: Any, member_ids: list[int], how
     """
     with transaction.atomic():
         current = _locked_unless_sending(batch, WAIT_TO_RECORD_REACHED)
-        not_emailed = current.recipients.filter(email_status__in=NOT_EMAILED, reached_by="")
+        not_emailed = current.recipients.filter(not_emailed_q())
         members = list(not_emailed.filter(pk__in=member_ids).select_related("respondent"))
         now = timezone.now()
         PanelMember.objects.filter(pk__in=[m.pk for m in members]).update(reached_by=how, reached_at=now)
@@ -474,7 +475,7 @@ def not_emailed_by_batch(forum: Any, now: datetime) -> list[tuple[InvitationBatc
         .annotate(
             not_emailed=Count(
                 "recipients",
-                filter=Q(recipients__email_status__in=NOT_EMAILED, recipients__reached_by=""),
+                filter=not_emailed_q("recipients__"),
             )
         )
         .filter(not_emailed__gt=0)
