@@ -59,3 +59,17 @@ def make_user_with_role(role: str, forum: Forum) -> Any:
     elif role in Role.values:
         grant_role(user, forum, role)
     return user
+
+
+def sign_in_browser(page: Any, base: str, user: Any) -> None:
+    """Sign ``user`` in through the sign-in page of the server at ``base``, in a Playwright page, and wait
+    for the page it leads to (by its address: on a narrow screen the header's Sign out is in a menu)."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))

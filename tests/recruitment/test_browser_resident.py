@@ -205,7 +205,7 @@ def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
     """The reply page and the officer's support page at 320 px, with and without JavaScript: no sideways
     scrolling, no axe problem before or after an error, and the character count (or its hint) shown."""
     from django.urls import reverse
-    from tests.factories import PASSWORD
+    from tests.factories import sign_in_browser
     from tests.recruitment.conftest import draw_panel
 
     from civicforum.recruitment.models import PanelMember, Respondent
@@ -239,11 +239,7 @@ def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
     check_page()
     assert Respondent.objects.get(pk=member.respondent_id).access_needs == "Step-free access\nA hearing loop"
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", officer.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("main")).to_be_visible()
+    sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}{reverse('recruitment:member_support', args=[forum.slug, member.pk])}")
     check_page()
     expect(page.get_by_label("What support does")).to_have_value("Step-free access\nA hearing loop")

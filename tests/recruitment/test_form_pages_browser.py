@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.factories import PASSWORD
+from tests.factories import sign_in_browser
 from tests.recruitment.conftest import add_age_question, draw_panel
 
 from civicforum.recruitment.models import QuotaCategory, SelectionRun
@@ -16,18 +16,11 @@ from civicforum.recruitment.models import QuotaCategory, SelectionRun
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Any, base: str, officer: Any) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", officer.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_a_quota_error_in_the_summary_takes_the_officer_to_its_box(
     page: Any, live_server: Any, axe_check: Any, recruiting_forum: Any, officer: Any
 ) -> None:
     woman = QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman")
-    sign_in(page, live_server.url, officer)
+    sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}/staff/forums/{recruiting_forum.slug}/recruitment/quotas/")
     page.fill(f"#min-{woman.pk}", "three")
     page.get_by_role("button", name="Save quotas and check").click()
@@ -46,7 +39,7 @@ def test_an_officer_puts_right_a_typo_in_a_question_and_its_answers(
     page: Any, live_server: Any, axe_check: Any, forum: Any, officer: Any
 ) -> None:
     add_age_question(forum, officer)
-    sign_in(page, live_server.url, officer)
+    sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/questions/")
     page.get_by_role("link", name="Change question label ‘How old are you?’").click()
     axe_check(page)
@@ -77,7 +70,7 @@ def test_a_quota_range_stays_on_one_line_on_a_phone(
     SelectionRun.objects.filter(pk=run.pk).update(targets=wide)
     context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 800})
     page = context.new_page()
-    sign_in(page, live_server.url, officer)
+    sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/selection/{run.pk}/")
     cells = page.locator("table", has_text="quotas it was drawn with").locator("tbody tr td:nth-child(3)")
     assert cells.count() > 4

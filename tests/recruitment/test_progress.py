@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 from tests.browser.fixtures import WCAG_TAGS
-from tests.factories import PASSWORD
+from tests.factories import sign_in_browser
 
 from civicforum.recruitment.models import (
     InvitationBatch,
@@ -71,18 +71,10 @@ def test_pages_of_running_work_never_reload_themselves_and_say_how_to_check_agai
         assert "civicforum/progress.js" in html
 
 
-def sign_in(page: Any, base: str, user: Any) -> None:
-    page.goto(base + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
 def test_pages_of_running_work_pass_axe_including_its_meta_refresh_rule(
     page: Any, live_server: Any, axe_check: Any, recruiting_forum: Any, officer: Any
 ) -> None:
-    sign_in(page, live_server.url, officer)
+    sign_in_browser(page, live_server.url, officer)
     for path in work_pages(recruiting_forum):
         page.goto(live_server.url + path)
         axe_check(page)
@@ -100,7 +92,7 @@ def test_pages_of_running_work_pass_axe_including_its_meta_refresh_rule(
 def test_the_run_page_shows_progress_as_it_comes_and_reloads_once_when_the_run_finishes(
     page: Any, live_server: Any, recruiting_forum: Any, officer: Any
 ) -> None:
-    sign_in(page, live_server.url, officer)
+    sign_in_browser(page, live_server.url, officer)
     run = running_run(recruiting_forum)
     page.goto(f"{live_server.url}/staff/forums/{recruiting_forum.slug}/recruitment/selection/{run.pk}/")
     status = page.get_by_role("status")

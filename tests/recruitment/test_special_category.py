@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
-from tests.factories import PASSWORD
+from tests.factories import sign_in_browser
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import QuotaQuestion, RecruitmentSettings
@@ -196,11 +196,7 @@ def test_an_officer_checks_the_suggested_answer_and_changes_it_with_or_without_j
     browser_page: str, request: Any, live_server: Any, axe_check: Any, forum: Any, officer: Any
 ) -> None:
     page = request.getfixturevalue(browser_page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", officer.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("main")).to_be_visible()
+    sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}{url('questions', forum)}")
     page.get_by_label("Question", exact=True).fill("Do you have a long-term condition?")
     page.get_by_label("Answers").fill("Yes\nNo")

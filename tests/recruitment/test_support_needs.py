@@ -128,18 +128,14 @@ def test_the_support_needs_pages_pass_the_accessibility_check(
     page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
 ) -> None:
     from playwright.sync_api import expect
-    from tests.factories import PASSWORD
+    from tests.factories import sign_in_browser
 
     forum = pool[0].forum
     draw_panel(forum, officer)
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     page.goto(f"{live_server.url}{reverse('recruitment:panel_reply', args=[forum.slug])}")
     axe_check(page)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", officer.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("main")).to_be_visible()
+    sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}{reverse('recruitment:member_support', args=[forum.slug, member.pk])}")
     axe_check(page)
     page.get_by_label("What support does").fill("Large print")
