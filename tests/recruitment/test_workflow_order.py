@@ -186,7 +186,8 @@ def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_dra
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:
     """Registration could be opened with no questions set up, so the first registrants were never asked
-    what the quotas count; and reopening it while a panel was being drawn let the pool change mid-draw."""
+    what the quotas count; reopening it while a panel was being drawn let the pool change mid-draw; and
+    opening it on a hidden forum sent residents to registration pages nobody could see."""
     client = signed_in_client(officer)
     url, data = staff_url("settings", forum), OPENING
     assert_opening_refused(
@@ -200,6 +201,14 @@ def test_registration_opens_only_once_the_questions_are_set_and_not_during_a_dra
     assert not RecruitmentSettings.objects.get(forum=forum).registration_open
 
     SelectionRun.objects.filter(forum=forum).update(status="done")
+    forum.published = False
+    forum.save()
+    page = client.post(url, data).content.decode()
+    assert "Show the forum on the public website before opening registration" in page
+    assert not RecruitmentSettings.objects.get(forum=forum).registration_open
+
+    forum.published = True
+    forum.save()
     assert client.post(url, data).status_code == 302
     assert RecruitmentSettings.objects.get(forum=forum).registration_open
 

@@ -716,3 +716,50 @@ def test_an_officer_cannot_take_over_someone_who_has_a_role_on_a_forum_they_do_n
     assert (
         "New set-password link for Ada Byron" in client.post(_new_link_url(theirs, newcomer)).content.decode()
     )
+
+
+def test_a_new_forum_stays_hidden_until_its_officer_shows_it(client: Any) -> None:
+    """The create form had 'Show this forum on the public website' ticked, so a forum being drafted was
+    on the public site from the moment it was saved. Its staff now see it, with a banner saying it is
+    hidden and where to show it."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    form = client.get(reverse("processes:forum_create")).content.decode()
+    assert 'name="published"' in form and 'name="published" checked' not in form
+    data = valid_form_data(council=str(forum.council.pk))
+    del data["published"]  # an unticked box is not sent
+    client.post(reverse("processes:forum_create"), data)
+    created = Forum.objects.get(title="Libraries forum")
+    assert not created.published
+    staff_page = client.get(
+        reverse("processes:forum_staff", kwargs={"forum_slug": created.slug})
+    ).content.decode()
+    assert "This forum is not shown on the public website" in staff_page
+    assert (
+        "This forum is not shown on the public website"
+        in client.get(created.get_absolute_url()).content.decode()
+    )
+    client.logout()
+    assert client.get(created.get_absolute_url()).status_code == 404
+    assert "Libraries forum" not in client.get(reverse("processes:home")).content.decode()
+
+
+def test_a_forum_cannot_be_hidden_while_residents_can_register(client: Any) -> None:
+    """Unticking 'Show this forum' while registration was open sent residents following their letters to
+    a missing page."""
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    forum = make_forum()
+    RecruitmentSettings.objects.create(forum=forum, registration_open=True)
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    edit = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
+    data = valid_form_data(current_stage=forum.current_stage)
+    del data["published"]
+    page = client.post(edit, data).content.decode()
+    assert "Close registration before hiding the forum" in page
+    forum.refresh_from_db()
+    assert forum.published
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    assert client.post(edit, data).status_code == 302
+    forum.refresh_from_db()
+    assert not forum.published

@@ -21,6 +21,7 @@ from civicforum.processes.models import Council, Forum, Stage, StageKind
 from civicforum.processes.services import (
     find_user,
     forum_date_problems,
+    hiding_problems,
     new_account_email_problem,
     panel_size_problems,
     stage_date_problems,
@@ -98,7 +99,11 @@ class ForumForm(GovUKModelForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the stage the forum is in now"},
     )
-    published = forms.BooleanField(required=False, label="Show this forum on the public website")
+    published = forms.BooleanField(
+        required=False,
+        label="Show this forum on the public website",
+        help_text="Leave this unticked while you prepare the forum. Show it before registration opens.",
+    )
 
     field_order = [
         *("council", "title", "question", "area", "summary"),
@@ -130,7 +135,6 @@ class ForumForm(GovUKModelForm):
             del self.fields["council"]
         else:
             self.fields["stages"].initial = [kind.value for kind in StageKind]
-            self.fields["published"].initial = True
         self.rebuild_helper()
 
     def clean(self) -> dict[str, Any]:
@@ -146,6 +150,8 @@ class ForumForm(GovUKModelForm):
         panel_size = cleaned.get("panel_size")
         if self.instance.pk and panel_size and "panel_size" in self.changed_data:
             add_problems(self, panel_size_problems(self.instance, panel_size))
+        if self.instance.pk and self.instance.published and not cleaned.get("published"):
+            add_problems(self, hiding_problems(self.instance))
         if stages and current and current not in stages:
             self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
         return cleaned

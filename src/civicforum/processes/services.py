@@ -22,7 +22,7 @@ from civicforum.core.models import AuditEvent, CouncilAdministrator, ForumRole, 
 from civicforum.core.roles import COUNCIL_ADMIN, STAFF_FORUM_ROLES, councils_open_to, grant_role, roles_on
 from civicforum.processes.models import STAGE_ORDER, Council, Forum, Stage, StageKind
 from civicforum.recruitment.models import MemberStatus, PanelMember
-from civicforum.recruitment.services import quotas
+from civicforum.recruitment.services import quotas, registration
 from civicforum.wording import plural
 
 
@@ -270,6 +270,19 @@ def forum_date_problems(
             f"{'ends' if last.ends_on else 'starts'}: change that stage’s dates first"
         )
     return problems
+
+
+def hiding_problems(forum: Forum) -> dict[str, str]:
+    """An error for hiding a forum while its registration is open: residents would follow their letters to
+    registration pages that are no longer there."""
+    if registration.is_open(forum):
+        return {
+            "published": (
+                "Close registration before hiding the forum: residents registering from their letters "
+                "would find its pages gone"
+            )
+        }
+    return {}
 
 
 def panel_size_problems(forum: Forum, panel_size: int) -> dict[str, str]:

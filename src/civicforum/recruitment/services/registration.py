@@ -110,9 +110,15 @@ def move_on_to_recruitment(forum: Forum, user: Any) -> str | None:
 
 
 def opening_problem(forum: Any) -> str | None:
-    """Why registration cannot be opened now (None: it can). Registrants are asked the questions set up
-    when they register, so a question added later would have no answer from them and the quotas could not
-    count them; and while a panel is being drawn, the pool it draws from must not change."""
+    """Why registration cannot be opened now (None: it can). Residents register on the forum's public
+    pages, so it must be published. Registrants are asked the questions set up when they register, so a
+    question added later would have no answer from them and the quotas could not count them; and while
+    a panel is being drawn, the pool it draws from must not change."""
+    if not forum.published:
+        return (
+            "Show the forum on the public website before opening registration (‘Change forum details’): "
+            "residents register on the forum’s public pages, which nobody else can see while it is hidden"
+        )
     if not QuotaQuestion.objects.filter(forum=forum).exists():
         return (
             "Add the questions registrants answer, such as their age group, before opening registration "
