@@ -54,10 +54,16 @@ def test_officer_creates_a_forum(request: Any, live_server: Any, axe_check: Any,
     fill_date(page, "ends_on", "30", "9", "2027")
     page.get_by_role("button", name="Create forum").click()
 
-    assert "Forum ‘Libraries forum’ created" in page.locator(".govuk-notification-banner").inner_text()
+    success = page.locator(".govuk-notification-banner--success")
+    assert "Forum ‘Libraries forum’ created" in success.inner_text()
     assert page.locator("h1").inner_text() == "Libraries forum"  # its officer now, not 'no permission'
     if javascript:
         axe_check(page)
+    # A new forum starts hidden from the public; its officer shows it when it is ready.
+    page.get_by_role("link", name="Show it on the public website").click()
+    page.get_by_label("Show this forum on the public website").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("This forum is not shown on the public website")).to_have_count(0)
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Libraries forum").click()
     assert page.locator("h1").inner_text() == "Libraries forum"

@@ -135,6 +135,7 @@ class ForumForm(GovUKModelForm):
             del self.fields["council"]
         else:
             self.fields["stages"].initial = [kind.value for kind in StageKind]
+            self.initial["published"] = False  # not the model's default: a draft stays off the public site
         self.rebuild_helper()
 
     def clean(self) -> dict[str, Any]:
