@@ -420,6 +420,29 @@ def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(p
     assert "note: diversity is" in err and "are possible" in err and "try --effort 8" in err
 
 
+def test_more_diversity_slack_lets_people_meet_more_others_on_a_small_panel(tmp_path, capsys):
+    """Few tables for many sessions: well-balanced tables keep seating the same people together. An
+    officer who cares more for new faces can let diversity go further above its bound, and the CLI
+    then measures it against that, not against the 5% it otherwise aims for."""
+    rows = [(f"m{i:02d}", "FM"[i % 3 == 0], "ABC"[i % 3], "xyzw"[i % 4], "pq"[i % 5 == 0]) for i in range(30)]
+    panel = tmp_path / "panel.csv"
+    panel.write_text("id,gender,age,area,view\n" + "".join(",".join(r) + "\n" for r in rows))
+    base = [str(panel), "--tables", "5", "--sessions", "6", "--diversify", "gender,age,area,view", "--quiet"]
+    plans = {}
+    for slack in ("4", "60"):
+        out = tmp_path / slack
+        assert civicforum(["tables", *base, "--diversity-slack", slack, "--out", str(out)]) == 0
+        plans[slack] = json.loads((out / "scores.json").read_text())
+    usual, loose = plans["4"], plans["60"]
+    assert usual["diversity_l1"] <= 1.05 * usual["diversity_lower_bound"]
+    assert usual["diversity_l1"] < loose["diversity_l1"] <= 1.65 * loose["diversity_lower_bound"]
+    assert (
+        loose["meeting_norm"] > usual["meeting_norm"] + 0.03
+        and loose["repeat_pairs"] <= usual["repeat_pairs"]
+    )
+    assert "note: diversity is" not in capsys.readouterr().err
+
+
 def test_a_search_the_time_limit_cut_short_says_so_and_suggests_more_time(panel_csv, tmp_path, capsys):
     """The same far-off diversity as above, but the search was cut short by --time-limit: more effort
     would not help under the same limit, more time would."""
@@ -446,6 +469,8 @@ def test_a_search_the_time_limit_cut_short_says_so_and_suggests_more_time(panel_
         ("--time-limit", "nan", "--time-limit must be a number of seconds above 0, not nan"),
         ("--table-sizes", "6,6,²", "--table-sizes: give 3 positive whole numbers"),
         ("--seed", "-5", "--seed must be 0 or more, not -5"),
+        ("--diversity-slack", "-1", "--diversity-slack must be a percentage from 0 to 1000, not -1"),
+        ("--diversity-slack", "nan", "--diversity-slack must be a percentage from 0 to 1000, not nan"),
         ("--diversify", " , ", "--diversify names no column (' , '); give the panel columns to balance"),
     ],
 )

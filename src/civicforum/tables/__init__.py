@@ -6,6 +6,7 @@ Pure Python (numpy/scipy), no Django: the CLI (``civicforum tables``) and the we
 
 from .engine import allocate
 from .model import (
+    DIVERSITY_SLACK,
     Allocation,
     AllocationSettings,
     Cluster,
@@ -28,6 +29,7 @@ from .scores import (
 )
 
 __all__ = [
+    "DIVERSITY_SLACK",
     "Allocation",
     "AllocationSettings",
     "Cluster",

@@ -16,13 +16,15 @@ from ..wording import counted
 from . import files
 from .engine import allocate
 from .files import CellReader, InputError
-from .model import AllocationSettings, Constraints, InfeasibleConstraintsError, Progress
+from .model import DIVERSITY_SLACK, AllocationSettings, Constraints, InfeasibleConstraintsError, Progress
 from .report import allocation_csv, facilitators_csv, plan_html, scores, scores_json
 
 MAX_EFFORT = 100.0
 # How far above its lower bound diversity may end before the CLI suggests a longer search: the
-# issue's target, which the engine's budget (a little below it) normally keeps.
+# issue's target, which the engine's default budget (a little below it) normally keeps; with a larger
+# --diversity-slack, that slack plus the same margin.
 DIVERSITY_TARGET = 0.05
+MAX_DIVERSITY_SLACK = 1000.0  # percent: beyond this, diversity is as good as ignored
 # How far the meeting score may fall below random seating's before the CLI says so; a random seating's
 # own score varies by a few hundredths around that expectation.
 MEETING_MARGIN = 0.01
@@ -68,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="search this many times longer for a better plan (default 1; the same seed and effort "
         "give the same plan on any machine)",
+    )
+    parser.add_argument(
+        "--diversity-slack",
+        type=float,
+        default=100 * DIVERSITY_SLACK,
+        metavar="PERCENT",
+        help=f"how far above its lower bound diversity may go so that people meet more others (default "
+        f"{100 * DIVERSITY_SLACK:g}, which keeps it within 5%%; more, say 15, when new faces matter more "
+        "than the last few percent of balance)",
     )
     parser.add_argument(
         "--time-limit",
@@ -129,6 +140,12 @@ def main(argv: list[str]) -> int:
             raise InputError(
                 f"--seed must be 0 or more, not {args.seed}: any other number gives another plan"
             )
+        if not 0 <= args.diversity_slack <= MAX_DIVERSITY_SLACK:
+            raise InputError(
+                f"--diversity-slack must be a percentage from 0 to {MAX_DIVERSITY_SLACK:g}, not "
+                f"{args.diversity_slack:g}: {100 * DIVERSITY_SLACK:g} is the usual, more lets people meet "
+                "more others"
+            )
         if args.time_limit is not None and not 0 < args.time_limit < math.inf:
             raise InputError(f"--time-limit must be a number of seconds above 0, not {args.time_limit:g}")
         check_output_directory(args.out, _output_names(args))  # before minutes of search
@@ -175,6 +192,7 @@ def main(argv: list[str]) -> int:
             table_sizes=_table_sizes(args.table_sizes, args.tables),
             seed=args.seed,
             effort=args.effort,
+            diversity_slack=args.diversity_slack / 100,
             time_limit=args.time_limit,
             past=past,
             progress=progress,
@@ -221,7 +239,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
     else:
-        _hint_if_diversity_missed(summary, args.effort)
+        _hint_if_diversity_missed(summary, args.effort, settings.diversity_slack)
     _hint_if_mixing_below_random(summary)
     return 0
 
@@ -237,23 +255,25 @@ def _hint_if_mixing_below_random(summary: dict) -> None:
         f"note: the meeting score {achieved:.3f} is below the {at_random:.3f} that seating people at "
         "random would give on average. Groups kept together, fixed seats and clusters can force that; "
         "otherwise it is the price of diversity: with this many features to balance at these tables, "
-        "the well-balanced seatings keep putting the same people together, and balancing fewer "
-        "features (--diversify) would let people meet more others.",
+        "the well-balanced seatings keep putting the same people together. Balancing fewer features "
+        "(--diversify), or letting diversity go further above its bound (--diversity-slack 15, say), "
+        "would let people meet more others.",
         file=sys.stderr,
     )
 
 
-def _hint_if_diversity_missed(summary: dict, effort: float) -> None:
+def _hint_if_diversity_missed(summary: dict, effort: float, slack: float) -> None:
     """Tell the officer when diversity ends further above its bound than the engine aims for, and what
     may help: a panel whose features are hard to balance jointly needs a longer search, while rules
     (fixed seats, clusters, groups kept together) can force it, and on some panels the bound itself is
     out of reach (bench/RESULTS.md: one generated panel's best session is 7.2% above it, proven)."""
     bound, achieved = summary["diversity_lower_bound"], summary["diversity_l1"]
-    if achieved <= (1 + DIVERSITY_TARGET) * bound + 1e-6:  # scores are rounded to 1e-6
+    aim = max(DIVERSITY_TARGET, slack + DIVERSITY_TARGET - DIVERSITY_SLACK)
+    if achieved <= (1 + aim) * bound + 1e-6:  # scores are rounded to 1e-6
         return
     if bound > 0:
         gap = achieved / bound - 1
-        where = f"{gap:.1%} above its lower bound, more than the {DIVERSITY_TARGET:.0%} aimed for"
+        where = f"{gap:.1%} above its lower bound, more than the {aim:.0%} aimed for"
     else:
         where = f"{achieved:.3f} where tables that mirror the panel exactly (0) are possible"
     print(

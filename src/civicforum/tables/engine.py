@@ -53,13 +53,11 @@ LOST_MEETING_PENALTY = 0.6
 # Both repeat costs (this and the tabu search's) are scaled by 1/rho where rho > 1: see repeat_scale.
 REPEAT_SCALE_STEP = 1 / 16  # the scale is a multiple of this, so the tabu search's sums stay exact
 DIVERSITY_WEIGHT = 0.5  # times the mean table size: one member's value off target costs about 0.5
-# Diversity may sit this far above its lower bound before costs turn steep: the 5% target less a margin
-# for the last pass, which can leave a session a little over (at most 0.7% measured). 4% instead of 3%
-# lowers repeats on most panels that miss a mixing target (bench/RESULTS.md).
-DIVERSITY_SLACK = 0.04
-# The target is on the plan's mean, so once every session is seated the budget is pooled: a session may
-# use what the others leave unused, up to SESSION_SLACK_MAX above its own bound so that no one session's
-# tables are visibly worse than the rest (bench/RESULTS.md: 20% and 50% give the same plans, 10% nearly).
+# Diversity may sit ``settings.diversity_slack`` above its lower bound before costs turn steep. The target
+# is on the plan's mean, so once every session is seated the budget is pooled: a session may use what the
+# others leave unused, up to SESSION_SLACK_MAX above its own bound (or the slack, if larger) so that no one
+# session's tables are visibly worse than the rest (bench/RESULTS.md: 20% and 50% give the same plans,
+# 10% nearly).
 SESSION_SLACK_MAX = 0.2
 OVER_CAP = 9.0  # how much dearer diversity is above that budget, so sessions stay near it
 # When a session's diversity ends above budget, a last pass makes the overshoot this much dearer.
@@ -92,7 +90,7 @@ START_TEMPERATURE = 2.5
 END_TEMPERATURE = 0.03
 # After the descent, a tabu search over the whole plan (``tabu.py``) spends this many work units (times
 # ``effort``) removing repeat pairs the session-by-session search leaves, within the plan's diversity
-# budget (DIVERSITY_SLACK, computed exactly) and no session more than SESSION_SLACK_MAX above its own
+# budget (``diversity_slack``, computed exactly) and no session more than ``session_slack`` above its own
 # bound. A limit of 4.9% instead removes a few more on some panels, for a visibly worse D (bench).
 TABU_WORK = 5.0e5
 
@@ -274,16 +272,22 @@ class _Planner:
         return f"{member} has no table in session {session}: the tables of their clusters {clusters} differ"
 
     def _diversity_cap(self, session: int) -> float:
-        """Summed deviations session ``session`` may reach before diversity turns steep: DIVERSITY_SLACK
-        above its bound while sessions are first seated, then the plan's pooled budget less what the
-        other sessions use, between its bound and SESSION_SLACK_MAX above it."""
+        """Summed deviations session ``session`` may reach before diversity turns steep: the slack above
+        its bound while sessions are first seated, then the plan's pooled budget less what the other
+        sessions use, between its bound and ``session_slack`` above it."""
         bound = self.diversity_bound[session]
+        slack = self.settings.diversity_slack
         others = [s for s in self.diversity_total if s != session]
         if len(others) + 1 < self.settings.sessions - len(self.settings.past):
-            return (1 + DIVERSITY_SLACK) * bound
-        pooled = (1 + DIVERSITY_SLACK) * sum(self.diversity_bound.values())
+            return (1 + slack) * bound
+        pooled = (1 + slack) * sum(self.diversity_bound.values())
         pooled -= sum(self.diversity_total[s] for s in others)
-        return max(bound, min(pooled, (1 + SESSION_SLACK_MAX) * bound))
+        return max(bound, min(pooled, (1 + self.session_slack) * bound))
+
+    @property
+    def session_slack(self) -> float:
+        """How far above its own bound one session may go once the budget is pooled."""
+        return max(SESSION_SLACK_MAX, self.settings.diversity_slack)
 
     def match_facilitators(self, table_of: np.ndarray) -> list[str | None] | None:
         """Facilitators for seated tables so none sits with a member they are kept apart from; None
@@ -768,8 +772,8 @@ def _improve_mixing(
         movable=movable,
         barred=barred,
         apart=planner.keep_apart >= PROHIBITIVE,
-        diversity_limit=max((1 + DIVERSITY_SLACK) * float(bounds.sum()), sum(totals)),
-        session_limits=np.maximum((1 + SESSION_SLACK_MAX) * bounds, totals),
+        diversity_limit=max((1 + planner.settings.diversity_slack) * float(bounds.sum()), sum(totals)),
+        session_limits=np.maximum((1 + planner.session_slack) * bounds, totals),
         repeat_weight=REPEAT_WEIGHT * planner.repeat_scale,
     )
     improved = improve_plan(problem, rng, TABU_WORK * planner.settings.effort, out_of_time)

@@ -16,7 +16,14 @@ import numpy as np
 
 from civicforum.wording import plural
 
-from .model import Allocation, AllocationSettings, Constraints, InfeasibleConstraintsError, Member
+from .model import (
+    DIVERSITY_SLACK,
+    Allocation,
+    AllocationSettings,
+    Constraints,
+    InfeasibleConstraintsError,
+    Member,
+)
 
 
 def fmt_group(members: Iterable[str]) -> str:
@@ -146,6 +153,11 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         problems.append("there must be at least one table and one session")
     if not 0 < settings.effort < math.inf:  # also refuses nan
         problems.append(f"effort must be a number above 0 (1 is the usual search), not {settings.effort}")
+    if not 0 <= settings.diversity_slack < math.inf:
+        problems.append(
+            f"the diversity slack must be a number 0 or more ({DIVERSITY_SLACK} is the usual), "
+            f"not {settings.diversity_slack}"
+        )
     if not isinstance(settings.seed, Integral) or settings.seed < 0:  # numpy's own messages name no setting
         problems.append(f"the seed must be a whole number, 0 or more, not {settings.seed}")
     if settings.time_limit is not None and not 0 < settings.time_limit < math.inf:
