@@ -256,7 +256,7 @@ def _hint_if_mixing_below_random(summary: dict) -> None:
         "random would give on average. Groups kept together, fixed seats and clusters can force that; "
         "otherwise it is the price of diversity: with this many features to balance at these tables, "
         "the well-balanced seatings keep putting the same people together. Balancing fewer features "
-        "(--diversify), or letting diversity go further above its bound (--diversity-slack 15, say), "
+        "(--diversify), or letting diversity go further above its bound (--diversity-slack 20, or more), "
         "would let people meet more others.",
         file=sys.stderr,
     )
