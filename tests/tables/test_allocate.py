@@ -714,7 +714,7 @@ def test_a_feature_named_twice_is_rejected():
         ({"seed": -1}, "the seed must be a whole number, 0 or more, not -1"),
         ({"table_sizes": [4.5, 5.5]}, "table sizes must be 2 positive whole numbers, one per table"),
         ({"seed": 1.5}, "the seed must be a whole number, 0 or more, not 1.5"),
-        ({"diversity_slack": -0.1}, "the diversity slack must be a number 0 or more .0.04 is the usual., not -0.1"),
+        ({"diversity_slack": -0.1}, "slack must be a number 0 or more .0.04 is the usual., not -0.1"),
         ({"diversity_slack": float("nan")}, "the diversity slack must be a number 0 or more"),
     ],
 )
