@@ -220,6 +220,10 @@ CIVICFORUM_SITE_NAME = os.environ.get("CIVICFORUM_SITE_NAME", "CivicForum")
 CIVICFORUM_PHASE = os.environ.get("CIVICFORUM_PHASE", "Beta")
 # Where the phase banner sends people to say what they think of the service (a web form or mailto: address).
 CIVICFORUM_FEEDBACK_URL = os.environ.get("CIVICFORUM_FEEDBACK_URL", "")
+# Where the footer's "source code" link goes: a council that changes CivicForum can point it at its own
+# repository. Unset, the site serves an archive of the code it is running (/source/), which is what the
+# AGPL asks of software offered over a network.
+CIVICFORUM_SOURCE_URL = os.environ.get("CIVICFORUM_SOURCE_URL", "")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -111,16 +111,12 @@ def test_a_resident_registers_with_the_keyboard_alone_on_a_small_phone(
 def test_every_public_page_reflows_on_a_small_phone_with_wider_text_spacing(
     page: Any, live_server: Any
 ) -> None:
-    from tests.web.url_walk import EXPECTED, urls_to_walk
+    from tests.web.url_walk import public_pages
 
-    walk, _ = urls_to_walk(
-        make_forum(title="Parks forum", summary="Residents decide how to spend the budget.")
-    )
+    forum = make_forum(title="Parks forum", summary="Residents decide how to spend the budget.")
     page.set_viewport_size(PHONE)
     sideways = []
-    for name, url in walk:
-        if EXPECTED[name]["anonymous"] != 200:
-            continue
+    for url in public_pages(forum):
         response = page.goto(live_server.url + url)
         if response.headers.get("content-type", "").startswith("text/html"):
             page.add_style_tag(content=TEXT_SPACING)

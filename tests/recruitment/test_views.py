@@ -734,6 +734,44 @@ def test_a_target_that_gives_away_a_small_group_is_withheld_on_the_record_and_in
             assert members != "fewer than 5" or len(values) > 1, (question, rows)
 
 
+def test_the_draw_checks_out_by_following_the_selection_record_s_own_instructions(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """The record said to hash 'a sorted list of sorted lists of numbers', where the panels are ids such
+    as "V0042" under 'lottery', and never said where to get the civicforum command. Each step here is
+    done as the page words it."""
+    import hashlib
+    import json
+    import tarfile
+
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="public-seed")
+    page = html.unescape(
+        client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    )
+    assert "the list called ‘panels’ inside ‘lottery’ in distribution.json" in page
+    download = client.get(reverse("recruitment:selection_distribution", args=[forum.slug])).json()
+    panels = download["lottery"]["panels"]
+    assert all(re.fullmatch(r"V\d+", token) for panel in panels for token in panel)
+    example = re.search(r'for example <code class="civicforum-break">([^<]*)</code>', page).group(1)
+    assert json.dumps(json.loads(example), separators=(",", ":")) == example  # compact, as it says
+    written = json.dumps(sorted(sorted(panel) for panel in panels), separators=(",", ":"))
+    fingerprint = hashlib.sha256(written.encode()).hexdigest()
+    assert fingerprint in page
+    size, remainder = re.search(r"divided by (\d+), leaves a remainder of (\d+)", page).groups()
+    code = download["seed"]
+    assert int(hashlib.sha256(f"{fingerprint}:{code}".encode()).hexdigest(), 16) % int(size) == int(remainder)
+    selected = client.get(reverse("recruitment:selection_selected", args=[forum.slug])).content.decode()
+    assert sorted(panels[int(remainder)]) == sorted(selected.split()[1:])
+    # The source code the page links to is an archive pip can install.
+    source = re.search(r'Download <a class="govuk-link" href="([^"]+)">CivicForum’s source code</a>', page)
+    archive = client.get(source.group(1))
+    with tarfile.open(fileobj=io.BytesIO(archive.getvalue())) as tar:
+        names = tar.getnames()
+    top = names[0].split("/")[0]
+    assert {f"{top}/pyproject.toml", f"{top}/LICENSE", f"{top}/src/civicforum/selection/cli.py"} <= set(names)
+
+
 def test_the_selection_record_s_counts_do_not_change_when_a_member_leaves(
     client: Any, pool: Any, officer: Any
 ) -> None:

@@ -37,6 +37,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "healthz": EVERYONE,
     "accessibility": EVERYONE,
     "privacy": EVERYONE,
+    "source_code": EVERYONE,
     "login": row(200, 302, 302, 302, 302, 302, 302, 302, 302),
     "logout": row(*[405] * len(ROLES)),
     "password_reset_confirm": EVERYONE,  # an invalid link shows "This link has expired"

@@ -231,3 +231,31 @@ def test_the_accessibility_statement_names_whom_to_contact_and_the_enforcement_p
     assert (
         "For staff: residents reading this statement are given no phone number for Parks forum." in staff_view
     )
+
+
+@pytest.mark.django_db
+def test_every_page_links_to_the_source_code_it_runs(client: Any, settings: Any) -> None:
+    """CivicForum is AGPL-licensed, and its section 13 asks that people using it over a network can get
+    its source: the footer links to an archive of the running package, with what builds and installs it,
+    or to the council's own repository when one is set."""
+    import io
+    import tarfile
+
+    from civicforum.core import source
+
+    page = client.get("/").content.decode()
+    assert '<a class="govuk-footer__link" href="/source/">Get the source code</a>' in page
+    response = client.get("/source/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="civicforum-')
+    with tarfile.open(fileobj=io.BytesIO(response.content)) as tar:
+        names = tar.getnames()
+        licence = tar.extractfile(next(name for name in names if name.endswith("/LICENSE"))).read()
+    assert b"GNU AFFERO GENERAL PUBLIC LICENSE" in licence
+    assert any(name.endswith("/src/civicforum/core/source.py") for name in names)
+    assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".sqlite3"))]
+    source.source_archive.cache_clear()
+    assert source.source_archive() == response.content  # the same code gives the same bytes
+    settings.CIVICFORUM_SOURCE_URL = "https://example.org/council/civicforum"
+    page = client.get("/").content.decode()
+    assert 'href="https://example.org/council/civicforum">Get the source code</a>' in page

@@ -69,3 +69,13 @@ def urls_to_walk(forum: Any) -> tuple[list[tuple[str, str]], list[str]]:
         else:
             walk.append((name, reverse(name, kwargs={param: kwargs[param] for param in params})))
     return walk, problems
+
+
+# Served as files to save, not pages: a browser navigating to one aborts the navigation.
+DOWNLOADS = {"source_code"}
+
+
+def public_pages(forum: Any) -> list[str]:
+    """The paths of every page anyone may open without signing in (downloads left out)."""
+    walk, _ = urls_to_walk(forum)
+    return [url for name, url in walk if EXPECTED[name]["anonymous"] == 200 and name not in DOWNLOADS]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
+    path("source/", views.source_code, name="source_code"),
     path(
         "accounts/login/",
         views.SignInView.as_view(

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.template import loader
 
-from civicforum.core import forum_contacts
+from civicforum.core import forum_contacts, source
 
 logger = logging.getLogger("civicforum.health")
 
@@ -25,6 +25,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
         logger.error("event=healthz_failed error=%r", str(error))
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def source_code(request: HttpRequest) -> HttpResponse:
+    """The source of the CivicForum running here, as an archive pip installs (AGPL-3.0 section 13)."""
+    response = HttpResponse(source.source_archive(), content_type="application/gzip")
+    response["Content-Disposition"] = f'attachment; filename="{source.archive_name()}.tar.gz"'
+    return response
 
 
 class SignInView(auth_views.LoginView):
