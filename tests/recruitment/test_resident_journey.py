@@ -207,16 +207,16 @@ def test_typos_in_the_code_do_not_lock_the_resident_out(
     assert response.status_code == 302 and response.url == step_url(recruiting_forum, "age")
 
 
-def test_the_selection_record_has_two_steps_to_check_it_with_the_hand_checks_under_the_second(
+def test_the_selection_record_has_three_steps_to_check_it_then_the_checks_by_hand(
     client: Any, pool: Any, officer: Any
 ) -> None:
     forum = pool[0].forum
     publish_selection(forum, officer, seed="public-seed")
     page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
-    steps = page.split('<ol class="govuk-list govuk-list--number">')[1].split("</ol>")[0]
-    hand_checks = steps.split('<ul class="govuk-list govuk-list--bullet">')[1].split("</ul>")[0]
-    assert hand_checks.count("<li>") == 2 and "matches the fingerprint" in hand_checks
-    assert steps.replace(hand_checks, "").count("<li>") == 2
+    steps, after = page.split('<ol class="govuk-list govuk-list--number">')[1].split("</ol>", 1)
+    assert steps.count("<li>") == 3 and "source code</a>" in steps and "civicforum selection verify" in steps
+    hand_checks = after.split('<ul class="govuk-list govuk-list--bullet">')[1].split("</ul>")[0]
+    assert hand_checks.count("<li>") == 2 and "their SHA-256 hash is the fingerprint" in hand_checks
     # Prose counts read with a thousands separator; the number to divide by stays as a program wants it.
     assert "1,000 possible panels" in page and "of 1,000</dd>" in page
     assert "divided by 1000," in hand_checks
