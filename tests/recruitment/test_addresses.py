@@ -129,7 +129,48 @@ def test_import_is_all_or_nothing_and_keeps_every_valid_row(rows):
 def test_a_cell_over_the_csv_modules_limit_is_a_located_problem():
     huge = "uprn,address_line_1,postcode,ward\n1,1 High St,NM1 2AB,W\n2," + "x" * 200_000 + ",NM1 2AB,W\n"
     [problem] = problems_of(huge)
-    assert problem.startswith("addresses.csv, row 3: this row cannot be read (field larger than field limit")
+    assert problem == (
+        "addresses.csv, row 3: this row has a cell over 128 KB long, far longer than any address or answer. "
+        "Check that this is the right file."
+    )
+
+
+def test_an_unclosed_quote_is_named_when_it_joins_rows_together():
+    """A quote mark never closed makes the csv module read on into the rows below: the officer was told
+    the row 'has 2 cells but the header has 7; check for stray commas', with no word of the quote."""
+    header = "uprn,address_line_1,postcode,ward\n"
+    [problem] = problems_of(header + '1,"1 High St,NM1 2AB,W\n2,2 High St,NM1 2AB,W\n')
+    assert problem.startswith("addresses.csv, row 2: has 2 cells but the header has 4, and a cell runs over")
+    assert 'a quote mark (") may be missing its closing quote, which joins rows together' in problem
+    # Run on past the csv module's limit, the row is still said to hold an unclosed quote.
+    rows = "".join(f"{n},{n} High St,NM1 2AB,W\n" for n in range(3, 10_000))
+    [problem] = problems_of(header + '1,"1 High St,NM1 2AB,W\n' + rows)
+    assert problem.startswith('addresses.csv, row 2: a quote mark (") may be missing its closing quote')
+
+
+@pytest.mark.parametrize(("separator", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_says_so_once(separator: str, name: str):
+    """Excel in many European languages saves 'CSV' with semicolons: the officer got four 'required
+    column ... is missing' and an 'unknown column' naming the whole header, and never why."""
+    lines = ["uprn", "address_line_1", "postcode", "ward"], ["1", "1 High St", "NM1 2AB", "W"]
+    assert problems_of("".join(separator.join(line) + "\n" for line in lines)) == [
+        f"addresses.csv, row 1: the file uses {name} between columns, not commas. In Excel choose "
+        "'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."
+    ]
+    # A comma inside a header cell splits it in two, yet split on the separator it names every column.
+    [problem] = problems_of(
+        f"uprn{separator}address_line_1{separator}town, city{separator}postcode{separator}ward\n"
+    )
+    assert f"uses {name} between columns" in problem
+
+
+@pytest.mark.parametrize("start", [b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"])
+def test_an_excel_workbook_is_recognised_by_its_first_bytes(start: bytes):
+    """An .xlsx (a ZIP archive) was said to hold 'a NUL character'; an .xls to be not UTF-8."""
+    assert problems_of(start + b"\x00" * 100) == [
+        "addresses.csv: this looks like an Excel workbook, not a CSV file. In Excel choose 'Save as' > "
+        "'CSV UTF-8 (comma delimited)' and upload that file."
+    ]
 
 
 def test_a_cell_longer_than_its_database_column_is_a_located_problem():

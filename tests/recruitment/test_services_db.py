@@ -315,6 +315,16 @@ def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, offic
     )
 
 
+def test_a_shares_file_separated_by_semicolons_says_so(recruiting_forum: Any, officer: Any) -> None:
+    data = b"question;category;share\ngender;woman;51%\n"
+    with pytest.raises(FileRejected) as rejected:
+        quotas.import_shares_csv(recruiting_forum, officer, data, "shares.csv")
+    assert [str(p) for p in rejected.value.problems] == [
+        "shares.csv, row 1: the file uses semicolons between columns, not commas. In Excel choose "
+        "'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."
+    ]
+
+
 def test_purge_command_deletes_only_expired_forums(pool: Any) -> None:
     from django.core.management import call_command
 

@@ -62,7 +62,7 @@ def normalise_postcode(raw: str) -> str | None:
 
 def read_address_csv(data: bytes, filename: str = "address file") -> list[AddressRecord]:
     """Parse and validate an address list; raises ``FileRejected`` listing every problem."""
-    rows = csv_rows(decode_utf8(data, filename), filename)
+    rows = csv_rows(decode_utf8(data, filename), filename, REQUIRED_COLUMNS)
     header = rows[0] if rows else None
     if header is None:
         raise FileRejected([FileProblem(filename, "the file is empty; it needs a header row.", row=1)])
@@ -77,11 +77,7 @@ def read_address_csv(data: bytes, filename: str = "address file") -> list[Addres
             continue
         if len(cells) != len(columns):
             problems.append(
-                FileProblem(
-                    filename,
-                    f"has {len(cells)} cells but the header has {len(columns)}; check for stray commas.",
-                    row=row_number,
-                )
+                FileProblem(filename, _ragged_row(len(cells), len(columns), cells), row=row_number)
             )
             continue
         values = {col: cell.strip() for col, cell in zip(columns, cells, strict=True)}
@@ -105,6 +101,17 @@ def read_address_csv(data: bytes, filename: str = "address file") -> list[Addres
     if not records:
         raise FileRejected([FileProblem(filename, "the file has a header but no addresses.", row=2)])
     return records
+
+
+def _ragged_row(count: int, expected: int, cells: list[str]) -> str:
+    """A short row with a line break in a cell is most likely an opening quote never closed, which made
+    the csv module read on into the rows below."""
+    if count < expected and any("\n" in cell or "\r" in cell for cell in cells):
+        return (
+            f"has {count} cells but the header has {expected}, and a cell runs over several lines: a quote "
+            'mark (") may be missing its closing quote, which joins rows together. Check the quote marks.'
+        )
+    return f"has {count} cells but the header has {expected}; check for stray commas."
 
 
 def _check_columns(columns: list[str], header: list[str], filename: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Collection
 
 from civicforum.selection import InputProblem
 
@@ -25,11 +27,22 @@ class FileRejected(ValueError):
         super().__init__("\n".join(shown))
 
 
+SAVE_AS_CSV = "In Excel choose 'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."
+
+# The first bytes of a workbook: a ZIP archive (.xlsx, and LibreOffice's .ods) or an OLE file (.xls).
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
 def decode_utf8(data: bytes, filename: str) -> str:
     """Decode an upload as UTF-8 (a byte-order mark is allowed), naming the row of the first bad byte.
 
-    A NUL byte is refused too: PostgreSQL cannot store it, and no CSV text file holds one.
+    A spreadsheet workbook is recognised by its first bytes and refused as one. A NUL byte is refused
+    too: PostgreSQL cannot store it, and no CSV text file holds one.
     """
+    if data.startswith(WORKBOOK_SIGNATURES):
+        raise FileRejected(
+            [FileProblem(filename, f"this looks like an Excel workbook, not a CSV file. {SAVE_AS_CSV}")]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -64,19 +77,67 @@ def normalise_header(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def csv_rows(text: str, filename: str) -> list[list[str]]:
-    """Every row of a CSV text; a row the csv module cannot read (a cell over its 128 KB limit) is refused."""
+SEPARATORS = {";": "semicolons", "\t": "tabs"}
+FIELD_LIMIT = csv.field_size_limit()
+
+
+def csv_rows(text: str, filename: str, required: Collection[str] = ()) -> list[list[str]]:
+    """Every row of a CSV text, after checking its header row is separated by commas.
+
+    A header of one cell holding a semicolon or a tab, or one that names the ``required`` columns only
+    when split on one, is refused saying so (Excel in many European languages saves CSV with semicolons).
+    A row the csv module cannot read (a cell over its 128 KB limit) is refused, naming a missing closing
+    quote when the cell ran on over several lines.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    starts_on_line = 1
     try:
-        return list(reader)
+        for row in reader:
+            if not rows:
+                _check_separator(row, text, required, filename)
+            rows.append(row)
+            starts_on_line = reader.line_num + 1
     except csv.Error as error:
         raise FileRejected(
-            [
-                FileProblem(
-                    filename,
-                    f"this row cannot be read ({error}); a cell may be far too long. Check the row and "
-                    "upload the file again.",
-                    row=reader.line_num,
-                )
-            ]
+            [_unreadable_row(error, reader.line_num > starts_on_line, len(rows) + 1, filename)]
         ) from None
+    return rows
+
+
+def _check_separator(header: list[str], text: str, required: Collection[str], filename: str) -> None:
+    first_line = re.split("[\r\n]", text, maxsplit=1)[0]
+    for separator, name in SEPARATORS.items():
+        if len(header) == 1 and separator in header[0]:
+            wrong = True
+        else:
+            split = {normalise_header(cell) for cell in next(csv.reader([first_line], delimiter=separator))}
+            found = {normalise_header(cell) for cell in header}
+            wrong = bool(required) and set(required) <= split and not set(required) <= found
+        if wrong:
+            raise FileRejected(
+                [
+                    FileProblem(
+                        filename,
+                        f"the file uses {name} between columns, not commas. {SAVE_AS_CSV}",
+                        row=1,
+                    )
+                ]
+            )
+
+
+def _unreadable_row(error: csv.Error, over_several_lines: bool, row: int, filename: str) -> FileProblem:
+    if over_several_lines:
+        message = (
+            'a quote mark (") may be missing its closing quote: everything after it was read as one cell, '
+            "joining the rows below into this one. Check the quote marks in this row and upload the file "
+            "again."
+        )
+    elif "field limit" in str(error):
+        message = (
+            f"this row has a cell over {FIELD_LIMIT // 1024} KB long, far longer than any address or answer. "
+            "Check that this is the right file."
+        )
+    else:
+        message = f"this row cannot be read ({error}). Check the row and upload the file again."
+    return FileProblem(filename, message, row=row)

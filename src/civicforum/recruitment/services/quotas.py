@@ -91,17 +91,20 @@ def propose_quotas(forum: Any, user: Any, slack: int) -> int:
     return len(categories)
 
 
+SHARES_COLUMNS = ("question", "category", "share")
+
+
 def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
     """Set population shares from a CSV with columns ``question,category,share`` (all or nothing).
 
     ``share`` is a fraction (0.51) or a percentage (51%); questions and categories are matched by key
     or label, ignoring case.
     """
-    rows = csv_rows(decode_utf8(data, filename), filename)
+    rows = csv_rows(decode_utf8(data, filename), filename, SHARES_COLUMNS)
     if not rows:
         raise FileRejected([FileProblem(filename, "the file is empty; it needs a header row.", row=1)])
     header = [normalise_header(h) for h in rows[0]]
-    missing = [c for c in ("question", "category", "share") if c not in header]
+    missing = [c for c in SHARES_COLUMNS if c not in header]
     if missing:
         raise FileRejected(
             [
