@@ -300,7 +300,8 @@ def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, offic
         quotas.import_shares_csv(recruiting_forum, officer, bad, "shares.csv")
     assert [str(p) for p in rejected.value.problems] == [
         "shares.csv, row 3, column 'share': '1.7' is not a share (use 0.51 or 51%).",
-        "shares.csv, row 4, column 'category': no category 'aliens' in question 'age'.",
+        "shares.csv, row 4, column 'category': no category 'aliens' in question 'age': its categories are "
+        "'16 to 29', '30 to 44', '45 to 64' and '65 or over'.",
         "shares.csv, row 5, column 'category': 'Woman' in 'gender' appears twice (first on row 2).",
     ]
     assert (
@@ -313,6 +314,18 @@ def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, offic
         str(QuotaCategory.objects.get(question__forum=recruiting_forum, key="woman").population_share)
         == "0.5200"
     )
+
+
+def test_a_shares_row_naming_no_question_lists_the_questions(recruiting_forum: Any, officer: Any) -> None:
+    """It said "no category 'Tall' in question 'Height'", and never what the forum's questions are."""
+    data = b"question,category,share\nHeight,Tall,0.5\n"
+    with pytest.raises(FileRejected) as rejected:
+        quotas.import_shares_csv(recruiting_forum, officer, data, "shares.csv")
+    assert [str(p) for p in rejected.value.problems] == [
+        "shares.csv, row 2, column 'question': no question 'Height': the questions are 'What is your "
+        "gender?', 'How old are you?', 'What is your ethnic group?', 'Do you have a disability or long-term "
+        "health condition?' and 'Ward'."
+    ]
 
 
 def test_a_shares_file_separated_by_semicolons_says_so(recruiting_forum: Any, officer: Any) -> None:

@@ -98,7 +98,7 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
     """Set population shares from a CSV with columns ``question,category,share`` (all or nothing).
 
     ``share`` is a fraction (0.51) or a percentage (51%); questions and categories are matched by key
-    or label, ignoring case.
+    or label, ignoring case. A row naming neither is told the labels to choose from.
     """
     rows = csv_rows(decode_utf8(data, filename), filename, SHARES_COLUMNS)
     if not rows:
@@ -112,7 +112,7 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
                 for c in missing
             ]
         )
-    lookup = _category_lookup(forum)
+    lookup, questions = _category_lookup(forum)
     problems: list[FileProblem] = []
     updates: dict[int, Decimal] = {}
     first_row: dict[int, int] = {}
@@ -123,14 +123,7 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
         question, category = values.get("question", ""), values.get("category", "")
         found = lookup.get((question.casefold(), category.casefold()))
         if found is None:
-            problems.append(
-                FileProblem(
-                    filename,
-                    f"no category '{category}' in question '{question}'.",
-                    row=row_number,
-                    column="category",
-                )
-            )
+            problems.append(_not_found(question, category, questions, filename, row_number))
             continue
         share = parse_share(values.get("share", ""))
         if share is None:
@@ -181,13 +174,46 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
     return len(updates)
 
 
-def _category_lookup(forum: Any) -> dict[tuple[str, str], QuotaCategory]:
+def _category_lookup(
+    forum: Any,
+) -> tuple[dict[tuple[str, str], QuotaCategory], dict[str, list[QuotaCategory]]]:
+    """Each category by (question, category), each named by key or label ignoring case; and each
+    question's categories by its key or label, to list them when a row names neither."""
     lookup: dict[tuple[str, str], QuotaCategory] = {}
-    for category in QuotaCategory.objects.filter(question__forum=forum).select_related("question"):
-        for q in (category.question.key, category.question.label):
+    questions: dict[str, list[QuotaCategory]] = {}
+    categories = QuotaCategory.objects.filter(question__forum=forum).select_related("question")
+    for category in categories.order_by("question__position", "question__id", "position", "id"):
+        for q in {category.question.key.casefold(), category.question.label.casefold()}:
+            questions.setdefault(q, []).append(category)
             for c in (category.key, category.label):
-                lookup[(q.casefold(), c.casefold())] = category
-    return lookup
+                lookup[(q, c.casefold())] = category
+    return lookup, questions
+
+
+def _not_found(
+    question: str, category: str, questions: dict[str, list[QuotaCategory]], filename: str, row: int
+) -> FileProblem:
+    """What a row names that the forum has not, listing the labels the quotas page shows to choose from
+    (the keys match too, but officers never see them)."""
+    categories = questions.get(question.casefold())
+    if categories is None:
+        labels = list(dict.fromkeys(c.question.label for found in questions.values() for c in found))
+        message = f"no question '{question}': " + _listed(labels, "the only question is", "the questions are")
+        return FileProblem(filename, message, row=row, column="question")
+    listed = _listed([c.label for c in categories], "its only category is", "its categories are")
+    return FileProblem(
+        filename, f"no category '{category}' in question '{question}': {listed}", row=row, column="category"
+    )
+
+
+def _listed(labels: list[str], one: str, many: str) -> str:
+    """For example: its categories are 'Woman', 'Man' and 'Prefer not to say' (a label may hold a comma)."""
+    quoted = [f"'{label}'" for label in labels]
+    if not quoted:
+        return "this forum has none yet."
+    if len(quoted) == 1:
+        return f"{one} {quoted[0]}."
+    return f"{many} {', '.join(quoted[:-1])} and {quoted[-1]}."
 
 
 def parse_share(raw: str) -> Decimal | None:
