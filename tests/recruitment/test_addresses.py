@@ -68,6 +68,28 @@ def test_blank_lines_are_skipped_but_ragged_rows_are_not():
     assert "row 4" in problem and "stray commas" in problem
 
 
+def test_wards_differing_only_in_capitals_or_spacing_are_one_ward():
+    """'northam central' and 'Northam Central ' were two wards, and letters are shared out per ward."""
+    rows = [
+        "Northam Central",
+        "northam  central",
+        "NORTHAM CENTRAL ",
+        "Northam Central",
+        "eastbrook",
+        "Eastbrook",
+        "Eastbrook",
+        "West End",
+        "west end",
+    ]
+    text = "uprn,address_line_1,postcode,ward\n" + "".join(
+        f"{n},{n} High St,NM1 2AB,{ward}\n" for n, ward in enumerate(rows, start=1)
+    )
+    # The spelling most rows use; on a tie, the one seen first.
+    assert [r.ward for r in read_address_csv(text.encode())] == ["Northam Central"] * 4 + [
+        "Eastbrook"
+    ] * 3 + ["West End"] * 2
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -83,6 +83,23 @@ def test_one_address_is_not_called_addresses(signed_in_client: Any, forum: Any, 
     assert "lottery of 1 address</a>" in client.get(staff_url("overview", forum)).content.decode()
 
 
+def test_after_an_upload_the_officer_sees_each_ward_and_its_addresses(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Letters are shared out per ward, and the officer was told only '3 addresses imported': a ward
+    misspelt in a few rows went unseen."""
+    data = b"uprn,address_line_1,postcode,ward\n1,1 A St,NM1 2AB,Eastbrook\n2,2 A St,NM1 2AB,eastbrook \n"
+    data += b"3,3 A St,NM1 2AB,Eastbrok\n"
+    imported = signed_in_client(officer).post(
+        staff_url("upload_addresses", forum), {"file": _upload(data)}, follow=True
+    )
+    page = imported.content.decode()
+    assert "3 addresses imported in 2 wards" in page
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">([^<]*)</td>', page)
+    assert cells == ["Eastbrok", "1", "Eastbrook", "2"]
+    assert "Wards in addresses.csv" in page and "a name mistyped in the file" in page
+
+
 @pytest.mark.parametrize("name", ["draw_lottery", "upload_addresses", "quotas", "questions", "settings"])
 def test_each_form_has_one_csrf_field(
     signed_in_client: Any, recruiting_forum: Any, officer: Any, name: str

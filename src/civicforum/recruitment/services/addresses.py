@@ -3,13 +3,15 @@
 Columns (header names are matched ignoring case, spaces and hyphens): ``uprn``, ``address_line_1``,
 ``postcode`` and ``ward`` are required; ``address_line_2``, ``address_line_3``, ``town``, ``lsoa`` and
 ``deprivation_decile`` (1 = most deprived tenth of England, 10 = least) are optional. A file with any
-problem imports nothing, and every problem is reported with its row and column.
+problem imports nothing, and every problem is reported with its row and column. Ward names differing
+only in capitals or spacing are one ward (``one_spelling_per_ward``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from civicforum.recruitment.services.problems import (
     FileProblem,
@@ -100,7 +102,23 @@ def read_address_csv(data: bytes, filename: str = "address file") -> list[Addres
         raise FileRejected(problems)
     if not records:
         raise FileRejected([FileProblem(filename, "the file has a header but no addresses.", row=2)])
-    return records
+    return one_spelling_per_ward(records)
+
+
+def ward_key(ward: str) -> str:
+    """'Northam  Central ' and 'northam central' are one ward: letters are shared out per ward."""
+    return " ".join(ward.split()).casefold()
+
+
+def one_spelling_per_ward(records: list[AddressRecord]) -> list[AddressRecord]:
+    """Wards differing only in capitals or spacing take the spelling most of their rows use (on a tie,
+    the one seen first), so a few rows typed differently do not make a ward of their own."""
+    spellings: dict[str, Counter[str]] = {}
+    for record in records:
+        spellings.setdefault(ward_key(record.ward), Counter())[" ".join(record.ward.split())] += 1
+    # most_common keeps the order first seen among equal counts
+    chosen = {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
+    return [replace(record, ward=chosen[ward_key(record.ward)]) for record in records]
 
 
 def _ragged_row(count: int, expected: int, cells: list[str]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,6 +66,13 @@ def import_addresses(forum: Any, user: Any, data: bytes, filename: str) -> Addre
             user, "recruitment.addresses_imported", forum=forum, target=address_list, count=len(records)
         )
     return address_list
+
+
+def addresses_by_ward(address_list: AddressList) -> list[tuple[str, int]]:
+    """Each ward of a list with its number of addresses, by name: letters are shared out per ward, so
+    the officer checks them after an upload (a ward of a handful of addresses is usually a misspelling)."""
+    rows = address_list.addresses.order_by("ward").values("ward").annotate(count=Count("id"))
+    return [(row["ward"], row["count"]) for row in rows]
 
 
 def _invited_uprns(forum: Any) -> QuerySet[Invitation, str]:

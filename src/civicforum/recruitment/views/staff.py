@@ -172,7 +172,8 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except FileRejected as rejected:
             problems = str(rejected).splitlines()
         else:
-            messages.success(request, f"{addresses(address_list.address_count)} imported")
+            wards = counted(len(civic_lottery.addresses_by_ward(address_list)), "ward", "wards")
+            messages.success(request, f"{addresses(address_list.address_count)} imported in {wards}")
             return redirect("recruitment:draw_lottery", forum_slug=forum.slug)
     return render(
         request, "recruitment/upload_addresses.html", {"forum": forum, "form": form, "problems": problems}
@@ -212,7 +213,16 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     invited = civic_lottery.already_invited_count(forum)
     latest = forum.lotteries.order_by("-pk").values_list("pk", flat=True).first()
-    context = {"forum": forum, "form": form, "invited": invited, "adults": adults, "seen_latest": latest or 0}
+    latest_list = forum.address_lists.first()
+    context = {
+        "forum": forum,
+        "form": form,
+        "invited": invited,
+        "adults": adults,
+        "seen_latest": latest or 0,
+        "latest_list": latest_list,
+        "wards": civic_lottery.addresses_by_ward(latest_list) if latest_list else [],
+    }
     return render(request, "recruitment/draw_lottery.html", context)
 
 
