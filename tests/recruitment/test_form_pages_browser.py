@@ -84,3 +84,27 @@ def test_a_quota_range_stays_on_one_line_on_a_phone(
     assert line_counts == [1] * cells.count(), cells.all_inner_texts()
     axe_check(page)
     context.close()
+
+
+def test_a_refused_upload_takes_the_officer_to_the_file_box_and_wraps_on_a_phone(
+    page: Any, live_server: Any, axe_check: Any, forum: Any, officer: Any
+) -> None:
+    """The problems were plain text not linked to the file box, and a long cell quoted in one made the page
+    674 px wide at 320 px."""
+    sign_in_browser(page, live_server.url, officer)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{live_server.url}/staff/forums/{forum.slug}/recruitment/addresses/")
+    data = b"uprn,address_line_1,postcode,ward\n1,1 High St," + b"NM1" * 40 + b",W\n"
+    page.set_input_files(
+        "#id_file", files=[{"name": "addresses.csv", "mimeType": "text/csv", "buffer": data}]
+    )
+    page.get_by_role("button", name="Upload addresses").click()
+    expect(page).to_have_title(re.compile("^Error: Upload the address list"))
+    assert not page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    page.locator(".govuk-error-summary").get_by_role("link").click()
+    box = page.get_by_label("CSV file")
+    expect(box).to_be_focused()
+    expect(box).to_have_accessible_description(re.compile(r"^Error:\s+Row 2, column 'postcode': 'NM1NM1"))
+    axe_check(page)

@@ -100,6 +100,42 @@ def test_after_an_upload_the_officer_sees_each_ward_and_its_addresses(
     assert "Wards in addresses.csv" in page and "a name mistyped in the file" in page
 
 
+@pytest.mark.parametrize(
+    ("page_name", "action"), [("upload_addresses", {}), ("quotas", {"action": "import"})]
+)
+def test_a_refused_upload_is_a_gov_uk_error_summary_linking_to_the_file_box(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, page_name: str, action: dict[str, str]
+) -> None:
+    """The problems were plain text under 'The file was not imported', each repeating the file name, with
+    no link to the file box and the box not marked as in error."""
+    client = signed_in_client(officer)
+    url = staff_url(page_name, recruiting_forum)
+    one = client.post(url, {**action, "file": _upload(b"PK\x03\x04\x00")}).content.decode()
+    assert "<title>Error: " in one and one.count("govuk-error-summary__title") == 1
+    message = "This looks like an Excel workbook, not a CSV file."
+    summary = re.search(r'<h2 class="govuk-error-summary__title">([^<]*)</h2>(.*?)</ul>', one, re.S)
+    assert summary and summary[1] == "The file ‘addresses.csv’ was not imported"
+    assert re.findall(r'<li[^>]*><a href="#id_file">([^<]*)</a></li>', summary[2])[0].startswith(message)
+    assert "addresses.csv" not in summary[2]
+    box = re.search(
+        r'<div id="div_id_file" class="govuk-form-group govuk-form-group--error">(.*?)</div>', one, re.S
+    )
+    assert box and 'aria-describedby="id_file_1_error"' in box[1]
+    assert re.search(
+        r'id="id_file_1_error" class="govuk-error-message">\s*<span class="govuk-visually-hidden">'
+        r"Error:</span>\s*" + re.escape(message),
+        box[1],
+    )
+    several = (
+        b"question,category,share\nx,y,1\nz,w,2\n"
+        if action
+        else b"uprn,address_line_1,postcode,ward\n1,a,XX,W\n2,b,YY,W\n"
+    )
+    page = client.post(url, {**action, "file": _upload(several)}).content.decode()
+    assert len(re.findall(r'<li[^>]*><a href="#id_file">Row [23], column', page)) == 2
+    assert "The file was not imported: fix the problems listed above and upload it again" in page
+
+
 @pytest.mark.parametrize("name", ["draw_lottery", "upload_addresses", "quotas", "questions", "settings"])
 def test_each_form_has_one_csrf_field(
     signed_in_client: Any, recruiting_forum: Any, officer: Any, name: str
@@ -587,7 +623,7 @@ def test_a_shares_file_with_a_huge_cell_is_refused_on_the_page(
         staff_url("quotas", recruiting_forum), {"action": "import", "file": _upload(data)}
     )
     assert response.status_code == 200
-    assert "row 2: this row has a cell over 128 KB long" in response.content.decode()
+    assert "Row 2: this row has a cell over 128 KB long" in response.content.decode()
 
 
 @pytest.mark.parametrize("data", [b"question,category,share\n", b"question,category,share\n,,\n\n"])
@@ -598,7 +634,8 @@ def test_a_shares_file_with_no_rows_is_refused(
         staff_url("quotas", recruiting_forum), {"action": "import", "file": _upload(data)}, follow=True
     )
     page = response.content.decode()
-    assert "The file was not imported" in page and "row 2: the file has no rows under its header" in page
+    assert "The file ‘addresses.csv’ was not imported" in page
+    assert "Row 2: the file has no rows under its header" in page
     assert "Population shares set" not in page
 
 

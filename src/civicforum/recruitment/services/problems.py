@@ -6,8 +6,10 @@ import csv
 import io
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from civicforum.selection import InputProblem
+from civicforum.spreadsheet import printable
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -25,6 +27,35 @@ class FileRejected(ValueError):
         if len(problems) > MAX_PROBLEMS_SHOWN:
             shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems.")
         super().__init__("\n".join(shown))
+
+
+@dataclass(frozen=True)
+class ShownProblems:
+    """A refused upload as its page shows it: a heading naming the file, then each problem without the
+    file name (the GOV.UK error summary links each to the file box), and the box's own error message."""
+
+    filename: str
+    lines: list[str]
+    more: int  # problems found beyond those listed
+
+    @property
+    def field_error(self) -> str:
+        if len(self.lines) == 1 and not self.more:
+            return self.lines[0]
+        return "The file was not imported: fix the problems listed above and upload it again"
+
+
+def shown_problems(rejected: FileRejected) -> ShownProblems:
+    problems = rejected.problems
+    lines = []
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        where = [f"Row {problem.row}"] if problem.row is not None else []
+        if problem.column is not None:
+            where.append(f"column '{problem.column}'")
+        message = problem.message if where else problem.message[:1].upper() + problem.message[1:]
+        lines.append(printable(", ".join(where) + ": " + message if where else message))
+    filename = printable(problems[0].file) if problems else ""
+    return ShownProblems(filename, lines, max(0, len(problems) - MAX_PROBLEMS_SHOWN))
 
 
 SAVE_AS_CSV = "In Excel choose 'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."

@@ -50,7 +50,7 @@ from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import LetterTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
 from civicforum.recruitment.services.next_step import next_step
-from civicforum.recruitment.services.problems import FileRejected
+from civicforum.recruitment.services.problems import FileRejected, ShownProblems, shown_problems
 from civicforum.recruitment.views.common import (
     MANAGE,
     PERSONAL,
@@ -164,13 +164,14 @@ def _count_bar(label: str, shown: str) -> Bar:
 def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
+    problems: ShownProblems | None = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             address_list = civic_lottery.import_addresses(forum, request.user, upload.read(), upload.name)
         except FileRejected as rejected:
-            problems = str(rejected).splitlines()
+            problems = shown_problems(rejected)
+            form.add_error("file", problems.field_error)
         else:
             wards = counted(len(civic_lottery.addresses_by_ward(address_list)), "ward", "wards")
             messages.success(request, f"{addresses(address_list.address_count)} imported in {wards}")
@@ -314,7 +315,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = forum_of(request)
     slack_form = forms.SlackForm(initial={"slack": settings_for(forum).quota_slack})
     upload_form = forms.UploadForm()
-    problems: list[str] = []
+    problems: ShownProblems | None = None
     action = request.POST.get("action")
     tables = quotas.quota_tables(forum, request.POST if action == "save" else None)
     errors = quotas.quota_errors(tables)
@@ -339,7 +340,8 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 try:
                     count = quotas.import_shares_csv(forum, request.user, upload.read(), upload.name)
                 except FileRejected as rejected:
-                    problems = str(rejected).splitlines()
+                    problems = shown_problems(rejected)
+                    upload_form.add_error("file", problems.field_error)
                 else:
                     messages.success(request, f"Population shares set for {count} categories")
                     return redirect("recruitment:quotas", forum_slug=forum.slug)
