@@ -34,6 +34,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:invitations_reached": POST_ONLY,
     "recruitment:panel_letters": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # none sent yet
     "recruitment:panel_reply": EVERYONE,
+    "recruitment:panel_replied": EVERYONE_REDIRECTED,  # no reply sent from this browser: to the form
     "recruitment:respondents": FORUM_MANAGERS,
     "recruitment:respondents_contacts_csv": FORUM_MANAGERS,
     "recruitment:respondents_answers_csv": FORUM_MANAGERS,
@@ -49,6 +50,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:selection_distribution": EVERYONE,
     "recruitment:selection_selected": EVERYONE,
     "recruitment:withdraw_public": EVERYONE,
+    "recruitment:withdrawn": EVERYONE_REDIRECTED,  # nobody withdrew from this browser: to the form
 }
 
 

@@ -103,7 +103,8 @@ def test_a_reference_copied_loosely_still_withdraws(
     client: Any, recruiting_forum: Any, registered: Any, mangle: Any
 ) -> None:
     url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
-    page = client.post(url, {"reference": mangle(registered.reference), "contact": "sian@example.org "})
+    posted = {"reference": mangle(registered.reference), "contact": "sian@example.org "}
+    page = client.post(url, posted, follow=True)
     assert "Your information has been erased" in page.content.decode()
 
 
@@ -114,7 +115,7 @@ def test_the_phone_number_given_in_another_form_still_withdraws(
     client: Any, recruiting_forum: Any, registered: Any, phone: str
 ) -> None:
     url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
-    page = client.post(url, {"reference": registered.reference, "contact": phone})
+    page = client.post(url, {"reference": registered.reference, "contact": phone}, follow=True)
     assert "Your information has been erased" in page.content.decode()
 
 
@@ -412,3 +413,21 @@ def test_answers_left_half_way_are_kept_for_a_day_not_two_weeks(
     staff.force_login(officer)
     staff.get(reverse("recruitment:phone_registration", args=[recruiting_forum.slug]))
     assert staff.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_reloading_the_withdrawn_page_shows_it_again_without_trying_to_withdraw_again(
+    client: Any, recruiting_forum: Any, registered: Any
+) -> None:
+    """The confirmation was the answer to the form's post: reloading it posted again, found no
+    registration (it was erased) and counted a wrong attempt towards the limit on guessing."""
+    from django.test import Client
+
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    done = reverse("recruitment:withdrawn", args=[recruiting_forum.slug])
+    response = client.post(url, {"reference": registered.reference, "contact": "sian@example.org"})
+    assert response.status_code == 302 and response.url == done
+    for _ in range(registration.MAX_FAILED_CODE_CHECKS + 1):  # reloaded, again and again
+        page = client.get(done).content.decode()
+        assert "Your information has been erased" in page and "could not find" not in page
+    assert not registration.is_rate_limited("127.0.0.1")
+    assert Client().get(done).url == url  # another browser is told nothing

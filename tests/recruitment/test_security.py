@@ -48,7 +48,7 @@ def test_pages_with_a_resident_s_details_are_never_kept_by_the_browser_or_a_prox
     resident_pages = [entered, client.get(steps[1])]
     resident_pages += [
         client.get(reverse(f"recruitment:{name}", args=[slug]))
-        for name in ("register_check", "withdraw_public", "panel_reply")
+        for name in ("register_check", "withdraw_public", "withdrawn", "panel_reply", "panel_replied")
     ]
     client.force_login(officer)
     staff = [

@@ -45,7 +45,8 @@ def reply(client: Any, member: PanelMember, answer: str, access_needs: str) -> s
         "answer": answer,
         "access_needs": access_needs,
     }
-    return client.post(reverse("recruitment:panel_reply", args=[member.forum.slug]), posted).content.decode()
+    url = reverse("recruitment:panel_reply", args=[member.forum.slug])
+    return client.post(url, posted, follow=True).content.decode()
 
 
 def test_a_member_accepting_their_place_says_what_support_they_need_and_one_declining_keeps_none(
@@ -317,3 +318,49 @@ def test_the_reply_and_the_officer_s_page_take_support_needs_alike() -> None:
         assert form.cleaned_data["access_needs"] == "Ramp\n" + "a" * 994 + "\u200f", name
     for name, form in boxes(hostile + "b").items():
         assert form.errors == {"access_needs": [f"{name} must be 1000 characters or fewer"]}, name
+
+
+def test_reloading_the_reply_received_page_shows_it_again_and_keeps_the_support_needs_once(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """The result was the answer to the form's post: reloading it (F5, 'Resubmit') posted the reply again
+    and the support needs were added a second time. The result is now a page of its own, and the same
+    text sent again (a double click) is not added twice; replying again to add something still adds it,
+    and declining after accepting is still refused."""
+    from django.test import Client
+
+    from civicforum.core.models import AuditEvent
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    posted = {
+        "reference": member.respondent.reference,
+        "contact": member.respondent.email,
+        "answer": "yes",
+        "access_needs": "Step-free access\r\nA hearing loop",
+    }
+    reply_url = reverse("recruitment:panel_reply", args=[forum.slug])
+    received = reverse("recruitment:panel_replied", args=[forum.slug])
+    response = client.post(reply_url, posted)
+    assert response.status_code == 302 and response.url == received
+    for _ in range(2):  # shown, then reloaded
+        page = html.unescape(client.get(received).content.decode())
+        assert "Your place is confirmed" in page and "We have noted the support you need" in page
+    client.post(reply_url, posted)  # sent twice
+    assert needs_of(member) == "Step-free access\nA hearing loop"
+    assert AuditEvent.objects.filter(action="recruitment.support_needs_given").count() == 1
+    reply(client, member, "yes", "Large print")
+    assert needs_of(member) == "Step-free access\nA hearing loop\nLarge print"
+    assert "We already have a reply for this place" in html.unescape(reply(client, member, "no", ""))
+    assert Client().get(received).url == reply_url  # another browser is shown nobody's reply
+
+
+def test_support_needs_already_recorded_are_not_added_again_but_a_part_of_a_line_is() -> None:
+    from civicforum.recruitment.services.registration import already_recorded
+
+    assert already_recorded("Step-free access", "Step-free access")
+    assert already_recorded("Large print\nRamp\nA quiet room", "Ramp\nA quiet room")
+    assert not already_recorded("", "Ramp")
+    assert not already_recorded("Ramp access", "Ramp")
+    assert not already_recorded("Large print\nRamp", "Ramp\nA quiet room")

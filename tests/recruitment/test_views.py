@@ -329,7 +329,8 @@ def test_a_respondent_withdraws_themselves(client: Any, recruiting_forum: Any) -
     url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
     wrong = client.post(url, {"reference": respondent.reference, "contact": "07700 900999"})
     assert "could not find a registration" in wrong.content.decode()
-    done = client.post(url, {"reference": respondent.reference.lower(), "contact": "07700900123"})
+    posted = {"reference": respondent.reference.lower(), "contact": "07700900123"}
+    done = client.post(url, posted, follow=True)
     assert "Your information has been erased" in done.content.decode()
     erased = Respondent.objects.get(pk=respondent.pk)
     assert (erased.status, erased.full_name, erased.phone) == ("withdrawn", "", "")

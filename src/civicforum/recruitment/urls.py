@@ -58,8 +58,10 @@ urlpatterns = [
     path(PUBLIC + "register/check/", registration.register_check, name="register_check"),
     path(PUBLIC + "register/done/", registration.register_done, name="register_done"),
     path(PUBLIC + "register/withdraw/", public.withdraw_public, name="withdraw_public"),
+    path(PUBLIC + "register/withdraw/done/", public.withdrawn, name="withdrawn"),
     path(PUBLIC + "register/<str:step>/", registration.register_step, name="register_step"),
     path(PUBLIC + "panel/reply/", public.panel_reply, name="panel_reply"),
+    path(PUBLIC + "panel/reply/received/", public.panel_replied, name="panel_replied"),
     path(PUBLIC + "selection-record/", public.selection_record, name="selection_record"),
     path(
         PUBLIC + "selection-record/distribution.json",

@@ -354,8 +354,9 @@ def record_support_needs(member: PanelMember, access_needs: str) -> None:
     """What a member replying online says they need to take part. Asked only then, not of everyone
     registering (UK GDPR data minimisation): only members take part, and the answer is often about their
     health. Kept only if they accept, added to what they said before (when registering, while the form
-    still asked, or in an earlier reply); a member declining keeps none, even what they typed. The audit
-    log records that the member gave some, never what: it is often health data."""
+    still asked, or in an earlier reply); a member declining keeps none, even what they typed. The same
+    text sent again (the reply posted twice: a double click, or the browser's 'Resubmit') is not added a
+    second time. The audit log records that the member gave some, never what: it is often health data."""
     respondent = member.respondent
     if member.status == MemberStatus.DECLINED:
         forget_support_needs(respondent)
@@ -365,12 +366,20 @@ def record_support_needs(member: PanelMember, access_needs: str) -> None:
         return
     with transaction.atomic():  # read again, locked: what an officer saved meanwhile is kept
         current = Respondent.objects.select_for_update().only("access_needs").get(pk=respondent.pk)
+        if already_recorded(current.access_needs, added):
+            return
         respondent.access_needs = "\n".join(filter(None, [current.access_needs, added]))
         respondent.save(update_fields=["access_needs"])
         given = "added to those recorded before" if current.access_needs else "none recorded before"
         audit.record(
             None, "recruitment.support_needs_given", forum=member.forum, target=respondent, given=given
         )
+
+
+def already_recorded(recorded: str, added: str) -> bool:
+    """Whether ``added`` is already among the support needs ``recorded``, as whole lines (each reply's
+    text is added on lines of its own): 'Ramp' is not recorded by 'Ramp access'."""
+    return f"\n{added}\n" in f"\n{recorded}\n"
 
 
 def forget_support_needs(respondent: Respondent) -> None:

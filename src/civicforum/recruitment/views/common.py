@@ -130,3 +130,19 @@ def save_registration_state(request: HttpRequest, forum: Any, state: dict[str, A
     request.session[registration.session_key(forum)] = encrypt_text(json.dumps(state))
     if not request.user.is_authenticated:
         request.session.set_expiry(REGISTRATION_KEPT_FOR)
+
+
+def keep_outcome(request: HttpRequest, page: str, forum: Any, outcome: dict[str, Any]) -> None:
+    """What a public form's result page (``page``) shows, kept for the page the browser is sent on to
+    (Post/Redirect/Get, as the registration's done page): reloading it, or going back to it, shows it
+    again instead of sending the form a second time. Only what the page says is kept, never what was
+    typed (support needs are often health data)."""
+    request.session[f"recruitment-{page}-{forum.pk}"] = outcome
+    if not request.user.is_authenticated:
+        request.session.set_expiry(REGISTRATION_KEPT_FOR)
+
+
+def kept_outcome(request: HttpRequest, page: str, forum: Any) -> dict[str, Any] | None:
+    """What ``keep_outcome`` kept for ``page`` in this browser (None: nothing, so nothing to show)."""
+    outcome: dict[str, Any] | None = request.session.get(f"recruitment-{page}-{forum.pk}")
+    return outcome

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
+from civicforum.recruitment.models import MemberStatus
 from civicforum.recruitment.services import panel_invitations, registration, selection
-from civicforum.recruitment.views.common import client_address, public_forum, settings_for
+from civicforum.recruitment.views.common import (
+    client_address,
+    keep_outcome,
+    kept_outcome,
+    public_forum,
+    settings_for,
+)
 
 
 @never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
@@ -24,8 +31,18 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except registration.CodeProblem as problem:
             form.add_error("reference", str(problem))
         else:
-            return render(request, "recruitment/withdrawn.html", {"forum": forum})
+            keep_outcome(request, "withdrawn", forum, {})
+            return redirect("recruitment:withdrawn", forum_slug=forum.slug)
     return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
+
+
+@never_cache
+def withdrawn(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """'You have withdrawn', shown after the form (which it would post again if reloaded)."""
+    forum = public_forum(forum_slug)
+    if kept_outcome(request, "withdrawn", forum) is None:
+        return redirect("recruitment:withdraw_public", forum_slug=forum.slug)
+    return render(request, "recruitment/withdrawn.html", {"forum": forum})
 
 
 @never_cache
@@ -46,10 +63,22 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
             # Not in one transaction with the reply: a failed attempt's count towards the rate limit
             # (``find_own_registration``, in the database cache) would be rolled back with it.
             registration.record_support_needs(member, data["access_needs"])
-            context = {"forum": forum, "member": member, "support_added": data["access_needs"]}
-            return render(request, "recruitment/panel_replied.html", context)
+            outcome = {"status": member.status, "support_added": bool(data["access_needs"])}
+            keep_outcome(request, "panel-reply", forum, outcome)
+            return redirect("recruitment:panel_replied", forum_slug=forum.slug)
     context = {"forum": forum, "form": form, "settings": settings_for(forum)}
     return render(request, "recruitment/panel_reply.html", context)
+
+
+@never_cache
+def panel_replied(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """'Reply received', shown after the reply (which it would post again if reloaded)."""
+    forum = public_forum(forum_slug)
+    outcome = kept_outcome(request, "panel-reply", forum)
+    if outcome is None:
+        return redirect("recruitment:panel_reply", forum_slug=forum.slug)
+    context = {"forum": forum, "confirmed": outcome["status"] == MemberStatus.CONFIRMED, **outcome}
+    return render(request, "recruitment/panel_replied.html", context)
 
 
 def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
