@@ -431,3 +431,24 @@ def test_reloading_the_withdrawn_page_shows_it_again_without_trying_to_withdraw_
         assert "Your information has been erased" in page and "could not find" not in page
     assert not registration.is_rate_limited("127.0.0.1")
     assert Client().get(done).url == url  # another browser is told nothing
+
+
+def test_registering_sent_twice_shows_the_same_confirmation_and_registers_once(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    """Without JavaScript, a double click or a reload sent 'Register' twice: the second went to 'Enter the
+    code' with no reference and nothing said. It now shows the same confirmation, with the same reference."""
+    answer_every_step(client, recruiting_forum, code)
+    check = reverse("recruitment:register_check", args=[recruiting_forum.slug])
+    done = reverse("recruitment:register_done", args=[recruiting_forum.slug])
+    assert client.post(check).url == done
+    first = client.get(done).content.decode()
+    again = client.post(check)
+    assert again.status_code == 302 and again.url == done
+    reference = Respondent.objects.get(forum=recruiting_forum).reference  # one registration
+    assert reference in first and reference in client.get(done).content.decode()
+    # Going back to the check page still starts afresh, for someone else in the household.
+    assert client.get(check).url == step_url(recruiting_forum, "code")
+    answer_every_step(client, recruiting_forum, code)
+    client.post(check)
+    assert Respondent.objects.filter(forum=recruiting_forum).count() == 2

@@ -198,6 +198,10 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
     steps = _steps(forum)
+    if request.method == "POST" and "done" in state and "invitation" not in state:
+        # Sent again once saved (a double click, or reloading without JavaScript): the same confirmation,
+        # not the first step with nothing said. A new registration in this browser starts at the code.
+        return redirect("recruitment:register_done", forum_slug=forum.slug)
     missing = [s for s in steps if not _answered(s, state)]
     if missing:
         return redirect("recruitment:register_step", forum_slug=forum.slug, step=missing[0])
