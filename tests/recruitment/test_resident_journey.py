@@ -452,3 +452,31 @@ def test_registering_sent_twice_shows_the_same_confirmation_and_registers_once(
     answer_every_step(client, recruiting_forum, code)
     client.post(check)
     assert Respondent.objects.filter(forum=recruiting_forum).count() == 2
+
+
+def test_someone_registering_after_the_panel_was_published_is_told_it_is_chosen(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """Registration may be reopened for replacements once the panel is drawn and its record published:
+    the confirmation told them the panel would be chosen when registration closes."""
+    from django.test import Client
+    from tests.recruitment.conftest import close_registration, open_registration
+
+    forum = pool[0].forum
+    unused = Invitation.objects.filter(lottery__forum=forum, respondents=None).order_by("id")
+    done_url = reverse("recruitment:register_done", args=[forum.slug])
+
+    def register(browser: Any, invitation: Invitation) -> str:
+        answer_every_step(browser, forum, civic_lottery.issue_code(invitation))
+        browser.post(reverse("recruitment:register_check", args=[forum.slug]))
+        return " ".join(browser.get(done_url).content.decode().split())
+
+    open_registration(forum)
+    before = register(client, unused[0])
+    assert "When registration closes, the panel is chosen by a fair lottery" in before
+    close_registration(forum)
+    publish_selection(forum, officer, seed="reopened")
+    open_registration(forum)
+    after = register(Client(), unused[1])
+    assert "When registration closes" not in after
+    assert "The panel has already been chosen. If a place on it becomes free, you may be chosen" in after

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation
-from civicforum.recruitment.services import quotas, registration
+from civicforum.recruitment.services import quotas, registration, selection
 from civicforum.recruitment.views.common import (
     MANAGE,
     client_address,
@@ -299,6 +299,8 @@ def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "emailed": state.get("emailed", False),
         "delete_by": settings_for(forum).retention_until,
         "assisted": _assisted(request, forum, state),
+        # Registration reopened after the panel was drawn and published: they can only replace a member.
+        "panel_chosen": selection.has_public_record(forum),
     }
     return render(request, "recruitment/register_done.html", context)
 
