@@ -262,6 +262,41 @@ def test_a_name_too_long_is_refused_in_govuk_style(client: Any, recruiting_forum
     assert "Ensure this value" not in page
 
 
+def test_control_characters_and_bidi_overrides_are_taken_out_of_names_and_email_addresses(
+    client: Any, recruiting_forum: Any
+) -> None:
+    """Django's 'Null characters are not allowed.' was shown on the name step, naming no box, and the
+    other control characters and the bidirectional overrides and isolates were stored, so a name could
+    show reversed on the officer's lists and in their spreadsheets. A resident cannot see them to take
+    them out, so they go, as from the support needs box; the right-to-left mark stays."""
+    invitation = Invitation.objects.filter(lottery__forum=recruiting_forum).first()
+    code = civic_lottery.issue_code(invitation)
+    for name, data in [("code", {"code": code}), ("age", {"answer": "yes"}), ("area", {"answer": "yes"})]:
+        client.post(reverse("recruitment:register_step", args=[recruiting_forum.slug, name]), data)
+    url = reverse("recruitment:register_step", args=[recruiting_forum.slug, "name"])
+    response = client.post(url, {"full_name": "Si\x00\u00e2n\x07 \u202eneirB'O\u202c"})
+    assert response.status_code == 302
+    hebrew = "\u200f\u05e9\u05e8\u05d4\u2067 Cohen\u2069\tLevi"
+    named = forms.NameForm({"full_name": hebrew})
+    assert named.is_valid() and named.cleaned_data["full_name"] == "\u200f\u05e9\u05e8\u05d4 Cohen Levi"
+    contact = forms.ContactForm({"email": "sian@exa\u202emple.org\x00"})
+    assert contact.is_valid() and contact.cleaned_data["email"] == "sian@example.org"
+    for step, data in [("contact", {"email": "sian@exa\u202emple.org"}), *ANSWERS[4:]]:
+        response = client.post(reverse("recruitment:register_step", args=[recruiting_forum.slug, step]), data)
+        assert response.status_code == 302, step
+    client.post(reverse("recruitment:register_check", args=[recruiting_forum.slug]))
+    saved = Respondent.objects.get(forum=recruiting_forum)
+    assert (saved.full_name, saved.email) == ("Si\u00e2n neirB'O", "sian@example.org")
+
+
+def test_a_null_character_in_a_public_box_is_refused_in_govuk_words_naming_it() -> None:
+    form = forms.WithdrawForm({"reference": "R-K7QX2\x00MBH", "contact": "sian@example.org\x00"})
+    assert form.errors == {
+        "reference": ["Reference must not include control characters"],
+        "contact": ["Email address or phone number must not include control characters"],
+    }
+
+
 @pytest.mark.parametrize(
     ("form_class", "field", "message"),
     [

@@ -13,7 +13,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 
-from civicforum.core.forms import GovUKDateField, GovUKForm, GovUKModelForm, PlainTextField, text_field
+from civicforum.core.forms import (
+    GovUKDateField,
+    GovUKForm,
+    GovUKModelForm,
+    PlainEmailField,
+    PlainLineField,
+    PlainTextField,
+    text_field,
+)
 from civicforum.recruitment.models import (
     AddressList,
     Invitation,
@@ -494,7 +502,11 @@ class YesNoForm(GovUKForm):
 
 class NameForm(GovUKForm):
     full_name = text_field(
-        "Name", 200, label="What is your name?", error_messages={"required": "Enter your full name"}
+        "Name",
+        200,
+        PlainLineField,
+        label="What is your name?",
+        error_messages={"required": "Enter your full name"},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -507,7 +519,7 @@ class ContactForm(GovUKForm):
     email = text_field(
         "Email address",
         320,  # the longest an email address can be (RFC 3696)
-        forms.EmailField,
+        PlainEmailField,
         required=False,
         label="Email address",
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
