@@ -488,6 +488,25 @@ def test_a_resident_registering_as_registration_closes_for_a_draw_waits_and_is_r
 
 
 @racing
+def test_register_pressed_twice_at_once_saves_one_registration(recruiting_forum: Any) -> None:
+    """A double click sent the check page twice, both requests reading the answers before either saved
+    its confirmation: two registrations of the same person. The second now waits for the first under
+    the forum's lock and returns what it saved."""
+    forum = recruiting_forum
+    invitation = forum.lotteries.get().invitations.first()
+    details = registration.Registration(full_name="Ada Lovelace", email="ada@example.org")
+    submission = registration.new_submission()
+
+    def press() -> Respondent:
+        return registration.register(forum, invitation, details, submission=submission)
+
+    outcomes = race(press, press)
+
+    assert isinstance(outcomes[0], Respondent) and outcomes[1] == outcomes[0]
+    assert list(Respondent.objects.filter(forum=forum)) == [outcomes[0]]
+
+
+@racing
 def test_quotas_saved_as_a_draw_starts_wait_and_are_refused(forum_with_quotas: Any, officer: Any) -> None:
     forum = forum_with_quotas
 

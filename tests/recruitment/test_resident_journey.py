@@ -480,3 +480,24 @@ def test_someone_registering_after_the_panel_was_published_is_told_it_is_chosen(
     after = register(Client(), unused[1])
     assert "When registration closes" not in after
     assert "The panel has already been chosen. If a place on it becomes free, you may be chosen" in after
+
+
+def test_register_pressed_twice_at_once_saves_one_registration(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    """A double click sends the check page twice; if the second request reads the answers before the
+    first has saved its confirmation, it registered the same person again, under another reference."""
+    answer_every_step(client, recruiting_forum, code)
+    check = reverse("recruitment:register_check", args=[recruiting_forum.slug])
+    done = reverse("recruitment:register_done", args=[recruiting_forum.slug])
+    client.get(check)  # the page the resident presses 'Register' on
+    key = registration.session_key(recruiting_forum)
+    answers = client.session[key]
+    assert client.post(check).url == done
+    first = Respondent.objects.get(forum=recruiting_forum).reference
+    session = client.session  # the second request read the answers before the first saved its reply
+    session[key] = answers
+    session.save()
+    assert client.post(check).url == done
+    assert [r.reference for r in Respondent.objects.filter(forum=recruiting_forum)] == [first]
+    assert first in client.get(done).content.decode()

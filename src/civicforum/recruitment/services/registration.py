@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -224,10 +225,35 @@ def email_hash(email: str) -> str:
     return _keyed_hash("email", normalised) if normalised else ""
 
 
+# How long a press of 'Register' is remembered (``register``'s ``submission``): the same page sent again
+# after that is a new registration, as before.
+SUBMISSION_KEPT_FOR = 60 * 60
+SUBMITTED = "recruitment-registration-submitted"
+
+
+def new_submission() -> str:
+    """An id for one check-your-answers page, which ``register`` is given when it is sent."""
+    return secrets.token_urlsafe(16)
+
+
+def _submitted(forum: Any, submission: str) -> Respondent | None:
+    """The registration the same check page already saved, if it was sent before."""
+    pk = cache.get(f"{SUBMITTED}:{forum.pk}:{submission}") if submission else None
+    return Respondent.objects.filter(pk=pk, status=RespondentStatus.REGISTERED).first() if pk else None
+
+
 def register(
-    forum: Any, invitation: Invitation, details: Registration, registered_by: Any = None
+    forum: Any,
+    invitation: Invitation,
+    details: Registration,
+    registered_by: Any = None,
+    submission: str = "",
 ) -> Respondent:
     """Save a registration (atomically re-checking the household limit); flags likely duplicates.
+
+    The same check page sent twice (``submission``: a double click, both requests reading the answers
+    before the first had saved its confirmation) saves one registration and returns it to both: the
+    second waits for the first under the forum's lock and then finds what it saved.
 
     Someone who started the form before registration closed is refused (``RegistrationClosed``): the
     panel may already be being drawn from the people registered. An officer may still register someone
@@ -239,6 +265,8 @@ def register(
     assisted = getattr(registered_by, "is_authenticated", False)
     with transaction.atomic():
         lock_forum(forum.pk)
+        if (earlier := _submitted(forum, submission)) is not None:
+            return earlier
         if not assisted and not is_open(forum):
             raise RegistrationClosed
         if assisted and run_in_progress(forum):
@@ -280,6 +308,8 @@ def register(
             target=respondent,
             possible_duplicate=duplicate is not None,
         )
+        if submission:  # in the database cache, so saved (or not) with the registration
+            cache.set(f"{SUBMITTED}:{forum.pk}:{submission}", respondent.pk, SUBMISSION_KEPT_FOR)
     return respondent
 
 

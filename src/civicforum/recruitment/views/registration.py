@@ -216,7 +216,13 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
             availability=state.get("availability", []),
         )
         try:
-            respondent = registration.register(forum, invitation, details, request.user if assisted else None)
+            respondent = registration.register(
+                forum,
+                invitation,
+                details,
+                request.user if assisted else None,
+                submission=state.get("submission", ""),
+            )
         except registration.CodeProblem as problem:
             messages.error(request, str(problem))
             return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
@@ -229,6 +235,7 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
         save_registration_state(request, forum, done)
         return redirect("recruitment:register_done", forum_slug=forum.slug)
     state["checking"] = True
+    state.setdefault("submission", registration.new_submission())  # the page, if it is sent twice
     save_registration_state(request, forum, state)
     context = {
         "forum": forum,
