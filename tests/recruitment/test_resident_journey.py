@@ -501,3 +501,22 @@ def test_register_pressed_twice_at_once_saves_one_registration(
     assert client.post(check).url == done
     assert [r.reference for r in Respondent.objects.filter(forum=recruiting_forum)] == [first]
     assert first in client.get(done).content.decode()
+
+
+def test_withdrawing_sent_twice_shows_the_same_confirmation_and_counts_no_wrong_try(
+    client: Any, recruiting_forum: Any, registered: Any
+) -> None:
+    """A double click sent the form twice: the second found no registration (the first had erased it),
+    said so and counted a wrong try towards the limit on guessing references."""
+    from django.core.cache import cache
+
+    from civicforum.core import rate_limits
+
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    done = reverse("recruitment:withdrawn", args=[recruiting_forum.slug])
+    client.post(url, {"reference": registered.reference, "contact": "sian@example.org"})
+    again = client.post(url, {"reference": registered.reference.lower(), "contact": "sian@example.org"})
+    assert again.status_code == 302 and again.url == done
+    assert cache.get(rate_limits.key(registration.CODE_CHECKS, "127.0.0.1")) is None
+    other = client.post(url, {"reference": "R-AAAAAAAA", "contact": "sian@example.org"})  # still checked
+    assert "could not find a registration" in other.content.decode()

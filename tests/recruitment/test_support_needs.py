@@ -364,3 +364,18 @@ def test_support_needs_already_recorded_are_not_added_again_but_a_part_of_a_line
     assert not already_recorded("", "Ramp")
     assert not already_recorded("Ramp access", "Ramp")
     assert not already_recorded("Large print\nRamp", "Ramp\nA quiet room")
+
+
+def test_declining_sent_twice_shows_the_same_reply_received_page(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """A double click on 'Send reply' sent the decline twice: the second was told 'We already have a reply
+    for this place', though it was the same reply."""
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    declining, other = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
+    reply(client, declining, "no", "")
+    page = html.unescape(reply(client, declining, "no", ""))
+    assert "We will offer your place to someone else" in page and "We already have a reply" not in page
+    reply(client, other, "yes", "")
+    assert "We already have a reply for this place" in html.unescape(reply(client, other, "no", ""))

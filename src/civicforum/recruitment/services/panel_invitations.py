@@ -547,6 +547,14 @@ def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) 
     return member
 
 
+def declined_again(shown: dict[str, Any], reference: str, accepts: bool) -> bool:
+    """Whether a reply is the decline this browser has just had recorded (``shown``: the result it was
+    shown), sent again by a double click: it is shown that result again, not told 'We already have a
+    reply'. Accepting again goes through ``reply``, as it may add support needs."""
+    declined = shown.get("status") == MemberStatus.DECLINED
+    return not accepts and declined and registration.same_reference(shown.get("reference", ""), reference)
+
+
 def already_replied(forum: Any) -> str:
     phone = registration.phone_for(forum)
     call = f"call us on {phone}" if phone else "contact us"

@@ -361,6 +361,11 @@ def normalise_reference(typed: str) -> str:
     return "R-" + letters
 
 
+def same_reference(known: str, typed: str) -> bool:
+    """Whether ``typed`` is the reference ``known`` (as saved: 'R-K7QX2MBH'), however loosely copied."""
+    return bool(known) and normalise_reference(typed) == known
+
+
 def find_own_registration(forum: Any, reference: str, contact: str, client: str) -> Respondent:
     """A person acting on their own registration: the reference and their email or phone must match.
 

@@ -24,14 +24,18 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     form = forms.WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        shown = kept_outcome(request, "withdrawn", forum) or {}
+        if registration.same_reference(shown.get("reference", ""), form.cleaned_data["reference"]):
+            # Sent twice (a double click): erased already, nothing to find or to count as a wrong try.
+            return redirect("recruitment:withdrawn", forum_slug=forum.slug)
         try:
-            registration.withdraw_by_reference(
+            respondent = registration.withdraw_by_reference(
                 forum, form.cleaned_data["reference"], form.cleaned_data["contact"], client_address(request)
             )
         except registration.CodeProblem as problem:
             form.add_error("reference", str(problem))
         else:
-            keep_outcome(request, "withdrawn", forum, {})
+            keep_outcome(request, "withdrawn", forum, {"reference": respondent.reference})
             return redirect("recruitment:withdrawn", forum_slug=forum.slug)
     return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
 
@@ -53,6 +57,9 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
     form = forms.PanelReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        shown = kept_outcome(request, "panel-reply", forum) or {}
+        if panel_invitations.declined_again(shown, data["reference"], data["answer"] == "yes"):
+            return redirect("recruitment:panel_replied", forum_slug=forum.slug)
         try:
             member = panel_invitations.reply(
                 forum, data["reference"], data["contact"], data["answer"] == "yes", client_address(request)
@@ -63,7 +70,11 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
             # Not in one transaction with the reply: a failed attempt's count towards the rate limit
             # (``find_own_registration``, in the database cache) would be rolled back with it.
             registration.record_support_needs(member, data["access_needs"])
-            outcome = {"status": member.status, "support_added": bool(data["access_needs"])}
+            outcome = {
+                "status": member.status,
+                "support_added": bool(data["access_needs"]),
+                "reference": member.respondent.reference,
+            }
             keep_outcome(request, "panel-reply", forum, outcome)
             return redirect("recruitment:panel_replied", forum_slug=forum.slug)
     context = {"forum": forum, "form": form, "settings": settings_for(forum)}
