@@ -214,7 +214,7 @@ def draw_lottery(request: HttpRequest, forum_slug: str) -> HttpResponse:
             return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     invited = civic_lottery.already_invited_count(forum)
     latest = forum.lotteries.order_by("-pk").values_list("pk", flat=True).first()
-    latest_list = forum.address_lists.first()
+    latest_list = next(iter(form.address_lists), None)  # the newest: the lists the form has read, in order
     context = {
         "forum": forum,
         "form": form,
