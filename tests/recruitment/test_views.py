@@ -574,6 +574,48 @@ def test_a_retention_date_half_typed_is_refused_not_dropped(
     assert str(settings_row.retention_until) == "2027-12-31"
 
 
+def test_registration_cannot_be_opened_again_once_the_data_was_deleted(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """After the purge, ticking 'Registration is open' saved: the public page offered 'Register', every
+    code was refused (the invitations were deleted), and the daily purge, which deletes a forum's data
+    once, would never delete what was collected afterwards."""
+    from django.utils import timezone
+
+    from civicforum.recruitment.services import privacy
+
+    forum = pool[0].forum
+    privacy.purge_forum(forum)
+    data = {"registration_open": "on", "adults_per_household": "2", "phone": "01632 960 123"}
+    page = signed_in_client(officer).post(staff_url("settings", forum), data).content.decode()
+    message = (
+        "Registration cannot open again: this forum’s registration data was deleted on "
+        f"{timezone.localdate():%-d %B %Y} under the retention schedule, and with it the codes on the "
+        "invitation letters, so nobody could register with their letter"
+    )
+    assert page.count(html.escape(message)) == 2  # in the error summary and beside the box
+    forum.recruitment.refresh_from_db()
+    assert not forum.recruitment.registration_open
+
+
+def test_the_public_pages_never_offer_registration_once_the_data_was_deleted(
+    client: Any, pool: Any
+) -> None:
+    """A forum whose registration was opened again after the purge (before it was refused) offers no
+    registration: its codes are gone."""
+    from civicforum.recruitment.services import privacy
+
+    forum = pool[0].forum
+    privacy.purge_forum(forum)
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+    start = reverse("recruitment:register_start", args=[forum.slug])
+    assert f'href="{start}"' not in client.get(forum.get_absolute_url()).content.decode()
+    page = client.get(start).content.decode()
+    assert "Start now" not in page and "Registration is closed" in page
+    code_step = reverse("recruitment:register_step", args=[forum.slug, "code"])
+    assert "Registration is closed" in client.get(code_step, follow=True).content.decode()
+
+
 def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaQuestion
 

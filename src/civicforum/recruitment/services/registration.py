@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from civicforum.core import audit, rate_limits
 from civicforum.processes.models import STAGE_ORDER, Forum, Stage, StageKind
@@ -77,8 +78,11 @@ class Registration:
 def is_open(forum: Any) -> bool:
     """Whether the public may register online now: the officer has opened registration, whatever the
     forum's stage. It must be closed before a panel is drawn (``selection.draw_blocker``), so that the
-    draw is from a fixed pool."""
-    return RecruitmentSettings.objects.filter(forum=forum, registration_open=True).exists()
+    draw is from a fixed pool. Never once the registration data was deleted under the retention schedule
+    (``opening_problem``): the letters' codes went with it."""
+    return RecruitmentSettings.objects.filter(
+        forum=forum, registration_open=True, purged_at__isnull=True
+    ).exists()
 
 
 def move_on_to_recruitment(forum: Forum, user: Any) -> str | None:
@@ -114,7 +118,18 @@ def opening_problem(forum: Any) -> str | None:
     """Why registration cannot be opened now (None: it can). Residents register on the forum's public
     pages, so it must be published. Registrants are asked the questions set up when they register, so a
     question added later would have no answer from them and the quotas could not count them; and while
-    a panel is being drawn, the pool it draws from must not change."""
+    a panel is being drawn, the pool it draws from must not change.
+
+    Never again once the registration data was deleted under the retention schedule: the invitations,
+    with their codes' hashes, went with it, so every letter's code would be refused, and nothing would
+    delete what was collected afterwards (the daily purge deletes a forum's data once)."""
+    purged_at = RecruitmentSettings.objects.filter(forum=forum).values_list("purged_at", flat=True).first()
+    if purged_at is not None:
+        return (
+            "Registration cannot open again: this forum’s registration data was deleted on "
+            f"{date_format(timezone.localdate(purged_at), 'j F Y')} under the retention schedule, and with "
+            "it the codes on the invitation letters, so nobody could register with their letter"
+        )
     if not forum.published:
         return (
             "Show the forum on the public website before opening registration (‘Change forum details’): "
