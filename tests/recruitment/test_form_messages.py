@@ -153,6 +153,33 @@ def test_a_deletion_date_before_the_forum_ends_is_refused_and_the_hint_says_when
     assert recruiting_forum.recruitment.retention_until == ends_on
 
 
+def test_the_deletion_dates_hint_suggests_a_date_the_form_accepts_once_the_forum_has_ended(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """For a forum that had ended, the hint's example (90 days after the end) was in the past, and the
+    form refused it: 'must be today or in the future'."""
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    recruiting_forum.starts_on = today - timedelta(days=400)
+    recruiting_forum.ends_on = today - timedelta(days=200)
+    recruiting_forum.save()
+    client = signed_in_client(officer)
+    url = reverse("recruitment:settings", args=[recruiting_forum.slug])
+    hint = client.get(url).content.decode()
+    found = re.search(r"for example (\d+) (\d+) (\d{4})", hint)
+    assert found is not None
+    typed = {f"retention_until_{i}": part for i, part in enumerate(found.groups())}
+    data = {"adults_per_household": "2", "session_dates": "Saturday 6 March 2027"}
+    assert client.post(url, data | typed).status_code == 302
+    recruiting_forum.recruitment.refresh_from_db()
+    assert recruiting_forum.recruitment.retention_until == today + timedelta(days=90)
+    assert f"The forum ended on {recruiting_forum.ends_on:%-d %B %Y}: choose today or later" in hint
+
+
 def test_the_forum_cannot_be_made_to_end_after_its_registration_data_is_deleted(
     signed_in_client: Any, recruiting_forum: Any, officer: Any
 ) -> None:

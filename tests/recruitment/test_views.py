@@ -574,6 +574,58 @@ def test_a_retention_date_half_typed_is_refused_not_dropped(
     assert str(settings_row.retention_until) == "2027-12-31"
 
 
+def test_a_deletion_date_within_a_week_is_confirmed_with_a_tick_naming_what_is_deleted(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """Setting 'Delete registration data on' to today only said 'Recruitment settings saved', and the next
+    daily purge deleted the registrations, invitations and addresses. A date within a week now needs a
+    tick naming what goes; the date, what is deleted and what is kept show on the settings page and the
+    overview, and the audit log records the date set and the one it replaced."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    forum = recruiting_forum
+    today = timezone.localdate()
+    forum.starts_on, forum.ends_on = today - timedelta(days=60), today - timedelta(days=1)
+    forum.save()
+    client = signed_in_client(officer)
+    url = staff_url("settings", forum)
+    data = {"adults_per_household": "2", "phone": "01632 960 123"}
+    later = today + timedelta(days=30)
+    far = {"retention_until_0": later.day, "retention_until_1": later.month, "retention_until_2": later.year}
+    assert client.post(url, data | far).status_code == 302  # a month away: no tick needed
+    overview = client.get(staff_url("overview", forum)).content.decode()
+    assert f"Registration data is deleted on {later:%-d %B %Y}, in 30 days." in overview
+    assert "Deleted then: everyone’s registration (names, contact details, answers and support needs)" in (
+        overview
+    )
+    assert "Kept: the counts (registrations by ward, week and answer" in overview
+
+    now = {"retention_until_0": today.day, "retention_until_1": today.month, "retention_until_2": today.year}
+    asked = client.post(url, data | now).content.decode()
+    tick = "Tick to confirm that the registration data is to be deleted from"
+    assert asked.count(f"{tick} {today:%-d %B %Y}, or choose a later date") == 2
+    assert f"I understand that from {today:%-d %B %Y} this is deleted for good: everyone’s registration" in (
+        asked
+    )
+    assert 'name="confirm_deletion"' in asked and "This cannot be undone" in asked
+    assert f"Registration data is deleted on {later:%-d %B %Y}, in 30 days." in asked  # the date still saved
+    forum.recruitment.refresh_from_db()
+    assert forum.recruitment.retention_until == later
+
+    saved = client.post(url, data | now | {"confirm_deletion": "on"}, follow=True).content.decode()
+    assert f"Registration data will be deleted today, {today:%-d %B %Y}" in saved
+    assert f"Registration data is deleted today, {today:%-d %B %Y}. This cannot be undone." in saved
+    forum.recruitment.refresh_from_db()
+    assert forum.recruitment.retention_until == today
+    changed = AuditEvent.objects.filter(action="recruitment.settings_changed").latest("id")
+    assert changed.actor == officer
+    assert changed.details["retention_until"] == {"from": later.isoformat(), "to": today.isoformat()}
+    # Saved again unchanged (another setting changed): nothing more to confirm.
+    assert client.post(url, data | now | {"phone": "01632 960 124"}).status_code == 302
+
+
 def test_registration_cannot_be_opened_again_once_the_data_was_deleted(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
@@ -598,9 +650,7 @@ def test_registration_cannot_be_opened_again_once_the_data_was_deleted(
     assert not forum.recruitment.registration_open
 
 
-def test_the_public_pages_never_offer_registration_once_the_data_was_deleted(
-    client: Any, pool: Any
-) -> None:
+def test_the_public_pages_never_offer_registration_once_the_data_was_deleted(client: Any, pool: Any) -> None:
     """A forum whose registration was opened again after the purge (before it was refused) offers no
     registration: its codes are gone."""
     from civicforum.recruitment.services import privacy

@@ -31,7 +31,7 @@ from civicforum.recruitment.models import (
     ReachedBy,
     RecruitmentSettings,
 )
-from civicforum.recruitment.services import quotas, registration
+from civicforum.recruitment.services import privacy, quotas, registration
 from civicforum.recruitment.services.engine import ALGORITHMS
 from civicforum.recruitment.services.letters import (
     DEFAULT_BODY,
@@ -681,12 +681,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
         super().__init__(*args, **kwargs)
         self.unneeded_special: list[QuotaQuestion] = []
         if self.instance.forum_id:
-            ends_on = self.instance.forum.ends_on
-            self.fields["retention_until"].help_text = (
-                f"The forum ends on {ends_on:%-d %B %Y}: choose that day or later, for example "
-                f"{ends_on + timedelta(days=90):%-d %-m %Y}. Only anonymous totals are kept after this date, "
-                "and panel members and participants lose their access to the forum."
-            )
+            self.fields["retention_until"].help_text = retention_hint(self.instance.forum.ends_on)
             # Opening registration is the last moment a question can be removed (none can once anyone
             # has registered), so special category questions that no quota uses need a tick to confirm.
             if not self.instance.registration_open:
@@ -738,6 +733,7 @@ class RecruitmentSettingsForm(GovUKModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        self._confirm_deletion_if_near(cleaned.get("retention_until"))
         if self.opening and self.unneeded_special and not cleaned.get("keep_special_questions"):
             named = " and ".join(f"‘{question.label}’" for question in self.unneeded_special)
             them = plural(len(self.unneeded_special), "it", "them")
@@ -747,6 +743,57 @@ class RecruitmentSettingsForm(GovUKModelForm):
                 f"registrants’ (or set a quota on {them}) before opening registration",
             )
         return cleaned
+
+    def _confirm_deletion_if_near(self, day: date | None) -> None:
+        """A deletion date set or changed to within ``privacy.CONFIRM_DELETION_WITHIN`` (or today) needs a
+        tick naming what will be deleted: the daily purge may run before anyone looks again, and nothing
+        it deletes can be brought back. The tick is added to the form, unticked, the first time, with the
+        error asking for it."""
+        if day is None or "retention_until" not in self.changed_data or not privacy.deletion_is_near(day):
+            return
+        self.fields["confirm_deletion"] = forms.BooleanField(
+            required=False,
+            label=f"I understand that from {day:%-d %B %Y} this is deleted for good: "
+            f"{privacy.DELETED_ON_RETENTION_DATE}",
+            help_text=f"Kept: {privacy.KEPT_AFTER_RETENTION_DATE}. This cannot be undone.",
+        )
+        self.rebuild_helper()
+        ticked = self["confirm_deletion"].field.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("confirm_deletion")
+        )
+        if not ticked:
+            self.add_error(
+                "confirm_deletion",
+                f"Tick to confirm that the registration data is to be deleted from {day:%-d %B %Y}, or "
+                "choose a later date",
+            )
+
+    def audit_details(self) -> dict[str, Any]:
+        """What the audit log records of a save: the fields changed, and a new deletion date with the one
+        it replaced (the date decides when everyone's registration is deleted)."""
+        details: dict[str, Any] = {"fields": sorted(self.changed_data)}
+        if "retention_until" in self.changed_data:
+            before, after = self.initial.get("retention_until"), self.cleaned_data["retention_until"]
+            details["retention_until"] = {
+                "from": before.isoformat() if before else None,
+                "to": after.isoformat() if after else None,
+            }
+        return details
+
+
+def retention_hint(ends_on: date, today: date | None = None) -> str:
+    """The deletion date's hint: on or after the day the forum ends, and never before today, with an
+    example the form accepts (a forum that has ended already suggests a date after today)."""
+    today = today or timezone.localdate()
+    if ends_on >= today:
+        when = f"The forum ends on {ends_on:%-d %B %Y}: choose that day or later"
+    else:
+        when = f"The forum ended on {ends_on:%-d %B %Y}: choose today or later"
+    example = max(ends_on, today) + timedelta(days=90)
+    return (
+        f"{when}, for example {example:%-d %-m %Y}. Only anonymous totals are kept after this date, and "
+        "panel members and participants lose their access to the forum."
+    )
 
 
 MAX_ANSWER_LENGTH = QuotaCategory._meta.get_field("label").max_length

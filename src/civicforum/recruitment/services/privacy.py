@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,66 @@ from civicforum.selection.disclosure import withhold_small_counts
 def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> None:
     """Every page or file that shows registration data to staff leaves a trace (UK GDPR accountability)."""
     audit.record(user, "recruitment.personal_data_viewed", forum=forum, what=what, people=count)
+
+
+# What the retention purge (``purge_forum``) deletes and keeps, as the officer is told before it happens.
+DELETED_ON_RETENTION_DATE = (
+    "everyone’s registration (names, contact details, answers and support needs), the addresses and "
+    "invitations with their codes, the letters and mailing files, and panel members’ and participants’ "
+    "access to the forum"
+)
+KEPT_AFTER_RETENTION_DATE = (
+    "the counts (registrations by ward, week and answer, letters per ward, the panel’s make-up) and the "
+    "published selection record, which names nobody"
+)
+# A deletion date set this close (or today) is confirmed with a tick: the daily purge may run before
+# anyone looks again, and what it deletes cannot be brought back.
+CONFIRM_DELETION_WITHIN = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ScheduledDeletion:
+    """When a forum's registration data is to be deleted, seen on ``today``."""
+
+    on: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.on - self.today).days
+
+    @property
+    def near(self) -> bool:
+        """Close enough that setting it needs the officer's confirmation, and the pages warn of it."""
+        return deletion_is_near(self.on, self.today)
+
+    @property
+    def when(self) -> str:
+        """When, in words: 'today, 27 November 2026', 'tomorrow, ...', 'on 31 December 2027, in 399 days',
+        or, the date passed before the daily purge ran, 'at the next daily deletion (due on ...)'."""
+        day = f"{self.on:%-d %B %Y}"
+        if self.days_left < 0:
+            return f"at the next daily deletion (due on {day})"
+        if self.days_left <= 1:
+            return f"{('today', 'tomorrow')[self.days_left]}, {day}"
+        return f"on {day}, in {self.days_left:,} days"
+
+    deleted = DELETED_ON_RETENTION_DATE
+    kept = KEPT_AFTER_RETENTION_DATE
+
+
+def scheduled_deletion(
+    settings_row: RecruitmentSettings, today: date | None = None
+) -> ScheduledDeletion | None:
+    """The deletion still to come (None: no date is set, or the data was already deleted)."""
+    if settings_row.purged_at or settings_row.retention_until is None:
+        return None
+    return ScheduledDeletion(settings_row.retention_until, today or timezone.localdate())
+
+
+def deletion_is_near(day: date, today: date | None = None) -> bool:
+    """Whether deleting the registration data on ``day`` is within ``CONFIRM_DELETION_WITHIN``."""
+    return day - (today or timezone.localdate()) <= CONFIRM_DELETION_WITHIN
 
 
 def aggregates(forum: Any, questions: list[QuotaQuestion] | None = None) -> dict[str, Any]:

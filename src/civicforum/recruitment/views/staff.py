@@ -123,6 +123,7 @@ def overview(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "stats": stats,
         "settings": settings_row,
         "purged_at": settings_row.purged_at,
+        "deletion": privacy.scheduled_deletion(settings_row),
         # Labelled with the purge date already read (the list's own str() would read it again).
         "address_list": latest_list.label(settings_row.purged_at) if latest_list else "",
         "lotteries": [(lot, addresses(lot.letters_requested)) for lot in lotteries],
@@ -757,12 +758,12 @@ def phone_registration(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """Open or close registration, household limit, phone line, session dates, retention date."""
     forum = forum_of(request)
-    form = forms.RecruitmentSettingsForm(request.POST or None, instance=settings_for(forum))
+    settings_row = settings_for(forum)
+    deletion = privacy.scheduled_deletion(settings_row)  # as saved: a posted form changes the instance
+    form = forms.RecruitmentSettingsForm(request.POST or None, instance=settings_row)
     if request.method == "POST" and form.is_valid():
         form.save()
-        audit.record(
-            request.user, "recruitment.settings_changed", forum=forum, fields=sorted(form.changed_data)
-        )
+        audit.record(request.user, "recruitment.settings_changed", forum=forum, **form.audit_details())
         moved_from = registration.move_on_to_recruitment(forum, request.user) if form.opening else None
         moved = (
             f". Registration is open, so the forum has moved on from the {moved_from} stage to Recruitment: "
@@ -770,9 +771,21 @@ def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
             if moved_from
             else ""
         )
-        messages.success(request, f"Recruitment settings saved{moved}")
+        scheduled = privacy.scheduled_deletion(settings_row)
+        deleting = (
+            f". Registration data will be deleted {scheduled.when}"
+            if scheduled and "retention_until" in form.changed_data
+            else ""
+        )
+        messages.success(request, f"Recruitment settings saved{moved}{deleting}")
         return redirect_back(request, reverse("recruitment:overview", kwargs={"forum_slug": forum.slug}))
-    return render(request, "recruitment/settings.html", {"forum": forum, "form": form})
+    context = {
+        "forum": forum,
+        "form": form,
+        "deletion": deletion,
+        "purged_at": settings_row.purged_at,
+    }
+    return render(request, "recruitment/settings.html", context)
 
 
 def _prefer_not_to_say_added(form: forms.QuotaQuestionForm) -> str:
