@@ -164,7 +164,8 @@ def test_staff_pages_need_the_officer_role(
     officer = signed_in_client(user_with_role("officer", forum))
     for name in pages:
         assert officer.get(staff_url(name, forum)).status_code == 200, name
-    assert AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum).count() == 2
+    # The respondent list; the panel page, with nobody drawn yet, shows nobody's personal data.
+    assert AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum).count() == 1
 
 
 NO = {"answer": "no"}
@@ -1143,6 +1144,75 @@ def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_wi
     client.post(staff_url("quotas", forum), {"action": "propose", "slack": "9"})
     now = QuotaCategory.objects.filter(question__forum=forum).values_list("min_members", flat=True)
     assert list(now) == minimums
+
+
+def test_after_the_purge_the_quotas_page_shows_the_kept_figures_and_offers_nothing_to_change(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The quotas page still offered to save, propose and import, over '0 people in the pool'."""
+    from civicforum.recruitment.services import privacy, selection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    composition = selection.panel_against_targets(forum)
+    privacy.purge_forum(forum)
+    page = signed_in_client(officer).get(staff_url("quotas", forum)).content.decode()
+    assert "Personal data was deleted on" in page
+    assert "so the quotas can no longer be changed, proposed or imported" in page
+    assert (
+        "150 people were registered when the data was deleted" in page and "0 people in the pool" not in page
+    )
+    for action in ("Save quotas and check", "Propose quotas", "Import shares", 'name="min-', 'name="max-'):
+        assert action not in page, action
+    assert "Panel against quotas when the data was deleted" in page
+    first = composition[0]
+    assert f'<td class="govuk-table__cell">{first["category"]}</td>' in page
+
+
+def test_after_the_purge_downloads_of_personal_data_say_it_was_deleted_and_when(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """The spreadsheets' addresses still downloaded files of headings only, and the mailing file's said
+    'No such file': each now says the data was deleted, and on which date, and logs no view of it."""
+    from django.utils import timezone
+
+    from civicforum.recruitment.services import privacy
+
+    forum = recruiting_forum
+    lottery = forum.lotteries.get()
+    generation = civic_lottery.request_letters(lottery, None)
+    civic_lottery.generate_letters(lottery.pk, "https://example.org/register", generation)
+    privacy.purge_forum(forum)
+    client = signed_in_client(officer)
+    deleted = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
+    files = [staff_url(name, forum) for name in EXPORTS] + [
+        staff_url("lottery_file", forum, lottery_id=lottery.pk, kind=kind)
+        for kind in ("mailing.csv", "letters.pdf")
+    ]
+    for url in files:
+        response = client.get(url)
+        assert response.status_code == 410, url
+        assert response["Content-Type"].startswith("text/html") and deleted in response.content.decode(), url
+    assert not AuditEvent.objects.filter(action="recruitment.personal_data_viewed").exists()
+
+
+def test_after_the_purge_viewing_the_panel_is_not_logged_as_personal_data_viewed(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The panel page showed only '(data deleted)' for each member, but was logged as 'Personal data
+    viewed: panel list, 12 people'."""
+    from civicforum.recruitment.services import privacy
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    client = signed_in_client(officer)
+    client.get(staff_url("panel", forum))
+    viewed = AuditEvent.objects.filter(action="recruitment.personal_data_viewed", details__what="panel list")
+    assert viewed.get().details["people"] == 12  # before the purge, names and contact details are shown
+    privacy.purge_forum(forum)
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert "(data deleted)" in page
+    assert viewed.count() == 1
 
 
 def test_an_officer_confirms_before_erasing_someone_and_returns_to_the_same_page_of_the_list(

@@ -42,8 +42,19 @@ from civicforum.selection.disclosure import withhold_small_counts
 
 
 def log_personal_data_access(user: Any, forum: Any, what: str, count: int) -> None:
-    """Every page or file that shows registration data to staff leaves a trace (UK GDPR accountability)."""
-    audit.record(user, "recruitment.personal_data_viewed", forum=forum, what=what, people=count)
+    """Every page or file that shows registration data to staff leaves a trace (UK GDPR accountability).
+
+    ``count``: how many people's data it shows. None (nobody registered yet, or the data was deleted under
+    the retention schedule and the page shows only '(data deleted)') is no view of personal data, and is
+    not logged as one."""
+    if count:
+        audit.record(user, "recruitment.personal_data_viewed", forum=forum, what=what, people=count)
+
+
+def people_shown(members: list[PanelMember]) -> int:
+    """How many of the panel page's ``members`` it shows details of: those whose registration is kept
+    (none once the data was deleted under the retention schedule)."""
+    return sum(1 for member in members if member.respondent_id is not None)
 
 
 # What the retention purge (``purge_forum``) deletes and keeps, as the officer is told before it happens.

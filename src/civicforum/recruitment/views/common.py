@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -69,6 +69,22 @@ def closed_after_purge(
         return wrapped
 
     return decorator
+
+
+def gone_after_purge(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A download of personal data (a spreadsheet of the pool or the panel, the letters' mailing file)
+    once the retention purge has deleted it: a page saying so and when, with 410 Gone, not an empty file
+    or 'No such file'. Goes under ``forum_permission_required``, which finds the forum."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        purged_at = request_settings(request).purged_at
+        if purged_at is None:
+            return view(request, *args, **kwargs)
+        context = {"forum": forum_of(request), "purged_at": purged_at}
+        return render(request, "recruitment/data_deleted.html", context, status=410)
+
+    return wrapped
 
 
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:

@@ -56,6 +56,7 @@ from civicforum.recruitment.views.common import (
     PERSONAL,
     closed_after_purge,
     forum_of,
+    gone_after_purge,
     redirect_back,
     request_settings,
     save_registration_state,
@@ -296,6 +297,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
 
 @never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
 @forum_permission_required(MANAGE)
+@gone_after_purge
 def lottery_file(request: HttpRequest, forum_slug: str, lottery_id: int, kind: str) -> FileResponse:
     """Download the letters or the mailing CSV (they hold live codes, so every download is logged)."""
     forum = forum_of(request)
@@ -354,8 +356,13 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         pass  # the page says why, with a link to the draw
     instance = quotas.build_instance(forum)
     diagnosis = feasibility.explain(forum, instance) if instance.people else None
+    # Once the data is deleted, the page shows the figures kept then, and offers nothing to change.
+    kept = request_settings(request)
     context = {
         "forum": forum,
+        "purged_at": kept.purged_at,
+        "kept_registered": kept.retained_aggregates.get("registered", 0),
+        "targets": selection.panel_against_targets(forum) if kept.purged_at else [],
         "tables": tables,
         "slack_form": slack_form,
         "upload_form": upload_form,
@@ -448,7 +455,7 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         .defer(*(f"{member}respondent__{name}" for member in ("", "replaces__") for name in ABOUT_THE_PERSON))
         .order_by("id")
     )
-    privacy.log_personal_data_access(request.user, forum, "panel list", len(members))
+    privacy.log_personal_data_access(request.user, forum, "panel list", privacy.people_shown(members))
     settings_row = settings_for(forum)
     context = {
         "forum": forum,
@@ -704,6 +711,7 @@ DOWNLOADS = {
 
 @never_cache
 @forum_permission_required(PERSONAL)
+@gone_after_purge  # not a spreadsheet of headings only
 def respondents_csv(request: HttpRequest, forum_slug: str, which: str) -> HttpResponse:
     forum = forum_of(request)
     build, what, name = DOWNLOADS[which]
