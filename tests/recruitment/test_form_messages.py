@@ -218,6 +218,19 @@ def test_population_shares_adding_up_to_more_than_the_whole_population_are_refus
     assert rounded.is_valid()  # rounding each share up can pass 100% a little
 
 
+def test_a_share_for_every_answer_adding_up_to_less_than_the_whole_population_is_refused() -> None:
+    """Woman 30% and Man 30% were accepted, then the proposed quotas could not fill the panel."""
+    form = forms.QuotaQuestionForm({"label": "Sex", "categories": "Woman | 30%\nMan | 30%"})
+    assert form.errors["categories"] == [
+        "The population shares add up to 60%: check them, every answer has a share, so together they "
+        "must make 100% (99% to 101% allows for rounding)"
+    ]
+    rounded = forms.QuotaQuestionForm({"label": "Tenure", "categories": "A | 33.3%\nB | 33.3%\nC | 33.3%"})
+    assert rounded.is_valid()  # rounding each share down can fall short of 100% a little
+    some = forms.QuotaQuestionForm({"label": "Tenure", "categories": "Owner | 30%\nRenter | 30%\nOther"})
+    assert some.is_valid()  # the answer without a share may be the other 40%
+
+
 def test_more_letters_than_addresses_says_how_many_can_be_drawn(
     signed_in_client: Any, recruiting_forum: Any, officer: Any
 ) -> None:

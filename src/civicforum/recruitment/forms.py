@@ -40,7 +40,7 @@ from civicforum.recruitment.services.letters import (
     has_line_break,
     unknown_placeholders,
 )
-from civicforum.recruitment.services.quotas import MAX_SHARE_TOTAL, PREFER_NOT_TO_SAY, parse_share
+from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
 from civicforum.wording import plural
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -903,11 +903,11 @@ class QuotaQuestionForm(QuestionWordingFields):
             raise forms.ValidationError("Enter at least two answers, one per line")
         if len({label.casefold() for label, _share in parsed}) < len(parsed):
             raise forms.ValidationError("Each answer must be different")
-        total = sum(share for _label, share in parsed if share is not None)
-        if total > MAX_SHARE_TOTAL:  # proposed quotas would then add up to more than the panel
-            raise forms.ValidationError(
-                f"The population shares add up to {total:.0%}: check them, together they must be 100% or less"
-            )
+        shares = [share for _label, share in parsed]
+        rule = quotas.share_total_rule(shares)
+        if rule:  # proposed quotas would then add up to more, or less, than the panel
+            total = quotas.percent(sum((share for share in shares if share is not None), Decimal(0)))
+            raise forms.ValidationError(f"The population shares add up to {total}: check them, {rule}")
         return parsed
 
 

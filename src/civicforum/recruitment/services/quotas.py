@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +37,7 @@ from civicforum.wording import plural
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 MAX_SHARE_TOTAL = Decimal("1.01")  # a question's shares, each rounded up, may pass 100% a little
+MIN_SHARE_TOTAL = Decimal("0.99")  # or, each rounded down, fall short of it a little
 
 
 @dataclass(frozen=True)
@@ -153,25 +154,65 @@ def import_shares_csv(forum: Any, user: Any, data: bytes, filename: str) -> int:
         raise FileRejected(
             [FileProblem(filename, "the file has no rows under its header: add one row per category.", row=2)]
         )
-    totals: dict[QuotaQuestion, Decimal] = {}
-    for found in {category.pk: category for category in lookup.values()}.values():
-        share = updates.get(found.pk, found.population_share)
-        totals[found.question] = totals.get(found.question, Decimal(0)) + (share or 0)
-    too_high = [
-        FileProblem(
-            filename,
-            f"the shares for '{question.label}' add up to {total:.0%}: together they must be 100% or less.",
-        )
-        for question, total in totals.items()
-        if total > MAX_SHARE_TOTAL
-    ]
-    if too_high:
-        raise FileRejected(too_high)
+    too_far = _share_total_problems(lookup, updates, filename)
+    if too_far:
+        raise FileRejected(too_far)
     with transaction.atomic():
         for pk, share in updates.items():
             QuotaCategory.objects.filter(pk=pk).update(population_share=share)
         audit.record(user, "recruitment.population_shares_imported", forum=forum, categories=len(updates))
     return len(updates)
+
+
+def share_total_rule(shares: list[Decimal | None]) -> str | None:
+    """What the population shares of one question's answers break (None: nothing). Together they cannot
+    pass 100% (the proposed quotas would then add up to more than the panel); when every answer has a
+    share they must make 100%, or the proposed quotas cannot fill the panel. Each share being rounded,
+    99% to 101% is allowed."""
+    known = [share for share in shares if share is not None]
+    total = sum(known, Decimal(0))
+    if total > MAX_SHARE_TOTAL:
+        return "together they must be 100% or less"
+    if known and len(known) == len(shares) and total < MIN_SHARE_TOTAL:
+        return "every answer has a share, so together they must make 100% (99% to 101% allows for rounding)"
+    return None
+
+
+def percent(share: Decimal) -> str:
+    """0.6 -> '60%', 0.98753 -> '98.7%': rounded away from 100%, so a total outside 99% to 101% never
+    reads as inside it."""
+    rounding = ROUND_DOWN if share < 1 else ROUND_UP
+    shown = (share * 100).quantize(Decimal("0.1"), rounding=rounding)
+    return f"{shown:.0f}%" if shown == shown.to_integral_value() else f"{shown}%"
+
+
+def _share_total_problems(
+    lookup: dict[tuple[str, str], QuotaCategory], updates: dict[int, Decimal], filename: str
+) -> list[FileProblem]:
+    """Each question the file gives shares for whose shares, with those already set for answers the file
+    does not list, break ``share_total_rule``; the message names those answers, since the file alone
+    may add up."""
+    by_question: dict[QuotaQuestion, list[QuotaCategory]] = {}
+    for category in {category.pk: category for category in lookup.values()}.values():
+        by_question.setdefault(category.question, []).append(category)
+    problems = []
+    for question, categories in by_question.items():
+        if not any(category.pk in updates for category in categories):
+            continue  # the file leaves this question's shares as they are
+        categories.sort(key=lambda c: (c.position, c.pk))
+        shares = [updates.get(c.pk, c.population_share) for c in categories]
+        rule = share_total_rule(shares)
+        if rule is None:
+            continue
+        total = percent(sum((share for share in shares if share is not None), Decimal(0)))
+        kept = [c.label for c in categories if c.pk not in updates and c.population_share is not None]
+        if kept:
+            already = _listed(kept, "the share already set for", "the shares already set for").rstrip(".")
+            add_up = f"with {already}, the shares for '{question.label}' would add up to {total}"
+        else:
+            add_up = f"the shares for '{question.label}' add up to {total}"
+        problems.append(FileProblem(filename, f"{add_up}: {rule}."))
+    return problems
 
 
 def _category_lookup(
