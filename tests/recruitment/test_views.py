@@ -415,11 +415,14 @@ def download(client: Any, name: str, forum: Any) -> list[dict[str, str]]:
 def test_no_pool_export_puts_everyones_answers_next_to_their_name(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
-    """UK GDPR data minimisation: names to contact people, answers under the reference to check quotas."""
+    """UK GDPR data minimisation: names to contact people, answers with no reference, in a random order,
+    to check quotas. The answers file had the reference, in the contacts file's order: row N was the
+    same person in both, though the page said names and answers were kept apart."""
     forum = pool[0].forum
     client = signed_in_client(officer)
     page = client.get(staff_url("respondents", forum)).content.decode()
     assert "use this to contact people" in page and "use this to check the quotas" in page
+    assert "It has no names or references, and the people are in a random order" in page
     contacts = download(client, "respondents_contacts_csv", forum)
     answers = download(client, "respondents_answers_csv", forum)
     assert len(contacts) == len(answers) == 150
@@ -427,9 +430,14 @@ def test_no_pool_export_puts_everyones_answers_next_to_their_name(
     contact = next(row for row in contacts if row["reference"] == person.reference)
     assert contact["name"] == person.full_name and contact["email"] == person.email
     assert not {"What is your gender?", "sessions", "access_needs"} & set(contact)
-    assert person.reference in {row["reference"] for row in answers} and "What is your gender?" in answers[0]
-    assert not {"name", "email", "phone", "sessions", "access_needs"} & set(answers[0])
-    assert not any(person.full_name in str(row) for row in answers)
+    assert "What is your gender?" in answers[0]
+    assert not {"reference", "name", "email", "phone", "sessions", "access_needs"} & set(answers[0])
+    assert not any(person.full_name in str(row) or person.reference in str(row) for row in answers)
+    gender = {"woman": "Woman", "man": "Man"}
+    person_of = {r.reference: (r.status, r.ward, gender[r.answers["gender"]]) for r in pool}
+    in_contacts_order = [person_of[row["reference"]] for row in contacts]
+    shown = [(row["status"], row["ward"], row["What is your gender?"]) for row in answers]
+    assert sorted(shown) == sorted(in_contacts_order) and shown != in_contacts_order
     logged = AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum)
     assert [event.details for event in logged.order_by("id")] == [
         {"what": "respondent list", "people": 50},

@@ -1,15 +1,18 @@
 """The officer's spreadsheets of the pool: personal data, so every download is audit-logged by the view.
 
 Data minimisation (UK GDPR): no file puts everyone's special-category answers next to their name. The
-contacts file has names and contact details, the answers file the quota answers under the opaque
-reference only, and support needs and sessions are only in the panel file, for the people whose
-support the officer actually arranges.
+contacts file has names and contact details, the answers file the quota answers with no reference, in a
+random order, so that the two files cannot be matched row by row (nothing an officer does needs an
+answer linked to a person: the quotas page and the draw read the answers themselves), and support
+needs and sessions are only in the panel file, for the people whose support the officer actually
+arranges.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,20 +68,20 @@ def contacts_csv(forum: Any) -> tuple[str, int]:
     return _csv(header, rows), len(people)
 
 
-def answers_csv(forum: Any) -> tuple[str, int]:
-    """Everyone's ward and quota answers under their reference, with no name or contact details (to
-    check the quotas), and the row count."""
+def answers_csv(forum: Any, shuffle: random.Random | None = None) -> tuple[str, int]:
+    """Everyone's ward and quota answers (to check the quotas), and the row count: with no name,
+    contact details or reference, and the rows in a random order (``shuffle``; a fresh one each time
+    by default), so that row N is not the contacts file's row N."""
     questions = [q for q in questions_with_categories(forum) if not q.from_address]
     labels = {q.key: {o.key: o.label for o in answer_options(q)} for q in questions}
-    header = ["reference", "status", "ward"] + [q.label for q in questions]
-    people = list(
-        Respondent.objects.filter(forum=forum).only("forum", "reference", "status", "ward", "answers")
-    )
+    header = ["status", "ward"] + [q.label for q in questions]
+    people = list(Respondent.objects.filter(forum=forum).only("forum", "status", "ward", "answers"))
     rows = []
     for respondent in people:
         answers = respondent.answers or {}
-        row = [respondent.reference, respondent.status, respondent.ward]
+        row = [respondent.status, respondent.ward]
         rows.append(row + [labels[q.key].get(answers.get(q.key, ""), "") for q in questions])
+    (shuffle or random.SystemRandom()).shuffle(rows)
     return _csv(header, rows), len(people)
 
 
