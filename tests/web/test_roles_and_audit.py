@@ -172,10 +172,55 @@ def test_registered_forum_links_show_by_page_stage_and_permission(
     )
 
 
-@pytest.mark.parametrize(("role", "lands_on"), [(Role.PANEL_MEMBER, "/"), (Role.OFFICER, "/staff/")])
+@pytest.mark.parametrize(
+    ("role", "lands_on"),
+    [
+        (Role.PANEL_MEMBER, "/forums/{slug}/"),
+        (Role.PARTICIPANT, "/forums/{slug}/"),
+        (Role.OFFICER, "/staff/"),
+    ],
+)
 def test_signing_in_lands_on_a_page_the_role_may_see(client: Any, role: str, lands_on: str) -> None:
-    user = make_user_with_role(role, make_forum())
+    """A panel member or participant landed on the list of forums, with nothing there for them: their
+    forum's page is where they take part."""
+    forum = make_forum()
+    user = make_user_with_role(role, forum)
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
-    assert response.url == lands_on
+    assert response.url == lands_on.format(slug=forum.slug)
     page = client.get(response.url).content.decode()
     assert ("Staff area" in page) is (role == Role.OFFICER)
+
+
+def test_signing_in_with_a_part_in_two_forums_or_in_a_hidden_one_lands_on_the_forums_list(
+    client: Any,
+) -> None:
+    user = make_user_with_role(Role.PANEL_MEMBER, make_forum())
+    grant_role(user, make_forum(), Role.PARTICIPANT)
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.url == "/"
+    hidden = make_user_with_role(Role.PANEL_MEMBER, make_forum(published=False))  # its page is a 404
+    response = client.post("/accounts/login/", {"username": hidden.username, "password": PASSWORD})
+    assert response.url == "/"
+
+
+def test_the_staff_area_tells_an_account_taking_part_whom_it_is_for(client: Any) -> None:
+    """It said 'Your account does not have a role on this forum that allows this': a panel member has a
+    role, and the staff area is not a forum's page."""
+    client.force_login(make_user_with_role(Role.PANEL_MEMBER, make_forum()))
+    response = client.get(reverse("processes:dashboard"))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "The staff area is for council officers, facilitators and evaluators." in page
+    assert "Your account is for taking part in forums: see the forum pages." in page
+    assert "does not have a role on this forum" not in page
+
+
+def test_a_facilitators_link_to_the_people_page_says_what_it_lists(client: Any) -> None:
+    """It read 'See who is on the panel', but the page lists the accounts with a role on the forum, not
+    the panel drawn (whose names facilitators may not see)."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.FACILITATOR, forum))
+    page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
+    people = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    assert f'href="{people}">See who has a role on this forum</a>' in page
+    assert "on the panel" not in page

@@ -48,6 +48,11 @@ class _LoginRequired(Exception):
     pass
 
 
+class NotStaff(PermissionDenied):
+    """A signed-in account with no staff role on any forum asked for the staff area: the 403 page says
+    whom the staff area is for, not that the account lacks a role on a forum."""
+
+
 def forum_permission_required(
     perm: str, slug_kwarg: str = FORUM_SLUG_KWARG, conceal: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

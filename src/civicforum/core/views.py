@@ -11,6 +11,7 @@ from django.shortcuts import render, resolve_url
 from django.template import loader
 
 from civicforum.core import forum_contacts, source
+from civicforum.core.permissions import NotStaff
 
 logger = logging.getLogger("civicforum.health")
 
@@ -35,16 +36,20 @@ def source_code(request: HttpRequest) -> HttpResponse:
 
 
 class SignInView(auth_views.LoginView):
-    """After signing in without ``?next=``: staff go to the staff area, anyone else to the forums list.
+    """After signing in without ``?next=``: staff go to the staff area; a panel member or participant of
+    exactly one forum to that forum's page, anyone else to the forums list.
 
     Panel members and public participants have no staff area; sending them there would greet them
     with 'You do not have permission to see this page'.
     """
 
     def get_default_redirect_url(self) -> str:
+        from civicforum.processes.services import forums_taken_part_in
+
         if self.request.user.has_perm("processes.use_dashboard"):
             return super().get_default_redirect_url()
-        return resolve_url("processes:home")
+        forums = list(forums_taken_part_in(self.request.user)[:2])
+        return forums[0].get_absolute_url() if len(forums) == 1 else resolve_url("processes:home")
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
@@ -75,6 +80,13 @@ ERROR_PAGES: dict[int | str, tuple[str, list[str]]] = {
         [
             "Your account does not have a role on this forum that allows this.",
             "If you think you should have access, contact the forum officer or your council administrator.",
+        ],
+    ),
+    "not_staff": (
+        "You do not have permission to see this page",
+        [
+            "The staff area is for council officers, facilitators and evaluators.",
+            "Your account is for taking part in forums: see the forum pages.",
         ],
     ),
     404: (
@@ -109,7 +121,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/errors/error.html", error_context(403), status=403)
+    status = "not_staff" if isinstance(exception, NotStaff) else 403
+    return render(request, "core/errors/error.html", error_context(status), status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

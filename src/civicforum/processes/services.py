@@ -58,6 +58,13 @@ def current_and_past(forums: QuerySet[Forum]) -> tuple[list[Forum], list[Forum]]
     return [f for f in listed if not f.is_finished], [f for f in listed if f.is_finished]
 
 
+def forums_taken_part_in(user: Any) -> QuerySet[Forum]:
+    """The public forums on which the user is a panel member or a participant: where signing in takes
+    an account with no staff role (to its forum's page when it has exactly one)."""
+    held = ForumRole.objects.filter(user=user, role__in=(Role.PANEL_MEMBER, Role.PARTICIPANT))
+    return public_forums().filter(pk__in=held.values("forum_id"))
+
+
 def staff_forums(user: Any) -> QuerySet[Forum]:
     """Forums on which the user holds a staff role, directly or as council administrator."""
     forums = Forum.objects.select_related("council").order_by("-starts_on", "title")

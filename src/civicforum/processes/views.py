@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicforum.core import audit
 from civicforum.core.downloads import csv_attachment
 from civicforum.core.models import AuditEvent, ForumRole, Role
-from civicforum.core.permissions import forum_permission_required
+from civicforum.core.permissions import NotStaff, forum_permission_required
 from civicforum.processes import services
 from civicforum.processes.forms import AuditLogFilterForm, ForumForm, NewAccountForm, RoleForm, StageForm
 from civicforum.processes.models import Forum, Stage
@@ -66,7 +66,7 @@ def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("processes.use_dashboard"):
-        raise PermissionDenied
+        raise NotStaff
     context = {
         "forums": services.staff_forums(request.user),
         "can_create": services.councils_for_new_forum(request.user).exists(),
