@@ -35,6 +35,31 @@ def test_demo_is_complete_and_idempotent(client: Any, settings: Any) -> None:
 
     published = SelectionRun.objects.get(forum=forum, is_replacement=False, published_at__isnull=False)
     assert published.algorithm == "leximin"
+    _demo_words_match_its_data(forum)
+
+
+def _demo_words_match_its_data(forum: Forum) -> None:
+    """The Selection stage named a question about visiting the town centre that nobody is asked, the
+    Deliberation stage six sessions where registrants are offered four dates, and volunteers registered
+    until 30 November, after the Recruitment stage (and registration) ended on 6 November."""
+    import re
+
+    from civicforum.processes.models import StageKind
+    from civicforum.recruitment.models import RecruitmentSettings, Respondent
+
+    stages = {stage.kind: stage for stage in forum.stages.all()}
+    reflects = re.search(r"reflects Northam by (.*)\.$", stages[StageKind.SELECTION].summary)
+    assert reflects, stages[StageKind.SELECTION].summary
+    named = set(re.split(r", | and ", reflects.group(1)))
+    assert named == {question.key for question in forum.quota_questions.all()}
+    sessions = RecruitmentSettings.objects.get(forum=forum).sessions()
+    words = {4: "Four", 5: "Five", 6: "Six", 8: "Eight"}
+    assert stages[StageKind.DELIBERATION].summary.startswith(f"{words[len(sessions)]} Saturday sessions")
+    registered = Respondent.objects.filter(forum=forum, registered_by__isnull=True).values_list(
+        "registered_at", flat=True
+    )
+    recruitment = stages[StageKind.RECRUITMENT]
+    assert recruitment.starts_on <= min(registered).date() and max(registered).date() <= recruitment.ends_on
 
 
 def test_demo_refuses_to_run_on_a_production_site(settings: Any) -> None:

@@ -30,12 +30,12 @@ TOWN_CENTRE_STAGES = {
         date(2026, 11, 9),
         date(2026, 11, 27),
         "A panel of 60 residents is drawn from everyone who registered so that it reflects Northam by age, "
-        "gender, ethnicity, ward, disability and how often people visit the town centre.",
+        "gender, ethnicity, ward and disability.",
     ),
     StageKind.DELIBERATION: (
         date(2027, 1, 16),
         date(2027, 3, 13),
-        "Six Saturday sessions at Northam Library and online: hearing from traders, planners and young "
+        "Four Saturday sessions at Northam Library and online: hearing from traders, planners and young "
         "people, asking questions, and working through options at facilitated tables.",
     ),
     StageKind.RECOMMENDATIONS: (

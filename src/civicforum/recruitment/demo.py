@@ -8,10 +8,11 @@ newcomer opens shows a fair draw (the whole demo takes about 6 s with it, as wit
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from civicforum.core import demo
+from civicforum.processes.models import StageKind
 from civicforum.recruitment.forms import OVERSAMPLING_WEIGHTS
 from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings, Respondent
 from civicforum.recruitment.services import (
@@ -82,7 +83,8 @@ def populate(ctx: demo.DemoContext) -> None:
     civic_lottery.generate_letters(lottery.pk, SITE + "register/", generation)
     invitations = list(lottery.invitations.select_related("address"))
     responding = [i for i in invitations if rng.random() < 0.05 + 0.02 * (i.address.deprivation_decile or 5)]
-    pool = synthetic.populate_pool(forum, responding, VOLUNTEERS, datetime(2026, 11, 2, 9, tzinfo=UTC), rng)
+    start, until = registering_between(forum)
+    pool = synthetic.populate_pool(forum, responding, VOLUNTEERS, start, rng, until=until)
     phone_registered = [r.pk for r in pool[::40]]
     Respondent.objects.filter(pk__in=phone_registered).update(registered_by=officer)
     quotas.propose_quotas(forum, officer, slack=2)
@@ -114,6 +116,15 @@ def populate(ctx: demo.DemoContext) -> None:
         f"/staff/forums/{forum.slug}/recruitment/ ; try registering at /forums/{forum.slug}/register/ "
         f"with the code {code}"
     )
+
+
+def registering_between(forum: Any) -> tuple[datetime, datetime]:
+    """When the demo's volunteers register: from the third day of the Recruitment stage (the letters
+    have arrived) to its last day at 5pm, so that nobody registers after registration closed, nor
+    after the demo's today, the Selection stage."""
+    stage = forum.stages.get(kind=StageKind.RECRUITMENT)
+    start = datetime.combine(stage.starts_on + timedelta(days=3), time(9), tzinfo=UTC)
+    return start, datetime.combine(stage.ends_on, time(17), tzinfo=UTC)
 
 
 def invite_now(forum: Any, officer: Any, reply_by: str) -> None:

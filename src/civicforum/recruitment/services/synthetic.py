@@ -157,10 +157,21 @@ def _answer(spec: QuestionSpec, rng: random.Random) -> str:
     return rng.choices(keys, [c.population * c.response_weight for c in spec.categories])[0]
 
 
+REGISTERING_MINUTES = 4 * 7 * 24 * 60  # by default people register over the four weeks from ``start``
+
+
 def populate_pool(
-    forum: Any, invitations: Sequence[Invitation], count: int, start: datetime, rng: random.Random
+    forum: Any,
+    invitations: Sequence[Invitation],
+    count: int,
+    start: datetime,
+    rng: random.Random,
+    until: datetime | None = None,
 ) -> list[Respondent]:
-    """``count`` registered respondents from the given invitations (some households register two)."""
+    """``count`` registered respondents from the given invitations (some households register two), each
+    registered between ``start`` and ``until`` (by default four weeks later). The same ``rng`` gives the
+    same people whatever the dates."""
+    span = (until - start) if until is not None else timedelta(minutes=REGISTERING_MINUTES)
     respondents: list[Respondent] = []
     households = list(invitations)
     rng.shuffle(households)
@@ -175,7 +186,7 @@ def populate_pool(
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             answers = {spec.key: _answer(spec, rng) for spec in QUESTIONS}
             email = f"{name.lower().replace(' ', '.')}{len(respondents)}@example.org"
-            when = start + timedelta(minutes=rng.randint(0, 4 * 7 * 24 * 60))
+            when = start + span * rng.randint(0, REGISTERING_MINUTES) / REGISTERING_MINUTES
             respondents.append(
                 Respondent(
                     forum=forum,
