@@ -788,6 +788,29 @@ def test_the_slack_and_upload_boxes_errors_are_summarised_at_the_top_of_the_quot
     assert "<title>Error: Quotas" in page
 
 
+def test_the_quotas_page_warns_of_shares_set_before_they_were_checked(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """Woman 30% and Man 30% imported before imports checked the total: proposing quotas from them
+    would leave the panel unfilled, so the page says so, naming the question and its total."""
+    from decimal import Decimal
+
+    from civicforum.recruitment.models import QuotaCategory
+
+    gender = QuotaCategory.objects.filter(question__forum=recruiting_forum, question__key="gender")
+    gender.update(population_share=Decimal("0.3"))
+    page = signed_in_client(officer).get(staff_url("quotas", recruiting_forum)).content.decode()
+    warning = (
+        "The population shares for ‘What is your gender?’ add up to 60%: every answer has a share, so "
+        "together they must make 100% (99% to 101% allows for rounding). Import its shares again before "
+        "proposing quotas from them."
+    )
+    assert page.count(warning) == 1 and page.count("govuk-warning-text__text") == 1
+    gender.filter(key="woman").update(population_share=Decimal("0.7"))
+    page = signed_in_client(officer).get(staff_url("quotas", recruiting_forum)).content.decode()
+    assert "govuk-warning-text__text" not in page
+
+
 @pytest.mark.parametrize("typed", ["²", "99999999999999999999", "40000"])
 def test_a_quota_minimum_that_is_not_a_whole_number_within_the_panel_is_refused(
     signed_in_client: Any, recruiting_forum: Any, officer: Any, typed: str

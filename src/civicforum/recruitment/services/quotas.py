@@ -336,6 +336,23 @@ def _typed(box: QuotaBox, typed: str, panel_size: int) -> QuotaBox:
     return replace(box, typed=typed, error=error)
 
 
+def share_total_warnings(tables: list[QuotaTable]) -> list[str]:
+    """For the quotas page: each question whose population shares, set before imports were checked
+    (``share_total_rule``), add up to more than the population, or to less when every answer has one;
+    quotas proposed from them would not fit the panel."""
+    warnings = []
+    for table in tables:
+        shares = [row.category.population_share for row in table.rows]
+        rule = share_total_rule(shares)
+        if rule:
+            total = percent(sum((share for share in shares if share is not None), Decimal(0)))
+            warnings.append(
+                f"The population shares for ‘{table.question.label}’ add up to {total}: {rule}. "
+                "Import its shares again before proposing quotas from them."
+            )
+    return warnings
+
+
 def quota_errors(tables: list[QuotaTable]) -> list[QuotaBox]:
     """The boxes with an error, in page order, for the error summary."""
     return [box for table in tables for box in _boxes(table) if box.error]

@@ -368,6 +368,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "upload_form": upload_form,
         "problems": problems,
         "errors": errors,
+        "share_warnings": quotas.share_total_warnings(tables),
         "pool_size": len(instance.people),
         "diagnosis": diagnosis,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
