@@ -1101,16 +1101,23 @@ def test_downloading_the_panel_letters_records_how_many_people_they_name(
     assert event.details["people"] == 12
 
 
-def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_no_deleted_files(
-    signed_in_client: Any, recruiting_forum: Any, officer: Any
-) -> None:
+def letters_then_purge(forum: Any) -> Any:
+    """Generate the forum's letters, then delete its data as the retention schedule does."""
     from civicforum.recruitment.services import privacy
 
-    forum = recruiting_forum
     lottery = forum.lotteries.get()
     generation = civic_lottery.request_letters(lottery, None)
     civic_lottery.generate_letters(lottery.pk, "https://example.org/register", generation)
     privacy.purge_forum(forum)
+    return lottery
+
+
+def test_after_the_purge_the_letters_page_keeps_the_letters_per_ward_and_offers_no_deleted_files(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+
+    forum = recruiting_forum
+    lottery = letters_then_purge(forum)
     client = signed_in_client(officer)
     url = staff_url("lottery", forum, lottery_id=lottery.pk)
     page = client.get(url).content.decode()
@@ -1207,13 +1214,8 @@ def test_after_the_purge_downloads_of_personal_data_say_it_was_deleted_and_when(
     'No such file': each now says the data was deleted, and on which date, and logs no view of it."""
     from django.utils import timezone
 
-    from civicforum.recruitment.services import privacy
-
     forum = recruiting_forum
-    lottery = forum.lotteries.get()
-    generation = civic_lottery.request_letters(lottery, None)
-    civic_lottery.generate_letters(lottery.pk, "https://example.org/register", generation)
-    privacy.purge_forum(forum)
+    lottery = letters_then_purge(forum)
     client = signed_in_client(officer)
     deleted = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
     files = [staff_url(name, forum) for name in EXPORTS] + [
