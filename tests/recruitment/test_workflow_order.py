@@ -21,6 +21,7 @@ from tests.recruitment.conftest import (
     draw_panel,
     open_registration,
     publish_selection,
+    run_selection,
     staff_url,
 )
 from tests.recruitment.test_resident_journey import answer_every_step
@@ -407,6 +408,51 @@ def test_once_the_selection_record_is_published_the_panel_cannot_be_drawn_again(
     again.refresh_from_db()
     assert again.status == "failed" and "selection record has been published" in again.error
     assert set(PanelMember.objects.filter(forum=forum).values_list("respondent", flat=True)) == panel
+
+
+def test_only_the_draw_that_chose_the_panel_can_be_published(
+    client: Any, signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """After a second draw, the first draw's page still offered 'Publish': the public record and
+    selected.csv then showed draw A while the panel came from draw B, the invite page sent the officer to
+    publish B, and the start page said the record was published. A replaced draw's page now says so, with
+    a link to the later draw, and offers no publishing; publishing it is refused."""
+    forum, officer_client = pool[0].forum, signed_in_client(officer)
+    first = draw_panel(forum, officer, seed="A")
+    second = run_selection(forum, officer, "leximin", seed="B")
+    assert second.status == RunStatus.DONE
+    first_url, second_url = (staff_url("run", forum, run_id=run.pk) for run in (first, second))
+    page = officer_client.get(first_url).content.decode()
+    assert "This draw was replaced by" in page and f'href="{second_url}"' in page
+    assert "Publish the selection record" not in page
+    assert "This draw was replaced by" not in officer_client.get(second_url).content.decode()
+
+    refused = officer_client.post(first_url, {"understood": "on"}, follow=True).content.decode()
+    assert "its selection record cannot be published" in refused
+    assert "is now on the forum" not in refused
+    with pytest.raises(selection.NotPublishable, match="replaced by a later draw"):
+        selection.publish(first, officer)
+    assert not SelectionRun.objects.filter(published_at__isnull=False).exists()
+    assert client.get(reverse("recruitment:selection_record", args=[forum.slug])).status_code == 404
+
+    selection.publish(second, officer)
+    record = client.get(reverse("recruitment:selection_record", args=[forum.slug]))
+    assert record.context["run"] == second
+    with pytest.raises(selection.NotPublishable):  # nor after the later draw's record went out
+        selection.publish(first, officer)
+    assert list(SelectionRun.objects.filter(published_at__isnull=False)) == [second]
+
+
+def test_the_start_page_says_a_new_draw_replaces_one_not_yet_published(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    forum, client = pool[0].forum, signed_in_client(officer)
+    start = staff_url("start_selection", forum)
+    assert "Starting the selection again replaces" not in client.get(start).content.decode()
+    first = draw_panel(forum, officer, seed="A")
+    page = client.get(start).content.decode()
+    assert "its selection record has not been published. Starting the selection again replaces" in page
+    assert f'href="{staff_url("run", forum, run_id=first.pk)}">that draw</a>' in page
 
 
 def test_an_officer_registering_someone_after_registration_closed_is_told_when_that_is_right(

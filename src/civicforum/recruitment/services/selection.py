@@ -340,11 +340,7 @@ def _save_result(
 def quotas_drawn_with(forum: Any) -> str | None:
     """What changing the quotas would mean for the panel already drawn, for the officer to confirm
     (None: no panel drawn yet). The panel and its selection record keep the quotas it was drawn with."""
-    run = (
-        SelectionRun.objects.filter(forum=forum, status=RunStatus.DONE, is_replacement=False)
-        .defer("result")
-        .first()
-    )
+    run = current_draw(forum)
     if run is None:
         return None
     on = date_format(timezone.localtime(run.created_at), "j F Y")
@@ -470,14 +466,58 @@ def forget_references(forum: Any) -> None:
         run.save(update_fields=["result"])
 
 
+def current_draw(forum: Any) -> SelectionRun | None:
+    """The draw that chose the panel now: the latest finished run that is not a replacement draw (a new
+    one deletes the panel an earlier one chose, and runs finish in the order they start: only one runs at a
+    time). Without its result."""
+    return (
+        SelectionRun.objects.filter(forum=forum, status=RunStatus.DONE, is_replacement=False)
+        .defer("result")
+        .first()
+    )
+
+
+def replaced_by(run: SelectionRun) -> SelectionRun | None:
+    """The draw that chose the panel now, if a later one replaced ``run``'s (None: ``run`` chose it, or
+    is not a finished full draw)."""
+    if run.status != RunStatus.DONE or run.is_replacement:
+        return None
+    current = current_draw(run.forum)
+    return current if current is not None and current.pk != run.pk else None
+
+
+class NotPublishable(Exception):
+    """The run's record cannot be published: it is not the draw that chose the panel now."""
+
+
+REPLACED_DRAW = (
+    "This draw was replaced by a later draw, which chose the panel now, so its selection record cannot "
+    "be published: the record must show the draw the panel came from."
+)
+
+
 def publish(run: SelectionRun, user: Any) -> None:
-    """Publish a finished run's record once: a second press (or a colleague's) keeps the first time."""
-    published_at = timezone.now()
-    unpublished = SelectionRun.objects.filter(pk=run.pk, status=RunStatus.DONE, published_at__isnull=True)
-    if unpublished.update(published_at=published_at):
-        run.published_at = published_at
-        _panel_as_published(run)
-        audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
+    """Publish the record of the draw that chose the panel now, once: a second press (or a colleague's)
+    keeps the first time. Any other run is refused (``NotPublishable``): the record, its ``selected.csv``
+    and the invitations must all be about the draw the members came from. Under the forum's lock, as a
+    draw saving its panel takes it, so a new panel cannot be saved while an older draw's record goes out."""
+    with transaction.atomic():
+        lock_forum(run.forum_id)
+        if run.is_replacement:
+            raise NotPublishable(
+                "A replacement draw has no selection record of its own: the record is the first draw's."
+            )
+        current = current_draw(run.forum)
+        if current is None or current.pk != run.pk:
+            if run.status != RunStatus.DONE:
+                raise NotPublishable("This run has not finished, so it has no record to publish.")
+            raise NotPublishable(REPLACED_DRAW)
+        published_at = timezone.now()
+        unpublished = SelectionRun.objects.filter(pk=run.pk, published_at__isnull=True)
+        if unpublished.update(published_at=published_at):
+            run.published_at = published_at
+            _panel_as_published(run)
+            audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
 
 
 def _panel_as_published(run: SelectionRun) -> list[dict[str, Any]]:

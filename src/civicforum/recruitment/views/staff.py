@@ -411,6 +411,8 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "diagnosis": diagnosis,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
         "purged_at": settings_for(forum).purged_at,
+        # A draw nobody was told of (else ``blocker``), which starting again deletes.
+        "replaces": None if replacement or blocker else selection.current_draw(forum),
     }
     return render(request, "recruitment/start_selection.html", context)
 
@@ -421,8 +423,12 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
     publish_form = forms.PublishRecordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and run.status == "done" and publish_form.is_valid():
-        selection.publish(run, request.user)
-        messages.success(request, "The selection record is now on the forum's public page")
+        try:
+            selection.publish(run, request.user)
+        except selection.NotPublishable as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "The selection record is now on the forum's public page")
         return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     probabilities = sorted(run.result.get("probabilities", {}).items(), key=lambda item: (item[1], item[0]))
     values = [p for _ref, p in probabilities]
@@ -435,6 +441,7 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "stuck": run.looks_stuck(timezone.now()),
         "error_points": feasibility.as_points(run.error.splitlines()),
         "targets": selection.run_against_targets(run) if run.status == "done" else [],
+        "replaced_by": selection.replaced_by(run),
         "probabilities": [(ref, f"{p:.2%}") for ref, p in probabilities],
         "method": dict(ALGORITHMS).get(run.algorithm, run.algorithm),
         "chances": f"lowest {min(values, default=0):.2%}, highest {max(values, default=0):.2%}",
