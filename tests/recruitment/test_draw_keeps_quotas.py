@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import draw_panel
+from tests.recruitment.conftest import draw_panel, run_selection
 
-from civicforum.recruitment.models import QuotaCategory
-from civicforum.recruitment.services import quotas, selection
+from civicforum.recruitment.models import MemberStatus, PanelMember, QuotaCategory
+from civicforum.recruitment.services import quotas, registration, selection
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,35 @@ def test_the_quotas_cannot_change_while_a_draw_is_queued_or_running(
         quotas.propose_quotas(forum, officer, slack=1)
     selection.execute_run(run.pk)
     assert "Save quotas and check" in client.get(_quotas_url(forum)).content.decode()
+
+
+def test_a_run_page_and_its_record_count_the_panel_that_draw_chose_not_the_panel_now(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """'The panel against the quotas it was drawn with' counted today's members: after a decline, a
+    withdrawal (which erases the answers) or a replacement draw, it no longer showed the run's draw, and
+    the record published later showed yet other numbers than selected.csv's panel."""
+    forum = pool[0].forum
+    run = draw_panel(forum, officer, seed="public-seed")
+    run_url = reverse("recruitment:run", args=[forum.slug, run.pk])
+    client = signed_in_client(officer)
+    drawn = client.get(run_url).context["targets"]
+    assert drawn == selection.panel_against_targets(forum, run.targets)  # the panel is still the draw's
+    assert (
+        "The panel this draw chose, against the quotas it was drawn with"
+        in client.get(run_url).content.decode()
+    )
+
+    first, second = PanelMember.objects.filter(forum=forum).select_related("respondent")[:2]
+    selection.set_member_status(first, MemberStatus.DECLINED, officer)
+    registration.withdraw(second.respondent, officer)
+    assert selection.panel_against_targets(forum, run.targets) != drawn
+    assert client.get(run_url).context["targets"] == drawn
+
+    replacements = run_selection(forum, officer, "legacy", seed="r", replacement=True)
+    assert replacements.status == "done"
+    assert client.get(run_url).context["targets"] == drawn
+    selection.publish(run, officer)
+    run.refresh_from_db()
+    assert run.published_composition == drawn
+    assert client.get(run_url).context["targets"] == drawn

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -260,6 +261,7 @@ def _save_result(
     proven: bool,
 ) -> None:
     new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
+    chosen = frozenset(draw.panel)
     with transaction.atomic():
         # One result saved at a time per forum; a run marked stopped meanwhile (it looked stuck and was
         # replaced) keeps its status, and a run whose volunteers withdrew, or whose panel changed,
@@ -304,6 +306,11 @@ def _save_result(
             "max_probability_change": draw.max_probability_change,
             "quotas_relaxed": relaxed,
             "proven_optimal": proven,
+            # What this draw chose, counted now: answers are erased when someone withdraws, and the panel
+            # changes with replies and later draws, but the run's page and record show this draw.
+            "composition": _counted(
+                run.targets, (person.features for person in instance.people if person.id in chosen)
+            ),
         }
         run.save()
         by_reference = {
@@ -421,17 +428,24 @@ def panel_against_targets(forum: Any, targets: list[dict[str, Any]] | None = Non
     if retained is not None and "panel_composition" in retained.retained_aggregates:
         return retained.retained_aggregates["panel_composition"]
     questions = questions_with_categories(forum)
-    members = [
+    members = (
         m.respondent
         for m in PanelMember.objects.filter(forum=forum, respondent__isnull=False)
         .exclude(status=MemberStatus.DECLINED)
         .select_related("respondent")
         .only("respondent", *(f"respondent__{field}" for field in QUOTA_FIELDS))
-    ]
+    )
+    return _counted(
+        targets or quota_targets(questions), (feature_values(r, questions) for r in members if r is not None)
+    )
+
+
+def _counted(targets: list[dict[str, Any]], people: Iterable[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Per target (question, answer, min, max): how many of ``people`` (each's answer key per question
+    key) gave that answer."""
     counts: Counter[tuple[str, str]] = Counter()
-    for respondent in members:
-        if respondent is not None:
-            counts.update(feature_values(respondent, questions).items())
+    for features in people:
+        counts.update(features.items())
     return [
         {
             "question": target["question"],
@@ -440,14 +454,32 @@ def panel_against_targets(forum: Any, targets: list[dict[str, Any]] | None = Non
             "max": target["max"],
             "count": counts[(target["feature"], target["value"])],
         }
-        for target in targets or quota_targets(questions)
+        for target in targets
     ]
 
 
 def run_against_targets(run: SelectionRun) -> list[dict[str, Any]]:
-    """The panel now against the quotas ``run`` was drawn with (a run drawn before runs kept them: the
-    quotas now)."""
-    return panel_against_targets(run.forum, run.targets or None)
+    """The panel ``run`` drew against the quotas it was drawn with, whatever became of the panel since
+    (replies, withdrawals, later draws): once published, the record's table, as the public saw it.
+
+    A run saved before draws kept their counts is counted from the references its draw chose, as they
+    are registered now; once those references are gone (the purge), from the panel now, the only count
+    left (with the quotas now, for a run drawn before runs kept them)."""
+    if run.published_composition:
+        return run.published_composition
+    if "composition" in run.result:
+        return run.result["composition"]
+    panels, index = run.result.get("lottery_panels", []), run.result.get("chosen_index")
+    reference_of = run.result.get("tokens")
+    if not reference_of or index is None or index >= len(panels):
+        return panel_against_targets(run.forum, run.targets or None)
+    questions = questions_with_categories(run.forum)
+    references = [reference_of[token] for token in panels[index]]
+    chosen = Respondent.objects.filter(forum=run.forum, reference__in=references)
+    return _counted(
+        run.targets or quota_targets(questions),
+        (feature_values(r, questions) for r in chosen.only(*QUOTA_FIELDS)),
+    )
 
 
 def forget_references(forum: Any) -> None:
@@ -521,7 +553,8 @@ def publish(run: SelectionRun, user: Any) -> None:
 
 
 def _panel_as_published(run: SelectionRun) -> list[dict[str, Any]]:
-    """The panel against its targets as it was when ``run``'s record was published, kept on the run.
+    """The panel ``run`` drew against its targets, kept on the run when its record is published: the
+    draw ``selected.csv`` shows, not the panel as replies have changed it since.
 
     A live count would drop by one when a member leaves (or their data is erased): anyone comparing the
     page before and after would learn that person's answers, such as their ethnic group. A record
