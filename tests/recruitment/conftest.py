@@ -104,6 +104,16 @@ def publish_selection(forum: Any, officer: Any, seed: str) -> None:
     selection.publish(draw_panel(forum, officer, seed=seed), officer)
 
 
+def mark_invited(forum: Any) -> None:
+    """Record every member as sent their invitation, as sending the invitations does (only then can a
+    member be recorded as confirmed), without publishing the record or writing letters."""
+    from django.utils import timezone
+
+    from civicforum.recruitment.models import PanelMember
+
+    PanelMember.objects.filter(forum=forum, invited_at__isnull=True).update(invited_at=timezone.now())
+
+
 REPLY_URL = "https://example.org/reply"
 # What the invite page's check step posts when the officer presses 'Send invitations' (without ``send``,
 # the reply-by date only leads to that check page).

@@ -117,10 +117,11 @@ def test_whole_recruitment_journey(
     expect(office.locator("body")).to_contain_text("12 members invited")
     expect(office.locator("#invitation-result")).to_contain_text("12 emailed")
     office.get_by_role("link", name="Back to the panel").click()
-    office.get_by_role("button", name="Declined").first.click()
+    office.get_by_role("button", name="Mark as declined").first.click()
     expect(office.locator(".govuk-warning-text")).to_contain_text("support needs recorded for")
     office.get_by_role("button", name="Record as declined").click()
-    office.get_by_role("button", name=re.compile("^Confirmed")).first.click()  # not 'Change to confirmed'
+    # The first 'Mark as confirmed' is the declined member's, to put a mistake right.
+    office.get_by_role("button", name=re.compile("^Mark as confirmed")).nth(1).click()
     office.get_by_role("link", name="Draw replacement").click()
     office.get_by_role("button", name="Start").click()
     expect(office.locator("body")).to_contain_text("Replacement draw")

@@ -19,6 +19,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from tests.recruitment.conftest import mark_invited
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import tasks
@@ -297,6 +298,7 @@ def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_f
 def panel_with_two_declined(forum: Any, officer: Any) -> list[PanelMember]:
     """A drawn panel on which two members declined; returns them."""
     selection.execute_run(queued_run(forum, officer).pk)
+    mark_invited(forum)
     declined = list(PanelMember.objects.filter(forum=forum).order_by("id")[:2])
     for member in declined:
         selection.set_member_status(member, MemberStatus.DECLINED, officer)

@@ -15,6 +15,7 @@ from tests.recruitment.conftest import (
     draw_panel,
     email_counts,
     invite_and_send,
+    mark_invited,
     open_registration,
     run_selection,
 )
@@ -247,6 +248,7 @@ def test_selection_confirmation_replacement_and_public_record(
     for row in selection.panel_against_targets(forum):
         assert (row["min"] or 0) <= row["count"] <= (12 if row["max"] is None else row["max"])
 
+    mark_invited(forum)
     selection.set_member_status(members[0], MemberStatus.DECLINED, officer)
     for member in members[1:]:
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
@@ -670,6 +672,7 @@ def test_after_the_purge_the_audit_log_keeps_what_staff_did_and_when_but_names_n
     registration.withdraw(online, officer)
     close_registration(forum)
     published_run(forum, officer)
+    mark_invited(forum)
     confirmed, replied = PanelMember.objects.filter(forum=forum).select_related("respondent")[:2]
     selection.set_member_status(confirmed, MemberStatus.CONFIRMED, officer)
     # The draw may pick the resident registered by phone, who gave no email: they reply with their phone.

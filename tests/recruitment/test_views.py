@@ -14,6 +14,7 @@ from tests.recruitment.conftest import (
     close_registration,
     draw_panel,
     invite_and_send,
+    mark_invited,
     open_registration,
     publish_selection,
     run_selection,
@@ -1285,6 +1286,7 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     client = signed_in_client(officer)
     status_url = staff_url("member_status", forum, member_id=member.pk)
@@ -1292,7 +1294,7 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     client.post(decline_url, {"seen": "selected"})
 
     page = client.get(staff_url("panel", forum)).content.decode()
-    assert f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' in page
+    assert f'Mark as confirmed<span class="govuk-visually-hidden"> {member.respondent.full_name}' in page
     client.post(status_url, {"status": "confirmed", "seen": "declined"})
     member.refresh_from_db()
     assert member.status == "confirmed"
@@ -1300,9 +1302,7 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     client.post(decline_url, {"seen": "confirmed"})
     selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
     page = client.get(staff_url("panel", forum)).content.decode()
-    assert (
-        f'Change to confirmed<span class="govuk-visually-hidden"> {member.respondent.reference}' not in page
-    )
+    assert f'Mark as confirmed<span class="govuk-visually-hidden"> {member.respondent.full_name}' not in page
     refused = client.post(
         status_url, {"status": "confirmed", "seen": "declined"}, follow=True
     ).content.decode()
@@ -1311,6 +1311,49 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     )
     member.refresh_from_db()
     assert member.status == "declined"
+
+
+def test_a_member_is_marked_as_confirmed_only_once_invited_and_the_count_leaves_out_those_declined(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The panel page offered 'Confirmed' for members never invited (and 'Change to confirmed' for one who
+    declined before being invited), headed a panel of 12 with one declined 'Members (13)' after the
+    replacement, and mixed 'Confirmed', 'Declined' and 'Change to declined' as button labels."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    declined, waiting = PanelMember.objects.filter(forum=forum).select_related("respondent")[:2]
+    client = signed_in_client(officer)
+    client.post(staff_url("member_decline", forum, member_id=declined.pk), {"seen": "selected"})
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert 'id="members-caption">Members (11 on the panel, 1 declined)</caption>' in page
+    assert "Mark as confirmed" not in page  # not even to undo the decline of someone never invited
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert 'id="members-caption">Members (12 on the panel, 1 declined)</caption>' in page
+    assert "Mark as confirmed" not in page and "Change to" not in page and ">Confirmed<" not in page
+    name = html.escape(waiting.respondent.full_name)
+    assert f'Mark as declined<span class="govuk-visually-hidden"> {name}</span>' in page
+    assert "Not invited yet: they can be marked as confirmed once invited." in page
+
+    status_url = staff_url("member_status", forum, member_id=waiting.pk)
+    refused = client.post(status_url, {"status": "confirmed", "seen": "selected"}, follow=True)
+    assert "has not been invited yet, so they cannot be recorded as confirmed" in refused.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == "selected"
+    with pytest.raises(selection.NotInvited):
+        selection.set_member_status(waiting, "confirmed", officer)
+
+    mark_invited(forum)
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert f'Mark as confirmed<span class="govuk-visually-hidden"> {name}</span>' in page
+    assert "Not invited yet" not in page
+    client.post(status_url, {"status": "confirmed", "seen": "selected"})
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
 
 
 def test_declining_a_member_asks_first_as_it_deletes_their_support_needs_and_confirming_does_not(
@@ -1324,6 +1367,7 @@ def test_declining_a_member_asks_first_as_it_deletes_their_support_needs_and_con
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)
     member, other = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id")[:2]
     registration.change_support_needs(member.respondent, "Step-free access", officer)
     client = signed_in_client(officer)
@@ -1372,6 +1416,7 @@ def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_off
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     respondent = member.respondent
     client = signed_in_client(officer)
@@ -1384,7 +1429,7 @@ def test_a_reply_sent_online_while_the_panel_page_was_open_is_kept_until_the_off
 
     assert (
         f"{respondent.reference} replied while your page was open: they are now recorded as ‘Confirmed’. "
-        "Your change was not saved. If you still want to record them as declined, press ‘Change to "
+        "Your change was not saved. If you still want to record them as declined, press ‘Mark as "
         "declined’ next to their name." in refused.content.decode()
     )
     member.refresh_from_db()

@@ -367,6 +367,10 @@ class PlaceFilled(Exception):
     """The member declined and a replacement now holds their place, so their reply can no longer change."""
 
 
+class NotInvited(Exception):
+    """The member has not been invited yet, so they cannot have accepted their place."""
+
+
 class RepliedMeanwhile(Exception):
     """The member's reply changed after the officer's page was shown (they replied online, or a colleague
     recorded it): the officer's change was not saved."""
@@ -376,7 +380,7 @@ class RepliedMeanwhile(Exception):
         super().__init__(
             f"{member.respondent or 'This member'} replied while your page was open: they are now recorded "
             f"as ‘{MemberStatus(member.status).label}’. Your change was not saved. If you still want to "
-            f"record them as {wanted}, press ‘Change to {wanted}’ next to their name."
+            f"record them as {wanted}, press ‘Mark as {wanted}’ next to their name."
         )
 
 
@@ -389,16 +393,27 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
     replied online meanwhile), nothing is saved (``RepliedMeanwhile``) rather than overwriting their reply.
     The status is read again under the forum's lock, which an online reply also takes. A status the member
     already has is left as it is (a button pressed twice, or the same reply sent online): nothing to record.
+
+    Nobody is recorded as confirmed before their invitation was sent (``NotInvited``): they have not been
+    offered the place yet (a member whose email failed was still sent a letter, and may have been told
+    another way). Declining needs no invitation: someone may say they cannot take part before it goes.
     """
     with transaction.atomic():
         lock_forum(member.forum_id)  # waits for a replacement draw's save
         if PanelMember.objects.filter(replaces=member).exists():
             raise PlaceFilled(f"{member.respondent or 'This member'}’s place has gone to a replacement")
-        member.status = PanelMember.objects.values_list("status", flat=True).get(pk=member.pk)
+        member.status, member.invited_at = PanelMember.objects.values_list("status", "invited_at").get(
+            pk=member.pk
+        )
         if member.status == status:
             return
         if seen is not None and member.status != seen:
             raise RepliedMeanwhile(member, status)
+        if status == MemberStatus.CONFIRMED and member.invited_at is None:
+            raise NotInvited(
+                f"{member.respondent or 'This member'} has not been invited yet, so they cannot be recorded "
+                "as confirmed. Invite them from the panel page first."
+            )
         member.status = status
         member.save(update_fields=["status", "changed_at"])
         if status == MemberStatus.DECLINED and member.respondent_id:

@@ -468,6 +468,8 @@ def panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     context = {
         "forum": forum,
         "members": members,
+        "on_panel": sum(member.status != MemberStatus.DECLINED for member in members),
+        "declined": sum(member.status == MemberStatus.DECLINED for member in members),
         "to_fill": selection.places_to_fill(forum),
         "targets": selection.panel_against_targets(forum),
         "anyone_to_invite": panel_invitations.awaiting_invitation(forum).exists(),
@@ -625,7 +627,7 @@ def member_status(request: HttpRequest, forum_slug: str, member_id: int) -> Http
 @closed_after_purge()
 def member_decline(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
     """Declining deletes for good the support needs a member gave (often health data), so the panel's
-    'Declined' leads here to name the member and say so before it is recorded (GOV.UK's pattern for
+    'Mark as declined' leads here to name the member and say so before it is recorded (GOV.UK's pattern for
     destructive actions); the page's status is posted back as ``seen``, as the panel page does."""
     forum = forum_of(request)
     members = PanelMember.objects.select_related("respondent").only(
@@ -648,7 +650,7 @@ def _record_reply(request: HttpRequest, member: PanelMember, status: str) -> Htt
         selection.set_member_status(member, status, request.user, seen=request.POST.get("seen", ""))
     except selection.PlaceFilled as error:
         messages.error(request, f"{error}, so their reply can no longer be changed")
-    except selection.RepliedMeanwhile as error:
+    except (selection.RepliedMeanwhile, selection.NotInvited) as error:
         messages.error(request, str(error))
     else:
         deleted = ". Any support needs they gave are deleted" if status == MemberStatus.DECLINED else ""
