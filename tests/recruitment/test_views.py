@@ -1339,6 +1339,9 @@ def test_a_member_is_marked_as_confirmed_only_once_invited_and_the_count_leaves_
     assert f'Mark as declined<span class="govuk-visually-hidden"> {name}</span>' in page
     assert "Not invited yet: they can be marked as confirmed once invited." in page
 
+    question = client.get(staff_url("member_decline", forum, member_id=waiting.pk)).content.decode()
+    assert "They have not been invited yet, so once declined they cannot be recorded as confirmed" in question
+    assert "change it back to confirmed" not in question
     status_url = staff_url("member_status", forum, member_id=waiting.pk)
     refused = client.post(status_url, {"status": "confirmed", "seen": "selected"}, follow=True)
     assert "has not been invited yet, so they cannot be recorded as confirmed" in refused.content.decode()

@@ -631,7 +631,7 @@ def member_decline(request: HttpRequest, forum_slug: str, member_id: int) -> Htt
     destructive actions); the page's status is posted back as ``seen``, as the panel page does."""
     forum = forum_of(request)
     members = PanelMember.objects.select_related("respondent").only(
-        "forum", "status", "changed_at", "respondent__reference", "respondent__full_name"
+        "forum", "status", "changed_at", "invited_at", "respondent__reference", "respondent__full_name"
     )
     member = get_object_or_404(members, forum=forum, pk=member_id)
     if request.method == "POST":
