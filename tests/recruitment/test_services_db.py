@@ -294,6 +294,24 @@ def test_selected_members_are_invited_and_reply_online(pool: Any, officer: Any, 
     assert selection.places_to_fill(forum) == 1
 
 
+def test_a_place_not_yet_offered_cannot_be_replied_to(pool: Any, officer: Any) -> None:
+    """The reply form confirmed a member drawn but not yet invited, whom the officer cannot confirm, and
+    told anyone with their reference that they had been drawn before the council did."""
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    draw_panel(forum, officer, "leximin")
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+    reference, email = member.respondent.reference, member.respondent.email
+    for accepts in (True, False):
+        with pytest.raises(registration.CodeProblem, match="There is no place waiting for a reply"):
+            panel_invitations.reply(forum, reference, email, accepts, "9.9.9.9")
+    member.refresh_from_db()
+    assert member.status == MemberStatus.SELECTED
+    invite_and_send(forum, officer, "1 May")
+    assert panel_invitations.reply(forum, reference, email, True, "9.9.9.9").status == MemberStatus.CONFIRMED
+
+
 def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaCategory
 

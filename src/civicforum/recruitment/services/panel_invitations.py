@@ -526,19 +526,20 @@ def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) 
     the lock: of an accept and a decline sent at once, or a reply and an officer's correction, the first
     counts and the second is told the reply is already recorded, rather than silently replacing it.
     A member already confirmed may accept again (to add support they need): their place is returned as
-    it is.
+    it is. A place not yet offered (no invitation sent) is not found: the officer confirms only invited
+    members, and the form must not tell a registrant they were drawn before the council does.
     """
     respondent = registration.find_own_registration(forum, reference, contact, client)
     with transaction.atomic():
         lock_forum(forum.pk)
         memberships = respondent.memberships.all()
-        member = memberships.filter(status=MemberStatus.SELECTED).first()
+        member = memberships.filter(status=MemberStatus.SELECTED, invited_at__isnull=False).first()
         if member is None and accepts:
             confirmed = memberships.filter(status=MemberStatus.CONFIRMED).first()
             if confirmed is not None:
                 return confirmed  # accepting again, to add support they need: nothing else changes
         if member is None:
-            if memberships.exists():
+            if memberships.exclude(status=MemberStatus.SELECTED).exists():
                 raise registration.CodeProblem(already_replied(forum))
             raise registration.CodeProblem("There is no place waiting for a reply under that reference")
         member.status = MemberStatus.CONFIRMED if accepts else MemberStatus.DECLINED
