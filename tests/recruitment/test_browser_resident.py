@@ -202,13 +202,14 @@ def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
     scrolling, no axe problem before or after an error, and the character count (or its hint) shown."""
     from django.urls import reverse
     from tests.factories import sign_in_browser
-    from tests.recruitment.conftest import draw_panel
+    from tests.recruitment.conftest import draw_panel, mark_invited
 
     from civicforum.recruitment.models import PanelMember, Respondent
 
     page = request.getfixturevalue(browser_page)
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     page.set_viewport_size(PHONE)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import draw_panel
+from tests.recruitment.conftest import draw_panel, mark_invited
 from tests.recruitment.test_views import ANSWERS
 
 from civicforum.recruitment.models import (
@@ -54,6 +54,7 @@ def test_a_member_accepting_their_place_says_what_support_they_need_and_one_decl
 ) -> None:
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     accepting, declining, registered_before = PanelMember.objects.filter(forum=forum).order_by("id")[:3]
     form = client.get(reverse("recruitment:panel_reply", args=[forum.slug])).content.decode()
     assert "If you can take part, do you need any support? (optional)" in form
@@ -105,6 +106,7 @@ def test_an_officer_records_the_support_a_member_accepting_by_phone_needs(
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     phoned, declined = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id")[:2]
     PanelMember.objects.filter(pk=declined.pk).update(status=MemberStatus.DECLINED)
     client = signed_in_client(officer)
@@ -133,6 +135,7 @@ def test_the_support_needs_pages_pass_the_accessibility_check(
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     page.goto(f"{live_server.url}{reverse('recruitment:panel_reply', args=[forum.slug])}")
     axe_check(page)
@@ -159,6 +162,7 @@ def test_a_member_who_declines_keeps_no_support_needs_even_those_given_before(
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     registered_before, accepted = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
     Respondent.objects.filter(pk=registered_before.respondent_id).update(access_needs="Large print")
     page = reply(client, registered_before, "no", "A hearing loop")
@@ -179,6 +183,7 @@ def test_a_confirmed_member_replying_again_adds_the_support_they_need(
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     member = PanelMember.objects.filter(forum=forum).order_by("id").first()
     reply(client, member, "yes", "Step-free access")
     page = html.unescape(reply(client, member, "yes", "A hearing loop"))
@@ -204,6 +209,7 @@ def test_support_needs_a_member_gives_online_are_in_the_audit_log_without_what_t
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     first, declining, without = PanelMember.objects.filter(forum=forum).order_by("id")[:3]
     reply(client, first, "yes", "Step-free access")
     reply(client, first, "yes", "A hearing loop")
@@ -233,6 +239,7 @@ def test_support_needs_are_kept_as_read_without_control_characters_and_counted_a
 ) -> None:
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     first, second = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
     form = client.get(reverse("recruitment:panel_reply", args=[forum.slug])).content.decode()
     assert 'data-module="govuk-character-count" data-maxlength="1000"' in form
@@ -266,6 +273,7 @@ def test_a_wrong_or_another_forum_s_reference_keeps_nothing_and_guessing_is_stop
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     elsewhere = make_forum(council=forum.council, published=True)
     posted = {
@@ -291,6 +299,7 @@ def test_what_a_member_adds_online_joins_what_an_officer_saved_meanwhile(pool: A
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     PanelMember.objects.filter(pk=member.pk).update(status=MemberStatus.CONFIRMED)
     member.status = MemberStatus.CONFIRMED  # as the reply returns it, with the registration read before
@@ -333,6 +342,7 @@ def test_reloading_the_reply_received_page_shows_it_again_and_keeps_the_support_
 
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     posted = {
         "reference": member.respondent.reference,
@@ -373,6 +383,7 @@ def test_declining_sent_twice_shows_the_same_reply_received_page(
     for this place', though it was the same reply."""
     forum = pool[0].forum
     draw_panel(forum, officer)
+    mark_invited(forum)  # members reply to their invitation
     declining, other = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
     reply(client, declining, "no", "")
     page = html.unescape(reply(client, declining, "no", ""))
