@@ -566,8 +566,11 @@ def test_an_officer_and_the_person_withdrawing_them_at_once_withdraw_them_once(
 
 
 def invited_member(forum: Any, officer: Any) -> PanelMember:
-    """A member of a drawn panel, waiting to reply."""
+    """A member of a drawn panel, invited and waiting to reply."""
+    from tests.recruitment.conftest import mark_invited
+
     selection.execute_run(queued_run(forum, officer).pk)
+    mark_invited(forum)
     return PanelMember.objects.filter(forum=forum).select_related("respondent").first()
 
 
