@@ -405,6 +405,14 @@ def main(argv: list[str]) -> int:
         "engine ends with are local optima of far larger moves than its own, which is more evidence that "
         "sp_40's 86 is out of reach within 5%.",
         "",
+        "This round's machine is slower than the last one, and its speed varied during the round: a plain "
+        "Python loop of ten million additions took 0.95-1.25 CPU s. Two full runs of this bench an hour "
+        "apart took sp_40 1.65 and 2.54 s and 200x20x8 6.48 and 9.06 s (the table above is the second), "
+        "against 0.84 and 2.76 s on the previous round's machine, for exactly the same D, M and repeat "
+        "figures on every row; so on this machine 200x20x8 misses the 5 s target. Running the previous "
+        "round's code (62b7334) and this round's in turn on 200x20x8 gave 5.86-6.24 and 5.84-6.07 CPU s: "
+        "the machine changed, not the engine. The engine uses one of the two cores the target allows.",
+        "",
         "Why targets are missed: diversity comes first, and near its lower bound it leaves mixing little "
         "room. At D = bound on sp_40 only 6 of the 640 single swaps keep D; on sp_40 5% of a session's "
         "bound is 0.2 of its summed deviations, less than one value moved off target at one table (0.25 "
