@@ -143,7 +143,13 @@ def save_registration_state(request: HttpRequest, forum: Any, state: dict[str, A
     perhaps on a library's computer, are not shown to the next person there for the next two weeks and
     leave the session table at the next daily purge. An officer's session, registering someone by
     phone, is their sign-in and keeps its own length."""
-    request.session[registration.session_key(forum)] = encrypt_text(json.dumps(state))
+    _keep_in_session(request, registration.session_key(forum), encrypt_text(json.dumps(state)))
+
+
+def _keep_in_session(request: HttpRequest, key: str, value: Any) -> None:
+    """Store ``value``; a resident's session then ends ``REGISTRATION_KEPT_FOR`` after this (an officer's
+    is their sign-in and keeps its own length)."""
+    request.session[key] = value
     if not request.user.is_authenticated:
         request.session.set_expiry(REGISTRATION_KEPT_FOR)
 
@@ -153,9 +159,7 @@ def keep_outcome(request: HttpRequest, page: str, forum: Any, outcome: dict[str,
     (Post/Redirect/Get, as the registration's done page): reloading it, or going back to it, shows it
     again instead of sending the form a second time. Only what the page says is kept, never what was
     typed (support needs are often health data)."""
-    request.session[f"recruitment-{page}-{forum.pk}"] = outcome
-    if not request.user.is_authenticated:
-        request.session.set_expiry(REGISTRATION_KEPT_FOR)
+    _keep_in_session(request, f"recruitment-{page}-{forum.pk}", outcome)
 
 
 def kept_outcome(request: HttpRequest, page: str, forum: Any) -> dict[str, Any] | None:

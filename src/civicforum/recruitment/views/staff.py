@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -892,20 +893,17 @@ def change_question(request: HttpRequest, forum_slug: str, question_id: int) -> 
         QuotaQuestion.objects.prefetch_related("categories"), forum=forum, pk=question_id, from_address=False
     )
     form = forms.QuestionWordingForm(request.POST if request.method == "POST" else None, question=question)
-    locked = quotas.wording_locked(forum)
-    if request.method == "POST" and not locked and form.is_valid():
+
+    def save() -> None:
         data = form.cleaned_data
-        try:
-            quotas.change_question_wording(
-                question, request.user, data["label"], data["hint"], form.answer_labels()
-            )
-        except quotas.QuestionInUse as refused:  # someone registered since the page was read
-            locked = str(refused)
-        else:
-            messages.success(request, "Questions saved")
-            return redirect("recruitment:questions", forum_slug=forum.slug)
-    context = {"forum": forum, "question": question, "form": form, "locked": locked}
-    return render(request, "recruitment/question_change.html", context)
+        quotas.change_question_wording(
+            question, request.user, data["label"], data["hint"], form.answer_labels()
+        )
+
+    locked = quotas.wording_locked(forum)
+    return _question_form_page(
+        request, forum, question, form, locked, save, "recruitment/question_change.html"
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -917,14 +915,35 @@ def question_special_category(request: HttpRequest, forum_slug: str, question_id
     question = get_object_or_404(QuotaQuestion, forum=forum, pk=question_id, from_address=False)
     posted = request.POST if request.method == "POST" else None  # nothing ticked: an error, not a blank form
     form = forms.SpecialCategoryForm(posted, question=question)
+
+    def save() -> None:
+        quotas.mark_special_category(question, request.user, form.cleaned_data["special_category"])
+
     locked = quotas.unmarking_refused(question)
+    return _question_form_page(
+        request, forum, question, form, locked, save, "recruitment/question_special_category.html"
+    )
+
+
+def _question_form_page(
+    request: HttpRequest,
+    forum: Any,
+    question: QuotaQuestion,
+    form: Any,
+    locked: str | None,
+    save: Callable[[], None],
+    template: str,
+) -> HttpResponse:
+    """A page changing one question: ``save`` runs on a valid form while the question may change
+    (``locked``: why not), then back to the questions; if someone registered since the page was read,
+    the service refuses and the page says why instead."""
     if request.method == "POST" and not locked and form.is_valid():
         try:
-            quotas.mark_special_category(question, request.user, form.cleaned_data["special_category"])
-        except quotas.QuestionInUse as refused:  # someone registered since the page was read
+            save()
+        except quotas.QuestionInUse as refused:
             locked = str(refused)
         else:
             messages.success(request, "Questions saved")
             return redirect("recruitment:questions", forum_slug=forum.slug)
     context = {"forum": forum, "question": question, "form": form, "locked": locked}
-    return render(request, "recruitment/question_special_category.html", context)
+    return render(request, template, context)
