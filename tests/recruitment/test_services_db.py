@@ -312,13 +312,18 @@ def test_a_place_not_yet_offered_cannot_be_replied_to(pool: Any, officer: Any) -
     assert panel_invitations.reply(forum, reference, email, True, "9.9.9.9").status == MemberStatus.CONFIRMED
 
 
+def shares_refused(forum: Any, officer: Any, data: bytes) -> list[str]:
+    """The problems the population-shares import names for ``data`` (it must refuse it)."""
+    with pytest.raises(FileRejected) as rejected:
+        quotas.import_shares_csv(forum, officer, data, "shares.csv")
+    return [str(problem) for problem in rejected.value.problems]
+
+
 def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaCategory
 
     bad = b"question,category,share\ngender,woman,51%\nAge,16 to 29,1.7\nage,aliens,0.1\ngender,Woman,50%\n"
-    with pytest.raises(FileRejected) as rejected:
-        quotas.import_shares_csv(recruiting_forum, officer, bad, "shares.csv")
-    assert [str(p) for p in rejected.value.problems] == [
+    assert shares_refused(recruiting_forum, officer, bad) == [
         "shares.csv, row 3, column 'share': '1.7' is not a share (use 0.51 or 51%).",
         "shares.csv, row 4, column 'category': no category 'aliens' in question 'age': its categories are "
         "'16 to 29', '30 to 44', '45 to 64' and '65 or over'.",
@@ -339,9 +344,7 @@ def test_population_shares_import_is_all_or_nothing(recruiting_forum: Any, offic
 def test_a_shares_row_naming_no_question_lists_the_questions(recruiting_forum: Any, officer: Any) -> None:
     """It said "no category 'Tall' in question 'Height'", and never what the forum's questions are."""
     data = b"question,category,share\nHeight,Tall,0.5\n"
-    with pytest.raises(FileRejected) as rejected:
-        quotas.import_shares_csv(recruiting_forum, officer, data, "shares.csv")
-    assert [str(p) for p in rejected.value.problems] == [
+    assert shares_refused(recruiting_forum, officer, data) == [
         "shares.csv, row 2, column 'question': no question 'Height': the questions are 'What is your "
         "gender?', 'How old are you?', 'What is your ethnic group?', 'Do you have a disability or long-term "
         "health condition?' and 'Ward'."
@@ -350,9 +353,7 @@ def test_a_shares_row_naming_no_question_lists_the_questions(recruiting_forum: A
 
 def test_a_shares_file_separated_by_semicolons_says_so(recruiting_forum: Any, officer: Any) -> None:
     data = b"question;category;share\ngender;woman;51%\n"
-    with pytest.raises(FileRejected) as rejected:
-        quotas.import_shares_csv(recruiting_forum, officer, data, "shares.csv")
-    assert [str(p) for p in rejected.value.problems] == [
+    assert shares_refused(recruiting_forum, officer, data) == [
         "shares.csv, row 1: the file uses semicolons between columns, not commas. In Excel choose "
         "'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."
     ]
