@@ -57,7 +57,7 @@ def two_sessions(names=None) -> str:
 
 def test_the_seat_finder_gives_everyones_table_in_every_session():
     html = two_sessions()
-    assert "<h2>Where each member sits</h2>" in html
+    assert ">Where each member sits</h2>" in html
     assert '<tr><th scope="row">m2</th><td>2</td><td>1</td></tr>' in html
     assert '<tr><th scope="row">m3</th><td>2</td><td>absent</td></tr>' in html
 
@@ -73,14 +73,37 @@ def test_names_are_printed_beside_ids_and_order_the_lists_and_are_escaped():
     assert "in order of name" in html
 
 
-def test_plan_passes_axe_in_a_browser(browser, axe_check, tmp_path):
+def ten_sessions() -> str:
+    """A seat finder wider than a phone's screen: ten session columns."""
+    members = {f"m{i}": Member(f"m{i}", {"gender": "FM"[i % 2]}) for i in range(4)}
+    allocation = Allocation(seating=[[["m0", "m1"], ["m2", "m3"]]] * 10, facilitators=[[None, None]] * 10)
+    return plan_html(members, allocation, ["gender"], scores(members, allocation, ["gender"]))
+
+
+def test_plan_passes_axe_in_a_browser_on_a_desktop_and_a_phone(browser, axe_check, tmp_path):
     page = browser.new_page()
     try:
-        for number, text in enumerate([plan(), two_sessions({"m0": "Zoë", "m1": "Adam"})]):
+        for number, text in enumerate([plan(), two_sessions({"m0": "Zoë", "m1": "Adam"}), ten_sessions()]):
             path = tmp_path / f"plan{number}.html"
             path.write_text(text, encoding="utf-8")
-            page.goto(path.as_uri())
-            axe_check(page)
+            for width in (1280, 320):
+                page.set_viewport_size({"width": width, "height": 800})
+                page.goto(path.as_uri())
+                axe_check(page)
+    finally:
+        page.close()
+
+
+def test_a_keyboard_user_can_scroll_the_seat_finder_on_a_phone(browser, tmp_path):
+    path = tmp_path / "plan.html"
+    path.write_text(ten_sessions(), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 320, "height": 800})
+    try:
+        page.goto(path.as_uri())
+        region = page.get_by_role("region", name="Where each member sits")
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        assert region.evaluate("element => element.scrollLeft") > 0
     finally:
         page.close()
 

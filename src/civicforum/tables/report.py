@@ -227,9 +227,11 @@ def _seat_finder(
         for member in people
     ]
     return [
-        '<section class="finder"><h2>Where each member sits</h2>',
+        '<section class="finder"><h2 id="finder">Where each member sits</h2>',
         f"<p>Each member's table in every session, in order of {order}.</p>",
-        '<div class="scroll"><table><thead><tr><th scope="col">Member</th>' + head + "</tr></thead><tbody>",
+        # Focusable so that keyboard users can scroll it sideways where it is wider than the screen.
+        '<div class="scroll" role="region" aria-labelledby="finder" tabindex="0">',
+        '<table><thead><tr><th scope="col">Member</th>' + head + "</tr></thead><tbody>",
         *rows,
         "</tbody></table></div></section>",
     ]
