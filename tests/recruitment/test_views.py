@@ -1211,15 +1211,16 @@ def test_after_the_purge_the_quotas_page_shows_the_kept_figures_and_offers_nothi
 def test_after_the_purge_downloads_of_personal_data_say_it_was_deleted_and_when(
     signed_in_client: Any, recruiting_forum: Any, officer: Any
 ) -> None:
-    """The spreadsheets' addresses still downloaded files of headings only, and the mailing file's said
-    'No such file': each now says the data was deleted, and on which date, and logs no view of it."""
+    """The spreadsheets' addresses still downloaded files of headings only, and the mailing file's and the
+    panel letters' said 'No such file': each now says the data was deleted, and on which date, and logs
+    no view of it."""
     from django.utils import timezone
 
     forum = recruiting_forum
     lottery = letters_then_purge(forum)
     client = signed_in_client(officer)
     deleted = f"Personal data was deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
-    files = [staff_url(name, forum) for name in EXPORTS] + [
+    files = [staff_url(name, forum) for name in (*EXPORTS, "panel_letters")] + [
         staff_url("lottery_file", forum, lottery_id=lottery.pk, kind=kind)
         for kind in ("mailing.csv", "letters.pdf")
     ]

@@ -72,9 +72,10 @@ def closed_after_purge(
 
 
 def gone_after_purge(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A download of personal data (a spreadsheet of the pool or the panel, the letters' mailing file)
-    once the retention purge has deleted it: a page saying so and when, with 410 Gone, not an empty file
-    or 'No such file'. Goes under ``forum_permission_required``, which finds the forum."""
+    """A download of personal data (a spreadsheet of the pool or the panel, the letters and mailing file,
+    the letters to selected members) once the retention purge has deleted it: a page saying so and when,
+    with 410 Gone, not an empty file or 'No such file'. Goes under ``forum_permission_required``, which
+    finds the forum."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -597,6 +597,7 @@ def _invitations_page(
 
 @never_cache
 @forum_permission_required(PERSONAL)
+@gone_after_purge  # the purge deleted them (names and addresses), not "No letters yet"
 def panel_letters(request: HttpRequest, forum_slug: str) -> FileResponse:
     forum = forum_of(request)
     stored = settings_for(forum).panel_letters
