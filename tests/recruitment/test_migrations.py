@@ -172,3 +172,24 @@ def test_draws_whose_letter_says_a_few_thousand_households_say_how_many_after_th
     assert rewritten.letter_body == own_words
     design = civic_lottery.letter_design(saved, "https://example.org/register")
     assert "Your household is one of 5 picked at random" in design.fill(design.body)
+
+
+@pytest.mark.django_db
+def test_forums_whose_data_was_deleted_have_registration_closed_after_the_upgrade(forum: Any) -> None:
+    """A forum purged before the purge closed registration kept it ticked; a forum not purged keeps its
+    registration open."""
+    from django.apps import apps as current_apps
+    from django.utils import timezone
+    from tests.factories import make_forum
+
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    upgrade = import_module("civicforum.recruitment.migrations.0019_registration_closed_once_data_deleted")
+    purged = RecruitmentSettings.objects.create(forum=forum, registration_open=True, purged_at=timezone.now())
+    recruiting = RecruitmentSettings.objects.create(forum=make_forum(), registration_open=True)
+
+    upgrade.close_registration_where_data_deleted(current_apps, None)
+
+    purged.refresh_from_db()
+    recruiting.refresh_from_db()
+    assert not purged.registration_open and recruiting.registration_open

@@ -660,6 +660,21 @@ def test_registration_cannot_be_opened_again_once_the_data_was_deleted(
     assert not forum.recruitment.registration_open
 
 
+def test_the_settings_page_never_shows_registration_open_once_the_data_was_deleted(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A forum purged before the purge closed registration kept the box ticked: ignored, but the officer
+    read 'Registration is open to the public' ticked."""
+    from civicforum.recruitment.services import privacy
+
+    forum = pool[0].forum
+    privacy.purge_forum(forum)
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+    page = signed_in_client(officer).get(staff_url("settings", forum)).content.decode()
+    box = re.search(r'<input[^>]*name="registration_open"[^>]*>', page)
+    assert box is not None and "checked" not in box.group(0)
+
+
 def test_the_public_pages_never_offer_registration_once_the_data_was_deleted(client: Any, pool: Any) -> None:
     """A forum whose registration was opened again after the purge (before it was refused) offers no
     registration: its codes are gone."""

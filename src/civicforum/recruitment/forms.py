@@ -680,6 +680,10 @@ class RecruitmentSettingsForm(GovUKModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unneeded_special: list[QuotaQuestion] = []
+        if self.instance.purged_at:
+            # Registration never opens again once the data was deleted (``registration.is_open``), whatever
+            # a forum purged before the purge closed it still has saved: the box shows it closed.
+            self.initial["registration_open"] = False
         if self.instance.forum_id:
             self.fields["retention_until"].help_text = retention_hint(self.instance.forum.ends_on)
             # Opening registration is the last moment a question can be removed (none can once anyone
