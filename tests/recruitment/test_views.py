@@ -691,6 +691,38 @@ def test_the_public_pages_never_offer_registration_once_the_data_was_deleted(cli
     assert "Registration is closed" in client.get(code_step, follow=True).content.decode()
 
 
+def test_the_public_pages_offer_no_withdrawal_once_the_data_was_deleted(client: Any, pool: Any) -> None:
+    """After the purge the start page and the privacy notice still offered 'withdraw your registration',
+    whose form then answered 'We could not find a registration' for every reference (and counted a wrong
+    try): each now says registrations were deleted and when, and offers nothing to withdraw or reply to."""
+    from django.utils import timezone
+
+    from civicforum.recruitment.services import privacy
+
+    forum = pool[0].forum
+    privacy.purge_forum(forum)
+    deleted_on = f"deleted on {timezone.localdate():%-d %B %Y}"
+    withdraw = reverse("recruitment:withdraw_public", args=[forum.slug])
+    public_pages = [
+        forum.get_absolute_url(),
+        reverse("recruitment:register_start", args=[forum.slug]),
+        reverse("recruitment:privacy", args=[forum.slug]),
+    ]
+    for url in public_pages:
+        page = client.get(url).content.decode()
+        assert f'href="{withdraw}"' not in page, url
+    for url in public_pages[1:]:
+        assert deleted_on in client.get(url).content.decode(), url
+    reply = reverse("recruitment:panel_reply", args=[forum.slug])
+    typed = {"reference": pool[0].reference, "contact": pool[0].email, "answer": "yes"}
+    for url, heading in ((withdraw, "Withdraw your registration"), (reply, "Reply to your invitation")):
+        for response in (client.get(url), client.post(url, typed)):
+            page = response.content.decode()
+            assert response.status_code == 410, url
+            assert f'<h1 class="govuk-heading-l">{heading}</h1>' in page
+            assert f"Registrations for {forum.title} were {deleted_on}" in page and "<form" not in page
+
+
 def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaQuestion
 

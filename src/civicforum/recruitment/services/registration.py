@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +86,15 @@ def is_open(forum: Any) -> bool:
     ).exists()
 
 
+def data_deleted_at(forum: Any) -> datetime | None:
+    """When the retention purge deleted the forum's registration data (None: not yet). From then on
+    nothing a resident was given (a letter's code, a registration's reference) finds anything."""
+    purged_at: datetime | None = (
+        RecruitmentSettings.objects.filter(forum=forum).values_list("purged_at", flat=True).first()
+    )
+    return purged_at
+
+
 def move_on_to_recruitment(forum: Forum, user: Any) -> str | None:
     """Once registration opens, move a forum still in an earlier stage (Design) on to Recruitment, adding
     the stage if the forum left it out: its public page and the home page show the current stage, and
@@ -123,7 +133,7 @@ def opening_problem(forum: Any) -> str | None:
     Never again once the registration data was deleted under the retention schedule: the invitations,
     with their codes' hashes, went with it, so every letter's code would be refused, and nothing would
     delete what was collected afterwards (the daily purge deletes a forum's data once)."""
-    purged_at = RecruitmentSettings.objects.filter(forum=forum).values_list("purged_at", flat=True).first()
+    purged_at = data_deleted_at(forum)
     if purged_at is not None:
         return (
             "Registration cannot open again: this forum’s registration data was deleted on "

@@ -88,6 +88,19 @@ def gone_after_purge(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapped
 
 
+def gone_for_residents(
+    request: HttpRequest, forum: Any, heading: str, consequence: str
+) -> HttpResponse | None:
+    """A public page that acts on a registration (withdrawing, replying to a panel invitation) once the
+    retention purge has deleted them all: a page saying so and when, with 410 Gone, not its form, which
+    would answer 'We could not find a registration' and count a wrong try (None: not deleted)."""
+    purged_at = registration.data_deleted_at(forum)
+    if purged_at is None:
+        return None
+    context = {"forum": forum, "purged_at": purged_at, "heading": heading, "consequence": consequence}
+    return render(request, "recruitment/registrations_deleted.html", context, status=410)
+
+
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page that sent the officer here (its ``next``), else to ``fallback``: closing
     registration from the selection page's warning returns to the selection page. Only a page of this

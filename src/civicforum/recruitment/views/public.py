@@ -11,6 +11,7 @@ from civicforum.recruitment.models import MemberStatus
 from civicforum.recruitment.services import panel_invitations, registration, selection
 from civicforum.recruitment.views.common import (
     client_address,
+    gone_for_residents,
     keep_outcome,
     kept_outcome,
     public_forum,
@@ -22,6 +23,11 @@ from civicforum.recruitment.views.common import (
 def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """A respondent withdraws and has their data erased, without needing to call anyone."""
     forum = public_forum(forum_slug)
+    gone = gone_for_residents(
+        request, forum, "Withdraw your registration", "there is nothing left to withdraw or erase"
+    )
+    if gone is not None:
+        return gone
     form = forms.WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         shown = kept_outcome(request, "withdrawn", forum) or {}
@@ -54,6 +60,11 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """A selected person accepts or declines their place online, saying what support they need if they
     accept (kept only then). A member already confirmed may accept again to add support they need."""
     forum = public_forum(forum_slug)
+    gone = gone_for_residents(
+        request, forum, "Reply to your invitation", "replies to invitations can no longer be sent"
+    )
+    if gone is not None:
+        return gone
     form = forms.PanelReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
