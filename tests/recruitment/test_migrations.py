@@ -193,3 +193,41 @@ def test_forums_whose_data_was_deleted_have_registration_closed_after_the_upgrad
     purged.refresh_from_db()
     recruiting.refresh_from_db()
     assert not purged.registration_open and recruiting.registration_open
+
+
+@pytest.mark.django_db
+def test_names_and_emails_saved_with_bidirectional_overrides_read_as_typed_after_the_upgrade(
+    recruiting_forum: Any,
+) -> None:
+    """Before the registration form dropped them, a name pasted with a right-to-left override showed
+    reversed on the officers' lists ('\u202eTom Smith' reads 'htimS moT'): the upgrade cleans what was saved
+    as the form now does, and the hashes that find the same person registering twice match the clean
+    name and address."""
+    from django.apps import apps as current_apps
+
+    from civicforum.recruitment.models import Respondent
+    from civicforum.recruitment.services import registration
+
+    upgrade = import_module(
+        "civicforum.recruitment.migrations.0020_names_and_emails_without_control_characters"
+    )
+    first, second = recruiting_forum.lotteries.get().invitations.select_related("address")[:2]
+    pasted = registration.register(
+        recruiting_forum,
+        first,
+        registration.Registration("\u202eTom\tSmith\u2066\x07 ", email="tom@exa\u202emple.org"),
+    )
+    typed = registration.register(
+        recruiting_forum, second, registration.Registration("Aisha \u200fKhan", email="aisha@example.org")
+    )
+    typed_hashes = Respondent.objects.values_list("identity_hash", "email_hash").get(pk=typed.pk)
+
+    upgrade.clean_names_and_emails(current_apps, None)
+
+    pasted.refresh_from_db()
+    assert (pasted.full_name, pasted.email) == ("Tom Smith", "tom@example.org")
+    assert pasted.identity_hash == registration.identity_hash("Tom Smith", first.address.uprn)
+    assert pasted.email_hash == registration.email_hash("tom@example.org")
+    typed.refresh_from_db()  # a right-to-left mark is kept: right-to-left names need it
+    assert (typed.full_name, typed.email) == ("Aisha \u200fKhan", "aisha@example.org")
+    assert (typed.identity_hash, typed.email_hash) == typed_hashes

@@ -95,6 +95,12 @@ class PlainTextField(forms.CharField):
 LINE_SPACES = dict.fromkeys(map(ord, "\t\n\r"), " ")
 
 
+def plain_line(text: str) -> str:
+    """``text`` as a one-line box keeps it (``PlainLine``); also what cleans lines saved before the boxes
+    did (recruitment migration 0020)."""
+    return text.translate(CONTROL_CHARACTERS).translate(LINE_SPACES).strip()
+
+
 class PlainLine:
     """A one-line box's text as it will be read (mixed into a ``CharField`` or ``EmailField``): control
     characters and bidirectional overrides and isolates removed (``CONTROL_CHARACTERS``, as in
@@ -103,8 +109,7 @@ class PlainLine:
     officer's lists and in their spreadsheets; nobody can see them to take them out."""
 
     def to_python(self, value: Any) -> str:
-        text: str = super().to_python(value)  # type: ignore[misc]
-        return text.translate(CONTROL_CHARACTERS).translate(LINE_SPACES).strip()
+        return plain_line(super().to_python(value))  # type: ignore[misc]
 
 
 class PlainLineField(PlainLine, forms.CharField):
