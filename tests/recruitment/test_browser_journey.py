@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
-from tests.recruitment.conftest import address_csv, draw_panel, invite_and_send
+from tests.recruitment.conftest import address_csv, draw_panel, invite_and_send, run_selection
 
 from civicforum.recruitment.models import Lottery, PanelMember, Respondent
 
@@ -125,6 +125,7 @@ def test_whole_recruitment_journey(
     office.get_by_role("link", name="Draw replacement").click()
     office.get_by_role("button", name="Start").click()
     expect(office.locator("body")).to_contain_text("Replacement draw")
+    expect(office.locator("#replacement-chances")).to_contain_text("filled 1 place")
     replacement = PanelMember.objects.get(forum=forum, replaces__isnull=False)
     assert replacement.replaces.status == "declined"
     office.goto(f"{staff}/panel/")
@@ -145,6 +146,9 @@ def test_officer_pages_are_accessible(
     batch.recipients.filter(pk=phoned.pk).update(
         email_status="failed", reached_by="phone", reached_at=batch.created_at
     )
+    declined = batch.recipients.all()[3]
+    selection.set_member_status(declined, "declined", officer)
+    replacements = run_selection(forum, officer, "legacy", seed="r", replacement=True)
     lottery = Lottery.objects.filter(forum=forum).first()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", officer.username)
@@ -152,7 +156,14 @@ def test_officer_pages_are_accessible(
     page.get_by_role("button", name="Sign in").click()
     staff = f"/staff/forums/{forum.slug}/recruitment/"
     paths = ["", "settings/", "questions/", "addresses/", "lottery/", f"lottery/{lottery.pk}/", "quotas/"]
-    paths += ["selection/", f"selection/{run.pk}/", "panel/", "panel/invite/", "respondents/"]
+    paths += [
+        "selection/",
+        f"selection/{run.pk}/",
+        f"selection/{replacements.pk}/",
+        "panel/",
+        "panel/invite/",
+    ]
+    paths += ["respondents/"]
     paths += [f"panel/invitations/{batch.pk}/", f"panel/{failed.pk}/decline/"]
     question = forum.quota_questions.first()
     paths += [f"questions/{question.pk}/remove/"]  # people have registered: says why it cannot be removed
@@ -181,11 +192,16 @@ def test_officer_pages_are_accessible(
         f"lottery/{lottery.pk}/",
         "selection/",
         f"selection/{run.pk}/",
+        f"selection/{replacements.pk}/",
         "panel/",
         "respondents/",
     ]:
         page.goto(live_server.url + staff + path)
         expect(page.locator(".govuk-notification-banner")).to_contain_text("Personal data was deleted on")
+        axe_check(page)
+    for public in ("register/", "register/privacy/", "register/withdraw/", "panel/reply/"):
+        page.goto(f"{live_server.url}/forums/{forum.slug}/{public}")
+        expect(page.locator("main")).to_contain_text("deleted on")
         axe_check(page)
     page.goto(live_server.url + staff + "panel/invite/")  # nobody can be invited: back to the overview
     assert page.url == live_server.url + staff

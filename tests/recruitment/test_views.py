@@ -1196,6 +1196,47 @@ def test_after_the_purge_the_run_page_lists_chances_by_volunteer_number(
     assert "V0001" in page and "R-" not in page
 
 
+def test_a_replacement_draw_page_says_whom_it_replaced_and_the_chances_instead_of_the_full_draw_chart(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A replacement draw's page showed the full draw's chart of chances, where the 11 members kept stood
+    at 100% beside the pool's chances of filling one place."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import privacy, selection
+
+    forum = pool[0].forum
+    full = draw_panel(forum, officer)
+    mark_invited(forum)
+    declined = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+    selection.set_member_status(declined, "declined", officer)
+    replacements = run_selection(forum, officer, "legacy", seed="r", replacement=True)
+    drawn = PanelMember.objects.select_related("respondent").get(run=replacements).respondent
+    client = signed_in_client(officer)
+    chart = "Volunteers by chance of being selected"
+    assert chart in client.get(staff_url("run", forum, run_id=full.pk)).content.decode()
+
+    url = staff_url("run", forum, run_id=replacements.pk)
+    page = client.get(url).content.decode()
+    chances = replacements.result["probabilities"]
+    others = sorted(chance for reference, chance in chances.items() if chances[reference] < 1)
+    summary = (
+        "This draw kept the 11 members still on the panel and filled 1 place from the other 139 volunteers "
+        f"in the pool, whose chances of being drawn were between {others[0]:.2%} and {others[-1]:.2%}."
+    )
+    assert summary in page and chart not in page
+    assert "Each volunteer’s chance of being selected</dt>" not in page  # its highest, 100%, a member kept
+    row = (
+        f'<td class="govuk-table__cell">{drawn.reference}</td><td class="govuk-table__cell">'
+        f"{declined.respondent.reference}</td>"
+        f'<td class="govuk-table__cell govuk-table__cell--numeric">{chances[drawn.reference]:.2%}</td>'
+    )
+    assert row in page
+
+    privacy.purge_forum(forum)
+    page = client.get(url).content.decode()
+    assert summary in page and "Who this draw replaced" not in page and drawn.reference not in page
+
+
 def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_with_the_reason(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:

@@ -7,7 +7,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -43,6 +43,7 @@ from civicforum.recruitment.services.quotas import (
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
 from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
+from civicforum.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -495,6 +496,49 @@ def run_against_targets(run: SelectionRun) -> list[dict[str, Any]]:
         run.targets or quota_targets(questions),
         (feature_values(r, questions) for r in chosen.only(*QUOTA_FIELDS)),
     )
+
+
+@dataclass(frozen=True)
+class FilledPlace:
+    """A place a replacement draw filled: the registration drawn, the member who had declined it, and the
+    chance the draw gave the one drawn ("" once the purge has deleted them)."""
+
+    drawn: str
+    declined: str
+    chance: str
+
+
+@dataclass(frozen=True)
+class ReplacementDraw:
+    places: list[FilledPlace]
+    summary: str
+
+
+def replacement_draw(run: SelectionRun) -> ReplacementDraw:
+    """What a finished replacement draw did, for its page: who took each place and the chances of the
+    volunteers it drew from. A full draw's chart of chances would mislead here: every member kept is
+    certain to stay (a chance of 100%) and stands beside volunteers competing for a few places.
+
+    The members kept are the panel's places less those filled, and each had the highest chance (100%),
+    so the others' chances are the rest, whether or not the purge has dropped the references."""
+    members = PanelMember.objects.filter(run=run).select_related("respondent", "replaces__respondent")
+    probabilities = run.result.get("probabilities", {})
+    places = []
+    for member in members.order_by("id"):
+        drawn = member.respondent.reference if member.respondent else ""
+        declined = member.replaces.respondent if member.replaces else None
+        chance = f"{probabilities[drawn]:.2%}" if drawn in probabilities else ""
+        places.append(FilledPlace(drawn, declined.reference if declined else "", chance))
+    kept = run.panel_size - len(places)
+    others = sorted(probabilities.values())[: max(len(probabilities) - kept, 0)]
+    summary = (
+        f"This draw kept the {counted(kept, 'member', 'members')} still on the panel and filled "
+        f"{counted(len(places), 'place', 'places')} from the other "
+        f"{counted(len(others), 'volunteer', 'volunteers')} in the pool, whose chances of being drawn were "
+        f"between {min(others, default=0):.2%} and {max(others, default=0):.2%}. The chart a full "
+        "selection shows is left out: it would put the members kept, each certain to stay, beside them."
+    )
+    return ReplacementDraw(places, summary)
 
 
 def forget_references(forum: Any) -> None:

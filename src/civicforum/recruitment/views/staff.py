@@ -443,6 +443,9 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "error_points": feasibility.as_points(run.error.splitlines()),
         "targets": selection.run_against_targets(run) if run.status == "done" else [],
         "replaced_by": selection.replaced_by(run),
+        "replacements": selection.replacement_draw(run)
+        if run.is_replacement and run.status == "done"
+        else None,
         "probabilities": [(ref, f"{p:.2%}") for ref, p in probabilities],
         "method": dict(ALGORITHMS).get(run.algorithm, run.algorithm),
         "chances": f"lowest {min(values, default=0):.2%}, highest {max(values, default=0):.2%}",
