@@ -28,6 +28,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:panel": FORUM_MANAGERS,
     "recruitment:member_status": POST_ONLY,
     "recruitment:member_decline": FORUM_MANAGERS,
+    "recruitment:member_put_back": POST_ONLY,
     "recruitment:member_support": FORUM_MANAGERS,
     "recruitment:invite_panel": FORUM_MANAGERS,
     "recruitment:invitations": FORUM_MANAGERS,

@@ -312,6 +312,63 @@ def test_a_place_not_yet_offered_cannot_be_replied_to(pool: Any, officer: Any) -
     assert panel_invitations.reply(forum, reference, email, True, "9.9.9.9").status == MemberStatus.CONFIRMED
 
 
+def test_a_decline_recorded_by_mistake_before_the_invitation_is_undone_even_once_the_record_is_out(
+    pool: Any, officer: Any
+) -> None:
+    """An officer who marked the wrong member as having phoned to say they cannot come lost that member
+    from the panel for good. They are now put back, waiting for their invitation, and the log says so;
+    the published record keeps the panel its draw chose, so publishing does not stop it."""
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    selection.publish(draw_panel(forum, officer), officer)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").first()
+    selection.set_member_status(member, MemberStatus.DECLINED, officer)
+
+    selection.put_back_on_panel(member, officer)
+    selection.put_back_on_panel(member, officer)  # pressed twice: nothing more to record
+
+    member.refresh_from_db()
+    assert member.status == MemberStatus.SELECTED and member.invited_at is None
+    assert selection.places_to_fill(forum) == 0
+    assert member in panel_invitations.awaiting_invitation(forum)
+    put_back = AuditEvent.objects.filter(action="recruitment.member_put_back", target_id=str(member.pk))
+    assert put_back.get().actor == officer
+
+
+def test_a_decline_is_not_undone_once_the_place_may_be_someone_elses_or_the_member_was_invited(
+    pool: Any, officer: Any
+) -> None:
+    """Each refusal says why, and the member stays declined."""
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    members = list(PanelMember.objects.filter(forum=forum).select_related("respondent")[:4])
+    replaced, while_drawing, invited, withdrew = members
+    selection.set_member_status(replaced, MemberStatus.DECLINED, officer)
+    run_selection(forum, officer, "legacy", seed="r", replacement=True)
+    for member in (while_drawing, invited, withdrew):
+        selection.set_member_status(member, MemberStatus.DECLINED, officer)
+    PanelMember.objects.filter(pk=invited.pk).update(invited_at=timezone.now())
+    registration.withdraw(withdrew.respondent, officer)
+    running = SelectionRun.objects.create(forum=forum, panel_size=forum.panel_size, status="running")
+
+    refusals = {
+        replaced: "’s place has gone to a replacement, so they cannot be put back on the panel",
+        while_drawing: "A selection is being drawn, so .+ cannot be put back on the panel until it has",
+        withdrew: " has withdrawn and their personal data was erased, so they cannot be put back",
+    }
+    for member, why in refusals.items():
+        with pytest.raises(selection.DeclineKept, match=why) as refused:
+            selection.put_back_on_panel(member, officer)
+        assert member.respondent.reference in str(refused.value)
+    running.delete()
+    with pytest.raises(selection.DeclineKept, match="has been invited, so they are not put back"):
+        selection.put_back_on_panel(invited, officer)
+    statuses = PanelMember.objects.filter(pk__in=[m.pk for m in members]).values_list("status", flat=True)
+    assert set(statuses) == {MemberStatus.DECLINED}
+    assert not AuditEvent.objects.filter(action="recruitment.member_put_back").exists()
+
+
 def shares_refused(forum: Any, officer: Any, data: bytes) -> list[str]:
     """The problems the population-shares import names for ``data`` (it must refuse it)."""
     with pytest.raises(FileRejected) as rejected:

@@ -1429,8 +1429,10 @@ def test_a_member_is_marked_as_confirmed_only_once_invited_and_the_count_leaves_
     assert "Not invited yet: they can be marked as confirmed once invited." in page
 
     question = client.get(staff_url("member_decline", forum, member_id=waiting.pk)).content.decode()
-    assert "They have not been invited yet, so once declined they cannot be recorded as confirmed" in question
-    assert "change it back to confirmed" not in question
+    assert "They have not been invited yet. If you record this by mistake, you can put them back on the" in (
+        question
+    )
+    assert "change it back to confirmed" not in question and "cannot be recorded as confirmed" not in question
     status_url = staff_url("member_status", forum, member_id=waiting.pk)
     refused = client.post(status_url, {"status": "confirmed", "seen": "selected"}, follow=True)
     assert "has not been invited yet, so they cannot be recorded as confirmed" in refused.content.decode()
@@ -1446,6 +1448,51 @@ def test_a_member_is_marked_as_confirmed_only_once_invited_and_the_count_leaves_
     client.post(status_url, {"status": "confirmed", "seen": "selected"})
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
+
+
+def test_a_member_declined_by_mistake_before_their_invitation_is_put_back_from_the_panel_page(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A member marked as declined before being invited (say, the wrong name clicked when someone phoned
+    in) was lost from the panel: the page offered nothing. 'Undo: put back on the panel' posts (with the
+    CSRF token) and comes back to the panel, saying so; once a replacement has the place it is refused,
+    saying why, and no longer offered."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    client = signed_in_client(officer)
+    client.post(staff_url("member_decline", forum, member_id=member.pk), {"seen": "selected"})
+    put_back_url = staff_url("member_put_back", forum, member_id=member.pk)
+    name = html.escape(member.respondent.full_name)
+    page = client.get(staff_url("panel", forum)).content.decode()
+    form = re.search(rf'<form method="post" action="{put_back_url}">(.*?)</form>', page, re.S)
+    assert form is not None and 'name="csrfmiddlewaretoken"' in form[1]
+    assert f'Undo: put back on the panel<span class="govuk-visually-hidden"> {name}</span>' in form[1]
+    assert client.get(put_back_url).status_code == 405
+
+    done = client.post(put_back_url, follow=True)
+
+    assert done.redirect_chain == [(staff_url("panel", forum), 302)]
+    assert f"{member.respondent.reference} is back on the panel, waiting for their invitation" in (
+        done.content.decode()
+    )
+    member.refresh_from_db()
+    assert member.status == "selected"
+    assert "Undo: put back on the panel" not in done.content.decode()
+    assert AuditEvent.objects.filter(action="recruitment.member_put_back", actor=officer).count() == 1
+
+    client.post(staff_url("member_decline", forum, member_id=member.pk), {"seen": "selected"})
+    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    refused = client.post(put_back_url, follow=True).content.decode()
+    assert f"{member.respondent.reference}’s place has gone to a replacement, so they cannot be put back" in (
+        refused
+    )
+    assert "Undo: put back on the panel" not in refused
+    member.refresh_from_db()
+    assert member.status == "declined"
 
 
 def test_declining_a_member_asks_first_as_it_deletes_their_support_needs_and_confirming_does_not(

@@ -91,6 +91,9 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.panel_invitations_failed": "Panel invitations stopped by an error",
                 "recruitment.member_confirmed": "A panel member confirmed",
                 "recruitment.member_declined": "A panel member declined",
+                "recruitment.member_put_back": (
+                    "A decline recorded by mistake was undone: the member is back on the panel"
+                ),
                 "recruitment.member_reached_another_way": (
                     "A panel member not emailed was told of their invitation another way"
                 ),

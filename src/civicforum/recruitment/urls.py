@@ -28,6 +28,7 @@ urlpatterns = [
     path(STAFF + "panel/", staff.panel, name="panel"),
     path(STAFF + "panel/<int:member_id>/status/", staff.member_status, name="member_status"),
     path(STAFF + "panel/<int:member_id>/decline/", staff.member_decline, name="member_decline"),
+    path(STAFF + "panel/<int:member_id>/put-back/", staff.member_put_back, name="member_put_back"),
     path(STAFF + "panel/<int:member_id>/support/", staff.member_support, name="member_support"),
     path(STAFF + "panel/invite/", staff.invite_panel, name="invite_panel"),
     path(STAFF + "panel/invitations/<int:batch_id>/", staff.invitations, name="invitations"),

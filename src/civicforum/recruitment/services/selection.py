@@ -422,6 +422,64 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
         audit.record(user, f"recruitment.member_{status}", forum=member.forum, target=member)
 
 
+class DeclineKept(Exception):
+    """A decline could not be undone; the message says why."""
+
+
+def put_back_on_panel(member: PanelMember, user: Any) -> None:
+    """Undo a decline recorded by mistake for a member not yet invited (the officer marked the wrong name
+    as having phoned to say they cannot come): they are selected again and wait for their invitation.
+    Their support needs, deleted by the decline, are not restored.
+
+    Refused (``DeclineKept``, saying why) unless it is safe:
+
+    - their registration is still held: withdrawing declines the place and erases the person's data;
+    - no replacement holds their place: putting them back would make the panel one member too big;
+    - no draw is queued or running (``registration.run_in_progress``): a replacement draw may be filling
+      their place, and its result would no longer fit the panel;
+    - they have not been invited: an invited member's decline is put right by recording their reply,
+      'Mark as confirmed' (``set_member_status``), as they have been offered the place.
+
+    A published selection record does not stop it: the record keeps the panel its draw chose
+    (``_panel_as_published``), never the panel as replies change it, and only invitations wait for it.
+    Under the forum's lock, which a replacement draw saving its panel and an online reply also take, with
+    the member read again under it: a member already on the panel (a button pressed twice, or a
+    colleague's) is left as they are, with nothing to record.
+    """
+    with transaction.atomic():
+        lock_forum(member.forum_id)
+        member.status, member.invited_at = PanelMember.objects.values_list("status", "invited_at").get(
+            pk=member.pk
+        )
+        if member.status != MemberStatus.DECLINED:
+            return
+        who = member.respondent or "This member"
+        registered = Respondent.objects.filter(pk=member.respondent_id, status=RespondentStatus.REGISTERED)
+        if not registered.exists():
+            raise DeclineKept(
+                f"{who} has withdrawn and their personal data was erased, so they cannot be put back on "
+                "the panel."
+            )
+        if PanelMember.objects.filter(replaces=member).exists():
+            raise DeclineKept(
+                f"{who}’s place has gone to a replacement, so they cannot be put back on the panel: it "
+                "would have one member too many."
+            )
+        if registration.run_in_progress(member.forum):
+            raise DeclineKept(
+                f"A selection is being drawn, so {who} cannot be put back on the panel until it has "
+                "finished: a replacement draw may be filling their place."
+            )
+        if member.invited_at is not None:
+            raise DeclineKept(
+                f"{who} has been invited, so they are not put back on the panel: if they can take part, "
+                "press ‘Mark as confirmed’ next to their name."
+            )
+        member.status = MemberStatus.SELECTED
+        member.save(update_fields=["status", "changed_at"])
+        audit.record(user, "recruitment.member_put_back", forum=member.forum, target=member)
+
+
 def places_to_fill(forum: Any) -> int:
     return PanelMember.objects.filter(
         forum=forum, status=MemberStatus.DECLINED, replaced_by__isnull=True

@@ -648,6 +648,30 @@ def member_decline(request: HttpRequest, forum_slug: str, member_id: int) -> Htt
     return render(request, "recruitment/member_decline.html", {"forum": forum, "member": member})
 
 
+@require_POST
+@forum_permission_required(MANAGE)
+@closed_after_purge()
+def member_put_back(request: HttpRequest, forum_slug: str, member_id: int) -> HttpResponse:
+    """Undo a decline recorded by mistake for a member not yet invited, while that is safe
+    (``selection.put_back_on_panel`` says when), then go back to the panel."""
+    forum = forum_of(request)
+    members = PanelMember.objects.select_related("respondent").only(
+        "forum", "status", "changed_at", "invited_at", "respondent__reference"
+    )
+    member = get_object_or_404(members, forum=forum, pk=member_id)
+    try:
+        selection.put_back_on_panel(member, request.user)
+    except selection.DeclineKept as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"{member.respondent or 'Member'} is back on the panel, waiting for their invitation. Any "
+            "support needs they gave were deleted when they were declined: ask them again",
+        )
+    return redirect("recruitment:panel", forum_slug=forum.slug)
+
+
 def _record_reply(request: HttpRequest, member: PanelMember, status: str) -> HttpResponse:
     """Record the member's reply over the status the officer's page showed (``seen``), then go back to the
     panel, saying how it went."""
