@@ -423,7 +423,7 @@ def test_no_pool_export_puts_everyones_answers_next_to_their_name(
     client = signed_in_client(officer)
     page = client.get(staff_url("respondents", forum)).content.decode()
     assert "use this to contact people" in page and "use this to check the quotas" in page
-    assert "It has no names or references, and the people are in a random order" in page
+    assert "It has no names, references or wards, and the people are in a random order" in page
     contacts = download(client, "respondents_contacts_csv", forum)
     answers = download(client, "respondents_answers_csv", forum)
     assert len(contacts) == len(answers) == 150
@@ -435,9 +435,9 @@ def test_no_pool_export_puts_everyones_answers_next_to_their_name(
     assert not {"reference", "name", "email", "phone", "sessions", "access_needs"} & set(answers[0])
     assert not any(person.full_name in str(row) or person.reference in str(row) for row in answers)
     gender = {"woman": "Woman", "man": "Man"}
-    person_of = {r.reference: (r.status, r.ward, gender[r.answers["gender"]]) for r in pool}
+    person_of = {r.reference: (r.status, gender[r.answers["gender"]]) for r in pool}
     in_contacts_order = [person_of[row["reference"]] for row in contacts]
-    shown = [(row["status"], row["ward"], row["What is your gender?"]) for row in answers]
+    shown = [(row["status"], row["What is your gender?"]) for row in answers]
     assert sorted(shown) == sorted(in_contacts_order) and shown != in_contacts_order
     logged = AuditEvent.objects.filter(action="recruitment.personal_data_viewed", forum=forum)
     assert [event.details for event in logged.order_by("id")] == [
@@ -445,6 +445,32 @@ def test_no_pool_export_puts_everyones_answers_next_to_their_name(
         {"what": "pool contacts export (CSV)", "people": 150},
         {"what": "pool answers export (CSV)", "people": 150},
     ]
+
+
+def test_the_answers_file_shares_no_column_with_the_contacts_file_that_could_link_a_person(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """Both files had the ward: the one person registered in a ward was the one row of that ward in
+    each, so their ethnicity and disability answers had a name. The files now share only the status,
+    and a withdrawn person's answers are erased, so it matches nothing."""
+    from civicforum.recruitment.models import QuotaQuestion
+    from civicforum.recruitment.services import registration
+
+    forum = pool[0].forum
+    assert QuotaQuestion.objects.filter(forum=forum, from_address=True).exists()  # a ward quota too
+    alone = pool[0]
+    Respondent.objects.filter(pk=alone.pk).update(ward="Lone Ward")
+    registration.withdraw(pool[1], officer)
+    client = signed_in_client(officer)
+
+    contacts = download(client, "respondents_contacts_csv", forum)
+    answers = download(client, "respondents_answers_csv", forum)
+
+    assert set(contacts[0]) & set(answers[0]) == {"status"}
+    assert next(row for row in contacts if row["reference"] == alone.reference)["ward"] == "Lone Ward"
+    assert not any("Lone Ward" in row.values() for row in answers)
+    withdrawn = [row for row in answers if row["status"] == "withdrawn"]
+    assert len(withdrawn) == 1 and set(withdrawn[0].values()) == {"withdrawn", ""}
 
 
 def test_support_needs_are_only_in_the_panel_export_of_members_still_taking_part(

@@ -5,7 +5,8 @@ contacts file has names and contact details, the answers file the quota answers 
 random order, so that the two files cannot be matched row by row (nothing an officer does needs an
 answer linked to a person: the quotas page and the draw read the answers themselves), and support
 needs and sessions are only in the panel file, for the people whose support the officer actually
-arranges.
+arranges. The two files share no column but the status, which matches nothing: a withdrawn person's
+answers are erased.
 """
 
 from __future__ import annotations
@@ -69,17 +70,22 @@ def contacts_csv(forum: Any) -> tuple[str, int]:
 
 
 def answers_csv(forum: Any, shuffle: random.Random | None = None) -> tuple[str, int]:
-    """Everyone's ward and quota answers (to check the quotas), and the row count: with no name,
+    """Everyone's answers to the questions asked (to check the quotas), and the row count: with no name,
     contact details or reference, and the rows in a random order (``shuffle``; a fresh one each time
-    by default), so that row N is not the contacts file's row N."""
+    by default), so that row N is not the contacts file's row N.
+
+    Nor the ward, which the contacts file has: in a ward where one person registered, it would say whose
+    answers a row holds, and elsewhere narrow it down. That holds when the ward is one of the forum's
+    quota questions (answered from the address) too: the dashboard counts the pool by ward, as it does
+    by every quota question, so checking that quota needs no ward beside the other answers."""
     questions = [q for q in questions_with_categories(forum) if not q.from_address]
     labels = {q.key: {o.key: o.label for o in answer_options(q)} for q in questions}
-    header = ["status", "ward"] + [q.label for q in questions]
-    people = list(Respondent.objects.filter(forum=forum).only("forum", "status", "ward", "answers"))
+    header = ["status"] + [q.label for q in questions]
+    people = list(Respondent.objects.filter(forum=forum).only("forum", "status", "answers"))
     rows = []
     for respondent in people:
         answers = respondent.answers or {}
-        row = [respondent.status, respondent.ward]
+        row = [respondent.status]
         rows.append(row + [labels[q.key].get(answers.get(q.key, ""), "") for q in questions])
     (shuffle or random.SystemRandom()).shuffle(rows)
     return _csv(header, rows), len(people)
