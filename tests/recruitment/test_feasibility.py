@@ -88,3 +88,16 @@ def test_a_pool_of_one_volunteer_is_counted_as_one() -> None:
         "The pool has 1 volunteer but the panel has 2 places. Recruit more volunteers or reduce the panel "
         "size."
     )
+
+
+def test_a_pool_too_small_writes_its_counts_as_gov_uk_style_does() -> None:
+    """'The pool has 1200 volunteers': GOV.UK style writes 1,200."""
+    people = tuple(Person(f"p{number}", {}, household=f"h{number % 1100}") for number in range(1200))
+    assert feasibility.pool_shortfall(Instance(people, (), 1500)) == (
+        "The pool has 1,200 volunteers but the panel has 1,500 places. Recruit more volunteers or reduce the "
+        "panel size."
+    )
+    assert feasibility.pool_shortfall(Instance(people, (), 1150)) == (
+        "The pool has 1,200 volunteers but they live in only 1,100 households, and only one person per "
+        "household can be on a panel of 1,150. Recruit more volunteers or reduce the panel size."
+    )

@@ -73,3 +73,12 @@ def test_allocation_sums_to_total_and_respects_capacity(weights, data):
     allocation = allocate_by_weight(weights, capacity, total)
     assert sum(allocation.values()) == total
     assert all(0 <= allocation[w] <= capacity[w] for w in weights)
+
+
+def test_too_many_letters_names_the_addresses_there_are_as_gov_uk_style_writes_them():
+    """'Number of letters must be 1200 or fewer': GOV.UK style writes 1,200."""
+    with pytest.raises(LotteryError) as refused:
+        draw_addresses(make_addresses({"A": 1200}), 1300, "seed")
+    assert str(refused.value) == (
+        "Number of letters must be 1,200 or fewer: the address list has only 1,200 addresses"
+    )

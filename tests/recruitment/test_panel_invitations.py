@@ -404,6 +404,27 @@ def test_sending_after_the_number_to_invite_changed_shows_the_check_page_again(
     assert "11 members invited" in client.post(invite, posted, follow=True).content.decode()
 
 
+def test_the_check_page_writes_a_thousand_members_as_gov_uk_style_does(
+    signed_in_client: Any, pool: Any, officer: Any, monkeypatch: Any
+) -> None:
+    """The figures read '1200 members': GOV.UK style writes 1,200. The number posted back to compare stays
+    a plain number."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    to_send = panel_invitations.InvitationsToSend(members=1200, emails=1000)
+    monkeypatch.setattr(panel_invitations, "invitations_to_send", lambda forum: to_send)
+
+    check = client.post(
+        url("invite_panel", forum), {"reply_by": "1 May", "send": "yes", "members_checked": "1100"}
+    ).content.decode()
+
+    assert "The number of members to invite changed from 1,100 to 1,200 since you checked" in check
+    rows = re.findall(r'__key">([^<]*)</dt>\s*<dd class="govuk-summary-list__value">([^<]*)<', check)
+    assert [value for _key, value in rows[:3]] == ["1,200", "1,000", "200"]
+    assert '<input type="hidden" name="members_checked" value="1200">' in check
+    assert not InvitationBatch.objects.exists()
+
+
 def test_the_panel_page_offers_to_invite_only_while_someone_is_waiting_for_an_invitation(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:

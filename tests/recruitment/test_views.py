@@ -1046,6 +1046,7 @@ def test_the_draw_checks_out_by_following_the_selection_record_s_own_instruction
     written = json.dumps(sorted(sorted(panel) for panel in panels), separators=(",", ":"))
     fingerprint = hashlib.sha256(written.encode()).hexdigest()
     assert fingerprint in page
+    assert '<dd class="govuk-summary-list__value">1,000</dd>' in page  # possible panels, as GOV.UK writes it
     size, remainder = re.search(r"divided by (\d+), leaves a remainder of (\d+)", page).groups()
     code = download["seed"]
     assert int(hashlib.sha256(f"{fingerprint}:{code}".encode()).hexdigest(), 16) % int(size) == int(remainder)

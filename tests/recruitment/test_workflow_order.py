@@ -559,6 +559,20 @@ def test_one_registration_is_counted_as_one_person(recruiting_forum: Any) -> Non
     assert quotas.questions_locked(recruiting_forum).startswith("1 person has already registered, so the ")
 
 
+def test_the_locked_question_messages_write_a_count_of_people_as_gov_uk_style_does(
+    recruiting_forum: Any, officer: Any
+) -> None:
+    """'1200 people have already registered': GOV.UK style writes 1,200."""
+    Respondent.objects.bulk_create(
+        Respondent(forum=recruiting_forum, reference=f"R-{number:05d}", answers={}) for number in range(1200)
+    )
+    question = recruiting_forum.quota_questions.filter(from_address=False).first()
+    question.special_category = True
+
+    assert quotas.questions_locked(recruiting_forum).startswith("1,200 people have already registered, so")
+    assert quotas.unmarking_refused(question).startswith("1,200 people have already registered, told by")
+
+
 def test_a_special_category_question_no_quota_uses_is_flagged_and_opening_registration_needs_a_tick(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:

@@ -141,7 +141,7 @@ def draw_lottery(
         ]
         if invited and count > len(addresses):
             raise LotteryError(
-                f"Number of letters must be {len(addresses)} or fewer: the other addresses in the list "
+                f"Number of letters must be {len(addresses):,} or fewer: the other addresses in the list "
                 "already have a letter from an earlier draw"
             )
         id_of = {uprn: pk for pk, uprn, _ward, _decile in addresses}

@@ -15,7 +15,7 @@ from typing import Any
 from civicforum.recruitment.services import engine
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, questions_with_categories
 from civicforum.selection import Instance
-from civicforum.wording import plural
+from civicforum.wording import counted, whole_number
 
 NO_FIX_WITHIN_FLEX = "No change to the quotas within their min_flex/max_flex limits makes a panel possible."
 NO_FIX = (
@@ -81,13 +81,14 @@ def pool_shortfall(instance: Instance) -> str | None:
     advice = "Recruit more volunteers or reduce the panel size."
     if volunteers < places:
         return (
-            f"The pool has {volunteers} {plural(volunteers, 'volunteer', 'volunteers')} but the panel has "
-            f"{places} places. {advice}"
+            f"The pool has {counted(volunteers, 'volunteer', 'volunteers')} but the panel has "
+            f"{whole_number(places)} places. {advice}"
         )
     if households < places:
         return (
-            f"The pool has {volunteers} volunteers but they live in only {households} households, and only "
-            f"one person per household can be on a panel of {places}. {advice}"
+            f"The pool has {whole_number(volunteers)} volunteers but they live in only "
+            f"{whole_number(households)} households, and only one person per household can be on a panel of "
+            f"{whole_number(places)}. {advice}"
         )
     return None
 

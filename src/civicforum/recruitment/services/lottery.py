@@ -75,7 +75,8 @@ def draw_addresses(
     if count > len(addresses):
         available = len(addresses)
         raise LotteryError(
-            f"Number of letters must be {available} or fewer: the address list has only {available} addresses"
+            f"Number of letters must be {available:,} or fewer: the address list has only {available:,} "
+            "addresses"
         )
     by_ward: dict[str, list[LotteryAddress]] = defaultdict(list)
     for address in sorted(addresses, key=lambda a: (len(a.uprn), a.uprn)):

@@ -33,7 +33,7 @@ from civicforum.recruitment.services.problems import (
 )
 from civicforum.recruitment.services.registration import run_in_progress
 from civicforum.selection import Instance, Person, Quota
-from civicforum.wording import plural
+from civicforum.wording import counted
 
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 MAX_SHARE_TOTAL = Decimal("1.01")  # a question's shares, each rounded up, may pass 100% a little
@@ -527,7 +527,7 @@ def questions_locked(forum: Any) -> str | None:
     if not registered:
         return None
     return (
-        f"{registered} {plural(registered, 'person has', 'people have')} already registered, so the "
+        f"{counted(registered, 'person has', 'people have')} already registered, so the "
         "questions can no longer be added or removed: their answers were given to the questions as they "
         "are, and the quotas count those answers."
     )
@@ -631,7 +631,7 @@ def unmarking_refused(question: QuotaQuestion) -> str | None:
     if not registered:
         return None
     return (
-        f"{registered} {plural(registered, 'person has', 'people have')} already registered, told by the "
+        f"{counted(registered, 'person has', 'people have')} already registered, told by the "
         "privacy notice that their answers to this question are special category data, so it stays marked."
     )
 

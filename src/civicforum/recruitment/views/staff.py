@@ -590,7 +590,7 @@ def _invitations_page(
         "batch": batch,
         "progress": progress,
         "in_progress": progress.busy,
-        "done": f"{progress.handled} of {progress.members} members done.",
+        "done": f"{progress.handled:,} of {progress.members:,} members done.",
         "latest_letters": bool(batch.letters) and batch.letters == settings_row.panel_letters,
         "purged_at": settings_row.purged_at,
         "reached_form": reached_form,
