@@ -405,13 +405,25 @@ def main(argv: list[str]) -> int:
         "engine ends with are local optima of far larger moves than its own, which is more evidence that "
         "sp_40's 86 is out of reach within 5%.",
         "",
-        "This round's machine is slower than the last one, and its speed varied during the round: a plain "
-        "Python loop of ten million additions took 0.95-1.25 CPU s. Two full runs of this bench an hour "
-        "apart took sp_40 1.65 and 2.54 s and 200x20x8 6.48 and 9.06 s (the table above is the second), "
-        "against 0.84 and 2.76 s on the previous round's machine, for exactly the same D, M and repeat "
-        "figures on every row; so on this machine 200x20x8 misses the 5 s target. Running the previous "
-        "round's code (62b7334) and this round's in turn on 200x20x8 gave 5.86-6.24 and 5.84-6.07 CPU s: "
-        "the machine changed, not the engine. The engine uses one of the two cores the target allows.",
+        "The round before this one ran on a slower machine, whose speed varied: a plain Python loop of "
+        "ten million additions took 0.95-1.25 CPU s there, and 200x20x8 took 6.48 and 9.06 s in two full "
+        "runs (the previous round's code 62b7334 took the same time on it), for exactly the same D, M and "
+        "repeat figures on every row. The run above is on a faster one (the same loop: 0.54 CPU s).",
+        "",
+        "Measured this round and not kept: two ways of using the second core the time target allows, "
+        "each giving the same plan whether it runs on one core or two. (1) Jacobi halves: the planned "
+        "sessions split in two halves, each half seated in turn against the other half's seatings from "
+        "the pass before, the diversity budget pooled within each half so the halves never spend the "
+        "same slack. Seed 0: 200x20x8 156 -> 469 repeats (M 0.974 -> 0.918) with every pass split, "
+        "156 -> 178 with the first pass still in turn; sp_40 118 -> 119 and 122 (M 0.729 -> 0.711 and "
+        "0.705, below its target). A session seated against another's stale seating repeats the pairs "
+        "that one is moving away from. (2) A portfolio: two runs at half the effort, one per core, "
+        "keeping the plan with fewer repeats. Against one run at full effort, seeds 0-2: sp_40 "
+        "121-125 against 117-118 repeats, sp_80 117-120 against 110-129, sp_150 220-227 against "
+        "208-224, 200x20x8 168-178 against 148-166, unseen 1 359-382 against 344-349, unseen 4 "
+        "1107-1137 against 1094-1119, unseen 9 788-816 against 773-793, unseen 11 138-144 against "
+        "141-148. Both cost mixing on most rows for a time the target allows on this machine anyway, "
+        "so the engine stays on one core, and its work, not the clock, sets the plan.",
         "",
         "Why targets are missed: diversity comes first, and near its lower bound it leaves mixing little "
         "room. At D = bound on sp_40 only 6 of the 640 single swaps keep D; on sp_40 5% of a session's "
