@@ -27,8 +27,10 @@ from civicforum.recruitment.models import (
     Lottery,
     MemberStatus,
     PanelMember,
+    QuotaCategory,
     RecruitmentSettings,
     Respondent,
+    RespondentStatus,
     SelectionRun,
 )
 from civicforum.recruitment.services import civic_lottery, engine, privacy, quotas, registration, selection
@@ -367,6 +369,48 @@ def test_a_decline_is_not_undone_once_the_place_may_be_someone_elses_or_the_memb
     statuses = PanelMember.objects.filter(pk__in=[m.pk for m in members]).values_list("status", flat=True)
     assert set(statuses) == {MemberStatus.DECLINED}
     assert not AuditEvent.objects.filter(action="recruitment.member_put_back").exists()
+
+
+@pytest.mark.parametrize("algorithm", ["legacy", "leximin"])
+def test_a_replacement_draw_never_draws_anyone_who_declined_a_place(
+    pool: Any, officer: Any, algorithm: str
+) -> None:
+    """Members who declined stayed registered, so a replacement draw could draw them again for the very
+    places they had turned down (5.7% and 2.0% with the legacy method, 5.0% and 0.85% with leximin). Here
+    everyone outside the panel has withdrawn but the two who declined, one online and one recorded by the
+    officer, and two volunteers of other households: those two fill the places, by either method."""
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    mark_invited(forum)
+    members = list(PanelMember.objects.filter(forum=forum).select_related("respondent"))
+    online, by_officer = (member.respondent for member in members[:2])
+    panel_invitations.reply(forum, online.reference, online.email, False, "9.9.9.9")
+    selection.set_member_status(members[1], MemberStatus.DECLINED, officer)
+    kept = {member.respondent.reference for member in members[2:]}
+    households = {member.respondent.invitation_id for member in members}
+    others = Respondent.objects.filter(forum=forum).exclude(invitation_id__in=households)
+    first = others.first()
+    second = others.exclude(invitation_id=first.invitation_id).first()
+    volunteers = {first.reference, second.reference}
+    everyone_left = kept | volunteers | {online.reference, by_officer.reference}
+    Respondent.objects.filter(forum=forum).exclude(reference__in=everyone_left).update(
+        status=RespondentStatus.WITHDRAWN
+    )
+    QuotaCategory.objects.filter(question__forum=forum).update(min_members=None, max_members=None)
+
+    instance = quotas.build_instance(forum, include_members=True)
+    assert {person.id for person in instance.people} == kept | volunteers
+    assert instance.already_selected == kept
+    run = run_selection(forum, officer, algorithm, seed="r", replacement=True)
+    assert run.status == "done", run.error
+    assert set(run.result["tokens"].values()) == set(run.result["probabilities"]) == kept | volunteers
+    drawn = PanelMember.objects.filter(run=run).select_related("respondent")
+    assert {member.respondent.reference for member in drawn} == volunteers
+    assert {member.replaces_id for member in drawn} == {members[0].pk, members[1].pk}
+    assert quotas.members_on_panel(forum) == kept | volunteers
+    assert selection.places_to_fill(forum) == 0
 
 
 def shares_refused(forum: Any, officer: Any, data: bytes) -> list[str]:

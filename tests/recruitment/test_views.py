@@ -1247,7 +1247,7 @@ def test_a_replacement_draw_page_says_whom_it_replaced_and_the_chances_instead_o
     chances = replacements.result["probabilities"]
     others = sorted(chance for reference, chance in chances.items() if chances[reference] < 1)
     summary = (
-        "This draw kept the 11 members still on the panel and filled 1 place from the other 139 volunteers "
+        "This draw kept the 11 members still on the panel and filled 1 place from the other 138 volunteers "
         f"in the pool, whose chances of being drawn were between {others[0]:.2%} and {others[-1]:.2%}."
     )
     assert summary in page and chart not in page
@@ -1262,6 +1262,34 @@ def test_a_replacement_draw_page_says_whom_it_replaced_and_the_chances_instead_o
     privacy.purge_forum(forum)
     page = client.get(url).content.decode()
     assert summary in page and "Who this draw replaced" not in page and drawn.reference not in page
+
+
+def test_the_replacement_pages_count_only_the_volunteers_neither_on_the_panel_nor_declined(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """The start page said replacements were drawn from all 150 registered, and the draw's page counted
+    the two members who had declined among the other volunteers, with their chances: the draw drew from
+    the 150 less the 10 members kept and the 2 who declined."""
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    mark_invited(forum)
+    declined = list(PanelMember.objects.filter(forum=forum).select_related("respondent")[:2])
+    for member in declined:
+        selection.set_member_status(member, "declined", officer)
+    client = signed_in_client(officer)
+    start = client.get(staff_url("start_selection", forum) + "?replacements=1").content.decode()
+    assert (
+        "drawn from the 138 people registered who are not on the panel and have not declined a place" in start
+    )
+    replacements = run_selection(forum, officer, "legacy", seed="r", replacement=True)
+    page = client.get(staff_url("run", forum, run_id=replacements.pk)).content.decode()
+    assert "kept the 10 members still on the panel and filled 2 places from the other 138 volunteers" in page
+    assert not {member.respondent.reference for member in declined} & set(
+        replacements.result["probabilities"]
+    )
 
 
 def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_with_the_reason(

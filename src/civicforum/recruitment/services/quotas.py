@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 
 from civicforum.core import audit
@@ -728,12 +729,36 @@ def questions_with_categories(forum: Any) -> list[QuotaQuestion]:
 QUOTA_FIELDS = ("reference", "invitation", "ward", "answers")
 
 
+def _drawable(forum: Any) -> QuerySet[Respondent]:
+    """The volunteers a draw chooses from, the members it keeps among them: everyone still registered
+    (withdrawing erases a person's answers and declines any place they held), less anyone who declined a
+    place on the panel (or was recorded as declining) and holds none now. They told the council they
+    cannot take part: a replacement draw fills their places, and drawing one of them again would leave a
+    place empty once more. A full draw follows the same rule, though nobody has declined by then (it
+    starts only while nobody has replied: ``selection.full_selection_blocker``). A decline put right
+    (``selection.put_back_on_panel``, or 'Mark as confirmed') makes them a member again, kept by a draw."""
+    # One who declined yet holds a place again (drawn again before this rule) is a member, and kept.
+    declined = Q(pk__in=_holding_places(forum, declined=True)) & ~Q(pk__in=_holding_places(forum))
+    return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).exclude(declined)
+
+
+def _holding_places(forum: Any, declined: bool = False) -> QuerySet[PanelMember]:
+    """For a subquery: the registrations holding a place on the panel (selected or confirmed), or that
+    declined one."""
+    places = PanelMember.objects.filter(forum=forum, respondent__isnull=False)
+    in_status = Q(status=MemberStatus.DECLINED)
+    return places.filter(in_status if declined else ~in_status).values("respondent")
+
+
 def pool(forum: Any) -> list[Respondent]:
-    return list(
-        Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
-        .only(*QUOTA_FIELDS)
-        .order_by("registered_at", "id")
-    )
+    """What the engine reads of the volunteers a draw chooses from (``_drawable``)."""
+    return list(_drawable(forum).only(*QUOTA_FIELDS).order_by("registered_at", "id"))
+
+
+def replacements_drawn_from(forum: Any) -> int:
+    """How many volunteers a replacement draw would fill places from: those a draw chooses from
+    (``_drawable``) less the members still on the panel, whom it keeps."""
+    return _drawable(forum).exclude(pk__in=_holding_places(forum)).count()
 
 
 def feature_values(respondent: Respondent, questions: list[QuotaQuestion]) -> dict[str, str]:
@@ -777,7 +802,8 @@ def members_on_panel(forum: Any) -> frozenset[str]:
 
 
 def build_instance(forum: Any, include_members: bool = False) -> Instance:
-    """The engine's view of the pool: people by reference, one per household (their invitation).
+    """The engine's view of the pool (the volunteers a draw chooses from: ``_drawable``): people by
+    reference, one per household (their invitation).
 
     With ``include_members`` the members still on the panel are already selected and the panel is the
     forum's full size (drawing replacements).

@@ -407,7 +407,10 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "form": form,
         "replacement": replacement,
         "to_fill": selection.places_to_fill(forum),
-        "pool_size": len(instance.people) if instance else registration.pool_size(forum),
+        # Who the draw chooses from, shown only when it can start (a full draw's blocker leaves no instance).
+        "pool_size": (
+            quotas.replacements_drawn_from(forum) if replacement else len(instance.people) if instance else 0
+        ),
         "blocker": blocker,
         "diagnosis": diagnosis,
         "pool_too_small": bool(diagnosis and diagnosis.pool_too_small),
