@@ -1457,6 +1457,41 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     assert member.status == "declined"
 
 
+def test_a_member_who_withdrew_after_their_invitation_cannot_be_marked_as_confirmed(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """An invited member who withdrew (declining their place and erasing their data) was still offered
+    'Mark as confirmed', and the service confirmed them: a member nobody can contact, holding the place
+    a replacement draw should fill. The page offers nothing for them and the service refuses, saying why."""
+    from civicforum.core.models import AuditEvent
+    from civicforum.recruitment.models import PanelMember
+    from civicforum.recruitment.services import registration, selection
+
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    mark_invited(forum)
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    reference = member.respondent.reference
+    registration.withdraw(member.respondent, None)
+    client = signed_in_client(officer)
+
+    page = client.get(staff_url("panel", forum)).content.decode()
+    assert f'(withdrawn) <span class="govuk-hint">{reference}</span>' in page
+    assert f'<span class="govuk-visually-hidden"> {reference}</span>' not in page  # no button for them
+    status_url = staff_url("member_status", forum, member_id=member.pk)
+    refused = client.post(status_url, {"status": "confirmed", "seen": "declined"}, follow=True)
+    withdrew = (
+        f"{reference} has withdrawn and their personal data was erased, so they cannot be recorded as "
+        "confirmed."
+    )
+    assert withdrew in refused.content.decode()
+    with pytest.raises(selection.MemberWithdrew, match=withdrew):
+        selection.set_member_status(member, "confirmed", officer)
+    member.refresh_from_db()
+    assert member.status == "declined" and selection.places_to_fill(forum) == 1
+    assert not AuditEvent.objects.filter(action="recruitment.member_confirmed").exists()
+
+
 def test_a_member_is_marked_as_confirmed_only_once_invited_and_the_count_leaves_out_those_declined(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:

@@ -372,6 +372,17 @@ class NotInvited(Exception):
     """The member has not been invited yet, so they cannot have accepted their place."""
 
 
+class MemberWithdrew(Exception):
+    """The member withdrew their registration, which declined their place and erased their personal data:
+    nothing more can be recorded for them."""
+
+
+def _withdrew(member: PanelMember) -> bool:
+    """Whether ``member``'s registration is no longer held (withdrawn, its personal data erased)."""
+    registered = Respondent.objects.filter(pk=member.respondent_id, status=RespondentStatus.REGISTERED)
+    return not registered.exists()
+
+
 class RepliedMeanwhile(Exception):
     """The member's reply changed after the officer's page was shown (they replied online, or a colleague
     recorded it): the officer's change was not saved."""
@@ -398,6 +409,8 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
     Nobody is recorded as confirmed before their invitation was sent (``NotInvited``): they have not been
     offered the place yet (a member whose email failed was still sent a letter, and may have been told
     another way). Declining needs no invitation: someone may say they cannot take part before it goes.
+    Nor once they have withdrawn (``MemberWithdrew``): withdrawing declined their place and erased their
+    data, so a member confirmed then would be one nobody can contact, holding a place a replacement needs.
     """
     with transaction.atomic():
         lock_forum(member.forum_id)  # waits for a replacement draw's save
@@ -408,6 +421,11 @@ def set_member_status(member: PanelMember, status: str, user: Any, seen: str | N
         )
         if member.status == status:
             return
+        if _withdrew(member):
+            raise MemberWithdrew(
+                f"{member.respondent or 'This member'} has withdrawn and their personal data was erased, so "
+                f"they cannot be recorded as {MemberStatus(status).label.lower()}."
+            )
         if seen is not None and member.status != seen:
             raise RepliedMeanwhile(member, status)
         if status == MemberStatus.CONFIRMED and member.invited_at is None:
@@ -454,8 +472,7 @@ def put_back_on_panel(member: PanelMember, user: Any) -> None:
         if member.status != MemberStatus.DECLINED:
             return
         who = member.respondent or "This member"
-        registered = Respondent.objects.filter(pk=member.respondent_id, status=RespondentStatus.REGISTERED)
-        if not registered.exists():
+        if _withdrew(member):
             raise DeclineKept(
                 f"{who} has withdrawn and their personal data was erased, so they cannot be put back on "
                 "the panel."

@@ -682,7 +682,7 @@ def _record_reply(request: HttpRequest, member: PanelMember, status: str) -> Htt
         selection.set_member_status(member, status, request.user, seen=request.POST.get("seen", ""))
     except selection.PlaceFilled as error:
         messages.error(request, f"{error}, so their reply can no longer be changed")
-    except (selection.RepliedMeanwhile, selection.NotInvited) as error:
+    except (selection.RepliedMeanwhile, selection.NotInvited, selection.MemberWithdrew) as error:
         messages.error(request, str(error))
     else:
         deleted = ". Any support needs they gave are deleted" if status == MemberStatus.DECLINED else ""
