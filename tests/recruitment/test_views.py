@@ -749,6 +749,45 @@ def test_the_public_pages_offer_no_withdrawal_once_the_data_was_deleted(client: 
             assert f"Registrations for {forum.title} were {deleted_on}" in page and "<form" not in page
 
 
+def test_registering_and_the_support_needs_notice_say_the_registrations_were_deleted_once_they_were(
+    client: Any, pool: Any
+) -> None:
+    """After the purge a registration page still said registration was 'not open at the moment' and to
+    call if you should have been able to register, and the privacy notice said support needs are deleted
+    on the retention date 'or when you withdraw': both now say registrations were deleted, and when."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from civicforum.recruitment.services import privacy
+
+    forum = pool[0].forum
+    RecruitmentSettings.objects.filter(forum=forum).update(retention_until=date(2027, 6, 30))
+    register = reverse("recruitment:register_step", args=[forum.slug, "code"])
+    notice = reverse("recruitment:privacy", args=[forum.slug])
+    closed = client.get(register)
+    assert closed.status_code == 403 and "is not open at the moment" in closed.content.decode()
+    assert (
+        "Otherwise we delete it on 30 June 2027, with the rest of your information, or when you withdraw"
+        in (client.get(notice).content.decode())
+    )
+
+    privacy.purge_forum(forum)
+    deleted_on = f"deleted on {timezone.localdate():%-d %B %Y} under the retention schedule"
+    for response in (client.get(register), client.post(register, {"code": "ABCD-EFGH"})):
+        page = response.content.decode()
+        assert response.status_code == 410
+        assert '<h1 class="govuk-heading-l">Registration is closed</h1>' in page
+        assert (
+            f"Registrations for {forum.title} were {deleted_on}, so registration is closed and you have not "
+            "been registered" in page
+        )
+        assert "not open at the moment" not in page and "should have been able to register" not in page
+    page = client.get(notice).content.decode()
+    assert f"Registrations were {deleted_on}, and with them the support members told us they needed" in page
+    assert "we delete it" not in page and "when you withdraw" not in page
+
+
 def test_officer_adds_and_removes_questions(signed_in_client: Any, forum: Any, officer: Any) -> None:
     from civicforum.recruitment.models import QuotaQuestion
 

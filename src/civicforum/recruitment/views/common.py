@@ -91,9 +91,10 @@ def gone_after_purge(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 def gone_for_residents(
     request: HttpRequest, forum: Any, heading: str, consequence: str
 ) -> HttpResponse | None:
-    """A public page that acts on a registration (withdrawing, replying to a panel invitation) once the
-    retention purge has deleted them all: a page saying so and when, with 410 Gone, not its form, which
-    would answer 'We could not find a registration' and count a wrong try (None: not deleted)."""
+    """A public page that acts on a registration (registering, withdrawing, replying to a panel
+    invitation) once the retention purge has deleted them all: a page saying so and when, with 410 Gone,
+    not its form, which would answer 'We could not find a registration' and count a wrong try, nor
+    'Registration is not open at the moment' (None: not deleted)."""
     purged_at = registration.data_deleted_at(forum)
     if purged_at is None:
         return None

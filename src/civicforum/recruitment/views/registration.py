@@ -16,6 +16,7 @@ from civicforum.recruitment.services import quotas, registration, selection
 from civicforum.recruitment.views.common import (
     MANAGE,
     client_address,
+    gone_for_residents,
     public_forum,
     registration_state,
     save_registration_state,
@@ -318,5 +319,12 @@ def _assisted(request: HttpRequest, forum: Any, state: dict[str, Any]) -> bool:
 
 
 def _closed(request: HttpRequest, forum: Any) -> HttpResponse:
+    """Registration is not open: once the registrations were deleted under the retention schedule it never
+    will be, and the page says so and when (``gone_for_residents``) rather than 'not open at the moment'."""
+    gone = gone_for_residents(
+        request, forum, "Registration is closed", "registration is closed and you have not been registered"
+    )
+    if gone is not None:
+        return gone
     context = {"forum": forum, "phone": registration.phone_for(forum)}
     return render(request, "recruitment/register_closed.html", context, status=403)
