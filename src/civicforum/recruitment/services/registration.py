@@ -173,11 +173,6 @@ def has_registrations(forum: Any) -> bool:
     return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).exists()
 
 
-def pool_size(forum: Any) -> int:
-    """How many people are registered (withdrawn people are not in the pool)."""
-    return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).count()
-
-
 def is_rate_limited(client: str) -> bool:
     return rate_limits.is_limited(CODE_CHECKS, client, MAX_FAILED_CODE_CHECKS)
 
