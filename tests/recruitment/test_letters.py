@@ -134,6 +134,25 @@ def test_long_words_and_addresses_stay_on_the_page_and_clear_of_the_qr_code(tmp_
     assert address[0][1].startswith("Siân BBB") and all(right <= 380 for right, _text in address)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://forum.northam.gov.uk/forums/town-centre-future/register/",
+        "https://www.northam.gov.uk/democracy/forums/transport-and-congestion-2027/register/",
+    ],
+)
+def test_a_web_address_set_smaller_to_fit_the_box_prints_whole(tmp_path, url):
+    """A line shrunk to fit the registration box was cut with an ellipsis ("…/regist…") when the size
+    that exactly fills the box measured a hair wider than it: residents typing it got a wrong address."""
+    from civicforum.recruitment.services.letters import BOX_TEXT_WIDTH, MARGIN
+
+    path = tmp_path / "letters.pdf"
+    write_letters(path, LetterDesign("Northam Borough Council", "Forum", url), letters(1))
+    box = [(x, right, text) for x, y, right, text in drawn_text(path.read_bytes()) if x == MARGIN + 14]
+    assert f"Go to {url}" in [text for _x, _right, text in box]
+    assert all(right <= x + BOX_TEXT_WIDTH + 0.01 for x, right, _text in box)
+
+
 def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path):
     """Helvetica with Windows-1252 printed ŵ ŷ Ŵ Ŷ as "?": the embedded Unicode font prints them."""
     from pypdf import PdfReader

@@ -22,6 +22,7 @@ import hashlib
 import importlib.util
 import io
 import logging
+import math
 import os
 import uuid
 import zlib
@@ -163,9 +164,15 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 
 def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
-    """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis."""
+    """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis.
+
+    The size is rounded down to the tenth of a point the PDF records (``_text``): the exact size that
+    fills ``width`` measured a hair wider than it, or printed a hair wider, and cut a web address that
+    fitted into "…/regist…"."""
     _register_fonts()
-    size = max(SMALLEST_SIZE, min(size, size * width / max(stringWidth(text, font, size), 1)))
+    natural = stringWidth(text, font, size)
+    if natural > width:
+        size = max(SMALLEST_SIZE, math.floor(10 * size * width / natural) / 10)
     if stringWidth(text, font, size) <= width:
         return text, size
     while text and stringWidth(text + "\u2026", font, size) > width:
