@@ -652,3 +652,27 @@ def test_only_those_who_see_the_members_contact_details_record_who_was_told_anot
     )
 
     assert response.status_code == 403 and not PanelMember.objects.exclude(reached_by="").exists()
+
+
+def test_panel_letters_tell_members_how_to_reply_by_phone_and_print_the_reply_address_whole(
+    pool: Any, officer: Any
+) -> None:
+    """The letters to members chosen said 'Or call us ... and we will register you', though they had
+    registered already, and set the reply address beside 'or call us' so small that the line was cut
+    short ('... or call …')."""
+    from pypdf import PdfReader
+
+    forum = pool[0].forum
+    RecruitmentSettings.objects.update_or_create(forum=forum, defaults={"phone": "01632 960 123"})
+    publish_selection(forum, officer, seed="s")
+    reply_url = "https://forum.northam.gov.uk/forums/town-centre-future/panel/reply/"
+    batch = panel_invitations.invite_selected(forum, officer, reply_url, "18 December 2026")
+    assert batch is not None
+    tasks.start(tasks.send_invitations, batch.pk)
+    batch.refresh_from_db()
+
+    letter = PdfReader(batch.letters).pages[0].extract_text()
+
+    assert "register you" not in letter and "…" not in letter
+    assert "Or call us on 01632 960 123 and give us your reference." in letter
+    assert f"Go to {reply_url}\n" in letter

@@ -99,6 +99,7 @@ class LetterDesign:
     )
     box_heading: str = "How to register"
     box_text: str = "Go to $url\nor scan the QR code with your phone camera,\nand enter your household code:"
+    phone_text: str = "Or call us on $phone and we will register you."  # printed only with a ``phone``
 
     def fill(self, text: str) -> str:
         return Template(text).safe_substitute(
@@ -552,16 +553,8 @@ def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
         fitted, size = fit_line(line, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH)
         ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, REGULAR, size, fitted, used))
     if design.phone:
-        ops.append(
-            _text(
-                MARGIN + 14,
-                107,
-                REGULAR,
-                BODY_SIZE,
-                f"Or call us on {design.phone} and we will register you.",
-                used,
-            )
-        )
+        phone_line = Template(design.phone_text).safe_substitute(phone=design.phone)
+        ops.append(_text(MARGIN + 14, 107, REGULAR, BODY_SIZE, phone_line, used))
     qr_modules, _ = _qr_size(design)
     scale = 100.0 / qr_modules
     ops.append(b"q %.4f 0 0 %.4f %.2f %.2f cm /QR Do Q\n" % (scale, scale, QR_LEFT, 112))

@@ -53,7 +53,10 @@ will offer your place to someone else, so please tell us either way.
 
 We will send you the dates, the venue and everything you need to know, and we will pay for travel, \
 care and any support you need, as well as a thank-you payment."""
-BOX_TEXT = "Tell us by $reply_by whether you can take part:\ngo to $url or call us,\nquoting your reference:"
+# The web address has a line to itself: beside "or call us" it was set so small that the end of the line
+# was cut off. The member is registered already: the phone line takes their reply.
+BOX_TEXT = "Tell us by $reply_by whether you can take part.\nGo to $url\nand enter your reference:"
+PHONE_TEXT = "Or call us on $phone and give us your reference."
 FOOTER = (
     "You registered to take part. The privacy notice on the registration page says how we use your details."
 )
@@ -264,6 +267,7 @@ def _design(batch: InvitationBatch) -> LetterDesign:
         logo=bytes(settings_row.logo) if settings_row.logo else None,
         box_heading="How to reply",
         box_text=BOX_TEXT,
+        phone_text=PHONE_TEXT,
         footer=FOOTER,
     )
 
