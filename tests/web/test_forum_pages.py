@@ -131,6 +131,21 @@ def test_whoever_creates_a_forum_can_run_it(client: Any, creator: str) -> None:
     assert granted.count() == (1 if creator == Role.OFFICER else 0)
 
 
+def test_a_forum_called_new_gets_a_staff_page_of_its_own(client: Any) -> None:
+    """Its slug was 'new', so its staff page was /staff/forums/new/: the 'Create a forum' form, again."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    response = client.post(
+        reverse("processes:forum_create"),
+        valid_form_data(council=str(forum.council.pk), title="New"),
+        follow=True,
+    )
+    created = Forum.objects.get(title="New")
+    assert created.slug == "new-2"
+    assert response.redirect_chain[-1][0] == reverse("processes:forum_staff", kwargs={"forum_slug": "new-2"})
+    assert "Change forum details" in response.content.decode()
+
+
 def test_officer_cannot_create_a_forum_for_another_council(client: Any) -> None:
     forum, elsewhere = make_forum(), make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -106,11 +106,19 @@ def timeline(forum: Forum) -> list[TimelineEntry]:
 
 
 def unique_slug(title: str, exclude_pk: int | None = None) -> str:
+    """A slug from ``title`` that no other forum has and whose pages are the forum's own."""
     base = slugify(title)[:90] or "forum"
     slug, suffix = base, 2
-    while Forum.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    while Forum.objects.filter(slug=slug).exclude(pk=exclude_pk).exists() or not _leads_to_its_pages(slug):
         slug, suffix = f"{base}-{suffix}", suffix + 1
     return slug
+
+
+def _leads_to_its_pages(slug: str) -> bool:
+    """Whether the forum's public and staff addresses reach its pages: a forum called 'New' had its staff
+    page at /staff/forums/new/, the address of 'Create a forum', and its officer could never open it."""
+    pages = ("processes:forum", "processes:forum_staff")
+    return all(resolve(reverse(name, kwargs={"forum_slug": slug})).view_name == name for name in pages)
 
 
 # What an officer edits on the forum form; an update's audit entry names the ones that changed.
