@@ -60,6 +60,17 @@ def _demo_words_match_its_data(forum: Forum) -> None:
     )
     recruitment = stages[StageKind.RECRUITMENT]
     assert recruitment.starts_on <= min(registered).date() and max(registered).date() <= recruitment.ends_on
+    _letters_ask_to_register_by_the_end_of_recruitment(forum, recruitment.ends_on)
+
+
+def _letters_ask_to_register_by_the_end_of_recruitment(forum: Forum, last_day: Any) -> None:
+    """The demo's invitation letters read 'Please register by , online or by phone': no date was set."""
+    from civicforum.recruitment.services import civic_lottery
+
+    design = civic_lottery.letter_design(forum.lotteries.get(), "https://northam.example/register/")
+    assert f"Please register by {last_day:%-d %B %Y}, online or by phone." in " ".join(
+        design.fill(design.body).split()
+    )
 
 
 def test_demo_refuses_to_run_on_a_production_site(settings: Any) -> None:

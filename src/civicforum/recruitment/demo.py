@@ -79,11 +79,12 @@ def populate(ctx: demo.DemoContext) -> None:
     lottery = civic_lottery.draw_lottery(
         forum, officer, address_list, LETTERS, seed="northam-2026-11", decile_weights=OVERSAMPLING_WEIGHTS
     )
+    start, until = registering_between(forum)
+    lottery.reply_by = f"{until:%-d %B %Y}"  # the letters ask residents to register by it
     generation = civic_lottery.request_letters(lottery, officer)
     civic_lottery.generate_letters(lottery.pk, SITE + "register/", generation)
     invitations = list(lottery.invitations.select_related("address"))
     responding = [i for i in invitations if rng.random() < 0.05 + 0.02 * (i.address.deprivation_decile or 5)]
-    start, until = registering_between(forum)
     pool = synthetic.populate_pool(forum, responding, VOLUNTEERS, start, rng, until=until)
     phone_registered = [r.pk for r in pool[::40]]
     Respondent.objects.filter(pk__in=phone_registered).update(registered_by=officer)
