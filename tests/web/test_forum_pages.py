@@ -548,6 +548,20 @@ def test_an_officer_sends_a_new_set_password_link_when_the_first_one_expired(cli
     assert "Choose a password" in client.get(response.context["link"], follow=True).content.decode()
 
 
+def test_a_button_address_opened_from_the_history_says_what_happened_and_links_on(client: Any) -> None:
+    """The new-link page's address, opened again from the browser's history or with Back and Forward,
+    was an empty page (Django's bare 405): no words, no header, no way on."""
+    forum = make_forum()
+    newcomer = make_user(first_name="Grace", last_name="Lewis")
+    ForumRole.objects.create(forum=forum, user=newcomer, role=Role.PANEL_MEMBER)
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    response = client.get(_new_link_url(forum, newcomer))
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "This page cannot be opened again" in page and "press it again" in page
+    assert f'href="{reverse("processes:home")}"' in page and "govuk-skip-link" in page
+
+
 def test_a_new_set_password_link_is_refused_once_a_password_is_chosen_or_too_many_were_made(
     client: Any,
 ) -> None:

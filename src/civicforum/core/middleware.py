@@ -21,3 +21,19 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give Django's empty 405 (a POST-only address opened from the browser's history, or with Back or
+    Forward) the service's error page, which says what happened and links on."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content and not request.path.startswith("/admin/"):
+            from civicforum.core.views import method_not_allowed
+
+            return method_not_allowed(request, response.get("Allow", ""))
+        return response

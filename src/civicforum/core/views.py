@@ -96,6 +96,14 @@ ERROR_PAGES: dict[int | str, tuple[str, list[str]]] = {
             "If you pasted the web address, check you copied the entire address.",
         ],
     ),
+    405: (
+        "This page cannot be opened again",
+        [
+            "It showed the result of a button you pressed. You may have come back to it from your "
+            "browser’s history, or with the Back or Forward button.",
+            "Go back to the page with the button and press it again if you still need to.",
+        ],
+    ),
     500: (
         "Sorry, there is a problem with the service",
         ["Try again later.", "If you were filling in a form, your answers have not been saved."],
@@ -127,6 +135,13 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "core/errors/error.html", error_context(400), status=400)
+
+
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    """A button's address opened without pressing it (Django answers 405 with an empty page, a dead end)."""
+    response = render(request, "core/errors/error.html", error_context(405), status=405)
+    response["Allow"] = allowed
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
