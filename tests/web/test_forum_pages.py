@@ -288,8 +288,28 @@ def test_roles_on_another_forum_cannot_be_removed_through_this_one(client: Any) 
     remove = reverse(
         "processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": elsewhere.pk}
     )
-    assert client.post(remove).status_code == 404
+    response = client.post(remove, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(
+        "processes:forum_people", kwargs={"forum_slug": forum.slug}
+    )
+    assert "That role is no longer on this forum" in response.content.decode()
     assert ForumRole.objects.filter(pk=elsewhere.pk).exists()
+
+
+def test_going_back_to_a_removal_already_made_leads_to_the_people_page(client: Any) -> None:
+    """Back to the confirmation page after removing a role, or a second press of 'Remove role', was
+    'Page not found: if you typed the web address, check it is correct'."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    helper = ForumRole.objects.create(forum=forum, user=make_user(), role=Role.FACILITATOR)
+    remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": helper.pk})
+    assert client.post(remove).status_code == 302
+    people = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    for again in (client.get, client.post):
+        response = again(remove, follow=True)
+        assert response.redirect_chain == [(people, 302)]
+        assert "It may have been removed already" in response.content.decode()
+    assert AuditEvent.objects.filter(action="role.removed").count() == 1
 
 
 def test_a_stage_cannot_fall_outside_the_forum_dates(client: Any) -> None:

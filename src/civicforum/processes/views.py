@@ -193,8 +193,11 @@ def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> Ht
     """GET asks for confirmation (removing a role cannot be undone from here); POST removes it. A page
     naming a resident (panel member or participant) is recorded in the audit log, as the people page is."""
     forum = request.forum  # type: ignore[attr-defined]
-    forum_role = get_object_or_404(ForumRole.objects.select_related("user"), pk=role_id, forum=forum)
-    if problem := services.role_removal_problem(request.user, forum_role):
+    forum_role = ForumRole.objects.select_related("user").filter(pk=role_id, forum=forum).first()
+    if forum_role is None:
+        # Back to the confirmation after removing, or a second press of the button: not a dead end.
+        messages.info(request, "That role is no longer on this forum. It may have been removed already.")
+    elif problem := services.role_removal_problem(request.user, forum_role):
         messages.error(request, problem)
     elif request.method == "POST":
         services.remove_role(request.user, forum_role)
