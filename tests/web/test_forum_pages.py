@@ -406,6 +406,22 @@ def test_council_admin_creates_an_account_and_the_person_sets_a_password(client:
     assert "This link has expired" in client.get(link, follow=True).content.decode()
 
 
+def test_someone_signs_in_with_their_email_address_typed_with_capitals(client: Any) -> None:
+    """The account form keeps the username in lower case: 'Grace@Council.example', as the administrator
+    typed it and the person would too, was refused with 'Both are case-sensitive'."""
+    make_user(username="grace@council.example", password="lantern-orchard-42")
+    signed_in = client.post(
+        reverse("login"), {"username": "Grace@Council.example", "password": "lantern-orchard-42"}
+    )
+    assert signed_in.status_code == 302
+    client.logout()
+    make_user(username="GRACE@council.example", password="other-orchard-42")  # two: which one is unclear
+    refused = client.post(
+        reverse("login"), {"username": "Grace@Council.example", "password": "lantern-orchard-42"}
+    )
+    assert refused.status_code == 200 and "Enter a correct username and password" in refused.content.decode()
+
+
 def test_account_form_refuses_an_existing_email(client: Any) -> None:
     forum = make_forum()
     make_user(username="sam", email="sam@council.example")

@@ -15,6 +15,7 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator, RegexValidator
@@ -189,6 +190,17 @@ class LoginForm(GovUKHelperMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+    def clean_username(self) -> str:
+        """An email address as the account's username, typed with capitals ('Grace@Council.example'):
+        accounts made here keep it in lower case, and email addresses are not told apart by case."""
+        username: str = self.cleaned_data["username"]
+        users = get_user_model().objects
+        if "@" in username and not users.filter(username=username).exists():
+            same = list(users.filter(username__iexact=username).values_list("username", flat=True)[:2])
+            if len(same) == 1:
+                return same[0]
+        return username
 
     def clean(self) -> dict[str, Any]:
         """Refuse even the right password while the account is paused (or the pause stops no guessing)."""
