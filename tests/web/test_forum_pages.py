@@ -261,6 +261,23 @@ def test_officer_gives_and_removes_a_role(client: Any) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("role", "words"), [(Role.EVALUATOR, "an evaluator"), (Role.OFFICER, "a forum officer")]
+)
+def test_giving_a_role_says_so_in_a_sentence(client: Any, role: str, words: str) -> None:
+    """It said 'Grace Lewis is now evaluator' and 'is now forum officer on ...'."""
+    forum = make_forum()
+    make_user(username="grace", first_name="Grace", last_name="Lewis")
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_people", kwargs={"forum_slug": forum.slug})
+    given = client.post(url, {"user": "grace", "role": role}, follow=True).content.decode()
+    assert f"Grace Lewis is now {words}" in given
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    new_account = reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
+    data = {"first_name": "Ada", "last_name": "Byron", "email": "ada@council.example", "role": role}
+    assert f"Ada Byron is now {words} on {forum.title}" in client.post(new_account, data).content.decode()
+
+
 def test_role_form_names_the_unknown_account(client: Any) -> None:
     forum = make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))
@@ -472,7 +489,7 @@ def test_giving_a_role_someone_already_holds_says_so_and_is_not_audited_again(cl
     again = client.post(url, {"user": "grace", "role": Role.EVALUATOR})
     page = again.content.decode()
     assert again.status_code == 200 and "<title>Error:" in page
-    assert "Grace Hopper is already evaluator on this forum" in page and 'href="#id_user"' in page
+    assert "Grace Hopper is already an evaluator on this forum" in page and 'href="#id_user"' in page
     assert AuditEvent.objects.filter(forum=forum, action="role.granted").count() == 1
 
 

@@ -15,6 +15,12 @@ class Role(models.TextChoices):
     PANEL_MEMBER = "panel_member", "Panel member"
     PARTICIPANT = "participant", "Public participant"
 
+    @property
+    def in_a_sentence(self) -> str:
+        """The role as a sentence says it: 'Grace Lewis is now an evaluator', not 'is now evaluator'."""
+        label = str(self.label).lower()
+        return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
 
 class CouncilAdministrator(models.Model):
     """A user who runs every forum of one council: creates forums, appoints officers."""

@@ -192,7 +192,7 @@ class RoleForm(GovUKForm):
         user, role = cleaned.get("user"), cleaned.get("role")
         if user is not None and role and role in roles_on(user, self.forum):
             name = user.get_full_name() or user.get_username()
-            self.add_error("user", f"{name} is already {Role(role).label.lower()} on this forum")
+            self.add_error("user", f"{name} is already {Role(role).in_a_sentence} on this forum")
         return cleaned
 
 

@@ -164,7 +164,7 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
         user, role = form.cleaned_data["user"], form.cleaned_data["role"]
         services.assign_role(request.user, forum, user, role)
         messages.success(
-            request, f"{user.get_full_name() or user.get_username()} is now {Role(role).label.lower()}"
+            request, f"{user.get_full_name() or user.get_username()} is now {Role(role).in_a_sentence}"
         )
         return redirect("processes:forum_people", forum_slug=forum.slug)
     roles, role_counts = services.people_for(request.user, forum, residents_by_name=True)
@@ -230,7 +230,12 @@ def forum_account_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
         user, link = services.create_account_with_role(
             request.user, forum, data["first_name"], data["last_name"], data["email"], data["role"]
         )
-        context = {"forum": forum, "new_user": user, "link": request.build_absolute_uri(link)}
+        context = {
+            "forum": forum,
+            "new_user": user,
+            "role": Role(data["role"]),
+            "link": request.build_absolute_uri(link),
+        }
         return render(request, "processes/account_created.html", context)
     return _form_page(
         request,
