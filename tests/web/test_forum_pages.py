@@ -439,6 +439,32 @@ def test_someone_signs_in_with_their_email_address_typed_with_capitals(client: A
     assert refused.status_code == 200 and "Enter a correct username and password" in refused.content.decode()
 
 
+def test_a_panel_member_given_an_account_learns_their_username_and_is_not_sent_to_the_staff_area(
+    client: Any,
+) -> None:
+    """The link's page never said which username to sign in with (the account form made it from an email
+    address the person may not have typed themselves), and both the page after it and the sign-in page
+    spoke of 'the staff area', for council officers, facilitators and evaluators, to a panel member."""
+    forum = make_forum()
+    url = _account_form_as_council_admin(client, forum)
+    data = {
+        "first_name": "Alan",
+        "last_name": "Hughes",
+        "email": "Alan@Home.example",
+        "role": Role.PANEL_MEMBER,
+    }
+    link = client.post(url, data).context["link"]
+    client.logout()
+    form_page = client.get(link, follow=True)
+    assert "Your username is <strong>alan@home.example</strong>" in form_page.content.decode()
+    password = {"new_password1": "lantern-orchard-42", "new_password2": "lantern-orchard-42"}
+    done = client.post(form_page.redirect_chain[-1][0], password, follow=True).content.decode()
+    sign_in = client.get(reverse("login")).content.decode()
+    assert "Password saved" in done
+    assert "staff area" not in done and "staff area" not in sign_in
+    assert "panel members and participants the council has given an account" in sign_in
+
+
 def test_account_form_refuses_an_existing_email(client: Any) -> None:
     forum = make_forum()
     make_user(username="sam", email="sam@council.example")
