@@ -18,6 +18,7 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 from tests import factories
 from tests.recruitment.conftest import (
     REPLY_URL,
@@ -660,8 +661,6 @@ def test_panel_letters_tell_members_how_to_reply_by_phone_and_print_the_reply_ad
     """The letters to members chosen said 'Or call us ... and we will register you', though they had
     registered already, and set the reply address beside 'or call us' so small that the line was cut
     short ('... or call …')."""
-    from pypdf import PdfReader
-
     forum = pool[0].forum
     RecruitmentSettings.objects.update_or_create(forum=forum, defaults={"phone": "01632 960 123"})
     publish_selection(forum, officer, seed="s")
@@ -676,3 +675,20 @@ def test_panel_letters_tell_members_how_to_reply_by_phone_and_print_the_reply_ad
     assert "register you" not in letter and "…" not in letter
     assert "Or call us on 01632 960 123 and give us your reference." in letter
     assert f"Go to {reply_url}\n" in letter
+
+
+def test_an_invitation_email_greets_the_member_by_name_and_says_which_council_wrote(
+    pool: Any, officer: Any
+) -> None:
+    """Each email began 'Dear panel member,' though it goes to one person whose name we hold, and ended
+    with the phone number: nothing said who wrote it, and the sender may be a no-reply address."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="s")
+    batch = invite_and_send(forum, officer)
+    names = {member.respondent.email: member.respondent.full_name for member in batch.recipients.all()}
+
+    for message in mail.outbox:
+        assert message.body.startswith(f"Dear {names[message.to[0]]},\n\nThank you for registering.")
+        assert message.body.endswith(f"\n\n{forum.council.name}")
+    letter = PdfReader(batch.letters).pages[0].extract_text()
+    assert "Dear panel member," in letter  # one text for every letter: the address block names them

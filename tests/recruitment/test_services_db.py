@@ -987,7 +987,7 @@ def test_the_invitation_email_says_what_the_reply_page_asks_for_and_the_number_t
     body = mailoutbox[0].body
     assert "To reply, go to https://example.org/reply. You will need your reference, R-" in body
     assert "and the email address or phone number you gave when you registered." in body
-    assert body.endswith("If you have a question, or would rather reply by phone, call 01632 960 000.")
+    assert "\n\nIf you have a question, or would rather reply by phone, call 01632 960 000.\n\n" in body
 
 
 @pytest.mark.parametrize(("adults", "said"), [(1, "Up to 1 person"), (3, "Up to 3 people")])

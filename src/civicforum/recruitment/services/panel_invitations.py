@@ -41,8 +41,9 @@ from civicforum.recruitment.services.locks import lock_forum
 logger = logging.getLogger(__name__)
 
 HEADING = "You have been chosen for $forum"
-BODY = """\
-Dear panel member,
+GREETING = "Dear panel member,"  # the letter's, one text for every page; an email names its member
+BODY = f"""\
+{GREETING}
 
 Thank you for registering. The lottery has chosen you as one of the residents who will take part in \
 $forum, run by $council.
@@ -337,7 +338,11 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
             if not _claim(member):
                 continue  # taken meanwhile (never send twice), or the registration deleted
             _report(batch)
-            text = body + email_reply_steps(batch.reply_url, respondent.reference, phone)
+            text = (
+                _greeting_by_name(body, respondent.full_name)
+                + email_reply_steps(batch.reply_url, respondent.reference, phone)
+                + f"\n\n{design.council_name}"  # who writes: the sender may be a no-reply address
+            )
             # Everyone also gets a letter, so a mail server failure must not stop the batch: mark it,
             # for the officer to send again once the mail settings are checked.
             try:
@@ -495,6 +500,12 @@ def not_emailed_by_batch(forum: Any, now: datetime) -> list[tuple[InvitationBatc
 def _mark(member: PanelMember, status: str, after: str = EmailStatus.TO_SEND) -> bool:
     """Move the member's email from ``after`` to ``status``, saved at once; False if it had moved on."""
     return PanelMember.objects.filter(pk=member.pk, email_status=after).update(email_status=status) == 1
+
+
+def _greeting_by_name(body: str, name: str) -> str:
+    """The email greets the member by the name they registered with, not as 'panel member'."""
+    name = " ".join(name.split())
+    return body.replace(GREETING, f"Dear {name},", 1) if name else body
 
 
 def email_reply_steps(reply_url: str, reference: str, phone: str) -> str:
