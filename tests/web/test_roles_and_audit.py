@@ -203,16 +203,26 @@ def test_signing_in_with_a_part_in_two_forums_or_in_a_hidden_one_lands_on_the_fo
     assert response.url == "/"
 
 
-def test_the_staff_area_tells_an_account_taking_part_whom_it_is_for(client: Any) -> None:
+@pytest.mark.parametrize("page_name", ["processes:dashboard", "processes:forum_staff", "processes:audit_log"])
+def test_the_staff_area_tells_an_account_taking_part_whom_it_is_for(client: Any, page_name: str) -> None:
     """It said 'Your account does not have a role on this forum that allows this': a panel member has a
-    role, and the staff area is not a forum's page."""
-    client.force_login(make_user_with_role(Role.PANEL_MEMBER, make_forum()))
-    response = client.get(reverse("processes:dashboard"))
+    role, and the staff area is not a forum's page. The forum's staff pages said it too."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.PANEL_MEMBER, forum))
+    kwargs = {} if page_name == "processes:dashboard" else {"forum_slug": forum.slug}
+    response = client.get(reverse(page_name, kwargs=kwargs))
     page = response.content.decode()
     assert response.status_code == 403
     assert "The staff area is for council officers, facilitators and evaluators." in page
     assert "Your account is for taking part in forums: see the forum pages." in page
     assert "does not have a role on this forum" not in page
+
+
+def test_staff_refused_a_page_of_a_forum_are_told_it_takes_a_role_on_it(client: Any) -> None:
+    """An officer of another forum is staff: their refusal still names the forum's role."""
+    client.force_login(make_user_with_role(Role.OFFICER, make_forum()))
+    page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": make_forum().slug}))
+    assert page.status_code == 403 and "does not have a role on this forum" in page.content.decode()
 
 
 def test_a_facilitators_link_to_the_people_page_says_what_it_lists(client: Any) -> None:
