@@ -690,9 +690,18 @@ def test_the_staff_page_names_the_staff_and_counts_the_residents(client: Any, vi
     client.force_login(make_user_with_role(viewer, forum))
     page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
     assert "Ada Byron" in page  # staff see who else runs the forum
-    assert "Pat Panel" not in page and "2 panel members<" in page
-    assert "Quinn Public" not in page and "2 public participants<" in page
+    assert "Pat Panel" not in page and "2 panel members with an account<" in page
+    assert "Quinn Public" not in page and "2 public participants with an account<" in page
     assert not AuditEvent.objects.filter(action="recruitment.personal_data_viewed").exists()
+
+
+def test_the_staff_page_counts_accounts_not_the_panel_drawn(client: Any) -> None:
+    """Its 'People' list said '2 panel members' beside 'Panel size 60 residents': it counts the accounts
+    given the role, not the members drawn, and read as if the panel had two members."""
+    forum = _forum_with_residents()
+    client.force_login(make_user_with_role(Role.EVALUATOR, forum))
+    page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
+    assert "<li>2 panel members with an account</li>" in page
 
 
 def test_one_resident_in_a_role_is_counted_as_one(client: Any) -> None:
@@ -700,13 +709,13 @@ def test_one_resident_in_a_role_is_counted_as_one(client: Any) -> None:
     ForumRole.objects.filter(forum=forum, role="participant", user__first_name="Robin").delete()
     client.force_login(make_user_with_role(Role.EVALUATOR, forum))
     page = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
-    assert "1 public participant<" in page and "2 panel members<" in page
+    assert "1 public participant with an account<" in page and "2 panel members with an account<" in page
 
 
 @pytest.mark.parametrize(
     ("viewer", "named", "counted"),
     [
-        (Role.FACILITATOR, ["Pat Panel", "Name not given"], "2 public participants<"),
+        (Role.FACILITATOR, ["Pat Panel", "Name not given"], "2 public participants with an account<"),
         (Role.OFFICER, ["Pat Panel", "sam@example.org", "Quinn Public", "Robin Public"], ""),
         (COUNCIL_ADMIN, ["Pat Panel", "sam@example.org", "Quinn Public", "Robin Public"], ""),
     ],

@@ -228,8 +228,9 @@ def people_for(
     ]
     roles = forum.roles.select_related("user").order_by("role", "user__username")
     counts = Counter(forum.roles.filter(role__in=hidden).values_list("role", flat=True))
+    # "with an account": '1 panel member' beside a panel of 60 read as the panel drawn.
     return list(roles.exclude(role__in=hidden)), [
-        f"{counts[role]} {Role(role).label.lower()}{plural(counts[role], '', 's')}"
+        f"{counts[role]} {Role(role).label.lower()}{plural(counts[role], '', 's')} with an account"
         for role in hidden
         if counts[role]
     ]
