@@ -11,6 +11,7 @@ from tests.factories import PASSWORD, make_forum, make_user_with_role
 
 from civicforum.core import audit
 from civicforum.core.models import Role
+from civicforum.core.roles import COUNCIL_ADMIN
 
 STAFF_PATHS = [
     "/staff/forums/{slug}/",
@@ -76,3 +77,34 @@ def test_an_evaluator_filters_and_pages_the_audit_log(
     assert page.locator("#id_action").input_value() == "stage.updated"
     if javascript:
         axe_check(page)
+
+
+def test_a_long_email_address_wraps_on_a_phone_when_an_account_is_made_and_its_link_opened(
+    page: Any, live_server: Any, axe_check: Any
+) -> None:
+    """An email address longer than a phone's width, on the 'Account created' page and as the username on
+    the link's page, made both pages scroll sideways at 320 px (WCAG 1.4.10)."""
+    forum = make_forum(title="Parks forum")
+    admin = make_user_with_role(COUNCIL_ADMIN, forum)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + f"/staff/forums/{forum.slug}/people/new/")
+    page.get_by_label("First name").fill("Alan")
+    page.get_by_label("Last name").fill("Hughes")
+    page.get_by_label("Email address").fill(
+        "a.very.long.email.address.for.testing@northam-borough-council.example"
+    )
+    page.get_by_label("Panel member").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("h1")).to_have_text("Account created")
+    sideways = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    assert not page.evaluate(sideways)
+    link = page.locator("code").inner_text()
+    page.context.clear_cookies()  # the person, on their own phone
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("Choose a password")
+    assert not page.evaluate(sideways)
+    axe_check(page)
