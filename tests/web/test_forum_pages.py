@@ -392,16 +392,16 @@ def _account_form_as_council_admin(client: Any, forum: Any) -> str:
     return reverse("processes:forum_account_create", kwargs={"forum_slug": forum.slug})
 
 
+def _account(name: str, email: str, role: str) -> dict[str, str]:
+    """The create-an-account form's fields for a person called ``name`` (first and last)."""
+    first_name, last_name = name.split()
+    return {"first_name": first_name, "last_name": last_name, "email": email, "role": role}
+
+
 def test_council_admin_creates_an_account_and_the_person_sets_a_password(client: Any) -> None:
     forum = make_forum()
     url = _account_form_as_council_admin(client, forum)
-    data = {
-        "first_name": "Grace",
-        "last_name": "Lewis",
-        "email": "Grace@Council.example",
-        "role": Role.FACILITATOR,
-    }
-    response = client.post(url, data)
+    response = client.post(url, _account("Grace Lewis", "Grace@Council.example", Role.FACILITATOR))
     link = response.context["link"]
     assert "Account created" in response.content.decode()
     assert ForumRole.objects.filter(
@@ -447,13 +447,7 @@ def test_a_panel_member_given_an_account_learns_their_username_and_is_not_sent_t
     spoke of 'the staff area', for council officers, facilitators and evaluators, to a panel member."""
     forum = make_forum()
     url = _account_form_as_council_admin(client, forum)
-    data = {
-        "first_name": "Alan",
-        "last_name": "Hughes",
-        "email": "Alan@Home.example",
-        "role": Role.PANEL_MEMBER,
-    }
-    link = client.post(url, data).context["link"]
+    link = client.post(url, _account("Alan Hughes", "Alan@Home.example", Role.PANEL_MEMBER)).context["link"]
     client.logout()
     form_page = client.get(link, follow=True)
     assert "Your username is <strong>alan@home.example</strong>" in form_page.content.decode()
