@@ -1,4 +1,4 @@
-"""Response headers Django's SecurityMiddleware does not set."""
+"""Response headers Django's SecurityMiddleware does not set, and a page for Django's empty 405."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from civicforum.core.views import method_not_allowed
 
 
 class SecurityHeadersMiddleware:
@@ -33,7 +35,5 @@ class MethodNotAllowedPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.status_code == 405 and not response.content and not request.path.startswith("/admin/"):
-            from civicforum.core.views import method_not_allowed
-
             return method_not_allowed(request, response.get("Allow", ""))
         return response
