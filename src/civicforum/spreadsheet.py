@@ -98,6 +98,19 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+# What spreadsheets in other locales (or a tab-separated export) put between values instead of commas.
+SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
+
+
+def other_separator(header: Sequence[str]) -> str | None:
+    """How the columns of a header read as one cell are separated (such as 'semicolons (;)'), or None:
+    Excel in many European locales saves "CSV" with semicolons, and every column but the first would
+    otherwise be reported missing although the officer can see it."""
+    if len(header) != 1:
+        return None
+    return next((name for mark, name in SEPARATORS.items() if mark in header[0]), None)
+
+
 def repeated_columns(header: Sequence[str], key: Callable[[str], str]) -> list[str]:
     """Header names given more than once (compared by ``key``), which would be read from one copy only."""
     keys = [key(name) for name in header]

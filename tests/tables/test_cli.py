@@ -472,6 +472,7 @@ def test_a_search_the_time_limit_cut_short_says_so_and_suggests_more_time(panel_
         ("--diversity-slack", "-1", "--diversity-slack must be a percentage from 0 to 1000, not -1"),
         ("--diversity-slack", "nan", "--diversity-slack must be a percentage from 0 to 1000, not nan"),
         ("--diversify", " , ", "--diversify names no column (' , '); give the panel columns to balance"),
+        ("--sessions", "100000000", "--sessions must be at most 100, not 100,000,000"),  # ran until killed
     ],
 )
 def test_bad_option_values_are_refused(panel_csv, tmp_path, capsys, option, value, expected):
@@ -489,6 +490,12 @@ def test_bad_option_values_are_refused(panel_csv, tmp_path, capsys, option, valu
         ("id,gender,age\nm01,F,60+\n".encode("utf-16"), "row 1 is not UTF-8 text"),
         (b"id,gender,age\nm01,F,60+\n=1+1,M,60+\n", "row 3, column 'id': '=1+1' starts with '='"),
         (b'id,gender,age\nm01,F,"' + b"x" * 200_000 + b'"\n', "row 2 cannot be read as CSV"),
+        (
+            b"id;gender;age\nm01;F;60+\n",
+            "row 1 (header) is one cell: its columns are separated by semicolons (;)",
+        ),
+        (b"id\tgender\tage\nm01\tF\t60+\n", "its columns are separated by tabs, not commas"),
+        (b"id,gender,age\n\n", "has a header row but no members; give one row per panel member"),
     ],
 )
 def test_unreadable_panel_file_is_named_with_its_row(tmp_path, capsys, content, expected):
@@ -497,6 +504,27 @@ def test_unreadable_panel_file_is_named_with_its_row(tmp_path, capsys, content, 
     out = tmp_path / "out"
     assert run(panel, out) == 2
     assert expected in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_blank_rows_a_spreadsheet_saved_as_commas_are_skipped(panel_csv, tmp_path):
+    """Excel saves an empty row as ',,': it was read as a member with an empty id, or a seat for 'blank'."""
+    lines = panel_csv.read_text().splitlines(keepends=True)
+    panel_csv.write_text("".join([lines[0], ",,\n", *lines[1:], " , ,\n"]))
+    fixed = write(tmp_path, "fixed.csv", "id,session,table\n,,\nm04,2,3\n")
+    assert run(panel_csv, tmp_path / "out", "--fixed", fixed) == 0
+
+
+def test_a_panel_far_larger_than_any_forum_s_is_refused_before_seating(tmp_path, capsys):
+    """20,000 rows (a pool of volunteers given by mistake) took 12 GB and minutes with no word of why."""
+    panel = tmp_path / "panel.csv"
+    panel.write_text("id,gender,age\n" + "".join(f"m{i},F,60+\n" for i in range(2001)))
+    out = tmp_path / "out"
+    assert run(panel, out) == 2
+    assert capsys.readouterr().err == (
+        f"error: {panel}: has 2,001 rows, more members than this command seats (2,000); a forum's panel has "
+        "at most 1,000 members, so check that this is the panel, not the pool of volunteers\n"
+    )
     assert not out.exists()
 
 

@@ -70,6 +70,28 @@ def test_any_constraint_file_is_read_or_refused_by_row(case):
         validate(members, plan, Constraints(**({} if name == "past" else {name: rules})))
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.sampled_from(sorted(set(READERS) - {"past"})),
+    blanks=st.lists(st.tuples(st.integers(0, 3), st.text(" ,\t", max_size=5)), max_size=4),
+)
+def test_blank_rows_however_a_spreadsheet_saved_them_are_skipped(name, blanks):
+    """A row of nothing but commas and spaces (Excel saves an empty row as ',,') reads as no row at all,
+    not as a rule for a member with a blank id."""
+    read, header = READERS[name]
+    good = {"id": "m1", "other": "m2", "session": "1", "table": "2", "tables": "1", "keep_apart": "m3"}
+    row = ",".join(good.get(column, "g") for column in header)
+    lines = [",".join(header), row, row.replace("m1", "m4")]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        expected = read(path, CellReader(path, set(IDS), TABLES, SESSIONS))
+        for position, blank in sorted(blanks, reverse=True):
+            lines.insert(1 + position % 3, blank)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert read(path, CellReader(path, set(IDS), TABLES, SESSIONS)) == expected
+
+
 def test_each_rule_read_records_its_file_and_row(tmp_path):
     """The rows named when rules conflict: a rule given twice keeps its first row; rules count from the
     order groups, facilitators and clusters first appear in."""

@@ -17,7 +17,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from civicforum.spreadsheet import CsvRowError, printable, read_csv_records, repeated_columns
+from civicforum.spreadsheet import (
+    CsvRowError,
+    other_separator,
+    printable,
+    read_csv_records,
+    repeated_columns,
+)
 from civicforum.wording import plural
 
 IntArray = npt.NDArray[np.int64]
@@ -25,8 +31,6 @@ IntArray = npt.NDArray[np.int64]
 VOTE_VALUES = {"1": 1, "+1": 1, "-1": -1, "0": 0}
 MAX_REPORTED_PROBLEMS = 20
 MAX_INT64 = 2**63 - 1
-# What spreadsheets in other locales (or a tab-separated export) put between values instead of commas.
-SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
 # Reading holds every cell as a Python string: a 306 MB Pol.is votes.csv (5.4 million votes) took 4.2 GB
 # and 35 s. 200 MB is about 3.5 million votes as Pol.is exports them, twice that without `datetime`.
 MAX_FILE_BYTES = 200_000_000
@@ -267,9 +271,7 @@ def _open_rows(
         )
     header = [_column_key(name) for name in records[0]]
     missing = [name for name in required if name not in header]
-    separator = next(
-        (name for sep, name in SEPARATORS.items() if len(header) == 1 and sep in header[0]), None
-    )
+    separator = other_separator(header)
     if missing and separator:
         log.fail(
             1,

@@ -22,6 +22,7 @@ from civicforum.spreadsheet import (
     CsvRowError,
     formula_problem,
     loose_id,
+    other_separator,
     read_csv_records,
     repeated_columns,
     spreadsheet_safe,
@@ -40,7 +41,6 @@ REQUIRED_FEATURE_COLUMNS = ("feature", "value", "min", "max")
 WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
 MAX_COUNT = 1_000_000
 NO_DATA_ROWS = "has a header row but no data rows."
-SEPARATORS = {";": "semicolons (;)", "\t": "tabs"}
 # Columns that say who a person is, for spotting one volunteer registered twice (matched like headers).
 FULL_NAME_COLUMNS = ("name", "full name", "full_name", "fullname")
 FIRST_NAME_COLUMNS = ("first name", "first_name", "firstname", "given name", "given_name", "forename")
@@ -185,9 +185,7 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
     (header_number, header), body = numbered[0], numbered[1:]
     while header and not header[-1]:
         header.pop()
-    separator = next(
-        (name for mark, name in SEPARATORS.items() if len(header) == 1 and mark in header[0]), None
-    )
+    separator = other_separator(header)
     if separator:  # else every column but the first is reported missing, though the officer can see it
         problems.append(
             InputProblem(

@@ -20,6 +20,9 @@ from .model import DIVERSITY_SLACK, AllocationSettings, Constraints, InfeasibleC
 from .report import allocation_csv, facilitators_csv, plan_html, scores, scores_json
 
 MAX_EFFORT = 100.0
+# A forum meets for a few to a few dozen sessions; 100 sessions of 40 members took 30 s, while 10**8
+# ran until killed with no word of why.
+MAX_SESSIONS = 100
 # How far above its lower bound diversity may end before the CLI suggests a longer search: the
 # issue's target, which the engine's default budget (a little below it) normally keeps; with a larger
 # --diversity-slack, that slack plus the same margin.
@@ -127,6 +130,11 @@ def main(argv: list[str]) -> int:
     try:
         if args.tables < 1 or args.sessions < 1:
             raise InputError("--tables and --sessions must be at least 1")
+        if args.sessions > MAX_SESSIONS:
+            raise InputError(
+                f"--sessions must be at most {MAX_SESSIONS}, not {args.sessions:,}: give the number of times "
+                "the forum meets at tables, past sessions included"
+            )
         if not features:
             raise InputError(
                 f"--diversify names no column ({args.diversify!r}); give the panel columns to balance"

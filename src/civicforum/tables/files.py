@@ -24,6 +24,7 @@ from ..spreadsheet import (
     CsvRowError,
     formula_problem,
     loose_id,
+    other_separator,
     printable,
     read_csv_records,
     repeated_columns,
@@ -34,6 +35,10 @@ from .model import Cluster, Facilitator, FixedSeat, Member, Rule
 class InputError(ValueError):
     """Bad input file; the message says which file, row and column, and what to do."""
 
+
+# A forum's panel has at most 1,000 members (the web app's limit); 2,000 were seated in 22 s, while
+# 20,000 took 12 GB of memory and were still on the first session after two minutes.
+MAX_MEMBERS = 2_000
 
 Row = tuple[int, dict[str, str]]  # (row as a spreadsheet numbers it, header = 1; cells by column)
 Sources = dict[Rule, str]  # where each rule was read, for ``Constraints.sources``
@@ -67,6 +72,12 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
             "than once; rename or delete the copies so that each column is read once"
         )
     missing = [c for c in required if c not in columns]
+    separator = other_separator(columns)
+    if missing and separator:
+        raise InputError(
+            f"{path}: row 1 (header) is one cell: its columns are separated by {separator}, not commas; in "
+            "Excel use 'Save As' > 'CSV UTF-8 (Comma delimited)'"
+        )
     if missing:
         raise InputError(
             f"{path}: row 1 (header) has no column {', '.join(repr(c) for c in missing)}; "
@@ -74,7 +85,7 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
         )
     rows: list[Row] = []
     for line, record in enumerate(records[1:], start=2):
-        if not record:
+        if not any(cell.strip() for cell in record):  # Excel saves a blank row as ",,,"
             continue
         if len(record) > len(columns):
             raise InputError(
@@ -102,9 +113,18 @@ def _label(path: Path, line: int, row: dict[str, str], column: str, what: str) -
 
 
 def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
+    rows = read_rows(path, ["id", *features])
+    if not rows:
+        raise InputError(f"{path}: has a header row but no members; give one row per panel member")
+    if len(rows) > MAX_MEMBERS:
+        raise InputError(
+            f"{path}: has {len(rows):,} rows, more members than this command seats ({MAX_MEMBERS:,}); a "
+            "forum's panel has at most 1,000 members, so check that this is the panel, not the pool of "
+            "volunteers"
+        )
     members: list[Member] = []
     seen: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
-    for line, row in read_rows(path, ["id", *features]):
+    for line, row in rows:
         member_id = row["id"]
         first_id, first_line = seen.get(loose_id(member_id), ("", 0))
         if not member_id or member_id == first_id:
