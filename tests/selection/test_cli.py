@@ -427,13 +427,15 @@ def test_an_unusable_out_directory_exits_2_before_solving_and_writes_nothing(
         ('{"commitment": "ab", "lottery": {"panels": "p1"}}', "id\np1\n", "lists of ids"),
         ('{"commitment": "ab", "lottery": {"panels": [["p1"]]}}', "id\n" + "p" * 200_000 + "\n", "row 2"),
         ('{"commitment": "ab", "lottery": {"panels": [["p1"]]}}', "ref\np1\n", "no column 'id'"),
+        ("[" * 100_000 + "]" * 100_000, "id\np1\n", "nests lists or objects far deeper"),
     ],
-    ids=["list", "no-commitment", "lottery-list", "panels-text", "oversized-cell", "no-id-column"],
+    ids=["list", "no-commitment", "lottery-list", "panels-text", "oversized-cell", "no-id-column", "deep"],
 )
 def test_verify_exits_2_on_edited_files_it_cannot_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], distribution: str, selected: str, fragment: str
 ) -> None:
-    """Before, each of these stopped verify with a TypeError, KeyError or csv.Error traceback."""
+    """Before, each of these stopped verify with a TypeError, KeyError, csv.Error or RecursionError
+    traceback (exit status 1, as if the draw did not match)."""
     (tmp_path / "distribution.json").write_text(distribution)
     (tmp_path / "selected.csv").write_text(selected)
     assert civicforum(["selection", "verify", str(tmp_path), "--seed", "1"]) == 2

@@ -477,7 +477,12 @@ def _read_published(directory: Path) -> tuple[dict[str, Any], list[list[str]], l
 
     Both files may have been edited by anyone, so their shape is checked rather than trusted.
     """
-    document = json.loads((directory / "distribution.json").read_text(encoding="utf-8"))
+    try:
+        document = json.loads((directory / "distribution.json").read_text(encoding="utf-8"))
+    except RecursionError as error:  # the decoder recurses once per nested list or object
+        raise ValueError(
+            "distribution.json nests lists or objects far deeper than 'civicforum select' writes them"
+        ) from error
     lottery = document.get("lottery") if isinstance(document, dict) else None
     panels = lottery.get("panels") if isinstance(lottery, dict) else None
     if not (
