@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,15 @@ def test_a_conversation_of_one_vote_is_summed_up_in_the_singular(tmp_path, capsy
     votes.write_text("voter-id,comment-id,vote\n1,1,1\n")
     assert main(["opinions", str(votes), "--min-votes", "1", "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().out.startswith("1 participant, 1 statement, 1 group; results in ")
+
+
+def test_points_that_coincide_give_a_map_without_a_library_warning(tmp_path, capsys):
+    """Votes where few distinct opinions exist made k-means warn 'Number of distinct clusters (3) found
+    smaller than n_clusters (4)', printed with scikit-learn's file path amid the CLI's own messages."""
+    votes = tmp_path / "votes.csv"
+    rows = "".join(f"{p},{s},{(p * s) % 3 - 1}\n" for p in range(30) for s in range(10))
+    votes.write_text("voter-id,comment-id,vote\n" + rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["opinions", str(votes), "--out", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().err == ""

@@ -20,6 +20,7 @@ centroids, and only k-1..k+1 groups are tried, so a refresh after a few new vote
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from civicforum.opinions import pca
@@ -243,12 +245,15 @@ def _cluster(
         if k > distinct or k * min_size > n:  # k groups need k distinct points, no more
             continue
         warm = previous is not None and previous.centroids.shape == (k, points.shape[1])
-        model = KMeans(
-            n_clusters=k,
-            init=previous.centroids if warm and previous is not None else "k-means++",
-            n_init=1 if warm else settings.kmeans_restarts,
-            random_state=settings.seed,
-        ).fit(sample_points)
+        model = _fit(
+            KMeans(
+                n_clusters=k,
+                init=previous.centroids if warm and previous is not None else "k-means++",
+                n_init=1 if warm else settings.kmeans_restarts,
+                random_state=settings.seed,
+            ),
+            sample_points,
+        )
         labels = model.labels_.astype(np.int64)
         if np.bincount(labels, minlength=k).min() < sample_min_size:
             continue
@@ -261,12 +266,21 @@ def _cluster(
     elif sample.size == n:
         labels, centres = best[1], best[2]
     else:
-        model = KMeans(n_clusters=best[2].shape[0], init=best[2], n_init=1).fit(points)
+        model = _fit(KMeans(n_clusters=best[2].shape[0], init=best[2], n_init=1), points)
         labels, centres = model.labels_.astype(np.int64), np.asarray(model.cluster_centers_, dtype=np.float64)
     mapping = _stable_labels(labels, centres, ids, previous)
     new_labels = mapping[labels]
     order = np.argsort(mapping)
     return new_labels, centres[order]
+
+
+def _fit(model: KMeans, points: FloatArray) -> KMeans:
+    """``model`` fitted to ``points``, without scikit-learn's warning that it found fewer distinct
+    clusters than asked (points that coincide): the group left empty fails the size check, so that k is
+    not chosen, and the warning, with its source path, only alarmed the officer reading the output."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(points)
 
 
 def _pairwise_distances(points: FloatArray) -> npt.NDArray[np.float32]:
