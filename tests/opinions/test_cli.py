@@ -200,3 +200,13 @@ def test_points_that_coincide_give_a_map_without_a_library_warning(tmp_path, cap
         warnings.simplefilter("error")
         assert main(["opinions", str(votes), "--out", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(tmp_path, capsys, monkeypatch):
+    """``--out "$OUT"`` with the variable unset wrote the map among whatever files were in the folder."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", " "]) == 2
+    assert "argument --out: is empty, which would put the results in the current directory" in (
+        capsys.readouterr().err
+    )
+    assert os.listdir(tmp_path) == []

@@ -454,6 +454,23 @@ def test_a_lottery_size_out_of_range_is_refused_at_once(
     assert not (tmp_path / "out").exists()
 
 
+def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(
+    small: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--out "$OUT"`` with the variable unset wrote the panel among whatever files were in the folder."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        civicforum(["select", str(small[0]), str(small[1]), "--out", "", "--panel", "20", "--seed", "1"])
+    assert exit_.value.code == 2
+    assert "argument --out: is empty, which would put the results in the current directory" in (
+        capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

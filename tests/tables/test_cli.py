@@ -542,6 +542,18 @@ def test_an_out_that_is_a_file_is_refused_and_left_alone(panel_csv, tmp_path, ca
     assert out.read_text() == "keep me"
 
 
+def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(
+    panel_csv, tmp_path, capsys, monkeypatch
+):
+    """``--out "$OUT"`` with the variable unset wrote the plan among whatever files were in the folder."""
+    monkeypatch.chdir(tmp_path)
+    assert run(panel_csv, "") == 2
+    assert "argument --out: is empty, which would put the results in the current directory" in (
+        capsys.readouterr().err
+    )
+    assert sorted(os.listdir(tmp_path)) == ["panel.csv"]
+
+
 def test_a_feature_with_many_values_is_balanced_within_ordinary_memory(tmp_path):
     """A postcode district column has dozens of values. The two-for-two exchanges used to tabulate a
     table's costs for every two values leaving and every two joining, k**5 numbers per table (13 GB at

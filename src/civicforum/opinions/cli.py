@@ -16,7 +16,7 @@ from typing import TypeVar
 from civicforum.opinions.engine import MAX_ALLOWED_GROUPS, MapSettings, compute_map
 from civicforum.opinions.outputs import write_all
 from civicforum.opinions.votes import InputFileError, read_comments, read_votes
-from civicforum.output_files import OutputError, check_output_directory, write_atomically
+from civicforum.output_files import OutputError, check_output_directory, output_directory, write_atomically
 from civicforum.wording import counted
 
 OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=int, default=0, help=f"random seed, 0-{MAX_SEED} (same seed, same map)"
     )
-    parser.add_argument("--out", type=Path, required=True, help="directory to write the results into")
+    parser.add_argument(
+        "--out", type=output_directory, required=True, help="directory to write the results into"
+    )
     return parser
 
 

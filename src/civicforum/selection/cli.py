@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from civicforum.output_files import OutputError, check_output_directory, write_texts
+from civicforum.output_files import OutputError, check_output_directory, output_directory, write_texts
 from civicforum.selection.diagnose import QuotaChange, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -152,6 +152,7 @@ def build_select_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out",
         metavar="DIR",
+        type=output_directory,
         required=True,
         help="directory for selected.csv, remaining.csv, probabilities.csv, distribution.json, report.html "
         "(a directory holding a --commit-only lottery.json takes the draw only with --expect-commitment)",

@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from ..output_files import OutputError, check_output_directory, write_texts
+from ..output_files import OutputError, check_output_directory, output_directory, write_texts
 from ..wording import counted
 from . import files
 from .engine import allocate
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_directory,
         required=True,
         help="directory for allocation.csv, scores.json and plan.html "
         "(and facilitators.csv with --facilitators)",
