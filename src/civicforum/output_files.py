@@ -7,7 +7,6 @@ the engines' command lines (no Django).
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
@@ -17,17 +16,6 @@ from pathlib import Path
 
 class OutputError(Exception):
     """``--out`` cannot receive the results; the message says why and what to do."""
-
-
-def output_directory(text: str) -> Path:
-    """The ``--out`` option's value as a path (the command lines' argparse type): refused when empty,
-    as ``--out "$OUT"`` with the variable unset gives, which would fill the current directory."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(
-            "is empty, which would put the results in the current directory (is a shell variable unset?); "
-            "give the directory for the results"
-        )
-    return Path(text)
 
 
 def check_output_directory(out: Path, names: Iterable[str]) -> None:

@@ -99,6 +99,10 @@ def test_problems_in_both_files_are_reported_in_one_run(tmp_path, capsys):
 def test_out_of_range_options_exit_2(tmp_path, capsys):
     assert main(["opinions", str(BREXIT / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
     assert "--max-groups must be between 2 and 9" in capsys.readouterr().err
+    assert main(["opinions", str(BREXIT / "votes.csv"), "--min-votes", "7.0", "--out", str(tmp_path)]) == 2
+    assert "--min-votes: '7.0' is not a whole number; write it in digits only, such as 7" in (
+        capsys.readouterr().err
+    )
     assert main(["opinions", str(BREXIT / "votes.csv")]) == 2  # --out is required
     not_a_directory = tmp_path / "file.txt"
     not_a_directory.write_text("keep me")

@@ -471,6 +471,30 @@ def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--panel", "1,200", "--panel: '1,200' is not a whole number; write it in digits only, such as 1200"),
+        ("--panel", "20.0", "--panel: '20.0' is not a whole number; write it in digits only, such as 20"),
+        ("--lottery-panels", "1e3", "--lottery-panels: '1e3' is not a whole number; write it in digits only"),
+    ],
+)
+def test_a_number_written_as_people_or_spreadsheets_do_says_how_to_write_it(
+    small: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    expected: str,
+) -> None:
+    """argparse said "invalid int value: '1,200'", which names no fix."""
+    with pytest.raises(SystemExit) as exit_:
+        select(*small, tmp_path / "out", "--panel", "20", option, value)
+    assert exit_.value.code == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -473,6 +473,14 @@ def test_a_search_the_time_limit_cut_short_says_so_and_suggests_more_time(panel_
         ("--diversity-slack", "nan", "--diversity-slack must be a percentage from 0 to 1000, not nan"),
         ("--diversify", " , ", "--diversify names no column (' , '); give the panel columns to balance"),
         ("--sessions", "100000000", "--sessions must be at most 100, not 100,000,000"),  # ran until killed
+        # argparse said "invalid int value" and no more.
+        (
+            "--tables",
+            "1,200",
+            "--tables: '1,200' is not a whole number; write it in digits only, such as 1200",
+        ),
+        ("--sessions", "3.0", "--sessions: '3.0' is not a whole number; write it in digits only, such as 3"),
+        ("--seed", "x", "--seed: 'x' is not a whole number; write it in digits only, such as 12"),
     ],
 )
 def test_bad_option_values_are_refused(panel_csv, tmp_path, capsys, option, value, expected):

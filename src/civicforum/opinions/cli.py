@@ -13,10 +13,11 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from civicforum import options
 from civicforum.opinions.engine import MAX_ALLOWED_GROUPS, MapSettings, compute_map
 from civicforum.opinions.outputs import write_all
 from civicforum.opinions.votes import InputFileError, read_comments, read_votes
-from civicforum.output_files import OutputError, check_output_directory, output_directory, write_atomically
+from civicforum.output_files import OutputError, check_output_directory, write_atomically
 from civicforum.wording import counted
 
 OUTPUT_FILES = ("groups.csv", "statements.csv", "map.json", "map.svg", "report.html")
@@ -31,18 +32,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("votes", type=Path, help="votes.csv (voter-id, comment-id, vote[, timestamp])")
     parser.add_argument("--comments", type=Path, help="comments.csv with the statement texts")
-    parser.add_argument("--min-votes", type=int, default=7, help="votes needed to be grouped (default 7)")
+    parser.add_argument(
+        "--min-votes", type=options.whole_number, default=7, help="votes needed to be grouped (default 7)"
+    )
     parser.add_argument(
         "--max-groups",
-        type=int,
+        type=options.whole_number,
         default=5,
         help=f"most groups to look for, 2-{MAX_ALLOWED_GROUPS} (default 5)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help=f"random seed, 0-{MAX_SEED} (same seed, same map)"
+        "--seed",
+        type=options.whole_number,
+        default=0,
+        help=f"random seed, 0-{MAX_SEED} (same seed, same map)",
     )
     parser.add_argument(
-        "--out", type=output_directory, required=True, help="directory to write the results into"
+        "--out", type=options.output_directory, required=True, help="directory to write the results into"
     )
     return parser
 

@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from civicforum.output_files import OutputError, check_output_directory, output_directory, write_texts
+from civicforum import options
+from civicforum.output_files import OutputError, check_output_directory, write_texts
 from civicforum.selection.diagnose import QuotaChange, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -91,7 +92,7 @@ def build_select_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--panel",
         metavar="K",
-        type=int,
+        type=options.whole_number,
         required=True,
         help="panel size (including members already selected)",
     )
@@ -121,7 +122,7 @@ def build_select_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lottery-panels",
         metavar="M",
-        type=int,
+        type=options.whole_number,
         default=DEFAULT_LOTTERY_SIZE,
         help=f"size of the transparent lottery (default {DEFAULT_LOTTERY_SIZE})",
     )
@@ -152,7 +153,7 @@ def build_select_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out",
         metavar="DIR",
-        type=output_directory,
+        type=options.output_directory,
         required=True,
         help="directory for selected.csv, remaining.csv, probabilities.csv, distribution.json, report.html "
         "(a directory holding a --commit-only lottery.json takes the draw only with --expect-commitment)",

@@ -11,7 +11,8 @@ import math
 import sys
 from pathlib import Path
 
-from ..output_files import OutputError, check_output_directory, output_directory, write_texts
+from .. import options
+from ..output_files import OutputError, check_output_directory, write_texts
 from ..wording import counted
 from . import files
 from .engine import allocate
@@ -43,8 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         "clusters cluster,tables,id; past id,session,table (an earlier allocation.csv).",
     )
     parser.add_argument("panel", type=Path, help="panel CSV: id plus one column per feature")
-    parser.add_argument("--tables", type=int, required=True, help="number of tables in every session")
-    parser.add_argument("--sessions", type=int, required=True, help="number of sessions, past ones included")
+    parser.add_argument(
+        "--tables", type=options.whole_number, required=True, help="number of tables in every session"
+    )
+    parser.add_argument(
+        "--sessions", type=options.whole_number, required=True, help="number of sessions, past ones included"
+    )
     parser.add_argument("--diversify", required=True, help="comma-separated feature columns to balance")
     parser.add_argument(
         "--table-sizes", help="comma-separated seats per table (default: as even as possible)"
@@ -66,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
         "--clusters", type=Path, help="CSV of small groups (one language) kept on a given number of tables"
     )
     parser.add_argument("--past", type=Path, help="sessions already run, kept as they were")
-    parser.add_argument("--seed", type=int, default=0, help="another seed gives another plan (default 0)")
+    parser.add_argument(
+        "--seed", type=options.whole_number, default=0, help="another seed gives another plan (default 0)"
+    )
     parser.add_argument(
         "--effort",
         type=float,
@@ -97,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress messages")
     parser.add_argument(
         "--out",
-        type=output_directory,
+        type=options.output_directory,
         required=True,
         help="directory for allocation.csv, scores.json and plan.html "
         "(and facilitators.csv with --facilitators)",
