@@ -550,6 +550,18 @@ def test_an_out_that_is_a_file_is_refused_and_left_alone(panel_csv, tmp_path, ca
     assert out.read_text() == "keep me"
 
 
+def test_one_facilitator_written_two_ways_is_refused_naming_both_rows(panel_csv, tmp_path, capsys):
+    """'Ann' and 'ANN' were two facilitators, so one person was given two tables in every session."""
+    rota = write(tmp_path, "f.csv", "facilitator,keep_apart\nAnn,m01\nBob,\nANN,m02\n")
+    out = tmp_path / "out"
+    assert run(panel_csv, out, "--facilitators", rota) == 2
+    assert (
+        "f.csv: row 4, column 'facilitator': 'ANN' and 'Ann' (row 2) read as the same facilitator: they "
+        "differ only in capitals"
+    ) in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(
     panel_csv, tmp_path, capsys, monkeypatch
 ):

@@ -243,9 +243,17 @@ def read_absent(path: Path, reader: CellReader, sources: Sources | None = None) 
 
 def read_facilitators(path: Path, reader: CellReader, sources: Sources | None = None) -> list[Facilitator]:
     rules: dict[str, set[str]] = {}
+    first_row: dict[str, tuple[str, int]] = {}  # loose_id -> the name and its row
     for line, row in read_rows(path, ["facilitator", "keep_apart"]):
         name = _label(path, line, row, "facilitator", "give the facilitator's name")
         _check_name(path, line, "facilitator", name)
+        first_name, first_line = first_row.setdefault(loose_id(name), (name, line))
+        if first_name != name:  # else one person would lead two tables in every session
+            raise InputError(
+                f"{path}: row {line}, column 'facilitator': {printable(repr(name))} and "
+                f"{printable(repr(first_name))} (row {first_line}) read as the same facilitator: "
+                f"{LOOSE_ID_DIFFERENCE}; write one person's name the same way on every row"
+            )
         apart = rules.setdefault(name, set())
         if row["keep_apart"]:
             member = reader.member(line, row, "keep_apart")
