@@ -56,15 +56,31 @@ class CsvRowError(ValueError):
         super().__init__(message)
 
 
+# Far beyond any panel, pool or rule file (opinions' votes.csv is capped here too); reading a larger file,
+# or a device such as /dev/zero given by mistake, whole ended in a MemoryError traceback.
+MAX_CSV_BYTES = 200_000_000
+
+
+class CsvTooLargeError(ValueError):
+    """A CSV file larger than ``MAX_CSV_BYTES``; the message says so, for the engine to prefix the file."""
+
+
 def read_csv_records(path: Path) -> list[list[str]]:
     """The records of a UTF-8 CSV file (BOM allowed), one per spreadsheet row, blank rows included.
 
     Refuses, naming the row, what ``csv.reader`` would either crash on (a cell over its size limit,
     usually a quote left open) or pass on silently (a quote left open at the end swallowing the rows
     after it, a NUL character hidden inside a value), so every engine gives the officer the same
-    located message. Raises OSError when the file cannot be opened.
+    located message. Raises OSError when the file cannot be opened, CsvTooLargeError when it is larger
+    than ``MAX_CSV_BYTES`` (read no further).
     """
-    data = path.read_bytes()
+    with path.open("rb") as handle:
+        data = handle.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise CsvTooLargeError(
+            f"is larger than {MAX_CSV_BYTES // 1_000_000} MB, far more than any file this command reads; "
+            "check that this is the right file"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

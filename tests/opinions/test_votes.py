@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from civicforum import spreadsheet
 from civicforum.opinions import InputFileError, VoteMatrix, read_comments, read_votes
 
 from .conftest import POLIS
@@ -317,3 +318,17 @@ def test_fractions_of_a_millisecond_decide_which_vote_is_later(tmp_path):
     the earlier vote (-1) replaced the later one (1)."""
     path = write(tmp_path, "votes.csv", "timestamp,voter-id,comment-id,vote\n100.7,1,5,1\n100.2,1,5,-1\n")
     assert cell(read_votes(path), 1, 5) == 1
+
+
+def test_a_stream_too_large_to_read_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    """A device or pipe has no size to check beforehand (/dev/zero was read until MemoryError): reading
+    stops at the limit."""
+    monkeypatch.setattr(spreadsheet, "MAX_CSV_BYTES", 30)
+    path = tmp_path / "votes.csv"
+    path.write_text("voter-id,comment-id,vote\n0,0,1\n1,0,-1\n")
+    with pytest.raises(InputFileError) as caught:
+        read_votes(path)
+    assert str(caught.value) == (
+        f"{path}: is larger than 0 MB, far more than any file this command reads; check that this is the "
+        "right file"
+    )

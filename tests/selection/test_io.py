@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from civicforum import spreadsheet
 from civicforum.selection import io as selection_io
 from civicforum.selection.io import (
     id_column_name,
@@ -137,14 +138,29 @@ def test_a_folder_or_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pyt
         read_features(tmp_path)
     path = write(tmp_path, "f.csv", FEATURES)
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(
         InputError, match="f.csv: cannot be read \\(Permission denied\\); check you may read it"
     ):
         read_features(path)
+
+
+def test_a_file_larger_than_any_pool_is_refused_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A huge file, or /dev/zero, was read whole (selection verify's selected.csv too, and every
+    engine's files): a MemoryError traceback, or the machine out of memory."""
+    monkeypatch.setattr(spreadsheet, "MAX_CSV_BYTES", 40)
+    path = write(tmp_path, "f.csv", FEATURES)
+    with pytest.raises(InputError) as caught:
+        read_features(path)
+    assert str(caught.value) == (
+        f"{path}: is larger than 0 MB, far more than any file this command reads; check that this is the "
+        "right file."
+    )
 
 
 def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from civicforum import spreadsheet
 from civicforum.cli import main as civicforum
 from civicforum.tables.cli import main
 
@@ -512,6 +513,20 @@ def test_unreadable_panel_file_is_named_with_its_row(tmp_path, capsys, content, 
     out = tmp_path / "out"
     assert run(panel, out) == 2
     assert expected in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_file_larger_than_any_panel_is_refused_without_reading_it_whole(
+    panel_csv, tmp_path, capsys, monkeypatch
+):
+    """A huge file, or /dev/zero, given as the panel or a rule file was read whole: MemoryError."""
+    monkeypatch.setattr(spreadsheet, "MAX_CSV_BYTES", 100)
+    out = tmp_path / "out"
+    assert run(panel_csv, out) == 2
+    assert capsys.readouterr().err == (
+        f"error: {panel_csv}: is larger than 0 MB, far more than any file this command reads; check that "
+        "this is the right file\n"
+    )
     assert not out.exists()
 
 

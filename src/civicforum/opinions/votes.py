@@ -19,6 +19,7 @@ from scipy import sparse
 
 from civicforum.spreadsheet import (
     CsvRowError,
+    CsvTooLargeError,
     other_separator,
     printable,
     read_csv_records,
@@ -258,6 +259,8 @@ def _open_rows(
         records = read_csv_records(path)
     except CsvRowError as error:
         log.fail(error.row, "", str(error))
+    except CsvTooLargeError as error:  # not a regular file, so its size was unknown
+        log.fail(None, "", str(error))
     except OSError as error:
         log.fail(None, "", f"cannot be read ({error.strerror}); check the path")
     if not records:

@@ -20,6 +20,7 @@ from civicforum.selection.types import InputError, InputProblem, Instance, Perso
 from civicforum.spreadsheet import (
     LOOSE_ID_DIFFERENCE,
     CsvRowError,
+    CsvTooLargeError,
     formula_problem,
     loose_id,
     other_separator,
@@ -160,6 +161,9 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
             raw_rows = read_csv_records(path)
         except CsvRowError as error:
             problems.append(InputProblem(file, f"{error}.", row=error.row))
+            return None
+        except CsvTooLargeError as error:
+            problems.append(InputProblem(file, f"{error}."))
             return None
         except OSError as error:
             problems.append(InputProblem(file, f"cannot be read ({error.strerror}); check you may read it."))
