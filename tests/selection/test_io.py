@@ -148,6 +148,16 @@ def test_a_folder_or_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pyt
         read_features(path)
 
 
+def test_a_pipe_or_device_is_refused_as_such_not_as_missing() -> None:
+    """/dev/null or a shell's <(...) was reported 'file not found; check the path', though it exists."""
+    with pytest.raises(InputError) as caught:
+        read_features("/dev/null")
+    assert str(caught.value) == (
+        "/dev/null: is not a file but a pipe or a device (such as <(...) in a shell); save the data as a "
+        "CSV or XLSX file and give its path."
+    )
+
+
 def test_a_file_larger_than_any_pool_is_refused_without_reading_it_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

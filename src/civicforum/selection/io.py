@@ -131,8 +131,17 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
     if path.is_dir():
         problems.append(InputProblem(file, "is a folder; give the path of the CSV or XLSX file in it."))
         return None
-    if not path.is_file():
+    if not path.exists():
         problems.append(InputProblem(file, "file not found; check the path."))
+        return None
+    if not path.is_file():  # the run's record publishes each input's SHA-256, which a pipe cannot give twice
+        problems.append(
+            InputProblem(
+                file,
+                "is not a file but a pipe or a device (such as <(...) in a shell); save the data as a CSV or "
+                "XLSX file and give its path.",
+            )
+        )
         return None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
