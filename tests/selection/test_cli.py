@@ -495,6 +495,24 @@ def test_a_number_written_as_people_or_spreadsheets_do_says_how_to_write_it(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_panel_impossible_whatever_the_quotas_does_not_blame_the_features_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Too few households for the panel was reported as 'features.csv: No panel can meet all the quotas.
+    ... The panel has 2 places but the pool has only 1 households', sending the officer to the quotas."""
+    people, features = write_inputs(
+        tmp_path,
+        "id,gender,home\np1,F,1 High St\np2,M,1 High St\n",
+        "feature,value,min,max\ngender,F,0,2\ngender,M,0,2\n",
+    )
+    assert select(people, features, tmp_path / "out", "--panel", "2", "--address-columns", "home") == 2
+    assert capsys.readouterr().err.endswith(
+        "\nNo panel can meet all the quotas.\nThe panel has 2 places but the pool has only 1 household (one "
+        "person per household).\nNo change to the quotas can make a panel possible.\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from civicforum import options
 from civicforum.output_files import OutputError, check_output_directory, write_texts
-from civicforum.selection.diagnose import QuotaChange, diagnose
+from civicforum.selection.diagnose import Diagnosis, QuotaChange, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
     DEFAULT_LOTTERY_SIZE,
@@ -258,6 +258,9 @@ def select(args: argparse.Namespace) -> int:
         loaded = time.perf_counter()
         result = _find_distribution(instance, args, progress)
     except SelectionError as error:
+        diagnosis = getattr(error, "explanation", None)
+        if isinstance(diagnosis, Diagnosis) and not diagnosis.conflict:  # no quota is at fault
+            return _error(str(error))  # it names what is: --panel, the households or the members kept
         return _error(f"{args.features}: {error}")
     solved = time.perf_counter()
     if result.certificate.get("optimal") is False:

@@ -18,7 +18,7 @@ import numpy as np
 
 from civicforum.selection.algorithms.panels import quiet_highs
 from civicforum.selection.types import Instance, Quota
-from civicforum.wording import plural
+from civicforum.wording import counted, plural
 
 SOLVE_TIME_LIMIT = 60.0
 INFINITY = highspy.kHighsInf
@@ -358,4 +358,7 @@ def _explain_without_quotas(instance: Instance, household_of: dict[str, str]) ->
     if len(forced) > k:
         return f"There are {len(forced)} already-selected members but the panel has only {k} places."
     total = len(set(household_of.values()))
-    return f"The panel has {k} places but the pool has only {total} households (one person per household)."
+    return (
+        f"The panel has {k} places but the pool has only {counted(total, 'household', 'households')} (one "
+        "person per household)."
+    )
