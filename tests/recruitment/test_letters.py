@@ -232,3 +232,16 @@ def test_the_default_letter_does_not_point_to_a_question_its_heading_does_not_as
     # The default heading names the forum ('You are invited to join ...'); it asks no question.
     assert "?" not in DESIGN.fill(DESIGN.heading)
     assert "question in the title" not in DESIGN.fill(DESIGN.body)
+
+
+def test_a_letter_written_just_after_midnight_in_british_summer_time_is_dated_that_day(tmp_path, monkeypatch):
+    """At 00:30 in London on 1 August the clock's UTC date is still 31 July: letters generated then must
+    be dated 1 August (the invitation letters and the panel's letters share this date line)."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 7, 31, 23, 30, tzinfo=UTC))
+    path = tmp_path / "letters.pdf"
+    write_letters(path, DESIGN, letters(1))
+    assert "Date: 1 August 2026" in [text for _x, _y, _r, text in drawn_text(path.read_bytes())]

@@ -34,6 +34,7 @@ from string import Template
 from typing import BinaryIO
 
 import segno
+from django.utils import timezone
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -79,7 +80,8 @@ class LetterDesign:
     $households and $reply_by. ``adults`` is how many people one letter's code registers, which the letter
     must not overstate: a third adult of a household told 'anyone' can register is then refused.
     ``households`` is how many addresses the draw wrote to, which the letter states: a fixed 'a few
-    thousand' was wrong for a draw of 100."""
+    thousand' was wrong for a draw of 100. Without ``letter_date`` the letter is dated today in the
+    council's time zone (``settings.TIME_ZONE``)."""
 
     council_name: str
     forum_title: str
@@ -535,7 +537,9 @@ def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
         ops.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Logo Do Q\n" % (draw_width, draw_height, MARGIN, top - 40))
         name_x = MARGIN + draw_width + 12
     ops.append(_text(name_x, top - 20, BOLD, 16, design.council_name, used))
-    letter_date = (design.letter_date or date.today()).strftime("%-d %B %Y")
+    # The council's day (settings.TIME_ZONE), not the server clock's: just after midnight in a British
+    # summer the clock's UTC date is still yesterday.
+    letter_date = (design.letter_date or timezone.localdate()).strftime("%-d %B %Y")
     ops.append(_text(380, 700, REGULAR, 10, f"Date: {letter_date}", used))
     y = HEADING_BASELINE
     for line in layout.heading:
