@@ -1016,3 +1016,21 @@ def test_the_letter_says_how_many_households_the_draw_wrote_to(
     body = design.fill(design.body)
     assert f"Your household is one of {said} picked at random from every address in the area." in body
     assert "thousand" not in body
+
+
+def test_times_in_the_officers_files_and_counts_are_the_councils_not_utc(pool: Any) -> None:
+    """A registration at 00:30 on Monday 3 August (British Summer Time) is 23:30 on Sunday in UTC: the
+    contacts spreadsheet showed 23:30 and the weekly counts put it in the week before. A batch of panel
+    invitations was named, in the audit log, by its UTC time."""
+    from datetime import UTC, datetime
+
+    from civicforum.recruitment.models import InvitationBatch
+    from civicforum.recruitment.services import export
+
+    forum = pool[0].forum
+    sunday_night_utc = datetime(2026, 8, 2, 23, 30, tzinfo=UTC)
+    Respondent.objects.filter(forum=forum).update(registered_at=sunday_night_utc)
+    assert privacy.aggregates(forum)["by_week"] == {"2026-W32": len(pool)}  # the week of Monday 3 August
+    assert f"{pool[0].reference},registered,2026-08-03T00:30+01:00," in export.contacts_csv(forum)[0]
+    batch = InvitationBatch(forum=forum, created_at=sunday_night_utc)
+    assert str(batch) == "Invitations of 2026-08-03 00:30"

@@ -428,7 +428,8 @@ class InvitationBatch(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Invitations of {self.created_at:%Y-%m-%d %H:%M}"
+        """The audit log's name for the batch: the council's time, as the log shows every time."""
+        return f"Invitations of {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     def looks_stuck(self, now: datetime) -> bool:
         """Unfinished with no progress for a while: no worker, or a worker that died mid-way."""

@@ -17,6 +17,8 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
+
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
     MemberStatus,
@@ -57,7 +59,7 @@ def contacts_csv(forum: Any) -> tuple[str, int]:
             [
                 respondent.reference,
                 respondent.status,
-                respondent.registered_at.isoformat(timespec="minutes"),
+                timezone.localtime(respondent.registered_at).isoformat(timespec="minutes"),
                 "yes" if respondent.registered_by_id else "no",
                 duplicate.reference if duplicate else "",
                 respondent.full_name,

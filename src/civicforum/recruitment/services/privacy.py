@@ -128,7 +128,8 @@ def aggregates(forum: Any, questions: list[QuotaQuestion] | None = None) -> dict
     for respondent in respondents:
         for key, value in feature_values(respondent, questions).items():
             by_answer[key][value] += 1
-    weeks = Counter(r.registered_at.strftime("%G-W%V") for r in respondents)
+    # The council's week: a registration at 00:30 on a summer Monday is 23:30 on Sunday in UTC.
+    weeks = Counter(timezone.localtime(r.registered_at).strftime("%G-W%V") for r in respondents)
     members = Counter(PanelMember.objects.filter(forum=forum).values_list("status", flat=True))
     return {
         "registered": len(respondents),
