@@ -1,6 +1,7 @@
 import csv
 import re
 import zlib
+from dataclasses import replace
 
 import pytest
 
@@ -8,6 +9,7 @@ from civicforum.recruitment.services.letters import (
     Letter,
     LetterDesign,
     LetterTooLong,
+    WebAddressTooLong,
     check_fits,
     write_letters,
 )
@@ -134,23 +136,48 @@ def test_long_words_and_addresses_stay_on_the_page_and_clear_of_the_qr_code(tmp_
     assert address[0][1].startswith("Siân BBB") and all(right <= 380 for right, _text in address)
 
 
+@pytest.mark.parametrize("kind", ["lottery", "panel"])
 @pytest.mark.parametrize(
     "url",
     [
         "https://forum.northam.gov.uk/forums/town-centre-future/register/",
         "https://www.northam.gov.uk/democracy/forums/transport-and-congestion-2027/register/",
+        # A long slug (made from a long forum title), then a council's long domain.
+        "https://forum.northam.gov.uk/forums/town-centre-harbourside-and-riverside-neighbourhoods-future/register/",
+        "https://citizens-assembly.north-northamptonshire-borough-council.gov.uk/forums/town-centre/register/",
     ],
 )
-def test_a_web_address_set_smaller_to_fit_the_box_prints_whole(tmp_path, url):
-    """A line shrunk to fit the registration box was cut with an ellipsis ("…/regist…") when the size
-    that exactly fills the box measured a hair wider than it: residents typing it got a wrong address."""
-    from civicforum.recruitment.services.letters import BOX_TEXT_WIDTH, MARGIN
+def test_the_web_address_prints_whole_in_the_box_at_a_readable_size(tmp_path, url, kind):
+    """A web address too long for the box even at 7 points was cut with "…", and one that just fitted was
+    cut when its exact size measured a hair wider than the box: either way residents got a letter with an
+    address that went nowhere. It is now set smaller down to 8.5 points, then printed on two lines, broken
+    after a '/', with nothing in the box printed over anything else."""
+    from civicforum.recruitment.services import panel_invitations
+    from civicforum.recruitment.services.letters import BOX_TEXT_WIDTH, BOX_TOP, MARGIN
 
+    design = LetterDesign("Northam Borough Council", "Forum", url, phone="01234 567890")
+    if kind == "panel":
+        design = replace(design, box_text=panel_invitations.BOX_TEXT, reply_by="1 December")
     path = tmp_path / "letters.pdf"
-    write_letters(path, LetterDesign("Northam Borough Council", "Forum", url), letters(1))
-    box = [(x, right, text) for x, y, right, text in drawn_text(path.read_bytes()) if x == MARGIN + 14]
-    assert f"Go to {url}" in [text for _x, _right, text in box]
-    assert all(right <= x + BOX_TEXT_WIDTH + 0.01 for x, right, _text in box)
+    write_letters(path, design, letters(1))
+    box = [line for line in drawn_lines(path.read_bytes()) if line[2] == MARGIN + 14 and line[3] < BOX_TOP]
+    assert f"Go to {url}" in "".join(text for text, *_rest in box)
+    address = [(text, size, right) for text, size, left, _b, right, _t in box if text in f"Go to {url}"]
+    assert all(size >= 8.5 and right <= MARGIN + 14 + BOX_TEXT_WIDTH + 0.01 for _text, size, right in address)
+    assert len(address) == 1 or address[0][0][-1] in "/-."
+    by_height = sorted(box, key=lambda line: -line[3])
+    assert all(lower[5] <= upper[3] for upper, lower in zip(by_height, by_height[1:], strict=False))
+
+
+def test_a_web_address_too_long_for_two_lines_is_refused_before_writing(tmp_path):
+    slug = "northam-town-centre-harbourside-and-riverside-neighbourhoods-future-citizens-forum-2027"
+    url = f"https://citizens-assembly.north-northamptonshire-borough-council.gov.uk/forums/{slug}/register/"
+    design = LetterDesign("Northam Borough Council", "Forum", url)
+    with pytest.raises(WebAddressTooLong, match=f"The web address on the letters, {re.escape(url)}, is too"):
+        check_fits(design)
+    with pytest.raises(WebAddressTooLong):
+        write_letters(tmp_path / "x.pdf", design, letters(1))
+    assert not list(tmp_path.iterdir())
 
 
 def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path):

@@ -1950,3 +1950,42 @@ def test_letter_references_are_never_shared_and_old_letters_still_work_by_phone(
     )
 
     assert step.status_code == 302 and step.url.endswith("/age/")
+
+
+def test_letters_whose_web_address_cannot_be_printed_in_full_are_refused_saying_what_to_do(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    """With a long forum slug on a council's long domain, the letters' web address was cut with "…" to
+    fit its box: residents got letters (and panel members their invitations) with an address that went
+    nowhere. Nothing is written or queued, and the officer is told whom to ask for a shorter address."""
+    from civicforum.recruitment.models import InvitationBatch
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    selection.publish(draw_panel(forum, officer), officer)
+    forum.slug = (
+        "northam-town-centre-harbourside-and-riverside-neighbourhoods-future-citizens-forum-2027-spring"
+    )
+    forum.save(update_fields=["slug"])
+    RecruitmentSettings.objects.filter(forum=forum).update(phone="01632 960000")
+    domain = "citizens-assembly.north-northamptonshire-borough-council.gov.uk"
+    settings.ALLOWED_HOSTS = [domain]
+    client = signed_in_client(officer)
+    client.defaults["HTTP_HOST"] = domain
+    lottery = forum.lotteries.get()
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    pages = {
+        "letters": client.post(staff_url("lottery", forum, lottery_id=lottery.pk), letter),
+        "preview": client.post(
+            staff_url("lottery", forum, lottery_id=lottery.pk), {**letter, "action": "preview"}
+        ),
+        "invitations": client.post(staff_url("invite_panel", forum), SEND_INVITATIONS),
+    }
+    for kind, response in pages.items():
+        page = response.content.decode()
+        assert response.status_code == 200 and "text/html" in response["Content-Type"], kind
+        assert f"The web address on the letters, http://{domain}/forums/{forum.slug}/" in page, kind
+        assert "Ask your site administrator to give this forum a shorter web address" in page, kind
+        assert list(response.context["form"].errors) == ["__all__"], kind  # not the letter's text
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "not_started" and not InvitationBatch.objects.exists()

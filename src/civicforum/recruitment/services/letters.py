@@ -54,6 +54,8 @@ QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its 
 BOX_TEXT_WIDTH = QR_LEFT - (MARGIN + 14) - 8
 ADDRESS_WIDTH = 380 - 70 - 10  # the address block ends before the date and reference
 SMALLEST_SIZE = 7.0
+WEB_ADDRESS_SIZE = 8.5  # a web address residents type is never smaller: it goes on two lines instead
+BOX_LEADING = 15.0  # from one line of the registration box's text to the next
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 FONT_KEYS = {REGULAR: "F1", BOLD: "F2"}
 
@@ -146,6 +148,10 @@ class LetterTooLong(ValueError):
     """The letter text does not fit on one page."""
 
 
+class WebAddressTooLong(LetterTooLong):
+    """The web address does not fit in the registration box in full, even on two lines."""
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """``text`` in lines no wider than ``width``: a word too long for a line (a long web address, or
     hundreds of letters typed without a space) is broken across lines instead of running off the page."""
@@ -166,21 +172,75 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
-    """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis.
+def _fitting_size(text: str, font: str, size: float, width: float, smallest: float) -> float:
+    """The size, from ``size`` down to ``smallest``, at which ``text`` fits ``width`` (else ``smallest``).
 
-    The size is rounded down to the tenth of a point the PDF records (``_text``): the exact size that
-    fills ``width`` measured a hair wider than it, or printed a hair wider, and cut a web address that
-    fitted into "…/regist…"."""
+    It is rounded down to the tenth of a point the PDF records (``_text``): the exact size that fills
+    ``width`` measured a hair wider than it, or printed a hair wider, and cut a web address that fitted
+    into "…/regist…"."""
     _register_fonts()
     natural = stringWidth(text, font, size)
     if natural > width:
-        size = max(SMALLEST_SIZE, math.floor(10 * size * width / natural) / 10)
+        size = max(smallest, math.floor(10 * size * width / natural) / 10)
+    return size
+
+
+def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
+    """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis.
+    Never for a line holding the web address, which ``web_address_lines`` prints whole."""
+    size = _fitting_size(text, font, size, width, SMALLEST_SIZE)
     if stringWidth(text, font, size) <= width:
         return text, size
     while text and stringWidth(text + "\u2026", font, size) > width:
         text = text[:-1]
     return text + "\u2026", size
+
+
+def web_address_lines(line: str, url: str) -> list[tuple[str, float]]:
+    """A line of the registration box holding the web address ``url`` ("Go to $url"), as printed lines
+    and their sizes: smaller to fit (down to 8.5 points), else on two lines at 8.5 points, broken after a '/'
+    of the address (or, if none fits, a '-' or '.'). Never cut: a letter with half its address is no
+    use to the resident, so an address too long for that raises ``WebAddressTooLong`` before anything
+    is written."""
+    size = _fitting_size(line, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH, WEB_ADDRESS_SIZE)
+    if stringWidth(line, REGULAR, size) <= BOX_TEXT_WIDTH:
+        return [(line, size)]
+    start = line.index(url)
+    after_scheme = url.find("://") + 3 if "://" in url else 0
+    breaks = [start + index + 1 for index in range(after_scheme, len(url) - 1) if url[index] in "/-."]
+
+    def fits(part: str) -> bool:
+        return stringWidth(part, REGULAR, WEB_ADDRESS_SIZE) <= BOX_TEXT_WIDTH
+
+    fitting = [cut for cut in breaks if fits(line[:cut]) and fits(line[cut:])]
+    if not fitting:
+        raise WebAddressTooLong(
+            f"The web address on the letters, {url}, is too long to print in full, even on two lines "
+            f"({len(url)} characters). Ask your site administrator to give this forum a shorter web "
+            "address (its slug, in the site's administration) or to run the site at a shorter domain, "
+            "then try again."
+        )
+    after_slash = [cut for cut in fitting if line[cut - 1] == "/"]
+    cut = max(after_slash or fitting)
+    return [(line[:cut], WEB_ADDRESS_SIZE), (line[cut:], WEB_ADDRESS_SIZE)]
+
+
+def box_lines(design: LetterDesign) -> list[tuple[str, float, float]]:
+    """The registration box's text as (line, size, baseline): up to three lines of ``box_text``, the
+    web address's on two close lines when it needs them (``web_address_lines``)."""
+    lines: list[tuple[str, float, float]] = []
+    y = BOX_TOP - 46
+    for text in design.fill(design.box_text).splitlines()[:3]:
+        if design.registration_url and design.registration_url in text:
+            printed = web_address_lines(text, design.registration_url)
+        else:
+            printed = [fit_line(text, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH)]
+        for index, (line, size) in enumerate(printed):
+            if index:
+                y -= size * 1.2
+            lines.append((line, size, y))
+        y -= BOX_LEADING
+    return lines
 
 
 def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
@@ -213,6 +273,13 @@ class _Layout:
     heading_size: float
     heading: list[str]
     body: list[tuple[str, bool]]
+    box: list[tuple[str, float, float]]
+
+    @property
+    def code_baseline(self) -> float:
+        """Where each letter's code is printed: under the box's text, lower when the web address took
+        a second line."""
+        return min(BOX_TOP - 100, min((y for _line, _size, y in self.box), default=BOX_TOP) - 24)
 
     @property
     def heading_drop(self) -> float:
@@ -221,11 +288,12 @@ class _Layout:
 
 
 def _layout(design: LetterDesign) -> _Layout:
-    return _Layout(*heading_lines(design), body_lines(design))
+    return _Layout(*heading_lines(design), body_lines(design), box_lines(design))
 
 
 def check_fits(design: LetterDesign) -> None:
-    """Raise ``LetterTooLong`` (saying how much to cut) when the text would run into the code box."""
+    """Raise ``LetterTooLong`` (saying how much to cut) when the text would run into the code box, or
+    ``WebAddressTooLong`` when the web address cannot be printed in full."""
     _check_fits(_layout(design))
 
 
@@ -431,7 +499,7 @@ class _PdfWriter:
         page_numbers: list[int] = []
         for letter in letters:
             content, page = self.reserve(), self.reserve()
-            self.put_stream(content, b"", _letter_ops(letter, used))
+            self.put_stream(content, b"", _letter_ops(letter, layout, used))
             self.put(
                 page,
                 b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources %s /Contents %d 0 R >>"
@@ -553,9 +621,8 @@ def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
         y -= BODY_LEADING
     ops.append(b"0.2 w 0 G %.2f %.2f %.2f %.2f re S\n" % (MARGIN, 95, TEXT_WIDTH, BOX_TOP - 95))
     ops.append(_text(MARGIN + 14, BOX_TOP - 26, BOLD, 13, design.box_heading, used))
-    for index, line in enumerate(design.fill(design.box_text).splitlines()[:3]):
-        fitted, size = fit_line(line, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH)
-        ops.append(_text(MARGIN + 14, BOX_TOP - 46 - 15 * index, REGULAR, size, fitted, used))
+    for line, size, y in layout.box:
+        ops.append(_text(MARGIN + 14, y, REGULAR, size, line, used))
     if design.phone:
         phone_line = Template(design.phone_text).safe_substitute(phone=design.phone)
         ops.append(_text(MARGIN + 14, 107, REGULAR, BODY_SIZE, phone_line, used))
@@ -567,7 +634,7 @@ def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
     return b"".join(ops)
 
 
-def _letter_ops(letter: Letter, used: _Used) -> bytes:
+def _letter_ops(letter: Letter, layout: _Layout, used: _Used) -> bytes:
     ops = [b"q /Letter Do Q\n"]
     y = ADDRESS_TOP
     for line in letter.address_lines:
@@ -575,5 +642,5 @@ def _letter_ops(letter: Letter, used: _Used) -> bytes:
         ops.append(_text(70, y, REGULAR, size, fitted, used))
         y -= ADDRESS_LEADING
     ops.append(_text(380, 686, REGULAR, 10, f"Reference: {letter.reference}", used))
-    ops.append(_text(MARGIN + 14, BOX_TOP - 100, BOLD, 20, letter.code, used))
+    ops.append(_text(MARGIN + 14, layout.code_baseline, BOLD, 20, letter.code, used))
     return b"".join(ops)

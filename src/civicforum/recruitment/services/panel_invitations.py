@@ -214,7 +214,7 @@ def send_batch(batch_id: int) -> None:
     if not waiting.update(status=InvitationBatchStatus.SENDING, updated_at=timezone.now()):
         return  # already sent, being sent by another run of the task, or stopped by the purge
     try:
-        design = _design(batch)
+        design = letter_design(batch.forum, batch.reply_url, batch.reply_by)
         if not batch.letters and not _write_letters(batch, design):
             return  # stopped by the purge meanwhile
         emailed, failed = _email(batch, design)
@@ -254,16 +254,18 @@ def _finish(batch: InvitationBatch, status: str, error: str = "") -> None:
     sending.update(status=status, error=error, updated_at=timezone.now())
 
 
-def _design(batch: InvitationBatch) -> LetterDesign:
-    forum = batch.forum
+def letter_design(forum: Any, reply_url: str, reply_by: str) -> LetterDesign:
+    """The letter (and email) of a batch of invitations; the invite page checks it fits
+    (``letters.check_fits``) before any batch is made, so a web address too long to print stops
+    nothing half-way."""
     settings_row, _ = RecruitmentSettings.objects.get_or_create(forum=forum)
     return LetterDesign(
         council_name=forum.council.name,
         forum_title=forum.title,
-        registration_url=batch.reply_url,
+        registration_url=reply_url,
         heading=HEADING,
         body=BODY,
-        reply_by=batch.reply_by,
+        reply_by=reply_by,
         phone=settings_row.phone,
         logo=bytes(settings_row.logo) if settings_row.logo else None,
         box_heading="How to reply",

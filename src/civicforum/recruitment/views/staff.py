@@ -48,7 +48,7 @@ from civicforum.recruitment.services import (
 )
 from civicforum.recruitment.services.charts import Bar, bar_chart, histogram
 from civicforum.recruitment.services.engine import ALGORITHMS
-from civicforum.recruitment.services.letters import LetterTooLong, check_fits
+from civicforum.recruitment.services.letters import LetterTooLong, WebAddressTooLong, check_fits
 from civicforum.recruitment.services.lottery import LotteryError
 from civicforum.recruitment.services.next_step import next_step
 from civicforum.recruitment.services.problems import FileRejected, ShownProblems, shown_problems
@@ -263,8 +263,8 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         design = civic_lottery.letter_design(lottery, url)
         try:
             check_fits(design)
-        except LetterTooLong as error:
-            form.add_error("body", str(error))
+        except LetterTooLong as error:  # the text is the officer's; the web address is not
+            form.add_error(None if isinstance(error, WebAddressTooLong) else "body", str(error))
         else:
             if request.POST.get("action") == "preview":
                 response = HttpResponse(civic_lottery.preview_letter(design), content_type="application/pdf")
@@ -497,26 +497,30 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     form = forms.PanelInvitationForm(request.POST or None, initial={"reply_by": request.GET.get("reply_by")})
     blocker = panel_invitations.invite_blocker(forum)
     if request.method == "POST" and form.is_valid() and blocker is None:
-        to_send = panel_invitations.invitations_to_send(forum)
-        checked = request.POST.get("members_checked")  # how many the check page showed
-        changed = checked is not None and checked != str(to_send.members)
-        if "send" not in request.POST or changed:  # a replacement draw may have finished meanwhile
-            context = {
-                "forum": forum,
-                "reply_by": form.cleaned_data["reply_by"],
-                "to_send": to_send,
-                "checked_before": checked if changed else None,
-            }
-            return render(request, "recruitment/invite_panel_check.html", context)
+        reply_by = form.cleaned_data["reply_by"]
         reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
-        batch = panel_invitations.invite_selected(
-            forum, request.user, reply_url, form.cleaned_data["reply_by"]
-        )
-        if batch is not None:
-            tasks.start(tasks.send_invitations, batch.pk)
-            invited = batch.recipients.count()
-            messages.success(request, f"{counted(invited, 'member', 'members')} invited")
-            return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
+        try:
+            check_fits(panel_invitations.letter_design(forum, reply_url, reply_by))
+        except LetterTooLong as error:  # before any batch: its sending would stop at the letters
+            form.add_error(None, str(error))
+        else:
+            to_send = panel_invitations.invitations_to_send(forum)
+            checked = request.POST.get("members_checked")  # how many the check page showed
+            changed = checked is not None and checked != str(to_send.members)
+            if "send" not in request.POST or changed:  # a replacement draw may have finished meanwhile
+                context = {
+                    "forum": forum,
+                    "reply_by": reply_by,
+                    "to_send": to_send,
+                    "checked_before": checked if changed else None,
+                }
+                return render(request, "recruitment/invite_panel_check.html", context)
+            batch = panel_invitations.invite_selected(forum, request.user, reply_url, reply_by)
+            if batch is not None:
+                tasks.start(tasks.send_invitations, batch.pk)
+                invited = batch.recipients.count()
+                messages.success(request, f"{counted(invited, 'member', 'members')} invited")
+                return redirect("recruitment:invitations", forum_slug=forum.slug, batch_id=batch.pk)
     if request.method == "POST" and (taken := panel_invitations.invited_meanwhile(forum)):
         # The button pressed twice (the browser shows the second answer) or a colleague's press.
         messages.info(request, "Everyone selected has been invited: these are the latest invitations")
