@@ -1286,8 +1286,9 @@ def test_a_replacement_draw_page_says_whom_it_replaced_and_the_chances_instead_o
     chances = replacements.result["probabilities"]
     others = sorted(chance for reference, chance in chances.items() if chances[reference] < 1)
     summary = (
-        "This draw kept the 11 members still on the panel and filled 1 place from the other 138 volunteers "
-        f"in the pool, whose chances of being drawn were between {others[0]:.2%} and {others[-1]:.2%}."
+        f"This draw kept the 11 members still on the panel and filled 1 place from the other {len(others)} "
+        f"volunteers in the pool, whose chances of being drawn were between {others[0]:.2%} and "
+        f"{others[-1]:.2%}."
     )
     assert summary in page and chart not in page
     assert "Each volunteer’s chance of being selected</dt>" not in page  # its highest, 100%, a member kept
@@ -1303,32 +1304,49 @@ def test_a_replacement_draw_page_says_whom_it_replaced_and_the_chances_instead_o
     assert summary in page and "Who this draw replaced" not in page and drawn.reference not in page
 
 
-def test_the_replacement_pages_count_only_the_volunteers_neither_on_the_panel_nor_declined(
+def test_the_replacement_pages_count_only_the_volunteers_the_draw_could_choose(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
     """The start page said replacements were drawn from all 150 registered, and the draw's page counted
-    the two members who had declined among the other volunteers, with their chances: the draw drew from
-    the 150 less the 10 members kept and the 2 who declined."""
+    the two members who had declined among the other volunteers, with their chances. It then counted the
+    housemates of the members kept, whom one person per household leaves no chance, and its range of
+    chances started at 0.00%: the draw draws from the 150 less the 10 members kept, the 2 who declined
+    and those members' housemates."""
     from civicforum.recruitment.models import PanelMember
     from civicforum.recruitment.services import selection
 
     forum = pool[0].forum
     draw_panel(forum, officer)
     mark_invited(forum)
-    declined = list(PanelMember.objects.filter(forum=forum).select_related("respondent")[:2])
+    members = list(PanelMember.objects.filter(forum=forum).select_related("respondent"))
+    declined, kept = members[:2], members[2:]
     for member in declined:
         selection.set_member_status(member, "declined", officer)
+    housemates = set(
+        Respondent.objects.filter(
+            status="registered", invitation__in={m.respondent.invitation_id for m in kept}
+        )
+        .exclude(pk__in={member.respondent_id for member in kept})
+        .values_list("reference", flat=True)
+    )
+    assert housemates  # the pool has households of two
+    others = 150 - 10 - 2 - len(housemates)
     client = signed_in_client(officer)
     start = client.get(staff_url("start_selection", forum) + "?replacements=1").content.decode()
     assert (
-        "drawn from the 138 people registered who are not on the panel and have not declined a place" in start
-    )
-    replacements = run_selection(forum, officer, "legacy", seed="r", replacement=True)
+        f"drawn from the {others} people registered who are not on the panel, have not declined a place and "
+        "do not live with a member who stays (only one person per household can be on the panel)."
+    ) in start
+    replacements = run_selection(forum, officer, "leximin", seed="r", replacement=True)
     page = client.get(staff_url("run", forum, run_id=replacements.pk)).content.decode()
-    assert "kept the 10 members still on the panel and filled 2 places from the other 138 volunteers" in page
-    assert not {member.respondent.reference for member in declined} & set(
-        replacements.result["probabilities"]
+    assert (
+        f"kept the 10 members still on the panel and filled 2 places from the other {others} volunteers"
+        in page
     )
+    drawn_from = set(replacements.result["probabilities"])
+    assert not {member.respondent.reference for member in declined} & drawn_from
+    assert not housemates & drawn_from
+    assert "between 0.00%" not in page  # leximin gives everyone who can be drawn some chance
 
 
 def test_after_the_purge_pages_that_would_recruit_again_send_the_officer_back_with_the_reason(

@@ -729,17 +729,28 @@ def questions_with_categories(forum: Any) -> list[QuotaQuestion]:
 QUOTA_FIELDS = ("reference", "invitation", "ward", "answers")
 
 
-def _drawable(forum: Any) -> QuerySet[Respondent]:
+def _drawable(forum: Any, keeping_members: bool = False) -> QuerySet[Respondent]:
     """The volunteers a draw chooses from, the members it keeps among them: everyone still registered
     (withdrawing erases a person's answers and declines any place they held), less anyone who declined a
     place on the panel (or was recorded as declining) and holds none now. They told the council they
     cannot take part: a replacement draw fills their places, and drawing one of them again would leave a
     place empty once more. A full draw follows the same rule, though nobody has declined by then (it
     starts only while nobody has replied: ``selection.full_selection_blocker``). A decline put right
-    (``selection.put_back_on_panel``, or 'Mark as confirmed') makes them a member again, kept by a draw."""
+    (``selection.put_back_on_panel``, or 'Mark as confirmed') makes them a member again, kept by a draw.
+
+    A draw ``keeping_members`` (replacements) also leaves out the members' housemates: one person per
+    household (the engine's rule, by invitation) means none of them can be drawn beside a member who
+    stays, and counting them showed volunteers with a chance of 0% among those the draw chose from."""
     # One who declined yet holds a place again (drawn again before this rule) is a member, and kept.
-    declined = Q(pk__in=_holding_places(forum, declined=True)) & ~Q(pk__in=_holding_places(forum))
-    return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).exclude(declined)
+    holding = _holding_places(forum)
+    declined = Q(pk__in=_holding_places(forum, declined=True)) & ~Q(pk__in=holding)
+    drawable = Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).exclude(declined)
+    if not keeping_members:
+        return drawable
+    # A member whose invitation is gone shares no household (as in ``build_instance``); and a NULL in
+    # the list would make NOT IN match nobody.
+    members_households = holding.filter(respondent__invitation__isnull=False).values("respondent__invitation")
+    return drawable.exclude(Q(invitation__in=members_households) & ~Q(pk__in=holding))
 
 
 def _holding_places(forum: Any, declined: bool = False) -> QuerySet[PanelMember]:
@@ -750,15 +761,16 @@ def _holding_places(forum: Any, declined: bool = False) -> QuerySet[PanelMember]
     return places.filter(in_status if declined else ~in_status).values("respondent")
 
 
-def pool(forum: Any) -> list[Respondent]:
+def pool(forum: Any, keeping_members: bool = False) -> list[Respondent]:
     """What the engine reads of the volunteers a draw chooses from (``_drawable``)."""
-    return list(_drawable(forum).only(*QUOTA_FIELDS).order_by("registered_at", "id"))
+    return list(_drawable(forum, keeping_members).only(*QUOTA_FIELDS).order_by("registered_at", "id"))
 
 
 def replacements_drawn_from(forum: Any) -> int:
-    """How many volunteers a replacement draw would fill places from: those a draw chooses from
-    (``_drawable``) less the members still on the panel, whom it keeps."""
-    return _drawable(forum).exclude(pk__in=_holding_places(forum)).count()
+    """How many volunteers a replacement draw would fill places from: those it chooses from
+    (``_drawable``, keeping the members, so without their housemates) less the members still on the
+    panel, whom it keeps."""
+    return _drawable(forum, keeping_members=True).exclude(pk__in=_holding_places(forum)).count()
 
 
 def feature_values(respondent: Respondent, questions: list[QuotaQuestion]) -> dict[str, str]:
@@ -806,10 +818,11 @@ def build_instance(forum: Any, include_members: bool = False) -> Instance:
     reference, one per household (their invitation).
 
     With ``include_members`` the members still on the panel are already selected and the panel is the
-    forum's full size (drawing replacements).
+    forum's full size (drawing replacements), and their housemates, who could never be drawn, are left
+    out.
     """
     questions = questions_with_categories(forum)
-    respondents = pool(forum)
+    respondents = pool(forum, keeping_members=include_members)
     people = []
     declined: Counter[str] = Counter()
     for respondent in respondents:
