@@ -596,8 +596,9 @@ def replacement_draw(run: SelectionRun) -> ReplacementDraw:
 
     The members kept are the panel's places less those filled, and each had the highest chance (100%),
     so the others' chances are the rest, whether or not the purge has dropped the references. The others
-    are the volunteers the draw chose from (``quotas.build_instance``): neither on the panel nor having
-    declined a place, as the start page counted them (``quotas.replacements_drawn_from``)."""
+    are the volunteers the draw chose from (``quotas.build_instance``): neither on the panel, nor having
+    declined a place, nor living with a member kept (one person per household), as the start page
+    counted them (``quotas.replacements_drawn_from``)."""
     members = PanelMember.objects.filter(run=run).select_related("respondent", "replaces__respondent")
     probabilities = run.result.get("probabilities", {})
     places = []
