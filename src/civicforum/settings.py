@@ -225,6 +225,9 @@ CIVICFORUM_FEEDBACK_URL = os.environ.get("CIVICFORUM_FEEDBACK_URL", "")
 # repository. Unset, the site serves an archive of the code it is running (/source/), which is what the
 # AGPL asks of software offered over a network.
 CIVICFORUM_SOURCE_URL = os.environ.get("CIVICFORUM_SOURCE_URL", "")
+# The site's address as residents reach it, printed on letters and sent in account emails (see
+# core/addresses.py). Unset, those addresses use the host the officer is browsing on.
+CIVICFORUM_PUBLIC_URL = os.environ.get("CIVICFORUM_PUBLIC_URL", "")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

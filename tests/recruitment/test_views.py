@@ -2007,3 +2007,24 @@ def test_letters_whose_web_address_cannot_be_printed_in_full_are_refused_saying_
         assert list(response.context["form"].errors) == ["__all__"], kind  # not the letter's text
     lottery.refresh_from_db()
     assert lottery.letters_status == "not_started" and not InvitationBatch.objects.exists()
+
+
+def test_letters_print_the_sites_public_address_not_the_host_the_officer_browses_on(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    """An officer on the council's internal host name (which the site also answers to) got letters
+    printing that host, which residents cannot reach; CIVICFORUM_PUBLIC_URL names the public one."""
+    from pypdf import PdfReader
+
+    forum = pool[0].forum
+    RecruitmentSettings.objects.filter(forum=forum).update(phone="01632 960000")
+    settings.ALLOWED_HOSTS = ["forum-admin.internal", "forum.northam.gov.uk"]
+    settings.CIVICFORUM_PUBLIC_URL = "https://forum.northam.gov.uk/"
+    client = signed_in_client(officer)
+    client.defaults["HTTP_HOST"] = "forum-admin.internal"
+    lottery = forum.lotteries.get()
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    preview = client.post(staff_url("lottery", forum, lottery_id=lottery.pk), {**letter, "action": "preview"})
+    text = PdfReader(io.BytesIO(preview.content)).pages[0].extract_text()
+    assert f"https://forum.northam.gov.uk/forums/{forum.slug}/register/" in text.replace("\n", "")
+    assert "internal" not in text

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core import audit
+from civicforum.core.addresses import public_address
 from civicforum.core.downloads import csv_attachment
 from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.permissions import NotStaff, forum_permission_required
@@ -234,7 +235,7 @@ def forum_account_create(request: HttpRequest, forum_slug: str) -> HttpResponse:
             "forum": forum,
             "new_user": user,
             "role": Role(data["role"]),
-            "link": request.build_absolute_uri(link),
+            "link": public_address(request, link),
         }
         return render(request, "processes/account_created.html", context)
     return _form_page(
@@ -257,5 +258,5 @@ def forum_set_password_link(request: HttpRequest, forum_slug: str, user_id: int)
         messages.error(request, problem)
         return redirect("processes:forum_people", forum_slug=forum.slug)
     link = services.issue_set_password_link(request.user, forum, user)
-    context = {"forum": forum, "person": user, "link": request.build_absolute_uri(link)}
+    context = {"forum": forum, "person": user, "link": public_address(request, link)}
     return render(request, "processes/set_password_link.html", context)

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicforum.core import audit
+from civicforum.core.addresses import public_address
 from civicforum.core.downloads import csv_attachment
 from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
@@ -257,8 +258,8 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         lottery.letter_heading = form.cleaned_data["heading"]
         lottery.letter_body = form.cleaned_data["body"]
         lottery.reply_by = form.cleaned_data["reply_by"]
-        url = request.build_absolute_uri(
-            reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+        url = public_address(
+            request, reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
         )
         design = civic_lottery.letter_design(lottery, url)
         try:
@@ -498,7 +499,7 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
     blocker = panel_invitations.invite_blocker(forum)
     if request.method == "POST" and form.is_valid() and blocker is None:
         reply_by = form.cleaned_data["reply_by"]
-        reply_url = request.build_absolute_uri(reverse("recruitment:panel_reply", args=[forum.slug]))
+        reply_url = public_address(request, reverse("recruitment:panel_reply", args=[forum.slug]))
         try:
             check_fits(panel_invitations.letter_design(forum, reply_url, reply_by))
         except LetterTooLong as error:  # before any batch: its sending would stop at the letters
