@@ -62,6 +62,9 @@ def test_an_evaluator_filters_and_pages_the_audit_log(
     page.fill("#id_username", evaluator.username)
     page.fill("#id_password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_title(re.compile("^" + re.escape("Parks forum – Staff area – ")))  # not 'Manage'
+    if javascript:
+        axe_check(page)
     page.get_by_role("link", name="View the full audit log").click()
     expect(page.locator("main h1")).to_have_text("Audit log")
     expect(page.locator("main tbody tr")).to_have_count(50)

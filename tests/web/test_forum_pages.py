@@ -689,6 +689,30 @@ def test_the_staff_page_names_the_staff_and_counts_the_residents(client: Any, vi
     assert not AuditEvent.objects.filter(action="recruitment.personal_data_viewed").exists()
 
 
+@pytest.mark.parametrize(
+    ("viewer", "manages"),
+    [(Role.EVALUATOR, False), (Role.FACILITATOR, False), (Role.OFFICER, True), (COUNCIL_ADMIN, True)],
+)
+def test_only_those_who_run_the_forum_are_told_they_manage_it(
+    client: Any, viewer: str, manages: bool
+) -> None:
+    """An evaluator's staff page was titled 'Manage Parks forum', and the public page offered them 'Manage
+    this forum', though they can only look: the words say what the role can do."""
+    forum = make_forum(title="Parks forum")
+    make_user_with_role(Role.OFFICER, forum)
+    client.force_login(make_user_with_role(viewer, forum))
+    staff = client.get(reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug})).content.decode()
+    public = client.get(reverse("processes:forum", kwargs={"forum_slug": forum.slug})).content.decode()
+    title = re.search(r"<title>(.*?)</title>", staff, re.S)[1].strip()
+    if manages:
+        assert title.startswith("Manage Parks forum – ")
+        assert "Manage this forum" in public and "Change forum details" in staff
+    else:
+        assert title.startswith("Parks forum – Staff area – ")
+        assert "Manage" not in staff and "Run the forum" not in staff and "Change forum details" not in staff
+        assert "Manage this forum" not in public and "See this forum in the staff area" in public
+
+
 def test_the_staff_page_counts_accounts_not_the_panel_drawn(client: Any) -> None:
     """Its 'People' list said '2 panel members' beside 'Panel size 60 residents': it counts the accounts
     given the role, not the members drawn, and read as if the panel had two members."""

@@ -81,6 +81,7 @@ def forum_staff(request: HttpRequest, forum_slug: str) -> HttpResponse:
     roles, role_counts = services.people_for(request.user, forum)
     context = {
         "forum": forum,
+        "can_edit": request.user.has_perm("processes.change_forum", forum),
         "timeline": services.timeline(forum),
         "roles": roles,
         "role_counts": role_counts,
