@@ -111,3 +111,24 @@ def test_a_long_email_address_wraps_on_a_phone_when_an_account_is_made_and_its_l
     expect(page.locator("h1")).to_have_text("Choose a password")
     assert not page.evaluate(sideways)
     axe_check(page)
+
+
+def test_removing_the_last_forum_officer_warns_and_asks_for_a_tick(
+    page: Any, live_server: Any, axe_check: Any
+) -> None:
+    forum = make_forum(title="Parks forum")
+    make_user_with_role(Role.OFFICER, forum)
+    admin = make_user_with_role(COUNCIL_ADMIN, forum)
+    page.goto(live_server.url + f"/staff/forums/{forum.slug}/people/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Remove").click()
+    expect(page.locator(".govuk-warning-text")).to_contain_text("nobody will run this forum day to day")
+    axe_check(page)
+    page.get_by_role("button", name="Remove role").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Confirm that this forum will have no forum")
+    axe_check(page)
+    page.get_by_label("I understand that this forum will have no forum officer").check()
+    page.get_by_role("button", name="Remove role").click()
+    expect(page.locator("main")).to_contain_text("Role removed")

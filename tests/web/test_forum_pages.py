@@ -12,6 +12,7 @@ from tests.factories import make_forum, make_user, make_user_with_role
 
 from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN
+from civicforum.processes import services
 from civicforum.processes.models import Forum, StageKind
 
 pytestmark = pytest.mark.django_db
@@ -583,6 +584,45 @@ def test_the_people_page_says_why_an_officer_cannot_remove_their_own_role_instea
     client.force_login(admin)
     page = client.get(people).content.decode()
     assert remove(admins_own) in page and remove(own) in page and "You cannot remove" not in page
+
+
+def test_only_removing_the_last_active_forum_officer_warns_that_nobody_will_run_the_forum() -> None:
+    forum = make_forum()
+    first = ForumRole.objects.create(
+        forum=forum, user=make_user(first_name="Ada", last_name="Byron"), role=Role.OFFICER
+    )
+    helper = ForumRole.objects.create(forum=forum, user=make_user(), role=Role.FACILITATOR)
+    assert services.role_removal_warning(helper) == ""
+    second = ForumRole.objects.create(forum=forum, user=make_user(), role=Role.OFFICER)
+    assert services.role_removal_warning(first) == "" and services.role_removal_warning(second) == ""
+    second.user.is_active = False  # a deactivated officer runs nothing
+    second.user.save()
+    assert services.role_removal_warning(first) == (
+        "Ada Byron is the only forum officer. Without a forum officer, nobody will run this forum day to "
+        "day: only council administrators will be able to manage it."
+    )
+
+
+def test_a_council_administrator_confirms_before_removing_the_last_forum_officer(client: Any) -> None:
+    """The last officer's role went at one press, with no word that only council administrators would be
+    left to run the forum. The confirmation page now says so and asks for a tick; other removals do not."""
+    forum = make_forum()
+    officer = make_user_with_role(Role.OFFICER, forum)
+    own = ForumRole.objects.get(forum=forum, user=officer)
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": own.pk})
+    page = client.get(remove).content.decode()
+    assert "govuk-warning-text" in page and "nobody will run this forum day to day" in page
+    assert "I understand that this forum will have no forum officer" in page
+    refused = client.post(remove)
+    assert refused.status_code == 200 and ForumRole.objects.filter(pk=own.pk).exists()
+    page = refused.content.decode()
+    assert "<title>Error: " in page and 'href="#id_understood"' in page
+    assert "Confirm that this forum will have no forum officer, or give someone else the role first" in page
+    assert not AuditEvent.objects.filter(action="role.removed").exists()
+    assert client.post(remove, {"understood": "on"}).status_code == 302
+    assert not ForumRole.objects.filter(pk=own.pk).exists()
+    assert AuditEvent.objects.filter(action="role.removed", forum=forum).count() == 1
 
 
 def test_the_forum_summary_box_says_how_to_make_paragraphs(client: Any) -> None:

@@ -196,6 +196,19 @@ class RoleForm(GovUKForm):
         return cleaned
 
 
+class LastOfficerRemovalForm(GovUKForm):
+    """Removing the forum's last forum officer leaves only council administrators to run it: the remover
+    says they know (``services.role_removal_warning`` says why it matters)."""
+
+    understood = forms.BooleanField(
+        label="I understand that this forum will have no forum officer",
+        error_messages={
+            "required": "Confirm that this forum will have no forum officer, or give someone else the role "
+            "first"
+        },
+    )
+
+
 class StageForm(GovUKModelForm):
     starts_on = GovUKDateField(label="Start date", required=False, help_text="For example, 14 3 2027")
     ends_on = GovUKDateField(label="End date", required=False, help_text="For example, 30 9 2027")

@@ -254,6 +254,23 @@ def role_removal_problem(actor: Any, forum_role: ForumRole) -> str:
     return ""
 
 
+def role_removal_warning(forum_role: ForumRole) -> str:
+    """What removing ``forum_role`` would cost that the remover must confirm, or ''. A council
+    administrator may remove the last forum officer (they leave the council, say), but then nobody runs
+    the forum day to day: only council administrators can still manage it. A deactivated officer runs
+    nothing, so does not count."""
+    if forum_role.role != Role.OFFICER:
+        return ""
+    others = forum_role.forum.roles.filter(role=Role.OFFICER, user__is_active=True).exclude(pk=forum_role.pk)
+    if others.exists():
+        return ""
+    name = forum_role.user.get_full_name() or forum_role.user.get_username()
+    return (
+        f"{name} is the only forum officer. Without a forum officer, nobody will run this forum day to day: "
+        "only council administrators will be able to manage it."
+    )
+
+
 def remove_role(actor: Any, forum_role: ForumRole) -> None:
     audit.record(
         actor,

@@ -22,7 +22,14 @@ from civicforum.core.downloads import csv_attachment
 from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.permissions import NotStaff, forum_permission_required
 from civicforum.processes import services
-from civicforum.processes.forms import AuditLogFilterForm, ForumForm, NewAccountForm, RoleForm, StageForm
+from civicforum.processes.forms import (
+    AuditLogFilterForm,
+    ForumForm,
+    LastOfficerRemovalForm,
+    NewAccountForm,
+    RoleForm,
+    StageForm,
+)
 from civicforum.processes.models import Forum, Stage
 from civicforum.recruitment.services import privacy
 
@@ -192,8 +199,9 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
 @never_cache  # it may name a resident, as the people page does
 @forum_permission_required("processes.manage_forum_roles")
 def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> HttpResponse:
-    """GET asks for confirmation (removing a role cannot be undone from here); POST removes it. A page
-    naming a resident (panel member or participant) is recorded in the audit log, as the people page is."""
+    """GET asks for confirmation (removing a role cannot be undone from here); POST removes it, once a tick
+    confirms it if the role is the forum's last forum officer. A page naming a resident (panel member or
+    participant) is recorded in the audit log, as the people page is."""
     forum = request.forum  # type: ignore[attr-defined]
     forum_role = ForumRole.objects.select_related("user").filter(pk=role_id, forum=forum).first()
     if forum_role is None:
@@ -201,13 +209,18 @@ def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> Ht
         messages.info(request, "That role is no longer on this forum. It may have been removed already.")
     elif problem := services.role_removal_problem(request.user, forum_role):
         messages.error(request, problem)
-    elif request.method == "POST":
-        services.remove_role(request.user, forum_role)
-        messages.success(request, "Role removed")
     else:
+        warning = services.role_removal_warning(forum_role)
+        posted = request.POST if request.method == "POST" else None
+        form = LastOfficerRemovalForm(posted) if warning else None
+        if request.method == "POST" and (form is None or form.is_valid()):
+            services.remove_role(request.user, forum_role)
+            messages.success(request, "Role removed")
+            return redirect("processes:forum_people", forum_slug=forum.slug)
         if residents := services.residents_named([forum_role]):
             privacy.log_personal_data_access(request.user, forum, "remove-role confirmation", residents)
-        return render(request, "processes/forum_role_remove.html", {"forum": forum, "role": forum_role})
+        context = {"forum": forum, "role": forum_role, "warning": warning, "form": form}
+        return render(request, "processes/forum_role_remove.html", context)
     return redirect("processes:forum_people", forum_slug=forum.slug)
 
 
