@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.factories import PASSWORD, make_forum, make_user_with_role
+from tests.factories import PASSWORD, make_forum, make_user, make_user_with_role
 
 from civicforum.core import audit
-from civicforum.core.models import Role
+from civicforum.core.models import ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN
 
 STAFF_PATHS = [
@@ -132,3 +132,32 @@ def test_removing_the_last_forum_officer_warns_and_asks_for_a_tick(
     page.get_by_label("I understand that this forum will have no forum officer").check()
     page.get_by_role("button", name="Remove role").click()
     expect(page.locator("main")).to_contain_text("Role removed")
+
+
+def test_the_people_table_fits_a_small_phone(page: Any, live_server: Any, axe_check: Any) -> None:
+    """At 320 px the officer's own row said 'You cannot remove your own forum officer role. Ask another
+    officer or a council administrator to remove it.' in the table, which then scrolled inside its box
+    (WCAG 1.4.10): the row now says so briefly and the page says why below the table."""
+    forum = make_forum(title="Parks forum")
+    officer = make_user_with_role(Role.OFFICER, forum)
+    officer.first_name, officer.last_name = "Olivia", "Okonkwo-Fairweather"
+    officer.save()
+    newcomer = make_user(username="a.very.long.email.address.for.testing@northam-borough-council.example")
+    newcomer.set_unusable_password()  # the row offers a new set-password link too
+    newcomer.save()
+    ForumRole.objects.create(forum=forum, user=newcomer, role=Role.FACILITATOR)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + f"/staff/forums/{forum.slug}/people/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    table_box = page.get_by_role("region", name="Who has a role on this forum")
+    assert not table_box.evaluate("box => box.scrollWidth > box.clientWidth")
+    expect(table_box).to_contain_text("You cannot remove this role")
+    expect(page.locator("main")).to_contain_text(
+        "Ask another officer or a council administrator to remove it."
+    )
+    assert not page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    axe_check(page)

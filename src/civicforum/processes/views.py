@@ -180,7 +180,8 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
     residents = services.residents_named(roles)
     if residents:
         privacy.log_personal_data_access(request.user, forum, "people on the forum", residents)
-    # A role the viewer may not remove (their own officer role) shows why, not a link to a refusal.
+    # A role the viewer may not remove (their own officer role) says so, not a link to a refusal, and why
+    # below the table: the reason in its cell made a phone's table wider than the screen.
     removal_problems = [
         services.role_removal_problem(request.user, forum_role) if can_manage else "" for forum_role in roles
     ]
@@ -188,6 +189,7 @@ def forum_people(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "forum": forum,
         "form": form,
         "roles": list(zip(roles, removal_problems, strict=True)),
+        "removal_reasons": list(dict.fromkeys(problem for problem in removal_problems if problem)),
         "role_counts": role_counts,
         "can_manage": can_manage,
         "residents": residents,
