@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -161,3 +162,26 @@ def test_the_people_table_fits_a_small_phone(page: Any, live_server: Any, axe_ch
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
     )
     axe_check(page)
+
+
+def test_a_forum_with_past_dates_asks_for_a_tick_below_the_dates(
+    page: Any, live_server: Any, axe_check: Any
+) -> None:
+    forum = make_forum(title="Parks forum", starts_on=date(2020, 1, 1), ends_on=date(2020, 12, 31))
+    officer = make_user_with_role(Role.OFFICER, forum)
+    page.goto(live_server.url + f"/staff/forums/{forum.slug}/edit/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.fill("#id_ends_on_0", "30")
+    page.get_by_role("button", name="Save changes").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Tick to confirm that the forum has already run, or change the end date")
+    axe_check(page)
+    summary.get_by_role("link").click()
+    expect(
+        page.get_by_label("These dates are in the past: I am recording a forum that has already run")
+    ).to_be_focused()
+    page.get_by_label("These dates are in the past: I am recording a forum that has already run").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Forum details saved")

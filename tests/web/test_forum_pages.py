@@ -18,6 +18,10 @@ from civicforum.processes.models import Forum, StageKind
 pytestmark = pytest.mark.django_db
 
 
+# A forum that ends before today needs a tick saying it has already run: the form's dates stay ahead.
+NEXT_YEAR = str(date.today().year + 1)
+
+
 def valid_form_data(**overrides: Any) -> dict[str, Any]:
     data = {
         "title": "Libraries forum",
@@ -26,10 +30,10 @@ def valid_form_data(**overrides: Any) -> dict[str, Any]:
         "summary": "",
         "starts_on_0": "1",
         "starts_on_1": "3",
-        "starts_on_2": "2027",
+        "starts_on_2": NEXT_YEAR,
         "ends_on_0": "30",
         "ends_on_1": "9",
-        "ends_on_2": "2027",
+        "ends_on_2": NEXT_YEAR,
         "panel_size": "40",
         "stages": [kind.value for kind in StageKind],
         "current_stage": StageKind.DESIGN.value,
@@ -193,7 +197,11 @@ BAD_INPUTS = [
     ({"starts_on_0": "31", "starts_on_1": "2"}, "starts_on", "Start date must be a real date"),
     ({"ends_on_2": "2200000000"}, "ends_on", "End date must include a year with 4 numbers, like 2027"),
     ({"starts_on_0": "", "starts_on_1": "", "starts_on_2": ""}, "starts_on", "Enter the start date"),
-    ({"ends_on_2": "2026"}, "ends_on", "End date must be the same as or after the start date"),
+    (
+        {"ends_on_2": str(date.today().year)},
+        "ends_on",
+        "End date must be the same as or after the start date",
+    ),
     ({"ends_on_1": "abc"}, "ends_on", "End date must be a real date"),
     ({"stages": []}, "stages", "Select at least one stage"),
     ({"stages": ["design"], "current_stage": "selection"}, "current_stage", "Current stage must be one of"),
@@ -222,6 +230,46 @@ def test_bad_input_is_named_in_the_error_summary(
     assert f'href="#id_{field}' in summary
     assert "<title>Error: " in page
     assert Forum.objects.count() == 1
+
+
+def test_a_forum_that_has_already_run_is_created_only_once_the_past_dates_are_confirmed(client: Any) -> None:
+    """A forum created with dates entirely in the past was saved without a word, shown as finished: right
+    for a forum recorded after it ran, wrong for a mistyped year. A tick below the dates now says which."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    last_year = str(date.today().year - 1)
+    data = valid_form_data(council=str(forum.council.pk), starts_on_2=last_year, ends_on_2=last_year)
+    page = client.post(reverse("processes:forum_create"), data).content.decode()
+    assert not Forum.objects.filter(title="Libraries forum").exists()
+    summary = page[page.index('class="govuk-error-summary"') : page.index("</ul>", page.index("govuk-error"))]
+    assert "Tick to confirm that the forum has already run, or change the end date" in summary
+    assert 'href="#id_past_dates"' in summary and "<title>Error: " in page
+    assert f"The end date, 30 September {last_year}, is in the past." in page
+    assert page.index('name="ends_on_2"') < page.index('name="past_dates"') < page.index('name="panel_size"')
+    response = client.post(reverse("processes:forum_create"), data | {"past_dates": "on"})
+    assert response.status_code == 302 and Forum.objects.get(title="Libraries forum").is_finished
+
+
+def test_a_finished_forum_is_edited_without_confirming_its_dates_again_unless_they_change(
+    client: Any,
+) -> None:
+    forum = make_forum(starts_on=date(2020, 1, 1), ends_on=date(2020, 12, 31))
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
+    data = valid_form_data(
+        current_stage=forum.current_stage,
+        **{"starts_on_0": "1", "starts_on_1": "1", "starts_on_2": "2020"},
+        **{"ends_on_0": "31", "ends_on_1": "12", "ends_on_2": "2020"},
+    )
+    assert client.post(url, data).status_code == 302  # a new title, the same dates
+    moved = client.post(url, data | {"ends_on_0": "30"})
+    assert (
+        moved.status_code == 200
+        and "Tick to confirm that the forum has already run" in moved.content.decode()
+    )
+    forum.refresh_from_db()
+    assert (forum.title, forum.ends_on) == ("Libraries forum", date(2020, 12, 31))
+    assert services.past_dates_warning(forum, date.today(), dates_changed=True) == ""
 
 
 def test_garbage_post_does_not_crash(client: Any) -> None:

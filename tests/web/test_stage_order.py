@@ -14,6 +14,9 @@ from civicforum.processes.models import Stage
 
 pytestmark = pytest.mark.django_db
 
+# Next year: a forum form whose dates have passed also asks to confirm the forum has already run.
+YEAR = date.today().year + 1
+
 
 def typed(name: str, day: date) -> dict[str, str]:
     return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
@@ -22,12 +25,12 @@ def typed(name: str, day: date) -> dict[str, str]:
 @pytest.fixture
 def forum_with_recruitment_and_deliberation() -> Any:
     """Recruitment in January, deliberation from March to May; selection is not yet dated."""
-    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
+    forum = make_forum(starts_on=date(YEAR, 1, 1), ends_on=date(YEAR, 12, 31))
     Stage.objects.filter(forum=forum, kind="recruitment").update(
-        starts_on=date(2027, 1, 4), ends_on=date(2027, 1, 29)
+        starts_on=date(YEAR, 1, 4), ends_on=date(YEAR, 1, 29)
     )
     Stage.objects.filter(forum=forum, kind="deliberation").update(
-        starts_on=date(2027, 3, 6), ends_on=date(2027, 5, 15)
+        starts_on=date(YEAR, 3, 6), ends_on=date(YEAR, 5, 15)
     )
     return forum
 
@@ -36,21 +39,21 @@ def forum_with_recruitment_and_deliberation() -> Any:
     ("dates", "field", "message"),
     [
         (
-            typed("starts_on", date(2027, 1, 20)) | typed("ends_on", date(2027, 2, 10)),
+            typed("starts_on", date(YEAR, 1, 20)) | typed("ends_on", date(YEAR, 2, 10)),
             "starts_on",
-            "Start date must be on or after the end of the Recruitment stage, 29 January 2027: "
+            f"Start date must be on or after the end of the Recruitment stage, 29 January {YEAR}: "
             "Selection comes after Recruitment",
         ),
         (
-            typed("starts_on", date(2027, 2, 10)) | typed("ends_on", date(2027, 3, 20)),
+            typed("starts_on", date(YEAR, 2, 10)) | typed("ends_on", date(YEAR, 3, 20)),
             "ends_on",
-            "End date must be on or before the start of the Deliberation stage, 6 March 2027: "
+            f"End date must be on or before the start of the Deliberation stage, 6 March {YEAR}: "
             "Selection comes before Deliberation",
         ),
         (
-            typed("ends_on", date(2027, 1, 2)),
+            typed("ends_on", date(YEAR, 1, 2)),
             "ends_on",
-            "End date must be on or after the end of the Recruitment stage, 29 January 2027: "
+            f"End date must be on or after the end of the Recruitment stage, 29 January {YEAR}: "
             "Selection comes after Recruitment",
         ),
     ],
@@ -74,9 +77,9 @@ def test_a_stage_may_start_the_day_the_one_before_it_ends_skipping_stages_withou
     client.force_login(make_user_with_role(Role.OFFICER, forum))
     url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "recommendations"})
     # Selection has no dates, so deliberation is recommendations' neighbour; a handover day is shared.
-    response = client.post(url, typed("starts_on", date(2027, 5, 15)) | typed("ends_on", date(2027, 6, 1)))
+    response = client.post(url, typed("starts_on", date(YEAR, 5, 15)) | typed("ends_on", date(YEAR, 6, 1)))
     assert response.status_code == 302
-    assert forum.stages.get(kind="recommendations").starts_on == date(2027, 5, 15)
+    assert forum.stages.get(kind="recommendations").starts_on == date(YEAR, 5, 15)
 
 
 def test_the_forum_dates_cannot_be_moved_off_its_dated_stages(
@@ -87,17 +90,17 @@ def test_the_forum_dates_cannot_be_moved_off_its_dated_stages(
     forum = forum_with_recruitment_and_deliberation
     client.force_login(make_user_with_role(Role.OFFICER, forum))
     url = reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})
-    dates = typed("starts_on", date(2027, 2, 1)) | typed("ends_on", date(2027, 4, 30))
+    dates = typed("starts_on", date(YEAR, 2, 1)) | typed("ends_on", date(YEAR, 4, 30))
     page = client.post(url, valid_form_data(**dates)).content.decode()
     for message in (
-        "Start date must be on or before 4 January 2027, when the Recruitment stage starts: "
+        f"Start date must be on or before 4 January {YEAR}, when the Recruitment stage starts: "
         "change that stage’s dates first",
-        "End date must be on or after 15 May 2027, when the Deliberation stage ends: "
+        f"End date must be on or after 15 May {YEAR}, when the Deliberation stage ends: "
         "change that stage’s dates first",
     ):
         assert page.count(message) == 2
     forum.refresh_from_db()
-    assert forum.starts_on == date(2027, 1, 1)
+    assert forum.starts_on == date(YEAR, 1, 1)
     # A stage the forum no longer includes takes its dates with it.
     assert client.post(url, valid_form_data(stages=["design"], **dates)).status_code == 302
 

@@ -24,6 +24,7 @@ from civicforum.processes.services import (
     hiding_problems,
     new_account_email_problem,
     panel_size_problems,
+    past_dates_warning,
     stage_date_problems,
 )
 from civicforum.recruitment.services.privacy import forum_end_problems
@@ -155,7 +156,33 @@ class ForumForm(GovUKModelForm):
             add_problems(self, hiding_problems(self.instance))
         if stages and current and current not in stages:
             self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
+        if ends_on and "ends_on" not in self.errors:
+            dates_changed = bool({"starts_on", "ends_on"} & set(self.changed_data))
+            self._confirm_past_dates(past_dates_warning(self.instance, ends_on, dates_changed))
         return cleaned
+
+    def _confirm_past_dates(self, warning: str) -> None:
+        """With a ``warning`` (the forum ended before today), a tick below the dates that confirms the forum
+        has already run, added unticked the first time with the error asking for it."""
+        if not warning:
+            return
+        self.fields["past_dates"] = forms.BooleanField(
+            required=False,
+            label="These dates are in the past: I am recording a forum that has already run",
+            help_text=warning,
+        )
+        names = list(self.fields)
+        names.insert(names.index("ends_on") + 1, names.pop())
+        self.order_fields(names)
+        self.rebuild_helper()
+        ticked = self["past_dates"].field.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("past_dates")
+        )
+        if not ticked:
+            self.add_error(
+                "past_dates",
+                "Tick to confirm that the forum has already run, or change the end date",
+            )
 
 
 class RoleForm(GovUKForm):

@@ -305,6 +305,19 @@ def forum_date_problems(
     return problems
 
 
+def past_dates_warning(forum: Forum, ends_on: date, dates_changed: bool) -> str:
+    """What the officer must confirm before saving a forum that ended before today, or ''. Recording a
+    forum that has already run is legitimate, but a slip of the year (2025 for 2027) would show a forum
+    that has not begun as finished, every stage completed. A forum saved again with the same dates is not
+    asked again, so a finished forum's other details can still be corrected."""
+    if ends_on >= timezone.localdate() or (forum.pk is not None and not dates_changed):
+        return ""
+    return (
+        f"The end date, {ends_on:%-d %B %Y}, is in the past. The forum will show as finished, with every "
+        "stage completed."
+    )
+
+
 def hiding_problems(forum: Forum) -> dict[str, str]:
     """An error for hiding a forum while its registration is open: residents would follow their letters to
     registration pages that are no longer there."""
