@@ -134,11 +134,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "processes:dashboard"
 LOGOUT_REDIRECT_URL = "processes:home"
 
+# Django's checks, with GOV.UK-style messages; the first a password fails is the one shown.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "civicforum.core.passwords.MinimumLengthValidator"},
+    {"NAME": "civicforum.core.passwords.NumericPasswordValidator"},
+    {"NAME": "civicforum.core.passwords.CommonPasswordValidator"},
+    {"NAME": "civicforum.core.passwords.UserAttributeSimilarityValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"

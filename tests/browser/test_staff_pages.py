@@ -112,6 +112,12 @@ def test_a_long_email_address_wraps_on_a_phone_when_an_account_is_made_and_its_l
     expect(page.locator("h1")).to_have_text("Choose a password")
     assert not page.evaluate(sideways)
     axe_check(page)
+    page.get_by_label("New password", exact=True).fill("12345678")
+    page.get_by_label("Confirm new password").fill("12345678")
+    page.get_by_role("button", name="Save password").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Password must include letters or symbols")
+    assert not page.evaluate(sideways)
+    axe_check(page)
 
 
 def test_removing_the_last_forum_officer_warns_and_asks_for_a_tick(

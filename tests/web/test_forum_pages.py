@@ -472,6 +472,35 @@ def test_council_admin_creates_an_account_and_the_person_sets_a_password(client:
     assert "This link has expired" in client.get(link, follow=True).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("lantern", "Password must be 8 characters or more"),
+        ("12345678", "Password must include letters or symbols, not only numbers"),
+        ("password1", "Password is one that many people use: choose one that is harder to guess"),
+        ("grace@council", "Password is too similar to your username: choose one that is harder to guess"),
+    ],
+)
+def test_the_set_password_page_says_what_is_wrong_with_a_password_in_govuk_style(
+    client: Any, password: str, message: str
+) -> None:
+    """Django's messages ('This password is too short. It must contain at least 8 characters.', 'Your
+    password can’t be entirely numeric.') ended with full stops and used contractions, on the confirmation
+    box, and '12345678' got two. The New password box now shows the first problem, in plain words."""
+    person = make_user(username="grace@council.example", first_name="Grace", last_name="Lewis")
+    person.set_unusable_password()
+    person.save()
+    form_page = client.get(services.set_password_link(person), follow=True)
+    hint = form_page.content.decode()
+    assert "Your password must not be only numbers." in hint and "’t" not in hint and "n't" not in hint
+    page = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": password, "new_password2": password}
+    ).content.decode()
+    summary = page[page.index('class="govuk-error-summary"') : page.index("</ul>", page.index("govuk-error"))]
+    assert re.findall(r'<li><a href="#(\w+)">([^<]*)</a></li>', summary) == [("id_new_password1", message)]
+    assert page.count(message) == 2  # the summary and the box
+
+
 def test_someone_signs_in_with_their_email_address_typed_with_capitals(client: Any) -> None:
     """The account form keeps the username in lower case: 'Grace@Council.example', as the administrator
     typed it and the person would too, was refused with 'Both are case-sensitive'."""

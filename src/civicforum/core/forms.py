@@ -15,10 +15,11 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Size
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator, RegexValidator
+from django.views.decorators.debug import sensitive_variables
 
 from civicforum.core import rate_limits
 
@@ -226,6 +227,8 @@ def check_end_not_before_start(form: forms.Form, start: str = "starts_on", end: 
 
 
 class SetPasswordGovUKForm(GovUKHelperMixin, SetPasswordForm):
+    """The set-password page's form. Its messages come from ``civicforum.core.passwords``."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "New password"
@@ -234,3 +237,17 @@ class SetPasswordGovUKForm(GovUKHelperMixin, SetPasswordForm):
         self.fields["new_password2"].help_text = "Type the same password again."
         self.fields["new_password2"].error_messages["required"] = "Confirm your new password"
         self.error_messages["password_mismatch"] = "The two passwords do not match"
+
+    @sensitive_variables("password")
+    def clean(self) -> dict[str, Any]:
+        """A password too weak is the New password box's error, not the confirmation box's as in Django,
+        and only the first reason it fails (``AUTH_PASSWORD_VALIDATORS`` order): GOV.UK shows one message
+        a box, and '12345678' got two."""
+        self.validate_passwords("new_password1", "new_password2")
+        password = self.cleaned_data.get("new_password1")
+        if password:
+            try:
+                password_validation.validate_password(password, self.user)
+            except ValidationError as error:
+                self.add_error("new_password1", error.messages[0])
+        return self.cleaned_data
