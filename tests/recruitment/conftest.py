@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from civicforum.recruitment.models import InvitationBatch, RecruitmentSettings, SelectionRun
+from civicforum.recruitment.models import (
+    InvitationBatch,
+    RecruitmentSettings,
+    Respondent,
+    RespondentStatus,
+    SelectionRun,
+)
 from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
 
 WARDS = [("North Ward", 0.5), ("South Ward", 0.5)]
@@ -57,6 +63,11 @@ def pool(recruiting_forum: Any) -> Any:
     registered = synthetic.populate_pool(recruiting_forum, invitations, 150, start, random.Random(4))
     close_registration(recruiting_forum)
     return registered
+
+
+def registered(forum: Any) -> int:
+    """How many people are registered on ``forum`` (withdrawn people are not)."""
+    return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).count()
 
 
 def staff_url(name: str, forum: Any, **kwargs: Any) -> str:

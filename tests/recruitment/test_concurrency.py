@@ -19,7 +19,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from tests.recruitment.conftest import mark_invited
+from tests.recruitment.conftest import mark_invited, registered
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import tasks
@@ -463,7 +463,7 @@ def test_a_phone_registration_saved_as_a_draw_starts_waits_and_is_refused(
     )
 
     assert isinstance(outcomes[0], SelectionRun) and isinstance(outcomes[1], registration.DrawInProgress)
-    assert registration.pool_size(forum) == 150
+    assert registered(forum) == 150
 
 
 @racing
@@ -486,7 +486,7 @@ def test_a_resident_registering_as_registration_closes_for_a_draw_waits_and_is_r
 
     assert isinstance(outcomes[0], SelectionRun)
     assert isinstance(outcomes[1], registration.RegistrationClosed)
-    assert registration.pool_size(forum) == 150
+    assert registered(forum) == 150
 
 
 @racing

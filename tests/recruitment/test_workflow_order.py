@@ -21,6 +21,7 @@ from tests.recruitment.conftest import (
     draw_panel,
     open_registration,
     publish_selection,
+    registered,
     run_selection,
     staff_url,
 )
@@ -33,7 +34,6 @@ from civicforum.recruitment.models import (
     QuotaCategory,
     RecruitmentSettings,
     Respondent,
-    RespondentStatus,
     RunStatus,
     SelectionRun,
 )
@@ -48,10 +48,6 @@ from civicforum.recruitment.services import (
 from civicforum.recruitment.services.blockers import Blocker
 
 pytestmark = pytest.mark.django_db
-
-
-def registered(forum: Any) -> int:
-    return Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED).count()
 
 
 OPENING = {"registration_open": "on", "adults_per_household": "2", "phone": "", "session_dates": ""}
