@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -200,6 +201,22 @@ def test_a_cell_longer_than_its_database_column_is_a_located_problem():
     assert (
         problem
         == "addresses.csv, row 2, column 'address_line_1': is 201 characters long; it can be at most 200."
+    )
+
+
+def test_an_address_line_too_long_for_the_envelope_window_is_a_located_problem():
+    """The letters cut such a line short with "…", and Royal Mail needs the address whole: the importer
+    refuses it, saying how much fits, rather than the letters printing it on two lines of the window."""
+    line = "Flat 12, Harbour View Court, The Old Customs House and Chandlery Buildings, Quay Street West"
+    header = "uprn,address_line_1,address_line_2,address_line_3,town,postcode,ward\n"
+    fits = "Flat 12, Harbour View Court, The Old Customs House and Chandlery Buildings"
+    assert len(read_address_csv(f'{header}1,"{fits}",,,Northam,NM1 2AB,W\n'.encode())) == 1
+    [problem] = problems_of(f'{header}1,1 Quay Street,"{line}",,Northam,NM1 2AB,W\n')
+    assert re.fullmatch(
+        r"addresses.csv, row 2, column 'address_line_2': is too long for one line of the letters' "
+        rf"envelope window \({len(line)} characters, where about 8\d fit\), and the letters must print the "
+        r"address whole. Split it over two of the address_line columns, or shorten it.",
+        problem,
     )
 
 

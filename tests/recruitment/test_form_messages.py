@@ -28,7 +28,19 @@ def test_an_email_address_too_long_gets_one_message_naming_the_field() -> None:
 
 def test_a_reply_by_date_too_long_and_on_two_lines_gets_one_message() -> None:
     form = forms.PanelInvitationForm({"reply_by": "18 December\n" + "2026 " * 20})
-    assert form.errors["reply_by"] == ["Reply by must be 60 characters or fewer"]
+    assert form.errors["reply_by"] == ["Reply by must be 40 characters or fewer"]
+
+
+def test_a_reply_by_date_the_panel_letters_cannot_print_whole_is_refused() -> None:
+    """The panel letters' box prints "Tell us by <date> whether you can take part." on one line: a date of
+    60 characters was cut short there with "…". The letters to the households keep 60 (in their text)."""
+    long_date = "Wednesday 30 September 2026, by 5pm at the latest"
+    assert forms.PanelInvitationForm({"reply_by": long_date}).errors["reply_by"] == [
+        "Reply by must be 40 characters or fewer"
+    ]
+    assert forms.PanelInvitationForm({"reply_by": "Wednesday 30 September 2026 at 12 noon"}).is_valid()
+    letter = forms.LetterForm({"heading": "Join $forum", "body": "Dear resident", "reply_by": long_date})
+    assert "reply_by" not in letter.errors
 
 
 def test_phone_registration_shows_the_long_email_once_in_the_summary_and_once_at_the_box(

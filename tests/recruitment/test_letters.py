@@ -133,7 +133,8 @@ def test_long_words_and_addresses_stay_on_the_page_and_clear_of_the_qr_code(tmp_
     box_lines = [(right, text) for x, y, right, text in drawn if x == MARGIN + 14 and 112 < y < 235]
     assert box_lines and all(right <= qr_left for right, _text in box_lines)
     address = [(right, text) for x, _y, right, text in drawn if x == 70]
-    assert address[0][1].startswith("Siân BBB") and all(right <= 380 for right, _text in address)
+    assert "".join(text for _right, text in address).startswith("Siân" + "B" * 190 + "1 High Street")
+    assert all(right <= 380 for right, _text in address)
 
 
 @pytest.mark.parametrize("kind", ["lottery", "panel"])
@@ -178,6 +179,75 @@ def test_a_web_address_too_long_for_two_lines_is_refused_before_writing(tmp_path
     with pytest.raises(WebAddressTooLong):
         write_letters(tmp_path / "x.pdf", design, letters(1))
     assert not list(tmp_path.iterdir())
+
+
+def test_a_long_name_and_address_print_whole_in_the_window_above_the_heading(tmp_path):
+    """Lines too long for the envelope window even at 7 points were cut with "…": a panel member's long
+    name, or an address line of a list imported before the importer refused such lines. Royal Mail needs
+    the address whole: they go on further lines, which close up to stay above the heading."""
+    from pypdf import PdfReader
+
+    from civicforum.recruitment.services import panel_invitations
+
+    design = LetterDesign(
+        "Northam Borough Council",
+        "Forum",
+        "https://northam.example/reply",
+        heading=panel_invitations.HEADING,
+        body=panel_invitations.BODY,
+        box_text=panel_invitations.BOX_TEXT,
+        reply_by="18 December 2026",
+    )
+    address = (
+        "Professor Dame Angharad Eluned Llewellyn-Pritchard-Vaughan-Wynne-Jones of Llanfairpwllgwyngyll and "
+        "Harbourside",
+        "Flat 12, Harbour View Court, The Old Customs House and Chandlery Buildings, Quay Street West",
+        "Harbour View",
+        "Quay Street",
+        "Northam",
+        "NM1 2AB",
+    )
+    path = tmp_path / "letters.pdf"
+    write_letters(path, design, [Letter("R-1", address, "R-1")])
+    text = PdfReader(path).pages[0].extract_text()
+    assert "…" not in text
+    assert "".join(address).replace(" ", "") in "".join(text.split())
+    drawn = drawn_lines(path.read_bytes())
+    window = [line for line in drawn if line[2] == 70]
+    assert len(window) > len(address) and all(
+        size >= 7 and right <= 380 for _t, size, _l, _b, right, _top in window
+    )
+    by_height = sorted(window, key=lambda line: -line[3])
+    assert all(lower[5] <= upper[3] for upper, lower in zip(by_height, by_height[1:], strict=False))
+    heading_top = max(line[5] for line in drawn if line[0].startswith("You have been chosen"))
+    assert heading_top < by_height[-1][3]
+
+
+def test_a_reply_by_date_too_long_for_the_panel_box_is_refused_before_writing(tmp_path):
+    """ "Tell us by $reply_by whether you can take part." was cut with "…" when the date did not fit even at
+    7 points: members got a letter without its deadline. The invite page now refuses it up front."""
+    from civicforum.recruitment.services import panel_invitations
+    from civicforum.recruitment.services.letters import ReplyByTooLong
+
+    design = replace(DESIGN, box_text=panel_invitations.BOX_TEXT, reply_by="Wednesday " * 6)
+    with pytest.raises(ReplyByTooLong, match="^Reply by is too long to print in full on the letters"):
+        check_fits(design)
+    with pytest.raises(ReplyByTooLong):
+        write_letters(tmp_path / "x.pdf", design, letters(1))
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_reply_by_date_of_40_characters_prints_whole_in_the_panel_box(tmp_path):
+    """The invite form takes at most 40 characters, which the box prints whole even in capitals."""
+    from pypdf import PdfReader
+
+    from civicforum.recruitment.services import panel_invitations
+
+    reply_by = "WEDNESDAY 30 SEPTEMBER 2026 AT 12.30 PM"
+    design = replace(DESIGN, box_text=panel_invitations.BOX_TEXT, reply_by=reply_by)
+    path = tmp_path / "letters.pdf"
+    write_letters(path, design, letters(1))
+    assert f"Tell us by {reply_by} whether you can take part." in PdfReader(path).pages[0].extract_text()
 
 
 def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path):

@@ -2028,3 +2028,25 @@ def test_letters_print_the_sites_public_address_not_the_host_the_officer_browses
     text = PdfReader(io.BytesIO(preview.content)).pages[0].extract_text()
     assert f"https://forum.northam.gov.uk/forums/{forum.slug}/register/" in text.replace("\n", "")
     assert "internal" not in text
+
+
+def test_a_reply_by_date_the_panel_letters_cannot_print_whole_is_the_reply_by_box_s_error(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A date within 40 characters but of wide letters does not fit its line of the letters' box even at
+    7 points, where it was cut with "…": the invite page refuses it at its box, and invites nobody."""
+    from civicforum.recruitment.models import InvitationBatch
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    selection.publish(draw_panel(forum, officer), officer)
+    response = signed_in_client(officer).post(
+        staff_url("invite_panel", forum), {**SEND_INVITATIONS, "reply_by": "WWWWWWWWW " * 4}
+    )
+    assert response.context["form"].errors == {
+        "reply_by": [
+            "Reply by is too long to print in full on the letters: write it shorter, for example "
+            "18 December 2026"
+        ]
+    }
+    assert not InvitationBatch.objects.exists()

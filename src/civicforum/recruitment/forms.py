@@ -59,11 +59,11 @@ class UploadForm(GovUKForm):
         return upload
 
 
-def reply_by_field(help_text: str, required: str) -> forms.CharField:
+def reply_by_field(help_text: str, required: str, max_length: int = 60) -> forms.CharField:
     """The date a letter asks people to answer by, printed as the officer typed it, on one line."""
     return text_field(
         "Reply by",
-        60,
+        max_length,
         help_text=help_text,
         error_messages={"required": required},
         validators=[_on_one_line],
@@ -294,9 +294,12 @@ class QuotaChangeForm(GovUKForm):
 
 
 class PanelInvitationForm(GovUKForm):
+    # 40 characters: the letters' box prints it whole on one line ("Tell us by ... whether you can take
+    # part."), where 60 were cut short.
     reply_by = reply_by_field(
         "The date selected members should answer by, for example 18 December 2026",
         "Enter the date members should reply by",
+        max_length=40,
     )
 
 

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from civicforum.recruitment.services.letters import address_line_characters
 from civicforum.recruitment.services.problems import (
     FileProblem,
     FileRejected,
@@ -39,6 +40,9 @@ MAX_LENGTHS = {
     "ward": 100,
     "lsoa": 20,
 }
+# The lines printed in the letters' envelope window (with the postcode, always short): each must fit one
+# line of it, where Royal Mail reads it.
+PRINTED_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "town")
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,16 @@ def _read_row(
         if not values[column]:
             problem(column, "is empty; every address needs it.")
     for column, limit in MAX_LENGTHS.items():
-        if len(values.get(column, "")) > limit:
-            problem(column, f"is {len(values[column])} characters long; it can be at most {limit}.")
+        value = values.get(column, "")
+        if len(value) > limit:
+            problem(column, f"is {len(value)} characters long; it can be at most {limit}.")
+        elif column in PRINTED_COLUMNS and (fitting := address_line_characters(value)) < len(value):
+            problem(
+                column,
+                f"is too long for one line of the letters' envelope window ({len(value)} characters, where "
+                f"about {fitting} fit), and the letters must print the address whole. Split it over two of "
+                "the address_line columns, or shorten it.",
+            )
     postcode = normalise_postcode(values["postcode"])
     if postcode is None:
         problem("postcode", f"'{values['postcode']}' is not a UK postcode (for example SW1A 1AA).")

@@ -48,6 +48,9 @@ BODY_TOP = 585.0  # where the body starts under a one-line heading; a longer hea
 HEADING_BASELINE = BODY_TOP + 20  # the heading's first line: its top stays below the address block
 HEADING_SIZES = (15.0, 14.0, 13.0, 12.0)  # a long heading shrinks to fit two lines, then wraps downwards
 ADDRESS_TOP, ADDRESS_LEADING = 700.0, 14.0  # first address line's baseline, and the step down
+ADDRESS_SIZE = 11.0
+# From the first address line's baseline to the last's: the window holds six lines above the heading.
+ADDRESS_DEPTH = 5 * ADDRESS_LEADING
 BOX_TOP = 235.0  # the registration box; body text must end above it
 BODY_SIZE, BODY_LEADING = 11.0, 15.0
 QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its text stops short of it
@@ -152,6 +155,11 @@ class WebAddressTooLong(LetterTooLong):
     """The web address does not fit in the registration box in full, even on two lines."""
 
 
+class ReplyByTooLong(LetterTooLong):
+    """The reply-by date does not fit on its line of the box ("Tell us by $reply_by ..."), even in small
+    print: the officer writes it shorter."""
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """``text`` in lines no wider than ``width``: a word too long for a line (a long web address, or
     hundreds of letters typed without a space) is broken across lines instead of running off the page."""
@@ -185,15 +193,32 @@ def _fitting_size(text: str, font: str, size: float, width: float, smallest: flo
     return size
 
 
-def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
-    """One line in a fixed place: smaller (down to 7 points) to fit ``width``, then cut with an ellipsis.
-    Never for a line holding the web address, which ``web_address_lines`` prints whole."""
-    size = _fitting_size(text, font, size, width, SMALLEST_SIZE)
-    if stringWidth(text, font, size) <= width:
-        return text, size
-    while text and stringWidth(text + "\u2026", font, size) > width:
-        text = text[:-1]
-    return text + "\u2026", size
+def address_block(lines: Iterable[str]) -> list[tuple[str, float, float]]:
+    """The name and address in the envelope window as (line, size, baseline), never cut: Royal Mail needs
+    the address whole. Each line is set smaller to fit (down to 7 points); one too long even then (a long
+    name, or a line of an address list imported before the importer refused such lines) goes on as many
+    lines as it needs. More lines than the window holds close up, and shrink to match, above the heading."""
+    printed: list[tuple[str, float]] = []
+    for line in lines:
+        size = _fitting_size(line, REGULAR, ADDRESS_SIZE, ADDRESS_WIDTH, SMALLEST_SIZE)
+        if stringWidth(line, REGULAR, size) <= ADDRESS_WIDTH:
+            printed.append((line, size))
+        else:
+            printed += [(part, size) for part in wrap(line, REGULAR, size, ADDRESS_WIDTH)]
+    leading = min(ADDRESS_LEADING, ADDRESS_DEPTH / max(len(printed) - 1, 1))
+    return [
+        (line, min(size, leading / 1.2), ADDRESS_TOP - index * leading)
+        for index, (line, size) in enumerate(printed)
+    ]
+
+
+def address_line_characters(line: str) -> int:
+    """About how many characters like ``line``'s print on one line of the envelope window, at 7 points
+    (``len(line)`` when it fits). The address importer refuses a longer line, which the window
+    would print on two."""
+    _register_fonts()
+    width = stringWidth(line, REGULAR, SMALLEST_SIZE)
+    return len(line) if width <= ADDRESS_WIDTH else int(len(line) * ADDRESS_WIDTH / width)
 
 
 def web_address_lines(line: str, url: str) -> list[tuple[str, float]]:
@@ -234,13 +259,26 @@ def box_lines(design: LetterDesign) -> list[tuple[str, float, float]]:
         if design.registration_url and design.registration_url in text:
             printed = web_address_lines(text, design.registration_url)
         else:
-            printed = [fit_line(text, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH)]
+            printed = [(text, _box_line_size(text))]
         for index, (line, size) in enumerate(printed):
             if index:
                 y -= size * 1.2
             lines.append((line, size, y))
         y -= BOX_LEADING
     return lines
+
+
+def _box_line_size(text: str) -> float:
+    """The size, down to 7 points, at which a line of the box without the web address fits it; raises
+    ``ReplyByTooLong`` when it does not fit even then. The reply-by date is the only part of those lines
+    that varies ("Tell us by $reply_by whether you can take part."), and a deadline is never cut."""
+    size = _fitting_size(text, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH, SMALLEST_SIZE)
+    if stringWidth(text, REGULAR, size) > BOX_TEXT_WIDTH:
+        raise ReplyByTooLong(
+            "Reply by is too long to print in full on the letters: write it shorter, for example "
+            "18 December 2026"
+        )
+    return size
 
 
 def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
@@ -636,11 +674,8 @@ def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
 
 def _letter_ops(letter: Letter, layout: _Layout, used: _Used) -> bytes:
     ops = [b"q /Letter Do Q\n"]
-    y = ADDRESS_TOP
-    for line in letter.address_lines:
-        fitted, size = fit_line(line, REGULAR, 11, ADDRESS_WIDTH)
-        ops.append(_text(70, y, REGULAR, size, fitted, used))
-        y -= ADDRESS_LEADING
+    for line, size, y in address_block(letter.address_lines):
+        ops.append(_text(70, y, REGULAR, size, line, used))
     ops.append(_text(380, 686, REGULAR, 10, f"Reference: {letter.reference}", used))
     ops.append(_text(MARGIN + 14, layout.code_baseline, BOLD, 20, letter.code, used))
     return b"".join(ops)

@@ -49,7 +49,12 @@ from civicforum.recruitment.services import (
 )
 from civicforum.recruitment.services.charts import Bar, bar_chart, histogram
 from civicforum.recruitment.services.engine import ALGORITHMS
-from civicforum.recruitment.services.letters import LetterTooLong, WebAddressTooLong, check_fits
+from civicforum.recruitment.services.letters import (
+    LetterTooLong,
+    ReplyByTooLong,
+    WebAddressTooLong,
+    check_fits,
+)
 from civicforum.recruitment.services.lottery import LotteryError
 from civicforum.recruitment.services.next_step import next_step
 from civicforum.recruitment.services.problems import FileRejected, ShownProblems, shown_problems
@@ -503,7 +508,7 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         try:
             check_fits(panel_invitations.letter_design(forum, reply_url, reply_by))
         except LetterTooLong as error:  # before any batch: its sending would stop at the letters
-            form.add_error(None, str(error))
+            form.add_error("reply_by" if isinstance(error, ReplyByTooLong) else None, str(error))
         else:
             to_send = panel_invitations.invitations_to_send(forum)
             checked = request.POST.get("members_checked")  # how many the check page showed
