@@ -170,6 +170,36 @@ def test_the_web_address_prints_whole_in_the_box_at_a_readable_size(tmp_path, ur
     assert all(lower[5] <= upper[3] for upper, lower in zip(by_height, by_height[1:], strict=False))
 
 
+def test_a_web_address_in_the_letter_text_breaks_only_after_a_slash_hyphen_or_full_stop(tmp_path):
+    """$url in the officer's text, too long for a line, was broken wherever the line was full, mid-word
+    ('…neighbourhoo' / 'ds-future/…'): it now breaks as the box's does, preferring a '/', so each line
+    reads as part of the address."""
+    from civicforum.recruitment.services.letters import MARGIN, PAGE_WIDTH
+
+    url = "https://forum.northam.gov.uk/forums/town-centre-harbourside-and-riverside-neighbourhoods-future/register/"
+    design = LetterDesign(
+        "Northam Borough Council",
+        "Forum",
+        url,
+        heading="Join $forum at $url",
+        body="Dear resident,\n\nRegister at $url. Or at https://example.org/" + "x" * 120,
+    )
+    path = tmp_path / "letters.pdf"
+    write_letters(path, design, letters(1))
+    drawn = [
+        (text, right) for text, _size, left, _b, right, _t in drawn_lines(path.read_bytes()) if left == MARGIN
+    ]
+    for start in ("Register at", "Join Forum at"):
+        first = next(index for index, (text, _right) in enumerate(drawn) if text.startswith(start))
+        parts = [text for text, _right in drawn[first + 1 : first + 4]]
+        while "".join(parts).rstrip(".") != url and len(parts) > 1:
+            parts.pop()
+        assert drawn[first][0] == start and "".join(parts).rstrip(".") == url
+        assert len(parts) > 1 and all(part[-1] in "/-." for part in parts[:-1])
+    assert all(right <= PAGE_WIDTH - MARGIN + 0.5 for _text, right in drawn)
+    assert "https://example.org/" + "x" * 120 in "".join(text for text, _right in drawn)  # wrapped whole
+
+
 def test_a_web_address_too_long_for_two_lines_is_refused_before_writing(tmp_path):
     slug = "northam-town-centre-harbourside-and-riverside-neighbourhoods-future-citizens-forum-2027"
     url = f"https://citizens-assembly.north-northamptonshire-borough-council.gov.uk/forums/{slug}/register/"

@@ -160,23 +160,24 @@ class ReplyByTooLong(LetterTooLong):
     print: the officer writes it shorter."""
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """``text`` in lines no wider than ``width``: a word too long for a line (a long web address, or
-    hundreds of letters typed without a space) is broken across lines instead of running off the page."""
+def wrap(text: str, font: str, size: float, width: float, url: str = "") -> list[str]:
+    """``text`` in lines no wider than ``width``: a word too long for a line is broken across lines
+    instead of running off the page. The web address ``url`` breaks only where the box's does
+    (``url_breaks``), so each line reads as part of an address; anything else (hundreds of letters typed
+    without a space) breaks where the line is full."""
     _register_fonts()
     lines: list[str] = []
     for line in simpleSplit(text, font, size, width):
-        if stringWidth(line, font, size) <= width:
-            lines.append(line)
-            continue
-        piece = ""
-        for char in line:
-            if piece and stringWidth(piece + char, font, size) > width:
-                lines.append(piece)
-                piece = char
-            else:
-                piece += char
-        lines.append(piece)
+        breaks = url_breaks(line, url) if url and url in line else []
+        start = 0
+        while stringWidth(line[start:], font, size) > width:
+            full = start + 1
+            while stringWidth(line[start : full + 1], font, size) <= width:
+                full += 1
+            cut = _preferred_break(line, [cut for cut in breaks if start < cut <= full]) or full
+            lines.append(line[start:cut])
+            start = cut
+        lines.append(line[start:])
     return lines
 
 
@@ -230,24 +231,35 @@ def web_address_lines(line: str, url: str) -> list[tuple[str, float]]:
     size = _fitting_size(line, REGULAR, BODY_SIZE, BOX_TEXT_WIDTH, WEB_ADDRESS_SIZE)
     if stringWidth(line, REGULAR, size) <= BOX_TEXT_WIDTH:
         return [(line, size)]
-    start = line.index(url)
-    after_scheme = url.find("://") + 3 if "://" in url else 0
-    breaks = [start + index + 1 for index in range(after_scheme, len(url) - 1) if url[index] in "/-."]
 
     def fits(part: str) -> bool:
         return stringWidth(part, REGULAR, WEB_ADDRESS_SIZE) <= BOX_TEXT_WIDTH
 
-    fitting = [cut for cut in breaks if fits(line[:cut]) and fits(line[cut:])]
-    if not fitting:
+    cut = _preferred_break(
+        line, [cut for cut in url_breaks(line, url) if fits(line[:cut]) and fits(line[cut:])]
+    )
+    if cut is None:
         raise WebAddressTooLong(
             f"The web address on the letters, {url}, is too long to print in full, even on two lines "
             f"({len(url)} characters). Ask your site administrator to give this forum a shorter web "
             "address (its slug, in the site's administration) or to run the site at a shorter domain, "
             "then try again."
         )
-    after_slash = [cut for cut in fitting if line[cut - 1] == "/"]
-    cut = max(after_slash or fitting)
     return [(line[:cut], WEB_ADDRESS_SIZE), (line[cut:], WEB_ADDRESS_SIZE)]
+
+
+def url_breaks(line: str, url: str) -> list[int]:
+    """Where ``line`` may break inside the web address ``url`` it holds: after a '/', '-' or '.' past the
+    scheme, never at the address's end."""
+    start = line.index(url)
+    after_scheme = url.find("://") + 3 if "://" in url else 0
+    return [start + index + 1 for index in range(after_scheme, len(url) - 1) if url[index] in "/-."]
+
+
+def _preferred_break(line: str, cuts: list[int]) -> int | None:
+    """The last of ``cuts`` (from ``url_breaks``) after a '/', else the last of them (None: there is none)."""
+    after_slash = [cut for cut in cuts if line[cut - 1] == "/"]
+    return max(after_slash or cuts, default=None)
 
 
 def box_lines(design: LetterDesign) -> list[tuple[str, float, float]]:
@@ -285,7 +297,7 @@ def body_lines(design: LetterDesign) -> list[tuple[str, bool]]:
     """The body as (line, starts_new_paragraph) after wrapping."""
     lines: list[tuple[str, bool]] = []
     for paragraph in design.fill(design.body).replace("\r\n", "\n").split("\n\n"):
-        wrapped = wrap(" ".join(paragraph.split()), REGULAR, BODY_SIZE, TEXT_WIDTH)
+        wrapped = wrap(" ".join(paragraph.split()), REGULAR, BODY_SIZE, TEXT_WIDTH, design.registration_url)
         for index, line in enumerate(wrapped):
             lines.append((line, index == 0 and bool(lines)))
     return lines
@@ -297,7 +309,7 @@ def heading_lines(design: LetterDesign) -> tuple[float, list[str]]:
     shrinks until it fits two lines, and below 12 points it wraps downwards, pushing the body down."""
     text = " ".join(design.fill(design.heading).split())
     for size in HEADING_SIZES:
-        lines = wrap(text, BOLD, size, TEXT_WIDTH)
+        lines = wrap(text, BOLD, size, TEXT_WIDTH, design.registration_url)
         if len(lines) <= 2:
             return size, lines
     return HEADING_SIZES[-1], lines
