@@ -151,6 +151,34 @@ def test_a_forum_called_new_gets_a_staff_page_of_its_own(client: Any) -> None:
     assert "Change forum details" in response.content.decode()
 
 
+def test_a_long_title_gets_a_slug_short_enough_for_the_letters_cut_at_a_word(client: Any) -> None:
+    """Slugs of up to 90 characters made the letters' web address too long to print, and the letters were
+    refused. New slugs stop at 50 characters after a whole word, a second forum's '-2' included; an
+    existing forum keeps its slug, which its letters and links already carry."""
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    title = "Northam Town Centre, Harbourside and Riverside 2027: Neighbourhoods Future Citizens' Forum"
+    for _ in range(2):
+        client.post(
+            reverse("processes:forum_create"), valid_form_data(council=str(forum.council.pk), title=title)
+        )
+    slugs = list(Forum.objects.filter(title=title).order_by("pk").values_list("slug", flat=True))
+    assert slugs == [
+        "northam-town-centre-harbourside-and-riverside-2027",  # 50 characters
+        "northam-town-centre-harbourside-and-riverside-2",
+    ]
+    assert services.unique_slug("A" * 80) == "a" * 50
+    old = Forum.objects.get(slug=slugs[0])
+    old.slug = "northam-town-centre-harbourside-and-riverside-neighbourhoods-future-2027"
+    old.save(update_fields=["slug"])
+    client.post(
+        reverse("processes:forum_edit", kwargs={"forum_slug": old.slug}),
+        valid_form_data(council=str(forum.council.pk), title=title + " (spring)"),
+    )
+    old.refresh_from_db()
+    assert old.title.endswith("(spring)") and old.slug.endswith("-future-2027")
+
+
 def test_officer_cannot_create_a_forum_for_another_council(client: Any) -> None:
     forum, elsewhere = make_forum(), make_forum()
     client.force_login(make_user_with_role(Role.OFFICER, forum))

@@ -105,13 +105,29 @@ def timeline(forum: Forum) -> list[TimelineEntry]:
     return entries
 
 
+# A slug is printed on the letters, in the registration and reply addresses: one of 90 characters (from a
+# long title) made an address too long for them, which refused to print it.
+SLUG_LENGTH = 50
+
+
 def unique_slug(title: str, exclude_pk: int | None = None) -> str:
-    """A slug from ``title`` that no other forum has and whose pages are the forum's own."""
-    base = slugify(title)[:90] or "forum"
+    """A slug from ``title``, at most ``SLUG_LENGTH`` characters cut at a word's end (a uniqueness suffix
+    included), that no other forum has and whose pages are the forum's own."""
+    base = _shortened(slugify(title), SLUG_LENGTH) or "forum"
     slug, suffix = base, 2
     while Forum.objects.filter(slug=slug).exclude(pk=exclude_pk).exists() or not _leads_to_its_pages(slug):
-        slug, suffix = f"{base}-{suffix}", suffix + 1
+        ending = f"-{suffix}"
+        slug, suffix = _shortened(base, SLUG_LENGTH - len(ending)) + ending, suffix + 1
     return slug
+
+
+def _shortened(slug: str, length: int) -> str:
+    """``slug`` cut to at most ``length`` characters after a whole word (mid-word only if its first word is
+    longer)."""
+    if len(slug) <= length:
+        return slug
+    word_end = slug.rfind("-", 0, length + 1)
+    return slug[:word_end] if word_end > 0 else slug[:length]
 
 
 def _leads_to_its_pages(slug: str) -> bool:
