@@ -529,6 +529,23 @@ def test_the_set_password_page_says_what_is_wrong_with_a_password_in_govuk_style
     assert page.count(message) == 2  # the summary and the box
 
 
+def test_a_wrong_password_is_told_in_govuk_style_and_the_hint_says_passwords_are_case_sensitive(
+    client: Any,
+) -> None:
+    """Django's 'Enter a correct username and password. Both are case-sensitive.' ended with a full stop,
+    as GOV.UK error messages do not, and was wrong about usernames that are email addresses."""
+    make_user(username="grace@council.example", password="lantern-orchard-42")
+    assert "Your password is case-sensitive." in client.get(reverse("login")).content.decode()
+    page = client.post(
+        reverse("login"), {"username": "grace@council.example", "password": "Lantern-orchard-42"}
+    ).content.decode()
+    summary = page[page.index('class="govuk-error-summary"') : page.index("</ul>", page.index("govuk-error"))]
+    assert re.findall(r'<li><a href="#(\w+)">([^<]*)</a></li>', summary) == [
+        ("id_username", "Enter a correct username and password")
+    ]
+    assert "Both are case-sensitive" not in page
+
+
 def test_someone_signs_in_with_their_email_address_typed_with_capitals(client: Any) -> None:
     """The account form keeps the username in lower case: 'Grace@Council.example', as the administrator
     typed it and the person would too, was refused with 'Both are case-sensitive'."""

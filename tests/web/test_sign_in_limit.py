@@ -22,7 +22,10 @@ def test_after_too_many_wrong_passwords_even_the_right_one_waits(client: Any) ->
         assert "Enter a correct username and password" in page
     right = {"username": "officer@council.example", "password": PASSWORD}
     page = client.post(reverse("login"), right).content.decode()
-    assert "too many wrong passwords" in page
+    assert (
+        "There have been too many wrong passwords for this account: wait 15 minutes and try again, or ask "
+        "your council administrator for help</a>" in page
+    )
     assert "_auth_user_id" not in client.session
     response = client.post(reverse("login"), {"username": other.username, "password": PASSWORD})
     assert response.status_code == 302  # other accounts are not affected

@@ -180,17 +180,22 @@ SIGN_INS = "sign-in-failures"
 
 
 class LoginForm(GovUKHelperMixin, AuthenticationForm):
+    """The sign-in form, its messages in GOV.UK style (no full stop at the end): Django's ended with one
+    and said 'Both are case-sensitive', which an email address as username is not (``clean_username``).
+    The password's hint says it is."""
+
     error_messages = {
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "inactive": "This account is inactive. Ask your council administrator to reactivate it.",
-        "too_many": "There have been too many wrong passwords for this account. Wait 15 minutes and try "
-        "again, or ask your council administrator for help.",
+        "invalid_login": "Enter a correct username and password",
+        "inactive": "This account is inactive: ask your council administrator to reactivate it",
+        "too_many": "There have been too many wrong passwords for this account: wait 15 minutes and try "
+        "again, or ask your council administrator for help",
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+        self.fields["password"].help_text = "Your password is case-sensitive."
 
     def clean_username(self) -> str:
         """An email address as the account's username, typed with capitals ('Grace@Council.example'):
