@@ -692,3 +692,24 @@ def test_an_invitation_email_greets_the_member_by_name_and_says_which_council_wr
         assert message.body.endswith(f"\n\n{forum.council.name}")
     letter = PdfReader(batch.letters).pages[0].extract_text()
     assert "Dear panel member," in letter  # one text for every letter: the address block names them
+
+
+def test_panel_letters_sent_just_after_midnight_in_british_summer_time_are_named_by_that_day(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """At 00:30 in London on 1 August the UTC time is still 23:30 on 31 July: the letters' file, and the
+    download, were named '20260731-233000', a day before the date printed on the letters."""
+    from datetime import UTC, datetime
+
+    forum, client = pool[0].forum, signed_in_client(officer)
+    publish_selection(forum, officer, seed="s")
+    batch = panel_invitations.invite_selected(forum, officer, REPLY_URL, "1 May")
+    assert batch is not None
+    InvitationBatch.objects.filter(pk=batch.pk).update(created_at=datetime(2026, 7, 31, 23, 30, tzinfo=UTC))
+    tasks.start(tasks.send_invitations, batch.pk)
+    batch.refresh_from_db()
+
+    assert Path(batch.letters).name == f"panel-letters-20260801-003000-{batch.pk}.pdf"
+    download = client.get(url("panel_letters", forum))
+    expected = f"{forum.slug}-panel-letters-20260801-003000-{batch.pk}.pdf"
+    assert f'filename="{expected}"' in download["Content-Disposition"]

@@ -296,7 +296,10 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
     """
     directory = civic_lottery.forum_directory(batch.forum)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"panel-letters-{batch.created_at:%Y%m%d-%H%M%S}-{batch.pk}.pdf"
+    # Named by the council's time (settings.TIME_ZONE), as the letters are dated: just after midnight in a
+    # British summer the UTC time still gave the day before.
+    created = timezone.localtime(batch.created_at)
+    path = directory / f"panel-letters-{created:%Y%m%d-%H%M%S}-{batch.pk}.pdf"
     draft = path.with_name(f"{path.stem}-draft-{uuid.uuid4().hex}.pdf")
     members = _recipients(batch).filter(respondent__isnull=False, status=MemberStatus.SELECTED)
     written = write_letters(draft, design, (_letter(member) for member in members))
