@@ -51,13 +51,33 @@ def test_one_page_per_letter_with_valid_cross_reference_table(tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
+def panel_design(council: str, forum: str, **changes) -> LetterDesign:
+    """The panel's invitation letter (its heading, body and reply box) for ``council`` and ``forum``."""
+    from civicforum.recruitment.services import panel_invitations
+
+    return LetterDesign(
+        council,
+        forum,
+        "https://northam.example/reply",
+        heading=panel_invitations.HEADING,
+        body=panel_invitations.BODY,
+        box_text=panel_invitations.BOX_TEXT,
+        **changes,
+    )
+
+
+def assert_refused_before_writing(folder, design, error, match):
+    """Both the up-front check and writing refuse ``design`` with ``error``, and nothing is written."""
+    with pytest.raises(error, match=match):
+        check_fits(design)
+    with pytest.raises(error):
+        write_letters(folder / "x.pdf", design, letters(1))
+    assert not list(folder.iterdir())
+
+
 def test_too_long_text_is_refused_before_writing(tmp_path):
     design = LetterDesign("C", "F", "https://x.example", body="Word " * 2000)
-    with pytest.raises(LetterTooLong, match="shorten it by about"):
-        check_fits(design)
-    with pytest.raises(LetterTooLong):
-        write_letters(tmp_path / "x.pdf", design, letters(1))
-    assert not list(tmp_path.iterdir())
+    assert_refused_before_writing(tmp_path, design, LetterTooLong, "shorten it by about")
 
 
 def test_a_failure_midway_leaves_no_file(tmp_path):
@@ -204,11 +224,9 @@ def test_a_web_address_too_long_for_two_lines_is_refused_before_writing(tmp_path
     slug = "northam-town-centre-harbourside-and-riverside-neighbourhoods-future-citizens-forum-2027"
     url = f"https://citizens-assembly.north-northamptonshire-borough-council.gov.uk/forums/{slug}/register/"
     design = LetterDesign("Northam Borough Council", "Forum", url)
-    with pytest.raises(WebAddressTooLong, match=f"The web address on the letters, {re.escape(url)}, is too"):
-        check_fits(design)
-    with pytest.raises(WebAddressTooLong):
-        write_letters(tmp_path / "x.pdf", design, letters(1))
-    assert not list(tmp_path.iterdir())
+    assert_refused_before_writing(
+        tmp_path, design, WebAddressTooLong, f"The web address on the letters, {re.escape(url)}, is too"
+    )
 
 
 def test_a_long_name_and_address_print_whole_in_the_window_above_the_heading(tmp_path):
@@ -217,17 +235,7 @@ def test_a_long_name_and_address_print_whole_in_the_window_above_the_heading(tmp
     the address whole: they go on further lines, which close up to stay above the heading."""
     from pypdf import PdfReader
 
-    from civicforum.recruitment.services import panel_invitations
-
-    design = LetterDesign(
-        "Northam Borough Council",
-        "Forum",
-        "https://northam.example/reply",
-        heading=panel_invitations.HEADING,
-        body=panel_invitations.BODY,
-        box_text=panel_invitations.BOX_TEXT,
-        reply_by="18 December 2026",
-    )
+    design = panel_design("Northam Borough Council", "Forum", reply_by="18 December 2026")
     address = (
         "Professor Dame Angharad Eluned Llewellyn-Pritchard-Vaughan-Wynne-Jones of Llanfairpwllgwyngyll and "
         "Harbourside",
@@ -260,11 +268,9 @@ def test_a_reply_by_date_too_long_for_the_panel_box_is_refused_before_writing(tm
     from civicforum.recruitment.services.letters import ReplyByTooLong
 
     design = replace(DESIGN, box_text=panel_invitations.BOX_TEXT, reply_by="Wednesday " * 6)
-    with pytest.raises(ReplyByTooLong, match="^Reply by is too long to print in full on the letters"):
-        check_fits(design)
-    with pytest.raises(ReplyByTooLong):
-        write_letters(tmp_path / "x.pdf", design, letters(1))
-    assert not list(tmp_path.iterdir())
+    assert_refused_before_writing(
+        tmp_path, design, ReplyByTooLong, "^Reply by is too long to print in full on the letters"
+    )
 
 
 def test_a_reply_by_date_of_40_characters_prints_whole_in_the_panel_box(tmp_path):
@@ -284,20 +290,10 @@ def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path
     """Helvetica with Windows-1252 printed ŵ ŷ Ŵ Ŷ as "?": the embedded Unicode font prints them."""
     from pypdf import PdfReader
 
-    from civicforum.recruitment.services import panel_invitations
-
     welsh = "Cyngor Sir Ynys Môn – ŵ ŷ Ŵ Ŷ"
     designs = {
         "lottery": LetterDesign(welsh, "Fforwm Caergybi", "https://ynysmon.example/r"),
-        "panel": LetterDesign(
-            welsh,
-            "Fforwm Caergybi",
-            "https://ynysmon.example/reply",
-            heading=panel_invitations.HEADING,
-            body=panel_invitations.BODY,
-            box_text=panel_invitations.BOX_TEXT,
-            reply_by="dydd Llun 1 Rhagfyr",
-        ),
+        "panel": panel_design(welsh, "Fforwm Caergybi", reply_by="dydd Llun 1 Rhagfyr"),
     }
     for kind, design in designs.items():
         path = tmp_path / f"{kind}.pdf"
@@ -312,18 +308,10 @@ def test_welsh_and_other_letters_outside_windows_1252_print_and_extract(tmp_path
 
 def test_a_three_or_four_line_heading_stays_clear_of_the_address_block(tmp_path):
     """The heading used to grow upwards: at three lines it printed over the envelope window."""
-    from civicforum.recruitment.services import panel_invitations
     from civicforum.recruitment.services.letters import BOLD, TEXT_WIDTH, wrap
 
     title = "the Northam Town Centre, Harbourside and Riverside Neighbourhoods Future Citizens' Forum " * 2
-    design = LetterDesign(
-        "Northam Borough Council",
-        title.strip(),
-        "https://northam.example/reply",
-        heading=panel_invitations.HEADING,
-        body=panel_invitations.BODY,
-        box_text=panel_invitations.BOX_TEXT,
-    )
+    design = panel_design("Northam Borough Council", title.strip())
     heading = " ".join(design.fill(design.heading).split())
     assert 3 <= len(wrap(heading, BOLD, 15, TEXT_WIDTH)) <= 4  # the size that used to print over the address
     address = (
