@@ -14,16 +14,27 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from civicforum.plain_text import hidden_characters
+
 
 def spreadsheet_safe(cell: str) -> str:
     """``cell`` with a leading apostrophe when a spreadsheet would read it as a formula."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def formula_problem(name: str) -> str | None:
-    """Why a name (an id, a column name) must be refused, or None: it would run as a formula when an
-    officer opens the results, and quoting it there would break reading it back (``--past``,
-    ``selection verify``), so it has to change at its source."""
+def id_problem(name: str) -> str | None:
+    """Why an id (a column name, a facilitator) must be refused, or None: it would run as a formula when
+    an officer opens the results, or it holds characters that do not show but change how it displays
+    (``plain_text.CONTROL_CHARACTERS``). Quoting or cleaning it in the results would stop them matching
+    the input when read back (``--past``, ``selection verify``), so it has to change at its source."""
+    hidden = hidden_characters(name)
+    if hidden:
+        many = len(hidden) > 1
+        return (
+            f"{printable(repr(name))} holds {', '.join(hidden)}: {'they do' if many else 'it does'} not show "
+            "but can make text display in another order than it reads, or hide part of it; type it again "
+            f"without {'those characters' if many else 'that character'}"
+        )
     if name == spreadsheet_safe(name):
         return None
     return (

@@ -3,16 +3,21 @@ what the figures mean said in words."""
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from civicforum.opinions.engine import MapSettings, compute_map
-from civicforum.opinions.outputs import write_map_svg, write_report_html
+from civicforum.opinions.engine import MapSettings, OpinionMap, compute_map
+from civicforum.opinions.outputs import map_document, write_map_svg, write_report_html, write_statements_csv
 from civicforum.opinions.votes import VoteMatrix
+from civicforum.plain_text import CONTROL_CHARACTERS
 
 CAMP = 600  # two camps of 600 who vote on all 10 statements, and 100 who vote on 2 only
 SPLIT, SHARED = range(5), range(5, 10)
@@ -93,14 +98,15 @@ def test_residents_words_cannot_widen_the_page_or_turn_the_figures_around(
     browser: Any, tmp_path: Path
 ) -> None:
     """A 300-letter word made the page 3,872 pixels wide at 320, and a right-to-left override (U+202E)
-    in a statement ran on into the quotation mark after it: texts now wrap anywhere and sit in <bdi>."""
+    in a statement ran on into the quotation mark after it: texts now wrap anywhere, sit in <bdi> and
+    lose the override, which showed the statement itself reversed."""
     rows = [(p, s, 1) for p in range(40) for s in range(4)]  # every statement is listed as agreed
     participants, statements, votes = zip(*rows, strict=True)
     opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
     texts = {0: "x" * 300, 1: "\u202eevil", 2: "مرحبا بكم في المنتدى!", 3: "<script>alert(1)</script>"}
     write_report_html(opinion_map, texts, tmp_path / "report.html")
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "&ldquo;<bdi>\u202eevil</bdi>&rdquo;" in report
+    assert "&ldquo;<bdi>evil</bdi>&rdquo;" in report
     assert "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>" in report
     context = browser.new_context(viewport={"width": 320, "height": 640})
     try:
@@ -120,6 +126,45 @@ def test_control_characters_in_a_statement_are_dropped_from_the_report(tmp_path:
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<bdi>More[31m buses please</bdi>" in report
     assert not any(character in report for character in "\x1b\x07\x00")
+
+
+@pytest.fixture(scope="module")
+def everyone_agrees() -> OpinionMap:
+    """Four statements every one of 40 people agreed with: the report lists them all."""
+    rows = [(p, s, 1) for p in range(40) for s in range(4)]
+    participants, statements, votes = zip(*rows, strict=True)
+    return compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(
+            st.one_of(
+                st.sampled_from('aZ 7<&"\u05d0\u0627\u200e\u200f\t\n'),
+                st.sampled_from(sorted(map(chr, CONTROL_CHARACTERS))),
+            ),
+            max_size=12,
+        ),
+        min_size=4,
+        max_size=4,
+    )
+)
+def test_no_control_or_direction_override_character_ever_reaches_the_published_files(
+    everyone_agrees: OpinionMap, texts: list[str]
+) -> None:
+    """A statement holding a right-to-left override showed reversed in report.html, statements.csv and
+    map.json, and ESC as a box; right-to-left marks (U+200E, U+200F), tabs and line breaks stay."""
+    by_id = dict(enumerate(texts))
+    with tempfile.TemporaryDirectory() as folder:
+        write_report_html(everyone_agrees, by_id, Path(folder) / "report.html")
+        write_statements_csv(everyone_agrees, by_id, Path(folder) / "statements.csv")
+        published = [
+            (Path(folder) / name).read_text(encoding="utf-8") for name in ("report.html", "statements.csv")
+        ]
+    document = json.dumps(map_document(everyone_agrees, by_id, MapSettings()), ensure_ascii=False)
+    for text in [*published, document]:
+        assert not set(map(ord, text)) & set(CONTROL_CHARACTERS)
 
 
 def _report_of(rows: list[tuple[int, int, int]], tmp_path: Path, settings: MapSettings) -> str:

@@ -145,13 +145,19 @@ def test_a_time_limit_that_is_not_positive_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("seed", "message"), [("", "is empty, so anyone could have known it"), ("\udcff", "not UTF-8 text")]
+    ("seed", "message"),
+    [
+        ("", "is empty, so anyone could have known it"),
+        ("\udcff", "not UTF-8 text"),
+        ("7 \u202e41 21", "holds U+202E (RIGHT-TO-LEFT OVERRIDE), which would show the seed in the report"),
+    ],
 )
-def test_an_empty_or_undecodable_seed_is_refused(
+def test_a_seed_empty_undecodable_or_with_hidden_characters_is_refused(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: str, message: str
 ) -> None:
-    """Before, '' was drawn with (a seed known to all), and a non-UTF-8 byte (read by Python as a lone
-    surrogate) crashed the draw and verify with a UnicodeEncodeError traceback."""
+    """Before, '' was drawn with (a seed known to all), a non-UTF-8 byte (read by Python as a lone
+    surrogate) crashed the draw and verify with a UnicodeEncodeError traceback, and a direction override
+    showed the seed in the report as '7 12 14' though '7 41 21' was hashed."""
     out = tmp_path / "out"
     assert select(*small, out, "--panel", "20", "--seed", seed) == 2
     assert message in capsys.readouterr().err

@@ -424,6 +424,38 @@ def test_ids_that_would_run_as_formulas_are_refused(tmp_path: Path) -> None:
         read_people(write(tmp_path, "p.csv", "=id,gender,age\np1,Female,Young\n"), quotas, id_column="=id")
 
 
+def test_ids_with_characters_that_do_not_show_are_refused(tmp_path: Path) -> None:
+    """An id pasted with a direction override (U+202E) or ESC showed reversed or as a box in selected.csv,
+    and cleaning it there would stop 'selection verify' matching it, so it is refused at its cell."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    people = "id,gender,age\n\u202ep1,Female,Young\np2,Male,Old\np\x1b3,Male,Old\np4\u200f,Male,Old\n"
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", people), quotas)
+    assert problems_of(error) == [
+        (
+            2,
+            "id",
+            "'\\u202ep1' holds U+202E (RIGHT-TO-LEFT OVERRIDE): it does not show but can make text display "
+            "in another order than it reads, or hide part of it; type it again without that character.",
+        ),
+        (4, "id", problems_of(error)[1][2]),
+    ]
+    assert "U+001B (a control character)" in problems_of(error)[1][2]  # a right-to-left mark is kept
+
+
+def test_written_people_show_residents_text_as_it_reads(tmp_path: Path) -> None:
+    """A name pasted with a right-to-left override was copied into selected.csv and showed reversed."""
+    people = (
+        "id,Gender,Age,name\np1,Female,Young,\u202eAnn Lee\u202c\np2,Male,Old,=\u2066Bo\x07\u05d3\u200f\n"
+    )
+    instance = load_instance(write(tmp_path, "p.csv", people), write(tmp_path, "f.csv", FEATURES), 1)
+    text = people_csv(list(instance.people[0].row), instance.people)
+    assert list(csv.reader(io.StringIO(text)))[1:] == [
+        ["p1", "Female", "Young", "Ann Lee"],
+        ["p2", "Male", "Old", "'=Bo\u05d3\u200f"],
+    ]
+
+
 cell_text = st.text(alphabet=string.ascii_letters + string.digits + " ,\"'-é", max_size=8)
 
 

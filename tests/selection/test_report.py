@@ -7,6 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicforum.plain_text import CONTROL_CHARACTERS
 from civicforum.selection.diagnose import QuotaChange
 from civicforum.selection.lottery import Lottery
 from civicforum.selection.report import ReportData, render_report
@@ -148,3 +152,28 @@ def test_a_group_s_volunteers_do_not_give_away_how_many_of_them_are_on_the_panel
     assert cells["yes"] == ["0", "8", "not shown", "not shown"]
     assert cells["no"] == ["0", "8", "fewer than 5", "not shown"]
     assert "40 volunteers were in the pool" in page
+
+
+HOSTILE_TEXT = st.text(
+    st.one_of(st.sampled_from("aZ 7<&\u0627\u200f"), st.sampled_from(sorted(map(chr, CONTROL_CHARACTERS)))),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(feature=HOSTILE_TEXT, values=st.lists(HOSTILE_TEXT, min_size=2, max_size=2, unique=True))
+def test_no_control_or_direction_override_character_ever_reaches_the_report(
+    feature: str, values: list[str]
+) -> None:
+    """A quota's feature or value from the features file, pasted with a right-to-left override, showed
+    reversed in the published report (and one quota changed for replacements, in its list)."""
+    people = tuple(Person(f"p{i}", {feature: values[i % 2]}) for i in range(4))
+    quotas = tuple(Quota(feature, value, 1, 1) for value in values)
+    panel = ("p0", "p1")
+    result = SelectionResult(Algorithm.MAXIMIN, "HiGHS", (panel,), (1.0,), {p.id: 0.5 for p in people})
+    relaxation = (QuotaChange(feature, values[0], 1, 1, 0, 2),)
+    data = ReportData(
+        Instance(people, quotas, 2), result, Lottery((panel,), "ab" * 32, 0.0), "7", 0, panel, relaxation
+    )
+    assert not set(map(ord, render_report(data))) & set(CONTROL_CHARACTERS)

@@ -557,6 +557,34 @@ def test_facilitator_named_like_a_formula_is_refused(panel_csv, tmp_path, capsys
     assert "f.csv: row 4, column 'facilitator': '@Cy' starts with '@'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("panel", "rota", "expected"),
+    [
+        (
+            "id,gender,age\nm01,F,60+\n\u202em02,M,60+\nm03,F,16-29\n",
+            None,
+            "panel.csv: row 3, column 'id': '\\u202em02' holds U+202E (RIGHT-TO-LEFT OVERRIDE): it does not "
+            "show but can make text display in another order than it reads",
+        ),
+        (
+            "id,gender,age\nm01,F,60+\nm02,M,60+\nm03,F,16-29\n",
+            "facilitator,keep_apart\nAnn,\nBob\x1b[2J\u2067,m01\n",
+            "f.csv: row 3, column 'facilitator': 'Bob\\x1b[2J\\u2067' holds U+001B (a control character), "
+            "U+2067 (RIGHT-TO-LEFT ISOLATE): they do not show",
+        ),
+    ],
+)
+def test_an_id_or_facilitator_with_hidden_characters_is_refused(tmp_path, capsys, panel, rota, expected):
+    """An id pasted with a direction override was seated and printed: the plan showed it backwards, and
+    dropping the character there would stop allocation.csv reading back as --past."""
+    extra = ["--facilitators", write(tmp_path, "f.csv", rota)] if rota else []
+    panel_csv = write(tmp_path, "panel.csv", panel)
+    command = [panel_csv, "--tables", "2", "--sessions", "1", "--diversify", "gender", *extra]
+    assert main(["tables", *command, "--out", str(tmp_path / "out")]) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_out_that_is_a_file_is_refused_and_left_alone(panel_csv, tmp_path, capsys):
     out = tmp_path / "taken"
     out.write_text("keep me")

@@ -1,5 +1,9 @@
 """The printable ``plan.html``: every table's make-up readable as text, and accessible."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from civicforum.plain_text import CONTROL_CHARACTERS
 from civicforum.tables import Allocation, Member
 from civicforum.tables.report import plan_html, scores
 
@@ -121,3 +125,44 @@ def test_values_with_numbers_are_listed_in_numeric_order():
     assert counts == sorted(counts)
     counts = [html.index(f'<span class="count">{v}: 1</span>') for v in ["5-15", "16-29", "30-44", "75+"]]
     assert counts == sorted(counts)
+
+
+# Text as a hostile or careless spreadsheet holds it: letters, right-to-left script, the marks it may
+# need (kept), and every control and direction override or isolate.
+HOSTILE_TEXT = st.text(
+    st.one_of(
+        st.sampled_from("aZ 7<&\"'\u05d0\u0627\u200e\u200f\t\n"),
+        st.sampled_from(sorted(map(chr, CONTROL_CHARACTERS))),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(HOSTILE_TEXT, min_size=4, max_size=4),
+    names=st.lists(HOSTILE_TEXT, min_size=4, max_size=4),
+    feature=HOSTILE_TEXT,
+    facilitator=HOSTILE_TEXT,
+)
+def test_no_control_or_direction_override_character_ever_reaches_the_plan(
+    values, names, feature, facilitator
+):
+    """A name, value or feature pasted with a right-to-left override (U+202E) showed reversed on the
+    printed plan ('\u202eAnn Lee' as 'eeL nnA'), and ESC as a box; the plan now shows text as it reads."""
+    members = {f"m{i}": Member(f"m{i}", {feature: values[i]}) for i in range(4)}
+    allocation = Allocation(seating=[[["m0", "m1"], ["m2", "m3"]]], facilitators=[[facilitator, None]])
+    html = plan_html(
+        members,
+        allocation,
+        [feature],
+        scores(members, allocation, [feature]),
+        {f"m{i}": name for i, name in enumerate(names)},
+    )
+    assert not set(map(ord, html)) & set(CONTROL_CHARACTERS)
+
+
+def test_a_name_pasted_with_a_direction_override_reads_as_typed_and_keeps_right_to_left_marks():
+    html = two_sessions({"m0": "\u202eAnn Lee\u202c", "m1": "\u05d3\u05df\u200f"})
+    assert "<li>Ann Lee (m0)</li>" in html and "\u05d3\u05df\u200f (m1)" in html

@@ -22,6 +22,7 @@ from django.core.validators import MaxLengthValidator, ProhibitNullCharactersVal
 from django.views.decorators.debug import sensitive_variables
 
 from civicforum.core import rate_limits
+from civicforum.plain_text import as_shown, plain_line
 
 
 class GovUKHelperMixin:
@@ -67,16 +68,6 @@ def text_field(
     return field
 
 
-# Control characters other than tab and line feed: invisible when typed or pasted, they show as boxes on
-# the officer's page and in a spreadsheet, and can hide what a text says. So can the bidirectional
-# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): pasted, they make a text display in
-# another order than it reads ("Trojan Source"). Right-to-left names and words need none of them; the
-# left-to-right and right-to-left marks they may need (U+200E, U+200F) are kept.
-CONTROL_CHARACTERS = dict.fromkeys(
-    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-)
-
-
 class PlainTextField(forms.CharField):
     """Text typed in a box, as it will be read: each line break one ``\\n`` (a browser sends two
     characters, which the GOV.UK character count counts as one, so text at the limit was refused) and
@@ -91,21 +82,12 @@ class PlainTextField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
-        return text.replace("\r\n", "\n").replace("\r", "\n").translate(CONTROL_CHARACTERS).strip()
-
-
-LINE_SPACES = dict.fromkeys(map(ord, "\t\n\r"), " ")
-
-
-def plain_line(text: str) -> str:
-    """``text`` as a one-line box keeps it (``PlainLine``); also what cleans lines saved before the boxes
-    did (recruitment migration 0020)."""
-    return text.translate(CONTROL_CHARACTERS).translate(LINE_SPACES).strip()
+        return as_shown(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 class PlainLine:
     """A one-line box's text as it will be read (mixed into a ``CharField`` or ``EmailField``): control
-    characters and bidirectional overrides and isolates removed (``CONTROL_CHARACTERS``, as in
+    characters and bidirectional overrides and isolates removed (``civicforum.plain_text``, as in
     ``PlainTextField``), and a tab or a line break (only a pasted tab fits in a one-line box) made a
     space, before it is checked. A name pasted with them could show reversed, or as boxes, on the
     officer's lists and in their spreadsheets; nobody can see them to take them out."""

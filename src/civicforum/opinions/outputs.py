@@ -8,7 +8,6 @@ semantic HTML with the statements in words.
 from __future__ import annotations
 
 import csv
-import html
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from matplotlib.figure import Figure
 
 from civicforum.opinions.engine import UNCLUSTERED, MapSettings, OpinionMap
 from civicforum.opinions.votes import Statement
+from civicforum.plain_text import as_shown, html_text
 from civicforum.spreadsheet import spreadsheet_safe
 from civicforum.wording import counted, whole_number
 
@@ -72,7 +72,7 @@ def write_statements_csv(opinion_map: OpinionMap, texts: dict[int, str], path: P
                 f"{m.consensus.disagree_score[col]:.6f}",
                 "yes" if sid in consensus_ids else "no",
                 f"{m.group_informed_consensus[col]:.6f}",
-                spreadsheet_safe(texts.get(sid, "")),  # residents' words: no formulas
+                spreadsheet_safe(as_shown(texts.get(sid, ""))),  # residents' words: no formulas
             ]
             rows: list[tuple[str | int, float, float, float]] = [
                 ("all", m.total_counts.agree[col], m.total_counts.disagree[col], m.total_counts.seen[col])
@@ -130,7 +130,7 @@ def map_document(opinion_map: OpinionMap, texts: dict[int, str], settings: MapSe
                 "representative": [
                     {
                         "statement": r.statement_id,
-                        "text": texts.get(r.statement_id, ""),
+                        "text": as_shown(texts.get(r.statement_id, "")),
                         "repful_for": "agree" if r.agrees else "disagree",
                         "n_success": r.n_success,
                         "n_seen": r.n_seen,
@@ -150,7 +150,7 @@ def map_document(opinion_map: OpinionMap, texts: dict[int, str], settings: MapSe
         "statements": [
             {
                 "id": sid,
-                "text": texts.get(sid, ""),
+                "text": as_shown(texts.get(sid, "")),
                 "n_agree": int(m.total_counts.agree[col]),
                 "n_disagree": int(m.total_counts.disagree[col]),
                 "n_seen": int(m.total_counts.seen[col]),
@@ -306,16 +306,11 @@ def _agreement_by_group(m: OpinionMap, col: int) -> str:
     return f"Agreed by {listed}"
 
 
-# Control characters other than tab and line breaks: a browser shows them as boxes in a statement.
-_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-
-
 def _text(texts: dict[int, str], statement_id: int) -> str:
-    """A resident's statement, escaped, without control characters, and isolated (``<bdi>``):
-    right-to-left text keeps its own direction, and a stray direction override in it cannot reverse
-    the figures written after it."""
-    text = texts.get(statement_id, f"Statement {statement_id}").translate(_CONTROL)
-    return f"<bdi>{html.escape(text)}</bdi>"
+    """A resident's statement, escaped, without control characters or direction overrides (which would
+    show it reversed), and isolated (``<bdi>``): right-to-left text keeps its own direction without
+    turning round the figures written after it."""
+    return f"<bdi>{html_text(texts.get(statement_id, f'Statement {statement_id}'))}</bdi>"
 
 
 def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], agree: bool) -> list[str]:

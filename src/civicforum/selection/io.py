@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from civicforum.plain_text import as_shown
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
 from civicforum.spreadsheet import (
     LOOSE_ID_DIFFERENCE,
     CsvRowError,
     CsvTooLargeError,
-    formula_problem,
+    id_problem,
     loose_id,
     other_separator,
     read_csv_records,
@@ -440,7 +441,7 @@ def _parse_people(
             InputProblem(table.file, f"no id column named '{id_column}'; check --id-column.", row=1)
         )
         return ()
-    if _runs_as_formula(id_header, table.file, 1, id_header, problems):
+    if _refused_id(id_header, table.file, 1, id_header, problems):
         return ()
     id_index = table.header.index(id_header)
     values: dict[str, dict[str, str]] = {}
@@ -481,7 +482,7 @@ def _parse_people(
                 InputProblem(table.file, "the id is blank; give every person an id.", number, id_header)
             )
             continue
-        if _runs_as_formula(person_id, table.file, number, id_header, problems):
+        if _refused_id(person_id, table.file, number, id_header, problems):
             continue
         if len(person_id.splitlines()) > 1:  # written to selected.csv, it would not read back as one id
             problems.append(
@@ -547,10 +548,11 @@ def _unknown_value(
     )
 
 
-def _runs_as_formula(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> bool:
-    """Refuse an id (or id column name) a spreadsheet would run as a formula: ids are written to the
-    output files unchanged, because ``selection verify`` reads them back from selected.csv."""
-    problem = formula_problem(text)
+def _refused_id(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> bool:
+    """Refuse an id (or id column name) a spreadsheet would run as a formula, or that holds characters
+    that do not show: ids are written to the output files unchanged, because ``selection verify`` reads
+    them back from selected.csv."""
+    problem = id_problem(text)
     if problem is not None:
         problems.append(InputProblem(file, problem + ".", row, column))
     return problem is not None
@@ -708,11 +710,12 @@ def people_csv(header: Sequence[str], people: Iterable[Person]) -> str:
     """People rows with their original columns, as CSV text (written with a BOM so Excel reads UTF-8).
 
     Residents' text (an address, a name) that a spreadsheet would run as a formula gets a leading
-    apostrophe; ids never need one (``_runs_as_formula`` refused them on reading).
+    apostrophe, and loses characters that would show it in another order (``plain_text.as_shown``); ids
+    never need either (``_refused_id`` refused them on reading), so they read back unchanged.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([spreadsheet_safe(column) for column in header])
+    writer.writerow([spreadsheet_safe(as_shown(column)) for column in header])
     for person in people:
-        writer.writerow([spreadsheet_safe(person.row.get(column, "")) for column in header])
+        writer.writerow([spreadsheet_safe(as_shown(person.row.get(column, ""))) for column in header])
     return buffer.getvalue()

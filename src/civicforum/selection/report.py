@@ -7,12 +7,12 @@ with a histogram drawn as inline SVG (with a text alternative and the numbers in
 
 from __future__ import annotations
 
-import html
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from string import Template
 
+from civicforum.plain_text import html_text
 from civicforum.selection.diagnose import QuotaChange
 from civicforum.selection.disclosure import (
     EXPLANATION,
@@ -163,7 +163,7 @@ def _histogram_svg(bins: list[tuple[float, float, int]]) -> str:
         f'<svg role="img" aria-labelledby="histogram-title histogram-desc" viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">'
         '<title id="histogram-title">Histogram of volunteers\' chances of selection</title>'
-        f'<desc id="histogram-desc">Volunteers in each range of chance: {html.escape(description)}</desc>'
+        f'<desc id="histogram-desc">Volunteers in each range of chance: {html_text(description)}</desc>'
         f'<line x1="{margin}" y1="{base}" x2="{width - margin}" y2="{base}" stroke="#0b0c0c"/>'
         + "".join(parts)
         + f'<text x="{width / 2:.0f}" y="{height - 4}" {LABEL} font-size="12">Chance of selection</text>'
@@ -181,7 +181,7 @@ def render_report(data: ReportData) -> str:
     summary = (
         f"<p>{whole_number(len(instance.people))} volunteers were in the pool and "
         f"{whole_number(instance.panel_size)} were selected using {METHODS[result.algorithm]} "
-        f"(solver: {html.escape(result.solver)}). "
+        f"(solver: {html_text(result.solver)}). "
         f"Every volunteer's chance of selection was between {_percent(lowest)} and {_percent(highest)}.</p>"
         "<p>The chances were turned into a lottery of "
         + counted(data.lottery.size, "panel that meets", "equally likely panels that all meet")
@@ -204,7 +204,7 @@ def render_report(data: ReportData) -> str:
             f"{_feature_label(change.feature)} {change.value}: {change.describe(done=True)}"
             for change in data.relaxation
         ]
-        items = "".join(f"<li>{html.escape(change)}</li>" for change in made)
+        items = "".join(f"<li>{html_text(change)}</li>" for change in made)
         warnings = (
             '<div class="warning"><h3>Quotas that could not be met</h3>'
             "<p>With the members already confirmed, no panel meets every quota. "
@@ -233,7 +233,7 @@ def render_report(data: ReportData) -> str:
     )
     pool_shown = _with_separators(withheld_beside(pool_counts, panel_cells, panel_counts))
     quota_rows = "\n".join(
-        f'<tr><td>{html.escape(_feature_label(q.feature))}</td><th scope="row">{html.escape(q.value)}</th>'
+        f'<tr><td>{html_text(_feature_label(q.feature))}</td><th scope="row">{html_text(q.value)}</th>'
         f'<td class="number">{whole_number(q.min) if shown else NOT_SHOWN}</td>'
         f'<td class="number">{whole_number(q.max) if shown else NOT_SHOWN}</td>'
         f'<td class="number">{panel}</td><td class="number">{pool}</td></tr>'
@@ -248,15 +248,15 @@ def render_report(data: ReportData) -> str:
     verification = (
         f"<p>The {counted(data.lottery.size, 'panel was', 'panels were')} fixed before the draw. Their "
         "SHA-256 commitment is "
-        f"<code>{data.lottery.commitment}</code>. The seed was <code>{html.escape(data.seed)}</code>. "
+        f"<code>{data.lottery.commitment}</code>. The seed was <code>{html_text(data.seed)}</code>. "
         "Anyone can check that the seed picks the panel published as selected by running <code>civicforum "
-        f"selection verify DIRECTORY --seed {html.escape(shlex.quote(data.seed))}</code>.</p>"
+        f"selection verify DIRECTORY --seed {html_text(shlex.quote(data.seed))}</code>.</p>"
     )
     return PAGE.substitute(
         summary=summary,
         warnings=warnings,
         quota_rows=quota_rows,
-        withheld=html.escape(f"{EXPLANATION} {TARGETS_EXPLANATION}"),
+        withheld=html_text(f"{EXPLANATION} {TARGETS_EXPLANATION}"),
         equal_share="Without quotas every volunteer would have had the same chance, "
         f"{_percent(instance.panel_size / max(len(instance.people), 1))}.",
         histogram=_histogram_svg(bins),

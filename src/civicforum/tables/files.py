@@ -23,7 +23,7 @@ from ..spreadsheet import (
     LOOSE_ID_DIFFERENCE,
     CsvRowError,
     CsvTooLargeError,
-    formula_problem,
+    id_problem,
     loose_id,
     other_separator,
     printable,
@@ -102,8 +102,9 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
 
 
 def _check_name(path: Path, line: int, column: str, name: str) -> None:
-    """Refuse a name a spreadsheet would run as a formula (allocation.csv must read back as --past)."""
-    problem = formula_problem(name)
+    """Refuse a name a spreadsheet would run as a formula (allocation.csv must read back as --past), or
+    one with characters that would show it in another order on the plan."""
+    problem = id_problem(name)
     if problem is not None:
         raise InputError(f"{path}: row {line}, column '{column}': {problem}")
 

@@ -11,7 +11,6 @@ to label inside a bar.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -19,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ..plain_text import as_shown, html_text
 from .model import Allocation, Member
 from .scores import diversity, meetings, random_meetings, repeat_pairs, seating_lower_bound
 
@@ -95,7 +95,7 @@ def _labels(values: Sequence[str]) -> dict[str, str]:
     of the feature would share them (the key spells the initials out)."""
     short = {}
     for value in values:
-        words = value.replace("/", " ").split()
+        words = as_shown(value).replace("/", " ").split()
         initials = "".join(w[0] for w in words).upper() if len(words) > 1 else value[:4]
         short[value] = value if len(value) <= SHORT_VALUE else initials
     taken = Counter(short.values())
@@ -112,14 +112,12 @@ def _composition(counts: Counter[str], labels: Mapping[str, str], size: int, fea
         for position, v in enumerate(present)
     )
     names = {
-        v: f'<abbr title="{html.escape(v)}">{html.escape(labels[v])}</abbr>'
-        if labels[v] != v
-        else html.escape(v)
+        v: f'<abbr title="{html_text(v)}">{html_text(labels[v])}</abbr>' if labels[v] != v else html_text(v)
         for v in present
     }
     text = ", ".join(f'<span class="count">{names[v]}: {counts[v]}</span>' for v in present)
     return (
-        f'<div class="feature"><span class="name">{html.escape(feature)}</span>'
+        f'<div class="feature"><span class="name">{html_text(feature)}</span>'
         f'<span class="bar" aria-hidden="true">{segments}</span>'
         f'<span class="counts">{text}</span></div>'
     )
@@ -165,14 +163,14 @@ def plan_html(
 
     def person(member: str) -> str:
         name = names.get(member, "")
-        return f"{html.escape(name)} ({html.escape(member)})" if name else html.escape(member)
+        return f"{html_text(name)} ({html_text(member)})" if name else html_text(member)
 
     def in_order(ids: Iterable[str]) -> list[str]:
         return sorted(ids, key=lambda member: (names.get(member, "").casefold(), member))
 
     labels = {f: _labels(_in_natural_order({m.features[f] for m in members.values()})) for f in features}
     abbreviations = ", ".join(
-        f"{html.escape(label)} = {html.escape(v)}"
+        f"{html_text(label)} = {html_text(v)}"
         for f in features
         for v, label in labels[f].items()
         if label != v
@@ -199,7 +197,7 @@ def plan_html(
             facilitator = allocation.facilitators[number - 1][table - 1]
             parts.append(f'<article class="table"><h3>Table {table}</h3>')
             if facilitator:
-                parts.append(f"<p>Facilitator: {html.escape(facilitator)}</p>")
+                parts.append(f"<p>Facilitator: {html_text(facilitator)}</p>")
             parts.append("<ul>" + "".join(f"<li>{person(m)}</li>" for m in in_order(seated)) + "</ul>")
             for feature in features:
                 counts = Counter(members[m].features[feature] for m in seated)

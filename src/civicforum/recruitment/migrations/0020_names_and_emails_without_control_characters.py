@@ -1,12 +1,12 @@
 from django.db import migrations
 
-from civicforum.core.forms import plain_line
+from civicforum.plain_text import plain_line
 from civicforum.recruitment.services.registration import email_hash, identity_hash
 
 
 def clean_names_and_emails(apps, schema_editor):
     """Names and email addresses are now kept as the registration form reads them, without control
-    characters and bidirectional overrides (``core.forms.plain_line``): pasted, those could show a name
+    characters and bidirectional overrides (``plain_text.plain_line``): pasted, those could show a name
     reversed, or as boxes, on the officers' lists and spreadsheets. Those saved before are cleaned with
     the same function, imported rather than copied so that they read exactly as new ones do, and their
     keyed hashes (which find the same person registering twice) made again from what is kept, with the

@@ -1,0 +1,50 @@
+"""Text as it reads: without the characters that do not show but change what a reader sees.
+
+Control characters (ESC, a backspace...) show as boxes, or as nothing, and can hide what a text says. The
+bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) make a text display in
+another order than it reads ("Trojan Source"): pasted into a name, they show it backwards on a seating
+plan. Right-to-left names and words need none of them; the left-to-right and right-to-left marks they may
+need (U+200E, U+200F) are kept. Plain Python, so that the web app (which removes them from what people
+type) and the engines (which refuse them in ids and remove them from their reports) share one definition.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+
+# Tab and line breaks are kept: a statement or an address may have lines. C1 controls (U+0080-U+009F)
+# are what a file saved in another encoding leaves, never text.
+CONTROL_CHARACTERS = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        0x0B,
+        0x0C,
+        *range(0x0E, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+LINE_SPACES = dict.fromkeys(map(ord, "\t\n\r"), " ")
+
+
+def as_shown(text: str) -> str:
+    """``text`` without ``CONTROL_CHARACTERS``, so that it displays in the order it reads."""
+    return text.translate(CONTROL_CHARACTERS)
+
+
+def html_text(text: str) -> str:
+    """``text`` for an HTML page: without ``CONTROL_CHARACTERS`` and escaped."""
+    return html.escape(as_shown(text))
+
+
+def plain_line(text: str) -> str:
+    """``text`` as a one-line box keeps it: no ``CONTROL_CHARACTERS``, a tab or line break made a space."""
+    return as_shown(text).translate(LINE_SPACES).strip()
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The ``CONTROL_CHARACTERS`` in ``text``, each named for a message: 'U+202E (RIGHT-TO-LEFT OVERRIDE)'."""
+    found = sorted({char for char in text if ord(char) in CONTROL_CHARACTERS})
+    return [f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})" for char in found]
