@@ -389,6 +389,13 @@ def test_other_visible_conflicts_are_explained():
     assert "{m01,m02} are kept apart but both in cluster {m01,m02}, which uses 1 table" in explain(
         members, plan, rules
     )
+    rules = Constraints(
+        clusters=[Cluster(frozenset({"m01", "m02"}), 1)],
+        fixed=[FixedSeat("m01", 1, 1), FixedSeat("m02", 1, 2)],
+    )
+    assert "cluster {m01,m02} must use 1 table but its members are fixed at tables 1, 2" in explain(
+        members, plan, rules
+    )
     one_table = AllocationSettings(tables=1, sessions=2, diversify=["f0"])
     small_table = AllocationSettings(tables=1, sessions=1, diversify=["f0"], table_sizes=[6])
     assert "the table seats 6 but the panel has 10" in explain(members, small_table, Constraints())

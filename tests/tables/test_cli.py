@@ -191,6 +191,38 @@ def test_bad_constraint_file_names_file_and_row(panel_csv, tmp_path, capsys, opt
 
 
 @pytest.mark.parametrize(
+    ("option", "name", "text", "expected"),
+    [
+        (
+            "--past",
+            "past.csv",
+            "id,session,table\nm01,1,1\n",
+            "past.csv: holds the only session, which leaves",
+        ),
+        (
+            "--clusters",
+            "cl.csv",
+            "cluster,tables,id\nw,1,m01\nw,2,m02\n",
+            "cl.csv: row 3, column 'tables': cluster w was given 1 table on an earlier row",
+        ),
+    ],
+)
+def test_a_count_of_one_is_written_in_the_singular(panel_csv, tmp_path, capsys, option, name, text, expected):
+    """'holds all 1 sessions' and 'was given 1 tables' read as slips in a message officers act on."""
+    command = [str(panel_csv), "--tables", "3", "--sessions", "1", "--diversify", FEATURES, "--quiet"]
+    assert (
+        main(["tables", *command, option, write(tmp_path, name, text), "--out", str(tmp_path / "out")]) == 2
+    )
+    assert expected in capsys.readouterr().err
+
+
+def test_one_member_cannot_fill_two_tables_in_the_singular(tmp_path, capsys):
+    panel = write(tmp_path, "panel.csv", "id,gender,age\nm01,F,60+\n")
+    assert run(panel, tmp_path / "out") == 2
+    assert "panel.csv: 1 member cannot fill 3 tables; use at most 1 (--tables 1)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
     ("panel_id", "typed"),
     [("007", "7"), ("m01", "M01"), ("Zo\u00eb", "Zoe\u0308"), ("000", "0")],
 )

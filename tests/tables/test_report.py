@@ -59,6 +59,15 @@ def two_sessions(names=None) -> str:
     return plan_html(members, allocation, ["gender"], scores(members, allocation, ["gender"]), names)
 
 
+def test_one_pair_seated_together_twice_is_one_pair():
+    members = {f"m{i}": Member(f"m{i}", {"gender": "FM"[i % 2]}) for i in range(3)}
+    allocation = Allocation(
+        seating=[[["m0", "m1"], ["m2"]], [["m0", "m1"], ["m2"]]], facilitators=[[None] * 2] * 2
+    )
+    html = plan_html(members, allocation, ["gender"], scores(members, allocation, ["gender"]))
+    assert "1 pair sits together in more than one session." in html
+
+
 def test_the_seat_finder_gives_everyones_table_in_every_session():
     html = two_sessions()
     assert ">Where each member sits</h2>" in html

@@ -168,8 +168,8 @@ def main(argv: list[str]) -> int:
         names = files.read_names(args.panel, args.names) if args.names else {}
         if args.tables > len(members):
             raise InputError(
-                f"{args.panel}: {len(members)} members cannot fill {args.tables} tables; use at most "
-                f"{len(members)} (--tables {len(members)})"
+                f"{args.panel}: {counted(len(members), 'member', 'members')} cannot fill {args.tables} "
+                f"tables; use at most {len(members)} (--tables {len(members)})"
             )
         known = {m.id for m in members}
         sources: files.Sources = {}  # where each rule was read, to name the rows of rules in conflict

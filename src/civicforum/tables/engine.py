@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from civicforum.wording import plural
+from civicforum.wording import counted, plural
 
 from .conflicts import conflict_error, exact_seating, session_seatable
 from .model import (
@@ -194,7 +194,8 @@ class _Planner:
             unfixed = int((minimum == 0).sum())
             raise InfeasibleConstraintsError(
                 [
-                    f"{int(minimum.sum())} of the {len(present)} members present in session {session} are "
+                    f"{int(minimum.sum())} of the {counted(len(present), 'member', 'members')} present in "
+                    f"session {session} {plural(int(minimum.sum()), 'is', 'are')} "
                     "fixed at tables (with anyone kept together with them), which leaves "
                     f"{len(present) - int(minimum.sum())} for the {unfixed} "
                     f"{plural(unfixed, 'table', 'tables')} where no one is fixed: "
@@ -373,7 +374,8 @@ class _Planner:
             ways = [split if room > 1 else "remove it", f"fix fewer members at tables in session {session}"]
             ways += self._fewer_tables(present, minimum, len(unit))
             problems.append(
-                f"keep-together group {fmt_group(self.ids[m] for m in unit)} has {len(unit)} members present "
+                f"keep-together group {fmt_group(self.ids[m] for m in unit)} has "
+                f"{counted(len(unit), 'member', 'members')} present "
                 f"in session {session}, but once the members fixed at tables are seated no table has more "
                 f"than {room} seats left: {', '.join(ways[:-1])}, or {ways[-1]}"
             )
@@ -439,7 +441,10 @@ class _Planner:
             if len(able) == tables:
                 continue
             shunned = len(facilitator.keep_apart & {self.ids[m] for unit in units for m in unit})
-            reason = f"{facilitator.id} is kept apart from {shunned} of the {present} members present"
+            reason = (
+                f"{facilitator.id} is kept apart from {shunned} of the "
+                f"{counted(present, 'member', 'members')} present"
+            )
             if len(able):
                 reason += f", so can take only {plural(len(able), 'table', 'tables')} "
                 reasons.append(reason + ", ".join(str(t + 1) for t in able))
@@ -450,8 +455,9 @@ class _Planner:
                 )
         raise InfeasibleConstraintsError(
             [
-                f"the {tables} tables in session {session} cannot each get a facilitator whose table can be "
-                f"filled: {'; '.join(reasons)}"
+                f"{plural(tables, 'the table', f'the {tables} tables')} in session {session} cannot "
+                f"{plural(tables, '', 'each ')}get a facilitator whose table can be filled: "
+                + "; ".join(reasons)
             ]
         )
 
@@ -482,7 +488,8 @@ class _Planner:
             if len(allowed) > cluster.tables:
                 raise InfeasibleConstraintsError(
                     [
-                        f"cluster {fmt_group(cluster.members)} must use {cluster.tables} tables but its "
+                        f"cluster {fmt_group(cluster.members)} must use "
+                        f"{counted(cluster.tables, 'table', 'tables')} but its "
                         f"members are fixed at tables {', '.join(str(t + 1) for t in allowed)} "
                         f"in session {session}"
                     ]
@@ -508,8 +515,9 @@ class _Planner:
                 its_tables = plural(cluster.tables, "its table seats", f"its {cluster.tables} tables seat")
                 raise InfeasibleConstraintsError(
                     [
-                        f"cluster {fmt_group(cluster.members)} has {len(present)} members{also} in session "
-                        f"{session} but {its_tables} only {seats_at(allowed)}{taken}"
+                        f"cluster {fmt_group(cluster.members)} has "
+                        f"{counted(len(present), 'member', 'members')}{also} in session {session} but "
+                        f"{its_tables} only {seats_at(allowed)}{taken}"
                     ]
                 )
             held.append((cluster, frozenset(allowed), seated))

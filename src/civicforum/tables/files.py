@@ -30,6 +30,7 @@ from ..spreadsheet import (
     read_csv_records,
     repeated_columns,
 )
+from ..wording import counted, plural
 from .model import Cluster, Facilitator, FixedSeat, Member, Rule
 
 
@@ -275,7 +276,7 @@ def read_clusters(path: Path, reader: CellReader, sources: Sources | None = None
         if tables.setdefault(name, count) != count:
             raise InputError(
                 f"{path}: row {line}, column 'tables': cluster {printable(name)} was given "
-                f"{tables[name]} tables on an earlier row; use one number per cluster"
+                f"{counted(tables[name], 'table', 'tables')} on an earlier row; use one number per cluster"
             )
         member = reader.member(line, row, "id")
         members[name].add(member)
@@ -304,8 +305,8 @@ def read_past(path: Path, reader: CellReader) -> list[list[list[str]]]:
         )
     if len(seats) == reader.sessions:
         raise InputError(
-            f"{path}: holds all {reader.sessions} sessions, which leaves none to plan; --sessions counts "
-            "the past ones too, so give a larger number"
+            f"{path}: holds {plural(reader.sessions, 'the only session', f'all {reader.sessions} sessions')}"
+            ", which leaves none to plan; --sessions counts the past ones too, so give a larger number"
         )
     return [
         [sorted(m for m, t in seats[session].items() if t == table) for table in range(1, reader.tables + 1)]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..plain_text import as_shown, html_text
+from ..wording import counted
 from .model import Allocation, Member
 from .scores import diversity, meetings, random_meetings, repeat_pairs, seating_lower_bound
 
@@ -184,8 +185,9 @@ def plan_html(
         f"{summary['diversity_lower_bound']:.3f}; lower is better). "
         f"Meeting score {summary['meeting_norm']:.3f} "
         f"(1 means nobody sits with the same person twice; seating people at random would give about "
-        f"{summary['meeting_norm_random']:.3f}). {summary['repeat_pairs']} pairs sit together "
-        "in more than one session.</p>",
+        f"{summary['meeting_norm_random']:.3f}). "
+        + counted(summary["repeat_pairs"], "pair sits", "pairs sit")
+        + " together in more than one session.</p>",
         "<p>Under each table, every feature has a bar of its values' shares and the number of members "
         "holding each value.</p>",
     ]

@@ -14,7 +14,7 @@ from numbers import Integral
 
 import numpy as np
 
-from civicforum.wording import plural
+from civicforum.wording import counted, plural
 
 from .model import (
     DIVERSITY_SLACK,
@@ -194,16 +194,21 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         unknown(f"cluster {fmt_group(cluster.members)}", cluster.members)
         if not _numbered(cluster.tables, settings.tables):
             problems.append(
-                f"cluster {fmt_group(cluster.members)} must use between 1 and {settings.tables} tables"
+                f"cluster {fmt_group(cluster.members)} must use "
+                + plural(settings.tables, "1 table", f"between 1 and {settings.tables} tables")
             )
     if len(settings.past) >= settings.sessions:
         problems.append(
-            f"{len(settings.past)} past sessions given for a plan of {settings.sessions}, which leaves "
+            f"{counted(len(settings.past), 'past session', 'past sessions')} given for a plan of "
+            f"{settings.sessions}, which leaves "
             "none to plan; the sessions include the past ones, so raise their number"
         )
     for number, past_session in enumerate(settings.past, start=1):
         if len(past_session) != settings.tables:
-            problems.append(f"past session {number} has {len(past_session)} tables, not {settings.tables}")
+            problems.append(
+                f"past session {number} has {counted(len(past_session), 'table', 'tables')}, "
+                f"not {settings.tables}"
+            )
         seated = [member for table in past_session for member in table]
         unknown(f"past session {number}", seated)
         problems += [f"past session {number} seats {m} twice" for m, n in Counter(seated).items() if n > 1]
@@ -241,8 +246,8 @@ def _fixed_conflicts(
         for table, count in Counter(seats.values()).items():
             if count > capacities[table - 1]:
                 problems.append(
-                    f"{count} members are fixed at table {table} in session {session} "
-                    f"but it seats {capacities[table - 1]}"
+                    f"{counted(count, 'member is', 'members are')} fixed at table {table} in session "
+                    f"{session} but it seats {capacities[table - 1]}"
                 )
         for pair in apart:
             a, b = sorted(pair)
@@ -389,7 +394,7 @@ def validate(members: Sequence[Member], settings: AllocationSettings, constraint
     if constraints.facilitators and len(constraints.facilitators) < settings.tables:
         problems.append(
             f"{settings.tables} tables need {settings.tables} facilitators but only "
-            f"{len(constraints.facilitators)} are listed"
+            f"{counted(len(constraints.facilitators), 'is', 'are')} listed"
         )
     problems += _unfacilitated([m.id for m in members], settings, constraints)
     problems += _fixed_conflicts(settings, constraints, capacities)
@@ -404,7 +409,9 @@ def constraint_violations(
     """Every rule ``allocation`` breaks, in plain English (empty when it honours them all)."""
     problems: list[str] = []
     if len(allocation.seating) != settings.sessions:
-        return [f"the plan has {len(allocation.seating)} sessions, not {settings.sessions}"]
+        return [
+            f"the plan has {counted(len(allocation.seating), 'session', 'sessions')}, not {settings.sessions}"
+        ]
     capacities = session_capacities(settings, len(members))
     ids = {member.id for member in members}
     for number, past in enumerate(settings.past, start=1):
