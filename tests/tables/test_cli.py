@@ -216,6 +216,22 @@ def test_a_count_of_one_is_written_in_the_singular(panel_csv, tmp_path, capsys, 
     assert expected in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("column", ["id", "name"])
+def test_a_column_with_a_different_value_for_everyone_is_refused_for_diversify(tmp_path, capsys, column):
+    """'--diversify id' (or a name) was accepted: each value sits at one table whatever the seating, so it
+    balanced nothing, and the search took longer."""
+    panel = tmp_path / "panel.csv"
+    panel.write_text("id,gender,name\n" + "".join(f"m{i:02d},{'FM'[i % 2]},Name {i}\n" for i in range(12)))
+    command = [str(panel), "--tables", "3", "--sessions", "2", "--diversify", f"gender,{column}", "--quiet"]
+    assert main(["tables", *command, "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {panel}: column '{column}', given to --diversify, holds a different value for each of the "
+        "12 members, so there is nothing to balance (every seating spreads it alike) and it would only slow "
+        "the search; leave it out of --diversify (an id or a name is not a feature to balance)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_one_member_cannot_fill_two_tables_in_the_singular(tmp_path, capsys):
     panel = write(tmp_path, "panel.csv", "id,gender,age\nm01,F,60+\n")
     assert run(panel, tmp_path / "out") == 2

@@ -151,7 +151,22 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
             )
         seen[loose_id(member_id)] = (member_id, line)
         members.append(Member(member_id, {f: row[f] for f in features}))
+    for feature in features:
+        _check_shared_values(path, members, feature)
     return members
+
+
+def _check_shared_values(path: Path, members: Sequence[Member], feature: str) -> None:
+    """Refuse a feature whose every value is a different member's (an id, a name given to --diversify):
+    each value then sits at one table whatever the seating, so balancing it does nothing but slow the
+    search."""
+    if len(members) > 1 and len({member.features[feature] for member in members}) == len(members):
+        raise InputError(
+            f"{path}: column {printable(repr(feature))}, given to --diversify, holds a different value for "
+            f"each of the {len(members):,} members, so there is nothing to balance (every seating spreads it "
+            "alike) and it would only slow the search; leave it out of --diversify (an id or a name is not a "
+            "feature to balance)"
+        )
 
 
 def read_names(path: Path, column: str) -> dict[str, str]:
