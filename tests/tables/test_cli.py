@@ -232,6 +232,44 @@ def test_a_column_with_a_different_value_for_everyone_is_refused_for_diversify(t
     assert not (tmp_path / "out").exists()
 
 
+def seats(out):
+    """Each member's table in each session, from allocation.csv."""
+    with (out / "allocation.csv").open(encoding="utf-8-sig") as handle:
+        return {(row["id"], int(row["session"])): int(row["table"]) for row in csv.DictReader(handle)}
+
+
+def test_keep_together_groups_that_share_a_member_sit_together_as_one_and_are_noted(
+    panel_csv, tmp_path, capsys
+):
+    """m02 in groups 'a' and 'b' joined them without a word: a mistyped id would seat two families as one."""
+    together = write(tmp_path, "together.csv", "group,id\na,m01\na,m02\nb,m03\nb,m02\n")
+    out = tmp_path / "out"
+    assert run(panel_csv, out, "--keep-together", together) == 0
+    assert (
+        f"note: {together}: row 5: m02 is in group b and in group a (row 3), so the two groups sit together "
+        "as one\n"
+    ) in capsys.readouterr().err
+    seated = seats(out)
+    for session in (1, 2, 3):
+        assert seated["m01", session] == seated["m02", session] == seated["m03", session]
+
+
+def test_a_member_in_two_clusters_sits_at_a_table_both_use_and_is_noted(panel_csv, tmp_path, capsys):
+    """Each cluster here has one table, so sharing m02 puts both clusters at the same table."""
+    clusters = write(
+        tmp_path, "cl.csv", "cluster,tables,id\nwelsh,1,m01\nwelsh,1,m02\nbsl,1,m02\nbsl,1,m03\n"
+    )
+    out = tmp_path / "out"
+    assert run(panel_csv, out, "--clusters", clusters) == 0
+    assert (
+        f"note: {clusters}: row 4: m02 is in cluster bsl and in cluster welsh (row 3), so in every session "
+        "that member sits at a table both clusters use\n"
+    ) in capsys.readouterr().err
+    seated = seats(out)
+    for session in (1, 2, 3):
+        assert seated["m01", session] == seated["m02", session] == seated["m03", session]
+
+
 def test_one_member_cannot_fill_two_tables_in_the_singular(tmp_path, capsys):
     panel = write(tmp_path, "panel.csv", "id,gender,age\nm01,F,60+\n")
     assert run(panel, tmp_path / "out") == 2

@@ -173,12 +173,15 @@ def main(argv: list[str]) -> int:
             )
         known = {m.id for m in members}
         sources: files.Sources = {}  # where each rule was read, to name the rows of rules in conflict
+        notes: list[str] = []  # members in two groups or clusters: what the engine makes of it
 
         def reader(path: Path) -> CellReader:
             return CellReader(path, known, args.tables, args.sessions)
 
         constraints = Constraints(
-            keep_together=files.read_keep_together(args.keep_together, reader(args.keep_together), sources)
+            keep_together=files.read_keep_together(
+                args.keep_together, reader(args.keep_together), sources, notes
+            )
             if args.keep_together
             else (),
             keep_apart=files.read_keep_apart(args.keep_apart, reader(args.keep_apart), sources)
@@ -189,12 +192,14 @@ def main(argv: list[str]) -> int:
             facilitators=files.read_facilitators(args.facilitators, reader(args.facilitators), sources)
             if args.facilitators
             else (),
-            clusters=files.read_clusters(args.clusters, reader(args.clusters), sources)
+            clusters=files.read_clusters(args.clusters, reader(args.clusters), sources, notes)
             if args.clusters
             else (),
             sources=sources,
         )
         past = files.read_past(args.past, reader(args.past)) if args.past else []
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
 
         def progress(report: Progress) -> None:
             if not args.quiet:

@@ -3,13 +3,15 @@
 Formats (UTF-8 CSV with a header row; extra columns are ignored; sessions and tables count from 1):
 
 - panel: ``id`` plus one column per feature.
-- keep-together: ``group,id`` - one row per member; rows sharing a group label sit together.
+- keep-together: ``group,id`` - one row per member; rows sharing a group label sit together, and so do
+  groups that share a member (the CLI notes it, naming both rows).
 - keep-apart: ``id,other`` - one pair per row.
 - fixed: ``id,session,table`` - that member sits at that table in that session.
 - absent: ``id,session`` - that member misses that session.
 - facilitators: ``facilitator,keep_apart`` - one row per facilitator and member they must not sit
   with; leave ``keep_apart`` blank for a facilitator with no such rule.
-- clusters: ``cluster,tables,id`` - one row per member; a cluster's members share that many tables.
+- clusters: ``cluster,tables,id`` - one row per member; a cluster's members share that many tables. A member
+  in two clusters sits at a table both use (noted, naming both rows; refused when no seating allows it).
 - past: ``id,session,table`` (an earlier ``allocation.csv``) - sessions already run, numbered 1..k.
 """
 
@@ -216,15 +218,37 @@ class CellReader:
 
 
 def read_keep_together(
-    path: Path, reader: CellReader, sources: Sources | None = None
+    path: Path, reader: CellReader, sources: Sources | None = None, notes: list[str] | None = None
 ) -> list[frozenset[str]]:
+    """The groups; a member in two groups joins them into one (the engine seats groups that share a
+    member together), which ``notes`` is told, naming both rows: one mistyped id joins two families."""
     groups: dict[str, set[str]] = defaultdict(set)
+    first_group: dict[str, tuple[str, int]] = {}  # member -> their first group and its row
     for line, row in read_rows(path, ["group", "id"]):
         label = _label(path, line, row, "group", "give the group a name shared by its members' rows")
         member = reader.member(line, row, "id")
+        first = first_group.setdefault(member, (label, line))
+        _note_second(notes, f"{path}: row {line}: {member}", "group", label, first, JOINED_GROUPS)
         groups[label].add(member)
         _note(sources, Rule("keep-together", list(groups).index(label), member), path, line)
     return [frozenset(group) for group in groups.values()]
+
+
+JOINED_GROUPS = "so the two groups sit together as one"
+SHARED_CLUSTERS = "so in every session that member sits at a table both clusters use"
+
+
+def _note_second(
+    notes: list[str] | None, where: str, kind: str, name: str, first: tuple[str, int], meaning: str
+) -> None:
+    """Tell ``notes`` that the member at ``where`` is in the ``kind`` ``name`` and, on an earlier row,
+    in another one (``first``: its name and row), and what that means."""
+    first_name, first_line = first
+    if notes is not None and first_name != name:
+        notes.append(
+            f"{where} is in {kind} {printable(name)} and in {kind} {printable(first_name)} "
+            f"(row {first_line}), {meaning}"
+        )
 
 
 def read_keep_apart(path: Path, reader: CellReader, sources: Sources | None = None) -> list[frozenset[str]]:
@@ -282,9 +306,15 @@ def read_facilitators(path: Path, reader: CellReader, sources: Sources | None = 
     return [Facilitator(name, frozenset(apart)) for name, apart in rules.items()]
 
 
-def read_clusters(path: Path, reader: CellReader, sources: Sources | None = None) -> list[Cluster]:
+def read_clusters(
+    path: Path, reader: CellReader, sources: Sources | None = None, notes: list[str] | None = None
+) -> list[Cluster]:
+    """The clusters; a member may be in two (a Welsh speaker who signs BSL), and then sits, in every
+    session, at a table both clusters use, which ``notes`` is told, naming both rows (the engine says
+    when no seating allows that)."""
     members: dict[str, set[str]] = defaultdict(set)
     tables: dict[str, int] = {}
+    first_cluster: dict[str, tuple[str, int]] = {}  # member -> their first cluster and its row
     for line, row in read_rows(path, ["cluster", "tables", "id"]):
         name = _label(path, line, row, "cluster", "give the cluster a name shared by its members' rows")
         count = reader.number(line, row, "tables", reader.tables)
@@ -294,6 +324,8 @@ def read_clusters(path: Path, reader: CellReader, sources: Sources | None = None
                 f"{counted(tables[name], 'table', 'tables')} on an earlier row; use one number per cluster"
             )
         member = reader.member(line, row, "id")
+        first = first_cluster.setdefault(member, (name, line))
+        _note_second(notes, f"{path}: row {line}: {member}", "cluster", name, first, SHARED_CLUSTERS)
         members[name].add(member)
         _note(sources, Rule("cluster", list(members).index(name), member), path, line)
     return [Cluster(frozenset(members[name]), tables[name]) for name in members]
