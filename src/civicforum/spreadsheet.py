@@ -72,8 +72,13 @@ class CsvRowError(ValueError):
 MAX_CSV_BYTES = 200_000_000
 
 
-class CsvTooLargeError(ValueError):
-    """A CSV file larger than ``MAX_CSV_BYTES``; the message says so, for the engine to prefix the file."""
+# The first bytes of a workbook: a ZIP archive (.xlsx, and LibreOffice's .ods) or an OLE file (.xls).
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+class CsvFileError(ValueError):
+    """A file refused as a whole: larger than ``MAX_CSV_BYTES``, or a spreadsheet workbook rather than
+    CSV text; the message says so, for the engine to prefix the file."""
 
 
 def read_csv_records(path: Path) -> list[list[str]]:
@@ -82,15 +87,21 @@ def read_csv_records(path: Path) -> list[list[str]]:
     Refuses, naming the row, what ``csv.reader`` would either crash on (a cell over its size limit,
     usually a quote left open) or pass on silently (a quote left open at the end swallowing the rows
     after it, a NUL character hidden inside a value), so every engine gives the officer the same
-    located message. Raises OSError when the file cannot be opened, CsvTooLargeError when it is larger
-    than ``MAX_CSV_BYTES`` (read no further).
+    located message. Raises OSError when the file cannot be opened, CsvFileError when it is larger
+    than ``MAX_CSV_BYTES`` (read no further) or is a workbook (whose bytes read as 'not UTF-8 text', or
+    as a NUL character, which names no fix).
     """
     with path.open("rb") as handle:
         data = handle.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
-        raise CsvTooLargeError(
+        raise CsvFileError(
             f"is larger than {MAX_CSV_BYTES // 1_000_000} MB, far more than any file this command reads; "
             "check that this is the right file"
+        )
+    if data.startswith(WORKBOOK_SIGNATURES):
+        raise CsvFileError(
+            "looks like an Excel workbook, not a CSV file; in Excel use 'Save As' > 'CSV UTF-8 (Comma "
+            "delimited)' and give that file"
         )
     try:
         text = data.decode("utf-8-sig")

@@ -95,8 +95,10 @@ def test_bad_votes_file_names_file_row_and_column(tmp_path, text, row, column, f
         (b"voter-id,comment-id,vote\n1,2,1\n\xe9,3,1\n", 3, "", "CSV UTF-8"),
         (b'voter-id,comment-id,vote\n1,2,1\n1,3,"1\n1,4,1\n', 3, "", "never closes"),
         ("voter-id,comment-id,vote\n".encode("utf-16"), 1, "", "not UTF-8"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), None, "", "looks like an Excel workbook"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(500), None, "", "looks like an Excel workbook"),
     ],
-    ids=["repeated-column", "nul", "oversized-cell", "latin-1", "open-quote-at-end", "utf-16"],
+    ids=["repeated-column", "nul", "oversized-cell", "latin-1", "open-quote-at-end", "utf-16", "xls", "xlsx"],
 )
 def test_unreadable_votes_file_names_the_row(tmp_path, data, row, column, fragment):
     """Never a csv.Error traceback, a NUL kept in a value, or one copy of a column read silently."""

@@ -173,6 +173,24 @@ def test_a_file_larger_than_any_pool_is_refused_without_reading_it_whole(
     )
 
 
+@pytest.mark.parametrize("start", [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04\x14\x00\x06\x00"])
+def test_a_workbook_given_as_csv_is_called_a_workbook(tmp_path: Path, start: bytes) -> None:
+    """An old .xls (an OLE file) was 'not UTF-8 text (byte 0xd0 cannot be read)', an .xlsx 'a NUL
+    character'."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(start + bytes(500))
+    with pytest.raises(InputError) as error:
+        read_features(path)
+    assert problems_of(error) == [
+        (
+            None,
+            None,
+            "looks like an Excel workbook, not a CSV file; in Excel use 'Save As' > 'CSV UTF-8 (Comma "
+            "delimited)' and give that file.",
+        )
+    ]
+
+
 def test_wrong_encoding_names_the_row_and_the_fix(tmp_path: Path) -> None:
     path = write(tmp_path, "p.csv", "id,gender,age\np1,Female,Young\np2,Féminin,Old\n", encoding="latin-1")
     with pytest.raises(InputError) as error:

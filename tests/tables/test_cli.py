@@ -591,6 +591,11 @@ def test_bad_option_values_are_refused(panel_csv, tmp_path, capsys, option, valu
         ),
         (b"id\tgender\tage\nm01\tF\t60+\n", "its columns are separated by tabs, not commas"),
         (b"id,gender,age\n\n", "has a header row but no members; give one row per panel member"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500),  # an old .xls: was 'not UTF-8 text (byte 0xd0)'
+            "panel.csv: looks like an Excel workbook, not a CSV file; in Excel use 'Save As' > 'CSV UTF-8",
+        ),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(500), "panel.csv: looks like an Excel workbook"),  # was 'NUL'
     ],
 )
 def test_unreadable_panel_file_is_named_with_its_row(tmp_path, capsys, content, expected):

@@ -18,8 +18,8 @@ import numpy.typing as npt
 from scipy import sparse
 
 from civicforum.spreadsheet import (
+    CsvFileError,
     CsvRowError,
-    CsvTooLargeError,
     other_separator,
     printable,
     read_csv_records,
@@ -259,7 +259,7 @@ def _open_rows(
         records = read_csv_records(path)
     except CsvRowError as error:
         log.fail(error.row, "", str(error))
-    except CsvTooLargeError as error:  # not a regular file, so its size was unknown
+    except CsvFileError as error:  # a workbook, or too large though not a regular file (no size)
         log.fail(None, "", str(error))
     except OSError as error:
         log.fail(None, "", f"cannot be read ({error.strerror}); check the path")

@@ -20,8 +20,8 @@ from civicforum.plain_text import as_shown
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
 from civicforum.spreadsheet import (
     LOOSE_ID_DIFFERENCE,
+    CsvFileError,
     CsvRowError,
-    CsvTooLargeError,
     id_problem,
     loose_id,
     other_separator,
@@ -172,7 +172,7 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
         except CsvRowError as error:
             problems.append(InputProblem(file, f"{error}.", row=error.row))
             return None
-        except CsvTooLargeError as error:
+        except CsvFileError as error:
             problems.append(InputProblem(file, f"{error}."))
             return None
         except OSError as error:

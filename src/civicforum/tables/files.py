@@ -23,8 +23,8 @@ from pathlib import Path
 
 from ..spreadsheet import (
     LOOSE_ID_DIFFERENCE,
+    CsvFileError,
     CsvRowError,
-    CsvTooLargeError,
     id_problem,
     loose_id,
     other_separator,
@@ -68,7 +68,7 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
         raise InputError(f"{path}: cannot read the file ({error.strerror})") from error
     except CsvRowError as error:
         raise InputError(f"{path}: row {error.row} {error}") from error
-    except CsvTooLargeError as error:
+    except CsvFileError as error:
         raise InputError(f"{path}: {error}") from error
     columns = [c.strip() for c in records[0]] if records else []
     repeated = repeated_columns(columns, str)

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from civicforum.selection import InputProblem
-from civicforum.spreadsheet import printable
+from civicforum.spreadsheet import WORKBOOK_SIGNATURES, printable
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -59,9 +59,6 @@ def shown_problems(rejected: FileRejected) -> ShownProblems:
 
 
 SAVE_AS_CSV = "In Excel choose 'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."
-
-# The first bytes of a workbook: a ZIP archive (.xlsx, and LibreOffice's .ods) or an OLE file (.xls).
-WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 def decode_utf8(data: bytes, filename: str) -> str:
