@@ -448,6 +448,31 @@ def test_verify_exits_2_on_edited_files_it_cannot_read(
     assert fragment in capsys.readouterr().err
 
 
+def test_verify_says_plainly_that_a_utf_16_distribution_json_is_not_utf_8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Re-saved as UTF-16 (Notepad's 'Unicode'), it was refused with Python's own words inside the
+    message: "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"."""
+    (tmp_path / "distribution.json").write_text('{"commitment": "ab"}', encoding="utf-16")
+    (tmp_path / "selected.csv").write_text("id\np1\n")
+    assert civicforum(["selection", "verify", str(tmp_path), "--seed", "1"]) == 2
+    assert capsys.readouterr().err == (
+        f"{tmp_path}: cannot read the selection (distribution.json is not UTF-8 text: was it saved again in "
+        "another encoding, such as UTF-16?); it needs distribution.json and selected.csv as 'civicforum "
+        "select' wrote them.\n"
+    )
+
+
+def test_verify_reads_a_distribution_json_saved_with_a_byte_order_mark(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert select(*small, out, "--panel", "20", "--seed", "7") == 0
+    document = out / "distribution.json"
+    document.write_text(document.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    assert civicforum(["selection", "verify", str(out), "--seed", "7"]) == 0
+
+
 @pytest.mark.parametrize("panels", ["0", "100000000"])
 def test_a_lottery_size_out_of_range_is_refused_at_once(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], panels: str

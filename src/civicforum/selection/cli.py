@@ -492,8 +492,12 @@ def _read_published(directory: Path) -> tuple[dict[str, Any], list[list[str]], l
 
     Both files may have been edited by anyone, so their shape is checked rather than trusted.
     """
-    try:
-        document = json.loads((directory / "distribution.json").read_text(encoding="utf-8"))
+    try:  # a byte order mark, which an editor may add on saving, is allowed
+        document = json.loads((directory / "distribution.json").read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as error:  # "'utf-8' codec can't decode byte 0xff..." names no fix
+        raise ValueError(
+            "distribution.json is not UTF-8 text: was it saved again in another encoding, such as UTF-16?"
+        ) from error
     except RecursionError as error:  # the decoder recurses once per nested list or object
         raise ValueError(
             "distribution.json nests lists or objects far deeper than 'civicforum select' writes them"
