@@ -51,6 +51,10 @@ def test_one_page_per_letter_with_valid_cross_reference_table(tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
+# The end of an address on the harbour, under a name and a flat of each test's own.
+HARBOUR_VIEW = ("Harbour View", "Quay Street", "Northam", "NM1 2AB")
+
+
 def panel_design(council: str, forum: str, **changes) -> LetterDesign:
     """The panel's invitation letter (its heading, body and reply box) for ``council`` and ``forum``."""
     from civicforum.recruitment.services import panel_invitations
@@ -240,10 +244,7 @@ def test_a_long_name_and_address_print_whole_in_the_window_above_the_heading(tmp
         "Professor Dame Angharad Eluned Llewellyn-Pritchard-Vaughan-Wynne-Jones of Llanfairpwllgwyngyll and "
         "Harbourside",
         "Flat 12, Harbour View Court, The Old Customs House and Chandlery Buildings, Quay Street West",
-        "Harbour View",
-        "Quay Street",
-        "Northam",
-        "NM1 2AB",
+        *HARBOUR_VIEW,
     )
     path = tmp_path / "letters.pdf"
     write_letters(path, design, [Letter("R-1", address, "R-1")])
@@ -317,10 +318,7 @@ def test_a_three_or_four_line_heading_stays_clear_of_the_address_block(tmp_path)
     address = (
         "Ms Angharad Llewellyn-Pritchard",
         "Flat 12",
-        "Harbour View",
-        "Quay Street",
-        "Northam",
-        "NM1 2AB",
+        *HARBOUR_VIEW,
     )
     path = tmp_path / "letters.pdf"
     write_letters(path, design, [Letter("R-1", address, "R-1")])

@@ -238,33 +238,31 @@ def seats(out):
         return {(row["id"], int(row["session"])): int(row["table"]) for row in csv.DictReader(handle)}
 
 
-def test_keep_together_groups_that_share_a_member_sit_together_as_one_and_are_noted(
-    panel_csv, tmp_path, capsys
+@pytest.mark.parametrize(
+    ("option", "rows", "note"),
+    [
+        (
+            "--keep-together",
+            "group,id\na,m01\na,m02\nb,m03\nb,m02\n",
+            "row 5: m02 is in group b and in group a (row 3), so the two groups sit together as one",
+        ),
+        (  # each cluster has one table, so sharing m02 puts both at the same table
+            "--clusters",
+            "cluster,tables,id\nwelsh,1,m01\nwelsh,1,m02\nbsl,1,m02\nbsl,1,m03\n",
+            "row 4: m02 is in cluster bsl and in cluster welsh (row 3), so in every session that member sits "
+            "at a table both clusters use",
+        ),
+    ],
+)
+def test_a_member_in_two_groups_or_clusters_seats_them_together_and_is_noted(
+    panel_csv, tmp_path, capsys, option, rows, note
 ):
-    """m02 in groups 'a' and 'b' joined them without a word: a mistyped id would seat two families as one."""
-    together = write(tmp_path, "together.csv", "group,id\na,m01\na,m02\nb,m03\nb,m02\n")
+    """m02 in two groups (or clusters) joined them without a word: a mistyped id would seat two families
+    as one."""
+    rules = write(tmp_path, "rules.csv", rows)
     out = tmp_path / "out"
-    assert run(panel_csv, out, "--keep-together", together) == 0
-    assert (
-        f"note: {together}: row 5: m02 is in group b and in group a (row 3), so the two groups sit together "
-        "as one\n"
-    ) in capsys.readouterr().err
-    seated = seats(out)
-    for session in (1, 2, 3):
-        assert seated["m01", session] == seated["m02", session] == seated["m03", session]
-
-
-def test_a_member_in_two_clusters_sits_at_a_table_both_use_and_is_noted(panel_csv, tmp_path, capsys):
-    """Each cluster here has one table, so sharing m02 puts both clusters at the same table."""
-    clusters = write(
-        tmp_path, "cl.csv", "cluster,tables,id\nwelsh,1,m01\nwelsh,1,m02\nbsl,1,m02\nbsl,1,m03\n"
-    )
-    out = tmp_path / "out"
-    assert run(panel_csv, out, "--clusters", clusters) == 0
-    assert (
-        f"note: {clusters}: row 4: m02 is in cluster bsl and in cluster welsh (row 3), so in every session "
-        "that member sits at a table both clusters use\n"
-    ) in capsys.readouterr().err
+    assert run(panel_csv, out, option, rules) == 0
+    assert f"note: {rules}: {note}\n" in capsys.readouterr().err
     seated = seats(out)
     for session in (1, 2, 3):
         assert seated["m01", session] == seated["m02", session] == seated["m03", session]
