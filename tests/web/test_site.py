@@ -259,3 +259,25 @@ def test_every_page_links_to_the_source_code_it_runs(client: Any, settings: Any)
     settings.CIVICFORUM_SOURCE_URL = "https://example.org/council/civicforum"
     page = client.get("/").content.decode()
     assert 'href="https://example.org/council/civicforum">Get the source code</a>' in page
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["help"], []])
+def test_civicforum_help_lists_the_engine_subcommands(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Django's help lists only its management commands, so 'civicforum --help' never mentioned
+    select, selection verify, opinions or tables, which README sends officers to."""
+    from civicforum import cli
+
+    assert cli.main(argv) == 0
+    listed = capsys.readouterr().out
+    for engine in ("select ", "selection verify ", "opinions ", "tables "):
+        assert f"\n    {engine}" in listed
+    assert "\n    migrate\n" in listed
+
+
+def test_civicforum_help_on_an_engine_shows_that_engine_s_options(capsys: pytest.CaptureFixture[str]) -> None:
+    from civicforum import cli
+
+    assert cli.main(["help", "tables"]) == 0
+    assert capsys.readouterr().out.startswith("usage: civicforum tables")
