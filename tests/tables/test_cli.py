@@ -726,3 +726,11 @@ def test_a_feature_with_many_values_is_balanced_within_ordinary_memory(tmp_path)
     assert done.returncode == 0, done.stderr
     with (out / "allocation.csv").open(encoding="utf-8-sig") as handle:
         assert len(list(csv.DictReader(handle))) == 300
+
+
+def test_help_states_the_limits_and_the_exit_status(capsys):
+    """The 2,000-member, 100-session and 200 MB limits were met only as refusals, after the fact."""
+    assert main(["tables", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "At most 2,000 members, 100 sessions and 200 MB a file." in help_text
+    assert "Exit status: 0 success; 2 bad input or rules that cannot all be met" in help_text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .. import options
 from ..output_files import OutputError, check_output_directory, write_texts
+from ..spreadsheet import MAX_CSV_BYTES
 from ..wording import counted
 from . import files
 from .engine import allocate
@@ -41,7 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Constraint file formats (CSV with a header row): keep-together group,id; "
         "keep-apart id,other; "
         "fixed id,session,table; absent id,session; facilitators facilitator,keep_apart; "
-        "clusters cluster,tables,id; past id,session,table (an earlier allocation.csv).",
+        "clusters cluster,tables,id; past id,session,table (an earlier allocation.csv). "
+        f"At most {files.MAX_MEMBERS:,} members, {MAX_SESSIONS} sessions and {MAX_CSV_BYTES // 1_000_000} MB "
+        "a file. Exit status: 0 success; 2 bad input or rules that cannot all be met (nothing is written to "
+        "--out).",
     )
     parser.add_argument("panel", type=Path, help="panel CSV: id plus one column per feature")
     parser.add_argument(
