@@ -214,3 +214,12 @@ def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(tmp_p
         capsys.readouterr().err
     )
     assert os.listdir(tmp_path) == []
+
+
+def test_help_names_the_files_written_and_the_exit_status(capsys):
+    """The help said only 'directory to write the results into' and gave no exit status, unlike select
+    and tables."""
+    assert main(["opinions", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "directory for groups.csv, statements.csv, map.json, map.svg and report.html" in help_text
+    assert "Exit status: 0 success; 2 bad input (nothing is written to --out)." in help_text

@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="civicforum opinions",
         description="Map a Pol.is-style conversation: groups, representative and consensus statements",
+        epilog="Exit status: 0 success; 2 bad input (nothing is written to --out).",
     )
     parser.add_argument("votes", type=Path, help="votes.csv (voter-id, comment-id, vote[, timestamp])")
     parser.add_argument("--comments", type=Path, help="comments.csv with the statement texts")
@@ -48,7 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         help=f"random seed, 0-{MAX_SEED} (same seed, same map)",
     )
     parser.add_argument(
-        "--out", type=options.output_directory, required=True, help="directory to write the results into"
+        "--out",
+        type=options.output_directory,
+        required=True,
+        help=f"directory for {', '.join(OUTPUT_FILES[:-1])} and {OUTPUT_FILES[-1]}",
     )
     return parser
 
