@@ -26,6 +26,9 @@ def test_demo_is_complete_and_idempotent(client: Any, settings: Any) -> None:
     assert forum.stages.count() == 7 and not forum.stages.filter(summary="").exists()
     assert forum.audit_events.filter(action="forum.created").count() == 1
     assert f"username 'officer', password '{demo.DEMO_PASSWORD}'" in out.getvalue()
+    # Counts read as GOV.UK writes them; the panel member and participant are users, not staff.
+    assert "Recruitment: 9,000 addresses, 6,000 letters, 1,200 volunteers," in out.getvalue()
+    assert "Demo ready: 3 forums, 7 users." in out.getvalue()
     assert client.login(username="officer", password=demo.DEMO_PASSWORD)
     assert client.get("/staff/").status_code == 200
     home = client.get("/").content.decode()

@@ -112,7 +112,7 @@ def populate(ctx: demo.DemoContext) -> None:
     unused = lottery.invitations.filter(respondents__isnull=True).order_by("reference").first()
     code = civic_lottery.issue_code(unused) if unused else "(none left)"
     ctx.out(
-        f"Recruitment: {ADDRESSES} addresses, {LETTERS} letters, {len(pool)} volunteers, "
+        f"Recruitment: {ADDRESSES:,} addresses, {LETTERS:,} letters, {len(pool):,} volunteers, "
         f"panel of {len(members)} confirmed with 2 replacements. Officer pages: "
         f"/staff/forums/{forum.slug}/recruitment/ ; try registering at /forums/{forum.slug}/register/ "
         f"with the code {code}"

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 ctx = demo.run(out=self.stdout.write)
             self.stdout.write(
-                self.style.SUCCESS(f"Demo ready: {len(ctx.forums)} forums, {len(ctx.users)} staff users.")
+                self.style.SUCCESS(f"Demo ready: {len(ctx.forums)} forums, {len(ctx.users)} users.")
             )
         self.stdout.write(
             f"Demo staff login: username 'officer', password '{demo.DEMO_PASSWORD}' "
