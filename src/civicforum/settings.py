@@ -31,7 +31,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_flag("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("CIVICFORUM_REQUIRE_SECRET_KEY"):
+    if not DEBUG and env_flag("CIVICFORUM_REQUIRE_SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (CIVICFORUM_REQUIRE_SECRET_KEY is set).")
     # Development and test fallback; production deployments must set SECRET_KEY.
     SECRET_KEY = "django-insecure-development-key-set-SECRET_KEY-in-production"  # noqa: S105

@@ -90,6 +90,16 @@ def test_settings_come_from_the_environment(tmp_path: Any) -> None:
     assert default == "django_tasks.backends.immediate.ImmediateBackend"
 
 
+def test_require_secret_key_reads_its_value_as_a_flag_like_the_other_settings(tmp_path: Any) -> None:
+    """Set to '0' (off, as DEBUG=0 is), it refused to start without SECRET_KEY all the same."""
+    env = {"CIVICFORUM_VAR_DIR": str(tmp_path)}
+    off = _settings_in_subprocess({**env, "CIVICFORUM_REQUIRE_SECRET_KEY": "0"}, "settings.DEBUG")
+    assert off == "False"
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        _settings_in_subprocess({**env, "CIVICFORUM_REQUIRE_SECRET_KEY": "1"}, "settings.DEBUG")
+    assert "SECRET_KEY must be set in production" in refused.value.stderr
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Any) -> None:
     code = (
         "import django; django.setup(); from django.db import connection; c = connection.cursor(); "
