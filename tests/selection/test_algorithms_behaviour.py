@@ -91,6 +91,16 @@ def test_progress_reaches_the_end_and_unknown_algorithms_are_refused() -> None:
         find_distribution(alternate_instance(1), "fastest")
 
 
+@pytest.mark.parametrize("instance", [alternate_instance(1), odd_cycle_instance(members=4, seats_per_value=3)])
+def test_leximin_progress_speaks_to_an_officer_not_to_an_optimiser(instance: Instance) -> None:
+    """The run page shows these messages while a panel is drawn: 'Fair point of the relaxation: 1 levels'
+    and 'column generation' meant nothing to a council officer."""
+    seen: list[str] = []
+    find_distribution(instance, "leximin", progress=lambda fraction, message: seen.append(message))
+    jargon = ("relaxation", "column generation", "level", "fractional")
+    assert seen and not [message for message in seen if any(word in message.lower() for word in jargon)]
+
+
 def test_goldilocks_trades_a_little_minimum_for_a_lower_maximum() -> None:
     rows = [("a", "x")] * 3 + [("a", "y")] * 12 + [("b", "x")] * 10 + [("b", "y")] * 5
     quotas = {("f0", "a"): (3, 3), ("f0", "b"): (3, 3), ("f1", "x"): (2, 4), ("f1", "y"): (2, 4)}

@@ -63,7 +63,7 @@ def leximin(
         outcome, tried = relaxation_route(model, start, active, settings, progress, deadline=deadline)
         if outcome is not None:
             return outcome
-    progress(0.2, "The relaxation's fair point needs fractional panels: column generation")
+    progress(0.2, "Finding panels that give everyone the fairest chances, a group of volunteers at a time")
     return _column_generation(
         model,
         solver,
@@ -92,7 +92,10 @@ def relaxation_route(
     relaxed = relaxed_leximin(model, active, settings.tolerance)
     if everyone_can_sit and relaxed.maximin <= settings.tolerance:
         return None, []
-    progress(0.1, f"Fair point of the relaxation: {relaxed.levels} levels, minimum {relaxed.maximin:.4%}")
+    progress(
+        0.1,
+        f"Fairest chances worked out, the lowest {relaxed.maximin:.2%}: now finding panels that give them",
+    )
     split = decompose(
         model,
         relaxed.counts,
@@ -161,9 +164,7 @@ def _column_generation(
             master.set_row(rows[t], max(0.0, value - 0.01 * settings.tolerance), INF, level_value, 0.0)
             unfixed.discard(t)
         done = 1 - len(unfixed) / len(rows)
-        progress(
-            done, f"Level {levels}: fixed {len(rows) - len(unfixed)} of {len(rows)} groups at {value:.4%}"
-        )
+        progress(done, f"Chances set for {len(rows) - len(unfixed)} of {len(rows)} groups of volunteers")
     if not unfixed:
         master.set_bounds(level_value, 0.0, 0.0)  # no row holds the level any more: keep the LP bounded
         master.solve()
