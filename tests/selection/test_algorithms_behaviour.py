@@ -91,7 +91,9 @@ def test_progress_reaches_the_end_and_unknown_algorithms_are_refused() -> None:
         find_distribution(alternate_instance(1), "fastest")
 
 
-@pytest.mark.parametrize("instance", [alternate_instance(1), odd_cycle_instance(members=4, seats_per_value=3)])
+@pytest.mark.parametrize(
+    "instance", [alternate_instance(1), odd_cycle_instance(members=4, seats_per_value=3)]
+)
 def test_leximin_progress_speaks_to_an_officer_not_to_an_optimiser(instance: Instance) -> None:
     """The run page shows these messages while a panel is drawn: 'Fair point of the relaxation: 1 levels'
     and 'column generation' meant nothing to a council officer."""

@@ -291,3 +291,21 @@ def test_civicforum_help_on_an_engine_shows_that_engine_s_options(capsys: pytest
 
     assert cli.main(["help", "tables"]) == 0
     assert capsys.readouterr().out.startswith("usage: civicforum tables")
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("", False),
+        ("https://forum.northam.gov.uk", False),
+        ("https://forum.northam.gov.uk/", False),
+        ("forum.northam.gov.uk", True),
+        ("https://northam.gov.uk/forum", True),  # a prefix would be printed twice: reverse() adds it
+        ("ftp://forum.northam.gov.uk", True),
+    ],
+)
+def test_the_public_address_letters_print_is_checked_at_start_up(settings, value, refused) -> None:
+    from civicforum.core.addresses import public_url_is_an_address
+
+    settings.CIVICFORUM_PUBLIC_URL = value
+    assert [error.id for error in public_url_is_an_address(None)] == (["core.E001"] if refused else [])

@@ -25,12 +25,14 @@ def public_address(request: HttpRequest, path: str) -> str:
 def public_url_is_an_address(app_configs: object, **kwargs: object) -> list[Error]:
     base = settings.CIVICFORUM_PUBLIC_URL
     parts = urlsplit(base)
-    if not base or (parts.scheme in ("http", "https") and parts.netloc and not parts.query):
+    # Only a site's root: reverse() already puts any prefix the site is served under in each path.
+    if not base or (parts.scheme in ("http", "https") and parts.netloc and parts.path in ("", "/")):
         return []
     return [
         Error(
             f"CIVICFORUM_PUBLIC_URL is {base!r}, which is not a web address letters can print.",
-            hint="Set it to the site's public address with https://, for example https://forum.northam.gov.uk",
+            hint="Set it to the site's public address with https:// and no path, for example "
+            "https://forum.northam.gov.uk",
             id="core.E001",
         )
     ]
