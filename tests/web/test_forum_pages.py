@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -544,6 +544,20 @@ def test_a_wrong_password_is_told_in_govuk_style_and_the_hint_says_passwords_are
         ("id_username", "Enter a correct username and password")
     ]
     assert "Both are case-sensitive" not in page
+
+
+def test_a_null_character_typed_at_sign_in_names_its_box(client: Any) -> None:
+    """Django said 'Null characters are not allowed.', naming no box and ending with a full stop."""
+    page = client.post(reverse("login"), {"username": "grace\x00", "password": "x\x00"}).content.decode()
+    assert "Username must not include control characters" in page
+    assert "Password must not include control characters" in page
+    assert "Null characters are not allowed" not in page
+
+
+def test_an_audit_entry_reads_in_the_councils_time() -> None:
+    """Its text gave the time in UTC, an hour off the audit log page in British Summer Time."""
+    event = AuditEvent(created_at=datetime(2026, 7, 1, 8, 30, tzinfo=UTC), action="forum.updated")
+    assert str(event) == "2026-07-01 09:30 system forum.updated"
 
 
 def test_someone_signs_in_with_their_email_address_typed_with_capitals(client: Any) -> None:

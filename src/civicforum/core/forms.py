@@ -178,6 +178,13 @@ class LoginForm(GovUKHelperMixin, AuthenticationForm):
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
         self.fields["password"].help_text = "Your password is case-sensitive."
+        for name, field in self.fields.items():  # Django's 'Null characters are not allowed.' names no box
+            field.validators = [
+                ProhibitNullCharactersValidator(f"{name.capitalize()} must not include control characters")
+                if isinstance(check, ProhibitNullCharactersValidator)
+                else check
+                for check in field.validators
+            ]
 
     def clean_username(self) -> str:
         """An email address as the account's username, typed with capitals ('Grace@Council.example'):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -80,4 +81,5 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+        when = timezone.localtime(self.created_at)  # the council's time, as the audit log page shows it
+        return f"{when:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"

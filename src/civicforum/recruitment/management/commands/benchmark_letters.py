@@ -25,7 +25,9 @@ class Command(BaseCommand):
     help = "Write N invitation letters to a temporary PDF and report time, size and peak memory."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--count", type=int, default=30_000)
+        parser.add_argument(
+            "--count", type=int, default=30_000, help="how many letters to write (default 30,000)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         design = LetterDesign(
