@@ -424,7 +424,8 @@ def test_a_stage_cannot_fall_outside_the_forum_dates(client: Any) -> None:
 
 
 def test_officer_edits_a_stage_and_the_public_timeline_shows_it(client: Any) -> None:
-    forum = make_forum()
+    # The forum's own dates, not today's: the stage's dates below must fall within them whatever the day.
+    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
     client.force_login(make_user_with_role(Role.OFFICER, forum))
     url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
     bad = client.post(
