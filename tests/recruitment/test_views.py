@@ -2,6 +2,7 @@ import csv
 import html
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -532,18 +533,19 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     url = staff_url("settings", forum)
     assert client.get(url).status_code == 200
     add_age_question(forum, officer)
+    keep_until = forum.ends_on + timedelta(days=90)  # the form refuses a date past or before the forum ends
     data = {
         "registration_open": "on",
         "adults_per_household": "3",
         "phone": "01632 960 123",
         "session_dates": "Saturday 6 March 2027\nSaturday 20 March 2027",
-        "retention_until_0": "31",
-        "retention_until_1": "12",
-        "retention_until_2": "2027",
+        "retention_until_0": str(keep_until.day),
+        "retention_until_1": str(keep_until.month),
+        "retention_until_2": str(keep_until.year),
     }
     assert client.post(url, data).status_code == 302
     forum.recruitment.refresh_from_db()
-    assert forum.recruitment.registration_open and str(forum.recruitment.retention_until) == "2027-12-31"
+    assert forum.recruitment.registration_open and forum.recruitment.retention_until == keep_until
     assert forum.recruitment.sessions() == ["Saturday 6 March 2027", "Saturday 20 March 2027"]
     bad = client.post(url, {**data, "retention_until_1": "13"})
     assert "must be a real date" in bad.content.decode()
