@@ -63,7 +63,22 @@ def _demo_words_match_its_data(forum: Forum) -> None:
     )
     recruitment = stages[StageKind.RECRUITMENT]
     assert recruitment.starts_on <= min(registered).date() and max(registered).date() <= recruitment.ends_on
+    _the_story_is_set_in_the_week_the_demo_is_loaded(forum, stages[StageKind.SELECTION])
     _letters_ask_to_register_by_the_end_of_recruitment(forum, recruitment.ends_on)
+
+
+def _the_story_is_set_in_the_week_the_demo_is_loaded(forum: Forum, selection: Any) -> None:
+    """The demo's dates were fixed: loaded from 28 November 2026 on, its panel was being drawn in a
+    Selection stage already over, and from 2028 the daily purge would delete its registrations."""
+    from datetime import date
+
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    today = date.today()
+    assert selection.starts_on <= today <= selection.ends_on
+    assert selection.starts_on.weekday() == date(2026, 11, 9).weekday()  # moved by whole weeks
+    assert RecruitmentSettings.objects.get(forum=forum).retention_until > today
+    assert all(day.startswith("Saturday") for day in RecruitmentSettings.objects.get(forum=forum).sessions())
 
 
 def _letters_ask_to_register_by_the_end_of_recruitment(forum: Forum, last_day: Any) -> None:

@@ -18,12 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
 
 MAIN_FORUM_SLUG = "town-centre-future"
 DEMO_PASSWORD = "northam-demo-2026"  # noqa: S105 - printed for local demos only
+# The day the demo's story is set on: the town-centres forum drawing its panel. Loaded on another day, every
+# date in it moves by whole weeks, so Saturdays stay Saturdays, its forums stand where the story has them
+# and its registrations are never past their deletion date (the daily purge would delete them).
+STORY_DAY = date(2026, 11, 20)
+
+
+def story_date(year: int, month: int, day: int) -> date:
+    """The demo's date ``day``/``month``/``year``, moved to the week the demo is loaded in."""
+    return date(year, month, day) + timedelta(weeks=(date.today() - STORY_DAY).days // 7)
 
 
 @dataclass

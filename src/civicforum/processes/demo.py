@@ -2,56 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from civicforum.core import audit, demo
+from civicforum.core.demo import story_date
 from civicforum.core.models import Role
 from civicforum.core.roles import grant_role, make_council_admin
 from civicforum.processes.models import Council, Forum, Stage, StageKind
 
 TOWN_CENTRE_STAGES = {
     StageKind.DESIGN: (
-        date(2026, 7, 1),
-        date(2026, 10, 2),
+        story_date(2026, 7, 1),
+        story_date(2026, 10, 2),
         "An advisory group of traders, residents' associations, the bus operator and disability groups "
         "agreed the question, the evidence plan and how the council will respond.",
     ),
     StageKind.RECRUITMENT: (
-        date(2026, 10, 5),
-        date(2026, 11, 6),
+        story_date(2026, 10, 5),
+        story_date(2026, 11, 6),
         "Invitations go to 6,000 randomly chosen addresses across the four town-centre wards, with more "
         "letters to areas where fewer people usually reply. Anyone who receives a letter can register "
         "online, by phone or on paper.",
     ),
     StageKind.SELECTION: (
-        date(2026, 11, 9),
-        date(2026, 11, 27),
+        story_date(2026, 11, 9),
+        story_date(2026, 11, 27),
         "A panel of 60 residents is drawn from everyone who registered so that it reflects Northam by age, "
         "gender, ethnicity, ward and disability.",
     ),
     StageKind.DELIBERATION: (
-        date(2027, 1, 16),
-        date(2027, 3, 13),
+        story_date(2027, 1, 16),
+        story_date(2027, 3, 13),
         "Four Saturday sessions at Northam Library and online: hearing from traders, planners and young "
         "people, asking questions, and working through options at facilitated tables.",
     ),
     StageKind.RECOMMENDATIONS: (
-        date(2027, 3, 13),
-        date(2027, 3, 27),
+        story_date(2027, 3, 13),
+        story_date(2027, 3, 27),
         "Members draft and vote on their recommendations. Those with at least 80% support go to the council.",
     ),
     StageKind.COUNCIL_RESPONSE: (
-        date(2027, 4, 1),
-        date(2027, 6, 30),
+        story_date(2027, 4, 1),
+        story_date(2027, 6, 30),
         "The cabinet publishes a response to every recommendation within three months, saying what it will "
         "do, by when, and why if not.",
     ),
     StageKind.EVALUATION: (
-        date(2027, 7, 1),
-        date(2027, 9, 30),
+        story_date(2027, 7, 1),
+        story_date(2027, 9, 30),
         "An independent evaluator reports on who took part, what members thought of the process and what "
         "changed.",
     ),
@@ -59,61 +59,65 @@ TOWN_CENTRE_STAGES = {
 
 TRANSPORT_STAGES = {
     StageKind.DESIGN: (
-        date(2026, 10, 1),
-        date(2026, 12, 18),
+        story_date(2026, 10, 1),
+        story_date(2026, 12, 18),
         "The council is agreeing the question with an advisory group of bus users, cyclists, hauliers, "
         "schools and the chamber of commerce, and commissioning balanced evidence on each option.",
     ),
     StageKind.RECRUITMENT: (
-        date(2027, 1, 11),
-        date(2027, 2, 12),
+        story_date(2027, 1, 11),
+        story_date(2027, 2, 12),
         "Invitations will go to 8,000 addresses across the borough.",
     ),
-    StageKind.SELECTION: (date(2027, 2, 15), date(2027, 2, 19), "A panel of 60 residents will be drawn."),
+    StageKind.SELECTION: (
+        story_date(2027, 2, 15),
+        story_date(2027, 2, 19),
+        "A panel of 60 residents will be drawn.",
+    ),
     StageKind.DELIBERATION: (
-        date(2027, 3, 6),
-        date(2027, 6, 12),
+        story_date(2027, 3, 6),
+        story_date(2027, 6, 12),
         "Eight sessions, alternating between the town hall and online.",
     ),
-    StageKind.RECOMMENDATIONS: (date(2027, 6, 12), date(2027, 6, 26), ""),
-    StageKind.COUNCIL_RESPONSE: (date(2027, 7, 1), date(2027, 9, 30), ""),
-    StageKind.EVALUATION: (date(2027, 10, 1), date(2027, 10, 31), ""),
+    StageKind.RECOMMENDATIONS: (story_date(2027, 6, 12), story_date(2027, 6, 26), ""),
+    StageKind.COUNCIL_RESPONSE: (story_date(2027, 7, 1), story_date(2027, 9, 30), ""),
+    StageKind.EVALUATION: (story_date(2027, 10, 1), story_date(2027, 10, 31), ""),
 }
 
 WASTE_STAGES = {
     StageKind.DESIGN: (
-        date(2025, 2, 1),
-        date(2025, 3, 31),
+        story_date(2025, 2, 1),
+        story_date(2025, 3, 31),
         "The question was set with the waste contractor, residents' groups and a zero-waste charity.",
     ),
     StageKind.RECRUITMENT: (
-        date(2025, 4, 1),
-        date(2025, 4, 30),
+        story_date(2025, 4, 1),
+        story_date(2025, 4, 30),
         "5,000 invitations were sent; 312 people registered (6.2%).",
     ),
     StageKind.SELECTION: (
-        date(2025, 5, 6),
-        date(2025, 5, 6),
+        story_date(2025, 5, 6),
+        story_date(2025, 5, 6),
         "40 members were drawn to match the borough by age, gender, ethnicity, tenure and ward.",
     ),
     StageKind.DELIBERATION: (
-        date(2025, 6, 7),
-        date(2025, 7, 19),
+        story_date(2025, 6, 7),
+        story_date(2025, 7, 19),
         "Four weekends. 37 of the 40 members took part to the end.",
     ),
     StageKind.RECOMMENDATIONS: (
-        date(2025, 7, 19),
-        date(2025, 7, 19),
+        story_date(2025, 7, 19),
+        story_date(2025, 7, 19),
         "14 recommendations reached the 80% support threshold, including weekly food waste collections.",
     ),
     StageKind.COUNCIL_RESPONSE: (
-        date(2025, 8, 1),
-        date(2025, 10, 31),
+        story_date(2025, 8, 1),
+        story_date(2025, 10, 31),
         "The council accepted 11 recommendations in full, 2 in part and explained why it rejected 1.",
     ),
     StageKind.EVALUATION: (
-        date(2025, 11, 1),
-        date(2025, 12, 19),
+        story_date(2025, 11, 1),
+        story_date(2025, 12, 19),
         "The independent evaluation found members felt heard and the council changed its waste strategy.",
     ),
 }
@@ -127,8 +131,8 @@ FORUMS = [
         "summary": "Shops have closed, footfall has fallen and the council must decide how to use its "
         "regeneration budget. Sixty residents chosen by lottery will spend six days learning, "
         "discussing and recommending what Northam's town centres should become over the next ten years.",
-        "starts_on": date(2026, 7, 1),
-        "ends_on": date(2027, 9, 30),
+        "starts_on": story_date(2026, 7, 1),
+        "ends_on": story_date(2027, 9, 30),
         "panel_size": 60,
         "current_stage": StageKind.SELECTION,
     },
@@ -140,8 +144,8 @@ FORUMS = [
         "summary": "Traffic on the ring road and school-run congestion are the most common complaints the "
         "council receives. A panel of 60 residents will weigh up bus improvements, road charging and "
         "safer cycling routes.",
-        "starts_on": date(2026, 10, 1),
-        "ends_on": date(2027, 10, 31),
+        "starts_on": story_date(2026, 10, 1),
+        "ends_on": story_date(2027, 10, 31),
         "panel_size": 60,
         "current_stage": StageKind.DESIGN,
     },
@@ -150,10 +154,11 @@ FORUMS = [
         "title": "Waste and recycling forum",
         "question": "How should Northam reduce waste and recycle more?",
         "area": "The whole borough",
-        "summary": "Forty residents met over four weekends in 2025 and made 14 recommendations, including "
+        "summary": f"Forty residents met over four weekends in {story_date(2025, 5, 6).year} and made 14 "
+        "recommendations, including "
         "weekly food waste collections. The council accepted 11 and has reported on progress.",
-        "starts_on": date(2025, 2, 1),
-        "ends_on": date(2025, 12, 19),
+        "starts_on": story_date(2025, 2, 1),
+        "ends_on": story_date(2025, 12, 19),
         "panel_size": 40,
         "current_stage": StageKind.EVALUATION,
     },

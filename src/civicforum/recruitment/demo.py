@@ -8,10 +8,11 @@ newcomer opens shows a fair draw (the whole demo takes about 6 s with it, as wit
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from civicforum.core import demo
+from civicforum.core.demo import story_date
 from civicforum.processes.models import StageKind
 from civicforum.recruitment.forms import OVERSAMPLING_WEIGHTS
 from civicforum.recruitment.models import MemberStatus, PanelMember, RecruitmentSettings, Respondent
@@ -41,7 +42,9 @@ VOLUNTEERS = 1_200
 DEMO_ALGORITHM = "leximin"
 SITE = "http://127.0.0.1:8000/forums/town-centre-future/"
 REPLY_URL = SITE + "panel/reply/"
-SESSIONS = "\n".join(f"Saturday {d} 2027" for d in ("16 January", "30 January", "13 February", "27 February"))
+SESSIONS = "\n".join(
+    f"{story_date(2027, month, day):%A %-d %B %Y}" for month, day in ((1, 16), (1, 30), (2, 13), (2, 27))
+)
 
 
 def address_csv(rng: random.Random) -> bytes:
@@ -70,7 +73,7 @@ def populate(ctx: demo.DemoContext) -> None:
             "registration_open": True,
             "phone": "01632 960 123",
             "session_dates": SESSIONS,
-            "retention_until": date(2027, 12, 31),
+            "retention_until": story_date(2027, 12, 31),
             "quota_slack": 2,
         },
     )
@@ -93,7 +96,7 @@ def populate(ctx: demo.DemoContext) -> None:
     run = selection.start_run(forum, officer, DEMO_ALGORITHM, seed="northam-panel-2026")
     selection.execute_run(run.pk)
     selection.publish(run, officer)
-    invite_now(forum, officer, "18 December 2026")
+    invite_now(forum, officer, f"{story_date(2026, 12, 18):%-d %B %Y}")
     members = list(PanelMember.objects.filter(run=run).order_by("id"))
     for member in members[:2]:
         selection.set_member_status(member, MemberStatus.DECLINED, officer)
@@ -104,7 +107,7 @@ def populate(ctx: demo.DemoContext) -> None:
         forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
     )
     selection.execute_run(replacements.pk)
-    invite_now(forum, officer, "22 December 2026")
+    invite_now(forum, officer, f"{story_date(2026, 12, 22):%-d %B %Y}")
     for member in PanelMember.objects.filter(run=replacements):
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
     # Open again so that visitors to the demo can try registering with the code printed below.
