@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from civicforum.core.forms import GovUKDateField, GovUKForm
@@ -15,7 +17,7 @@ class StartForm(GovUKForm):
     ("day", "month", "year", "message"),
     [
         ("1", "3", "27", "Start date must include a year with 4 numbers, like 2027"),
-        ("1", "3", "20270", "Start date must include a year with 4 numbers, like 2027"),
+        ("1", "3", "20270", f"Start date must include a year with 4 numbers, like {date.today().year}"),
         ("x", "3", "2027", "Start date must be a real date"),
         ("x", "y", "z", "Start date must be a real date"),
         ("31", "2", "2027", "Start date must be a real date"),

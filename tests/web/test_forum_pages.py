@@ -223,7 +223,11 @@ BAD_INPUTS = [
     ({"panel_size": "0"}, "panel_size", "Panel size must be at least 1"),
     ({"panel_size": "100000"}, "panel_size", "Panel size must be 1000 or fewer"),
     ({"starts_on_0": "31", "starts_on_1": "2"}, "starts_on", "Start date must be a real date"),
-    ({"ends_on_2": "2200000000"}, "ends_on", "End date must include a year with 4 numbers, like 2027"),
+    (
+        {"ends_on_2": "2200000000"},
+        "ends_on",
+        f"End date must include a year with 4 numbers, like {date.today().year}",
+    ),
     ({"starts_on_0": "", "starts_on_1": "", "starts_on_2": ""}, "starts_on", "Enter the start date"),
     (
         {"ends_on_2": str(date.today().year)},

@@ -147,7 +147,10 @@ class GovUKDateField(DateInputField):
                 raise ValidationError(f"{name} must include a {' and '.join(missing)}", code="incomplete")
             return None
         if len(year) != 4:  # '27' would be the year 27, not 2027
-            raise ValidationError(f"{name} must include a year with 4 numbers, like 2027", code="short_year")
+            example = f"20{year}" if len(year) == 2 else date.today().year  # what they meant, or this year
+            raise ValidationError(
+                f"{name} must include a year with 4 numbers, like {example}", code="short_year"
+            )
         try:
             return date(day=int(day), month=int(month), year=int(year))
         except (ValueError, OverflowError) as error:
