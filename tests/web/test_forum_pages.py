@@ -1081,3 +1081,18 @@ def test_a_forum_cannot_be_hidden_while_residents_can_register(client: Any) -> N
     assert client.post(edit, data).status_code == 302
     forum.refresh_from_db()
     assert not forum.published
+
+
+def test_the_django_admin_keeps_a_new_forums_address_as_short_as_the_create_form_does(
+    admin_client: Any,
+) -> None:
+    """The admin filled a new forum's address from its title up to 100 characters, too long for its letters to
+    print; forums that already have a longer address keep it."""
+    add = admin_client.get(reverse("admin:processes_forum_add")).content.decode()
+    assert re.search(r'<input[^>]*name="slug"[^>]*maxlength="50"', add)
+    long_slug = "a" * 60
+    refused = admin_client.post(reverse("admin:processes_forum_add"), {"slug": long_slug, "title": "T"})
+    assert "Ensure this value has at most 50 characters" in refused.content.decode()
+    existing = make_forum(slug="b" * 80)
+    change = admin_client.get(reverse("admin:processes_forum_change", args=[existing.pk])).content.decode()
+    assert re.search(r'<input[^>]*name="slug"[^>]*maxlength="100"', change)

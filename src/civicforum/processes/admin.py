@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.core.validators import MaxLengthValidator
+from django.http import HttpRequest
 
 from civicforum.processes.models import Council, Forum, Stage
+from civicforum.processes.services import SLUG_LENGTH
 
 
 class StageInline(admin.TabularInline):
@@ -20,3 +25,16 @@ class ForumAdmin(admin.ModelAdmin):
     list_filter = ["council", "current_stage", "published"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [StageInline]
+
+    def get_form(self, request: HttpRequest, obj: Forum | None = None, **kwargs: Any) -> Any:
+        """A new forum's address as short as the create form makes it, so its letters can print it whole;
+        existing forums keep theirs."""
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            slug = form.base_fields["slug"]
+            slug.max_length = SLUG_LENGTH
+            slug.widget.attrs["maxlength"] = str(
+                SLUG_LENGTH
+            )  # the admin's title-to-address script stops there
+            slug.validators.append(MaxLengthValidator(SLUG_LENGTH))
+        return form
