@@ -463,6 +463,18 @@ def test_verify_says_plainly_that_a_utf_16_distribution_json_is_not_utf_8(
     )
 
 
+def test_verify_says_where_a_distribution_json_stops_being_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file cut short was refused with the parser's 'Expecting value: line 1 column 1 (char 0)'."""
+    (tmp_path / "distribution.json").write_text('{"commitment": "ab",\n "lottery": ')
+    (tmp_path / "selected.csv").write_text("id\np1\n")
+    assert civicforum(["selection", "verify", str(tmp_path), "--seed", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "distribution.json is not valid JSON from line 2, column 13: was it edited or cut short?" in error
+    assert "Expecting" not in error
+
+
 def test_verify_reads_a_distribution_json_saved_with_a_byte_order_mark(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -498,6 +498,11 @@ def _read_published(directory: Path) -> tuple[dict[str, Any], list[list[str]], l
         raise ValueError(
             "distribution.json is not UTF-8 text: was it saved again in another encoding, such as UTF-16?"
         ) from error
+    except json.JSONDecodeError as error:  # "Expecting value: line 1 column 1 (char 0)" is the parser's own
+        raise ValueError(
+            f"distribution.json is not valid JSON from line {error.lineno}, column {error.colno}: was it "
+            "edited or cut short? Download it again"
+        ) from error
     except RecursionError as error:  # the decoder recurses once per nested list or object
         raise ValueError(
             "distribution.json nests lists or objects far deeper than 'civicforum select' writes them"
