@@ -913,7 +913,7 @@ class QuotaQuestionForm(QuestionWordingFields):
         shares = [share for _label, share in parsed]
         rule = quotas.share_total_rule(shares)
         if rule:  # proposed quotas would then add up to more, or less, than the panel
-            total = quotas.percent(sum((share for share in shares if share is not None), Decimal(0)))
+            total = quotas.percent(quotas.share_total(shares))
             raise forms.ValidationError(f"The population shares add up to {total}: check them, {rule}")
         return parsed
 

@@ -170,13 +170,17 @@ def share_total_rule(shares: list[Decimal | None]) -> str | None:
     pass 100% (the proposed quotas would then add up to more than the panel); when every answer has a
     share they must make 100%, or the proposed quotas cannot fill the panel. Each share being rounded,
     99% to 101% is allowed."""
-    known = [share for share in shares if share is not None]
-    total = sum(known, Decimal(0))
+    total = share_total(shares)
     if total > MAX_SHARE_TOTAL:
         return "together they must be 100% or less"
-    if known and len(known) == len(shares) and total < MIN_SHARE_TOTAL:
+    if shares and None not in shares and total < MIN_SHARE_TOTAL:
         return "every answer has a share, so together they must make 100% (99% to 101% allows for rounding)"
     return None
+
+
+def share_total(shares: list[Decimal | None]) -> Decimal:
+    """The sum of the shares set (an answer without one counts as none)."""
+    return sum((share for share in shares if share is not None), Decimal(0))
 
 
 def percent(share: Decimal) -> str:
@@ -205,7 +209,7 @@ def _share_total_problems(
         rule = share_total_rule(shares)
         if rule is None:
             continue
-        total = percent(sum((share for share in shares if share is not None), Decimal(0)))
+        total = percent(share_total(shares))
         kept = [c.label for c in categories if c.pk not in updates and c.population_share is not None]
         if kept:
             already = _listed(kept, "the share already set for", "the shares already set for").rstrip(".")
@@ -346,7 +350,7 @@ def share_total_warnings(tables: list[QuotaTable]) -> list[str]:
         shares = [row.category.population_share for row in table.rows]
         rule = share_total_rule(shares)
         if rule:
-            total = percent(sum((share for share in shares if share is not None), Decimal(0)))
+            total = percent(share_total(shares))
             warnings.append(
                 f"The population shares for ‘{table.question.label}’ add up to {total}: {rule}. "
                 "Import its shares again before proposing quotas from them."
