@@ -323,7 +323,8 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
     Not while a draw reads the quotas; after a panel is drawn, the officer confirms it keeps its quotas."""
     forum = forum_of(request)
-    slack_form = forms.SlackForm(initial={"slack": settings_for(forum).quota_slack})
+    kept = request_settings(request)  # read once for the request by ``closed_after_purge``
+    slack_form = forms.SlackForm(initial={"slack": kept.quota_slack})
     upload_form = forms.UploadForm()
     problems: ShownProblems | None = None
     action = request.POST.get("action")
@@ -364,7 +365,6 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     instance = quotas.build_instance(forum)
     diagnosis = feasibility.explain(forum, instance) if instance.people else None
     # Once the data is deleted, the page shows the figures kept then, and offers nothing to change.
-    kept = request_settings(request)
     context = {
         "forum": forum,
         "purged_at": kept.purged_at,
