@@ -50,6 +50,22 @@ class GovUKModelForm(GovUKHelperMixin, forms.ModelForm):
     pass
 
 
+def require_tick(
+    form: GovUKForm | GovUKModelForm, name: str, field: forms.BooleanField, error: str, after: str = ""
+) -> None:
+    """From a form's ``clean``: add the tick box ``field`` as ``name`` (just below the field ``after`` if
+    given, else last) for a confirmation that what was entered needs, with ``error`` on it unless the
+    submitted data ticks it, so it is shown unticked, with the error, the first time."""
+    form.fields[name] = field
+    if after:
+        names = list(form.fields)
+        names.insert(names.index(after) + 1, names.pop())
+        form.order_fields(names)
+    form.rebuild_helper()
+    if not field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name)):
+        form.add_error(name, error)
+
+
 def text_field(
     name: str, max_length: int, field_class: type[forms.CharField] = forms.CharField, **kwargs: Any
 ) -> forms.CharField:

@@ -13,6 +13,7 @@ from civicforum.core.forms import (
     GovUKForm,
     GovUKModelForm,
     check_end_not_before_start,
+    require_tick,
     text_field,
 )
 from civicforum.core.models import Role
@@ -166,23 +167,17 @@ class ForumForm(GovUKModelForm):
         has already run, added unticked the first time with the error asking for it."""
         if not warning:
             return
-        self.fields["past_dates"] = forms.BooleanField(
-            required=False,
-            label="These dates are in the past: I am recording a forum that has already run",
-            help_text=warning,
+        require_tick(
+            self,
+            "past_dates",
+            forms.BooleanField(
+                required=False,
+                label="These dates are in the past: I am recording a forum that has already run",
+                help_text=warning,
+            ),
+            "Tick to confirm that the forum has already run, or change the end date",
+            after="ends_on",
         )
-        names = list(self.fields)
-        names.insert(names.index("ends_on") + 1, names.pop())
-        self.order_fields(names)
-        self.rebuild_helper()
-        ticked = self["past_dates"].field.widget.value_from_datadict(
-            self.data, self.files, self.add_prefix("past_dates")
-        )
-        if not ticked:
-            self.add_error(
-                "past_dates",
-                "Tick to confirm that the forum has already run, or change the end date",
-            )
 
 
 class RoleForm(GovUKForm):

@@ -20,6 +20,7 @@ from civicforum.core.forms import (
     PlainEmailField,
     PlainLineField,
     PlainTextField,
+    require_tick,
     text_field,
 )
 from civicforum.recruitment.models import (
@@ -758,22 +759,18 @@ class RecruitmentSettingsForm(GovUKModelForm):
         error asking for it."""
         if day is None or "retention_until" not in self.changed_data or not privacy.deletion_is_near(day):
             return
-        self.fields["confirm_deletion"] = forms.BooleanField(
-            required=False,
-            label=f"I understand that from {day:%-d %B %Y} this is deleted for good: "
-            f"{privacy.DELETED_ON_RETENTION_DATE}",
-            help_text=f"Kept: {privacy.KEPT_AFTER_RETENTION_DATE}. This cannot be undone.",
+        require_tick(
+            self,
+            "confirm_deletion",
+            forms.BooleanField(
+                required=False,
+                label=f"I understand that from {day:%-d %B %Y} this is deleted for good: "
+                f"{privacy.DELETED_ON_RETENTION_DATE}",
+                help_text=f"Kept: {privacy.KEPT_AFTER_RETENTION_DATE}. This cannot be undone.",
+            ),
+            f"Tick to confirm that the registration data is to be deleted from {day:%-d %B %Y}, or "
+            "choose a later date",
         )
-        self.rebuild_helper()
-        ticked = self["confirm_deletion"].field.widget.value_from_datadict(
-            self.data, self.files, self.add_prefix("confirm_deletion")
-        )
-        if not ticked:
-            self.add_error(
-                "confirm_deletion",
-                f"Tick to confirm that the registration data is to be deleted from {day:%-d %B %Y}, or "
-                "choose a later date",
-            )
 
     def audit_details(self) -> dict[str, Any]:
         """What the audit log records of a save: the fields changed, and a new deletion date with the one
