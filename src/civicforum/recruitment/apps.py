@@ -13,10 +13,10 @@ class RecruitmentConfig(AppConfig):
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
         from civicforum.recruitment.forms import QuestionWordingFields, RecruitmentSettingsForm
-        from civicforum.recruitment.services.registration import has_registrations, is_open, phone_for
+        from civicforum.recruitment.services.registration import has_registrations, is_open, phones_for
         from civicforum.recruitment.services.selection import has_public_record
 
-        forum_contacts.register(phone_for)
+        forum_contacts.register(phones_for)
         register(
             ForumLink(
                 place="public",

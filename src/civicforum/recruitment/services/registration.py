@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -508,5 +509,11 @@ def _erase(respondent: Respondent, user: Any) -> None:
 
 def phone_for(forum: Any) -> str:
     """The number residents call about the forum (its recruitment settings'), or "" when it has none."""
-    phone = RecruitmentSettings.objects.filter(forum=forum).values_list("phone", flat=True).first()
-    return phone or ""
+    return phones_for([forum]).get(forum.pk, "")
+
+
+def phones_for(forums: Sequence[Any]) -> dict[Any, str]:
+    """The numbers of those of ``forums`` whose recruitment settings give one, by forum pk, in one query
+    (``core.forum_contacts`` lists every current forum's)."""
+    found = RecruitmentSettings.objects.filter(forum__in=forums).exclude(phone="")
+    return dict(found.values_list("forum_id", "phone"))
