@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from civicforum.core.forms import GovUKDateField, GovUKForm
+from civicforum.core.templatetags.civicforum import error_links
 
 
 class StartForm(GovUKForm):
@@ -28,3 +29,27 @@ def test_a_date_that_is_not_real_or_has_a_short_year_gets_one_message_naming_it(
 ) -> None:
     form = StartForm({"starts_on_0": day, "starts_on_1": month, "starts_on_2": year})
     assert form.errors["starts_on"] == [message]
+
+
+class EndForm(GovUKForm):
+    ends_on = GovUKDateField(label="End date")  # required, like a forum's dates
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message", "box"),
+    [
+        ("30", "9", "", "End date must include a year", "id_ends_on_2"),
+        ("", "9", "", "End date must include a day and year", "id_ends_on_0"),
+        ("30", "", "2027", "End date must include a month", "id_ends_on_1"),
+        ("", "", "", "Enter the end date", "id_ends_on_0"),
+    ],
+)
+def test_a_required_date_half_typed_says_what_is_missing_and_links_to_that_box(
+    day: str, month: str, year: str, message: str, box: str
+) -> None:
+    """A forum's start or end date typed without its year said 'Enter the end date', as if nothing had
+    been typed, and its error summary link went to the day box, already filled in. GOV.UK asks for
+    'must include a year', linked to the box to fill in, as an optional date already said."""
+    form = EndForm({"ends_on_0": day, "ends_on_1": month, "ends_on_2": year})
+    assert form.errors["ends_on"] == [message]
+    assert error_links(form) == [(box, message)]

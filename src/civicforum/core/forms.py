@@ -136,6 +136,9 @@ class GovUKDateField(DateInputField):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # A date half typed reaches ``compress``, which says what is missing ('must include a year'), even
+        # when the date is required: by default any empty box of a required date gave 'Enter the date'.
+        self.require_all_fields = False
         if self.label:
             self.error_messages["required"] = f"Enter the {str(self.label).lower()}"
         not_real = RegexValidator(r"^[0-9]+$", f"{self.name} must be a real date")
@@ -160,7 +163,11 @@ class GovUKDateField(DateInputField):
             parts = zip(("day", "month", "year"), data_list, strict=True)
             missing = [part for part, typed in parts if not typed]
             if len(missing) < 3:  # a date half typed is a mistake, not an empty optional date
-                raise ValidationError(f"{name} must include a {' and '.join(missing)}", code="incomplete")
+                message = f"{name} must include a {' and '.join(missing)}"
+                for part, typed in zip(self.fields, data_list, strict=True):
+                    if not typed:  # the error summary links to the first box to fill in
+                        part.widget.errors = [*getattr(part.widget, "errors", []), message]
+                raise ValidationError(message, code="incomplete")
             return None
         if len(year) != 4:  # '27' would be the year 27, not 2027
             example = f"20{year}" if len(year) == 2 else date.today().year  # what they meant, or this year
