@@ -203,18 +203,36 @@ def test_signing_in_with_a_part_in_two_forums_or_in_a_hidden_one_lands_on_the_fo
     assert response.url == "/"
 
 
-@pytest.mark.parametrize("page_name", ["processes:dashboard", "processes:forum_staff", "processes:audit_log"])
+@pytest.mark.parametrize(
+    "page_name",
+    ["processes:dashboard", "processes:forum_create", "processes:forum_staff", "processes:audit_log"],
+)
 def test_the_staff_area_tells_an_account_taking_part_whom_it_is_for(client: Any, page_name: str) -> None:
     """It said 'Your account does not have a role on this forum that allows this': a panel member has a
-    role, and the staff area is not a forum's page. The forum's staff pages said it too."""
+    role, and the staff area is not a forum's page. The forum's staff pages, and 'Create a forum', said
+    it too."""
     forum = make_forum()
     client.force_login(make_user_with_role(Role.PANEL_MEMBER, forum))
-    kwargs = {} if page_name == "processes:dashboard" else {"forum_slug": forum.slug}
+    no_forum = ("processes:dashboard", "processes:forum_create")
+    kwargs = {} if page_name in no_forum else {"forum_slug": forum.slug}
     response = client.get(reverse(page_name, kwargs=kwargs))
     page = response.content.decode()
     assert response.status_code == 403
     assert "The staff area is for council officers, facilitators and evaluators." in page
     assert "Your account is for taking part in forums: see the forum pages." in page
+    assert "does not have a role on this forum" not in page
+
+
+@pytest.mark.parametrize("role", [Role.FACILITATOR, Role.EVALUATOR])
+def test_staff_who_cannot_create_a_forum_are_told_who_can(client: Any, role: str) -> None:
+    """'Create a forum' belongs to no forum, yet refused a facilitator with 'Your account does not have a
+    role on this forum that allows this'."""
+    client.force_login(make_user_with_role(role, make_forum()))
+    response = client.get(reverse("processes:forum_create"))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Forums are created by council administrators and by the forum officers" in page
+    assert "Ask your council administrator to create the forum" in page
     assert "does not have a role on this forum" not in page
 
 

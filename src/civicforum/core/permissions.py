@@ -55,6 +55,11 @@ class NotStaff(PermissionDenied):
     whom the staff area is for, not that the account lacks a role on a forum."""
 
 
+class CannotCreateForum(PermissionDenied):
+    """Staff who may open a forum in no council (a facilitator, an evaluator) asked to create one: the 403
+    page says who creates forums, not that the account lacks a role on a forum (the page is no forum's)."""
+
+
 def forum_permission_required(
     perm: str, slug_kwarg: str = FORUM_SLUG_KWARG, conceal: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

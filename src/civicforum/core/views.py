@@ -11,7 +11,7 @@ from django.shortcuts import render, resolve_url
 from django.template import loader
 
 from civicforum.core import forum_contacts, source
-from civicforum.core.permissions import NotStaff
+from civicforum.core.permissions import CannotCreateForum, NotStaff
 
 logger = logging.getLogger("civicforum.health")
 
@@ -89,6 +89,13 @@ ERROR_PAGES: dict[int | str, tuple[str, list[str]]] = {
             "Your account is for taking part in forums: see the forum pages.",
         ],
     ),
+    "cannot_create_forum": (
+        "You do not have permission to see this page",
+        [
+            "Forums are created by council administrators and by the forum officers of the council’s forums.",
+            "Ask your council administrator to create the forum, or to give you a role that allows this.",
+        ],
+    ),
     404: (
         "Page not found",
         [
@@ -128,8 +135,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "core/errors/error.html", error_context(404), status=404)
 
 
+# Refusals whose page says more than 'no role on this forum that allows this', by the exception raised.
+REFUSALS: dict[type[Exception], str] = {NotStaff: "not_staff", CannotCreateForum: "cannot_create_forum"}
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    status = "not_staff" if isinstance(exception, NotStaff) else 403
+    status = next((key for kind, key in REFUSALS.items() if isinstance(exception, kind)), 403)
     return render(request, "core/errors/error.html", error_context(status), status=403)
 
 

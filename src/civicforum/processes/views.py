@@ -20,7 +20,7 @@ from civicforum.core import audit
 from civicforum.core.addresses import public_address
 from civicforum.core.downloads import csv_attachment
 from civicforum.core.models import AuditEvent, ForumRole, Role
-from civicforum.core.permissions import NotStaff, forum_permission_required
+from civicforum.core.permissions import CannotCreateForum, NotStaff, forum_permission_required
 from civicforum.processes import services
 from civicforum.processes.forms import (
     AuditLogFilterForm,
@@ -71,10 +71,16 @@ def forum_detail(request: HttpRequest, forum_slug: str) -> HttpResponse:
     )
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def _require_staff(request: HttpRequest) -> None:
+    """The staff area's pages that belong to no forum refuse an account taking part in forums, saying
+    whom the staff area is for."""
     if not request.user.has_perm("processes.use_dashboard"):
         raise NotStaff
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
     context = {
         "forums": services.staff_forums(request.user),
         "can_create": services.councils_for_new_forum(request.user).exists(),
@@ -132,9 +138,10 @@ def audit_log_csv(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 @login_required
 def forum_create(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
     councils = services.councils_for_new_forum(request.user)
     if not councils.exists():
-        raise PermissionDenied
+        raise CannotCreateForum
     form = ForumForm(request.POST or None, councils=councils, instance=Forum())
     if request.method == "POST" and form.is_valid():
         forum = services.save_forum(request.user, form.save(commit=False), form.cleaned_data["stages"])
