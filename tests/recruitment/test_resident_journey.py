@@ -3,14 +3,18 @@ accepted, mistakes get a message saying what to fix, and every page has a way ba
 
 from __future__ import annotations
 
+import html
 import re
+import shlex
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from tests.recruitment.conftest import publish_selection, run_selection
 
+from civicforum.cli import main as civicforum
 from civicforum.recruitment import forms
 from civicforum.recruitment.models import Invitation, RecruitmentSettings, Respondent
 from civicforum.recruitment.services import civic_lottery, quotas, registration
@@ -221,6 +225,23 @@ def test_the_selection_record_has_three_steps_to_check_it_then_the_checks_by_han
     # Prose counts read with a thousands separator; the number to divide by stays as a program wants it.
     assert "1,000 possible panels" in page and "of 1,000</dd>" in page
     assert "divided by 1000," in hand_checks
+
+
+def test_the_selection_records_command_verifies_a_seed_of_lottery_numbers_copied_as_it_stands(
+    client: Any, pool: Any, officer: Any, tmp_path: Path
+) -> None:
+    """The page printed the seed unquoted: with spaces, as lottery numbers have, the command copied from it
+    stopped with 'unrecognized arguments' before checking anything."""
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="5 12 19 33 41 48")
+    page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    for name, url_name in (("distribution.json", "distribution"), ("selected.csv", "selected")):
+        download = client.get(reverse(f"recruitment:selection_{url_name}", args=[forum.slug]))
+        (tmp_path / name).write_bytes(download.content)
+    command = html.unescape(re.search(r"<code[^>]*>(civicforum selection verify [^<]*)</code>", page)[1])
+    assert command == 'civicforum selection verify FOLDER --seed "5 12 19 33 41 48"'
+    words = shlex.split(command.replace("FOLDER", shlex.quote(str(tmp_path))))
+    assert civicforum(words[1:]) == 0
 
 
 def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_forum: Any) -> None:

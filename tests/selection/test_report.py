@@ -83,8 +83,15 @@ def test_one_panel_and_one_replacement_are_not_counted_as_many() -> None:
 
 
 def test_the_verify_command_can_be_pasted_into_a_terminal_as_shown() -> None:
+    """Double quotes, which Unix shells, Windows' cmd and PowerShell all read alike, unless the seed holds a
+    character one of them reads inside double quotes: then quoted for a Unix shell."""
     page = report(seed="7 14 21; it's public")
-    quoted = "&#x27;7 14 21; it&#x27;&quot;&#x27;&quot;&#x27;s public&#x27;"  # '7 14 21; it'"'"'s public'
+    assert (
+        "<code>civicforum selection verify DIRECTORY --seed &quot;7 14 21; it&#x27;s public&quot;</code>"
+        in page
+    )
+    page = report(seed="7 14 21; it's $5")
+    quoted = "&#x27;7 14 21; it&#x27;&quot;&#x27;&quot;&#x27;s $5&#x27;"  # '7 14 21; it'"'"'s $5'
     assert f"<code>civicforum selection verify DIRECTORY --seed {quoted}</code>" in page
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -345,6 +346,24 @@ def verify_draw(
             f"missing {missing}; not on that panel: {extra}"
         )
     return problems
+
+
+# Characters that some command line treats specially even inside double quotes: Unix shells ($ ` \ !),
+# Windows' cmd (%) and PowerShell ($ `).
+_SPECIAL_IN_DOUBLE_QUOTES = frozenset('"$`\\!%')
+
+
+def verify_command(folder: str, seed: str) -> str:
+    """The ``civicforum selection verify`` command for ``seed``, to copy as it stands.
+
+    A seed holding spaces (lottery numbers, "5 12 19 33 41 48") is one argument only when quoted. Double
+    quotes do that alike in Unix shells, Windows' cmd and PowerShell; a seed holding a character one of
+    them reads specially inside double quotes is quoted for a Unix shell instead.
+    """
+    quoted = shlex.quote(seed)
+    if quoted != seed and not _SPECIAL_IN_DOUBLE_QUOTES & set(seed):
+        quoted = f'"{seed}"'
+    return f"civicforum selection verify {folder} --seed {quoted}"
 
 
 def lottery_summary(

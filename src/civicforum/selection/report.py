@@ -7,7 +7,6 @@ with a histogram drawn as inline SVG (with a text alternative and the numbers in
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from string import Template
@@ -22,7 +21,7 @@ from civicforum.selection.disclosure import (
     withheld_beside,
     withhold_small_counts,
 )
-from civicforum.selection.lottery import Lottery
+from civicforum.selection.lottery import Lottery, verify_command
 from civicforum.selection.types import Algorithm, Instance, Panel, SelectionResult
 from civicforum.wording import counted, whole_number
 
@@ -249,8 +248,8 @@ def render_report(data: ReportData) -> str:
         f"<p>The {counted(data.lottery.size, 'panel was', 'panels were')} fixed before the draw. Their "
         "SHA-256 commitment is "
         f"<code>{data.lottery.commitment}</code>. The seed was <code>{html_text(data.seed)}</code>. "
-        "Anyone can check that the seed picks the panel published as selected by running <code>civicforum "
-        f"selection verify DIRECTORY --seed {html_text(shlex.quote(data.seed))}</code>.</p>"
+        "Anyone can check that the seed picks the panel published as selected by running "
+        f"<code>{html_text(verify_command('DIRECTORY', data.seed))}</code>.</p>"
     )
     return PAGE.substitute(
         summary=summary,

@@ -43,6 +43,7 @@ from civicforum.recruitment.services.quotas import (
 )
 from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
 from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
+from civicforum.selection.lottery import verify_command
 from civicforum.wording import counted
 
 logger = logging.getLogger(__name__)
@@ -722,6 +723,7 @@ def public_record(forum: Any) -> dict[str, Any] | None:
         "withheld": f"{EXPLANATION} {TARGETS_EXPLANATION}",
         "lottery_size": run.lottery_size,
         "chosen_index": run.chosen_index,
+        "verify_command": verify_command("FOLDER", run.seed),
     }
 
 
