@@ -448,6 +448,48 @@ def test_verify_exits_2_on_edited_files_it_cannot_read(
     assert fragment in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("files", "given", "message"),
+    [
+        (
+            (),
+            "missing",
+            "{d}/missing: there is no such folder; give the folder holding distribution.json and",
+        ),
+        (
+            ("distribution.json", "selected.csv"),
+            "distribution.json",
+            "{d}/distribution.json is a file: give the folder that holds distribution.json and selected.csv "
+            "({d}), not a file in it.",
+        ),
+        (
+            ("distribution.json",),
+            "",
+            "{d} has no file named selected.csv. Both files come from the selection",
+        ),
+        (
+            ("distribution (1).json", "selected.csv"),
+            "",
+            "{d} has no file named distribution.json (there is 'distribution (1).json': rename it "
+            "distribution.json). Both",
+        ),
+    ],
+    ids=["no-folder", "a-file", "no-selected", "browser-renamed"],
+)
+def test_verify_says_in_words_which_folder_or_file_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: tuple[str, ...], given: str, message: str
+) -> None:
+    """Before, Python's own words: "[Errno 20] Not a directory: '.../distribution.json/distribution.json'"
+    for a file given instead of its folder, and "[Errno 2] No such file or directory" for a second
+    download the browser had named 'distribution (1).json'."""
+    for name in files:
+        (tmp_path / name).write_text("{}")
+    assert civicforum(["selection", "verify", str(tmp_path / given), "--seed", "1"]) == 2
+    error = capsys.readouterr().err
+    assert message.format(d=tmp_path) in error
+    assert "Errno" not in error
+
+
 def test_verify_says_plainly_that_a_utf_16_distribution_json_is_not_utf_8(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -454,8 +454,48 @@ def _json_safe(value: object) -> object:
     return str(value)
 
 
+PUBLISHED_FILES = ("distribution.json", "selected.csv")
+
+
+def _missing_published_files(directory: Path) -> str | None:
+    """Why ``directory`` is not a folder holding both published files, in words (None: it is).
+
+    Python's own "[Errno 20] Not a directory: 'x/distribution.json/distribution.json'" said neither what
+    to give instead nor that a browser's second download is named 'distribution (1).json'.
+    """
+    where = "the selection record page's downloads, or the --out folder of 'civicforum select'"
+    if directory.is_file():
+        return (
+            f"{directory} is a file: give the folder that holds distribution.json and selected.csv "
+            f"({directory.parent}), not a file in it."
+        )
+    if not directory.is_dir():
+        return (
+            f"{directory}: there is no such folder; give the folder holding distribution.json and "
+            "selected.csv."
+        )
+    problems = []
+    for name in PUBLISHED_FILES:
+        if (directory / name).is_file():
+            continue
+        stem, suffix = name.split(".")
+        alike = sorted(
+            other.name
+            for other in directory.iterdir()
+            if other.name.lower().startswith(stem) and suffix in other.name.lower() and other.is_file()
+        )
+        rename = f" (there is {', '.join(repr(a) for a in alike)}: rename it {name})" if alike else ""
+        problems.append(f"{directory} has no file named {name}{rename}")
+    if problems:
+        return f"{'; '.join(problems)}. Both files come from {where}."
+    return None
+
+
 def verify(directory: Path, seed: str) -> int:
     """Exit 0 with 'verified' when the seed picks the panel in selected.csv from the committed panels."""
+    missing = _missing_published_files(directory)
+    if missing:
+        return _error(missing)
     try:
         document, panels, selected = _read_published(directory)
     except CsvRowError as error:
