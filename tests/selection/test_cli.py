@@ -78,6 +78,31 @@ def test_select_writes_every_file_and_verifies(
     assert again["commitment"] == document["commitment"] and again["selected"] == document["selected"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "cause"),
+    [
+        (
+            "7 14 21 28 35 43",
+            "The seed given, '7 14 21 28 35 43', is not the seed recorded for this draw, '7 14 21 28 35 42'. "
+            "Check the seed announced in public",
+        ),
+        ("7 14 21 28 35  42", "they differ only in spaces or capital letters, which pick another panel"),
+    ],
+)
+def test_a_seed_other_than_the_recorded_one_is_named_before_the_ids_it_misses(
+    small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, cause: str
+) -> None:
+    """The recorded seed was named last, in brackets, after the twenty ids missing and the twenty extra;
+    a doubled space typed in the seed looked like a different panel published."""
+    out = tmp_path / "run"
+    assert select(*small, out, "--panel", "20", "--seed", "7 14 21 28 35 42") == 0
+    capsys.readouterr()
+    assert civicforum(["selection", "verify", str(out), "--seed", typed]) == 1
+    first, second = capsys.readouterr().err.splitlines()[1:3]
+    assert cause in first and second.startswith(f"  - seed {typed!r} picks panel ")
+    assert " of 1,000, but selected.csv differs" in second
+
+
 def test_verify_fails_on_tampering(
     small: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -513,10 +513,11 @@ def verify(directory: Path, seed: str) -> int:
         problems.append("the panel listed under 'selected' in distribution.json differs from selected.csv")
     if problems:
         print(f"NOT verified ({directory}):", file=sys.stderr)
+        recorded = document.get("seed")
+        if isinstance(recorded, str) and seed != recorded:  # the likeliest cause comes first, in words
+            print(f"  {_other_seed(seed, recorded)}", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
-        if seed != document.get("seed"):
-            print(f"  (the seed recorded for this draw is {document.get('seed')!r})", file=sys.stderr)
         return EXIT_MISMATCH
     index = draw_index(commitment, seed, len(panels))
     print(
@@ -525,6 +526,17 @@ def verify(directory: Path, seed: str) -> int:
         "in selected.csv."
     )
     return EXIT_OK
+
+
+def _other_seed(seed: str, recorded: str) -> str:
+    """Why a seed other than the recorded one fails, saying so when only spaces or capitals differ."""
+    words = f"The seed given, {seed!r}, is not the seed recorded for this draw, {recorded!r}"
+    if " ".join(seed.split()).casefold() == " ".join(recorded.split()).casefold():
+        return (
+            f"{words}: they differ only in spaces or capital letters, which pick another panel. Type the "
+            "seed exactly as recorded, in quotes if it holds spaces."
+        )
+    return f"{words}. Check the seed announced in public; any other seed picks another panel, as below."
 
 
 def _read_published(directory: Path) -> tuple[dict[str, Any], list[list[str]], list[str]]:

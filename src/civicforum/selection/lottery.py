@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sparse
 
 from civicforum.selection.types import Panel, SelectionResult
+from civicforum.wording import whole_number
 
 DEFAULT_LOTTERY_SIZE = 1000
 MAX_ROUNDING_SWAPS = 20_000
@@ -342,8 +343,8 @@ def verify_draw(
         missing = ", ".join(sorted(expected - chosen)) or "nobody"
         extra = ", ".join(sorted(chosen - expected)) or "nobody"
         problems.append(
-            f"seed {seed!r} picks panel {index + 1} of {len(panels)}, but selected.csv differs: "
-            f"missing {missing}; not on that panel: {extra}"
+            f"seed {seed!r} picks panel {index + 1} of {whole_number(len(panels))}, but selected.csv "
+            f"differs: missing {missing}; not on that panel: {extra}"
         )
     return problems
 
