@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 import shlex
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +242,19 @@ def test_the_selection_records_command_verifies_a_seed_of_lottery_numbers_copied
     assert command == 'civicforum selection verify FOLDER --seed "5 12 19 33 41 48"'
     words = shlex.split(command.replace("FOLDER", shlex.quote(str(tmp_path))))
     assert civicforum(words[1:]) == 0
+
+
+def test_the_selection_record_says_when_the_panel_was_drawn(client: Any, pool: Any, officer: Any) -> None:
+    """It gave only the date it was published, so nobody could compare the draw's time with when its draw
+    code was announced."""
+    from civicforum.recruitment.models import SelectionRun
+
+    forum = pool[0].forum
+    publish_selection(forum, officer, seed="public-seed")
+    drawn = datetime(2026, 7, 1, 17, 5, tzinfo=UTC)  # 6:05 pm in London (BST)
+    SelectionRun.objects.filter(forum=forum).update(finished_at=drawn)
+    page = client.get(reverse("recruitment:selection_record", args=[forum.slug])).content.decode()
+    assert re.search(r"Drawn on</dt>\s*<dd[^>]*>1 July 2026 at 6:05 p\.m\.</dd>", page)
 
 
 def test_a_form_sent_without_its_cookie_gets_a_plain_english_page(recruiting_forum: Any) -> None:
