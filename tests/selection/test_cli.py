@@ -498,8 +498,14 @@ def test_verify_exits_2_on_edited_files_it_cannot_read(
             "{d} has no file named distribution.json (there is 'distribution (1).json': rename it "
             "distribution.json). Both",
         ),
+        (
+            ("lottery.json",),
+            "",
+            "{d} has no file named distribution.json (only lottery.json, written before the draw: verify "
+            "needs the files the draw wrote); {d} has no file named selected.csv.",
+        ),
     ],
-    ids=["no-folder", "a-file", "no-selected", "browser-renamed"],
+    ids=["no-folder", "a-file", "no-selected", "browser-renamed", "commit-only"],
 )
 def test_verify_says_in_words_which_folder_or_file_is_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], files: tuple[str, ...], given: str, message: str

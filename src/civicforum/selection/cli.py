@@ -184,7 +184,8 @@ def build_selection_parser() -> argparse.ArgumentParser:
         help="check that a seed picks the published selected panel",
         description="Recompute the commitment from the panels published in DIR/distribution.json, derive the "
         "panel the seed picks and compare it with DIR/selected.csv.",
-        epilog="Exit status: 0 verified; 1 something differs; 2 DIR is missing files.",
+        epilog="Exit status: 0 verified; 1 something differs; 2 DIR is not a folder holding both files, or "
+        "one cannot be read (nothing was checked).",
     )
     verify.add_argument("directory", metavar="DIR", help="the --out directory of 'civicforum select'")
     verify.add_argument("--seed", metavar="S", required=True, help="the public seed of the draw")
@@ -485,6 +486,8 @@ def _missing_published_files(directory: Path) -> str | None:
             if other.name.lower().startswith(stem) and suffix in other.name.lower() and other.is_file()
         )
         rename = f" (there is {', '.join(repr(a) for a in alike)}: rename it {name})" if alike else ""
+        if not alike and name == "distribution.json" and (directory / "lottery.json").is_file():
+            rename = " (only lottery.json, written before the draw: verify needs the files the draw wrote)"
         problems.append(f"{directory} has no file named {name}{rename}")
     if problems:
         return f"{'; '.join(problems)}. Both files come from {where}."
