@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 
 from civicforum.cli import main as civicforum
+from civicforum.selection.lottery import verify_command
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -101,6 +103,19 @@ def test_a_seed_other_than_the_recorded_one_is_named_before_the_ids_it_misses(
     first, second = capsys.readouterr().err.splitlines()[1:3]
     assert cause in first and second.startswith(f"  - seed {typed!r} picks panel ")
     assert " of 1,000, but selected.csv differs" in second
+
+
+@pytest.mark.parametrize("seed", ["5 12 19 33 41 48", "-draw", 'it\'s $5 "won"'])
+def test_the_verify_command_shown_for_a_seed_verifies_when_pasted(
+    small: tuple[Path, Path], tmp_path: Path, seed: str
+) -> None:
+    """A seed starting with '-' was printed after '--seed ', where it reads as another option: verify
+    stopped with 'argument --seed: expected one argument'."""
+    out = tmp_path / "run"
+    assert select(*small, out, "--panel", "20", f"--seed={seed}") == 0
+    words = shlex.split(verify_command(shlex.quote(str(out)), seed))
+    assert words[:3] == ["civicforum", "selection", "verify"]
+    assert civicforum(words[1:]) == 0
 
 
 def test_verify_fails_on_tampering(

@@ -359,12 +359,14 @@ def verify_command(folder: str, seed: str) -> str:
 
     A seed holding spaces (lottery numbers, "5 12 19 33 41 48") is one argument only when quoted. Double
     quotes do that alike in Unix shells, Windows' cmd and PowerShell; a seed holding a character one of
-    them reads specially inside double quotes is quoted for a Unix shell instead.
+    them reads specially inside double quotes is quoted for a Unix shell instead. A seed starting with '-'
+    follows '--seed=', or it would be read as another option.
     """
     quoted = shlex.quote(seed)
     if quoted != seed and not _SPECIAL_IN_DOUBLE_QUOTES & set(seed):
         quoted = f'"{seed}"'
-    return f"civicforum selection verify {folder} --seed {quoted}"
+    joined = "=" if seed.startswith("-") else " "
+    return f"civicforum selection verify {folder} --seed{joined}{quoted}"
 
 
 def lottery_summary(
