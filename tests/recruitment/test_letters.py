@@ -358,3 +358,42 @@ def test_a_letter_written_just_after_midnight_in_british_summer_time_is_dated_th
     path = tmp_path / "letters.pdf"
     write_letters(path, DESIGN, letters(1))
     assert "Date: 1 August 2026" in [text for _x, _y, _r, text in drawn_text(path.read_bytes())]
+
+
+# A name of 200 wide letters: five lines of the envelope window even at 7 points.
+WIDE_NAME = "W" * 200
+
+
+def test_a_name_and_address_too_long_for_the_window_at_7_points_is_refused_not_printed_smaller(tmp_path):
+    """Ten lines (a 200-character name of wide letters and five address lines) closed up to 6.5 points,
+    unreadable where Royal Mail reads the address: they are refused and nothing is written; nine lines
+    still print at 7 points or more."""
+    from civicforum.recruitment.services.letters import WINDOW_LINES, AddressTooLong, address_fits
+
+    address = ("Flat 1", *HARBOUR_VIEW)
+    assert WINDOW_LINES == 9 and not address_fits((WIDE_NAME, *address))
+    with pytest.raises(AddressTooLong, match="need 10 lines of the envelope window, where 9 fit"):
+        write_letters(tmp_path / "x.pdf", DESIGN, [Letter("R-1", (WIDE_NAME, *address), "R-1")])
+    assert not list(tmp_path.iterdir())
+
+    nine = ("W" * 170, *address)
+    assert address_fits(nine)
+    write_letters(tmp_path / "letters.pdf", DESIGN, [Letter("R-1", nine, "R-1")])
+    window = [line for line in drawn_lines((tmp_path / "letters.pdf").read_bytes()) if line[2] == 70]
+    assert len(window) == 9 and min(size for _t, size, *_box in window) >= 7
+
+
+def test_a_name_that_leaves_no_room_for_an_address_is_refused_at_registration():
+    """The name form refuses a name that, with an address of five lines, would not fit the envelope
+    window at 7 points, and says what to do; a long name of ordinary letters is taken."""
+    from civicforum.recruitment.forms import NameForm
+
+    form = NameForm({"full_name": WIDE_NAME})
+    assert form.errors["full_name"] == [
+        "Name is too long to print on an envelope: write it shorter, for example without middle names "
+        "or titles"
+    ]
+    ordinary = (
+        "Professor Dame Angharad Eluned Llewellyn-Pritchard-Vaughan-Wynne-Jones of Llanfairpwllgwyngyll"
+    )
+    assert NameForm({"full_name": ordinary}).is_valid()

@@ -39,6 +39,7 @@ from civicforum.recruitment.services.letters import (
     DEFAULT_HEADING,
     PLACEHOLDERS,
     has_line_break,
+    name_fits,
     unknown_placeholders,
 )
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
@@ -517,6 +518,17 @@ class NameForm(GovUKForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].widget.attrs.update({"autocomplete": "name", **NOT_WORDS})
         self.helper.layout = Layout(Field.text("full_name", label_size=Size.LARGE, label_tag="h1"))
+
+    def clean_full_name(self) -> str:
+        """A name the letters cannot print legibly with an address in the envelope window is refused: a
+        panel member's letter would otherwise print their name and address below 7 points."""
+        name: str = self.cleaned_data["full_name"]
+        if not name_fits(name):
+            raise forms.ValidationError(
+                "Name is too long to print on an envelope: write it shorter, for example without middle "
+                "names or titles"
+            )
+        return name
 
 
 class ContactForm(GovUKForm):

@@ -57,6 +57,9 @@ QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its 
 BOX_TEXT_WIDTH = QR_LEFT - (MARGIN + 14) - 8
 ADDRESS_WIDTH = 380 - 70 - 10  # the address block ends before the date and reference
 SMALLEST_SIZE = 7.0
+# The most lines of name and address the envelope window holds at SMALLEST_SIZE (nine): lines close up
+# to stay above the heading, each line's size at most its spacing / 1.2, so a tenth would print below it.
+WINDOW_LINES = int(ADDRESS_DEPTH / (SMALLEST_SIZE * 1.2)) + 1
 WEB_ADDRESS_SIZE = 8.5  # a web address residents type is never smaller: it goes on two lines instead
 BOX_LEADING = 15.0  # from one line of the registration box's text to the next
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -155,6 +158,11 @@ class WebAddressTooLong(LetterTooLong):
     """The web address does not fit in the registration box in full, even on two lines."""
 
 
+class AddressTooLong(ValueError):
+    """A name and address that need more lines than the envelope window holds at 7 points: callers check
+    (``address_fits``) before writing anything, and ``address_block`` never prints one smaller."""
+
+
 class ReplyByTooLong(LetterTooLong):
     """The reply-by date does not fit on its line of the box ("Tell us by $reply_by ..."), even in small
     print: the officer writes it shorter."""
@@ -194,11 +202,10 @@ def _fitting_size(text: str, font: str, size: float, width: float, smallest: flo
     return size
 
 
-def address_block(lines: Iterable[str]) -> list[tuple[str, float, float]]:
-    """The name and address in the envelope window as (line, size, baseline), never cut: Royal Mail needs
-    the address whole. Each line is set smaller to fit (down to 7 points); one too long even then (a long
-    name, or a line of an address list imported before the importer refused such lines) goes on as many
-    lines as it needs. More lines than the window holds close up, and shrink to match, above the heading."""
+def window_lines(lines: Iterable[str]) -> list[tuple[str, float]]:
+    """The name and address as the envelope window sets them, as (line, size) before spacing: each line
+    smaller to fit (down to 7 points), and one too long even then (a long name, or a line of an address
+    list imported before the importer refused such lines) on as many lines as it needs."""
     printed: list[tuple[str, float]] = []
     for line in lines:
         size = _fitting_size(line, REGULAR, ADDRESS_SIZE, ADDRESS_WIDTH, SMALLEST_SIZE)
@@ -206,6 +213,37 @@ def address_block(lines: Iterable[str]) -> list[tuple[str, float, float]]:
             printed.append((line, size))
         else:
             printed += [(part, size) for part in wrap(line, REGULAR, size, ADDRESS_WIDTH)]
+    return printed
+
+
+def address_fits(lines: Iterable[str]) -> bool:
+    """Whether the name and address print in the envelope window at 7 points or more (``WINDOW_LINES``)."""
+    return len(window_lines(lines)) <= WINDOW_LINES
+
+
+# An address prints on at most five lines (three address lines, town, postcode: ``Address.lines``), each
+# one line of the window (the importer refuses longer ones), which leaves the rest for a person's name.
+ADDRESS_LINES = 5
+NAME_LINES = WINDOW_LINES - ADDRESS_LINES
+
+
+def name_fits(name: str) -> bool:
+    """Whether ``name`` leaves room in the envelope window for any address (``NAME_LINES`` at 7 points)."""
+    return len(window_lines([name])) <= NAME_LINES
+
+
+def address_block(lines: Iterable[str]) -> list[tuple[str, float, float]]:
+    """The name and address in the envelope window as (line, size, baseline), never cut: Royal Mail needs
+    the address whole. Lines are set as ``window_lines`` says; more lines than the window holds at full
+    spacing close up, and shrink to match, above the heading, but never below 7 points: more than
+    ``WINDOW_LINES`` raises ``AddressTooLong`` (unreadable, and Royal Mail needs a legible address)."""
+    lines = tuple(lines)
+    printed = window_lines(lines)
+    if len(printed) > WINDOW_LINES:
+        raise AddressTooLong(
+            f"The name and address {', '.join(lines)!r} need {len(printed)} lines of the envelope window, "
+            f"where {WINDOW_LINES} fit."
+        )
     leading = min(ADDRESS_LEADING, ADDRESS_DEPTH / max(len(printed) - 1, 1))
     return [
         (line, min(size, leading / 1.2), ADDRESS_TOP - index * leading)
