@@ -1034,3 +1034,34 @@ def test_times_in_the_officers_files_and_counts_are_the_councils_not_utc(pool: A
     assert f"{pool[0].reference},registered,2026-08-03T00:30+01:00," in export.contacts_csv(forum)[0]
     batch = InvitationBatch(forum=forum, created_at=sunday_night_utc)
     assert str(batch) == "Invitations of 2026-08-03 00:30"
+
+
+def test_letters_queued_before_an_address_was_found_too_long_change_no_code_and_keep_the_last_files(
+    recruiting_forum: Any,
+) -> None:
+    """The background task checks the stored addresses too (the letters page may have been passed by a
+    task already queued): it fails naming the letter, before any code changes, so the last files it
+    wrote still hold working codes."""
+    from tests.recruitment.test_views import OLD_LONG_LINE, _stored_before_the_importer_refused
+
+    lottery = recruiting_forum.lotteries.get()
+    civic_lottery.generate_letters(
+        lottery.pk, "https://example.org/r", civic_lottery.request_letters(lottery, None)
+    )
+    lottery.refresh_from_db()
+    files = {path: Path(path).read_bytes() for path in (lottery.letters_pdf, lottery.mailing_csv)}
+    codes = sorted(lottery.invitations.values_list("code_hash", flat=True))
+    [invitation] = _stored_before_the_importer_refused(lottery, 1)
+
+    civic_lottery.generate_letters(
+        lottery.pk, "https://example.org/r", civic_lottery.request_letters(lottery, None)
+    )
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "failed"
+    assert lottery.letters_error.startswith("1 address line of this draw is too long for one line of")
+    assert lottery.letters_error.endswith(
+        f"Letter {invitation.reference} (UPRN {invitation.address.uprn}): address_line_2 is too long for "
+        f"one line of the letters' envelope window ({len(OLD_LONG_LINE)} characters, where about 81 fit)."
+    )
+    assert sorted(lottery.invitations.values_list("code_hash", flat=True)) == codes
+    assert {path: Path(path).read_bytes() for path in files} == files

@@ -2052,3 +2052,66 @@ def test_a_reply_by_date_the_panel_letters_cannot_print_whole_is_the_reply_by_bo
         ]
     }
     assert not InvitationBatch.objects.exists()
+
+
+# An address line of a list imported before the importer refused lines too long for the envelope window.
+OLD_LONG_LINE = "Flat 12, Harbour View Court, The Old Customs House and Chandlery Buildings, Quay Street West"
+
+
+def _stored_before_the_importer_refused(lottery: Any, count: int) -> list[Any]:
+    """``count`` of ``lottery``'s addresses given a line the importer now refuses, as if stored before."""
+    invitations = list(lottery.invitations.select_related("address").order_by("reference")[:count])
+    for invitation in invitations:
+        invitation.address.address_line_2 = OLD_LONG_LINE
+        invitation.address.save(update_fields=["address_line_2"])
+    return invitations
+
+
+def test_letters_refuse_stored_address_lines_the_importer_now_refuses_naming_each_letter(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """A list imported before the importer refused lines too long for the envelope window had them wrap
+    in the window. Generating the letters checks the stored addresses by the importer's rule first:
+    the page names each letter and UPRN, says what to do, and no code changes (no task, no files)."""
+    lottery = recruiting_forum.lotteries.get()
+    bad = _stored_before_the_importer_refused(lottery, 2)
+    codes = list(lottery.invitations.order_by("pk").values_list("code_hash", flat=True))
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+    url = staff_url("lottery", recruiting_forum, lottery_id=lottery.pk)
+    response = signed_in_client(officer).post(url, letter)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and "<title>Error: " in page
+    assert list(response.context["form"].errors) == ["__all__"]
+    assert "2 address lines of this draw are too long for one line of the envelope window" in page
+    assert "split the line over address_line_2 or address_line_3, or shorten it" in page
+    for invitation in bad:
+        assert (
+            f"etter {invitation.reference} (UPRN {invitation.address.uprn}): address_line_2 is too long "
+            f"for one line of the letters' envelope window ({len(OLD_LONG_LINE)} characters, where about"
+        ) in page
+    lottery.refresh_from_db()
+    assert lottery.letters_status == "not_started" and lottery.letters_generation == 0
+    assert list(lottery.invitations.order_by("pk").values_list("code_hash", flat=True)) == codes
+
+
+def test_the_site_administrator_corrects_a_stored_address_line_found_by_uprn_and_the_letters_go(
+    signed_in_client: Any, recruiting_forum: Any, user_with_role: Any
+) -> None:
+    """The letters page asks the site administrator to correct such a line in the site's administration
+    (Addresses, search by UPRN): there it is found, split over address_line_3, and the draw's letters
+    then pass the check."""
+    lottery = recruiting_forum.lotteries.get()
+    [invitation] = _stored_before_the_importer_refused(lottery, 1)
+    address = invitation.address
+    client = signed_in_client(user_with_role("superuser", recruiting_forum))
+    found = client.get(reverse("admin:recruitment_address_changelist"), {"q": address.uprn})
+    assert found.status_code == 200 and list(found.context["cl"].result_list) == [address]
+    head, tail = OLD_LONG_LINE.rsplit(", ", 2)[0], ", ".join(OLD_LONG_LINE.rsplit(", ", 2)[1:])
+    changed = client.post(
+        reverse("admin:recruitment_address_change", args=[address.pk]),
+        {"address_line_1": address.address_line_1, "address_line_2": head, "address_line_3": tail},
+    )
+    assert changed.status_code == 302
+    address.refresh_from_db()
+    assert (address.address_line_2, address.address_line_3) == (head, tail)
+    assert civic_lottery.unprintable_addresses(lottery) == []

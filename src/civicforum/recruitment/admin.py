@@ -2,8 +2,16 @@
 their personal data is shown only through the audited officer pages."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from civicforum.recruitment.models import AddressList, Lottery, QuotaCategory, QuotaQuestion, SelectionRun
+from civicforum.recruitment.models import (
+    Address,
+    AddressList,
+    Lottery,
+    QuotaCategory,
+    QuotaQuestion,
+    SelectionRun,
+)
 
 
 class QuotaCategoryInline(admin.TabularInline):
@@ -22,6 +30,19 @@ class QuotaQuestionAdmin(admin.ModelAdmin):
 class AddressListAdmin(admin.ModelAdmin):
     list_display = ["filename", "forum", "address_count", "uploaded_at"]
     readonly_fields = ["address_count", "uploaded_at", "uploaded_by"]
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Where a site administrator corrects a stored address line too long for the letters' envelope
+    window (lists imported before the importer refused them), as the letters page asks, found by UPRN."""
+
+    list_display = ["uprn", "address_line_1", "town", "postcode", "address_list"]
+    search_fields = ["uprn"]
+    fields = ["address_line_1", "address_line_2", "address_line_3", "town"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # addresses come from the council's list, imported whole
 
 
 @admin.register(Lottery)

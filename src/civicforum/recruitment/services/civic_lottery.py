@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,13 @@ from civicforum.recruitment.models import (
     RecruitmentSettings,
 )
 from civicforum.recruitment.services import codes
-from civicforum.recruitment.services.addresses import read_address_csv
+from civicforum.recruitment.services.addresses import PRINTED_COLUMNS, printed_line_problem, read_address_csv
 from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
 from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.lottery import LotteryAddress, LotteryError, draw_addresses, new_seed
 from civicforum.recruitment.services.mailing import mailing_csv
+from civicforum.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,51 @@ def preview_letter(design: LetterDesign) -> bytes:
         return path.read_bytes()
 
 
+def line_problems(values: Iterable[str], checked: dict[str, str | None]) -> list[str]:
+    """What breaks the importer's rule for the envelope window (``addresses.printed_line_problem``) in an
+    address's ``PRINTED_COLUMNS`` ``values``, as 'address_line_2 is too long ...'. ``checked`` keeps each
+    value's answer across addresses: towns and streets repeat, so each is measured once."""
+    found = []
+    for column, value in zip(PRINTED_COLUMNS, values, strict=True):
+        if value not in checked:
+            checked[value] = printed_line_problem(value)
+        if checked[value]:
+            found.append(f"{column} {checked[value]}")
+    return found
+
+
+def unprintable_addresses(lottery: Lottery) -> list[str]:
+    """Each line of the draw's stored addresses that breaks the importer's rule for the envelope window
+    (``line_problems``), as 'letter L001-07-00042 (UPRN 1042): address_line_2 is too long ...'. A list
+    imported before the importer had the rule still holds such lines."""
+    columns = [f"address__{column}" for column in PRINTED_COLUMNS]
+    rows = lottery.invitations.order_by("reference").values_list("reference", "address__uprn", *columns)
+    checked: dict[str, str | None] = {}
+    return [
+        f"letter {reference} (UPRN {uprn}): {problem}"
+        for reference, uprn, *values in rows.iterator(chunk_size=BULK_BATCH)
+        for problem in line_problems(values, checked)
+    ]
+
+
+LISTED = 20  # the problems a message names; the rest are counted
+
+
+def unprintable_message(problems: list[str]) -> str:
+    """What ``unprintable_addresses`` found (its first ``LISTED`` problems by name), and what to do."""
+    listed = "; ".join(problems[:LISTED])
+    if len(problems) > LISTED:
+        listed += f"; and {counted(len(problems) - LISTED, 'more line', 'more lines')}"
+    return (
+        f"{counted(len(problems), 'address line', 'address lines')} of this draw "
+        f"{'is' if len(problems) == 1 else 'are'} too long for one line of the envelope window, where Royal "
+        "Mail needs the address whole and legible (the address list was imported before the importer "
+        "refused such lines). Ask your site administrator to correct them in the site's administration "
+        "(Addresses, search by UPRN): split the line over address_line_2 or address_line_3, or shorten "
+        f"it. Then generate the letters again. {listed[0].upper()}{listed[1:]}."
+    )
+
+
 class LettersBusy(Exception):
     """The lottery's letters are already being generated: a second generation would cancel its codes."""
 
@@ -294,6 +340,14 @@ def generate_letters(lottery_id: int, registration_url: str, generation: int) ->
     def progress(done: int) -> None:
         _report_letters(lottery, generation, letters_done=done)
 
+    if problems := unprintable_addresses(lottery):  # before any code changes: the last files still work
+        _report_letters(
+            lottery,
+            generation,
+            letters_status=LetterStatus.FAILED,
+            letters_error=unprintable_message(problems),
+        )
+        return
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for leftover in directory.glob("*.part"):  # a writer killed mid-way left codes and addresses

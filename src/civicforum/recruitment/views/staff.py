@@ -276,13 +276,16 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
                 response = HttpResponse(civic_lottery.preview_letter(design), content_type="application/pdf")
                 response["Content-Disposition"] = 'inline; filename="letter-preview.pdf"'
                 return response
-            try:
-                generation = civic_lottery.request_letters(lottery, request.user)
-            except civic_lottery.LettersBusy as busy:
-                messages.error(request, str(busy))
+            if problems := civic_lottery.unprintable_addresses(lottery):  # before any code changes
+                form.add_error(None, civic_lottery.unprintable_message(problems))
             else:
-                tasks.start(tasks.generate_letters, lottery.pk, url, generation)
-            return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
+                try:
+                    generation = civic_lottery.request_letters(lottery, request.user)
+                except civic_lottery.LettersBusy as busy:
+                    messages.error(request, str(busy))
+                else:
+                    tasks.start(tasks.generate_letters, lottery.pk, url, generation)
+                return redirect("recruitment:lottery", forum_slug=forum.slug, lottery_id=lottery.pk)
     lottery.refresh_from_db()
     stuck = lottery.letters_look_stuck(timezone.now())
     context = {
