@@ -2115,3 +2115,46 @@ def test_the_site_administrator_corrects_a_stored_address_line_found_by_uprn_and
     address.refresh_from_db()
     assert (address.address_line_2, address.address_line_3) == (head, tail)
     assert civic_lottery.unprintable_addresses(lottery) == []
+
+
+def test_panel_invitations_refuse_a_letter_whose_name_and_address_cannot_print_legibly_naming_the_member(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """A member registered before the name form refused names too long for the envelope window, and one
+    whose address list was imported before the importer refused long lines: their letters would print
+    below 7 points or wrap an address line. The invite page names both and what to do, before any batch
+    (whose letters are written before its emails go) is made; once corrected, the invitations go."""
+    from civicforum.recruitment.models import InvitationBatch
+    from civicforum.recruitment.services import selection
+
+    forum = pool[0].forum
+    selection.publish(draw_panel(forum, officer), officer)
+    first, second = forum.panel_members.select_related("respondent__invitation__address").order_by("id")[:2]
+    first.respondent.full_name = "W" * 200
+    first.respondent.save(update_fields=["full_name"])
+    address = first.respondent.invitation.address
+    address.address_line_2, address.address_line_3 = "Flat 1", "Harbour View"
+    address.town = "Northam"
+    address.save()
+    second.respondent.invitation.address.address_line_2 = OLD_LONG_LINE
+    second.respondent.invitation.address.save(update_fields=["address_line_2"])
+    client = signed_in_client(officer)
+
+    response = client.post(staff_url("invite_panel", forum), SEND_INVITATIONS)
+    page = html.unescape(response.content.decode())
+    assert list(response.context["form"].errors) == ["__all__"] and "<title>Error: " in page
+    assert "The invitations cannot be sent: each member's letter must print their name and address" in page
+    assert "2 problems stop that. For an address line, ask your site administrator to correct" in page
+    assert (
+        f"{first.respondent.reference}: their name and address need more than the 9 lines the envelope "
+        "window holds at a readable size"
+    ) in page
+    assert f"{second.respondent.reference}: address_line_2 is too long for one line of the" in page
+    assert not InvitationBatch.objects.exists()
+
+    first.respondent.full_name = "Ann Wynne"
+    first.respondent.save(update_fields=["full_name"])
+    second.respondent.invitation.address.address_line_2 = "Flat 12"
+    second.respondent.invitation.address.save(update_fields=["address_line_2"])
+    assert client.post(staff_url("invite_panel", forum), SEND_INVITATIONS).status_code == 302
+    assert InvitationBatch.objects.count() == 1

@@ -265,18 +265,28 @@ def unprintable_addresses(lottery: Lottery) -> list[str]:
 LISTED = 20  # the problems a message names; the rest are counted
 
 
+def listed(problems: list[str]) -> str:
+    """The first ``LISTED`` of ``problems`` as a sentence, the rest counted."""
+    text = "; ".join(problems[:LISTED])
+    if len(problems) > LISTED:
+        text += f"; and {counted(len(problems) - LISTED, 'more', 'more')}"
+    return f"{text[0].upper()}{text[1:]}."
+
+
+# What a site administrator does about a stored address line too long for the envelope window.
+CORRECT_ADDRESS_LINE = (
+    "Ask your site administrator to correct them in the site's administration (Addresses, search by "
+    "UPRN): split the line over address_line_2 or address_line_3, or shorten it."
+)
+
+
 def unprintable_message(problems: list[str]) -> str:
     """What ``unprintable_addresses`` found (its first ``LISTED`` problems by name), and what to do."""
-    listed = "; ".join(problems[:LISTED])
-    if len(problems) > LISTED:
-        listed += f"; and {counted(len(problems) - LISTED, 'more line', 'more lines')}"
     return (
         f"{counted(len(problems), 'address line', 'address lines')} of this draw "
         f"{'is' if len(problems) == 1 else 'are'} too long for one line of the envelope window, where Royal "
         "Mail needs the address whole and legible (the address list was imported before the importer "
-        "refused such lines). Ask your site administrator to correct them in the site's administration "
-        "(Addresses, search by UPRN): split the line over address_line_2 or address_line_3, or shorten "
-        f"it. Then generate the letters again. {listed[0].upper()}{listed[1:]}."
+        f"refused such lines). {CORRECT_ADDRESS_LINE} Then generate the letters again. {listed(problems)}"
     )
 
 

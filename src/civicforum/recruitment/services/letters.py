@@ -237,12 +237,10 @@ def address_block(lines: Iterable[str]) -> list[tuple[str, float, float]]:
     the address whole. Lines are set as ``window_lines`` says; more lines than the window holds at full
     spacing close up, and shrink to match, above the heading, but never below 7 points: more than
     ``WINDOW_LINES`` raises ``AddressTooLong`` (unreadable, and Royal Mail needs a legible address)."""
-    lines = tuple(lines)
     printed = window_lines(lines)
     if len(printed) > WINDOW_LINES:
-        raise AddressTooLong(
-            f"The name and address {', '.join(lines)!r} need {len(printed)} lines of the envelope window, "
-            f"where {WINDOW_LINES} fit."
+        raise AddressTooLong(  # naming nobody: the message may reach the server's log
+            f"A name and address need {len(printed)} lines of the envelope window, where {WINDOW_LINES} fit."
         )
     leading = min(ADDRESS_LEADING, ADDRESS_DEPTH / max(len(printed) - 1, 1))
     return [

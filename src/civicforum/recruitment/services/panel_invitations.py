@@ -34,9 +34,17 @@ from civicforum.recruitment.models import (
     not_emailed_q,
 )
 from civicforum.recruitment.services import civic_lottery, registration
+from civicforum.recruitment.services.addresses import PRINTED_COLUMNS
 from civicforum.recruitment.services.blockers import Blocker
-from civicforum.recruitment.services.letters import Letter, LetterDesign, write_letters
+from civicforum.recruitment.services.letters import (
+    WINDOW_LINES,
+    Letter,
+    LetterDesign,
+    address_fits,
+    write_letters,
+)
 from civicforum.recruitment.services.locks import lock_forum
+from civicforum.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -529,6 +537,47 @@ def letters_count(forum: Any, letters: str) -> int:
     """How many members a letters PDF names (as the batch it was written for recorded)."""
     batches = InvitationBatch.objects.filter(forum=forum, letters=letters)
     return batches.values_list("letters_written", flat=True).first() or 0
+
+
+def unprintable_letters(forum: Any) -> list[str]:
+    """The members awaiting an invitation whose letter cannot print their name and address whole and
+    legible in the envelope window, as 'R-K7QX2MBH: ...': an address line breaking the importer's rule
+    (``civic_lottery.line_problems``: a list imported before it), or a name and address needing more lines
+    than the window holds at 7 points (a name registered before the name form refused such names).
+    Checked before any batch is made: the batch's letters are written before its emails go."""
+    members = (
+        awaiting_invitation(forum)
+        .select_related("respondent__invitation__address")
+        .defer(*(f"respondent__{name}" for name in ABOUT_THE_PERSON))
+        .order_by("id")
+    )
+    checked: dict[str, str | None] = {}
+    found = []
+    for member in members:
+        letter = _letter(member)
+        invitation = member.respondent.invitation if member.respondent else None
+        values = [getattr(invitation.address, column) for column in PRINTED_COLUMNS] if invitation else []
+        problems = civic_lottery.line_problems(values, checked) if invitation else []
+        if not address_fits(letter.address_lines):
+            problems.append(
+                f"their name and address need more than the {WINDOW_LINES} lines the envelope window "
+                "holds at a readable size"
+            )
+        found += [f"{letter.reference}: {problem}" for problem in problems]
+    return found
+
+
+def unprintable_letters_message(problems: list[str]) -> str:
+    """Why the panel's invitations cannot go (``unprintable_letters`` found ``problems``), and what to do."""
+    return (
+        "The invitations cannot be sent: each member's letter must print their name and address whole and "
+        "legible in the envelope window, and "
+        f"{counted(len(problems), 'problem stops', 'problems stop')} that. For an address line, "
+        f"{civic_lottery.CORRECT_ADDRESS_LINE[0].lower()}{civic_lottery.CORRECT_ADDRESS_LINE[1:]} "
+        "A name too long to print was registered before the registration form refused such names, and "
+        "cannot be changed on these pages: ask your site administrator for help. "
+        f"{civic_lottery.listed(problems)}"
+    )
 
 
 def _letter(member: PanelMember) -> Letter:

@@ -513,6 +513,9 @@ def invite_panel(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except LetterTooLong as error:  # before any batch: its sending would stop at the letters
             form.add_error("reply_by" if isinstance(error, ReplyByTooLong) else None, str(error))
         else:
+            if problems := panel_invitations.unprintable_letters(forum):  # as would a name or address
+                form.add_error(None, panel_invitations.unprintable_letters_message(problems))
+        if not form.errors:
             to_send = panel_invitations.invitations_to_send(forum)
             checked = request.POST.get("members_checked")  # how many the check page showed
             changed = checked is not None and checked != str(to_send.members)
