@@ -265,9 +265,10 @@ def test_an_officer_changes_the_mark_of_a_question_added_before_it_was_asked_unt
 def test_once_anyone_has_registered_a_question_can_be_marked_but_not_unmarked(
     client: Any, signed_in_client: Any, pool: Any, officer: Any
 ) -> None:
-    """Marking only adds protection (the privacy notice names the question from then on), so a question
-    whose wording the old guess missed can still be marked once people have registered; it was refused
-    with the rest. Unmarking stays refused: people registered on a notice calling those answers sensitive."""
+    """A question whose wording the old guess missed can still be marked once people have registered (the
+    privacy notice names it from then on), erasing the answers given before (the next test); it was
+    refused with the rest. Unmarking stays refused: people registered on a notice calling those answers
+    sensitive."""
     forum, officer_client = pool[0].forum, signed_in_client(officer)
 
     def change(key: str) -> str:
@@ -282,7 +283,8 @@ def test_once_anyone_has_registered_a_question_can_be_marked_but_not_unmarked(
     assert "150 people have already registered" in refused and "</button>" not in refused.split("<main")[1]
     assert QuotaQuestion.objects.get(forum=forum, key="ethnicity").special_category
 
-    assert officer_client.post(change("gender"), {"special_category": "yes"}).status_code == 302
+    marked = officer_client.post(change("gender"), {"special_category": "yes", "erase_earlier_answers": "on"})
+    assert marked.status_code == 302
     assert QuotaQuestion.objects.get(forum=forum, key="gender").special_category
     notice = html.unescape(client.get(url("privacy", forum)).content.decode())
     assert "<li>What is your gender?</li>" in notice.split("for sensitive information")[1]
@@ -354,5 +356,48 @@ def test_a_question_marked_special_once_people_have_registered_offers_prefer_not
     """One more answer changes none already given."""
     gender = QuotaQuestion.objects.get(forum=pool[0].forum, key="gender")
     assert not gender.allow_prefer_not_to_say
-    quotas.mark_special_category(gender, officer, True)
+    quotas.mark_special_category(gender, officer, True, erase_earlier_answers=True)
     assert QuotaQuestion.objects.get(pk=gender.pk).allow_prefer_not_to_say
+
+
+def test_marking_a_question_people_answered_unmarked_erases_their_answers_once_the_officer_ticks(
+    signed_in_client: Any, client: Any, pool: Any, officer: Any
+) -> None:
+    """People who answered a question before it was marked as asking for special category data were never
+    told, so gave no explicit consent (UK GDPR art. 9) to it. Marking it then asks the officer to tick
+    that their answers are erased, saying why and how the quotas count them; nothing changes until they
+    do. Ticked, the answers become 'Prefer not to say', their other answers stay, the audit log says how
+    many were erased, and the notice names the question for everyone registering from then on."""
+    from civicforum.recruitment.models import Respondent
+
+    forum = pool[0].forum
+    gender = QuotaQuestion.objects.get(forum=forum, key="gender")
+    answered = quotas.answered_unmarked(gender)
+    assert answered > 0
+    change = reverse(
+        "recruitment:question_special_category", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    officer_client = signed_in_client(officer)
+    before = {r.pk: dict(r.answers) for r in Respondent.objects.filter(forum=forum)}
+
+    asked = html.unescape(officer_client.post(change, {"special_category": "yes"}).content.decode())
+    assert "<title>Error: " in asked
+    assert f"Erase the answers {answered} people gave to this question before it was marked" in asked
+    assert "did not give the explicit consent UK GDPR (article 9) needs to keep those answers" in asked
+    assert asked.count("Tick to erase the answers given before the question was marked, or answer No") == 2
+    assert not QuotaQuestion.objects.get(pk=gender.pk).special_category
+    assert {r.pk: r.answers for r in Respondent.objects.filter(forum=forum)} == before
+    with pytest.raises(quotas.QuestionInUse, match=f"{answered} people have answered this question"):
+        quotas.mark_special_category(gender, officer, True)
+
+    ticked = officer_client.post(change, {"special_category": "yes", "erase_earlier_answers": "on"})
+    assert ticked.status_code == 302
+    assert QuotaQuestion.objects.get(pk=gender.pk).special_category
+    after = {r.pk: r.answers for r in Respondent.objects.filter(forum=forum)}
+    assert after == {pk: {**answers, "gender": ""} if answers else answers for pk, answers in before.items()}
+    assert quotas.answered_unmarked(QuotaQuestion.objects.get(pk=gender.pk)) == 0
+    assert AuditEvent.objects.get(
+        action="recruitment.quota_question_marked", target_id=str(gender.pk)
+    ).details == {"special_category": True, "earlier_answers_erased": answered}
+    notice = html.unescape(client.get(url("privacy", forum)).content.decode())
+    assert "<li>What is your gender?</li>" in notice.split("for sensitive information")[1]

@@ -43,7 +43,7 @@ from civicforum.recruitment.services.letters import (
     unknown_placeholders,
 )
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
-from civicforum.wording import plural
+from civicforum.wording import counted, plural
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -963,17 +963,37 @@ class QuestionWordingForm(QuestionWordingFields):
 
 
 class SpecialCategoryForm(GovUKForm):
-    """Change whether an existing question asks for special category data; the question is the heading."""
+    """Change whether an existing question asks for special category data; the question is the heading.
+    Marking it once people have answered it (``answered``, from ``quotas.answered_unmarked``) needs a tick
+    to erase those answers, which were given without being told (``quotas.mark_special_category``)."""
 
     special_category = special_category_field(required=True)
 
-    def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, question: QuotaQuestion, answered: int = 0, **kwargs: Any) -> None:
         super().__init__(
             *args, initial={"special_category": "yes" if question.special_category else "no"}, **kwargs
         )
+        self.answered = answered
         field = self.fields["special_category"]
         # crispy-forms-gds prints a label as HTML (|safe); this one holds the officer's words.
         field.label = escape(f"Does ‘{question.label}’ ask for special category data?")
         self.helper.layout = Layout(
             Field.radios("special_category", legend_size=Size.LARGE, legend_tag="h1", inline=True)
         )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("special_category") and self.answered:
+            require_tick(
+                self,
+                "erase_earlier_answers",
+                forms.BooleanField(
+                    required=False,
+                    label=f"Erase the answers {counted(self.answered, 'person', 'people')} gave to this "
+                    "question before it was marked",
+                    help_text=quotas.EARLIER_ANSWERS_ERASED,
+                ),
+                "Tick to erase the answers given before the question was marked, or answer No",
+            )
+            cleaned["erase_earlier_answers"] = "erase_earlier_answers" not in self.errors
+        return cleaned

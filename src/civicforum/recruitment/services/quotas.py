@@ -628,8 +628,7 @@ def delete_question(question: QuotaQuestion, user: Any) -> None:
 def unmarking_refused(question: QuotaQuestion) -> str | None:
     """Why ``question``, marked as asking for special category data, must stay marked (None: it need
     not): people registered on a privacy notice naming their answers to it as special category data, and
-    those answers are what they are. Marking a question is never refused: it only adds protection (a
-    question added before the officer was asked was marked from its wording, which can miss)."""
+    those answers are what they are."""
     if not question.special_category:
         return None
     registered = Respondent.objects.filter(forum=question.forum).count()
@@ -641,12 +640,57 @@ def unmarking_refused(question: QuotaQuestion) -> str | None:
     )
 
 
-def mark_special_category(question: QuotaQuestion, user: Any, special_category: bool) -> None:
-    """The officer's answer to whether ``question`` asks for special category data: marked at any time,
-    unmarked only while nobody has registered (``unmarking_refused``)."""
+def _answered(question: QuotaQuestion) -> list[Respondent]:
+    """The registrations holding an answer to ``question`` other than 'Prefer not to say' ('')."""
+    respondents = Respondent.objects.filter(forum=question.forum).only("answers").order_by("pk")
+    return [respondent for respondent in respondents if (respondent.answers or {}).get(question.key)]
+
+
+def answered_unmarked(question: QuotaQuestion) -> int:
+    """How many people gave an answer (not 'Prefer not to say') to ``question`` while it was not marked as
+    asking for special category data (0 once it is): marking it means erasing those answers."""
+    return 0 if question.special_category else len(_answered(question))
+
+
+EARLIER_ANSWERS_ERASED = (
+    "They registered on a privacy notice that did not name this question as asking for special category "
+    "data, so they did not give the explicit consent UK GDPR (article 9) needs to keep those answers. "
+    "Their answers will count as ‘Prefer not to say’ in the quotas; the rest of their registration is "
+    "kept. This cannot be undone."
+)
+
+
+@transaction.atomic
+def mark_special_category(
+    question: QuotaQuestion, user: Any, special_category: bool, erase_earlier_answers: bool = False
+) -> None:
+    """The officer's answer to whether ``question`` asks for special category data; unmarked only while
+    nobody has registered (``unmarking_refused``).
+
+    Marking protects everyone who registers from then on (the privacy notice names the question), but
+    those who already answered it were never told, so gave no explicit consent (UK GDPR art. 9) to it:
+    marking it once answers exist needs ``erase_earlier_answers``, and erases them (they become 'Prefer not
+    to say', which marking always offers). Under the forum's lock, so that an answer given meanwhile is
+    erased too, and never while a draw reads the answers (``run_in_progress``)."""
+    lock_forum(question.forum_id)
+    question.refresh_from_db(fields=["special_category"])
     refused = None if special_category else unmarking_refused(question)
     if refused:
         raise QuestionInUse(refused)
+    answered = _answered(question) if special_category and not question.special_category else []
+    if answered and not erase_earlier_answers:
+        raise QuestionInUse(
+            f"{counted(len(answered), 'person has', 'people have')} answered this question without being "
+            "told it asks for special category data: marking it now erases those answers, which you need "
+            "to confirm."
+        )
+    if answered and run_in_progress(question.forum):
+        raise QuestionInUse(
+            "A selection is being drawn from the answers: wait until it finishes, then mark the question."
+        )
+    for respondent in answered:
+        respondent.answers = {**respondent.answers, question.key: ""}
+        respondent.save(update_fields=["answers"])
     question.special_category = special_category
     if special_category:  # as ``add_question``: one more answer changes none already given
         question.allow_prefer_not_to_say = True
@@ -657,6 +701,7 @@ def mark_special_category(question: QuotaQuestion, user: Any, special_category: 
         forum=question.forum,
         target=question,
         special_category=special_category,
+        **({"earlier_answers_erased": len(answered)} if answered else {}),
     )
 
 

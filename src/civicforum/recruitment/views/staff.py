@@ -957,14 +957,17 @@ def change_question(request: HttpRequest, forum_slug: str, question_id: int) -> 
 @forum_permission_required(MANAGE)
 def question_special_category(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
     """Change whether a question asks for special category data (questions added before the officer was
-    asked were marked from their wording): marked at any time, unmarked only while nobody has registered."""
+    asked were marked from their wording): unmarked only while nobody has registered, and marked once
+    people have answered it only by erasing their answers, which they gave without being told."""
     forum = forum_of(request)
     question = get_object_or_404(QuotaQuestion, forum=forum, pk=question_id, from_address=False)
     posted = request.POST if request.method == "POST" else None  # nothing ticked: an error, not a blank form
-    form = forms.SpecialCategoryForm(posted, question=question)
+    form = forms.SpecialCategoryForm(posted, question=question, answered=quotas.answered_unmarked(question))
 
     def save() -> None:
-        quotas.mark_special_category(question, request.user, form.cleaned_data["special_category"])
+        data = form.cleaned_data
+        erase = data.get("erase_earlier_answers", False)
+        quotas.mark_special_category(question, request.user, data["special_category"], erase)
 
     locked = quotas.unmarking_refused(question)
     return _question_form_page(
