@@ -401,3 +401,14 @@ def test_marking_a_question_people_answered_unmarked_erases_their_answers_once_t
     ).details == {"special_category": True, "earlier_answers_erased": answered}
     notice = html.unescape(client.get(url("privacy", forum)).content.decode())
     assert "<li>What is your gender?</li>" in notice.split("for sensitive information")[1]
+
+
+def test_the_django_admin_shows_whether_a_question_is_special_category_but_cannot_change_it(
+    signed_in_client: Any, forum: Any, user_with_role: Any
+) -> None:
+    """The site's administration let a superuser switch the mark either way, past the officer's page that
+    refuses unmarking once anyone registered and erases the answers given before marking."""
+    question = add(forum, None, "What is your religion?", special_category=True)
+    client = signed_in_client(user_with_role("superuser", forum))
+    page = client.get(reverse("admin:recruitment_quotaquestion_change", args=[question.pk])).content.decode()
+    assert "Special category" in page and 'name="special_category"' not in page

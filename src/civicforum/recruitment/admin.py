@@ -24,6 +24,9 @@ class QuotaQuestionAdmin(admin.ModelAdmin):
     list_display = ["label", "forum", "key", "position", "from_address", "special_category"]
     list_filter = ["forum"]
     inlines = [QuotaCategoryInline]
+    # Changed only on the officer's page (questions/<id>/special-category/): unmarking is refused once
+    # anyone registered, and marking erases the answers given before (quotas.mark_special_category).
+    readonly_fields = ["special_category"]
 
 
 @admin.register(AddressList)
