@@ -553,7 +553,6 @@ def wording_locked(forum: Any) -> str | None:
 
 
 @transaction.atomic
-@transaction.atomic
 def change_question_wording(
     question: QuotaQuestion, user: Any, label: str, hint: str, answer_labels: Mapping[int, str]
 ) -> list[str]:
