@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from tests.factories import make_forum, make_user, make_user_with_role
+from tests.races import race, racing
 
 from civicforum.core.models import AuditEvent, ForumRole, Role
 from civicforum.core.roles import COUNCIL_ADMIN
@@ -764,6 +765,48 @@ def test_a_council_administrator_confirms_before_removing_the_last_forum_officer
     assert client.post(remove, {"understood": "on"}).status_code == 302
     assert not ForumRole.objects.filter(pk=own.pk).exists()
     assert AuditEvent.objects.filter(action="role.removed", forum=forum).count() == 1
+
+
+@racing
+def test_two_administrators_removing_the_last_two_officers_at_once_leave_one_and_ask_for_the_tick(
+    client: Any,
+) -> None:
+    """Each administrator's page showed two officers, so neither was asked to confirm. Without a lock each
+    removal counted the other officer as still there and the forum was left with none, unconfirmed: the
+    second now waits for the first, is refused, and its page asks for the tick."""
+    forum = make_forum()
+    first, second = (ForumRole.objects.create(forum=forum, user=make_user(), role=Role.OFFICER) for _ in "12")
+    client.force_login(make_user_with_role(COUNCIL_ADMIN, forum))
+    remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": second.pk})
+    colleague = make_user_with_role(COUNCIL_ADMIN, forum)
+
+    outcomes = race(
+        lambda: services.remove_role(colleague, ForumRole.objects.get(pk=first.pk)),
+        lambda: client.post(remove),
+    )
+
+    assert outcomes[0] is None and outcomes[1].status_code == 200
+    page = outcomes[1].content.decode()
+    assert "<title>Error: " in page and "is the only forum officer" in page
+    assert "Confirm that this forum will have no forum officer, or give someone else the role first" in page
+    assert list(ForumRole.objects.filter(forum=forum, role=Role.OFFICER)) == [second]
+    assert AuditEvent.objects.filter(action="role.removed").count() == 1
+
+
+@racing
+def test_one_role_removed_by_two_people_at_once_is_removed_and_audited_once(client: Any) -> None:
+    """The second removal found the role gone only after the first committed, and recorded a second
+    'role removed' for it in the audit log; it now says the role is no longer there."""
+    forum = make_forum()
+    helper = ForumRole.objects.create(forum=forum, user=make_user(), role=Role.FACILITATOR)
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    remove = reverse("processes:forum_role_remove", kwargs={"forum_slug": forum.slug, "role_id": helper.pk})
+    colleague = make_user_with_role(Role.OFFICER, forum)
+
+    outcomes = race(lambda: services.remove_role(colleague, helper), lambda: client.post(remove, follow=True))
+
+    assert outcomes[0] is None and "That role is no longer on this forum" in outcomes[1].content.decode()
+    assert AuditEvent.objects.filter(action="role.removed").count() == 1
 
 
 def test_the_forum_summary_box_says_how_to_make_paragraphs(client: Any) -> None:

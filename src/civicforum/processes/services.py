@@ -287,7 +287,35 @@ def role_removal_warning(forum_role: ForumRole) -> str:
     )
 
 
-def remove_role(actor: Any, forum_role: ForumRole) -> None:
+class RoleAlreadyRemoved(Exception):
+    """The role was removed (by a colleague, or a second press) before this removal could take it."""
+
+
+class LastOfficerNotConfirmed(Exception):
+    """The role became the forum's last forum officer's after the remover's page was shown: they must
+    confirm ``warning`` first."""
+
+    def __init__(self, warning: str) -> None:
+        super().__init__(warning)
+        self.warning = warning
+
+
+@transaction.atomic
+def remove_role(actor: Any, forum_role: ForumRole, last_officer_confirmed: bool = False) -> None:
+    """Remove ``forum_role`` and audit it. Raises ``LastOfficerNotConfirmed`` if it is the forum's last
+    forum officer and the remover has not confirmed that (``role_removal_warning``), and
+    ``RoleAlreadyRemoved`` if it is gone.
+
+    The forum's officer roles (and this one) are locked first, in one order, so that two administrators
+    removing its last two officers at the same moment cannot each count the other as still there: the
+    second waits for the first, then sees the one it removes is the last."""
+    locked = ForumRole.objects.select_for_update().filter(
+        Q(forum_id=forum_role.forum_id, role=Role.OFFICER) | Q(pk=forum_role.pk)
+    )
+    if forum_role.pk not in set(locked.order_by("pk").values_list("pk", flat=True)):
+        raise RoleAlreadyRemoved
+    if not last_officer_confirmed and (warning := role_removal_warning(forum_role)):
+        raise LastOfficerNotConfirmed(warning)
     audit.record(
         actor,
         "role.removed",

@@ -213,9 +213,10 @@ def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> Ht
     participant) is recorded in the audit log, as the people page is."""
     forum = request.forum  # type: ignore[attr-defined]
     forum_role = ForumRole.objects.select_related("user").filter(pk=role_id, forum=forum).first()
+    gone = "That role is no longer on this forum. It may have been removed already."
     if forum_role is None:
         # Back to the confirmation after removing, or a second press of the button: not a dead end.
-        messages.info(request, "That role is no longer on this forum. It may have been removed already.")
+        messages.info(request, gone)
     elif problem := services.role_removal_problem(request.user, forum_role):
         messages.error(request, problem)
     else:
@@ -223,9 +224,17 @@ def forum_role_remove(request: HttpRequest, forum_slug: str, role_id: int) -> Ht
         posted = request.POST if request.method == "POST" else None
         form = LastOfficerRemovalForm(posted) if warning else None
         if request.method == "POST" and (form is None or form.is_valid()):
-            services.remove_role(request.user, forum_role)
-            messages.success(request, "Role removed")
-            return redirect("processes:forum_people", forum_slug=forum.slug)
+            try:
+                services.remove_role(request.user, forum_role, last_officer_confirmed=form is not None)
+            except services.RoleAlreadyRemoved:
+                messages.info(request, gone)
+                return redirect("processes:forum_people", forum_slug=forum.slug)
+            except services.LastOfficerNotConfirmed as refused:
+                # A colleague removed the other officer since this page was shown: ask for the tick.
+                warning, form = refused.warning, LastOfficerRemovalForm({})
+            else:
+                messages.success(request, "Role removed")
+                return redirect("processes:forum_people", forum_slug=forum.slug)
         if residents := services.residents_named([forum_role]):
             privacy.log_personal_data_access(request.user, forum, "remove-role confirmation", residents)
         context = {"forum": forum, "role": forum_role, "warning": warning, "form": form}
