@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +10,7 @@ from django.urls import reverse
 from tests.factories import make_forum, make_user_with_role
 
 from civicforum.core.models import Role
+from civicforum.processes import services
 from civicforum.processes.models import Stage
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,52 @@ def test_the_forum_form_warns_that_unticking_a_stage_deletes_its_dates_only_once
     page = client.get(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug})).content.decode()
     assert warning in page
     assert warning not in client.get(reverse("processes:forum_create")).content.decode()
+
+
+def test_stage_dates_in_the_past_that_the_timeline_contradicts_need_a_tick(client: Any) -> None:
+    """The forum form asked to confirm dates in the past, the stage form never did: a Deliberation stage
+    typed a year early (or on a forum whose current stage was not moved on) ended before today while the
+    timeline still showed it 'Not started'. A stage already completed on the timeline needs no tick."""
+    today = date.today()
+    forum = make_forum(starts_on=today - timedelta(days=400), ends_on=today + timedelta(days=300))
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
+    past = typed("starts_on", today - timedelta(days=60)) | typed("ends_on", today - timedelta(days=10))
+
+    refused = client.post(url, past)
+
+    page = refused.content.decode()
+    assert refused.status_code == 200 and forum.stages.get(kind="deliberation").ends_on is None
+    ended = today - timedelta(days=10)
+    assert f"The end date, {ended:%-d %B %Y}, is in the past, but the forum’s current stage is " in page
+    assert "so the timeline shows Deliberation as not started" in page
+    assert 'href="#id_past_dates">Tick to confirm that these dates are right, or change them' in page
+    assert page.index('name="ends_on_2"') < page.index('name="past_dates"') < page.index('name="summary"')
+    assert client.post(url, past | {"past_dates": "on"}).status_code == 302
+    assert forum.stages.get(kind="deliberation").ends_on == ended
+    # Saved again with the same dates (a new description), it is not asked again.
+    assert client.post(url, past | {"summary": "Six sessions"}).status_code == 302
+    design = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "design"})
+    before = typed("starts_on", today - timedelta(days=90)) | typed("ends_on", today - timedelta(days=61))
+    assert client.post(design, before).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("kind", "starts", "ends", "asked"),
+    [
+        ("recruitment", -20, 20, False),  # the current stage began before today: as expected
+        ("recruitment", -20, -1, True),  # ...but it ended yesterday and still shows in progress
+        ("selection", -1, None, True),  # not started, yet its start date has passed
+        ("selection", 0, 10, False),  # starts today
+    ],
+)
+def test_which_stage_dates_in_the_past_ask_for_a_tick(
+    kind: str, starts: int, ends: int | None, asked: bool
+) -> None:
+    today = date.today()
+    forum = make_forum()  # in recruitment
+    stage = forum.stages.get(kind=kind)
+    ends_on = today + timedelta(days=ends) if ends is not None else None
+    warning = services.stage_past_dates_warning(stage, today + timedelta(days=starts), ends_on)
+    assert bool(warning) is asked
+    assert not asked or f"timeline shows {stage.get_kind_display()} as " in warning

@@ -27,6 +27,7 @@ from civicforum.processes.services import (
     panel_size_problems,
     past_dates_warning,
     stage_date_problems,
+    stage_past_dates_warning,
 )
 from civicforum.recruitment.services.privacy import forum_end_problems
 
@@ -158,26 +159,25 @@ class ForumForm(GovUKModelForm):
         if stages and current and current not in stages:
             self.add_error("current_stage", "Current stage must be one of the stages the forum includes")
         if ends_on and "ends_on" not in self.errors:
-            dates_changed = bool({"starts_on", "ends_on"} & set(self.changed_data))
-            self._confirm_past_dates(past_dates_warning(self.instance, ends_on, dates_changed))
+            confirm_past_dates(
+                self,
+                past_dates_warning(self.instance, ends_on, dates_changed(self)),
+                "These dates are in the past: I am recording a forum that has already run",
+                "Tick to confirm that the forum has already run, or change the end date",
+            )
         return cleaned
 
-    def _confirm_past_dates(self, warning: str) -> None:
-        """With a ``warning`` (the forum ended before today), a tick below the dates that confirms the forum
-        has already run, added unticked the first time with the error asking for it."""
-        if not warning:
-            return
-        require_tick(
-            self,
-            "past_dates",
-            forms.BooleanField(
-                required=False,
-                label="These dates are in the past: I am recording a forum that has already run",
-                help_text=warning,
-            ),
-            "Tick to confirm that the forum has already run, or change the end date",
-            after="ends_on",
-        )
+
+def dates_changed(form: forms.ModelForm) -> bool:
+    return bool({"starts_on", "ends_on"} & set(form.changed_data))
+
+
+def confirm_past_dates(form: GovUKModelForm, warning: str, label: str, error: str) -> None:
+    """With a ``warning`` (dates before today the officer may have mistyped), a tick below the dates that
+    confirms them (``label``), added unticked the first time with ``error`` asking for it."""
+    if warning:
+        field = forms.BooleanField(required=False, label=label, help_text=warning)
+        require_tick(form, "past_dates", field, error, after="ends_on")
 
 
 class RoleForm(GovUKForm):
@@ -250,6 +250,13 @@ class StageForm(GovUKModelForm):
         check_end_not_before_start(self)
         dates = (cleaned.get("starts_on"), cleaned.get("ends_on"))
         add_problems(self, stage_date_problems(self.instance, *dates))
+        if dates_changed(self) and not {"starts_on", "ends_on"} & set(self.errors):
+            confirm_past_dates(
+                self,
+                stage_past_dates_warning(self.instance, *dates),
+                "I have checked these dates: they are right",
+                "Tick to confirm that these dates are right, or change them",
+            )
         return cleaned
 
 

@@ -86,23 +86,27 @@ def councils_for_new_forum(user: Any) -> QuerySet[Council]:
 
 def timeline(forum: Forum) -> list[TimelineEntry]:
     """The forum's stages in order, each marked completed, current or upcoming."""
-    current = len(STAGE_ORDER) if forum.is_finished else STAGE_ORDER.index(forum.current_stage)
     stages = sorted(forum.stages.all(), key=lambda stage: stage.position)
     entries = []
     for stage in stages:
-        position = stage.position
-        status = "completed" if position < current else "current" if position == current else "upcoming"
         entries.append(
             TimelineEntry(
                 kind=stage.kind,
                 label=stage.get_kind_display(),
-                status=status,
+                status=stage_status(forum, stage),
                 starts_on=stage.starts_on,
                 ends_on=stage.ends_on,
                 summary=stage.summary,
             )
         )
     return entries
+
+
+def stage_status(forum: Forum, stage: Stage) -> str:
+    """How the timeline shows ``stage``: "completed", "current" or "upcoming", from the forum's current
+    stage (every stage is completed once the forum is finished), never from the stage's own dates."""
+    current = len(STAGE_ORDER) if forum.is_finished else STAGE_ORDER.index(forum.current_stage)
+    return "completed" if stage.position < current else "current" if stage.position == current else "upcoming"
 
 
 # A slug is printed on the letters, in the registration and reply addresses: one of 90 characters (from a
@@ -359,6 +363,29 @@ def past_dates_warning(forum: Forum, ends_on: date, dates_changed: bool) -> str:
     return (
         f"The end date, {ends_on:%-d %B %Y}, is in the past. The forum will show as finished, with every "
         "stage completed."
+    )
+
+
+def stage_past_dates_warning(stage: Stage, starts_on: date | None, ends_on: date | None) -> str:
+    """What the officer must confirm before giving ``stage`` dates in the past that the timeline, which
+    follows the forum's current stage, would contradict, or ''. A stage that ended before today yet shows
+    'In progress' or 'Not started', or one not started that began before today, is either a slip of the
+    year or a forum whose current stage was not moved on. A completed stage's past dates are what is
+    expected (a forum recorded after it ran is confirmed once, on its own dates)."""
+    status = stage_status(stage.forum, stage)
+    today = timezone.localdate()
+    shown = "in progress" if status == "current" else "not started"
+    if status != "completed" and ends_on and ends_on < today:
+        day, which = ends_on, "end"
+    elif status == "upcoming" and starts_on and starts_on < today:
+        day, which = starts_on, "start"
+    else:
+        return ""
+    return (
+        f"The {which} date, {day:%-d %B %Y}, is in the past, but the forum’s current stage is "
+        f"{stage.forum.get_current_stage_display()}, so the timeline shows "
+        f"{stage.get_kind_display()} as {shown}. If the forum has moved on, change its current stage in "
+        "the forum’s details."
     )
 
 
