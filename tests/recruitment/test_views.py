@@ -1306,6 +1306,71 @@ def test_a_replacement_draw_page_says_whom_it_replaced_and_the_chances_instead_o
     assert summary in page and "Who this draw replaced" not in page and drawn.reference not in page
 
 
+def replacements_some_cannot_fill(forum: Any, officer: Any) -> None:
+    """A drawn panel on which two members declined, and the gender quota's maximum for the answer most
+    members kept hold lowered to their number: the volunteers holding it can fill neither place."""
+    from collections import Counter
+
+    from civicforum.recruitment.models import PanelMember, QuotaCategory
+    from civicforum.recruitment.services import selection
+
+    draw_panel(forum, officer)
+    mark_invited(forum)
+    for member in PanelMember.objects.filter(forum=forum).order_by("id")[:2]:
+        selection.set_member_status(member, "declined", officer)
+    questions = quotas.questions_with_categories(forum)
+    gender = next(question for question in questions if question.key == "gender")
+    kept = PanelMember.objects.filter(forum=forum).exclude(status="declined").select_related("respondent")
+    answer, held = Counter(
+        quotas.feature_values(m.respondent, questions)["gender"] for m in kept
+    ).most_common(1)[0]
+    QuotaCategory.objects.filter(question=gender, key=answer).update(min_members=0, max_members=held)
+
+
+SAMPLED = "The legacy method’s chances are estimates, counted from trial draws: a chance of 0.00% means"
+QUOTAS_LEAVE_NONE = (
+    "These chances are exact: a chance of 0.00% means the quotas leave that volunteer no chance"
+)
+DRAW_GAVE_NONE = "These chances are exact: a chance of 0.00% means this draw gave that volunteer no chance."
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "explained"),
+    [("legacy", SAMPLED), ("leximin", QUOTAS_LEAVE_NONE), ("maximin", DRAW_GAVE_NONE)],
+)
+def test_a_replacement_draw_whose_chances_start_at_zero_says_what_that_means_for_its_method(
+    signed_in_client: Any, pool: Any, officer: Any, algorithm: str, explained: str
+) -> None:
+    """The page said the chances ran 'between 0.00% and ...' and no more. The legacy method's chances are
+    counted from trial draws, so 0.00% may mean only never picked in them; the other methods' are exact,
+    and a Leximin draw that finished in time gives a chance to everyone the quotas allow."""
+    forum = pool[0].forum
+    replacements_some_cannot_fill(forum, officer)
+    run = run_selection(forum, officer, algorithm, seed="r", replacement=True)
+    client = signed_in_client(officer)
+    url = staff_url("run", forum, run_id=run.pk)
+
+    summary = client.get(url).content.decode().split('id="replacement-chances">')[1].split("</p>")[0]
+
+    assert "whose chances of being drawn were between 0.00% and " in summary
+    assert html.unescape(summary).count("0.00% means") == 1 and explained in html.unescape(summary)
+    if algorithm == "leximin":  # stopped at the time limit: not proven to give everyone a chance it could
+        run.result["proven_optimal"] = False
+        run.save()
+        assert DRAW_GAVE_NONE in html.unescape(client.get(url).content.decode())
+
+
+def test_a_chance_too_small_for_two_decimal_places_is_not_shown_as_no_chance() -> None:
+    from civicforum.recruitment.services import selection
+
+    assert [selection.percent(p) for p in (0, 0.00003, 0.0001, 0.0523)] == [
+        "0.00%",
+        "less than 0.01%",
+        "0.01%",
+        "5.23%",
+    ]
+
+
 def test_the_replacement_pages_count_only_the_volunteers_the_draw_could_choose(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:

@@ -41,7 +41,7 @@ from civicforum.recruitment.services.quotas import (
     quota_targets,
     target_words,
 )
-from civicforum.selection import InfeasibleQuotasError, Instance, SelectionError
+from civicforum.selection import Algorithm, InfeasibleQuotasError, Instance, SelectionError
 from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
 from civicforum.selection.lottery import verify_command
 from civicforum.wording import counted
@@ -606,7 +606,7 @@ def replacement_draw(run: SelectionRun) -> ReplacementDraw:
     for member in members.order_by("id"):
         drawn = member.respondent.reference if member.respondent else ""
         declined = member.replaces.respondent if member.replaces else None
-        chance = f"{probabilities[drawn]:.2%}" if drawn in probabilities else ""
+        chance = percent(probabilities[drawn]) if drawn in probabilities else ""
         places.append(FilledPlace(drawn, declined.reference if declined else "", chance))
     kept = run.panel_size - len(places)
     others = sorted(probabilities.values())[: max(len(probabilities) - kept, 0)]
@@ -614,10 +614,41 @@ def replacement_draw(run: SelectionRun) -> ReplacementDraw:
         f"This draw kept the {counted(kept, 'member', 'members')} still on the panel and filled "
         f"{counted(len(places), 'place', 'places')} from the other "
         f"{counted(len(others), 'volunteer', 'volunteers')} in the pool, whose chances of being drawn were "
-        f"between {min(others, default=0):.2%} and {max(others, default=0):.2%}. The chart a full "
+        f"between {percent(min(others, default=0))} and {percent(max(others, default=0))}. The chart a full "
         "selection shows is left out: it would put the members kept, each certain to stay, beside them."
     )
+    if others and others[0] == 0:
+        summary += " " + no_chance_explained(run)
     return ReplacementDraw(places, summary)
+
+
+def percent(chance: float) -> str:
+    """A chance as a percentage to two places; one too small to show that way is 'less than 0.01%', so that
+    0.00% always means no chance at all."""
+    return "less than 0.01%" if 0 < chance < 0.0001 else f"{chance:.2%}"
+
+
+def no_chance_explained(run: SelectionRun) -> str:
+    """What a chance of 0.00% means on ``run``'s page, true for the method it used. The legacy method's
+    chances are counted from its trial draws (``engine.LEGACY_RUNS``), so 0 may only mean never drawn in
+    them. The others' are exact; a Leximin distribution that finished within the time limit raises every
+    chance it can, so 0 there means no panel meeting the quotas, beside the members kept, includes them.
+    Maximin (which raises only the lowest), the others, and a Leximin cut short promise no such thing."""
+    if run.algorithm == Algorithm.LEGACY:
+        return (
+            "The legacy method’s chances are estimates, counted from trial draws: a chance of 0.00% means "
+            "a volunteer was not picked in any of them, not that they could never be."
+        )
+    if run.algorithm == Algorithm.LEXIMIN and run.result.get("proven_optimal", True):
+        return (
+            "These chances are exact: a chance of 0.00% means the quotas leave that volunteer no chance, "
+            "as no panel that meets them with the members kept can include them."
+        )
+    return (
+        "These chances are exact: a chance of 0.00% means this draw gave that volunteer no chance. The "
+        "quotas may leave them none, or this method may not have given them one: a Leximin draw that "
+        "finishes within the time limit gives a chance to everyone the quotas allow."
+    )
 
 
 def forget_references(forum: Any) -> None:
