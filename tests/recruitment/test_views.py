@@ -595,6 +595,28 @@ def test_opening_registration_moves_a_forum_still_in_design_on_to_recruitment(
     assert AuditEvent.objects.filter(action="forum.updated").count() == 1
 
 
+def test_generating_letters_leaves_a_forum_in_design_until_registration_opens(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """The stage moves on when registration opens, not when letters are made: letters may be trial runs,
+    remade with new codes, on a forum not yet public, and reach nobody until they are posted, while the
+    public page's 'Recruitment: in progress' (and its Register link) would invite residents to a
+    registration that is closed."""
+    forum = recruiting_forum
+    forum.current_stage = "design"
+    forum.save()
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    lottery = forum.lotteries.get()
+    letter = {"heading": "Join $forum", "body": "Dear resident,\n\nPlease register.", "reply_by": "1 May"}
+
+    signed_in_client(officer).post(staff_url("lottery", forum, lottery_id=lottery.pk), letter)
+
+    lottery.refresh_from_db()
+    forum.refresh_from_db()
+    assert lottery.letters_status == "ready" and forum.current_stage == "design"
+    assert not AuditEvent.objects.filter(action="forum.updated").exists()
+
+
 @pytest.mark.parametrize(
     ("typed", "message"),
     [(("31", "12", ""), "must include a year"), (("", "12", ""), "must include a day and year")],
