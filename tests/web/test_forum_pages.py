@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 # A forum that ends before today needs a tick saying it has already run: the form's dates stay ahead.
-NEXT_YEAR = str(date.today().year + 1)
+YEAR = date.today().year + 1
+NEXT_YEAR = str(YEAR)
 
 
 def valid_form_data(**overrides: Any) -> dict[str, Any]:
@@ -429,8 +430,9 @@ def test_a_stage_cannot_fall_outside_the_forum_dates(client: Any) -> None:
 
 
 def test_officer_edits_a_stage_and_the_public_timeline_shows_it(client: Any) -> None:
-    # The forum's own dates, not today's: the stage's dates below must fall within them whatever the day.
-    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
+    # Next year's forum: the stage's dates below fall within it, and ahead of today (a stage not started
+    # whose dates have passed needs a tick), whatever the day.
+    forum = make_forum(starts_on=date(YEAR, 1, 1), ends_on=date(YEAR, 12, 31))
     client.force_login(make_user_with_role(Role.OFFICER, forum))
     url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
     bad = client.post(
@@ -438,20 +440,20 @@ def test_officer_edits_a_stage_and_the_public_timeline_shows_it(client: Any) -> 
         {
             "starts_on_0": "5",
             "starts_on_1": "5",
-            "starts_on_2": "2027",
+            "starts_on_2": NEXT_YEAR,
             "ends_on_0": "1",
             "ends_on_1": "5",
-            "ends_on_2": "2027",
+            "ends_on_2": NEXT_YEAR,
             "summary": "Six sessions",
         },
     )
     assert "End date must be the same as or after the start date" in bad.content.decode()
     good = client.post(
-        url, {"starts_on_0": "5", "starts_on_1": "5", "starts_on_2": "2027", "summary": "Six sessions"}
+        url, {"starts_on_0": "5", "starts_on_1": "5", "starts_on_2": NEXT_YEAR, "summary": "Six sessions"}
     )
     assert good.status_code == 302
     page = client.get(forum.get_absolute_url()).content.decode()
-    assert "Six sessions" in page and "5 May 2027" in page
+    assert "Six sessions" in page and f"5 May {YEAR}" in page
     assert (
         client.get(
             reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "nope"})
@@ -672,17 +674,17 @@ def test_unticking_a_stage_is_audited_with_the_stages_removed(client: Any) -> No
 
 
 def test_a_stage_edit_is_audited_with_the_dates_before_and_after(client: Any) -> None:
-    forum = make_forum(starts_on=date(2027, 1, 1), ends_on=date(2027, 12, 31))
-    forum.stages.filter(kind="deliberation").update(starts_on=date(2027, 5, 1), summary="Six sessions")
+    forum = make_forum(starts_on=date(YEAR, 1, 1), ends_on=date(YEAR, 12, 31))
+    forum.stages.filter(kind="deliberation").update(starts_on=date(YEAR, 5, 1), summary="Six sessions")
     client.force_login(make_user_with_role(Role.OFFICER, forum))
     url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "deliberation"})
-    data = {"starts_on_0": "8", "starts_on_1": "5", "starts_on_2": "2027", "summary": "Six sessions"}
+    data = {"starts_on_0": "8", "starts_on_1": "5", "starts_on_2": NEXT_YEAR, "summary": "Six sessions"}
     assert client.post(url, data).status_code == 302
     details = AuditEvent.objects.get(action="stage.updated", forum=forum).details
     assert details == {
         "stage": "deliberation",
         "changed": ["starts_on"],
-        "starts_on": {"from": "2027-05-01", "to": "2027-05-08"},
+        "starts_on": {"from": f"{YEAR}-05-01", "to": f"{YEAR}-05-08"},
     }
 
 
