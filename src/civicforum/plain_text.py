@@ -48,3 +48,40 @@ def hidden_characters(text: str) -> list[str]:
     """The ``CONTROL_CHARACTERS`` in ``text``, each named for a message: 'U+202E (RIGHT-TO-LEFT OVERRIDE)'."""
     found = sorted({char for char in text if ord(char) in CONTROL_CHARACTERS})
     return [f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})" for char in found]
+
+
+# What a message calls the invisible characters most often pasted into a cell; others go by their
+# Unicode name ('a right-to-left override').
+INVISIBLE_NAMES = {
+    0x09: "a tab",
+    0x0A: "a line break",
+    0x0D: "a carriage return (a line break)",
+    0xAD: "a soft hyphen",
+    0x200B: "a zero-width space",
+    0x200C: "a zero-width non-joiner",
+    0x200D: "a zero-width joiner",
+    0x200E: "a left-to-right mark",
+    0x200F: "a right-to-left mark",
+    0x2060: "a word joiner",
+    0xFEFF: "a zero-width no-break space or byte order mark",
+}
+INVISIBLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # control, format, line and paragraph separators
+
+
+def invisible_characters(text: str) -> list[str]:
+    """Every character in ``text`` that shows as nothing (or as a box) yet makes it another text: control
+    characters, tab and line breaks included, and Unicode format characters (zero-width spaces, joiners,
+    direction marks), each named for a message: 'a zero-width space (U+200B)'. Stricter than
+    ``hidden_characters``, for a value that sorts people into groups, where any of them makes a group of
+    its own that looks like another."""
+    found = sorted({char for char in text if unicodedata.category(char) in INVISIBLE_CATEGORIES})
+    return [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in found]
+
+
+def _invisible_name(char: str) -> str:
+    if ord(char) in INVISIBLE_NAMES:
+        return INVISIBLE_NAMES[ord(char)]
+    name = unicodedata.name(char, "").lower()
+    if unicodedata.category(char) == "Cc" or not name:
+        return "a control character"
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from civicforum.plain_text import hidden_characters
+from civicforum.plain_text import hidden_characters, invisible_characters
 
 
 def spreadsheet_safe(cell: str) -> str:
@@ -40,6 +40,19 @@ def id_problem(name: str) -> str | None:
     return (
         f"{printable(repr(name))} starts with {printable(repr(name[0]))}, which a spreadsheet would run as "
         "a formula when the results are opened; make it start with a letter or digit"
+    )
+
+
+def value_problem(value: str) -> str | None:
+    """Why a value that sorts people into groups (a feature's value, such as 'Female') must be refused, or
+    None: it holds characters that do not show (``plain_text.invisible_characters``), so it would be a
+    group of its own beside the same word typed without them."""
+    hidden = invisible_characters(value)
+    if not hidden:
+        return None
+    return (
+        f"{printable(repr(value))} holds {', '.join(hidden)}, which {'do' if len(hidden) > 1 else 'does'} "
+        "not show but makes it a different value from the same word typed without it"
     )
 
 

@@ -240,7 +240,7 @@ def test_messages_show_control_characters_as_escapes(tmp_path: Path) -> None:
     quotas = read_features(write(tmp_path, "f.csv", FEATURES))
     with pytest.raises(InputError) as error:
         read_people(write(tmp_path, "p.csv", 'id,gender,age\np1,"\x1b[2JMa\nle",Young\n'), quotas)
-    assert "'\\x1b[2JMa\\nle' is not a value of 'gender'" in str(error.value)
+    assert "'\\x1b[2JMa\\nle' holds a line break (U+000A), a control character (U+001B)" in str(error.value)
     assert "\x1b" not in str(error.value)
 
 
@@ -717,3 +717,48 @@ def test_an_already_selected_list_headed_id_is_read_for_a_pool_whose_ids_are_els
             "ids 'ref' as in the people file; else remove it or add them.",
         )
     ]
+
+
+def test_feature_values_with_characters_that_do_not_show_are_refused(tmp_path: Path) -> None:
+    """'Female' and 'Female' followed by a zero-width space (pasted from a web page) look alike but were
+    two values: a quota row of its own, or a volunteer refused as holding no value of the feature."""
+    features = FEATURES + "gender,Female\u200b,0,1\nage\ufeff,Young,0,1\n"
+    with pytest.raises(InputError) as error:
+        read_features(write(tmp_path, "f.csv", features))
+    assert problems_of(error) == [
+        (
+            6,
+            "value",
+            "'Female\\u200b' holds a zero-width space (U+200B), which does not show but makes it a "
+            "different value from the same word typed without it; delete the cell's text and type it again.",
+        ),
+        (7, "feature", problems_of(error)[1][2]),
+    ]
+    assert "holds a zero-width no-break space or byte order mark (U+FEFF)" in problems_of(error)[1][2]
+
+
+def test_people_values_with_characters_that_do_not_show_are_refused_naming_their_rows(tmp_path: Path) -> None:
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    rows = ["p1,Female\u200c,Young", "p2,Male,Old\u2060", "p3,Female\u200c,Old", "p4,Fe\tmale,Old"]
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", "\ufeffid,gender,age\n" + "\n".join(rows) + "\n"), quotas)
+    assert problems_of(error) == [
+        (
+            None,
+            "gender",
+            "'Female\\u200c' holds a zero-width non-joiner (U+200C), which does not show but makes it a "
+            "different value from the same word typed without it, on 2 rows (rows 2, 4); delete those "
+            "cells' text and type it again.",
+        ),
+        (3, "age", problems_of(error)[1][2]),
+        (5, "gender", problems_of(error)[2][2]),
+    ]
+    assert "'Old\\u2060' holds a word joiner (U+2060)" in problems_of(error)[1][2]
+    assert "'Fe\\tmale' holds a tab (U+0009)" in problems_of(error)[2][2]
+
+
+def test_a_byte_order_mark_starting_the_file_is_still_read(tmp_path: Path) -> None:
+    """Excel's 'CSV UTF-8' starts the file with one; only one inside a value is refused."""
+    quotas = read_features(write(tmp_path, "f.csv", "\ufeff" + FEATURES))
+    people = read_people(write(tmp_path, "p.csv", "\ufeffGender,Age,id\nFemale,Young,p1\n"), quotas)
+    assert [(p.id, dict(p.features)) for p in people] == [("p1", {"gender": "Female", "age": "Young"})]

@@ -734,3 +734,51 @@ def test_help_states_the_limits_and_the_exit_status(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "At most 2,000 members, 100 sessions and 200 MB a file." in help_text
     assert "Exit status: 0 success; 2 bad input or rules that cannot all be met" in help_text
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "text", "expected"),
+    [
+        (
+            None,
+            None,
+            "id,gender,age\nm01,F,60+\nm02,M\u200b,60+\nm03,F,16-29\nm04,M,16-29\n",
+            "panel.csv: row 3, column 'gender': 'M\\u200b' holds a zero-width space (U+200B), which does not "
+            "show but makes it a different value from the same word typed without it; delete the cell's "
+            "text and type it again",
+        ),
+        (
+            "--keep-together",
+            "together.csv",
+            "group,id\ncarers,m01\ncarers\ufeff,m02\n",
+            "together.csv: row 3, column 'group': 'carers\\ufeff' holds a zero-width no-break space or byte "
+            "order mark (U+FEFF)",
+        ),
+        (
+            "--clusters",
+            "clusters.csv",
+            "cluster,tables,id\nWelsh\u200d,1,m01\nWelsh,1,m02\n",
+            "clusters.csv: row 2, column 'cluster': 'Welsh\\u200d' holds a zero-width joiner (U+200D)",
+        ),
+    ],
+)
+def test_values_that_group_people_with_characters_that_do_not_show_are_refused(
+    tmp_path, capsys, option, name, text, expected
+):
+    """'M' and 'M' followed by a zero-width space were balanced as two groups, and a group label with one
+    made a second group: the plan looked right and was not."""
+    panel = "id,gender,age\nm01,F,60+\nm02,M,60+\nm03,F,16-29\nm04,M,16-29\n"
+    panel_csv = write(tmp_path, "panel.csv", panel if option else text)
+    extra = [option, write(tmp_path, name, text)] if option else []
+    command = [panel_csv, "--tables", "2", "--sessions", "1", "--diversify", "gender", *extra]
+    assert main(["tables", *command, "--out", str(tmp_path / "out")]) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_panel_starting_with_a_byte_order_mark_is_seated(tmp_path):
+    """Excel's 'CSV UTF-8' starts the file with one; only one inside a value is refused."""
+    panel_csv = write(tmp_path, "panel.csv", "\ufeffid,gender\nm01,F\nm02,M\nm03,F\nm04,M\n")
+    command = [panel_csv, "--tables", "2", "--sessions", "1", "--diversify", "gender", "--quiet"]
+    assert main(["tables", *command, "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "allocation.csv").exists()

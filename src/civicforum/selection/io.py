@@ -28,6 +28,7 @@ from civicforum.spreadsheet import (
     read_csv_records,
     repeated_columns,
     spreadsheet_safe,
+    value_problem,
 )
 
 ID_COLUMN_NAMES = ("id", "nationbuilder_id")
@@ -49,6 +50,8 @@ FIRST_NAME_COLUMNS = ("first name", "first_name", "firstname", "given name", "gi
 LAST_NAME_COLUMNS = ("last name", "last_name", "lastname", "surname", "family name", "family_name")
 EMAIL_COLUMNS = ("email", "e-mail", "email address", "email_address")
 SHOWN_ROWS = 5  # rows named in a problem found on many rows, before "and N more"
+RETYPE_ONE = "delete the cell's text and type it again"
+RETYPE_MANY = "delete those cells' text and type it again"
 MAX_ROWS = 50_000  # 5x the largest benchmarked pool (10,000 in 13 s); 10^6 ran for minutes
 
 
@@ -371,11 +374,12 @@ def _parse_quota_row(
 
     before = len(problems)
     for name in ("feature", "value"):
+        column = table.header[columns[name] or 0]
+        hidden = value_problem(cell(name))
         if not cell(name):
-            index = columns[name] or 0
-            problems.append(
-                InputProblem(table.file, f"the {name} is blank; fill it in.", number, table.header[index])
-            )
+            problems.append(InputProblem(table.file, f"the {name} is blank; fill it in.", number, column))
+        elif hidden:
+            problems.append(InputProblem(table.file, f"{hidden}; {RETYPE_ONE}.", number, column))
     low, high = count("min"), count("max")
     low_flex, high_flex = count("min_flex", optional=True), count("max_flex", optional=True)
     if len(problems) > before or low is None or high is None:
@@ -475,6 +479,7 @@ def _parse_people(
     people = []
     first_row: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
     unknown: dict[tuple[str, str], list[int]] = {}  # (feature, value) not in the features file -> rows
+    hidden: dict[tuple[str, str], list[int]] = {}  # (column, value) with characters that do not show -> rows
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         person_id = row[id_index]
         if not person_id:
@@ -508,12 +513,19 @@ def _parse_people(
         features = {}
         for feature, index in feature_index.items():
             canonical = values[feature].get(_fold(row[index]))
-            if canonical is None and check_values:
+            if value_problem(row[index]):  # else 'not a value', of a value that reads as one
+                hidden.setdefault((table.header[index], row[index]), []).append(number)
+            elif canonical is None and check_values:
                 unknown.setdefault((feature, row[index]), []).append(number)
             elif canonical is not None:
                 features[feature] = canonical
         household = normalise_household(row[index] for index in address_index) if address_index else None
         people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
+    for (column, value), numbers in hidden.items():
+        problem = (
+            f"{value_problem(value)}{_on_rows(numbers)}; {RETYPE_ONE if len(numbers) == 1 else RETYPE_MANY}."
+        )
+        problems.append(InputProblem(table.file, problem, numbers[0] if len(numbers) == 1 else None, column))
     for (feature, value), numbers in unknown.items():
         problems.append(_unknown_value(table, feature, value, numbers, values[feature].values()))
     if address_index and people and all(person.household is None for person in people):
@@ -538,14 +550,22 @@ def _unknown_value(
     words = f"{shown} is not a value of '{feature}' in the features file (allowed: {', '.join(allowed)})"
     if len(numbers) == 1:
         return InputProblem(table.file, f"{words}; correct it or add a quota row for it.", numbers[0], column)
-    first = ", ".join(map(str, numbers[:SHOWN_ROWS]))
-    rows = f"rows {first}" + (f" and {len(numbers) - SHOWN_ROWS} more" if len(numbers) > SHOWN_ROWS else "")
     return InputProblem(
         table.file,
-        f"{words}, on {len(numbers)} rows ({rows}); correct those rows, or add a quota row for it if it "
-        "is a value the panel should have.",
+        f"{words}{_on_rows(numbers)}; correct those rows, or add a quota row for it if it is a value the "
+        "panel should have.",
         column=column,
     )
+
+
+def _on_rows(numbers: Sequence[int]) -> str:
+    """', on 7 rows (rows 2, 3, 5, 8, 9 and 2 more)' for a problem found on several rows; '' for one (its
+    row is the problem's own)."""
+    if len(numbers) == 1:
+        return ""
+    first = ", ".join(map(str, numbers[:SHOWN_ROWS]))
+    more = f" and {len(numbers) - SHOWN_ROWS} more" if len(numbers) > SHOWN_ROWS else ""
+    return f", on {len(numbers)} rows (rows {first}{more})"
 
 
 def _refused_id(text: str, file: str, row: int, column: str, problems: list[InputProblem]) -> bool:

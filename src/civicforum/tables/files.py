@@ -31,6 +31,7 @@ from ..spreadsheet import (
     printable,
     read_csv_records,
     repeated_columns,
+    value_problem,
 )
 from ..wording import counted, plural
 from .model import Cluster, Facilitator, FixedSeat, Member, Rule
@@ -112,6 +113,16 @@ def _check_name(path: Path, line: int, column: str, name: str) -> None:
         raise InputError(f"{path}: row {line}, column '{column}': {problem}")
 
 
+def _check_value(path: Path, line: int, column: str, value: str) -> None:
+    """Refuse a value that puts people in a group (a feature's, a group's label) holding characters that
+    do not show: it would make a group of its own beside the same word typed without them."""
+    problem = value_problem(value)
+    if problem is not None:
+        raise InputError(
+            f"{path}: row {line}, column '{column}': {problem}; delete the cell's text and type it again"
+        )
+
+
 def _label(path: Path, line: int, row: dict[str, str], column: str, what: str) -> str:
     """A label that ties rows together; a blank one would silently tie every blank row together."""
     if not row[column]:
@@ -151,6 +162,8 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
             raise InputError(
                 f"{path}: row {line}, column '{empty[0]}' is empty; give {printable(member_id)} a value"
             )
+        for feature in features:
+            _check_value(path, line, feature, row[feature])
         seen[loose_id(member_id)] = (member_id, line)
         members.append(Member(member_id, {f: row[f] for f in features}))
     for feature in features:
@@ -226,6 +239,7 @@ def read_keep_together(
     first_group: dict[str, tuple[str, int]] = {}  # member -> their first group and its row
     for line, row in read_rows(path, ["group", "id"]):
         label = _label(path, line, row, "group", "give the group a name shared by its members' rows")
+        _check_value(path, line, "group", label)
         member = reader.member(line, row, "id")
         first = first_group.setdefault(member, (label, line))
         _note_second(notes, f"{path}: row {line}: {member}", "group", label, first, JOINED_GROUPS)
@@ -317,6 +331,7 @@ def read_clusters(
     first_cluster: dict[str, tuple[str, int]] = {}  # member -> their first cluster and its row
     for line, row in read_rows(path, ["cluster", "tables", "id"]):
         name = _label(path, line, row, "cluster", "give the cluster a name shared by its members' rows")
+        _check_value(path, line, "cluster", name)
         count = reader.number(line, row, "tables", reader.tables)
         if tables.setdefault(name, count) != count:
             raise InputError(
