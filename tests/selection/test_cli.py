@@ -189,7 +189,16 @@ def test_a_time_limit_that_is_not_positive_is_refused(
     [
         ("", "is empty, so anyone could have known it"),
         ("\udcff", "not UTF-8 text"),
-        ("7 \u202e41 21", "holds U+202E (RIGHT-TO-LEFT OVERRIDE), which would show the seed in the report"),
+        (
+            "7 \u202e41 21",
+            "--seed: '7 \\u202e41 21' holds a right-to-left override (U+202E), which does not show, so the "
+            "report would show the seed otherwise than the draw used it; type the seed announced without it.",
+        ),
+        ("7 41 21\u200b", "holds a zero-width space (U+200B), which does not show"),
+        ("7\u200d41", "holds a zero-width joiner (U+200D)"),
+        ("7 41\t21", "holds a tab (U+0009)"),
+        ("7 41 21\n", "holds a line break (U+000A)"),
+        ("\ufeff7 41 21", "holds a zero-width no-break space or byte order mark (U+FEFF)"),
     ],
 )
 def test_a_seed_empty_undecodable_or_with_hidden_characters_is_refused(

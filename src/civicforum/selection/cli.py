@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from civicforum import options
 from civicforum.output_files import OutputError, check_output_directory, write_texts
-from civicforum.plain_text import hidden_characters
+from civicforum.plain_text import invisible_characters
 from civicforum.selection.diagnose import Diagnosis, QuotaChange, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -354,7 +354,8 @@ def select(args: argparse.Namespace) -> int:
 def _seed_problem(seed: str, *, empty_allowed: bool) -> str | None:
     """Why ``seed`` cannot be used: bytes that are not UTF-8 (the draw hashes its UTF-8 text), or, for a
     new draw, nothing but spaces, which anyone could have guessed (often an unset shell variable), or
-    characters that do not show (the report shows the seed without them)."""
+    characters that do not show (a zero-width space, a tab, a direction override: the draw hashes them,
+    while the report shows the seed without them or with a space)."""
     try:
         seed.encode("utf-8")
     except UnicodeEncodeError:
@@ -366,11 +367,13 @@ def _seed_problem(seed: str, *, empty_allowed: bool) -> str | None:
             f"--seed: {seed!r} is empty, so anyone could have known it before the draw (is a shell variable "
             "unset?); give the seed announced in public, or leave --seed out for a secure random one."
         )
-    hidden = hidden_characters(seed)
+    hidden = invisible_characters(seed)
     if hidden:  # the report would show it otherwise than the draw hashed it
+        many = len(hidden) > 1
         return (
-            f"--seed: {seed!r} holds {', '.join(hidden)}, which would show the seed in the report otherwise "
-            "than the draw used it; type the seed announced without it."
+            f"--seed: {seed!r} holds {', '.join(hidden)}, which {'do' if many else 'does'} not show, so the "
+            "report would show the seed otherwise than the draw used it; type the seed announced without "
+            f"{'them' if many else 'it'}."
         )
     return None
 
