@@ -223,3 +223,28 @@ def test_help_names_the_files_written_and_the_exit_status(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "directory for groups.csv, statements.csv, map.json, map.svg and report.html" in help_text
     assert "Exit status: 0 success; 2 bad input (nothing is written to --out)." in help_text
+
+
+def test_files_saved_as_excel_csv_utf8_start_with_a_byte_order_mark_and_are_read(tmp_path):
+    """Excel's 'CSV UTF-8' puts a byte order mark before the first column name; read as part of the name
+    it would make 'voter-id' and 'comment-id' missing columns."""
+    votes = tmp_path / "votes.csv"
+    comments = tmp_path / "comments.csv"
+    rows = [
+        f"{voter},{statement},{1 if (voter + statement) % 3 else -1}"
+        for voter in range(12)
+        for statement in range(3)
+    ]
+    votes.write_text("\ufeffvoter-id,comment-id,vote\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    comments.write_text(
+        '\ufeffcomment-id,comment-body\n0,Buses first\n1,"Cycle lanes, wider"\n2,More benches\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["opinions", str(votes), "--comments", str(comments), "--out", str(out)]) == 0
+    statements = list(csv.DictReader((out / "statements.csv").open(encoding="utf-8-sig")))
+    assert {row["statement"]: row["text"] for row in statements if row["group"] == "all"} == {
+        "0": "Buses first",
+        "1": "Cycle lanes, wider",
+        "2": "More benches",
+    }
