@@ -1,7 +1,8 @@
 """Types for the engines' command-line options, whose refusals say what to type instead.
 
 argparse's own ``type=int`` answers '1,200' (as people write it) or '12.0' (as a spreadsheet shows it)
-with "invalid int value", which names no fix. Plain Python, shared by the engines' command lines.
+with "invalid int value", and ``type=float`` answers '2,5' with "invalid float value", which name no
+fix. Plain Python, shared by the engines' command lines.
 """
 
 from __future__ import annotations
@@ -23,6 +24,23 @@ def whole_number(text: str) -> int:
     example = digits if WHOLE_NUMBER.fullmatch(digits) else "12"
     raise argparse.ArgumentTypeError(
         f"{printable(repr(text))} is not a whole number; write it in digits only, such as {example}"
+    )
+
+
+DECIMAL_COMMA = re.compile(r"\s*[-+]?[0-9]+,[0-9]+\s*")  # '2,5' as much of Europe writes 2.5
+
+
+def decimal_number(text: str) -> float:
+    """An option's number, whole or with decimals, such as ``--time-limit 2.5``; the range is each
+    command's to check, which also refuses by name the 'nan' and 'inf' that ``float`` takes."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    example = text.strip().replace(",", ".") if DECIMAL_COMMA.fullmatch(text) else "2.5"
+    raise argparse.ArgumentTypeError(
+        f"{printable(repr(text))} is not a number; write it in digits, with a point before any decimals, "
+        f"such as {example}"
     )
 
 

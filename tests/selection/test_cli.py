@@ -617,6 +617,14 @@ def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(
         ("--panel", "1,200", "--panel: '1,200' is not a whole number; write it in digits only, such as 1200"),
         ("--panel", "20.0", "--panel: '20.0' is not a whole number; write it in digits only, such as 20"),
         ("--lottery-panels", "1e3", "--lottery-panels: '1e3' is not a whole number; write it in digits only"),
+        # argparse said "invalid float value: 'soon'".
+        (
+            "--time-limit",
+            "soon",
+            "--time-limit: 'soon' is not a number; write it in digits, with a point before any decimals, "
+            "such as 2.5",
+        ),
+        ("--time-limit", "2,5", "--time-limit: '2,5' is not a number; write it in digits, with a point"),
     ],
 )
 def test_a_number_written_as_people_or_spreadsheets_do_says_how_to_write_it(

@@ -566,6 +566,20 @@ def test_a_search_the_time_limit_cut_short_says_so_and_suggests_more_time(panel_
         ),
         ("--sessions", "3.0", "--sessions: '3.0' is not a whole number; write it in digits only, such as 3"),
         ("--seed", "x", "--seed: 'x' is not a whole number; write it in digits only, such as 12"),
+        ("--tables", "4.5", "--tables: '4.5' is not a whole number; write it in digits only, such as 12"),
+        # argparse said "invalid float value: 'x'".
+        (
+            "--time-limit",
+            "x",
+            "--time-limit: 'x' is not a number; write it in digits, with a point before any decimals, such "
+            "as 2.5",
+        ),
+        ("--effort", "1,5", "--effort: '1,5' is not a number; write it in digits, with a point before any "),
+        ("--effort", "1,5", "decimals, such as 1.5"),
+        ("--diversity-slack", "ten", "--diversity-slack: 'ten' is not a number; write it in digits"),
+        # Said "--tables and --sessions must be at least 1", whichever it was and whatever was typed.
+        ("--tables", "-2", "--tables must be at least 1, not -2: give the number of tables in every session"),
+        ("--sessions", "0", "--sessions must be at least 1, not 0: give the number of times the forum meets"),
     ],
 )
 def test_bad_option_values_are_refused(panel_csv, tmp_path, capsys, option, value, expected):

@@ -136,7 +136,7 @@ def build_select_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--time-limit",
         metavar="SECONDS",
-        type=float,
+        type=options.decimal_number,
         help="stop improving the distribution after this long and use the best found",
     )
     parser.add_argument(

@@ -80,14 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--effort",
-        type=float,
+        type=options.decimal_number,
         default=1.0,
         help="search this many times longer for a better plan (default 1; the same seed and effort "
         "give the same plan on any machine)",
     )
     parser.add_argument(
         "--diversity-slack",
-        type=float,
+        type=options.decimal_number,
         default=100 * DIVERSITY_SLACK,
         metavar="PERCENT",
         help=f"how far above its lower bound diversity may go so that people meet more others (default "
@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=options.decimal_number,
         help="seconds the search may take (reading, bounds and writing come on top); a limit that cuts the "
         "search short makes the plan depend on the machine's speed",
     )
@@ -139,8 +139,15 @@ def main(argv: list[str]) -> int:
         return int(exit_.code or 0)
     features = list(dict.fromkeys(f.strip() for f in args.diversify.split(",") if f.strip()))  # once each
     try:
-        if args.tables < 1 or args.sessions < 1:
-            raise InputError("--tables and --sessions must be at least 1")
+        if args.tables < 1:
+            raise InputError(
+                f"--tables must be at least 1, not {args.tables}: give the number of tables in every session"
+            )
+        if args.sessions < 1:
+            raise InputError(
+                f"--sessions must be at least 1, not {args.sessions}: give the number of times the forum "
+                "meets at tables, past sessions included"
+            )
         if args.sessions > MAX_SESSIONS:
             raise InputError(
                 f"--sessions must be at most {MAX_SESSIONS}, not {args.sessions:,}: give the number of times "
