@@ -56,6 +56,16 @@ def value_problem(value: str) -> str | None:
     )
 
 
+# How two values that ``loose_value`` makes equal differ, for messages.
+LOOSE_VALUE_DIFFERENCE = "differ only in capitals, spaces or how an accent is typed"
+
+
+def loose_value(text: str) -> str:
+    """What a value or a name a person typed reads as: capitals, runs of spaces and how an accent is
+    encoded (one character or a letter plus a combining mark) ignored."""
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
 # How two ids that ``loose_id`` makes equal differ, for messages.
 LOOSE_ID_DIFFERENCE = (
     "they differ only in capitals, leading zeros (which a spreadsheet drops from numbers), how an accent "

@@ -796,3 +796,39 @@ def test_a_panel_starting_with_a_byte_order_mark_is_seated(tmp_path):
     command = [panel_csv, "--tables", "2", "--sessions", "1", "--diversify", "gender", "--quiet"]
     assert main(["tables", *command, "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "allocation.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        (
+            "Female",
+            "female",
+            "panel.csv: column 'gender': 'female' (row 4) and 'Female' (row 2) differ only in capitals, "
+            "spaces or how an accent is typed, so they would be balanced as two groups; write the value the "
+            "same way on every row",
+        ),
+        ("Female", "  FEMALE ", "'FEMALE' (row 4) and 'Female' (row 2) differ only in capitals, spaces"),
+        ("Ward A", "Ward  A", "'Ward  A' (row 4) and 'Ward A' (row 2)"),
+        ("Caf\u00e9", "Cafe\u0301", "'Cafe\u0301' (row 4) and 'Café' (row 2)"),
+    ],
+)
+def test_one_value_written_two_ways_is_refused_naming_both_and_their_rows(
+    tmp_path, capsys, first, second, expected
+):
+    """'Female' and 'female' were balanced as two groups, so a table could hold every 'female' and no
+    'Female'. The selection engine reads both as the features file's one spelling; the panel file has no
+    such list to say which is meant, so the officer is asked to choose."""
+    rows = [f"m01,{first},60+", "m02,Male,60+", f"m03,{second},16-29", "m04,Male,16-29", f"m05,{first},16-29"]
+    panel_csv = write(tmp_path, "panel.csv", "id,gender,age\n" + "\n".join(rows) + "\n")
+    command = [panel_csv, "--tables", "2", "--sessions", "1", "--diversify", "gender,age"]
+    assert main(["tables", *command, "--out", str(tmp_path / "out")]) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_values_of_a_column_not_diversified_may_be_written_any_way(tmp_path):
+    rows = ["m01,F,Ann Lee", "m02,M,ann lee", "m03,F,Bo", "m04,M,bo"]
+    panel_csv = write(tmp_path, "panel.csv", "id,gender,name\n" + "\n".join(rows) + "\n")
+    command = [panel_csv, "--tables", "2", "--sessions", "1", "--diversify", "gender", "--quiet"]
+    assert main(["tables", *command, "--names", "name", "--out", str(tmp_path / "out")]) == 0

@@ -24,6 +24,7 @@ from civicforum.spreadsheet import (
     CsvRowError,
     id_problem,
     loose_id,
+    loose_value,
     other_separator,
     read_csv_records,
     repeated_columns,
@@ -64,11 +65,6 @@ class Table:
     rows: list[list[str]]
     row_numbers: list[int]
     header_row: int = 1
-
-
-def _fold(text: str) -> str:
-    """Key for matching names a person typed: case, accents' composition and spacing don't matter."""
-    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def normalise_household(parts: Iterable[str]) -> str | None:
@@ -213,7 +209,7 @@ def read_table(path: str | Path, problems: list[InputProblem]) -> Table | None:
             )
         )
         return None
-    repeated = repeated_columns(header, _fold)
+    repeated = repeated_columns(header, loose_value)
     if repeated:
         problems.append(
             InputProblem(
@@ -269,9 +265,9 @@ def _find_column(table: Table, names: Sequence[str]) -> int | None:
 
 
 def _find_in_header(header: Sequence[str], names: Sequence[str]) -> int | None:
-    wanted = {_fold(name) for name in names}
+    wanted = {loose_value(name) for name in names}
     for index, column in enumerate(header):
-        if _fold(column) in wanted:
+        if loose_value(column) in wanted:
             return index
     return None
 
@@ -342,8 +338,8 @@ def _parse_features(table: Table | None, problems: list[InputProblem]) -> tuple[
         quota = _parse_quota_row(table, row, number, columns, problems)
         if quota is None:
             continue
-        feature = spelling.setdefault(_fold(quota.feature), quota.feature)
-        key = (_fold(quota.feature), _fold(quota.value))
+        feature = spelling.setdefault(loose_value(quota.feature), quota.feature)
+        key = (loose_value(quota.feature), loose_value(quota.value))
         if key in seen:
             problems.append(
                 InputProblem(
@@ -450,7 +446,7 @@ def _parse_people(
     id_index = table.header.index(id_header)
     values: dict[str, dict[str, str]] = {}
     for quota in quotas:
-        values.setdefault(quota.feature, {})[_fold(quota.value)] = quota.value
+        values.setdefault(quota.feature, {})[loose_value(quota.value)] = quota.value
     feature_index: dict[str, int] = {}
     for feature in values:
         index = _find_column(table, [feature])
@@ -512,7 +508,7 @@ def _parse_people(
         first_row[loose_id(person_id)] = (person_id, number)
         features = {}
         for feature, index in feature_index.items():
-            canonical = values[feature].get(_fold(row[index]))
+            canonical = values[feature].get(loose_value(row[index]))
             if value_problem(row[index]):  # else 'not a value', of a value that reads as one
                 hidden.setdefault((table.header[index], row[index]), []).append(number)
             elif canonical is None and check_values:
@@ -635,7 +631,7 @@ def probable_duplicates(table: Table, people: Sequence[Person]) -> list[InputPro
     )
 
     def cell(person: Person, name: str | None) -> str:
-        return "" if name is None else _fold(person.row.get(name, ""))
+        return "" if name is None else loose_value(person.row.get(name, ""))
 
     same: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     for person, number in zip(people, table.row_numbers, strict=True):

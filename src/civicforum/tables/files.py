@@ -23,10 +23,12 @@ from pathlib import Path
 
 from ..spreadsheet import (
     LOOSE_ID_DIFFERENCE,
+    LOOSE_VALUE_DIFFERENCE,
     CsvFileError,
     CsvRowError,
     id_problem,
     loose_id,
+    loose_value,
     other_separator,
     printable,
     read_csv_records,
@@ -141,6 +143,7 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
             "volunteers"
         )
     members: list[Member] = []
+    lines: list[int] = []  # each member's row
     seen: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
     for line, row in rows:
         member_id = row["id"]
@@ -166,9 +169,27 @@ def read_panel(path: Path, features: Sequence[str]) -> list[Member]:
             _check_value(path, line, feature, row[feature])
         seen[loose_id(member_id)] = (member_id, line)
         members.append(Member(member_id, {f: row[f] for f in features}))
+        lines.append(line)
     for feature in features:
+        _check_one_spelling(path, members, lines, feature)
         _check_shared_values(path, members, feature)
     return members
+
+
+def _check_one_spelling(path: Path, members: Sequence[Member], lines: Sequence[int], feature: str) -> None:
+    """Refuse a value written two ways ('Female', 'female'), which would be balanced as two groups: a
+    table could then hold every 'female' and no 'Female'. Unlike the selection engine, which reads both
+    as the features file's spelling, nothing here says which is meant, so the officer chooses."""
+    first: dict[str, tuple[str, int]] = {}  # loose_value -> its first spelling and row
+    for member, line in zip(members, lines, strict=True):
+        value = member.features[feature]
+        spelling, first_line = first.setdefault(loose_value(value), (value, line))
+        if spelling != value:
+            raise InputError(
+                f"{path}: column {printable(repr(feature))}: {printable(repr(value))} (row {line}) and "
+                f"{printable(repr(spelling))} (row {first_line}) {LOOSE_VALUE_DIFFERENCE}, so they would be "
+                "balanced as two groups; write the value the same way on every row"
+            )
 
 
 def _check_shared_values(path: Path, members: Sequence[Member], feature: str) -> None:
