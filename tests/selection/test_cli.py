@@ -661,16 +661,15 @@ def test_a_panel_impossible_whatever_the_quotas_does_not_blame_the_features_file
     assert not (tmp_path / "out").exists()
 
 
-def test_a_diagnosis_quoting_a_hostile_value_escapes_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Infeasible quotas are explained with the file's own names, which were printed raw to the terminal."""
+def test_a_hostile_value_is_quoted_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Infeasible quotas were explained with the file's own names, printed raw to the terminal; a value
+    holding a control character is now refused as it is read, and quoted escaped."""
     people, features = write_inputs(
         tmp_path, "id,gender\np1,F\np2,F\n", "feature,value,min,max\ngender,F,0,2\ngender,\x1b[2JX,1,2\n"
     )
     assert select(people, features, tmp_path / "out", "--panel", "1") == 2
     error = capsys.readouterr().err
-    assert "gender \\x1b[2JX needs at least 1" in error
+    assert "row 3, column 'value': '\\x1b[2JX' holds a control character (U+001B)" in error
     assert "\x1b" not in error
 
 
