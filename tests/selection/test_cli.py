@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import shlex
 from pathlib import Path
@@ -753,3 +754,44 @@ def test_the_summary_writes_large_counts_as_people_do(
     paths = write_inputs(tmp_path, people, "feature,value,min,max\ngender,F,5,5\ngender,M,5,5\n")
     assert select(*paths, tmp_path / "out", "--panel", "10", "--seed", "1") == 0
     assert capsys.readouterr().out.startswith("Selected 10 of 1,200 volunteers (leximin, ")
+
+
+def test_a_quota_check_cut_short_says_so_and_the_draw_goes_ahead_as_before(
+    small: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check of the quotas stopped by its time limit was taken, without a word, as 'a panel exists'.
+    The draw still goes ahead (the search stops with a message if no panel exists) and draws the same
+    panel, but the officer is told the quotas were not checked."""
+    assert select(*small, tmp_path / "checked", "--panel", "20", "--seed", "s") == 0
+    capsys.readouterr()
+    monkeypatch.setattr(importlib.import_module("civicforum.selection.diagnose"), "SOLVE_TIME_LIMIT", 0.0)
+    assert select(*small, tmp_path / "unchecked", "--panel", "20", "--seed", "s") == 0
+    assert (
+        "Note: the check of the quotas could not tell within 0 seconds whether any panel meets them all. "
+        "The search goes ahead and stops with a message if no panel does."
+    ) in capsys.readouterr().err
+    for name in ("selected.csv", "probabilities.csv"):
+        assert (tmp_path / "checked" / name).read_bytes() == (tmp_path / "unchecked" / name).read_bytes()
+
+
+def test_replacements_after_a_quota_check_cut_short_keep_the_quotas_and_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people, features = write_inputs(
+        tmp_path,
+        "id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(10)),
+        "feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n",
+    )
+    confirmed = tmp_path / "confirmed.csv"
+    confirmed.write_text("p0\n")
+    monkeypatch.setattr(importlib.import_module("civicforum.selection.diagnose"), "SOLVE_TIME_LIMIT", 0.0)
+    out = tmp_path / "out"
+    assert select(people, features, out, "--panel", "4", "--already-selected", str(confirmed)) == 0
+    assert (
+        "could not tell within 0 seconds whether any panel meets them all, so no quota was relaxed around "
+        "the members kept. The search goes ahead"
+    ) in capsys.readouterr().err
+    assert json.loads((out / "distribution.json").read_text())["relaxed_quotas"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import combinations
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from civicforum.selection.diagnose import (
     Diagnosis,
     QuotaBound,
+    QuotaCheckUndecided,
     apply_relaxation,
     diagnose,
     find_conflict,
@@ -20,6 +22,9 @@ from civicforum.selection.diagnose import (
     minimal_relaxation,
 )
 from civicforum.selection.types import Instance, Person, Quota
+
+# The module, for monkeypatching: ``civicforum.selection.diagnose`` is also the name of its function.
+diagnose_module = importlib.import_module("civicforum.selection.diagnose")
 
 QUOTAS = [
     Quota("gender", "F", 0, 10),
@@ -232,3 +237,41 @@ def test_conflict_is_irreducible_and_relaxation_is_minimal(instance: Instance) -
     assert relaxation is not None
     assert sum(change.size for change in relaxation) == min(costs)
     assert is_feasible(apply_relaxation(instance, relaxation))
+
+
+def test_a_check_the_time_limit_cut_short_is_undecided_not_feasible(
+    instance_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A solve stopped by its time limit was read as 'a panel exists', so diagnose said nothing was wrong
+    without knowing, and a smallest change not found in time read as 'no change within the flex limits
+    can help'."""
+    feasible = instance_factory({("F", "Young"): 5, ("M", "Old"): 5}, QUOTAS, 4)
+    infeasible = with_quota(
+        instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 10), "gender", "F", 6, 8
+    )
+    monkeypatch.setattr(diagnose_module, "SOLVE_TIME_LIMIT", 0.0)  # HiGHS stops before deciding
+    assert is_feasible(feasible) is None
+    with pytest.raises(QuotaCheckUndecided, match="could not tell within 0 seconds whether any panel"):
+        diagnose(feasible)
+    with pytest.raises(QuotaCheckUndecided):
+        find_conflict(feasible)
+    with pytest.raises(QuotaCheckUndecided):
+        minimal_relaxation(infeasible)
+
+
+def test_a_smallest_change_not_found_in_time_is_said_so(
+    instance_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def undecided(instance: Instance) -> None:
+        raise QuotaCheckUndecided(60.0)
+
+    monkeypatch.setattr(diagnose_module, "minimal_relaxation", undecided)
+    diagnosis = diagnosed(
+        with_quota(instance_factory({("F", "Young"): 4, ("M", "Old"): 10}, QUOTAS, 10), "gender", "F", 6, 8)
+    )
+    assert diagnosis.relaxation is None and diagnosis.relaxation_undecided
+    assert diagnosis.text().endswith(
+        "The smallest change to the quotas that makes a panel possible was not found within 60 seconds; "
+        "change the quotas named above, then check again."
+    )
+    assert "No change to the quotas within their min_flex/max_flex limits" not in diagnosis.text()

@@ -1,7 +1,7 @@
 """Fair, fast and verifiable panel selection (pure Python, no Django)."""
 
 from .algorithms import SelectionSettings, check_panel, find_distribution, find_panel
-from .diagnose import Diagnosis, diagnose, minimal_relaxation
+from .diagnose import Diagnosis, QuotaCheckUndecided, diagnose, minimal_relaxation
 from .io import load_instance, read_features, read_people
 from .lottery import Lottery, round_to_lottery, verify_draw
 from .replacements import plan_replacements
@@ -31,6 +31,7 @@ __all__ = [
     "Person",
     "ProgressCallback",
     "Quota",
+    "QuotaCheckUndecided",
     "SelectionError",
     "SelectionResult",
     "SelectionSettings",

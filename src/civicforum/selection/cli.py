@@ -28,7 +28,7 @@ from typing import Any, TextIO
 from civicforum import options
 from civicforum.output_files import OutputError, check_output_directory, write_texts
 from civicforum.plain_text import invisible_characters
-from civicforum.selection.diagnose import Diagnosis, QuotaChange, diagnose
+from civicforum.selection.diagnose import Diagnosis, QuotaChange, QuotaCheckUndecided, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
     DEFAULT_LOTTERY_SIZE,
@@ -408,15 +408,25 @@ def _mixed_runs_problem(out: Path, commit_only: bool, expect_commitment: str | N
 def _check_quotas(instance: Instance, progress: StderrProgress) -> tuple[Instance, tuple[QuotaChange, ...]]:
     """The instance to solve: as given, or with quotas minimally relaxed around confirmed members.
 
-    Raises InfeasibleQuotasError with the diagnosis when no panel can meet the quotas.
+    Raises InfeasibleQuotasError with the diagnosis when no panel can meet the quotas. A check cut short
+    by its time limit leaves the quotas as given, as the search itself stops if no panel meets them, and
+    says so.
     """
     progress(0.0, "checking the quotas")
-    if instance.already_selected:
-        plan = plan_replacements(instance)
-        for message in unmet_quota_messages(plan):
-            _warn(message)
-        return plan.instance, plan.relaxation
-    diagnosis = diagnose(instance)
+    try:
+        if instance.already_selected:
+            plan = plan_replacements(instance)
+            for message in unmet_quota_messages(plan):
+                _warn(message)
+            return plan.instance, plan.relaxation
+        diagnosis = diagnose(instance)
+    except QuotaCheckUndecided as undecided:
+        kept = ", so no quota was relaxed around the members kept" if instance.already_selected else ""
+        _warn(
+            f"Note: the check of the quotas could not tell within {undecided.seconds:g} seconds whether any "
+            f"panel meets them all{kept}. The search goes ahead and stops with a message if no panel does."
+        )
+        return instance, ()
     if diagnosis is not None:
         raise InfeasibleQuotasError(diagnosis.text(), explanation=diagnosis)
     return instance, ()

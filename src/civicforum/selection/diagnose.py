@@ -4,6 +4,10 @@
 words with counts, and what minimal change to propose to the oversight group. We find an irreducible
 infeasible subset of quota bounds with a deletion filter (each test is a small feasibility MILP in
 HiGHS) and the smallest total relaxation with one more MILP that respects ``min_flex``/``max_flex``.
+
+Each MILP may take at most ``SOLVE_TIME_LIMIT`` seconds. A solve it cuts short decides nothing: it is
+never read as "a panel exists" (``is_feasible`` returns None, ``diagnose`` raises
+``QuotaCheckUndecided``) nor as "no change helps" (the diagnosis says the change was not found in time).
 """
 
 from __future__ import annotations
@@ -17,11 +21,23 @@ import highspy
 import numpy as np
 
 from civicforum.selection.algorithms.panels import quiet_highs
-from civicforum.selection.types import Instance, Quota
+from civicforum.selection.types import Instance, Quota, SelectionError
 from civicforum.wording import counted, plural
 
 SOLVE_TIME_LIMIT = 60.0
 INFINITY = highspy.kHighsInf
+
+
+class QuotaCheckUndecided(SelectionError):
+    """The solver could not tell within ``seconds`` whether any panel meets the quotas (or, from
+    ``minimal_relaxation``, which smallest change makes one possible)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"The check of the quotas could not tell within {seconds:g} seconds whether any panel meets "
+            "them all."
+        )
 
 
 @dataclass(frozen=True)
@@ -70,16 +86,23 @@ class QuotaChange:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """Why no panel exists, and the smallest fix (``relaxation`` None: no fix within the flex limits)."""
+    """Why no panel exists, and the smallest fix (``relaxation`` None: no fix within the flex limits, or,
+    with ``relaxation_undecided``, none found within ``SOLVE_TIME_LIMIT`` seconds)."""
 
     conflict: tuple[QuotaBound, ...]
     explanation: tuple[str, ...]
     relaxation: tuple[QuotaChange, ...] | None
+    relaxation_undecided: bool = False
 
     def text(self) -> str:
         lines = ["No panel can meet all the quotas.", *self.explanation]
         if not self.conflict:  # impossible even without quotas: their flex limits are beside the point
             lines.append("No change to the quotas can make a panel possible.")
+        elif self.relaxation_undecided:
+            lines.append(
+                "The smallest change to the quotas that makes a panel possible was not found within "
+                f"{SOLVE_TIME_LIMIT:g} seconds; change the quotas named above, then check again."
+            )
         elif self.relaxation is None:
             lines.append(
                 "No change to the quotas within their min_flex/max_flex limits makes a panel possible."
@@ -193,20 +216,27 @@ def quota_members(instance: Instance) -> list[list[str]]:
     return members
 
 
-def is_feasible(instance: Instance) -> bool:
-    """Whether some panel meets every quota, the household rule and the already-selected members."""
-    return _Model(instance).solve() is not False
+def is_feasible(instance: Instance) -> bool | None:
+    """Whether some panel meets every quota, the household rule and the already-selected members; None
+    when the solver could not tell within ``SOLVE_TIME_LIMIT`` seconds (which is not 'feasible')."""
+    return _Model(instance).solve()
 
 
 def find_conflict(instance: Instance) -> tuple[QuotaBound, ...] | None:
     """An irreducible set of quota bounds that cannot hold together (empty: impossible even without
-    quotas; None: a panel exists).
+    quotas; None: a panel exists). Raises ``QuotaCheckUndecided`` when the first check, whether a panel
+    exists, is cut short by the time limit.
 
     Features are tried one at a time first, so the common clashes (one feature's quotas against the
-    panel size or the pool) come out as short, single-feature explanations.
+    panel size or the pool) come out as short, single-feature explanations. A later check cut short
+    counts as 'a panel exists', so the set still cannot hold together but may hold a bound more than the
+    fewest.
     """
     model = _Model(instance)
-    if model.solve() is not False:
+    feasible = model.solve()
+    if feasible is None:
+        raise QuotaCheckUndecided(SOLVE_TIME_LIMIT)
+    if feasible:
         return None
     every_bound = list(model.bound_rows)
     model.enable(every_bound, False)
@@ -235,9 +265,14 @@ def _deletion_filter(model: _Model, bounds: list[QuotaBound]) -> tuple[QuotaBoun
 
 
 def minimal_relaxation(instance: Instance) -> tuple[QuotaChange, ...] | None:
-    """The quota changes of smallest total size (within min_flex/max_flex) that make a panel possible."""
+    """The quota changes of smallest total size (within min_flex/max_flex) that make a panel possible;
+    None when no change within those limits does. Raises ``QuotaCheckUndecided`` when the solver found
+    neither the smallest change nor that there is none within ``SOLVE_TIME_LIMIT`` seconds."""
     model = _Model(instance, relax=True)
-    if not model.solve():
+    solved = model.solve()
+    if solved is None:
+        raise QuotaCheckUndecided(SOLVE_TIME_LIMIT)
+    if not solved:
         return None
     values = model.values()
     n = len(instance.people)
@@ -271,11 +306,17 @@ def apply_relaxation(instance: Instance, changes: Iterable[QuotaChange]) -> Inst
 
 
 def diagnose(instance: Instance) -> Diagnosis | None:
-    """None when a panel exists; otherwise which quotas clash, in words, and the smallest fix."""
+    """None when a panel exists; otherwise which quotas clash, in words, and the smallest fix. Raises
+    ``QuotaCheckUndecided`` when the solver could not tell within its time limit whether a panel exists."""
     conflict = find_conflict(instance)
     if conflict is None:
         return None
-    return Diagnosis(conflict, explain(instance, conflict), minimal_relaxation(instance))
+    explanation = explain(instance, conflict)
+    try:
+        relaxation = minimal_relaxation(instance)
+    except QuotaCheckUndecided:
+        return Diagnosis(conflict, explanation, None, relaxation_undecided=True)
+    return Diagnosis(conflict, explanation, relaxation)
 
 
 def explain(instance: Instance, conflict: Sequence[QuotaBound]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from civicforum.selection import (
     Algorithm,
     Instance,
     ProgressCallback,
+    QuotaCheckUndecided,
     SelectionResult,
     SelectionSettings,
     diagnose,
@@ -50,8 +51,12 @@ def distribution(
 
 
 def infeasibility(instance: Instance) -> str | None:
-    """None when some panel meets every quota; otherwise the engine's plain-English diagnosis."""
-    found = diagnose(instance)
+    """None when some panel meets every quota, or when the engine could not tell within its time limit
+    (a draw's own search then fails if none does); otherwise the engine's plain-English diagnosis."""
+    try:
+        found = diagnose(instance)
+    except QuotaCheckUndecided:
+        return None
     return None if found is None else found.text()
 
 
@@ -62,6 +67,10 @@ def transparent_draw(result: SelectionResult, seed: str, size: int = LOTTERY_PAN
 
 
 def replacement_instance(instance: Instance) -> tuple[Instance, list[str]]:
-    """The instance to draw replacements from (quotas relaxed only if they must be) and what gave way."""
-    plan = plan_replacements(instance)
+    """The instance to draw replacements from (quotas relaxed only if they must be) and what gave way; the
+    quotas as set when the engine could not tell within its time limit whether they must be."""
+    try:
+        plan = plan_replacements(instance)
+    except QuotaCheckUndecided:
+        return instance, []
     return plan.instance, [f"Quota can no longer be met: {change}." for change in plan.relaxation]
