@@ -762,3 +762,18 @@ def test_a_byte_order_mark_starting_the_file_is_still_read(tmp_path: Path) -> No
     quotas = read_features(write(tmp_path, "f.csv", "\ufeff" + FEATURES))
     people = read_people(write(tmp_path, "p.csv", "\ufeffGender,Age,id\nFemale,Young,p1\n"), quotas)
     assert [(p.id, dict(p.features)) for p in people] == [("p1", {"gender": "Female", "age": "Young"})]
+
+
+def test_a_header_that_reads_as_a_feature_but_holds_a_hidden_character_is_named(tmp_path: Path) -> None:
+    """The officer sees a 'Gender' column, but the engine said there was none."""
+    quotas = read_features(write(tmp_path, "f.csv", FEATURES))
+    with pytest.raises(InputError) as error:
+        read_people(write(tmp_path, "p.csv", "id,Gender\u200b,age\np1,Female,Young\n"), quotas)
+    assert problems_of(error) == [
+        (
+            1,
+            None,
+            "no column for the feature 'gender' used in the features file: the header 'Gender\\u200b' holds "
+            "a zero-width space (U+200B), which does not show; delete the header's text and type it again.",
+        )
+    ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from civicforum.plain_text import as_shown
+from civicforum.plain_text import as_shown, invisible_characters
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
 from civicforum.spreadsheet import (
     LOOSE_ID_DIFFERENCE,
@@ -26,6 +26,7 @@ from civicforum.spreadsheet import (
     loose_id,
     loose_value,
     other_separator,
+    printable,
     read_csv_records,
     repeated_columns,
     spreadsheet_safe,
@@ -451,14 +452,7 @@ def _parse_people(
     for feature in values:
         index = _find_column(table, [feature])
         if index is None:
-            problems.append(
-                InputProblem(
-                    table.file,
-                    f"no column for the feature '{feature}' used in the features file; add the column "
-                    "or rename the header to match.",
-                    row=1,
-                )
-            )
+            problems.append(InputProblem(table.file, _no_feature_column(table.header, feature), row=1))
         else:
             feature_index[feature] = index
     address_index = []
@@ -534,6 +528,20 @@ def _parse_people(
             )
         )
     return tuple(people)
+
+
+def _no_feature_column(header: Sequence[str], feature: str) -> str:
+    """Why no column of ``header`` is ``feature``'s, naming the header that reads as it but holds a
+    character that does not show (``loose_id`` ignores those), which the officer cannot see."""
+    words = f"no column for the feature '{feature}' used in the features file"
+    for name in header:
+        hidden = invisible_characters(name)
+        if hidden and loose_id(name) == loose_id(feature):
+            return (
+                f"{words}: the header {printable(repr(name))} holds {', '.join(hidden)}, which "
+                f"{'do' if len(hidden) > 1 else 'does'} not show; delete the header's text and type it again."
+            )
+    return f"{words}; add the column or rename the header to match."
 
 
 def _unknown_value(
