@@ -205,9 +205,8 @@ def test_officer_pages_are_accessible(
         axe_check(page)
     page.goto(live_server.url + staff + "panel/invite/")  # nobody can be invited: back to the overview
     assert page.url == live_server.url + staff
-    expect(page.get_by_role("region", name="Important").first).to_contain_text(
-        "recruitment for this forum is closed"
-    )
+    expect(page.locator(".govuk-error-summary")).to_contain_text("recruitment for this forum is closed")
+    expect(page).to_have_title(re.compile("^Error: "))
     axe_check(page)
 
 

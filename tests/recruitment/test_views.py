@@ -138,6 +138,22 @@ def test_a_refused_upload_is_a_gov_uk_error_summary_linking_to_the_file_box(
     assert "The file was not imported: fix the problems listed above and upload it again" in page
 
 
+def test_a_refused_upload_with_more_problems_than_listed_says_how_many_were_found(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    rows = "".join(f"{n},,SW1A 1AA,W\n" for n in range(1, 61))  # no first address line
+    page = (
+        signed_in_client(officer)
+        .post(
+            staff_url("upload_addresses", recruiting_forum),
+            {"file": _upload(f"uprn,address_line_1,postcode,ward\n{rows}".encode())},
+        )
+        .content.decode()
+    )
+    assert "Fix these problems (the first 50 of 60 are listed) and upload it again:" in page
+    assert len(re.findall(r'<li><a href="#id_file">Row ', page)) == 50
+
+
 @pytest.mark.parametrize("name", ["draw_lottery", "upload_addresses", "quotas", "questions", "settings"])
 def test_each_form_has_one_csrf_field(
     signed_in_client: Any, recruiting_forum: Any, officer: Any, name: str

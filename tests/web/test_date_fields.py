@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from civicforum.core.error_summary import form_errors
 from civicforum.core.forms import GovUKDateField, GovUKForm
-from civicforum.core.templatetags.civicforum import error_links
 
 
 class StartForm(GovUKForm):
@@ -52,4 +52,4 @@ def test_a_required_date_half_typed_says_what_is_missing_and_links_to_that_box(
     'must include a year', linked to the box to fill in, as an optional date already said."""
     form = EndForm({"ends_on_0": day, "ends_on_1": month, "ends_on_2": year})
     assert form.errors["ends_on"] == [message]
-    assert error_links(form) == [(box, message)]
+    assert form_errors(form) == [(message, box)]

@@ -2,7 +2,7 @@
 
 Subclass ``GovUKForm`` / ``GovUKModelForm``; templates render the form with
 ``{% include "core/includes/form.html" with form=form submit_label="Save" %}`` and the page
-puts ``{% include "core/includes/error_summary.html" %}`` above the heading.
+puts ``{% include "core/includes/error_summary.html" with errors=form|error_links %}`` above the heading.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
 from civicforum.core import audit
+from civicforum.core.error_summary import ErrorItem, error_title, form_errors, shown_messages
 
 register = template.Library()
 
@@ -71,28 +72,20 @@ def forum_phone(forum: Any) -> str:
 
 
 @register.filter
-def error_links(form: forms.BaseForm) -> list[tuple[str, str]]:
-    """The error summary's (box id, message) pairs: one per message of each field, linked to the box
-    to correct, as GOV.UK asks. A date links to the box that holds the mistake, else its day box
-    (its outer id is a <div>, which cannot take focus); radios and checkboxes to their first option,
-    numbered from 1; errors not tied to a field to the form's first box."""
-    visible = form.visible_fields()
-    links = [(_first_box(visible[0]) if visible else "", str(error)) for error in form.non_field_errors()]
-    for field in visible:
-        parts = getattr(field.field, "fields", ())
-        wrong_parts = [getattr(part.widget, "errors", []) for part in parts]
-        for message in dict.fromkeys(str(error) for error in field.errors):
-            part = next((n for n, errors in enumerate(wrong_parts) if message in map(str, errors)), None)
-            links.append((f"{field.auto_id}_{part}" if part is not None else _first_box(field), message))
-    return links
+def error_links(form: forms.BaseForm | str) -> list[ErrorItem]:
+    """``{% include "core/includes/error_summary.html" with errors=form|error_links %}``: the lines of
+    ``form``'s error summary (see ``error_summary.form_errors``)."""
+    return form_errors(form)
 
 
-def _first_box(field: forms.BoundField) -> str:
-    if getattr(field.field, "fields", ()):
-        return f"{field.auto_id}_0"
-    if isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-        return f"{field.auto_id}_1"
-    return str(field.auto_id)
+register.filter("shown_messages", shown_messages)
+
+
+@register.simple_block_tag(takes_context=True)
+def title_with_errors(context: template.Context, content: str) -> str:
+    """The page's <title> (``content``), starting 'Error: ' when the request has an error message; a page
+    rendered without a request (the server error page) has no messages."""
+    return error_title(content, context.get("messages") or ())
 
 
 @register.filter

@@ -8,6 +8,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from civicforum.core.error_summary import ErrorItem
 from civicforum.selection import InputProblem
 from civicforum.spreadsheet import WORKBOOK_SIGNATURES, printable
 
@@ -31,12 +32,27 @@ class FileRejected(ValueError):
 
 @dataclass(frozen=True)
 class ShownProblems:
-    """A refused upload as its page shows it: a heading naming the file, then each problem without the
-    file name (the GOV.UK error summary links each to the file box), and the box's own error message."""
+    """A refused upload as its page shows it: an error summary naming the file, then each problem without
+    the file name, linked to the file box (``box``, its id), and the box's own error message."""
 
     filename: str
     lines: list[str]
     more: int  # problems found beyond those listed
+    box: str
+
+    @property
+    def title(self) -> str:
+        return f"The file ‘{self.filename}’ was not imported"
+
+    @property
+    def description(self) -> str:
+        shown = len(self.lines)
+        listed = f" (the first {shown} of {shown + self.more} are listed)" if self.more else ""
+        return f"Nothing from it was saved. Fix these problems{listed} and upload it again:"
+
+    @property
+    def errors(self) -> list[ErrorItem]:
+        return [ErrorItem(line, self.box) for line in self.lines]
 
     @property
     def field_error(self) -> str:
@@ -45,7 +61,8 @@ class ShownProblems:
         return "The file was not imported: fix the problems listed above and upload it again"
 
 
-def shown_problems(rejected: FileRejected) -> ShownProblems:
+def shown_problems(rejected: FileRejected, box: str) -> ShownProblems:
+    """``rejected`` as its page shows it, each problem linked to the file box whose id is ``box``."""
     problems = rejected.problems
     lines = []
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
@@ -55,7 +72,7 @@ def shown_problems(rejected: FileRejected) -> ShownProblems:
         message = problem.message if where else problem.message[:1].upper() + problem.message[1:]
         lines.append(printable(", ".join(where) + ": " + message if where else message))
     filename = printable(problems[0].file) if problems else ""
-    return ShownProblems(filename, lines, max(0, len(problems) - MAX_PROBLEMS_SHOWN))
+    return ShownProblems(filename, lines, max(0, len(problems) - MAX_PROBLEMS_SHOWN), box)
 
 
 SAVE_AS_CSV = "In Excel choose 'Save as' > 'CSV UTF-8 (comma delimited)' and upload that file."

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicforum.core import audit
 from civicforum.core.addresses import public_address
 from civicforum.core.downloads import csv_attachment
+from civicforum.core.error_summary import ErrorItem, form_errors
 from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
@@ -179,7 +180,7 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
         try:
             address_list = civic_lottery.import_addresses(forum, request.user, upload.read(), upload.name)
         except FileRejected as rejected:
-            problems = shown_problems(rejected)
+            problems = shown_problems(rejected, form["file"].auto_id)
             form.add_error("file", problems.field_error)
         else:
             wards = counted(len(civic_lottery.addresses_by_ward(address_list)), "ward", "wards")
@@ -354,7 +355,7 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 try:
                     count = quotas.import_shares_csv(forum, request.user, upload.read(), upload.name)
                 except FileRejected as rejected:
-                    problems = shown_problems(rejected)
+                    problems = shown_problems(rejected, upload_form["file"].auto_id)
                     upload_form.add_error("file", problems.field_error)
                 else:
                     messages.success(request, f"Population shares set for {count} categories")
@@ -377,7 +378,8 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "slack_form": slack_form,
         "upload_form": upload_form,
         "problems": problems,
-        "errors": errors,
+        "error_summary": form_errors(*confirm.values(), slack_form, upload_form)
+        + [ErrorItem(box.error, box.id) for box in errors],
         "share_warnings": quotas.share_total_warnings(tables),
         "pool_size": len(instance.people),
         "diagnosis": diagnosis,
@@ -868,7 +870,7 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
     """The demographic questions asked at registration, which the quotas are set on."""
     forum = forum_of(request)
     form = forms.QuotaQuestionForm(request.POST if request.POST.get("action") == "add" else None)
-    problem = ""
+    in_use: list[ErrorItem] = []
     if request.method == "POST":
         action = request.POST.get("action")
         # Added only once the officer has answered whether it asks for special category data: left
@@ -892,13 +894,13 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
                 messages.success(request, "Questions saved" + _prefer_not_to_say_added(form))
                 return redirect("recruitment:questions", forum_slug=forum.slug)
         except quotas.QuestionInUse as error:
-            problem = str(error)
+            in_use = [ErrorItem(str(error))]  # no box to correct: a plain line
     locked = quotas.questions_locked(forum)
     forum_questions = quotas.questions_with_categories(forum)
     context = {
         "forum": forum,
         "form": form,
-        "problem": problem,
+        "error_summary": form_errors(form) + in_use,
         "locked": locked,
         "questions": forum_questions,
         "special": quotas.unneeded_special_questions(forum_questions, locked),
