@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from tests.factories import make_forum, make_user, make_user_with_role
 from tests.races import race, racing
 
 from civicforum.core.models import AuditEvent, ForumRole, Role
+from civicforum.core.passwords import link_lifetime
 from civicforum.core.roles import COUNCIL_ADMIN
 from civicforum.processes import services
 from civicforum.processes.models import Forum, StageKind
@@ -845,6 +847,30 @@ def test_an_officer_sends_a_new_set_password_link_when_the_first_one_expired(cli
     assert AuditEvent.objects.filter(action="account.link_issued", forum=forum).count() == 1
     client.logout()
     assert "Choose a password" in client.get(response.context["link"], follow=True).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(3 * 24 * 3600, "3 days"), (24 * 3600, "1 day"), (12 * 3600, "12 hours"), (90 * 60, "90 minutes")],
+)
+def test_the_link_pages_say_how_long_a_link_works_from_the_setting(
+    client: Any, seconds: int, words: str
+) -> None:
+    """The pages said '3 days' whatever PASSWORD_RESET_TIMEOUT, after which Django refuses the link, was."""
+    forum = make_forum()
+    newcomer = make_user(first_name="Grace", last_name="Lewis")
+    newcomer.set_unusable_password()  # no password chosen yet: a new link is offered
+    newcomer.save()
+    ForumRole.objects.create(forum=forum, user=newcomer, role=Role.PANEL_MEMBER)
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    expired = reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"})
+    with override_settings(PASSWORD_RESET_TIMEOUT=seconds):
+        assert link_lifetime() == words
+        issued = client.post(_new_link_url(forum, newcomer)).content.decode()
+        assert f"It works once and expires in {words}." in issued
+        client.logout()
+        refused = client.get(expired).content.decode()
+        assert f"Links to choose a password work once and only for {words}." in refused
 
 
 def test_a_button_address_opened_from_the_history_says_what_happened_and_links_on(client: Any) -> None:

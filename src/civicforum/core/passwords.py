@@ -1,10 +1,24 @@
 """Django's password checks with messages in GOV.UK style: no full stop at the end of an error message,
 no contractions ('can’t'), and the box named as the person sees it. Settings' AUTH_PASSWORD_VALIDATORS
-name these, so every form that sets a password (the set-password page, the Django admin) uses them."""
+name these, so every form that sets a password (the set-password page, the Django admin) uses them.
+Also how long a link to choose a password works, as the pages say it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import password_validation
+
+TIME_UNITS = (("day", 24 * 60 * 60), ("hour", 60 * 60), ("minute", 60), ("second", 1))
+
+
+def link_lifetime() -> str:
+    """How long a link to choose a password works, in words ('3 days', '1 day', '12 hours'): Django
+    refuses it after settings.PASSWORD_RESET_TIMEOUT, so the pages handing out or refusing a link say
+    that, not a number of their own. The largest unit that counts it whole is used."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    unit, size = next((unit, size) for unit, size in TIME_UNITS if seconds % size == 0)
+    count = seconds // size
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

@@ -11,7 +11,7 @@ from django.core.paginator import Page
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
-from civicforum.core import audit
+from civicforum.core import audit, passwords
 from civicforum.core.error_summary import ErrorItem, error_title, form_errors, shown_messages
 
 register = template.Library()
@@ -86,6 +86,12 @@ def title_with_errors(context: template.Context, content: str) -> str:
     """The page's <title> (``content``), starting 'Error: ' when the request has an error message; a page
     rendered without a request (the server error page) has no messages."""
     return error_title(content, context.get("messages") or ())
+
+
+@register.simple_tag
+def password_link_lifetime() -> str:
+    """``{% password_link_lifetime %}``: how long a link to choose a password works ('3 days')."""
+    return passwords.link_lifetime()
 
 
 @register.filter
