@@ -1167,3 +1167,23 @@ def test_the_django_admin_keeps_a_new_forums_address_as_short_as_the_create_form
     existing = make_forum(slug="b" * 80)
     change = admin_client.get(reverse("admin:processes_forum_change", args=[existing.pk])).content.decode()
     assert re.search(r'<input[^>]*name="slug"[^>]*maxlength="100"', change)
+
+
+def test_staff_pages_breadcrumbs_lead_back_through_the_staff_area_and_the_forum(client: Any) -> None:
+    forum = make_forum()
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    staff_area = (reverse("processes:dashboard"), "Staff area")
+    manage = (reverse("processes:forum_staff", kwargs={"forum_slug": forum.slug}), forum.title)
+    recruitment = (reverse("recruitment:overview", kwargs={"forum_slug": forum.slug}), "Recruitment")
+
+    def breadcrumbs(url: str) -> list[tuple[str, str]]:
+        page = client.get(url).content.decode()
+        nav = re.search(r'<nav class="govuk-breadcrumbs" aria-label="Breadcrumb">(.*?)</nav>', page, re.S)
+        assert nav, url
+        return re.findall(r'<a class="govuk-breadcrumbs__link" href="([^"]+)">([^<]+)</a>', nav[1])
+
+    assert breadcrumbs(manage[0]) == [staff_area]
+    audit_log = reverse("processes:audit_log", kwargs={"forum_slug": forum.slug})
+    assert breadcrumbs(audit_log) == [staff_area, manage]
+    quotas = reverse("recruitment:quotas", kwargs={"forum_slug": forum.slug})
+    assert breadcrumbs(quotas) == [staff_area, manage, recruitment]
