@@ -138,6 +138,42 @@ def test_a_refused_upload_is_a_gov_uk_error_summary_linking_to_the_file_box(
     assert "The file was not imported: fix the problems listed above and upload it again" in page
 
 
+@pytest.mark.parametrize(
+    ("page_name", "posted"),
+    [
+        ("questions", {"action": "add", "label": "", "categories": ""}),
+        ("quotas", {"action": "propose", "slack": "x"}),
+        ("quotas", {"action": "import"}),
+        ("upload_addresses", {"file": "not a file"}),
+        ("draw_lottery", {"count": "lots"}),
+    ],
+)
+def test_each_error_summary_link_goes_to_a_box_on_the_page(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any, page_name: str, posted: dict[str, str]
+) -> None:
+    page = signed_in_client(officer).post(staff_url(page_name, recruiting_forum), posted).content.decode()
+    start = page.index('<div class="govuk-error-summary"')
+    summary = page[start : page.index("</ul>", start)]
+    links = re.findall(r'<a href="#([^"]+)">', summary)
+    boxes = set(re.findall(r'<(?:input|textarea|select)[^>]* id="([^"]+)"', page))
+    assert links and set(links) <= boxes and page.count('class="govuk-error-summary"') == 1
+
+
+def test_a_selection_blocked_since_its_page_was_opened_says_why_not_what_was_typed_wrong(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """Its error summary linked to the method and seed boxes, which the page no longer showed: registration
+    is open again, so the page says that instead of offering the form."""
+    posted = {"seed": "x" * 500}
+    page = (
+        signed_in_client(officer)
+        .post(staff_url("start_selection", recruiting_forum), posted)
+        .content.decode()
+    )
+    assert "govuk-error-summary" not in page and "<title>Error: " not in page
+    assert 'id="id_seed"' not in page
+
+
 def test_a_refused_upload_with_more_problems_than_listed_says_how_many_were_found(
     signed_in_client: Any, recruiting_forum: Any, officer: Any
 ) -> None:
