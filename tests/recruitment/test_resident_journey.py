@@ -481,11 +481,36 @@ def test_registering_sent_twice_shows_the_same_confirmation_and_registers_once(
     assert again.status_code == 302 and again.url == done
     reference = Respondent.objects.get(forum=recruiting_forum).reference  # one registration
     assert reference in first and reference in client.get(done).content.decode()
-    # Going back to the check page still starts afresh, for someone else in the household.
-    assert client.get(check).url == step_url(recruiting_forum, "code")
+
+
+def test_going_back_after_registering_says_so_and_someone_else_can_start_afresh(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    """The browser's Back button after 'Register' showed 'Enter the code' empty, with nothing said, as if
+    the registration had been lost: residents filled the form in again. Every page of the form now says
+    they have already registered, with their reference; someone else in the household starts afresh."""
+    answer_every_step(client, recruiting_forum, code)
+    check = reverse("recruitment:register_check", args=[recruiting_forum.slug])
+    done = reverse("recruitment:register_done", args=[recruiting_forum.slug])
+    client.post(check)
+    reference = Respondent.objects.get(forum=recruiting_forum).reference
+    for page in (check, step_url(recruiting_forum, "consent"), step_url(recruiting_forum, "code")):
+        back = client.get(page)
+        text = back.content.decode()
+        assert back.status_code == 200 and "You have already registered" in text, page
+        assert reference in text and "do not need to fill in the form again" in text
+        assert 'name="code"' not in text and 'name="consent"' not in text
+    resent = client.post(step_url(recruiting_forum, "consent"), {"consent": "on"}).content.decode()
+    assert "You have already registered" in resent
+    assert "can also register with the code on your letter" in client.get(done).content.decode()
+
+    assert client.post(done).url == step_url(recruiting_forum, "code")  # 'Start another registration'
+    assert 'name="code"' in client.get(step_url(recruiting_forum, "code")).content.decode()
     answer_every_step(client, recruiting_forum, code)
     client.post(check)
     assert Respondent.objects.filter(forum=recruiting_forum).count() == 2
+    # Both of the letter's places are taken: nobody else is offered to register with it.
+    assert "can also register" not in client.get(done).content.decode()
 
 
 def test_someone_registering_after_the_panel_was_published_is_told_it_is_chosen(

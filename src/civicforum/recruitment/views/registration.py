@@ -64,6 +64,8 @@ def privacy_notice(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def register_step(request: HttpRequest, forum_slug: str, step: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
+    if _finished(state):
+        return _confirmation(request, forum, state, again=True)
     assisted = _assisted(request, forum, state)
     if not registration.is_open(forum) and not assisted:
         return _closed(request, forum)
@@ -199,10 +201,10 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
     steps = _steps(forum)
-    if request.method == "POST" and "done" in state and "invitation" not in state:
-        # Sent again once saved (a double click, or reloading without JavaScript): the same confirmation,
-        # not the first step with nothing said. A new registration in this browser starts at the code.
-        return redirect("recruitment:register_done", forum_slug=forum.slug)
+    if _finished(state):
+        if request.method == "POST":  # sent again once saved (a double click, or reloading without JS)
+            return redirect("recruitment:register_done", forum_slug=forum.slug)
+        return _confirmation(request, forum, state, again=True)
     missing = [s for s in steps if not _answered(s, state)]
     if missing:
         return redirect("recruitment:register_step", forum_slug=forum.slug, step=missing[0])
@@ -232,7 +234,12 @@ def register_check(request: HttpRequest, forum_slug: str) -> HttpResponse:
         except registration.DrawInProgress as busy:
             messages.error(request, str(busy))  # their answers stay, to save once the draw has finished
             return redirect("recruitment:register_check", forum_slug=forum.slug)
-        done = {"done": respondent.reference, "assisted": assisted, "emailed": bool(respondent.email)}
+        done = {
+            "done": respondent.reference,
+            "assisted": assisted,
+            "emailed": bool(respondent.email),
+            "household_places_left": registration.places_left(invitation) > 0,
+        }
         save_registration_state(request, forum, done)
         return redirect("recruitment:register_done", forum_slug=forum.slug)
     state["checking"] = True
@@ -297,16 +304,42 @@ def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
 
 @never_cache
 def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
+    """The confirmation; posted to, it starts another registration in this browser, for someone else in
+    the household (the steps and the check page show this confirmation until then)."""
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
     if "done" not in state:
         return redirect("recruitment:register_start", forum_slug=forum.slug)
+    if request.method == "POST":
+        save_registration_state(request, forum, {})
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
+    return _confirmation(request, forum, state)
+
+
+def _finished(state: dict[str, Any]) -> bool:
+    """This browser's registration is saved and no other started since: its pages, reached again with
+    the browser's Back button, would show an empty form (the answers went when it was saved)."""
+    return "done" in state and "invitation" not in state
+
+
+def _confirmation(
+    request: HttpRequest, forum: Any, state: dict[str, Any], again: bool = False
+) -> HttpResponse:
+    """'Registration complete', or with ``again`` 'You have already registered' (a page of the form
+    reached again after saving), with the reference either way."""
+    assisted = _assisted(request, forum, state)
+    heading = "Registration complete"
+    if again:
+        heading = "They are already registered" if assisted else "You have already registered"
     context = {
         "forum": forum,
+        "heading": heading,
+        "again": again,
         "reference": state["done"],
         "emailed": state.get("emailed", False),
         "delete_by": settings_for(forum).retention_until,
-        "assisted": _assisted(request, forum, state),
+        "assisted": assisted,
+        "household_places_left": state.get("household_places_left", False) and not assisted,
         # Registration reopened after the panel was drawn and published: they can only replace a member.
         "panel_chosen": selection.has_public_record(forum),
     }
