@@ -579,3 +579,38 @@ def test_withdrawing_sent_twice_shows_the_same_confirmation_and_counts_no_wrong_
     assert cache.get(rate_limits.key(registration.CODE_CHECKS, "127.0.0.1")) is None
     other = client.post(url, {"reference": "R-AAAAAAAA", "contact": "sian@example.org"})  # still checked
     assert "could not find a registration" in other.content.decode()
+
+
+def test_a_resident_who_comes_before_registration_opens_is_told_when_it_opens(
+    client: Any, forum: Any
+) -> None:
+    """Before registration had opened, the start page said it 'is closed' and the panel 'is chosen from
+    the people who registered before then', and the form's pages answered 403 'Registration is closed':
+    a resident who came early (from the council's news, or a neighbour's letter) read that they had
+    missed it."""
+    from civicforum.processes.models import Stage, StageKind
+
+    forum.current_stage = StageKind.DESIGN
+    forum.save()
+    RecruitmentSettings.objects.create(forum=forum, phone="01632 960000")
+    opens = date.today() + timedelta(days=20)
+    start_url = reverse("recruitment:register_start", args=[forum.slug])
+
+    response = client.get(step_url(forum, "code"))
+    page = " ".join(response.content.decode().split())
+    assert response.status_code == 200 and "Registration is not open yet" in page
+    assert "is not open at the moment." in page and "It opens on" not in page  # no date in the timeline
+    Stage.objects.filter(forum=forum, kind=StageKind.RECRUITMENT).update(starts_on=opens)
+    page = " ".join(client.get(step_url(forum, "code")).content.decode().split())
+    assert f"It opens on {opens.day} {opens:%B %Y}." in page
+    assert 'name="code"' not in page and "closed" not in page and "panel is chosen" not in page
+    start = " ".join(client.get(start_url).content.decode().split())
+    assert f"Registration is not open yet: it opens on {opens.day} {opens:%B %Y}." in start
+    assert "Start now" not in start and "closed" not in start and "Already registered?" not in start
+
+    # Registration opened, then closed: that is said as before.
+    forum.current_stage = StageKind.SELECTION
+    forum.save()
+    closed = client.get(step_url(forum, "code"))
+    assert closed.status_code == 403 and "Registration is closed" in closed.content.decode()
+    assert "Registration is closed, so you cannot register now" in client.get(start_url).content.decode()

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +85,32 @@ def is_open(forum: Any) -> bool:
     return RecruitmentSettings.objects.filter(
         forum=forum, registration_open=True, purged_at__isnull=True
     ).exists()
+
+
+@dataclass(frozen=True)
+class NotOpenYet:
+    """Registration is closed because it has not opened yet, not because it has closed: when it opens,
+    if the forum's timeline says (None: not known)."""
+
+    opens_on: date | None
+
+
+def not_open_yet(forum: Forum) -> NotOpenYet | None:
+    """Whether registration, closed now, is still to open (None: it has opened, and closed since). Opening
+    it moves a forum still at Design on to Recruitment (``move_on_to_recruitment``), so a forum at Design
+    has not opened it yet; nor has one whose Recruitment stage starts after today. Residents who find the
+    page early (from the council's news, or a neighbour's letter) are told when to come back, not that
+    registration has closed and the panel is chosen from those who registered."""
+    opens_on = (
+        Stage.objects.filter(forum=forum, kind=StageKind.RECRUITMENT, starts_on__gt=timezone.localdate())
+        .values_list("starts_on", flat=True)
+        .first()
+    )
+    at_design = STAGE_ORDER.index(forum.current_stage) < STAGE_ORDER.index(StageKind.RECRUITMENT)
+    at_recruitment = forum.current_stage == StageKind.RECRUITMENT
+    if at_design or (at_recruitment and opens_on is not None):
+        return NotOpenYet(opens_on)
+    return None
 
 
 def data_deleted_at(forum: Any) -> datetime | None:

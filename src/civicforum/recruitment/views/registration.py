@@ -41,7 +41,13 @@ def register_start(request: HttpRequest, forum_slug: str) -> HttpResponse:
             state = registration.state_for_letter_link(registration_state(request, forum), code)
             save_registration_state(request, forum, state)
         return redirect("recruitment:register_start", forum_slug=forum.slug)
-    context = {"forum": forum, "settings": settings_for(forum), "open": registration.is_open(forum)}
+    is_open = registration.is_open(forum)
+    context = {
+        "forum": forum,
+        "settings": settings_for(forum),
+        "open": is_open,
+        "not_yet": None if is_open else registration.not_open_yet(forum),
+    }
     return render(request, "recruitment/register_start.html", context)
 
 
@@ -353,11 +359,13 @@ def _assisted(request: HttpRequest, forum: Any, state: dict[str, Any]) -> bool:
 
 def _closed(request: HttpRequest, forum: Any) -> HttpResponse:
     """Registration is not open: once the registrations were deleted under the retention schedule it never
-    will be, and the page says so and when (``gone_for_residents``) rather than 'not open at the moment'."""
+    will be, and the page says so and when (``gone_for_residents``) rather than 'not open at the moment'.
+    Before it has opened, the page says when it opens (if known), and is not an error."""
     gone = gone_for_residents(
         request, forum, "Registration is closed", "registration is closed and you have not been registered"
     )
     if gone is not None:
         return gone
-    context = {"forum": forum, "phone": registration.phone_for(forum)}
-    return render(request, "recruitment/register_closed.html", context, status=403)
+    not_yet = registration.not_open_yet(forum)
+    context = {"forum": forum, "phone": registration.phone_for(forum), "not_yet": not_yet}
+    return render(request, "recruitment/register_closed.html", context, status=200 if not_yet else 403)
