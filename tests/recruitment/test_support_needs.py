@@ -243,7 +243,7 @@ def test_support_needs_are_kept_as_read_without_control_characters_and_counted_a
     first, second = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
     form = client.get(reverse("recruitment:panel_reply", args=[forum.slug])).content.decode()
     assert 'data-module="govuk-character-count" data-maxlength="1000"' in form
-    assert "You can enter up to 1000 characters" in form  # without JavaScript too
+    assert "You can enter up to 1,000 characters" in form  # without JavaScript too
     assert "maxlength" not in form.split('name="access_needs"')[1].split(">")[0]  # never cut silently
 
     hebrew = "\u05e2\u05d1\u05e8\u05d9\u05ea"
@@ -259,7 +259,7 @@ def test_support_needs_are_kept_as_read_without_control_characters_and_counted_a
     reply(client, second, "yes", "a" * 499 + "\r\n" + "b" * 500)
     assert needs_of(second) == "a" * 499 + "\n" + "b" * 500
     too_long = html.unescape(reply(client, first, "yes", "c" * 1001))
-    assert "The support you need must be 1000 characters or fewer" in too_long
+    assert "The support you need must be 1,000 characters or fewer" in too_long
 
 
 def test_a_wrong_or_another_forum_s_reference_keeps_nothing_and_guessing_is_stopped(
@@ -326,7 +326,7 @@ def test_the_reply_and_the_officer_s_page_take_support_needs_alike() -> None:
         assert form.is_valid(), name
         assert form.cleaned_data["access_needs"] == "Ramp\n" + "a" * 994 + "\u200f", name
     for name, form in boxes(hostile + "b").items():
-        assert form.errors == {"access_needs": [f"{name} must be 1000 characters or fewer"]}, name
+        assert form.errors == {"access_needs": [f"{name} must be 1,000 characters or fewer"]}, name
 
 
 def test_reloading_the_reply_received_page_shows_it_again_and_keeps_the_support_needs_once(

@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from civicforum.core import rate_limits
 from civicforum.plain_text import as_shown, plain_line
+from civicforum.wording import whole_number
 
 
 class GovUKHelperMixin:
@@ -70,9 +71,10 @@ def text_field(
     name: str, max_length: int, field_class: type[forms.CharField] = forms.CharField, **kwargs: Any
 ) -> forms.CharField:
     """A text box of at most ``max_length`` characters whose errors name it, GOV.UK style: '``name`` must be
-    200 characters or fewer', and '``name`` must not include control characters' for a null character
-    (Django's own check said 'Null characters are not allowed.', naming no box)."""
-    too_long = {"max_length": f"{name} must be {max_length} characters or fewer"}
+    1,000 characters or fewer' (the limit written as people write it), and '``name`` must not include
+    control characters' for a null character (Django's own check said 'Null characters are not allowed.',
+    naming no box)."""
+    too_long = {"max_length": f"{name} must be {whole_number(max_length)} characters or fewer"}
     error_messages = too_long | kwargs.pop("error_messages", {})
     field = field_class(max_length=max_length, error_messages=error_messages, **kwargs)
     no_null = ProhibitNullCharactersValidator(f"{name} must not include control characters")
