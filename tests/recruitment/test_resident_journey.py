@@ -61,6 +61,9 @@ def test_someone_who_answered_no_by_mistake_can_go_back_and_change_it(
         ("K7QX2-MBH9", "The code must be 10 letters and numbers, like K7QX2-MBH9T. You entered 9"),
         ("K7QX2-MBH9TT", "You entered 11"),
         ("K7QX2-MBH9É", "Enter only the letters and numbers of the code on your letter"),
+        # Not 'You entered 0': what a code looks like and where the letter prints it.
+        ("😀😀😀", "it is printed in bold in the ‘How to register’ box, and is 10 letters and numbers"),
+        ("!!! ??? ★", "Enter the code from your letter: it is printed in bold in the ‘How to register’ box"),
     ],
 )
 def test_a_mistyped_code_is_told_exactly_what_to_fix(
@@ -121,6 +124,22 @@ def test_the_phone_number_given_in_another_form_still_withdraws(
     url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
     page = client.post(url, {"reference": registered.reference, "contact": phone}, follow=True)
     assert "Your information has been erased" in page.content.decode()
+
+
+def test_a_reference_typed_as_only_symbols_is_told_what_one_looks_like_and_counts_no_wrong_try(
+    client: Any, recruiting_forum: Any, registered: Any
+) -> None:
+    """Emoji or symbols in the reference box were answered 'We could not find a registration', as a
+    wrong reference would be, and counted as a guess towards the limit."""
+    from django.core.cache import cache
+
+    from civicforum.core import rate_limits
+
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    page = client.post(url, {"reference": "😀 ★ ?", "contact": "sian@example.org"}).content.decode()
+    assert "R- and 8 letters and numbers, like R-K7QX2MBH" in page
+    assert "could not find a registration" not in page
+    assert cache.get(rate_limits.key(registration.CODE_CHECKS, "127.0.0.1")) is None
 
 
 def test_a_different_phone_number_does_not_withdraw(

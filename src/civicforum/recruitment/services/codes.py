@@ -52,6 +52,11 @@ def problem_with(typed: str) -> str | None:
     People copy codes from paper: they read a look-alike, miss a character or type one twice.
     """
     letters = compact(typed)
+    if not letters:  # only emoji, symbols or punctuation: perhaps not the code at all, or a keyboard mix-up
+        return (
+            "Enter the code from your letter: it is printed in bold in the ‘How to register’ box, and is 10 "
+            "letters and numbers, like K7QX2-MBH9T"
+        )
     if set(letters) & set("01IO"):
         return (
             "Codes never contain the letters O or I, or the numbers 0 or 1. "

@@ -420,6 +420,11 @@ def find_own_registration(forum: Any, reference: str, contact: str, client: str)
     """
     if is_rate_limited(client):
         raise CodeProblem("You have made too many attempts. Wait 15 minutes and try again, or call us")
+    if not codes.compact(reference):  # only emoji or symbols: not a reference, nor a guess to count
+        raise CodeProblem(
+            f"Enter your reference as it was given to you: R- and {REFERENCE_LENGTH} letters and numbers, "
+            "like R-K7QX2MBH"
+        )
     respondent = Respondent.objects.filter(
         forum=forum, reference=normalise_reference(reference), status=RespondentStatus.REGISTERED
     ).first()
