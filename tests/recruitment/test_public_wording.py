@@ -96,3 +96,27 @@ def test_the_consent_step_gives_the_date_answers_are_deleted_and_what_encrypted_
     ]
     assert "We delete everything on 31 March 2027." in consent
     assert "stored in a scrambled form (encrypted)" in consent
+
+
+def test_every_privacy_notice_states_residents_rights_and_how_to_complain_to_the_ico(
+    client: Any, recruiting_forum: Any
+) -> None:
+    """The notices said only that a resident could withdraw: UK GDPR (articles 13 and 14) asks a privacy
+    notice to say their rights and that they may complain to the ICO. Both notices include one text."""
+    for url, ask in (
+        (reverse("privacy"), "To ask, contact the council that runs the forum."),
+        (
+            reverse("recruitment:privacy", args=[recruiting_forum.slug]),
+            f"To ask, contact {recruiting_forum.council.name} on 01632 960000.",
+        ),
+    ):
+        response = client.get(url)
+        assert "core/includes/privacy_rights.html" in [t.name for t in response.templates], url
+        page = text_of(response.content.decode())
+        for right in ("access", "rectification", "erasure", "restriction"):
+            assert f"(the right {'of' if right == 'access' else 'to'} {right})" in page, (url, right)
+        assert "(the right to object)" in page and ask in page
+        assert "Information Commissioner’s Office (ICO)" in page and "helpline: 0303 123 1113" in page
+        assert 'href="https://ico.org.uk/make-a-complaint/">ico.org.uk/make-a-complaint</a>' in (
+            response.content.decode()
+        )
