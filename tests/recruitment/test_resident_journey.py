@@ -532,6 +532,31 @@ def test_going_back_after_registering_says_so_and_someone_else_can_start_afresh(
     assert "can also register" not in client.get(done).content.decode()
 
 
+def test_the_buttons_of_public_forms_ignore_a_double_click_and_the_pages_take_one_without_javascript(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    """GOV.UK Frontend's button ignores a second click within a second when asked to
+    (``data-prevent-double-click``); without JavaScript both are sent, and each page takes the second
+    (registering: ``test_registering_sent_twice_shows_the_same_confirmation_and_registers_once``)."""
+    check = reverse("recruitment:register_check", args=[recruiting_forum.slug])
+    done = reverse("recruitment:register_done", args=[recruiting_forum.slug])
+    public_forms = [
+        reverse("recruitment:withdraw_public", args=[recruiting_forum.slug]),
+        reverse("recruitment:panel_reply", args=[recruiting_forum.slug]),
+        step_url(recruiting_forum, "code"),
+    ]
+    answer_every_step(client, recruiting_forum, code)
+    public_forms.append(check)
+    pages = [client.get(url).content.decode() for url in public_forms]
+    client.post(check)
+    pages.append(client.get(done).content.decode())  # 'Start another registration'
+    for url, page in zip([*public_forms, done], pages, strict=True):
+        buttons = re.findall(r"<button type=\"submit\"[^>]*>", page)
+        assert buttons and all('data-prevent-double-click="true"' in b for b in buttons), url
+    # 'Start another registration' sent twice starts one registration, at the code, both times.
+    assert client.post(done).url == client.post(done).url == step_url(recruiting_forum, "code")
+
+
 def test_someone_registering_after_the_panel_was_published_is_told_it_is_chosen(
     client: Any, pool: Any, officer: Any
 ) -> None:

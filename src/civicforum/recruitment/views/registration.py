@@ -314,11 +314,12 @@ def register_done(request: HttpRequest, forum_slug: str) -> HttpResponse:
     the household (the steps and the check page show this confirmation until then)."""
     forum = public_forum(forum_slug)
     state = registration_state(request, forum)
+    if request.method == "POST":  # sent twice (a double click without JavaScript), the second finds it begun
+        if "done" in state:
+            save_registration_state(request, forum, {})
+        return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
     if "done" not in state:
         return redirect("recruitment:register_start", forum_slug=forum.slug)
-    if request.method == "POST":
-        save_registration_state(request, forum, {})
-        return redirect("recruitment:register_step", forum_slug=forum.slug, step="code")
     return _confirmation(request, forum, state)
 
 
