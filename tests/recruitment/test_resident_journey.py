@@ -216,6 +216,17 @@ def test_withdraw_links_make_sense_read_out_of_context(client: Any, recruiting_f
         assert links and all("withdraw your registration" in text for text in links), links
 
 
+def test_the_withdraw_form_has_a_way_back_for_someone_who_opened_it_by_mistake(
+    client: Any, recruiting_forum: Any
+) -> None:
+    """Withdrawing erases everything; the form, opened from the confirmation or the start page, had no
+    Back link, only its red button."""
+    url = reverse("recruitment:withdraw_public", args=[recruiting_forum.slug])
+    start = reverse("recruitment:register_start", args=[recruiting_forum.slug])
+    for response in (client.get(url), client.post(url, {})):
+        assert f'href="{start}" class="govuk-back-link"' in response.content.decode()
+
+
 def test_going_back_to_the_code_page_keeps_the_code(client: Any, recruiting_forum: Any, code: str) -> None:
     client.post(step_url(recruiting_forum, "code"), {"code": f" {code.lower()} "})
     page = client.get(step_url(recruiting_forum, "code")).content.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
@@ -43,7 +44,9 @@ def withdraw_public(request: HttpRequest, forum_slug: str) -> HttpResponse:
         else:
             keep_outcome(request, "withdrawn", forum, {"reference": respondent.reference})
             return redirect("recruitment:withdrawn", forum_slug=forum.slug)
-    return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form})
+    # A way back for someone who opened the form by mistake, from the confirmation or the start page.
+    back = reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+    return render(request, "recruitment/withdraw.html", {"forum": forum, "form": form, "back": back})
 
 
 @never_cache
