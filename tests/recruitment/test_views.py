@@ -358,7 +358,7 @@ def test_a_null_character_in_a_public_box_is_refused_in_govuk_words_naming_it() 
         (forms.CodeForm, "code", "Code must be 32 characters or fewer"),
         (forms.ContactForm, "email", "Email address must be 320 characters or fewer"),
         (forms.ContactForm, "phone", "Phone number must be 30 characters or fewer"),
-        (forms.PanelReplyForm, "access_needs", "The support you need must be 1000 characters or fewer"),
+        (forms.PanelReplyForm, "access_needs", "The support you need must be 1,000 characters or fewer"),
         (forms.WithdrawForm, "reference", "Reference must be 20 characters or fewer"),
         (forms.WithdrawForm, "contact", "Email address or phone number must be 200 characters or fewer"),
         (forms.PanelReplyForm, "reference", "Reference must be 20 characters or fewer"),
@@ -1810,9 +1810,8 @@ def test_declining_a_member_asks_first_as_it_deletes_their_support_needs_and_con
     assert f"Record {name} as declined?</h1>" in question
     assert f"Any support needs recorded for {name} will be deleted straight away and cannot be" in question
     assert "change it back to confirmed on the panel page, but only until someone replaces them" in question
-    assert 'class="govuk-button govuk-button--warning" data-module="govuk-button">Record as declined<' in (
-        question
-    )
+    warning = 'class="govuk-button govuk-button--warning" data-module="govuk-button"'
+    assert f'{warning} data-prevent-double-click="true">Record as declined<' in question
     member.respondent.refresh_from_db()
     assert member.respondent.access_needs == "Step-free access"  # asking changed nothing
     assert AuditEvent.objects.filter(details__what="member decline confirmation").count() == 1
