@@ -227,6 +227,19 @@ def test_the_withdraw_form_has_a_way_back_for_someone_who_opened_it_by_mistake(
         assert f'href="{start}" class="govuk-back-link"' in response.content.decode()
 
 
+def test_the_example_code_and_reference_in_hints_are_never_broken_after_their_dash(
+    client: Any, recruiting_forum: Any
+) -> None:
+    """On a phone, 'for example R-K7QX2MBH' broke after 'R-', which read as the whole reference."""
+    for url, example in (
+        (step_url(recruiting_forum, "code"), "K7QX2-MBH9T"),
+        (reverse("recruitment:withdraw_public", args=[recruiting_forum.slug]), "R-K7QX2MBH"),
+        (reverse("recruitment:panel_reply", args=[recruiting_forum.slug]), "R-K7QX2MBH"),
+    ):
+        hint = client.get(url).content.decode().split('class="govuk-hint">')[1].split("</div>")[0]
+        assert f'for example <span class="civicforum-nowrap">{example}</span>' in hint, url
+
+
 def test_going_back_to_the_code_page_keeps_the_code(client: Any, recruiting_forum: Any, code: str) -> None:
     client.post(step_url(recruiting_forum, "code"), {"code": f" {code.lower()} "})
     page = client.get(step_url(recruiting_forum, "code")).content.decode()

@@ -11,7 +11,7 @@ from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.db.models import F
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
 from civicforum.core.forms import (
     GovUKDateField,
@@ -370,6 +370,12 @@ NOT_WORDS = {"spellcheck": "false"}
 AS_PRINTED = {"autocomplete": "off", **NOT_WORDS}
 
 
+def one_line(example: str) -> str:
+    """An example code or reference for a hint (shown as HTML), kept on one line: broken after its dash,
+    as a narrow screen did, 'R-' ended one line and read as the whole reference."""
+    return format_html('<span class="civicforum-nowrap">{}</span>', example)
+
+
 SUPPORT_NEEDS_LENGTH = 1000
 
 
@@ -398,7 +404,8 @@ class PanelReplyForm(GovUKForm):
         "Reference",
         20,
         label="Your reference",
-        help_text="It is on the letter or email telling you that you were chosen, for example R-K7QX2MBH.",
+        help_text="It is on the letter or email telling you that you were chosen, for example "
+        f"{one_line('R-K7QX2MBH')}.",
         error_messages={"required": "Enter your reference"},
         widget=forms.TextInput(attrs=AS_PRINTED),
     )
@@ -478,7 +485,7 @@ class CodeForm(GovUKForm):
         "Code",
         Invitation._meta.get_field("reference").max_length,  # an officer on the phone types the reference
         label="Enter the code from your letter",
-        help_text="It is 10 letters and numbers, for example K7QX2-MBH9T",
+        help_text=f"It is 10 letters and numbers, for example {one_line('K7QX2-MBH9T')}",
         error_messages={"required": "Enter the code from your letter"},
     )
 
@@ -639,7 +646,8 @@ class WithdrawForm(GovUKForm):
         "Reference",
         20,
         label="Your registration reference",
-        help_text="It starts with R-, for example R-K7QX2MBH. It was shown when you registered.",
+        help_text=f"It starts with R-, for example {one_line('R-K7QX2MBH')}. It was shown when you "
+        "registered.",
         error_messages={"required": "Enter your registration reference"},
         widget=forms.TextInput(attrs=AS_PRINTED),
     )
