@@ -120,3 +120,5 @@ def test_every_privacy_notice_states_residents_rights_and_how_to_complain_to_the
         assert 'href="https://ico.org.uk/make-a-complaint/">ico.org.uk/make-a-complaint</a>' in (
             response.content.decode()
         )
+    # Nobody is asked whether they may be contacted again, so no notice may say it keeps data if they agree.
+    assert "unless you agree" not in text_of(client.get(reverse("privacy")).content.decode())
