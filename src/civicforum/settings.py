@@ -48,12 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
-    # Before crispy_forms_gds: its template core/templates/gds/field.html is the one used.
-    "civicforum.core",
     "crispy_forms",
     "crispy_forms_gds",
     "django_tasks",
     "django_tasks_db",
+    "civicforum.core",
     "civicforum.processes",
     "civicforum.recruitment",
 ]

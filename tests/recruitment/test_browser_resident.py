@@ -225,7 +225,7 @@ def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
     page.get_by_label("Yes, I can take part").check()
     support = page.get_by_label("If you can take part, do you need any support?")
     support.fill("x" * 1001)  # pasted too long: kept whole, not cut short without a word
-    counted = "You have 1 character too many" if browser_page == "page" else "You can enter up to 1,000"
+    counted = "You have 1 character too many" if browser_page == "page" else "You can enter up to 1000"
     expect(page.locator(".govuk-character-count")).to_contain_text(counted)
     page.get_by_role("button", name="Send reply").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("must be 1,000 characters or fewer")

@@ -243,7 +243,7 @@ def test_support_needs_are_kept_as_read_without_control_characters_and_counted_a
     first, second = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
     form = client.get(reverse("recruitment:panel_reply", args=[forum.slug])).content.decode()
     assert 'data-module="govuk-character-count" data-maxlength="1000"' in form
-    assert "You can enter up to 1,000 characters" in form  # without JavaScript too
+    assert "You can enter up to 1000 characters" in form  # without JavaScript too (GOV.UK's own fallback)
     assert "maxlength" not in form.split('name="access_needs"')[1].split(">")[0]  # never cut silently
 
     hebrew = "\u05e2\u05d1\u05e8\u05d9\u05ea"
