@@ -311,11 +311,15 @@ SILENT_TOO_LONG = timedelta(minutes=30)
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to start"
     RUNNING = "running", "Running"
+    COMMITTED = "committed", "Lottery ready, waiting for the draw code"
     DONE = "done", "Finished"
     FAILED = "failed", "Failed"
 
 
-UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+# Still working out the lottery: the run page shows its progress.
+COMPUTING = (RunStatus.QUEUED, RunStatus.RUNNING)
+# Not finished: the pool and quotas the lottery was worked out from must not change until it is drawn.
+UNFINISHED = (*COMPUTING, RunStatus.COMMITTED)
 
 
 class SelectionRun(models.Model):
@@ -340,8 +344,16 @@ class SelectionRun(models.Model):
     result = models.JSONField(
         default=dict, blank=True, help_text="Probabilities and panels by pool reference."
     )
-    seed = models.CharField(max_length=64, blank=True)
+    # The draw code, entered only once the lottery and its commitment are saved (``committed_at``), so
+    # nobody could have tried codes against a lottery they could not yet see.
+    seed = models.CharField(max_length=200, blank=True)
+    seed_source = models.CharField(
+        max_length=200, blank=True, help_text="Where the draw code came from, in the officer's words."
+    )
     commitment = models.CharField(max_length=64, blank=True)
+    committed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the lottery and its commitment were saved, before the draw."
+    )
     # The lottery's size and pick, also in ``result``: kept apart so the public record, read by anyone,
     # need not load the whole result (every volunteer's probability and a thousand panels).
     lottery_size = models.PositiveIntegerField(default=0)
@@ -377,8 +389,9 @@ class SelectionRun(models.Model):
         return self.status == RunStatus.RUNNING and quiet > SILENT_TOO_LONG
 
     def in_progress(self, now: datetime) -> bool:
-        """Queued or running and alive: the pool and quotas it reads must not change until it finishes.
-        A stuck run is not: nothing will finish it, and the next run started marks it stopped."""
+        """Queued, running and alive, or waiting for its draw code: the pool and quotas it reads must not
+        change until it finishes. A stuck run is not: nothing will finish it, and the next run started
+        marks it stopped (a lottery waiting for its code is replaced the same way)."""
         return self.status in UNFINISHED and not self.looks_stuck(now)
 
 
