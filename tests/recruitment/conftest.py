@@ -15,9 +15,11 @@ from civicforum.recruitment.models import (
     RecruitmentSettings,
     Respondent,
     RespondentStatus,
+    RunStatus,
     SelectionRun,
 )
 from civicforum.recruitment.services import civic_lottery, quotas, selection, synthetic
+from civicforum.recruitment.services.lottery import new_seed
 
 WARDS = [("North Ward", 0.5), ("South Ward", 0.5)]
 
@@ -96,12 +98,23 @@ def close_registration(forum: Any) -> None:
     RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
 
 
-def run_selection(forum: Any, officer: Any, algorithm: str, **options: Any) -> SelectionRun:
-    """Start a selection run and carry it out in this process, as the task worker would."""
-    run = selection.start_run(forum, officer, algorithm, **options)
+def run_selection(
+    forum: Any, officer: Any, algorithm: str, seed: str | None = None, replacement: bool = False
+) -> SelectionRun:
+    """Both steps of a selection, as the officer takes them: work out the lottery in this process, as the
+    task worker would, then draw it with the draw code ``seed`` (a random one if not given). A run whose
+    lottery could not be worked out is returned as it failed."""
+    run = selection.start_run(forum, officer, algorithm, replacement)
+    return finish_run(run, officer, seed)
+
+
+def finish_run(run: SelectionRun, officer: Any, seed: str | None = None) -> SelectionRun:
+    """Work out the lottery of ``run`` (already started) and, if that worked, draw it with ``seed``."""
     selection.execute_run(run.pk)
     run.refresh_from_db()
-    return run
+    if run.status != RunStatus.COMMITTED:
+        return run
+    return selection.draw(run, seed or new_seed(), "", officer)
 
 
 def draw_panel(forum: Any, officer: Any, algorithm: str = "legacy", seed: str = "s") -> SelectionRun:

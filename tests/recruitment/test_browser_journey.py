@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.factories import PASSWORD
-from tests.recruitment.conftest import address_csv, draw_panel, invite_and_send, run_selection
+from tests.recruitment.conftest import address_csv, draw_panel, finish_run, invite_and_send, run_selection
 
 from civicforum.recruitment.models import Lottery, PanelMember, Respondent
 
@@ -286,11 +286,11 @@ def test_the_quotas_and_start_pages_say_accessibly_why_they_wait(
     assert page.get_by_role("button", name="Start").count() == 0
     axe_check(page)
     gender.update(min_members=4)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    run = selection.start_run(forum, officer, "legacy")
     page.goto(staff + "quotas/")
     expect(page.locator("main")).to_contain_text("Wait for the draw to finish")
     axe_check(page)
-    selection.execute_run(run.pk)
+    finish_run(run, officer)
     page.goto(staff + "quotas/")
     page.get_by_role("button", name="Save quotas and check").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Confirm that you understand")

@@ -18,7 +18,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from tests.races import race, racing
-from tests.recruitment.conftest import mark_invited, registered
+from tests.recruitment.conftest import finish_run, mark_invited, registered
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment import tasks
@@ -177,9 +177,9 @@ def forum_with_quotas(pool: Any, officer: Any) -> Any:
     return forum
 
 
-def queued_run(forum: Any, officer: Any, seed: str = "s") -> SelectionRun:
+def queued_run(forum: Any, officer: Any) -> SelectionRun:
     """A run of the quick legacy method, queued for a worker."""
-    return selection.start_run(forum, officer, "legacy", seed=seed)
+    return selection.start_run(forum, officer, "legacy")
 
 
 def run_url(forum: Any, run: SelectionRun) -> str:
@@ -211,8 +211,7 @@ def test_a_stuck_run_is_marked_stopped_when_a_new_one_starts_and_its_late_task_d
         status=RunStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=31)
     )
 
-    new = queued_run(forum, officer, seed="t")
-    selection.execute_run(new.pk)
+    new = finish_run(queued_run(forum, officer), officer, "t")
     selection.execute_run(stuck.pk)  # the stopped run's task, run again by a restarted worker
 
     stuck.refresh_from_db()
@@ -229,7 +228,7 @@ def test_a_stuck_replacement_draw_links_to_drawing_the_replacements_again(
 ) -> None:
     forum = forum_with_quotas
     panel_with_two_declined(forum, officer)
-    stuck = selection.start_run(forum, officer, "legacy", seed="r", replacement=True)
+    stuck = selection.start_run(forum, officer, "legacy", replacement=True)
     SelectionRun.objects.filter(pk=stuck.pk).update(
         status=RunStatus.RUNNING, updated_at=timezone.now() - timedelta(minutes=31)
     )
@@ -240,29 +239,32 @@ def test_a_stuck_replacement_draw_links_to_drawing_the_replacements_again(
     assert f'<a class="govuk-link" href="{again}">start a new run</a>: this one will then be marked' in page
 
 
-def test_a_selection_task_run_twice_draws_once(forum_with_quotas: Any, officer: Any) -> None:
+def test_a_selection_task_run_twice_works_out_one_lottery(forum_with_quotas: Any, officer: Any) -> None:
     forum = forum_with_quotas
     run = queued_run(forum, officer)
 
     selection.execute_run(run.pk)
-    finished = SelectionRun.objects.get(pk=run.pk).finished_at
+    committed = SelectionRun.objects.get(pk=run.pk).committed_at
     selection.execute_run(run.pk)
 
-    assert SelectionRun.objects.get(pk=run.pk).finished_at == finished
+    assert SelectionRun.objects.get(pk=run.pk).committed_at == committed
+    assert AuditEvent.objects.filter(action="recruitment.selection_committed").count() == 1
+    selection.draw(run, "s", "", officer)
     assert AuditEvent.objects.filter(action="recruitment.selection_finished").count() == 1
     assert PanelMember.objects.filter(forum=forum).count() == 12
 
 
 def during_the_draw(monkeypatch: Any, event: Callable[[], None]) -> None:
-    """``event`` happens while the engine draws the panel (a colleague acting while the run computes)."""
-    draw = engine.transparent_draw
+    """``event`` happens while the engine works out the lottery (a colleague acting while the run
+    computes), so before the draw code picks the panel."""
+    lottery = engine.lottery
 
-    def draw_then_event(*args: Any) -> Any:
-        drawn = draw(*args)
+    def lottery_then_event(*args: Any) -> Any:
+        worked_out = lottery(*args)
         event()
-        return drawn
+        return worked_out
 
-    monkeypatch.setattr(engine, "transparent_draw", draw_then_event)
+    monkeypatch.setattr(engine, "lottery", lottery_then_event)
 
 
 def test_a_run_whose_volunteers_withdrew_while_it_ran_saves_no_panel(
@@ -273,9 +275,8 @@ def test_a_run_whose_volunteers_withdrew_while_it_ran_saves_no_panel(
     everyone = Respondent.objects.filter(forum=forum)
     during_the_draw(monkeypatch, lambda: everyone.update(status=RespondentStatus.WITHDRAWN))
 
-    selection.execute_run(run.pk)
+    run = finish_run(run, officer)
 
-    run.refresh_from_db()
     assert (run.status, run.error) == (RunStatus.FAILED, selection.WITHDREW_DURING_RUN)
     assert not PanelMember.objects.filter(forum=forum).exists()
 
@@ -285,18 +286,23 @@ def test_a_run_that_cannot_be_saved_fails_in_plain_english_rather_than_running_f
 ) -> None:
     forum = forum_with_quotas
     run = queued_run(forum, officer)
-    during_the_draw(monkeypatch, lambda: Respondent.objects.filter(forum=forum).delete())
 
+    def broken_save(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("probabilities")
+
+    monkeypatch.setattr(SelectionRun, "save", broken_save)
     selection.execute_run(run.pk)
 
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
-    assert run.error == "The panel was drawn but could not be saved (KeyError). Start the selection again."
+    assert run.error == (
+        "The lottery was worked out but could not be saved (KeyError). Start the selection again."
+    )
 
 
 def panel_with_two_declined(forum: Any, officer: Any) -> list[PanelMember]:
     """A drawn panel on which two members declined; returns them."""
-    selection.execute_run(queued_run(forum, officer).pk)
+    finish_run(queued_run(forum, officer), officer)
     mark_invited(forum)
     declined = list(PanelMember.objects.filter(forum=forum).order_by("id")[:2])
     for member in declined:
@@ -309,15 +315,14 @@ def test_replacements_drawn_while_a_reply_changed_save_nothing_and_say_why(
 ) -> None:
     forum = forum_with_quotas
     declined = panel_with_two_declined(forum, officer)
-    run = selection.start_run(forum, officer, "legacy", seed="r", replacement=True)
+    run = selection.start_run(forum, officer, "legacy", replacement=True)
     # The first decline was a mistake: the officer corrects it while the replacements are drawn.
     during_the_draw(
         monkeypatch, lambda: selection.set_member_status(declined[0], MemberStatus.CONFIRMED, officer)
     )
 
-    selection.execute_run(run.pk)
+    run = finish_run(run, officer)
 
-    run.refresh_from_db()
     assert (run.status, run.error) == (RunStatus.FAILED, selection.PANEL_CHANGED_DURING_RUN)
     page = signed_in_client(officer).get(run_url(forum, run)).content.decode()
     again = reverse("recruitment:start_selection", kwargs={"forum_slug": forum.slug}) + "?replacements=1"
@@ -330,8 +335,7 @@ def test_publishing_twice_keeps_the_first_time_and_one_audit_event(
     signed_in_client: Any, forum_with_quotas: Any, officer: Any
 ) -> None:
     forum = forum_with_quotas
-    run = queued_run(forum, officer)
-    selection.execute_run(run.pk)
+    run = finish_run(queued_run(forum, officer), officer)
     client = signed_in_client(officer)
 
     client.post(run_url(forum, run), {"understood": "on"})
@@ -377,7 +381,7 @@ def test_two_officers_inviting_the_panel_at_once_email_each_member_once(
     forum_with_quotas: Any, officer: Any, mailoutbox: Any
 ) -> None:
     forum = forum_with_quotas
-    selection.execute_run(queued_run(forum, officer).pk)
+    finish_run(queued_run(forum, officer), officer)
 
     def press() -> Any:  # as the view does
         batch = panel_invitations.invite_selected(forum, officer, "https://example.org/reply", "1 May")
@@ -398,12 +402,13 @@ def test_a_reply_recorded_while_replacements_are_saved_waits_and_is_refused(
 ) -> None:
     forum = forum_with_quotas
     declined = panel_with_two_declined(forum, officer)
-    run = selection.start_run(forum, officer, "legacy", seed="r", replacement=True)
+    run = selection.start_run(forum, officer, "legacy", replacement=True)
 
     def correct_the_reply() -> None:
         selection.set_member_status(declined[0], MemberStatus.CONFIRMED, officer)
 
-    outcomes = race(lambda: selection.execute_run(run.pk), correct_the_reply)
+    selection.execute_run(run.pk)  # the lottery is worked out; the draw code saves the replacements
+    outcomes = race(lambda: selection.draw(run, "r", "", officer), correct_the_reply)
 
     assert isinstance(outcomes[1], selection.PlaceFilled)
     assert PanelMember.objects.filter(forum=forum).exclude(status=MemberStatus.DECLINED).count() == 12
@@ -489,8 +494,10 @@ def test_a_withdrawal_while_the_panel_is_saved_waits_and_declines_the_place(
     run = queued_run(forum, officer)
     drawn: list[int] = []
 
+    selection.execute_run(run.pk)
+
     def draw() -> None:
-        selection.execute_run(run.pk)
+        selection.draw(run, "s", "", officer)
         drawn.extend(PanelMember.objects.filter(run=run).values_list("respondent_id", flat=True))
 
     outcomes = race(draw, lambda: registration.withdraw(Respondent.objects.get(pk=drawn[0]), officer))
@@ -531,7 +538,7 @@ def invited_member(forum: Any, officer: Any) -> PanelMember:
     """A member of a drawn panel, invited and waiting to reply."""
     from tests.recruitment.conftest import mark_invited
 
-    selection.execute_run(queued_run(forum, officer).pk)
+    finish_run(queued_run(forum, officer), officer)
     mark_invited(forum)
     return PanelMember.objects.filter(forum=forum).select_related("respondent").first()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import draw_panel, run_selection
+from tests.recruitment.conftest import draw_panel, finish_run, run_selection
 
 from civicforum.recruitment.models import MemberStatus, PanelMember, QuotaCategory
 from civicforum.recruitment.services import quotas, registration, selection
@@ -88,7 +88,7 @@ def test_the_quotas_cannot_change_while_a_draw_is_queued_or_running(
     shown, or shown but never drawn with."""
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    run = selection.start_run(forum, officer, "legacy")
     client = signed_in_client(officer)
     page = client.get(_quotas_url(forum)).content.decode()
     assert "cannot be changed until the draw has finished. Wait for the draw to finish" in page
@@ -101,7 +101,7 @@ def test_the_quotas_cannot_change_while_a_draw_is_queued_or_running(
     assert north.min_members == 4
     with pytest.raises(quotas.QuotasInUse):
         quotas.propose_quotas(forum, officer, slack=1)
-    selection.execute_run(run.pk)
+    finish_run(run, officer)
     assert "Save quotas and check" in client.get(_quotas_url(forum)).content.decode()
 
 

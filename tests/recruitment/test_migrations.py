@@ -231,3 +231,31 @@ def test_names_and_emails_saved_with_bidirectional_overrides_read_as_typed_after
     typed.refresh_from_db()  # a right-to-left mark is kept: right-to-left names need it
     assert (typed.full_name, typed.email) == ("Aisha \u200fKhan", "aisha@example.org")
     assert (typed.identity_hash, typed.email_hash) == typed_hashes
+
+
+@pytest.mark.django_db
+def test_runs_unfinished_at_the_upgrade_forget_the_seed_picked_before_their_lottery(
+    forum: Any, officer: Any
+) -> None:
+    """Before commit-first draws a run picked its seed when it started: one still queued or running at
+    the upgrade now stops at its lottery and waits for a code entered after it, so that seed is dropped.
+    Finished and failed runs keep theirs: their record shows the draw made with it."""
+    from django.apps import apps as current_apps
+
+    from civicforum.recruitment.models import RunStatus, SelectionRun
+
+    upgrade = import_module("civicforum.recruitment.migrations.0021_commit_first_draws")
+    runs = {
+        status: SelectionRun.objects.create(forum=forum, panel_size=12, status=status, seed=f"{status}-seed")
+        for status in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.DONE, RunStatus.FAILED)
+    }
+
+    upgrade.forget_seeds_chosen_before_the_lottery(current_apps, None)
+
+    seeds = {status: SelectionRun.objects.get(pk=run.pk).seed for status, run in runs.items()}
+    assert seeds == {
+        RunStatus.QUEUED: "",
+        RunStatus.RUNNING: "",
+        RunStatus.DONE: "done-seed",
+        RunStatus.FAILED: "failed-seed",
+    }

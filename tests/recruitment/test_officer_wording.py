@@ -94,8 +94,8 @@ def test_the_run_page_and_the_selection_record_name_the_fingerprint_and_the_draw
         assert f'<dt class="govuk-summary-list__key">{name}' in record
         assert f'<dt class="govuk-summary-list__key">{name}' in page
     assert "Commitment (SHA-256)</dt>" not in page and ">Seed</dt>" not in page
-    seed = forms.RunForm().fields["seed"]  # where the officer types it
-    assert seed.label == "Draw code (seed)" and "shows it as the draw code" in seed.help_text
+    code = forms.DrawForm().fields["code"]  # where the officer types it, once the fingerprint is shown
+    assert code.label == "Draw code" and "anyone checking the draw will type it" in code.help_text
 
 
 def test_a_new_forum_s_overview_says_nothing_has_come_in_yet_instead_of_empty_tables(

@@ -26,6 +26,7 @@ from tests.recruitment.conftest import (
     email_counts,
     invite_and_send,
     publish_selection,
+    run_selection,
 )
 
 from civicforum.core.models import AuditEvent
@@ -446,7 +447,7 @@ def test_the_panel_page_offers_to_invite_only_while_someone_is_waiting_for_an_in
     assert "Download the latest letters to members (PDF)" in invited
     declined = PanelMember.objects.filter(forum=forum).first()
     selection.set_member_status(declined, MemberStatus.DECLINED, officer)
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    run_selection(forum, officer, "legacy", seed="r", replacement=True)
     replaced = client.get(url("panel", forum)).content.decode()
     assert button in replaced and everyone not in replaced
 

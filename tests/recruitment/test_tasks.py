@@ -13,21 +13,23 @@ def test_in_development_a_run_goes_to_a_thread_and_finishes(pool: Any, officer: 
     settings.DEBUG = True
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "leximin", seed="s")
+    run = selection.start_run(forum, officer, "leximin")
     thread = tasks.start(tasks.run_selection, run.pk)
     assert thread is not None
     thread.join()
     run.refresh_from_db()
+    assert run.status == "committed" and not run.members.exists()  # waiting for its draw code
+    run = selection.draw(run, "s", "", officer)
     assert run.status == "done" and run.members.count() == 12
 
 
 def test_otherwise_the_task_is_enqueued(pool: Any, officer: Any) -> None:
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    run = selection.start_run(forum, officer, "legacy")
     assert tasks.start(tasks.run_selection, run.pk) is None
     run.refresh_from_db()
-    assert run.status == "done"  # the immediate backend ran it on enqueue
+    assert run.status == "committed"  # the immediate backend worked out its lottery on enqueue
 
 
 def test_services_never_import_the_tasks_that_run_them() -> None:

@@ -1624,7 +1624,6 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     """'Declined' sits beside 'Confirmed' on every row; a slip used to be final. It can now be changed back,
     but not once a replacement holds the place, which would put one member too many on the panel."""
     from civicforum.recruitment.models import PanelMember
-    from civicforum.recruitment.services import selection
 
     forum = pool[0].forum
     draw_panel(forum, officer)
@@ -1642,7 +1641,7 @@ def test_an_officer_corrects_a_reply_recorded_by_mistake_until_a_replacement_tak
     assert member.status == "confirmed"
 
     client.post(decline_url, {"seen": "confirmed"})
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    run_selection(forum, officer, "legacy", seed="r", replacement=True)
     page = client.get(staff_url("panel", forum)).content.decode()
     assert f'Mark as confirmed<span class="govuk-visually-hidden"> {member.respondent.full_name}' not in page
     refused = client.post(
@@ -1707,7 +1706,7 @@ def test_a_member_is_marked_as_confirmed_only_once_invited_and_the_count_leaves_
     page = client.get(staff_url("panel", forum)).content.decode()
     assert 'id="members-caption">Members (11 on the panel, 1 declined)</caption>' in page
     assert "Mark as confirmed" not in page  # not even to undo the decline of someone never invited
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    run_selection(forum, officer, "legacy", seed="r", replacement=True)
 
     page = client.get(staff_url("panel", forum)).content.decode()
     assert 'id="members-caption">Members (12 on the panel, 1 declined)</caption>' in page
@@ -1746,7 +1745,6 @@ def test_a_member_declined_by_mistake_before_their_invitation_is_put_back_from_t
     CSRF token) and comes back to the panel, saying so; once a replacement has the place it is refused,
     saying why, and no longer offered."""
     from civicforum.recruitment.models import PanelMember
-    from civicforum.recruitment.services import selection
 
     forum = pool[0].forum
     draw_panel(forum, officer)
@@ -1773,7 +1771,7 @@ def test_a_member_declined_by_mistake_before_their_invitation_is_put_back_from_t
     assert AuditEvent.objects.filter(action="recruitment.member_put_back", actor=officer).count() == 1
 
     client.post(staff_url("member_decline", forum, member_id=member.pk), {"seen": "selected"})
-    selection.execute_run(selection.start_run(forum, officer, "legacy", seed="r", replacement=True).pk)
+    run_selection(forum, officer, "legacy", seed="r", replacement=True)
     refused = client.post(put_back_url, follow=True).content.decode()
     assert f"{member.respondent.reference}’s place has gone to a replacement, so they cannot be put back" in (
         refused
@@ -1974,7 +1972,7 @@ def test_what_to_do_next_says_a_stuck_selection_has_stopped_rather_than_to_wait(
     forum, client = pool[0].forum, signed_in_client(officer)
     forum.lotteries.update(letters_status="ready")
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    run = selection.start_run(forum, officer, "legacy")
     run_page = staff_url("run", forum, run_id=run.pk)
     assert _next_step(client, forum) == "Wait for the selection to finish -> " + run_page
 
@@ -2057,9 +2055,10 @@ def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_con
 
     forum = pool[0].forum
     quotas.propose_quotas(forum, officer, slack=2)
-    run = selection.start_run(forum, officer, "legacy", seed="s")
+    run = selection.start_run(forum, officer, "legacy")
     with CaptureQueriesContext(connection) as drawn:
         selection.execute_run(run.pk)
+        selection.draw(run, "s", "", officer)
     assert PanelMember.objects.filter(forum=forum).count() == 12
     assert reads_about_the_person(drawn) == 0
     client = signed_in_client(officer)

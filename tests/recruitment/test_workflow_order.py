@@ -19,6 +19,7 @@ from tests.recruitment.conftest import (
     add_age_question,
     close_registration,
     draw_panel,
+    finish_run,
     open_registration,
     publish_selection,
     registered,
@@ -116,7 +117,7 @@ def test_a_panel_is_drawn_only_once_registration_has_closed(
     refused = client.post(staff_url("start_selection", forum), {"algorithm": "legacy", "seed": "s"})
     assert refused.status_code == 200 and "Registration is still open" in refused.content.decode()
     with pytest.raises(selection.DrawBlocked):
-        selection.start_run(forum, officer, "legacy", seed="s")
+        selection.start_run(forum, officer, "legacy")
     assert not SelectionRun.objects.exists()
 
     close_registration(forum)
@@ -176,7 +177,7 @@ def test_a_resident_who_started_before_the_officer_closed_registration_and_drew_
     invitation = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True).first()
     answer_every_step(client, forum, civic_lottery.issue_code(invitation))
     close_registration(forum)
-    selection.start_run(forum, officer, "legacy", seed="s")
+    selection.start_run(forum, officer, "legacy")
 
     response = client.post(reverse("recruitment:register_check", args=[forum.slug]))
 
@@ -404,9 +405,8 @@ def test_once_the_selection_record_is_published_the_panel_cannot_be_drawn_again(
     page = signed_in_client(officer).get(staff_url("start_selection", forum)).content.decode()
     assert "The selection record has been published, so the whole panel cannot be drawn again" in page
     assert "Selection method" not in page
-    again = selection.start_run(forum, officer, "legacy", seed="second")  # e.g. a page opened earlier
-    selection.execute_run(again.pk)
-    again.refresh_from_db()
+    again = selection.start_run(forum, officer, "legacy")  # e.g. a page opened earlier
+    again = finish_run(again, officer, "second")
     assert again.status == "failed" and "selection record has been published" in again.error
     assert set(PanelMember.objects.filter(forum=forum).values_list("respondent", flat=True)) == panel
 
@@ -509,7 +509,7 @@ def test_nobody_is_registered_by_phone_while_a_draw_is_queued_or_running(
     invitation = Invitation.objects.filter(lottery__forum=forum, respondents__isnull=True).first()
     client.get(reverse("recruitment:phone_registration", args=[forum.slug]))
     answer_every_step(client, forum, civic_lottery.issue_code(invitation))
-    run = selection.start_run(forum, officer, "legacy", seed="s")  # queued: no worker has picked it up
+    run = selection.start_run(forum, officer, "legacy")  # queued: no worker has picked it up
     check = reverse("recruitment:register_check", args=[forum.slug])
     refused = client.post(check, follow=True)
     assert refused.redirect_chain == [(check, 302)]
@@ -523,7 +523,7 @@ def test_nobody_is_registered_by_phone_while_a_draw_is_queued_or_running(
     assert "nobody can be added until the draw has finished. Wait for the draw below to finish, then" in shown
     assert "selection run’s page" not in shown
 
-    selection.execute_run(run.pk)
+    finish_run(run, officer)
     client.post(check)
     assert registered(forum) == 151
 

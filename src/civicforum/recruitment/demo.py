@@ -93,8 +93,10 @@ def populate(ctx: demo.DemoContext) -> None:
     Respondent.objects.filter(pk__in=phone_registered).update(registered_by=officer)
     quotas.propose_quotas(forum, officer, slack=2)
     RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)  # the pool is fixed
-    run = selection.start_run(forum, officer, DEMO_ALGORITHM, seed="northam-panel-2026")
+    # Both steps of a draw: the lottery and its fingerprint first, then the draw code picks a panel.
+    run = selection.start_run(forum, officer, DEMO_ALGORITHM)
     selection.execute_run(run.pk)
+    run = selection.draw(run, "4 17 23 31 38 45", "Numbers drawn at the public meeting", officer)
     selection.publish(run, officer)
     invite_now(forum, officer, f"{story_date(2026, 12, 18):%-d %B %Y}")
     members = list(PanelMember.objects.filter(run=run).order_by("id"))
@@ -103,10 +105,11 @@ def populate(ctx: demo.DemoContext) -> None:
     for member in members[2:]:
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)
         registration.record_support_needs(member, synthetic.support_needs(rng))
-    replacements = selection.start_run(
-        forum, officer, DEMO_ALGORITHM, seed="northam-replacements", replacement=True
-    )
+    replacements = selection.start_run(forum, officer, DEMO_ALGORITHM, replacement=True)
     selection.execute_run(replacements.pk)
+    replacements = selection.draw(
+        replacements, "9 12 26 33 40 47", "Numbers drawn at the forum's first meeting", officer
+    )
     invite_now(forum, officer, f"{story_date(2026, 12, 22):%-d %B %Y}")
     for member in PanelMember.objects.filter(run=replacements):
         selection.set_member_status(member, MemberStatus.CONFIRMED, officer)

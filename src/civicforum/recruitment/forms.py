@@ -43,6 +43,11 @@ from civicforum.recruitment.services.letters import (
     unknown_placeholders,
 )
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, parse_share
+from civicforum.recruitment.services.selection import (
+    DRAW_CODE_MAX_LENGTH,
+    DRAW_SOURCE_MAX_LENGTH,
+    draw_code_problem,
+)
 from civicforum.wording import counted, plural
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -467,14 +472,36 @@ class RunForm(GovUKForm):
         label="Selection method",
         error_messages={"required": "Select a selection method"},
     )
-    seed = text_field(
-        "Draw code (seed)",
-        64,
-        required=False,
-        label="Draw code (seed)",
-        help_text="The selection record shows it as the draw code. Use a public one, such as lottery numbers "
-        "drawn after registration closed, or leave it empty for a random one.",
+
+
+class DrawForm(GovUKForm):
+    """Step 2 of a selection: the draw code, entered once the lottery's fingerprint is shown."""
+
+    code = text_field(
+        "Draw code",
+        DRAW_CODE_MAX_LENGTH,
+        label="Draw code",
+        help_text="Something nobody could know before the fingerprint was shown, such as lottery numbers "
+        "drawn afterwards or numbers drawn at a public meeting. Type it exactly as it was announced: "
+        "anyone checking the draw will type it the same way.",
+        error_messages={"required": "Enter the draw code"},
     )
+    source = text_field(
+        "Where the draw code came from",
+        DRAW_SOURCE_MAX_LENGTH,
+        required=False,
+        label="Where the draw code came from (optional)",
+        help_text="For example, National Lottery draw of 28 November, or numbers drawn at the public "
+        "meeting. "
+        "The public selection record shows it.",
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        problem = draw_code_problem(code)
+        if problem:
+            raise forms.ValidationError(problem)
+        return code
 
 
 # Public registration: each form is one page.

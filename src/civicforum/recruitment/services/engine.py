@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings as django_settings
 
 from civicforum.selection import (
     Algorithm,
     Instance,
+    Lottery,
     ProgressCallback,
     QuotaCheckUndecided,
     SelectionResult,
@@ -24,18 +23,6 @@ LEGACY_RUNS = 300  # the greedy baseline only needs enough runs to show its unev
 ALGORITHMS = [
     (a.value, a.name.title() if a is not Algorithm.LEXIMIN else "Leximin (recommended)") for a in Algorithm
 ]
-
-
-@dataclass(frozen=True)
-class Draw:
-    """The published lottery (``panels`` equally likely), its commitment, and the panel the seed picks."""
-
-    panels: tuple[tuple[str, ...], ...]
-    commitment: str
-    seed: str
-    index: int
-    panel: tuple[str, ...]
-    max_probability_change: float
 
 
 def distribution(
@@ -60,10 +47,10 @@ def infeasibility(instance: Instance) -> str | None:
     return None if found is None else found.text()
 
 
-def transparent_draw(result: SelectionResult, seed: str, size: int = LOTTERY_PANELS) -> Draw:
-    lottery = round_to_lottery(result, size)
-    index, panel = lottery.draw(seed)
-    return Draw(lottery.panels, lottery.commitment, seed, index, panel, lottery.max_deviation)
+def lottery(result: SelectionResult, size: int = LOTTERY_PANELS) -> Lottery:
+    """The distribution rounded to ``size`` equally likely panels, with their commitment: saved and shown
+    before the draw code exists, which then picks one (``draw_index``)."""
+    return round_to_lottery(result, size)
 
 
 def replacement_instance(instance: Instance) -> tuple[Instance, list[str]]:

@@ -57,6 +57,8 @@ def next_step(
         )
     if run is None or run.status == RunStatus.FAILED:
         return "Set the quotas and run the selection", url("quotas")
+    if run.status == RunStatus.COMMITTED:
+        return "Enter the draw code to draw the panel from the lottery", url("run", run_id=run.pk)
     if run.status != RunStatus.DONE:
         if run.looks_stuck(timezone.now()):  # its worker was killed: waiting would be for ever
             return "The selection seems to have stopped: see what to do", url("run", run_id=run.pk)

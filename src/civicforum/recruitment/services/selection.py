@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -31,7 +33,6 @@ from civicforum.recruitment.models import (
 from civicforum.recruitment.services import engine, feasibility, registration
 from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.locks import lock_forum
-from civicforum.recruitment.services.lottery import new_seed
 from civicforum.recruitment.services.quotas import (
     QUOTA_FIELDS,
     build_instance,
@@ -43,7 +44,7 @@ from civicforum.recruitment.services.quotas import (
 )
 from civicforum.selection import Algorithm, InfeasibleQuotasError, Instance, SelectionError
 from civicforum.selection.disclosure import EXPLANATION, NOT_SHOWN, TARGETS_EXPLANATION, targets_shown
-from civicforum.selection.lottery import verify_command
+from civicforum.selection.lottery import Lottery, draw_index, verify_command
 from civicforum.wording import counted
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ PANEL_CHANGED_DURING_RUN = (
     "the panel. Draw the replacements again."
 )
 WITHDREW_DURING_RUN = (
-    "Someone the draw chose withdrew while the selection was running, so this panel cannot be used. "
+    "Someone the draw chose withdrew after the lottery was worked out, so this panel cannot be used. "
     "Start the selection again: the new run leaves them out."
 )
 
@@ -131,18 +132,22 @@ STOPPED = (
     "This run stopped without finishing, for example because the server restarted. A new run was "
     "started in its place."
 )
+REPLACED_BEFORE_DRAW = (
+    "A new run was started while this lottery was waiting for its draw code, so it was replaced and no "
+    "panel was drawn from it. Its fingerprint stays on the forum’s public selection record."
+)
 
 
-def start_run(
-    forum: Any, user: Any, algorithm: str, seed: str = "", replacement: bool = False
-) -> SelectionRun:
-    """Queue a draw from the pool as it is now (raises ``RunInProgress`` while another of the forum's runs
-    is unfinished). Registration must be closed (``DrawBlocked``): the published record claims a fair
-    draw from a fixed pool, which later registrants would change. The other blockers (``draw_blocker``)
-    are shown before starting; the panel's is checked again when the result is saved.
+def start_run(forum: Any, user: Any, algorithm: str, replacement: bool = False) -> SelectionRun:
+    """Queue the first step of a draw from the pool as it is now: working out the lottery (``execute_run``),
+    which then waits for its draw code (``draw``). Raises ``RunInProgress`` while another of the forum's
+    runs is still working out its lottery. Registration must be closed (``DrawBlocked``): the published
+    record claims a fair draw from a fixed pool, which later registrants would change. The other blockers
+    (``draw_blocker``) are shown before starting; the panel's is checked again when the result is saved.
 
     Two officers pressing the button at once get one run: the forum's row is locked while this checks
-    for unfinished runs. A run that looks stuck (its worker died) is marked failed and replaced.
+    for unfinished runs. A run that looks stuck (its worker died) is marked failed and replaced, and so is
+    a lottery waiting for its draw code (it stays in the public list of lotteries, so it cannot be hidden).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -150,15 +155,17 @@ def start_run(
         if registration.is_open(forum):
             raise DrawBlocked(REGISTRATION_STILL_OPEN)
         for active in SelectionRun.objects.filter(forum=forum, status__in=UNFINISHED).defer("result"):
-            if active.in_progress(now):
+            if active.status == RunStatus.COMMITTED:
+                _fail(active, REPLACED_BEFORE_DRAW)
+            elif active.in_progress(now):
                 raise RunInProgress(active)
-            _fail(active, STOPPED)
+            else:
+                _fail(active, STOPPED)
         run = SelectionRun.objects.create(
             forum=forum,
             algorithm=algorithm,
             panel_size=forum.panel_size,
             is_replacement=replacement,
-            seed=seed or new_seed(),
             created_by=user,
         )
         audit.record(
@@ -173,7 +180,8 @@ def start_run(
 
 
 def execute_run(run_id: int) -> None:
-    """Run the engine for a queued run (background task); the run records progress, result or error."""
+    """Work out a queued run's lottery (background task) and save it with its commitment, to wait for the
+    draw code (``draw``); the run records progress, the lottery or the error."""
     run = SelectionRun.objects.select_related("forum").get(pk=run_id)
     queued = SelectionRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED)
     if not queued.update(status=RunStatus.RUNNING, message="Starting", updated_at=timezone.now()):
@@ -197,8 +205,8 @@ def execute_run(run_id: int) -> None:
         if run.is_replacement:
             instance, relaxed = engine.replacement_instance(instance)
         result = engine.distribution(instance, run.algorithm, progress)
-        _report(run, progress=0.95, message="Rounding to a lottery and drawing")
-        draw = engine.transparent_draw(result, run.seed)
+        _report(run, progress=0.95, message="Rounding to a lottery of possible panels")
+        lottery = engine.lottery(result)
     except InfeasibleQuotasError as error:
         # The engine's bare 'No panel can meet all the quotas.' names no quota: the run page says which
         # quotas clash and the smallest change, as the quotas page does.
@@ -218,12 +226,12 @@ def execute_run(run_id: int) -> None:
         return
     proven = bool(result.certificate.get("optimal", True))
     try:
-        _save_result(run, instance, result.selection_probabilities, draw, relaxed, reference_of, proven)
+        _commit(run, instance, result.selection_probabilities, lottery, relaxed, reference_of, proven)
     except Exception as error:  # nothing was saved (one transaction): say so rather than run for ever
         logger.exception("selection run %s could not be saved", run.pk)
         _fail(
             run,
-            f"The panel was drawn but could not be saved ({type(error).__name__}). "
+            f"The lottery was worked out but could not be saved ({type(error).__name__}). "
             "Start the selection again.",
         )
 
@@ -253,97 +261,213 @@ def pseudonymise(instance: Instance) -> tuple[Instance, dict[str, str]]:
     return replace(instance, people=people, already_selected=kept), {t: r for r, t in token_of.items()}
 
 
-def _save_result(
+def _commit(
     run: SelectionRun,
     instance: Instance,
     probabilities: Any,
-    draw: engine.Draw,
+    lottery: Lottery,
     relaxed: list[str],
     reference_of: dict[str, str],
     proven: bool,
 ) -> None:
-    new_members = [reference_of[token] for token in draw.panel if token not in instance.already_selected]
-    chosen = frozenset(draw.panel)
+    """Save the lottery and its commitment, and wait for the draw code: no panel is chosen yet.
+
+    What the draw needs later is kept in the private result: which members a replacement draw keeps, and
+    the answers of the people in the lottery's panels (the draw's record counts the panel it picks, as
+    they answered when the lottery was worked out); the draw drops those answers again."""
+    in_lottery = {token for panel in lottery.panels for token in panel}
     with transaction.atomic():
-        # One result saved at a time per forum; a run marked stopped meanwhile (it looked stuck and was
-        # replaced) keeps its status, and a run whose volunteers withdrew, or whose panel changed,
-        # meanwhile saves no panel.
-        lock_forum(run.forum_id)
+        lock_forum(run.forum_id)  # a run replaced meanwhile keeps its status
         if not SelectionRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
             return
-        withdrawn = Respondent.objects.filter(forum=run.forum, reference__in=new_members).exclude(
-            status=RespondentStatus.REGISTERED
-        )
-        if withdrawn.exists():
-            _fail(run, WITHDREW_DURING_RUN)
-            return
-        kept = {reference_of[token] for token in instance.already_selected}
-        if run.is_replacement and members_on_panel(run.forum) != kept:
-            _fail(run, PANEL_CHANGED_DURING_RUN)
-            return
-        if not run.is_replacement:
-            blocker = full_selection_blocker(run.forum)
-            if blocker:
-                _fail(run, blocker)
-                return
-            PanelMember.objects.filter(forum=run.forum).delete()  # an earlier draw nobody was told about
-        run.status = RunStatus.DONE
+        run.status = RunStatus.COMMITTED
         run.progress = 1.0
-        run.message = (
-            "Finished"
-            if proven
-            else "Finished at the time limit: the fairest distribution found, not proven the fairest possible"
-        )
-        run.finished_at = timezone.now()
-        run.commitment = draw.commitment
-        run.lottery_size, run.chosen_index = len(draw.panels), draw.index
+        run.message = "Lottery ready: waiting for the draw code"
+        run.committed_at = timezone.now()
+        run.commitment = lottery.commitment
+        run.lottery_size = lottery.size
         run.quotas = [
             {"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in instance.quotas
         ]
         run.result = {
             "probabilities": {reference_of[token]: round(p, 6) for token, p in probabilities.items()},
             "tokens": reference_of,
-            "lottery_panels": [list(panel) for panel in draw.panels],
-            "chosen_index": draw.index,
-            "max_probability_change": draw.max_probability_change,
+            "lottery_panels": [list(panel) for panel in lottery.panels],
+            "max_probability_change": lottery.max_deviation,
             "quotas_relaxed": relaxed,
             "proven_optimal": proven,
-            # What this draw chose, counted now: answers are erased when someone withdraws, and the panel
-            # changes with replies and later draws, but the run's page and record show this draw.
-            "composition": _counted(
-                run.targets, (person.features for person in instance.people if person.id in chosen)
-            ),
+            "kept": sorted(instance.already_selected),
+            "answers": {p.id: dict(p.features) for p in instance.people if p.id in in_lottery},
         }
         run.save()
-        by_reference = {
-            r.reference: r
-            for r in Respondent.objects.filter(forum=run.forum, reference__in=new_members).only("reference")
-        }
-        declined = (
-            list(
-                PanelMember.objects.filter(
-                    forum=run.forum, status=MemberStatus.DECLINED, replaced_by__isnull=True
-                )
-            )
-            if run.is_replacement
-            else []
-        )
-        for index, reference in enumerate(new_members):
-            PanelMember.objects.create(
-                forum=run.forum,
-                run=run,
-                respondent=by_reference[reference],
-                replaces=declined[index] if index < len(declined) else None,
-            )
         audit.record(
             None,
-            "recruitment.selection_finished",
+            "recruitment.selection_committed",
             forum=run.forum,
             target=run,
-            selected=len(new_members),
-            commitment=draw.commitment,
-            seed=run.seed,
+            commitment=lottery.commitment,
+            lottery_size=lottery.size,
         )
+
+
+DRAW_CODE_MAX_LENGTH = SelectionRun._meta.get_field("seed").max_length
+DRAW_SOURCE_MAX_LENGTH = SelectionRun._meta.get_field("seed_source").max_length
+# Characters that take no room on the page, or move the text around, but change the draw: pasted from a
+# website they go unseen, and nobody checking the draw from the code read out would type them.
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp", "Co", "Cn"})
+
+
+def draw_code_problem(code: str) -> str | None:
+    """Why ``code`` (stripped of spaces at either end) cannot be a draw code, in words (None: it can)."""
+    if not code:
+        return "Enter the draw code"
+    if len(code) > DRAW_CODE_MAX_LENGTH:
+        return f"Draw code must be {DRAW_CODE_MAX_LENGTH} characters or fewer"
+    if any(unicodedata.category(char) == "Cc" for char in code):
+        return "Draw code must not include control characters, such as a tab or a line break"
+    hidden = sorted(
+        {
+            char
+            for char in code
+            if unicodedata.category(char) in INVISIBLE_CATEGORIES
+            or (unicodedata.category(char) == "Zs" and char != " ")
+        }
+    )
+    if hidden:
+        named = ", ".join(f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})" for char in hidden)
+        return (
+            f"Draw code must not include characters that do not show, or spaces other than an ordinary "
+            f"space (it has {named}). Type the code instead of pasting it: anyone checking the draw types "
+            "what they see."
+        )
+    return None
+
+
+class DrawRefused(Exception):
+    """The draw code was not used; the message says why (a bad code, or the run is not waiting for one)."""
+
+
+def draw(run: SelectionRun, code: str, source: str, user: Any) -> SelectionRun:
+    """Step 2: pick the panel of ``run``'s saved lottery that the draw code names
+    (``draw_index(commitment, code, size)``) and save it, once.
+
+    ``source`` says where the code came from (numbers drawn at a public meeting, a lottery result). The
+    run is read again under the forum's lock: a second press, or a colleague's, finds it drawn and is
+    refused (``DrawRefused``), so no lottery is ever drawn twice. A bad code is refused before anything
+    is saved. A code that was used is kept on the run even if the panel then cannot be saved (someone
+    chosen withdrew meanwhile), so the record shows every draw made."""
+    code, source = code.strip(), source.strip()
+    problem = draw_code_problem(code)
+    if problem is None and len(source) > DRAW_SOURCE_MAX_LENGTH:
+        problem = f"Where the draw code came from must be {DRAW_SOURCE_MAX_LENGTH} characters or fewer"
+    if problem:
+        raise DrawRefused(problem)
+    with transaction.atomic():
+        lock_forum(run.forum_id)
+        run = SelectionRun.objects.select_related("forum").get(pk=run.pk)
+        if run.status != RunStatus.COMMITTED:
+            raise DrawRefused(_not_waiting(run))
+        run.seed, run.seed_source = code, source
+        run.chosen_index = draw_index(run.commitment, code, run.lottery_size)
+        run.finished_at = timezone.now()
+        _report(
+            run, seed=code, seed_source=source, chosen_index=run.chosen_index, finished_at=run.finished_at
+        )
+        audit.record(
+            user,
+            "recruitment.selection_drawn",
+            forum=run.forum,
+            target=run,
+            commitment=run.commitment,
+            seed=code,
+            seed_source=source,
+            chosen_index=run.chosen_index,
+        )
+        _save_result(run)
+    run.refresh_from_db()
+    return run
+
+
+def _not_waiting(run: SelectionRun) -> str:
+    if run.status == RunStatus.DONE:
+        return (
+            f"This lottery has already been drawn, with the draw code ‘{run.seed}’: it cannot be drawn again."
+        )
+    if run.status == RunStatus.FAILED:
+        return "This run cannot be drawn: " + (run.error or "it failed.")
+    return "This run’s lottery is still being worked out: enter the draw code once its fingerprint is shown."
+
+
+def _save_result(run: SelectionRun) -> None:
+    """Save the panel the draw code picked from ``run``'s lottery (inside ``draw``'s transaction, under the
+    forum's lock, the run waiting for its code). Volunteers who withdrew, or a panel changed, since the
+    lottery was worked out fail the run instead, as does a panel already told of or a pool deleted."""
+    if RecruitmentSettings.objects.filter(forum=run.forum, purged_at__isnull=False).exists():
+        _fail(run, "The registrations have been deleted, so no panel can be drawn from this lottery.")
+        return
+    stored = run.result
+    reference_of = stored["tokens"]
+    kept_tokens = frozenset(stored.get("kept", []))
+    panel = stored["lottery_panels"][run.chosen_index]
+    new_members = [reference_of[token] for token in panel if token not in kept_tokens]
+    by_reference = {
+        r.reference: r
+        for r in Respondent.objects.filter(
+            forum=run.forum, reference__in=new_members, status=RespondentStatus.REGISTERED
+        ).only("reference")
+    }
+    if len(by_reference) < len(new_members):  # withdrawn (or deleted) since the lottery was worked out
+        _fail(run, WITHDREW_DURING_RUN)
+        return
+    kept = {reference_of[token] for token in kept_tokens}
+    if run.is_replacement and members_on_panel(run.forum) != kept:
+        _fail(run, PANEL_CHANGED_DURING_RUN)
+        return
+    if not run.is_replacement:
+        blocker = full_selection_blocker(run.forum)
+        if blocker:
+            _fail(run, blocker)
+            return
+        PanelMember.objects.filter(forum=run.forum).delete()  # an earlier draw nobody was told about
+    proven = stored.get("proven_optimal", True)
+    answers = stored.pop("answers", {})
+    stored.pop("kept", None)
+    run.status = RunStatus.DONE
+    run.message = (
+        "Finished"
+        if proven
+        else "Finished at the time limit: the fairest distribution found, not proven the fairest possible"
+    )
+    # What this draw chose, counted now: answers are erased when someone withdraws, and the panel changes
+    # with replies and later draws, but the run's page and record show this draw.
+    stored["chosen_index"] = run.chosen_index
+    stored["composition"] = _counted(run.targets, (answers[token] for token in panel))
+    run.save()
+    declined = (
+        list(
+            PanelMember.objects.filter(
+                forum=run.forum, status=MemberStatus.DECLINED, replaced_by__isnull=True
+            )
+        )
+        if run.is_replacement
+        else []
+    )
+    for index, reference in enumerate(new_members):
+        PanelMember.objects.create(
+            forum=run.forum,
+            run=run,
+            respondent=by_reference[reference],
+            replaces=declined[index] if index < len(declined) else None,
+        )
+    audit.record(
+        None,
+        "recruitment.selection_finished",
+        forum=run.forum,
+        target=run,
+        selected=len(new_members),
+        commitment=run.commitment,
+        seed=run.seed,
+    )
 
 
 def quotas_drawn_with(forum: Any) -> str | None:
@@ -678,6 +802,11 @@ def current_draw(forum: Any) -> SelectionRun | None:
     )
 
 
+def waiting_for_code(forum: Any) -> SelectionRun | None:
+    """The forum's lottery worked out and waiting for its draw code, if any (without its result)."""
+    return SelectionRun.objects.filter(forum=forum, status=RunStatus.COMMITTED).defer("result").first()
+
+
 def replaced_by(run: SelectionRun) -> SelectionRun | None:
     """The draw that chose the panel now, if a later one replaced ``run``'s (None: ``run`` chose it, or
     is not a finished full draw)."""
@@ -744,18 +873,88 @@ def has_public_record(forum: Any) -> bool:
 
 
 def public_record(forum: Any) -> dict[str, Any] | None:
-    """What the public page shows: method, quotas, commitment, seed and aggregate composition only."""
+    """What the public page shows: the published draw's method, quotas, commitment, draw code and aggregate
+    composition only (``run`` None until a record is published), and every lottery worked out for the
+    forum, so that none can be set aside unseen; ``waiting`` is the one waiting for its draw code, whose
+    fingerprint is public before the code exists. None: nothing to show yet."""
     run = _published_runs(forum).defer("result").first()
-    if run is None:
+    lotteries = lottery_history(forum)
+    waiting = next((lottery for lottery in lotteries if lottery.waiting), None)
+    if run is None and waiting is None:
         return None
-    return {
-        "run": run,
-        "composition": published_composition(run),
-        "withheld": f"{EXPLANATION} {TARGETS_EXPLANATION}",
-        "lottery_size": run.lottery_size,
-        "chosen_index": run.chosen_index,
-        "verify_command": verify_command("FOLDER", run.seed),
-    }
+    record: dict[str, Any] = {"run": run, "lotteries": lotteries, "waiting": waiting}
+    if run is not None:
+        record |= {
+            "composition": published_composition(run),
+            "withheld": f"{EXPLANATION} {TARGETS_EXPLANATION}",
+            "lottery_size": run.lottery_size,
+            "chosen_index": run.chosen_index,
+            "verify_command": verify_command("FOLDER", run.seed),
+        }
+    return record
+
+
+@dataclass(frozen=True)
+class WorkedOutLottery:
+    """One lottery worked out for a forum, as the public record lists it: its fingerprint, when it was
+    recorded (None: a draw made before fingerprints were recorded ahead of the code, so at the draw), and
+    what became of it."""
+
+    commitment: str
+    committed_at: Any
+    replacement: bool
+    outcome: str
+    seed: str
+    seed_source: str
+    drawn_at: Any
+    waiting: bool
+
+
+def lottery_history(forum: Any) -> list[WorkedOutLottery]:
+    """Every lottery worked out for ``forum``, newest first, without the runs' results: the draws, the one
+    waiting for its code, and those replaced before or after their draw."""
+    runs = (
+        SelectionRun.objects.filter(forum=forum)
+        .exclude(commitment="")
+        .only(
+            "status",
+            "is_replacement",
+            "commitment",
+            "committed_at",
+            "seed",
+            "seed_source",
+            "finished_at",
+            "created_at",
+        )
+    )
+    current = current_draw(forum)
+    return [
+        WorkedOutLottery(
+            commitment=run.commitment,
+            committed_at=run.committed_at,
+            replacement=run.is_replacement,
+            outcome=_outcome(run, current),
+            seed=run.seed,
+            seed_source=run.seed_source,
+            drawn_at=run.finished_at if run.seed else None,
+            waiting=run.status == RunStatus.COMMITTED,
+        )
+        for run in runs
+    ]
+
+
+def _outcome(run: SelectionRun, current: SelectionRun | None) -> str:
+    if run.status == RunStatus.COMMITTED:
+        return "Waiting for its draw code"
+    if run.status == RunStatus.DONE and run.is_replacement:
+        return "Drawn: replacements for members who declined"
+    if run.status == RunStatus.DONE:
+        if current is not None and current.pk != run.pk:
+            return "Drawn, then replaced by a later draw before anyone on its panel was told"
+        return "Drawn: the panel came from this lottery"
+    if run.seed:
+        return "Drawn, but its panel could not be used (for example, someone it chose had withdrawn)"
+    return "Replaced by a new lottery before a draw code was entered"
 
 
 def published_composition(run: SelectionRun) -> list[dict[str, str]]:
@@ -793,6 +992,7 @@ def verification_files(run: SelectionRun) -> dict[str, str]:
     lottery = {
         "size": len(panels),
         "commitment": run.commitment,
+        "committed_at": _moment(run.committed_at),
         "commitment_method": "sha256 of compact JSON list of sorted id lists, sorted",
         "draw_method": 'int(sha256(commitment + ":" + seed), 16) mod size',
         "seed": run.seed,
@@ -813,12 +1013,33 @@ def verification_files(run: SelectionRun) -> dict[str, str]:
             for row in published_composition(run)
         ],
         "commitment": run.commitment,
+        "committed_at": _moment(run.committed_at),
         "seed": run.seed,
+        "seed_source": run.seed_source,
+        "drawn_at": _moment(run.finished_at),
         "id_column": "id",
         "lottery": lottery,
+        # Every lottery worked out for the forum, so none could have been set aside unseen.
+        "lotteries": [
+            {
+                "commitment": worked_out.commitment,
+                "committed_at": _moment(worked_out.committed_at),
+                "replacement": worked_out.replacement,
+                "outcome": worked_out.outcome,
+                "seed": worked_out.seed or None,
+                "seed_source": worked_out.seed_source,
+                "drawn_at": _moment(worked_out.drawn_at),
+            }
+            for worked_out in lottery_history(run.forum)
+        ],
     }
     chosen = panels[index] if panels and index is not None else []
     return {
         "distribution.json": json.dumps(document, indent=1),
         "selected.csv": "id\n" + "".join(f"{token}\n" for token in chosen),
     }
+
+
+def _moment(when: Any) -> str | None:
+    """A time for the verification files: ISO 8601 in UTC (None: not recorded)."""
+    return when.astimezone(UTC).isoformat() if when else None

@@ -107,7 +107,8 @@ def panel_replied(request: HttpRequest, forum_slug: str) -> HttpResponse:
 
 
 def selection_record(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The public selection record: method, targets, fingerprint, draw code and aggregate panel only."""
+    """The public selection record: method, targets, fingerprint, draw code and aggregate panel only, and
+    every lottery worked out; before the draw, the fingerprint of the lottery waiting for its code."""
     forum = public_forum(forum_slug)
     record = selection.public_record(forum)
     if record is None:
@@ -122,7 +123,7 @@ def selection_verification_file(request: HttpRequest, forum_slug: str, filename:
     """
     forum = public_forum(forum_slug)
     record = selection.public_record(forum)
-    if record is None:
+    if record is None or record["run"] is None:
         raise Http404("No selection has been published for this forum yet")
     text = selection.verification_files(record["run"])[filename]
     content_type = "application/json" if filename.endswith(".json") else "text/plain; charset=utf-8"

@@ -25,7 +25,7 @@ from civicforum.core.permissions import forum_permission_required
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
-    UNFINISHED,
+    COMPUTING,
     InvitationBatch,
     LetterStatus,
     Lottery,
@@ -35,6 +35,7 @@ from civicforum.recruitment.models import (
     ReachedBy,
     Respondent,
     RespondentStatus,
+    RunStatus,
     SelectionRun,
     addresses,
 )
@@ -405,9 +406,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     diagnosis = feasibility.explain(forum, instance) if instance else None
     if request.method == "POST" and form.is_valid() and blocker is None and diagnosis is None:
         try:
-            run = selection.start_run(
-                forum, request.user, form.cleaned_data["algorithm"], form.cleaned_data["seed"], replacement
-            )
+            run = selection.start_run(forum, request.user, form.cleaned_data["algorithm"], replacement)
         except selection.RunInProgress as busy:
             messages.error(request, f"{busy}. This is its progress; start another once it has finished.")
             return redirect("recruitment:run", forum_slug=forum.slug, run_id=busy.run.pk)
@@ -428,6 +427,7 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "purged_at": settings_for(forum).purged_at,
         # A draw nobody was told of (else ``blocker``), which starting again deletes.
         "replaces": None if replacement or blocker else selection.current_draw(forum),
+        "waiting": None if blocker else selection.waiting_for_code(forum),
     }
     return render(request, "recruitment/start_selection.html", context)
 
@@ -436,8 +436,20 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpResponse:
     forum = forum_of(request)
     run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
-    publish_form = forms.PublishRecordForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and run.status == "done" and publish_form.is_valid():
+    drawing = request.method == "POST" and "code" in request.POST
+    draw_form = forms.DrawForm(request.POST if drawing else None)
+    if drawing and draw_form.is_valid():
+        data = draw_form.cleaned_data
+        try:  # a second press, or a colleague's, is refused by the service, whatever this page showed
+            run = selection.draw(run, data["code"], data["source"], request.user)
+        except selection.DrawRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            if run.status == RunStatus.DONE:
+                messages.success(request, "The panel has been drawn from the lottery")
+        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
+    publish_form = forms.PublishRecordForm(request.POST if request.method == "POST" and not drawing else None)
+    if request.method == "POST" and not drawing and run.status == "done" and publish_form.is_valid():
         try:
             selection.publish(run, request.user)
         except selection.NotPublishable as refused:
@@ -450,8 +462,8 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     context = {
         "forum": forum,
         "run": run,
-        "form": publish_form,
-        "in_progress": run.status in UNFINISHED,
+        "form": draw_form if run.status == RunStatus.COMMITTED else publish_form,
+        "in_progress": run.status in COMPUTING,
         "run_done": f"{run.percent_done}% done.",
         "stuck": run.looks_stuck(timezone.now()),
         "error_points": feasibility.as_points(run.error.splitlines()),
