@@ -97,6 +97,21 @@ def test_whole_recruitment_journey(
     office.get_by_role("button", name="Save settings").click()
     expect(office.locator("h1")).to_have_text("Run the selection")  # back where closing it was asked
     office.get_by_role("button", name="Start").click()
+    # Step 1 stops at the lottery: its fingerprint is shown, and public, before the draw code exists.
+    expect(office.locator("main")).to_contain_text("The lottery is ready: no panel has been drawn yet")
+    fingerprint = office.locator("#commitment").inner_text()
+    page.goto(f"{base}/selection-record/")
+    expect(page.locator("#waiting-lottery")).to_contain_text(fingerprint)
+    axe_check(page)
+    office.get_by_role("button", name="Draw the panel").click()
+    expect(office.locator(".govuk-error-summary")).to_contain_text("Enter the draw code")
+    office.get_by_label("Draw code", exact=True).fill("4 17\u200b23 31")
+    office.get_by_role("button", name="Draw the panel").click()
+    expect(office.locator(".govuk-error-summary")).to_contain_text("U+200B (ZERO WIDTH SPACE)")
+    office.get_by_label("Draw code", exact=True).fill("4 17 23 31 38 45")
+    office.get_by_label("Where the draw code came from (optional)").fill("Numbers drawn at the meeting")
+    office.get_by_role("button", name="Draw the panel").click()
+    expect(office.locator("body")).to_contain_text("The panel has been drawn from the lottery")
     expect(office.locator("body")).to_contain_text("Fingerprint of the possible panels")
     office.get_by_role("button", name="Publish the selection record").click()
     expect(office.locator(".govuk-error-summary")).to_contain_text("Confirm that you have checked the run")
@@ -125,6 +140,8 @@ def test_whole_recruitment_journey(
     office.get_by_role("link", name="Draw replacement").click()
     office.get_by_role("button", name="Start").click()
     expect(office.locator("body")).to_contain_text("Replacement draw")
+    office.get_by_label("Draw code", exact=True).fill("9 12 26 33 40 47")
+    office.get_by_role("button", name="Draw the panel").click()
     expect(office.locator("#replacement-chances")).to_contain_text("filled 1 place")
     replacement = PanelMember.objects.get(forum=forum, replaces__isnull=False)
     assert replacement.replaces.status == "declined"
@@ -149,6 +166,9 @@ def test_officer_pages_are_accessible(
     declined = batch.recipients.all()[3]
     selection.set_member_status(declined, "declined", officer)
     replacements = run_selection(forum, officer, "legacy", seed="r", replacement=True)
+    selection.set_member_status(batch.recipients.all()[4], "declined", officer)
+    waiting = selection.start_run(forum, officer, "legacy", replacement=True)
+    selection.execute_run(waiting.pk)  # its lottery waits for the draw code
     lottery = Lottery.objects.filter(forum=forum).first()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", officer.username)
@@ -160,6 +180,7 @@ def test_officer_pages_are_accessible(
         "selection/",
         f"selection/{run.pk}/",
         f"selection/{replacements.pk}/",
+        f"selection/{waiting.pk}/",
         "panel/",
         "panel/invite/",
     ]
@@ -171,6 +192,10 @@ def test_officer_pages_are_accessible(
         page.goto(live_server.url + staff + path)
         assert page.locator("main h1").count() == 1, path
         axe_check(page)
+    page.goto(live_server.url + staff + f"selection/{waiting.pk}/")
+    page.get_by_role("button", name="Draw the panel").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the draw code")
+    axe_check(page)
     # On a small phone, or at 400% zoom, wide tables scroll inside their own boxes, never the page itself
     # (WCAG 1.4.10): the overview, quotas, people, invitations and staff pages used to.
     forum_staff = f"/staff/forums/{forum.slug}/"
