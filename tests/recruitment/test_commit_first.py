@@ -242,3 +242,15 @@ def test_someone_chosen_who_withdrew_while_the_lottery_waited_leaves_the_code_on
     assert (run.status, run.error) == (RunStatus.FAILED, selection.WITHDREW_DURING_RUN)
     assert run.seed == LOTTERY_NUMBERS and not PanelMember.objects.filter(forum=run.forum).exists()
     assert "its panel could not be used" in selection.lottery_history(run.forum)[0].outcome
+
+
+def test_what_to_do_next_asks_for_the_draw_code_while_the_lottery_waits(
+    signed_in_client: Any, waiting_run: SelectionRun, officer: Any
+) -> None:
+    forum = waiting_run.forum
+    forum.lotteries.update(letters_status="ready")
+
+    page = signed_in_client(officer).get(staff_url("overview", forum)).content.decode()
+
+    assert "Enter the draw code to draw the panel from the lottery" in page
+    assert "Lottery ready, waiting for the draw code" in page

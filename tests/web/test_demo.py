@@ -38,6 +38,10 @@ def test_demo_is_complete_and_idempotent(client: Any, settings: Any) -> None:
 
     published = SelectionRun.objects.get(forum=forum, is_replacement=False, published_at__isnull=False)
     assert published.algorithm == "leximin"
+    # Both of its steps: the lottery's fingerprint was recorded before the draw code was entered.
+    assert published.committed_at < published.finished_at and published.seed_source
+    replacements = SelectionRun.objects.get(forum=forum, is_replacement=True)
+    assert replacements.status == "done" and replacements.committed_at < replacements.finished_at
     _demo_words_match_its_data(forum)
 
 
