@@ -201,7 +201,7 @@ def test_the_public_record_lists_a_lottery_replaced_before_its_draw(
     page = html.unescape(record_page(client, forum).content.decode())
 
     assert waiting_run.commitment in page and drawn.commitment in page
-    assert "Replaced by a new lottery before a draw code was entered" in page
+    assert "Set aside before a draw code was entered: no panel was drawn from it" in page
 
 
 def test_replacements_are_drawn_in_the_same_two_steps(
@@ -244,6 +244,13 @@ def test_someone_chosen_who_withdrew_while_the_lottery_waited_leaves_the_code_on
     assert "its panel could not be used" in selection.lottery_history(run.forum)[0].outcome
 
 
+def test_where_the_draw_code_came_from_is_kept_as_it_reads(waiting_run: SelectionRun, officer: Any) -> None:
+    """A note pasted with a right-to-left override would show reversed on the public record."""
+    run = selection.draw(waiting_run, LOTTERY_NUMBERS, " Lottery\u202e 28 Nov\t", officer)
+
+    assert run.seed_source == "Lottery 28 Nov"
+
+
 def test_what_to_do_next_asks_for_the_draw_code_while_the_lottery_waits(
     signed_in_client: Any, waiting_run: SelectionRun, officer: Any
 ) -> None:
@@ -254,3 +261,25 @@ def test_what_to_do_next_asks_for_the_draw_code_while_the_lottery_waits(
 
     assert "Enter the draw code to draw the panel from the lottery" in page
     assert "Lottery ready, waiting for the draw code" in page
+
+
+def test_a_waiting_lottery_holds_the_quotas_until_it_is_drawn_or_set_aside(
+    signed_in_client: Any, waiting_run: SelectionRun, officer: Any
+) -> None:
+    """Starting again would only work out another lottery with the same quotas: setting the lottery
+    aside is how the officer gets to change them."""
+    forum, client = waiting_run.forum, signed_in_client(officer)
+    quotas_page = client.get(staff_url("quotas", forum)).content.decode()
+    assert html.unescape(quotas.LOTTERY_WAITS) in html.unescape(quotas_page)
+    with pytest.raises(quotas.QuotasInUse):
+        quotas.propose_quotas(forum, officer, slack=1)
+
+    response = client.post(run_page(waiting_run), {"set_aside": "yes"}, follow=True)
+
+    assert "The lottery has been set aside" in response.content.decode()
+    run = SelectionRun.objects.get(pk=waiting_run.pk)
+    assert (run.status, run.error, run.seed) == (RunStatus.FAILED, selection.SET_ASIDE, "")
+    assert quotas.change_blocker(forum) is None
+    quotas.propose_quotas(forum, officer, slack=1)
+    with pytest.raises(selection.DrawRefused):
+        selection.draw(run, LOTTERY_NUMBERS, "", officer)

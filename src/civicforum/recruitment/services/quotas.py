@@ -23,6 +23,7 @@ from civicforum.recruitment.models import (
     RecruitmentSettings,
     Respondent,
     RespondentStatus,
+    RunStatus,
 )
 from civicforum.recruitment.services.locks import lock_forum
 from civicforum.recruitment.services.problems import (
@@ -63,9 +64,20 @@ DRAW_READS_QUOTAS = (
 )
 
 
+LOTTERY_WAITS = (
+    "A lottery has been worked out with the quotas as they are and is waiting for its draw code, so they "
+    "cannot be changed now. On the selection run’s page, enter the draw code, or set the lottery aside "
+    "to change the quotas."
+)
+
+
 def change_blocker(forum: Any) -> str | None:
-    """Why the quotas cannot change now (None: they can): a draw queued or running reads them."""
-    return DRAW_READS_QUOTAS if run_in_progress(forum) else None
+    """Why the quotas cannot change now (None: they can): a draw queued or running reads them, or a
+    lottery worked out with them waits for its draw code."""
+    run = run_in_progress(forum)
+    if run is None:
+        return None
+    return LOTTERY_WAITS if run.status == RunStatus.COMMITTED else DRAW_READS_QUOTAS
 
 
 def _lock_quotas(forum: Any) -> None:

@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from civicforum.core import audit
+from civicforum.plain_text import plain_line
 from civicforum.recruitment.models import (
     UNFINISHED,
     MemberStatus,
@@ -135,6 +136,10 @@ STOPPED = (
 REPLACED_BEFORE_DRAW = (
     "A new run was started while this lottery was waiting for its draw code, so it was replaced and no "
     "panel was drawn from it. Its fingerprint stays on the forum’s public selection record."
+)
+SET_ASIDE = (
+    "This lottery was set aside before a draw code was entered, so no panel was drawn from it. Its "
+    "fingerprint stays on the forum’s public selection record."
 )
 
 
@@ -356,7 +361,7 @@ def draw(run: SelectionRun, code: str, source: str, user: Any) -> SelectionRun:
     refused (``DrawRefused``), so no lottery is ever drawn twice. A bad code is refused before anything
     is saved. A code that was used is kept on the run even if the panel then cannot be saved (someone
     chosen withdrew meanwhile), so the record shows every draw made."""
-    code, source = code.strip(), source.strip()
+    code, source = code.strip(), plain_line(source)  # the note shows on the public record as it reads
     problem = draw_code_problem(code)
     if problem is None and len(source) > DRAW_SOURCE_MAX_LENGTH:
         problem = f"Where the draw code came from must be {DRAW_SOURCE_MAX_LENGTH} characters or fewer"
@@ -386,6 +391,19 @@ def draw(run: SelectionRun, code: str, source: str, user: Any) -> SelectionRun:
         _save_result(run)
     run.refresh_from_db()
     return run
+
+
+def set_aside(run: SelectionRun, user: Any) -> None:
+    """Set aside ``run``'s lottery, waiting for its draw code, without drawing it: the pool and quotas it
+    holds may change again (to change the quotas, say), and it stays in the public list of lotteries.
+    Refused (``DrawRefused``) once it has been drawn or replaced; under the forum's lock, as ``draw``."""
+    with transaction.atomic():
+        lock_forum(run.forum_id)
+        run = SelectionRun.objects.select_related("forum").defer("result").get(pk=run.pk)
+        if run.status != RunStatus.COMMITTED:
+            raise DrawRefused(_not_waiting(run))
+        _fail(run, SET_ASIDE)
+        audit.record(user, "recruitment.selection_set_aside", forum=run.forum, target=run)
 
 
 def _not_waiting(run: SelectionRun) -> str:
@@ -901,12 +919,12 @@ class WorkedOutLottery:
     what became of it."""
 
     commitment: str
-    committed_at: Any
+    committed_at: datetime | None
     replacement: bool
     outcome: str
     seed: str
     seed_source: str
-    drawn_at: Any
+    drawn_at: datetime | None
     waiting: bool
 
 
@@ -954,7 +972,7 @@ def _outcome(run: SelectionRun, current: SelectionRun | None) -> str:
         return "Drawn: the panel came from this lottery"
     if run.seed:
         return "Drawn, but its panel could not be used (for example, someone it chose had withdrawn)"
-    return "Replaced by a new lottery before a draw code was entered"
+    return "Set aside before a draw code was entered: no panel was drawn from it"
 
 
 def published_composition(run: SelectionRun) -> list[dict[str, str]]:
@@ -1040,6 +1058,6 @@ def verification_files(run: SelectionRun) -> dict[str, str]:
     }
 
 
-def _moment(when: Any) -> str | None:
+def _moment(when: datetime | None) -> str | None:
     """A time for the verification files: ISO 8601 in UTC (None: not recorded)."""
     return when.astimezone(UTC).isoformat() if when else None

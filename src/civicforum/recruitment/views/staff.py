@@ -436,6 +436,14 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
 def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpResponse:
     forum = forum_of(request)
     run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
+    if request.method == "POST" and "set_aside" in request.POST:
+        try:
+            selection.set_aside(run, request.user)
+        except selection.DrawRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "The lottery has been set aside: no panel was drawn from it")
+        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
     drawing = request.method == "POST" and "code" in request.POST
     draw_form = forms.DrawForm(request.POST if drawing else None)
     if drawing and draw_form.is_valid():
