@@ -283,3 +283,37 @@ def test_a_waiting_lottery_holds_the_quotas_until_it_is_drawn_or_set_aside(
     quotas.propose_quotas(forum, officer, slack=1)
     with pytest.raises(selection.DrawRefused):
         selection.draw(run, LOTTERY_NUMBERS, "", officer)
+
+
+def test_deleting_the_registrations_sets_a_waiting_lottery_aside_with_the_answers_it_kept(
+    waiting_run: SelectionRun, officer: Any
+) -> None:
+    from civicforum.recruitment.services import privacy
+
+    assert waiting_run.result["answers"]  # kept for the draw's record of the panel it picks
+    privacy.purge_forum(waiting_run.forum, officer)
+
+    run = SelectionRun.objects.get(pk=waiting_run.pk)
+    assert (run.status, run.error, run.result) == (RunStatus.FAILED, selection.PURGED_BEFORE_DRAW, {})
+    assert run.commitment == waiting_run.commitment  # still listed on the public record
+
+
+def test_a_replacement_lottery_the_panel_changed_under_is_set_aside_without_using_the_code(
+    waiting_run: SelectionRun, officer: Any
+) -> None:
+    """Whatever panel the code picked, it could not be saved: the code is not used, so no draw is made
+    whose result is then thrown away."""
+    forum = waiting_run.forum
+    selection.draw(waiting_run, LOTTERY_NUMBERS, "", officer)
+    mark_invited(forum)
+    first, second = PanelMember.objects.filter(forum=forum).order_by("id")[:2]
+    selection.set_member_status(first, MemberStatus.DECLINED, officer)
+    run = selection.start_run(forum, officer, "legacy", replacement=True)
+    selection.execute_run(run.pk)
+    selection.set_member_status(second, MemberStatus.DECLINED, officer)  # while the lottery waits
+
+    run = selection.draw(run, "9 12 26", "", officer)
+
+    assert (run.status, run.error) == (RunStatus.FAILED, selection.PANEL_CHANGED_DURING_RUN)
+    assert run.seed == "" and run.chosen_index is None
+    assert not PanelMember.objects.filter(run=run).exists() and selection.places_to_fill(forum) == 2

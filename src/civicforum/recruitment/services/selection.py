@@ -52,8 +52,8 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 PANEL_CHANGED_DURING_RUN = (
-    "A member's reply was recorded while the replacements were being drawn, so this draw no longer fits "
-    "the panel. Draw the replacements again."
+    "A member's reply was recorded after this lottery of replacements was worked out, so it no longer "
+    "fits the panel and no replacements were drawn from it. Draw the replacements again."
 )
 WITHDREW_DURING_RUN = (
     "Someone the draw chose withdrew after the lottery was worked out, so this panel cannot be used. "
@@ -136,6 +136,10 @@ STOPPED = (
 REPLACED_BEFORE_DRAW = (
     "A new run was started while this lottery was waiting for its draw code, so it was replaced and no "
     "panel was drawn from it. Its fingerprint stays on the forum’s public selection record."
+)
+PURGED_BEFORE_DRAW = (
+    "The registrations were deleted under the retention schedule while this lottery waited for its draw "
+    "code, so no panel was drawn from it."
 )
 SET_ASIDE = (
     "This lottery was set aside before a draw code was entered, so no panel was drawn from it. Its "
@@ -359,8 +363,9 @@ def draw(run: SelectionRun, code: str, source: str, user: Any) -> SelectionRun:
     ``source`` says where the code came from (numbers drawn at a public meeting, a lottery result). The
     run is read again under the forum's lock: a second press, or a colleague's, finds it drawn and is
     refused (``DrawRefused``), so no lottery is ever drawn twice. A bad code is refused before anything
-    is saved. A code that was used is kept on the run even if the panel then cannot be saved (someone
-    chosen withdrew meanwhile), so the record shows every draw made."""
+    is saved. A lottery that no longer fits, whatever panel the code would pick (``_no_longer_fits``), is
+    set aside without using the code. A code that was used is kept on the run even if the panel then
+    cannot be saved (someone it chose withdrew meanwhile), so the record shows every draw made."""
     code, source = code.strip(), plain_line(source)  # the note shows on the public record as it reads
     problem = draw_code_problem(code)
     if problem is None and len(source) > DRAW_SOURCE_MAX_LENGTH:
@@ -372,6 +377,9 @@ def draw(run: SelectionRun, code: str, source: str, user: Any) -> SelectionRun:
         run = SelectionRun.objects.select_related("forum").get(pk=run.pk)
         if run.status != RunStatus.COMMITTED:
             raise DrawRefused(_not_waiting(run))
+        if stale := _no_longer_fits(run):
+            _fail(run, stale)
+            return SelectionRun.objects.get(pk=run.pk)
         run.seed, run.seed_source = code, source
         run.chosen_index = draw_index(run.commitment, code, run.lottery_size)
         run.finished_at = timezone.now()
@@ -416,13 +424,23 @@ def _not_waiting(run: SelectionRun) -> str:
     return "This run’s lottery is still being worked out: enter the draw code once its fingerprint is shown."
 
 
+def _no_longer_fits(run: SelectionRun) -> str | None:
+    """Why ``run``'s lottery cannot be drawn whatever panel a code would pick (None: it can): the
+    registrations were deleted, the panel a replacement draw keeps changed since the lottery was worked
+    out, or a full panel was already told of (or its record published)."""
+    if RecruitmentSettings.objects.filter(forum=run.forum, purged_at__isnull=False).exists():
+        return PURGED_BEFORE_DRAW
+    if run.is_replacement:
+        reference_of = run.result["tokens"]
+        kept = {reference_of[token] for token in run.result.get("kept", [])}
+        return PANEL_CHANGED_DURING_RUN if members_on_panel(run.forum) != kept else None
+    return full_selection_blocker(run.forum)
+
+
 def _save_result(run: SelectionRun) -> None:
     """Save the panel the draw code picked from ``run``'s lottery (inside ``draw``'s transaction, under the
-    forum's lock, the run waiting for its code). Volunteers who withdrew, or a panel changed, since the
-    lottery was worked out fail the run instead, as does a panel already told of or a pool deleted."""
-    if RecruitmentSettings.objects.filter(forum=run.forum, purged_at__isnull=False).exists():
-        _fail(run, "The registrations have been deleted, so no panel can be drawn from this lottery.")
-        return
+    forum's lock, the run waiting for its code and still fitting the panel). Someone it chose who withdrew
+    since the lottery was worked out fails the run instead."""
     stored = run.result
     reference_of = stored["tokens"]
     kept_tokens = frozenset(stored.get("kept", []))
@@ -437,15 +455,7 @@ def _save_result(run: SelectionRun) -> None:
     if len(by_reference) < len(new_members):  # withdrawn (or deleted) since the lottery was worked out
         _fail(run, WITHDREW_DURING_RUN)
         return
-    kept = {reference_of[token] for token in kept_tokens}
-    if run.is_replacement and members_on_panel(run.forum) != kept:
-        _fail(run, PANEL_CHANGED_DURING_RUN)
-        return
     if not run.is_replacement:
-        blocker = full_selection_blocker(run.forum)
-        if blocker:
-            _fail(run, blocker)
-            return
         PanelMember.objects.filter(forum=run.forum).delete()  # an earlier draw nobody was told about
     proven = stored.get("proven_optimal", True)
     answers = stored.pop("answers", {})
@@ -798,7 +808,11 @@ def forget_references(forum: Any) -> None:
 
     The map is all that ties the published lottery to people; the verification files need only the
     opaque ids. Probabilities are kept by opaque id for the run page (the published panels show them).
+    A lottery waiting for its draw code is set aside: the people it would draw are gone, and so are the
+    answers it kept for the draw's record.
     """
+    for waiting in SelectionRun.objects.filter(forum=forum, status=RunStatus.COMMITTED).defer("result"):
+        _fail(waiting, PURGED_BEFORE_DRAW)
     for run in SelectionRun.objects.filter(forum=forum):
         reference_of = run.result.pop("tokens", None)
         if reference_of is None:
