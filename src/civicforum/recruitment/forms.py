@@ -492,12 +492,11 @@ class DrawForm(GovUKForm):
         required=False,
         label="Where the draw code came from (optional)",
         help_text="For example, National Lottery draw of 28 November, or numbers drawn at the public "
-        "meeting. "
-        "The public selection record shows it.",
+        "meeting. The public selection record shows it.",
     )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
+        code = self.cleaned_data["code"]  # spaces at either end already stripped
         problem = draw_code_problem(code)
         if problem:
             raise forms.ValidationError(problem)
