@@ -84,6 +84,9 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.selection_started": "Selection started",
                 "recruitment.selection_finished": "Selection finished",
                 "recruitment.selection_failed": "Selection could not finish",
+                "recruitment.selection_committed": "Lottery worked out, waiting for its draw code",
+                "recruitment.selection_drawn": "Panel drawn with the draw code",
+                "recruitment.selection_set_aside": "Lottery set aside without drawing",
                 "recruitment.selection_published": "Selection record published",
                 "recruitment.panel_invited": "Panel members invited",
                 "recruitment.panel_invitations_sent": "Panel invitations sent (letters written, emails sent)",
@@ -115,7 +118,9 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.population_shares_imported": "{categories:category|categories}",
                 "recruitment.quotas_proposed": "{categories:category|categories}",
                 "recruitment.selection_started": "{algorithm} algorithm",
-                "recruitment.selection_finished": "{selected:,} selected, seed {seed}",
+                "recruitment.selection_committed": "{lottery_size:,} possible panels",
+                "recruitment.selection_drawn": "draw code {seed}",
+                "recruitment.selection_finished": "{selected:,} selected, draw code {seed}",
                 "recruitment.panel_invited": "{members:,} invited",
                 "recruitment.panel_invitations_sent": (
                     "{emailed:,} emailed, {email_failed:email|emails} failed"

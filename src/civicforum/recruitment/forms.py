@@ -282,7 +282,8 @@ class PublishRecordForm(GovUKForm):
     understood = forms.BooleanField(
         label="I have checked this run: its record will be public and cannot be withdrawn",
         help_text="The public page shows the method, the targets, how many members meet each, the "
-        "fingerprint and the draw code. It never shows names.",
+        "fingerprint, the draw code and where it came from, and every lottery worked out for this "
+        "forum. It never shows names.",
         error_messages={"required": "Confirm that you have checked the run before publishing its record"},
     )
 
