@@ -9,6 +9,7 @@ from typing import Any
 from django import forms, template
 from django.core.paginator import Page
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from civicforum.core import audit, passwords
@@ -111,3 +112,15 @@ def page_numbers(page: Page[Any]) -> Iterator[int | str]:
     """The numbers GOV.UK pagination lists: the first, the last, the current page and its neighbours,
     with ``Paginator.ELLIPSIS`` for each gap, so a long log does not list hundreds of links."""
     return page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+
+
+@register.filter
+def clock_time(moment: Any) -> str:
+    """A time as GOV.UK writes it ('1:19pm', 'midday', 'midnight') in the site's time zone: Django's
+    'p.m.' ended a sentence in a second full stop."""
+    if not moment:
+        return ""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    return f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
