@@ -78,6 +78,15 @@ def invisible_characters(text: str) -> list[str]:
     return [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in found]
 
 
+def untypable_characters(text: str) -> list[str]:
+    """``invisible_characters`` and the spaces other than an ordinary one (a no-break space, a thin
+    space...), named alike: 'a no-break space (U+00A0)'. For a code people type from what they see, such
+    as a draw's seed read out or published: each would make it another code while looking the same."""
+    odd_spaces = sorted({char for char in text if unicodedata.category(char) == "Zs" and char != " "})
+    spaces = [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in odd_spaces]
+    return invisible_characters(text) + spaces
+
+
 def _invisible_name(char: str) -> str:
     if ord(char) in INVISIBLE_NAMES:
         return INVISIBLE_NAMES[ord(char)]

@@ -107,7 +107,7 @@ def test_whole_recruitment_journey(
     expect(office.locator(".govuk-error-summary")).to_contain_text("Enter the draw code")
     office.get_by_label("Draw code", exact=True).fill("4 17\u200b23 31")
     office.get_by_role("button", name="Draw the panel").click()
-    expect(office.locator(".govuk-error-summary")).to_contain_text("U+200B (ZERO WIDTH SPACE)")
+    expect(office.locator(".govuk-error-summary")).to_contain_text("a zero-width space (U+200B)")
     office.get_by_label("Draw code", exact=True).fill("4 17 23 31 38 45")
     office.get_by_label("Where the draw code came from (optional)").fill("Numbers drawn at the meeting")
     office.get_by_role("button", name="Draw the panel").click()

@@ -127,10 +127,10 @@ def test_two_officers_drawing_at_once_draw_once(waiting_run: SelectionRun, offic
     [
         ("   ", "Enter the draw code"),
         ("7" * 201, "Draw code must be 200 characters or fewer"),
-        ("4 17\t23", "must not include control characters"),
-        ("4 17\u200b23", "U+200B (ZERO WIDTH SPACE)"),
-        ("4\u00a017 23", "spaces other than an ordinary space"),
-        ("4 17 23\u202e", "characters that do not show"),
+        ("4 17\t23", "Draw code must not include a tab (U+0009): nobody reading the code can see it"),
+        ("4 17\u200b23", "must not include a zero-width space (U+200B)"),
+        ("4\u00a017 23", "must not include a no-break space (U+00A0)"),
+        ("4\u200b17 23\u202e", "a right-to-left override (U+202E): nobody reading the code can see them"),
     ],
 )
 def test_a_draw_code_that_cannot_be_checked_is_refused_saying_why(

@@ -196,6 +196,7 @@ def test_a_time_limit_that_is_not_positive_is_refused(
             "report would show the seed otherwise than the draw used it; type the seed announced without it.",
         ),
         ("7 41 21\u200b", "holds a zero-width space (U+200B), which does not show"),
+        ("7\u00a041 21", "holds a no-break space (U+00A0), which does not show"),
         ("7\u200d41", "holds a zero-width joiner (U+200D)"),
         ("7 41\t21", "holds a tab (U+0009)"),
         ("7 41 21\n", "holds a line break (U+000A)"),

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from civicforum import options
 from civicforum.output_files import OutputError, check_output_directory, write_texts
-from civicforum.plain_text import invisible_characters
+from civicforum.plain_text import untypable_characters
 from civicforum.selection.diagnose import Diagnosis, QuotaChange, QuotaCheckUndecided, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -367,7 +367,7 @@ def _seed_problem(seed: str, *, empty_allowed: bool) -> str | None:
             f"--seed: {seed!r} is empty, so anyone could have known it before the draw (is a shell variable "
             "unset?); give the seed announced in public, or leave --seed out for a secure random one."
         )
-    hidden = invisible_characters(seed)
+    hidden = untypable_characters(seed)
     if hidden:  # the report would show it otherwise than the draw hashed it
         many = len(hidden) > 1
         return (

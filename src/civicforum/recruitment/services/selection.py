@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -20,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from civicforum.core import audit
-from civicforum.plain_text import plain_line
+from civicforum.plain_text import plain_line, untypable_characters
 from civicforum.recruitment.models import (
     UNFINISHED,
     MemberStatus,
@@ -321,33 +320,23 @@ def _commit(
 
 DRAW_CODE_MAX_LENGTH = SelectionRun._meta.get_field("seed").max_length
 DRAW_SOURCE_MAX_LENGTH = SelectionRun._meta.get_field("seed_source").max_length
-# Characters that take no room on the page, or move the text around, but change the draw: pasted from a
-# website they go unseen, and nobody checking the draw from the code read out would type them.
-INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp", "Co", "Cn"})
 
 
 def draw_code_problem(code: str) -> str | None:
-    """Why ``code`` (stripped of spaces at either end) cannot be a draw code, in words (None: it can)."""
+    """Why ``code`` (stripped of spaces at either end) cannot be a draw code, in words (None: it can). It
+    is refused with a character that does not show or an unusual space, as ``civicforum select --seed``
+    is: pasted from a website it goes unseen, and nobody checking the draw from the code read out would
+    type it."""
     if not code:
         return "Enter the draw code"
     if len(code) > DRAW_CODE_MAX_LENGTH:
         return f"Draw code must be {DRAW_CODE_MAX_LENGTH} characters or fewer"
-    if any(unicodedata.category(char) == "Cc" for char in code):
-        return "Draw code must not include control characters, such as a tab or a line break"
-    hidden = sorted(
-        {
-            char
-            for char in code
-            if unicodedata.category(char) in INVISIBLE_CATEGORIES
-            or (unicodedata.category(char) == "Zs" and char != " ")
-        }
-    )
+    hidden = untypable_characters(code)
     if hidden:
-        named = ", ".join(f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})" for char in hidden)
         return (
-            f"Draw code must not include characters that do not show, or spaces other than an ordinary "
-            f"space (it has {named}). Type the code instead of pasting it: anyone checking the draw types "
-            "what they see."
+            f"Draw code must not include {', '.join(hidden)}: nobody reading the code can see "
+            f"{'them' if len(hidden) > 1 else 'it'}, so anyone checking the draw would type another code. "
+            "Type the code instead of pasting it."
         )
     return None
 
