@@ -437,34 +437,30 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     forum = forum_of(request)
     run = get_object_or_404(SelectionRun, forum=forum, pk=run_id)
     if request.method == "POST" and "set_aside" in request.POST:
-        try:
+
+        def set_aside() -> str:
             selection.set_aside(run, request.user)
-        except selection.DrawRefused as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, "The lottery has been set aside: no panel was drawn from it")
-        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
+            return "The lottery has been set aside: no panel was drawn from it"
+
+        return _run_button(request, run, set_aside, selection.DrawRefused)
     drawing = request.method == "POST" and "code" in request.POST
     draw_form = forms.DrawForm(request.POST if drawing else None)
     if drawing and draw_form.is_valid():
         data = draw_form.cleaned_data
-        try:  # a second press, or a colleague's, is refused by the service, whatever this page showed
-            run = selection.draw(run, data["code"], data["source"], request.user)
-        except selection.DrawRefused as refused:
-            messages.error(request, str(refused))
-        else:
-            if run.status == RunStatus.DONE:
-                messages.success(request, "The panel has been drawn from the lottery")
-        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
+
+        def draw() -> str | None:  # a second press, or a colleague's, is refused by the service
+            drawn = selection.draw(run, data["code"], data["source"], request.user)
+            return "The panel has been drawn from the lottery" if drawn.status == RunStatus.DONE else None
+
+        return _run_button(request, run, draw, selection.DrawRefused)
     publish_form = forms.PublishRecordForm(request.POST if request.method == "POST" and not drawing else None)
     if request.method == "POST" and not drawing and run.status == "done" and publish_form.is_valid():
-        try:
+
+        def publish() -> str:
             selection.publish(run, request.user)
-        except selection.NotPublishable as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(request, "The selection record is now on the forum's public page")
-        return redirect("recruitment:run", forum_slug=forum.slug, run_id=run.pk)
+            return "The selection record is now on the forum's public page"
+
+        return _run_button(request, run, publish, selection.NotPublishable)
     probabilities = sorted(run.result.get("probabilities", {}).items(), key=lambda item: (item[1], item[0]))
     values = [p for _ref, p in probabilities]
     context = {
@@ -488,6 +484,21 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
         "purged_at": settings_for(forum).purged_at,
     }
     return render(request, "recruitment/run.html", context)
+
+
+def _run_button(
+    request: HttpRequest, run: SelectionRun, press: Callable[[], str | None], refusal: type[Exception]
+) -> HttpResponse:
+    """One of the run page's buttons: what the service refuses is shown as an error, what it did (if it
+    says) as a banner, and the officer is back on the run page either way (a reload sends nothing)."""
+    try:
+        done = press()
+    except refusal as refused:
+        messages.error(request, str(refused))
+    else:
+        if done:
+            messages.success(request, done)
+    return redirect("recruitment:run", forum_slug=forum_of(request).slug, run_id=run.pk)
 
 
 @never_cache
