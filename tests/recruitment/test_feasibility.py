@@ -3,11 +3,13 @@ typed them (not internal keys or engine options), and a pool too small for the p
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from tests.recruitment.conftest import run_selection
+import pytest
+from tests.recruitment.conftest import run_selection, staff_url
 
-from civicforum.recruitment.models import QuotaCategory
+from civicforum.recruitment.models import QuotaCategory, SelectionRun
 from civicforum.recruitment.services import feasibility, quotas
 from civicforum.selection.types import Instance, Person
 
@@ -101,3 +103,56 @@ def test_a_pool_too_small_writes_its_counts_as_gov_uk_style_does() -> None:
         "The pool has 1,200 volunteers but they live in only 1,100 households, and only one person per "
         "household can be on a panel of 1,150. Recruit more volunteers or reduce the panel size."
     )
+
+
+UNDECIDED = (
+    "The quotas could not be checked within 0 seconds, so it is not known whether any panel can meet them "
+    "all."
+)
+
+
+@pytest.fixture
+def check_runs_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's quota check stops before deciding, as a large pool can make it do within its minute."""
+    monkeypatch.setattr(importlib.import_module("civicforum.selection.diagnose"), "SOLVE_TIME_LIMIT", 0.0)
+
+
+def test_a_quota_check_that_runs_out_of_time_is_not_shown_as_quotas_that_can_be_met(
+    pool: Any, officer: Any, signed_in_client: Any, check_runs_out_of_time: None
+) -> None:
+    """Both pages showed nothing, as if the quotas were fine. Now they say the check could not finish, what
+    that means and what to do, and the selection can still be started: its own search takes longer."""
+    forum = pool[0].forum
+    client = signed_in_client(officer)
+    quotas_page = client.get(staff_url("quotas", forum)).content.decode()
+    assert UNDECIDED in quotas_page
+    assert "A panel meeting every quota can be drawn" not in quotas_page
+    start_page = client.get(staff_url("start_selection", forum)).content.decode()
+    for said in (
+        UNDECIDED,
+        "You can still start the selection, which searches for longer. If no panel can meet the quotas, the "
+        "draw stops and says so.",
+        "Or loosen some of the quotas (lower a minimum or raise a maximum) and save them to check again.",
+    ):
+        assert said in quotas_page and said in start_page
+    assert "No panel can be drawn yet" not in start_page
+    assert "The panel of 12 is drawn from the 150 people registered" in start_page
+    assert 'name="algorithm"' in start_page
+
+    response = client.post(staff_url("start_selection", forum), {"algorithm": "legacy", "seed": "s"})
+    run = SelectionRun.objects.get(forum=forum)
+    assert response.status_code == 302 and run.status == "done", run.error
+    assert run.members.count() == 12
+
+
+def test_a_draw_that_finds_no_panel_after_an_undecided_check_says_so_without_the_undecided_advice(
+    pool: Any, officer: Any, check_runs_out_of_time: None
+) -> None:
+    """The draw proved no panel exists; the check of which quotas clash ran out of time again. The run
+    page says no panel meets the quotas, not that it is unknown and the draw may be started."""
+    forum = pool[0].forum
+    QuotaCategory.objects.filter(question__forum=forum, key="north-ward").update(min_members=12)
+    QuotaCategory.objects.filter(question__forum=forum, key="south-ward").update(min_members=1)
+    run = run_selection(forum, officer, "leximin")
+    assert run.status == "failed"
+    assert run.error == "No panel can meet all the quotas."

@@ -38,12 +38,9 @@ def distribution(
 
 
 def infeasibility(instance: Instance) -> str | None:
-    """None when some panel meets every quota, or when the engine could not tell within its time limit
-    (a draw's own search then fails if none does); otherwise the engine's plain-English diagnosis."""
-    try:
-        found = diagnose(instance)
-    except QuotaCheckUndecided:
-        return None
+    """None when some panel meets every quota; otherwise the engine's plain-English diagnosis. Raises
+    ``QuotaCheckUndecided`` when the engine could not tell within its time limit, which is neither."""
+    found = diagnose(instance)
     return None if found is None else found.text()
 
 

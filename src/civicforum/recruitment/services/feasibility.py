@@ -14,7 +14,7 @@ from typing import Any
 
 from civicforum.recruitment.services import engine
 from civicforum.recruitment.services.quotas import PREFER_NOT_TO_SAY, questions_with_categories
-from civicforum.selection import Instance
+from civicforum.selection import Instance, QuotaCheckUndecided
 from civicforum.wording import counted, whole_number
 
 NO_FIX_WITHIN_FLEX = "No change to the quotas within their min_flex/max_flex limits makes a panel possible."
@@ -49,10 +49,17 @@ def as_points(lines: Sequence[str]) -> list[Point]:
 
 @dataclass(frozen=True)
 class Infeasibility:
-    """The explanation, line by line; ``pool_too_small``: the pool has fewer households than places."""
+    """The explanation, line by line; ``pool_too_small``: the pool has fewer households than places;
+    ``undecided``: the check ran out of time, so the quotas are not known to be possible (nor impossible)."""
 
     lines: tuple[str, ...]
     pool_too_small: bool = False
+    undecided: bool = False
+
+    @property
+    def blocks_draw(self) -> bool:
+        """No panel can be drawn: a check that ran out of time leaves the draw to search for longer."""
+        return not self.undecided
 
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -63,15 +70,36 @@ class Infeasibility:
 
 
 def explain(forum: Any, instance: Instance) -> Infeasibility | None:
-    """None when some panel meets every quota; otherwise why not, with the officer's labels."""
+    """None when some panel meets every quota; otherwise why not, with the officer's labels, or that the
+    check could not tell in time (``undecided``)."""
     short = pool_shortfall(instance)
     if short:
         return Infeasibility(("No panel can be drawn from this pool.", short), pool_too_small=True)
-    text = engine.infeasibility(instance)
+    try:
+        text = engine.infeasibility(instance)
+    except QuotaCheckUndecided as undecided:
+        return check_ran_out_of_time(undecided.seconds)
     if text is None:
         return None
     text = in_officers_words(forum, text.replace(NO_FIX_WITHIN_FLEX, NO_FIX))
     return Infeasibility(tuple(text.splitlines()))
+
+
+def check_ran_out_of_time(seconds: float) -> Infeasibility:
+    """What an officer needs when the check stopped undecided: saying nothing (as before) read as 'the
+    quotas are fine', which was not known."""
+    return Infeasibility(
+        (
+            f"The quotas could not be checked within {seconds:g} seconds, so it is not known whether any "
+            "panel can meet them all.",
+            "This can happen with a large pool or many quotas: the quotas may be fine, or no panel may meet "
+            "them.",
+            "You can still start the selection, which searches for longer. If no panel can meet the quotas, "
+            "the draw stops and says so.",
+            "Or loosen some of the quotas (lower a minimum or raise a maximum) and save them to check again.",
+        ),
+        undecided=True,
+    )
 
 
 def pool_shortfall(instance: Instance) -> str | None:

@@ -404,7 +404,8 @@ def start_selection(request: HttpRequest, forum_slug: str) -> HttpResponse:
     # replacement draw relaxes the quotas it cannot meet, and says which).
     instance = None if blocker or replacement else quotas.build_instance(forum)
     diagnosis = feasibility.explain(forum, instance) if instance else None
-    if request.method == "POST" and form.is_valid() and blocker is None and diagnosis is None:
+    blocked = blocker is not None or bool(diagnosis and diagnosis.blocks_draw)
+    if request.method == "POST" and form.is_valid() and not blocked:
         try:
             run = selection.start_run(forum, request.user, form.cleaned_data["algorithm"], replacement)
         except selection.RunInProgress as busy:
