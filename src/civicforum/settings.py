@@ -222,6 +222,17 @@ CIVICFORUM_SITE_NAME = os.environ.get("CIVICFORUM_SITE_NAME", "CivicForum")
 CIVICFORUM_PHASE = os.environ.get("CIVICFORUM_PHASE", "Beta")
 # Where the phase banner sends people to say what they think of the service (a web form or mailto: address).
 CIVICFORUM_FEEDBACK_URL = os.environ.get("CIVICFORUM_FEEDBACK_URL", "")
+# The accessibility statement's compliance status, which only the council can state, after testing the site
+# itself: "full", or "partial" with the problems it found, separated by "|". Unset (or "partial" with no
+# problems listed), the statement says the council has not yet stated it. Dates are written YYYY-MM-DD.
+CIVICFORUM_ACCESSIBILITY_STATUS = os.environ.get("CIVICFORUM_ACCESSIBILITY_STATUS", "")
+CIVICFORUM_ACCESSIBILITY_PROBLEMS = [
+    problem.strip()
+    for problem in os.environ.get("CIVICFORUM_ACCESSIBILITY_PROBLEMS", "").split("|")
+    if problem.strip()
+]
+CIVICFORUM_ACCESSIBILITY_TESTED = os.environ.get("CIVICFORUM_ACCESSIBILITY_TESTED", "")
+CIVICFORUM_ACCESSIBILITY_PREPARED = os.environ.get("CIVICFORUM_ACCESSIBILITY_PREPARED", "")
 # Where the footer's "source code" link goes: a council that changes CivicForum can point it at its own
 # repository. Unset, the site serves an archive of the code it is running (/source/), which is what the
 # AGPL asks of software offered over a network.

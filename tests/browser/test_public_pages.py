@@ -31,3 +31,21 @@ def test_every_public_page_is_accessible(page: Any, live_server: Any, axe_check:
             problems.append(str(failure))
     assert checked >= 6, f"only {checked} public HTML pages found"
     assert not problems, "\n".join(problems)
+
+
+def test_the_accessibility_statement_with_every_section_is_accessible(
+    page: Any, live_server: Any, axe_check: Any, settings: Any
+) -> None:
+    """The public-pages walk sees the statement as a fresh site shows it; this one has the sections a
+    council's settings add (known problems, dates) and a forum's phone number."""
+    from civicforum.recruitment.models import RecruitmentSettings
+
+    settings.CIVICFORUM_ACCESSIBILITY_STATUS = "partial"
+    settings.CIVICFORUM_ACCESSIBILITY_PROBLEMS = ["The map of wards has no text alternative."]
+    settings.CIVICFORUM_ACCESSIBILITY_TESTED = "2027-02-14"
+    settings.CIVICFORUM_ACCESSIBILITY_PREPARED = "2027-03-01"
+    RecruitmentSettings.objects.create(forum=make_forum(title="Parks forum"), phone="01632 960 123")
+    page.goto(live_server.url + "/accessibility/")
+    assert page.get_by_text("Parks forum").count() == 1
+    assert page.get_by_text("partially compliant").count() == 1
+    axe_check(page)

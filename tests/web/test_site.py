@@ -234,7 +234,10 @@ def test_the_accessibility_statement_names_whom_to_contact_and_the_enforcement_p
     ) in page
     assert "For staff" not in page
     assert "Enforcement procedure</h2>" in page
-    assert "The Equality and Human Rights Commission (EHRC) is responsible for enforcing" in page
+    assert (
+        "In England, Scotland and Wales, the Equality and Human Rights Commission (EHRC) is responsible for "
+        "enforcing"
+    ) in page
     assert "Equality Commission for Northern Ireland (ECNI)</a>, who are responsible for enforcing" in page
     client.force_login(make_user_with_role("officer", unset))
     staff_view = client.get("/accessibility/").content.decode()
@@ -309,3 +312,67 @@ def test_the_public_address_letters_print_is_checked_at_start_up(settings, value
 
     settings.CIVICFORUM_PUBLIC_URL = value
     assert [error.id for error in public_url_is_an_address(None)] == (["core.E001"] if refused else [])
+
+
+STATEMENT_SECTIONS = (
+    "How accessible this website is",
+    "Feedback and contact information",
+    "Reporting accessibility problems with this website",
+    "Enforcement procedure",
+    "Technical information about this website’s accessibility",
+    "What we do to test this website",
+    "Preparation of this accessibility statement",
+)
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_claims_no_compliance_the_council_has_not_stated(client: Any) -> None:
+    """The regulations ask for a compliance status, but only the council can give one after testing the
+    site: until it does, the statement says so, and staff are told which settings give it."""
+    from tests.factories import make_forum, make_user_with_role
+
+    page = client.get("/accessibility/").content.decode()
+    for section in STATEMENT_SECTIONS:
+        assert f"{section}</h2>" in page
+    assert "Compliance status</h3>" in page
+    assert "The council has not yet tested this website against" in page
+    assert "fully compliant" not in page and "partially compliant" not in page
+    assert "checked against WCAG 2.2 A and AA with the axe-core testing tool" in page
+    assert "registering for a forum is tested using only a keyboard" in page
+    assert "The council has not yet given the date this statement was prepared." in page
+    assert "For staff" not in page
+    client.force_login(make_user_with_role("officer", make_forum()))
+    staff_view = client.get("/accessibility/").content.decode()
+    assert (
+        "ask whoever runs it to set <code>CIVICFORUM_ACCESSIBILITY_STATUS</code>, "
+        "<code>CIVICFORUM_ACCESSIBILITY_TESTED</code> and <code>CIVICFORUM_ACCESSIBILITY_PREPARED</code>"
+    ) in staff_view
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_gives_the_status_and_dates_the_council_set(
+    client: Any, settings: Any
+) -> None:
+    settings.CIVICFORUM_ACCESSIBILITY_STATUS = "Full"
+    settings.CIVICFORUM_ACCESSIBILITY_TESTED = "2027-02-14"
+    settings.CIVICFORUM_ACCESSIBILITY_PREPARED = "2027-03-01"
+    page = client.get("/accessibility/").content.decode()
+    assert "This website is fully compliant with the" in page
+    assert "The council last tested this website on 14 February 2027." in page
+    assert "This statement was prepared on 1 March 2027." in page
+    assert "has not yet" not in page
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_says_partially_compliant_only_with_the_problems_listed(
+    client: Any, settings: Any
+) -> None:
+    settings.CIVICFORUM_ACCESSIBILITY_STATUS = "partial"
+    settings.CIVICFORUM_ACCESSIBILITY_PROBLEMS = []
+    page = client.get("/accessibility/").content.decode()
+    assert "partially compliant" not in page and "The council has not yet tested this website" in page
+    settings.CIVICFORUM_ACCESSIBILITY_PROBLEMS = ["The map of wards has no text alternative (WCAG 1.1.1)."]
+    page = client.get("/accessibility/").content.decode()
+    assert "This website is partially compliant with the" in page
+    assert "Content that is not accessible</h2>" in page
+    assert page.count("<li>The map of wards has no text alternative (WCAG 1.1.1).</li>") == 2

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.template import loader
 
+from civicforum.core import accessibility as accessibility_statement
 from civicforum.core import forum_contacts, source
 from civicforum.core.permissions import CannotCreateForum, NotStaff
 
@@ -54,7 +55,8 @@ class SignInView(auth_views.LoginView):
 
 def accessibility(request: HttpRequest) -> HttpResponse:
     """The statement names whom to contact: each forum's council and phone number. Where no number is
-    set, residents are sent to the council's website, and staff are told where to set one."""
+    set, residents are sent to the council's website, and staff are told where to set one. Its compliance
+    status and dates are the council's to give (``core.accessibility``); staff are told which are unset."""
     contacts = forum_contacts.public_contacts()
     councils = {contact.council: contact.council_website for contact in contacts}
     context = {
@@ -62,6 +64,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
         "councils": sorted(councils.items()),
         "missing_phone": [contact for contact in contacts if not contact.phone],
         "staff": request.user.has_perm("processes.use_dashboard"),
+        "compliance": accessibility_statement.compliance(),
     }
     return render(request, "core/accessibility.html", context)
 
