@@ -24,8 +24,8 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str = "", separator: str = ",") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(separator) if item.strip()]
 
 
 DEBUG = env_flag("DEBUG")
@@ -226,11 +226,7 @@ CIVICFORUM_FEEDBACK_URL = os.environ.get("CIVICFORUM_FEEDBACK_URL", "")
 # itself: "full", or "partial" with the problems it found, separated by "|". Unset (or "partial" with no
 # problems listed), the statement says the council has not yet stated it. Dates are written YYYY-MM-DD.
 CIVICFORUM_ACCESSIBILITY_STATUS = os.environ.get("CIVICFORUM_ACCESSIBILITY_STATUS", "")
-CIVICFORUM_ACCESSIBILITY_PROBLEMS = [
-    problem.strip()
-    for problem in os.environ.get("CIVICFORUM_ACCESSIBILITY_PROBLEMS", "").split("|")
-    if problem.strip()
-]
+CIVICFORUM_ACCESSIBILITY_PROBLEMS = env_list("CIVICFORUM_ACCESSIBILITY_PROBLEMS", separator="|")
 CIVICFORUM_ACCESSIBILITY_TESTED = os.environ.get("CIVICFORUM_ACCESSIBILITY_TESTED", "")
 CIVICFORUM_ACCESSIBILITY_PREPARED = os.environ.get("CIVICFORUM_ACCESSIBILITY_PREPARED", "")
 # Where the footer's "source code" link goes: a council that changes CivicForum can point it at its own
