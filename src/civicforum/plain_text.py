@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from collections.abc import Sequence
+
+from civicforum.wording import plural
 
 # Tab and line breaks are kept: a statement or an address may have lines. C1 controls (U+0080-U+009F)
 # are what a file saved in another encoding leaves, never text.
@@ -85,6 +88,11 @@ def untypable_characters(text: str) -> list[str]:
     odd_spaces = sorted({char for char in text if unicodedata.category(char) == "Zs" and char != " "})
     spaces = [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in odd_spaces]
     return invisible_characters(text) + spaces
+
+
+def not_showing(names: Sequence[str]) -> str:
+    """The characters ``invisible_characters`` named, for a message: 'a tab (U+0009), which does not show'."""
+    return f"{', '.join(names)}, which {plural(len(names), 'does', 'do')} not show"
 
 
 def _invisible_name(char: str) -> str:

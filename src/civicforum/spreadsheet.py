@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from civicforum.plain_text import hidden_characters, invisible_characters
+from civicforum.plain_text import hidden_characters, invisible_characters, not_showing
 
 
 def spreadsheet_safe(cell: str) -> str:
@@ -51,8 +51,8 @@ def value_problem(value: str) -> str | None:
     if not hidden:
         return None
     return (
-        f"{printable(repr(value))} holds {', '.join(hidden)}, which {'do' if len(hidden) > 1 else 'does'} "
-        "not show but makes it a different value from the same word typed without it"
+        f"{printable(repr(value))} holds {not_showing(hidden)} but makes it a different value from the "
+        "same word typed without it"
     )
 
 

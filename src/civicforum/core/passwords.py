@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import password_validation
 
+from civicforum.wording import counted
+
 TIME_UNITS = (("day", 24 * 60 * 60), ("hour", 60 * 60), ("minute", 60), ("second", 1))
 
 
@@ -17,8 +19,7 @@ def link_lifetime() -> str:
     that, not a number of their own. The largest unit that counts it whole is used."""
     seconds = int(settings.PASSWORD_RESET_TIMEOUT)
     unit, size = next((unit, size) for unit, size in TIME_UNITS if seconds % size == 0)
-    count = seconds // size
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+    return counted(seconds // size, unit, f"{unit}s")
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from civicforum import options
 from civicforum.output_files import OutputError, check_output_directory, write_texts
-from civicforum.plain_text import untypable_characters
+from civicforum.plain_text import not_showing, untypable_characters
 from civicforum.selection.diagnose import Diagnosis, QuotaChange, QuotaCheckUndecided, diagnose
 from civicforum.selection.io import id_column_name, load_instance, people_csv
 from civicforum.selection.lottery import (
@@ -50,7 +50,7 @@ from civicforum.selection.types import (
     SelectionResult,
 )
 from civicforum.spreadsheet import CsvRowError, printable, read_csv_records
-from civicforum.wording import counted, whole_number
+from civicforum.wording import counted, plural, whole_number
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 FORMAT = "civicforum-selection/1"
@@ -369,11 +369,9 @@ def _seed_problem(seed: str, *, empty_allowed: bool) -> str | None:
         )
     hidden = untypable_characters(seed)
     if hidden:  # the report would show it otherwise than the draw hashed it
-        many = len(hidden) > 1
         return (
-            f"--seed: {seed!r} holds {', '.join(hidden)}, which {'do' if many else 'does'} not show, so the "
-            "report would show the seed otherwise than the draw used it; type the seed announced without "
-            f"{'them' if many else 'it'}."
+            f"--seed: {seed!r} holds {not_showing(hidden)}, so the report would show the seed otherwise "
+            f"than the draw used it; type the seed announced without {plural(len(hidden), 'it', 'them')}."
         )
     return None
 

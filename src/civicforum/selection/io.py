@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from civicforum.plain_text import as_shown, invisible_characters
+from civicforum.plain_text import as_shown, invisible_characters, not_showing
 from civicforum.selection.types import InputError, InputProblem, Instance, Person, Quota
 from civicforum.spreadsheet import (
     LOOSE_ID_DIFFERENCE,
@@ -538,8 +538,8 @@ def _no_feature_column(header: Sequence[str], feature: str) -> str:
         hidden = invisible_characters(name)
         if hidden and loose_id(name) == loose_id(feature):
             return (
-                f"{words}: the header {printable(repr(name))} holds {', '.join(hidden)}, which "
-                f"{'do' if len(hidden) > 1 else 'does'} not show; delete the header's text and type it again."
+                f"{words}: the header {printable(repr(name))} holds {not_showing(hidden)}; delete the "
+                "header's text and type it again."
             )
     return f"{words}; add the column or rename the header to match."
 
