@@ -290,18 +290,25 @@ def test_a_volunteer_on_two_rows_is_warned_about_and_the_draw_goes_ahead(
     assert (out / "selected.csv").exists()
 
 
-def test_replacements_report_quotas_that_can_no_longer_be_met(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def select_replacements(tmp_path: Path, kept: list[str]) -> Path:
+    """Fill a panel of 4 (quotas: 2 F and 2 M) from 10 alternating F and M volunteers around the members
+    ``kept``; the output folder, once the command has succeeded."""
     people, features = write_inputs(
         tmp_path,
         "id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(10)),
         "feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n",
     )
     confirmed = tmp_path / "confirmed.csv"
-    confirmed.write_text("p0\np2\np4\n")
+    confirmed.write_text("".join(f"{member}\n" for member in kept))
     out = tmp_path / "out"
     assert select(people, features, out, "--panel", "4", "--already-selected", str(confirmed)) == 0
+    return out
+
+
+def test_replacements_report_quotas_that_can_no_longer_be_met(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = select_replacements(tmp_path, kept=["p0", "p2", "p4"])
     assert "Quota can no longer be met: gender F: raise the maximum from 2 to 3." in capsys.readouterr().err
     document = json.loads((out / "distribution.json").read_text())
     assert [(c["value"], c["new_min"], c["new_max"]) for c in document["relaxed_quotas"]] == [
@@ -781,16 +788,8 @@ def test_a_quota_check_cut_short_says_so_and_the_draw_goes_ahead_as_before(
 def test_replacements_after_a_quota_check_cut_short_keep_the_quotas_and_say_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    people, features = write_inputs(
-        tmp_path,
-        "id,gender\n" + "".join(f"p{i},{'FM'[i % 2]}\n" for i in range(10)),
-        "feature,value,min,max\ngender,F,2,2\ngender,M,2,2\n",
-    )
-    confirmed = tmp_path / "confirmed.csv"
-    confirmed.write_text("p0\n")
     monkeypatch.setattr(importlib.import_module("civicforum.selection.diagnose"), "SOLVE_TIME_LIMIT", 0.0)
-    out = tmp_path / "out"
-    assert select(people, features, out, "--panel", "4", "--already-selected", str(confirmed)) == 0
+    out = select_replacements(tmp_path, kept=["p0"])
     assert (
         "could not tell within 0 seconds whether any panel meets them all, so no quota was relaxed around "
         "the members kept. The search goes ahead"
