@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from civicforum.wording import plural
 
@@ -77,22 +77,25 @@ def invisible_characters(text: str) -> list[str]:
     direction marks), each named for a message: 'a zero-width space (U+200B)'. Stricter than
     ``hidden_characters``, for a value that sorts people into groups, where any of them makes a group of
     its own that looks like another."""
-    found = sorted({char for char in text if unicodedata.category(char) in INVISIBLE_CATEGORIES})
-    return [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in found]
+    return _named(char for char in text if unicodedata.category(char) in INVISIBLE_CATEGORIES)
 
 
 def untypable_characters(text: str) -> list[str]:
     """``invisible_characters`` and the spaces other than an ordinary one (a no-break space, a thin
     space...), named alike: 'a no-break space (U+00A0)'. For a code people type from what they see, such
     as a draw's seed read out or published: each would make it another code while looking the same."""
-    odd_spaces = sorted({char for char in text if unicodedata.category(char) == "Zs" and char != " "})
-    spaces = [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in odd_spaces]
-    return invisible_characters(text) + spaces
+    odd_spaces = _named(char for char in text if unicodedata.category(char) == "Zs" and char != " ")
+    return invisible_characters(text) + odd_spaces
 
 
 def not_showing(names: Sequence[str]) -> str:
     """The characters ``invisible_characters`` named, for a message: 'a tab (U+0009), which does not show'."""
     return f"{', '.join(names)}, which {plural(len(names), 'does', 'do')} not show"
+
+
+def _named(chars: Iterable[str]) -> list[str]:
+    """Each of ``chars`` once, in code point order, as a message names it: 'a zero-width space (U+200B)'."""
+    return [f"{_invisible_name(char)} (U+{ord(char):04X})" for char in sorted(set(chars))]
 
 
 def _invisible_name(char: str) -> str:
