@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import override_settings
 
-from civicforum.core.templatetags.civicforum import clock_time
+from civicforum.core.templatetags.civicforum import date_and_time
 
 
 @pytest.mark.parametrize(
@@ -14,10 +14,10 @@ from civicforum.core.templatetags.civicforum import clock_time
 )
 @override_settings(TIME_ZONE="UTC")
 def test_a_time_reads_as_gov_uk_writes_it(hour: int, minute: int, shown: str) -> None:
-    assert clock_time(datetime(2026, 11, 28, hour, minute, tzinfo=UTC)) == shown
+    assert date_and_time(datetime(2026, 11, 28, hour, minute, tzinfo=UTC)) == f"28 November 2026 at {shown}"
 
 
 @override_settings(TIME_ZONE="Europe/London")
 def test_a_time_is_shown_in_the_council_s_time_zone() -> None:
-    """British Summer Time: 12:30 UTC on 1 July is 1:30pm in London."""
-    assert clock_time(datetime(2026, 7, 1, 12, 30, tzinfo=UTC)) == "1:30pm"
+    """British Summer Time: 23:30 UTC on 1 July is 12:30am on 2 July in London."""
+    assert date_and_time(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == "2 July 2026 at 12:30am"

@@ -10,6 +10,7 @@ from django import forms, template
 from django.core.paginator import Page
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from civicforum.core import audit, passwords
@@ -115,12 +116,17 @@ def page_numbers(page: Page[Any]) -> Iterator[int | str]:
 
 
 @register.filter
-def clock_time(moment: Any) -> str:
-    """A time as GOV.UK writes it ('1:19pm', 'midday', 'midnight') in the site's time zone: Django's
-    'p.m.' ended a sentence in a second full stop."""
+def date_and_time(moment: Any) -> str:
+    """'28 November 2026 at 1:19pm': a day and time as GOV.UK writes them, in the site's time zone
+    (Django's 'p.m.' ended a sentence in a second full stop)."""
     if not moment:
         return ""
     local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{date_format(local, 'j F Y')} at {clock_time(local)}"
+
+
+def clock_time(local: Any) -> str:
+    """A time of day as GOV.UK writes it: '1:19pm', 'midday', 'midnight'."""
     if local.minute == 0 and local.hour in (0, 12):
         return "midnight" if local.hour == 0 else "midday"
     return f"{local.hour % 12 or 12}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
