@@ -376,3 +376,47 @@ def test_the_accessibility_statement_says_partially_compliant_only_with_the_prob
     assert "This website is partially compliant with the" in page
     assert "Content that is not accessible</h2>" in page
     assert page.count("<li>The map of wards has no text alternative (WCAG 1.1.1).</li>") == 2
+
+
+@pytest.mark.django_db
+def test_accessibility_settings_given_but_not_understood_are_named_to_staff_and_by_the_system_check(
+    client: Any, settings: Any
+) -> None:
+    """A date typed '14/02/2027' or a status 'fully' read as unset, and staff were only asked to set them:
+    the statement now names each setting that was given but not understood, and so does 'civicforum check'."""
+    from tests.factories import make_forum, make_user_with_role
+
+    from civicforum.core.accessibility import statement_settings_understood
+
+    assert statement_settings_understood(None) == []
+    settings.CIVICFORUM_ACCESSIBILITY_STATUS = "fully"
+    settings.CIVICFORUM_ACCESSIBILITY_TESTED = "14/02/2027"
+    settings.CIVICFORUM_ACCESSIBILITY_PREPARED = "2027-03-01"
+    warnings = statement_settings_understood(None)
+    assert [warning.id for warning in warnings] == ["core.W001", "core.W001"]
+    assert (
+        warnings[0].msg
+        == "CIVICFORUM_ACCESSIBILITY_STATUS is 'fully', which is neither 'full' nor 'partial'."
+    )
+    assert warnings[1].msg == (
+        "CIVICFORUM_ACCESSIBILITY_TESTED is '14/02/2027', "
+        "which is not a date written YYYY-MM-DD, such as 2027-02-14."
+    )
+    page = client.get("/accessibility/").content.decode()
+    assert "The council has not yet tested this website against" in page
+    assert "This statement was prepared on 1 March 2027." in page
+    assert "For staff" not in page
+    client.force_login(make_user_with_role("officer", make_forum()))
+    staff_view = client.get("/accessibility/").content.decode()
+    assert "For staff: CIVICFORUM_ACCESSIBILITY_STATUS is &#x27;fully&#x27;, which is neither" in staff_view
+    assert (
+        "For staff: CIVICFORUM_ACCESSIBILITY_TESTED is &#x27;14/02/2027&#x27;, which is not a date"
+        in staff_view
+    )
+    settings.CIVICFORUM_ACCESSIBILITY_STATUS = "partial"
+    settings.CIVICFORUM_ACCESSIBILITY_PROBLEMS = []
+    settings.CIVICFORUM_ACCESSIBILITY_TESTED = "2027-02-14"
+    assert [warning.msg for warning in statement_settings_understood(None)] == [
+        "CIVICFORUM_ACCESSIBILITY_STATUS is 'partial' but CIVICFORUM_ACCESSIBILITY_PROBLEMS lists no "
+        "problem: a partially compliant statement must list them, separated by '|'."
+    ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.core.checks import Warning, register
 
 FULL = "full"
 PARTIAL = "partial"
@@ -18,12 +19,14 @@ PARTIAL = "partial"
 
 @dataclass(frozen=True)
 class Compliance:
-    """``status``: FULL, PARTIAL or "" (not yet stated); ``problems``: the failures a partial status lists."""
+    """``status``: FULL, PARTIAL or "" (not yet stated); ``problems``: the failures a partial status lists;
+    ``mistakes``: settings given but not understood, each said in a sentence."""
 
     status: str
     problems: tuple[str, ...]
     tested: date | None
     prepared: date | None
+    mistakes: tuple[str, ...] = ()
 
     @property
     def unset(self) -> list[str]:
@@ -37,21 +40,49 @@ class Compliance:
 
 
 def compliance() -> Compliance:
-    """The council's statement of compliance, from the settings; a date that is not YYYY-MM-DD is unset."""
-    status = settings.CIVICFORUM_ACCESSIBILITY_STATUS.strip().lower()
+    """The council's statement of compliance, from the settings. A setting that is not understood (a status
+    other than full or partial, a date not written YYYY-MM-DD) reads as unset, and is named in ``mistakes``,
+    so that a typing slip is not mistaken for a setting never given."""
+    given = settings.CIVICFORUM_ACCESSIBILITY_STATUS.strip()
+    status = given.lower()
     problems = tuple(settings.CIVICFORUM_ACCESSIBILITY_PROBLEMS)
+    mistakes = []
+    if status and status not in (FULL, PARTIAL):
+        mistakes.append(
+            f"CIVICFORUM_ACCESSIBILITY_STATUS is {given!r}, which is neither 'full' nor 'partial'."
+        )
+    elif status == PARTIAL and not problems:
+        mistakes.append(
+            "CIVICFORUM_ACCESSIBILITY_STATUS is 'partial' but CIVICFORUM_ACCESSIBILITY_PROBLEMS lists no "
+            "problem: a partially compliant statement must list them, separated by '|'."
+        )
     if status not in (FULL, PARTIAL) or (status == PARTIAL and not problems):
         status = ""
-    return Compliance(
-        status,
-        problems if status == PARTIAL else (),
-        _date(settings.CIVICFORUM_ACCESSIBILITY_TESTED),
-        _date(settings.CIVICFORUM_ACCESSIBILITY_PREPARED),
+    tested, prepared = (
+        _date(name, mistakes)
+        for name in ("CIVICFORUM_ACCESSIBILITY_TESTED", "CIVICFORUM_ACCESSIBILITY_PREPARED")
     )
+    return Compliance(status, problems if status == PARTIAL else (), tested, prepared, tuple(mistakes))
 
 
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
+def _date(name: str, mistakes: list[str]) -> date | None:
+    text = getattr(settings, name).strip()
+    if not text:
         return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        mistakes.append(f"{name} is {text!r}, which is not a date written YYYY-MM-DD, such as 2027-02-14.")
+        return None
+
+
+@register()
+def statement_settings_understood(app_configs: object, **kwargs: object) -> list[Warning]:
+    return [
+        Warning(
+            mistake,
+            hint="Correct it, or unset it; until then the accessibility statement reads as if it were unset.",
+            id="core.W001",
+        )
+        for mistake in compliance().mistakes
+    ]

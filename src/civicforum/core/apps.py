@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from civicforum.core import addresses  # noqa: F401  (registers its system check)
+        from civicforum.core import accessibility, addresses  # noqa: F401  (register their system checks)
