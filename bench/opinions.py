@@ -36,7 +36,7 @@ from sklearn.metrics import adjusted_rand_score  # noqa: E402
 from civicforum.opinions import MapSettings, VoteMatrix, compute_map, read_comments, read_votes  # noqa: E402
 from civicforum.opinions.synthetic import RANDOM_VOTER, planted_conversation  # noqa: E402
 
-POLIS = Path("/work/shared/data/polis")
+POLIS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"
 REAL_SETS = ["brexit-consensus", "vtaiwan.uberx", "american-assembly.bowling-green"]
 SCALE_SERIES = [
     (1000, 100),

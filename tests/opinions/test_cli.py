@@ -10,15 +10,11 @@ import pytest
 
 from civicforum.opinions.cli import main
 
-from .conftest import POLIS
 
-BREXIT = POLIS / "brexit-consensus"
-
-
-def test_brexit_consensus_end_to_end(tmp_path, capsys):
+def test_brexit_consensus_end_to_end(tmp_path, capsys, brexit):
     out = tmp_path / "out"
     status = main(
-        ["opinions", str(BREXIT / "votes.csv"), "--comments", str(BREXIT / "comments.csv"), "--out", str(out)]
+        ["opinions", str(brexit / "votes.csv"), "--comments", str(brexit / "comments.csv"), "--out", str(out)]
     )
     assert status == 0
     groups = list(csv.DictReader((out / "groups.csv").open()))
@@ -42,10 +38,10 @@ def test_brexit_consensus_end_to_end(tmp_path, capsys):
     assert "2 groups" in capsys.readouterr().out
 
 
-def test_same_seed_same_files(tmp_path):
+def test_same_seed_same_files(tmp_path, brexit):
     for name in ("a", "b"):
         assert (
-            main(["opinions", str(BREXIT / "votes.csv"), "--seed", "3", "--out", str(tmp_path / name)]) == 0
+            main(["opinions", str(brexit / "votes.csv"), "--seed", "3", "--out", str(tmp_path / name)]) == 0
         )
     for name in ("groups.csv", "statements.csv", "map.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -96,22 +92,22 @@ def test_problems_in_both_files_are_reported_in_one_run(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_out_of_range_options_exit_2(tmp_path, capsys):
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
+def test_out_of_range_options_exit_2(tmp_path, capsys, brexit):
+    assert main(["opinions", str(brexit / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
     assert "--max-groups must be between 2 and 9" in capsys.readouterr().err
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--min-votes", "7.0", "--out", str(tmp_path)]) == 2
+    assert main(["opinions", str(brexit / "votes.csv"), "--min-votes", "7.0", "--out", str(tmp_path)]) == 2
     assert "--min-votes: '7.0' is not a whole number; write it in digits only, such as 7" in (
         capsys.readouterr().err
     )
-    assert main(["opinions", str(BREXIT / "votes.csv")]) == 2  # --out is required
+    assert main(["opinions", str(brexit / "votes.csv")]) == 2  # --out is required
     not_a_directory = tmp_path / "file.txt"
     not_a_directory.write_text("keep me")
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(not_a_directory)]) == 2
+    assert main(["opinions", str(brexit / "votes.csv"), "--out", str(not_a_directory)]) == 2
     assert not_a_directory.read_text() == "keep me"
 
 
 @pytest.mark.parametrize("layout", ["parent-is-a-file", "folder-where-a-file-goes"])
-def test_an_unusable_out_directory_exits_2_and_writes_nothing(tmp_path, capsys, layout):
+def test_an_unusable_out_directory_exits_2_and_writes_nothing(tmp_path, capsys, layout, brexit):
     """Before, both ended the run in a FileExistsError or IsADirectoryError traceback."""
     blocker = tmp_path / "blocker"
     blocker.write_text("keep me")
@@ -119,23 +115,23 @@ def test_an_unusable_out_directory_exits_2_and_writes_nothing(tmp_path, capsys, 
     if layout == "folder-where-a-file-goes":
         (out / "map.svg").mkdir(parents=True)
     before = sorted(tmp_path.rglob("*"))
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(out)]) == 2
+    assert main(["opinions", str(brexit / "votes.csv"), "--out", str(out)]) == 2
     assert f"--out {out}" in capsys.readouterr().err
     assert sorted(tmp_path.rglob("*")) == before
 
 
 @pytest.mark.parametrize("seed", ["-1", str(2**32)])
-def test_a_seed_out_of_range_exits_2(tmp_path, capsys, seed):
+def test_a_seed_out_of_range_exits_2(tmp_path, capsys, seed, brexit):
     """Before, numpy or scikit-learn stopped the run with a ValueError traceback."""
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", seed, "--out", str(tmp_path / "out")]) == 2
+    assert main(["opinions", str(brexit / "votes.csv"), "--seed", seed, "--out", str(tmp_path / "out")]) == 2
     assert f"--seed must be between 0 and 4294967295, got {seed}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
-def test_a_move_that_fails_midway_puts_the_earlier_results_back(tmp_path, capsys, monkeypatch):
+def test_a_move_that_fails_midway_puts_the_earlier_results_back(tmp_path, capsys, monkeypatch, brexit):
     """Before, a failure on the third file left two new files beside three from the earlier run."""
     out = tmp_path / "out"
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", str(out)]) == 0
+    assert main(["opinions", str(brexit / "votes.csv"), "--out", str(out)]) == 0
     before = {path.name: path.read_bytes() for path in out.iterdir()}
     real_replace, moves_in = os.replace, []
 
@@ -147,7 +143,7 @@ def test_a_move_that_fails_midway_puts_the_earlier_results_back(tmp_path, capsys
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", replace_failing_on_the_third_new_file)
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--seed", "5", "--out", str(out)]) == 2
+    assert main(["opinions", str(brexit / "votes.csv"), "--seed", "5", "--out", str(out)]) == 2
     assert "No space left on device" in capsys.readouterr().err
     monkeypatch.undo()
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
@@ -206,10 +202,12 @@ def test_points_that_coincide_give_a_map_without_a_library_warning(tmp_path, cap
     assert capsys.readouterr().err == ""
 
 
-def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(tmp_path, capsys, monkeypatch):
+def test_an_empty_out_is_refused_rather_than_filling_the_current_directory(
+    tmp_path, capsys, monkeypatch, brexit
+):
     """``--out "$OUT"`` with the variable unset wrote the map among whatever files were in the folder."""
     monkeypatch.chdir(tmp_path)
-    assert main(["opinions", str(BREXIT / "votes.csv"), "--out", " "]) == 2
+    assert main(["opinions", str(brexit / "votes.csv"), "--out", " "]) == 2
     assert "argument --out: is empty, which would put the results in the current directory" in (
         capsys.readouterr().err
     )

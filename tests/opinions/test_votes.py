@@ -12,8 +12,6 @@ from hypothesis import strategies as st
 from civicforum import spreadsheet
 from civicforum.opinions import InputFileError, VoteMatrix, read_comments, read_votes
 
-from .conftest import POLIS
-
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
@@ -49,10 +47,10 @@ def test_without_timestamps_the_later_row_wins_and_columns_are_found_by_name(tmp
     assert matrix.participant_ids.tolist() == [7, 8]
 
 
-def test_real_exports_match_published_vote_counts():
+def test_real_exports_match_published_vote_counts(polis):
     """The README's counts of final votes: 5,303 for brexit-consensus, 225,524 for bowling-green."""
-    assert read_votes(POLIS / "brexit-consensus" / "votes.csv").n_votes == 5303
-    assert read_votes(POLIS / "american-assembly.bowling-green" / "votes.csv").n_votes == 225524
+    assert read_votes(polis / "brexit-consensus" / "votes.csv").n_votes == 5303
+    assert read_votes(polis / "american-assembly.bowling-green" / "votes.csv").n_votes == 225524
 
 
 @pytest.mark.parametrize(
@@ -173,13 +171,13 @@ def test_without_statements_drops_their_votes_only():
     assert reduced.n_votes == 3
 
 
-def test_without_statements_drops_people_left_with_no_votes():
+def test_without_statements_drops_people_left_with_no_votes(polis):
     """Before, 9 people in vtaiwan.uberx (21 in bowling-green) whose only votes were on moderated-out
     statements stayed in: counted in 'N people voted', listed in groups.csv and drawn at the centre."""
     matrix = VoteMatrix.from_rows([1, 1, 2, 3], [10, 11, 11, 12], [1, -1, 0, 1]).without_statements([11])
     assert matrix.participant_ids.tolist() == [1, 3]
     assert cell(matrix, 1, 10) == 1 and cell(matrix, 3, 12) == 1 and matrix.n_votes == 2
-    vtaiwan = POLIS / "vtaiwan.uberx"
+    vtaiwan = polis / "vtaiwan.uberx"
     moderated = [s.statement_id for s in read_comments(vtaiwan / "comments.csv") if s.moderated_out]
     kept = read_votes(vtaiwan / "votes.csv").without_statements(moderated)
     assert kept.n_participants == 1921 - 9 and kept.votes_per_participant().min() >= 1
