@@ -176,6 +176,20 @@ def test_check_your_answers_has_a_back_link_and_going_back_keeps_the_consent(
     assert f'href="{check}" class="govuk-back-link"' in changing  # back from a change returns to the check
 
 
+def test_each_change_link_says_what_it_changes_as_a_sentence(
+    client: Any, recruiting_forum: Any, code: str
+) -> None:
+    """A screen reader read 'Change what is your gender?': the question, lowercased after 'Change'."""
+    answer_every_step(client, recruiting_forum, code)
+    page = client.get(reverse("recruitment:register_check", args=[recruiting_forum.slug])).content.decode()
+    hidden = re.findall(r'>Change<span class="govuk-visually-hidden"> ([^<]+)</span></a>', page)
+    asked = [q.label for q in quotas.questions_with_categories(recruiting_forum) if not q.from_address]
+    assert asked
+    assert hidden == ["name", "contact details"] + [f"your answer to ‘{label}’" for label in asked] + [
+        "sessions you could attend"
+    ]
+
+
 @pytest.mark.parametrize(("step", "data"), [("age", {}), ("availability", {}), ("consent", {}), ("name", {})])
 def test_each_error_summary_link_goes_to_the_box_or_first_option_to_fix(
     client: Any, recruiting_forum: Any, code: str, step: str, data: dict[str, str]

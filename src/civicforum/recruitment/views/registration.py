@@ -277,12 +277,15 @@ def _answered(step: str, state: dict[str, Any]) -> bool:
 
 
 def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
+    """Each answer with what its Change link says to a screen reader ('Change your answer to ‘How old are
+    you?’'), since a question lowercased after 'Change' reads as a garbled sentence."""
     rows = [
-        {"label": "Name", "value": state["full_name"], "step": "name"},
+        {"label": "Name", "value": state["full_name"], "step": "name", "change": "name"},
         {
             "label": "Contact details",
             "value": ", ".join(v for v in (state.get("email"), state.get("phone")) if v),
             "step": "contact",
+            "change": "contact details",
         },
     ]
     for question in quotas.questions_with_categories(forum):
@@ -295,6 +298,7 @@ def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
                 "label": question.label,
                 "value": labels.get(chosen, "Prefer not to say"),
                 "step": f"q-{question.key}",
+                "change": f"your answer to ‘{question.label}’",
             }
         )
     if "availability" in state:
@@ -303,6 +307,7 @@ def _check_rows(forum: Any, state: dict[str, Any]) -> list[dict[str, str]]:
                 "label": "Sessions you could attend",
                 "value": ", ".join(state["availability"]),
                 "step": "availability",
+                "change": "sessions you could attend",
             }
         )
     return rows
