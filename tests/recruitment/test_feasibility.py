@@ -151,10 +151,15 @@ def test_a_draw_that_finds_no_panel_after_an_undecided_check_says_so_without_the
     pool: Any, officer: Any, check_runs_out_of_time: None
 ) -> None:
     """The draw proved no panel exists; the check of which quotas clash ran out of time again. The run
-    page says no panel meets the quotas, not that it is unknown and the draw may be started."""
+    page says no panel meets the quotas, not that it is unknown and the draw may be started, and what to
+    do, where it said only 'No panel can meet all the quotas.'"""
     forum = pool[0].forum
     QuotaCategory.objects.filter(question__forum=forum, key="north-ward").update(min_members=12)
     QuotaCategory.objects.filter(question__forum=forum, key="south-ward").update(min_members=1)
     run = run_selection(forum, officer, "leximin")
     assert run.status == "failed"
-    assert run.error == "No panel can meet all the quotas."
+    assert run.error == (
+        "No panel can meet all the quotas. Which quotas clash could not be worked out in time, so none is "
+        "named here. Loosen some of the quotas (lower a minimum or raise a maximum), save them, and the "
+        "quotas page checks them again."
+    )

@@ -85,6 +85,13 @@ def explain(forum: Any, instance: Instance) -> Infeasibility | None:
     return Infeasibility(tuple(text.splitlines()))
 
 
+# After a draw proved no panel meets the quotas, when the check of which quotas clash ran out of time.
+CLASH_NOT_FOUND_IN_TIME = (
+    "Which quotas clash could not be worked out in time, so none is named here. Loosen some of the quotas "
+    "(lower a minimum or raise a maximum), save them, and the quotas page checks them again."
+)
+
+
 def check_ran_out_of_time(seconds: float) -> Infeasibility:
     """What an officer needs when the check stopped undecided: saying nothing (as before) read as 'the
     quotas are fine', which was not known."""

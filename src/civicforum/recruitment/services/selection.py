@@ -219,11 +219,11 @@ def execute_run(run_id: int) -> None:
         # The engine's bare 'No panel can meet all the quotas.' names no quota: the run page says which
         # quotas clash and the smallest change, as the quotas page does.
         found = feasibility.explain(run.forum, instance) if instance and error.explanation is None else None
-        _fail(
-            run,
-            found.text() if found and found.blocks_draw else str(error),
-            pool_too_small=bool(found and found.pool_too_small),
-        )
+        if found and found.undecided:
+            message = f"{error} {feasibility.CLASH_NOT_FOUND_IN_TIME}"
+        else:
+            message = found.text() if found else str(error)
+        _fail(run, message, pool_too_small=bool(found and found.pool_too_small))
         return
     except SelectionError as error:
         _fail(run, str(error))
