@@ -110,7 +110,7 @@ def test_times_are_uk_local_time(client: Any) -> None:
     event = audit.record(officer, "forum.updated", forum=forum)
     AuditEvent.objects.filter(pk=event.pk).update(created_at=datetime(2026, 7, 1, 9, 30, tzinfo=UTC))
     client.force_login(officer)
-    assert rows(client.get(log_url(forum)))[0][0] == "1 July 2026, 10:30"  # British Summer Time
+    assert rows(client.get(log_url(forum)))[0][0] == "1 July 2026 at 10:30am"  # British Summer Time
     assert (
         csv_rows(client.get(log_url(forum, "processes:audit_log_csv")))[1][0] == "2026-07-01T10:30:00+01:00"
     )
