@@ -128,6 +128,17 @@ def publish_selection(forum: Any, officer: Any, seed: str) -> None:
     selection.publish(draw_panel(forum, officer, seed=seed), officer)
 
 
+def one_invitation_sent(forum: Any) -> None:
+    """A panel member of ``forum`` sent their invitation, so that its reply form is shown (before any
+    invitation it says none has been sent), without drawing a panel."""
+    from django.utils import timezone
+
+    from civicforum.recruitment.models import PanelMember
+
+    run = SelectionRun.objects.create(forum=forum, panel_size=1, status="done", commitment="0" * 64, seed="s")
+    PanelMember.objects.create(forum=forum, run=run, invited_at=timezone.now())
+
+
 def mark_invited(forum: Any) -> None:
     """Record every member as sent their invitation, as sending the invitations does (only then can a
     member be recorded as confirmed), without publishing the record or writing letters."""

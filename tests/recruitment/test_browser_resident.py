@@ -209,8 +209,6 @@ def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
     page = request.getfixturevalue(browser_page)
     forum = pool[0].forum
     draw_panel(forum, officer)
-    mark_invited(forum)  # members reply to their invitation
-    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
     page.set_viewport_size(PHONE)
 
     def check_page() -> None:
@@ -219,6 +217,11 @@ def test_a_member_replies_with_the_support_they_need_on_a_small_phone(
             axe_check(page)
 
     page.goto(f"{live_server.url}{reverse('recruitment:panel_reply', args=[forum.slug])}")
+    expect(page.locator("main")).to_contain_text("No invitations to join the panel")
+    check_page()
+    mark_invited(forum)  # members reply to their invitation
+    member = PanelMember.objects.filter(forum=forum).select_related("respondent").order_by("id").first()
+    page.reload()
     check_page()
     page.get_by_label("Your reference").fill(member.respondent.reference)
     page.get_by_label("The email address or phone number you gave").fill(member.respondent.email)

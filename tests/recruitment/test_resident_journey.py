@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import publish_selection, run_selection
+from tests.recruitment.conftest import one_invitation_sent, publish_selection, run_selection
 
 from civicforum.cli import main as civicforum
 from civicforum.recruitment import forms
@@ -245,6 +245,7 @@ def test_the_example_code_and_reference_in_hints_are_never_broken_after_their_da
     client: Any, recruiting_forum: Any
 ) -> None:
     """On a phone, 'for example R-K7QX2MBH' broke after 'R-', which read as the whole reference."""
+    one_invitation_sent(recruiting_forum)
     for url, example in (
         (step_url(recruiting_forum, "code"), "K7QX2-MBH9T"),
         (reverse("recruitment:withdraw_public", args=[recruiting_forum.slug]), "R-K7QX2MBH"),
@@ -576,6 +577,7 @@ def test_the_buttons_of_public_forms_ignore_a_double_click_and_the_pages_take_on
     """GOV.UK Frontend's button ignores a second click within a second when asked to
     (``data-prevent-double-click``); without JavaScript both are sent, and each page takes the second
     (registering: ``test_registering_sent_twice_shows_the_same_confirmation_and_registers_once``)."""
+    one_invitation_sent(recruiting_forum)
     check = reverse("recruitment:register_check", args=[recruiting_forum.slug])
     done = reverse("recruitment:register_done", args=[recruiting_forum.slug])
     public_forms = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from tests.recruitment.conftest import draw_panel, mark_invited
+from tests.recruitment.conftest import draw_panel, mark_invited, one_invitation_sent
 from tests.recruitment.test_views import ANSWERS
 
 from civicforum.recruitment.models import (
@@ -80,6 +80,7 @@ def test_the_privacy_notice_says_support_needs_are_asked_only_of_members(
     """Both the notice and the reply page that asks say when support needs are asked, why, who sees them
     and when they are deleted (the reply page said nothing of it; the notice said neither who nor when)."""
     RecruitmentSettings.objects.filter(forum=recruiting_forum).update(retention_until=date(2027, 9, 30))
+    one_invitation_sent(recruiting_forum)
     notice = html.unescape(client.get(f"/forums/{recruiting_forum.slug}/register/privacy/").content.decode())
     reply_page = client.get(reverse("recruitment:panel_reply", args=[recruiting_forum.slug])).content.decode()
     for page in (notice, html.unescape(reply_page)):
@@ -282,6 +283,7 @@ def test_a_wrong_or_another_forum_s_reference_keeps_nothing_and_guessing_is_stop
         "answer": "yes",
         "access_needs": "A hearing loop",
     }
+    one_invitation_sent(elsewhere)
     other_forum = client.post(reverse("recruitment:panel_reply", args=[elsewhere.slug]), posted)
     assert "We could not find a registration" in html.unescape(other_forum.content.decode())
     reply_url = reverse("recruitment:panel_reply", args=[forum.slug])
@@ -390,3 +392,20 @@ def test_declining_sent_twice_shows_the_same_reply_received_page(
     assert "We will offer your place to someone else" in page and "We already have a reply" not in page
     reply(client, other, "yes", "")
     assert "We already have a reply for this place" in html.unescape(reply(client, other, "no", ""))
+
+
+def test_before_any_invitation_the_reply_page_says_none_has_been_sent(
+    client: Any, pool: Any, officer: Any
+) -> None:
+    """The reply form was shown before any place was offered, and refused every reference given it: the
+    page now says no invitation has been sent yet and how one arrives, until the first is sent."""
+    forum = pool[0].forum
+    draw_panel(forum, officer)
+    url = reverse("recruitment:panel_reply", args=[forum.slug])
+    for page in (client.get(url), client.post(url, {"reference": "R-AAAAAAAA", "contact": "a@example.org"})):
+        text = html.unescape(page.content.decode())
+        assert page.status_code == 200
+        assert f"No invitations to join the panel for {forum.title} have been sent yet." in text
+        assert 'name="reference"' not in text
+    mark_invited(forum)
+    assert 'name="reference"' in client.get(url).content.decode()
