@@ -41,6 +41,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:respondents_answers_csv": FORUM_MANAGERS,
     "recruitment:panel_csv": FORUM_MANAGERS,
     "recruitment:withdraw": FORUM_MANAGERS,
+    "recruitment:correct_details": FORUM_MANAGERS,
     "recruitment:phone_registration": row(LOGIN, 403, 403, 403, 403, 403, 302, 302, 302),
     "recruitment:register_start": EVERYONE,
     "recruitment:privacy": EVERYONE,

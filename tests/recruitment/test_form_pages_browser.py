@@ -108,3 +108,29 @@ def test_a_refused_upload_takes_the_officer_to_the_file_box_and_wraps_on_a_phone
     expect(box).to_be_focused()
     expect(box).to_have_accessible_description(re.compile(r"^Error:\s+Row 2, column 'postcode': 'NM1NM1"))
     axe_check(page)
+
+
+def test_an_officer_corrects_a_registered_person_s_details_from_the_list(
+    page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    from civicforum.recruitment.models import Respondent
+
+    person = Respondent.objects.filter(forum=pool[0].forum).first()  # the list's first, in its order
+    sign_in_browser(page, live_server.url, officer)
+    page.goto(f"{live_server.url}/staff/forums/{person.forum.slug}/recruitment/respondents/")
+    page.get_by_role("link", name=f"Correct details of {person.reference}").click()
+    expect(page).to_have_title(re.compile(f"^Correct the details of {person.reference}"))
+    axe_check(page)
+    page.get_by_role("textbox", name="Name").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page).to_have_title(re.compile("^Error: Correct the details"))
+    page.locator(".govuk-error-summary").get_by_role("link", name="Enter their full name").click()
+    expect(page.get_by_role("textbox", name="Name")).to_be_focused()
+    axe_check(page)
+    page.get_by_role("textbox", name="Name").fill("Siân O'Brien")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"Details of {person.reference} corrected"
+    )
+    expect(page.get_by_role("cell", name="Siân O'Brien")).to_be_visible()
+    assert Respondent.objects.get(pk=person.pk).full_name == "Siân O'Brien"

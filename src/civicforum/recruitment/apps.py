@@ -12,7 +12,11 @@ class RecruitmentConfig(AppConfig):
         from civicforum.core.audit import DESCRIPTIONS, DETAILS, FIELD_LABELS, form_labels
         from civicforum.core.forum_links import ForumLink, register
         from civicforum.recruitment import checks  # noqa: F401  (registers the system check)
-        from civicforum.recruitment.forms import QuestionWordingFields, RecruitmentSettingsForm
+        from civicforum.recruitment.forms import (
+            CorrectDetailsForm,
+            QuestionWordingFields,
+            RecruitmentSettingsForm,
+        )
         from civicforum.recruitment.services.registration import has_registrations, is_open, phones_for
         from civicforum.recruitment.services.selection import has_public_record
 
@@ -70,6 +74,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.registered": "Someone registered online",
                 "recruitment.registered_by_phone": "Someone registered by phone, through an officer",
                 "recruitment.respondent_withdrawn": "A registration was withdrawn and erased",
+                "recruitment.details_corrected": "A registration's name or contact details corrected",
                 "recruitment.personal_data_viewed": "Personal data viewed or exported",
                 "recruitment.personal_data_purged": "Registration data deleted (retention date)",
                 "recruitment.support_needs_changed": "A member's support needs recorded by an officer",
@@ -105,6 +110,7 @@ class RecruitmentConfig(AppConfig):
         DETAILS.update(
             {
                 "recruitment.settings_changed": "{fields}",
+                "recruitment.details_corrected": "{fields}",
                 "recruitment.addresses_imported": "{count:address|addresses}",
                 "recruitment.lottery_drawn": "{letters:address|addresses}, seed {seed}",
                 "recruitment.letters_generated": "{letters:letter|letters}",
@@ -135,6 +141,7 @@ class RecruitmentConfig(AppConfig):
             **form_labels(QuestionWordingFields),
             "answers": "Answers",
         }
+        FIELD_LABELS["recruitment.details_corrected"] = form_labels(CorrectDetailsForm)
         FIELD_LABELS["recruitment.settings_changed"] = {
             **form_labels(RecruitmentSettingsForm),
             # Added to the form only when special category questions no quota uses would be kept.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -581,11 +582,31 @@ class ContactForm(GovUKForm):
         self.fields["email"].widget.attrs.update({"autocomplete": "email", **NOT_WORDS})
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
 
+    no_contact = "Enter an email address or a phone number so we can contact you"
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("email") and not data.get("phone") and not self.errors:
-            self.add_error("email", "Enter an email address or a phone number so we can contact you")
+            self.add_error("email", self.no_contact)
         return data
+
+
+class CorrectDetailsForm(ContactForm):
+    """An officer corrects a registrant's name, email address or phone number when they ask (the right to
+    rectification), by the rules the registration form applies to each."""
+
+    full_name = copy.deepcopy(NameForm.base_fields["full_name"])
+    full_name.label = "Name"
+    full_name.error_messages["required"] = "Enter their full name"
+    no_contact = "Enter an email address or a phone number, so that the council can contact them"
+    field_order = ["full_name", "email", "phone"]
+    clean_full_name = NameForm.clean_full_name
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The officer's browser would offer the officer's own name and address, not the registrant's.
+        for name in self.fields:
+            self.fields[name].widget.attrs["autocomplete"] = "off"
 
 
 class QuotaAnswerForm(GovUKForm):

@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path(STAFF + "panel/support.csv", staff.respondents_csv, {"which": "panel"}, name="panel_csv"),
     path(STAFF + "respondents/<int:respondent_id>/withdraw/", staff.withdraw, name="withdraw"),
+    path(STAFF + "respondents/<int:respondent_id>/details/", staff.correct_details, name="correct_details"),
     path(STAFF + "phone/", staff.phone_registration, name="phone_registration"),
     path(PUBLIC + "register/", registration.register_start, name="register_start"),
     path(PUBLIC + "register/privacy/", registration.privacy_notice, name="privacy"),

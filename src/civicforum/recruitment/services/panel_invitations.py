@@ -574,8 +574,9 @@ def unprintable_letters_message(problems: list[str]) -> str:
         "legible in the envelope window, and "
         f"{counted(len(problems), 'problem stops', 'problems stop')} that. For an address line, "
         f"{civic_lottery.CORRECT_ADDRESS_LINE[0].lower()}{civic_lottery.CORRECT_ADDRESS_LINE[1:]} "
-        "A name too long to print was registered before the registration form refused such names, and "
-        "cannot be changed on these pages: ask your site administrator for help. "
+        "A name too long to print was registered before the registration form refused such names: ask "
+        "the person how to write it shorter, and correct it from the list of registered people (Correct "
+        "details). "
         f"{civic_lottery.listed(problems)}"
     )
 

@@ -323,15 +323,7 @@ def register(
             raise code_used_up(locked)
         identity = identity_hash(details.full_name, locked.address.uprn)
         hashed_email = email_hash(details.email)
-        same_person = Q(identity_hash=identity)
-        if hashed_email:
-            same_person |= Q(email_hash=hashed_email)
-        duplicate = (
-            Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
-            .filter(same_person)
-            .only("pk")  # nothing of theirs is decrypted to flag them
-            .first()
-        )
+        duplicate = _registered_as(forum, identity, hashed_email).first()
         respondent = Respondent.objects.create(
             forum=forum,
             invitation=locked,
@@ -480,6 +472,54 @@ def change_support_needs(respondent: Respondent, access_needs: str, user: Any) -
     respondent.access_needs = access_needs.strip()
     respondent.save(update_fields=["access_needs"])
     audit.record(user, "recruitment.support_needs_changed", forum=respondent.forum, target=respondent)
+
+
+def _registered_as(forum: Any, identity: str, hashed_email: str) -> Any:
+    """The forum's registrations sharing a name and address (``identity``) or an email address with
+    someone, earliest first; nothing of theirs is decrypted to find them."""
+    same_person = Q(identity_hash=identity)
+    if hashed_email:
+        same_person |= Q(email_hash=hashed_email)
+    registered = Respondent.objects.filter(forum=forum, status=RespondentStatus.REGISTERED)
+    return registered.filter(same_person).order_by("pk").only("pk")
+
+
+# What ``correct_details`` may change, as the audit log names it.
+CORRECTABLE = ("full_name", "email", "phone")
+
+
+def correct_details(respondent: Respondent, user: Any, **details: str) -> list[str] | None:
+    """An officer corrects someone's name, email address or phone number (``details``, by field), as they
+    asked (UK GDPR art. 16). The hashes that find the same person registering twice follow the change, and
+    a correction that makes them match another registration flags it as a possible duplicate, as
+    registering would have. Returns the fields changed, or None if the person was withdrawn meanwhile.
+
+    Under the forum's lock, as withdrawing takes it: a correction waits for a withdrawal and then finds
+    the data erased, rather than writing a name back into an erased registration."""
+    with transaction.atomic():
+        lock_forum(respondent.forum_id)
+        current = (
+            Respondent.objects.select_related("invitation__address")
+            .filter(pk=respondent.pk, status=RespondentStatus.REGISTERED)
+            .first()
+        )
+        if current is None:
+            return None
+        changed = [field for field in CORRECTABLE if getattr(current, field) != details[field]]
+        if not changed:
+            return []
+        for field in changed:
+            setattr(current, field, details[field])
+        current.identity_hash = identity_hash(current.full_name, current.invitation.address.uprn)
+        current.email_hash = email_hash(current.email)
+        if current.possible_duplicate_of_id is None:
+            earlier = _registered_as(current.forum, current.identity_hash, current.email_hash)
+            current.possible_duplicate_of = earlier.exclude(pk=current.pk).first()
+        current.save(update_fields=[*changed, "identity_hash", "email_hash", "possible_duplicate_of"])
+        audit.record(
+            user, "recruitment.details_corrected", forum=current.forum, target=current, fields=changed
+        )
+    return changed
 
 
 def withdraw_by_reference(forum: Any, reference: str, contact: str, client: str) -> Respondent:

@@ -815,6 +815,50 @@ def respondents_csv(request: HttpRequest, forum_slug: str, which: str) -> HttpRe
 @never_cache
 @require_http_methods(["GET", "POST"])
 @forum_permission_required(PERSONAL)
+@closed_after_purge()
+def correct_details(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
+    """Someone asks for their name or contact details to be corrected (a misspelt name, an email address
+    the invitation cannot reach, a name too long for the letter's envelope window): the officer changes
+    them here, back to the page of the list they came from. Viewing the details is logged."""
+    forum = forum_of(request)
+    respondent = get_object_or_404(
+        Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
+    )
+    page = request.POST.get("page") or request.GET.get("page") or ""
+    back = _respondents_page(forum, page)
+    initial = {field: getattr(respondent, field) for field in registration.CORRECTABLE}
+    form = forms.CorrectDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = registration.correct_details(
+            respondent,
+            request.user,
+            **{field: form.cleaned_data[field] for field in registration.CORRECTABLE},
+        )
+        if changed is None:
+            messages.error(
+                request, f"{respondent.reference} was withdrawn meanwhile: their details are erased"
+            )
+        elif changed:
+            messages.success(request, f"Details of {respondent.reference} corrected")
+        else:
+            messages.success(
+                request, f"Nothing changed: the details of {respondent.reference} are as they were"
+            )
+        return redirect(back)
+    privacy.log_personal_data_access(request.user, forum, "registration details", 1)
+    context = {"forum": forum, "respondent": respondent, "form": form, "back": back, "page": page}
+    return render(request, "recruitment/correct_details.html", context)
+
+
+def _respondents_page(forum: Any, page: str) -> str:
+    """The list of registered people, at the page an officer came from (only a page number is kept)."""
+    back = reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug})
+    return back + f"?page={page}" if page.isascii() and page.isdigit() else back
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@forum_permission_required(PERSONAL)
 def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
     """Erasing someone cannot be undone, so the list's button leads here to confirm first (GOV.UK's
     pattern for destructive actions); the officer then returns to the page of the list they were on."""
@@ -823,9 +867,7 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
         Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
     )
     page = request.POST.get("page") or request.GET.get("page") or ""
-    back = reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug})
-    if page.isascii() and page.isdigit():
-        back += f"?page={page}"
+    back = _respondents_page(forum, page)
     if request.method == "POST":
         if registration.withdraw(respondent, request.user):
             messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
