@@ -320,3 +320,30 @@ def test_the_quotas_and_start_pages_say_accessibly_why_they_wait(
     page.get_by_role("button", name="Save quotas and check").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Confirm that you understand")
     axe_check(page)
+
+
+def test_a_quota_check_cut_short_is_said_accessibly_and_the_selection_can_still_start(
+    page: Any, live_server: Any, axe_check: Any, pool: Any, officer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's quota check stops before deciding (its time limit set to nothing, as a large pool can
+    make it run out): both pages say so in a warning with what to do, and the start page keeps its button."""
+    import importlib
+
+    from civicforum.recruitment.services import quotas
+
+    monkeypatch.setattr(importlib.import_module("civicforum.selection.diagnose"), "SOLVE_TIME_LIMIT", 0.0)
+    forum = pool[0].forum
+    quotas.propose_quotas(forum, officer, slack=2)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    staff = f"{live_server.url}/staff/forums/{forum.slug}/recruitment/"
+    for path in ("quotas/", "selection/"):
+        page.goto(staff + path)
+        expect(page.locator(".govuk-warning-text").first).to_contain_text(
+            "The quotas could not be checked within"
+        )
+        expect(page.locator("main")).to_contain_text("You can still start the selection")
+        axe_check(page)
+    expect(page.get_by_role("button", name="Start")).to_be_visible()
