@@ -121,6 +121,26 @@ def test_an_email_refused_for_one_member_is_shown_and_sent_again_to_that_member_
     assert "Sending 0 emails again" in send_again(client, forum, batch) and len(mail.outbox) == 12
 
 
+def test_a_wrong_email_address_is_corrected_from_the_invitations_page_and_sent_again_to_the_new_one(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    """The officer phones the member whose email was refused, corrects the address from the list of those
+    not emailed, comes back to the same page and sends again: the email goes to the corrected address."""
+    forum, client = pool[0].forum, signed_in_client(officer)
+    refused, batch = invite_with_one_address_refused(forum, officer, settings)
+    invitations = url("invitations", forum, batch_id=batch.pk)
+    correct = url("correct_details", forum, respondent_id=refused.pk) + f"?next={invitations}"
+    page = client.get(invitations).content.decode()
+    assert "If an email address was wrong, correct it (Correct details), then send again." in page
+    assert f'href="{correct}">Correct details' in page.split('id="not-emailed"')[1].split("</table>")[0]
+    posted = {"full_name": refused.full_name, "email": "right.address@example.org", "phone": refused.phone}
+    assert client.post(correct, posted).url == invitations
+    assert "Sending 1 email again" in send_again(client, forum, batch)
+    assert mail.outbox[-1].to == ["right.address@example.org"] and email_counts(batch) == {"sent": 12}
+    elsewhere = url("correct_details", forum, respondent_id=refused.pk) + "?next=https://evil.example/"
+    assert client.post(elsewhere, posted).url == url("respondents", forum)  # never another site
+
+
 def test_a_sending_that_stopped_part_way_sends_the_rest_once_and_never_an_email_that_may_have_gone(
     signed_in_client: Any, pool: Any, officer: Any, settings: Any
 ) -> None:

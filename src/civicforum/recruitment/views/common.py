@@ -102,15 +102,20 @@ def gone_for_residents(
     return render(request, "recruitment/registrations_deleted.html", context, status=410)
 
 
-def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
-    """Back to the page that sent the officer here (its ``next``), else to ``fallback``: closing
-    registration from the selection page's warning returns to the selection page. Only a page of this
-    site is followed, never another site's address put in a link (an open redirect)."""
+def page_to_return_to(request: HttpRequest, fallback: str) -> str:
+    """The page that sent the officer here (its ``next``), else ``fallback``. Only a page of this site
+    is followed, never another site's address put in a link (an open redirect)."""
     target = request.GET.get("next", "")
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return redirect(target if allowed else fallback)
+    return target if allowed else fallback
+
+
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to ``page_to_return_to``: closing registration from the selection page's warning returns to
+    the selection page."""
+    return redirect(page_to_return_to(request, fallback))
 
 
 def client_address(request: HttpRequest) -> str:

@@ -66,6 +66,7 @@ from civicforum.recruitment.views.common import (
     closed_after_purge,
     forum_of,
     gone_after_purge,
+    page_to_return_to,
     redirect_back,
     request_settings,
     save_registration_state,
@@ -819,13 +820,14 @@ def respondents_csv(request: HttpRequest, forum_slug: str, which: str) -> HttpRe
 def correct_details(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
     """Someone asks for their name or contact details to be corrected (a misspelt name, an email address
     the invitation cannot reach, a name too long for the letter's envelope window): the officer changes
-    them here, back to the page of the list they came from. Viewing the details is logged."""
+    them here, then goes back to the page of the list, or the invitations, they came from. Viewing the
+    details is logged."""
     forum = forum_of(request)
     respondent = get_object_or_404(
         Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
     )
     page = request.POST.get("page") or request.GET.get("page") or ""
-    back = _respondents_page(forum, page)
+    back = page_to_return_to(request, _respondents_page(forum, page))  # the list, or the invitations
     initial = {field: getattr(respondent, field) for field in registration.CORRECTABLE}
     form = forms.CorrectDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
