@@ -2,6 +2,7 @@
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from tests.recruitment.conftest import staff_url
@@ -24,22 +25,20 @@ def test_an_officer_corrects_a_misspelt_name_and_an_email_the_invitation_could_n
     forum = pool[0].forum
     client = signed_in_client(officer)
     listing = client.get(staff_url("respondents", forum) + "?page=2").content.decode()
-    person_id = re.findall(r'href="[^"]*/respondents/(\d+)/details/\?page=2">Correct details', listing)[0]
-    person = Respondent.objects.get(pk=person_id)
-    form = client.get(details_page(forum, person) + "?page=2").content.decode()
+    link = re.findall(r'href="([^"]*/respondents/(\d+)/details/[^"]*)">Correct details', listing)[0]
+    person = Respondent.objects.get(pk=link[1])
+    assert link[0] == details_page(forum, person) + "?next=" + quote(
+        staff_url("respondents", forum) + "?page=2"
+    )
+    form = client.get(link[0]).content.decode()
     assert f'value="{person.email}"' in form and 'autocomplete="off"' in form
-    assert 'name="page" value="2"' in form
+    assert f'href="{staff_url("respondents", forum)}?page=2">Cancel' in form
     assert AuditEvent.objects.filter(
         action="recruitment.personal_data_viewed", details__what="registration details"
     ).exists()
 
-    posted = {
-        "full_name": "Siân O'Brien",
-        "email": "sian.obrien@example.org",
-        "phone": person.phone,
-        "page": "2",
-    }
-    response = client.post(details_page(forum, person), posted, follow=True)
+    posted = {"full_name": "Siân O'Brien", "email": "sian.obrien@example.org", "phone": person.phone}
+    response = client.post(link[0], posted, follow=True)
     assert response.redirect_chain[-1][0] == staff_url("respondents", forum) + "?page=2"
     assert f"Details of {person.reference} corrected" in response.content.decode()
     corrected = Respondent.objects.get(pk=person.pk)
@@ -112,3 +111,24 @@ def test_a_correction_after_the_person_withdrew_writes_nothing_back(pool: Any, o
     )
     erased = Respondent.objects.get(pk=person.pk)
     assert (erased.full_name, erased.email, erased.status) == ("", "", "withdrawn")
+
+
+def test_someone_who_phones_is_found_by_the_reference_however_they_read_it_out(
+    pool: Any, officer: Any, signed_in_client: Any
+) -> None:
+    """1,000 registrations are 20 pages: the reference from the person's confirmation finds them, typed
+    loosely ('r mbhvel3h'), and a reference nobody has says so, without a table of nobody."""
+    forum = pool[0].forum
+    person = Respondent.objects.filter(forum=forum).last()  # on the last page of the list
+    client = signed_in_client(officer)
+    loosely = person.reference.lower().replace("-", " ")
+    page = client.get(staff_url("respondents", forum), {"reference": loosely}).content.decode()
+    assert f"Showing the registration with the reference {person.reference}." in page
+    assert "1 person</caption>" in page and page.count('<tr class="govuk-table__row">') == 2  # head, person
+    found = quote(staff_url("respondents", forum) + "?reference=" + loosely.replace(" ", "+"))
+    assert f'href="{details_page(forum, person)}?next={found}">Correct details' in page
+    logged = AuditEvent.objects.filter(action="recruitment.personal_data_viewed").latest("pk")
+    assert logged.details == {"what": "respondent list", "people": 1}
+    missing = client.get(staff_url("respondents", forum), {"reference": "R-AAAAAAAA"}).content.decode()
+    assert "Nobody has registered with the reference R-AAAAAAAA." in missing and "<table" not in missing
+    assert AuditEvent.objects.filter(action="recruitment.personal_data_viewed").latest("pk") == logged

@@ -115,9 +115,15 @@ def test_an_officer_corrects_a_registered_person_s_details_from_the_list(
 ) -> None:
     from civicforum.recruitment.models import Respondent
 
-    person = Respondent.objects.filter(forum=pool[0].forum).first()  # the list's first, in its order
+    person = Respondent.objects.filter(forum=pool[0].forum).last()  # on the list's last page
     sign_in_browser(page, live_server.url, officer)
     page.goto(f"{live_server.url}/staff/forums/{person.forum.slug}/recruitment/respondents/")
+    page.get_by_role("textbox", name="Reference").fill(person.reference.lower())
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#found")).to_contain_text(
+        f"Showing the registration with the reference {person.reference}"
+    )
+    axe_check(page)
     page.get_by_role("link", name=f"Correct details of {person.reference}").click()
     expect(page).to_have_title(re.compile(f"^Correct the details of {person.reference}"))
     axe_check(page)

@@ -779,15 +779,23 @@ RESPONDENTS_PAGE_SIZE = 50
 @never_cache
 @forum_permission_required(PERSONAL)
 def respondents(request: HttpRequest, forum_slug: str) -> HttpResponse:
-    """The pool a page at a time: a forum has up to thousands of registrations, each decrypted to show."""
+    """The pool a page at a time: a forum has up to thousands of registrations, each decrypted to show.
+    Someone who phones gives the reference from their confirmation, which finds them (``?reference=``)
+    without paging through everyone; names are encrypted, so they cannot be searched in the database."""
     forum = forum_of(request)
     pool = Respondent.objects.filter(forum=forum).select_related("possible_duplicate_of")
+    typed = request.GET.get("reference", "").strip()[:40]
+    reference = registration.normalise_reference(typed) if typed else ""
+    if reference:
+        pool = pool.filter(reference=reference)
     page = Paginator(pool, RESPONDENTS_PAGE_SIZE).get_page(request.GET.get("page"))
     privacy.log_personal_data_access(request.user, forum, "respondent list", len(page.object_list))
     settings_row = settings_for(forum)
     context = {
         "forum": forum,
         "page": page,
+        "typed": typed,
+        "reference": reference,
         "purged_at": settings_row.purged_at,
         "stats": settings_row.retained_aggregates,
     }
@@ -820,14 +828,13 @@ def respondents_csv(request: HttpRequest, forum_slug: str, which: str) -> HttpRe
 def correct_details(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
     """Someone asks for their name or contact details to be corrected (a misspelt name, an email address
     the invitation cannot reach, a name too long for the letter's envelope window): the officer changes
-    them here, then goes back to the page of the list, or the invitations, they came from. Viewing the
-    details is logged."""
+    them here, then goes back to the page they came from (a page of the list, the person found by their
+    reference, or the invitations). Viewing the details is logged."""
     forum = forum_of(request)
     respondent = get_object_or_404(
         Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
     )
-    page = request.POST.get("page") or request.GET.get("page") or ""
-    back = page_to_return_to(request, _respondents_page(forum, page))  # the list, or the invitations
+    back = page_to_return_to(request, reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug}))
     initial = {field: getattr(respondent, field) for field in registration.CORRECTABLE}
     form = forms.CorrectDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -848,7 +855,7 @@ def correct_details(request: HttpRequest, forum_slug: str, respondent_id: int) -
             )
         return redirect(back)
     privacy.log_personal_data_access(request.user, forum, "registration details", 1)
-    context = {"forum": forum, "respondent": respondent, "form": form, "back": back, "page": page}
+    context = {"forum": forum, "respondent": respondent, "form": form, "back": back}
     return render(request, "recruitment/correct_details.html", context)
 
 
