@@ -859,24 +859,18 @@ def correct_details(request: HttpRequest, forum_slug: str, respondent_id: int) -
     return render(request, "recruitment/correct_details.html", context)
 
 
-def _respondents_page(forum: Any, page: str) -> str:
-    """The list of registered people, at the page an officer came from (only a page number is kept)."""
-    back = reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug})
-    return back + f"?page={page}" if page.isascii() and page.isdigit() else back
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 @forum_permission_required(PERSONAL)
 def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpResponse:
     """Erasing someone cannot be undone, so the list's button leads here to confirm first (GOV.UK's
-    pattern for destructive actions); the officer then returns to the page of the list they were on."""
+    pattern for destructive actions); the officer then returns to the page they came from (``next``: a
+    page of the list, or the person found by their reference)."""
     forum = forum_of(request)
     respondent = get_object_or_404(
         Respondent, forum=forum, pk=respondent_id, status=RespondentStatus.REGISTERED
     )
-    page = request.POST.get("page") or request.GET.get("page") or ""
-    back = _respondents_page(forum, page)
+    back = page_to_return_to(request, reverse("recruitment:respondents", kwargs={"forum_slug": forum.slug}))
     if request.method == "POST":
         if registration.withdraw(respondent, request.user):
             messages.success(request, f"{respondent.reference} withdrawn and their personal data erased")
@@ -887,7 +881,7 @@ def withdraw(request: HttpRequest, forum_slug: str, respondent_id: int) -> HttpR
                 "or a colleague did): their personal data is erased",
             )
         return redirect(back)
-    context = {"forum": forum, "respondent": respondent, "back": back, "page": page}
+    context = {"forum": forum, "respondent": respondent, "back": back}
     return render(request, "recruitment/withdraw_confirm.html", context)
 
 
