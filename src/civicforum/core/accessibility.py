@@ -51,12 +51,12 @@ def compliance() -> Compliance:
         mistakes.append(
             f"CIVICFORUM_ACCESSIBILITY_STATUS is {given!r}, which is neither 'full' nor 'partial'."
         )
+        status = ""
     elif status == PARTIAL and not problems:
         mistakes.append(
             "CIVICFORUM_ACCESSIBILITY_STATUS is 'partial' but CIVICFORUM_ACCESSIBILITY_PROBLEMS lists no "
             "problem: a partially compliant statement must list them, separated by '|'."
         )
-    if status not in (FULL, PARTIAL) or (status == PARTIAL and not problems):
         status = ""
     tested, prepared = (
         _date(name, mistakes)
