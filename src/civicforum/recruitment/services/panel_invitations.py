@@ -588,6 +588,12 @@ def _letter(member: PanelMember) -> Letter:
     return Letter(respondent.reference, (respondent.full_name, *address), respondent.reference)
 
 
+def any_place_offered(forum: Any) -> bool:
+    """Whether any member has been sent their invitation: until then ``reply`` finds no place for any
+    reference, so the reply page says none has been sent instead of offering its form."""
+    return forum.panel_members.filter(invited_at__isnull=False).exists()
+
+
 def reply(forum: Any, reference: str, contact: str, accepts: bool, client: str) -> PanelMember:
     """A selected person accepts or declines their place (raises ``CodeProblem`` if not found).
 

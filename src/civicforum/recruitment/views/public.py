@@ -68,8 +68,7 @@ def panel_reply(request: HttpRequest, forum_slug: str) -> HttpResponse:
     )
     if gone is not None:
         return gone
-    if not forum.panel_members.filter(invited_at__isnull=False).exists():
-        # No place has been offered, so every reference would be refused: say when replies open instead.
+    if not panel_invitations.any_place_offered(forum):
         return render(request, "recruitment/panel_reply_not_yet.html", {"forum": forum})
     form = forms.PanelReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
