@@ -49,3 +49,22 @@ def test_the_accessibility_statement_with_every_section_is_accessible(
     assert page.get_by_text("Parks forum").count() == 1
     assert page.get_by_text("partially compliant").count() == 1
     axe_check(page)
+
+
+def test_the_statement_s_note_for_staff_names_settings_not_understood_and_fits_a_phone(
+    page: Any, live_server: Any, axe_check: Any, settings: Any
+) -> None:
+    """The note names settings such as CIVICFORUM_ACCESSIBILITY_STATUS, too long for a 320 px line: they
+    break to fit rather than push the page sideways."""
+    from tests.factories import make_user_with_role, sign_in_browser
+
+    settings.CIVICFORUM_ACCESSIBILITY_STATUS = "fully"
+    settings.CIVICFORUM_ACCESSIBILITY_TESTED = "14/02/2027"
+    sign_in_browser(page, live_server.url, make_user_with_role("officer", make_forum()))
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + "/accessibility/")
+    note = page.locator(".govuk-inset-text", has_text="For staff: CIVICFORUM_ACCESSIBILITY_STATUS")
+    assert "CIVICFORUM_ACCESSIBILITY_TESTED is '14/02/2027', which is not a date" in note.inner_text()
+    sideways = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    assert not page.evaluate(sideways)
+    axe_check(page)
