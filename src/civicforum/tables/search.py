@@ -9,8 +9,9 @@ the result and explains any rule left broken.
 
 Moves swap two members of different tables (or a keep-together group with as many single members of
 another table). For a chosen member, the change of the objective for swapping with *every* other
-member is computed at once with numpy, from the per-table value counts and from ``seat_cost[a, t]``
-(the summed penalty between member ``a`` and everyone at table ``t``), both updated after each swap.
+member is computed at once (a compiled loop, ``compiled.py``), from the per-table value counts and
+from ``seat_cost[a, t]`` (the summed penalty between member ``a`` and everyone at table ``t``), both
+updated after each swap.
 The move is drawn with the Gumbel-max trick, i.e. from a Boltzmann distribution over all swaps of
 that member (and staying put) whose temperature falls geometrically: simulated annealing that uses
 the whole vectorised neighbourhood instead of one random neighbour per step. The final descent can
@@ -155,6 +156,7 @@ class SessionSearch:
         self.single_index = np.full(len(self.table_of), -1)
         self.single_index[self.singles] = np.arange(len(self.singles))
         self.single_codes = self.codes[self.singles]
+        self.single_tables = self.table_of[self.singles]
         # Value columns come feature by feature; one that no member holds joins the feature before it.
         self.feature_of_column = np.full(self.counts.shape[1], -1)
         for feature in range(self.codes.shape[1]):
@@ -168,49 +170,12 @@ class SessionSearch:
         # Twice the pair penalty: before a swap each of the two counts it in its seat cost at the
         # other's table, where the other will no longer sit.
         self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
-        self._refresh_singles()
 
-    def _refresh_singles(self) -> None:
-        """The singles' figures from scratch; ``_refresh_tables`` keeps them in step after a swap."""
-        self.single_tables = self.table_of[self.singles]
-        # single_cells[f, b]: flat (table, value column) position of single b's value of feature f,
-        # feature-major so that summing a member's gains over features adds whole rows (as fast as a
-        # BLAS product, and in a fixed order on every machine).
-        self.single_cells = (self.single_tables[:, None] * self.counts.shape[1] + self.single_codes).T.copy()
-        # swap_seats[t, b]: change of single b's seat cost on moving to table t; inf at b's own table
-        # so that swaps within a table are never chosen.
-        positions = np.arange(len(self.singles))
-        self.single_own_cost = self.seat_cost[self.singles, self.single_tables]
-        self.swap_seats = self.seat_cost[self.singles].T - self.single_own_cost
-        self.swap_seats[self.single_tables, positions] = np.inf
-
-    def _refresh_tables(self, moved: Sequence[int], here: int, there: int) -> None:
-        """Update the singles' figures after an exchange between ``here`` and ``there``: only those
-        two tables' seat costs and the seat costs of the members now sitting there have changed."""
-        if len(moved) == 2 and self.single_index[moved[0]] >= 0 and self.single_index[moved[1]] >= 0:
-            # Two singles swapped tables: shift their value cells by the tables' distance.
-            shift = (there - here) * self.counts.shape[1]
-            first, second = self.single_index[moved[0]], self.single_index[moved[1]]
-            self.single_tables[first], self.single_tables[second] = there, here
-            self.single_cells[:, first] += shift
-            self.single_cells[:, second] -= shift
-        else:
-            moved_singles = self.single_index[moved]
-            moved_singles = moved_singles[moved_singles >= 0]
-            self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
-            self.single_cells[:, moved_singles] = (
-                self.single_tables[moved_singles, None] * self.counts.shape[1]
-                + self.single_codes[moved_singles]
-            ).T
-        # ``.nonzero()`` rather than np.flatnonzero, whose Python wrappers cost as much as the work here.
-        at = ((self.single_tables == here) | (self.single_tables == there)).nonzero()[0]
-        members, tables = self.singles[at], self.single_tables[at]
-        own = self.seat_cost[members, tables]
-        self.single_own_cost[at] = own
-        for table in (here, there):
-            self.swap_seats[table] = self.seat_cost[self.singles, table] - self.single_own_cost
-        self.swap_seats[:, at] = self.seat_cost[members].T - own
-        self.swap_seats[tables, at] = np.inf
+    def _refresh_tables(self, moved: Sequence[int]) -> None:
+        """Update the movable singles' tables after an exchange of ``moved``."""
+        moved_singles = self.single_index[moved]
+        moved_singles = moved_singles[moved_singles >= 0]
+        self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
 
     def _table_costs(self, tables: np.ndarray) -> np.ndarray:
         sizes = self.problem.sizes[tables][:, None]
@@ -244,28 +209,27 @@ class SessionSearch:
 
     def batch_swap_deltas(self, members: np.ndarray) -> np.ndarray:
         """Objective change of swapping each of ``members`` with each movable single (inf: same
-        table), one row per member, all scored against the current seating.
+        table), one row per member, all scored against the current seating (``compiled.swap_deltas``:
+        called at every annealing step)."""
+        # Imported here: numba takes about a second to load, which only a search should pay.
+        from civicforum.tables.compiled import swap_deltas
 
-        Called at every annealing step, so built from a few whole-array operations for the whole
-        batch: ``gains[m, t, k]`` is the diversity change, on the feature of value column k, of
-        swapping member m with a member at table t whose value there is k (nothing when both share
-        the value)."""
-        here = self.table_of[members]
-        mine = self.codes[members]
-        rows = np.arange(len(members))[:, None]
-        gains = self.leave_gain[None] + self.join_gain[here][:, None, :]
-        moving = self.join_gain[:, mine].transpose(1, 0, 2)
-        moving += self.leave_gain[here[:, None], mine][:, None, :]
-        gains += moving.take(self.feature_of_column, axis=2)
-        gains[rows, :, mine] = 0
-        diversity = gains.reshape(len(members), -1).take(self.single_cells, axis=1).sum(axis=1)
-        deltas = self._capped(diversity)
-        seat = self.seat_cost[members]
-        deltas += self.swap_seats[here]
-        deltas += seat.take(self.single_tables, axis=1)
-        deltas -= seat[rows[:, 0], here][:, None]
-        deltas -= self.single_pair_penalty[members]
-        return deltas
+        return swap_deltas(
+            np.asarray(members),
+            self.table_of,
+            self.codes,
+            self.singles,
+            self.single_tables,
+            self.single_codes,
+            self.feature_of_column,
+            self.leave_gain,
+            self.join_gain,
+            self.seat_cost,
+            self.single_pair_penalty,
+            self.diversity_cap - self.diversity_total,
+            self.over_cap,
+            self.diversity_weight,
+        )
 
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
         """Objective change when ``leaving`` (all at one table) swaps with ``joining`` (all at another)."""
@@ -308,7 +272,7 @@ class SessionSearch:
         self.seat_cost[:, there] -= penalty_change
         self.table_of[leaving] = there
         self.table_of[joining] = here
-        self._refresh_tables([*leaving, *joining], here, there)
+        self._refresh_tables([*leaving, *joining])
 
     def _group_move(self, rng: np.random.Generator, temperature: float) -> None:
         """Swap a random group with movable members of another table (singles or whole groups) that
