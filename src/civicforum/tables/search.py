@@ -38,7 +38,8 @@ PAIR_TABLE_LIMIT = 8**5
 # Most members scored in one batch of annealing steps.
 MAX_BATCH = 32
 # Work units of the annealing, fitted to its CPU time on the benchmark panels (about a microsecond
-# each there): per batch of members scored, per value cell scored, and per exchange made.
+# each there, before the scoring was compiled): per batch of members scored, per value cell scored, and
+# per exchange made. They set the plan, so they stay as fitted: a compiled unit is simply cheaper.
 WORK_PER_BATCH = 30.0
 WORK_PER_CELL = 0.0016
 WORK_PER_EXCHANGE = 26.0
