@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from civicforum.tables import AllocationSettings, Constraints, Member
 from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _Planner
-from civicforum.tables.search import SessionProblem, SessionSearch, co_seated
+from civicforum.tables.search import SessionProblem, SessionSearch, _gumbel, co_seated
 
 
 def mixing_cost(plan: list[np.ndarray], repeat_scale: float) -> float:
@@ -164,6 +164,25 @@ def test_batched_swap_costs_are_exact(scenario):
             moved = search.table_of.copy()
             moved[member], moved[other] = moved[other], moved[member]
             assert np.isclose(deltas[row, col], objective(search.problem, moved) - before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(searches(), st.floats(0.01, 3.0))
+def test_annealing_step_takes_the_first_member_whose_noisy_best_swap_beats_staying_put(scenario, temperature):
+    """The compiled step draws from the Boltzmann distribution by the Gumbel-max trick: each member's
+    swap scores less its noise (single precision, times the temperature), the first lowest, against
+    the noise of staying put; the first member that moves wins. Members after it are not scored, so
+    the step must equal the whole batch's scores read in order."""
+    search, rng = scenario
+    members = rng.choice(search.singles, size=min(6, len(search.singles)))
+    noise = _gumbel(rng, (len(members), len(search.singles) + 1))
+    noise[0, 1 + int(rng.integers(len(search.singles)))] = -np.inf  # a draw of U = 0
+    scaled = noise * temperature
+    noisy = search.batch_swap_deltas(members) - scaled[:, 1:]
+    best = noisy.argmin(axis=1)
+    moves = np.flatnonzero(noisy[np.arange(len(members)), best] < -scaled[:, 0])
+    expected = (int(moves[0]), int(best[moves[0]])) if len(moves) else (-1, -1)
+    assert search._first_accepted_swap(members, noise, temperature) == expected
 
 
 def test_annealing_spends_a_work_budget_so_smaller_sessions_make_more_steps():

@@ -29,6 +29,69 @@ def _compile(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @_compile
+def _score_member(
+    deltas: np.ndarray,
+    gains: np.ndarray,
+    member: int,
+    table_of: np.ndarray,
+    codes: np.ndarray,
+    singles: np.ndarray,
+    single_tables: np.ndarray,
+    single_codes: np.ndarray,
+    feature_of_column: np.ndarray,
+    leave_gain: np.ndarray,
+    join_gain: np.ndarray,
+    seat_cost: np.ndarray,
+    pair_penalty_to_singles: np.ndarray,
+    headroom: float,
+    over_cap: float,
+    weight: float,
+) -> None:
+    """Fill ``deltas`` with the objective change of swapping ``member`` with each movable single (inf:
+    same table); ``gains`` is scratch space of the shape of ``leave_gain``.
+
+    ``gains[t, k]`` is the diversity change, on the feature of value column k, of swapping the member
+    (at table h) with a member at table t whose value there is k: k leaves t and joins h, the member's
+    value leaves h and joins t (nothing when both share the value). A swap's diversity change is the
+    sum of its partner's cells over the features; capped as in ``SessionSearch._capped``, plus the
+    change of the two members' seat costs."""
+    tables, columns = leave_gain.shape
+    features = codes.shape[1]
+    here = table_of[member]
+    moving = np.empty(features)
+    for table in range(tables):
+        for feature in range(features):
+            mine = codes[member, feature]
+            moving[feature] = join_gain[table, mine] + leave_gain[here, mine]
+        for column in range(columns):
+            gains[table, column] = (leave_gain[table, column] + join_gain[here, column]) + moving[
+                feature_of_column[column]
+            ]
+        for feature in range(features):
+            gains[table, codes[member, feature]] = 0.0
+    above = max(headroom, 0.0)
+    for col in range(singles.shape[0]):
+        there = single_tables[col]
+        if there == here:
+            deltas[col] = np.inf
+            continue
+        diversity = gains[there, single_codes[col, 0]]
+        for feature in range(1, features):
+            diversity += gains[there, single_codes[col, feature]]
+        delta = max(diversity, headroom)
+        delta -= above
+        delta *= over_cap
+        delta += diversity
+        delta *= weight
+        other = singles[col]
+        delta += seat_cost[other, here] - seat_cost[other, there]
+        delta += seat_cost[member, there]
+        delta -= seat_cost[member, here]
+        delta -= pair_penalty_to_singles[member, col]
+        deltas[col] = delta
+
+
+@_compile
 def swap_deltas(
     members: np.ndarray,
     table_of: np.ndarray,
@@ -45,50 +108,59 @@ def swap_deltas(
     over_cap: float,
     weight: float,
 ) -> np.ndarray:
-    """Objective change of swapping each of ``members`` with each movable single (inf: same table);
-    see ``SessionSearch.batch_swap_deltas``, whose arguments these are.
-
-    For member m at table h, ``gains[t, k]`` is the diversity change, on the feature of value column
-    k, of swapping m with a member at table t whose value there is k: k leaves t and joins h, m's
-    value leaves h and joins t (nothing when both share the value). A swap's diversity change is the
-    sum of its partner's cells over the features; capped as in ``SessionSearch._capped``, plus the
-    change of the two members' seat costs."""
-    tables, columns = leave_gain.shape
-    features = codes.shape[1]
+    """Objective change of swapping each of ``members`` with each movable single (inf: same table),
+    one row per member; see ``SessionSearch.batch_swap_deltas``, whose arguments these are."""
     deltas = np.empty((members.shape[0], singles.shape[0]))
-    gains = np.empty((tables, columns))
-    moving = np.empty(features)
-    above = max(headroom, 0.0)
+    gains = np.empty_like(leave_gain)
     for row in range(members.shape[0]):
-        member = members[row]
-        here = table_of[member]
-        for table in range(tables):
-            for feature in range(features):
-                mine = codes[member, feature]
-                moving[feature] = join_gain[table, mine] + leave_gain[here, mine]
-            for column in range(columns):
-                gains[table, column] = (leave_gain[table, column] + join_gain[here, column]) + moving[
-                    feature_of_column[column]
-                ]
-            for feature in range(features):
-                gains[table, codes[member, feature]] = 0.0
-        for col in range(singles.shape[0]):
-            there = single_tables[col]
-            if there == here:
-                deltas[row, col] = np.inf
-                continue
-            diversity = gains[there, single_codes[col, 0]]
-            for feature in range(1, features):
-                diversity += gains[there, single_codes[col, feature]]
-            delta = max(diversity, headroom)
-            delta -= above
-            delta *= over_cap
-            delta += diversity
-            delta *= weight
-            other = singles[col]
-            delta += seat_cost[other, here] - seat_cost[other, there]
-            delta += seat_cost[member, there]
-            delta -= seat_cost[member, here]
-            delta -= pair_penalty_to_singles[member, col]
-            deltas[row, col] = delta
+        _score_member(
+            deltas[row], gains, members[row], table_of, codes, singles, single_tables, single_codes,
+            feature_of_column, leave_gain, join_gain, seat_cost, pair_penalty_to_singles, headroom,
+            over_cap, weight,
+        )  # fmt: skip
     return deltas
+
+
+@_compile
+def first_accepted_swap(
+    members: np.ndarray,
+    noise: np.ndarray,
+    temperature: float,
+    table_of: np.ndarray,
+    codes: np.ndarray,
+    singles: np.ndarray,
+    single_tables: np.ndarray,
+    single_codes: np.ndarray,
+    feature_of_column: np.ndarray,
+    leave_gain: np.ndarray,
+    join_gain: np.ndarray,
+    seat_cost: np.ndarray,
+    pair_penalty_to_singles: np.ndarray,
+    headroom: float,
+    over_cap: float,
+    weight: float,
+) -> tuple[int, int]:
+    """The annealing's step for a batch of ``members`` (see ``SessionSearch.anneal``): the first
+    member whose best swap, with Gumbel ``noise`` scaled by ``temperature`` (column 0: staying put),
+    beats staying put, and that swap's partner (a position in ``singles``); (-1, -1) if none.
+
+    The noise is scaled in single precision and the minimum is the first one, as numpy did; members
+    after the first accepted one are not scored, as their scores would not be used."""
+    deltas = np.empty(singles.shape[0])
+    gains = np.empty_like(leave_gain)
+    scale = np.float32(temperature)
+    for row in range(members.shape[0]):
+        _score_member(
+            deltas, gains, members[row], table_of, codes, singles, single_tables, single_codes,
+            feature_of_column, leave_gain, join_gain, seat_cost, pair_penalty_to_singles, headroom,
+            over_cap, weight,
+        )  # fmt: skip
+        best = 0
+        lowest = deltas[0] - np.float64(noise[row, 1] * scale)
+        for col in range(1, deltas.shape[0]):
+            noisy = deltas[col] - np.float64(noise[row, col + 1] * scale)
+            if noisy < lowest:
+                best, lowest = col, noisy
+        if lowest < -np.float64(noise[row, 0] * scale):
+            return row, best
+    return -1, -1

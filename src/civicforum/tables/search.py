@@ -210,13 +210,23 @@ class SessionSearch:
 
     def batch_swap_deltas(self, members: np.ndarray) -> np.ndarray:
         """Objective change of swapping each of ``members`` with each movable single (inf: same
-        table), one row per member, all scored against the current seating (``compiled.swap_deltas``:
-        called at every annealing step)."""
+        table), one row per member, all scored against the current seating."""
         # Imported here: numba takes about a second to load, which only a search should pay.
         from civicforum.tables.compiled import swap_deltas
 
-        return swap_deltas(
-            np.asarray(members),
+        return swap_deltas(np.asarray(members), *self._scoring_arrays())
+
+    def _first_accepted_swap(
+        self, members: np.ndarray, noise: np.ndarray, temperature: float
+    ) -> tuple[int, int]:
+        """The annealing's step for a batch of ``members``: ``compiled.first_accepted_swap``."""
+        from civicforum.tables.compiled import first_accepted_swap
+
+        return first_accepted_swap(members, noise, temperature, *self._scoring_arrays())
+
+    def _scoring_arrays(self) -> tuple:
+        """What the compiled swap scores read (``compiled._score_member``)."""
+        return (
             self.table_of,
             self.codes,
             self.singles,
@@ -352,15 +362,12 @@ class SessionSearch:
                 later = np.flatnonzero(chosen >= len(singles))
                 if len(later):
                     chosen = chosen[: later[0]]
-            rows = noise[position : position + len(chosen)] * temperature
-            noisy = self.batch_swap_deltas(singles[chosen])
-            noisy -= rows[:, 1:]
-            best = noisy.argmin(axis=1)
-            accepted = (noisy[np.arange(len(chosen)), best] < -rows[:, 0]).nonzero()[0]
+            first, partner = self._first_accepted_swap(
+                singles[chosen], noise[position : position + len(chosen)], temperature
+            )
             used += WORK_PER_BATCH + len(chosen) * row_work
-            if len(accepted):
-                first = int(accepted[0])
-                self.exchange([int(singles[chosen[first]])], [int(singles[best[first]])])
+            if first >= 0:
+                self.exchange([int(singles[chosen[first]])], [int(singles[partner])])
                 used += WORK_PER_EXCHANGE
                 made = first + 1
                 batch = max(2, min(MAX_BATCH, 2 * made))
