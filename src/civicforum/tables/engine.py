@@ -72,8 +72,8 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
 # a unit was about a microsecond of CPU on the benchmark machines before the scoring was compiled), so
 # every plan costs about the same, plus 5-25% for the last descent and TABU_WORK for the tabu search:
-# 1.9-7.9 CPU s on the benchmark panels on the slowest machine so far, 200 members at 20 tables for 8
-# sessions 4.0-5.5 s, for the 5 s target (bench/RESULTS.md). Work is counted, never timed, and
+# 1.1-6.2 CPU s on the benchmark panels on the slowest machine so far, 200 members at 20 tables for 8
+# sessions 3.9-5.6 s, for the 5 s target (bench/RESULTS.md). Work is counted, never timed, and
 # neither search calls BLAS (whose kernels sum in an order that depends on the CPU, and whose threads
 # cost CPU), so a seed gives the same plan on any machine; ``time_limit`` still caps it. The sp_40
 # figures below are from the benchmark's seeds 0-2.
