@@ -331,9 +331,11 @@ class SessionSearch:
         # matrices.
         row_work = WORK_PER_CELL * (self.single_codes.size + self.counts.size)
         block = 256  # random draws in blocks: numpy's per-call overhead dominates at this size
-        # Members are scored in batches (``batch_swap_deltas``) and their moves drawn in order; the
+        # Members are taken in batches and their moves drawn in order (``_first_accepted_swap``); the
         # first accepted move ends the batch, since it changes the seating the rest were scored on.
         # The batch grows while moves are rejected (late, cold steps) and shrinks after accepted ones.
+        # Batches were sized for numpy's per-call overhead; as the work counted depends on them (and
+        # the work sets the plan), they stay so that a seed keeps its plan.
         batch = 2
         step = 0
         used = 0.0
