@@ -28,25 +28,15 @@ def _compile(function: Callable[..., Any]) -> Callable[..., Any]:
         return njit(function)
 
 
+# What the swap scores read of a session's search, in this order (``SessionSearch._scoring_arrays``):
+# table_of, codes, singles, single_tables, single_codes, feature_of_column, leave_gain, join_gain,
+# seat_cost, pair_penalty_to_singles (twice the pair penalty, one column per single), and the floats
+# headroom (the diversity cap less the current total), over_cap and weight.
+Scoring = tuple
+
+
 @_compile
-def _score_member(
-    deltas: np.ndarray,
-    gains: np.ndarray,
-    member: int,
-    table_of: np.ndarray,
-    codes: np.ndarray,
-    singles: np.ndarray,
-    single_tables: np.ndarray,
-    single_codes: np.ndarray,
-    feature_of_column: np.ndarray,
-    leave_gain: np.ndarray,
-    join_gain: np.ndarray,
-    seat_cost: np.ndarray,
-    pair_penalty_to_singles: np.ndarray,
-    headroom: float,
-    over_cap: float,
-    weight: float,
-) -> None:
+def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: Scoring) -> None:
     """Fill ``deltas`` with the objective change of swapping ``member`` with each movable single (inf:
     same table); ``gains`` is scratch space of the shape of ``leave_gain``.
 
@@ -55,6 +45,10 @@ def _score_member(
     value leaves h and joins t (nothing when both share the value). A swap's diversity change is the
     sum of its partner's cells over the features; capped as in ``SessionSearch._capped``, plus the
     change of the two members' seat costs."""
+    (
+        table_of, codes, singles, single_tables, single_codes, feature_of_column, leave_gain, join_gain,
+        seat_cost, pair_penalty_to_singles, headroom, over_cap, weight,
+    ) = scoring  # fmt: skip
     tables, columns = leave_gain.shape
     features = codes.shape[1]
     here = table_of[member]
@@ -92,53 +86,20 @@ def _score_member(
 
 
 @_compile
-def swap_deltas(
-    members: np.ndarray,
-    table_of: np.ndarray,
-    codes: np.ndarray,
-    singles: np.ndarray,
-    single_tables: np.ndarray,
-    single_codes: np.ndarray,
-    feature_of_column: np.ndarray,
-    leave_gain: np.ndarray,
-    join_gain: np.ndarray,
-    seat_cost: np.ndarray,
-    pair_penalty_to_singles: np.ndarray,
-    headroom: float,
-    over_cap: float,
-    weight: float,
-) -> np.ndarray:
+def swap_deltas(members: np.ndarray, scoring: Scoring) -> np.ndarray:
     """Objective change of swapping each of ``members`` with each movable single (inf: same table),
-    one row per member; see ``SessionSearch.batch_swap_deltas``, whose arguments these are."""
+    one row per member (``SessionSearch.batch_swap_deltas``)."""
+    singles, leave_gain = scoring[2], scoring[6]
     deltas = np.empty((members.shape[0], singles.shape[0]))
     gains = np.empty_like(leave_gain)
     for row in range(members.shape[0]):
-        _score_member(
-            deltas[row], gains, members[row], table_of, codes, singles, single_tables, single_codes,
-            feature_of_column, leave_gain, join_gain, seat_cost, pair_penalty_to_singles, headroom,
-            over_cap, weight,
-        )  # fmt: skip
+        _score_member(deltas[row], gains, members[row], scoring)
     return deltas
 
 
 @_compile
 def first_accepted_swap(
-    members: np.ndarray,
-    noise: np.ndarray,
-    temperature: float,
-    table_of: np.ndarray,
-    codes: np.ndarray,
-    singles: np.ndarray,
-    single_tables: np.ndarray,
-    single_codes: np.ndarray,
-    feature_of_column: np.ndarray,
-    leave_gain: np.ndarray,
-    join_gain: np.ndarray,
-    seat_cost: np.ndarray,
-    pair_penalty_to_singles: np.ndarray,
-    headroom: float,
-    over_cap: float,
-    weight: float,
+    members: np.ndarray, noise: np.ndarray, temperature: float, scoring: Scoring
 ) -> tuple[int, int]:
     """The annealing's step for a batch of ``members`` (see ``SessionSearch.anneal``): the first
     member whose best swap, with Gumbel ``noise`` scaled by ``temperature`` (column 0: staying put),
@@ -146,15 +107,12 @@ def first_accepted_swap(
 
     The noise is scaled in single precision and the minimum is the first one, as numpy did; members
     after the first accepted one are not scored, as their scores would not be used."""
+    singles, leave_gain = scoring[2], scoring[6]
     deltas = np.empty(singles.shape[0])
     gains = np.empty_like(leave_gain)
     scale = np.float32(temperature)
     for row in range(members.shape[0]):
-        _score_member(
-            deltas, gains, members[row], table_of, codes, singles, single_tables, single_codes,
-            feature_of_column, leave_gain, join_gain, seat_cost, pair_penalty_to_singles, headroom,
-            over_cap, weight,
-        )  # fmt: skip
+        _score_member(deltas, gains, members[row], scoring)
         best = 0
         lowest = deltas[0] - np.float64(noise[row, 1] * scale)
         for col in range(1, deltas.shape[0]):

@@ -214,7 +214,7 @@ class SessionSearch:
         # Imported here: numba takes about a second to load, which only a search should pay.
         from civicforum.tables.compiled import swap_deltas
 
-        return swap_deltas(np.asarray(members), *self._scoring_arrays())
+        return swap_deltas(np.asarray(members), self._scoring_arrays())
 
     def _first_accepted_swap(
         self, members: np.ndarray, noise: np.ndarray, temperature: float
@@ -222,10 +222,10 @@ class SessionSearch:
         """The annealing's step for a batch of ``members``: ``compiled.first_accepted_swap``."""
         from civicforum.tables.compiled import first_accepted_swap
 
-        return first_accepted_swap(members, noise, temperature, *self._scoring_arrays())
+        return first_accepted_swap(members, noise, temperature, self._scoring_arrays())
 
     def _scoring_arrays(self) -> tuple:
-        """What the compiled swap scores read (``compiled._score_member``)."""
+        """What the compiled swap scores read (``compiled.Scoring``)."""
         return (
             self.table_of,
             self.codes,
