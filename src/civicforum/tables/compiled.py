@@ -1,11 +1,11 @@
-"""The annealing's innermost loop, compiled with numba.
+"""The annealing's step and the swap scores it draws from, compiled with numba.
 
 Scoring a batch of members' swaps against every movable member is most of a plan's CPU time. As numpy
-calls it builds a (batch, tables, values) array and gathers from it; compiled, each member's table of
+calls it built a (batch, tables, values) array and gathered from it; compiled, each member's table of
 gains is built once and read in place, with no temporary arrays and no per-call overhead of a dozen
-numpy calls.
+numpy calls, and a step stops scoring at the first member that moves.
 
-The loop adds and multiplies in exactly the order the numpy version did, with no fast-math (so the
+The loops add and multiply in exactly the order the numpy version did, with no fast-math (so the
 compiler neither reorders sums nor fuses a multiply and an add): the scores are the same floats on
 every machine, and a seed gives the same plan whatever the CPU.
 """
