@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicforum.tables import AllocationSettings, Constraints, Member
+from civicforum.tables.compiled import first_accepted_swap
 from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _Planner
 from civicforum.tables.search import SessionProblem, SessionSearch, _gumbel, co_seated
 
@@ -182,7 +183,7 @@ def test_annealing_step_takes_the_first_member_whose_noisy_best_swap_beats_stayi
     best = noisy.argmin(axis=1)
     moves = np.flatnonzero(noisy[np.arange(len(members)), best] < -scaled[:, 0])
     expected = (int(moves[0]), int(best[moves[0]])) if len(moves) else (-1, -1)
-    assert search._first_accepted_swap(members, noise, temperature) == expected
+    assert first_accepted_swap(members, noise, temperature, search._scoring_arrays()) == expected
 
 
 def test_annealing_spends_a_work_budget_so_smaller_sessions_make_more_steps():

@@ -12,6 +12,7 @@ every machine, and a seed gives the same plan whatever the CPU.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -30,9 +31,67 @@ def _compile(function: Callable[..., Any]) -> Callable[..., Any]:
 
 # What the swap scores read of a session's search, in this order (``SessionSearch._scoring_arrays``):
 # table_of, codes, singles, single_tables, single_codes, feature_of_column, leave_gain, join_gain,
-# seat_cost, pair_penalty_to_singles (twice the pair penalty, one column per single), and the floats
-# headroom (the diversity cap less the current total), over_cap and weight.
+# seat_cost, pair_penalty_to_singles (twice the pair penalty, one column per single), the diversity cap,
+# the session's diversity total (a one-element array, as exchanges change it), over_cap and weight.
 Scoring = tuple
+# What an exchange updates besides the scoring arrays (``SessionSearch._bookkeeping``): counts (table
+# by value column), one_hot, pair_penalty, sizes, shares, table_cost, single_index (position of a member
+# among the singles, -1 for others) and touched (tables whose membership changed, for the caller's caches).
+Bookkeeping = tuple
+
+
+@_compile
+def _block_sum(values: np.ndarray, start: int, count: int) -> float:
+    """numpy's sum of at most 128 numbers: one by one below 8, else in eight running sums."""
+    if count < 8:
+        total = -0.0
+        for i in range(start, start + count):
+            total += values[i]
+        return total
+    partial = values[start : start + 8].copy()
+    i = 8
+    while i < count - count % 8:
+        for lane in range(8):
+            partial[lane] += values[start + i + lane]
+        i += 8
+    total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
+        (partial[4] + partial[5]) + (partial[6] + partial[7])
+    )
+    for rest in range(i, count):
+        total += values[start + rest]
+    return total
+
+
+@_compile
+def _pairwise_sum(values: np.ndarray) -> float:
+    """numpy's pairwise summation of ``values``, step for step, so that a sum here is the same float
+    as numpy's ``sum`` of that row: blocks of up to 128 (``_block_sum``), halved (at a multiple of 8)
+    beyond. The halving runs on a stack, as numba cannot cache a recursive function."""
+    if values.shape[0] <= 128:
+        return _block_sum(values, 0, values.shape[0])
+    # Pending ranges (start, count; a count of -1 marks "add the last two sums") and finished sums.
+    starts, counts = np.empty(128, np.int64), np.empty(128, np.int64)
+    sums = np.empty(64)
+    starts[0], counts[0] = 0, values.shape[0]
+    pending, done = 1, 0
+    while pending:
+        pending -= 1
+        start, count = starts[pending], counts[pending]
+        if count == -1:
+            done -= 1
+            sums[done - 1] += sums[done]
+        elif count <= 128:
+            sums[done] = _block_sum(values, start, count)
+            done += 1
+        else:
+            half = count // 2
+            half -= half % 8
+            # Run last: add the two halves; then the second half; first the first.
+            starts[pending], counts[pending] = 0, -1
+            starts[pending + 1], counts[pending + 1] = start + half, count - half
+            starts[pending + 2], counts[pending + 2] = start, half
+            pending += 3
+    return sums[0]
 
 
 @_compile
@@ -47,8 +106,9 @@ def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: S
     change of the two members' seat costs."""
     (
         table_of, codes, singles, single_tables, single_codes, feature_of_column, leave_gain, join_gain,
-        seat_cost, pair_penalty_to_singles, headroom, over_cap, weight,
+        seat_cost, pair_penalty_to_singles, cap, total, over_cap, weight,
     ) = scoring  # fmt: skip
+    headroom = cap - total[0]
     tables, columns = leave_gain.shape
     features = codes.shape[1]
     here = table_of[member]
@@ -122,3 +182,137 @@ def first_accepted_swap(
         if lowest < -np.float64(noise[row, 0] * scale):
             return row, best
     return -1, -1
+
+
+@_compile
+def update_gains(
+    tables: np.ndarray,
+    counts: np.ndarray,
+    sizes: np.ndarray,
+    shares: np.ndarray,
+    leave_gain: np.ndarray,
+    join_gain: np.ndarray,
+) -> np.ndarray:
+    """Recompute the leave/join gains of ``tables`` from their value counts; return their diversity
+    costs (``SessionSearch._update_gains``)."""
+    costs = np.empty(tables.shape[0])
+    now = np.empty(counts.shape[1])
+    for row in range(tables.shape[0]):
+        table = tables[row]
+        seat = 1 / sizes[table]  # one member's share of the table
+        for column in range(counts.shape[1]):
+            deviation = counts[table, column] * seat
+            deviation -= shares[column]
+            now[column] = abs(deviation)
+            leave_gain[table, column] = abs(deviation - seat) - now[column]
+            join_gain[table, column] = abs(deviation + seat) - now[column]
+        costs[row] = 0.0 + _pairwise_sum(now)
+    return costs
+
+
+@_compile
+def _column_sum(matrix: np.ndarray, row: int, columns: np.ndarray) -> float:
+    """``matrix[row, columns].sum()`` in numpy's order: the gathered columns come out column-major,
+    so numpy adds them one after another."""
+    total = 0.0
+    for column in columns:
+        total += matrix[row, column]
+    return total
+
+
+@_compile
+def exchange(leaving: np.ndarray, joining: np.ndarray, scoring: Scoring, bookkeeping: Bookkeeping) -> None:
+    """Swap ``leaving`` (all at one table) with ``joining`` (all at another) and bring every count,
+    gain, cost and seat cost up to date (``SessionSearch.exchange``)."""
+    table_of, singles, single_tables = scoring[0], scoring[2], scoring[3]
+    leave_gain, join_gain, seat_cost, total = scoring[6], scoring[7], scoring[8], scoring[11]
+    counts, one_hot, pair_penalty, sizes, shares, table_cost, single_index, touched = bookkeeping
+    here, there = table_of[leaving[0]], table_of[joining[0]]
+    for column in range(counts.shape[1]):
+        change = 0.0
+        for member in joining:
+            change += one_hot[member, column]
+        for member in leaving:
+            change -= one_hot[member, column]
+        counts[here, column] += change
+        counts[there, column] -= change
+    pair = np.array([here, there])
+    costs = update_gains(pair, counts, sizes, shares, leave_gain, join_gain)
+    total[0] += costs[0] + costs[1] - table_cost[here] - table_cost[there]
+    table_cost[here], table_cost[there] = costs[0], costs[1]
+    for member in range(seat_cost.shape[0]):
+        penalty_change = _column_sum(pair_penalty, member, joining) - _column_sum(pair_penalty, member, leaving)
+        seat_cost[member, here] += penalty_change
+        seat_cost[member, there] -= penalty_change
+    for member in leaving:
+        table_of[member] = there
+    for member in joining:
+        table_of[member] = here
+    for moved in (leaving, joining):
+        for member in moved:
+            if single_index[member] >= 0:
+                single_tables[single_index[member]] = table_of[singles[single_index[member]]]
+    touched[here] = True
+    touched[there] = True
+
+
+# The annealing's budget and schedule (``SessionSearch.anneal``): steps, min_steps, work,
+# start_temperature, cooling (the log of end over start temperature), row_work (work of scoring one
+# member), then search.py's WORK_PER_BATCH, WORK_PER_EXCHANGE and MAX_BATCH.
+Schedule = tuple
+
+
+@_compile
+def progress(step: int, used: float, schedule: Schedule) -> float:
+    """Share of the annealing done: of its steps or of its work, whichever is further, though work
+    counts only as far as the steps once those reach ``min_steps``."""
+    steps, min_steps, work = schedule[0], schedule[1], schedule[2]
+    spent = used / work if step >= min_steps else min(used / work, step / min_steps)
+    return max(step / max(steps, 1), spent)
+
+
+@_compile
+def anneal_steps(
+    picks: np.ndarray,
+    noise: np.ndarray,
+    position: int,
+    step: int,
+    used: float,
+    batch: int,
+    schedule: Schedule,
+    scoring: Scoring,
+    bookkeeping: Bookkeeping,
+) -> tuple[int, int, float, int]:
+    """The annealing's steps over single members from ``picks[position]`` on (see
+    ``SessionSearch.anneal``), until the annealing is done, the block of draws runs out or a group's
+    turn comes; returns position, step, used and batch.
+
+    The members of a batch are scored in turn and the first accepted move ends it, since it changes
+    the seating the rest would be scored on. The batch grows while moves are rejected (late, cold
+    steps) and shrinks after accepted ones."""
+    steps, start_temperature, cooling, row_work = schedule[0], schedule[3], schedule[4], schedule[5]
+    work_per_batch, work_per_exchange, max_batch = schedule[6], schedule[7], schedule[8]
+    singles = scoring[2]
+    block = picks.shape[0]
+    while position < block and picks[position] < singles.shape[0]:
+        done = progress(step, used, schedule)
+        if done >= 1:
+            break
+        temperature = start_temperature * math.exp(cooling * done)
+        end = position
+        while end < min(position + batch, block, position + steps - step) and picks[end] < singles.shape[0]:
+            end += 1
+        members = singles[picks[position:end]]
+        first, partner = first_accepted_swap(members, noise[position:end], temperature, scoring)
+        used += work_per_batch + (end - position) * row_work
+        if first >= 0:
+            exchange(members[first : first + 1], singles[partner : partner + 1], scoring, bookkeeping)
+            used += work_per_exchange
+            made = first + 1
+            batch = max(2, min(max_batch, 2 * made))
+        else:
+            made = end - position
+            batch = min(max_batch, 2 * batch)
+        step += made
+        position += made
+    return position, step, used, batch

@@ -22,6 +22,7 @@ at once: near the diversity bound few single swaps keep diversity, and pairs of 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -134,10 +135,13 @@ class SessionSearch:
         self.table_cost = self._table_costs(np.arange(tables))
         least = {size: _least_cost(self.codes, problem.shares, size) for size in set(problem.sizes)}
         self.least_cost = np.array([least[size] for size in problem.sizes])
-        self.diversity_total = float(self.table_cost.sum())
+        self.total = np.array([self.table_cost.sum()])  # the diversity total, which compiled exchanges change
         self.leave_gain = np.zeros_like(self.counts)
         self.join_gain = np.zeros_like(self.counts)
-        self._update_gains(np.arange(tables))
+        # Imported here: numba takes about a second to load, which only a search should pay.
+        from civicforum.tables.compiled import update_gains
+
+        update_gains(np.arange(tables), self.counts, problem.sizes, problem.shares, self.leave_gain, self.join_gain)
         # seat_cost[a, t]: penalty of member a sitting at table t given who sits there now (pairs that
         # met before or are kept apart) plus the fixed penalty of the table itself.
         self.seat_cost = problem.table_penalty.copy()
@@ -171,12 +175,12 @@ class SessionSearch:
         # Twice the pair penalty: before a swap each of the two counts it in its seat cost at the
         # other's table, where the other will no longer sit.
         self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
+        self.touched = np.zeros(tables, dtype=bool)  # tables changed by compiled exchanges, for the cache
 
-    def _refresh_tables(self, moved: Sequence[int]) -> None:
-        """Update the movable singles' tables after an exchange of ``moved``."""
-        moved_singles = self.single_index[moved]
-        moved_singles = moved_singles[moved_singles >= 0]
-        self.single_tables[moved_singles] = self.table_of[self.singles[moved_singles]]
+    @property
+    def diversity_total(self) -> float:
+        """The session's diversity cost, sum over tables of sum_v |c_tv/n_t - p_v|."""
+        return float(self.total[0])
 
     def _table_costs(self, tables: np.ndarray) -> np.ndarray:
         sizes = self.problem.sizes[tables][:, None]
@@ -193,36 +197,12 @@ class SessionSearch:
         capped *= self.diversity_weight
         return capped
 
-    def _update_gains(self, tables: np.ndarray) -> np.ndarray:
-        """Recompute the leave/join gains of ``tables``; return their diversity costs."""
-        seat = 1 / self.problem.sizes[tables][:, None]  # one member's share of each table
-        deviation = self.counts[tables] * seat
-        deviation -= self.problem.shares
-        now = np.abs(deviation)
-        leave = np.abs(deviation - seat)
-        leave -= now
-        self.leave_gain[tables] = leave
-        deviation += seat
-        np.abs(deviation, out=deviation)
-        deviation -= now
-        self.join_gain[tables] = deviation
-        return now.sum(axis=1)
-
     def batch_swap_deltas(self, members: np.ndarray) -> np.ndarray:
         """Objective change of swapping each of ``members`` with each movable single (inf: same
         table), one row per member, all scored against the current seating."""
-        # Imported here: numba takes about a second to load, which only a search should pay.
         from civicforum.tables.compiled import swap_deltas
 
         return swap_deltas(np.asarray(members), self._scoring_arrays())
-
-    def _first_accepted_swap(
-        self, members: np.ndarray, noise: np.ndarray, temperature: float
-    ) -> tuple[int, int]:
-        """The annealing's step for a batch of ``members``: ``compiled.first_accepted_swap``."""
-        from civicforum.tables.compiled import first_accepted_swap
-
-        return first_accepted_swap(members, noise, temperature, self._scoring_arrays())
 
     def _scoring_arrays(self) -> tuple:
         """What the compiled swap scores read (``compiled.Scoring``)."""
@@ -237,9 +217,24 @@ class SessionSearch:
             self.join_gain,
             self.seat_cost,
             self.single_pair_penalty,
-            self.diversity_cap - self.diversity_total,
+            self.diversity_cap,
+            self.total,
             self.over_cap,
             self.diversity_weight,
+        )
+
+    def _bookkeeping(self) -> tuple:
+        """What a compiled exchange updates besides the scoring arrays (``compiled.Bookkeeping``)."""
+        p = self.problem
+        return (
+            self.counts,
+            p.one_hot,
+            p.pair_penalty,
+            p.sizes,
+            p.shares,
+            self.table_cost,
+            self.single_index,
+            self.touched,
         )
 
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
@@ -263,27 +258,22 @@ class SessionSearch:
         return float(self._capped(new_costs - old_costs) + seating)
 
     def exchange(self, leaving: Sequence[int], joining: Sequence[int]) -> None:
-        p = self.problem
-        here, there = int(self.table_of[leaving[0]]), int(self.table_of[joining[0]])
-        if len(leaving) == 1:  # the common single swap, without gathering rows
-            change = p.one_hot[joining[0]] - p.one_hot[leaving[0]]
-            penalty_change = p.pair_penalty[:, joining[0]] - p.pair_penalty[:, leaving[0]]
-        else:
-            change = p.one_hot[joining].sum(axis=0) - p.one_hot[leaving].sum(axis=0)
-            penalty_change = p.pair_penalty[:, joining].sum(axis=1) - p.pair_penalty[:, leaving].sum(axis=1)
-        pair = np.array([here, there])
-        self.pair_swap_cache.pop(here, None)
-        self.pair_swap_cache.pop(there, None)
-        self.counts[here] += change
-        self.counts[there] -= change
-        costs = self._update_gains(pair)
-        self.diversity_total += float(costs[0] + costs[1] - self.table_cost[here] - self.table_cost[there])
-        self.table_cost[pair] = costs
-        self.seat_cost[:, here] += penalty_change
-        self.seat_cost[:, there] -= penalty_change
-        self.table_of[leaving] = there
-        self.table_of[joining] = here
-        self._refresh_tables([*leaving, *joining])
+        """Swap ``leaving`` (all at one table) with ``joining`` (all at another): ``compiled.exchange``."""
+        from civicforum.tables.compiled import exchange
+
+        exchange(
+            np.asarray(leaving, dtype=np.int64),
+            np.asarray(joining, dtype=np.int64),
+            self._scoring_arrays(),
+            self._bookkeeping(),
+        )
+        self._forget_touched()
+
+    def _forget_touched(self) -> None:
+        """Drop the cached pair-exchange costs of tables whose membership changed."""
+        for table in np.flatnonzero(self.touched).tolist():
+            self.pair_swap_cache.pop(table, None)
+        self.touched[:] = False
 
     def _group_move(self, rng: np.random.Generator, temperature: float) -> None:
         """Swap a random group with movable members of another table (singles or whole groups) that
@@ -324,60 +314,50 @@ class SessionSearch:
         Work is counted, not timed, so a seed gives the same seating whatever the machine and its load."""
         if len(self.singles) < 2 and not self.groups:
             return 0
+        from civicforum.tables.compiled import anneal_steps, progress
+
         movers = len(self.singles) + len(self.groups)
-        singles = self.singles
-        cooling = np.log(end_temperature / start_temperature)
         # Scoring one member touches its row of every single's value cells and of the table-by-value
         # matrices.
         row_work = WORK_PER_CELL * (self.single_codes.size + self.counts.size)
+        schedule = (
+            int(steps),
+            int(min_steps),
+            float(work),
+            float(start_temperature),
+            float(np.log(end_temperature / start_temperature)),
+            float(row_work),
+            WORK_PER_BATCH,
+            WORK_PER_EXCHANGE,
+            MAX_BATCH,
+        )
+        scoring, bookkeeping = self._scoring_arrays(), self._bookkeeping()
         block = 256  # random draws in blocks: numpy's per-call overhead dominates at this size
-        # Members are taken in batches and their moves drawn in order (``_first_accepted_swap``); the
-        # first accepted move ends the batch, since it changes the seating the rest were scored on.
-        # The batch grows while moves are rejected (late, cold steps) and shrinks after accepted ones.
+        # Members are taken in batches and their moves drawn in order (``compiled.anneal_steps``).
         # Batches were sized for numpy's per-call overhead; as the work counted depends on them (and
         # the work sets the plan), they stay so that a seed keeps its plan.
         batch = 2
         step = 0
         used = 0.0
         position = block
-        while True:
-            spent = used / work if step >= min_steps else min(used / work, step / min_steps)
-            progress = max(step / max(steps, 1), spent)
-            if progress >= 1:
-                break
+        while (done := progress(step, used, schedule)) < 1:
             if position == block:
                 if out_of_time():
                     break
                 # Gumbel draws, scaled by the temperature; column 0: the draw of staying put.
-                noise = _gumbel(rng, (block, len(singles) + 1))
+                noise = _gumbel(rng, (block, len(self.singles) + 1))
                 picks = rng.integers(movers, size=block)
                 position = 0
-            temperature = start_temperature * float(np.exp(cooling * progress))
-            if picks[position] >= len(singles):
-                self._group_move(rng, temperature)
+            if picks[position] >= len(self.singles):
+                self._group_move(rng, start_temperature * math.exp(schedule[4] * done))
                 step += 1
                 position += 1
                 used += WORK_PER_EXCHANGE
                 continue
-            chosen = picks[position : min(position + batch, block, position + steps - step)]
-            if self.groups:  # stop before the next group move
-                later = np.flatnonzero(chosen >= len(singles))
-                if len(later):
-                    chosen = chosen[: later[0]]
-            first, partner = self._first_accepted_swap(
-                singles[chosen], noise[position : position + len(chosen)], temperature
+            position, step, used, batch = anneal_steps(
+                picks, noise, position, step, used, batch, schedule, scoring, bookkeeping
             )
-            used += WORK_PER_BATCH + len(chosen) * row_work
-            if first >= 0:
-                self.exchange([int(singles[chosen[first]])], [int(singles[partner])])
-                used += WORK_PER_EXCHANGE
-                made = first + 1
-                batch = max(2, min(MAX_BATCH, 2 * made))
-            else:
-                made = len(chosen)
-                batch = min(MAX_BATCH, 2 * batch)
-            step += made
-            position += made
+        self._forget_touched()
         self.descend(out_of_time, rng, pair_exchanges)
         return step
 
