@@ -36,8 +36,15 @@ def _compile(function: Callable[..., Any]) -> Callable[..., Any]:
 Scoring = tuple
 # What an exchange updates besides the scoring arrays (``SessionSearch._bookkeeping``): counts (table
 # by value column), one_hot, pair_penalty, sizes, shares, table_cost, single_index (position of a member
-# among the singles, -1 for others) and touched (tables whose membership changed, for the caller's caches).
+# among the singles, -1 for others) and pair_costs_current (tables by features: whether the table's
+# cached two-for-two exchange costs on the feature still hold).
 Bookkeeping = tuple
+# What two-for-two exchanges read besides those (``SessionSearch._pair_data``): local_codes (each
+# member's value as a position among its feature's value columns), feature_starts, feature_sizes,
+# least_cost (each table's least possible diversity cost) and pair_costs (tables, features, k*k, k*k),
+# each table's ``_pair_swap_cost`` of every leaving pair of values by every joining pair, for the
+# features whose k*k fits (``search.PAIR_CACHE_VALUES``; the others' costs are worked out as read).
+PairData = tuple
 
 
 @_compile
@@ -95,6 +102,21 @@ def _pairwise_sum(values: np.ndarray) -> float:
 
 
 @_compile
+def _capped(change: float, scoring: Scoring) -> float:
+    """Objective change for a change of the diversity cost, steeper beyond the cap: the part of the
+    change that lands above the cap, max(change, headroom) - max(headroom, 0), costs more
+    (``SessionSearch._capped``, in its order)."""
+    cap, total, over_cap, weight = scoring[10], scoring[11], scoring[12], scoring[13]
+    headroom = cap - total[0]
+    capped = max(change, headroom)
+    capped -= max(headroom, 0.0)
+    capped *= over_cap
+    capped += change
+    capped *= weight
+    return capped
+
+
+@_compile
 def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: Scoring) -> None:
     """Fill ``deltas`` with the objective change of swapping ``member`` with each movable single (inf:
     same table); ``gains`` is scratch space of the shape of ``leave_gain``.
@@ -106,9 +128,8 @@ def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: S
     change of the two members' seat costs."""
     (
         table_of, codes, singles, single_tables, single_codes, feature_of_column, leave_gain, join_gain,
-        seat_cost, pair_penalty_to_singles, cap, total, over_cap, weight,
+        seat_cost, pair_penalty_to_singles, _, _, _, _,
     ) = scoring  # fmt: skip
-    headroom = cap - total[0]
     tables, columns = leave_gain.shape
     features = codes.shape[1]
     here = table_of[member]
@@ -123,7 +144,6 @@ def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: S
             ]
         for feature in range(features):
             gains[table, codes[member, feature]] = 0.0
-    above = max(headroom, 0.0)
     for col in range(singles.shape[0]):
         there = single_tables[col]
         if there == here:
@@ -132,11 +152,7 @@ def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: S
         diversity = gains[there, single_codes[col, 0]]
         for feature in range(1, features):
             diversity += gains[there, single_codes[col, feature]]
-        delta = max(diversity, headroom)
-        delta -= above
-        delta *= over_cap
-        delta += diversity
-        delta *= weight
+        delta = _capped(diversity, scoring)
         other = singles[col]
         delta += seat_cost[other, here] - seat_cost[other, there]
         delta += seat_cost[member, there]
@@ -226,7 +242,7 @@ def exchange(leaving: np.ndarray, joining: np.ndarray, scoring: Scoring, bookkee
     gain, cost and seat cost up to date (``SessionSearch.exchange``)."""
     table_of, singles, single_tables = scoring[0], scoring[2], scoring[3]
     leave_gain, join_gain, seat_cost, total = scoring[6], scoring[7], scoring[8], scoring[11]
-    counts, one_hot, pair_penalty, sizes, shares, table_cost, single_index, touched = bookkeeping
+    counts, one_hot, pair_penalty, sizes, shares, table_cost, single_index, pair_costs_current = bookkeeping
     here, there = table_of[leaving[0]], table_of[joining[0]]
     for column in range(counts.shape[1]):
         change = 0.0
@@ -241,7 +257,8 @@ def exchange(leaving: np.ndarray, joining: np.ndarray, scoring: Scoring, bookkee
     total[0] += costs[0] + costs[1] - table_cost[here] - table_cost[there]
     table_cost[here], table_cost[there] = costs[0], costs[1]
     for member in range(seat_cost.shape[0]):
-        penalty_change = _column_sum(pair_penalty, member, joining) - _column_sum(pair_penalty, member, leaving)
+        joined = _column_sum(pair_penalty, member, joining)
+        penalty_change = joined - _column_sum(pair_penalty, member, leaving)
         seat_cost[member, here] += penalty_change
         seat_cost[member, there] -= penalty_change
     for member in leaving:
@@ -252,8 +269,106 @@ def exchange(leaving: np.ndarray, joining: np.ndarray, scoring: Scoring, bookkee
         for member in moved:
             if single_index[member] >= 0:
                 single_tables[single_index[member]] = table_of[singles[single_index[member]]]
-    touched[here] = True
-    touched[there] = True
+    pair_costs_current[here] = False
+    pair_costs_current[there] = False
+
+
+@_compile
+def _pair_swap_cost(
+    table: int,
+    start: int,
+    size: int,
+    leaving: int,
+    joining: int,
+    bookkeeping: Bookkeeping,
+    scratch: np.ndarray,
+) -> float:
+    """The change of ``table``'s diversity cost on the feature of value columns ``start`` to
+    ``start + size`` when two members whose value positions are (leaving // size, leaving % size) leave
+    it and two with (joining // size, joining % size) join, summed in numpy's order; ``scratch`` holds
+    2 * size numbers."""
+    counts, sizes, shares = bookkeeping[0], bookkeeping[3], bookkeeping[4]
+    seat = 1 / sizes[table]
+    for value in range(size):
+        deviation = counts[table, start + value] * seat
+        deviation -= shares[start + value]
+        scratch[value] = abs(deviation)
+        joins = (seat if value == joining // size else 0.0) + (seat if value == joining % size else 0.0)
+        leaves = (seat if value == leaving // size else 0.0) + (seat if value == leaving % size else 0.0)
+        scratch[size + value] = abs(deviation + joins - leaves)
+    return (0.0 + _pairwise_sum(scratch[size : 2 * size])) - (0.0 + _pairwise_sum(scratch[:size]))
+
+
+@_compile
+def pair_exchange_deltas(
+    out: np.ndarray,
+    back: np.ndarray,
+    skip_hopeless: bool,
+    scoring: Scoring,
+    bookkeeping: Bookkeeping,
+    pair_data: PairData,
+) -> np.ndarray:
+    """Objective change of exchanging each pair ``out`` (rows, two members at one table) with each
+    pair ``back`` (columns, two at another) (``SessionSearch.pair_exchange_deltas``).
+
+    With ``skip_hopeless``, an empty array when no exchange can improve: diversity falls by at most
+    what the two tables sit above their least possible costs, and the seat costs cannot pay for that."""
+    table_of, seat_cost = scoring[0], scoring[8]
+    pair_penalty, table_cost, pair_costs_current = bookkeeping[2], bookkeeping[5], bookkeeping[7]
+    local_codes, feature_starts, feature_sizes, least_cost, pair_costs = pair_data
+    here, there = table_of[out[0, 0]], table_of[back[0, 0]]
+    # Each pair's change of its own seat costs, as numpy summed them; then less the pairs' penalties
+    # with each other, which both counted at their new table.
+    coming = np.empty(back.shape[0])
+    for col in range(back.shape[0]):
+        first, second = back[col, 0], back[col, 1]
+        coming[col] = (seat_cost[first, here] - seat_cost[first, there]) + (
+            seat_cost[second, here] - seat_cost[second, there]
+        )
+        coming[col] += 2 * pair_penalty[first, second]
+    seating = np.empty((out.shape[0], back.shape[0]))
+    for row in range(out.shape[0]):
+        first, second = out[row, 0], out[row, 1]
+        going = (seat_cost[first, there] - seat_cost[first, here]) + (
+            seat_cost[second, there] - seat_cost[second, here]
+        )
+        going += 2 * pair_penalty[first, second]
+        for col in range(back.shape[0]):
+            cross = pair_penalty[first, back[col, 0]] + pair_penalty[first, back[col, 1]]
+            cross += pair_penalty[second, back[col, 0]]
+            cross += pair_penalty[second, back[col, 1]]
+            seating[row, col] = going + coming[col] - 2 * cross
+    if skip_hopeless:
+        reducible = (table_cost[here] + table_cost[there]) - (least_cost[here] + least_cost[there])
+        if seating.min() + _capped(-reducible, scoring) >= 0:
+            return np.empty((0, 0))
+    scratch = np.empty(2 * feature_sizes.max())
+    for feature in range(feature_sizes.shape[0]):
+        size = feature_sizes[feature]
+        for table in (here, there):
+            if size * size <= pair_costs.shape[2] and not pair_costs_current[table, feature]:
+                for leaving in range(size * size):
+                    for joining in range(size * size):
+                        pair_costs[table, feature, leaving, joining] = _pair_swap_cost(
+                            table, feature_starts[feature], size, leaving, joining, bookkeeping, scratch
+                        )
+                pair_costs_current[table, feature] = True
+    deltas = np.empty_like(seating)
+    for row in range(out.shape[0]):
+        for col in range(back.shape[0]):
+            diversity = 0.0
+            for feature in range(feature_sizes.shape[0]):
+                size, start = feature_sizes[feature], feature_starts[feature]
+                leaving = local_codes[out[row, 0], feature] * size + local_codes[out[row, 1], feature]
+                joining = local_codes[back[col, 0], feature] * size + local_codes[back[col, 1], feature]
+                if size * size <= pair_costs.shape[2]:
+                    diversity += pair_costs[here, feature, leaving, joining]
+                    diversity += pair_costs[there, feature, joining, leaving]
+                else:
+                    diversity += _pair_swap_cost(here, start, size, leaving, joining, bookkeeping, scratch)
+                    diversity += _pair_swap_cost(there, start, size, joining, leaving, bookkeeping, scratch)
+            deltas[row, col] = _capped(diversity, scoring) + seating[row, col]
+    return deltas
 
 
 # The annealing's budget and schedule (``SessionSearch.anneal``): steps, min_steps, work,

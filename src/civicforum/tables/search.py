@@ -32,10 +32,10 @@ import numpy as np
 PROHIBITIVE = 1000.0
 # Two-for-two exchanges look at up to this many pairs per table (all pairs of tables up to 25 seats).
 EXCHANGE_PAIRS = 300
-# A table's two-for-two exchange costs on a feature with k values form a (k*k, k*k) table of k-long
-# sums; it is cached whole while it has at most this many numbers (k <= 8, 256 KB). A feature with more
-# values (a postcode district, say: 80 would need 13 GB) has only the entries an exchange reads worked out.
-PAIR_TABLE_LIMIT = 8**5
+# A feature of up to 8 values has each table's two-for-two exchange costs cached whole (a (k*k, k*k)
+# table, 4,096 numbers); one with more (a postcode district, say: 80 would need 41 million a table) has
+# only the costs an exchange reads worked out.
+PAIR_CACHE_VALUES = 8
 # Most members scored in one batch of annealing steps.
 MAX_BATCH = 32
 # Work units of the annealing, fitted to its CPU time on the benchmark panels (about a microsecond
@@ -141,7 +141,9 @@ class SessionSearch:
         # Imported here: numba takes about a second to load, which only a search should pay.
         from civicforum.tables.compiled import update_gains
 
-        update_gains(np.arange(tables), self.counts, problem.sizes, problem.shares, self.leave_gain, self.join_gain)
+        update_gains(
+            np.arange(tables), self.counts, problem.sizes, problem.shares, self.leave_gain, self.join_gain
+        )
         # seat_cost[a, t]: penalty of member a sitting at table t given who sits there now (pairs that
         # met before or are kept apart) plus the fixed penalty of the table itself.
         self.seat_cost = problem.table_penalty.copy()
@@ -171,11 +173,15 @@ class SessionSearch:
         self.feature_starts = np.searchsorted(self.feature_of_column, np.arange(self.codes.shape[1]))
         self.feature_sizes = np.bincount(self.feature_of_column, minlength=self.codes.shape[1])
         self.local_codes = self.codes - self.feature_starts
-        self.pair_swap_cache: dict[int, dict[int, np.ndarray]] = {}  # table -> feature -> costs
         # Twice the pair penalty: before a swap each of the two counts it in its seat cost at the
         # other's table, where the other will no longer sit.
         self.single_pair_penalty = 2 * problem.pair_penalty[:, self.singles]
-        self.touched = np.zeros(tables, dtype=bool)  # tables changed by compiled exchanges, for the cache
+        # Each table's two-for-two exchange costs by feature (``compiled.PairData``), worked out when
+        # an exchange first reads them and again after the table's membership changes.
+        cacheable = self.feature_sizes[self.feature_sizes <= PAIR_CACHE_VALUES]
+        values = int(cacheable.max()) if len(cacheable) else 1
+        self.pair_costs = np.empty((tables, len(self.feature_sizes), values**2, values**2))
+        self.pair_costs_current = np.zeros((tables, len(self.feature_sizes)), dtype=bool)
 
     @property
     def diversity_total(self) -> float:
@@ -234,8 +240,12 @@ class SessionSearch:
             p.shares,
             self.table_cost,
             self.single_index,
-            self.touched,
+            self.pair_costs_current,
         )
+
+    def _pair_data(self) -> tuple:
+        """What the compiled two-for-two exchange costs read besides (``compiled.PairData``)."""
+        return self.local_codes, self.feature_starts, self.feature_sizes, self.least_cost, self.pair_costs
 
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
         """Objective change when ``leaving`` (all at one table) swaps with ``joining`` (all at another)."""
@@ -267,13 +277,6 @@ class SessionSearch:
             self._scoring_arrays(),
             self._bookkeeping(),
         )
-        self._forget_touched()
-
-    def _forget_touched(self) -> None:
-        """Drop the cached pair-exchange costs of tables whose membership changed."""
-        for table in np.flatnonzero(self.touched).tolist():
-            self.pair_swap_cache.pop(table, None)
-        self.touched[:] = False
 
     def _group_move(self, rng: np.random.Generator, temperature: float) -> None:
         """Swap a random group with movable members of another table (singles or whole groups) that
@@ -357,7 +360,6 @@ class SessionSearch:
             position, step, used, batch = anneal_steps(
                 picks, noise, position, step, used, batch, schedule, scoring, bookkeeping
             )
-        self._forget_touched()
         self.descend(out_of_time, rng, pair_exchanges)
         return step
 
@@ -393,84 +395,25 @@ class SessionSearch:
                 start += first + 1
 
     def pair_exchange_deltas(
-        self, here: int, there: int, rng: np.random.Generator
+        self, here: int, there: int, rng: np.random.Generator, skip_hopeless: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Objective change of exchanging two movable singles at ``here`` with two at ``there`` (rows:
         pairs leaving ``here``, columns: pairs leaving ``there``; every pair, or a sample at big
-        tables), and the pairs.
+        tables), and the pairs (member ids); ``compiled.pair_exchange_deltas``.
 
         Two-for-two exchanges change two tables' value counts in ways one swap cannot, which is how
         diversity near its lower bound is kept while the tables' membership changes."""
-        seating, leaving, joining = self._pair_exchange_seating(here, there, rng)
-        return self._pair_exchange_diversity(here, there, leaving, joining) + seating, leaving, joining
+        from civicforum.tables.compiled import pair_exchange_deltas
 
-    def _pair_exchange_seating(
-        self, here: int, there: int, rng: np.random.Generator
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The seat-cost part of ``pair_exchange_deltas`` and the pairs (member ids)."""
-        p = self.problem
         leaving = self.singles[self.single_tables == here]
         joining = self.singles[self.single_tables == there]
-        pairs_a = _some_pairs(len(leaving), rng)
-        pairs_b = _some_pairs(len(joining), rng)
-        move_a = self.seat_cost[leaving, there] - self.seat_cost[leaving, here]
-        move_b = self.seat_cost[joining, here] - self.seat_cost[joining, there]
-        out, back = leaving[pairs_a], joining[pairs_b]  # the pairs' members
-        within_a = p.pair_penalty[out[:, 0], out[:, 1]]
-        within_b = p.pair_penalty[back[:, 0], back[:, 1]]
-        first, second = p.pair_penalty[out[:, 0]], p.pair_penalty[out[:, 1]]  # rows, gathered once
-        cross_pairs = (
-            first[:, back[:, 0]] + first[:, back[:, 1]] + second[:, back[:, 0]] + second[:, back[:, 1]]
-        )
-        seating = (
-            (move_a[pairs_a[:, 0]] + move_a[pairs_a[:, 1]] + 2 * within_a)[:, None]
-            + (move_b[pairs_b[:, 0]] + move_b[pairs_b[:, 1]] + 2 * within_b)[None, :]
-            - 2 * cross_pairs
-        )
-        return seating, out, back
-
-    def _pair_swap_costs(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The change of ``table``'s diversity cost on ``feature`` (k values) when two members whose values
-        are (r1, r2) leave it and two with (j1, j2) join, for the leaving pairs ``rows`` (r1 * k + r2) by the
-        joining pairs ``cols``. A feature's whole (k*k, k*k) table is kept until the table's membership
-        changes while it holds at most PAIR_TABLE_LIMIT numbers; beyond that only these entries are
-        worked out."""
-        size = int(self.feature_sizes[feature])
-        if size**5 > PAIR_TABLE_LIMIT:
-            return self._pair_swap_block(table, feature, rows, cols)
-        cached = self.pair_swap_cache.setdefault(table, {})
-        if feature not in cached:
-            every = np.arange(size * size)
-            cached[feature] = self._pair_swap_block(table, feature, every, every)
-        return cached[feature][rows][:, cols]
-
-    def _pair_swap_block(self, table: int, feature: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """``_pair_swap_costs`` worked out for ``rows`` by ``cols``."""
-        seat = 1 / self.problem.sizes[table]
-        start, size = int(self.feature_starts[feature]), int(self.feature_sizes[feature])
-        here = self.counts[table, start : start + size] * seat - self.problem.shares[start : start + size]
-        one = np.eye(size) * seat
-        leaving = one[rows // size] + one[rows % size]
-        joining = one[cols // size] + one[cols % size]
-        moved = np.abs(here + joining[None, :, :] - leaving[:, None, :]).sum(axis=2)
-        return moved - np.abs(here).sum()
-
-    def _pair_exchange_diversity(
-        self, here: int, there: int, leaving: np.ndarray, joining: np.ndarray
-    ) -> np.ndarray:
-        """The diversity part of ``pair_exchange_deltas`` for pairs ``leaving`` and ``joining``, read
-        feature by feature from the two tables' ``_pair_swap_costs``."""
-        out = self.local_codes[leaving]  # (pairs, 2, features) value positions leaving ``here``
-        back = self.local_codes[joining]
-        # Per feature (columns), each pair's row of the pair-swap costs: [r1 * k + r2].
-        out_rows = out[:, 0] * self.feature_sizes + out[:, 1]
-        back_rows = back[:, 0] * self.feature_sizes + back[:, 1]
-        diversity = np.zeros((len(leaving), len(joining)))
-        for feature in range(len(self.feature_sizes)):
-            rows, cols = out_rows[:, feature], back_rows[:, feature]
-            diversity += self._pair_swap_costs(here, feature, rows, cols)
-            diversity += self._pair_swap_costs(there, feature, cols, rows).T
-        return self._capped(diversity)
+        out = leaving[_some_pairs(len(leaving), rng)]
+        back = joining[_some_pairs(len(joining), rng)]
+        if not len(out) or not len(back):
+            return np.empty((len(out), len(back))), out, back
+        scoring, bookkeeping, pair_data = self._scoring_arrays(), self._bookkeeping(), self._pair_data()
+        deltas = pair_exchange_deltas(out, back, skip_hopeless, scoring, bookkeeping, pair_data)
+        return deltas, out, back
 
     def _pair_exchange_descent(self, rng: np.random.Generator, out_of_time: Callable[[], bool]) -> bool:
         """One pass of the best improving two-for-two exchange between each two tables; whether any
@@ -479,17 +422,11 @@ class SessionSearch:
         for here, there in combinations(range(len(self.problem.sizes)), 2):
             if out_of_time():
                 break
-            seating, pairs_a, pairs_b = self._pair_exchange_seating(here, there, rng)
-            if seating.size == 0:
+            deltas, out, back = self.pair_exchange_deltas(here, there, rng, skip_hopeless=True)
+            if deltas.size == 0:
                 continue
-            # Diversity falls by at most what the two tables sit above their least possible costs, so
-            # when the seat costs cannot pay for that, no exchange improves: skip the costly part.
-            reducible = self.table_cost[[here, there]].sum() - self.least_cost[[here, there]].sum()
-            if seating.min() + self._capped(np.array(-reducible)) >= 0:
-                continue
-            deltas = self._pair_exchange_diversity(here, there, pairs_a, pairs_b) + seating
             row, col = np.unravel_index(int(np.argmin(deltas)), deltas.shape)
             if deltas[row, col] < -1e-9:
-                self.exchange(pairs_a[row].tolist(), pairs_b[col].tolist())
+                self.exchange(out[row], back[col])
                 changed = True
         return changed
