@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from civicforum.tables import AllocationSettings, Constraints, Member
 from civicforum.tables.compiled import first_accepted_swap
 from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _Planner
-from civicforum.tables.search import SessionProblem, SessionSearch, _gumbel, co_seated
+from civicforum.tables.search import PAIR_CACHE_VALUES, SessionProblem, SessionSearch, _gumbel, co_seated
 
 
 def mixing_cost(plan: list[np.ndarray], repeat_scale: float) -> float:
@@ -70,7 +70,8 @@ def searches(draw):
     sizes = np.array([draw(st.integers(2, 6)) for _ in range(tables)])
     members = int(sizes.sum())
     columns = []
-    for values in (2, 3, 4):
+    # Sometimes a feature of more values than the two-for-two exchanges tabulate (PAIR_CACHE_VALUES).
+    for values in (2, 3, 4, PAIR_CACHE_VALUES + 2)[: draw(st.integers(3, 4))]:
         block = np.zeros((members, values))
         block[np.arange(members), rng.integers(values, size=members)] = 1
         columns.append(block)
