@@ -1,13 +1,15 @@
-"""The annealing's step and the swap scores it draws from, compiled with numba.
+"""The session search's inner loops, compiled with numba: the annealing's steps, the swap scores
+they draw from, exchanges and their bookkeeping, and the costs of two-for-two exchanges.
 
 Scoring a batch of members' swaps against every movable member is most of a plan's CPU time. As numpy
 calls it built a (batch, tables, values) array and gathered from it; compiled, each member's table of
-gains is built once and read in place, with no temporary arrays and no per-call overhead of a dozen
-numpy calls, and a step stops scoring at the first member that moves.
+gains is built once and read in place, a step stops scoring at the first member that moves, and the
+annealing runs a whole block of steps per call instead of a dozen numpy calls per step.
 
 The loops add and multiply in exactly the order the numpy version did, with no fast-math (so the
-compiler neither reorders sums nor fuses a multiply and an add): the scores are the same floats on
-every machine, and a seed gives the same plan whatever the CPU.
+compiler neither reorders sums nor fuses a multiply and an add), and where numpy summed a row by
+pairwise summation they copy it step for step (``_pairwise_sum``): the scores are the same floats on
+every machine, and a seed gives the same plan whatever the CPU, as it did before the loops were compiled.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ the result and explains any rule left broken.
 
 Moves swap two members of different tables (or a keep-together group with as many single members of
 another table). For a chosen member, the change of the objective for swapping with *every* other
-member is computed at once (a compiled loop, ``compiled.py``), from the per-table value counts and
-from ``seat_cost[a, t]`` (the summed penalty between member ``a`` and everyone at table ``t``), both
-updated after each swap.
+member is computed at once, from the per-table value counts and from ``seat_cost[a, t]`` (the
+summed penalty between member ``a`` and everyone at table ``t``), both updated after each swap. The
+loops that score, step and update run compiled (``compiled.py``); this class holds their arrays.
 The move is drawn with the Gumbel-max trick, i.e. from a Boltzmann distribution over all swaps of
 that member (and staying put) whose temperature falls geometrically: simulated annealing that uses
 the whole vectorised neighbourhood instead of one random neighbour per step. The final descent can
