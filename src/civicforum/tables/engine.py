@@ -72,11 +72,11 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # PLAN_WORK units (``search.WORK_PER_*``: batches of members scored, value cells scored, exchanges made;
 # a unit was about a microsecond of CPU on the benchmark machines before the scoring was compiled), so
 # every plan costs about the same, plus 5-25% for the last descent and TABU_WORK for the tabu search:
-# 1.1-6.2 CPU s on the benchmark panels on the slowest machine so far, 200 members at 20 tables for 8
-# sessions 3.9-5.6 s, for the 5 s target (bench/RESULTS.md). Work is counted, never timed, and
-# neither search calls BLAS (whose kernels sum in an order that depends on the CPU, and whose threads
-# cost CPU), so a seed gives the same plan on any machine; ``time_limit`` still caps it. The sp_40
-# figures below are from the benchmark's seeds 0-2.
+# 0.3-2.6 CPU s on the benchmark panels, 200 members at 20 tables for 8 sessions 1.8-2.0 s, for the 5 s
+# target (bench/RESULTS.md, which also estimates the slowest machine so far at 3.1-4.5 s). Work is
+# counted, never timed, and neither search calls BLAS (whose kernels sum in an order that depends on the
+# CPU, and whose threads cost CPU), so a seed gives the same plan on any machine; ``time_limit`` still
+# caps it. The sp_40 figures below are from the benchmark's seeds 0-2.
 PLAN_WORK = 2.0e6
 # Never fewer steps per member and session than the fixed count of earlier rounds: up to
 # MAX_STEPS_PER_MEMBER, fewer for big panels so that a session costs about SESSION_WORK
