@@ -104,10 +104,9 @@ def _pairwise_sum(values: np.ndarray) -> float:
 
 
 @_compile
-def _capped(change: float, scoring: Scoring) -> float:
+def capped(change: float, scoring: Scoring) -> float:
     """Objective change for a change of the diversity cost, steeper beyond the cap: the part of the
-    change that lands above the cap, max(change, headroom) - max(headroom, 0), costs more
-    (``SessionSearch._capped``, in its order)."""
+    change that lands above the cap, max(change, headroom) - max(headroom, 0), costs more."""
     cap, total, over_cap, weight = scoring[10], scoring[11], scoring[12], scoring[13]
     headroom = cap - total[0]
     capped = max(change, headroom)
@@ -126,7 +125,7 @@ def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: S
     ``gains[t, k]`` is the diversity change, on the feature of value column k, of swapping the member
     (at table h) with a member at table t whose value there is k: k leaves t and joins h, the member's
     value leaves h and joins t (nothing when both share the value). A swap's diversity change is the
-    sum of its partner's cells over the features; capped as in ``SessionSearch._capped``, plus the
+    sum of its partner's cells over the features; capped (``capped``), plus the
     change of the two members' seat costs."""
     (
         table_of, codes, singles, single_tables, single_codes, feature_of_column, leave_gain, join_gain,
@@ -154,7 +153,7 @@ def _score_member(deltas: np.ndarray, gains: np.ndarray, member: int, scoring: S
         diversity = gains[there, single_codes[col, 0]]
         for feature in range(1, features):
             diversity += gains[there, single_codes[col, feature]]
-        delta = _capped(diversity, scoring)
+        delta = capped(diversity, scoring)
         other = singles[col]
         delta += seat_cost[other, here] - seat_cost[other, there]
         delta += seat_cost[member, there]
@@ -212,7 +211,7 @@ def update_gains(
     join_gain: np.ndarray,
 ) -> np.ndarray:
     """Recompute the leave/join gains of ``tables`` from their value counts; return their diversity
-    costs (``SessionSearch._update_gains``)."""
+    costs."""
     costs = np.empty(tables.shape[0])
     now = np.empty(counts.shape[1])
     for row in range(tables.shape[0]):
@@ -319,8 +318,9 @@ def pair_exchange_deltas(
     pair_penalty, table_cost, pair_costs_current = bookkeeping[2], bookkeeping[5], bookkeeping[7]
     local_codes, feature_starts, feature_sizes, least_cost, pair_costs = pair_data
     here, there = table_of[out[0, 0]], table_of[back[0, 0]]
-    # Each pair's change of its own seat costs, as numpy summed them; then less the pairs' penalties
-    # with each other, which both counted at their new table.
+    # Each pair's change of seat costs, plus its penalty within the pair (counted at the old table by
+    # both, and kept); then less the penalties between the two pairs (counted at the new table by both,
+    # where the other pair will no longer sit). Summed as numpy did.
     coming = np.empty(back.shape[0])
     for col in range(back.shape[0]):
         first, second = back[col, 0], back[col, 1]
@@ -342,7 +342,7 @@ def pair_exchange_deltas(
             seating[row, col] = going + coming[col] - 2 * cross
     if skip_hopeless:
         reducible = (table_cost[here] + table_cost[there]) - (least_cost[here] + least_cost[there])
-        if seating.min() + _capped(-reducible, scoring) >= 0:
+        if seating.min() + capped(-reducible, scoring) >= 0:
             return np.empty((0, 0))
     scratch = np.empty(2 * feature_sizes.max())
     for feature in range(feature_sizes.shape[0]):
@@ -369,7 +369,7 @@ def pair_exchange_deltas(
                 else:
                     diversity += _pair_swap_cost(here, start, size, leaving, joining, bookkeeping, scratch)
                     diversity += _pair_swap_cost(there, start, size, joining, leaving, bookkeeping, scratch)
-            deltas[row, col] = _capped(diversity, scoring) + seating[row, col]
+            deltas[row, col] = capped(diversity, scoring) + seating[row, col]
     return deltas
 
 

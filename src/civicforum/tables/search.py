@@ -192,17 +192,6 @@ class SessionSearch:
         sizes = self.problem.sizes[tables][:, None]
         return np.abs(self.counts[tables] / sizes - self.problem.shares).sum(axis=1)
 
-    def _capped(self, diversity_change: np.ndarray) -> np.ndarray:
-        """Objective change for a change of the diversity cost, steeper beyond the cap: the part of
-        the change that lands above the cap, max(change, headroom) - max(headroom, 0), costs more."""
-        headroom = self.diversity_cap - self.diversity_total
-        capped = np.maximum(diversity_change, headroom)
-        capped -= max(headroom, 0.0)
-        capped *= self.over_cap
-        capped += diversity_change
-        capped *= self.diversity_weight
-        return capped
-
     def batch_swap_deltas(self, members: np.ndarray) -> np.ndarray:
         """Objective change of swapping each of ``members`` with each movable single (inf: same
         table), one row per member, all scored against the current seating."""
@@ -249,6 +238,8 @@ class SessionSearch:
 
     def exchange_delta(self, leaving: Sequence[int], joining: Sequence[int]) -> float:
         """Objective change when ``leaving`` (all at one table) swaps with ``joining`` (all at another)."""
+        from civicforum.tables.compiled import capped
+
         p = self.problem
         here, there = self.table_of[leaving[0]], self.table_of[joining[0]]
         change = p.one_hot[joining].sum(axis=0) - p.one_hot[leaving].sum(axis=0)
@@ -265,7 +256,7 @@ class SessionSearch:
             - self.seat_cost[join, there].sum()
             - 2 * p.pair_penalty[np.ix_(leave, join)].sum()
         )
-        return float(self._capped(new_costs - old_costs) + seating)
+        return float(capped(float(new_costs - old_costs), self._scoring_arrays()) + seating)
 
     def exchange(self, leaving: Sequence[int], joining: Sequence[int]) -> None:
         """Swap ``leaving`` (all at one table) with ``joining`` (all at another): ``compiled.exchange``."""
@@ -323,12 +314,13 @@ class SessionSearch:
         # Scoring one member touches its row of every single's value cells and of the table-by-value
         # matrices.
         row_work = WORK_PER_CELL * (self.single_codes.size + self.counts.size)
+        cooling = float(np.log(end_temperature / start_temperature))  # the temperature's log falls linearly
         schedule = (
             int(steps),
             int(min_steps),
             float(work),
             float(start_temperature),
-            float(np.log(end_temperature / start_temperature)),
+            cooling,
             float(row_work),
             WORK_PER_BATCH,
             WORK_PER_EXCHANGE,
@@ -352,7 +344,7 @@ class SessionSearch:
                 picks = rng.integers(movers, size=block)
                 position = 0
             if picks[position] >= len(self.singles):
-                self._group_move(rng, start_temperature * math.exp(schedule[4] * done))
+                self._group_move(rng, start_temperature * math.exp(cooling * done))
                 step += 1
                 position += 1
                 used += WORK_PER_EXCHANGE
