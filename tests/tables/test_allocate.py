@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from itertools import combinations, permutations, product
 from pathlib import Path
 
@@ -268,6 +269,41 @@ def test_progress_reaches_completion():
     allocate(panel(12), plan)
     assert reports and reports[-1].done == pytest.approx(1.0)
     assert all(a.done <= b.done for a, b in combinations(reports, 2))
+
+
+def test_a_plan_that_misses_the_diversity_aim_is_searched_again_with_more_effort():
+    """A panel whose six features are hard to balance jointly, searched far too briefly, ends more than
+    5% above its bound: the engine starts over with ``hard_panel_effort``, says so, and returns that
+    search's plan, which is the plan of a search asked for with that effort (so the seed and the
+    returned effort give it again)."""
+    rng = np.random.default_rng(0)
+    features = [f"f{f}" for f in range(6)]
+    members = [
+        Member(f"m{i:02d}", {f: "ABCDEF"[int(rng.integers(3 + k % 3))] for k, f in enumerate(features)})
+        for i in range(36)
+    ]
+    by_id = {m.id: m for m in members}
+    brief = AllocationSettings(tables=6, sessions=2, diversify=features, effort=0.001, hard_panel_effort=None)
+    first = allocate(members, brief)
+
+    def gap(plan):
+        return (
+            diversity(by_id, plan.seating, features) / seating_lower_bound(by_id, plan.seating, features) - 1
+        )
+
+    assert gap(first) > 0.05, "this panel no longer misses the aim when searched briefly: make it harder"
+    reports: list[Progress] = []
+    again = allocate(members, replace(brief, hard_panel_effort=0.05, progress=reports.append))
+    assert again.effort == 0.05 and gap(again) < gap(first)
+    assert again.seating == allocate(members, replace(brief, effort=0.05)).seating
+    restart = next(i for i, report in enumerate(reports) if "searching again" in report.message)
+    assert reports[restart].message == (
+        f"diversity ended {gap(first):.1%} above its lower bound: searching again with 0.05 times the effort"
+    )
+    assert reports[restart].done == 0 and reports[-1].done == 1.0
+    assert all(a.done <= b.done for a, b in combinations(reports[restart:], 2))
+    # A plan within the aim is not searched again: the effort asked for found it.
+    assert allocate(members, replace(brief, effort=1.0, hard_panel_effort=8.0)).effort == 1.0
 
 
 def test_a_time_limit_that_ends_the_search_still_honours_every_rule_and_says_so():
@@ -730,6 +766,8 @@ def test_a_feature_named_twice_is_rejected():
         ({"seed": 1.5}, "the seed must be a whole number, 0 or more, not 1.5"),
         ({"diversity_slack": -0.1}, "slack must be a number 0 or more .0.04 is the usual., not -0.1"),
         ({"diversity_slack": float("nan")}, "the diversity slack must be a number 0 or more"),
+        ({"hard_panel_effort": 0}, "the effort for hard panels must be a number above 0 or None"),
+        ({"hard_panel_effort": float("nan")}, "the effort for hard panels must be a number above 0 or None"),
     ],
 )
 def test_search_settings_out_of_range_are_rejected(change, expected):

@@ -496,13 +496,19 @@ def test_a_feature_named_twice_counts_once(panel_csv, tmp_path):
 
 
 def test_note_suggests_a_longer_search_when_diversity_ends_far_above_its_bound(panel_csv, tmp_path, capsys):
+    """The engine searches such a plan again with eight times the effort by itself and says so as it
+    goes; the note then counts that search and suggests twice as long again."""
     # Six of the nine women fixed at table 1 in every session: no search can balance gender.
     women = [f"m{i:02d}" for i in range(0, 12, 2)]
     seats = "".join(f"{m},{s},1\n" for m in women for s in (1, 2, 3))
     fixed = write(tmp_path, "fixed.csv", "id,session,table\n" + seats)
-    assert run(panel_csv, tmp_path / "out", "--fixed", fixed) == 0
+    base = [str(panel_csv), "--tables", "3", "--sessions", "3", "--diversify", FEATURES]
+    assert civicforum(["tables", *base, "--fixed", fixed, "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
-    assert "note: diversity is" in err and "are possible" in err and "try --effort 8" in err
+    assert "diversity ended above its lower bound: searching again with 8 times the effort" in err
+    assert "note: diversity is" in err and "are possible" in err
+    assert "already ran again with 8 times the effort; a longer search" in err and "try --effort 16" in err
+    assert json.loads((tmp_path / "out" / "scores.json").read_text())["stopped_by_time_limit"] is False
 
 
 def test_more_diversity_slack_lets_people_meet_more_others_on_a_small_panel(tmp_path, capsys):

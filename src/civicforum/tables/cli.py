@@ -18,17 +18,20 @@ from ..wording import counted
 from . import files
 from .engine import allocate
 from .files import CellReader, InputError
-from .model import DIVERSITY_SLACK, AllocationSettings, Constraints, InfeasibleConstraintsError, Progress
+from .model import (
+    DIVERSITY_SLACK,
+    AllocationSettings,
+    Constraints,
+    InfeasibleConstraintsError,
+    Progress,
+    diversity_aim,
+)
 from .report import allocation_csv, facilitators_csv, plan_html, scores, scores_json
 
 MAX_EFFORT = 100.0
 # A forum meets for a few to a few dozen sessions; 100 sessions of 40 members took 30 s, while 10**8
 # ran until killed with no word of why.
 MAX_SESSIONS = 100
-# How far above its lower bound diversity may end before the CLI suggests a longer search: the
-# issue's target, which the engine's default budget (a little below it) normally keeps; with a larger
-# --diversity-slack, that slack plus the same margin.
-DIVERSITY_TARGET = 0.05
 MAX_DIVERSITY_SLACK = 1000.0  # percent: beyond this, diversity is as good as ignored
 # How far the meeting score may fall below random seating's before the CLI says so; a random seating's
 # own score varies by a few hundredths around that expectation.
@@ -270,7 +273,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
     else:
-        _hint_if_diversity_missed(summary, args.effort, settings.diversity_slack)
+        _hint_if_diversity_missed(summary, settings)
     _hint_if_mixing_below_random(summary)
     return 0
 
@@ -293,13 +296,14 @@ def _hint_if_mixing_below_random(summary: dict) -> None:
     )
 
 
-def _hint_if_diversity_missed(summary: dict, effort: float, slack: float) -> None:
+def _hint_if_diversity_missed(summary: dict, settings: AllocationSettings) -> None:
     """Tell the officer when diversity ends further above its bound than the engine aims for, and what
-    may help: a panel whose features are hard to balance jointly needs a longer search, while rules
-    (fixed seats, clusters, groups kept together) can force it, and on some panels the bound itself is
-    out of reach (bench/RESULTS.md: one generated panel's best session is 7.2% above it, proven)."""
+    may help: a panel whose features are hard to balance jointly needs a longer search (the engine has
+    already searched again with ``hard_panel_effort``), while rules (fixed seats, clusters, groups kept
+    together) can force it, and on some panels the bound itself is out of reach (bench/RESULTS.md: one
+    generated panel's best session is 7.2% above it, proven)."""
     bound, achieved = summary["diversity_lower_bound"], summary["diversity_l1"]
-    aim = max(DIVERSITY_TARGET, slack + DIVERSITY_TARGET - DIVERSITY_SLACK)
+    aim = diversity_aim(settings.diversity_slack)
     if achieved <= (1 + aim) * bound + 1e-6:  # scores are rounded to 1e-6
         return
     if bound > 0:
@@ -307,10 +311,14 @@ def _hint_if_diversity_missed(summary: dict, effort: float, slack: float) -> Non
         where = f"{gap:.1%} above its lower bound, more than the {aim:.0%} aimed for"
     else:
         where = f"{achieved:.3f} where tables that mirror the panel exactly (0) are possible"
+    tried = max(settings.effort, settings.hard_panel_effort or 0)
+    again = (
+        f"The search already ran again with {tried:g} times the effort; a" if tried > settings.effort else "A"
+    )
     print(
         f"note: diversity is {where}. Fixed seats, clusters and groups kept together can force that, "
         "and so can the panel itself: the bound balances each feature on its own, and on some panels "
-        "no seating balances them all at once that well. A longer search may still find better tables: "
-        f"try --effort {max(8, 2 * effort):g} (it takes about that many times longer).",
+        f"no seating balances them all at once that well. {again} longer search may still find better "
+        f"tables: try --effort {max(8, 2 * tried):g} (it takes about that many times longer).",
         file=sys.stderr,
     )

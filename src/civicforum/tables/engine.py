@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -30,6 +31,7 @@ from .model import (
     InfeasibleConstraintsError,
     Member,
     Progress,
+    diversity_aim,
 )
 from .rules import (
     cluster_tables,
@@ -40,7 +42,7 @@ from .rules import (
     session_sizes,
     validate,
 )
-from .scores import diversity_lower_bound
+from .scores import diversity, diversity_lower_bound, seating_lower_bound
 from .search import PROHIBITIVE, SessionProblem, SessionSearch, co_seated
 from .tabu import REPEAT_WEIGHT, TabuProblem, improve_plan
 
@@ -804,11 +806,46 @@ def allocate(
     (naming the conflicting rules) when the rules cannot all hold, ValueError on unknown ids."""
     constraints = constraints or Constraints()
     try:
-        return _allocate(members, settings, constraints)
+        return _allocate_hard_panels_again(members, settings, constraints)
     except _SearchFailed as error:
         raise conflict_error(members, settings, constraints, error.problems) from None
     except InfeasibleConstraintsError as error:
         raise conflict_error(members, settings, constraints, error.problems, explained=True) from None
+
+
+def _allocate_hard_panels_again(
+    members: Sequence[Member], settings: AllocationSettings, constraints: Constraints
+) -> Allocation:
+    """``_allocate``; then, when the plan's diversity misses its aim (``diversity_aim``) and the
+    settings allow a longer search, once more from the start with ``settings.hard_panel_effort``,
+    keeping the more diverse plan. A panel whose features are hard to balance jointly needs a longer
+    search, which an officer should not have to know to ask for."""
+    started = time.monotonic()
+    plan = _allocate(members, settings, constraints)
+    harder = settings.hard_panel_effort
+    if plan.stopped_by_time_limit or harder is None or harder <= settings.effort:
+        return plan
+    by_id = {member.id: member for member in members}
+    achieved = diversity(by_id, plan.seating, settings.diversify)
+    bound = seating_lower_bound(by_id, plan.seating, settings.diversify)
+    if achieved <= (1 + diversity_aim(settings.diversity_slack)) * bound + 1e-9:
+        return plan
+    time_limit = settings.time_limit
+    if time_limit is not None:
+        time_limit -= time.monotonic() - started
+        if time_limit <= 0:  # no time left for the longer search the plan needed
+            return replace(plan, stopped_by_time_limit=True)
+    where = f"{achieved / bound - 1:.1%} above its lower bound" if bound > 0 else "above its lower bound"
+    if settings.progress:
+        message = f"diversity ended {where}: searching again with {harder:g} times the effort"
+        settings.progress(Progress(0.0, message))
+    try:
+        again = _allocate(members, replace(settings, effort=harder, time_limit=time_limit), constraints)
+    except (_SearchFailed, InfeasibleConstraintsError):  # cut short by the time limit before rules held
+        return replace(plan, stopped_by_time_limit=True)
+    if diversity(by_id, again.seating, settings.diversify) < achieved:
+        return again
+    return replace(plan, stopped_by_time_limit=again.stopped_by_time_limit)
 
 
 def _allocate(
@@ -853,6 +890,7 @@ def _allocate(
         seating=seating,
         facilitators=[[None] * settings.tables for _ in settings.past] + [facilitators[s] for s in planned],
         stopped_by_time_limit=out_of_time(),
+        effort=settings.effort,
     )
     problems = constraint_violations(members, settings, constraints, allocation)
     if problems:

@@ -71,6 +71,7 @@ def scores(members: Mapping[str, Member], allocation: Allocation, features: Sequ
         "meeting_norm_random": round(random_meetings(seating), 6),
         "repeat_pairs": repeat_pairs(seating),
         "stopped_by_time_limit": allocation.stopped_by_time_limit,
+        "effort": allocation.effort,
         "diversify": list(features),
         "sessions": sessions,
     }

@@ -153,6 +153,11 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         problems.append("there must be at least one table and one session")
     if not 0 < settings.effort < math.inf:  # also refuses nan
         problems.append(f"effort must be a number above 0 (1 is the usual search), not {settings.effort}")
+    if settings.hard_panel_effort is not None and not 0 < settings.hard_panel_effort < math.inf:
+        problems.append(
+            f"the effort for hard panels must be a number above 0 or None (never search again), "
+            f"not {settings.hard_panel_effort}"
+        )
     if not 0 <= settings.diversity_slack < math.inf:
         problems.append(
             f"the diversity slack must be a number 0 or more ({DIVERSITY_SLACK} is the usual), "
