@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
         type=options.decimal_number,
         default=1.0,
         help="search this many times longer for a better plan (default 1; the same seed and effort "
-        "give the same plan on any machine)",
+        "give the same plan on any machine); when a plan's diversity ends more than 5%% above its bound, "
+        "the search starts over once with 8 times the effort without being asked",
     )
     parser.add_argument(
         "--diversity-slack",
