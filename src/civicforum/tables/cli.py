@@ -20,6 +20,7 @@ from .engine import allocate
 from .files import CellReader, InputError
 from .model import (
     DIVERSITY_SLACK,
+    HARD_PANEL_EFFORT,
     AllocationSettings,
     Constraints,
     InfeasibleConstraintsError,
@@ -87,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         help="search this many times longer for a better plan (default 1; the same seed and effort "
         "give the same plan on any machine); when a plan's diversity ends more than 5%% above its bound, "
-        "the search starts over once with 8 times the effort without being asked",
+        f"the search starts over once with {HARD_PANEL_EFFORT:g} times the effort without being asked",
     )
     parser.add_argument(
         "--diversity-slack",
