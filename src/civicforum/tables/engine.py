@@ -827,8 +827,12 @@ def _allocate_hard_panels_again(
     if plan.stopped_by_time_limit or harder is None or harder <= settings.effort:
         return plan
     by_id = {member.id: member for member in members}
-    achieved = diversity(by_id, plan.seating, settings.diversify)
-    bound = seating_lower_bound(by_id, plan.seating, settings.diversify)
+
+    def planned_diversity(plan: Allocation) -> float:  # sessions already run are what they were
+        return diversity(by_id, plan.seating[len(settings.past) :], settings.diversify)
+
+    achieved = planned_diversity(plan)
+    bound = seating_lower_bound(by_id, plan.seating[len(settings.past) :], settings.diversify)
     if achieved <= (1 + diversity_aim(settings.diversity_slack)) * bound + 1e-9:
         return plan
     time_limit = settings.time_limit
@@ -844,7 +848,7 @@ def _allocate_hard_panels_again(
         again = _allocate(members, replace(settings, effort=harder, time_limit=time_limit), constraints)
     except (_SearchFailed, InfeasibleConstraintsError):  # cut short by the time limit before rules held
         return replace(plan, stopped_by_time_limit=True)
-    if diversity(by_id, again.seating, settings.diversify) < achieved:
+    if planned_diversity(again) < achieved:
         return again
     return replace(plan, stopped_by_time_limit=again.stopped_by_time_limit)
 
