@@ -95,7 +95,8 @@ class Constraints:
 
 @dataclass(frozen=True)
 class Progress:
-    """Reported to the progress callback: ``done`` runs from 0 to 1."""
+    """Reported to the progress callback: ``done`` runs from 0 to 1, and once more from 0 when a plan
+    that missed its diversity aim is searched again (``hard_panel_effort``; the message says so)."""
 
     done: float
     message: str
