@@ -275,6 +275,34 @@ def exchange(leaving: np.ndarray, joining: np.ndarray, scoring: Scoring, bookkee
 
 
 @_compile
+def _deviations(table: int, start: int, size: int, bookkeeping: Bookkeeping, scratch: np.ndarray) -> float:
+    """Fill ``scratch[:size]`` with ``table``'s deviations c_v/n - p_v on the feature of value columns
+    ``start`` to ``start + size``; return that feature's diversity cost there, summed in numpy's order
+    (``scratch`` holds 3 * size numbers)."""
+    counts, sizes, shares = bookkeeping[0], bookkeeping[3], bookkeeping[4]
+    seat = 1 / sizes[table]
+    for value in range(size):
+        deviation = counts[table, start + value] * seat
+        deviation -= shares[start + value]
+        scratch[value] = deviation
+        scratch[size + value] = abs(deviation)
+    return 0.0 + _pairwise_sum(scratch[size : 2 * size])
+
+
+@_compile
+def _moved_cost(seat: float, size: int, leaving: int, joining: int, scratch: np.ndarray) -> float:
+    """The feature's diversity cost at a table (deviations in ``scratch[:size]``) once two members whose
+    value positions are (leaving // size, leaving % size) leave it and two with (joining // size,
+    joining % size) join, summed in numpy's order."""
+    moved = scratch[2 * size : 3 * size]
+    for value in range(size):
+        joins = (seat if value == joining // size else 0.0) + (seat if value == joining % size else 0.0)
+        leaves = (seat if value == leaving // size else 0.0) + (seat if value == leaving % size else 0.0)
+        moved[value] = abs(scratch[value] + joins - leaves)
+    return 0.0 + _pairwise_sum(moved)
+
+
+@_compile
 def _pair_swap_cost(
     table: int,
     start: int,
@@ -286,18 +314,34 @@ def _pair_swap_cost(
 ) -> float:
     """The change of ``table``'s diversity cost on the feature of value columns ``start`` to
     ``start + size`` when two members whose value positions are (leaving // size, leaving % size) leave
-    it and two with (joining // size, joining % size) join, summed in numpy's order; ``scratch`` holds
-    2 * size numbers."""
-    counts, sizes, shares = bookkeeping[0], bookkeeping[3], bookkeeping[4]
-    seat = 1 / sizes[table]
-    for value in range(size):
-        deviation = counts[table, start + value] * seat
-        deviation -= shares[start + value]
-        scratch[value] = abs(deviation)
-        joins = (seat if value == joining // size else 0.0) + (seat if value == joining % size else 0.0)
-        leaves = (seat if value == leaving // size else 0.0) + (seat if value == leaving % size else 0.0)
-        scratch[size + value] = abs(deviation + joins - leaves)
-    return (0.0 + _pairwise_sum(scratch[size : 2 * size])) - (0.0 + _pairwise_sum(scratch[:size]))
+    it and two with (joining // size, joining % size) join (``scratch`` holds 3 * size numbers)."""
+    now = _deviations(table, start, size, bookkeeping, scratch)
+    return _moved_cost(1 / bookkeeping[3][table], size, leaving, joining, scratch) - now
+
+
+@_compile
+def _fill_pair_costs(
+    table: int,
+    feature: int,
+    start: int,
+    size: int,
+    bookkeeping: Bookkeeping,
+    pair_costs: np.ndarray,
+    scratch: np.ndarray,
+) -> None:
+    """``_pair_swap_cost`` of ``table`` on a feature for every leaving pair of values by every joining
+    pair. A pair's order does not change its cost (the same numbers are added in the same order), so
+    each unordered pair is worked out once."""
+    now = _deviations(table, start, size, bookkeeping, scratch)
+    seat = 1 / bookkeeping[3][table]
+    for out1 in range(size):
+        for out2 in range(out1, size):
+            for in1 in range(size):
+                for in2 in range(in1, size):
+                    cost = _moved_cost(seat, size, out1 * size + out2, in1 * size + in2, scratch) - now
+                    for leaving in (out1 * size + out2, out2 * size + out1):
+                        for joining in (in1 * size + in2, in2 * size + in1):
+                            pair_costs[table, feature, leaving, joining] = cost
 
 
 @_compile
@@ -344,33 +388,46 @@ def pair_exchange_deltas(
         reducible = (table_cost[here] + table_cost[there]) - (least_cost[here] + least_cost[there])
         if seating.min() + capped(-reducible, scoring) >= 0:
             return np.empty((0, 0))
-    scratch = np.empty(2 * feature_sizes.max())
+    scratch = np.empty(3 * feature_sizes.max())
     for feature in range(feature_sizes.shape[0]):
         size = feature_sizes[feature]
         for table in (here, there):
             if size * size <= pair_costs.shape[2] and not pair_costs_current[table, feature]:
-                for leaving in range(size * size):
-                    for joining in range(size * size):
-                        pair_costs[table, feature, leaving, joining] = _pair_swap_cost(
-                            table, feature_starts[feature], size, leaving, joining, bookkeeping, scratch
-                        )
+                _fill_pair_costs(
+                    table, feature, feature_starts[feature], size, bookkeeping, pair_costs, scratch
+                )
                 pair_costs_current[table, feature] = True
+    # Each pair's values as a row of the cost tables, feature by feature: (first * k + second).
+    out_values = _pair_values(out, local_codes, feature_sizes)
+    back_values = _pair_values(back, local_codes, feature_sizes)
     deltas = np.empty_like(seating)
     for row in range(out.shape[0]):
         for col in range(back.shape[0]):
             diversity = 0.0
             for feature in range(feature_sizes.shape[0]):
-                size, start = feature_sizes[feature], feature_starts[feature]
-                leaving = local_codes[out[row, 0], feature] * size + local_codes[out[row, 1], feature]
-                joining = local_codes[back[col, 0], feature] * size + local_codes[back[col, 1], feature]
+                leaving, joining = out_values[row, feature], back_values[col, feature]
+                size = feature_sizes[feature]
                 if size * size <= pair_costs.shape[2]:
                     diversity += pair_costs[here, feature, leaving, joining]
                     diversity += pair_costs[there, feature, joining, leaving]
                 else:
+                    start = feature_starts[feature]
                     diversity += _pair_swap_cost(here, start, size, leaving, joining, bookkeeping, scratch)
                     diversity += _pair_swap_cost(there, start, size, joining, leaving, bookkeeping, scratch)
             deltas[row, col] = capped(diversity, scoring) + seating[row, col]
     return deltas
+
+
+@_compile
+def _pair_values(pairs: np.ndarray, local_codes: np.ndarray, feature_sizes: np.ndarray) -> np.ndarray:
+    """For each pair of members and each feature, the pair's two values as one number, first * k +
+    second (k: the feature's number of values), the row or column of the pair-cost tables."""
+    values = np.empty((pairs.shape[0], feature_sizes.shape[0]), dtype=np.int64)
+    for row in range(pairs.shape[0]):
+        for feature in range(feature_sizes.shape[0]):
+            first, second = local_codes[pairs[row, 0], feature], local_codes[pairs[row, 1], feature]
+            values[row, feature] = first * feature_sizes[feature] + second
+    return values
 
 
 # The annealing's budget and schedule (``SessionSearch.anneal``): steps, min_steps, work,
