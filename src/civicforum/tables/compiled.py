@@ -1,5 +1,6 @@
-"""The session search's inner loops, compiled with numba: the annealing's steps, the swap scores
-they draw from, exchanges and their bookkeeping, and the costs of two-for-two exchanges.
+"""The searches' inner loops, compiled with numba: the annealing's steps, the swap scores they draw
+from, exchanges and their bookkeeping, the costs of two-for-two exchanges, and the tabu search's swap
+costs.
 
 Scoring a batch of members' swaps against every movable member is most of a plan's CPU time. As numpy
 calls it built a (batch, tables, values) array and gathered from it; compiled, each member's table of
@@ -490,3 +491,64 @@ def anneal_steps(
         step += made
         position += made
     return position, step, used, batch
+
+
+@_compile
+def tabu_swap_costs(
+    rows: np.ndarray,
+    movers: np.ndarray,
+    table_of: np.ndarray,
+    meetings: np.ndarray,
+    weights: tuple[float, float],
+    barred: np.ndarray,
+    apart: np.ndarray,
+    rules: tuple[bool, bool],
+) -> np.ndarray:
+    """Exact change of the tabu search's cost for swapping movers ``rows`` (positions in ``movers``)
+    with every mover of one session (``tabu.PlanTabu.swap_costs``); inf where the swap breaks a rule
+    or stays at one table. ``weights``: the repeat and meeting weights; ``rules``: whether any table is
+    barred and anyone kept apart in the session.
+
+    A pair that gains a meeting makes a repeat (met once) or a new distinct meeting (never met); one
+    that loses a meeting undoes that (met twice, met once). Every weight is an exact binary fraction,
+    so the sums are exact in any order."""
+    repeat_weight, meeting_weight = weights
+    any_barred, any_apart = rules
+    tables = barred.shape[1]
+    count = movers.shape[0]
+    # Per mover: what leaving their table changes; what joining each table would; kept-apart partners
+    # at each table.
+    leaving = np.zeros(count)
+    joining = np.zeros((count, tables))
+    apart_at = np.zeros((count, tables), dtype=np.int64)
+    for i in range(count):
+        mover = movers[i]
+        for member in range(table_of.shape[0]):
+            table = table_of[member]
+            if table < 0 or member == mover:
+                continue
+            met = meetings[mover, member]
+            joining[i, table] += repeat_weight if met == 1 else (-meeting_weight if met == 0 else 0.0)
+            if table == table_of[mover]:
+                leaving[i] += meeting_weight if met == 1 else (-repeat_weight if met == 2 else 0.0)
+            if any_apart and apart[mover, member]:
+                apart_at[i, table] += 1
+    costs = np.empty((rows.shape[0], count))
+    for row in range(rows.shape[0]):
+        a = rows[row]
+        first, own = movers[a], table_of[movers[a]]
+        for b in range(count):
+            second, there = movers[b], table_of[movers[b]]
+            broken = own == there
+            if any_barred:
+                broken |= barred[first, there] or barred[second, own]
+            if any_apart:  # kept-apart partners at the new table, the one leaving it aside
+                broken |= apart_at[a, there] - apart[first, second] > 0
+                broken |= apart_at[b, own] - apart[second, first] > 0
+            if broken:
+                costs[row, b] = np.inf
+                continue
+            met = meetings[first, second]
+            together = repeat_weight if met == 1 else (-meeting_weight if met == 0 else 0.0)
+            costs[row, b] = leaving[a] + joining[a, there] + leaving[b] + joining[b, own] - 2 * together
+    return costs

@@ -80,12 +80,9 @@ class PlanTabu:
         self.movers = [np.flatnonzero(problem.movable[s]) for s in range(sessions)]
         # codes[a, f]: the value column of member a's value of feature f (one per feature).
         self.codes = np.nonzero(problem.one_hot)[1].reshape(members, -1)
-        # Per session, until it changes: diversity_changes, the movers' table-mates, _table_sums.
+        # Per session, until it changes: diversity_changes, the movers' table-mates.
         self._diversity_cache: dict[int, np.ndarray] = {}
         self._together_cache: dict[int, np.ndarray] = {}
-        self._table_sums_cache: dict[int, Callable[[np.ndarray], np.ndarray]] = {}
-        self._meeting_cost_cache: tuple[np.ndarray, np.ndarray] | None = None
-        self.apart = problem.apart.astype(float)
         # Rules to check in swap_costs: most plans bar no table and keep no one apart.
         self.any_barred = [bool(barred.any()) for barred in problem.barred]
         self.any_apart = bool(problem.apart.any())
@@ -111,76 +108,24 @@ class PlanTabu:
     def diversity_total(self) -> float:
         return float(self.table_cost.sum())
 
-    def _table_sums(self, session: int) -> Callable[[np.ndarray], np.ndarray]:
-        """A function giving, for a (rows, members) matrix, its (rows, tables) sums over the members at
-        each table of ``session``: a product with the 0/1 seating matrix, without BLAS, whose threads
-        cost more CPU than these small products (most of the tabu search's on a busy machine). The
-        entries are exact binary fractions (the meeting costs, 0 and 1), so the sums are exact in any
-        order. Kept until the session changes."""
-        cached = self._table_sums_cache.get(session)
-        if cached is not None:
-            return cached
-        x = self.table_of[session]
-        seated = np.flatnonzero(x >= 0)
-        order = seated[np.argsort(x[seated], kind="stable")]
-        sizes = np.bincount(x[seated], minlength=self.tables)
-        filled = np.flatnonzero(sizes)
-        starts = (np.cumsum(sizes) - sizes)[filled]
-
-        def sums(matrix: np.ndarray) -> np.ndarray:
-            summed = np.add.reduceat(matrix[:, order], starts, axis=1)
-            if len(filled) == self.tables:
-                return summed
-            out = np.zeros((matrix.shape[0], self.tables))
-            out[:, filled] = summed
-            return out
-
-        self._table_sums_cache[session] = sums
-        return sums
-
-    def _meeting_costs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(members, members) change of ``cost`` when a pair gains a meeting, and when it loses one:
-        gaining one makes a repeat (met once) or a new distinct meeting (never met); losing one undoes
-        that (met twice, met once). Kept until the next swap, as every session uses them."""
-        if self._meeting_cost_cache is None:
-            m, repeat = self.meetings, self.problem.repeat_weight
-            add = np.where(m == 1, repeat, 0.0) - MEETING_WEIGHT * (m == 0)
-            remove = MEETING_WEIGHT * (m == 1) - repeat * (m == 2)
-            np.fill_diagonal(add, 0.0)
-            np.fill_diagonal(remove, 0.0)
-            self._meeting_cost_cache = (add, remove)
-        return self._meeting_cost_cache
-
     def swap_costs(self, session: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Exact change of ``cost`` for swapping movers ``rows`` (positions in
         ``self.movers[session]``; all by default) with every mover of ``session``; inf where the
-        swap breaks a rule or stays at one table."""
+        swap breaks a rule or stays at one table (``compiled.tabu_swap_costs``)."""
+        from civicforum.tables.compiled import tabu_swap_costs
+
         movers = self.movers[session]
         rows = np.arange(len(movers)) if rows is None else rows
-        picked = movers[rows]
-        add, remove = self._meeting_costs()
-        by_table = self._table_sums(session)
-        x = self.table_of[session][movers]
-        own = x[rows]
-        leaving = by_table(remove[movers])[np.arange(len(movers)), x]
-        adding = by_table(add[movers])  # [b, t]: mover b joins table t (the picked movers' rows too)
-        joining = adding[rows][:, x]  # [a, b]: a joins b's table (b still there)
-        joined = adding[:, own].T  # [a, b]: b joins a's table (a still there)
-        costs = leaving[rows][:, None] + joining + leaving[None, :] + joined - 2 * add[picked][:, movers]
-        # Rules: the same table, barred tables, kept-apart partners at the new table (the one leaving
-        # does not count).
-        broken = own[:, None] == x[None, :]
-        if self.any_barred[session]:
-            barred = self.problem.barred[session]
-            broken |= barred[picked][:, x] | barred[movers][:, own].T
-        if self.any_apart:
-            apart = self.apart[movers]
-            apart_at = by_table(apart)
-            clash = apart_at[rows][:, x] - apart[rows][:, movers]  # a's, at b's table
-            clashed = (apart_at[:, own] - apart[:, picked]).T  # b's, at a's table
-            broken |= (clash > 0) | (clashed > 0)
-        costs[broken] = np.inf
-        return costs
+        return tabu_swap_costs(
+            rows,
+            movers,
+            self.table_of[session],
+            self.meetings,
+            (float(self.problem.repeat_weight), MEETING_WEIGHT),
+            self.problem.barred[session],
+            self.problem.apart,
+            (self.any_barred[session], self.any_apart),
+        )
 
     def diversity_changes(self, session: int) -> np.ndarray:
         """Change of the session's summed deviations for swapping each two movers at different tables
@@ -218,9 +163,8 @@ class PlanTabu:
         self.table_cost[session, both] = np.abs(
             self.counts[session, both] / self.sizes[session, both][:, None] - self.shares[session]
         ).sum(axis=1)
-        for cache in (self._diversity_cache, self._together_cache, self._table_sums_cache):
+        for cache in (self._diversity_cache, self._together_cache):
             cache.pop(session, None)
-        self._meeting_cost_cache = None
 
     def room(self, session: int) -> float:
         """How much a swap in ``session`` may raise diversity and keep the plan and the session
