@@ -75,7 +75,7 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # a unit was about a microsecond of CPU on the benchmark machines before the scoring was compiled), so
 # every plan costs about the same, plus 5-25% for the last descent and TABU_WORK for the tabu search:
 # 0.3-2.6 CPU s on the benchmark panels, 200 members at 20 tables for 8 sessions 1.6-2.0 s, for the 5 s
-# target (bench/RESULTS.md, which also estimates the slowest machine so far at 3.1-4.5 s); a hard panel
+# target (bench/RESULTS.md, which also estimates the slowest machine so far at 2.9-4.2 s); a hard panel
 # searched again (``hard_panel_effort``) takes about nine times as long. Work is
 # counted, never timed, and neither search calls BLAS (whose kernels sum in an order that depends on the
 # CPU, and whose threads cost CPU), so a seed gives the same plan on any machine; ``time_limit`` still
