@@ -76,10 +76,10 @@ FACILITATOR_TRIES = 8  # placements of facilitators tried when none can be match
 # every plan costs about the same, plus 5-25% for the last descent and TABU_WORK for the tabu search:
 # 0.3-2.6 CPU s on the benchmark panels, 200 members at 20 tables for 8 sessions 1.6-2.0 s, for the 5 s
 # target (bench/RESULTS.md, which also estimates the slowest machine so far at 2.9-4.2 s); a hard panel
-# searched again (``hard_panel_effort``) takes about nine times as long. Work is
-# counted, never timed, and neither search calls BLAS (whose kernels sum in an order that depends on the
-# CPU, and whose threads cost CPU), so a seed gives the same plan on any machine; ``time_limit`` still
-# caps it. The sp_40 figures below are from the benchmark's seeds 0-2.
+# searched again (``hard_panel_effort``) takes about nine times as long. Work is counted, never timed,
+# and neither search calls BLAS (whose kernels sum in an order that depends on the CPU, and whose
+# threads cost CPU), so a seed gives the same plan on any machine; ``time_limit`` still caps it. The
+# sp_40 figures below are from the benchmark's seeds 0-2.
 PLAN_WORK = 2.0e6
 # Never fewer steps per member and session than the fixed count of earlier rounds: up to
 # MAX_STEPS_PER_MEMBER, fewer for big panels so that a session costs about SESSION_WORK
