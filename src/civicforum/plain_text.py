@@ -71,13 +71,64 @@ INVISIBLE_NAMES = {
 INVISIBLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # control, format, line and paragraph separators
 
 
+# Joiners show where they change how the text around them displays: a zero-width joiner between two
+# emoji makes them one (a health worker, a family), and in the scripts whose letters join or change shape
+# (Arabic, Persian, Syriac, Thaana, N'Ko, the Indic scripts, Sinhala, Mongolian) either joiner changes the
+# letters' forms: Persian writes a non-joiner inside many words.
+ZERO_WIDTH_NON_JOINER, ZERO_WIDTH_JOINER = "\u200c", "\u200d"
+SHAPING_SCRIPTS = ((0x0600, 0x0DFF), (0x1800, 0x18AF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFC))
+# What may follow an emoji before a joiner: the emoji presentation selector and the skin tones.
+EMOJI_MODIFIERS = {chr(0xFE0F), *map(chr, range(0x1F3FB, 0x1F400))}
+# A region's flag (Wales, Scotland, England) is a black flag, tag letters naming the region, a cancel tag.
+BLACK_FLAG, CANCEL_TAG, TAG_LETTERS = chr(0x1F3F4), chr(0xE007F), range(0xE0020, 0xE007F)
+
+
 def invisible_characters(text: str) -> list[str]:
     """Every character in ``text`` that shows as nothing (or as a box) yet makes it another text: control
     characters, tab and line breaks included, and Unicode format characters (zero-width spaces, joiners,
-    direction marks), each named for a message: 'a zero-width space (U+200B)'. Stricter than
-    ``hidden_characters``, for a value that sorts people into groups, where any of them makes a group of
-    its own that looks like another."""
-    return _named(char for char in text if unicodedata.category(char) in INVISIBLE_CATEGORIES)
+    direction marks), each named for a message: 'a zero-width space (U+200B)'. Joiners and tags that
+    change what shows (``visible_formatting``) are part of the text. Stricter than ``hidden_characters``,
+    for a value that sorts people into groups, where any of them makes a group of its own that looks
+    like another."""
+    shown = visible_formatting(text)
+    return _named(
+        char
+        for index, char in enumerate(text)
+        if unicodedata.category(char) in INVISIBLE_CATEGORIES and index not in shown
+    )
+
+
+def visible_formatting(text: str) -> set[int]:
+    """Positions in ``text`` of format characters that change what shows: a zero-width joiner between
+    two emoji, either joiner between two letters of a script that shapes its letters, and the tags of a
+    region's flag."""
+    shown: set[int] = set()
+    for index, char in enumerate(text[1:-1], start=1):
+        if char not in (ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER):
+            continue
+        before, after = text[:index].rstrip("".join(EMOJI_MODIFIERS))[-1:], text[index + 1]
+        emoji = char == ZERO_WIDTH_JOINER and _is_emoji(before) and _is_emoji(after)
+        if emoji or (_shapes(before) and _shapes(after)):
+            shown.add(index)
+    for index, char in enumerate(text):
+        if char == BLACK_FLAG:
+            end = index + 1
+            while end < len(text) and ord(text[end]) in TAG_LETTERS:
+                end += 1
+            if end > index + 1 and text[end : end + 1] == CANCEL_TAG:
+                shown.update(range(index + 1, end + 1))
+    return shown
+
+
+def _is_emoji(char: str) -> bool:
+    return unicodedata.category(char) == "So" if char else False
+
+
+def _shapes(char: str) -> bool:
+    """Whether ``char`` is a letter or mark of a script whose letters join or change shape."""
+    if not char or unicodedata.category(char)[0] not in "LM":
+        return False
+    return any(first <= ord(char) <= last for first, last in SHAPING_SCRIPTS)
 
 
 def untypable_characters(text: str) -> list[str]:

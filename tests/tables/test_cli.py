@@ -796,6 +796,30 @@ def test_values_that_group_people_with_characters_that_do_not_show_are_refused(
     assert not (tmp_path / "out").exists()
 
 
+def test_values_whose_joiners_and_tags_show_are_read_as_typed(tmp_path):
+    """A zero-width joiner inside an emoji, the tags of the flag of Wales and the non-joiner inside a
+    Persian word change what shows, so they are part of the value: each such value is one group."""
+    wales = "Cymraeg \U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
+    persian = "\u0641\u0627\u0631\u0633\u06cc\u200c\u0632\u0628\u0627\u0646"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    values = [wales, persian, family, "English"] * 3
+    panel = "id,language\n" + "".join(f"m{i:02d},{value}\n" for i, value in enumerate(values))
+    out = tmp_path / "out"
+    command = [
+        write(tmp_path, "panel.csv", panel),
+        "--tables",
+        "3",
+        "--sessions",
+        "1",
+        "--diversify",
+        "language",
+    ]
+    assert main(["tables", *command, "--quiet", "--out", str(out)]) == 0
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert scores["diversity_l1"] == scores["diversity_lower_bound"]  # four groups of three, one each a table
+    assert family in (out / "plan.html").read_text(encoding="utf-8")
+
+
 def test_a_panel_starting_with_a_byte_order_mark_is_seated(tmp_path):
     """Excel's 'CSV UTF-8' starts the file with one; only one inside a value is refused."""
     panel_csv = write(tmp_path, "panel.csv", "\ufeffid,gender\nm01,F\nm02,M\nm03,F\nm04,M\n")
