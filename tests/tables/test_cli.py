@@ -820,6 +820,23 @@ def test_values_whose_joiners_and_tags_show_are_read_as_typed(tmp_path):
     assert family in (out / "plan.html").read_text(encoding="utf-8")
 
 
+def test_the_summary_gives_diversity_as_its_share_above_the_bound(panel_csv, tmp_path, capsys):
+    """The targets speak of diversity's share above its lower bound; the summary line gives that share
+    beside both figures, as scores.json has them (or says the bound is 0, where tables can mirror the
+    panel exactly)."""
+    assert run(panel_csv, tmp_path / "even") == 0
+    assert json.loads((tmp_path / "even" / "scores.json").read_text())["diversity_lower_bound"] == 0
+    assert "(lower bound 0), meetings" in capsys.readouterr().out
+    # Three women and four men at tables of four and three: no table can mirror the panel exactly.
+    panel = write(tmp_path, "panel.csv", "id,gender\n" + "".join(f"m{i},{'FFFMMMM'[i]}\n" for i in range(7)))
+    assert main(["tables", panel, "--tables", "2", "--sessions", "2", "--diversify", "gender", "--quiet",
+                 "--out", str(tmp_path / "out")]) == 0  # fmt: skip
+    scores = json.loads((tmp_path / "out" / "scores.json").read_text())
+    achieved, bound = scores["diversity_l1"], scores["diversity_lower_bound"]
+    above = f"diversity {achieved:.3f} ({achieved / bound - 1:.1%} above its lower bound {bound:.3f}), "
+    assert bound > 0 and above in capsys.readouterr().out
+
+
 def test_a_panel_starting_with_a_byte_order_mark_is_seated(tmp_path):
     """Excel's 'CSV UTF-8' starts the file with one; only one inside a value is refused."""
     panel_csv = write(tmp_path, "panel.csv", "\ufeffid,gender\nm01,F\nm02,M\nm03,F\nm04,M\n")
