@@ -11,6 +11,7 @@ The loops add and multiply in exactly the order the numpy version did, with no f
 compiler neither reorders sums nor fuses a multiply and an add), and where numpy summed a row by
 pairwise summation they copy it step for step (``_pairwise_sum``): the scores are the same floats on
 every machine, and a seed gives the same plan whatever the CPU, as it did before the loops were compiled.
+(The tabu search's swap costs are sums of exact binary fractions, the same in any order.)
 """
 
 from __future__ import annotations
