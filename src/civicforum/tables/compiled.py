@@ -46,7 +46,7 @@ Bookkeeping = tuple
 # What two-for-two exchanges read besides those (``SessionSearch._pair_data``): local_codes (each
 # member's value as a position among its feature's value columns), feature_starts, feature_sizes,
 # least_cost (each table's least possible diversity cost) and pair_costs (tables, features, k*k, k*k),
-# each table's ``_pair_swap_cost`` of every leaving pair of values by every joining pair, for the
+# each table's change of diversity cost for every leaving pair of values by every joining pair, for the
 # features whose k*k fits (``search.PAIR_CACHE_VALUES``; the others' costs are worked out as read).
 PairData = tuple
 
@@ -305,23 +305,6 @@ def _moved_cost(seat: float, size: int, leaving: int, joining: int, scratch: np.
 
 
 @_compile
-def _pair_swap_cost(
-    table: int,
-    start: int,
-    size: int,
-    leaving: int,
-    joining: int,
-    bookkeeping: Bookkeeping,
-    scratch: np.ndarray,
-) -> float:
-    """The change of ``table``'s diversity cost on the feature of value columns ``start`` to
-    ``start + size`` when two members whose value positions are (leaving // size, leaving % size) leave
-    it and two with (joining // size, joining % size) join (``scratch`` holds 3 * size numbers)."""
-    now = _deviations(table, start, size, bookkeeping, scratch)
-    return _moved_cost(1 / bookkeeping[3][table], size, leaving, joining, scratch) - now
-
-
-@_compile
 def _fill_pair_costs(
     table: int,
     feature: int,
@@ -331,9 +314,10 @@ def _fill_pair_costs(
     pair_costs: np.ndarray,
     scratch: np.ndarray,
 ) -> None:
-    """``_pair_swap_cost`` of ``table`` on a feature for every leaving pair of values by every joining
-    pair. A pair's order does not change its cost (the same numbers are added in the same order), so
-    each unordered pair is worked out once."""
+    """The change of ``table``'s diversity cost on a feature when two members leave it and two join
+    (``_moved_cost`` less the cost now), for every leaving pair of values by every joining pair. A
+    pair's order does not change its cost (the same numbers are added in the same order), so each
+    unordered pair is worked out once."""
     now = _deviations(table, start, size, bookkeeping, scratch)
     seat = 1 / bookkeeping[3][table]
     for out1 in range(size):
@@ -390,15 +374,20 @@ def pair_exchange_deltas(
         reducible = (table_cost[here] + table_cost[there]) - (least_cost[here] + least_cost[there])
         if seating.min() + capped(-reducible, scoring) >= 0:
             return np.empty((0, 0))
-    scratch = np.empty(3 * feature_sizes.max())
-    for feature in range(feature_sizes.shape[0]):
-        size = feature_sizes[feature]
-        for table in (here, there):
-            if size * size <= pair_costs.shape[2] and not pair_costs_current[table, feature]:
-                _fill_pair_costs(
-                    table, feature, feature_starts[feature], size, bookkeeping, pair_costs, scratch
-                )
+    # A feature whose cost tables are cached has them brought up to date; one with too many values has
+    # the two tables' deviations worked out once here, for the costs read below (``_moved_cost``).
+    features = feature_sizes.shape[0]
+    scratch = np.empty((2, features, 3 * feature_sizes.max()))
+    now = np.empty((2, features))
+    for feature in range(features):
+        size, start = feature_sizes[feature], feature_starts[feature]
+        for side, table in enumerate((here, there)):
+            if size * size > pair_costs.shape[2]:
+                now[side, feature] = _deviations(table, start, size, bookkeeping, scratch[side, feature])
+            elif not pair_costs_current[table, feature]:
+                _fill_pair_costs(table, feature, start, size, bookkeeping, pair_costs, scratch[side, feature])
                 pair_costs_current[table, feature] = True
+    seats = 1 / bookkeeping[3][here], 1 / bookkeeping[3][there]
     # Each pair's values as a row of the cost tables, feature by feature: (first * k + second).
     out_values = _pair_values(out, local_codes, feature_sizes)
     back_values = _pair_values(back, local_codes, feature_sizes)
@@ -406,16 +395,17 @@ def pair_exchange_deltas(
     for row in range(out.shape[0]):
         for col in range(back.shape[0]):
             diversity = 0.0
-            for feature in range(feature_sizes.shape[0]):
+            for feature in range(features):
                 leaving, joining = out_values[row, feature], back_values[col, feature]
                 size = feature_sizes[feature]
                 if size * size <= pair_costs.shape[2]:
                     diversity += pair_costs[here, feature, leaving, joining]
                     diversity += pair_costs[there, feature, joining, leaving]
                 else:
-                    start = feature_starts[feature]
-                    diversity += _pair_swap_cost(here, start, size, leaving, joining, bookkeeping, scratch)
-                    diversity += _pair_swap_cost(there, start, size, joining, leaving, bookkeeping, scratch)
+                    moved = _moved_cost(seats[0], size, leaving, joining, scratch[0, feature])
+                    diversity += moved - now[0, feature]
+                    moved = _moved_cost(seats[1], size, joining, leaving, scratch[1, feature])
+                    diversity += moved - now[1, feature]
             deltas[row, col] = capped(diversity, scoring) + seating[row, col]
     return deltas
 
@@ -495,6 +485,14 @@ def anneal_steps(
 
 
 @_compile
+def _meeting_gained(met: int, weights: tuple[float, float]) -> float:
+    """Change of the tabu search's cost when a pair that met ``met`` times meets once more: a repeat
+    (met once), a new distinct meeting (never met), or nothing."""
+    repeat_weight, meeting_weight = weights
+    return repeat_weight if met == 1 else (-meeting_weight if met == 0 else 0.0)
+
+
+@_compile
 def tabu_swap_costs(
     rows: np.ndarray,
     movers: np.ndarray,
@@ -529,7 +527,7 @@ def tabu_swap_costs(
             if table < 0 or member == mover:
                 continue
             met = meetings[mover, member]
-            joining[i, table] += repeat_weight if met == 1 else (-meeting_weight if met == 0 else 0.0)
+            joining[i, table] += _meeting_gained(met, weights)
             if table == table_of[mover]:
                 leaving[i] += meeting_weight if met == 1 else (-repeat_weight if met == 2 else 0.0)
             if any_apart and apart[mover, member]:
@@ -549,7 +547,6 @@ def tabu_swap_costs(
             if broken:
                 costs[row, b] = np.inf
                 continue
-            met = meetings[first, second]
-            together = repeat_weight if met == 1 else (-meeting_weight if met == 0 else 0.0)
+            together = _meeting_gained(meetings[first, second], weights)
             costs[row, b] = leaving[a] + joining[a, there] + leaving[b] + joining[b, own] - 2 * together
     return costs
