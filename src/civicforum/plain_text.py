@@ -78,7 +78,7 @@ INVISIBLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # control, format, line and par
 ZERO_WIDTH_NON_JOINER, ZERO_WIDTH_JOINER = "\u200c", "\u200d"
 SHAPING_SCRIPTS = ((0x0600, 0x0DFF), (0x1800, 0x18AF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFC))
 # What may follow an emoji before a joiner: the emoji presentation selector and the skin tones.
-EMOJI_MODIFIERS = {chr(0xFE0F), *map(chr, range(0x1F3FB, 0x1F400))}
+EMOJI_MODIFIERS = chr(0xFE0F) + "".join(map(chr, range(0x1F3FB, 0x1F400)))
 # A region's flag (Wales, Scotland, England) is a black flag, tag letters naming the region, a cancel tag.
 BLACK_FLAG, CANCEL_TAG, TAG_LETTERS = chr(0x1F3F4), chr(0xE007F), range(0xE0020, 0xE007F)
 
@@ -106,7 +106,7 @@ def visible_formatting(text: str) -> set[int]:
     for index, char in enumerate(text[1:-1], start=1):
         if char not in (ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER):
             continue
-        before, after = text[:index].rstrip("".join(EMOJI_MODIFIERS))[-1:], text[index + 1]
+        before, after = text[:index].rstrip(EMOJI_MODIFIERS)[-1:], text[index + 1]
         emoji = char == ZERO_WIDTH_JOINER and _is_emoji(before) and _is_emoji(after)
         if emoji or (_shapes(before) and _shapes(after)):
             shown.add(index)
