@@ -2,10 +2,13 @@
 
 import csv
 import json
+from fractions import Fraction
 from itertools import permutations, product
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from civicforum.tables import (
     Member,
@@ -98,3 +101,41 @@ def test_lower_bound_matches_readme(panel, bound):
     assert diversity_lower_bound(members, meta["diversify"], meta["table_sizes"]) == pytest.approx(
         bound, abs=5e-4
     )
+
+
+def _tables_with_margins(sizes: tuple[int, ...], counts: tuple[int, ...]):
+    """Every integer table-by-value matrix whose rows sum to ``sizes`` and columns to ``counts``."""
+    if not sizes:
+        if not any(counts):
+            yield []
+        return
+    for row in product(*(range(min(sizes[0], count) + 1) for count in counts)):
+        if sum(row) == sizes[0]:
+            left = tuple(count - taken for count, taken in zip(counts, row, strict=True))
+            for rest in _tables_with_margins(sizes[1:], left):
+                yield [row, *rest]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+    shares=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+)
+def test_lower_bound_is_the_exact_minimum_to_the_last_bit(sizes, shares):
+    """The bound equals the best integer tables found by trying them all, worked out in exact
+    arithmetic, as the same float: a solver's rounding must not change it (the search's budgets and
+    so its plans depend on it)."""
+    seats = sum(sizes)
+    cuts = sorted({min(seats, seats * sum(shares[:i]) // sum(shares)) for i in range(1, len(shares))})
+    counts = tuple(b - a for a, b in zip([0, *cuts], [*cuts, seats], strict=True) if b > a)
+    members = [
+        Member(str(i), {"g": str(v)}) for i, v in enumerate(v for v, c in enumerate(counts) for _ in range(c))
+    ]
+    best = min(
+        sum(
+            sum(abs(Fraction(c, size) - Fraction(count, seats)) for c, count in zip(row, counts, strict=True))
+            for row, size in zip(table, sizes, strict=True)
+        )
+        for table in _tables_with_margins(tuple(sizes), counts)
+    )
+    assert diversity_lower_bound(members, ["g"], sizes) == float(best) / len(sizes)

@@ -20,7 +20,7 @@ from typing import Literal
 import highspy
 import numpy as np
 
-from civicforum.selection.algorithms.panels import quiet_highs
+from civicforum.highs import quiet_highs
 from civicforum.selection.types import Instance, Quota, SelectionError
 from civicforum.wording import counted, plural
 

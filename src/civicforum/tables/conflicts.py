@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array
 
 from civicforum.wording import plural
 
@@ -122,6 +120,10 @@ def exact_seating(
     """A seating of session ``session`` (1-based) that meets every rule, as the engine reads them: each
     present member's table and each table's facilitator (0-based tables); None when there is none. Each
     cluster is held at whichever tables, as many as it may use."""
+    # Imported here: scipy.optimize takes 0.2-0.4 s to load, which only a plan that failed should pay.
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
+
     ids = [m.id for m in members]
     tables = settings.tables
     absent = constraints.absent.get(session, frozenset())

@@ -18,7 +18,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from civicforum.wording import counted, plural
 
@@ -96,6 +95,15 @@ END_TEMPERATURE = 0.03
 # budget (``diversity_slack``, computed exactly) and no session more than ``session_slack`` above its own
 # bound. A limit of 4.9% instead removes a few more on some panels, for a visibly worse D (bench).
 TABU_WORK = 5.0e5
+
+
+def _assignment(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cheapest one-to-one pairing of rows (facilitators) with columns (tables): scipy's
+    ``linear_sum_assignment``, imported only when facilitators need it, since scipy.optimize takes
+    0.2-0.4 s to load."""
+    from scipy.optimize import linear_sum_assignment
+
+    return linear_sum_assignment(cost)
 
 
 def _one_hot(members: Sequence[Member], features: Sequence[str]) -> np.ndarray:
@@ -305,7 +313,7 @@ class _Planner:
                 for f in facilitators
             ]
         )
-        rows, cols = linear_sum_assignment(cost)
+        rows, cols = _assignment(cost)
         if cost[rows, cols].sum() > 0:
             return None
         chosen: list[str | None] = [None] * self.settings.tables
@@ -335,7 +343,7 @@ class _Planner:
             cost[f] += 1e-3 * len(facilitator.keep_apart & present)
             for unit, table in fixed_table.items():
                 cost[f, table] += sum(self.ids[m] in facilitator.keep_apart for m in units[unit])
-        rows, cols = linear_sum_assignment(cost)
+        rows, cols = _assignment(cost)
         chosen: list[str | None] = [None] * tables
         for f, table in zip(rows, cols, strict=True):
             chosen[table] = facilitators[f].id
@@ -434,7 +442,7 @@ class _Planner:
                         left[f] += 1
         for sizes in spreads():
             cost = (left < sizes).astype(float)
-            rows, cols = linear_sum_assignment(cost)
+            rows, cols = _assignment(cost)
             if cost[rows, cols].sum() == 0:
                 return
         sizes = spreads()[0]

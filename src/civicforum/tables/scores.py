@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from functools import lru_cache
 from itertools import combinations
 
+import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+
+from civicforum.highs import quiet_highs
 
 from .model import Member, Seating
 
@@ -102,50 +105,64 @@ def repeat_pairs(seating: Seating) -> int:
 def _feature_lower_bound(value_counts: tuple[int, ...], table_sizes: tuple[int, ...]) -> float:
     """Exact minimum of sum_t sum_v |c_tv/n_t - p_v| over integer tables with the given margins.
 
-    A tiny transportation problem with an L1 objective, solved as a MILP (c_tv integer, e_tv its
-    absolute deviation); rows hold the table sizes, columns use up the panel's real counts. Cached,
-    since every session with the same attendance poses the same problem.
-    """
-    n_values, n_tables = len(value_counts), len(table_sizes)
+    Each term is convex in c_tv, so c_tv is split into unit steps (the k-th member of value v at table
+    t costs the term's increase from k-1 to k): a transportation LP whose matrix is a bipartite graph's
+    incidence matrix, so the simplex method's optimal vertex is integral and no branching is needed.
+    The minimum is then evaluated in exact arithmetic from the counts, so the bound is the same float
+    whichever optimal tables the solver returns. Cached, since every session with the same attendance
+    poses the same problem."""
     total = sum(value_counts)
-    shares = np.asarray(value_counts, dtype=float) / total
-    sizes = np.asarray(table_sizes, dtype=float)
-    n_cells = n_tables * n_values  # variables: c (n_cells, integer) then e (n_cells, continuous)
-    cost = np.concatenate([np.zeros(n_cells), np.ones(n_cells)])
-    rows: list[np.ndarray] = []
-    lower: list[float] = []
-    upper: list[float] = []
-    for t in range(n_tables):
-        row = np.zeros(2 * n_cells)
-        row[t * n_values : (t + 1) * n_values] = 1
-        rows.append(row)
-        lower.append(sizes[t])
-        upper.append(sizes[t])
-    for v in range(n_values):
-        row = np.zeros(2 * n_cells)
-        row[v:n_cells:n_values] = 1
-        rows.append(row)
-        lower.append(value_counts[v])
-        upper.append(value_counts[v])
-    for t in range(n_tables):
-        for v in range(n_values):
-            cell = t * n_values + v
-            for sign in (1.0, -1.0):  # e >= +-(c/n - p)
-                row = np.zeros(2 * n_cells)
-                row[cell] = -sign / sizes[t]
-                row[n_cells + cell] = 1
-                rows.append(row)
-                lower.append(-sign * shares[v])
-                upper.append(np.inf)
-    result = milp(
-        cost,
-        constraints=LinearConstraint(np.array(rows), lower, upper),
-        integrality=np.concatenate([np.ones(n_cells), np.zeros(n_cells)]),
-        bounds=Bounds(np.zeros(2 * n_cells), np.full(2 * n_cells, np.inf)),
+    cells = [
+        (t, v, k)
+        for t, size in enumerate(table_sizes)
+        for v, count in enumerate(value_counts)
+        for k in range(1, min(size, count) + 1)
+    ]
+
+    def excess(t: int, v: int, c: int) -> int:  # |c/n_t - p_v| times n_t * total
+        return abs(c * total - value_counts[v] * table_sizes[t])
+
+    step_cost = [(excess(t, v, k) - excess(t, v, k - 1)) / (table_sizes[t] * total) for t, v, k in cells]
+    highs = quiet_highs()
+    n_tables = len(table_sizes)
+    starts = np.arange(len(cells), dtype=np.int32) * 2
+    rows = np.array([[t, n_tables + v] for t, v, _ in cells], dtype=np.int32).ravel()
+    margins = np.array([*table_sizes, *value_counts], dtype=float)
+    highs.addRows(
+        len(margins),
+        margins,
+        margins,
+        0,
+        np.array([], dtype=np.int32),
+        np.array([], dtype=np.int32),
+        np.array([]),
     )
-    if not result.success:
-        raise ValueError(f"lower bound problem not solved: {result.message}")
-    return float(result.fun)
+    highs.addCols(
+        len(cells),
+        np.array(step_cost),
+        np.zeros(len(cells)),
+        np.ones(len(cells)),
+        len(rows),
+        starts,
+        rows,
+        np.ones(len(rows)),
+    )
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise ValueError(
+            f"lower bound problem not solved: {highs.modelStatusToString(highs.getModelStatus())}"
+        )
+    steps = np.rint(highs.getSolution().col_value).astype(int)
+    counts = np.zeros((n_tables, len(value_counts)), dtype=int)
+    for (t, v, _), taken in zip(cells, steps, strict=True):
+        counts[t, v] += taken
+    if counts.sum(axis=1).tolist() != list(table_sizes) or counts.sum(axis=0).tolist() != list(value_counts):
+        raise ValueError("lower bound problem solved with fractional tables")
+    minimum = sum(
+        Fraction(sum(excess(t, v, int(counts[t, v])) for v in range(len(value_counts))), size * total)
+        for t, size in enumerate(table_sizes)
+    )
+    return float(minimum)
 
 
 def diversity_lower_bound(

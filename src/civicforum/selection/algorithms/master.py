@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from civicforum.highs import quiet_highs
+
 from .compression import TypeModel
 from .heuristic import SwapSearch
-from .panels import PanelSolver, quiet_highs
+from .panels import PanelSolver
 
 _SEARCH_STARTS = 3
 # Local-search panels must beat the threshold by this fraction: barely improving columns make column

@@ -6,42 +6,18 @@ column generation (thousands of calls) never rebuilds constraints.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 
 import highspy
 import numpy as np
+
+from civicforum.highs import quiet_highs
 
 from ..types import InfeasibleQuotasError, Instance, Panel
 from .compression import PanelBounds, TypeModel, build_type_model
 from .heuristic import SwapSearch
 
 _INF = highspy.kHighsInf
-
-
-_banner_shown = False
-
-
-def quiet_highs() -> highspy.Highs:
-    """A silent HiGHS instance: the banner HiGHS prints once per process must not reach the CLI's stdout."""
-    global _banner_shown
-    if _banner_shown:
-        highs = highspy.Highs()
-    else:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as sink:
-                os.dup2(sink.fileno(), 1)
-                highs = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        _banner_shown = True
-    highs.silent()
-    highs.setOptionValue("threads", 1)  # the MILPs are small; a second thread costs more than it gives
-    return highs
 
 
 def add_rule_rows(highs: highspy.Highs, model: TypeModel, rules: PanelBounds) -> None:

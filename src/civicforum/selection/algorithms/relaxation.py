@@ -20,10 +20,12 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from civicforum.highs import quiet_highs
+
 from .compression import PanelBounds, TypeModel
 from .heuristic import SwapSearch
 from .master import INF, PanelMaster, generate_columns
-from .panels import PanelSolver, add_rule_rows, quiet_highs
+from .panels import PanelSolver, add_rule_rows
 
 _POSITIVE_DUAL = 1e-6
 # A row of Q within this many seats of its bound counts as tight when choosing the face to price over.
