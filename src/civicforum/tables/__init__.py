@@ -1,6 +1,7 @@
 """Table allocation: seat a panel at diverse tables, with new faces every session.
 
-Pure Python (numpy/scipy), no Django: the CLI (``civicforum tables``) and the web app both call
+Pure Python (numpy, numba and HiGHS; scipy only for facilitators and for explaining failed plans), no
+Django: the CLI (``civicforum tables``) and the web app both call
 ``allocate`` and the scoring functions here.
 """
 
