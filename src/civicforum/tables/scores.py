@@ -124,6 +124,7 @@ def _feature_lower_bound(value_counts: tuple[int, ...], table_sizes: tuple[int, 
 
     step_cost = [(excess(t, v, k) - excess(t, v, k - 1)) / (table_sizes[t] * total) for t, v, k in cells]
     highs = quiet_highs()
+    highs.setOptionValue("solver", "simplex")  # a vertex, so integral; an interior point need not be
     n_tables = len(table_sizes)
     starts = np.arange(len(cells), dtype=np.int32) * 2
     rows = np.array([[t, n_tables + v] for t, v, _ in cells], dtype=np.int32).ravel()
