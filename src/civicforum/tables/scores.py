@@ -105,63 +105,66 @@ def repeat_pairs(seating: Seating) -> int:
 def _feature_lower_bound(value_counts: tuple[int, ...], table_sizes: tuple[int, ...]) -> float:
     """Exact minimum of sum_t sum_v |c_tv/n_t - p_v| over integer tables with the given margins.
 
-    Each term is convex in c_tv, so c_tv is split into unit steps (the k-th member of value v at table
-    t costs the term's increase from k-1 to k): a transportation LP whose matrix is a bipartite graph's
-    incidence matrix, so the simplex method's optimal vertex is integral and no branching is needed.
-    The minimum is then evaluated in exact arithmetic from the counts, so the bound is the same float
+    Each term is convex in c_tv, so tables of one size share a value's members as evenly as they can,
+    and then each table of the size can still be filled to it (deal each value's extra members round
+    the tables). So only each size's count of each value is chosen, in unit steps (the k-th member
+    costs the increase of the even split's deviations): a transportation LP whose matrix is a
+    bipartite graph's incidence matrix, so the simplex method's optimal vertex is integral. The
+    minimum is evaluated in exact arithmetic from those counts, so the bound is the same float
     whichever optimal tables the solver returns. Cached, since every session with the same attendance
     poses the same problem."""
     total = sum(value_counts)
-    cells = [
-        (t, v, k)
-        for t, size in enumerate(table_sizes)
+    groups = sorted(Counter(table_sizes).items())  # (size, number of tables of that size)
+
+    def excess(size: int, v: int, c: int) -> int:  # |c/n - p_v| at a table of n = size, times n * total
+        return abs(c * total - value_counts[v] * size)
+
+    def spread(size: int, tables: int, v: int, c: int) -> int:  # excess of c members split evenly
+        each, extra = divmod(c, tables)
+        return (tables - extra) * excess(size, v, each) + extra * excess(size, v, each + 1)
+
+    steps = [
+        (g, v, k)
+        for g, (size, tables) in enumerate(groups)
         for v, count in enumerate(value_counts)
-        for k in range(1, min(size, count) + 1)
+        for k in range(1, min(size * tables, count) + 1)
     ]
-
-    def excess(t: int, v: int, c: int) -> int:  # |c/n_t - p_v| times n_t * total
-        return abs(c * total - value_counts[v] * table_sizes[t])
-
-    step_cost = [(excess(t, v, k) - excess(t, v, k - 1)) / (table_sizes[t] * total) for t, v, k in cells]
+    step_cost = [
+        (spread(*groups[g], v, k) - spread(*groups[g], v, k - 1)) / (groups[g][0] * total)
+        for g, v, k in steps
+    ]
     highs = quiet_highs()
     highs.setOptionValue("solver", "simplex")  # a vertex, so integral; an interior point need not be
-    n_tables = len(table_sizes)
-    starts = np.arange(len(cells), dtype=np.int32) * 2
-    rows = np.array([[t, n_tables + v] for t, v, _ in cells], dtype=np.int32).ravel()
-    margins = np.array([*table_sizes, *value_counts], dtype=float)
-    highs.addRows(
-        len(margins),
-        margins,
-        margins,
-        0,
-        np.array([], dtype=np.int32),
-        np.array([], dtype=np.int32),
-        np.array([]),
-    )
+    margins = np.array([*(size * tables for size, tables in groups), *value_counts], dtype=float)
+    no_entries = np.array([], dtype=np.int32)
+    highs.addRows(len(margins), margins, margins, 0, no_entries, no_entries, np.array([]))
+    rows = np.array([[g, len(groups) + v] for g, v, _ in steps], dtype=np.int32).ravel()
     highs.addCols(
-        len(cells),
+        len(steps),
         np.array(step_cost),
-        np.zeros(len(cells)),
-        np.ones(len(cells)),
+        np.zeros(len(steps)),
+        np.ones(len(steps)),
         len(rows),
-        starts,
+        np.arange(len(steps), dtype=np.int32) * 2,
         rows,
         np.ones(len(rows)),
     )
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise ValueError(
-            f"lower bound problem not solved: {highs.modelStatusToString(highs.getModelStatus())}"
-        )
-    steps = np.rint(highs.getSolution().col_value).astype(int)
-    counts = np.zeros((n_tables, len(value_counts)), dtype=int)
-    for (t, v, _), taken in zip(cells, steps, strict=True):
-        counts[t, v] += taken
-    if counts.sum(axis=1).tolist() != list(table_sizes) or counts.sum(axis=0).tolist() != list(value_counts):
+        status = highs.modelStatusToString(highs.getModelStatus())
+        raise ValueError(f"lower bound problem not solved: {status}")
+    counts = np.zeros((len(groups), len(value_counts)), dtype=int)
+    for (g, v, _), taken in zip(steps, np.rint(highs.getSolution().col_value).astype(int), strict=True):
+        counts[g, v] += taken
+    if counts.sum(axis=1).tolist() != margins[: len(groups)].tolist() or counts.sum(axis=0).tolist() != list(
+        value_counts
+    ):
         raise ValueError("lower bound problem solved with fractional tables")
     minimum = sum(
-        Fraction(sum(excess(t, v, int(counts[t, v])) for v in range(len(value_counts))), size * total)
-        for t, size in enumerate(table_sizes)
+        Fraction(
+            sum(spread(size, tables, v, int(counts[g, v])) for v in range(len(value_counts))), size * total
+        )
+        for g, (size, tables) in enumerate(groups)
     )
     return float(minimum)
 
