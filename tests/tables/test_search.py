@@ -3,12 +3,13 @@ incremental move costs equal the change of the objective recomputed from scratch
 
 from collections import Counter
 from itertools import combinations
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicforum.tables import AllocationSettings, Constraints, Member
+from civicforum.tables import AllocationSettings, Constraints, Member, compiled
 from civicforum.tables.compiled import first_accepted_swap
 from civicforum.tables.engine import LOST_MEETING_PENALTY, REPEAT_PENALTY, _Planner
 from civicforum.tables.search import PAIR_CACHE_VALUES, SessionProblem, SessionSearch, _gumbel, co_seated
@@ -218,3 +219,22 @@ def test_annealing_spends_a_work_budget_so_smaller_sessions_make_more_steps():
         assert anneal(10**9, 20_000.0, 5_000) >= 5_000
         assert anneal(300, 20_000.0, 0) <= 300
     assert made[0] > made[1] > 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(searches())
+def test_exchange_costs_of_a_feature_too_wide_to_cache_are_exact_where_they_could_be_least(scenario):
+    """Such a feature's costs are first estimated from the values that change; those that could be the
+    least are then worked out exactly, so the descent makes the exchange the exact costs would."""
+    search, rng = scenario
+    worked_out = compiled.pair_exchange_deltas.py_func  # the same loop, reading the module's constants
+    for here, there in combinations(range(len(search.problem.sizes)), 2):
+        deltas, out, back = search.pair_exchange_deltas(here, there, rng)
+        if not deltas.size:
+            continue
+        arrays = search._scoring_arrays(), search._bookkeeping(), search._pair_data()
+        with patch.object(compiled, "DIVERSITY_ESTIMATE_ERROR", np.inf):  # every cost exact
+            exact = worked_out(out, back, False, *arrays)
+        assert np.argmin(deltas) == np.argmin(exact)
+        assert deltas.min() == exact.min()
+        assert np.allclose(deltas, exact, rtol=0, atol=1e-9)

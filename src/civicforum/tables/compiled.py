@@ -401,13 +401,72 @@ def pair_exchange_deltas(
                 if size * size <= pair_costs.shape[2]:
                     diversity += pair_costs[here, feature, leaving, joining]
                     diversity += pair_costs[there, feature, joining, leaving]
-                else:
-                    moved = _moved_cost(seats[0], size, leaving, joining, scratch[0, feature])
-                    diversity += moved - now[0, feature]
-                    moved = _moved_cost(seats[1], size, joining, leaving, scratch[1, feature])
-                    diversity += moved - now[1, feature]
+                else:  # estimated for now; worked out below wherever the exchange could be the least
+                    diversity += _changed_values_cost(seats[0], size, leaving, joining, scratch[0, feature])
+                    diversity += _changed_values_cost(seats[1], size, joining, leaving, scratch[1, feature])
             deltas[row, col] = capped(diversity, scoring) + seating[row, col]
+    if (feature_sizes * feature_sizes > pair_costs.shape[2]).any():
+        margin = 2 * DIVERSITY_ESTIMATE_ERROR * scoring[13] * (1 + scoring[12])
+        least = deltas.min()
+        for row in range(out.shape[0]):
+            for col in range(back.shape[0]):
+                if deltas[row, col] <= least + margin:
+                    values = out_values[row], back_values[col]
+                    exact = _exchange_diversity(values, (here, there), seats, pair_data, scratch, now)
+                    deltas[row, col] = capped(exact, scoring) + seating[row, col]
     return deltas
+
+
+# The most by which the estimated cost of an exchange on a feature with too many values to cache
+# (``_changed_values_cost``) can differ from the exact one, summed as numpy sums (``_exchange_diversity``):
+# both add at most a few thousand deviations of at most 1, each rounded to 2^-53 of its size, so they
+# differ by far less than this.
+DIVERSITY_ESTIMATE_ERROR = 1e-9
+
+
+@_compile
+def _exchange_diversity(
+    values: tuple[np.ndarray, np.ndarray],
+    tables: tuple[int, int],
+    seats: tuple[float, float],
+    pair_data: PairData,
+    scratch: np.ndarray,
+    now: np.ndarray,
+) -> float:
+    """Change of the two tables' diversity cost, exactly as numpy summed it, when a pair with
+    ``values[0]`` (a row of ``_pair_values``) leaves ``tables[0]`` for ``tables[1]`` and a pair with
+    ``values[1]`` comes the other way (``seats``: 1 / each table's size; ``scratch`` and ``now``: the
+    deviations of features too wide to cache, as ``pair_exchange_deltas`` works them out)."""
+    pair_costs, feature_sizes = pair_data[4], pair_data[2]
+    diversity = 0.0
+    for feature in range(feature_sizes.shape[0]):
+        leaving, joining = values[0][feature], values[1][feature]
+        size = feature_sizes[feature]
+        if size * size <= pair_costs.shape[2]:
+            diversity += pair_costs[tables[0], feature, leaving, joining]
+            diversity += pair_costs[tables[1], feature, joining, leaving]
+        else:
+            moved = _moved_cost(seats[0], size, leaving, joining, scratch[0, feature])
+            diversity += moved - now[0, feature]
+            moved = _moved_cost(seats[1], size, joining, leaving, scratch[1, feature])
+            diversity += moved - now[1, feature]
+    return diversity
+
+
+@_compile
+def _changed_values_cost(seat: float, size: int, leaving: int, joining: int, scratch: np.ndarray) -> float:
+    """``_moved_cost`` less the cost now, from the values that change alone (in any order)."""
+    changed = (leaving // size, leaving % size, joining // size, joining % size)
+    change = 0.0
+    for position in range(4):
+        value = changed[position]
+        first = True
+        for earlier in range(position):
+            first = first and changed[earlier] != value
+        count = (changed[2] == value) + (changed[3] == value) - (changed[0] == value) - (changed[1] == value)
+        if first and count:
+            change += abs(scratch[value] + count * seat) - abs(scratch[value])
+    return change
 
 
 @_compile
