@@ -11,7 +11,9 @@ The loops add and multiply in exactly the order the numpy version did, with no f
 compiler neither reorders sums nor fuses a multiply and an add), and where numpy summed a row by
 pairwise summation they copy it step for step (``_pairwise_sum``): the scores are the same floats on
 every machine, and a seed gives the same plan whatever the CPU, as it did before the loops were compiled.
-(The tabu search's swap costs are sums of exact binary fractions, the same in any order.)
+(The tabu search's swap costs are sums of exact binary fractions, the same in any order. Two-for-two
+exchange costs on a feature too wide to cache are estimated first, then worked out in numpy's order
+wherever they could be the least, so the same exchange is chosen.)
 """
 
 from __future__ import annotations
@@ -340,7 +342,9 @@ def pair_exchange_deltas(
     pair_data: PairData,
 ) -> np.ndarray:
     """Objective change of exchanging each pair ``out`` (rows, two members at one table) with each
-    pair ``back`` (columns, two at another) (``SessionSearch.pair_exchange_deltas``).
+    pair ``back`` (columns, two at another) (``SessionSearch.pair_exchange_deltas``): exact wherever
+    it could be the least, elsewhere within DIVERSITY_ESTIMATE_ERROR (times the diversity weights) of
+    it, when a feature has too many values to cache.
 
     With ``skip_hopeless``, an empty array when no exchange can improve: diversity falls by at most
     what the two tables sit above their least possible costs, and the seat costs cannot pay for that."""
