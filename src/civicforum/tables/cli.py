@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         type=options.decimal_number,
         default=1.0,
         help="search this many times longer for a better plan (default 1; the same seed and effort "
-        "give the same plan on any machine); when a plan's diversity ends more than 5%% above its bound, "
+        "give the same plan on any machine); when a plan's diversity ends more than 5%% above its bound "
+        "(with a larger --diversity-slack, that slack plus 1%%), "
         f"the search starts over once with {HARD_PANEL_EFFORT:g} times the effort without being asked",
     )
     parser.add_argument(
