@@ -19,6 +19,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:remove_question": FORUM_MANAGERS,
     "recruitment:change_question": FORUM_MANAGERS,
     "recruitment:question_special_category": FORUM_MANAGERS,
+    "recruitment:answer_again_csv": FORUM_MANAGERS,
     "recruitment:draw_lottery": FORUM_MANAGERS,
     "recruitment:lottery": FORUM_MANAGERS,
     "recruitment:lottery_file": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # letters not generated
@@ -53,6 +54,8 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:selection_selected": EVERYONE,
     "recruitment:withdraw_public": EVERYONE,
     "recruitment:withdrawn": EVERYONE_REDIRECTED,  # nobody withdrew from this browser: to the form
+    "recruitment:answer_again": EVERYONE,
+    "recruitment:answer_again_done": EVERYONE_REDIRECTED,  # no answer given from this browser: to the form
 }
 
 
@@ -105,9 +108,12 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         forum=forum, reply_url="https://example.org/reply", reply_by="1 May"
     )
     member = PanelMember.objects.create(forum=forum, run=run, respondent=respondent, invitation_batch=batch)
-    question = QuotaQuestion.objects.create(forum=forum, key="age", label="How old are you?")
+    question = QuotaQuestion.objects.create(
+        forum=forum, key="health", label="Do you have a long-term illness?", special_category=True
+    )
     return {
         "question_id": question.pk,
+        "question_key": question.key,
         "lottery_id": lottery.pk,
         "run_id": run.pk,
         "member_id": member.pk,

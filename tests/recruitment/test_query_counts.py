@@ -283,9 +283,10 @@ def test_the_overview_names_the_latest_address_list_without_asking_again_when_it
 
 @pytest.mark.parametrize(
     # the lottery page's 13th reads the newest list's addresses per ward, which it shows; the start
-    # page's 19th asks whether a lottery waits for its draw code, which starting again sets aside
+    # page's 19th asks whether a lottery waits for its draw code, which starting again sets aside; the
+    # questions page's 12th counts the answers erased when a question was marked, and given again
     ("page", "most"),
-    [("overview", 19), ("start_selection", 19), ("questions", 11), ("draw_lottery", 13)],
+    [("overview", 19), ("start_selection", 19), ("questions", 12), ("draw_lottery", 13)],
 )
 def test_pages_ask_the_database_for_each_thing_once(
     signed_in_client: Any, pool: Any, officer: Any, django_assert_max_num_queries: Any, page: str, most: int

@@ -83,6 +83,10 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.quota_question_removed": "Demographic question removed",
                 "recruitment.quota_question_marked": "Question marked or unmarked as special category data",
                 "recruitment.quota_question_changed": "Question wording changed",
+                "recruitment.answer_given_again": (
+                    "Someone gave again, with consent, an answer erased when its question was marked as "
+                    "special category data"
+                ),
                 "recruitment.population_shares_imported": "Population shares imported",
                 "recruitment.quotas_proposed": "Quotas proposed from population shares",
                 "recruitment.quotas_changed": "Quotas changed",
@@ -121,6 +125,7 @@ class RecruitmentConfig(AppConfig):
                     "{addresses:address|addresses}"
                 ),
                 "recruitment.quota_question_changed": "{changed}",
+                "recruitment.answer_given_again": "question {question}",
                 "recruitment.population_shares_imported": "{categories:category|categories}",
                 "recruitment.quotas_proposed": "{categories:category|categories}",
                 "recruitment.selection_started": "{algorithm} algorithm",

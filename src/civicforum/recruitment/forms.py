@@ -609,18 +609,25 @@ class CorrectDetailsForm(ContactForm):
             self.fields[name].widget.attrs["autocomplete"] = "off"
 
 
-class QuotaAnswerForm(GovUKForm):
-    answer = forms.ChoiceField(widget=forms.RadioSelect)
+def quota_answer_field(question: QuotaQuestion) -> forms.ChoiceField:
+    """The radios answering ``question``, with 'Prefer not to say' where it is offered."""
+    choices = [(c.key, c.label) for c in question.categories.all()]
+    if question.allow_prefer_not_to_say:
+        choices.append((PREFER_NOT_TO_SAY, "Prefer not to say"))
+    # crispy-forms-gds prints a label as HTML (|safe); these are the officer's words. As in YesNoForm.
+    return forms.ChoiceField(
+        choices=choices,
+        widget=forms.RadioSelect,
+        label=escape(question.label),
+        help_text=escape(question.hint),
+        error_messages={"required": f"Select an answer to ‘{question.label}’"},
+    )
 
+
+class QuotaAnswerForm(GovUKForm):
     def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(c.key, c.label) for c in question.categories.all()]
-        if question.allow_prefer_not_to_say:
-            choices.append((PREFER_NOT_TO_SAY, "Prefer not to say"))
-        field = self.fields["answer"]
-        field.choices = choices
-        field.label, field.help_text = escape(question.label), escape(question.hint)  # as in YesNoForm
-        field.error_messages["required"] = f"Select an answer to ‘{question.label}’"
+        self.fields["answer"] = quota_answer_field(question)
         self.helper.layout = Layout(Field.radios("answer", legend_size=Size.LARGE, legend_tag="h1"))
 
 
@@ -706,6 +713,27 @@ class WithdrawForm(GovUKForm):
         error_messages={"required": "Enter the email address or phone number you gave when registering"},
         widget=forms.TextInput(attrs=NOT_WORDS),
     )
+
+
+class AnswerAgainForm(WithdrawForm):
+    """Someone whose answer to ``question`` was erased when it was marked as asking for special category
+    data gives it again: who they are, the answer, and this time their explicit consent to it."""
+
+    consent = forms.BooleanField(
+        label="I agree that the council may use my answer to this question to select the panel, as the "
+        "privacy notice says",
+        error_messages={"required": "Tick the box to agree, or we cannot keep your answer"},
+    )
+
+    def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"] = quota_answer_field(question)
+        self.helper.layout = Layout(
+            "reference",
+            "contact",
+            Field.radios("answer", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.checkbox("consent"),
+        )
 
 
 class RecruitmentSettingsForm(GovUKModelForm):

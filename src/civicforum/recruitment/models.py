@@ -281,6 +281,29 @@ class QuotaQuestion(models.Model):
         return {category.label: category.key for category in self.categories.all()}
 
 
+class AnswerToGiveAgain(models.Model):
+    """An answer erased when its question was marked as asking for special category data after people
+    had answered it (``quotas.mark_special_category``): they were never told, so gave no explicit
+    consent (UK GDPR art. 9). The person may give it again, with that consent, while registration is
+    open (``answer_again.give_again``); the row says only that they had answered, never what."""
+
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers_to_give_again")
+    question = models.ForeignKey(
+        QuotaQuestion, on_delete=models.CASCADE, related_name="answers_to_give_again"
+    )
+    erased_at = models.DateTimeField()
+    given_again_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["respondent", "question"], name="one_answer_to_give_again")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.respondent} to give again: {self.question.key}"
+
+
 class QuotaCategory(models.Model):
     question = models.ForeignKey(QuotaQuestion, on_delete=models.CASCADE, related_name="categories")
     key = models.SlugField(max_length=50)

@@ -18,6 +18,11 @@ urlpatterns = [
         staff.question_special_category,
         name="question_special_category",
     ),
+    path(
+        STAFF + "questions/<int:question_id>/to-give-again.csv",
+        staff.answer_again_csv,
+        name="answer_again_csv",
+    ),
     path(STAFF + "addresses/", staff.upload_addresses, name="upload_addresses"),
     path(STAFF + "lottery/", staff.draw_lottery, name="draw_lottery"),
     path(STAFF + "lottery/<int:lottery_id>/", staff.lottery_detail, name="lottery"),
@@ -61,6 +66,16 @@ urlpatterns = [
     path(PUBLIC + "register/done/", registration.register_done, name="register_done"),
     path(PUBLIC + "register/withdraw/", public.withdraw_public, name="withdraw_public"),
     path(PUBLIC + "register/withdraw/done/", public.withdrawn, name="withdrawn"),
+    path(
+        PUBLIC + "register/answer-again/<slug:question_key>/",
+        public.give_answer_again,
+        name="answer_again",
+    ),
+    path(
+        PUBLIC + "register/answer-again/<slug:question_key>/saved/",
+        public.answer_given_again,
+        name="answer_again_done",
+    ),
     path(PUBLIC + "register/<str:step>/", registration.register_step, name="register_step"),
     path(PUBLIC + "panel/reply/", public.panel_reply, name="panel_reply"),
     path(PUBLIC + "panel/reply/received/", public.panel_replied, name="panel_replied"),

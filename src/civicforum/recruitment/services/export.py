@@ -30,7 +30,8 @@ from civicforum.recruitment.services.quotas import answer_options, questions_wit
 from civicforum.spreadsheet import spreadsheet_safe
 
 
-def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
+def table_csv(header: list[str], rows: Iterable[list[Any]]) -> str:
+    """A CSV whose cells cannot run as formulas when opened in a spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([spreadsheet_safe(cell) for cell in header])
@@ -68,7 +69,7 @@ def contacts_csv(forum: Any) -> tuple[str, int]:
                 respondent.ward,
             ]
         )
-    return _csv(header, rows), len(people)
+    return table_csv(header, rows), len(people)
 
 
 def answers_csv(forum: Any, shuffle: random.Random | None = None) -> tuple[str, int]:
@@ -90,7 +91,7 @@ def answers_csv(forum: Any, shuffle: random.Random | None = None) -> tuple[str, 
         row = [respondent.status]
         rows.append(row + [labels[q.key].get(answers.get(q.key, ""), "") for q in questions])
     (shuffle or random.SystemRandom()).shuffle(rows)
-    return _csv(header, rows), len(people)
+    return table_csv(header, rows), len(people)
 
 
 def panel_csv(forum: Any) -> tuple[str, int]:
@@ -119,4 +120,4 @@ def panel_csv(forum: Any) -> tuple[str, int]:
         ]
         for member in members
     ]
-    return _csv(header, rows), len(rows)
+    return table_csv(header, rows), len(rows)

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import slugify
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
+    AnswerToGiveAgain,
     MemberStatus,
     PanelMember,
     QuotaCategory,
@@ -667,7 +669,8 @@ EARLIER_ANSWERS_ERASED = (
     "They registered on a privacy notice that did not name this question as asking for special category "
     "data, so they did not give the explicit consent UK GDPR (article 9) needs to keep those answers. "
     "Their answers will count as ‘Prefer not to say’ in the quotas; the rest of their registration is "
-    "kept. This cannot be undone."
+    "kept. While registration is open they can give their answer again, this time with their consent: "
+    "the questions page then gives the link to send them and a list of who to tell."
 )
 
 
@@ -681,8 +684,9 @@ def mark_special_category(
     Marking protects everyone who registers from then on (the privacy notice names the question), but
     those who already answered it were never told, so gave no explicit consent (UK GDPR art. 9) to it:
     marking it once answers exist needs ``erase_earlier_answers``, and erases them (they become 'Prefer not
-    to say', which marking always offers). Under the forum's lock, so that an answer given meanwhile is
-    erased too, and never while a draw reads the answers (``run_in_progress``)."""
+    to say', which marking always offers), recording whose (``AnswerToGiveAgain``) so that they can be
+    asked to give it again with that consent. Under the forum's lock, so that an answer given meanwhile
+    is erased too, and never while a draw reads the answers (``run_in_progress``)."""
     lock_forum(question.forum_id)
     question.refresh_from_db(fields=["special_category"])
     refused = None if special_category else unmarking_refused(question)
@@ -702,6 +706,11 @@ def mark_special_category(
     for respondent in answered:
         respondent.answers = {**respondent.answers, question.key: ""}
         respondent.save(update_fields=["answers"])
+    erased_at = timezone.now()
+    AnswerToGiveAgain.objects.bulk_create(
+        AnswerToGiveAgain(respondent=respondent, question=question, erased_at=erased_at)
+        for respondent in answered
+    )
     question.special_category = special_category
     if special_category:  # as ``add_question``: one more answer changes none already given
         question.allow_prefer_not_to_say = True

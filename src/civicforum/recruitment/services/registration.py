@@ -573,6 +573,7 @@ def _erase(respondent: Respondent, user: Any) -> None:
     respondent.identity_hash = ""
     respondent.email_hash = ""
     respondent.save()
+    respondent.answers_to_give_again.all().delete()  # even that they had answered a question goes
     Respondent.objects.filter(possible_duplicate_of=respondent).update(possible_duplicate_of=None)
     respondent.memberships.exclude(status=MemberStatus.DECLINED).update(status=MemberStatus.DECLINED)
     audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)

@@ -1,15 +1,16 @@
-"""Public pages after registration: withdrawal, replies to a panel invitation, the selection record."""
+"""Public pages after registration: withdrawal, an erased answer given again, replies to a panel
+invitation, the selection record."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from civicforum.recruitment import forms
-from civicforum.recruitment.models import MemberStatus
-from civicforum.recruitment.services import panel_invitations, registration, selection
+from civicforum.recruitment.models import MemberStatus, QuotaQuestion
+from civicforum.recruitment.services import answer_again, panel_invitations, registration, selection
 from civicforum.recruitment.views.common import (
     client_address,
     gone_for_residents,
@@ -56,6 +57,57 @@ def withdrawn(request: HttpRequest, forum_slug: str) -> HttpResponse:
     if kept_outcome(request, "withdrawn", forum) is None:
         return redirect("recruitment:withdraw_public", forum_slug=forum.slug)
     return render(request, "recruitment/withdrawn.html", {"forum": forum})
+
+
+@never_cache  # personal data: no copy kept by the browser (a shared computer) or a proxy
+def give_answer_again(request: HttpRequest, forum_slug: str, question_key: str) -> HttpResponse:
+    """Someone whose answer to a question was erased when the question was marked as asking for special
+    category data gives it again, with their explicit consent, while registration is open."""
+    forum = public_forum(forum_slug)
+    gone = gone_for_residents(
+        request, forum, "Give your answer again", "answers can no longer be given or changed"
+    )
+    if gone is not None:
+        return gone
+    question = get_object_or_404(
+        QuotaQuestion, forum=forum, key=question_key, special_category=True, from_address=False
+    )
+    context: dict[str, object] = {"forum": forum, "question": question, "settings": settings_for(forum)}
+    if not registration.is_open(forum):
+        return _answers_closed(request, context)
+    form = forms.AnswerAgainForm(request.POST or None, question=question)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            respondent = answer_again.give_again(
+                forum, question, data["reference"], data["contact"], data["answer"], client_address(request)
+            )
+        except registration.CodeProblem as problem:
+            form.add_error("reference", str(problem))
+        except answer_again.NothingToGiveAgain as nothing:
+            return render(request, "recruitment/answer_again_done.html", {**context, "nothing": nothing})
+        except (registration.RegistrationClosed, registration.DrawInProgress):
+            return _answers_closed(request, context)
+        else:
+            keep_outcome(request, "answer-again", forum, {"reference": respondent.reference})
+            return redirect("recruitment:answer_again_done", forum_slug=forum.slug, question_key=question.key)
+    return render(request, "recruitment/answer_again.html", {**context, "form": form})
+
+
+def _answers_closed(request: HttpRequest, context: dict[str, object]) -> HttpResponse:
+    """Registration has closed: the panel is drawn from the answers as they are, so none can change."""
+    context = {**context, "phone": registration.phone_for(context["forum"])}
+    return render(request, "recruitment/answer_again_closed.html", context, status=403)
+
+
+@never_cache
+def answer_given_again(request: HttpRequest, forum_slug: str, question_key: str) -> HttpResponse:
+    """'Your answer is saved', shown after the form (which it would post again if reloaded)."""
+    forum = public_forum(forum_slug)
+    question = get_object_or_404(QuotaQuestion, forum=forum, key=question_key, special_category=True)
+    if kept_outcome(request, "answer-again", forum) is None:
+        return redirect("recruitment:answer_again", forum_slug=forum.slug, question_key=question.key)
+    return render(request, "recruitment/answer_again_done.html", {"forum": forum, "question": question})
 
 
 @never_cache

@@ -40,6 +40,7 @@ from civicforum.recruitment.models import (
     addresses,
 )
 from civicforum.recruitment.services import (
+    answer_again,
     civic_lottery,
     export,
     feasibility,
@@ -982,8 +983,46 @@ def questions(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "questions": forum_questions,
         "special": quotas.unneeded_special_questions(forum_questions, locked),
         "has_ward": any(question.from_address for question in forum_questions),
+        # Answers are erased only once people have registered, so none can be before then.
+        "asked_again": _asked_again(request, forum, forum_questions) if locked else [],
+        "sees_contacts": request.user.has_perm(PERSONAL, forum),
     }
+    if context["asked_again"]:
+        context["registration_open"] = registration.is_open(forum)
     return render(request, "recruitment/questions.html", context)
+
+
+def _asked_again(request: HttpRequest, forum: Any, forum_questions: list[QuotaQuestion]) -> list[Any]:
+    """Each question whose earlier answers were erased when it was marked, with how many were given again
+    and the page where the others can give theirs (a full address, to put in an email or letter)."""
+    counts = answer_again.asked_again(forum)
+    return [
+        {
+            "question": question,
+            "counts": counts[question.pk],
+            "url": request.build_absolute_uri(
+                reverse(
+                    "recruitment:answer_again",
+                    kwargs={"forum_slug": forum.slug, "question_key": question.key},
+                )
+            ),
+        }
+        for question in forum_questions
+        if question.pk in counts
+    ]
+
+
+@never_cache
+@forum_permission_required(PERSONAL)
+@gone_after_purge
+def answer_again_csv(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
+    """Who to ask to give again the answer erased when the question was marked (logged: names and
+    contact details)."""
+    forum = forum_of(request)
+    question = get_object_or_404(QuotaQuestion, forum=forum, pk=question_id, special_category=True)
+    text, count = answer_again.still_to_give_csv(question)
+    privacy.log_personal_data_access(request.user, forum, "answers to give again (CSV)", count)
+    return csv_attachment(text, f"{forum.slug}-{question.key}-to-give-again.csv")
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,255 @@
+"""People whose answer was erased when its question was marked as asking for special category data give it
+again, this time with their explicit consent, while registration is open."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from civicforum.core.models import AuditEvent
+from civicforum.recruitment.models import (
+    AnswerToGiveAgain,
+    QuotaQuestion,
+    RecruitmentSettings,
+    Respondent,
+    RespondentStatus,
+)
+from civicforum.recruitment.services import answer_again, quotas, registration
+
+pytestmark = pytest.mark.django_db
+
+
+def reopen(forum: Any) -> None:
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=True)
+
+
+def url(forum: Any, key: str = "gender", name: str = "answer_again") -> str:
+    return reverse(f"recruitment:{name}", kwargs={"forum_slug": forum.slug, "question_key": key})
+
+
+def marked_gender(forum: Any, officer: Any) -> tuple[QuotaQuestion, list[Respondent]]:
+    """Gender, answered by the pool before being marked, marked with the erasure confirmed; and whose
+    answers it erased."""
+    gender = QuotaQuestion.objects.get(forum=forum, key="gender")
+    answered = [r for r in Respondent.objects.filter(forum=forum).order_by("pk") if r.answers.get("gender")]
+    quotas.mark_special_category(gender, officer, True, erase_earlier_answers=True)
+    return QuotaQuestion.objects.get(pk=gender.pk), answered
+
+
+def first_category(question: QuotaQuestion) -> str:
+    return question.categories.order_by("position", "id").first().key
+
+
+def test_marking_records_whose_answers_were_erased_and_nothing_of_what_they_were(
+    pool: Any, officer: Any
+) -> None:
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    rows = AnswerToGiveAgain.objects.filter(question=gender)
+    assert sorted(rows.values_list("respondent_id", flat=True)) == [r.pk for r in answered]
+    assert all(row.given_again_at is None for row in rows)
+    assert answer_again.asked_again(forum) == {gender.pk: answer_again.AskedAgain(len(answered), 0)}
+    assert all(Respondent.objects.get(pk=r.pk).answers["gender"] == "" for r in answered)
+
+
+def test_a_person_gives_their_erased_answer_again_with_consent_and_can_change_it(
+    pool: Any, officer: Any
+) -> None:
+    """The page says why the answer was erased and asks for consent; without the tick nothing is saved.
+    With it the answer counts again, the officer's count moves, the audit log records it without the
+    answer, and reloading the confirmation does not send the form again."""
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    person = answered[0]
+    browser = Client()
+
+    form = html.unescape(browser.get(url(forum)).content.decode())
+    assert "When you registered for" in form and "‘What is your gender?’" in form
+    assert "for now the panel is chosen as if you had said ‘Prefer not to say’" in form
+    assert "Prefer not to say" in form  # marking always offers it
+
+    answer = first_category(gender)
+    filled = {"reference": person.reference.lower(), "contact": person.email.upper(), "answer": answer}
+    unticked = html.unescape(browser.post(url(forum), filled).content.decode())
+    assert "<title>Error: " in unticked and "Tick the box to agree, or we cannot keep your answer" in unticked
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == ""
+
+    saved = browser.post(url(forum), {**filled, "consent": "on"})
+    assert saved.status_code == 302 and saved["Location"] == url(forum, name="answer_again_done")
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == answer
+    assert "Your answer is saved" in browser.get(saved["Location"]).content.decode()
+    assert answer_again.asked_again(forum)[gender.pk] == answer_again.AskedAgain(len(answered), 1)
+    event = AuditEvent.objects.get(action="recruitment.answer_given_again")
+    assert event.details == {"question": "gender"} and event.target_id == str(person.pk)
+
+    other = gender.categories.order_by("position", "id").last().key
+    browser.post(url(forum), {**filled, "answer": other, "consent": "on"})
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == other
+    assert answer_again.asked_again(forum)[gender.pk].given_again == 1
+
+
+def test_other_answers_of_the_person_stay_as_they_were(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    person = Respondent.objects.get(pk=answered[1].pk)
+    answer_again.give_again(forum, gender, person.reference, person.phone, first_category(gender), "1.2.3.4")
+    assert Respondent.objects.get(pk=person.pk).answers == {
+        **person.answers,
+        "gender": first_category(gender),
+    }
+
+
+def test_a_wrong_contact_detail_changes_nothing_and_counts_as_a_wrong_try(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    person = answered[0]
+    posted = {"reference": person.reference, "contact": "someone@else.example", "consent": "on"}
+    refused = Client().post(url(forum), {**posted, "answer": first_category(gender)})
+    assert "We could not find a registration with that reference and contact detail" in html.unescape(
+        refused.content.decode()
+    )
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == ""
+    for _ in range(registration.MAX_FAILED_CODE_CHECKS):
+        Client().post(url(forum), {**posted, "answer": first_category(gender)})
+    with pytest.raises(registration.CodeProblem, match="too many attempts"):
+        answer_again.give_again(forum, gender, person.reference, person.email, "", "127.0.0.1")
+
+
+def test_someone_with_no_erased_answer_is_told_there_is_nothing_to_do(pool: Any, officer: Any) -> None:
+    """Ethnicity was marked from the start, so nobody's answer to it was erased: someone following the
+    wrong link changes nothing."""
+    forum = pool[0].forum
+    marked_gender(forum, officer)
+    reopen(forum)
+    ethnicity = QuotaQuestion.objects.get(forum=forum, key="ethnicity")
+    person = Respondent.objects.filter(forum=forum).first()
+    posted = {
+        "reference": person.reference,
+        "contact": person.email,
+        "answer": first_category(ethnicity),
+        "consent": "on",
+    }
+    shown = html.unescape(Client().post(url(forum, key="ethnicity"), posted).content.decode())
+    assert "Nothing to give again" in shown and "There is nothing you need to do." in shown
+    assert Respondent.objects.get(pk=person.pk).answers == person.answers
+
+
+def test_once_registration_closes_no_answer_can_be_given_again(pool: Any, officer: Any) -> None:
+    """The panel is drawn from the answers as they were when registration closed."""
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)  # the pool's registration is closed
+    person = answered[0]
+    closed = Client().get(url(forum))
+    assert closed.status_code == 403 and "Answers can no longer be given" in closed.content.decode()
+    posted = {
+        "reference": person.reference,
+        "contact": person.email,
+        "answer": first_category(gender),
+        "consent": "on",
+    }
+    assert Client().post(url(forum), posted).status_code == 403
+    with pytest.raises(registration.RegistrationClosed):
+        answer_again.give_again(forum, gender, person.reference, person.email, posted["answer"], "1.2.3.4")
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == ""
+
+
+def test_only_a_question_marked_as_special_category_has_the_page(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    reopen(forum)
+    assert Client().get(url(forum, key="age")).status_code == 404
+    assert Client().get(url(forum, key="no-such-question")).status_code == 404
+
+
+def test_withdrawing_erases_even_that_the_person_had_answered(pool: Any, officer: Any) -> None:
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    registration.withdraw(answered[0], officer)
+    assert not AnswerToGiveAgain.objects.filter(respondent=answered[0]).exists()
+    assert answer_again.asked_again(forum)[gender.pk].erased == len(answered) - 1
+    assert Respondent.objects.get(pk=answered[0].pk).status == RespondentStatus.WITHDRAWN
+
+
+def test_the_officer_sees_how_many_gave_their_answer_again_the_link_and_who_to_tell(
+    pool: Any, officer: Any, signed_in_client: Any
+) -> None:
+    """The questions page gives the counts and the full address of the page to send people; the list of
+    who to tell holds names and contact details, no answer, and its download is logged."""
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    first = answered[0]
+    answer_again.give_again(forum, gender, first.reference, first.email, first_category(gender), "1.2.3.4")
+    client = signed_in_client(officer)
+    questions = html.unescape(
+        client.get(reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})).content.decode()
+    )
+    assert f"the answers {len(answered)} people had given to it were erased" in questions
+    assert "1 of them has given their answer again, with their consent" in questions
+    assert f"http://testserver{url(forum)}" in questions
+
+    download = reverse(
+        "recruitment:answer_again_csv", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    assert download in questions
+    rows = list(csv.reader(io.StringIO(client.get(download).content.decode("utf-8-sig"))))
+    assert rows[0] == ["reference", "name", "email", "phone"]
+    assert [row[0] for row in rows[1:]] == [r.reference for r in answered[1:]]
+    assert AuditEvent.objects.filter(
+        action="recruitment.personal_data_viewed", details__people=len(answered) - 1
+    ).exists()
+
+    RecruitmentSettings.objects.filter(forum=forum).update(registration_open=False)
+    closed = html.unescape(
+        client.get(reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})).content.decode()
+    )
+    assert "Registration is closed, so the other" in closed and download not in closed
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("browser_page", ["page", "page_without_js"])
+def test_a_resident_gives_their_answer_again_on_a_small_phone(
+    request: Any, browser_page: str, live_server: Any, axe_check: Any, pool: Any, officer: Any
+) -> None:
+    """The form, its errors and the confirmation, with and without JavaScript, at 320 px wide (400% zoom):
+    the error summary links to the box to tick, and every page passes axe-core (which needs JavaScript)."""
+    page = request.getfixturevalue(browser_page)
+
+    def check_accessibility() -> None:
+        if browser_page == "page":
+            axe_check(page)
+
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    person = answered[0]
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + url(forum))
+    check_accessibility()
+    page.get_by_label("Your registration reference").fill(person.reference)
+    page.get_by_label("The email address or phone number you gave").fill(person.phone)
+    page.get_by_label(gender.categories.order_by("position", "id").first().label, exact=True).check()
+    page.get_by_role("button", name="Save my answer").click()
+    expect(page).to_have_title(re.compile("^Error: "))
+    check_accessibility()
+    page.get_by_role("link", name="Tick the box to agree, or we cannot keep your answer").click()
+    consent = page.get_by_label(re.compile("I agree that the council may use my answer"))
+    expect(consent).to_be_focused()
+    consent.check()
+    page.get_by_role("button", name="Save my answer").click()
+    expect(page.get_by_role("heading", name="Your answer is saved")).to_be_visible()
+    check_accessibility()
+    assert not page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == first_category(gender)
