@@ -681,12 +681,12 @@ def test_a_refused_email_address_is_not_written_to_the_log(
     import logging
 
     from civicforum.core.logging import KeyValueFormatter
-    from civicforum.recruitment.services import panel_invitations
+    from civicforum.recruitment.services import mail
 
     settings.EMAIL_BACKEND = f"{__name__}.MailServerRefusingRecipients"
     forum = pool[0].forum
     draw_panel(forum, officer, "leximin")
-    logger = logging.getLogger(panel_invitations.__name__)
+    logger = logging.getLogger(mail.__name__)
     logger.addHandler(caplog.handler)  # the 'civicforum' logger does not propagate to caplog's
     try:
         batch = invite_and_send(forum, officer)

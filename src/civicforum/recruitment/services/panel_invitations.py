@@ -3,16 +3,13 @@ and their reply online."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import smtplib
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -33,7 +30,7 @@ from civicforum.recruitment.models import (
     invitation_outcome,
     not_emailed_q,
 )
-from civicforum.recruitment.services import civic_lottery, registration
+from civicforum.recruitment.services import civic_lottery, mail, registration
 from civicforum.recruitment.services.addresses import PRINTED_COLUMNS
 from civicforum.recruitment.services.blockers import Blocker
 from civicforum.recruitment.services.letters import (
@@ -327,22 +324,14 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
 
 
 def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
-    """Email each member still to send to; returns how many emails went and how many failed.
-
-    One session with the mail server for the whole batch: opening one per member (TLS and sign-in each
-    time) took long enough, for a panel of 60, to outlast the web server's timeout.
-    """
+    """Email each member still to send to, in one session with the mail server; returns how many emails
+    went and how many failed."""
     emailed = failed = 0
     phone = design.phone
-    # One line whatever the forum's title holds: a line break in a subject is refused by Django
-    # (BadHeaderError), which stopped the whole batch with a server error.
-    subject = " ".join(design.fill(HEADING).split())
+    subject = design.fill(HEADING)
     body = design.fill(BODY)
     _skip_replied(batch)
-    connection = get_connection()
-    with contextlib.suppress(smtplib.SMTPException, OSError):  # then each email tries, and is counted
-        connection.open()  # kept open: sending through a closed connection opens and closes one per email
-    try:
+    with mail.mail_session() as connection:
         for member in _recipients(batch).filter(email_status=EmailStatus.TO_SEND, reached_by=""):
             respondent = member.respondent
             if respondent is None or not respondent.email:  # erased meanwhile, or letter only
@@ -358,21 +347,12 @@ def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:
             )
             # Everyone also gets a letter, so a mail server failure must not stop the batch: mark it,
             # for the officer to send again once the mail settings are checked.
-            try:
-                EmailMessage(subject, text, None, [respondent.email], connection=connection).send()
-            except (smtplib.SMTPException, OSError) as error:
-                # Only the kind of failure: smtplib's exceptions carry the refused email addresses.
-                logger.error(
-                    "Could not email panel member %s: %s", respondent.reference, type(error).__name__
-                )
-                _mark(member, EmailStatus.FAILED, after=EmailStatus.SENDING)
-                failed += 1
-            else:
+            if mail.send(connection, subject, text, respondent.email, f"panel member {respondent.reference}"):
                 _mark(member, EmailStatus.SENT, after=EmailStatus.SENDING)
                 emailed += 1
-    finally:
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
+            else:
+                _mark(member, EmailStatus.FAILED, after=EmailStatus.SENDING)
+                failed += 1
     return emailed, failed
 
 
