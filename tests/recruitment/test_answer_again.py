@@ -7,9 +7,11 @@ import csv
 import html
 import io
 import re
+import smtplib
 from typing import Any
 
 import pytest
+from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -203,8 +205,9 @@ def test_the_officer_sees_how_many_gave_their_answer_again_the_link_and_who_to_t
     )
     assert download in questions
     rows = list(csv.reader(io.StringIO(client.get(download).content.decode("utf-8-sig"))))
-    assert rows[0] == ["reference", "name", "email", "phone"]
+    assert rows[0] == ["reference", "name", "email", "phone", "emailed"]
     assert [row[0] for row in rows[1:]] == [r.reference for r in answered[1:]]
+    assert {row[4] for row in rows[1:]} == {"not emailed"}
     assert AuditEvent.objects.filter(
         action="recruitment.personal_data_viewed", details__people=len(answered) - 1
     ).exists()
@@ -214,6 +217,83 @@ def test_the_officer_sees_how_many_gave_their_answer_again_the_link_and_who_to_t
         client.get(reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})).content.decode()
     )
     assert "Registration is closed, so the other" in closed and download not in closed
+
+
+class RefusingMailServer(EmailBackend):
+    """Django's test outbox behind a mail server that refuses some addresses, as an SMTP relay does."""
+
+    refused: set[str] = set()
+
+    def send_messages(self, messages: Any) -> int:
+        if {address for message in messages for address in message.to} & RefusingMailServer.refused:
+            raise smtplib.SMTPRecipientsRefused({})
+        return super().send_messages(messages)
+
+
+def test_the_officer_emails_everyone_still_to_give_their_answer_again_once(
+    pool: Any, officer: Any, signed_in_client: Any, settings: Any, mailoutbox: Any
+) -> None:
+    """Each email names the question, the page and the person's reference. Someone who already gave
+    their answer again is not emailed, someone with no email address is counted for the officer to phone,
+    a refused address is counted as failed, and emailing again sends only to those whose email failed."""
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    gave, phone_only, refused = answered[0], answered[1], answered[2]
+    answer_again.give_again(forum, gender, gave.reference, gave.email, first_category(gender), "1.2.3.4")
+    Respondent.objects.filter(pk=phone_only.pk).update(email="")
+    RefusingMailServer.refused = {refused.email}
+    client = signed_in_client(officer)
+    questions = reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})
+    emails = reverse(
+        "recruitment:answer_again_emails", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    assert "Email them<" in client.get(questions).content.decode()
+
+    sent = html.unescape(client.post(emails, follow=True).content.decode())
+    assert f"Emailing {len(answered) - 1} people about ‘What is your gender?’" in sent
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(r.email for r in answered[3:])
+    to_one = next(m for m in mailoutbox if m.to == [answered[3].email])
+    assert to_one.subject == f"Your answer to ‘What is your gender?’: {forum.title}"
+    assert f"Dear {answered[3].full_name}," in to_one.body
+    assert f"http://testserver{url(forum)}" in to_one.body and answered[3].reference in to_one.body
+    assert f"{len(answered) - 3} emailed" in sent
+    assert "1 could not be emailed: check the mail settings, then email them again" in sent
+    assert "1 gave no email address: phone them or write to them" in sent
+    assert "Email the 1 not emailed yet" in sent
+    assert AuditEvent.objects.get(action="recruitment.answer_again_emails").details == {
+        "emails": len(answered) - 1
+    }
+
+    RefusingMailServer.refused = set()
+    mailoutbox.clear()
+    again = html.unescape(client.post(emails, follow=True).content.decode())
+    assert [m.to for m in mailoutbox] == [[refused.email]]
+    assert "Emailing 1 person about" in again and "not emailed yet" not in again
+    download = reverse(
+        "recruitment:answer_again_csv", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    rows = list(csv.reader(io.StringIO(client.get(download).content.decode("utf-8-sig"))))
+    assert {row[0]: row[4] for row in rows[1:]}[phone_only.reference] == "no email address"
+
+
+def test_nobody_is_emailed_once_registration_has_closed(
+    pool: Any, officer: Any, signed_in_client: Any, mailoutbox: Any
+) -> None:
+    """The email says they can answer until registration closes: once it has, they no longer can."""
+    forum = pool[0].forum
+    gender, _ = marked_gender(forum, officer)  # the pool's registration is closed
+    emails = reverse(
+        "recruitment:answer_again_emails", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    refused = html.unescape(signed_in_client(officer).post(emails, follow=True).content.decode())
+    assert "Registration is closed, so nobody can give an answer again: open it first" in refused
+    assert not mailoutbox
+    assert (
+        answer_again.asked_again(forum)[gender.pk].to_email
+        == answer_again.asked_again(forum)[gender.pk].still_to_give
+    )
 
 
 @pytest.mark.browser

@@ -87,6 +87,9 @@ class RecruitmentConfig(AppConfig):
                     "Someone gave again, with consent, an answer erased when its question was marked as "
                     "special category data"
                 ),
+                "recruitment.answer_again_emails": (
+                    "People whose answers were erased when a question was marked emailed to give them again"
+                ),
                 "recruitment.population_shares_imported": "Population shares imported",
                 "recruitment.quotas_proposed": "Quotas proposed from population shares",
                 "recruitment.quotas_changed": "Quotas changed",
@@ -126,6 +129,7 @@ class RecruitmentConfig(AppConfig):
                 ),
                 "recruitment.quota_question_changed": "{changed}",
                 "recruitment.answer_given_again": "question {question}",
+                "recruitment.answer_again_emails": "{emails:email|emails}",
                 "recruitment.population_shares_imported": "{categories:category|categories}",
                 "recruitment.quotas_proposed": "{categories:category|categories}",
                 "recruitment.selection_started": "{algorithm} algorithm",

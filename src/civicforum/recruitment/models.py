@@ -281,29 +281,6 @@ class QuotaQuestion(models.Model):
         return {category.label: category.key for category in self.categories.all()}
 
 
-class AnswerToGiveAgain(models.Model):
-    """An answer erased when its question was marked as asking for special category data after people
-    had answered it (``quotas.mark_special_category``): they were never told, so gave no explicit
-    consent (UK GDPR art. 9). The person may give it again, with that consent, while registration is
-    open (``answer_again.give_again``); the row says only that they had answered, never what."""
-
-    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers_to_give_again")
-    question = models.ForeignKey(
-        QuotaQuestion, on_delete=models.CASCADE, related_name="answers_to_give_again"
-    )
-    erased_at = models.DateTimeField()
-    given_again_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["respondent", "question"], name="one_answer_to_give_again")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.respondent} to give again: {self.question.key}"
-
-
 class QuotaCategory(models.Model):
     question = models.ForeignKey(QuotaQuestion, on_delete=models.CASCADE, related_name="categories")
     key = models.SlugField(max_length=50)
@@ -487,6 +464,35 @@ class EmailStatus(models.TextChoices):
 
 # A member invited with these has not been emailed (yet, or for sure).
 NOT_EMAILED = (EmailStatus.TO_SEND, EmailStatus.SENDING, EmailStatus.FAILED)
+
+
+class AnswerToGiveAgain(models.Model):
+    """An answer erased when its question was marked as asking for special category data after people
+    had answered it (``quotas.mark_special_category``): they were never told, so gave no explicit
+    consent (UK GDPR art. 9). The person may give it again, with that consent, while registration is
+    open (``answer_again.give_again``); the row says only that they had answered, never what."""
+
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers_to_give_again")
+    question = models.ForeignKey(
+        QuotaQuestion, on_delete=models.CASCADE, related_name="answers_to_give_again"
+    )
+    erased_at = models.DateTimeField()
+    given_again_at = models.DateTimeField(null=True, blank=True)
+    # The email asking them to give it again (``answer_again.send_emails``): not asked yet until the
+    # officer sends them.
+    email_status = models.CharField(
+        max_length=20, choices=EmailStatus.choices, default=EmailStatus.NOT_RECORDED, blank=True
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["respondent", "question"], name="one_answer_to_give_again")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.respondent} to give again: {self.question.key}"
+
 
 # Where a member told another way stands, in place of their email status (``invitation_outcome``).
 TOLD_ANOTHER_WAY = "told_another_way"

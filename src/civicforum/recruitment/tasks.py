@@ -11,7 +11,7 @@ from django_tasks import task
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import Task
 
-from civicforum.recruitment.services import civic_lottery, panel_invitations, selection
+from civicforum.recruitment.services import answer_again, civic_lottery, panel_invitations, selection
 
 
 @task()
@@ -27,6 +27,11 @@ def run_selection(run_id: int) -> None:
 @task()
 def send_invitations(batch_id: int) -> None:
     panel_invitations.send_batch(batch_id)
+
+
+@task()
+def email_answer_again(question_id: int, url: str) -> None:
+    answer_again.send_emails(question_id, url)
 
 
 def start(job: Task[Any, Any], *args: Any) -> threading.Thread | None:

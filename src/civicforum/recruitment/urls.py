@@ -19,6 +19,11 @@ urlpatterns = [
         name="question_special_category",
     ),
     path(
+        STAFF + "questions/<int:question_id>/to-give-again/email/",
+        staff.answer_again_emails,
+        name="answer_again_emails",
+    ),
+    path(
         STAFF + "questions/<int:question_id>/to-give-again.csv",
         staff.answer_again_csv,
         name="answer_again_csv",

@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civicforum.core import audit
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
     AnswerToGiveAgain,
+    EmailStatus,
     QuotaQuestion,
     Respondent,
     RespondentStatus,
 )
-from civicforum.recruitment.services import registration
+from civicforum.recruitment.services import mail, registration
 from civicforum.recruitment.services.export import table_csv
 from civicforum.recruitment.services.locks import lock_forum
 
@@ -41,28 +42,55 @@ class NothingToGiveAgain(Exception):
 
 @dataclass(frozen=True)
 class AskedAgain:
-    """One question's erased answers: how many, and how many people have given theirs again."""
+    """One question's erased answers: how many, how many people have given theirs again, and where the
+    emails asking the others stand."""
 
     erased: int
     given_again: int
+    emailed: int = 0
+    being_emailed: int = 0
+    email_failed: int = 0
+    no_email_address: int = 0
 
     @property
     def still_to_give(self) -> int:
         return self.erased - self.given_again
 
+    @property
+    def to_email(self) -> int:
+        """Still to give it again, with an email address, and not emailed (or the email failed)."""
+        return self.still_to_give - self.emailed - self.being_emailed - self.no_email_address
+
+
+def _count(**where: Any) -> Count:
+    return Count("id", filter=Q(**where))
+
 
 def asked_again(forum: Any) -> dict[int, AskedAgain]:
     """By question id, the questions of ``forum`` whose earlier answers were erased (of people still
-    registered: a withdrawal erases the record too)."""
+    registered: a withdrawal erases the record too). Emails count only for those who have not given
+    their answer again, which is what the officer acts on."""
+    still = {"given_again_at__isnull": True}
     counts = (
         AnswerToGiveAgain.objects.filter(
             question__forum=forum, respondent__status=RespondentStatus.REGISTERED
         )
         .values("question_id")
-        .annotate(erased=Count("id"), given_again=Count("id", filter=Q(given_again_at__isnull=False)))
+        .annotate(
+            erased=Count("id"),
+            given_again=_count(given_again_at__isnull=False),
+            emailed=_count(email_status=EmailStatus.SENT, **still),
+            being_emailed=_count(email_status__in=(EmailStatus.TO_SEND, EmailStatus.SENDING), **still),
+            email_failed=_count(email_status=EmailStatus.FAILED, **still),
+            no_email_address=_count(email_status=EmailStatus.NO_ADDRESS, **still),
+        )
         .order_by()
     )
-    return {row["question_id"]: AskedAgain(row["erased"], row["given_again"]) for row in counts}
+    asked = {}
+    for row in counts:
+        question_id = row.pop("question_id")
+        asked[question_id] = AskedAgain(**row)
+    return asked
 
 
 def give_again(
@@ -102,19 +130,120 @@ def give_again(
     return respondent
 
 
+def _still_to_give(question: QuotaQuestion) -> QuerySet[AnswerToGiveAgain]:
+    """Erased answers to ``question`` not given again, of people still registered."""
+    return AnswerToGiveAgain.objects.filter(
+        question=question, given_again_at__isnull=True, respondent__status=RespondentStatus.REGISTERED
+    )
+
+
+def _with_contacts(to_give: QuerySet[AnswerToGiveAgain]) -> QuerySet[AnswerToGiveAgain]:
+    """With each person's name and contact details, never their answers (left encrypted)."""
+    return to_give.select_related("respondent").defer(*(f"respondent__{field}" for field in ABOUT_THE_PERSON))
+
+
+# What the list of people to tell says of the email asking them (the task's steps in the officer's words).
+EMAILED = {
+    EmailStatus.NOT_RECORDED: "not emailed",
+    EmailStatus.TO_SEND: "being emailed",
+    EmailStatus.SENDING: "being emailed",
+    EmailStatus.SENT: "emailed",
+    EmailStatus.FAILED: "email failed",
+    EmailStatus.NO_ADDRESS: "no email address",
+}
+
+
 def still_to_give_csv(question: QuotaQuestion) -> tuple[str, int]:
     """The people whose answer to ``question`` was erased and who have not given it again, with their
-    contact details, for the officer to tell them; and the row count. It holds no answer: only that
-    they had given one."""
-    people = [
-        row.respondent
-        for row in AnswerToGiveAgain.objects.filter(
-            question=question,
-            given_again_at__isnull=True,
-            respondent__status=RespondentStatus.REGISTERED,
-        )
-        .select_related("respondent")
-        .defer(*(f"respondent__{field}" for field in ABOUT_THE_PERSON))
+    contact details and whether they were emailed, for the officer to tell the rest; and the row count.
+    It holds no answer: only that they had given one."""
+    rows = [
+        [
+            to_give.respondent.reference,
+            to_give.respondent.full_name,
+            to_give.respondent.email,
+            to_give.respondent.phone,
+            EMAILED[EmailStatus(to_give.email_status)],
+        ]
+        for to_give in _with_contacts(_still_to_give(question))
     ]
-    rows = [[person.reference, person.full_name, person.email, person.phone] for person in people]
-    return table_csv(["reference", "name", "email", "phone"], rows), len(rows)
+    return table_csv(["reference", "name", "email", "phone", "emailed"], rows), len(rows)
+
+
+SUBJECT = "Your answer to ‘{question}’: {forum}"
+BODY = """\
+Dear {name},
+
+Thank you for registering for {forum}, run by {council}.
+
+When you registered, you answered the question ‘{question}’. The law protects answers to this question \
+more strongly (they are special category data), so we may keep yours only if you agree, and we had not \
+asked you. We have erased your answer: for now the panel is chosen as if you had said ‘Prefer not to say’.
+
+If you would like your answer to count, you can give it again until registration closes, at {url}. You \
+will need your reference, {reference}, and the email address or phone number you gave when you \
+registered.
+
+You do not have to do anything: your registration stays as it is."""
+
+
+def queue_emails(question: QuotaQuestion, user: Any) -> int:
+    """Mark for emailing everyone still to give their answer to ``question`` again who has not been
+    emailed, or whose email failed; returns how many, for the caller to queue ``tasks.email_answer_again``.
+    Only while registration is open: the email says they can answer until it closes."""
+    with transaction.atomic():
+        lock_forum(question.forum_id)
+        if not registration.is_open(question.forum):
+            raise registration.RegistrationClosed
+        queued = (
+            _still_to_give(question)
+            .filter(email_status__in=(EmailStatus.NOT_RECORDED, EmailStatus.FAILED))
+            .update(email_status=EmailStatus.TO_SEND)
+        )
+        audit.record(
+            user, "recruitment.answer_again_emails", forum=question.forum, target=question, emails=queued
+        )
+    return queued
+
+
+def send_emails(question_id: int, url: str) -> None:
+    """Email everyone marked by ``queue_emails`` (background task). Each email is marked as being sent
+    before it goes and as sent or failed after, so the task run again never sends one twice; someone who
+    gave their answer again or withdrew meanwhile is skipped."""
+    question = QuotaQuestion.objects.select_related("forum__council").get(pk=question_id)
+    forum = question.forum
+    phone = registration.phone_for(forum)
+    queued = AnswerToGiveAgain.objects.filter(question=question, email_status=EmailStatus.TO_SEND)
+    with mail.mail_session() as connection:
+        for to_give in _with_contacts(queued):
+            respondent = to_give.respondent
+            if not respondent.email:
+                _mark(to_give, EmailStatus.NO_ADDRESS)
+                continue
+            claimed = (
+                _still_to_give(question)
+                .filter(pk=to_give.pk, email_status=EmailStatus.TO_SEND)
+                .update(email_status=EmailStatus.SENDING)
+            )
+            if not claimed:
+                continue
+            text = BODY.format(
+                name=" ".join(respondent.full_name.split()),
+                forum=forum.title,
+                council=forum.council.name,
+                question=question.label,
+                url=url,
+                reference=respondent.reference,
+            )
+            if phone:
+                text += f"\n\nIf you have a question, call {phone}."
+            text += f"\n\n{forum.council.name}"  # who writes: the sender may be a no-reply address
+            subject = SUBJECT.format(question=question.label, forum=forum.title)
+            sent = mail.send(
+                connection, subject, text, respondent.email, f"registrant {respondent.reference}"
+            )
+            _mark(to_give, EmailStatus.SENT if sent else EmailStatus.FAILED, after=EmailStatus.SENDING)
+
+
+def _mark(to_give: AnswerToGiveAgain, status: str, after: str = EmailStatus.TO_SEND) -> None:
+    AnswerToGiveAgain.objects.filter(pk=to_give.pk, email_status=after).update(email_status=status)

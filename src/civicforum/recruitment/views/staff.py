@@ -997,19 +997,34 @@ def _asked_again(request: HttpRequest, forum: Any, forum_questions: list[QuotaQu
     and the page where the others can give theirs (a full address, to put in an email or letter)."""
     counts = answer_again.asked_again(forum)
     return [
-        {
-            "question": question,
-            "counts": counts[question.pk],
-            "url": request.build_absolute_uri(
-                reverse(
-                    "recruitment:answer_again",
-                    kwargs={"forum_slug": forum.slug, "question_key": question.key},
-                )
-            ),
-        }
+        {"question": question, "counts": counts[question.pk], "url": _answer_again_url(request, question)}
         for question in forum_questions
         if question.pk in counts
     ]
+
+
+def _answer_again_url(request: HttpRequest, question: QuotaQuestion) -> str:
+    kwargs = {"forum_slug": question.forum.slug, "question_key": question.key}
+    return request.build_absolute_uri(reverse("recruitment:answer_again", kwargs=kwargs))
+
+
+@require_POST
+@forum_permission_required(PERSONAL)
+@closed_after_purge()
+def answer_again_emails(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
+    """Email everyone still to give again their answer to the question (and those whose email failed),
+    in the background: the questions page then counts the emails sent."""
+    forum = forum_of(request)
+    question = get_object_or_404(QuotaQuestion, forum=forum, pk=question_id, special_category=True)
+    try:
+        queued = answer_again.queue_emails(question, request.user)
+    except registration.RegistrationClosed:
+        messages.error(request, "Registration is closed, so nobody can give an answer again: open it first")
+    else:
+        if queued:
+            tasks.start(tasks.email_answer_again, question.pk, _answer_again_url(request, question))
+        messages.success(request, f"Emailing {counted(queued, 'person', 'people')} about ‘{question.label}’")
+    return redirect("recruitment:questions", forum_slug=forum.slug)
 
 
 @never_cache
