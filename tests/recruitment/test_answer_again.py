@@ -8,17 +8,20 @@ import html
 import io
 import re
 import smtplib
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from civicforum.core.models import AuditEvent
 from civicforum.recruitment.models import (
     AnswerToGiveAgain,
+    EmailStatus,
     QuotaQuestion,
     RecruitmentSettings,
     Respondent,
@@ -276,6 +279,37 @@ def test_the_officer_emails_everyone_still_to_give_their_answer_again_once(
     )
     rows = list(csv.reader(io.StringIO(client.get(download).content.decode("utf-8-sig"))))
     assert {row[0]: row[4] for row in rows[1:]}[phone_only.reference] == "no email address"
+
+
+def test_emails_whose_sending_stopped_are_sent_again(
+    pool: Any, officer: Any, signed_in_client: Any, mailoutbox: Any
+) -> None:
+    """A worker that died mid-way left emails marked to send, or being sent, and nothing else would send
+    them: ten quiet minutes on, the page says so and the officer's button sends them again. Emails queued
+    a moment ago are left to the task sending them."""
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)
+    reopen(forum)
+    long_ago = timezone.now() - timedelta(minutes=11)
+    rows = AnswerToGiveAgain.objects.filter(question=gender).order_by("pk")
+    rows.filter(respondent=answered[0]).update(email_status=EmailStatus.TO_SEND, email_changed_at=long_ago)
+    rows.filter(respondent=answered[1]).update(email_status=EmailStatus.SENDING, email_changed_at=long_ago)
+    rows.filter(respondent=answered[2]).update(
+        email_status=EmailStatus.TO_SEND, email_changed_at=timezone.now()
+    )
+    counts = answer_again.asked_again(forum)[gender.pk]
+    assert (counts.email_stopped, counts.being_emailed) == (2, 1)
+    assert counts.to_email == len(answered) - 1
+    client = signed_in_client(officer)
+    page = html.unescape(
+        client.get(reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})).content.decode()
+    )
+    assert "2 were to be emailed when the sending stopped" in page
+    assert answer_again.queue_emails(gender, officer) == len(answered) - 1
+    answer_again.send_emails(gender.pk, "https://example.org/answer")  # with the one queued just now
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(r.email for r in answered)
+    answer_again.send_emails(gender.pk, "https://example.org/answer")  # run again: nothing twice
+    assert len(mailoutbox) == len(answered)
 
 
 def test_nobody_is_emailed_once_registration_has_closed(

@@ -483,6 +483,7 @@ class AnswerToGiveAgain(models.Model):
     email_status = models.CharField(
         max_length=20, choices=EmailStatus.choices, default=EmailStatus.NOT_RECORDED, blank=True
     )
+    email_changed_at = models.DateTimeField(null=True, blank=True)  # a sending that stopped stays still
 
     class Meta:
         ordering = ["id"]
@@ -539,6 +540,7 @@ class PanelMember(models.Model):
     email_status = models.CharField(
         max_length=20, choices=EmailStatus.choices, default=EmailStatus.NOT_RECORDED, blank=True
     )
+    email_changed_at = models.DateTimeField(null=True, blank=True)  # a sending that stopped stays still
     reached_by = models.CharField(
         max_length=20,
         choices=ReachedBy.choices,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from civicforum.core import audit
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
+    INVITATIONS_SILENT_TOO_LONG,
     AnswerToGiveAgain,
     EmailStatus,
     QuotaQuestion,
@@ -49,6 +50,7 @@ class AskedAgain:
     given_again: int
     emailed: int = 0
     being_emailed: int = 0
+    email_stopped: int = 0
     email_failed: int = 0
     no_email_address: int = 0
 
@@ -58,7 +60,8 @@ class AskedAgain:
 
     @property
     def to_email(self) -> int:
-        """Still to give it again, with an email address, and not emailed (or the email failed)."""
+        """Still to give it again, not known to have no email address, and not emailed: never, or the
+        email failed, or its sending stopped (a worker that died)."""
         return self.still_to_give - self.emailed - self.being_emailed - self.no_email_address
 
 
@@ -71,6 +74,8 @@ def asked_again(forum: Any) -> dict[int, AskedAgain]:
     registered: a withdrawal erases the record too). Emails count only for those who have not given
     their answer again, which is what the officer acts on."""
     still = {"given_again_at__isnull": True}
+    sending = {"email_status__in": (EmailStatus.TO_SEND, EmailStatus.SENDING)}
+    stopped = Q(email_changed_at__lt=timezone.now() - INVITATIONS_SILENT_TOO_LONG)
     counts = (
         AnswerToGiveAgain.objects.filter(
             question__forum=forum, respondent__status=RespondentStatus.REGISTERED
@@ -80,7 +85,8 @@ def asked_again(forum: Any) -> dict[int, AskedAgain]:
             erased=Count("id"),
             given_again=_count(given_again_at__isnull=False),
             emailed=_count(email_status=EmailStatus.SENT, **still),
-            being_emailed=_count(email_status__in=(EmailStatus.TO_SEND, EmailStatus.SENDING), **still),
+            being_emailed=Count("id", filter=Q(**sending, **still) & ~stopped),
+            email_stopped=Count("id", filter=Q(**sending, **still) & stopped),
             email_failed=_count(email_status=EmailStatus.FAILED, **still),
             no_email_address=_count(email_status=EmailStatus.NO_ADDRESS, **still),
         )
@@ -190,15 +196,22 @@ You do not have to do anything: your registration stays as it is."""
 def queue_emails(question: QuotaQuestion, user: Any) -> int:
     """Mark for emailing everyone still to give their answer to ``question`` again who has not been
     emailed, or whose email failed; returns how many, for the caller to queue ``tasks.email_answer_again``.
-    Only while registration is open: the email says they can answer until it closes."""
+    Only while registration is open: the email says they can answer until it closes. Emails whose
+    sending stopped (nothing moved for ``INVITATIONS_SILENT_TOO_LONG``: the worker died) are sent again;
+    of those, only the one being sent when it died may have gone already."""
     with transaction.atomic():
         lock_forum(question.forum_id)
         if not registration.is_open(question.forum):
             raise registration.RegistrationClosed
+        now = timezone.now()
+        stopped = Q(
+            email_status__in=(EmailStatus.TO_SEND, EmailStatus.SENDING),
+            email_changed_at__lt=now - INVITATIONS_SILENT_TOO_LONG,
+        )
         queued = (
             _still_to_give(question)
-            .filter(email_status__in=(EmailStatus.NOT_RECORDED, EmailStatus.FAILED))
-            .update(email_status=EmailStatus.TO_SEND)
+            .filter(Q(email_status__in=(EmailStatus.NOT_RECORDED, EmailStatus.FAILED)) | stopped)
+            .update(email_status=EmailStatus.TO_SEND, email_changed_at=now)
         )
         audit.record(
             user, "recruitment.answer_again_emails", forum=question.forum, target=question, emails=queued
@@ -223,7 +236,7 @@ def send_emails(question_id: int, url: str) -> None:
             claimed = (
                 _still_to_give(question)
                 .filter(pk=to_give.pk, email_status=EmailStatus.TO_SEND)
-                .update(email_status=EmailStatus.SENDING)
+                .update(email_status=EmailStatus.SENDING, email_changed_at=timezone.now())
             )
             if not claimed:
                 continue
@@ -246,4 +259,6 @@ def send_emails(question_id: int, url: str) -> None:
 
 
 def _mark(to_give: AnswerToGiveAgain, status: str, after: str = EmailStatus.TO_SEND) -> None:
-    AnswerToGiveAgain.objects.filter(pk=to_give.pk, email_status=after).update(email_status=status)
+    AnswerToGiveAgain.objects.filter(pk=to_give.pk, email_status=after).update(
+        email_status=status, email_changed_at=timezone.now()
+    )
