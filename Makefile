@@ -18,12 +18,18 @@ run: install assets migrate demo
 test: install assets chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed $(VENV)/.tables-compiled node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,postgres]'
+	touch $@
+
+# numba compiles the table engine's loops on first use (about 7 s) and caches the machine code: compile
+# them now, so that the first plan takes its usual seconds. Again whenever the loops change.
+$(VENV)/.tables-compiled: $(VENV)/.installed src/civicforum/tables/compiled.py
+	$(BIN)/python -m civicforum.tables.warm_up
 	touch $@
 
 node_modules/.installed: package.json $(wildcard package-lock.json)
