@@ -21,6 +21,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:question_special_category": FORUM_MANAGERS,
     "recruitment:answer_again_csv": FORUM_MANAGERS,
     "recruitment:answer_again_emails": POST_ONLY,
+    "recruitment:record_answer_again": FORUM_MANAGERS,
     "recruitment:draw_lottery": FORUM_MANAGERS,
     "recruitment:lottery": FORUM_MANAGERS,
     "recruitment:lottery_file": row(LOGIN, 403, 403, 403, 403, 403, 404, 404, 404),  # letters not generated

@@ -219,7 +219,57 @@ def test_the_officer_sees_how_many_gave_their_answer_again_the_link_and_who_to_t
     closed = html.unescape(
         client.get(reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})).content.decode()
     )
-    assert "Registration is closed, so the other" in closed and download not in closed
+    assert "Registration is closed, so the other" in closed and "Email them" not in closed
+    assert download in closed  # to phone them, and record answers they gave before it closed
+
+
+def test_an_officer_records_an_answer_given_again_by_phone_with_consent(
+    pool: Any, officer: Any, signed_in_client: Any
+) -> None:
+    """People who do not go online give their answer by phone or on paper. The officer confirms they
+    agreed; a mistyped reference, or someone with nothing to give again, is refused in words the officer
+    can act on. Also once registration has closed (an answer given before it closed), as an officer can
+    still register someone then; the audit log names the officer."""
+    forum = pool[0].forum
+    gender, answered = marked_gender(forum, officer)  # the pool's registration is closed
+    client = signed_in_client(officer)
+    record = reverse(
+        "recruitment:record_answer_again", kwargs={"forum_slug": forum.slug, "question_id": gender.pk}
+    )
+    questions = html.unescape(
+        client.get(reverse("recruitment:questions", kwargs={"forum_slug": forum.slug})).content.decode()
+    )
+    assert f'href="{record}">Record an answer given by phone or on paper' in questions
+    form = html.unescape(client.get(record).content.decode())
+    assert "Registration is closed: record an answer now only if they gave it before" in form
+    person, answer = answered[0], first_category(gender)
+
+    def post(**fields: str) -> str:
+        return html.unescape(client.post(record, fields).content.decode())
+
+    unticked = post(reference=person.reference, answer=answer)
+    assert "Tick to confirm they agreed, or do not record their answer" in unticked
+    mistyped = post(reference="R-NOTAREF1", answer=answer, consent="on")
+    assert "No registration of this forum has that reference" in mistyped
+    ethnicity = QuotaQuestion.objects.get(forum=forum, key="ethnicity")
+    nothing = html.unescape(
+        client.post(
+            reverse(
+                "recruitment:record_answer_again",
+                kwargs={"forum_slug": forum.slug, "question_id": ethnicity.pk},
+            ),
+            {"reference": person.reference, "answer": first_category(ethnicity), "consent": "on"},
+        ).content.decode()
+    )
+    assert "This registration has no erased answer to ‘What is your ethnic group?’" in nothing
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == ""
+
+    saved = client.post(record, {"reference": person.reference.lower(), "answer": answer, "consent": "on"})
+    assert saved.status_code == 302
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == answer
+    event = AuditEvent.objects.get(action="recruitment.answer_given_again")
+    assert event.actor == officer and event.details == {"question": "gender"}
+    assert answer_again.asked_again(forum)[gender.pk].given_again == 1
 
 
 class RefusingMailServer(EmailBackend):

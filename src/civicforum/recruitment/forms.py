@@ -736,6 +736,35 @@ class AnswerAgainForm(WithdrawForm):
         )
 
 
+class RecordAnswerAgainForm(GovUKForm):
+    """An officer records an erased answer that someone gave again by phone or on paper, with their
+    consent: people who do not go online must not lose their answer for it."""
+
+    reference = text_field(
+        "Reference",
+        20,
+        label="Their registration reference",
+        help_text=f"It starts with R-, for example {one_line('R-K7QX2MBH')}. The list of who to tell has it.",
+        error_messages={"required": "Enter their registration reference"},
+        widget=forms.TextInput(attrs={**AS_PRINTED, "autocomplete": "off"}),
+    )
+    consent = forms.BooleanField(
+        label="They agreed that the council may use their answer to this question to select the panel, "
+        "as the privacy notice says",
+        error_messages={"required": "Tick to confirm they agreed, or do not record their answer"},
+    )
+
+    def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"] = quota_answer_field(question)
+        self.fields["answer"].error_messages["required"] = "Select the answer they gave"
+        self.helper.layout = Layout(
+            "reference",
+            Field.radios("answer", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.checkbox("consent"),
+        )
+
+
 class RecruitmentSettingsForm(GovUKModelForm):
     class Meta:
         model = RecruitmentSettings

@@ -24,6 +24,11 @@ urlpatterns = [
         name="answer_again_emails",
     ),
     path(
+        STAFF + "questions/<int:question_id>/to-give-again/record/",
+        staff.record_answer_again,
+        name="record_answer_again",
+    ),
+    path(
         STAFF + "questions/<int:question_id>/to-give-again.csv",
         staff.answer_again_csv,
         name="answer_again_csv",

@@ -104,13 +104,38 @@ def give_again(
 ) -> Respondent:
     """The person (proved by their reference and contact detail, rate-limited as every such check) gives
     again, with their explicit consent, the answer erased when ``question`` was marked; they may change it
-    again later. Under the forum's lock, as a registration: refused once registration has closed
-    (``RegistrationClosed``: the panel may be drawn from the answers as they are) or while a draw reads
-    the answers (``DrawInProgress``)."""
+    again later. Refused once registration has closed (``RegistrationClosed``: the panel may be drawn
+    from the answers as they are)."""
     respondent = registration.find_own_registration(forum, reference, contact, client)
+    return _save(question, respondent, answer, None)
+
+
+def record_given_again(question: QuotaQuestion, reference: str, answer: str, user: Any) -> Respondent:
+    """An officer records the answer someone gave again by phone or on paper, with their consent, for
+    people who do not go online. As an officer registering someone: also once registration has closed,
+    for an answer given before it closed. Raises ``registration.CodeProblem`` for a reference no
+    registration has."""
+    respondent = Respondent.objects.filter(
+        forum=question.forum,
+        reference=registration.normalise_reference(reference),
+        status=RespondentStatus.REGISTERED,
+    ).first()
+    if respondent is None:
+        raise registration.CodeProblem(
+            "No registration of this forum has that reference: check it with the person (it starts with "
+            "R-, as on the list of who to tell)"
+        )
+    return _save(question, respondent, answer, user)
+
+
+def _save(question: QuotaQuestion, respondent: Respondent, answer: str, officer: Any) -> Respondent:
+    """Save the answer given again, under the forum's lock as a registration is: never while a draw reads
+    the answers (``DrawInProgress``), and from the person themselves (no ``officer``) only while
+    registration is open."""
+    forum = question.forum
     with transaction.atomic():
         lock_forum(forum.pk)
-        if not registration.is_open(forum):
+        if officer is None and not registration.is_open(forum):
             raise registration.RegistrationClosed
         if registration.run_in_progress(forum):
             raise registration.DrawInProgress
@@ -131,7 +156,7 @@ def give_again(
         to_give.given_again_at = timezone.now()
         to_give.save(update_fields=["given_again_at"])
         audit.record(
-            None, "recruitment.answer_given_again", forum=forum, target=respondent, question=question.key
+            officer, "recruitment.answer_given_again", forum=forum, target=respondent, question=question.key
         )
     return respondent
 

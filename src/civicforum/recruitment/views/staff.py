@@ -1028,6 +1028,46 @@ def answer_again_emails(request: HttpRequest, forum_slug: str, question_id: int)
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
+@forum_permission_required(PERSONAL)
+@closed_after_purge()
+def record_answer_again(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
+    """An officer records an erased answer that someone gave again by phone or on paper, with their
+    consent (not while a draw reads the answers)."""
+    forum = forum_of(request)
+    question = get_object_or_404(QuotaQuestion, forum=forum, pk=question_id, special_category=True)
+    form = forms.RecordAnswerAgainForm(request.POST or None, question=question)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            respondent = answer_again.record_given_again(
+                question, data["reference"], data["answer"], request.user
+            )
+        except registration.CodeProblem as problem:
+            form.add_error("reference", str(problem))
+        except answer_again.NothingToGiveAgain:
+            form.add_error(
+                "reference",
+                f"This registration has no erased answer to ‘{question.label}’: they registered after the "
+                "question was marked, or chose ‘Prefer not to say’. There is nothing to record",
+            )
+        except registration.DrawInProgress:
+            form.add_error(None, registration.DRAW_READS_POOL.replace("register them", "record the answer"))
+        else:
+            messages.success(
+                request, f"The answer of {respondent.reference} to ‘{question.label}’ is recorded"
+            )
+            return redirect("recruitment:questions", forum_slug=forum.slug)
+    context = {
+        "forum": forum,
+        "question": question,
+        "form": form,
+        "registration_open": registration.is_open(forum),
+    }
+    return render(request, "recruitment/record_answer_again.html", context)
+
+
+@never_cache
 @forum_permission_required(PERSONAL)
 @gone_after_purge
 def answer_again_csv(request: HttpRequest, forum_slug: str, question_id: int) -> HttpResponse:
