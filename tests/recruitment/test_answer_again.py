@@ -249,6 +249,9 @@ def test_an_officer_records_an_answer_given_again_by_phone_with_consent(
 
     unticked = post(reference=person.reference, answer=answer)
     assert "Tick to confirm they agreed, or do not record their answer" in unticked
+    summary = post(reference="").split("govuk-error-summary__list")[1].split("</ul>")[0]
+    in_order = ["Enter their registration reference", "Select the answer they gave", "Tick to confirm"]
+    assert [summary.index(message) for message in in_order] == sorted(summary.index(m) for m in in_order)
     mistyped = post(reference="R-NOTAREF1", answer=answer, consent="on")
     assert "No registration of this forum has that reference" in mistyped
     ethnicity = QuotaQuestion.objects.get(forum=forum, key="ethnicity")

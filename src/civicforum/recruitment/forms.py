@@ -728,6 +728,7 @@ class AnswerAgainForm(WithdrawForm):
     def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["answer"] = quota_answer_field(question)
+        self.order_fields(["reference", "contact", "answer", "consent"])  # the error summary's order too
         self.helper.layout = Layout(
             "reference",
             "contact",
@@ -758,6 +759,7 @@ class RecordAnswerAgainForm(GovUKForm):
         super().__init__(*args, **kwargs)
         self.fields["answer"] = quota_answer_field(question)
         self.fields["answer"].error_messages["required"] = "Select the answer they gave"
+        self.order_fields(["reference", "answer", "consent"])  # the error summary's order too
         self.helper.layout = Layout(
             "reference",
             Field.radios("answer", legend_size=Size.MEDIUM, legend_tag="h2"),
