@@ -2,8 +2,9 @@
 
 Marking a question people have already answered erases their answers (``quotas.mark_special_category``):
 they were never told it asked for special category data, so gave no explicit consent (UK GDPR art. 9).
-Erasing alone left them counted as 'Prefer not to say' with no way back. Here they give the answer again,
-this time on a page that says what the answer is and asks for that consent, while registration is open.
+Erasing alone left them counted as 'Prefer not to say' with no way back. Here they give the answer again
+with that consent: online while registration is open, on a page that says why it was erased, or by phone
+or on paper through an officer; and the officer emails them the page.
 """
 
 from __future__ import annotations
