@@ -26,6 +26,8 @@ from civicforum.recruitment.models import (
     RecruitmentSettings,
     Respondent,
     RespondentStatus,
+    RunStatus,
+    SelectionRun,
 )
 from civicforum.recruitment.services import answer_again, quotas, registration
 
@@ -266,6 +268,12 @@ def test_an_officer_records_an_answer_given_again_by_phone_with_consent(
     )
     assert "This registration has no erased answer to ‘What is your ethnic group?’" in nothing
     assert Respondent.objects.get(pk=person.pk).answers["gender"] == ""
+
+    draw = SelectionRun.objects.create(forum=forum, panel_size=12, status=RunStatus.QUEUED)
+    during_draw = post(reference=person.reference, answer=answer, consent="on")
+    assert "A panel is being drawn from the answers given so far, so no answer can change" in during_draw
+    assert Respondent.objects.get(pk=person.pk).answers["gender"] == ""
+    draw.delete()
 
     saved = client.post(record, {"reference": person.reference.lower(), "answer": answer, "consent": "on"})
     assert saved.status_code == 302

@@ -1052,7 +1052,12 @@ def record_answer_again(request: HttpRequest, forum_slug: str, question_id: int)
                 "question was marked, or chose ‘Prefer not to say’. There is nothing to record",
             )
         except registration.DrawInProgress:
-            form.add_error(None, registration.DRAW_READS_POOL.replace("register them", "record the answer"))
+            form.add_error(
+                None,
+                "A panel is being drawn from the answers given so far, so no answer can change until the "
+                "draw has finished. Wait for it to finish (its progress is on the selection run’s page), "
+                "then record the answer.",
+            )
         else:
             messages.success(
                 request, f"The answer of {respondent.reference} to ‘{question.label}’ is recorded"
