@@ -669,8 +669,9 @@ EARLIER_ANSWERS_ERASED = (
     "They registered on a privacy notice that did not name this question as asking for special category "
     "data, so they did not give the explicit consent UK GDPR (article 9) needs to keep those answers. "
     "Their answers will count as ‘Prefer not to say’ in the quotas; the rest of their registration is "
-    "kept. While registration is open they can give their answer again, this time with their consent: "
-    "the questions page then gives the link to send them and a list of who to tell."
+    "kept. They can give their answer again, this time with their consent, online while registration is "
+    "open or by phone: the questions page then lets you email them the link, record answers given by "
+    "phone and download who to tell."
 )
 
 
