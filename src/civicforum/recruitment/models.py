@@ -540,7 +540,6 @@ class PanelMember(models.Model):
     email_status = models.CharField(
         max_length=20, choices=EmailStatus.choices, default=EmailStatus.NOT_RECORDED, blank=True
     )
-    email_changed_at = models.DateTimeField(null=True, blank=True)  # a sending that stopped stays still
     reached_by = models.CharField(
         max_length=20,
         choices=ReachedBy.choices,
