@@ -47,6 +47,12 @@ def plain_line(text: str) -> str:
     return as_shown(text).translate(LINE_SPACES).strip()
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of spaces and line breaks made one space: for a text that goes mid-sentence
+    or in an email's subject (Django refuses a line break there, BadHeaderError)."""
+    return " ".join(text.split())
+
+
 def hidden_characters(text: str) -> list[str]:
     """The ``CONTROL_CHARACTERS`` in ``text``, each named for a message: 'U+202E (RIGHT-TO-LEFT OVERRIDE)'."""
     found = sorted({char for char in text if ord(char) in CONTROL_CHARACTERS})

@@ -715,6 +715,16 @@ class WithdrawForm(GovUKForm):
     )
 
 
+def ask_answer_and_consent(form: GovUKForm, question: QuotaQuestion, who: list[str]) -> None:
+    """After the boxes saying whose answer it is (``who``), the radios answering ``question``, then the
+    form's ``consent`` box, in that order on the page and in the error summary."""
+    form.fields["answer"] = quota_answer_field(question)
+    form.order_fields([*who, "answer", "consent"])
+    form.helper.layout = Layout(
+        *who, Field.radios("answer", legend_size=Size.MEDIUM, legend_tag="h2"), Field.checkbox("consent")
+    )
+
+
 class AnswerAgainForm(WithdrawForm):
     """Someone whose answer to ``question`` was erased when it was marked as asking for special category
     data gives it again: who they are, the answer, and this time their explicit consent to it."""
@@ -727,14 +737,7 @@ class AnswerAgainForm(WithdrawForm):
 
     def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["answer"] = quota_answer_field(question)
-        self.order_fields(["reference", "contact", "answer", "consent"])  # the error summary's order too
-        self.helper.layout = Layout(
-            "reference",
-            "contact",
-            Field.radios("answer", legend_size=Size.MEDIUM, legend_tag="h2"),
-            Field.checkbox("consent"),
-        )
+        ask_answer_and_consent(self, question, ["reference", "contact"])
 
 
 class RecordAnswerAgainForm(GovUKForm):
@@ -757,14 +760,8 @@ class RecordAnswerAgainForm(GovUKForm):
 
     def __init__(self, *args: Any, question: QuotaQuestion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["answer"] = quota_answer_field(question)
+        ask_answer_and_consent(self, question, ["reference"])
         self.fields["answer"].error_messages["required"] = "Select the answer they gave"
-        self.order_fields(["reference", "answer", "consent"])  # the error summary's order too
-        self.helper.layout = Layout(
-            "reference",
-            Field.radios("answer", legend_size=Size.MEDIUM, legend_tag="h2"),
-            Field.checkbox("consent"),
-        )
 
 
 class RecruitmentSettingsForm(GovUKModelForm):

@@ -10,6 +10,7 @@ or on paper through an officer; and the officer emails them the page.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civicforum.core import audit
+from civicforum.plain_text import one_line
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
     INVITATIONS_SILENT_TOO_LONG,
@@ -66,17 +68,23 @@ class AskedAgain:
         return self.still_to_give - self.emailed - self.being_emailed - self.no_email_address
 
 
-def _count(**where: Any) -> Count:
-    return Count("id", filter=Q(**where))
+# An email marked to send or being sent: by a task still running, unless nothing moved for a while.
+SENDING = (EmailStatus.TO_SEND, EmailStatus.SENDING)
+
+
+def _sending_stopped(now: datetime) -> Q:
+    """Marked to send or being sent, with nothing moved for ``INVITATIONS_SILENT_TOO_LONG``: the task's
+    worker died, and only the officer's button will send it."""
+    return Q(email_status__in=SENDING, email_changed_at__lt=now - INVITATIONS_SILENT_TOO_LONG)
 
 
 def asked_again(forum: Any) -> dict[int, AskedAgain]:
     """By question id, the questions of ``forum`` whose earlier answers were erased (of people still
     registered: a withdrawal erases the record too). Emails count only for those who have not given
     their answer again, which is what the officer acts on."""
-    still = {"given_again_at__isnull": True}
-    sending = {"email_status__in": (EmailStatus.TO_SEND, EmailStatus.SENDING)}
-    stopped = Q(email_changed_at__lt=timezone.now() - INVITATIONS_SILENT_TOO_LONG)
+    still = Q(given_again_at__isnull=True)
+    sending = Q(email_status__in=SENDING) & still
+    stopped = _sending_stopped(timezone.now())
     counts = (
         AnswerToGiveAgain.objects.filter(
             question__forum=forum, respondent__status=RespondentStatus.REGISTERED
@@ -84,12 +92,12 @@ def asked_again(forum: Any) -> dict[int, AskedAgain]:
         .values("question_id")
         .annotate(
             erased=Count("id"),
-            given_again=_count(given_again_at__isnull=False),
-            emailed=_count(email_status=EmailStatus.SENT, **still),
-            being_emailed=Count("id", filter=Q(**sending, **still) & ~stopped),
-            email_stopped=Count("id", filter=Q(**sending, **still) & stopped),
-            email_failed=_count(email_status=EmailStatus.FAILED, **still),
-            no_email_address=_count(email_status=EmailStatus.NO_ADDRESS, **still),
+            given_again=Count("id", filter=Q(given_again_at__isnull=False)),
+            emailed=Count("id", filter=Q(email_status=EmailStatus.SENT) & still),
+            being_emailed=Count("id", filter=sending & ~stopped),
+            email_stopped=Count("id", filter=sending & stopped),
+            email_failed=Count("id", filter=Q(email_status=EmailStatus.FAILED) & still),
+            no_email_address=Count("id", filter=Q(email_status=EmailStatus.NO_ADDRESS) & still),
         )
         .order_by()
     )
@@ -230,13 +238,11 @@ def queue_emails(question: QuotaQuestion, user: Any) -> int:
         if not registration.is_open(question.forum):
             raise registration.RegistrationClosed
         now = timezone.now()
-        stopped = Q(
-            email_status__in=(EmailStatus.TO_SEND, EmailStatus.SENDING),
-            email_changed_at__lt=now - INVITATIONS_SILENT_TOO_LONG,
-        )
         queued = (
             _still_to_give(question)
-            .filter(Q(email_status__in=(EmailStatus.NOT_RECORDED, EmailStatus.FAILED)) | stopped)
+            .filter(
+                Q(email_status__in=(EmailStatus.NOT_RECORDED, EmailStatus.FAILED)) | _sending_stopped(now)
+            )
             .update(email_status=EmailStatus.TO_SEND, email_changed_at=now)
         )
         audit.record(
@@ -267,7 +273,7 @@ def send_emails(question_id: int, url: str) -> None:
             if not claimed:
                 continue
             text = BODY.format(
-                name=" ".join(respondent.full_name.split()),
+                name=one_line(respondent.full_name),
                 forum=forum.title,
                 council=forum.council.name,
                 question=question.label,

@@ -39,6 +39,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from civicforum.plain_text import one_line
 from civicforum.wording import counted, whole_number
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89  # A4 in points
@@ -130,11 +131,6 @@ def unknown_placeholders(text: str) -> list[str]:
     """Placeholders in ``text`` that ``fill`` does not know: a typo such as $counsil would be printed as
     it is on every letter."""
     return [name for name in Template(text).get_identifiers() if name not in PLACEHOLDERS]
-
-
-def one_line(text: str) -> str:
-    """``text`` with every run of spaces and line breaks made one space: it goes mid-sentence."""
-    return " ".join(text.split())
 
 
 def has_line_break(text: str) -> bool:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
+from civicforum.plain_text import one_line
+
 logger = logging.getLogger(__name__)
 
 
@@ -29,14 +31,10 @@ def mail_session() -> Iterator[BaseEmailBackend]:
             connection.close()
 
 
-def one_line(subject: str) -> str:
-    """A subject on one line whatever the forum's title holds: Django refuses a line break in a subject
-    (BadHeaderError), which stopped a whole batch with a server error."""
-    return " ".join(subject.split())
-
-
 def send(connection: BaseEmailBackend, subject: str, text: str, to: str, who: str) -> bool:
-    """Send one email; False if the mail server refused it or could not be reached, logged with ``who``
+    """Send one email, its subject on one line whatever the forum's title holds (a line break there stopped
+    a whole batch with a server error); False if the mail server refused it or could not be reached, logged
+    with ``who``
     (a role and a reference, never an address) and the kind of failure only: smtplib's exceptions carry
     the email addresses."""
     try:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicforum.core import audit
+from civicforum.plain_text import one_line
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
     INVITATIONS_UNFINISHED,
@@ -497,7 +498,7 @@ def _mark(member: PanelMember, status: str, after: str = EmailStatus.TO_SEND) ->
 
 def _greeting_by_name(body: str, name: str) -> str:
     """The email greets the member by the name they registered with, not as 'panel member'."""
-    name = " ".join(name.split())
+    name = one_line(name)
     return body.replace(GREETING, f"Dear {name},", 1) if name else body
 
 
