@@ -13,11 +13,11 @@ import time
 
 from civicforum.tables.engine import allocate
 from civicforum.tables.model import AllocationSettings, Constraints, Member
+from civicforum.tables.search import PAIR_CACHE_VALUES
 
 # Enough members per table for two-for-two exchanges, and a feature with more values than the search
-# caches exchange costs for (``search.PAIR_CACHE_VALUES``), so every loop is called, with the types a
-# real plan calls it with.
-WARD_COUNT = 12
+# caches exchange costs for, so every loop is called, with the types a real plan calls it with.
+WARD_COUNT = PAIR_CACHE_VALUES + 4
 
 
 def warm_up() -> None:

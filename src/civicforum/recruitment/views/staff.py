@@ -997,14 +997,18 @@ def _asked_again(request: HttpRequest, forum: Any, forum_questions: list[QuotaQu
     and the page where the others can give theirs (a full address, to put in an email or letter)."""
     counts = answer_again.asked_again(forum)
     return [
-        {"question": question, "counts": counts[question.pk], "url": _answer_again_url(request, question)}
+        {
+            "question": question,
+            "counts": counts[question.pk],
+            "url": _answer_again_url(request, forum, question),
+        }
         for question in forum_questions
         if question.pk in counts
     ]
 
 
-def _answer_again_url(request: HttpRequest, question: QuotaQuestion) -> str:
-    kwargs = {"forum_slug": question.forum.slug, "question_key": question.key}
+def _answer_again_url(request: HttpRequest, forum: Any, question: QuotaQuestion) -> str:
+    kwargs = {"forum_slug": forum.slug, "question_key": question.key}
     return request.build_absolute_uri(reverse("recruitment:answer_again", kwargs=kwargs))
 
 
@@ -1022,7 +1026,7 @@ def answer_again_emails(request: HttpRequest, forum_slug: str, question_id: int)
         messages.error(request, "Registration is closed, so nobody can give an answer again: open it first")
     else:
         if queued:
-            tasks.start(tasks.email_answer_again, question.pk, _answer_again_url(request, question))
+            tasks.start(tasks.email_answer_again, question.pk, _answer_again_url(request, forum, question))
         messages.success(request, f"Emailing {counted(queued, 'person', 'people')} about ‘{question.label}’")
     return redirect("recruitment:questions", forum_slug=forum.slug)
 
