@@ -795,3 +795,40 @@ def test_replacements_after_a_quota_check_cut_short_keep_the_quotas_and_say_so(
         "the members kept. The search goes ahead"
     ) in capsys.readouterr().err
     assert json.loads((out / "distribution.json").read_text())["relaxed_quotas"] == []
+
+
+@pytest.mark.parametrize(
+    ("people", "option", "where"),
+    [
+        ("name,gender\nAnn Lee,F\nBo Ray,M\n", (), "row 1, column 'name': the ids are read from the column"),
+        (
+            "ref,email,gender\nr1,ann@example.org,F\nr2,bo@example.org,M\n",
+            ("--id-column", "email"),
+            "row 1, column 'email': the ids are read from the column 'email'",
+        ),
+        (
+            "ref,gender\nann@example.org,F\nr2,M\nbo@example.org,M\n",
+            (),
+            "column 'ref': these ids are email addresses, on 2 rows (rows 2, 4)",
+        ),
+    ],
+    ids=["first-column-of-names", "email-column", "email-addresses"],
+)
+def test_names_or_email_addresses_as_ids_are_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    people: str,
+    option: tuple[str, ...],
+    where: str,
+) -> None:
+    """A pool without an id column had its first column, often the names, taken as ids, and --id-column
+    email was taken as given: the ids then went into lottery.json and distribution.json, the files
+    published for anyone to check the draw, with every panel of the lottery."""
+    people_path, features = write_inputs(
+        tmp_path, people, "feature,value,min,max\ngender,F,0,1\ngender,M,0,1\n"
+    )
+    assert select(people_path, features, tmp_path / "out", "--panel", "1", *option) == 2
+    error = capsys.readouterr().err
+    assert f"{people_path}, {where}" in error
+    assert "the ids are published (lottery.json and distribution.json" in error
+    assert not (tmp_path / "out").exists()

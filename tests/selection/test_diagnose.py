@@ -158,6 +158,29 @@ def test_impossible_even_without_quotas(instance_factory: Factory) -> None:
     assert diagnosis.text().endswith("\nNo change to the quotas can make a panel possible.")
 
 
+def test_members_kept_in_one_household_are_named(instance_factory: Factory) -> None:
+    """The diagnosis said only 'Two or more already-selected members live in the same household', so the
+    officer had to search every member's address for them."""
+    base = instance_factory({("F", "Young"): 4, ("M", "Old"): 4}, QUOTAS, 4, households=2)
+    instance = replace(base, already_selected=frozenset({"p0", "p1", "p2", "p3", "p5"}))
+    instance = replace(instance, panel_size=5)
+    diagnosis = diagnosed(instance)
+    assert diagnosis.conflict == ()
+    assert diagnosis.explanation == (
+        "Already-selected members live in the same household (p0 and p1; p2 and p3); only one per household "
+        "may be on the panel: keep one of each, or correct their addresses if they live apart.",
+    )
+
+
+def test_more_members_kept_than_places_says_what_to_change(instance_factory: Factory) -> None:
+    base = instance_factory({("F", "Young"): 4, ("M", "Old"): 4}, QUOTAS, 2)
+    diagnosis = diagnosed(replace(base, already_selected=frozenset({"p0", "p1", "p4"})))
+    assert diagnosis.explanation == (
+        "There are 3 already-selected members but the panel has only 2 places; make the panel at least 3 "
+        "places, or keep fewer members.",
+    )
+
+
 def panels_of(instance: Instance) -> Iterator[tuple[Person, ...]]:
     """Every panel of the right size obeying households and already-selected members (brute force)."""
     for panel in combinations(instance.people, instance.panel_size):

@@ -392,12 +392,20 @@ def _explain_without_quotas(instance: Instance, household_of: dict[str, str]) ->
     k = instance.panel_size
     forced = instance.already_selected
     households = Counter(household_of[i] for i in forced)
-    if any(count > 1 for count in households.values()):
+    shared = [
+        sorted(i for i in forced if household_of[i] == home) for home in households if households[home] > 1
+    ]
+    if shared:  # named, or the officer has to search the whole pool's addresses for them
+        homes = "; ".join(", ".join(ids[:-1]) + f" and {ids[-1]}" for ids in sorted(shared))
         return (
-            "Two or more already-selected members live in the same household; only one may be on the panel."
+            f"Already-selected members live in the same household ({homes}); only one per household may be "
+            "on the panel: keep one of each, or correct their addresses if they live apart."
         )
     if len(forced) > k:
-        return f"There are {len(forced)} already-selected members but the panel has only {k} places."
+        return (
+            f"There are {len(forced)} already-selected members but the panel has only {k} places; make the "
+            f"panel at least {len(forced)} places, or keep fewer members."
+        )
     total = len(set(household_of.values()))
     return (
         f"The panel has {k} places but the pool has only {counted(total, 'household', 'households')} (one "

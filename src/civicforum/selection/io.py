@@ -51,6 +51,15 @@ FULL_NAME_COLUMNS = ("name", "full name", "full_name", "fullname")
 FIRST_NAME_COLUMNS = ("first name", "first_name", "firstname", "given name", "given_name", "forename")
 LAST_NAME_COLUMNS = ("last name", "last_name", "lastname", "surname", "family name", "family_name")
 EMAIL_COLUMNS = ("email", "e-mail", "email address", "email_address")
+# Ids are published (lottery.json and distribution.json list every panel's ids), so they must not say who
+# anyone is: a column of names or email addresses is refused as the id column.
+PERSONAL_ID_COLUMNS = (*FULL_NAME_COLUMNS, *FIRST_NAME_COLUMNS, *LAST_NAME_COLUMNS, *EMAIL_COLUMNS)
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+OPAQUE_IDS = (
+    "the ids are published (lottery.json and distribution.json list the ids of every panel), so they must "
+    "not say who anyone is; put codes that identify nobody (such as 1, 2, 3) in a column named 'id', or "
+    "name such a column with --id-column"
+)
 SHOWN_ROWS = 5  # rows named in a problem found on many rows, before "and N more"
 RETYPE_ONE = "delete the cell's text and type it again"
 RETYPE_MANY = "delete those cells' text and type it again"
@@ -445,6 +454,17 @@ def _parse_people(
     if _refused_id(id_header, table.file, 1, id_header, problems):
         return ()
     id_index = table.header.index(id_header)
+    personal_header = loose_value(id_header) in {loose_value(name) for name in PERSONAL_ID_COLUMNS}
+    if personal_header:
+        problems.append(
+            InputProblem(
+                table.file,
+                f"the ids are read from the column '{id_header}', which holds names or email addresses; "
+                f"{OPAQUE_IDS}.",
+                1,
+                id_header,
+            )
+        )
     values: dict[str, dict[str, str]] = {}
     for quota in quotas:
         values.setdefault(quota.feature, {})[loose_value(quota.value)] = quota.value
@@ -470,6 +490,7 @@ def _parse_people(
     first_row: dict[str, tuple[str, int]] = {}  # loose_id -> the id and its row
     unknown: dict[tuple[str, str], list[int]] = {}  # (feature, value) not in the features file -> rows
     hidden: dict[tuple[str, str], list[int]] = {}  # (column, value) with characters that do not show -> rows
+    email_rows: list[int] = []  # rows whose id is an email address
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         person_id = row[id_index]
         if not person_id:
@@ -500,6 +521,8 @@ def _parse_people(
             problems.append(InputProblem(table.file, f"id '{person_id}' {same}", number, id_header))
             continue
         first_row[loose_id(person_id)] = (person_id, number)
+        if EMAIL_ADDRESS.fullmatch(person_id):
+            email_rows.append(number)
         features = {}
         for feature, index in feature_index.items():
             canonical = values[feature].get(loose_value(row[index]))
@@ -518,6 +541,17 @@ def _parse_people(
         problems.append(InputProblem(table.file, problem, numbers[0] if len(numbers) == 1 else None, column))
     for (feature, value), numbers in unknown.items():
         problems.append(_unknown_value(table, feature, value, numbers, values[feature].values()))
+    if email_rows and not personal_header:
+        many = len(email_rows) > 1
+        problems.append(
+            InputProblem(
+                table.file,
+                f"{'these ids are email addresses' if many else 'the id is an email address'}"
+                f"{_on_rows(email_rows)}; {OPAQUE_IDS}.",
+                None if many else email_rows[0],
+                id_header,
+            )
+        )
     if address_index and people and all(person.household is None for person in people):
         problems.append(
             InputProblem(
