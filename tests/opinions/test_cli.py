@@ -92,6 +92,22 @@ def test_problems_in_both_files_are_reported_in_one_run(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_comments_that_moderate_out_every_voted_statement_say_what_to_do(tmp_path, capsys):
+    """The refusal read only 'every voted statement is moderated out; nothing to map.': no fix, and unlike
+    every other refusal it did not say that nothing was written."""
+    votes = tmp_path / "votes.csv"
+    votes.write_text("voter-id,comment-id,vote\n1,1,1\n2,1,-1\n")
+    comments = tmp_path / "comments.csv"
+    comments.write_text("comment-id,comment-body,moderated\n1,Hello,-1\n2,Unvoted,1\n")
+    out = tmp_path / "out"
+    assert main(["opinions", str(votes), "--comments", str(comments), "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"civicforum opinions: {comments}: every statement voted on is moderated out")
+    assert "accept some statements (moderated = 1)" in error
+    assert error.rstrip().endswith("Nothing was written.")
+    assert not out.exists()
+
+
 def test_out_of_range_options_exit_2(tmp_path, capsys, brexit):
     assert main(["opinions", str(brexit / "votes.csv"), "--max-groups", "12", "--out", str(tmp_path)]) == 2
     assert "--max-groups must be between 2 and 9" in capsys.readouterr().err

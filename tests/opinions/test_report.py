@@ -128,6 +128,18 @@ def test_control_characters_in_a_statement_are_dropped_from_the_report(tmp_path:
     assert not any(character in report for character in "\x1b\x07\x00")
 
 
+def test_a_statement_without_text_is_named_by_its_id(tmp_path: Path) -> None:
+    """A blank comment-body (or one of spaces) was listed as '“”', which did not say which statement."""
+    rows = [(p, s, 1) for p in range(40) for s in range(4)]
+    participants, statements, votes = zip(*rows, strict=True)
+    opinion_map = compute_map(VoteMatrix.from_rows(participants, statements, votes), settings=MapSettings())
+    write_report_html(opinion_map, {0: "", 1: " \n ", 2: "\u202e", 3: "Buses"}, tmp_path / "report.html")
+    report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for shown in ("Statement 0", "Statement 1", "Statement 2", "Buses"):
+        assert f"&ldquo;<bdi>{shown}</bdi>&rdquo;" in report
+    assert not re.search(r"<bdi>\s*</bdi>", report)
+
+
 @pytest.fixture(scope="module")
 def everyone_agrees() -> OpinionMap:
     """Four statements every one of 40 people agreed with: the report lists them all."""

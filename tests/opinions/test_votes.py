@@ -163,6 +163,18 @@ def test_duplicate_comment_ids_are_rejected(tmp_path):
         read_comments(path)
 
 
+def test_two_unreadable_comment_ids_are_not_called_a_duplicate(tmp_path):
+    """Two blank or unreadable ids were both read as -1, so the second row also got 'statement -1 appears
+    twice', naming a statement the file does not have."""
+    path = write(tmp_path, "comments.csv", "comment-id,comment-body\n,a\nx,b\n")
+    with pytest.raises(InputFileError) as error:
+        read_comments(path)
+    assert str(error.value).splitlines() == [
+        f"{path}, row 2, column 'comment-id': '' is not a whole number; ids must be non-negative integers",
+        f"{path}, row 3, column 'comment-id': 'x' is not a whole number; ids must be non-negative integers",
+    ]
+
+
 def test_without_statements_drops_their_votes_only():
     matrix = VoteMatrix.from_rows([1, 1, 2, 2], [10, 11, 10, 12], [1, -1, 0, 1])
     reduced = matrix.without_statements([11])

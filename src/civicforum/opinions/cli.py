@@ -86,7 +86,11 @@ def main(argv: list[str]) -> int:
     if statements is not None:
         votes = votes.without_statements(s.statement_id for s in statements if s.moderated_out)
         if votes.n_statements == 0:
-            return _fail(f"{args.comments}: every voted statement is moderated out; nothing to map.")
+            return _fail(
+                f"{args.comments}: every statement voted on is moderated out (moderated = -1), so there is "
+                "nothing to map; check that it is the comments file of this conversation, or accept some "
+                "statements (moderated = 1). Nothing was written."
+            )
     settings = MapSettings(min_votes=args.min_votes, max_groups=args.max_groups, seed=args.seed)
     opinion_map = compute_map(votes, settings=settings)
     try:

@@ -309,8 +309,10 @@ def _agreement_by_group(m: OpinionMap, col: int) -> str:
 def _text(texts: dict[int, str], statement_id: int) -> str:
     """A resident's statement, escaped, without control characters or direction overrides (which would
     show it reversed), and isolated (``<bdi>``): right-to-left text keeps its own direction without
-    turning round the figures written after it."""
-    return f"<bdi>{html_text(texts.get(statement_id, f'Statement {statement_id}'))}</bdi>"
+    turning round the figures written after it. A statement without text, or whose text shows as nothing
+    (blank in comments.csv), is named by its id: quotes around nothing would not say which it is."""
+    text = texts.get(statement_id, "")
+    return f"<bdi>{html_text(text if as_shown(text).strip() else f'Statement {statement_id}')}</bdi>"
 
 
 def _consensus_list(m: OpinionMap, texts: dict[int, str], columns: list[int], agree: bool) -> list[str]:

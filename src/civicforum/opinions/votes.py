@@ -402,6 +402,8 @@ def read_comments(path: str | Path) -> list[Statement]:
         moderated = fields[col["moderated"]].strip() if "moderated" in col else "1"
         if moderated not in ("1", "0", "-1"):
             log.add(line, "moderated", f"'{moderated}' is not a moderation state; use 1, 0 or -1")
+        if statement_id < 0:  # not an id: its problem is logged, and it is no duplicate of another
+            continue
         if statement_id in statements:
             log.add(line, "comment-id", f"statement {statement_id} appears twice; ids must be unique")
         statements[statement_id] = Statement(statement_id, fields[col["comment-body"]], moderated == "-1")
