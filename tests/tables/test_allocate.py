@@ -783,6 +783,62 @@ def test_search_settings_out_of_range_are_rejected(change, expected):
         allocate(panel(10), AllocationSettings(tables=2, sessions=1, diversify=["f0"], **change))
 
 
+@pytest.mark.parametrize(
+    ("members", "change", "rules", "expected"),
+    [
+        # Crashed the whole process (a segmentation fault in the compiled search).
+        (10, {"diversify": []}, Constraints(), "name at least one feature to diversify"),
+        # ZeroDivisionError while explaining the empty tables.
+        (0, {}, Constraints(), "the panel has no members"),
+        # TypeError from comparisons: the web app builds these from forms.
+        (10, {"tables": "2"}, Constraints(), "the number of tables must be a whole number, not '2'"),
+        (10, {"sessions": 2.0}, Constraints(), "the number of sessions must be a whole number, not 2.0"),
+        (10, {"time_limit": "10"}, Constraints(), "the time limit must be a number, not '10'"),
+        (10, {"effort": "1"}, Constraints(), "the effort must be a number, not '1'"),
+        # Accepted: one person was given two tables to lead in every session.
+        (
+            10,
+            {},
+            Constraints(facilitators=[Facilitator("Ann"), Facilitator("Ann"), Facilitator("Bob")]),
+            "facilitator Ann is listed 2 times",
+        ),
+        # Accepted: the plan seated m01 at one table and had them lead another.
+        (
+            10,
+            {},
+            Constraints(facilitators=[Facilitator("m01"), Facilitator("Bob")]),
+            "facilitator m01 is also a panel member",
+        ),
+    ],
+)
+def test_malformed_plans_are_refused_with_a_message(members, change, rules, expected):
+    plan = AllocationSettings(**{"tables": 2, "sessions": 2, "diversify": ["f0"], **change})
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        allocate(panel(members) if members else [], plan, rules)
+
+
+def test_a_group_too_large_for_evenly_shared_tables_is_not_blamed_on_fixed_seats():
+    """With nobody fixed, the message said 'once the members fixed at tables are seated' and advised
+    fixing fewer members; the tables are small because absences shrink the evenly shared seats."""
+    members = panel(8)
+    plan = AllocationSettings(tables=2, sessions=2, diversify=["f0"])
+    rules = Constraints(
+        keep_together=[frozenset({"m00", "m01", "m02", "m03"})], absent={1: frozenset({"m04", "m05"})}
+    )
+    message = explain(members, plan, rules)
+    assert (
+        "keep-together group {m00,m01,m02,m03} has 4 members present in session 1, but the 6 members "
+        "present are shared out evenly, so no table seats more than 3: split it into groups of at most 3 "
+        "(groups that share a member count as one), mark fewer members absent from session 1, or use fewer, "
+        "larger tables: at 1 table (--tables 1) there is room for it"
+    ) in message
+    assert "fixed" not in message
+    sized = replace(plan, table_sizes=[6, 6])  # sizes given are room to spare, not seats to fill
+    message = explain(members, sized, Constraints(keep_together=[frozenset(f"m0{i}" for i in range(5))]))
+    assert "the 8 members present are shared out evenly, so no table seats more than 4: split it" in message
+    assert "absent" not in message and "fixed" not in message
+
+
 def test_search_effort_comes_from_a_plan_budget():
     """Every session of a plan gets an equal share of one work budget (fewer sessions to plan, more
     each), between a floor and a ceiling of steps per member."""

@@ -168,7 +168,33 @@ def test_someone_who_left_after_a_session_is_replanned_as_absent_not_dropped(pan
             "f.csv: row 3, column 'facilitator' is empty",
         ),
         ("--absent", "absent.csv", "id,session\nm01,x\n", "absent.csv: row 2, column 'session'"),
-        ("--past", "past.csv", "id,session,table\nm01,2,1\n", "past sessions must be 1 to 1"),
+        (
+            "--past",
+            "past.csv",
+            "id,session,table\nm01,2,1\n",
+            "past.csv: row 2, column 'session': session 2 is given but session 1 is not;",
+        ),
+        (  # the gap's row was not named, and the sessions found were printed as a Python list
+            "--past",
+            "past.csv",
+            "id,session,table\nm01,1,1\nm02,1,2\nm01,3,1\n",
+            "past.csv: row 4, column 'session': session 3 is given but session 2 is not; the past sessions "
+            "are those already run, numbered from 1 without gaps, so add the seats of session 2",
+        ),
+        (  # an empty file was refused for having no column 'id', 'other' among the columns 'none'
+            "--keep-apart",
+            "apart.csv",
+            "",
+            "apart.csv: is empty; its first row must name its columns (id,other)",
+        ),
+        ("--keep-apart", "apart.csv", "\ufeff\n,\n", "apart.csv: is empty;"),
+        (  # accepted: the plan seated m01 at one table and had them lead another
+            "--facilitators",
+            "f.csv",
+            "facilitator,keep_apart\nAnn,\nM01,\nBob,\n",
+            "f.csv: row 3, column 'facilitator': 'M01' reads as 'm01', a member's id in the panel file, "
+            "but a facilitator leads a table without a seat of their own",
+        ),
         (
             "--past",
             "past.csv",

@@ -379,16 +379,25 @@ class _Planner:
         present = sum(len(unit) for unit in units)
         split = f"split it into groups of at most {room} (groups that share a member count as one)"
         problems = []
+        if minimum.any():
+            why = f"once the members fixed at tables are seated no table has more than {room} seats left"
+            fewer = f"fix fewer members at tables in session {session}"
+        else:  # nobody is fixed: the tables are small because the seats are shared out evenly
+            why = f"the {present} members present are shared out evenly, so no table seats more than {room}"
+            fewer = (
+                f"mark fewer members absent from session {session}"
+                if self.constraints.absent.get(session)
+                else ""
+            )
         for u, unit in enumerate(units):
             if u in fixed_table or len(unit) <= room:
                 continue
-            ways = [split if room > 1 else "remove it", f"fix fewer members at tables in session {session}"]
-            ways += self._fewer_tables(present, minimum, len(unit))
+            ways = [split if room > 1 else "remove it", fewer]
+            ways = [way for way in ways if way] + self._fewer_tables(present, minimum, len(unit))
+            advice = f"{', '.join(ways[:-1])}, or {ways[-1]}" if len(ways) > 1 else ways[0]
             problems.append(
                 f"keep-together group {fmt_group(self.ids[m] for m in unit)} has "
-                f"{counted(len(unit), 'member', 'members')} present "
-                f"in session {session}, but once the members fixed at tables are seated no table has more "
-                f"than {room} seats left: {', '.join(ways[:-1])}, or {ways[-1]}"
+                f"{counted(len(unit), 'member', 'members')} present in session {session}, but {why}: {advice}"
             )
         if problems:
             raise InfeasibleConstraintsError(problems)

@@ -73,7 +73,12 @@ def read_rows(path: Path, required: Sequence[str]) -> list[Row]:
         raise InputError(f"{path}: row {error.row} {error}") from error
     except CsvFileError as error:
         raise InputError(f"{path}: {error}") from error
-    columns = [c.strip() for c in records[0]] if records else []
+    if not any(cell.strip() for record in records for cell in record):
+        raise InputError(
+            f"{path}: is empty; its first row must name its columns ({','.join(required)}), with a row "
+            "below it for each entry"
+        )
+    columns = [c.strip() for c in records[0]]
     repeated = repeated_columns(columns, str)
     if repeated:
         raise InputError(
@@ -326,6 +331,14 @@ def read_facilitators(path: Path, reader: CellReader, sources: Sources | None = 
     for line, row in read_rows(path, ["facilitator", "keep_apart"]):
         name = _label(path, line, row, "facilitator", "give the facilitator's name")
         _check_name(path, line, "facilitator", name)
+        member = reader.loose.get(loose_id(name))
+        if member is not None:  # else the plan would seat them at one table and have them lead another
+            reads = "is" if member == name else f"reads as {printable(repr(member))},"
+            raise InputError(
+                f"{path}: row {line}, column 'facilitator': {printable(repr(name))} {reads} a member's id in "
+                "the panel file, but a facilitator leads a table without a seat of their own; give the "
+                "facilitator's own name, or take the member off the panel"
+            )
         first_name, first_line = first_row.setdefault(loose_id(name), (name, line))
         if first_name != name:  # else one person would lead two tables in every session
             raise InputError(
@@ -376,15 +389,21 @@ LEFT_THE_PANEL = (
 
 def read_past(path: Path, reader: CellReader) -> list[list[list[str]]]:
     seats: dict[int, dict[str, int]] = defaultdict(dict)
+    first_row: dict[int, int] = {}  # session -> its first row, to name where a gap shows
     for line, row in read_rows(path, ["id", "session", "table"]):
         session = reader.number(line, row, "session", reader.sessions)
+        first_row.setdefault(session, line)
         member = reader.member(line, row, "id", LEFT_THE_PANEL)
         if member in seats[session]:
             raise InputError(f"{path}: row {line}: {member} is seated twice in session {session}")
         seats[session][member] = reader.number(line, row, "table", reader.tables)
-    if sorted(seats) != list(range(1, len(seats) + 1)):
+    missing = min(set(range(1, len(seats) + 1)) - set(seats), default=None)
+    if missing is not None:  # the first session given after the gap, and its row
+        later = min(session for session in seats if session > missing)
         raise InputError(
-            f"{path}: past sessions must be 1 to {len(seats)} without gaps; found {sorted(seats)}"
+            f"{path}: row {first_row[later]}, column 'session': session {later} is given but session "
+            f"{missing} is not; the past sessions are those already run, numbered from 1 without gaps, so "
+            f"add the seats of session {missing} or renumber the sessions"
         )
     if len(seats) == reader.sessions:
         raise InputError(

@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -129,9 +129,36 @@ def _numbered(value: object, highest: int) -> bool:
     return isinstance(value, Integral) and 1 <= int(value) <= highest
 
 
+def _check_numbers(settings: AllocationSettings) -> None:
+    """Raise ValueError for counts and search settings of the wrong type (the web app builds them from
+    forms): '3' tables, 2.0 sessions or a time limit of '10' raised TypeError from a comparison."""
+    problems = [
+        f"the number of {name} must be a whole number, not {value!r}"
+        for name, value in (("tables", settings.tables), ("sessions", settings.sessions))
+        if not isinstance(value, Integral)
+    ]
+    problems += [
+        f"the {name} must be a number, not {value!r}"
+        for name, value in (
+            ("effort", settings.effort),
+            ("effort for hard panels", settings.hard_panel_effort),
+            ("diversity slack", settings.diversity_slack),
+            ("time limit", settings.time_limit),
+        )
+        if value is not None and (isinstance(value, bool) or not isinstance(value, Real))
+    ]
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
 def _check_input(members: Sequence[Member], settings: AllocationSettings, constraints: Constraints) -> None:
     """Raise ValueError for input that is malformed rather than merely impossible."""
+    _check_numbers(settings)
     problems: list[str] = []
+    if not members:  # the explanation of the empty tables divided by the panel's size
+        problems.append("the panel has no members; give at least one member to seat")
+    if not settings.diversify:  # the search's compiled scoring crashed the process with no features
+        problems.append("name at least one feature to diversify (a panel column such as gender)")
     ids = [member.id for member in members]
     known = set(ids)
     problems += [f"member {m} is listed {n} times" for m, n in Counter(ids).items() if n > 1]
@@ -193,6 +220,16 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         unknown(f"absences for session {session}", absent)
         if not _numbered(session, settings.sessions):
             problems.append(f"absences given for session {session!r}, outside sessions 1-{settings.sessions}")
+    problems += [  # one person cannot lead two tables at once
+        f"facilitator {f} is listed {n} times; list each facilitator once, with all their keep-apart members"
+        for f, n in Counter(f.id for f in constraints.facilitators).items()
+        if n > 1
+    ]
+    problems += [  # the plan would seat them at one table and have them lead another
+        f"facilitator {f.id} is also a panel member; a facilitator leads a table without a seat of their own"
+        for f in constraints.facilitators
+        if f.id in known
+    ]
     for facilitator in constraints.facilitators:
         unknown(f"facilitator {facilitator.id}'s keep-apart list", facilitator.keep_apart)
     for cluster in constraints.clusters:
