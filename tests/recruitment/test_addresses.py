@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from civicforum.plain_text import invisible_characters
 from civicforum.recruitment.services.addresses import normalise_postcode, read_address_csv
 from civicforum.recruitment.services.problems import FileRejected
 
@@ -137,6 +138,7 @@ def test_import_is_all_or_nothing_and_keeps_every_valid_row(rows):
         and all(normalise_postcode(r[2]) for r in rows)
         and all(r[3] for r in rows)
         and all(r[4] in ("", "1", "10") for r in rows)
+        and not any(invisible_characters(r[1]) for r in rows)  # they would print on the letters unseen
     )
     try:
         records = read_address_csv(buffer.getvalue().encode())
@@ -231,3 +233,21 @@ def test_the_length_limits_are_the_database_columns():
 def test_a_nul_byte_is_a_located_problem():
     [problem] = problems_of(b"uprn,address_line_1,postcode,ward\n1,a\x00b,NM1 2AB,W\n")
     assert problem.startswith("addresses.csv, row 2: the file holds a NUL character")
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "named"),
+    [
+        ("Nor\u200bth", "ward", "a zero-width space (U+200B), which does not show"),
+        ("\u202eNorth", "ward", "a right-to-left override (U+202E), which does not show"),
+        ("1 High\x07St", "address_line_1", "a control character (U+0007), which does not show"),
+    ],
+)
+def test_a_cell_holding_characters_that_do_not_show_is_a_located_problem(cell: str, column: str, named: str):
+    """Such a ward was imported as a ward of its own that looks like 'North' (letters are shared out per
+    ward), and such an address line went onto the letters and into the mailing house's file."""
+    rows = {"address_line_1": "1 High St", "ward": "North", column: cell}
+    data = f"uprn,address_line_1,postcode,ward\n1,{rows['address_line_1']},NM1 2AB,{rows['ward']}\n"
+    [problem] = problems_of(data)
+    assert problem.startswith(f"addresses.csv, row 2, column '{column}': holds {named} but would be printed")
+    assert problem.endswith("Type the cell again without it and upload the file again.")

@@ -468,3 +468,24 @@ def test_a_panel_size_below_a_saved_quota_is_refused_naming_each_quota_and_nothi
         "maximum for Man (What is your gender?) is 9; minimum for Woman (What is your gender?) is 5." in page
     )
     assert client.post(url, valid_form_data(panel_size="10")).status_code == 302
+
+
+def test_a_list_whose_every_address_has_had_a_letter_says_so_not_to_draw_0_or_fewer(
+    signed_in_client: Any, recruiting_forum: Any, officer: Any
+) -> None:
+    """A list uploaded again after a draw of all of it asked for '0 or fewer' letters, which the box
+    refuses (at least 1): the officer was left with no way to do what the page said."""
+    drawn = recruiting_forum.lotteries.get()
+    data = b"uprn,address_line_1,postcode,ward\n" + b"".join(
+        b"%s,1 Park Road,NM1 1AB,Parkside\n" % invitation.address.uprn.encode()
+        for invitation in drawn.invitations.select_related("address")[:5]
+    )
+    again = civic_lottery.import_addresses(recruiting_forum, officer, data, "again.csv")
+    url = reverse("recruitment:draw_lottery", args=[recruiting_forum.slug])
+    page = signed_in_client(officer).post(url, {"address_list": again.pk, "letters": "1"}).content.decode()
+    expected = (
+        "Every address in the list ‘again.csv’ already has a letter from an earlier draw, so no more can be "
+        "drawn from it. Choose another list, or upload one with addresses that have not had a letter"
+    )
+    assert page.count(expected) == 2 and "0 or fewer" not in page
+    assert recruiting_forum.lotteries.count() == 1

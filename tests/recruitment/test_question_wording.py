@@ -131,3 +131,40 @@ def test_once_anyone_has_registered_the_wording_cannot_change(
     assert not AuditEvent.objects.filter(action="recruitment.quota_question_changed").exists()
     questions_page = client.get(staff_url("questions", recruiting_forum)).content.decode()
     assert "question label" not in questions_page
+
+
+def test_a_question_is_saved_without_characters_that_change_how_it_displays(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Pasted into the question, its hint or an answer, a right-to-left override showed the words reversed
+    to every resident registering (and in the public record's table); a control character showed as a box."""
+    client = signed_in_client(officer)
+    added = {
+        "action": "add",
+        "label": "Do you rent\u202e your home?\x07",
+        "hint": "Choose one\x1b",
+        "categories": "Rent\u202e | 40%\nOwn\x07 | 60%",
+        "special_category": "no",
+    }
+    assert client.post(staff_url("questions", forum), added).status_code == 302
+    question = QuotaQuestion.objects.get(forum=forum)
+    assert (question.label, question.hint) == ("Do you rent your home?", "Choose one")
+    assert list(question.categories.values_list("label", flat=True)) == ["Rent", "Own"]
+    url = staff_url("change_question", forum, question_id=question.pk)
+    assert client.post(url, wording(question, "Do you rent?", "", "Rent\u202e", "Own")).status_code == 302
+    assert question.categories.first().label == "Rent"
+
+
+def test_a_share_with_no_answer_before_its_bar_is_refused_naming_the_line(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """' | 40%' made an answer with no words: the registration page offered a radio without a label."""
+    posted = {
+        "action": "add",
+        "label": "Tenure",
+        "categories": "Rent | 60%\n | 40%",
+        "special_category": "no",
+    }
+    page = signed_in_client(officer).post(staff_url("questions", forum), posted).content.decode()
+    assert page.count("Line 2: write the answer before the bar, for example ‘16 to 29 | 22%’") == 2
+    assert not QuotaQuestion.objects.filter(forum=forum).exists()

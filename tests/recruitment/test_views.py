@@ -604,6 +604,22 @@ def test_officer_opens_registration_and_sets_the_retention_date(
     assert "must be a real date" in bad.content.decode()
 
 
+def test_session_dates_are_saved_without_characters_that_change_how_they_display(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """Residents tick the dates they can attend, and the panel's spreadsheet lists them: a right-to-left
+    override pasted into one showed it reversed there, and a control character as a box."""
+    add_age_question(forum, officer)
+    data = {
+        "adults_per_household": "2",
+        "phone": "01632 960 123",
+        "session_dates": "Saturday\u202e 6 March 2027\r\n\x07\r\nSaturday 20 March 2027\x1b",
+    }
+    assert signed_in_client(officer).post(staff_url("settings", forum), data).status_code == 302
+    forum.recruitment.refresh_from_db()
+    assert forum.recruitment.sessions() == ["Saturday 6 March 2027", "Saturday 20 March 2027"]
+
+
 def test_opening_registration_moves_a_forum_still_in_design_on_to_recruitment(
     signed_in_client: Any, forum: Any, officer: Any
 ) -> None:

@@ -206,6 +206,31 @@ def test_edit_keeps_slug_and_updates_stages(client: Any) -> None:
     assert AuditEvent.objects.filter(action="forum.updated", forum=forum).exists()
 
 
+def test_the_forums_words_are_saved_without_characters_that_change_how_they_display(client: Any) -> None:
+    """The title is printed on the letters and every public page, the summaries on the forum's public page:
+    a right-to-left override pasted into one showed it reversed to residents, a control character as a box."""
+    forum = make_forum(starts_on=date(YEAR, 1, 1), ends_on=date(YEAR, 12, 31))
+    client.force_login(make_user_with_role(Role.OFFICER, forum))
+    typed = valid_form_data(
+        title="Libraries\u202e forum",
+        question="What should\x07 our libraries be for?",
+        area="North\x1bam",
+        summary="Residents\u202e meet\r\n\r\nsix times",
+    )
+    edited = client.post(reverse("processes:forum_edit", kwargs={"forum_slug": forum.slug}), typed)
+    assert edited.status_code == 302
+    forum.refresh_from_db()
+    assert (forum.title, forum.question, forum.area) == (
+        "Libraries forum",
+        "What should our libraries be for?",
+        "Northam",
+    )
+    assert forum.summary == "Residents meet\n\nsix times"
+    stage_url = reverse("processes:stage_edit", kwargs={"forum_slug": forum.slug, "kind": "design"})
+    assert client.post(stage_url, {"summary": "Six\u202e sessions\x07"}).status_code == 302
+    assert forum.stages.get(kind="design").summary == "Six sessions"
+
+
 def test_moving_a_forum_to_another_stage_is_audited_with_what_changed(client: Any) -> None:
     forum = make_forum(title="Libraries forum", question="What should our libraries be for?", area="Northam")
     client.force_login(make_user_with_role(Role.OFFICER, forum))

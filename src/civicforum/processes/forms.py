@@ -12,6 +12,8 @@ from civicforum.core.forms import (
     GovUKDateField,
     GovUKForm,
     GovUKModelForm,
+    PlainLineField,
+    PlainTextField,
     check_end_not_before_start,
     require_tick,
     text_field,
@@ -52,12 +54,14 @@ class ForumForm(GovUKModelForm):
     title = text_field(
         "Title",
         200,
+        PlainLineField,
         help_text="A short name residents will recognise, for example ‘Town centres forum’.",
         error_messages={"required": "Enter a title"},
     )
     question = text_field(
         "Question",
         300,
+        PlainTextField,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The question the panel will answer, in plain English.",
         error_messages={"required": "Enter the question the forum will answer"},
@@ -65,10 +69,11 @@ class ForumForm(GovUKModelForm):
     area = text_field(
         "Area",
         200,
+        PlainLineField,
         help_text="The place the forum covers, for example ‘Northam town centre wards’.",
         error_messages={"required": "Enter the area the forum covers"},
     )
-    summary = forms.CharField(
+    summary = PlainTextField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Summary (optional)",
@@ -234,7 +239,7 @@ class LastOfficerRemovalForm(GovUKForm):
 class StageForm(GovUKModelForm):
     starts_on = GovUKDateField(label="Start date", required=False, help_text="For example, 14 3 2027")
     ends_on = GovUKDateField(label="End date", required=False, help_text="For example, 30 9 2027")
-    summary = forms.CharField(
+    summary = PlainTextField(
         required=False,
         label="What happens in this stage",
         help_text="Plain English for residents. Leave a blank line between paragraphs.",

@@ -24,6 +24,7 @@ from civicforum.core.forms import (
     require_tick,
     text_field,
 )
+from civicforum.plain_text import plain_line
 from civicforum.recruitment.models import (
     AddressList,
     Invitation,
@@ -838,6 +839,11 @@ class RecruitmentSettingsForm(GovUKModelForm):
         """Whether this change opens registration (it was closed)."""
         return bool(self.cleaned_data.get("registration_open")) and "registration_open" in self.changed_data
 
+    def clean_session_dates(self) -> str:
+        """Each date as the public reads it (it is a registrant's answer too): without control characters
+        or the overrides that make it display in another order, as in the one-line boxes."""
+        return "\n".join(plain_line(line) for line in self.cleaned_data["session_dates"].splitlines())
+
     def clean_registration_open(self) -> bool:
         if self.opening:
             problem = registration.opening_problem(self.instance.forum)
@@ -948,11 +954,12 @@ class QuestionWordingFields(GovUKForm):
     label = text_field(
         "Question",
         200,
+        PlainLineField,
         label="Question",
         help_text="As registrants will see it, for example ‘How old are you?’",
         error_messages={"required": "Enter the question"},
     )
-    hint = text_field("Hint", 300, required=False, label="Hint (optional)")
+    hint = text_field("Hint", 300, PlainLineField, required=False, label="Hint (optional)")
 
 
 class QuotaQuestionForm(QuestionWordingFields):
@@ -1014,10 +1021,15 @@ class QuotaQuestionForm(QuestionWordingFields):
     def clean_categories(self) -> list[tuple[str, Decimal | None]]:
         parsed = []
         for number, line in enumerate(self.cleaned_data["categories"].splitlines(), start=1):
-            if not line.strip():
-                continue
             label, _bar, share_text = line.partition("|")
-            if len(label.strip()) > MAX_ANSWER_LENGTH:
+            label = plain_line(label)  # as the one-line boxes: no control characters or overrides
+            if not label:  # a share alone made an answer with no words: a radio without a label
+                if not share_text.strip():
+                    continue
+                raise forms.ValidationError(
+                    f"Line {number}: write the answer before the bar, for example ‘16 to 29 | 22%’"
+                )
+            if len(label) > MAX_ANSWER_LENGTH:
                 raise forms.ValidationError(
                     f"Line {number}: an answer must be {MAX_ANSWER_LENGTH} characters or fewer"
                 )
@@ -1051,6 +1063,7 @@ class QuestionWordingForm(QuestionWordingFields):
             self.fields[name] = text_field(
                 f"Answer {number}",
                 MAX_ANSWER_LENGTH,
+                PlainLineField,
                 label=f"Answer {number}",
                 initial=category.label,
                 error_messages={"required": f"Enter answer {number}"},

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from civicforum.plain_text import invisible_characters, not_showing
 from civicforum.recruitment.services.letters import address_line_characters
 from civicforum.recruitment.services.problems import (
     FileProblem,
@@ -43,6 +44,20 @@ MAX_LENGTHS = {
 # The lines printed in the letters' envelope window (with the postcode, always short): each must fit one
 # line of it, where Royal Mail reads it.
 PRINTED_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "town")
+
+
+def hidden_characters_problem(value: str) -> str | None:
+    """Why ``value``, a cell of the address list, must be refused for characters that do not show (None:
+    it has none): a control character, a right-to-left override or a zero-width space would be printed on
+    the letters and sent to the mailing house as it is, and in a ward it makes a ward of its own that
+    looks like another (letters are shared out, and the pool counted, per ward)."""
+    hidden = invisible_characters(value)
+    if not hidden:
+        return None
+    return (
+        f"holds {not_showing(hidden)} but would be printed on the letters, or make the ward a different "
+        "ward from the same name typed without it. Type the cell again without it and upload the file again."
+    )
 
 
 def printed_line_problem(value: str) -> str | None:
@@ -194,6 +209,8 @@ def _read_row(
         value = values.get(column, "")
         if len(value) > limit:
             problem(column, f"is {len(value)} characters long; it can be at most {limit}.")
+        elif hidden := hidden_characters_problem(value):
+            problem(column, hidden)
         elif column in PRINTED_COLUMNS and (too_long := printed_line_problem(value)):
             problem(
                 column,

@@ -140,6 +140,12 @@ def draw_lottery(
             for row in address_list.addresses.values_list("id", "uprn", "ward", "deprivation_decile")
             if row[1] not in invited
         ]
+        if invited and not addresses:
+            raise LotteryError(
+                f"Every address in the list ‘{address_list.filename}’ already has a letter from an earlier "
+                "draw, so no more can be drawn from it. Choose another list, or upload one with addresses "
+                "that have not had a letter"
+            )
         if invited and count > len(addresses):
             raise LotteryError(
                 f"Number of letters must be {len(addresses):,} or fewer: the other addresses in the list "
