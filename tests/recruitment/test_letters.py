@@ -397,3 +397,36 @@ def test_a_name_that_leaves_no_room_for_an_address_is_refused_at_registration():
         "Professor Dame Angharad Eluned Llewellyn-Pritchard-Vaughan-Wynne-Jones of Llanfairpwllgwyngyll"
     )
     assert NameForm({"full_name": ordinary}).is_valid()
+
+
+def test_a_wide_logo_and_a_long_council_name_stay_on_the_page_and_clear_of_the_date(tmp_path):
+    """A banner logo (600 x 100 pixels) drawn 48 points high left a long council name 160 points to
+    print in, and the name ran off the page."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from civicforum.recruitment.services.letters import MARGIN, PAGE_WIDTH, TEXT_WIDTH
+
+    banner = BytesIO()
+    Image.new("RGB", (600, 100), "navy").save(banner, format="PNG")
+    council = "The Royal Borough of Kensington and Chelsea with the City of Westminster Joint Council"
+    design = replace(DESIGN, council_name=council, logo=banner.getvalue())
+    path = tmp_path / "letters.pdf"
+    write_letters(path, design, letters(1))
+    pdf = path.read_bytes()
+    logo_width, logo_height = map(
+        float,
+        re.search(rb"q ([\d.]+) 0 0 ([\d.]+) [\d.]+ [\d.]+ cm /Logo", b"".join(page_texts(pdf))).groups(),
+    )
+    assert logo_width <= TEXT_WIDTH / 3 + 0.01 and logo_width / logo_height == pytest.approx(6, rel=0.01)
+    drawn = drawn_text(pdf)
+    name = [
+        (y, right, text)
+        for x, y, right, text in drawn
+        if x == pytest.approx(MARGIN + logo_width + 12, abs=0.01)
+    ]
+    assert " ".join(text for _y, _right, text in name).split() == council.split()
+    assert all(right <= PAGE_WIDTH - MARGIN + 0.5 for _y, right, _text in name)
+    date_top = next(y for x, y, _right, text in drawn if text.startswith("Date:")) + 10
+    assert len(name) > 1 and min(y for y, _right, _text in name) > date_top

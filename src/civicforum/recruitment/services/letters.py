@@ -58,6 +58,9 @@ QR_LEFT = PAGE_WIDTH - MARGIN - 115  # the QR code in the registration box; its 
 BOX_TEXT_WIDTH = QR_LEFT - (MARGIN + 14) - 8
 ADDRESS_WIDTH = 380 - 70 - 10  # the address block ends before the date and reference
 SMALLEST_SIZE = 7.0
+LOGO_HEIGHT = 48.0
+LOGO_WIDTH = TEXT_WIDTH / 3  # a wider logo is printed smaller, leaving the council's name room beside it
+NAME_SIZE, NAME_SMALLEST = 16.0, 11.0  # the council's name; at 11 points its 200 characters take 4 lines
 # The most lines of name and address the envelope window holds at SMALLEST_SIZE (nine): lines close up
 # to stay above the heading, each line's size at most its spacing / 1.2, so a tenth would print below it.
 WINDOW_LINES = int(ADDRESS_DEPTH / (SMALLEST_SIZE * 1.2)) + 1
@@ -676,17 +679,33 @@ def _logo_pixels(logo: bytes) -> tuple[int, int, bytes]:
         return rgb.width, rgb.height, rgb.tobytes()
 
 
+def logo_size(width: int, height: int) -> tuple[float, float]:
+    """The logo's printed width and height in points: ``LOGO_HEIGHT`` high, unless that would make it
+    wider than ``LOGO_WIDTH``. A wide banner drawn 48 points high pushed the council's name off the page."""
+    scale = min(LOGO_HEIGHT / height, LOGO_WIDTH / width)
+    return width * scale, height * scale
+
+
+def council_name_lines(name: str, width: float) -> tuple[list[str], float]:
+    """The council's name in lines no wider than ``width``, beside the logo, and their size: smaller to
+    fit one line (down to ``NAME_SMALLEST``), then on as many lines as it needs."""
+    size = _fitting_size(name, BOLD, NAME_SIZE, width, NAME_SMALLEST)
+    return wrap(name, BOLD, size, width), size
+
+
 def _shared_ops(design: LetterDesign, layout: _Layout, used: _Used) -> bytes:
     ops: list[bytes] = []
     top = PAGE_HEIGHT - MARGIN
     name_x = MARGIN
     if design.logo:
         width, height, _pixels = _logo_pixels(design.logo)
-        draw_height = 48.0
-        draw_width = draw_height * width / height
-        ops.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Logo Do Q\n" % (draw_width, draw_height, MARGIN, top - 40))
+        draw_width, draw_height = logo_size(width, height)
+        bottom = top - 40 + (LOGO_HEIGHT - draw_height) / 2  # a shorter logo is centred in the band
+        ops.append(b"q %.2f 0 0 %.2f %.2f %.2f cm /Logo Do Q\n" % (draw_width, draw_height, MARGIN, bottom))
         name_x = MARGIN + draw_width + 12
-    ops.append(_text(name_x, top - 20, BOLD, 16, design.council_name, used))
+    name_lines, name_size = council_name_lines(design.council_name, PAGE_WIDTH - MARGIN - name_x)
+    for index, line in enumerate(name_lines):
+        ops.append(_text(name_x, top - 20 - index * name_size * 1.2, BOLD, name_size, line, used))
     # The council's day (settings.TIME_ZONE), not the server clock's: just after midnight in a British
     # summer the clock's UTC date is still yesterday.
     letter_date = (design.letter_date or timezone.localdate()).strftime("%-d %B %Y")
