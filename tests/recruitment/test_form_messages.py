@@ -489,3 +489,23 @@ def test_a_list_whose_every_address_has_had_a_letter_says_so_not_to_draw_0_or_fe
     )
     assert page.count(expected) == 2 and "0 or fewer" not in page
     assert recruiting_forum.lotteries.count() == 1
+
+
+def test_the_letters_words_are_printed_without_characters_that_do_not_show() -> None:
+    """The heading, body and reply-by date go on every letter: a pasted right-to-left override printed
+    them reversed, and a control character as a box."""
+    letter = {
+        "heading": "Join \u202e$forum\u202c",
+        "body": "Dear resident,\r\n\r\nPlease\x07 reply.",
+        "reply_by": "4 December\x1b 2026",
+    }
+    form = forms.LetterForm(letter)
+    assert form.is_valid(), form.errors
+    assert [form.cleaned_data[name] for name in letter] == [
+        "Join $forum",
+        "Dear resident,\n\nPlease reply.",
+        "4 December 2026",
+    ]
+    assert forms.LetterForm(letter | {"reply_by": "4 December\n2026"}).errors["reply_by"] == [
+        "Reply by must be on one line, for example 18 December 2026"
+    ]

@@ -73,6 +73,7 @@ def reply_by_field(help_text: str, required: str, max_length: int = 60) -> forms
     return text_field(
         "Reply by",
         max_length,
+        PlainTextField,  # printed: no control characters; a line break is refused, not joined
         help_text=help_text,
         error_messages={"required": required},
         validators=[_on_one_line],
@@ -185,9 +186,13 @@ LOGO_MAX_PIXELS = 3000
 
 class LetterForm(GovUKForm):
     heading = text_field(
-        "Heading", 200, initial=DEFAULT_HEADING, error_messages={"required": "Enter the letter's heading"}
+        "Heading",
+        200,
+        PlainLineField,
+        initial=DEFAULT_HEADING,
+        error_messages={"required": "Enter the letter's heading"},
     )
-    body = forms.CharField(
+    body = PlainTextField(
         widget=forms.Textarea(attrs={"rows": 14}),
         initial=DEFAULT_BODY,
         help_text="Plain English. You can use $council, $forum, $url, $adults (how many people the code "
