@@ -369,6 +369,29 @@ def test_address_columns_make_households(tmp_path: Path) -> None:
     ]
 
 
+def test_people_whose_home_is_blank_are_not_one_household_for_sharing_a_postcode(tmp_path: Path) -> None:
+    """Before: two people with a blank first line and one postcode made one household, so at most one
+    of them could ever be selected, and nothing said so."""
+    features = write(tmp_path, "f.csv", FEATURES)
+    people = write(
+        tmp_path,
+        "p.csv",
+        "id,Gender,Age,address1,postcode\n"
+        "p1,Female,Young,,AB1 2CD\n"
+        "p2,Male,Old, ,ab1 2cd\n"
+        "p3,Female,Old,4 Mill Lane,AB1 2CD\n"
+        "p4,Male,Young,4 mill lane,AB1 2CD\n",
+    )
+    warnings: list[InputProblem] = []
+    instance = load_instance(people, features, 2, address_columns=["address1", "postcode"], warnings=warnings)
+    assert instance.households() == {"4 mill lane ab1 2cd": ["p3", "p4"]}
+    assert [str(w) for w in warnings] == [
+        f"{people}, column 'address1': the first address column, which names the home, is blank, on 2 rows "
+        "(rows 2, 3), so their households are not known and the one-per-household rule does not apply to "
+        "them; fill it in (the house number and street), or list that column first in --address-columns."
+    ]
+
+
 def test_load_instance_checks_already_selected_and_panel_size(tmp_path: Path) -> None:
     features = write(tmp_path, "f.csv", FEATURES)
     people = write(tmp_path, "p.csv", PEOPLE)

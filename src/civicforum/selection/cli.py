@@ -107,7 +107,8 @@ def build_select_parser() -> argparse.ArgumentParser:
         "--address-columns",
         metavar="COL[,COL...]",
         default="",
-        help="columns that identify a household; at most one person per household is selected",
+        help="columns that identify a household, the first naming the home (house number and street); at "
+        "most one person per household is selected",
     )
     parser.add_argument(
         "--id-column",

@@ -89,6 +89,15 @@ def normalise_household(parts: Iterable[str]) -> str | None:
     return " ".join(words) or None
 
 
+def household_key(row: Sequence[str], address_index: Sequence[int]) -> str | None:
+    """The household of a pool row from its address columns, the first naming the home (a house number
+    and street): with that blank the household is not known (None), else two people with only a postcode
+    (or a town) in common would be one household, and at most one of them could be selected."""
+    if not address_index or normalise_household([row[address_index[0]]]) is None:
+        return None
+    return normalise_household(row[index] for index in address_index)
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
@@ -440,9 +449,11 @@ def _parse_people(
     problems: list[InputProblem],
     *,
     check_values: bool = True,
+    notes: list[InputProblem] | None = None,
 ) -> tuple[Person, ...]:
     """The people in ``table``; ``check_values`` False when the features file had problems: a refused
-    quota row would otherwise make every person holding its value a false problem of their own."""
+    quota row would otherwise make every person holding its value a false problem of their own. Rows
+    read but worth a look (an address without its home) are added to ``notes``."""
     if table is None:
         return ()
     id_header = id_column_name(table.header, id_column)
@@ -491,6 +502,7 @@ def _parse_people(
     unknown: dict[tuple[str, str], list[int]] = {}  # (feature, value) not in the features file -> rows
     hidden: dict[tuple[str, str], list[int]] = {}  # (column, value) with characters that do not show -> rows
     email_rows: list[int] = []  # rows whose id is an email address
+    homeless: list[int] = []  # rows with part of an address but not its first column (their home)
     for row, number in zip(table.rows, table.row_numbers, strict=True):
         person_id = row[id_index]
         if not person_id:
@@ -532,7 +544,9 @@ def _parse_people(
                 unknown.setdefault((feature, row[index]), []).append(number)
             elif canonical is not None:
                 features[feature] = canonical
-        household = normalise_household(row[index] for index in address_index) if address_index else None
+        household = household_key(row, address_index)
+        if household is None and normalise_household(row[index] for index in address_index):
+            homeless.append(number)
         people.append(Person(person_id, features, household, dict(zip(table.header, row, strict=True))))
     for (column, value), numbers in hidden.items():
         problem = (
@@ -559,6 +573,17 @@ def _parse_people(
                 f"the address column(s) {', '.join(table.header[i] for i in address_index)} are blank on "
                 "every row, so the one-per-household rule would not apply to anyone; fill them in or leave "
                 "out --address-columns.",
+            )
+        )
+    elif homeless and notes is not None:
+        notes.append(
+            InputProblem(
+                table.file,
+                f"the first address column, which names the home, is blank{_on_rows(homeless)}, so their "
+                "households are not known and the one-per-household rule does not apply to them; fill it in "
+                "(the house number and street), or list that column first in --address-columns.",
+                homeless[0] if len(homeless) == 1 else None,
+                table.header[address_index[0]],
             )
         )
     return tuple(people)
@@ -717,8 +742,9 @@ def load_instance(
     quotas = _parse_features(read_table(features_path, problems), problems)
     features_read = not problems
     people_table = read_table(people_path, problems)
+    notes: list[InputProblem] = []
     people = _parse_people(
-        people_table, quotas, id_column, address_columns, problems, check_values=features_read
+        people_table, quotas, id_column, address_columns, problems, check_values=features_read, notes=notes
     )
     already: dict[str, int] = {}
     if already_selected_path is not None:
@@ -760,7 +786,7 @@ def load_instance(
     if problems:
         raise InputError(problems)
     if warnings is not None and people_table is not None:  # no problems: one person per row
-        warnings.extend(probable_duplicates(people_table, people))
+        warnings.extend(notes + probable_duplicates(people_table, people))
     return Instance(people, quotas, panel_size, frozenset(already))
 
 
