@@ -665,7 +665,8 @@ def test_a_panel_impossible_whatever_the_quotas_does_not_blame_the_features_file
     assert select(people, features, tmp_path / "out", "--panel", "2", "--address-columns", "home") == 2
     assert capsys.readouterr().err.endswith(
         "\nNo panel can meet all the quotas.\nThe panel has 2 places but the pool has only 1 household (one "
-        "person per household).\nNo change to the quotas can make a panel possible.\n"
+        "person per household); make the panel at most 1 place, or recruit more households.\nNo change to "
+        "the quotas can make a panel possible.\n"
     )
     assert not (tmp_path / "out").exists()
 

@@ -152,7 +152,8 @@ def test_impossible_even_without_quotas(instance_factory: Factory) -> None:
     diagnosis = diagnosed(base)
     assert diagnosis.conflict == ()
     assert diagnosis.explanation == (
-        "The panel has 3 places but the pool has only 2 households (one person per household).",
+        "The panel has 3 places but the pool has only 2 households (one person per household); make the "
+        "panel at most 2 places, or recruit more households.",
     )
     # Before: 'No change to the quotas within their min_flex/max_flex limits', as if flex limits were why.
     assert diagnosis.text().endswith("\nNo change to the quotas can make a panel possible.")

@@ -409,5 +409,6 @@ def _explain_without_quotas(instance: Instance, household_of: dict[str, str]) ->
     total = len(set(household_of.values()))
     return (
         f"The panel has {k} places but the pool has only {counted(total, 'household', 'households')} (one "
-        "person per household)."
+        f"person per household); make the panel at most {counted(total, 'place', 'places')}, or recruit more "
+        "households."
     )
