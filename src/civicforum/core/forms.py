@@ -206,6 +206,9 @@ class LoginForm(GovUKHelperMixin, AuthenticationForm):
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
         self.fields["password"].help_text = "Your password is case-sensitive."
+        # Django focuses the username box on opening: a screen reader then starts mid-page, past the
+        # heading and the skip link, and GOV.UK advises against moving focus on load.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         for name, field in self.fields.items():  # Django's 'Null characters are not allowed.' names no box
             field.validators = [
                 ProhibitNullCharactersValidator(f"{name.capitalize()} must not include control characters")
