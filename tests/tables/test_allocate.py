@@ -795,6 +795,8 @@ def test_search_settings_out_of_range_are_rejected(change, expected):
         (10, {"sessions": 2.0}, Constraints(), "the number of sessions must be a whole number, not 2.0"),
         (10, {"time_limit": "10"}, Constraints(), "the time limit must be a number, not '10'"),
         (10, {"effort": "1"}, Constraints(), "the effort must be a number, not '1'"),
+        # Ran until killed: the command line caps sessions, and now the engine does too.
+        (10, {"sessions": 10**9}, Constraints(), "a plan has at most 100 sessions, not 1,000,000,000"),
         # Accepted: one person was given two tables to lead in every session.
         (
             10,

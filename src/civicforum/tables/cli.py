@@ -21,6 +21,7 @@ from .files import CellReader, InputError
 from .model import (
     DIVERSITY_SLACK,
     HARD_PANEL_EFFORT,
+    MAX_SESSIONS,
     AllocationSettings,
     Constraints,
     InfeasibleConstraintsError,
@@ -30,9 +31,6 @@ from .model import (
 from .report import allocation_csv, facilitators_csv, plan_html, scores, scores_json
 
 MAX_EFFORT = 100.0
-# A forum meets for a few to a few dozen sessions; 100 sessions of 40 members took 30 s, while 10**8
-# ran until killed with no word of why.
-MAX_SESSIONS = 100
 MAX_DIVERSITY_SLACK = 1000.0  # percent: beyond this, diversity is as good as ignored
 # How far the meeting score may fall below random seating's before the CLI says so; a random seating's
 # own score varies by a few hundredths around that expectation.

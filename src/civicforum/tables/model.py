@@ -102,6 +102,10 @@ class Progress:
     message: str
 
 
+# A forum meets for a few to a few dozen sessions; 100 sessions of 40 members took 30 s, while 10**8
+# ran until killed with no word of why.
+MAX_SESSIONS = 100
+
 # Diversity may sit this far above its lower bound before costs turn steep: the 5% target less a margin
 # for the last pass, which can leave a session a little over (at most 0.7% measured). 4% instead of 3%
 # lowers repeats on most panels that miss a mixing target (bench/RESULTS.md).

@@ -18,6 +18,7 @@ from civicforum.wording import counted, plural
 
 from .model import (
     DIVERSITY_SLACK,
+    MAX_SESSIONS,
     Allocation,
     AllocationSettings,
     Constraints,
@@ -178,6 +179,8 @@ def _check_input(members: Sequence[Member], settings: AllocationSettings, constr
         ]
     if settings.tables < 1 or settings.sessions < 1:
         problems.append("there must be at least one table and one session")
+    if settings.sessions > MAX_SESSIONS:
+        problems.append(f"a plan has at most {MAX_SESSIONS} sessions, not {settings.sessions:,}")
     if not 0 < settings.effort < math.inf:  # also refuses nan
         problems.append(f"effort must be a number above 0 (1 is the usual search), not {settings.effort}")
     if settings.hard_panel_effort is not None and not 0 < settings.hard_panel_effort < math.inf:
