@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -28,6 +29,8 @@ from civicforum.recruitment.models import (
     PanelMember,
     ReachedBy,
     RecruitmentSettings,
+    Respondent,
+    RespondentStatus,
     invitation_outcome,
     not_emailed_q,
 )
@@ -322,6 +325,41 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
         return True
     finally:
         draft.unlink(missing_ok=True)  # not kept, or failed to be: no stray copy of names and addresses
+
+
+def drop_from_letters(respondent: Respondent) -> int:
+    """Write again, without ``respondent``'s letter, the letters PDF of each batch that invited them (their
+    registration erased: ``registration.withdraw``, under the forum's lock, which writing the letters
+    takes too); returns how many files were written again. The letter printed their name and home
+    address, which would otherwise stay on disk until the retention purge. The PDF keeps its name and
+    date, and the letters of the batch's members still registered (those who answered since included:
+    it is the record of what was sent); with none left, it is deleted."""
+    rewritten = 0
+    batches = InvitationBatch.objects.filter(recipients__respondent=respondent).exclude(letters="").distinct()
+    for batch in batches.select_related("forum__council"):
+        path = Path(batch.letters)
+        members = list(
+            _recipients(batch)
+            .filter(respondent__status=RespondentStatus.REGISTERED)
+            .exclude(respondent=respondent)
+        )
+        written = 0
+        if members and path.exists():
+            design = replace(
+                letter_design(batch.forum, batch.reply_url, batch.reply_by),
+                letter_date=timezone.localdate(batch.created_at),
+            )
+            written = write_letters(path, design, (_letter(member) for member in members))
+        else:
+            path.unlink(missing_ok=True)
+            RecruitmentSettings.objects.filter(forum=batch.forum, panel_letters=batch.letters).update(
+                panel_letters=""
+            )
+        InvitationBatch.objects.filter(pk=batch.pk).update(
+            letters=batch.letters if written else "", letters_written=written
+        )
+        rewritten += 1
+    return rewritten
 
 
 def _email(batch: InvitationBatch, design: LetterDesign) -> tuple[int, int]:

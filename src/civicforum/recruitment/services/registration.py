@@ -576,6 +576,12 @@ def _erase(respondent: Respondent, user: Any) -> None:
     respondent.answers_to_give_again.all().delete()  # even that they had answered a question goes
     Respondent.objects.filter(possible_duplicate_of=respondent).update(possible_duplicate_of=None)
     respondent.memberships.exclude(status=MemberStatus.DECLINED).update(status=MemberStatus.DECLINED)
+    # Copies of what was erased: the answers a lottery waiting for its draw code keeps, and the letter
+    # inviting them to the panel (name and address). Imported here: both modules import this one.
+    from civicforum.recruitment.services import panel_invitations, selection
+
+    selection.forget_answers(respondent)
+    panel_invitations.drop_from_letters(respondent)
     audit.record(user, "recruitment.respondent_withdrawn", forum=respondent.forum, target=respondent)
 
 

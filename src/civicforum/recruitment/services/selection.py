@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 
 from civicforum.core import audit
 from civicforum.plain_text import plain_line, untypable_characters
+from civicforum.recruitment.encryption import decrypt_text, encrypt_text
 from civicforum.recruitment.models import (
     UNFINISHED,
     MemberStatus,
@@ -309,7 +310,9 @@ def _commit(
             "quotas_relaxed": relaxed,
             "proven_optimal": proven,
             "kept": sorted(instance.already_selected),
-            "answers": {p.id: dict(p.features) for p in instance.people if p.id in in_lottery},
+            "answers": sealed_answers(
+                {p.id: dict(p.features) for p in instance.people if p.id in in_lottery}
+            ),
         }
         run.save()
         audit.record(
@@ -320,6 +323,42 @@ def _commit(
             commitment=lottery.commitment,
             lottery_size=lottery.size,
         )
+
+
+def sealed_answers(answers: dict[str, dict[str, str]]) -> str:
+    """The answers a lottery waiting for its draw code keeps for the draw's record (by opaque id, which
+    the result maps to registration references), encrypted at rest as on ``Respondent``: they include
+    special category data (ethnicity, disability: UK GDPR art. 9), and the result is a plain JSON column
+    (the Django admin shows it)."""
+    return encrypt_text(json.dumps(answers, sort_keys=True))
+
+
+def opened_answers(stored: Any) -> dict[str, dict[str, str]]:
+    """What ``sealed_answers`` kept (a run saved before they were encrypted kept them as they were)."""
+    if isinstance(stored, str):
+        answers: dict[str, dict[str, str]] = json.loads(decrypt_text(stored))
+        return answers
+    return dict(stored or {})
+
+
+def forget_answers(respondent: Respondent) -> int:
+    """A person withdrawing (``registration.withdraw``, under the forum's lock) takes their answers out of
+    every lottery of the forum waiting for its draw code; returns how many. Nothing needs them: a draw
+    whose panel includes them fails (``WITHDREW_DURING_RUN``) before reading any answers, and any other
+    panel's record counts only its own members."""
+    forgotten = 0
+    waiting = SelectionRun.objects.filter(forum_id=respondent.forum_id, status=RunStatus.COMMITTED)
+    for run_id, result in waiting.values_list("pk", "result"):
+        tokens = [token for token, ref in result.get("tokens", {}).items() if ref == respondent.reference]
+        answers = opened_answers(result.get("answers"))
+        if not any(token in answers for token in tokens):
+            continue
+        for token in tokens:
+            answers.pop(token, None)
+        result["answers"] = sealed_answers(answers)
+        SelectionRun.objects.filter(pk=run_id).update(result=result)
+        forgotten += 1
+    return forgotten
 
 
 DRAW_CODE_MAX_LENGTH = SelectionRun._meta.get_field("seed").max_length
@@ -451,7 +490,7 @@ def _save_result(run: SelectionRun) -> None:
     if not run.is_replacement:
         PanelMember.objects.filter(forum=run.forum).delete()  # an earlier draw nobody was told about
     proven = stored.get("proven_optimal", True)
-    answers = stored.pop("answers", {})
+    answers = opened_answers(stored.pop("answers", {}))
     stored.pop("kept", None)
     run.status = RunStatus.DONE
     run.message = (

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from civicforum.recruitment.models import Respondent
+from civicforum.recruitment.models import Respondent, RunStatus, SelectionRun
+from civicforum.recruitment.services.selection import opened_answers, sealed_answers
 
 ENCRYPTED_FIELDS = ["full_name", "email", "phone", "answers", "availability", "access_needs"]
 
@@ -23,4 +24,9 @@ class Command(BaseCommand):
             for respondent in Respondent.objects.select_for_update().iterator(chunk_size=500):
                 respondent.save(update_fields=ENCRYPTED_FIELDS)
                 count += 1
+            # The answers a lottery waiting for its draw code keeps (``selection.sealed_answers``).
+            for run in SelectionRun.objects.select_for_update().filter(status=RunStatus.COMMITTED):
+                if "answers" in run.result:
+                    run.result["answers"] = sealed_answers(opened_answers(run.result["answers"]))
+                    run.save(update_fields=["result"])
         self.stdout.write(f"Re-encrypted the registration data of {count} respondents.")
