@@ -200,3 +200,30 @@ def test_rotating_the_key_re_encrypts_the_answers_a_lottery_waiting_for_its_code
     settings.FIELD_ENCRYPTION_KEYS = ["new key"]
     run.refresh_from_db()
     assert selection.opened_answers(run.result["answers"]) == answers
+
+
+def test_a_member_who_withdraws_while_the_letters_are_written_is_left_out_of_them(
+    pool: Any, officer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The letters are written outside the forum's lock; a withdrawal meanwhile found no letters to take
+    the member out of, and the PDF then kept their name and address until the purge."""
+    from civicforum.recruitment.services import panel_invitations
+
+    forum = Respondent.objects.first().forum
+    draw_panel(forum, officer)
+    selection.publish(selection.current_draw(forum), officer)
+    leaving = PanelMember.objects.filter(forum=forum).select_related("respondent").first().respondent
+    name = leaving.full_name
+    write_letters = panel_invitations.write_letters
+
+    def withdrawing_meanwhile(*args: Any, **kwargs: Any) -> int:
+        written = write_letters(*args, **kwargs)
+        registration.withdraw(Respondent.objects.get(pk=leaving.pk), officer)
+        return written
+
+    monkeypatch.setattr(panel_invitations, "write_letters", withdrawing_meanwhile)
+    batch = invite_and_send(forum, officer)
+    monkeypatch.undo()
+
+    assert batch.letters and name not in pdf_text(batch.letters)
+    assert batch.letters_written == batch.recipients.count() - 1

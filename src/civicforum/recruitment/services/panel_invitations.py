@@ -310,7 +310,7 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
     created = timezone.localtime(batch.created_at)
     path = directory / f"panel-letters-{created:%Y%m%d-%H%M%S}-{batch.pk}.pdf"
     draft = path.with_name(f"{path.stem}-draft-{uuid.uuid4().hex}.pdf")
-    members = _recipients(batch).filter(respondent__isnull=False, status=MemberStatus.SELECTED)
+    members = list(_recipients(batch).filter(respondent__isnull=False, status=MemberStatus.SELECTED))
     written = write_letters(draft, design, (_letter(member) for member in members))
     try:
         with transaction.atomic():
@@ -322,6 +322,12 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
             batch.letters = str(path)
             _report(batch, letters=batch.letters, letters_written=written)
             RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
+            # Withdrawn while the letters were written, outside the lock: their letter goes now.
+            written_for = [member.respondent_id for member in members]
+            for gone in Respondent.objects.filter(pk__in=written_for).exclude(
+                status=RespondentStatus.REGISTERED
+            ):
+                drop_from_letters(gone)
         return True
     finally:
         draft.unlink(missing_ok=True)  # not kept, or failed to be: no stray copy of names and addresses
