@@ -324,9 +324,10 @@ def _write_letters(batch: InvitationBatch, design: LetterDesign) -> bool:
             RecruitmentSettings.objects.filter(forum=batch.forum).update(panel_letters=batch.letters)
             # Withdrawn while the letters were written, outside the lock: their letter goes now.
             written_for = [member.respondent_id for member in members]
-            for gone in Respondent.objects.filter(pk__in=written_for).exclude(
+            withdrawn = Respondent.objects.filter(pk__in=written_for).exclude(
                 status=RespondentStatus.REGISTERED
-            ):
+            )
+            for gone in withdrawn.only("pk"):  # never their (erased) answers
                 drop_from_letters(gone)
         return True
     finally:
