@@ -698,3 +698,28 @@ def test_a_resident_who_comes_before_registration_opens_is_told_when_it_opens(
     closed = client.get(step_url(forum, "code"))
     assert closed.status_code == 403 and "Registration is closed" in closed.content.decode()
     assert "Registration is closed, so you cannot register now" in client.get(start_url).content.decode()
+
+
+def test_registration_opened_early_and_closed_is_not_said_to_be_still_to_open(
+    client: Any, recruiting_forum: Any, registered: Any
+) -> None:
+    """An officer opened registration before the Recruitment stage's start date, people registered, and
+    registration closed for the draw: the start page told the public 'Registration is not open yet: it
+    opens on ...' and hid the link to withdraw, and the form's pages said the same."""
+    from civicforum.processes.models import Stage, StageKind
+
+    recruiting_forum.current_stage = StageKind.RECRUITMENT
+    recruiting_forum.save()
+    opens = date.today() + timedelta(days=60)
+    Stage.objects.filter(forum=recruiting_forum, kind=StageKind.RECRUITMENT).update(starts_on=opens)
+    RecruitmentSettings.objects.filter(forum=recruiting_forum).update(registration_open=False)
+
+    start = " ".join(
+        client.get(reverse("recruitment:register_start", args=[recruiting_forum.slug]))
+        .content.decode()
+        .split()
+    )
+    assert "not open yet" not in start and "Registration is closed, so you cannot register now" in start
+    assert "Already registered?" in start
+    closed = client.get(step_url(recruiting_forum, "code"))
+    assert closed.status_code == 403 and "Registration is closed" in closed.content.decode()

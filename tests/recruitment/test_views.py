@@ -2189,6 +2189,24 @@ def test_letters_print_the_sites_public_address_not_the_host_the_officer_browses
     assert "internal" not in text
 
 
+def test_the_letters_page_shows_the_web_address_the_letters_will_print(
+    signed_in_client: Any, pool: Any, officer: Any, settings: Any
+) -> None:
+    """The address printed on every letter was seen only by opening the PDF: an officer browsing on an
+    internal host name (or the server's own address) generated and posted letters residents could not
+    follow. The page says which address the letters print before they are generated."""
+    forum = pool[0].forum
+    settings.ALLOWED_HOSTS = ["forum-admin.internal"]
+    client = signed_in_client(officer)
+    client.defaults["HTTP_HOST"] = "forum-admin.internal"
+    lottery = forum.lotteries.get()
+    page = client.get(staff_url("lottery", forum, lottery_id=lottery.pk)).content.decode()
+    assert f"register at <strong>http://forum-admin.internal/forums/{forum.slug}/register/</strong>" in page
+    settings.CIVICFORUM_PUBLIC_URL = "https://forum.northam.gov.uk"
+    page = client.get(staff_url("lottery", forum, lottery_id=lottery.pk)).content.decode()
+    assert f"register at <strong>https://forum.northam.gov.uk/forums/{forum.slug}/register/</strong>" in page
+
+
 def test_a_reply_by_date_the_panel_letters_cannot_print_whole_is_the_reply_by_box_s_error(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:

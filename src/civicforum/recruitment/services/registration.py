@@ -100,7 +100,11 @@ def not_open_yet(forum: Forum) -> NotOpenYet | None:
     it moves a forum still at Design on to Recruitment (``move_on_to_recruitment``), so a forum at Design
     has not opened it yet; nor has one whose Recruitment stage starts after today. Residents who find the
     page early (from the council's news, or a neighbour's letter) are told when to come back, not that
-    registration has closed and the panel is chosen from those who registered."""
+    registration has closed and the panel is chosen from those who registered. Once anyone has
+    registered it has opened, even before the Recruitment stage's start date (an officer may open it
+    early): then the public was told it 'is not open yet' after it had closed for the draw."""
+    if Respondent.objects.filter(forum=forum).exists():
+        return None
     opens_on = (
         Stage.objects.filter(forum=forum, kind=StageKind.RECRUITMENT, starts_on__gt=timezone.localdate())
         .values_list("starts_on", flat=True)

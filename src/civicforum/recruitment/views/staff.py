@@ -305,6 +305,10 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
         "wards": sorted(lottery.letters_per_ward.items()),
         "purged_at": settings_row.purged_at,
         "blocker": blocker,
+        # printed on every letter: an officer browsing on an internal host name sees it before printing
+        "letter_url": public_address(
+            request, reverse("recruitment:register_start", kwargs={"forum_slug": forum.slug})
+        ),
     }
     return render(request, "recruitment/lottery.html", context)
 
