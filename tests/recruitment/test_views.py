@@ -2046,6 +2046,32 @@ def test_publishing_the_selection_record_asks_the_officer_to_confirm_first(
     assert SelectionRun.objects.get(pk=run.pk).published_at is not None
 
 
+@pytest.mark.parametrize("stage", ["recruitment", "deliberation"])
+def test_publishing_the_selection_record_moves_a_forum_still_at_recruitment_on_to_selection(
+    signed_in_client: Any, pool: Any, officer: Any, stage: str
+) -> None:
+    """The public forum page said 'Recruitment: in progress, Selection: not started' after the panel was
+    drawn and its record published, until the officer found where to change the stage. A forum the
+    officer has moved further on stays where it is."""
+    from civicforum.core.models import AuditEvent
+    from civicforum.processes.models import Forum
+
+    forum = pool[0].forum
+    Forum.objects.filter(pk=forum.pk).update(current_stage=stage)
+    run = draw_panel(forum, officer, seed="stage")
+    client = signed_in_client(officer)
+    page = client.post(staff_url("run", forum, run_id=run.pk), {"understood": "on"}, follow=True)
+    moved = "The forum has moved on from the Recruitment stage to Selection" in page.content.decode()
+    assert moved == (stage == "recruitment")
+    assert Forum.objects.get(pk=forum.pk).current_stage == ("selection" if moved else stage)
+    because = AuditEvent.objects.filter(action="forum.updated").values_list("details__because", flat=True)
+    assert ("the selection was published" in because) == moved
+    public = " ".join(client.get(reverse("processes:forum", args=[forum.slug])).content.decode().split())
+    stages = re.findall(r'<li class="govuk-task-list__item.*?</li>', public)
+    selection_stage = next(stage for stage in stages if "Selection" in stage)
+    assert ("In progress" in selection_stage) == moved
+
+
 def test_answers_and_support_needs_stay_encrypted_where_a_page_only_names_or_contacts_someone(
     signed_in_client: Any, pool: Any, officer: Any
 ) -> None:

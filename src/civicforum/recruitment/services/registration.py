@@ -97,7 +97,7 @@ class NotOpenYet:
 
 def not_open_yet(forum: Forum) -> NotOpenYet | None:
     """Whether registration, closed now, is still to open (None: it has opened, and closed since). Opening
-    it moves a forum still at Design on to Recruitment (``move_on_to_recruitment``), so a forum at Design
+    it moves a forum still at Design on to Recruitment (``move_on_to``), so a forum at Design
     has not opened it yet; nor has one whose Recruitment stage starts after today. Residents who find the
     page early (from the council's news, or a neighbour's letter) are told when to come back, not that
     registration has closed and the panel is chosen from those who registered. Once anyone has
@@ -126,21 +126,22 @@ def data_deleted_at(forum: Any) -> datetime | None:
     return purged_at
 
 
-def move_on_to_recruitment(forum: Forum, user: Any) -> str | None:
-    """Once registration opens, move a forum still in an earlier stage (Design) on to Recruitment, adding
-    the stage if the forum left it out: its public page and the home page show the current stage, and
-    'Design: in progress, Recruitment: not started' contradicts the letters residents are registering
-    from. The stage stays the officer's to set on the forum's page; this only keeps it from lagging
-    behind, so a later stage (registration reopened for replacements) is left as it is. Returns the
-    stage it moved from, in words (None: it did not move)."""
-    earlier = STAGE_ORDER[: STAGE_ORDER.index(StageKind.RECRUITMENT)]
+def move_on_to(forum: Forum, stage: StageKind, user: Any, because: str) -> str | None:
+    """Move a forum still in a stage before ``stage`` on to it, adding the stage if the forum left it out:
+    its public page and the home page show the current stage. Registration opening moves it on to
+    Recruitment ('Design: in progress, Recruitment: not started' contradicted the letters residents
+    register from), and the selection record's publication on to Selection ('Recruitment: in progress'
+    after the panel was drawn). The stage stays the officer's to set on the forum's page; this only keeps
+    it from lagging behind, so a later stage (registration reopened for replacements) is left as it is.
+    Returns the stage it moved from, in words (None: it did not move)."""
+    earlier = STAGE_ORDER[: STAGE_ORDER.index(stage)]
     with transaction.atomic():
         before = Forum.objects.select_for_update().values_list("current_stage", flat=True).get(pk=forum.pk)
         if before not in earlier:
             return None
-        forum.current_stage = StageKind.RECRUITMENT
+        forum.current_stage = stage
         forum.save(update_fields=["current_stage", "updated_at"])
-        _stage, added = Stage.objects.get_or_create(forum=forum, kind=StageKind.RECRUITMENT)
+        _stage, added = Stage.objects.get_or_create(forum=forum, kind=stage)
         audit.record(
             user,
             "forum.updated",
@@ -149,8 +150,8 @@ def move_on_to_recruitment(forum: Forum, user: Any) -> str | None:
             title=forum.title,
             changed=["current_stage", "stages"] if added else ["current_stage"],
             current_stage={"from": before, "to": forum.current_stage},
-            stages_added=[StageKind.RECRUITMENT.value] if added else [],
-            because="registration opened",
+            stages_added=[stage.value] if added else [],
+            because=because,
         )
     return StageKind(before).label
 

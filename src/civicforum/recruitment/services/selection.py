@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 
 from civicforum.core import audit
 from civicforum.plain_text import plain_line, untypable_characters
+from civicforum.processes.models import StageKind
 from civicforum.recruitment.encryption import decrypt_text, encrypt_text
 from civicforum.recruitment.models import (
     UNFINISHED,
@@ -890,11 +891,13 @@ REPLACED_DRAW = (
 )
 
 
-def publish(run: SelectionRun, user: Any) -> None:
+def publish(run: SelectionRun, user: Any) -> str | None:
     """Publish the record of the draw that chose the panel now, once: a second press (or a colleague's)
     keeps the first time. Any other run is refused (``NotPublishable``): the record, its ``selected.csv``
     and the invitations must all be about the draw the members came from. Under the forum's lock, as a
-    draw saving its panel takes it, so a new panel cannot be saved while an older draw's record goes out."""
+    draw saving its panel takes it, so a new panel cannot be saved while an older draw's record goes out.
+    A forum still at an earlier stage moves on to Selection; returns the stage it moved from, in words
+    (None: it did not move)."""
     with transaction.atomic():
         lock_forum(run.forum_id)
         if run.is_replacement:
@@ -908,10 +911,12 @@ def publish(run: SelectionRun, user: Any) -> None:
             raise NotPublishable(REPLACED_DRAW)
         published_at = timezone.now()
         unpublished = SelectionRun.objects.filter(pk=run.pk, published_at__isnull=True)
-        if unpublished.update(published_at=published_at):
-            run.published_at = published_at
-            _panel_as_published(run)
-            audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
+        if not unpublished.update(published_at=published_at):
+            return None
+        run.published_at = published_at
+        _panel_as_published(run)
+        audit.record(user, "recruitment.selection_published", forum=run.forum, target=run)
+        return registration.move_on_to(run.forum, StageKind.SELECTION, user, "the selection was published")
 
 
 def _panel_as_published(run: SelectionRun) -> list[dict[str, Any]]:

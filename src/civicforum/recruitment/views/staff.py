@@ -22,6 +22,7 @@ from civicforum.core.addresses import public_address
 from civicforum.core.downloads import csv_attachment
 from civicforum.core.error_summary import ErrorItem, form_errors
 from civicforum.core.permissions import forum_permission_required
+from civicforum.processes.models import StageKind
 from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
@@ -464,8 +465,14 @@ def run_detail(request: HttpRequest, forum_slug: str, run_id: int) -> HttpRespon
     if request.method == "POST" and not drawing and run.status == "done" and publish_form.is_valid():
 
         def publish() -> str:
-            selection.publish(run, request.user)
-            return "The selection record is now on the forum's public page"
+            moved_from = selection.publish(run, request.user)
+            moved = (
+                f". The forum has moved on from the {moved_from} stage to Selection: its public page now "
+                "shows the selection in progress. You can change the stage on the forum’s page"
+                if moved_from
+                else ""
+            )
+            return f"The selection record is now on the forum's public page{moved}"
 
         return _run_button(request, run, publish, selection.NotPublishable)
     probabilities = sorted(run.result.get("probabilities", {}).items(), key=lambda item: (item[1], item[0]))
@@ -914,7 +921,11 @@ def recruitment_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         form.save()
         audit.record(request.user, "recruitment.settings_changed", forum=forum, **form.audit_details())
-        moved_from = registration.move_on_to_recruitment(forum, request.user) if form.opening else None
+        moved_from = (
+            registration.move_on_to(forum, StageKind.RECRUITMENT, request.user, "registration opened")
+            if form.opening
+            else None
+        )
         moved = (
             f". Registration is open, so the forum has moved on from the {moved_from} stage to Recruitment: "
             "its public page now shows recruitment in progress. You can change the stage on the forum’s page"
