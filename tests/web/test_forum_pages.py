@@ -1212,3 +1212,19 @@ def test_staff_pages_breadcrumbs_lead_back_through_the_staff_area_and_the_forum(
     assert breadcrumbs(audit_log) == [staff_area, manage]
     quotas = reverse("recruitment:quotas", kwargs={"forum_slug": forum.slug})
     assert breadcrumbs(quotas) == [staff_area, manage, recruitment]
+
+
+def test_a_new_sites_superuser_is_told_where_to_add_the_first_council(client: Any) -> None:
+    """A fresh site's superuser saw only 'You do not work on any forums yet', and Create a forum answered
+    403 (no council to open it in): adding the council and its administrator needs the site
+    administration, which nothing pointed to."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("site-admin", "a@example.org", "x" * 16))
+    page = " ".join(client.get(reverse("processes:dashboard")).content.decode().split())
+    assert f'<a class="govuk-link" href="{reverse("admin:processes_council_add")}">Add a council</a>' in page
+    assert reverse("admin:core_counciladministrator_add") in page
+    assert client.get(reverse("admin:processes_council_add")).status_code == 200
+    council_admin = make_user_with_role(COUNCIL_ADMIN, make_forum())
+    client.force_login(council_admin)
+    assert "Add a council" not in client.get(reverse("processes:dashboard")).content.decode()

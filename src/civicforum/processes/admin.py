@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.http import HttpRequest
 
 from civicforum.processes.models import Council, Forum, Stage
@@ -17,6 +18,8 @@ class StageInline(admin.TabularInline):
 class CouncilAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # A website typed without its scheme is a council's: https, as Django 6 will assume.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Forum)
