@@ -1017,6 +1017,32 @@ def test_the_quotas_page_warns_of_shares_set_before_they_were_checked(
     assert "govuk-warning-text__text" not in page
 
 
+def test_the_quotas_page_shows_how_many_in_the_pool_gave_each_answer(
+    signed_in_client: Any, pool: Any, officer: Any
+) -> None:
+    """An officer set each minimum without seeing what the pool holds, and had to compare it with the
+    overview page."""
+    from collections import Counter
+
+    from civicforum.recruitment.models import QuotaQuestion, Respondent
+
+    forum = pool[0].forum
+    page = " ".join(signed_in_client(officer).get(staff_url("quotas", forum)).content.decode().split())
+    assert '<th scope="col" class="govuk-table__header govuk-table__header--numeric">In the pool</th>' in page
+    for question in QuotaQuestion.objects.filter(forum=forum, from_address=False):
+        given = Counter(
+            (respondent.answers or {}).get(question.key)
+            for respondent in Respondent.objects.filter(forum=forum, status="registered")
+        )
+        for category in question.categories.all():
+            row = re.search(
+                rf'<th scope="row" class="govuk-table__header">{re.escape(html.escape(category.label))}</th>'
+                r' <td class="[^"]*">[^<]*</td> <td class="[^"]*">([\d,]+)</td>',
+                page,
+            )
+            assert row and int(row[1].replace(",", "")) == given[category.key], category.label
+
+
 @pytest.mark.parametrize("typed", ["²", "99999999999999999999", "40000"])
 def test_a_quota_minimum_that_is_not_a_whole_number_within_the_panel_is_refused(
     signed_in_client: Any, recruiting_forum: Any, officer: Any, typed: str
@@ -2227,10 +2253,16 @@ def test_the_letters_page_shows_the_web_address_the_letters_will_print(
     client.defaults["HTTP_HOST"] = "forum-admin.internal"
     lottery = forum.lotteries.get()
     page = client.get(staff_url("lottery", forum, lottery_id=lottery.pk)).content.decode()
-    assert f"register at <strong>http://forum-admin.internal/forums/{forum.slug}/register/</strong>" in page
+    assert (
+        f'register at <strong class="civicforum-break">http://forum-admin.internal/forums/{forum.slug}/register/</strong>'
+        in page
+    )
     settings.CIVICFORUM_PUBLIC_URL = "https://forum.northam.gov.uk"
     page = client.get(staff_url("lottery", forum, lottery_id=lottery.pk)).content.decode()
-    assert f"register at <strong>https://forum.northam.gov.uk/forums/{forum.slug}/register/</strong>" in page
+    assert (
+        f'register at <strong class="civicforum-break">https://forum.northam.gov.uk/forums/{forum.slug}/register/</strong>'
+        in page
+    )
 
 
 def test_a_reply_by_date_the_panel_letters_cannot_print_whole_is_the_reply_by_box_s_error(
