@@ -306,6 +306,7 @@ class QuotaRow:
     category: QuotaCategory
     minimum: QuotaBox
     maximum: QuotaBox
+    in_pool: int | None = None  # how many in the pool gave this answer (``with_pool_counts``)
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,19 @@ def quota_tables(
             rows.append(QuotaRow(category, low, high))
         tables.append(QuotaTable(question, rows))
     return tables
+
+
+def with_pool_counts(tables: list[QuotaTable], instance: Instance) -> list[QuotaTable]:
+    """``tables`` with how many people in ``instance``'s pool gave each answer: an officer setting a
+    minimum sees what there is to draw from beside it, not on another page."""
+    counts = Counter((key, value) for person in instance.people for key, value in person.features.items())
+    return [
+        replace(
+            table,
+            rows=[replace(row, in_pool=counts[table.question.key, row.category.key]) for row in table.rows],
+        )
+        for table in tables
+    ]
 
 
 def _shown(limit: int | None) -> str:

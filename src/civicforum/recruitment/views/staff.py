@@ -376,6 +376,8 @@ def quota_settings(request: HttpRequest, forum_slug: str) -> HttpResponse:
         pass  # the page says why, with a link to the draw
     instance = quotas.build_instance(forum)
     diagnosis = feasibility.explain(forum, instance) if instance.people else None
+    if not kept.purged_at:
+        tables = quotas.with_pool_counts(tables, instance)
     # Once the data is deleted, the page shows the figures kept then, and offers nothing to change.
     context = {
         "forum": forum,
