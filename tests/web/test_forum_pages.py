@@ -1228,3 +1228,16 @@ def test_a_new_sites_superuser_is_told_where_to_add_the_first_council(client: An
     council_admin = make_user_with_role(COUNCIL_ADMIN, make_forum())
     client.force_login(council_admin)
     assert "Add a council" not in client.get(reverse("processes:dashboard")).content.decode()
+
+
+def test_the_forum_staff_page_names_the_council_administrators_who_run_it(client: Any) -> None:
+    """A council administrator runs every forum of their council without a role on each, and the forum's
+    page said 'No one has a role on this forum yet' while they ran it."""
+    forum = make_forum(title="Parks forum")
+    council_admin = make_user_with_role(COUNCIL_ADMIN, forum)
+    council_admin.first_name, council_admin.last_name = "Jo", "Patel"
+    council_admin.save()
+    client.force_login(council_admin)
+    page = " ".join(client.get(reverse("processes:forum_staff", args=[forum.slug])).content.decode().split())
+    assert "Jo Patel <span" in page and "(council administrator)" in page
+    assert "No one has a role on this forum yet" not in page

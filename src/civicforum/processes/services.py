@@ -256,6 +256,15 @@ def people_for(
     ]
 
 
+def council_administrators(forum: Forum) -> list[Any]:
+    """The users who administer ``forum``'s council, and so run it without a role of their own on it."""
+    return [
+        admin.user
+        for admin in forum.council.administrators.select_related("user").order_by("user__username")
+        if admin.user.is_active
+    ]
+
+
 def residents_named(roles: list[ForumRole]) -> int:
     """How many of ``roles`` are a resident's (panel member or participant): what a page showing them
     records as personal data viewed."""

@@ -98,6 +98,8 @@ def forum_staff(request: HttpRequest, forum_slug: str) -> HttpResponse:
         "timeline": services.timeline(forum),
         "roles": roles,
         "role_counts": role_counts,
+        # They run every forum of the council without a role on each: 'No one has a role' misled.
+        "council_admins": services.council_administrators(forum),
         "events": audit.events_for_forum(forum)[:20],
     }
     return render(request, "processes/forum_staff.html", context)
