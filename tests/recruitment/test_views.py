@@ -69,6 +69,36 @@ def test_officer_uploads_draws_and_generates_letters(signed_in_client: Any, foru
     assert AuditEvent.objects.filter(action="recruitment.letters_downloaded").count() == 1
 
 
+def test_the_letters_page_says_when_a_ward_got_every_address_before_its_weighted_share(
+    signed_in_client: Any, forum: Any, officer: Any
+) -> None:
+    """With more letters to deprived areas, a small deprived ward can have fewer addresses than its
+    weighted share: every one of them got a letter, the other wards the rest, and nothing said so."""
+    rows = ["uprn,address_line_1,postcode,ward,deprivation_decile"]
+    rows += [f"{100 + i},{i} Low Road,NM1 1AB,Greystone,1" for i in range(2)]  # weight 2 each
+    rows += [f"{200 + i},{i} High Road,NM1 2AB,Abbey,9" for i in range(45)]  # weight 1 each
+    client = signed_in_client(officer)
+    client.post(staff_url("upload_addresses", forum), {"file": _upload(("\n".join(rows) + "\n").encode())})
+    address_list = forum.address_lists.get()
+    pages = []
+    for letters in (10, 30):
+        drawn = client.post(
+            staff_url("draw_lottery", forum),
+            {"address_list": address_list.pk, "letters": letters, "oversample_deprived": "on"},
+        )
+        pages.append(drawn.url)
+    first, second = forum.lotteries.order_by("pk")
+    # Greystone's shares: 10 x 4 / 49 = 0.8 of its 2 addresses, then 30 x 2 / 38 = 1.6 of the 1 left.
+    assert first.letters_per_ward == {"Abbey": 9, "Greystone": 1}
+    assert second.letters_per_ward == {"Abbey": 29, "Greystone": 1}
+    shown = [" ".join(client.get(url).content.decode().split()) for url in pages]
+    assert "now has a letter" not in shown[0]
+    assert (
+        "Every address in Greystone now has a letter, so that ward got fewer letters than its share"
+        in shown[1]
+    )
+
+
 def test_one_address_is_not_called_addresses(signed_in_client: Any, forum: Any, officer: Any) -> None:
     client = signed_in_client(officer)
     upload = {"file": _upload(address_csv(1))}

@@ -80,6 +80,18 @@ def _invited_uprns(forum: Any) -> QuerySet[Invitation, str]:
     return Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True)
 
 
+def wards_every_address_sent(lottery: Lottery) -> list[str]:
+    """The wards of ``lottery``'s draw in which it left no address of its list without a letter: where
+    letters were weighted towards deprived areas, those wards got fewer than their weighted share, and
+    the other wards the rest (``lottery.allocate_by_weight``), which the officer should know. Empty once
+    the purge deleted the addresses."""
+    addresses = lottery.address_list.addresses
+    by_then = Invitation.objects.filter(lottery__forum=lottery.forum_id, lottery__pk__lte=lottery.pk)
+    left = addresses.exclude(uprn__in=by_then.values_list("address__uprn", flat=True))
+    remaining = set(left.values_list("ward", flat=True).distinct())
+    return sorted(set(lottery.letters_per_ward) - remaining) if addresses.exists() else []
+
+
 def already_invited(forum: Any) -> set[str]:
     """The UPRNs of the addresses that have a letter from one of the forum's draws."""
     return set(_invited_uprns(forum))

@@ -304,6 +304,7 @@ def lottery_detail(request: HttpRequest, forum_slug: str, lottery_id: int) -> Ht
             f"({lottery.percent_done}% done)."
         ),
         "wards": sorted(lottery.letters_per_ward.items()),
+        "wards_full": civic_lottery.wards_every_address_sent(lottery) if lottery.decile_weights else [],
         "purged_at": settings_row.purged_at,
         "blocker": blocker,
         # printed on every letter: an officer browsing on an internal host name sees it before printing
