@@ -14,6 +14,7 @@ EVERYONE_REDIRECTED = row(*[302] * len(ROLES))
 EXPECTED: dict[str, dict[str, object]] = {
     "recruitment:overview": POOL_VIEWERS,
     "recruitment:upload_addresses": FORUM_MANAGERS,
+    "recruitment:remove_address_list": POST_ONLY,
     "recruitment:settings": FORUM_MANAGERS,
     "recruitment:questions": FORUM_MANAGERS,
     "recruitment:remove_question": FORUM_MANAGERS,
@@ -117,6 +118,7 @@ def url_kwargs(forum: Any) -> dict[str, object]:
         "question_id": question.pk,
         "question_key": question.key,
         "lottery_id": lottery.pk,
+        "list_id": address_list.pk,
         "run_id": run.pk,
         "member_id": member.pk,
         "batch_id": batch.pk,

@@ -99,6 +99,44 @@ def test_the_letters_page_says_when_a_ward_got_every_address_before_its_weighted
     )
 
 
+def test_a_list_uploaded_by_mistake_can_be_removed_but_not_one_letters_were_drawn_from(
+    signed_in_client: Any, forum: Any, officer: Any, user_with_role: Any
+) -> None:
+    """A list uploaded by mistake (the wrong area) stayed in the draw's choice of lists for good."""
+    from civicforum.recruitment.models import Address
+
+    client = signed_in_client(officer)
+    for name, count in (("wrong-area.csv", 30), ("area.csv", 50)):
+        client.post(staff_url("upload_addresses", forum), {"file": _upload(address_csv(count), name)})
+    wrong, right = (
+        forum.address_lists.get(filename="wrong-area.csv"),
+        forum.address_lists.get(filename="area.csv"),
+    )
+    client.post(staff_url("draw_lottery", forum), {"address_list": right.pk, "letters": 10})
+    page = " ".join(client.get(staff_url("upload_addresses", forum)).content.decode().split())
+    remove_wrong = staff_url("remove_address_list", forum, list_id=wrong.pk)
+    assert f'action="{remove_wrong}"' in page
+    assert staff_url("remove_address_list", forum, list_id=right.pk) not in page  # drawn from: kept
+
+    removed = client.post(remove_wrong, follow=True).content.decode()
+    assert "‘wrong-area.csv’ removed, with its addresses" in removed
+    assert list(forum.address_lists.all()) == [right]
+    assert not Address.objects.filter(address_list_id=wrong.pk).exists()
+    event = AuditEvent.objects.get(action="recruitment.addresses_removed")
+    assert event.details == {"file": "wrong-area.csv", "count": 30}
+    kept = client.post(
+        staff_url("remove_address_list", forum, list_id=right.pk), follow=True
+    ).content.decode()
+    assert "Letters were drawn from ‘area.csv’, so it is kept" in kept
+    assert forum.address_lists.filter(pk=right.pk).exists()
+    client.post(staff_url("upload_addresses", forum), {"file": _upload(address_csv(5), "another.csv")})
+    another = staff_url(
+        "remove_address_list", forum, list_id=forum.address_lists.get(filename="another.csv").pk
+    )
+    facilitator = signed_in_client(user_with_role("facilitator", forum))
+    assert facilitator.post(another).status_code == 403
+
+
 def test_one_address_is_not_called_addresses(signed_in_client: Any, forum: Any, officer: Any) -> None:
     client = signed_in_client(officer)
     upload = {"file": _upload(address_csv(1))}
@@ -230,10 +268,10 @@ def test_each_form_has_one_csrf_field(
     assert forms_on_page and all(form.count('name="csrfmiddlewaretoken"') == 1 for form in forms_on_page)
 
 
-def _upload(data: bytes) -> Any:
+def _upload(data: bytes, name: str = "addresses.csv") -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("addresses.csv", data, content_type="text/csv")
+    return SimpleUploadedFile(name, data, content_type="text/csv")
 
 
 def test_staff_pages_need_the_officer_role(

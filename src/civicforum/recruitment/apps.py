@@ -67,6 +67,7 @@ class RecruitmentConfig(AppConfig):
             {
                 "recruitment.settings_changed": "Recruitment settings changed",
                 "recruitment.addresses_imported": "Address list uploaded",
+                "recruitment.addresses_removed": "Address list removed",
                 "recruitment.lottery_drawn": "Addresses drawn for invitation letters",
                 "recruitment.letters_requested": "Invitation letters requested",
                 "recruitment.letters_generated": "Invitation letters made",
@@ -119,6 +120,7 @@ class RecruitmentConfig(AppConfig):
                 "recruitment.settings_changed": "{fields}",
                 "recruitment.details_corrected": "{fields}",
                 "recruitment.addresses_imported": "{count:address|addresses}",
+                "recruitment.addresses_removed": "{file}, {count:address|addresses}",
                 "recruitment.lottery_drawn": "{letters:address|addresses}, seed {seed}",
                 "recruitment.letters_generated": "{letters:letter|letters}",
                 "recruitment.letters_downloaded": "{file}",

@@ -34,6 +34,7 @@ urlpatterns = [
         name="answer_again_csv",
     ),
     path(STAFF + "addresses/", staff.upload_addresses, name="upload_addresses"),
+    path(STAFF + "addresses/<int:list_id>/remove/", staff.remove_address_list, name="remove_address_list"),
     path(STAFF + "lottery/", staff.draw_lottery, name="draw_lottery"),
     path(STAFF + "lottery/<int:lottery_id>/", staff.lottery_detail, name="lottery"),
     path(STAFF + "lottery/<int:lottery_id>/<str:kind>", staff.lottery_file, name="lottery_file"),

@@ -69,6 +69,29 @@ def import_addresses(forum: Any, user: Any, data: bytes, filename: str) -> Addre
     return address_list
 
 
+def remove_address_list(address_list: AddressList, user: Any) -> None:
+    """Delete a list uploaded by mistake, with its addresses, while no letters were drawn from it (raises
+    ``LotteryError`` otherwise: the draws' record and the letters sent need it). Under the forum's lock,
+    as a draw takes it, so a draw cannot start from a list being deleted."""
+    with transaction.atomic():
+        lock_forum(address_list.forum_id)
+        if address_list.lotteries.exists():
+            raise LotteryError(
+                f"Letters were drawn from ‘{address_list.filename}’, so it is kept: the record of the draw "
+                "and the letters sent need it. Its addresses are deleted with the rest of the registration "
+                "data on the date set in the recruitment settings"
+            )
+        audit.record(
+            user,
+            "recruitment.addresses_removed",
+            forum=address_list.forum,
+            target=address_list,
+            file=address_list.filename,
+            count=address_list.address_count,
+        )
+        address_list.delete()
+
+
 def addresses_by_ward(address_list: AddressList) -> list[tuple[str, int]]:
     """Each ward of a list with its number of addresses, by name: letters are shared out per ward, so
     the officer checks them after an upload (a ward of a handful of addresses is usually a misspelling)."""

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from civicforum.recruitment import forms, tasks
 from civicforum.recruitment.models import (
     ABOUT_THE_PERSON,
     COMPUTING,
+    AddressList,
     InvitationBatch,
     LetterStatus,
     Lottery,
@@ -190,9 +192,27 @@ def upload_addresses(request: HttpRequest, forum_slug: str) -> HttpResponse:
             wards = counted(len(civic_lottery.addresses_by_ward(address_list)), "ward", "wards")
             messages.success(request, f"{addresses(address_list.address_count)} imported in {wards}")
             return redirect("recruitment:draw_lottery", forum_slug=forum.slug)
-    return render(
-        request, "recruitment/upload_addresses.html", {"forum": forum, "form": form, "problems": problems}
+    lists = forum.address_lists.annotate(
+        drawn_from=Exists(Lottery.objects.filter(address_list=OuterRef("pk")))
     )
+    context = {"forum": forum, "form": form, "problems": problems, "address_lists": lists}
+    return render(request, "recruitment/upload_addresses.html", context)
+
+
+@require_POST
+@forum_permission_required(MANAGE)
+@closed_after_purge()
+def remove_address_list(request: HttpRequest, forum_slug: str, list_id: int) -> HttpResponse:
+    """Remove a list uploaded by mistake (the wrong area, an old export), so no draw can use it."""
+    forum = forum_of(request)
+    address_list = get_object_or_404(AddressList, forum=forum, pk=list_id)
+    try:
+        civic_lottery.remove_address_list(address_list, request.user)
+    except civic_lottery.LotteryError as kept:
+        messages.error(request, str(kept))
+    else:
+        messages.success(request, f"‘{address_list.filename}’ removed, with its addresses")
+    return redirect("recruitment:upload_addresses", forum_slug=forum.slug)
 
 
 @forum_permission_required(MANAGE)
