@@ -258,11 +258,8 @@ def people_for(
 
 def council_administrators(forum: Forum) -> list[Any]:
     """The users who administer ``forum``'s council, and so run it without a role of their own on it."""
-    return [
-        admin.user
-        for admin in forum.council.administrators.select_related("user").order_by("user__username")
-        if admin.user.is_active
-    ]
+    administrators = forum.council.administrators.filter(user__is_active=True).select_related("user")
+    return [admin.user for admin in administrators.order_by("user__username")]
 
 
 def residents_named(roles: list[ForumRole]) -> int:

@@ -99,8 +99,12 @@ def addresses_by_ward(address_list: AddressList) -> list[tuple[str, int]]:
     return [(row["ward"], row["count"]) for row in rows]
 
 
-def _invited_uprns(forum: Any) -> QuerySet[Invitation, str]:
-    return Invitation.objects.filter(lottery__forum=forum).values_list("address__uprn", flat=True)
+def _invited_uprns(forum: Any, through: Lottery | None = None) -> QuerySet[Invitation, str]:
+    """The UPRNs with a letter from the forum's draws (``through``: from that draw and those before it)."""
+    invitations = Invitation.objects.filter(lottery__forum=forum)
+    if through is not None:
+        invitations = invitations.filter(lottery__pk__lte=through.pk)
+    return invitations.values_list("address__uprn", flat=True)
 
 
 def wards_every_address_sent(lottery: Lottery) -> list[str]:
@@ -109,8 +113,7 @@ def wards_every_address_sent(lottery: Lottery) -> list[str]:
     the other wards the rest (``lottery.allocate_by_weight``), which the officer should know. Empty once
     the purge deleted the addresses."""
     addresses = lottery.address_list.addresses
-    by_then = Invitation.objects.filter(lottery__forum=lottery.forum_id, lottery__pk__lte=lottery.pk)
-    left = addresses.exclude(uprn__in=by_then.values_list("address__uprn", flat=True))
+    left = addresses.exclude(uprn__in=_invited_uprns(lottery.forum_id, through=lottery))
     remaining = set(left.values_list("ward", flat=True).distinct())
     return sorted(set(lottery.letters_per_ward) - remaining) if addresses.exists() else []
 
